@@ -1,0 +1,80 @@
+/*
+ * staticcall.h - static calls for C programs and shared libraries.
+ *
+ *   int (*STATIC_CALL hook)(int) = default_impl;
+ *   hook(3);                              // a direct call once patched
+ *   static_call_update(hook, other_impl); // 0 or -errno, type-checked
+ *   static_call_query(hook);              // current target
+ *
+ * Without a staticcall compiler plugin STATIC_CALL expands to nothing and
+ * the same source compiles to ordinary indirect calls.
+ */
+#ifndef STATICCALL_H
+#define STATICCALL_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The plugins predefine __STATICCALL_PLUGIN__. */
+#if defined(__STATICCALL_PLUGIN__)
+#define STATIC_CALL __attribute__((static_call))
+#else
+#define STATIC_CALL
+#endif
+
+/* Current form of one call site. */
+enum static_call_site_form {
+	STATIC_CALL_SITE_TRAMPOLINE = 0, /* calls (or jumps to) its trampoline */
+	STATIC_CALL_SITE_DIRECT = 1,     /* direct call to the target */
+	STATIC_CALL_SITE_TAIL_JUMP = 2,  /* direct tail jump to the target */
+	STATIC_CALL_SITE_NOP = 3,        /* no call at all (NULL target) */
+	STATIC_CALL_SITE_UNVERIFIED = 4, /* bytes not recognised: never patched */
+};
+
+struct static_call_site_info {
+	void *address;       /* the call/jump instruction */
+	void *reaches;       /* where it transfers control now */
+	void *trampoline;    /* the key's trampoline in the site's object */
+	const char *object;  /* file name of the object holding the site */
+	const char *reason;  /* NULL when direct; otherwise why it is not */
+	int form;            /* enum static_call_site_form */
+	int tail;            /* compiled as a tail jump */
+};
+
+int __staticcall_update(void *key, void *target);
+int __staticcall_sites(const void *key, struct static_call_site_info *buf,
+		       size_t n);
+const char *static_call_form_name(int form);
+
+/*
+ * static_call_update(name, fn): make every call through key `name` reach
+ * `fn`. `fn` must have exactly the key's type (a compile error otherwise).
+ * Returns 0, or a negative errno with nothing changed.
+ */
+#define static_call_update(name, fn)                                          \
+	__extension__({                                                       \
+		_Static_assert(__builtin_types_compatible_p(                  \
+				       __typeof__(name), __typeof__(&*(fn))), \
+			       "static_call_update: '" #fn                    \
+			       "' does not have the type of key '" #name "'"); \
+		__staticcall_update((void *)&(name), (void *)(fn));           \
+	})
+
+/* static_call_query(name): the key's current target. */
+#define static_call_query(name) __atomic_load_n(&(name), __ATOMIC_ACQUIRE)
+
+/*
+ * static_call_sites(name, buf, n): the number of registered sites of the
+ * key in every loaded object; fills up to n entries of buf.
+ */
+#define static_call_sites(name, buf, n)                                       \
+	__staticcall_sites((const void *)&(name), (buf), (n))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * staticcall_abi.h - the binary contract between the compiler plugins and
+ * the runtime: the per-object table the plugins emit and the runtime reads.
+ *
+ * Both plugins (C++) and the runtime (C) include this header, so the numbers
+ * below exist once. docs/ABI.md explains each field and the emitted assembly.
+ *
+ * Everything in a linked object is reached PC-relatively except the key
+ * pointer in a key descriptor, which is an absolute address resolved by the
+ * dynamic linker: that is how every object reaches the one canonical key
+ * variable even when it was copy-relocated into the executable.
+ */
+#ifndef STATICCALL_ABI_H
+#define STATICCALL_ABI_H
+
+#include <stdint.h>
+
+#define SC_ABI_MAGIC 0x4c414353u /* "SCAL" little-endian */
+#define SC_ABI_VERSION 1u
+
+#define SC_ABI_ARCH_X86_64 1u
+#define SC_ABI_ARCH_AARCH64 2u
+
+/* Section and symbol names (no dots in section names: the linker provides
+ * __start_/__stop_ symbols only for C-identifier names). */
+#define SC_ABI_SITES_SECTION "__staticcall_sites"
+#define SC_ABI_KEYS_SECTION "__staticcall_keys"
+#define SC_ABI_TRAMP_SECTION ".text.__staticcall_tramp"
+#define SC_ABI_OBJECT_SYMBOL "__staticcall_object"
+#define SC_ABI_TRAMP_PREFIX "__staticcall_tramp."
+#define SC_ABI_DESC_PREFIX "__staticcall_key."
+
+/* Runtime entry points called by plugin-generated code. */
+#define SC_ABI_REGISTER_FN "__staticcall_register"
+#define SC_ABI_UNREGISTER_FN "__staticcall_unregister"
+#define SC_ABI_STORE_FN "__staticcall_store"
+
+/* Site record flags. */
+#define SC_SITE_TAIL 0x1u   /* compiled as a tail jump, not a call */
+#define SC_SITE_ANCHOR 0x2u /* address is an anchor: decode forward to the site */
+
+/* Key descriptor flags: how the trampoline's slow path was built. */
+#define SC_DESC_RETPOLINE 0x1u /* slow path uses a retpoline, not jmp *%r11 */
+#define SC_DESC_IBT 0x2u       /* unit was built with -fcf-protection=branch */
+
+/* x86-64 trampoline: 16-byte aligned, first 8 bytes are the patch slot. */
+#define SC_X86_TRAMP_ALIGN 16u
+#define SC_X86_TRAMP_SLOT 8u
+
+/* One call site: 12 bytes, 4-byte aligned, read-only. */
+struct sc_abi_site {
+	int32_t site_rel; /* site (or anchor) address - &site_rel */
+	int32_t desc_rel; /* key descriptor address - &desc_rel */
+	uint32_t flags;   /* SC_SITE_* */
+};
+
+/* One key as seen by one linked object: 16 bytes, 8-byte aligned. */
+struct sc_abi_desc {
+	void *key;         /* absolute: the canonical key variable */
+	int32_t tramp_rel; /* this object's trampoline - &tramp_rel */
+	uint32_t flags;    /* SC_DESC_* */
+};
+
+/* One per linked object (comdat, hidden). */
+struct sc_abi_object {
+	uint32_t magic;     /* SC_ABI_MAGIC */
+	uint16_t version;   /* SC_ABI_VERSION */
+	uint16_t arch;      /* SC_ABI_ARCH_* */
+	uint16_t site_size; /* sizeof(struct sc_abi_site) */
+	uint16_t desc_size; /* sizeof(struct sc_abi_desc) */
+	uint32_t reserved;
+	const struct sc_abi_site *sites_begin, *sites_end;
+	const struct sc_abi_desc *descs_begin, *descs_end;
+};
+
+#endif
