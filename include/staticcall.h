@@ -51,16 +51,28 @@ const char *static_call_form_name(int form);
 
 /*
  * static_call_update(name, fn): make every call through key `name` reach
- * `fn`. `fn` must have exactly the key's type (a compile error otherwise).
+ * `fn`. `fn` must have the key's type: anything else is a compile error.
+ * (An initialisation with the diagnostic promoted to an error, rather than
+ * __builtin_types_compatible_p, so that functions GCC marks const or pure,
+ * like abs, still match their plain pointer type.)
  * Returns 0, or a negative errno with nothing changed.
  */
+#if defined(__clang__)
+#define __STATICCALL_TYPE_ERRORS                                              \
+	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")      \
+	_Pragma("GCC diagnostic error \"-Wincompatible-function-pointer-types\"") \
+	_Pragma("GCC diagnostic error \"-Wint-conversion\"")
+#else
+#define __STATICCALL_TYPE_ERRORS                                              \
+	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")      \
+	_Pragma("GCC diagnostic error \"-Wint-conversion\"")
+#endif
 #define static_call_update(name, fn)                                          \
 	__extension__({                                                       \
-		_Static_assert(__builtin_types_compatible_p(                  \
-				       __typeof__(name), __typeof__(&*(fn))), \
-			       "static_call_update: '" #fn                    \
-			       "' does not have the type of key '" #name "'"); \
-		__staticcall_update((void *)&(name), (void *)(fn));           \
+		_Pragma("GCC diagnostic push") __STATICCALL_TYPE_ERRORS       \
+		__typeof__(name) __staticcall_fn = (fn);                      \
+		_Pragma("GCC diagnostic pop")                                 \
+		__staticcall_update((void *)&(name), (void *)__staticcall_fn); \
 	})
 
 /* static_call_query(name): the key's current target. */

@@ -1,0 +1,44 @@
+/*
+ * api.c - the exported entry points: the user API of staticcall.h and the
+ * calls plugin-generated code makes. Each forwards to the process's one
+ * registry (registry.c).
+ */
+#include "internal.h"
+
+SC_EXPORT void __staticcall_register(const struct sc_abi_object *obj)
+{
+	sc_registry()->reg(obj);
+}
+
+SC_EXPORT void __staticcall_unregister(const struct sc_abi_object *obj)
+{
+	sc_registry()->unreg(obj);
+}
+
+SC_EXPORT int __staticcall_update(void *key, void *target)
+{
+	return sc_registry()->update(key, target);
+}
+
+SC_EXPORT void __staticcall_store(void *key, void *value)
+{
+	sc_registry()->store(key, value);
+}
+
+SC_EXPORT int __staticcall_sites(const void *key,
+				 struct static_call_site_info *buf, size_t n)
+{
+	return sc_registry()->sites(key, buf, n);
+}
+
+SC_EXPORT const char *static_call_form_name(int form)
+{
+	switch (form) {
+	case STATIC_CALL_SITE_TRAMPOLINE: return "trampoline";
+	case STATIC_CALL_SITE_DIRECT: return "direct";
+	case STATIC_CALL_SITE_TAIL_JUMP: return "tail-jump";
+	case STATIC_CALL_SITE_NOP: return "nop";
+	case STATIC_CALL_SITE_UNVERIFIED: return "unverified";
+	}
+	return "unknown";
+}

@@ -1,0 +1,182 @@
+/*
+ * internal.h - the runtime's private types, shared by its files.
+ *
+ * Layers, bottom up:
+ *   arch_*.c     encodes and decodes the patchable instructions of one ISA
+ *   text_writer  changes live code words (page protection, CAS, core sync);
+ *                its operations are injectable so tests can watch every write
+ *   patch.c      plans a batch for one key, verifies it, applies it
+ *   object.c     validates one linked object's table against its segments
+ *   registry.c   objects and keys, the one lock, the one-per-process rule
+ *   api.c        the exported entry points
+ */
+#ifndef SC_INTERNAL_H
+#define SC_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "staticcall.h"
+#include "staticcall_abi.h"
+
+#define SC_EXPORT __attribute__((visibility("default")))
+
+/* ---- log.c ------------------------------------------------------------ */
+enum sc_log_level { SC_LOG_ERROR = 0, SC_LOG_WARN = 1, SC_LOG_INFO = 2,
+		    SC_LOG_DEBUG = 3 };
+void sc_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int sc_log_enabled(int level);
+/* STATICCALL_DISABLE=1: never patch, everything runs through trampolines. */
+int sc_patching_disabled_by_env(void);
+
+/* ---- segments of one linked object ------------------------------------ */
+struct sc_segment {
+	uintptr_t lo, hi; /* [lo, hi) in memory */
+	int prot;         /* PROT_* from p_flags */
+};
+
+#define SC_MAX_SEGMENTS 16
+
+/* ---- objects, keys, sites --------------------------------------------- */
+enum sc_code_state {
+	SC_CODE_UNVERIFIED = 0, /* bytes never matched: left alone */
+	SC_CODE_OK = 1,         /* `word` holds what is in memory */
+};
+
+struct sc_key;
+struct sc_object;
+
+/* A patchable code word: a site or a trampoline slot. */
+struct sc_code {
+	uint8_t *insn;        /* the instruction (site) or the slot (tramp) */
+	uint64_t *word;       /* the aligned quadword holding it */
+	uint64_t word_value;  /* what we last saw or wrote there */
+	int state;            /* enum sc_code_state */
+	int prot;             /* protection of its segment, to restore */
+	const char *reason;   /* why it is not direct (NULL if it is) */
+};
+
+struct sc_tramp {
+	struct sc_code code;
+	struct sc_key *key;
+	struct sc_object *object;
+	uint32_t flags; /* SC_DESC_* */
+};
+
+struct sc_site {
+	struct sc_code code;
+	struct sc_tramp *tramp;
+	struct sc_object *object;
+	uint32_t flags; /* SC_SITE_* */
+};
+
+struct sc_object {
+	const struct sc_abi_object *abi;
+	char *name;
+	uintptr_t base;
+	struct sc_segment segs[SC_MAX_SEGMENTS];
+	int nsegs;
+	struct sc_site *sites;
+	size_t nsites;
+	struct sc_tramp *tramps;
+	size_t ntramps;
+	struct sc_object *next;
+};
+
+struct sc_key {
+	void **var;               /* the canonical key variable */
+	struct sc_site **sites;   /* every registered site, all objects */
+	size_t nsites, cap_sites;
+	struct sc_tramp **tramps; /* one per object that uses the key */
+	size_t ntramps, cap_tramps;
+	struct sc_key *hash_next;
+};
+
+/* ---- arch_<isa>.c: instruction forms ---------------------------------- */
+/* Is `insn` a call/jmp (per `tail`) to `dest`? Fills *reaches if decodable. */
+struct sc_decoded {
+	int form;      /* enum static_call_site_form */
+	void *reaches; /* where control goes; NULL if unknown */
+};
+uint32_t sc_arch_id(void);
+/* Where a site instruction may live: does it fit one patchable word? */
+int sc_arch_site_aligned(const uint8_t *insn);
+/* Decode a site from the word holding it. */
+struct sc_decoded sc_arch_decode_site(const uint8_t *insn, uint64_t word,
+				      int tail, const void *tramp);
+/* Word for the site calling/jumping to dest; 0 with *why set if it cannot. */
+int sc_arch_encode_site(const uint8_t *insn, uint64_t old_word, int tail,
+			const void *dest, uint64_t *new_word, const char **why);
+/* Trampoline slot: is the word a valid slot? Fills *reaches (NULL: slow). */
+int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
+/* Slot word jumping straight to dest, or the slow path if dest is NULL or
+ * out of range (then *why says so). */
+uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
+			     const char **why);
+
+/* ---- text_writer.c: changing live code -------------------------------- */
+struct sc_text_ops {
+	/* Make [page, page+len) writable / restore `prot`; 0 or -errno. */
+	int (*make_writable)(void *ctx, uintptr_t page, size_t len, int prot);
+	int (*restore)(void *ctx, uintptr_t page, size_t len, int prot);
+	/* Atomically replace *word if it equals expect; 1 if replaced. */
+	int (*cas)(void *ctx, uint64_t *word, uint64_t expect, uint64_t value);
+	/* Make every thread's instruction stream see the new code. */
+	void (*sync_cores)(void *ctx);
+	void *ctx;
+};
+const struct sc_text_ops *sc_text_ops(void);
+/* For tests: replace the operations (NULL restores the real ones). */
+void sc_set_text_ops(const struct sc_text_ops *ops);
+size_t sc_page_size(void);
+
+/* One word to change in a batch. */
+struct sc_write {
+	struct sc_code *code;
+	uint64_t new_value;
+};
+
+/*
+ * Apply a batch: verify every word still holds code->word_value, make the
+ * pages writable, CAS each word, restore protections, sync cores once.
+ * On any failure every word already written is put back and nothing is
+ * left changed. Returns 0 or -errno (-EBUSY: a word held unexpected bytes;
+ * -EACCES/-EPERM: pages could not be made writable).
+ */
+int sc_text_apply(struct sc_write *writes, size_t n);
+
+/* ---- object.c: validating a table ------------------------------------- */
+/* Build an sc_object for a table; NULL (and a report) if it is unusable.
+ * Records that fail checks are kept out; see the report. */
+struct sc_object *sc_object_load(const struct sc_abi_object *abi);
+void sc_object_free(struct sc_object *obj);
+/* Re-verify a site never matched before (its bytes may have been restored
+ * since); 1 if it is now safe to patch. */
+int sc_site_recheck(struct sc_site *s);
+/* Is [p, p+len) inside an executable segment of obj? Returns its prot. */
+int sc_object_exec_prot(const struct sc_object *obj, const void *p,
+			size_t len);
+
+/* ---- patch.c: re-target one key --------------------------------------- */
+/* Bring every site and trampoline of key to reach `target`. */
+int sc_patch_key(struct sc_key *key, void *target);
+/* Why patching is off for the whole process (NULL if it is on). */
+const char *sc_patching_off_reason(void);
+void sc_patching_turn_off(const char *why);
+
+/* ---- registry.c ------------------------------------------------------- */
+struct sc_registry_ops {
+	uint32_t abi_version;
+	int (*reg)(const struct sc_abi_object *abi);
+	int (*unreg)(const struct sc_abi_object *abi);
+	int (*update)(void *key, void *target);
+	int (*store)(void *key, void *value);
+	int (*sites)(const void *key, struct static_call_site_info *buf,
+		     size_t n);
+};
+const struct sc_registry_ops *sc_registry(void);
+struct sc_key *sc_key_find(const void *var);
+
+#endif

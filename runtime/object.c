@@ -1,0 +1,304 @@
+/*
+ * object.c - trust nothing in a site table until the object's own program
+ * headers say it is sane.
+ *
+ * The table reached us through a pointer the plugin-generated constructor
+ * passed in. We find the linked object that contains it (dl_iterate_phdr),
+ * check the header, then check every record: descriptors inside the
+ * descriptor table, trampolines and sites inside an executable segment of
+ * this same object, and the bytes at each one exactly what the plugin
+ * emitted. A record that fails is reported and never patched: its code
+ * stays as compiled, which is always correct.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct find_ctx {
+	uintptr_t addr;
+	struct sc_object *obj;
+	int found;
+};
+
+static int prot_of(ElfW(Word) f)
+{
+	return ((f & PF_R) ? PROT_READ : 0) | ((f & PF_W) ? PROT_WRITE : 0) |
+	       ((f & PF_X) ? PROT_EXEC : 0);
+}
+
+static char *self_exe_name(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0)
+		return strdup("(main program)");
+	buf[n] = 0;
+	return strdup(buf);
+}
+
+static int find_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct find_ctx *fc = data;
+	(void)size;
+	int hit = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && fc->addr >= lo &&
+		    fc->addr < lo + ph->p_memsz)
+			hit = 1;
+	}
+	if (!hit)
+		return 0;
+	struct sc_object *o = fc->obj;
+	o->base = info->dlpi_addr;
+	o->name = info->dlpi_name && info->dlpi_name[0]
+			  ? strdup(info->dlpi_name)
+			  : self_exe_name();
+	for (int i = 0; i < info->dlpi_phnum && o->nsegs < SC_MAX_SEGMENTS; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		o->segs[o->nsegs++] = (struct sc_segment){
+			lo, lo + ph->p_memsz, prot_of(ph->p_flags)
+		};
+	}
+	fc->found = 1;
+	return 1;
+}
+
+static const struct sc_segment *segment_of(const struct sc_object *o,
+					   uintptr_t p, size_t len)
+{
+	for (int i = 0; i < o->nsegs; i++)
+		if (p >= o->segs[i].lo && p + len <= o->segs[i].hi &&
+		    p + len >= p)
+			return &o->segs[i];
+	return NULL;
+}
+
+int sc_object_exec_prot(const struct sc_object *o, const void *p, size_t len)
+{
+	const struct sc_segment *s = segment_of(o, (uintptr_t)p, len);
+	if (!s || !(s->prot & PROT_EXEC))
+		return 0;
+	/* The pages we would mprotect must belong to this segment only, or
+	 * restoring "its" protection could change another segment's. */
+	size_t ps = sc_page_size();
+	uintptr_t plo = (uintptr_t)p & ~(ps - 1);
+	uintptr_t phi = ((uintptr_t)p + len + ps - 1) & ~(ps - 1);
+	for (int i = 0; i < o->nsegs; i++) {
+		const struct sc_segment *t = &o->segs[i];
+		if (t == s)
+			continue;
+		uintptr_t tlo = t->lo & ~(ps - 1);
+		uintptr_t thi = (t->hi + ps - 1) & ~(ps - 1);
+		if (tlo < phi && plo < thi && t->prot != s->prot)
+			return 0;
+	}
+	return s->prot;
+}
+
+static int header_ok(const struct sc_object *o, const struct sc_abi_object *a)
+{
+	const char *why = NULL;
+	if (a->magic != SC_ABI_MAGIC)
+		why = "bad magic";
+	else if (a->version != SC_ABI_VERSION)
+		why = "unsupported table version";
+	else if (a->arch != sc_arch_id())
+		why = "table built for another architecture";
+	else if (a->site_size != sizeof(struct sc_abi_site) ||
+		 a->desc_size != sizeof(struct sc_abi_desc))
+		why = "unexpected record sizes";
+	else if (a->sites_end < a->sites_begin || a->descs_end < a->descs_begin)
+		why = "inverted table bounds";
+	else if (((uintptr_t)a->sites_begin & 3) || ((uintptr_t)a->descs_begin & 7) ||
+		 ((char *)a->sites_end - (char *)a->sites_begin) % sizeof(struct sc_abi_site) ||
+		 ((char *)a->descs_end - (char *)a->descs_begin) % sizeof(struct sc_abi_desc))
+		why = "misaligned table";
+	else if (a->sites_end > a->sites_begin) {
+		const struct sc_segment *s = segment_of(
+			o, (uintptr_t)a->sites_begin,
+			(size_t)((char *)a->sites_end - (char *)a->sites_begin));
+		if (!s)
+			why = "site table outside its object";
+		else if (s->prot & PROT_WRITE)
+			why = "site table is writable";
+	}
+	if (!why && a->descs_end > a->descs_begin &&
+	    !segment_of(o, (uintptr_t)a->descs_begin,
+			(size_t)((char *)a->descs_end - (char *)a->descs_begin)))
+		why = "key table outside its object";
+	if (why) {
+		if (a->magic == SC_ABI_MAGIC && a->version != SC_ABI_VERSION)
+			sc_log(SC_LOG_ERROR,
+			       "%s: site table version %u, this runtime reads %u: "
+			       "not patched (rebuild with a matching plugin)",
+			       o->name, a->version, SC_ABI_VERSION);
+		else
+			sc_log(SC_LOG_ERROR, "%s: %s: site table ignored", o->name,
+			       why);
+		return 0;
+	}
+	return 1;
+}
+
+static void code_init(struct sc_code *c, uint8_t *insn)
+{
+	c->insn = insn;
+	c->word = (uint64_t *)((uintptr_t)insn & ~(uintptr_t)7);
+	c->word_value = __atomic_load_n(c->word, __ATOMIC_ACQUIRE);
+	c->state = SC_CODE_UNVERIFIED;
+	c->reason = NULL;
+}
+
+static void load_tramp(struct sc_object *o, struct sc_tramp *t,
+		       const struct sc_abi_desc *d)
+{
+	uint8_t *slot = (uint8_t *)&d->tramp_rel + d->tramp_rel;
+	void *reaches;
+	t->object = o;
+	t->flags = d->flags;
+	t->code.insn = slot;
+	t->code.state = SC_CODE_UNVERIFIED;
+	if ((uintptr_t)slot % SC_X86_TRAMP_ALIGN ||
+	    !(t->code.prot = sc_object_exec_prot(o, slot, SC_X86_TRAMP_SLOT))) {
+		t->code.reason = "trampoline is not in an executable segment of its object";
+		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name, (void *)slot,
+		       t->code.reason);
+		return;
+	}
+	code_init(&t->code, slot);
+	if (!sc_arch_decode_slot(slot, t->code.word_value, &reaches)) {
+		t->code.reason = "trampoline slot holds unexpected bytes";
+		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name, (void *)slot,
+		       t->code.reason);
+		return;
+	}
+	t->code.state = SC_CODE_OK;
+}
+
+/* Check a site's bytes: the plugin's call/jmp to its own trampoline. */
+static void verify_site(struct sc_site *s)
+{
+	struct sc_code *c = &s->code;
+	c->word_value = __atomic_load_n(c->word, __ATOMIC_ACQUIRE);
+	struct sc_decoded d = sc_arch_decode_site(c->insn, c->word_value,
+						  s->flags & SC_SITE_TAIL,
+						  s->tramp->code.insn);
+	if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
+		c->state = SC_CODE_OK;
+		c->reason = NULL;
+	} else {
+		c->reason = "site does not hold a call to its trampoline";
+	}
+}
+
+int sc_site_recheck(struct sc_site *s)
+{
+	if (s->code.word && s->code.state == SC_CODE_UNVERIFIED &&
+	    s->code.prot && s->tramp->code.state == SC_CODE_OK)
+		verify_site(s);
+	return s->code.state == SC_CODE_OK;
+}
+
+static void load_site(struct sc_object *o, struct sc_site *s,
+		      const struct sc_abi_site *r)
+{
+	const struct sc_abi_object *a = o->abi;
+	uint8_t *insn = (uint8_t *)&r->site_rel + r->site_rel;
+	s->object = o;
+	s->flags = r->flags;
+	s->code.insn = insn;
+	s->code.state = SC_CODE_UNVERIFIED;
+	if (r->flags & SC_SITE_ANCHOR) {
+		s->code.reason = "anchor sites are not supported by this runtime";
+	} else if (!sc_arch_site_aligned(insn)) {
+		s->code.reason = "site instruction crosses a patchable word";
+	} else if (!(s->code.prot = sc_object_exec_prot(
+			     o, (void *)((uintptr_t)insn & ~(uintptr_t)7), 8))) {
+		s->code.reason = "site is not in an executable segment of its object";
+	} else {
+		code_init(&s->code, insn);
+		verify_site(s);
+	}
+	if (s->code.state != SC_CODE_OK)
+		sc_log(SC_LOG_WARN, "%s: site %p (offset %#lx): %s: left as compiled",
+		       o->name, (void *)insn, (unsigned long)((uintptr_t)insn - o->base),
+		       s->code.reason);
+	(void)a;
+}
+
+struct sc_object *sc_object_load(const struct sc_abi_object *abi)
+{
+	struct sc_object *o = calloc(1, sizeof *o);
+	if (!o)
+		return NULL;
+	o->abi = abi;
+	struct find_ctx fc = { (uintptr_t)abi, o, 0 };
+	dl_iterate_phdr(find_cb, &fc);
+	if (!fc.found) {
+		sc_log(SC_LOG_ERROR, "site table %p is not inside any loaded object",
+		       (const void *)abi);
+		free(o);
+		return NULL;
+	}
+	if (!header_ok(o, abi)) {
+		sc_object_free(o);
+		return NULL;
+	}
+
+	o->ntramps = (size_t)(abi->descs_end - abi->descs_begin);
+	o->tramps = calloc(o->ntramps ? o->ntramps : 1, sizeof *o->tramps);
+	size_t nrec = (size_t)(abi->sites_end - abi->sites_begin);
+	o->sites = calloc(nrec ? nrec : 1, sizeof *o->sites);
+	if (!o->tramps || !o->sites) {
+		sc_object_free(o);
+		return NULL;
+	}
+	for (size_t i = 0; i < o->ntramps; i++)
+		load_tramp(o, &o->tramps[i], &abi->descs_begin[i]);
+
+	for (size_t i = 0; i < nrec; i++) {
+		const struct sc_abi_site *r = &abi->sites_begin[i];
+		const char *d = (const char *)&r->desc_rel + r->desc_rel;
+		const char *db = (const char *)abi->descs_begin;
+		if (d < db || d >= (const char *)abi->descs_end ||
+		    (size_t)(d - db) % sizeof(struct sc_abi_desc)) {
+			sc_log(SC_LOG_WARN,
+			       "%s: site record %zu names no key of its table: ignored",
+			       o->name, i);
+			continue;
+		}
+		struct sc_site *s = &o->sites[o->nsites++];
+		s->tramp = &o->tramps[(size_t)(d - db) / sizeof(struct sc_abi_desc)];
+		if (s->tramp->code.state != SC_CODE_OK) {
+			s->object = o;
+			s->flags = r->flags;
+			s->code.insn = (uint8_t *)&r->site_rel + r->site_rel;
+			s->code.reason = s->tramp->code.reason;
+			continue;
+		}
+		load_site(o, s, r);
+	}
+	return o;
+}
+
+void sc_object_free(struct sc_object *o)
+{
+	if (!o)
+		return;
+	free(o->name);
+	free(o->sites);
+	free(o->tramps);
+	free(o);
+}

@@ -1,0 +1,365 @@
+/*
+ * registry.c - the linked objects, their keys, and the one lock.
+ *
+ * One registry per process: several objects may each carry a static copy
+ * of the runtime, and two patchers that do not share a lock would corrupt
+ * each other's sites. Every copy exports __staticcall_registry_v1; the
+ * first object in load order that exports one (found through the dynamic
+ * linker) serves the whole process and is pinned with RTLD_NODELETE.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sc_object *objects;
+
+#define KEY_BUCKETS 1024
+static struct sc_key *key_hash[KEY_BUCKETS];
+
+static size_t key_bucket(const void *var)
+{
+	uintptr_t x = (uintptr_t)var >> 3;
+	return (x ^ (x >> 10) ^ (x >> 20)) % KEY_BUCKETS;
+}
+
+struct sc_key *sc_key_find(const void *var)
+{
+	for (struct sc_key *k = key_hash[key_bucket(var)]; k; k = k->hash_next)
+		if (k->var == var)
+			return k;
+	return NULL;
+}
+
+static struct sc_key *key_get(void *var)
+{
+	struct sc_key *k = sc_key_find(var);
+	if (k)
+		return k;
+	k = calloc(1, sizeof *k);
+	if (!k)
+		return NULL;
+	k->var = var;
+	size_t b = key_bucket(var);
+	k->hash_next = key_hash[b];
+	key_hash[b] = k;
+	return k;
+}
+
+static void key_drop_if_empty(struct sc_key *k)
+{
+	if (k->nsites || k->ntramps)
+		return;
+	struct sc_key **pp = &key_hash[key_bucket(k->var)];
+	while (*pp != k)
+		pp = &(*pp)->hash_next;
+	*pp = k->hash_next;
+	free(k->sites);
+	free(k->tramps);
+	free(k);
+}
+
+static int grow(void *arrp, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 8;
+	while (nc < need)
+		nc *= 2;
+	void *p = realloc(*(void **)arrp, nc * elem);
+	if (!p)
+		return -ENOMEM;
+	*(void **)arrp = p;
+	*cap = nc;
+	return 0;
+}
+
+static int key_var_ok(const void *var)
+{
+	return var && ((uintptr_t)var & (sizeof(void *) - 1)) == 0;
+}
+
+/* Attach an object's trampolines and sites to their keys. */
+static int attach(struct sc_object *o)
+{
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_tramp *t = &o->tramps[i];
+		void *var = o->abi->descs_begin[i].key;
+		if (!key_var_ok(var)) {
+			sc_log(SC_LOG_WARN, "%s: key descriptor %zu has a bad key "
+			       "address %p: its sites stay as compiled", o->name, i, var);
+			t->code.state = SC_CODE_UNVERIFIED;
+			t->code.reason = "key descriptor names no valid variable";
+			continue;
+		}
+		struct sc_key *k = key_get(var);
+		if (!k || grow(&k->tramps, &k->cap_tramps, k->ntramps + 1,
+			       sizeof *k->tramps))
+			return -ENOMEM;
+		t->key = k;
+		k->tramps[k->ntramps++] = t;
+	}
+	for (size_t i = 0; i < o->nsites; i++) {
+		struct sc_site *s = &o->sites[i];
+		struct sc_key *k = s->tramp->key;
+		if (!k)
+			continue;
+		if (grow(&k->sites, &k->cap_sites, k->nsites + 1, sizeof *k->sites))
+			return -ENOMEM;
+		k->sites[k->nsites++] = s;
+	}
+	return 0;
+}
+
+static void detach(struct sc_object *o)
+{
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_key *k = o->tramps[i].key;
+		if (!k)
+			continue;
+		size_t n = 0;
+		for (size_t j = 0; j < k->nsites; j++)
+			if (k->sites[j]->object != o)
+				k->sites[n++] = k->sites[j];
+		k->nsites = n;
+		n = 0;
+		for (size_t j = 0; j < k->ntramps; j++)
+			if (k->tramps[j]->object != o)
+				k->tramps[n++] = k->tramps[j];
+		k->ntramps = n;
+	}
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_key *k = o->tramps[i].key;
+		if (!k)
+			continue;
+		/* clear the other references first: drop frees k */
+		for (size_t j = i + 1; j < o->ntramps; j++)
+			if (o->tramps[j].key == k)
+				o->tramps[j].key = NULL;
+		key_drop_if_empty(k);
+	}
+}
+
+static struct sc_object *find_object(const struct sc_abi_object *abi)
+{
+	for (struct sc_object *o = objects; o; o = o->next)
+		if (o->abi == abi)
+			return o;
+	return NULL;
+}
+
+static int own_register(const struct sc_abi_object *abi)
+{
+	int err = 0;
+	pthread_mutex_lock(&lock);
+	if (find_object(abi))
+		goto out;
+	struct sc_object *o = sc_object_load(abi);
+	if (!o) {
+		err = -EINVAL;
+		goto out;
+	}
+	if ((err = attach(o))) {
+		detach(o);
+		sc_object_free(o);
+		goto out;
+	}
+	o->next = objects;
+	objects = o;
+	size_t direct_before = 0;
+	(void)direct_before;
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_key *k = o->tramps[i].key;
+		if (k)
+			sc_patch_key(k, __atomic_load_n(k->var, __ATOMIC_ACQUIRE));
+	}
+	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys", o->name,
+	       o->nsites, o->ntramps);
+out:
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+static int own_unregister(const struct sc_abi_object *abi)
+{
+	pthread_mutex_lock(&lock);
+	struct sc_object **pp = &objects;
+	while (*pp && (*pp)->abi != abi)
+		pp = &(*pp)->next;
+	struct sc_object *o = *pp;
+	if (o) {
+		*pp = o->next;
+		detach(o);
+		sc_log(SC_LOG_INFO, "unregistered %s", o->name);
+		sc_object_free(o);
+	}
+	pthread_mutex_unlock(&lock);
+	return o ? 0 : -ENOENT;
+}
+
+static int own_update(void *var, void *target)
+{
+	if (!key_var_ok(var))
+		return -EINVAL;
+	pthread_mutex_lock(&lock);
+	struct sc_key *k = sc_key_find(var);
+	int err = k ? sc_patch_key(k, target) : 0;
+	if (!err)
+		__atomic_store_n((void **)var, target, __ATOMIC_RELEASE);
+	sc_log(SC_LOG_INFO, "update %p -> %p: %zu sites: %s", var, target,
+	       k ? k->nsites : 0, err ? "failed" : "ok");
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+/* A plain assignment `key = value` compiled by a plugin: C semantics say
+ * the value is stored whatever happens, so store first, then re-target. */
+static int own_store(void *var, void *value)
+{
+	pthread_mutex_lock(&lock);
+	__atomic_store_n((void **)var, value, __ATOMIC_RELEASE);
+	struct sc_key *k = sc_key_find(var);
+	int err = k ? sc_patch_key(k, value) : 0;
+	if (err)
+		sc_log(SC_LOG_ERROR, "assignment to key %p: sites could not be "
+		       "re-targeted (error %d)", var, -err);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+static const char *reason_for(const struct sc_site *s, int form, void *target)
+{
+	if (form == STATIC_CALL_SITE_DIRECT || form == STATIC_CALL_SITE_TAIL_JUMP)
+		return NULL;
+	if (s->code.state != SC_CODE_OK)
+		return s->code.reason ? s->code.reason : "site not verified";
+	if (sc_patching_off_reason())
+		return sc_patching_off_reason();
+	if (!target)
+		return "target is NULL";
+	uint64_t v;
+	const char *why = "not patched";
+	if (!sc_arch_encode_site(s->code.insn, s->code.word_value,
+				 s->flags & SC_SITE_TAIL, target, &v, &why))
+		return why;
+	return "not patched";
+}
+
+static int own_sites(const void *var, struct static_call_site_info *buf,
+		     size_t n)
+{
+	pthread_mutex_lock(&lock);
+	struct sc_key *k = sc_key_find(var);
+	size_t count = k ? k->nsites : 0;
+	void *target = k ? __atomic_load_n(k->var, __ATOMIC_ACQUIRE) : NULL;
+	for (size_t i = 0; i < count && i < n; i++) {
+		struct sc_site *s = k->sites[i];
+		struct static_call_site_info *o = &buf[i];
+		memset(o, 0, sizeof *o);
+		o->address = s->code.insn;
+		o->trampoline = s->tramp->code.insn;
+		o->object = s->object->name;
+		o->tail = !!(s->flags & SC_SITE_TAIL);
+		struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
+		if (s->code.word)
+			d = sc_arch_decode_site(
+				s->code.insn,
+				__atomic_load_n(s->code.word, __ATOMIC_ACQUIRE),
+				o->tail, s->tramp->code.insn);
+		o->form = d.form;
+		o->reaches = d.reaches;
+		if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
+			/* Follow the trampoline to where control really goes. */
+			void *via = NULL;
+			if (s->tramp->code.word &&
+			    sc_arch_decode_slot(s->tramp->code.insn,
+						__atomic_load_n(s->tramp->code.word,
+								__ATOMIC_ACQUIRE),
+						&via) &&
+			    via)
+				o->reaches = via;
+			else
+				o->reaches = target;
+		}
+		o->reason = reason_for(s, d.form, target);
+	}
+	pthread_mutex_unlock(&lock);
+	return count > (size_t)INT32_MAX ? INT32_MAX : (int)count;
+}
+
+SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
+	SC_ABI_VERSION, own_register, own_unregister, own_update, own_store,
+	own_sites,
+};
+
+/* fork(): the child must never inherit the lock held by another thread. */
+static void atfork_prepare(void) { pthread_mutex_lock(&lock); }
+static void atfork_release(void) { pthread_mutex_unlock(&lock); }
+
+struct pick_ctx {
+	const struct sc_registry_ops *found;
+};
+
+static int inside_object(const struct dl_phdr_info *info, uintptr_t p)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && p >= lo && p < lo + ph->p_memsz)
+			return 1;
+	}
+	return 0;
+}
+
+static int pick_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct pick_ctx *pc = data;
+	(void)size;
+	const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name
+								  : NULL;
+	void *h = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+	if (!h)
+		return 0;
+	const struct sc_registry_ops *r = dlsym(h, "__staticcall_registry_v1");
+	/* dlsym on a handle also searches its dependencies: only accept the
+	 * object's own definition, so load order decides. */
+	if (r && inside_object(info, (uintptr_t)r)) {
+		if (r->abi_version == SC_ABI_VERSION) {
+			pc->found = r;
+			if (name) /* pin it: it now serves everyone */
+				dlopen(name, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+		} else {
+			sc_log(SC_LOG_WARN, "%s carries a staticcall runtime of "
+			       "another version: not shared", name ? name : "main program");
+		}
+	}
+	dlclose(h);
+	return pc->found != NULL;
+}
+
+static const struct sc_registry_ops *chosen;
+static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
+
+static void choose(void)
+{
+	struct pick_ctx pc = { NULL };
+	dl_iterate_phdr(pick_cb, &pc);
+	chosen = pc.found ? pc.found : &__staticcall_registry_v1;
+}
+
+/* Every copy guards its own lock; only the chosen one is ever taken. */
+__attribute__((constructor)) static void install_atfork(void)
+{
+	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+}
+
+const struct sc_registry_ops *sc_registry(void)
+{
+	pthread_once(&chosen_once, choose);
+	return chosen;
+}

@@ -1,0 +1,194 @@
+/*
+ * text_writer.c - change words of live code, safely, in batches.
+ *
+ * For one batch: verify every word, make the pages holding them writable
+ * (keeping them executable: other threads may be running there), replace
+ * each word with one atomic compare-and-swap, restore each page's exact
+ * previous protection, then serialize every core once. The CAS (not a
+ * plain store) means a word changed behind our back after verification,
+ * e.g. a breakpoint a debugger inserted, makes the batch roll back instead
+ * of being overwritten.
+ *
+ * The operations are a table so unit tests can inject their own and watch
+ * every step (tests/unit/test_text_writer.c).
+ */
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+size_t sc_page_size(void)
+{
+	static size_t ps;
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+static int real_make_writable(void *ctx, uintptr_t page, size_t len, int prot)
+{
+	(void)ctx;
+	return mprotect((void *)page, len, prot | PROT_WRITE) ? -errno : 0;
+}
+
+static int real_restore(void *ctx, uintptr_t page, size_t len, int prot)
+{
+	(void)ctx;
+	return mprotect((void *)page, len, prot) ? -errno : 0;
+}
+
+static int real_cas(void *ctx, uint64_t *word, uint64_t expect, uint64_t value)
+{
+	(void)ctx;
+	return __atomic_compare_exchange_n(word, &expect, value, 0,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Serialize the instruction stream of every thread of this process.
+ * membarrier SYNC_CORE is the documented way. Without it (old kernel,
+ * emulator) the mprotect that removed write permission already sent a TLB
+ * shootdown IPI to every CPU running this mm, and returning from that
+ * interrupt is serializing on x86.
+ */
+static void real_sync_cores(void *ctx)
+{
+	static int state; /* 0 unknown, 1 registered, -1 unavailable */
+	(void)ctx;
+	if (state == 0) {
+		long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+		if (q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE) &&
+		    syscall(SYS_membarrier,
+			    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+			    0, 0) == 0)
+			state = 1;
+		else
+			state = -1;
+	}
+	if (state == 1)
+		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE,
+			0, 0);
+}
+
+static const struct sc_text_ops real_ops = {
+	real_make_writable, real_restore, real_cas, real_sync_cores, NULL,
+};
+static const struct sc_text_ops *cur_ops = &real_ops;
+
+const struct sc_text_ops *sc_text_ops(void) { return cur_ops; }
+void sc_set_text_ops(const struct sc_text_ops *ops)
+{
+	cur_ops = ops ? ops : &real_ops;
+}
+
+struct page_run {
+	uintptr_t lo;
+	size_t len;
+	int prot;
+};
+
+static int cmp_uintptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sorted runs of contiguous pages with equal protection. */
+static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
+{
+	size_t ps = sc_page_size();
+	uintptr_t *keys = malloc(n * sizeof *keys);
+	struct page_run *runs = malloc(n * sizeof *runs);
+	if (!keys || !runs) {
+		free(keys);
+		free(runs);
+		return NULL;
+	}
+	/* page | prot in the low bits (prot < 8 and pages are aligned) */
+	for (size_t i = 0; i < n; i++)
+		keys[i] = ((uintptr_t)w[i].code->word & ~(ps - 1)) |
+			  (uintptr_t)(w[i].code->prot & 7);
+	qsort(keys, n, sizeof *keys, cmp_uintptr);
+	size_t r = 0;
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t page = keys[i] & ~(ps - 1);
+		int prot = (int)(keys[i] & 7);
+		if (r && runs[r - 1].prot == prot &&
+		    runs[r - 1].lo + runs[r - 1].len >= page) {
+			if (runs[r - 1].lo + runs[r - 1].len == page)
+				runs[r - 1].len += ps;
+			continue;
+		}
+		runs[r++] = (struct page_run){ page, ps, prot };
+	}
+	free(keys);
+	*nruns = r;
+	return runs;
+}
+
+int sc_text_apply(struct sc_write *w, size_t n)
+{
+	const struct sc_text_ops *ops = cur_ops;
+	if (n == 0)
+		return 0;
+
+	/* 1. Verify every word before touching anything. */
+	for (size_t i = 0; i < n; i++)
+		if (__atomic_load_n(w[i].code->word, __ATOMIC_ACQUIRE) !=
+		    w[i].code->word_value)
+			return -EBUSY;
+
+	size_t nruns = 0, opened = 0, done = 0;
+	struct page_run *runs = page_runs(w, n, &nruns);
+	if (!runs)
+		return -ENOMEM;
+
+	/* 2. Pages writable, still executable, only for this batch. */
+	int err = 0;
+	for (; opened < nruns; opened++) {
+		err = ops->make_writable(ops->ctx, runs[opened].lo,
+					 runs[opened].len, runs[opened].prot);
+		if (err)
+			goto restore;
+	}
+
+	/* 3. One atomic replacement per word. */
+	for (; done < n; done++) {
+		struct sc_code *c = w[done].code;
+		if (!ops->cas(ops->ctx, c->word, c->word_value, w[done].new_value)) {
+			err = -EBUSY;
+			break;
+		}
+	}
+	if (err) {
+		/* Put back what we wrote; those words are ours, so the CAS
+		 * from our own new value cannot fail unless someone else
+		 * wrote there too, in which case we leave their bytes. */
+		while (done-- > 0) {
+			struct sc_code *c = w[done].code;
+			ops->cas(ops->ctx, c->word, w[done].new_value, c->word_value);
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			w[i].code->word_value = w[i].new_value;
+	}
+
+restore:
+	/* 4. Exact previous protections. */
+	while (opened-- > 0) {
+		int e = ops->restore(ops->ctx, runs[opened].lo, runs[opened].len,
+				     runs[opened].prot);
+		if (e)
+			sc_log(SC_LOG_ERROR,
+			       "cannot restore protection of %#lx (+%zu): %d",
+			       (unsigned long)runs[opened].lo, runs[opened].len, e);
+	}
+	free(runs);
+	/* 5. One core sync per batch, also after a rollback. */
+	ops->sync_cores(ops->ctx);
+	return err;
+}
