@@ -1,0 +1,6 @@
+/* expect: -flto */
+/* flags: -flto */
+#include "staticcall.h"
+static int impl(int x) { return x; }
+int (*STATIC_CALL hook)(int) = impl;
+int call(int x) { return hook(x); }

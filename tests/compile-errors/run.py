@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Compile-error tests: every misuse of the attribute or of the API must be
+a compile error, with the documented message, at the marked line.
+
+Each file starts with `/* expect: SUBSTRING */`, may have a
+`/* flags: ... */` line (the word `strict` becomes the plugin's strict
+argument), and marks the line the error must point at with `error-here`.
+"""
+import argparse, glob, os, re, subprocess, sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--cc', default='gcc')
+ap.add_argument('--plugin-flags', required=True,
+                help='flags that load the plugin, e.g. -fplugin=...')
+ap.add_argument('--strict-flag', required=True)
+ap.add_argument('--include', required=True)
+args = ap.parse_args()
+
+here = os.path.dirname(os.path.abspath(__file__))
+passed = failed = 0
+for src in sorted(glob.glob(os.path.join(here, '*.c'))):
+    text = open(src).read()
+    expect = re.search(r'/\* expect: (.*?) \*/', text).group(1)
+    m = re.search(r'/\* flags: (.*?) \*/', text)
+    extra = m.group(1).split() if m else []
+    extra = [args.strict_flag if f == 'strict' else f for f in extra]
+    line = next((i + 1 for i, l in enumerate(text.splitlines())
+                 if 'error-here' in l), None)  # None: no location (-flto)
+    cmd = [args.cc, '-c', '-O2', '-o', os.devnull, '-I', args.include,
+           *args.plugin_flags.split(), *extra, src]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    name = os.path.basename(src)
+    errs = [l for l in p.stderr.splitlines() if 'error:' in l]
+    # the error itself, or the macro expansion it came from, at the line
+    at_line = [l for l in p.stderr.splitlines()
+               if ('error:' in l or 'in expansion of macro' in l) and
+               (line is None or re.search(r'%s:%d:' % (re.escape(name), line), l))]
+    problems = []
+    if p.returncode == 0:
+        problems.append('compiled without error')
+    if not any(expect in l for l in errs):
+        problems.append('no error mentioning %r' % expect)
+    if not at_line:
+        problems.append('no error at line %s' % line)
+    if problems:
+        failed += 1
+        print('FAIL %s: %s\n%s' % (name, '; '.join(problems),
+                                   '\n'.join('    ' + l for l in p.stderr.splitlines()[:12])))
+    else:
+        passed += 1
+        print('PASS %s: %s' % (name, errs[0].strip()))
+print('%d passed, %d failed' % (passed, failed))
+sys.exit(1 if failed else 0)
