@@ -45,7 +45,7 @@ struct static_call_site_info {
 };
 
 int __staticcall_update(void *key, void *target);
-int __staticcall_sites(const void *key, struct static_call_site_info *buf,
+int __staticcall_list_sites(const void *key, struct static_call_site_info *buf,
 		       size_t n);
 const char *static_call_form_name(int form);
 
@@ -83,7 +83,7 @@ const char *static_call_form_name(int form);
  * key in every loaded object; fills up to n entries of buf.
  */
 #define static_call_sites(name, buf, n)                                       \
-	__staticcall_sites((const void *)&(name), (buf), (n))
+	__staticcall_list_sites((const void *)&(name), (buf), (n))
 
 #ifdef __cplusplus
 }

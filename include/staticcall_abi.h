@@ -22,7 +22,9 @@
 #define SC_ABI_ARCH_AARCH64 2u
 
 /* Section and symbol names (no dots in section names: the linker provides
- * __start_/__stop_ symbols only for C-identifier names). */
+ * __start_/__stop_ symbols only for C-identifier names). No function or
+ * variable may share a section's name: the assembler would resolve a
+ * reference to it to the section symbol. */
 #define SC_ABI_SITES_SECTION "__staticcall_sites"
 #define SC_ABI_KEYS_SECTION "__staticcall_keys"
 #define SC_ABI_TRAMP_SECTION ".text.__staticcall_tramp"

@@ -25,7 +25,7 @@ SC_EXPORT void __staticcall_store(void *key, void *value)
 	sc_registry()->store(key, value);
 }
 
-SC_EXPORT int __staticcall_sites(const void *key,
+SC_EXPORT int __staticcall_list_sites(const void *key,
 				 struct static_call_site_info *buf, size_t n)
 {
 	return sc_registry()->sites(key, buf, n);
