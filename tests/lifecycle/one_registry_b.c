@@ -1,0 +1,14 @@
+/* Library B: calls A's key and updates it through its own static copy of
+ * the runtime. */
+#include "staticcall.h"
+
+extern int (*STATIC_CALL ka)(int);
+
+int b_call(int x) { return ka(x) + 0 * x; }
+
+int b_update(int (*fn)(int)) { return static_call_update(ka, fn); }
+
+int b_sites(struct static_call_site_info *buf, size_t n)
+{
+	return static_call_sites(ka, buf, n);
+}
