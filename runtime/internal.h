@@ -30,6 +30,10 @@ void sc_log(int level, const char *fmt, ...)
 int sc_log_enabled(int level);
 /* STATICCALL_DISABLE=1: never patch, everything runs through trampolines. */
 int sc_patching_disabled_by_env(void);
+/* STATICCALL_SITES=trampoline: sites stay on trampolines, slots go direct. */
+int sc_sites_forced_to_trampoline(void);
+#define SC_REASON_FORCED "sites kept on trampolines by STATICCALL_SITES=trampoline"
+
 
 /* ---- segments of one linked object ------------------------------------ */
 struct sc_segment {

@@ -2,7 +2,11 @@
  * log.c - what the runtime tells the user, on stderr.
  *
  * STATICCALL_LOG = error | warn (default) | info | debug (or 0..3).
- * STATICCALL_DISABLE = 1 keeps every site on its trampoline.
+ * STATICCALL_DISABLE = 1 keeps every site on its trampoline and every
+ *   trampoline on its slow path: nothing is ever written.
+ * STATICCALL_SITES = trampoline keeps sites on their trampolines but lets
+ *   the trampolines jump straight to the target (what an out-of-range
+ *   target gets; for tests and benchmarks).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,4 +54,14 @@ int sc_patching_disabled_by_env(void)
 {
 	const char *s = getenv("STATICCALL_DISABLE");
 	return s && *s && strcmp(s, "0") != 0;
+}
+
+int sc_sites_forced_to_trampoline(void)
+{
+	static int forced = -1;
+	if (forced < 0) {
+		const char *s = getenv("STATICCALL_SITES");
+		forced = s && !strcmp(s, "trampoline");
+	}
+	return forced;
 }

@@ -60,7 +60,8 @@ int sc_patch_key(struct sc_key *key, void *target)
 		if (!sc_site_recheck(s))
 			continue;
 		int tail = s->flags & SC_SITE_TAIL;
-		if (!target || !sc_arch_encode_site(s->code.insn, s->code.word_value,
+		if (!target || sc_sites_forced_to_trampoline() ||
+		    !sc_arch_encode_site(s->code.insn, s->code.word_value,
 						    tail, target, &v, &why))
 			sc_arch_encode_site(s->code.insn, s->code.word_value, tail,
 					    s->tramp->code.insn, &v, &why);

@@ -242,6 +242,8 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 		return sc_patching_off_reason();
 	if (!target)
 		return "target is NULL";
+	if (sc_sites_forced_to_trampoline())
+		return SC_REASON_FORCED;
 	uint64_t v;
 	const char *why = "not patched";
 	if (!sc_arch_encode_site(s->code.insn, s->code.word_value,
