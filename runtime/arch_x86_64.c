@@ -1,10 +1,19 @@
 /*
- * arch_x86_64.c - the x86-64 instruction forms the runtime writes.
+ * arch_x86_64.c - the x86-64 instruction forms the runtime writes, and the
+ * word writes that change one form into another safely.
  *
- * A site is a 5-byte `call rel32` (E8) or `jmp rel32` (E9) that the plugin
- * placed inside one aligned quadword (docs/ABI.md). Re-targeting rewrites
- * only the displacement, by replacing that whole quadword in one atomic
- * store, so another thread fetches either the old or the new instruction.
+ * A site is `call rel32` (E8), `jmp rel32` (E9, a tail call) or, from
+ * Clang at -Os, `jcc rel32` (0F 8x, a conditional tail call). Re-targeting
+ * changes only the displacement; the opcode stays. docs/PATCHING.md has the
+ * protocol table; in short:
+ *
+ *  - displacement inside one aligned quadword: one atomic CAS of that word.
+ *    Another thread fetches the unchanged opcode with either the old or the
+ *    new displacement (the GCC plugin aligns every site this way);
+ *  - displacement across two quadwords (anchored Clang sites can land
+ *    anywhere): phase 0 turns the first two bytes into `jmp .` (EB FE), a
+ *    thread arriving there waits; sync; phase 1 writes the rest of the new
+ *    instruction; sync; phase 2 writes its first two bytes; sync.
  *
  * A trampoline's first quadword (its slot) is one of:
  *   slow path  EB 06 CC CC CC CC CC CC   jmp +6 to the indirect jump
@@ -20,70 +29,66 @@
 
 uint32_t sc_arch_id(void) { return SC_ABI_ARCH_X86_64; }
 
-static uint8_t word_byte(uint64_t w, unsigned i) { return (uint8_t)(w >> (8 * i)); }
+static unsigned disp_offset(int kind) { return kind == SC_INSN_JCC ? 2 : 1; }
 
-static int32_t word_rel32(uint64_t w, unsigned at)
-{
-	uint32_t v = 0;
-	for (unsigned i = 0; i < 4; i++)
-		v |= (uint32_t)word_byte(w, at + i) << (8 * i);
-	return (int32_t)v;
-}
+int sc_arch_insn_len(int kind) { return kind == SC_INSN_JCC ? 6 : 5; }
 
-static uint64_t word_set_rel32(uint64_t w, unsigned at, int32_t rel)
+int sc_arch_match(const uint8_t *b, int kind)
 {
-	uint32_t v = (uint32_t)rel;
-	for (unsigned i = 0; i < 4; i++) {
-		w &= ~(0xffull << (8 * (at + i)));
-		w |= (uint64_t)((v >> (8 * i)) & 0xff) << (8 * (at + i));
+	switch (kind) {
+	case SC_INSN_CALL: return b[0] == OP_CALL;
+	case SC_INSN_JMP: return b[0] == OP_JMP;
+	case SC_INSN_JCC: return b[0] == 0x0f && (b[1] & 0xf0) == 0x80;
 	}
-	return w;
+	return 0;
 }
 
-/* rel32 from the end of a 5-byte instruction at `insn` to `dest`. */
-static int rel32_to(const uint8_t *insn, const void *dest, int32_t *rel)
+static void *rel_target(const uint8_t *insn, const uint8_t *b, int kind)
 {
-	intptr_t d = (intptr_t)dest - (intptr_t)(insn + 5);
+	int32_t rel;
+	memcpy(&rel, b + disp_offset(kind), 4);
+	return (void *)(insn + sc_arch_insn_len(kind) + rel);
+}
+
+/* rel32 from the end of the instruction at `insn` to `dest`. */
+static int rel32_to(const uint8_t *end, const void *dest, int32_t *rel)
+{
+	intptr_t d = (intptr_t)dest - (intptr_t)end;
 	if (d < INT32_MIN || d > INT32_MAX)
 		return 0;
 	*rel = (int32_t)d;
 	return 1;
 }
 
-int sc_arch_site_aligned(const uint8_t *insn)
-{
-	return ((uintptr_t)insn & 7) <= 3;
-}
-
-struct sc_decoded sc_arch_decode_site(const uint8_t *insn, uint64_t word,
-				      int tail, const void *tramp)
+struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
+				      const uint8_t *live, const void *tramp)
 {
 	struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
-	unsigned o = (uintptr_t)insn & 7;
-	if (o > 3 || word_byte(word, o) != (tail ? OP_JMP : OP_CALL))
+	if (!sc_arch_match(live, c->kind))
 		return d;
-	d.reaches = (void *)(insn + 5 + word_rel32(word, o + 1));
+	d.reaches = rel_target(c->insn, live, c->kind);
 	if (d.reaches == tramp)
 		d.form = STATIC_CALL_SITE_TRAMPOLINE;
 	else
-		d.form = tail ? STATIC_CALL_SITE_TAIL_JUMP : STATIC_CALL_SITE_DIRECT;
+		d.form = c->kind == SC_INSN_CALL ? STATIC_CALL_SITE_DIRECT
+						 : STATIC_CALL_SITE_TAIL_JUMP;
 	return d;
 }
 
-int sc_arch_encode_site(const uint8_t *insn, uint64_t old_word, int tail,
-			const void *dest, uint64_t *new_word, const char **why)
+int sc_arch_encode_site(const struct sc_code *c, const void *dest,
+			uint8_t out[SC_MAX_INSN], const char **why)
 {
-	unsigned o = (uintptr_t)insn & 7;
 	int32_t rel;
-	if (o > 3 || word_byte(old_word, o) != (tail ? OP_JMP : OP_CALL)) {
+	if (!sc_arch_match(c->bytes, c->kind)) {
 		*why = "site does not hold the instruction the plugin emitted";
 		return 0;
 	}
-	if (!rel32_to(insn, dest, &rel)) {
+	if (!rel32_to(c->insn + c->len, dest, &rel)) {
 		*why = "target is out of rel32 range of the site";
 		return 0;
 	}
-	*new_word = word_set_rel32(old_word, o + 1, rel);
+	memcpy(out, c->bytes, c->len);
+	memcpy(out + disp_offset(c->kind), &rel, 4);
 	return 1;
 }
 
@@ -93,8 +98,9 @@ int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches)
 		*reaches = NULL;
 		return 1;
 	}
-	if (word_byte(word, 0) == OP_JMP && (word >> 40) == 0xcccccc) {
-		*reaches = (void *)(slot + 5 + word_rel32(word, 1));
+	if ((uint8_t)word == OP_JMP && (word >> 40) == 0xcccccc) {
+		int32_t rel = (int32_t)(uint32_t)(word >> 8);
+		*reaches = (void *)(slot + 5 + rel);
 		return 1;
 	}
 	return 0;
@@ -108,10 +114,46 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 		*why = "target is NULL";
 		return SLOT_SLOW;
 	}
-	if (!rel32_to(slot, dest, &rel)) {
+	if (!rel32_to(slot + 5, dest, &rel)) {
 		*why = "target is out of rel32 range of the trampoline";
 		return SLOT_SLOW;
 	}
 	*why = NULL;
-	return word_set_rel32(0xcccccc00000000e9ull, 1, rel);
+	return 0xcccccc00000000e9ull | ((uint64_t)(uint32_t)rel << 8);
+}
+
+/* ---- safe byte changes ----------------------------------------------- */
+
+static uint8_t *word_of(const uint8_t *p)
+{
+	return (uint8_t *)((uintptr_t)p & ~(uintptr_t)7);
+}
+
+int sc_arch_plan(const struct sc_code *c, const uint8_t *nb,
+		 struct sc_byte_patch *out)
+{
+	int n = 0, len = c->len;
+	uint8_t *insn = c->insn;
+	unsigned d = c->kind == SC_INSN_SLOT ? 0 : disp_offset(c->kind);
+	int one_word = c->kind == SC_INSN_SLOT
+			       ? 1
+			       : word_of(insn + d) == word_of(insn + d + 3);
+	if (one_word) {
+		/* Every changed byte in one word: one atomic replacement. */
+		for (int i = 0; i < len; i++)
+			if (nb[i] != c->bytes[i])
+				out[n++] = (struct sc_byte_patch){ insn + i, nb[i], 2, c->prot };
+		return n;
+	}
+	/* The displacement straddles two words. `jmp .` over the first two
+	 * bytes (they share a word: insn % 8 <= 6 whenever this happens),
+	 * then the rest, then the real first two bytes. */
+	out[n++] = (struct sc_byte_patch){ insn + 0, 0xeb, 0, c->prot };
+	out[n++] = (struct sc_byte_patch){ insn + 1, 0xfe, 0, c->prot };
+	for (int i = 2; i < len; i++)
+		if (nb[i] != c->bytes[i])
+			out[n++] = (struct sc_byte_patch){ insn + i, nb[i], 1, c->prot };
+	out[n++] = (struct sc_byte_patch){ insn + 0, nb[0], 2, c->prot };
+	out[n++] = (struct sc_byte_patch){ insn + 1, nb[1], 2, c->prot };
+	return n;
 }

@@ -46,20 +46,30 @@ struct sc_segment {
 /* ---- objects, keys, sites --------------------------------------------- */
 enum sc_code_state {
 	SC_CODE_UNVERIFIED = 0, /* bytes never matched: left alone */
-	SC_CODE_OK = 1,         /* `word` holds what is in memory */
+	SC_CODE_OK = 1,         /* `bytes` hold what is in memory */
 };
+
+/* Patchable instruction kinds. */
+enum sc_insn_kind {
+	SC_INSN_CALL = 0, /* x86: E8 rel32 */
+	SC_INSN_JMP = 1,  /* x86: E9 rel32 (tail call) */
+	SC_INSN_JCC = 2,  /* x86: 0F 8x rel32 (conditional tail call) */
+	SC_INSN_SLOT = 3, /* a trampoline's first quadword */
+};
+#define SC_MAX_INSN 8
 
 struct sc_key;
 struct sc_object;
 
-/* A patchable code word: a site or a trampoline slot. */
+/* A patchable piece of code: a site or a trampoline slot. */
 struct sc_code {
-	uint8_t *insn;        /* the instruction (site) or the slot (tramp) */
-	uint64_t *word;       /* the aligned quadword holding it */
-	uint64_t word_value;  /* what we last saw or wrote there */
-	int state;            /* enum sc_code_state */
-	int prot;             /* protection of its segment, to restore */
-	const char *reason;   /* why it is not direct (NULL if it is) */
+	uint8_t *insn;               /* the instruction (site) or the slot */
+	uint8_t len;                 /* its length in bytes */
+	uint8_t kind;                /* enum sc_insn_kind */
+	uint8_t bytes[SC_MAX_INSN];  /* what we last saw or wrote there */
+	int state;                   /* enum sc_code_state */
+	int prot;                    /* protection of its segment, to restore */
+	const char *reason;          /* why it cannot be patched, if it cannot */
 };
 
 struct sc_tramp {
@@ -71,6 +81,7 @@ struct sc_tramp {
 
 struct sc_site {
 	struct sc_code code;
+	uint8_t *record_addr; /* the address the record names (site or anchor) */
 	struct sc_tramp *tramp;
 	struct sc_object *object;
 	uint32_t flags; /* SC_SITE_* */
@@ -98,27 +109,55 @@ struct sc_key {
 	struct sc_key *hash_next;
 };
 
+/* One aligned word to change. Writes of phase p all happen before any of
+ * phase p+1, with a core sync in between (docs/PATCHING.md). */
+struct sc_write {
+	uint64_t *word;
+	uint64_t old_value, new_value;
+	int phase;  /* 0..SC_PHASES-1 */
+	int verify; /* first write of this word: check it holds old_value */
+	int prot;   /* protection of the word's segment, restored after */
+};
+#define SC_PHASES 3
+
 /* ---- arch_<isa>.c: instruction forms ---------------------------------- */
-/* Is `insn` a call/jmp (per `tail`) to `dest`? Fills *reaches if decodable. */
 struct sc_decoded {
 	int form;      /* enum static_call_site_form */
 	void *reaches; /* where control goes; NULL if unknown */
 };
 uint32_t sc_arch_id(void);
-/* Where a site instruction may live: does it fit one patchable word? */
-int sc_arch_site_aligned(const uint8_t *insn);
-/* Decode a site from the word holding it. */
-struct sc_decoded sc_arch_decode_site(const uint8_t *insn, uint64_t word,
-				      int tail, const void *tramp);
-/* Word for the site calling/jumping to dest; 0 with *why set if it cannot. */
-int sc_arch_encode_site(const uint8_t *insn, uint64_t old_word, int tail,
-			const void *dest, uint64_t *new_word, const char **why);
+int sc_arch_insn_len(int kind);
+/* Do the bytes hold an instruction of this kind (any displacement)? */
+int sc_arch_match(const uint8_t *bytes, int kind);
+/* Decode a site's live bytes. */
+struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
+				      const uint8_t *live, const void *tramp);
+/* Bytes of the site re-targeted to dest; 0 with *why set if it cannot. */
+int sc_arch_encode_site(const struct sc_code *c, const void *dest,
+			uint8_t out[SC_MAX_INSN], const char **why);
 /* Trampoline slot: is the word a valid slot? Fills *reaches (NULL: slow). */
 int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
 /* Slot word jumping straight to dest, or the slow path if dest is NULL or
  * out of range (then *why says so). */
 uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 			     const char **why);
+/* Byte changes, tagged with their phase, that turn c->bytes into
+ * new_bytes safely (the patch planner composes them into word writes, so
+ * pieces of code sharing a word compose). Returns how many (at most
+ * SC_MAX_BYTE_PATCHES). */
+struct sc_byte_patch {
+	uint8_t *addr;
+	uint8_t value;
+	uint8_t phase;
+	int prot; /* protection of its segment */
+};
+#define SC_MAX_BYTE_PATCHES (2 * SC_MAX_INSN)
+int sc_arch_plan(const struct sc_code *c, const uint8_t *new_bytes,
+		 struct sc_byte_patch *out);
+/* anchor_<isa>.c: the site an anchor points at (decoding forward). */
+int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
+		      const void *tramp, uint8_t **insn, int *kind,
+		      const char **why);
 
 /* ---- text_writer.c: changing live code -------------------------------- */
 struct sc_text_ops {
@@ -136,18 +175,14 @@ const struct sc_text_ops *sc_text_ops(void);
 void sc_set_text_ops(const struct sc_text_ops *ops);
 size_t sc_page_size(void);
 
-/* One word to change in a batch. */
-struct sc_write {
-	struct sc_code *code;
-	uint64_t new_value;
-};
-
 /*
- * Apply a batch: verify every word still holds code->word_value, make the
- * pages writable, CAS each word, restore protections, sync cores once.
- * On any failure every word already written is put back and nothing is
- * left changed. Returns 0 or -errno (-EBUSY: a word held unexpected bytes;
- * -EACCES/-EPERM: pages could not be made writable).
+ * Apply a batch: verify the words marked `verify` still hold old_value,
+ * make the pages writable, CAS the words phase by phase with one core sync
+ * after each phase that wrote anything, restore protections. On any
+ * failure every word already written is put back (in reverse, with syncs)
+ * and nothing is left changed. Returns 0 or -errno (-EBUSY: a word held
+ * unexpected bytes; -EACCES/-EPERM: pages could not be made writable).
+ * Writes must be sorted by phase.
  */
 int sc_text_apply(struct sc_write *writes, size_t n);
 

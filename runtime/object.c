@@ -152,23 +152,17 @@ static int header_ok(const struct sc_object *o, const struct sc_abi_object *a)
 	return 1;
 }
 
-static void code_init(struct sc_code *c, uint8_t *insn)
-{
-	c->insn = insn;
-	c->word = (uint64_t *)((uintptr_t)insn & ~(uintptr_t)7);
-	c->word_value = __atomic_load_n(c->word, __ATOMIC_ACQUIRE);
-	c->state = SC_CODE_UNVERIFIED;
-	c->reason = NULL;
-}
-
 static void load_tramp(struct sc_object *o, struct sc_tramp *t,
 		       const struct sc_abi_desc *d)
 {
 	uint8_t *slot = (uint8_t *)&d->tramp_rel + d->tramp_rel;
 	void *reaches;
+	uint64_t word;
 	t->object = o;
 	t->flags = d->flags;
 	t->code.insn = slot;
+	t->code.len = 8;
+	t->code.kind = SC_INSN_SLOT;
 	t->code.state = SC_CODE_UNVERIFIED;
 	if ((uintptr_t)slot % SC_X86_TRAMP_ALIGN ||
 	    !(t->code.prot = sc_object_exec_prot(o, slot, SC_X86_TRAMP_SLOT))) {
@@ -177,8 +171,9 @@ static void load_tramp(struct sc_object *o, struct sc_tramp *t,
 		       t->code.reason);
 		return;
 	}
-	code_init(&t->code, slot);
-	if (!sc_arch_decode_slot(slot, t->code.word_value, &reaches)) {
+	word = __atomic_load_n((uint64_t *)slot, __ATOMIC_ACQUIRE);
+	memcpy(t->code.bytes, &word, 8);
+	if (!sc_arch_decode_slot(slot, word, &reaches)) {
 		t->code.reason = "trampoline slot holds unexpected bytes";
 		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name, (void *)slot,
 		       t->code.reason);
@@ -187,15 +182,15 @@ static void load_tramp(struct sc_object *o, struct sc_tramp *t,
 	t->code.state = SC_CODE_OK;
 }
 
-/* Check a site's bytes: the plugin's call/jmp to its own trampoline. */
+/* Check a site's bytes: the plugin's call/jmp/jcc to its own trampoline. */
 static void verify_site(struct sc_site *s)
 {
 	struct sc_code *c = &s->code;
-	c->word_value = __atomic_load_n(c->word, __ATOMIC_ACQUIRE);
-	struct sc_decoded d = sc_arch_decode_site(c->insn, c->word_value,
-						  s->flags & SC_SITE_TAIL,
-						  s->tramp->code.insn);
+	uint8_t live[SC_MAX_INSN];
+	memcpy(live, c->insn, c->len);
+	struct sc_decoded d = sc_arch_decode_site(c, live, s->tramp->code.insn);
 	if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
+		memcpy(c->bytes, live, c->len);
 		c->state = SC_CODE_OK;
 		c->reason = NULL;
 	} else {
@@ -205,37 +200,85 @@ static void verify_site(struct sc_site *s)
 
 int sc_site_recheck(struct sc_site *s)
 {
-	if (s->code.word && s->code.state == SC_CODE_UNVERIFIED &&
-	    s->code.prot && s->tramp->code.state == SC_CODE_OK)
+	if (s->code.state == SC_CODE_UNVERIFIED && s->code.prot &&
+	    s->tramp->code.state == SC_CODE_OK)
 		verify_site(s);
 	return s->code.state == SC_CODE_OK;
+}
+
+/* The writable span of a site: the aligned words holding it. */
+static int site_prot(const struct sc_object *o, const uint8_t *insn, int len)
+{
+	uintptr_t lo = (uintptr_t)insn & ~(uintptr_t)7;
+	uintptr_t hi = ((uintptr_t)insn + len + 7) & ~(uintptr_t)7;
+	return sc_object_exec_prot(o, (void *)lo, hi - lo);
 }
 
 static void load_site(struct sc_object *o, struct sc_site *s,
 		      const struct sc_abi_site *r)
 {
-	const struct sc_abi_object *a = o->abi;
-	uint8_t *insn = (uint8_t *)&r->site_rel + r->site_rel;
+	uint8_t *at = (uint8_t *)&r->site_rel + r->site_rel;
+	const char *why = NULL;
 	s->object = o;
 	s->flags = r->flags;
-	s->code.insn = insn;
+	s->record_addr = at;
+	s->code.insn = at;
 	s->code.state = SC_CODE_UNVERIFIED;
 	if (r->flags & SC_SITE_ANCHOR) {
-		s->code.reason = "anchor sites are not supported by this runtime";
-	} else if (!sc_arch_site_aligned(insn)) {
-		s->code.reason = "site instruction crosses a patchable word";
-	} else if (!(s->code.prot = sc_object_exec_prot(
-			     o, (void *)((uintptr_t)insn & ~(uintptr_t)7), 8))) {
-		s->code.reason = "site is not in an executable segment of its object";
+		const struct sc_segment *seg = NULL;
+		for (int i = 0; i < o->nsegs; i++)
+			if ((uintptr_t)at >= o->segs[i].lo && (uintptr_t)at < o->segs[i].hi &&
+			    (o->segs[i].prot & PROT_EXEC))
+				seg = &o->segs[i];
+		uint8_t *insn;
+		int kind;
+		if (!seg)
+			why = "anchor is not in an executable segment of its object";
+		else if (sc_arch_find_site(at, (const uint8_t *)seg->hi,
+					   s->tramp->code.insn, &insn, &kind, &why)) {
+			s->code.insn = insn;
+			s->code.kind = (uint8_t)kind;
+			if (kind != SC_INSN_CALL)
+				s->flags |= SC_SITE_TAIL;
+		}
 	} else {
-		code_init(&s->code, insn);
-		verify_site(s);
+		s->code.kind = (r->flags & SC_SITE_TAIL) ? SC_INSN_JMP : SC_INSN_CALL;
 	}
+	s->code.len = (uint8_t)sc_arch_insn_len(s->code.kind);
+	if (!why && !(s->code.prot = site_prot(o, s->code.insn, s->code.len)))
+		why = "site is not in an executable segment of its object";
+	if (!why) {
+		verify_site(s);
+		why = s->code.reason;
+	}
+	s->code.reason = why;
 	if (s->code.state != SC_CODE_OK)
 		sc_log(SC_LOG_WARN, "%s: site %p (offset %#lx): %s: left as compiled",
-		       o->name, (void *)insn, (unsigned long)((uintptr_t)insn - o->base),
-		       s->code.reason);
-	(void)a;
+		       o->name, (void *)at, (unsigned long)((uintptr_t)at - o->base),
+		       why);
+}
+
+static int cmp_site_insn(const void *a, const void *b)
+{
+	const struct sc_site *x = a, *y = b;
+	return x->code.insn < y->code.insn ? -1 : x->code.insn > y->code.insn;
+}
+
+/* Two records naming one instruction (an anchor duplicated by the
+ * optimizer, say) must not become two writers of the same bytes. */
+static void drop_duplicates(struct sc_object *o)
+{
+	qsort(o->sites, o->nsites, sizeof *o->sites, cmp_site_insn);
+	size_t n = 0;
+	for (size_t i = 0; i < o->nsites; i++) {
+		if (n && o->sites[n - 1].code.insn == o->sites[i].code.insn) {
+			sc_log(SC_LOG_DEBUG, "%s: site %p recorded twice", o->name,
+			       (void *)o->sites[i].code.insn);
+			continue;
+		}
+		o->sites[n++] = o->sites[i];
+	}
+	o->nsites = n;
 }
 
 struct sc_object *sc_object_load(const struct sc_abi_object *abi)
@@ -284,12 +327,15 @@ struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 		if (s->tramp->code.state != SC_CODE_OK) {
 			s->object = o;
 			s->flags = r->flags;
-			s->code.insn = (uint8_t *)&r->site_rel + r->site_rel;
+			s->record_addr = s->code.insn =
+				(uint8_t *)&r->site_rel + r->site_rel;
+			s->code.len = 5;
 			s->code.reason = s->tramp->code.reason;
 			continue;
 		}
 		load_site(o, s, r);
 	}
+	drop_duplicates(o);
 	return o;
 }
 

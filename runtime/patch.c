@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -33,16 +34,86 @@ void sc_patching_turn_off(const char *why)
 	}
 }
 
+/* One piece of code to change and the bytes it gets. */
+struct change {
+	struct sc_code *code;
+	uint8_t bytes[SC_MAX_INSN];
+};
+
+static int cmp_patch(const void *a, const void *b)
+{
+	const struct sc_byte_patch *x = a, *y = b;
+	uintptr_t wx = (uintptr_t)x->addr & ~(uintptr_t)7;
+	uintptr_t wy = (uintptr_t)y->addr & ~(uintptr_t)7;
+	if (wx != wy)
+		return wx < wy ? -1 : 1;
+	return (int)x->phase - (int)y->phase;
+}
+
+static int cmp_write(const void *a, const void *b)
+{
+	const struct sc_write *x = a, *y = b;
+	if (x->phase != y->phase)
+		return x->phase - y->phase;
+	return x->word < y->word ? -1 : x->word > y->word;
+}
+
+/*
+ * Compose byte changes into word writes: for each aligned word touched,
+ * its value after each phase, starting from what is in memory now. Pieces
+ * of code that share a word (two anchored sites close together) thus
+ * compose instead of overwriting each other. Returns the number of writes.
+ */
+static size_t compose(struct sc_byte_patch *bp, size_t nbp, struct sc_write *w)
+{
+	size_t nw = 0;
+	qsort(bp, nbp, sizeof *bp, cmp_patch);
+	for (size_t i = 0; i < nbp;) {
+		uint64_t *word = (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7);
+		uint64_t cur = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+		int first = 1, prot = bp[i].prot;
+		for (int phase = 0; phase < SC_PHASES; phase++) {
+			uint8_t b[8];
+			memcpy(b, &cur, 8);
+			for (; i < nbp && (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7) == word &&
+			       bp[i].phase == phase; i++)
+				b[bp[i].addr - (uint8_t *)word] = bp[i].value;
+			uint64_t nv;
+			memcpy(&nv, b, 8);
+			if (nv != cur) {
+				w[nw++] = (struct sc_write){ word, cur, nv, phase,
+							     first, prot };
+				first = 0;
+				cur = nv;
+			}
+		}
+	}
+	qsort(w, nw, sizeof *w, cmp_write);
+	return nw;
+}
+
+/* Is the code still exactly what we last saw or wrote? */
+static int unchanged(const struct sc_code *c)
+{
+	return memcmp(c->insn, c->bytes, c->len) == 0;
+}
+
 int sc_patch_key(struct sc_key *key, void *target)
 {
 	if (sc_patching_off_reason())
 		return 0;
-	size_t cap = key->nsites + key->ntramps, n = 0;
+	size_t cap = key->nsites + key->ntramps, nc = 0, nw = 0;
 	if (cap == 0)
 		return 0;
-	struct sc_write *w = malloc(cap * sizeof *w);
-	if (!w)
-		return -ENOMEM;
+	struct change *ch = malloc(cap * sizeof *ch);
+	struct sc_byte_patch *bp = malloc(cap * SC_MAX_BYTE_PATCHES * sizeof *bp);
+	struct sc_write *w = malloc(cap * SC_MAX_BYTE_PATCHES * sizeof *w);
+	size_t nbp = 0;
+	int err = 0;
+	if (!ch || !bp || !w) {
+		err = -ENOMEM;
+		goto out;
+	}
 
 	for (size_t i = 0; i < key->ntramps; i++) {
 		struct sc_tramp *t = key->tramps[i];
@@ -50,45 +121,60 @@ int sc_patch_key(struct sc_key *key, void *target)
 		if (t->code.state != SC_CODE_OK)
 			continue;
 		uint64_t v = sc_arch_encode_slot(t->code.insn, target, &why);
-		if (v != t->code.word_value)
-			w[n++] = (struct sc_write){ &t->code, v };
+		if (memcmp(&v, t->code.bytes, 8)) {
+			ch[nc].code = &t->code;
+			memcpy(ch[nc++].bytes, &v, 8);
+		}
 	}
 	for (size_t i = 0; i < key->nsites; i++) {
 		struct sc_site *s = key->sites[i];
 		const char *why;
-		uint64_t v;
 		if (!sc_site_recheck(s))
 			continue;
-		int tail = s->flags & SC_SITE_TAIL;
+		struct change *c = &ch[nc];
 		if (!target || sc_sites_forced_to_trampoline() ||
-		    !sc_arch_encode_site(s->code.insn, s->code.word_value,
-						    tail, target, &v, &why))
-			sc_arch_encode_site(s->code.insn, s->code.word_value, tail,
-					    s->tramp->code.insn, &v, &why);
-		if (v != s->code.word_value)
-			w[n++] = (struct sc_write){ &s->code, v };
+		    !sc_arch_encode_site(&s->code, target, c->bytes, &why))
+			sc_arch_encode_site(&s->code, s->tramp->code.insn, c->bytes,
+					    &why);
+		if (memcmp(c->bytes, s->code.bytes, s->code.len)) {
+			c->code = &s->code;
+			nc++;
+		}
 	}
 
-	int err = sc_text_apply(w, n);
-	if (err == -EBUSY) {
-		/* Name the culprits; their recorded bytes stay what we expect,
-		 * so a later update retries them once the intruder is gone. */
-		for (size_t i = 0; i < n; i++)
-			if (__atomic_load_n(w[i].code->word, __ATOMIC_RELAXED) !=
-			    w[i].code->word_value)
-				sc_log(SC_LOG_ERROR,
-				       "code at %p changed behind the runtime's back "
-				       "(breakpoint? another patcher?): update refused",
-				       (void *)w[i].code->insn);
+	/* Verify every piece before planning any write. */
+	for (size_t i = 0; i < nc; i++)
+		if (!unchanged(ch[i].code)) {
+			sc_log(SC_LOG_ERROR,
+			       "code at %p changed behind the runtime's back "
+			       "(breakpoint? another patcher?): update refused",
+			       (void *)ch[i].code->insn);
+			err = -EBUSY;
+			goto out;
+		}
+	for (size_t i = 0; i < nc; i++)
+		nbp += (size_t)sc_arch_plan(ch[i].code, ch[i].bytes, bp + nbp);
+	nw = compose(bp, nbp, w);
+
+	err = sc_text_apply(w, nw);
+	if (!err) {
+		for (size_t i = 0; i < nc; i++)
+			memcpy(ch[i].code->bytes, ch[i].bytes, ch[i].code->len);
+		if (nc)
+			ever_patched = 1;
+	} else if (err == -EBUSY) {
+		sc_log(SC_LOG_ERROR, "code changed while it was being patched: "
+		       "update rolled back");
 	} else if ((err == -EACCES || err == -EPERM) && !ever_patched) {
 		sc_patching_turn_off("text pages cannot be made writable "
 				     "(W^X policy?)");
 		err = 0;
-	} else if (err) {
+	} else {
 		sc_log(SC_LOG_ERROR, "patching failed: error %d", -err);
-	} else if (n) {
-		ever_patched = 1;
 	}
+out:
+	free(ch);
+	free(bp);
 	free(w);
 	return err;
 }

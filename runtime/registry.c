@@ -244,10 +244,9 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 		return "target is NULL";
 	if (sc_sites_forced_to_trampoline())
 		return SC_REASON_FORCED;
-	uint64_t v;
+	uint8_t b[SC_MAX_INSN];
 	const char *why = "not patched";
-	if (!sc_arch_encode_site(s->code.insn, s->code.word_value,
-				 s->flags & SC_SITE_TAIL, target, &v, &why))
+	if (!sc_arch_encode_site(&s->code, target, b, &why))
 		return why;
 	return "not patched";
 }
@@ -268,19 +267,20 @@ static int own_sites(const void *var, struct static_call_site_info *buf,
 		o->object = s->object->name;
 		o->tail = !!(s->flags & SC_SITE_TAIL);
 		struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
-		if (s->code.word)
-			d = sc_arch_decode_site(
-				s->code.insn,
-				__atomic_load_n(s->code.word, __ATOMIC_ACQUIRE),
-				o->tail, s->tramp->code.insn);
+		uint8_t live[SC_MAX_INSN];
+		/* Read code only where it was checked to be code. */
+		if (s->code.prot) {
+			memcpy(live, s->code.insn, s->code.len);
+			d = sc_arch_decode_site(&s->code, live, s->tramp->code.insn);
+		}
 		o->form = d.form;
 		o->reaches = d.reaches;
 		if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
 			/* Follow the trampoline to where control really goes. */
 			void *via = NULL;
-			if (s->tramp->code.word &&
+			if (s->tramp->code.prot &&
 			    sc_arch_decode_slot(s->tramp->code.insn,
-						__atomic_load_n(s->tramp->code.word,
+						__atomic_load_n((uint64_t *)s->tramp->code.insn,
 								__ATOMIC_ACQUIRE),
 						&via) &&
 			    via)

@@ -13,6 +13,7 @@
  * every step (tests/unit/test_text_writer.c).
  */
 #include <errno.h>
+#include <signal.h>
 #include <linux/membarrier.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -110,8 +111,8 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
 	}
 	/* page | prot in the low bits (prot < 8 and pages are aligned) */
 	for (size_t i = 0; i < n; i++)
-		keys[i] = ((uintptr_t)w[i].code->word & ~(ps - 1)) |
-			  (uintptr_t)(w[i].code->prot & 7);
+		keys[i] = ((uintptr_t)w[i].word & ~(ps - 1)) |
+			  (uintptr_t)(w[i].prot & 7);
 	qsort(keys, n, sizeof *keys, cmp_uintptr);
 	size_t r = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -130,6 +131,19 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
 	return runs;
 }
 
+/* Undo writes [0, done) in reverse, syncing at each phase boundary so no
+ * thread sees a later phase's state after an earlier one's was undone. */
+static void roll_back(const struct sc_text_ops *ops, struct sc_write *w,
+		      size_t done)
+{
+	while (done-- > 0) {
+		ops->cas(ops->ctx, w[done].word, w[done].new_value,
+			 w[done].old_value);
+		if (done > 0 && w[done - 1].phase != w[done].phase)
+			ops->sync_cores(ops->ctx);
+	}
+}
+
 int sc_text_apply(struct sc_write *w, size_t n)
 {
 	const struct sc_text_ops *ops = cur_ops;
@@ -138,14 +152,20 @@ int sc_text_apply(struct sc_write *w, size_t n)
 
 	/* 1. Verify every word before touching anything. */
 	for (size_t i = 0; i < n; i++)
-		if (__atomic_load_n(w[i].code->word, __ATOMIC_ACQUIRE) !=
-		    w[i].code->word_value)
+		if (w[i].verify &&
+		    __atomic_load_n(w[i].word, __ATOMIC_ACQUIRE) != w[i].old_value)
 			return -EBUSY;
 
 	size_t nruns = 0, opened = 0, done = 0;
 	struct page_run *runs = page_runs(w, n, &nruns);
 	if (!runs)
 		return -ENOMEM;
+
+	/* A signal handler of this thread calling through a site we hold
+	 * in its `jmp .` state would wait forever: no signals meanwhile. */
+	sigset_t all, saved;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &saved);
 
 	/* 2. Pages writable, still executable, only for this batch. */
 	int err = 0;
@@ -156,26 +176,18 @@ int sc_text_apply(struct sc_write *w, size_t n)
 			goto restore;
 	}
 
-	/* 3. One atomic replacement per word. */
+	/* 3. One atomic replacement per word, phase by phase. */
 	for (; done < n; done++) {
-		struct sc_code *c = w[done].code;
-		if (!ops->cas(ops->ctx, c->word, c->word_value, w[done].new_value)) {
+		if (done > 0 && w[done].phase != w[done - 1].phase)
+			ops->sync_cores(ops->ctx);
+		if (!ops->cas(ops->ctx, w[done].word, w[done].old_value,
+			      w[done].new_value)) {
 			err = -EBUSY;
 			break;
 		}
 	}
-	if (err) {
-		/* Put back what we wrote; those words are ours, so the CAS
-		 * from our own new value cannot fail unless someone else
-		 * wrote there too, in which case we leave their bytes. */
-		while (done-- > 0) {
-			struct sc_code *c = w[done].code;
-			ops->cas(ops->ctx, c->word, w[done].new_value, c->word_value);
-		}
-	} else {
-		for (size_t i = 0; i < n; i++)
-			w[i].code->word_value = w[i].new_value;
-	}
+	if (err)
+		roll_back(ops, w, done);
 
 restore:
 	/* 4. Exact previous protections. */
@@ -188,7 +200,8 @@ restore:
 			       (unsigned long)runs[opened].lo, runs[opened].len, e);
 	}
 	free(runs);
-	/* 5. One core sync per batch, also after a rollback. */
+	/* 5. The last sync of the batch, also after a rollback. */
 	ops->sync_cores(ops->ctx);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return err;
 }

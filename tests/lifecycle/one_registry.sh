@@ -8,7 +8,7 @@ mkdir -p "$out"
 for lib in a b; do
 	$cc -O2 -fPIC -shared $plugin -I"$inc" "$src/one_registry_$lib.c" \
 	    -Wl,-Bsymbolic -Wl,--whole-archive "$archive" -Wl,--no-whole-archive \
-	    -lpthread -ldl -o "$out/libone_$lib.so"
+	    -lZydis -lZycore -lpthread -ldl -o "$out/libone_$lib.so"
 done
 $cc -O2 $plugin -I"$inc" "$src/one_registry_main.c" -L"$out" -lone_a -lone_b \
     -Wl,-rpath,"$out" -o "$out/one_registry"

@@ -1,86 +1,82 @@
 /*
- * The x86-64 instruction forms: every word the runtime would write decodes
- * back to what was asked, touches only the instruction's own bytes, and
- * every refusal says why.
+ * The x86-64 instruction forms: every encoding decodes back to what was
+ * asked, touches only the displacement, and every refusal says why.
  */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* A 16-byte aligned scratch area standing for code. */
 static _Alignas(16) uint8_t code[64];
 
-static uint64_t word_at(const uint8_t *insn)
+static void put_insn(uint8_t *insn, int kind, const void *dest)
 {
-	uint64_t w;
-	memcpy(&w, (const void *)((uintptr_t)insn & ~(uintptr_t)7), 8);
-	return w;
+	int len = sc_arch_insn_len(kind);
+	int32_t rel = (int32_t)((intptr_t)dest - (intptr_t)(insn + len));
+	if (kind == SC_INSN_JCC) {
+		insn[0] = 0x0f;
+		insn[1] = 0x85;
+	} else {
+		insn[0] = kind == SC_INSN_CALL ? 0xe8 : 0xe9;
+	}
+	memcpy(insn + len - 4, &rel, 4);
 }
 
-static void put_insn(uint8_t *insn, uint8_t op, const void *dest)
+static struct sc_code code_at(uint8_t *insn, int kind)
 {
-	int32_t rel = (int32_t)((intptr_t)dest - (intptr_t)(insn + 5));
-	insn[0] = op;
-	memcpy(insn + 1, &rel, 4);
+	struct sc_code c = { 0 };
+	c.insn = insn;
+	c.kind = (uint8_t)kind;
+	c.len = (uint8_t)sc_arch_insn_len(kind);
+	memcpy(c.bytes, insn, c.len);
+	c.state = SC_CODE_OK;
+	return c;
 }
 
-Test(arch_x86_64, site_roundtrip_every_offset_and_form)
+Test(arch_x86_64, site_roundtrip_every_kind)
 {
-	for (int off = 0; off <= 3; off++)
-		for (int tail = 0; tail <= 1; tail++) {
-			memset(code, 0x90, sizeof code);
-			uint8_t *insn = code + 8 + off;
-			uint8_t *tramp = code + 48;
-			put_insn(insn, tail ? 0xe9 : 0xe8, tramp);
-			uint64_t old = word_at(insn), nw;
-			struct sc_decoded d = sc_arch_decode_site(insn, old, tail, tramp);
-			cr_assert_eq(d.form, STATIC_CALL_SITE_TRAMPOLINE);
-			cr_assert_eq(d.reaches, tramp);
+	for (int kind = SC_INSN_CALL; kind <= SC_INSN_JCC; kind++) {
+		memset(code, 0x90, sizeof code);
+		uint8_t *insn = code + 9, *tramp = code + 48;
+		put_insn(insn, kind, tramp);
+		struct sc_code c = code_at(insn, kind);
+		struct sc_decoded d = sc_arch_decode_site(&c, insn, tramp);
+		cr_assert_eq(d.form, STATIC_CALL_SITE_TRAMPOLINE);
+		cr_assert_eq(d.reaches, tramp);
 
-			const char *why = NULL;
-			void *dest = code + 32;
-			cr_assert(sc_arch_encode_site(insn, old, tail, dest, &nw, &why));
-			d = sc_arch_decode_site(insn, nw, tail, tramp);
-			cr_assert_eq(d.form, tail ? STATIC_CALL_SITE_TAIL_JUMP
-						  : STATIC_CALL_SITE_DIRECT);
-			cr_assert_eq(d.reaches, dest);
-			/* Only the 4 displacement bytes may differ. */
-			for (int b = 0; b < 8; b++)
-				if (b < off + 1 || b > off + 4)
-					cr_assert_eq((uint8_t)(nw >> (8 * b)),
-						     (uint8_t)(old >> (8 * b)),
-						     "byte %d outside the instruction changed", b);
-		}
+		uint8_t nb[SC_MAX_INSN];
+		const char *why = NULL;
+		void *dest = code + 32;
+		cr_assert(sc_arch_encode_site(&c, dest, nb, &why));
+		d = sc_arch_decode_site(&c, nb, tramp);
+		cr_assert_eq(d.form, kind == SC_INSN_CALL ? STATIC_CALL_SITE_DIRECT
+							  : STATIC_CALL_SITE_TAIL_JUMP);
+		cr_assert_eq(d.reaches, dest);
+		/* the opcode (and jcc condition) is kept */
+		int opl = c.len - 4;
+		cr_assert_eq(memcmp(nb, c.bytes, opl), 0);
+	}
 }
 
 Test(arch_x86_64, site_refusals_say_why)
 {
 	memset(code, 0x90, sizeof code);
-	uint8_t *insn = code + 8;
-	put_insn(insn, 0xe8, code + 48);
-	uint64_t old = word_at(insn), nw = 0;
+	uint8_t *insn = code + 8, nb[SC_MAX_INSN];
+	put_insn(insn, SC_INSN_CALL, code + 48);
+	struct sc_code c = code_at(insn, SC_INSN_CALL);
 	const char *why = NULL;
 
-	/* Out of rel32 range. */
 	void *far = (void *)((uintptr_t)insn + (1ull << 33));
-	cr_assert_not(sc_arch_encode_site(insn, old, 0, far, &nw, &why));
-	cr_assert_not_null(why);
-	cr_assert(strstr(why, "range"));
-
-	/* A call site asked to be a tail jump: the opcode does not match. */
-	why = NULL;
-	cr_assert_not(sc_arch_encode_site(insn, old, 1, code, &nw, &why));
-	cr_assert_not_null(why);
+	cr_assert_not(sc_arch_encode_site(&c, far, nb, &why));
+	cr_assert(why && strstr(why, "range"));
 
 	/* A breakpoint on the opcode is not a site. */
-	uint64_t bp = (old & ~0xffull) | 0xcc;
-	cr_assert_eq(sc_arch_decode_site(insn, bp, 0, code + 48).form,
+	c.bytes[0] = 0xcc;
+	why = NULL;
+	cr_assert_not(sc_arch_encode_site(&c, code, nb, &why));
+	cr_assert_not_null(why);
+	cr_assert_eq(sc_arch_decode_site(&c, c.bytes, code + 48).form,
 		     STATIC_CALL_SITE_UNVERIFIED);
-
-	/* Offsets 4..7 cannot hold a 5-byte instruction in one word. */
-	for (int off = 0; off < 8; off++)
-		cr_assert_eq(sc_arch_site_aligned(code + off), off <= 3);
 }
 
 Test(arch_x86_64, trampoline_slot_forms)
@@ -106,7 +102,32 @@ Test(arch_x86_64, trampoline_slot_forms)
 	cr_assert_eq(far, slow);
 	cr_assert(strstr(why, "range"));
 
-	/* Anything else is not a slot. */
 	cr_assert_not(sc_arch_decode_slot(slot, 0x9090909090909090ull, &reaches));
 	cr_assert_not(sc_arch_decode_slot(slot, direct ^ (0xffull << 56), &reaches));
+}
+
+Test(arch_x86_64, plan_one_word_when_the_displacement_fits)
+{
+	/* call: displacement at +1..+4 fits one word for offsets 0-3 and 7 */
+	for (int off = 0; off < 8; off++) {
+		memset(code, 0x90, sizeof code);
+		uint8_t *insn = code + 16 + off, nb[SC_MAX_INSN];
+		put_insn(insn, SC_INSN_CALL, code + 48);
+		struct sc_code c = code_at(insn, SC_INSN_CALL);
+		const char *why;
+		cr_assert(sc_arch_encode_site(&c, code + 2, nb, &why));
+		struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
+		int n = sc_arch_plan(&c, nb, bp);
+		int fits = off <= 3 || off == 7;
+		int spin = 0;
+		for (int i = 0; i < n; i++) {
+			cr_assert(bp[i].addr >= insn && bp[i].addr < insn + c.len,
+				  "byte outside the instruction");
+			if (bp[i].phase == 0)
+				spin = 1;
+			if (fits)
+				cr_assert_eq(bp[i].phase, 2);
+		}
+		cr_assert_eq(spin, !fits, "offset %d", off);
+	}
 }

@@ -60,7 +60,8 @@ static void t_sync(void *c)
 static const struct sc_text_ops test_ops = { t_open, t_restore, t_cas, t_sync, NULL };
 
 static uint64_t *pages;   /* 3 pages of fake code */
-static struct sc_code codes[6];
+static uint64_t *words[6];
+static uint64_t orig[6];
 static struct sc_write writes[6];
 
 static void setup(void)
@@ -74,10 +75,11 @@ static void setup(void)
 	size_t at[6] = { 0, 64, ps + 8, 2 * ps, 2 * ps + 4088, 16 };
 	for (int i = 0; i < 6; i++) {
 		uint64_t *w = (uint64_t *)((char *)pages + at[i]);
-		*w = 0x1111111100000000ull | (uint64_t)i;
-		codes[i] = (struct sc_code){ (uint8_t *)w, w, *w, SC_CODE_OK,
-					     PROT_READ | PROT_EXEC, NULL };
-		writes[i] = (struct sc_write){ &codes[i], 0x2222222200000000ull | (uint64_t)i };
+		*w = orig[i] = 0x1111111100000000ull | (uint64_t)i;
+		words[i] = w;
+		writes[i] = (struct sc_write){ w, orig[i],
+					       0x2222222200000000ull | (uint64_t)i,
+					       2, 1, PROT_READ | PROT_EXEC };
 	}
 	nev = nopen = ncas = opened_now = 0;
 	fail_open_at = fail_cas_at = -1;
@@ -119,10 +121,8 @@ Test(text_writer, batch_order_and_exact_restore)
 			cr_assert_eq(ev[i].len, 3 * sc_page_size());
 			cr_assert_eq(ev[i].prot, PROT_READ | PROT_EXEC);
 		}
-	for (int i = 0; i < 6; i++) {
-		cr_assert_eq(*codes[i].word, writes[i].new_value);
-		cr_assert_eq(codes[i].word_value, writes[i].new_value);
-	}
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(*words[i], writes[i].new_value);
 	cr_assert_eq(opened_now, 0);
 }
 
@@ -136,7 +136,7 @@ Test(text_writer, each_store_is_old_or_new_whole_word)
 			cr_assert_eq(ev[i].addr % 8, 0, "unaligned store");
 			int found = 0;
 			for (int j = 0; j < 6; j++)
-				if ((uintptr_t)codes[j].word == ev[i].addr) {
+				if ((uintptr_t)words[j] == ev[i].addr) {
 					cr_assert_eq(ev[i].expect, 0x1111111100000000ull | (uint64_t)j);
 					cr_assert_eq(ev[i].value, writes[j].new_value);
 					found = 1;
@@ -147,24 +147,21 @@ Test(text_writer, each_store_is_old_or_new_whole_word)
 
 Test(text_writer, verify_before_any_write)
 {
-	*codes[4].word = 0xcc; /* a breakpoint appeared */
+	*words[4] = 0xcc; /* a breakpoint appeared */
 	cr_assert_eq(sc_text_apply(writes, 6), -EBUSY);
 	cr_assert_eq(count(EV_OPEN), 0);
 	cr_assert_eq(count(EV_CAS), 0);
 	for (int i = 0; i < 6; i++)
 		if (i != 4)
-			cr_assert_eq(*codes[i].word, codes[i].word_value);
+			cr_assert_eq(*words[i], orig[i]);
 }
 
 Test(text_writer, cas_failure_rolls_back_everything)
 {
 	fail_cas_at = 3;
 	cr_assert_eq(sc_text_apply(writes, 6), -EBUSY);
-	for (int i = 0; i < 6; i++) {
-		cr_assert_eq(*codes[i].word, 0x1111111100000000ull | (uint64_t)i,
-			     "word %d not restored", i);
-		cr_assert_eq(codes[i].word_value, *codes[i].word);
-	}
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(*words[i], orig[i], "word %d not restored", i);
 	cr_assert_eq(count(EV_RESTORE), count(EV_OPEN));
 	cr_assert_eq(count(EV_SYNC), 1);
 	cr_assert_eq(opened_now, 0);
@@ -174,11 +171,11 @@ Test(text_writer, refused_protection_changes_nothing)
 {
 	/* Split the pages into two runs with different protections so the
 	 * second open can fail after the first succeeded. */
-	codes[3].prot = codes[4].prot = PROT_EXEC;
+	writes[3].prot = writes[4].prot = PROT_EXEC;
 	fail_open_at = 1;
 	cr_assert_eq(sc_text_apply(writes, 6), -EACCES);
 	cr_assert_eq(count(EV_CAS), 0);
 	cr_assert_eq(count(EV_RESTORE), 1, "the run that was opened is restored");
 	for (int i = 0; i < 6; i++)
-		cr_assert_eq(*codes[i].word, codes[i].word_value);
+		cr_assert_eq(*words[i], orig[i]);
 }

@@ -1,0 +1,85 @@
+/*
+ * anchor_x86_64.c - find the site an anchor points at.
+ *
+ * The Clang plugin cannot place a label exactly on a call (LLVM has no
+ * plugin hook late enough), so it places one just before the argument
+ * set-up and records that anchor (DESIGN §4). The site is the first
+ * control transfer after it, which must be a call, jmp or jcc with a rel32
+ * displacement reaching this key's trampoline. We decode with a real
+ * decoder (Zydis) and give up, reporting why, at anything else: another
+ * call or branch, a return, a trap, bytes that do not decode, the end of
+ * the segment or a bound on the distance.
+ */
+#include <Zydis/Zydis.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define ANCHOR_MAX_DISTANCE 256 /* bytes; measured: 0 to ~12 instructions */
+
+static int is_control_transfer(const ZydisDecodedInstruction *d)
+{
+	switch (d->meta.category) {
+	case ZYDIS_CATEGORY_CALL:
+	case ZYDIS_CATEGORY_COND_BR:
+	case ZYDIS_CATEGORY_UNCOND_BR:
+	case ZYDIS_CATEGORY_RET:
+	case ZYDIS_CATEGORY_INTERRUPT:
+	case ZYDIS_CATEGORY_SYSCALL:
+	case ZYDIS_CATEGORY_SYSRET:
+	case ZYDIS_CATEGORY_SYSTEM:
+		return 1;
+	default:
+		return d->mnemonic == ZYDIS_MNEMONIC_UD2 ||
+		       d->mnemonic == ZYDIS_MNEMONIC_UD1 ||
+		       d->mnemonic == ZYDIS_MNEMONIC_UD0;
+	}
+}
+
+int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
+		      const void *tramp, uint8_t **insn, int *kind,
+		      const char **why)
+{
+	ZydisDecoder dec;
+	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
+					 ZYDIS_STACK_WIDTH_64))) {
+		*why = "x86 decoder unavailable";
+		return 0;
+	}
+	if (limit > anchor + ANCHOR_MAX_DISTANCE)
+		limit = anchor + ANCHOR_MAX_DISTANCE;
+	const uint8_t *p = anchor;
+	while (p < limit) {
+		ZydisDecodedInstruction d;
+		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, p,
+							      (ZyanUSize)(limit - p), &d))) {
+			*why = "anchor: bytes after it do not decode as x86-64";
+			return 0;
+		}
+		if (!is_control_transfer(&d)) {
+			p += d.length;
+			continue;
+		}
+		int k = -1;
+		if (d.length == 5 && p[0] == 0xe8)
+			k = SC_INSN_CALL;
+		else if (d.length == 5 && p[0] == 0xe9)
+			k = SC_INSN_JMP;
+		else if (d.length == 6 && p[0] == 0x0f && (p[1] & 0xf0) == 0x80)
+			k = SC_INSN_JCC;
+		if (k >= 0) {
+			int32_t rel;
+			memcpy(&rel, p + d.length - 4, 4);
+			if (p + d.length + rel == (const uint8_t *)tramp) {
+				*insn = (uint8_t *)p;
+				*kind = k;
+				return 1;
+			}
+		}
+		*why = "anchor: another control transfer comes before the "
+		       "trampoline call";
+		return 0;
+	}
+	*why = "anchor: no trampoline call within reach";
+	return 0;
+}
