@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Build and run the staticcall test corpus with and without the plugin.
+
+For every test x optimisation level x link mode the test is built twice:
+once plainly (the reference: STATIC_CALL expands to nothing, calls are
+ordinary indirect calls) and once with the compiler plugin; both are linked
+with the runtime and run. A case passes when both exit 0 and print exactly
+the same stdout. The plugin build also runs the live-code checker
+(tests/support/livecode.c) after every update, which fails the program when
+the machine code does not match what the runtime reports.
+
+Tests (see README.md beside this file):
+  NAME.c        a single-file test; link modes pie, nopie and shared (the
+                test built as a shared object with -Dmain=sc_corpus_main,
+                called by support/corpus_main.c)
+  NAME/         a multi-file test: main.c and any other *.c form the
+                executable, each lib*.c becomes lib*.so linked to it, each
+                dl*.c becomes dl*.so that the program dlopens itself
+                (the executable is then linked with -rdynamic); link modes
+                pie and nopie
+Every program gets its build directory as argv[1].
+
+A source may carry a line `corpus-cflags: FLAGS` (extra compiler flags for
+both builds) in a comment near its top.
+
+Plus `stress`: support/stress.c built with the plugin (-O2, pie and nopie)
+and run with --stress-count updates; it must exit 0.
+
+Prints `PASS name -O2 pie` or `FAIL name -O2 pie: reason` per case and a
+closing `N passed, N failed` line; exits 1 if anything failed.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import shlex
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPTS = ["-O0", "-O2", "-O3"]
+MODES = ["pie", "nopie", "shared"]
+RUN_TIMEOUT = 60
+BUILD_TIMEOUT = 120
+
+
+class BuildError(Exception):
+    pass
+
+
+def run(cmd, cwd=None, timeout=BUILD_TIMEOUT):
+    try:
+        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BuildError("timed out: " + " ".join(map(shlex.quote, cmd)))
+    if p.returncode != 0:
+        raise BuildError(" ".join(map(shlex.quote, cmd)) + "\n" +
+                         p.stderr.decode(errors="replace"))
+    return p
+
+
+def tail(text, lines=12):
+    t = text.decode(errors="replace") if isinstance(text, bytes) else text
+    t = t.rstrip().splitlines()
+    return "\n".join("    " + x for x in t[-lines:])
+
+
+def directive_flags(path):
+    flags = []
+    try:
+        with open(path, errors="replace") as f:
+            for _, line in zip(range(40), f):
+                m = re.search(r"corpus-cflags:\s*(.*?)\s*(\*/)?\s*$", line)
+                if m:
+                    flags += shlex.split(m.group(1))
+    except OSError:
+        pass
+    return flags
+
+
+class Test:
+    def __init__(self, name, main, exe_srcs, libs, dls, single):
+        self.name = name
+        self.main = main
+        self.exe_srcs = exe_srcs  # for a single-file test: [main]
+        self.libs = libs          # lib*.c -> lib*.so, linked
+        self.dls = dls            # dl*.c -> dl*.so, dlopen'ed
+        self.single = single
+        self.cflags = []
+        for s in exe_srcs + libs + dls:
+            self.cflags += directive_flags(s)
+
+    @property
+    def modes(self):
+        return MODES if self.single else ["pie", "nopie"]
+
+    @property
+    def incdir(self):
+        return os.path.dirname(self.main)
+
+
+def discover(corpus):
+    tests = []
+    for entry in sorted(os.listdir(corpus)):
+        path = os.path.join(corpus, entry)
+        if entry.endswith(".c") and os.path.isfile(path):
+            tests.append(Test(entry[:-2], path, [path], [], [], True))
+        elif os.path.isdir(path) and os.path.isfile(
+                os.path.join(path, "main.c")):
+            srcs = sorted(f for f in os.listdir(path) if f.endswith(".c"))
+            libs = [os.path.join(path, f) for f in srcs if f.startswith("lib")]
+            dls = [os.path.join(path, f) for f in srcs if f.startswith("dl")]
+            exe = [os.path.join(path, f) for f in srcs
+                   if not f.startswith(("lib", "dl"))]
+            tests.append(Test(entry, os.path.join(path, "main.c"), exe,
+                              libs, dls, False))
+    return tests
+
+
+class Driver:
+    def __init__(self, args):
+        self.a = args
+        self.out = os.path.abspath(args.out)
+        self.rt = os.path.abspath(args.runtime_lib)
+        self.inc = os.path.abspath(args.include)
+        self.sup = os.path.abspath(args.support)
+        self.plugin = os.path.abspath(args.plugin) if args.plugin else None
+        self.extra = shlex.split(args.cflags or "")
+        self.plugin_flags = (shlex.split(args.plugin_flags)
+                             if args.plugin_flags else
+                             ["-fplugin=" + (self.plugin or "")])
+        self.lock = threading.Lock()
+        self.passed = 0
+        self.failed = 0
+        self.support_objs = {}
+
+    def cflags(self, variant, opt, test=None):
+        f = [self.a.cc, opt, "-std=gnu11", "-Wall", "-Wno-unused-function",
+             "-I", self.inc, "-I", self.sup]
+        if test is not None:
+            f += ["-I", test.incdir] + test.cflags
+        if variant == "sc":
+            f += self.plugin_flags
+        return f + self.extra
+
+    def libs(self, variant):
+        f = ["-L", self.rt, "-lstaticcall", "-Wl,-rpath," + self.rt, "-ldl",
+             "-lpthread"]
+        if variant == "sc":
+            f += ["-lZydis", "-lZycore"]
+        return f
+
+    def variants(self):
+        return ["ref", "sc"] if self.plugin else ["ref"]
+
+    def build_support(self):
+        d = os.path.join(self.out, "_support")
+        os.makedirs(d, exist_ok=True)
+        for v in self.variants():
+            o = os.path.join(d, "livecode-%s.o" % v)
+            run(self.cflags(v, "-O2") + ["-fPIC", "-c",
+                os.path.join(self.sup, "livecode.c"), "-o", o])
+            self.support_objs[v] = o
+        o = os.path.join(d, "corpus_main.o")
+        run([self.a.cc, "-O2", "-fPIC", "-c",
+             os.path.join(self.sup, "corpus_main.c"), "-o", o])
+        self.support_objs["main"] = o
+
+    def build(self, test, opt, mode, variant):
+        d = os.path.join(self.out, test.name, "%s-%s-%s" % (
+            opt.lstrip("-"), mode, variant))
+        os.makedirs(d, exist_ok=True)
+        cf = self.cflags(variant, opt, test)
+        libs = self.libs(variant)
+        lc = self.support_objs[variant]
+        exe = os.path.join(d, test.name)
+        if mode == "shared":
+            so = os.path.join(d, "lib%s.so" % test.name)
+            run(cf + ["-fPIC", "-shared", "-Dmain=sc_corpus_main"] +
+                test.exe_srcs + [lc, "-o", so] + libs)
+            run([self.a.cc, "-pie", self.support_objs["main"], "-o", exe,
+                 "-L", d, "-l" + test.name, "-Wl,-rpath," + d])
+            return exe, d
+        pic = ["-fPIE"] if mode == "pie" else ["-fno-PIE"]
+        link = ["-pie"] if mode == "pie" else ["-no-pie"]
+        linked = []
+        for src in test.libs:
+            stem = os.path.basename(src)[:-2]      # libfoo
+            run(cf + ["-fPIC", "-shared", src, "-o",
+                      os.path.join(d, stem + ".so")] + libs)
+            linked += ["-l" + stem[3:]]
+        for src in test.dls:
+            stem = os.path.basename(src)[:-2]      # dlfoo
+            run(cf + ["-fPIC", "-shared", src, "-o",
+                      os.path.join(d, stem + ".so")] + libs)
+        extra = ["-rdynamic"] if test.dls else []
+        if linked:
+            linked = ["-L", d, "-Wl,-rpath," + d] + linked
+        run(cf + pic + link + extra + test.exe_srcs + [lc, "-o", exe] +
+            linked + libs)
+        return exe, d
+
+    def execute(self, exe, d, args=None):
+        try:
+            p = subprocess.run([exe] + (args if args is not None else [d]),
+                               cwd=d, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired as e:
+            return None, e.stdout or b"", (e.stderr or b"") + b"\n(timed out)"
+        return p.returncode, p.stdout, p.stderr
+
+    def report(self, label, ok, reason="", detail=""):
+        with self.lock:
+            if ok:
+                self.passed += 1
+                print("PASS " + label, flush=True)
+            else:
+                self.failed += 1
+                print("FAIL %s: %s" % (label, reason), flush=True)
+                if detail:
+                    print(detail, flush=True)
+
+    def case(self, test, opt, mode):
+        label = "%s %s %s" % (test.name, opt, mode)
+        results = {}
+        for v in self.variants():
+            try:
+                exe, d = self.build(test, opt, mode, v)
+            except BuildError as e:
+                what = "reference" if v == "ref" else "plugin"
+                return self.report(label, False, what + " build failed",
+                                   tail(str(e), 20))
+            rc, out, err = self.execute(exe, d)
+            what = "reference" if v == "ref" else "plugin"
+            if rc != 0:
+                return self.report(label, False,
+                                   "%s build exited %s" % (what, rc),
+                                   tail(err))
+            results[v] = (out, err)
+        if "sc" in results and results["sc"][0] != results["ref"][0]:
+            a = results["ref"][0].decode(errors="replace").splitlines()
+            b = results["sc"][0].decode(errors="replace").splitlines()
+            detail = []
+            for i in range(max(len(a), len(b))):
+                x = a[i] if i < len(a) else "<none>"
+                y = b[i] if i < len(b) else "<none>"
+                if x != y:
+                    detail = ["    line %d:" % (i + 1),
+                              "    reference: " + x,
+                              "    plugin:    " + y]
+                    break
+            return self.report(label, False,
+                               "stdout differs from the reference",
+                               "\n".join(detail) + "\n" +
+                               tail(results["sc"][1], 6))
+        self.report(label, True)
+
+    def stress_case(self, mode):
+        label = "stress -O2 %s" % mode
+        d = os.path.join(self.out, "_stress", mode)
+        os.makedirs(d, exist_ok=True)
+        exe = os.path.join(d, "stress")
+        pic = ["-fPIE", "-pie"] if mode == "pie" else ["-fno-PIE", "-no-pie"]
+        try:
+            run(self.cflags("sc", "-O2") + pic +
+                [os.path.join(self.sup, "stress.c"), self.support_objs["sc"],
+                 "-o", exe] + self.libs("sc"))
+        except BuildError as e:
+            return self.report(label, False, "build failed", tail(str(e), 20))
+        rc, out, err = self.execute(exe, d, [str(self.a.stress_count)])
+        if rc != 0:
+            return self.report(label, False, "exited %s" % rc,
+                               tail(out, 4) + "\n" + tail(err))
+        self.report(label, True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cc", default="gcc")
+    ap.add_argument("--plugin", default="",
+                    help="the compiler plugin (.so); empty: only build and "
+                         "run the reference builds")
+    ap.add_argument("--plugin-flags", default="",
+                    help="compiler flags that load the plugin (default "
+                         "-fplugin=PLUGIN)")
+    ap.add_argument("--include", required=True, help="the project's include/")
+    ap.add_argument("--runtime-lib", required=True,
+                    help="directory with libstaticcall.so")
+    ap.add_argument("--support", default=os.path.join(HERE, "..", "support"))
+    ap.add_argument("--corpus", default=HERE)
+    ap.add_argument("--out", required=True, help="scratch build directory")
+    ap.add_argument("--filter", default="",
+                    help="regex on 'name -Ox mode' of the cases to run")
+    ap.add_argument("--opts", default=",".join(OPTS))
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--cflags", default="", help="extra flags for every build")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--stress-count", type=int, default=20000,
+                    help="updates for the stress cases (0: skip them)")
+    a = ap.parse_args()
+
+    drv = Driver(a)
+    if drv.plugin and not os.path.isfile(drv.plugin):
+        print("run_corpus: no plugin at %s" % drv.plugin, file=sys.stderr)
+        return 2
+    os.makedirs(drv.out, exist_ok=True)
+    try:
+        drv.build_support()
+    except BuildError as e:
+        print("FAIL support: build failed\n" + tail(str(e), 20))
+        print("0 passed, 1 failed")
+        return 1
+
+    flt = re.compile(a.filter) if a.filter else None
+    opts = [o for o in a.opts.split(",") if o]
+    modes = [m for m in a.modes.split(",") if m]
+    jobs = []
+    for t in discover(a.corpus):
+        for opt in opts:
+            for mode in t.modes:
+                if mode not in modes:
+                    continue
+                label = "%s %s %s" % (t.name, opt, mode)
+                if flt and not flt.search(label):
+                    continue
+                jobs.append((drv.case, (t, opt, mode)))
+    if drv.plugin and a.stress_count > 0:
+        for mode in ("pie", "nopie"):
+            if mode in modes and (not flt or flt.search("stress -O2 " + mode)):
+                jobs.append((drv.stress_case, (mode,)))
+
+    start = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
+        futs = [pool.submit(fn, *args) for fn, args in jobs]
+        for f in futs:
+            try:
+                f.result()
+            except Exception as e:  # a driver bug must not pass silently
+                drv.report("driver", False, repr(e))
+    if not drv.plugin:
+        print("run_corpus: no --plugin: reference builds only",
+              file=sys.stderr)
+    print("run_corpus: %d cases in %.1fs" % (len(jobs), time.time() - start),
+          file=sys.stderr)
+    print("%d passed, %d failed" % (drv.passed, drv.failed))
+    return 1 if drv.failed or not jobs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
