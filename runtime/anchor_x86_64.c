@@ -17,6 +17,12 @@
 
 #define ANCHOR_MAX_DISTANCE 256 /* bytes; measured: 0 to ~12 instructions */
 
+/* Weak: Debian ships Zydis as a shared library only, so a -static program
+ * links the runtime without it. Its anchored (Clang) sites then stay on
+ * their trampolines, reported; exact (GCC) sites need no decoder. */
+#pragma weak ZydisDecoderInit
+#pragma weak ZydisDecoderDecodeInstruction
+
 static int is_control_transfer(const ZydisDecodedInstruction *d)
 {
 	switch (d->meta.category) {
@@ -41,6 +47,10 @@ int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
 		      const char **why)
 {
 	ZydisDecoder dec;
+	if (!ZydisDecoderInit) {
+		*why = "anchor: x86 decoder (Zydis) not linked into this program";
+		return 0;
+	}
 	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
 					 ZYDIS_STACK_WIDTH_64))) {
 		*why = "x86 decoder unavailable";

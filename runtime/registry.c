@@ -344,13 +344,21 @@ static int pick_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return pc->found != NULL;
 }
 
+/* Weak: a -static program has one copy of the runtime and no dynamic
+ * linker to ask; not referencing dlopen keeps glibc's static-dlopen
+ * warning out of the user's link. */
+#pragma weak dlopen
+#pragma weak dlsym
+#pragma weak dlclose
+
 static const struct sc_registry_ops *chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
 static void choose(void)
 {
 	struct pick_ctx pc = { NULL };
-	dl_iterate_phdr(pick_cb, &pc);
+	if (dlopen && dlsym && dlclose)
+		dl_iterate_phdr(pick_cb, &pc);
 	chosen = pc.found ? pc.found : &__staticcall_registry_v1;
 }
 
