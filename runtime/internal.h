@@ -205,6 +205,10 @@ int sc_patch_key(struct sc_key *key, void *target);
 const char *sc_patching_off_reason(void);
 void sc_patching_turn_off(const char *why);
 
+/* ---- dynsym.c: a symbol of one loaded object, without dlsym ---------- */
+struct dl_phdr_info;
+const void *sc_dynsym_lookup(const struct dl_phdr_info *info, const char *name);
+
 /* ---- registry.c ------------------------------------------------------- */
 struct sc_registry_ops {
 	uint32_t abi_version;

@@ -299,77 +299,79 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	own_sites,
 };
 
-/* fork(): the child must never inherit the lock held by another thread. */
-static void atfork_prepare(void) { pthread_mutex_lock(&lock); }
+/* fork(): the child must never inherit the lock held by another thread,
+ * nor the dynamic linker's lock held by a thread choosing the registry
+ * (dl_iterate_phdr): finish choosing first, then hold our lock across
+ * fork. */
+static void atfork_prepare(void);
 static void atfork_release(void) { pthread_mutex_unlock(&lock); }
 
 struct pick_ctx {
 	const struct sc_registry_ops *found;
+	char *pin_name; /* the shared object to keep loaded */
 };
-
-static int inside_object(const struct dl_phdr_info *info, uintptr_t p)
-{
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && p >= lo && p < lo + ph->p_memsz)
-			return 1;
-	}
-	return 0;
-}
 
 static int pick_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct pick_ctx *pc = data;
 	(void)size;
-	const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name
-								  : NULL;
-	void *h = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
-	if (!h)
+	const struct sc_registry_ops *r =
+		sc_dynsym_lookup(info, "__staticcall_registry_v1");
+	if (!r)
 		return 0;
-	const struct sc_registry_ops *r = dlsym(h, "__staticcall_registry_v1");
-	/* dlsym on a handle also searches its dependencies: only accept the
-	 * object's own definition, so load order decides. */
-	if (r && inside_object(info, (uintptr_t)r)) {
-		if (r->abi_version == SC_ABI_VERSION) {
-			pc->found = r;
-			if (name) /* pin it: it now serves everyone */
-				dlopen(name, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
-		} else {
-			sc_log(SC_LOG_WARN, "%s carries a staticcall runtime of "
-			       "another version: not shared", name ? name : "main program");
-		}
+	if (r->abi_version != SC_ABI_VERSION) {
+		sc_log(SC_LOG_WARN, "%s carries a staticcall runtime of another "
+		       "version: not shared", info->dlpi_name && info->dlpi_name[0]
+		       ? info->dlpi_name : "the main program");
+		return 0;
 	}
-	dlclose(h);
-	return pc->found != NULL;
+	pc->found = r;
+	/* The main program (empty name) is never unloaded: no pin needed. */
+	if (info->dlpi_name && info->dlpi_name[0])
+		pc->pin_name = strdup(info->dlpi_name);
+	return 1;
 }
 
-/* Weak: a -static program has one copy of the runtime and no dynamic
- * linker to ask; not referencing dlopen keeps glibc's static-dlopen
+/* Weak: a -static program has one copy of the runtime and never needs to
+ * pin a shared object; not referencing dlopen keeps glibc's static-dlopen
  * warning out of the user's link. */
 #pragma weak dlopen
-#pragma weak dlsym
-#pragma weak dlclose
 
 static const struct sc_registry_ops *chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
+static char *pin_name;
+static int pinned;
 
 static void choose(void)
 {
-	struct pick_ctx pc = { NULL };
-	if (dlopen && dlsym && dlclose)
-		dl_iterate_phdr(pick_cb, &pc);
+	struct pick_ctx pc = { NULL, NULL };
+	dl_iterate_phdr(pick_cb, &pc);
 	chosen = pc.found ? pc.found : &__staticcall_registry_v1;
+	pin_name = pc.pin_name;
 }
 
-/* Every copy guards its own lock; only the chosen one is ever taken. */
-__attribute__((constructor)) static void install_atfork(void)
+static void atfork_prepare(void)
+{
+	sc_registry();
+	pthread_mutex_lock(&lock);
+}
+
+/* Every copy guards its own lock; only the chosen one is ever taken.
+ * Choosing at load time, usually before any thread exists, keeps the
+ * dynamic linker's lock out of later updates. */
+__attribute__((constructor)) static void runtime_init(void)
 {
 	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+	sc_registry();
 }
 
 const struct sc_registry_ops *sc_registry(void)
 {
 	pthread_once(&chosen_once, choose);
+	/* The object serving the registry must outlive every user: pin it,
+	 * outside the once and outside any lock, since dlopen may run
+	 * constructors that call back into the runtime. */
+	if (pin_name && !__atomic_exchange_n(&pinned, 1, __ATOMIC_ACQ_REL) && dlopen)
+		dlopen(pin_name, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
 	return chosen;
 }
