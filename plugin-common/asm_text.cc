@@ -1,0 +1,126 @@
+// asm_text.cc - see asm_text.h. x86-64 ELF only for now; the numbers come
+// from staticcall_abi.h, the layout is explained in docs/ABI.md.
+#include "asm_text.h"
+
+#include <cstdio>
+
+#include "staticcall_abi.h"
+
+std::string sc_tramp_symbol(const std::string &key)
+{
+	return SC_ABI_TRAMP_PREFIX + key;
+}
+
+std::string sc_desc_symbol(const std::string &key)
+{
+	return SC_ABI_DESC_PREFIX + key;
+}
+
+static std::string num(unsigned v)
+{
+	char buf[16];
+	snprintf(buf, sizeof buf, "%#x", v);
+	return buf;
+}
+
+std::string sc_text_site_record(const std::string &label,
+				const std::string &key, bool tail, bool exact)
+{
+	unsigned flags = (tail ? SC_SITE_TAIL : 0) | (exact ? 0 : SC_SITE_ANCHOR);
+	// `.balign 8,,4` keeps an exact site's 5-byte instruction inside one
+	// aligned quadword, so one atomic store re-targets it.
+	return std::string(exact ? "\t.balign 8,,4\n" : "") + label + ":\n"
+	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a\",@progbits\n"
+	       "\t.balign 4\n"
+	       "\t.long " + label + " - .\n"
+	       "\t.long " + sc_desc_symbol(key) + " - .\n"
+	       "\t.long " + num(flags) + "\n"
+	       "\t.popsection\n";
+}
+
+// "section NAME" for a local symbol, a comdat group named GROUP otherwise.
+static std::string section(const char *name, const char *flags,
+			   const std::string &group, bool comdat)
+{
+	std::string s = std::string("\t.section ") + name + ",\"" + flags;
+	if (comdat)
+		return s + "G\",@progbits," + group + ",comdat\n";
+	return s + "\",@progbits\n";
+}
+
+std::string sc_text_key(const sc_key_text &k)
+{
+	const std::string &K = k.name;
+	std::string tr = sc_tramp_symbol(K), ds = sc_desc_symbol(K), t;
+	unsigned flags = (k.retpoline != sc_retpoline::none ? SC_DESC_RETPOLINE : 0) |
+			 (k.ibt ? SC_DESC_IBT : 0);
+
+	// Trampoline: its own section so no assembler relaxes a jump to it to
+	// the unpatchable 2-byte form. The 8-byte slot stays first even with
+	// IBT: sites reach it by direct call or jump, which need no endbr64.
+	t += section(SC_ABI_TRAMP_SECTION, "ax", tr, k.global);
+	t += "\t.balign 16\n";
+	if (k.global)
+		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
+	t += "\t.type " + tr + ",@function\n" + tr + ":\n";
+	t += "\t.byte 0xeb,0x06\n\t.byte 0xcc,0xcc,0xcc,0xcc,0xcc,0xcc\n";
+	if (k.pic && k.global)
+		t += "\tmovq " + K + "@GOTPCREL(%rip), %r11\n\tmovq (%r11), %r11\n";
+	else
+		t += "\tmovq " + K + "(%rip), %r11\n";
+	// The slow path keeps the unit's hardening.
+	if (k.retpoline == sc_retpoline::extern_thunk)
+		t += "\tjmp __x86_indirect_thunk_r11\n";
+	else if (k.retpoline == sc_retpoline::inline_thunk)
+		t += "\tcall 1f\n2:\tpause\n\tlfence\n\tjmp 2b\n"
+		     "1:\tmovq %r11, (%rsp)\n\tret\n";
+	else
+		t += "\tjmp *%r11\n";
+	t += "\t.size " + tr + ", .-" + tr + "\n";
+
+	// Descriptor: the absolute address of the canonical key (the dynamic
+	// linker resolves it, copy relocations included), the trampoline.
+	t += section(SC_ABI_KEYS_SECTION, "aw", ds, k.global);
+	t += "\t.balign 8\n";
+	if (k.global)
+		t += "\t.weak " + ds + "\n\t.hidden " + ds + "\n";
+	t += "\t.type " + ds + ",@object\n\t.size " + ds + ", 16\n";
+	t += ds + ":\n\t.quad " + K + "\n\t.long " + tr + " - .\n\t.long " +
+	     num(flags) + "\n";
+	return t;
+}
+
+std::string sc_text_object()
+{
+	const std::string O = SC_ABI_OBJECT_SYMBOL;
+	const std::string S = SC_ABI_SITES_SECTION, D = SC_ABI_KEYS_SECTION;
+	std::string t;
+	// Both tables exist in every object that has the header, so the
+	// __start_/__stop_ symbols are always defined.
+	t += "\t.section " + S + ",\"a\",@progbits\n";
+	t += "\t.section " + D + ",\"aw\",@progbits\n";
+	t += "\t.section .data.rel.local." + O + ",\"awG\",@progbits," + O + ",comdat\n";
+	t += "\t.balign 8\n\t.weak " + O + "\n\t.hidden " + O + "\n";
+	t += "\t.type " + O + ",@object\n\t.size " + O + ", 48\n" + O + ":\n";
+	t += "\t.long " + num(SC_ABI_MAGIC) + "\n";
+	t += "\t.short " + num(SC_ABI_VERSION) + ", " + num(SC_ABI_ARCH_X86_64) + "\n";
+	t += "\t.short " + num(sizeof(struct sc_abi_site)) + ", " +
+	     num(sizeof(struct sc_abi_desc)) + "\n";
+	t += "\t.long 0\n";
+	t += "\t.quad __start_" + S + ", __stop_" + S + "\n";
+	t += "\t.quad __start_" + D + ", __stop_" + D + "\n";
+	for (const char *e : { "__start_", "__stop_" }) {
+		t += "\t.hidden " + std::string(e) + S + "\n";
+		t += "\t.hidden " + std::string(e) + D + "\n";
+	}
+	// endbr64: the constructor is reached indirectly (.init_array), and
+	// is a NOP on CPUs without IBT.
+	t += "\t.section .text." + O + ",\"axG\",@progbits," + O + ",comdat\n";
+	t += O + "_ctor:\n\tendbr64\n\tleaq " + O + "(%rip), %rdi\n\tjmp " SC_ABI_REGISTER_FN "@PLT\n";
+	t += O + "_dtor:\n\tendbr64\n\tleaq " + O + "(%rip), %rdi\n\tjmp " SC_ABI_UNREGISTER_FN "@PLT\n";
+	t += "\t.section .init_array,\"awG\",@init_array," + O + ",comdat\n";
+	t += "\t.balign 8\n\t.quad " + O + "_ctor\n";
+	t += "\t.section .fini_array,\"awG\",@fini_array," + O + ",comdat\n";
+	t += "\t.balign 8\n\t.quad " + O + "_dtor\n";
+	return t;
+}

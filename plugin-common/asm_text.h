@@ -1,0 +1,36 @@
+// asm_text.h - the assembly both compiler plugins emit (docs/ABI.md), as
+// plain strings: no compiler API here, so the GCC and the Clang plugin
+// produce byte-identical tables, trampolines and object headers.
+#ifndef SC_ASM_TEXT_H
+#define SC_ASM_TEXT_H
+
+#include <string>
+
+enum class sc_retpoline { none, inline_thunk, extern_thunk };
+
+struct sc_key_text {
+	std::string name;     // assembler name of the key variable
+	bool global;          // external linkage: comdat, weak+hidden symbols
+	bool pic;             // position-independent code: load K via the GOT
+	sc_retpoline retpoline;
+	bool ibt;             // unit built with -fcf-protection=branch
+};
+
+// Symbol names for key K.
+std::string sc_tramp_symbol(const std::string &key);
+std::string sc_desc_symbol(const std::string &key);
+
+// The record for one site, placed immediately before the call/jump to the
+// trampoline (`exact`: the next instruction is the site, which is then also
+// aligned to one patchable word) or as an anchor the runtime decodes forward
+// from (`exact` false). `label` must be unique within the unit.
+std::string sc_text_site_record(const std::string &label,
+				const std::string &key, bool tail, bool exact);
+
+// Trampoline and key descriptor for one key used in this unit.
+std::string sc_text_key(const sc_key_text &k);
+
+// The per-linked-object header, constructor and destructor (comdat).
+std::string sc_text_object();
+
+#endif
