@@ -1,0 +1,52 @@
+// keys.h - registry shared by the passes: which VAR_DECLs are keys, the
+// trampoline FUNCTION_DECL of each, and whether the unit used it (a site or a
+// store), which decides whether emit_asm.cc writes its trampoline/descriptor.
+#ifndef STATICCALL_KEYS_H
+#define STATICCALL_KEYS_H
+
+#include "gcc_compat.h"
+
+#define SC_ATTR_NAME "static_call"
+
+struct sc_key {
+	tree decl;            // the key variable
+	tree tramp;           // extern hidden FUNCTION_DECL __staticcall_tramp.K
+	const char *name;     // K's assembler name, leading '*' stripped
+	bool has_site;        // at least one call site reached final
+	bool has_store;       // at least one store routed to __staticcall_store
+};
+
+// Plugin options (set by plugin.cc).
+extern bool sc_opt_strict;
+extern bool sc_opt_report;
+extern const char *sc_plugin_name;
+
+// True if T is a VAR_DECL carrying the static_call attribute.
+bool sc_is_key_decl(tree t);
+// The record of key DECL, created (with its trampoline decl) on first use.
+sc_key *sc_key_get(tree decl);
+// The key whose trampoline is FNDECL / the symbol X, or NULL.
+sc_key *sc_key_for_tramp(tree fndecl);
+sc_key *sc_key_for_symbol(const_rtx x);
+// Every key record created in this unit, in creation order.
+const std::vector<sc_key *> &sc_keys_all();
+// void __staticcall_store(void *key, void *value), built once.
+tree sc_store_fndecl();
+// The key's name without a leading '*'.
+const char *sc_asm_name(tree decl);
+// Registers the GC roots that keep our trees alive.
+void sc_keys_register_gc_roots(const char *plugin_name);
+
+// Registration entry points of the other files.
+void sc_register_attribute(const char *plugin_name);
+void sc_register_gimple_pass(const char *plugin_name);
+void sc_register_rtl_pass(const char *plugin_name);
+void sc_register_emit(const char *plugin_name);
+
+// Target text (emit_asm.cc, the only file with assembly in it).
+// The asm placed right before a call/jump to a trampoline (site record N).
+const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail);
+// Trampolines, descriptors and the per-object header for the unit.
+void sc_asm_emit_unit(FILE *out);
+
+#endif

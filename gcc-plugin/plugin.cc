@@ -1,0 +1,76 @@
+// plugin.cc - entry point: version check, arguments, and the callbacks of
+// the other files (attribute, GIMPLE pass, RTL pass, end-of-unit asm).
+#include "keys.h"
+#include "plugin-version.h"
+
+int plugin_is_GPL_compatible;
+
+static struct plugin_info sc_info = {
+	"0.1.0",
+	"staticcall: patchable direct calls through "
+	"__attribute__((static_call)) function pointers.\n"
+	"  -fplugin-arg-staticcall_gcc-strict  reject plain stores to keys\n"
+	"  -fplugin-arg-staticcall_gcc-report  note every converted site",
+};
+
+// Predefine __STATICCALL_PLUGIN__ so staticcall.h turns STATIC_CALL on.
+// PLUGIN_PRAGMAS runs before the main file is lexed, also with -E. It runs
+// before debug info is initialised, so the define callback (which records
+// macros for -g3) is switched off around the define: it would crash.
+static void sc_on_pragmas(void *, void *)
+{
+	if (!parse_in)
+		return;
+	cpp_callbacks *cb = cpp_get_callbacks(parse_in);
+	auto saved = cb->define;
+	cb->define = NULL;
+	cpp_define(parse_in, "__STATICCALL_PLUGIN__=1");
+	cb->define = saved;
+}
+
+static void sc_on_start_unit(void *, void *)
+{
+	// Site and key tables are written as asm at the end of each unit: an
+	// LTO IR object would carry none of it.
+	if (flag_lto || in_lto_p)
+		error("staticcall: -flto is not supported");
+}
+
+static void sc_on_finish_unit(void *, void *)
+{
+	if (asm_out_file && !seen_error())
+		sc_asm_emit_unit(asm_out_file);
+}
+
+int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
+{
+	if (!plugin_default_version_check(ver, &gcc_version)) {
+		error("staticcall: plugin built for GCC %s, not %s",
+		      gcc_version.basever, ver->basever);
+		return 1;
+	}
+	sc_plugin_name = info->base_name;
+	for (int i = 0; i < info->argc; i++) {
+		const char *key = info->argv[i].key;
+		if (!strcmp(key, "strict"))
+			sc_opt_strict = true;
+		else if (!strcmp(key, "report"))
+			sc_opt_report = true;
+		else
+			error("staticcall: unknown plugin argument "
+			      "'-fplugin-arg-%s-%s' (expected 'strict' or "
+			      "'report')",
+			      info->base_name, key);
+	}
+	register_callback(info->base_name, PLUGIN_INFO, NULL, &sc_info);
+	sc_keys_register_gc_roots(info->base_name);
+	register_callback(info->base_name, PLUGIN_PRAGMAS, sc_on_pragmas, NULL);
+	register_callback(info->base_name, PLUGIN_START_UNIT, sc_on_start_unit,
+			  NULL);
+	sc_register_attribute(info->base_name);
+	sc_register_gimple_pass(info->base_name);
+	sc_register_rtl_pass(info->base_name);
+	register_callback(info->base_name, PLUGIN_FINISH_UNIT,
+			  sc_on_finish_unit, NULL);
+	return 0;
+}
