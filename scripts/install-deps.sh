@@ -6,7 +6,13 @@ set -euo pipefail
 packages=(
 	gcc g++ gcc-12-plugin-dev binutils make
 	meson ninja-build pkg-config python3
-	libcriterion-dev libzydis-dev
+	libcriterion-dev libzydis-dev libffi-dev valgrind gdb
+	# Clang plugin: built against LLVM/Clang 19 and the oldest supported, 14
+	clang-19 llvm-19-dev libclang-19-dev
+	clang-14 llvm-14-dev libclang-14-dev
+	# arm64: cross compilers (and the GCC plugin headers for them), qemu-user
+	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+	gcc-12-plugin-dev-aarch64-linux-gnu qemu-user
 )
 
 missing=()
