@@ -191,6 +191,10 @@ int sc_text_apply(struct sc_write *writes, size_t n);
  * Records that fail checks are kept out; see the report. */
 struct sc_object *sc_object_load(const struct sc_abi_object *abi);
 void sc_object_free(struct sc_object *obj);
+/* The checks alone, on an object whose name, base and segments are filled
+ * in (sc_object_load finds them with dl_iterate_phdr; the fuzzer describes
+ * its own buffers). 0, or -errno with the object unusable. */
+int sc_object_validate(struct sc_object *obj);
 /* Re-verify a site never matched before (its bytes may have been restored
  * since); 1 if it is now safe to patch. */
 int sc_site_recheck(struct sc_site *s);

@@ -295,19 +295,25 @@ struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 		free(o);
 		return NULL;
 	}
-	if (!header_ok(o, abi)) {
+	if (sc_object_validate(o)) {
 		sc_object_free(o);
 		return NULL;
 	}
+	return o;
+}
+
+int sc_object_validate(struct sc_object *o)
+{
+	const struct sc_abi_object *abi = o->abi;
+	if (!header_ok(o, abi))
+		return -EINVAL;
 
 	o->ntramps = (size_t)(abi->descs_end - abi->descs_begin);
 	o->tramps = calloc(o->ntramps ? o->ntramps : 1, sizeof *o->tramps);
 	size_t nrec = (size_t)(abi->sites_end - abi->sites_begin);
 	o->sites = calloc(nrec ? nrec : 1, sizeof *o->sites);
-	if (!o->tramps || !o->sites) {
-		sc_object_free(o);
-		return NULL;
-	}
+	if (!o->tramps || !o->sites)
+		return -ENOMEM;
 	for (size_t i = 0; i < o->ntramps; i++)
 		load_tramp(o, &o->tramps[i], &abi->descs_begin[i]);
 
@@ -336,7 +342,7 @@ struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 		load_site(o, s, r);
 	}
 	drop_duplicates(o);
-	return o;
+	return 0;
 }
 
 void sc_object_free(struct sc_object *o)

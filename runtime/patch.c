@@ -92,6 +92,16 @@ static size_t compose(struct sc_byte_patch *bp, size_t nbp, struct sc_write *w)
 	return nw;
 }
 
+/* Defence in depth: whatever happened to the runtime's own data since
+ * registration, never write outside an executable segment of the object
+ * that registered the code. */
+static int inside_object(const struct sc_object *o, const struct sc_code *c)
+{
+	uintptr_t lo = (uintptr_t)c->insn & ~(uintptr_t)7;
+	uintptr_t hi = ((uintptr_t)c->insn + c->len + 7) & ~(uintptr_t)7;
+	return c->len <= SC_MAX_INSN && sc_object_exec_prot(o, (void *)lo, hi - lo);
+}
+
 /* Is the code still exactly what we last saw or wrote? */
 static int unchanged(const struct sc_code *c)
 {
@@ -118,7 +128,7 @@ int sc_patch_key(struct sc_key *key, void *target)
 	for (size_t i = 0; i < key->ntramps; i++) {
 		struct sc_tramp *t = key->tramps[i];
 		const char *why;
-		if (t->code.state != SC_CODE_OK)
+		if (t->code.state != SC_CODE_OK || !inside_object(t->object, &t->code))
 			continue;
 		uint64_t v = sc_arch_encode_slot(t->code.insn, target, &why);
 		if (memcmp(&v, t->code.bytes, 8)) {
@@ -129,7 +139,7 @@ int sc_patch_key(struct sc_key *key, void *target)
 	for (size_t i = 0; i < key->nsites; i++) {
 		struct sc_site *s = key->sites[i];
 		const char *why;
-		if (!sc_site_recheck(s))
+		if (!sc_site_recheck(s) || !inside_object(s->object, &s->code))
 			continue;
 		struct change *c = &ch[nc];
 		if (!target || sc_sites_forced_to_trampoline() ||

@@ -102,6 +102,16 @@ static void check_sites(struct fake *f, int nf, const void *old_dest,
 	memcpy(slot_mem, &slow, 8);
 	memcpy(tramp.code.bytes, &slow, 8);
 
+	/* One pretend executable segment holding both buffers. */
+	static struct sc_object obj;
+	uintptr_t lo = (uintptr_t)mem < (uintptr_t)slot_mem ? (uintptr_t)mem : (uintptr_t)slot_mem;
+	uintptr_t hi = (uintptr_t)mem > (uintptr_t)slot_mem ? (uintptr_t)mem : (uintptr_t)slot_mem;
+	obj.nsegs = 1;
+	obj.segs[0] = (struct sc_segment){ lo & ~(uintptr_t)4095,
+					   (hi + 4096 + 128) & ~(uintptr_t)4095,
+					   PROT_READ | PROT_EXEC };
+	tramp.object = &obj;
+
 	struct sc_site *ptrs[8];
 	struct sc_tramp *tptr = &tramp;
 	struct sc_key key = { 0 };
@@ -119,6 +129,7 @@ static void check_sites(struct fake *f, int nf, const void *old_dest,
 		c->state = SC_CODE_OK;
 		c->prot = PROT_READ | PROT_EXEC;
 		f[i].site.tramp = &tramp;
+		f[i].site.object = &obj;
 		ptrs[i] = &f[i].site;
 	}
 
