@@ -15,12 +15,21 @@
  * call that reaches a target two or more updates stale (or any id that is
  * no target) is a failure. Exit 0 on success; one summary line on stdout.
  *
+ * A second updater thread concurrently cycles a third key (key_c) through
+ * its targets, so updaters contend on the runtime's lock; callers check
+ * that key_c's results are always one of its targets. Callers also send
+ * SIGUSR1 to the updater threads; the handler calls through all three keys
+ * while the interrupted thread may be in the middle of an update (the
+ * runtime blocks signals while code is half-written; the handler must
+ * neither deadlock nor see an invalid target).
+ *
  * Built with or without the plugin (without it the calls are plain
  * indirect calls and the test checks nothing interesting, but passes).
  * Built with it, the live code is checked with livecode.c at the end.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +48,20 @@
 	__attribute__((noinline)) static int b##n(int x)                      \
 	{                                                                     \
 		return 200 + n + (x & 0);                                     \
+	}                                                                     \
+	__attribute__((noinline)) static int c##n(int x)                      \
+	{                                                                     \
+		return 300 + n + (x & 0);                                     \
 	}
 T(0) T(1) T(2) T(3)
 
 static int (*const ta[NTARGETS])(int) = {a0, a1, a2, a3};
 static int (*const tb[NTARGETS])(int) = {b0, b1, b2, b3};
+static int (*const tc[NTARGETS])(int) = {c0, c1, c2, c3};
 
 int (*STATIC_CALL key_a)(int) = a0;
 int (*STATIC_CALL key_b)(int) = b0;
+int (*STATIC_CALL key_c)(int) = c0;
 
 /* gen_x = number of completed updates of key x; after update g the key
  * holds target g % NTARGETS. */
@@ -56,6 +71,22 @@ static atomic_ulong calls, invalid, stale;
 
 __attribute__((noinline)) static int call_a(int x) { return key_a(x); }
 __attribute__((noinline)) static int call_b(int x) { return key_b(x) + 0 * x; }
+__attribute__((noinline)) static int call_c(int x) { return key_c(x); }
+
+static pthread_t updater_threads[2];
+static atomic_ulong handler_calls, handler_bad;
+
+static int in_range(int r, int base) { return r >= base && r < base + NTARGETS; }
+
+/* Runs on an updater thread, possibly in the middle of an update. */
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (!in_range(call_a(1), 100) || !in_range(call_b(1), 200) ||
+	    !in_range(call_c(1), 300) || !in_range(key_a(2), 100))
+		atomic_fetch_add(&handler_bad, 1);
+	atomic_fetch_add(&handler_calls, 1);
+}
 
 static int check(int r, int base, unsigned long g0, unsigned long g1)
 {
@@ -95,8 +126,12 @@ static void *caller(void *arg)
 				fprintf(stderr, "stress: key_b returned %d "
 					"between generations %lu and %lu\n",
 					r, g0, g1);
-			n += 2;
+			if (!in_range(i & 1 ? call_c(x) : key_c(x), 300))
+				atomic_fetch_add(&invalid, 1);
+			n += 3;
 		}
+		if ((n & 1023) < 192 && updater_threads[n & 1])
+			pthread_kill(updater_threads[n & 1], SIGUSR1);
 	}
 	atomic_fetch_add(&calls, n);
 	return NULL;
@@ -104,6 +139,16 @@ static void *caller(void *arg)
 
 static unsigned long updates;
 static atomic_int update_errors;
+
+/* The second updater: contends for the runtime with the first. */
+static void *updater_c(void *arg)
+{
+	(void)arg;
+	for (unsigned long g = 1; !atomic_load(&done); g++)
+		if (static_call_update(key_c, tc[g % NTARGETS]) != 0)
+			atomic_fetch_add(&update_errors, 1);
+	return NULL;
+}
 
 static void *updater(void *arg)
 {
@@ -127,17 +172,28 @@ int main(int argc, char **argv)
 
 	SC_LIVE_KEY(key_a);
 	SC_LIVE_KEY(key_b);
+	SC_LIVE_KEY(key_c);
 	SC_CHECK();
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
 	for (long i = 0; i < NCALLERS; i++)
 		if (pthread_create(&c[i], NULL, caller, (void *)i) != 0) {
 			perror("pthread_create");
 			return 2;
 		}
-	if (pthread_create(&u, NULL, updater, NULL) != 0) {
+	pthread_t u2;
+	if (pthread_create(&u, NULL, updater, NULL) != 0 ||
+	    pthread_create(&u2, NULL, updater_c, NULL) != 0) {
 		perror("pthread_create");
 		return 2;
 	}
+	updater_threads[0] = u;
+	updater_threads[1] = u2;
 	pthread_join(u, NULL);
+	pthread_join(u2, NULL);
+	updater_threads[0] = updater_threads[1] = 0;
 	for (int i = 0; i < NCALLERS; i++)
 		pthread_join(c[i], NULL);
 
@@ -149,13 +205,15 @@ int main(int argc, char **argv)
 		      rb == 200 + (int)(updates % NTARGETS);
 
 	int ok = !invalid && !stale && !update_errors && !fa && !fb &&
-		 settled && !sc_live_failures();
-	printf("stress: %s: %lu updates x 2 keys, %lu calls by %d threads, "
-	       "%lu invalid, %lu stale, %d update errors, live-code "
+		 settled && !handler_bad && !sc_live_failures();
+	printf("stress: %s: %lu updates x 2 keys (+ a 2nd updater on key_c), "
+	       "%lu calls by %d threads, %lu invalid, %lu stale, %d update "
+	       "errors, signal handler calls %lu (%lu bad), live-code "
 	       "failures %d, settled %s\n",
 	       ok ? "ok" : "FAILED", updates, (unsigned long)calls, NCALLERS,
 	       (unsigned long)invalid, (unsigned long)stale,
-	       (int)update_errors, fa + fb + sc_live_failures(),
+	       (int)update_errors, (unsigned long)handler_calls,
+	       (unsigned long)handler_bad, fa + fb + sc_live_failures(),
 	       settled ? "yes" : "no");
 	return ok ? 0 : 1;
 }
