@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# modes.sh CC PLUGIN_FLAGS INCLUDE RUNTIME_LIBDIR STATIC_RUNTIME OUT
+# The runtime's environment switches, with the shared runtime and in a
+# -static executable.
+set -euo pipefail
+cc=$1 plugin=$2 inc=$3 lib=$4 archive=$5 out=$6
+src=$(dirname "$0")/modes_program.c
+mkdir -p "$out"
+$cc -O2 $plugin -I"$inc" "$src" -L"$lib" -lstaticcall -Wl,-rpath,"$lib" -o "$out/modes"
+# -static: the archive without Zydis (GCC sites need no decoder); glibc may
+# warn that static dlopen needs matching shared libraries at run time.
+$cc -O2 -static $plugin -I"$inc" "$src" "$archive" -lpthread -o "$out/modes-static" 2>"$out/static-link.txt" ||
+	{ cat "$out/static-link.txt"; exit 1; }
+for exe in modes modes-static; do
+	"$out/$exe" direct
+	STATICCALL_DISABLE=1 "$out/$exe" disabled
+	STATICCALL_SITES=trampoline "$out/$exe" trampoline
+done
