@@ -21,6 +21,9 @@
 #include "staticcall_abi.h"
 
 #define SC_EXPORT __attribute__((visibility("default")))
+/* Code that reads or writes machine code: sanitizers have no shadow for it. */
+#define SC_NO_SANITIZE                                                        \
+	__attribute__((no_sanitize_thread, no_sanitize_address))
 
 /* ---- log.c ------------------------------------------------------------ */
 enum sc_log_level { SC_LOG_ERROR = 0, SC_LOG_WARN = 1, SC_LOG_INFO = 2,
@@ -57,6 +60,20 @@ enum sc_insn_kind {
 	SC_INSN_SLOT = 3, /* a trampoline's first quadword */
 };
 #define SC_MAX_INSN 8
+/* arm64 (arch_aarch64.c) uses the same kinds: SC_INSN_CALL is `bl`,
+ * SC_INSN_JMP is `b` (tail call), SC_INSN_JCC is never a site there. */
+
+/* The trampoline's patch slot: alignment and size (docs/ABI.md). On arm64
+ * the slot is the trampoline's first 8 bytes too: word 0 is the only word
+ * ever written (`b target` or NOP), word 1 is the fixed slow path's first
+ * instruction. */
+#if defined(__aarch64__)
+#define SC_TRAMP_ALIGN 16u
+#define SC_TRAMP_SLOT 8u
+#else
+#define SC_TRAMP_ALIGN SC_X86_TRAMP_ALIGN
+#define SC_TRAMP_SLOT SC_X86_TRAMP_SLOT
+#endif
 
 struct sc_key;
 struct sc_object;
@@ -154,6 +171,13 @@ struct sc_byte_patch {
 #define SC_MAX_BYTE_PATCHES (2 * SC_MAX_INSN)
 int sc_arch_plan(const struct sc_code *c, const uint8_t *new_bytes,
 		 struct sc_byte_patch *out);
+#if defined(__aarch64__)
+/* arch_aarch64.c: the text writer's real compare-and-swap on arm64. Only
+ * the 4-byte instruction words of the aligned quadword that change are
+ * stored (each with a 32-bit CAS), so no neighbouring instruction is ever
+ * rewritten, not even with its own value (docs/PATCHING.md, arm64). */
+int sc_arch_cas_code(uint64_t *word, uint64_t expect, uint64_t value);
+#endif
 /* anchor_<isa>.c: the site an anchor points at (decoding forward). */
 int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
 		      const void *tramp, uint8_t **insn, int *kind,
@@ -173,7 +197,15 @@ struct sc_text_ops {
 const struct sc_text_ops *sc_text_ops(void);
 /* For tests: replace the operations (NULL restores the real ones). */
 void sc_set_text_ops(const struct sc_text_ops *ops);
+/* Cache maintenance for code just written at [addr, addr+len): run after
+ * every successful word write, before the next core sync. The real one is
+ * __builtin___clear_cache (a no-op on x86-64; on arm64 DC CVAU, DSB ISH,
+ * IC IVAU, DSB ISH, ISB). For tests: inject another (NULL: the real one). */
+typedef void (*sc_flush_fn)(void *ctx, void *addr, size_t len);
+void sc_set_code_flush(sc_flush_fn fn, void *ctx);
 size_t sc_page_size(void);
+/* An aligned code word, read atomically (and invisibly to sanitizers). */
+uint64_t sc_code_load64(const uint64_t *word);
 
 /*
  * Apply a batch: verify the words marked `verify` still hold old_value,

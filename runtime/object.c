@@ -164,14 +164,14 @@ static void load_tramp(struct sc_object *o, struct sc_tramp *t,
 	t->code.len = 8;
 	t->code.kind = SC_INSN_SLOT;
 	t->code.state = SC_CODE_UNVERIFIED;
-	if ((uintptr_t)slot % SC_X86_TRAMP_ALIGN ||
-	    !(t->code.prot = sc_object_exec_prot(o, slot, SC_X86_TRAMP_SLOT))) {
+	if ((uintptr_t)slot % SC_TRAMP_ALIGN ||
+	    !(t->code.prot = sc_object_exec_prot(o, slot, SC_TRAMP_SLOT))) {
 		t->code.reason = "trampoline is not in an executable segment of its object";
 		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name, (void *)slot,
 		       t->code.reason);
 		return;
 	}
-	word = __atomic_load_n((uint64_t *)slot, __ATOMIC_ACQUIRE);
+	word = sc_code_load64((const uint64_t *)slot);
 	memcpy(t->code.bytes, &word, 8);
 	if (!sc_arch_decode_slot(slot, word, &reaches)) {
 		t->code.reason = "trampoline slot holds unexpected bytes";
@@ -335,7 +335,7 @@ int sc_object_validate(struct sc_object *o)
 			s->flags = r->flags;
 			s->record_addr = s->code.insn =
 				(uint8_t *)&r->site_rel + r->site_rel;
-			s->code.len = 5;
+			s->code.len = (uint8_t)sc_arch_insn_len(SC_INSN_CALL);
 			s->code.reason = s->tramp->code.reason;
 			continue;
 		}

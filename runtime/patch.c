@@ -70,7 +70,7 @@ static size_t compose(struct sc_byte_patch *bp, size_t nbp, struct sc_write *w)
 	qsort(bp, nbp, sizeof *bp, cmp_patch);
 	for (size_t i = 0; i < nbp;) {
 		uint64_t *word = (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7);
-		uint64_t cur = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+		uint64_t cur = sc_code_load64(word);
 		int first = 1, prot = bp[i].prot;
 		for (int phase = 0; phase < SC_PHASES; phase++) {
 			uint8_t b[8];

@@ -280,8 +280,7 @@ static int own_sites(const void *var, struct static_call_site_info *buf,
 			void *via = NULL;
 			if (s->tramp->code.prot &&
 			    sc_arch_decode_slot(s->tramp->code.insn,
-						__atomic_load_n((uint64_t *)s->tramp->code.insn,
-								__ATOMIC_ACQUIRE),
+						sc_code_load64((const uint64_t *)s->tramp->code.insn),
 						&via) &&
 			    via)
 				o->reaches = via;

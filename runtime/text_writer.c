@@ -42,11 +42,59 @@ static int real_restore(void *ctx, uintptr_t page, size_t len, int prot)
 	return mprotect((void *)page, len, prot) ? -errno : 0;
 }
 
-static int real_cas(void *ctx, uint64_t *word, uint64_t expect, uint64_t value)
+/*
+ * Loads and CAS on code words. On x86-64 they are written in assembly:
+ * an aligned mov is atomic, and ThreadSanitizer would otherwise instrument
+ * the atomic builtins and look for shadow memory that code pages do not
+ * have (it crashes).
+ */
+SC_NO_SANITIZE uint64_t sc_code_load64(const uint64_t *word)
+{
+#if defined(__x86_64__)
+	uint64_t v;
+	__asm__ volatile("movq %1, %0" : "=r"(v) : "m"(*word));
+	return v;
+#else
+	return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+#endif
+}
+
+SC_NO_SANITIZE static int real_cas(void *ctx, uint64_t *word, uint64_t expect,
+				   uint64_t value)
 {
 	(void)ctx;
+#if defined(__aarch64__)
+	return sc_arch_cas_code(word, expect, value);
+#elif defined(__x86_64__)
+	unsigned char ok;
+	__asm__ volatile("lock cmpxchgq %3, %1; sete %0"
+			 : "=q"(ok), "+m"(*word), "+a"(expect)
+			 : "r"(value)
+			 : "memory", "cc");
+	return ok;
+#else
 	return __atomic_compare_exchange_n(word, &expect, value, 0,
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+#endif
+}
+
+/* Cache maintenance for written code (a no-op on x86-64, whose caches are
+ * coherent with instruction fetch; clean + invalidate to PoU on arm64). */
+static sc_flush_fn flush_fn;
+static void *flush_ctx;
+
+void sc_set_code_flush(sc_flush_fn fn, void *ctx)
+{
+	flush_fn = fn;
+	flush_ctx = ctx;
+}
+
+static void flush_code(void *addr, size_t len)
+{
+	if (flush_fn)
+		flush_fn(flush_ctx, addr, len);
+	else
+		__builtin___clear_cache((char *)addr, (char *)addr + len);
 }
 
 /*
@@ -54,7 +102,13 @@ static int real_cas(void *ctx, uint64_t *word, uint64_t expect, uint64_t value)
  * membarrier SYNC_CORE is the documented way. Without it (old kernel,
  * emulator) the mprotect that removed write permission already sent a TLB
  * shootdown IPI to every CPU running this mm, and returning from that
- * interrupt is serializing on x86.
+ * interrupt is serializing on x86. On arm64 the writer's cache maintenance
+ * (flush_code: IC IVAU broadcast to the inner shareable domain, DSB) has
+ * already removed the old instruction from every instruction cache; a
+ * thread may still run an old B/BL it fetched until its next context
+ * synchronisation event (any exception return: syscall, interrupt,
+ * preemption), which is one of the two legal targets meanwhile
+ * (docs/PATCHING.md, arm64). qemu-user, for one, may lack SYNC_CORE.
  */
 static void real_sync_cores(void *ctx)
 {
@@ -137,8 +191,9 @@ static void roll_back(const struct sc_text_ops *ops, struct sc_write *w,
 		      size_t done)
 {
 	while (done-- > 0) {
-		ops->cas(ops->ctx, w[done].word, w[done].new_value,
-			 w[done].old_value);
+		if (ops->cas(ops->ctx, w[done].word, w[done].new_value,
+			     w[done].old_value))
+			flush_code(w[done].word, 8);
 		if (done > 0 && w[done - 1].phase != w[done].phase)
 			ops->sync_cores(ops->ctx);
 	}
@@ -153,7 +208,7 @@ int sc_text_apply(struct sc_write *w, size_t n)
 	/* 1. Verify every word before touching anything. */
 	for (size_t i = 0; i < n; i++)
 		if (w[i].verify &&
-		    __atomic_load_n(w[i].word, __ATOMIC_ACQUIRE) != w[i].old_value)
+		    sc_code_load64(w[i].word) != w[i].old_value)
 			return -EBUSY;
 
 	size_t nruns = 0, opened = 0, done = 0;
@@ -185,6 +240,7 @@ int sc_text_apply(struct sc_write *w, size_t n)
 			err = -EBUSY;
 			break;
 		}
+		flush_code(w[done].word, 8);
 	}
 	if (err)
 		roll_back(ops, w, done);

@@ -130,7 +130,7 @@ static void *caller(void *arg)
 				atomic_fetch_add(&invalid, 1);
 			n += 3;
 		}
-		if ((n & 1023) < 192 && updater_threads[n & 1])
+		if ((n & 1023) < 192)
 			pthread_kill(updater_threads[n & 1], SIGUSR1);
 	}
 	atomic_fetch_add(&calls, n);
@@ -178,11 +178,9 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &sa, NULL);
-	for (long i = 0; i < NCALLERS; i++)
-		if (pthread_create(&c[i], NULL, caller, (void *)i) != 0) {
-			perror("pthread_create");
-			return 2;
-		}
+	/* Updaters first, so callers only ever see their final thread ids;
+	 * callers are joined before the updaters, so no signal is ever sent
+	 * to a joined thread. */
 	pthread_t u2;
 	if (pthread_create(&u, NULL, updater, NULL) != 0 ||
 	    pthread_create(&u2, NULL, updater_c, NULL) != 0) {
@@ -191,11 +189,15 @@ int main(int argc, char **argv)
 	}
 	updater_threads[0] = u;
 	updater_threads[1] = u2;
-	pthread_join(u, NULL);
-	pthread_join(u2, NULL);
-	updater_threads[0] = updater_threads[1] = 0;
+	for (long i = 0; i < NCALLERS; i++)
+		if (pthread_create(&c[i], NULL, caller, (void *)i) != 0) {
+			perror("pthread_create");
+			return 2;
+		}
 	for (int i = 0; i < NCALLERS; i++)
 		pthread_join(c[i], NULL);
+	pthread_join(u, NULL);
+	pthread_join(u2, NULL);
 
 	/* After the last update both keys must be settled everywhere. */
 	int fa = sc_check_key(&key_a, ta[updates % NTARGETS]);
