@@ -4,20 +4,35 @@
 #include "keys.h"
 #include "asm_text.h"
 #include "staticcall_abi.h"
+#ifndef SC_TARGET_AARCH64
 #include "config/i386/i386-opts.h"
+#endif
+
+// The target this copy of the plugin was built for: gcc-plugin/meson.build
+// builds the same source against each compiler's plugin headers, with
+// -DSC_TARGET_AARCH64 for aarch64-linux-gnu-gcc.
+#ifdef SC_TARGET_AARCH64
+static const sc_target sc_unit_target = sc_target::aarch64;
+#else
+static const sc_target sc_unit_target = sc_target::x86_64;
+#endif
 
 // Site record placed right before the call/jump: an exact site.
-const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail)
+const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail,
+			       bool cond)
 {
 	static std::string text;
 	text = sc_text_site_record(".Lsc_site_" + std::to_string(n), key_name,
-				   tail, /*exact=*/true);
+				   tail, /*exact=*/true, sc_unit_target, cond);
 	return text.c_str();
 }
 
 // The unit's hardening decides the trampoline's slow path.
 static sc_retpoline sc_unit_retpoline()
 {
+#ifdef SC_TARGET_AARCH64
+	return sc_retpoline::none;
+#else
 	switch (ix86_indirect_branch) {
 	case indirect_branch_thunk:
 	case indirect_branch_thunk_inline:
@@ -27,6 +42,7 @@ static sc_retpoline sc_unit_retpoline()
 	default:
 		return sc_retpoline::none;
 	}
+#endif
 }
 
 static void sc_emit_key(FILE *out, const sc_key *k)
@@ -36,24 +52,36 @@ static void sc_emit_key(FILE *out, const sc_key *k)
 	t.global = TREE_PUBLIC(k->decl);
 	t.pic = flag_pic;
 	t.retpoline = sc_unit_retpoline();
+#ifdef SC_TARGET_AARCH64
+	t.ibt = aarch64_enable_bti; // -mbranch-protection=bti / standard
+#else
 	t.ibt = flag_cf_protection & CF_BRANCH;
-	fputs(sc_text_key(t).c_str(), out);
+#endif
+	t.target = sc_unit_target;
+	if (k->has_site || k->has_store)
+		fputs(sc_text_key(t).c_str(), out);
+	// The NULL-safe trampoline of guarded sites, beside the plain one.
+	if (k->has_cond_site) {
+		t.cond = true;
+		fputs(sc_text_key(t).c_str(), out);
+	}
 }
 
 void sc_asm_emit_unit(FILE *out)
 {
 	bool any = false;
 	for (const sc_key *k : sc_keys_all()) {
-		if (!k->has_site && !k->has_store)
+		if (!k->has_site && !k->has_store && !k->has_cond_site)
 			continue;
 		if (!any)
-			fprintf(out, "\t# staticcall: trampolines, key "
-				     "descriptors, object table (docs/ABI.md)\n");
+			fprintf(out, "\t%s staticcall: trampolines, key "
+				     "descriptors, object table (docs/ABI.md)\n",
+				sc_unit_target == sc_target::aarch64 ? "//" : "#");
 		sc_emit_key(out, k);
 		any = true;
 	}
 	if (any)
-		fputs(sc_text_object().c_str(), out);
+		fputs(sc_text_object(sc_unit_target).c_str(), out);
 	// GCC must re-emit its own section directive for whatever follows.
 	in_section = NULL;
 }

@@ -24,6 +24,7 @@
 #include "ssa.h"
 #include "tree-ssa-operands.h"
 #include "cgraph.h"
+#include "tree-cfg.h"
 #include "rtl.h"
 #include "emit-rtl.h"
 #include "rtl-iter.h"

@@ -42,21 +42,152 @@ static tree sc_callee_key(gcall *call)
 	return designator_tmp ? rhs : NULL_TREE;
 }
 
+// Guarded calls chosen by sc_find_guarded_calls: they call the key's
+// NULL-safe trampoline and their test is gone.
+static hash_set<gimple *> *sc_guarded;
+
 static bool sc_rewrite_call(gcall *call)
 {
 	tree key = sc_callee_key(call);
 	if (!key)
 		return false;
 	sc_key *k = sc_key_get(key);
+	bool cond = sc_guarded && sc_guarded->contains(call);
 	// gimple_call_set_fn keeps gimple_call_fntype: the call's own type
 	// still decides the calling convention.
-	gimple_call_set_fn(call, build_fold_addr_expr(k->tramp));
+	gimple_call_set_fn(call, build_fold_addr_expr(
+					 cond ? sc_key_cond_tramp(k) : k->tramp));
 	update_stmt(call);
 	if (sc_opt_report)
 		inform(gimple_location(call),
-		       "staticcall: call through '%s' is a static-call site",
+		       cond ? "staticcall: guarded call through '%s' is one "
+			      "static-call site (a NOP while the key is NULL)"
+			    : "staticcall: call through '%s' is a static-call site",
 		       IDENTIFIER_POINTER(DECL_NAME(key)));
 	return true;
+}
+
+// Is STMT harmless to run when C would have skipped it: no side effect,
+// no store, cannot trap (a load through a pointer might)?
+static bool sc_safe_to_run_anyway(gimple *stmt)
+{
+	if (is_gimple_debug(stmt))
+		return true;
+	if (!is_gimple_assign(stmt) || gimple_vdef(stmt) ||
+	    gimple_has_side_effects(stmt) || gimple_could_trap_p(stmt))
+		return false;
+	return true;
+}
+
+/*
+ * `if (K) K(args);` with the result unused: the test and the call become
+ * one site that is a NOP while K is NULL (the kernel's static_call_cond).
+ * Only when evaluating the arguments can have no effect (C would not
+ * evaluate them when K is NULL) and nothing stores between the test and
+ * the call (the key tested is the key called). The test is made constant;
+ * CFG cleanup removes it. Other guarded calls keep their test.
+ */
+static bool sc_find_guarded_calls(function *fun)
+{
+	bool changed = false;
+#ifdef SC_TARGET_AARCH64
+	// arm64 has no NULL-safe trampoline yet: guarded calls keep their test.
+	return false;
+#endif
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fun)
+	{
+		gcond *cond = safe_dyn_cast<gcond *>(last_stmt(bb));
+		if (!cond || !integer_zerop(gimple_cond_rhs(cond)) ||
+		    TREE_CODE(gimple_cond_lhs(cond)) != SSA_NAME ||
+		    (gimple_cond_code(cond) != NE_EXPR &&
+		     gimple_cond_code(cond) != EQ_EXPR))
+			continue;
+		gimple *load = SSA_NAME_DEF_STMT(gimple_cond_lhs(cond));
+		if (!load || !gimple_assign_single_p(load) ||
+		    !sc_is_key_decl(gimple_assign_rhs1(load)))
+			continue;
+		tree key = gimple_assign_rhs1(load);
+		edge e_true, e_false;
+		extract_true_false_edges_from_block(bb, &e_true, &e_false);
+		bool ne = gimple_cond_code(cond) == NE_EXPR;
+		edge taken = ne ? e_true : e_false, skipped = ne ? e_false : e_true;
+		basic_block body = taken->dest;
+		if (!single_pred_p(body) || !single_succ_p(body) ||
+		    single_succ(body) != skipped->dest)
+			continue;
+		gcall *call = NULL;
+		bool ok = true;
+		for (gimple_stmt_iterator gsi = gsi_start_bb(body);
+		     !gsi_end_p(gsi); gsi_next(&gsi)) {
+			gimple *stmt = gsi_stmt(gsi);
+			if (call) { // nothing but debug statements after the call
+				ok = is_gimple_debug(stmt);
+			} else if (gcall *c = dyn_cast<gcall *>(stmt)) {
+				call = c;
+			} else if (gimple_assign_single_p(stmt) &&
+				   gimple_assign_rhs1(stmt) == key) {
+				// the callee's own load of the key
+			} else {
+				ok = sc_safe_to_run_anyway(stmt);
+			}
+			if (!ok)
+				break;
+		}
+		if (!ok || !call || sc_callee_key(call) != key ||
+		    gimple_vuse(call) != gimple_vuse(load))
+			continue;
+		tree lhs = gimple_call_lhs(call);
+		if (lhs && (TREE_CODE(lhs) != SSA_NAME || !has_zero_uses(lhs)))
+			continue;
+		for (unsigned i = 0; i < gimple_call_num_args(call); i++)
+			if (!is_gimple_val(gimple_call_arg(call, i)))
+				ok = false; // an aggregate copied at the call
+		if (!ok)
+			continue;
+		if (ne)
+			gimple_cond_make_true(cond);
+		else
+			gimple_cond_make_false(cond);
+		update_stmt(cond);
+		sc_guarded->add(call);
+		changed = true;
+	}
+	return changed;
+}
+
+// static_call_update/_null/_ret0 on something that is not a key, and
+// return-zero on a key whose return type is not an integer or a pointer.
+static void sc_check_api_call(gcall *call)
+{
+	tree fn = gimple_call_fndecl(call);
+	if (!fn || !DECL_NAME(fn) || gimple_call_num_args(call) < 1)
+		return;
+	const char *name = IDENTIFIER_POINTER(DECL_NAME(fn));
+	bool ret0 = !strcmp(name, "__staticcall_update_ret0");
+	if (!ret0 && strcmp(name, "__staticcall_update") &&
+	    strcmp(name, "__staticcall_update_null"))
+		return;
+	tree arg = gimple_call_arg(call, 0);
+	STRIP_NOPS(arg);
+	if (TREE_CODE(arg) != ADDR_EXPR)
+		return; // computed: nothing to check here
+	tree var = TREE_OPERAND(arg, 0);
+	if (!DECL_P(var))
+		return;
+	if (!sc_is_key_decl(var)) {
+		error_at(gimple_location(call),
+			 "staticcall: %qD is not a static-call key (declare it "
+			 "with %<STATIC_CALL%>)", var);
+		return;
+	}
+	tree ret = TREE_TYPE(TREE_TYPE(TREE_TYPE(var)));
+	if (ret0 && !((INTEGRAL_TYPE_P(ret) || POINTER_TYPE_P(ret)) &&
+		      tree_to_uhwi(TYPE_SIZE(ret)) <= 64))
+		error_at(gimple_location(call),
+			 "staticcall: %<static_call_update_ret0%> needs a key "
+			 "returning an integer or a pointer; %qD returns %qT",
+			 var, ret);
 }
 
 static bool sc_rewrite_store(gimple_stmt_iterator *gsi, gimple *stmt)
@@ -145,7 +276,10 @@ class sc_gimple_pass : public gimple_opt_pass {
 	bool gate(function *) final override { return true; }
 	unsigned int execute(function *fun) final override
 	{
-		bool calls = false, any = false;
+		bool calls = false, any = false, guarded;
+		hash_set<gimple *> guarded_set;
+		sc_guarded = &guarded_set;
+		guarded = sc_find_guarded_calls(fun);
 		basic_block bb;
 		FOR_EACH_BB_FN(bb, fun)
 		{
@@ -153,6 +287,7 @@ class sc_gimple_pass : public gimple_opt_pass {
 			     !gsi_end_p(gsi); gsi_next(&gsi)) {
 				gimple *stmt = gsi_stmt(gsi);
 				if (gcall *call = dyn_cast<gcall *>(stmt)) {
+					sc_check_api_call(call);
 					if (sc_rewrite_call(call))
 						calls = any = true;
 				} else if (gimple_assign_single_p(stmt) &&
@@ -167,10 +302,12 @@ class sc_gimple_pass : public gimple_opt_pass {
 		}
 		if (calls || sc_opt_report)
 			sc_cleanup_loads(fun);
+		sc_guarded = NULL;
 		// Indirect edges became direct ones (and stores became calls).
 		if (any)
 			cgraph_edge::rebuild_edges();
-		return 0;
+		// Guarded calls: their constant tests leave dead edges.
+		return guarded ? TODO_cleanup_cfg : 0;
 	}
 };
 } // namespace

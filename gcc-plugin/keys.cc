@@ -40,6 +40,8 @@ const char *sc_asm_name(tree decl)
 	return n[0] == '*' ? n + 1 : n;
 }
 
+static tree sc_tramp_decl(sc_key *k, const char *prefix);
+
 sc_key *sc_key_get(tree decl)
 {
 	auto it = sc_by_key.find(decl);
@@ -49,7 +51,35 @@ sc_key *sc_key_get(tree decl)
 	sc_key *k = new sc_key();
 	k->decl = decl;
 	k->name = xstrdup(sc_asm_name(decl));
-	std::string tname = std::string(SC_ABI_TRAMP_PREFIX) + k->name;
+	k->tramp = sc_tramp_decl(k, SC_ABI_TRAMP_PREFIX);
+	sc_keys.push_back(k);
+	sc_by_key[decl] = k;
+	return k;
+}
+
+tree sc_key_cond_tramp(sc_key *k)
+{
+	if (!k->tramp_cond)
+		k->tramp_cond = sc_tramp_decl(k, SC_ABI_TRAMP_COND_PREFIX);
+	return k->tramp_cond;
+}
+
+bool sc_symbol_is_cond(const_rtx x)
+{
+	if (GET_CODE(x) != SYMBOL_REF)
+		return false;
+	const char *n = XSTR(x, 0);
+	if (n[0] == '*')
+		n++;
+	return !strncmp(n, SC_ABI_TRAMP_COND_PREFIX,
+			strlen(SC_ABI_TRAMP_COND_PREFIX));
+}
+
+// A trampoline FUNCTION_DECL named PREFIX + K.
+static tree sc_tramp_decl(sc_key *k, const char *prefix)
+{
+	tree decl = k->decl;
+	std::string tname = std::string(prefix) + k->name;
 
 	// The trampoline has the key's pointee type so the call keeps its ABI
 	// (e.g. %al for variadic callees); hidden, so no PLT and no GOT.
@@ -62,14 +92,11 @@ sc_key *sc_key_get(tree decl)
 	DECL_VISIBILITY(fn) = VISIBILITY_HIDDEN;
 	DECL_VISIBILITY_SPECIFIED(fn) = 1;
 	DECL_SOURCE_LOCATION(fn) = DECL_SOURCE_LOCATION(decl);
-	k->tramp = fn;
 
 	sc_roots_list = tree_cons(decl, fn, sc_roots_list);
-	sc_keys.push_back(k);
-	sc_by_key[decl] = k;
 	sc_by_tramp[fn] = k;
 	sc_by_tramp_name[tname] = k;
-	return k;
+	return fn;
 }
 
 sc_key *sc_key_for_tramp(tree fndecl)
@@ -91,7 +118,8 @@ sc_key *sc_key_for_symbol(const_rtx x)
 	const char *n = XSTR(x, 0);
 	if (n[0] == '*')
 		n++;
-	if (strncmp(n, SC_ABI_TRAMP_PREFIX, strlen(SC_ABI_TRAMP_PREFIX)) != 0)
+	if (strncmp(n, SC_ABI_TRAMP_PREFIX, strlen(SC_ABI_TRAMP_PREFIX)) != 0 &&
+	    strncmp(n, SC_ABI_TRAMP_COND_PREFIX, strlen(SC_ABI_TRAMP_COND_PREFIX)) != 0)
 		return NULL;
 	auto it = sc_by_tramp_name.find(n);
 	return it == sc_by_tramp_name.end() ? NULL : it->second;

@@ -11,9 +11,11 @@
 struct sc_key {
 	tree decl;            // the key variable
 	tree tramp;           // extern hidden FUNCTION_DECL __staticcall_tramp.K
+	tree tramp_cond;      // ... __staticcall_tramp_cond.K (NULL-safe), lazily
 	const char *name;     // K's assembler name, leading '*' stripped
 	bool has_site;        // at least one call site reached final
 	bool has_store;       // at least one store routed to __staticcall_store
+	bool has_cond_site;   // at least one guarded site reached final
 };
 
 // Plugin options (set by plugin.cc).
@@ -25,6 +27,10 @@ extern const char *sc_plugin_name;
 bool sc_is_key_decl(tree t);
 // The record of key DECL, created (with its trampoline decl) on first use.
 sc_key *sc_key_get(tree decl);
+// The key's NULL-safe trampoline, for guarded sites (created on first use).
+tree sc_key_cond_tramp(sc_key *k);
+// Is the trampoline symbol X the NULL-safe one?
+bool sc_symbol_is_cond(const_rtx x);
 // The key whose trampoline is FNDECL / the symbol X, or NULL.
 sc_key *sc_key_for_tramp(tree fndecl);
 sc_key *sc_key_for_symbol(const_rtx x);
@@ -45,7 +51,8 @@ void sc_register_emit(const char *plugin_name);
 
 // Target text (emit_asm.cc, the only file with assembly in it).
 // The asm placed right before a call/jump to a trampoline (site record N).
-const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail);
+const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail,
+			       bool cond);
 // Trampolines, descriptors and the per-object header for the unit.
 void sc_asm_emit_unit(FILE *out);
 

@@ -26,6 +26,14 @@ static sc_key *sc_call_target_key(rtx_insn *insn)
 	return sc_key_for_symbol(XEXP(mem, 0));
 }
 
+// Does INSN call the key's NULL-safe trampoline (a guarded site)?
+static bool sc_call_is_cond(rtx_insn *insn)
+{
+	rtx call = get_call_rtx_from(insn);
+	return call && MEM_P(XEXP(call, 0)) &&
+	       sc_symbol_is_cond(XEXP(XEXP(call, 0), 0));
+}
+
 // Number of trampoline symbols referenced by X.
 static unsigned sc_count_tramp_refs(rtx x)
 {
@@ -66,14 +74,18 @@ class sc_rtl_pass : public rtl_opt_pass {
 			if (!k)
 				continue;
 			bool tail = SIBLING_CALL_P(insn);
+			bool cond = sc_call_is_cond(insn);
 			const char *text = sc_asm_site_record(
-				sc_site_counter++, k->name, tail);
+				sc_site_counter++, k->name, tail, cond);
 			rtx body = gen_rtx_ASM_INPUT_loc(
 				VOIDmode, ggc_strdup(text), INSN_LOCATION(insn));
 			// volatile: nothing may move or drop the record
 			MEM_VOLATILE_P(body) = 1;
 			emit_insn_before(body, insn);
-			k->has_site = true;
+			if (cond)
+				k->has_cond_site = true;
+			else
+				k->has_site = true;
 		}
 		return 0;
 	}

@@ -32,6 +32,7 @@ enum static_call_site_form {
 	STATIC_CALL_SITE_TAIL_JUMP = 2,  /* direct tail jump to the target */
 	STATIC_CALL_SITE_NOP = 3,        /* no call at all (NULL target) */
 	STATIC_CALL_SITE_UNVERIFIED = 4, /* bytes not recognised: never patched */
+	STATIC_CALL_SITE_RETURN_ZERO = 5, /* inline `return 0` (no call) */
 };
 
 struct static_call_site_info {
@@ -45,6 +46,11 @@ struct static_call_site_info {
 };
 
 int __staticcall_update(void *key, void *target);
+int __staticcall_update_null(void *key);
+int __staticcall_update_ret0(void *key);
+long __staticcall_ret0(void);
+int static_call_verify(void);
+int static_call_resync(void);
 int __staticcall_list_sites(const void *key, struct static_call_site_info *buf,
 		       size_t n);
 const char *static_call_form_name(int form);
@@ -74,6 +80,32 @@ const char *static_call_form_name(int form);
 		_Pragma("GCC diagnostic pop")                                 \
 		__staticcall_update((void *)&(name), (void *)__staticcall_fn); \
 	})
+
+/*
+ * static_call_update_null(name): make the key NULL. Guarded call sites
+ * (`if (name) name(args);`, arguments free of side effects) become NOPs;
+ * an unguarded call through a NULL key faults, as in plain C.
+ */
+#define static_call_update_null(name)                                         \
+	__staticcall_update_null((void *)&(name))
+
+/*
+ * static_call_update_ret0(name): every call through the key returns 0
+ * without calling anything (sites hold an inline `xor %eax,%eax`). Only for
+ * keys returning an integer or a pointer (the plugins reject others at
+ * compile time); static_call_query then returns __staticcall_ret0.
+ */
+#define static_call_update_ret0(name)                                         \
+	__staticcall_update_ret0((void *)&(name))
+
+/*
+ * static_call_verify(): check every registered site against its key's
+ * current value; returns the number of stale sites (each reported on
+ * stderr). Stale sites come from stores the runtime could not see (code
+ * built without the plugin, libc writing into a struct holding keys).
+ * STATICCALL_VERIFY=1 runs it at exit. static_call_resync() re-patches
+ * every key to its current value; returns 0 or a negative errno.
+ */
 
 /* static_call_query(name): the key's current target. */
 #define static_call_query(name) __atomic_load_n(&(name), __ATOMIC_ACQUIRE)

@@ -31,6 +31,8 @@
 #define SC_ABI_OBJECT_SYMBOL "__staticcall_object"
 #define SC_ABI_TRAMP_PREFIX "__staticcall_tramp."
 #define SC_ABI_DESC_PREFIX "__staticcall_key."
+#define SC_ABI_TRAMP_COND_PREFIX "__staticcall_tramp_cond."
+#define SC_ABI_DESC_COND_PREFIX "__staticcall_key_cond."
 
 /* Runtime entry points called by plugin-generated code. */
 #define SC_ABI_REGISTER_FN "__staticcall_register"
@@ -40,10 +42,14 @@
 /* Site record flags. */
 #define SC_SITE_TAIL 0x1u   /* compiled as a tail jump, not a call */
 #define SC_SITE_ANCHOR 0x2u /* address is an anchor: decode forward to the site */
+#define SC_SITE_COND 0x4u   /* a guarded call `if (K) K(...)` with its test
+			      removed: a NOP (or return) while K is NULL; its
+			      descriptor names the key's NULL-safe trampoline */
 
 /* Key descriptor flags: how the trampoline's slow path was built. */
 #define SC_DESC_RETPOLINE 0x1u /* slow path uses a retpoline, not jmp *%r11 */
 #define SC_DESC_IBT 0x2u       /* unit was built with -fcf-protection=branch */
+#define SC_DESC_COND 0x4u      /* NULL-safe trampoline: returns if K is NULL */
 
 /* x86-64 trampoline: 16-byte aligned, first 8 bytes are the patch slot. */
 #define SC_X86_TRAMP_ALIGN 16u

@@ -23,17 +23,38 @@ static std::string num(unsigned v)
 	return buf;
 }
 
-std::string sc_text_site_record(const std::string &label,
-				const std::string &key, bool tail, bool exact)
+static std::string sc_text_site_record_aarch64(const std::string &label,
+					       const std::string &key,
+					       unsigned flags);
+static std::string sc_text_key_aarch64(const sc_key_text &k);
+static std::string sc_text_object_aarch64();
+
+std::string sc_tramp_cond_symbol(const std::string &key)
 {
-	unsigned flags = (tail ? SC_SITE_TAIL : 0) | (exact ? 0 : SC_SITE_ANCHOR);
+	return SC_ABI_TRAMP_COND_PREFIX + key;
+}
+
+std::string sc_desc_cond_symbol(const std::string &key)
+{
+	return SC_ABI_DESC_COND_PREFIX + key;
+}
+
+std::string sc_text_site_record(const std::string &label,
+				const std::string &key, bool tail, bool exact,
+				sc_target target, bool cond)
+{
+	unsigned flags = (tail ? SC_SITE_TAIL : 0) | (exact ? 0 : SC_SITE_ANCHOR) |
+			 (cond ? SC_SITE_COND : 0);
+	if (target == sc_target::aarch64)
+		return sc_text_site_record_aarch64(label, key, flags);
 	// `.balign 8,,4` keeps an exact site's 5-byte instruction inside one
 	// aligned quadword, so one atomic store re-targets it.
 	return std::string(exact ? "\t.balign 8,,4\n" : "") + label + ":\n"
 	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a\",@progbits\n"
 	       "\t.balign 4\n"
 	       "\t.long " + label + " - .\n"
-	       "\t.long " + sc_desc_symbol(key) + " - .\n"
+	       "\t.long " + (cond ? sc_desc_cond_symbol(key) : sc_desc_symbol(key)) +
+	       " - .\n"
 	       "\t.long " + num(flags) + "\n"
 	       "\t.popsection\n";
 }
@@ -50,10 +71,13 @@ static std::string section(const char *name, const char *flags,
 
 std::string sc_text_key(const sc_key_text &k)
 {
+	if (k.target == sc_target::aarch64)
+		return sc_text_key_aarch64(k);
 	const std::string &K = k.name;
-	std::string tr = sc_tramp_symbol(K), ds = sc_desc_symbol(K), t;
+	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
+	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
 	unsigned flags = (k.retpoline != sc_retpoline::none ? SC_DESC_RETPOLINE : 0) |
-			 (k.ibt ? SC_DESC_IBT : 0);
+			 (k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0);
 
 	// Trampoline: its own section so no assembler relaxes a jump to it to
 	// the unpatchable 2-byte form. The 8-byte slot stays first even with
@@ -68,6 +92,10 @@ std::string sc_text_key(const sc_key_text &k)
 		t += "\tmovq " + K + "@GOTPCREL(%rip), %r11\n\tmovq (%r11), %r11\n";
 	else
 		t += "\tmovq " + K + "(%rip), %r11\n";
+	// NULL-safe variant: a guarded call whose key is NULL does nothing
+	// (returning to the site's caller also ends a guarded tail call).
+	if (k.cond)
+		t += "\ttestq %r11, %r11\n\tjz 3f\n";
 	// The slow path keeps the unit's hardening.
 	if (k.retpoline == sc_retpoline::extern_thunk)
 		t += "\tjmp __x86_indirect_thunk_r11\n";
@@ -76,6 +104,8 @@ std::string sc_text_key(const sc_key_text &k)
 		     "1:\tmovq %r11, (%rsp)\n\tret\n";
 	else
 		t += "\tjmp *%r11\n";
+	if (k.cond)
+		t += "3:\tret\n";
 	t += "\t.size " + tr + ", .-" + tr + "\n";
 
 	// Descriptor: the absolute address of the canonical key (the dynamic
@@ -90,8 +120,10 @@ std::string sc_text_key(const sc_key_text &k)
 	return t;
 }
 
-std::string sc_text_object()
+std::string sc_text_object(sc_target target)
 {
+	if (target == sc_target::aarch64)
+		return sc_text_object_aarch64();
 	const std::string O = SC_ABI_OBJECT_SYMBOL;
 	const std::string S = SC_ABI_SITES_SECTION, D = SC_ABI_KEYS_SECTION;
 	std::string t;
@@ -121,6 +153,107 @@ std::string sc_text_object()
 	t += "\t.section .init_array,\"awG\",@init_array," + O + ",comdat\n";
 	t += "\t.balign 8\n\t.quad " + O + "_ctor\n";
 	t += "\t.section .fini_array,\"awG\",@fini_array," + O + ",comdat\n";
+	t += "\t.balign 8\n\t.quad " + O + "_dtor\n";
+	return t;
+}
+
+// ---- AArch64 (docs/ABI.md, "AArch64") ----------------------------------
+// Same tables, same symbols; `%` section/symbol types (the ARM family's
+// spelling), 4-byte instructions that need no alignment padding.
+
+static std::string sc_text_site_record_aarch64(const std::string &label,
+					       const std::string &key,
+					       unsigned flags)
+{
+	return label + ":\n"
+	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a\",%progbits\n"
+	       "\t.balign 4\n"
+	       "\t.long " + label + " - .\n"
+	       "\t.long " + ((flags & SC_SITE_COND) ? sc_desc_cond_symbol(key) : sc_desc_symbol(key)) +
+	       " - .\n"
+	       "\t.long " + num(flags) + "\n"
+	       "\t.popsection\n";
+}
+
+static std::string section_a64(const char *name, const char *flags,
+			       const std::string &group, bool comdat)
+{
+	std::string s = std::string("\t.section ") + name + ",\"" + flags;
+	if (comdat)
+		return s + "G\",%progbits," + group + ",comdat\n";
+	return s + "\",%progbits\n";
+}
+
+static std::string sc_text_key_aarch64(const sc_key_text &k)
+{
+	const std::string &K = k.name;
+	std::string tr = sc_tramp_symbol(K), ds = sc_desc_symbol(K), t;
+	unsigned flags = k.ibt ? SC_DESC_IBT : 0;
+
+	// Word 0 is the slot: NOP (fall through to the slow path) or
+	// `b target`, the only word the runtime ever writes. Then a fixed
+	// slow path through x16 (IP0: free at a call boundary, and `br x16`
+	// is accepted by BTI `bti c` landing pads). No `bti` of its own:
+	// sites reach the trampoline by direct b/bl. The compiler emits the
+	// unit's .note.gnu.property (BTI/PAC) for the whole file, this text
+	// included, and nothing here breaks either.
+	t += section_a64(SC_ABI_TRAMP_SECTION, "ax", tr, k.global);
+	t += "\t.balign 16\n";
+	if (k.global)
+		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
+	t += "\t.type " + tr + ",%function\n" + tr + ":\n";
+	t += "\tnop\n";
+	if (k.pic && k.global)
+		t += "\tadrp x16, :got:" + K + "\n\tldr x16, [x16, :got_lo12:" +
+		     K + "]\n\tldr x16, [x16]\n";
+	else
+		t += "\tadrp x16, " + K + "\n\tldr x16, [x16, :lo12:" + K + "]\n";
+	t += "\tbr x16\n";
+	t += "\t.size " + tr + ", .-" + tr + "\n";
+
+	t += section_a64(SC_ABI_KEYS_SECTION, "aw", ds, k.global);
+	t += "\t.balign 8\n";
+	if (k.global)
+		t += "\t.weak " + ds + "\n\t.hidden " + ds + "\n";
+	t += "\t.type " + ds + ",%object\n\t.size " + ds + ", 16\n";
+	t += ds + ":\n\t.quad " + K + "\n\t.long " + tr + " - .\n\t.long " +
+	     num(flags) + "\n";
+	return t;
+}
+
+static std::string sc_text_object_aarch64()
+{
+	const std::string O = SC_ABI_OBJECT_SYMBOL;
+	const std::string S = SC_ABI_SITES_SECTION, D = SC_ABI_KEYS_SECTION;
+	std::string t;
+	t += "\t.section " + S + ",\"a\",%progbits\n";
+	t += "\t.section " + D + ",\"aw\",%progbits\n";
+	t += "\t.section .data.rel.local." + O + ",\"awG\",%progbits," + O + ",comdat\n";
+	t += "\t.balign 8\n\t.weak " + O + "\n\t.hidden " + O + "\n";
+	t += "\t.type " + O + ",%object\n\t.size " + O + ", 48\n" + O + ":\n";
+	t += "\t.long " + num(SC_ABI_MAGIC) + "\n";
+	t += "\t.short " + num(SC_ABI_VERSION) + ", " + num(SC_ABI_ARCH_AARCH64) + "\n";
+	t += "\t.short " + num(sizeof(struct sc_abi_site)) + ", " +
+	     num(sizeof(struct sc_abi_desc)) + "\n";
+	t += "\t.long 0\n";
+	t += "\t.quad __start_" + S + ", __stop_" + S + "\n";
+	t += "\t.quad __start_" + D + ", __stop_" + D + "\n";
+	for (const char *e : { "__start_", "__stop_" }) {
+		t += "\t.hidden " + std::string(e) + S + "\n";
+		t += "\t.hidden " + std::string(e) + D + "\n";
+	}
+	// `hint 34` is `bti c`: the constructor is reached indirectly
+	// (.init_array); a NOP on cores without BTI.
+	t += "\t.section .text." + O + ",\"axG\",%progbits," + O + ",comdat\n";
+	t += "\t.balign 4\n";
+	for (const char *fn : { "_ctor", "_dtor" }) {
+		t += O + fn + ":\n\thint 34\n\tadrp x0, " + O + "\n\tadd x0, x0, :lo12:" + O + "\n";
+		t += std::string("\tb ") +
+		     (fn[1] == 'c' ? SC_ABI_REGISTER_FN : SC_ABI_UNREGISTER_FN) + "\n";
+	}
+	t += "\t.section .init_array,\"awG\",%init_array," + O + ",comdat\n";
+	t += "\t.balign 8\n\t.quad " + O + "_ctor\n";
+	t += "\t.section .fini_array,\"awG\",%fini_array," + O + ",comdat\n";
 	t += "\t.balign 8\n\t.quad " + O + "_dtor\n";
 	return t;
 }

@@ -8,29 +8,41 @@
 
 enum class sc_retpoline { none, inline_thunk, extern_thunk };
 
+// The instruction set the text is for (docs/ABI.md has both).
+enum class sc_target { x86_64, aarch64 };
+
 struct sc_key_text {
 	std::string name;     // assembler name of the key variable
 	bool global;          // external linkage: comdat, weak+hidden symbols
 	bool pic;             // position-independent code: load K via the GOT
 	sc_retpoline retpoline;
 	bool ibt;             // unit built with -fcf-protection=branch
+	                      // (aarch64: with BTI, -mbranch-protection)
+	sc_target target = sc_target::x86_64;
+	bool cond = false;    // the NULL-safe variant for guarded sites
+			      // (SC_DESC_COND; x86-64 only so far)
 };
 
 // Symbol names for key K.
 std::string sc_tramp_symbol(const std::string &key);
 std::string sc_desc_symbol(const std::string &key);
+std::string sc_tramp_cond_symbol(const std::string &key);
+std::string sc_desc_cond_symbol(const std::string &key);
 
 // The record for one site, placed immediately before the call/jump to the
 // trampoline (`exact`: the next instruction is the site, which is then also
 // aligned to one patchable word) or as an anchor the runtime decodes forward
 // from (`exact` false). `label` must be unique within the unit.
+// `cond`: a guarded site (SC_SITE_COND) naming the NULL-safe descriptor.
 std::string sc_text_site_record(const std::string &label,
-				const std::string &key, bool tail, bool exact);
+				const std::string &key, bool tail, bool exact,
+				sc_target target = sc_target::x86_64,
+				bool cond = false);
 
 // Trampoline and key descriptor for one key used in this unit.
 std::string sc_text_key(const sc_key_text &k);
 
 // The per-linked-object header, constructor and destructor (comdat).
-std::string sc_text_object();
+std::string sc_text_object(sc_target target = sc_target::x86_64);
 
 #endif

@@ -20,6 +20,26 @@ SC_EXPORT int __staticcall_update(void *key, void *target)
 	return sc_registry()->update(key, target);
 }
 
+SC_EXPORT int __staticcall_update_null(void *key)
+{
+	return sc_registry()->update(key, NULL);
+}
+
+SC_EXPORT int __staticcall_update_ret0(void *key)
+{
+	return sc_registry()->update_ret0(key);
+}
+
+SC_EXPORT int static_call_verify(void)
+{
+	return sc_registry()->verify(0);
+}
+
+SC_EXPORT int static_call_resync(void)
+{
+	return sc_registry()->verify(1);
+}
+
 SC_EXPORT void __staticcall_store(void *key, void *value)
 {
 	sc_registry()->store(key, value);
@@ -39,6 +59,7 @@ SC_EXPORT const char *static_call_form_name(int form)
 	case STATIC_CALL_SITE_TAIL_JUMP: return "tail-jump";
 	case STATIC_CALL_SITE_NOP: return "nop";
 	case STATIC_CALL_SITE_UNVERIFIED: return "unverified";
+	case STATIC_CALL_SITE_RETURN_ZERO: return "return-zero";
 	}
 	return "unknown";
 }

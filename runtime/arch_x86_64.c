@@ -60,10 +60,42 @@ static int rel32_to(const uint8_t *end, const void *dest, int32_t *rel)
 	return 1;
 }
 
+/* Forms that call nothing, per site kind (5 bytes; jcc has none). */
+static const uint8_t nop_call[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 }; /* nopl 0(%rax,%rax) */
+static const uint8_t nop_tail[5] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc }; /* ret */
+static const uint8_t ret0_call[5] = { 0x31, 0xc0, 0x0f, 0x1f, 0x00 }; /* xor %eax,%eax; nopl (%rax) */
+static const uint8_t ret0_tail[5] = { 0x31, 0xc0, 0xc3, 0xcc, 0xcc }; /* xor %eax,%eax; ret */
+
+int sc_arch_encode_form(const struct sc_code *c, int form,
+			uint8_t out[SC_MAX_INSN])
+{
+	const uint8_t *src = NULL;
+	if (c->kind == SC_INSN_CALL)
+		src = form == STATIC_CALL_SITE_NOP ? nop_call : ret0_call;
+	else if (c->kind == SC_INSN_JMP)
+		src = form == STATIC_CALL_SITE_NOP ? nop_tail : ret0_tail;
+	if (!src || (form != STATIC_CALL_SITE_NOP &&
+		     form != STATIC_CALL_SITE_RETURN_ZERO))
+		return 0;
+	memcpy(out, src, 5);
+	return 1;
+}
+
 struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
 				      const uint8_t *live, const void *tramp)
 {
 	struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
+	if (c->kind != SC_INSN_JCC) {
+		int tail = c->kind == SC_INSN_JMP;
+		if (!memcmp(live, tail ? nop_tail : nop_call, 5)) {
+			d.form = STATIC_CALL_SITE_NOP;
+			return d;
+		}
+		if (!memcmp(live, tail ? ret0_tail : ret0_call, 5)) {
+			d.form = STATIC_CALL_SITE_RETURN_ZERO;
+			return d;
+		}
+	}
 	if (!sc_arch_match(live, c->kind))
 		return d;
 	d.reaches = rel_target(c->insn, live, c->kind);
@@ -79,7 +111,8 @@ int sc_arch_encode_site(const struct sc_code *c, const void *dest,
 			uint8_t out[SC_MAX_INSN], const char **why)
 {
 	int32_t rel;
-	if (!sc_arch_match(c->bytes, c->kind)) {
+	/* The opcode as compiled (the site may hold a NOP form now). */
+	if (!sc_arch_match(c->op, c->kind)) {
 		*why = "site does not hold the instruction the plugin emitted";
 		return 0;
 	}
@@ -87,7 +120,7 @@ int sc_arch_encode_site(const struct sc_code *c, const void *dest,
 		*why = "target is out of rel32 range of the site";
 		return 0;
 	}
-	memcpy(out, c->bytes, c->len);
+	memcpy(out, c->op, disp_offset(c->kind));
 	memcpy(out + disp_offset(c->kind), &rel, 4);
 	return 1;
 }

@@ -84,6 +84,9 @@ struct sc_code {
 	uint8_t len;                 /* its length in bytes */
 	uint8_t kind;                /* enum sc_insn_kind */
 	uint8_t bytes[SC_MAX_INSN];  /* what we last saw or wrote there */
+	uint8_t op[2];               /* the compiled opcode bytes (x86 jcc
+					keeps its condition across NOP forms) */
+	uint8_t cond;                /* a guarded site (SC_SITE_COND) */
 	int state;                   /* enum sc_code_state */
 	int prot;                    /* protection of its segment, to restore */
 	const char *reason;          /* why it cannot be patched, if it cannot */
@@ -152,6 +155,13 @@ struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
 /* Bytes of the site re-targeted to dest; 0 with *why set if it cannot. */
 int sc_arch_encode_site(const struct sc_code *c, const void *dest,
 			uint8_t out[SC_MAX_INSN], const char **why);
+/* Bytes of the site in a form that calls nothing: STATIC_CALL_SITE_NOP
+ * (a guarded site while its key is NULL) or STATIC_CALL_SITE_RETURN_ZERO
+ * (inline `return 0`). 0 if the arch cannot patch that form here (safely,
+ * while other threads run): the site then calls a function instead. An
+ * arch without these forms need not define it (weak default in patch.c). */
+int sc_arch_encode_form(const struct sc_code *c, int form,
+			uint8_t out[SC_MAX_INSN]);
 /* Trampoline slot: is the word a valid slot? Fills *reaches (NULL: slow). */
 int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
 /* Slot word jumping straight to dest, or the slow path if dest is NULL or
@@ -251,6 +261,8 @@ struct sc_registry_ops {
 	int (*reg)(const struct sc_abi_object *abi);
 	int (*unreg)(const struct sc_abi_object *abi);
 	int (*update)(void *key, void *target);
+	int (*update_ret0)(void *key);
+	int (*verify)(int resync);
 	int (*store)(void *key, void *value);
 	int (*sites)(const void *key, struct static_call_site_info *buf,
 		     size_t n);

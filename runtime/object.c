@@ -191,6 +191,7 @@ static void verify_site(struct sc_site *s)
 	struct sc_decoded d = sc_arch_decode_site(c, live, s->tramp->code.insn);
 	if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
 		memcpy(c->bytes, live, c->len);
+		memcpy(c->op, live, 2);
 		c->state = SC_CODE_OK;
 		c->reason = NULL;
 	} else {
@@ -221,6 +222,7 @@ static void load_site(struct sc_object *o, struct sc_site *s,
 	const char *why = NULL;
 	s->object = o;
 	s->flags = r->flags;
+	s->code.cond = !!(r->flags & SC_SITE_COND);
 	s->record_addr = at;
 	s->code.insn = at;
 	s->code.state = SC_CODE_UNVERIFIED;

@@ -108,6 +108,45 @@ static int unchanged(const struct sc_code *c)
 	return memcmp(c->insn, c->bytes, c->len) == 0;
 }
 
+/* The target of a return-zero key: zero in the whole return register, so
+ * correct for every integer and pointer return type. */
+SC_EXPORT long __staticcall_ret0(void)
+{
+	return 0;
+}
+
+/* Arches without call-free forms keep such sites calling a function. */
+__attribute__((weak)) int sc_arch_encode_form(const struct sc_code *c,
+					       int form, uint8_t out[SC_MAX_INSN])
+{
+	(void)c; (void)form; (void)out;
+	return 0;
+}
+
+/*
+ * What a site should hold for this target, most direct first:
+ *   return-zero key  inline `return 0`, else a call to __staticcall_ret0
+ *   NULL key         a guarded site: NOP (or return, for a tail jump)
+ *   any target       a direct call when in range
+ *   otherwise        its trampoline (which handles range, NULL, hardening)
+ */
+static void site_bytes(const struct sc_site *s, void *target, uint8_t *out)
+{
+	const struct sc_code *c = &s->code;
+	const char *why;
+	if (!sc_sites_forced_to_trampoline()) {
+		if (target == (void *)__staticcall_ret0 &&
+		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO, out))
+			return;
+		if (!target && c->cond &&
+		    sc_arch_encode_form(c, STATIC_CALL_SITE_NOP, out))
+			return;
+		if (target && sc_arch_encode_site(c, target, out, &why))
+			return;
+	}
+	sc_arch_encode_site(c, s->tramp->code.insn, out, &why);
+}
+
 int sc_patch_key(struct sc_key *key, void *target)
 {
 	if (sc_patching_off_reason())
@@ -138,14 +177,10 @@ int sc_patch_key(struct sc_key *key, void *target)
 	}
 	for (size_t i = 0; i < key->nsites; i++) {
 		struct sc_site *s = key->sites[i];
-		const char *why;
 		if (!sc_site_recheck(s) || !inside_object(s->object, &s->code))
 			continue;
 		struct change *c = &ch[nc];
-		if (!target || sc_sites_forced_to_trampoline() ||
-		    !sc_arch_encode_site(&s->code, target, c->bytes, &why))
-			sc_arch_encode_site(&s->code, s->tramp->code.insn, c->bytes,
-					    &why);
+		site_bytes(s, target, c->bytes);
 		if (memcmp(c->bytes, s->code.bytes, s->code.len)) {
 			c->code = &s->code;
 			nc++;

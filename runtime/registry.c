@@ -217,6 +217,79 @@ static int own_update(void *var, void *target)
 	return err;
 }
 
+static int own_update_ret0(void *var)
+{
+	return own_update(var, (void *)__staticcall_ret0);
+}
+
+/* Where a site's live bytes send control, following its trampoline. */
+static void *effective_target(const struct sc_site *s, int *form, void *var_value)
+{
+	uint8_t live[SC_MAX_INSN];
+	memcpy(live, s->code.insn, s->code.len);
+	struct sc_decoded d = sc_arch_decode_site(&s->code, live, s->tramp->code.insn);
+	*form = d.form;
+	switch (d.form) {
+	case STATIC_CALL_SITE_NOP:
+		return NULL;
+	case STATIC_CALL_SITE_RETURN_ZERO:
+		return (void *)__staticcall_ret0;
+	case STATIC_CALL_SITE_TRAMPOLINE: {
+		void *via = NULL;
+		if (s->tramp->code.prot &&
+		    sc_arch_decode_slot(s->tramp->code.insn,
+					sc_code_load64((const uint64_t *)s->tramp->code.insn),
+					&via) && via)
+			return via;
+		return var_value; /* the slow path reads the key */
+	}
+	default:
+		return d.reaches;
+	}
+}
+
+/* Every verified site against its key's value; with resync, re-patch. */
+static int own_verify(int resync)
+{
+	int stale = 0, err = 0;
+	size_t total = 0;
+	pthread_mutex_lock(&lock);
+	for (size_t b = 0; b < KEY_BUCKETS; b++)
+		for (struct sc_key *k = key_hash[b]; k; k = k->hash_next) {
+			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+			if (resync) {
+				int e = sc_patch_key(k, v);
+				if (e)
+					err = e;
+				continue;
+			}
+			for (size_t i = 0; i < k->nsites; i++) {
+				struct sc_site *s = k->sites[i];
+				int form;
+				if (s->code.state != SC_CODE_OK)
+					continue;
+				total++;
+				void *t = effective_target(s, &form, v);
+				if (t == v)
+					continue;
+				stale++;
+				sc_log(SC_LOG_ERROR, "stale site %p (%s+%#lx, %s): "
+				       "reaches %p but key %p holds %p (a store "
+				       "the runtime did not see?)",
+				       (void *)s->code.insn, s->object->name,
+				       (unsigned long)((uintptr_t)s->code.insn -
+						       s->object->base),
+				       static_call_form_name(form), t,
+				       (void *)k->var, v);
+			}
+		}
+	if (!resync)
+		sc_log(stale ? SC_LOG_ERROR : SC_LOG_INFO,
+		       "verify: %zu sites checked, %d stale", total, stale);
+	pthread_mutex_unlock(&lock);
+	return resync ? err : stale;
+}
+
 /* A plain assignment `key = value` compiled by a plugin: C semantics say
  * the value is stored whatever happens, so store first, then re-target. */
 static int own_store(void *var, void *value)
@@ -236,6 +309,10 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 {
 	if (form == STATIC_CALL_SITE_DIRECT || form == STATIC_CALL_SITE_TAIL_JUMP)
 		return NULL;
+	if (form == STATIC_CALL_SITE_NOP)
+		return "key is NULL: the guarded call is a NOP";
+	if (form == STATIC_CALL_SITE_RETURN_ZERO)
+		return "key returns zero: inline return 0, no call";
 	if (s->code.state != SC_CODE_OK)
 		return s->code.reason ? s->code.reason : "site not verified";
 	if (sc_patching_off_reason())
@@ -274,7 +351,8 @@ static int own_sites(const void *var, struct static_call_site_info *buf,
 			d = sc_arch_decode_site(&s->code, live, s->tramp->code.insn);
 		}
 		o->form = d.form;
-		o->reaches = d.reaches;
+		o->reaches = d.form == STATIC_CALL_SITE_RETURN_ZERO
+				     ? (void *)__staticcall_ret0 : d.reaches;
 		if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
 			/* Follow the trampoline to where control really goes. */
 			void *via = NULL;
@@ -294,8 +372,14 @@ static int own_sites(const void *var, struct static_call_site_info *buf,
 }
 
 SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
-	SC_ABI_VERSION, own_register, own_unregister, own_update, own_store,
-	own_sites,
+	.abi_version = SC_ABI_VERSION,
+	.reg = own_register,
+	.unreg = own_unregister,
+	.update = own_update,
+	.update_ret0 = own_update_ret0,
+	.verify = own_verify,
+	.store = own_store,
+	.sites = own_sites,
 };
 
 /* fork(): the child must never inherit the lock held by another thread,
@@ -358,10 +442,19 @@ static void atfork_prepare(void)
 /* Every copy guards its own lock; only the chosen one is ever taken.
  * Choosing at load time, usually before any thread exists, keeps the
  * dynamic linker's lock out of later updates. */
+static void verify_at_exit(void)
+{
+	sc_registry()->verify(0);
+}
+
 __attribute__((constructor)) static void runtime_init(void)
 {
 	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
 	sc_registry();
+	/* STATICCALL_VERIFY=1: check every site against its key at exit. */
+	const char *v = getenv("STATICCALL_VERIFY");
+	if (v && *v && strcmp(v, "0"))
+		atexit(verify_at_exit);
 }
 
 const struct sc_registry_ops *sc_registry(void)

@@ -155,6 +155,7 @@ int sc_check_key(const void *key, const void *expected)
 #include <unistd.h>
 
 #define TRAMP_PREFIX "__staticcall_tramp."
+#define TRAMP_COND_PREFIX "__staticcall_tramp_cond." /* NULL-safe variant */
 
 enum rec_kind { REC_CALL, REC_JMP, REC_JCC, REC_NOP };
 
@@ -380,7 +381,8 @@ static int load_symbols(struct object *o, const char *path)
 		uintptr_t a = bias + s->st_value;
 		if (!in_segment(o, a, s->st_size, 1))
 			continue;
-		if (strncmp(name, TRAMP_PREFIX, strlen(TRAMP_PREFIX)) == 0) {
+		if (strncmp(name, TRAMP_PREFIX, strlen(TRAMP_PREFIX)) == 0 ||
+		    strncmp(name, TRAMP_COND_PREFIX, strlen(TRAMP_COND_PREFIX)) == 0) {
 			struct tramp t = {.addr = a};
 			snprintf(t.name, sizeof t.name, "%s", name);
 			PUSH(tramps, t);
@@ -666,6 +668,29 @@ static void check_site(const struct static_call_site_info *s, const void *key,
 	uintptr_t a = (uintptr_t)s->address;
 	const struct rec *r = find_rec(a);
 	const char *obj = s->object ? s->object : "?";
+
+	/* Forms that call nothing are two or three instructions: compare the
+	 * live bytes themselves (docs/PATCHING.md). */
+	if (s->form == STATIC_CALL_SITE_RETURN_ZERO ||
+	    (s->form == STATIC_CALL_SITE_NOP && s->tail)) {
+		static const unsigned char ret0_call[5] = {0x31, 0xc0, 0x0f, 0x1f, 0x00};
+		static const unsigned char ret0_tail[5] = {0x31, 0xc0, 0xc3, 0xcc, 0xcc};
+		static const unsigned char nop_tail[5] = {0xc3, 0xcc, 0xcc, 0xcc, 0xcc};
+		int ret0 = s->form == STATIC_CALL_SITE_RETURN_ZERO;
+		const unsigned char *want = ret0 ? (s->tail ? ret0_tail : ret0_call)
+						 : nop_tail;
+		if (memcmp((const void *)a, want, 5))
+			FAIL("key '%s': site %p (%s) reported %s but the live "
+			     "bytes are not that form", kn, (void *)a, obj,
+			     form_name(s->form));
+		if (ret0 && target != (uintptr_t)__staticcall_ret0)
+			FAIL("key '%s': site %p (%s) returns zero but the key "
+			     "holds %p", kn, (void *)a, obj, (void *)target);
+		if (!ret0 && target)
+			FAIL("key '%s': site %p (%s) is a NOP but the key's "
+			     "target is %p", kn, (void *)a, obj, (void *)target);
+		return;
+	}
 
 	if (!r || r->len != 5) {
 		FAIL("key '%s': reported site %p (%s, form %s) is not a 5-byte "

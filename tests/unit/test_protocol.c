@@ -126,6 +126,7 @@ static void check_sites(struct fake *f, int nf, const void *old_dest,
 		c->len = (uint8_t)sc_arch_insn_len(f[i].kind);
 		c->kind = (uint8_t)f[i].kind;
 		memcpy(c->bytes, c->insn, c->len);
+		memcpy(c->op, c->insn, 2);
 		c->state = SC_CODE_OK;
 		c->prot = PROT_READ | PROT_EXEC;
 		f[i].site.tramp = &tramp;
