@@ -15,13 +15,19 @@
 
 #include "internal.h"
 
-#define ANCHOR_MAX_DISTANCE 256 /* bytes; measured: 0 to ~12 instructions */
+/* Bytes from anchor to call: usually 0 to ~12 instructions of argument
+ * set-up, but 16 arguments with large structs by value took 291. */
+#define ANCHOR_MAX_DISTANCE 2048
 
-/* Weak: Debian ships Zydis as a shared library only, so a -static program
- * links the runtime without it. Its anchored (Clang) sites then stay on
- * their trampolines, reported; exact (GCC) sites need no decoder. */
+/* In the static library the references are weak: Debian ships Zydis as a
+ * shared library only, so a -static program links the runtime without it.
+ * Its anchored (Clang) sites then stay on their trampolines, reported;
+ * exact (GCC) sites need no decoder. The shared library links Zydis for
+ * real (weak references would let the linker drop it as not needed). */
+#ifdef SC_ZYDIS_WEAK
 #pragma weak ZydisDecoderInit
 #pragma weak ZydisDecoderDecodeInstruction
+#endif
 
 static int is_control_transfer(const ZydisDecodedInstruction *d)
 {
@@ -47,10 +53,12 @@ int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
 		      const char **why)
 {
 	ZydisDecoder dec;
+#ifdef SC_ZYDIS_WEAK
 	if (!ZydisDecoderInit) {
 		*why = "anchor: x86 decoder (Zydis) not linked into this program";
 		return 0;
 	}
+#endif
 	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
 					 ZYDIS_STACK_WIDTH_64))) {
 		*why = "x86 decoder unavailable";
@@ -63,7 +71,10 @@ int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
 		ZydisDecodedInstruction d;
 		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, p,
 							      (ZyanUSize)(limit - p), &d))) {
-			*why = "anchor: bytes after it do not decode as x86-64";
+			/* cut off by the reach limit, or really not code */
+			*why = limit - p < ZYDIS_MAX_INSTRUCTION_LENGTH
+				       ? "anchor: no trampoline call within reach"
+				       : "anchor: bytes after it do not decode as x86-64";
 			return 0;
 		}
 		if (!is_control_transfer(&d)) {

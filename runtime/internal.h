@@ -25,6 +25,11 @@
 #define SC_NO_SANITIZE                                                        \
 	__attribute__((no_sanitize_thread, no_sanitize_address))
 
+/* ---- memory.c: allocations that leave the program's malloc alone ------ */
+void *sc_mem_alloc(size_t n); /* zeroed */
+void sc_mem_free(void *p);
+void *sc_mem_realloc(void *p, size_t n);
+
 /* ---- log.c ------------------------------------------------------------ */
 enum sc_log_level { SC_LOG_ERROR = 0, SC_LOG_WARN = 1, SC_LOG_INFO = 2,
 		    SC_LOG_DEBUG = 3 };

@@ -283,9 +283,59 @@ static void drop_duplicates(struct sc_object *o)
 	o->nsites = n;
 }
 
+struct piece {
+	uintptr_t lo, hi;
+	struct sc_code *code;
+};
+
+static int cmp_piece(const void *a, const void *b)
+{
+	const struct piece *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Two verified pieces of code that overlap (two keys naming one
+ * trampoline, an anchor resolving into a slot, a site inside another)
+ * would each be rewritten for its own key and corrupt the other: neither
+ * is patched. */
+static void refuse_overlaps(struct sc_object *o)
+{
+	size_t n = 0, cap = o->nsites + o->ntramps;
+	if (cap < 2)
+		return;
+	struct piece *p = sc_mem_alloc(cap * sizeof *p);
+	if (!p)
+		return;
+	for (size_t i = 0; i < o->ntramps; i++)
+		if (o->tramps[i].code.state == SC_CODE_OK)
+			p[n++] = (struct piece){ (uintptr_t)o->tramps[i].code.insn,
+						 (uintptr_t)o->tramps[i].code.insn + 8,
+						 &o->tramps[i].code };
+	for (size_t i = 0; i < o->nsites; i++)
+		if (o->sites[i].code.state == SC_CODE_OK)
+			p[n++] = (struct piece){ (uintptr_t)o->sites[i].code.insn,
+						 (uintptr_t)o->sites[i].code.insn +
+							 o->sites[i].code.len,
+						 &o->sites[i].code };
+	qsort(p, n, sizeof *p, cmp_piece);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j-- > 0 && p[j].hi > p[i].lo;) {
+			struct sc_code *c[2] = { p[j].code, p[i].code };
+			for (int k = 0; k < 2; k++) {
+				c[k]->state = SC_CODE_UNVERIFIED;
+				c[k]->prot = 0; /* never written, never read */
+				c[k]->reason = "overlaps another patchable piece of code";
+			}
+			sc_log(SC_LOG_WARN, "%s: code at %p overlaps code at %p: "
+			       "neither is patched", o->name, (void *)p[j].lo,
+			       (void *)p[i].lo);
+		}
+	sc_mem_free(p);
+}
+
 struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 {
-	struct sc_object *o = calloc(1, sizeof *o);
+	struct sc_object *o = sc_mem_alloc((1) * (sizeof *o));
 	if (!o)
 		return NULL;
 	o->abi = abi;
@@ -294,7 +344,7 @@ struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 	if (!fc.found) {
 		sc_log(SC_LOG_ERROR, "site table %p is not inside any loaded object",
 		       (const void *)abi);
-		free(o);
+		sc_mem_free(o);
 		return NULL;
 	}
 	if (sc_object_validate(o)) {
@@ -311,9 +361,9 @@ int sc_object_validate(struct sc_object *o)
 		return -EINVAL;
 
 	o->ntramps = (size_t)(abi->descs_end - abi->descs_begin);
-	o->tramps = calloc(o->ntramps ? o->ntramps : 1, sizeof *o->tramps);
+	o->tramps = sc_mem_alloc((o->ntramps ? o->ntramps : 1) * (sizeof *o->tramps));
 	size_t nrec = (size_t)(abi->sites_end - abi->sites_begin);
-	o->sites = calloc(nrec ? nrec : 1, sizeof *o->sites);
+	o->sites = sc_mem_alloc((nrec ? nrec : 1) * (sizeof *o->sites));
 	if (!o->tramps || !o->sites)
 		return -ENOMEM;
 	for (size_t i = 0; i < o->ntramps; i++)
@@ -344,6 +394,7 @@ int sc_object_validate(struct sc_object *o)
 		load_site(o, s, r);
 	}
 	drop_duplicates(o);
+	refuse_overlaps(o);
 	return 0;
 }
 
@@ -351,8 +402,8 @@ void sc_object_free(struct sc_object *o)
 {
 	if (!o)
 		return;
-	free(o->name);
-	free(o->sites);
-	free(o->tramps);
-	free(o);
+	free(o->name); /* strdup */
+	sc_mem_free(o->sites);
+	sc_mem_free(o->tramps);
+	sc_mem_free(o);
 }

@@ -154,9 +154,9 @@ int sc_patch_key(struct sc_key *key, void *target)
 	size_t cap = key->nsites + key->ntramps, nc = 0, nw = 0;
 	if (cap == 0)
 		return 0;
-	struct change *ch = malloc(cap * sizeof *ch);
-	struct sc_byte_patch *bp = malloc(cap * SC_MAX_BYTE_PATCHES * sizeof *bp);
-	struct sc_write *w = malloc(cap * SC_MAX_BYTE_PATCHES * sizeof *w);
+	struct change *ch = sc_mem_alloc(cap * sizeof *ch);
+	struct sc_byte_patch *bp = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *bp);
+	struct sc_write *w = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *w);
 	size_t nbp = 0;
 	int err = 0;
 	if (!ch || !bp || !w) {
@@ -218,8 +218,8 @@ int sc_patch_key(struct sc_key *key, void *target)
 		sc_log(SC_LOG_ERROR, "patching failed: error %d", -err);
 	}
 out:
-	free(ch);
-	free(bp);
-	free(w);
+	sc_mem_free(ch);
+	sc_mem_free(bp);
+	sc_mem_free(w);
 	return err;
 }

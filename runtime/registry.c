@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ static struct sc_key *key_get(void *var)
 	struct sc_key *k = sc_key_find(var);
 	if (k)
 		return k;
-	k = calloc(1, sizeof *k);
+	k = sc_mem_alloc((1) * (sizeof *k));
 	if (!k)
 		return NULL;
 	k->var = var;
@@ -59,9 +60,9 @@ static void key_drop_if_empty(struct sc_key *k)
 	while (*pp != k)
 		pp = &(*pp)->hash_next;
 	*pp = k->hash_next;
-	free(k->sites);
-	free(k->tramps);
-	free(k);
+	sc_mem_free(k->sites);
+	sc_mem_free(k->tramps);
+	sc_mem_free(k);
 }
 
 static int grow(void *arrp, size_t *cap, size_t need, size_t elem)
@@ -71,7 +72,7 @@ static int grow(void *arrp, size_t *cap, size_t need, size_t elem)
 	size_t nc = *cap ? *cap * 2 : 8;
 	while (nc < need)
 		nc *= 2;
-	void *p = realloc(*(void **)arrp, nc * elem);
+	void *p = sc_mem_realloc(*(void **)arrp, nc * elem);
 	if (!p)
 		return -ENOMEM;
 	*(void **)arrp = p;
@@ -185,8 +186,17 @@ out:
 	return err;
 }
 
+static int report_enabled, verify_enabled, verified_at_exit;
+static void report_object(const struct sc_object *only);
+static int own_verify(int resync);
+
 static int own_unregister(const struct sc_abi_object *abi)
 {
+	if (verify_enabled && !verified_at_exit) {
+		/* before the first object goes: at exit, or a dlclose */
+		verified_at_exit = 1;
+		fprintf(stderr, "staticcall: verify: %d stale sites\n", own_verify(0));
+	}
 	pthread_mutex_lock(&lock);
 	struct sc_object **pp = &objects;
 	while (*pp && (*pp)->abi != abi)
@@ -194,6 +204,8 @@ static int own_unregister(const struct sc_abi_object *abi)
 	struct sc_object *o = *pp;
 	if (o) {
 		*pp = o->next;
+		if (report_enabled)
+			report_object(o);
 		detach(o);
 		sc_log(SC_LOG_INFO, "unregistered %s", o->name);
 		sc_object_free(o);
@@ -442,9 +454,59 @@ static void atfork_prepare(void)
 /* Every copy guards its own lock; only the chosen one is ever taken.
  * Choosing at load time, usually before any thread exists, keeps the
  * dynamic linker's lock out of later updates. */
-static void verify_at_exit(void)
+
+/* "name" of an address: its dynamic symbol, else the object and offset. */
+static void describe(const void *p, char *buf, size_t n)
 {
-	sc_registry()->verify(0);
+	Dl_info di;
+	if (p && dladdr(p, &di) && di.dli_sname && di.dli_saddr == p)
+		snprintf(buf, n, "%s", di.dli_sname);
+	else if (p && dladdr(p, &di) && di.dli_sname)
+		snprintf(buf, n, "%s+%#lx", di.dli_sname,
+			 (unsigned long)((uintptr_t)p - (uintptr_t)di.dli_saddr));
+	else
+		snprintf(buf, n, "%p", p);
+}
+
+/* STATICCALL_REPORT=1: when an object goes away (at exit, or dlclose),
+ * the state of each of its sites, then a summary. Caller holds the lock. */
+static void report_object(const struct sc_object *only)
+{
+	size_t n = 0, direct = 0, tramp = 0, unverified = 0, other = 0;
+	for (size_t b = 0; b < KEY_BUCKETS; b++)
+		for (struct sc_key *k = key_hash[b]; k; k = k->hash_next) {
+			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+			char kname[128];
+			describe(k->var, kname, sizeof kname);
+			for (size_t i = 0; i < k->nsites; i++) {
+				struct sc_site *s = k->sites[i];
+				if (s->object != only)
+					continue;
+				int form = STATIC_CALL_SITE_UNVERIFIED;
+				void *t = s->code.prot ? effective_target(s, &form, v) : NULL;
+				char where[160], to[160];
+				describe(s->code.insn, where, sizeof where);
+				describe(t, to, sizeof to);
+				const char *why = reason_for(s, form, v);
+				fprintf(stderr, "staticcall: site %s:%s (%p) key %s %s -> %s%s%s\n",
+					s->object->name, where, (void *)s->code.insn, kname,
+					static_call_form_name(form), to, why ? ": " : "",
+					why ? why : "");
+				n++;
+				if (form == STATIC_CALL_SITE_DIRECT ||
+				    form == STATIC_CALL_SITE_TAIL_JUMP)
+					direct++;
+				else if (form == STATIC_CALL_SITE_TRAMPOLINE)
+					tramp++;
+				else if (form == STATIC_CALL_SITE_UNVERIFIED)
+					unverified++;
+				else
+					other++;
+			}
+		}
+	fprintf(stderr, "staticcall: report: %s: %zu sites, %zu direct, %zu "
+		"trampoline, %zu unverified, %zu nop or return-zero\n", only->name,
+		n, direct, tramp, unverified, other);
 }
 
 __attribute__((constructor)) static void runtime_init(void)
@@ -453,8 +515,9 @@ __attribute__((constructor)) static void runtime_init(void)
 	sc_registry();
 	/* STATICCALL_VERIFY=1: check every site against its key at exit. */
 	const char *v = getenv("STATICCALL_VERIFY");
-	if (v && *v && strcmp(v, "0"))
-		atexit(verify_at_exit);
+	verify_enabled = v && *v && strcmp(v, "0");
+	v = getenv("STATICCALL_REPORT");
+	report_enabled = v && *v && strcmp(v, "0");
 }
 
 const struct sc_registry_ops *sc_registry(void)

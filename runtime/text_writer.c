@@ -156,11 +156,11 @@ static int cmp_uintptr(const void *a, const void *b)
 static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
 {
 	size_t ps = sc_page_size();
-	uintptr_t *keys = malloc(n * sizeof *keys);
-	struct page_run *runs = malloc(n * sizeof *runs);
+	uintptr_t *keys = sc_mem_alloc(n * sizeof *keys);
+	struct page_run *runs = sc_mem_alloc(n * sizeof *runs);
 	if (!keys || !runs) {
-		free(keys);
-		free(runs);
+		sc_mem_free(keys);
+		sc_mem_free(runs);
 		return NULL;
 	}
 	/* page | prot in the low bits (prot < 8 and pages are aligned) */
@@ -180,7 +180,7 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
 		}
 		runs[r++] = (struct page_run){ page, ps, prot };
 	}
-	free(keys);
+	sc_mem_free(keys);
 	*nruns = r;
 	return runs;
 }
@@ -255,7 +255,7 @@ restore:
 			       "cannot restore protection of %#lx (+%zu): %d",
 			       (unsigned long)runs[opened].lo, runs[opened].len, e);
 	}
-	free(runs);
+	sc_mem_free(runs);
 	/* 5. The last sync of the batch, also after a rollback. */
 	ops->sync_cores(ops->ctx);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);

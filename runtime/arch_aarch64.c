@@ -1,0 +1,217 @@
+/*
+ * arch_aarch64.c - the AArch64 instruction forms the runtime writes, and the
+ * word writes that change one form into another safely.
+ *
+ * A site is `bl tramp` (SC_INSN_CALL) or `b tramp` (SC_INSN_JMP, a tail
+ * call): one 4-byte, 4-byte aligned instruction. Re-targeting rewrites the
+ * whole instruction with one store, and only ever between B, BL and NOP,
+ * the instructions the architecture allows to be modified while another
+ * PE executes them (Arm ARM B2.2.5, "Concurrent modification and execution
+ * of instructions"): another thread executes either the old or the new
+ * instruction, never a mix. The writer then cleans and invalidates the
+ * caches for the word (__builtin___clear_cache) and syncs the other cores
+ * (membarrier SYNC_CORE); docs/PATCHING.md has the table.
+ *
+ * `b`/`bl` reach +-128 MiB. A target further away keeps the site on its
+ * trampoline, whose first word (its slot) is `b target` when the target is
+ * within range of the trampoline, else NOP, falling through to a fixed
+ * slow path that loads the key variable into x16 and `br x16` (which any
+ * target reaches: BTI `bti c` landing pads accept `br x16`).
+ *
+ * The slot is handled as the trampoline's first aligned quadword, like on
+ * x86-64: word 0 (little-endian low half) is `b target` or NOP, word 1 is
+ * the slow path's first instruction (`adrp x16, ...`, or what a linker
+ * relaxed it to: `adr x16, ...` or NOP) and is never written.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define A64_NOP 0xd503201fu
+#define A64_B 0x14000000u
+#define A64_BL 0x94000000u
+#define A64_BRANCH_MASK 0xfc000000u
+#define A64_IMM26 0x03ffffffu
+#define A64_RANGE (1l << 27) /* bytes: imm26 * 4 */
+
+uint32_t sc_arch_id(void) { return SC_ABI_ARCH_AARCH64; }
+
+int sc_arch_insn_len(int kind)
+{
+	(void)kind;
+	return 4;
+}
+
+static uint32_t word32(const uint8_t *b)
+{
+	uint32_t w;
+	memcpy(&w, b, 4);
+	return w;
+}
+
+static uint32_t opcode_of(int kind)
+{
+	return kind == SC_INSN_CALL ? A64_BL : A64_B;
+}
+
+int sc_arch_match(const uint8_t *b, int kind)
+{
+	switch (kind) {
+	case SC_INSN_CALL: return (word32(b) & A64_BRANCH_MASK) == A64_BL;
+	case SC_INSN_JMP: return (word32(b) & A64_BRANCH_MASK) == A64_B;
+	}
+	return 0;
+}
+
+/* Where a B/BL at `at` goes. */
+static void *branch_target(const uint8_t *at, uint32_t insn)
+{
+	int32_t imm = (int32_t)((insn & A64_IMM26) << 6) >> 6; /* sign-extend */
+	return (void *)(at + (intptr_t)imm * 4);
+}
+
+/* B/BL from `at` to `dest`, if in range. */
+static int encode_branch(const uint8_t *at, const void *dest, uint32_t op,
+			 uint32_t *out)
+{
+	intptr_t d = (intptr_t)dest - (intptr_t)at;
+	if (d & 3 || d < -A64_RANGE || d >= A64_RANGE)
+		return 0;
+	*out = op | ((uint32_t)(d >> 2) & A64_IMM26);
+	return 1;
+}
+
+struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
+				      const uint8_t *live, const void *tramp)
+{
+	struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
+	uint32_t w = word32(live);
+	if (w == A64_NOP) {
+		d.form = STATIC_CALL_SITE_NOP;
+		return d;
+	}
+	if (!sc_arch_match(live, c->kind))
+		return d;
+	d.reaches = branch_target(c->insn, w);
+	if (d.reaches == tramp)
+		d.form = STATIC_CALL_SITE_TRAMPOLINE;
+	else
+		d.form = c->kind == SC_INSN_CALL ? STATIC_CALL_SITE_DIRECT
+						 : STATIC_CALL_SITE_TAIL_JUMP;
+	return d;
+}
+
+int sc_arch_encode_site(const struct sc_code *c, const void *dest,
+			uint8_t out[SC_MAX_INSN], const char **why)
+{
+	uint32_t w;
+	if (!sc_arch_match(c->bytes, c->kind)) {
+		*why = "site does not hold the instruction the plugin emitted";
+		return 0;
+	}
+	if (!encode_branch(c->insn, dest, opcode_of(c->kind), &w)) {
+		*why = "target is out of b/bl range (+-128 MiB) of the site";
+		return 0;
+	}
+	memcpy(out, &w, 4);
+	return 1;
+}
+
+/* The slow path's first instruction: adrp x16 / adr x16 / NOP. */
+static int slow_path_head(uint32_t w)
+{
+	return (w & 0x9f00001fu) == 0x90000010u || /* adrp x16, ... */
+	       (w & 0x9f00001fu) == 0x10000010u || /* adr x16, ... */
+	       w == A64_NOP;
+}
+
+int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches)
+{
+	uint32_t w0 = (uint32_t)word, w1 = (uint32_t)(word >> 32);
+	if (!slow_path_head(w1))
+		return 0;
+	if (w0 == A64_NOP) {
+		*reaches = NULL;
+		return 1;
+	}
+	if ((w0 & A64_BRANCH_MASK) == A64_B) {
+		*reaches = branch_target(slot, w0);
+		return 1;
+	}
+	return 0;
+}
+
+uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
+			     const char **why)
+{
+	/* Word 1 is fixed code, never written: keep what is there. */
+	uint64_t hi = (uint64_t)__atomic_load_n((const uint32_t *)(slot + 4),
+						 __ATOMIC_RELAXED) << 32;
+	uint32_t w;
+	if (!dest) {
+		*why = "target is NULL";
+		return hi | A64_NOP;
+	}
+	if (!encode_branch(slot, dest, A64_B, &w)) {
+		*why = "target is out of b range (+-128 MiB) of the trampoline";
+		return hi | A64_NOP;
+	}
+	*why = NULL;
+	return hi | w;
+}
+
+/* ---- safe byte changes ----------------------------------------------- */
+
+/*
+ * Every change is one whole aligned 4-byte instruction, B/BL/NOP before and
+ * after: a single phase. The planner composes it into its aligned quadword
+ * (with any neighbouring site's change); the real CAS below then stores
+ * only the 4-byte halves that differ.
+ */
+int sc_arch_plan(const struct sc_code *c, const uint8_t *nb,
+		 struct sc_byte_patch *out)
+{
+	int n = 0;
+	for (int i = 0; i < 4; i++)
+		if (nb[i] != c->bytes[i])
+			out[n++] = (struct sc_byte_patch){ c->insn + i, nb[i], 0,
+							   c->prot };
+	return n;
+}
+
+/*
+ * The real compare-and-swap of one aligned code quadword: a 32-bit CAS of
+ * each instruction word that changes (low address first), so instructions
+ * that do not change are never stored to. If the second CAS fails the first
+ * is undone and the whole replacement fails, as an 8-byte CAS would.
+ */
+int sc_arch_cas_code(uint64_t *word, uint64_t expect, uint64_t value)
+{
+	uint32_t *w = (uint32_t *)word;
+	int done[2] = { 0, 0 };
+	for (int i = 0; i < 2; i++) {
+		uint32_t e = (uint32_t)(expect >> (32 * i));
+		uint32_t v = (uint32_t)(value >> (32 * i));
+		if (e == v) {
+			if (__atomic_load_n(&w[i], __ATOMIC_ACQUIRE) != e)
+				goto fail;
+			continue;
+		}
+		if (!__atomic_compare_exchange_n(&w[i], &e, v, 0,
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			goto fail;
+		done[i] = 1;
+	}
+	return 1;
+fail:
+	for (int i = 1; i >= 0; i--)
+		if (done[i]) {
+			uint32_t e = (uint32_t)(value >> (32 * i));
+			__atomic_compare_exchange_n(&w[i], &e,
+						    (uint32_t)(expect >> (32 * i)),
+						    0, __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST);
+		}
+	return 0;
+}
