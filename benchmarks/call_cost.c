@@ -6,7 +6,8 @@
  * (call_cost.sh); a variant that was not built is a weak NULL and skipped.
  * Rounds interleave the variants so machine noise hits all of them alike;
  * we report medians of ns/call and TSC ticks/call, and the ratio to the
- * direct call.
+ * direct call built by the same compiler (GCC rows to GCC's direct call,
+ * clang rows to Clang's).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,8 +27,12 @@ typedef uint64_t run_fn(uint64_t n, uint64_t acc);
 	X(cet, "indirect, -fcf-protection")                                    \
 	X(retpoline, "indirect, retpoline (thunk)")                            \
 	X(retpoline_extern, "indirect, retpoline (thunk-extern)")              \
-	X(clang_static, "static call, patched (clang)")                        \
-	X(clang_retpoline, "indirect, -mretpoline (clang)")
+	X(clang_direct, "clang: direct call (floor)")                          \
+	X(clang_static, "clang: static call, patched")                         \
+	X(clang_trampoline, "clang: static call via trampoline")               \
+	X(clang_indirect, "clang: indirect call")                              \
+	X(clang_cet, "clang: indirect, -fcf-protection")                       \
+	X(clang_retpoline, "clang: indirect, -mretpoline")
 #define DECL(name, label) run_fn run_##name __attribute__((weak));
 VARIANTS(DECL)
 #define ENTRY(name, label) { #name, label, run_##name },
@@ -127,7 +132,7 @@ int main(int argc, char **argv)
 		if (!variants[v].fn)
 			continue;
 		double m = median(ns[v], rounds), t = median(tk[v], rounds);
-		if (v == 0)
+		if (v == 0 || strcmp(variants[v].name, "clang_direct") == 0)
 			floor_ns = m;
 		printf("%-38s %9.3f %11.2f %10.2f\n", variants[v].label, m, t,
 		       floor_ns ? m / floor_ns : 0);

@@ -137,6 +137,11 @@ class Driver:
         self.passed = 0
         self.failed = 0
         self.support_objs = {}
+        # --run-wrapper: run every built program through it (qemu-user)
+        self.wrapper = shlex.split(args.run_wrapper or "")
+        self.livecode = (os.path.abspath(args.livecode) if args.livecode
+                         else os.path.join(self.sup, "livecode.c"))
+        self.checker_libs = shlex.split(args.checker_libs)
 
     def cflags(self, variant, opt, test=None):
         f = [self.a.cc, opt, "-std=gnu11", "-Wall", "-Wno-unused-function",
@@ -151,7 +156,7 @@ class Driver:
         f = ["-L", self.rt, "-lstaticcall", "-Wl,-rpath," + self.rt, "-ldl",
              "-lpthread"]
         if variant == "sc":
-            f += ["-lZydis", "-lZycore"]
+            f += self.checker_libs
         return f
 
     def variants(self):
@@ -163,7 +168,7 @@ class Driver:
         for v in self.variants():
             o = os.path.join(d, "livecode-%s.o" % v)
             run(self.cflags(v, "-O2") + ["-fPIC", "-c",
-                os.path.join(self.sup, "livecode.c"), "-o", o])
+                self.livecode, "-o", o])
             self.support_objs[v] = o
         o = os.path.join(d, "corpus_main.o")
         run([self.a.cc, "-O2", "-fPIC", "-c",
@@ -206,7 +211,8 @@ class Driver:
 
     def execute(self, exe, d, args=None):
         try:
-            p = subprocess.run([exe] + (args if args is not None else [d]),
+            p = subprocess.run(self.wrapper + [exe] +
+                               (args if args is not None else [d]),
                                cwd=d, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired as e:
@@ -298,6 +304,14 @@ def main():
     ap.add_argument("--opts", default=",".join(OPTS))
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--cflags", default="", help="extra flags for every build")
+    ap.add_argument("--run-wrapper", default="",
+                    help="command prefix that runs the built programs, "
+                         "e.g. 'qemu-aarch64 -L /usr/aarch64-linux-gnu'")
+    ap.add_argument("--livecode", default="",
+                    help="the live-code checker source (default "
+                         "SUPPORT/livecode.c, x86-64 with Zydis)")
+    ap.add_argument("--checker-libs", default="-lZydis -lZycore",
+                    help="libraries the checker needs in plugin builds")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--stress-count", type=int, default=20000,
                     help="updates for the stress cases (0: skip them)")

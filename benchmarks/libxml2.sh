@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# libxml2.sh [RUNS] - the real-world client: Debian's libxml2 source package
+# (fetched with apt-get source into build/bench/libxml2, never committed),
+# its allocator hooks marked STATIC_CALL (libxml2-static-call.patch), built
+# with Debian's compiler flags four ways: stock, stock + retpolines
+# (-mindirect-branch=thunk), GCC plugin, plugin + retpolines; with Clang too
+# (stock and plugin) when the Clang plugin is built (NO_CLANG=1 skips).
+# Reports build time (compile-time overhead of each plugin), runs libxml2's
+# own test suite (make check) on the plugin build, times `xmllint --noout`
+# on a generated document of XML_MB (default 40) MB, median of RUNS
+# (default 5) runs interleaved across builds, and lists which sites of the
+# hooks are direct or via trampoline, and why.
+# REBUILD=1 rebuilds trees already built; NO_CHECK=1 skips make check.
+# Writes build/bench/libxml2/{build.csv,parse.csv,sites.csv,check.log}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+B=$(realpath "${STATICCALL_BUILD:-build}")
+runs=${1:-5}
+out=build/bench/libxml2
+mkdir -p "$out"
+benchmarks/fetch-libxml2.sh "$out/src"
+# Debian's patches touch Makefile.am: regenerate the build system once, as
+# dh_autoreconf does (autoconf, automake, libtool).
+if [ ! -f "$out/src/.autoreconf-done" ]; then
+	if ! command -v autoreconf >/dev/null || ! command -v libtoolize >/dev/null; then
+		sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+		$sudo apt-get install -y -qq autoconf automake libtool >/dev/null
+	fi
+	( cd "$out/src" && autoreconf -fi > autoreconf.log 2>&1 ) || { tail "$out/src/autoreconf.log" >&2; exit 1; }
+	touch "$out/src/.autoreconf-done"
+fi
+export PKG_CONFIG_PATH=$B/meson-uninstalled
+gcc_plugin=$(pkg-config --variable=gcc_cflags staticcall)
+clang_plugin=$(pkg-config --variable=clang_cflags staticcall 2>/dev/null || true)
+clang=${CLANG:-clang-19}
+
+# Debian's flags for libxml2 (debian/rules: hardening=+all, -Wall -O3).
+export DEB_BUILD_MAINT_OPTIONS=hardening=+all DEB_CFLAGS_MAINT_APPEND="-Wall -O3"
+deb_cflags=$(dpkg-buildflags --get CFLAGS | sed 's/-ffile-prefix-map=[^ ]*//')
+deb_ldflags=$(dpkg-buildflags --get LDFLAGS)
+deb_cppflags=$(dpkg-buildflags --get CPPFLAGS)
+rt_ldflags="-L$B/runtime -Wl,-rpath,$B/runtime"
+
+variants=(stock stock-thunk plugin plugin-thunk)
+if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:-}" ]; then
+	variants+=(clang-stock clang-plugin)
+fi
+declare -A label=([stock]="gcc stock" [stock-thunk]="gcc stock -mindirect-branch=thunk"
+	[plugin]="gcc + staticcall plugin" [plugin-thunk]="gcc + staticcall plugin -mindirect-branch=thunk"
+	[clang-stock]="clang stock" [clang-plugin]="clang + staticcall plugin")
+
+build() { # variant
+	local v=$1 dir=$out/$1 cc=gcc cflags=$deb_cflags libs= cppflags=$deb_cppflags ldflags=$deb_ldflags
+	case $v in clang-*) cc=$clang; cflags=$(echo "$cflags" | sed 's/-fstack-clash-protection//') ;; esac
+	case $v in *-thunk) cflags="$cflags -mindirect-branch=thunk" ;; esac
+	case $v in
+	plugin*) cflags="$cflags $gcc_plugin" ;;
+	clang-plugin) cflags="$cflags $clang_plugin"
+		libs="-Wl,--no-as-needed -lZydis -lZycore -Wl,--as-needed" ;;
+	esac
+	case $v in *plugin*)
+		cppflags="$cppflags -I$repo/include"; ldflags="$ldflags $rt_ldflags"
+		libs="$libs -lstaticcall" ;;
+	esac
+	local stamp="$cc|$cflags|$cppflags|$ldflags|$libs"
+	if [ -z "${REBUILD:-}" ] && [ -x "$dir/.libs/xmllint" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
+		echo "libxml2: $v already built ($dir)" >&2
+		return
+	fi
+	rm -rf "$dir"
+	cp -a "$out/src" "$dir"
+	case $v in *plugin*) patch -s -d "$dir" -p1 < benchmarks/libxml2-static-call.patch ;; esac
+	echo "libxml2: configuring and building $v" >&2
+	( cd "$dir" && ./configure -q --without-python --disable-static CC="$cc" \
+		CFLAGS="$cflags" CPPFLAGS="$cppflags" LDFLAGS="$ldflags" LIBS="$libs" \
+		> configure.log 2>&1 ) || { tail -20 "$dir/configure.log" >&2; exit 1; }
+	# Wall and CPU (user+sys) seconds of the compilation proper.
+	/usr/bin/time -f "%e %U %S" -o "$dir/build.time" \
+		make -C "$dir" -j"$(nproc)" > "$dir/build.log" 2>&1 || { tail -30 "$dir/build.log" >&2; exit 1; }
+	echo "$stamp" > "$dir/.stamp"
+}
+for v in "${variants[@]}"; do build "$v"; done
+
+# Retpoline builds must really contain thunk calls; plugin builds sites.
+for v in stock-thunk plugin-thunk; do
+	n=$(objdump -d "$out/$v/.libs/libxml2.so" | grep -c 'call.*__x86_indirect_thunk' || true)
+	[ "$n" -gt 0 ] || { echo "libxml2: $v has no retpoline thunk call" >&2; exit 1; }
+done
+
+echo "variant,label,build_wall_s,build_cpu_s,sites_records,thunk_calls" > "$out/build.csv"
+for v in "${variants[@]}"; do
+	read -r wall user sys < "$out/$v/build.time"
+	recs=$(size -A "$out/$v/.libs/libxml2.so" | awk '$1 == "__staticcall_sites" { print $2 / 12 }')
+	thunks=$(objdump -d "$out/$v/.libs/libxml2.so" | grep -c 'call.*__x86_indirect_thunk' || true)
+	echo "$v,${label[$v]},$wall,$(echo "$user + $sys" | bc),${recs:-0},$thunks" >> "$out/build.csv"
+done
+
+# libxml2's own test suite (what `make check` runs: runtest, testrecurse,
+# testapi, testchar, testdict, runxmlconf), each program on its own so one
+# failure does not hide the rest, on the plugin build and, for reference,
+# on the stock build: the plugin build must do exactly as well as stock.
+# (Debian's source lacks test/threads/, so runtest's thread test fails on
+# every build.)
+if [ -z "${NO_CHECK:-}" ]; then
+	echo "build,program,exit,summary" > "$out/check.csv"
+	for v in stock plugin; do
+		make -C "$out/$v" -j"$(nproc)" runtest testrecurse testapi testchar testdict runxmlconf > "$out/$v/check-build.log" 2>&1
+		for t in runtest testrecurse testapi testchar testdict runxmlconf; do
+			echo "libxml2: $v: $t" >&2
+			rc=0
+			( cd "$out/$v" && ./$t ) > "$out/$v/check-$t.log" 2>&1 || rc=$?
+			sum=$(grep -aE '^Total|^Ran |tests|errors' "$out/$v/check-$t.log" | tail -1 | tr -d ',' || true)
+			echo "$v,$t,$rc,$sum" >> "$out/check.csv"
+		done
+	done
+	echo "== libxml2 test suite (stock vs plugin build)"
+	column -s, -t "$out/check.csv"
+	if diff <(grep '^stock,' "$out/check.csv" | cut -d, -f2-) <(grep '^plugin,' "$out/check.csv" | cut -d, -f2-) > /dev/null; then
+		echo "libxml2 test suite: plugin build results identical to stock"
+		echo "verdict,identical to stock" >> "$out/check.csv"
+	else
+		echo "libxml2 test suite: plugin build DIFFERS from stock" >&2
+		echo "verdict,DIFFERS from stock" >> "$out/check.csv"
+	fi
+	grep -h 'handling.*failed\|^Total' "$out"/plugin/check-runtest.log | sort | uniq -c | head -5
+fi
+
+# Sites: which are direct, which via trampoline and why (xmllint, PIE,
+# calling into the shared libxml2), with an LD_PRELOADed reporter.
+gcc -O2 -shared -fPIC -I"$out/plugin/include" -I"$repo/include" benchmarks/xmlsites.c \
+    -L"$out/plugin/.libs" -lxml2 $rt_ldflags -lstaticcall -o "$out/libxmlsites.so"
+[ -f "$out/doc.xml" ] || python3 benchmarks/gen_xml.py "$out/doc.xml" "${XML_MB:-40}"
+rm -f "$out/sites.csv"
+XMLSITES_OUT=$out/sites.csv LD_PRELOAD=$PWD/$out/libxmlsites.so \
+	LD_LIBRARY_PATH=$out/plugin/.libs "$out/plugin/.libs/xmllint" --noout "$out/doc.xml"
+echo "== libxml2 sites of the five hooks (xmllint --noout, plugin build)"
+grep -v '^private_text' "$out/sites.csv" | column -s, -t
+grep '^private_text' "$out/sites.csv" | awk -F, '{ printf "text made private in %s: %d of %d kB\n", $2, $3, $4 }'
+
+# Parse time: interleaved, median of RUNS.
+echo "== xmllint --noout on $(du -m "$out/doc.xml" | cut -f1) MB, median of $runs runs"
+python3 benchmarks/time_xmllint.py "$out" "$runs" "$B/runtime" "${variants[@]}"
+echo "== build time (make -j$(nproc), after configure)"
+column -s, -t "$out/build.csv"

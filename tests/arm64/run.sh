@@ -1,0 +1,90 @@
+#!/bin/sh
+# tests/arm64/run.sh - the arm64 suite, cross-built and run under qemu-user.
+#
+#   run.sh SRCDIR AARCH64_GCC_PLUGIN OUTDIR
+#
+# 1. a cross build of the runtime in OUTDIR/build-aarch64 through
+#    cross/aarch64-linux-gnu.ini (its exe_wrapper is qemu-aarch64), and
+#    `meson test --suite arm64` there: the backend unit test (injected
+#    write/cache/sync steps);
+# 2. the out-of-range test (tests/arm64/far_target.c);
+# 3. the integration corpus and the stress test (run_corpus.py) built by
+#    aarch64-linux-gnu-gcc with the aarch64 GCC plugin, -O0/-O2/-O3,
+#    PIE / non-PIE / shared, run through qemu-aarch64, live code checked by
+#    tests/arm64/livecode_aarch64.c; then again at -O2 with
+#    -mbranch-protection=standard (BTI + PAC);
+# 4. the same corpus with clang --target=aarch64-linux-gnu and the Clang
+#    plugin, when STATICCALL_CLANG_PLUGIN names it (and clang can link for
+#    aarch64).
+# Exits 77 (meson: skipped) with the reason when the cross toolchain, qemu
+# or the plugin is missing. ARM64_STRESS_COUNT (default 3000) sets the
+# stress test's updates.
+set -eu
+SRC=$1
+PLUGIN=$2
+OUT=$3
+CC=aarch64-linux-gnu-gcc
+SYSROOT=/usr/aarch64-linux-gnu
+QEMU="qemu-aarch64 -L $SYSROOT"
+
+skip() { echo "arm64 suite skipped: $*"; exit 77; }
+command -v $CC >/dev/null 2>&1 || skip "$CC not installed (gcc-aarch64-linux-gnu)"
+command -v qemu-aarch64 >/dev/null 2>&1 || skip "qemu-aarch64 not installed (qemu-user)"
+[ -d $SYSROOT/lib ] || skip "no aarch64 libc in $SYSROOT (libc6-dev-arm64-cross)"
+[ -n "$PLUGIN" ] && [ -f "$PLUGIN" ] || skip "no aarch64 GCC plugin (gcc-12-plugin-dev-aarch64-linux-gnu)"
+
+mkdir -p "$OUT"
+B=$OUT/build-aarch64
+status=0
+
+echo "== cross build of the runtime ($B)"
+if [ ! -f "$B/build.ninja" ]; then
+	meson setup "$B" "$SRC" --cross-file "$SRC/cross/aarch64-linux-gnu.ini" >"$OUT/setup.log" 2>&1 ||
+		{ cat "$OUT/setup.log"; exit 1; }
+fi
+meson compile -C "$B" >"$OUT/compile.log" 2>&1 || { cat "$OUT/compile.log"; exit 1; }
+
+echo "== arm64 unit tests (meson test through the exe_wrapper)"
+meson test -C "$B" --suite arm64 --print-errorlogs || status=1
+
+echo "== out-of-range target"
+F=$OUT/far_target
+$CC -O2 -I "$SRC/include" -I "$SRC/tests/support" -fplugin="$PLUGIN" \
+	"$SRC/tests/arm64/far_target.c" "$SRC/tests/arm64/livecode_aarch64.c" \
+	-o "$F" -L "$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime" -ldl -lpthread
+if $QEMU "$F"; then echo "PASS far_target"; else echo "FAIL far_target"; status=1; fi
+
+corpus() {
+	python3 "$SRC/tests/corpus/run_corpus.py" \
+		--include "$SRC/include" --runtime-lib "$B/runtime" \
+		--support "$SRC/tests/support" \
+		--livecode "$SRC/tests/arm64/livecode_aarch64.c" --checker-libs "" \
+		--run-wrapper "$QEMU" -j 2 \
+		--filter '^(?!(ibt|retpoline) )' "$@"
+}
+# ibt and retpoline are x86-64 hardening tests (their flags do not exist
+# for aarch64); the BTI/PAC run below is their arm64 counterpart.
+echo "== corpus (aarch64-linux-gnu-gcc, qemu)"
+corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc" --stress-count 0 ||
+	status=1
+# The stress test under qemu's one-instruction translation blocks: qemu
+# does not resynchronise a thread inside a translated block when code
+# changes (membarrier SYNC_CORE reaches the host CPU, not qemu's blocks),
+# so with longer blocks a descheduled thread may run code several updates
+# old, which real cores cannot after SYNC_CORE (docs/PATCHING.md).
+echo "== stress (qemu -singlestep)"
+corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc" \
+	--run-wrapper "qemu-aarch64 -singlestep -L $SYSROOT" --filter '^stress ' \
+	--stress-count "${ARM64_STRESS_COUNT:-3000}" || status=1
+echo "== corpus with -mbranch-protection=standard (BTI + PAC), -O2 PIE"
+corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc-bti" --opts=-O2 --modes=pie \
+	--cflags=-mbranch-protection=standard --stress-count 0 || status=1
+
+CLANG=${STATICCALL_CLANG:-clang-19}
+if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; then
+	echo "== corpus (clang --target=aarch64-linux-gnu, qemu)"
+	corpus --cc "$CLANG" --plugin "$STATICCALL_CLANG_PLUGIN" \
+		--cflags="--target=aarch64-linux-gnu" --out "$OUT/corpus-clang" \
+		--stress-count 0 || status=1
+fi
+exit $status

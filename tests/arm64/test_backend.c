@@ -1,0 +1,377 @@
+/*
+ * test_backend.c - unit test of the runtime's arm64 backend, a plain
+ * program (qemu-user has no binfmt here and Criterion re-executes itself).
+ *
+ * qemu models neither caches nor the concurrent-modification rules, so the
+ * write sequence is checked through injected operations: the text writer's
+ * open/restore/CAS/sync steps and its cache-maintenance step record every
+ * event, and the test asserts, for real batches planned by sc_patch_key
+ * over fake code (sites at both word offsets of a quadword, two sites
+ * sharing a quadword, a trampoline slot, targets in and out of range):
+ *
+ *  - every instruction word a CAS changes is B, BL or NOP before and after
+ *    (and no other word of the quadword changes);
+ *  - every write happens while its page is open, and is followed by cache
+ *    maintenance of that word before the next write or sync;
+ *  - a core sync follows the last write of the batch;
+ *  - the resulting code is what the runtime reports.
+ *
+ * It also checks the encodings at the edges of the +-128 MiB range and the
+ * real 32-bit CAS (sc_arch_cas_code). Exit 0 on success.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+static int failures;
+#define CHECK(c, ...)                                                         \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			failures++;                                           \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,         \
+				__LINE__, #c);                                \
+			fprintf(stderr, __VA_ARGS__);                         \
+			fputc('\n', stderr);                                  \
+		}                                                             \
+	} while (0)
+
+#define NOP 0xd503201fu
+static int is_b_bl_nop(uint32_t w)
+{
+	return w == NOP || (w & 0x7c000000u) == 0x14000000u;
+}
+
+/* ---- recorded events ------------------------------------------------- */
+enum ev_kind { EV_OPEN, EV_RESTORE, EV_CAS, EV_FLUSH, EV_SYNC };
+struct event {
+	enum ev_kind kind;
+	uintptr_t addr;
+	size_t len;
+	uint64_t expect, value;
+	int ok;
+};
+static struct event ev[1024];
+static int nev, open_pages;
+
+static int t_open(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c, (void)prot;
+	ev[nev++] = (struct event){ EV_OPEN, p, l, 0, 0, 1 };
+	open_pages++;
+	return 0;
+}
+static int t_restore(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c, (void)prot;
+	ev[nev++] = (struct event){ EV_RESTORE, p, l, 0, 0, 1 };
+	open_pages--;
+	return 0;
+}
+static int t_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
+{
+	(void)c;
+	CHECK(open_pages > 0, "write at %p while no page is writable", (void *)w);
+	/* the real arm64 CAS, on the fake code */
+	int ok = sc_arch_cas_code(w, e, v);
+	ev[nev++] = (struct event){ EV_CAS, (uintptr_t)w, 8, e, v, ok };
+	return ok;
+}
+static void t_sync(void *c)
+{
+	(void)c;
+	ev[nev++] = (struct event){ EV_SYNC, 0, 0, 0, 0, 1 };
+}
+static void t_flush(void *c, void *addr, size_t len)
+{
+	(void)c;
+	ev[nev++] = (struct event){ EV_FLUSH, (uintptr_t)addr, len, 0, 0, 1 };
+}
+static const struct sc_text_ops rec_ops = { t_open, t_restore, t_cas, t_sync,
+					    NULL };
+
+/* Check the event log of one batch. */
+static void check_log(const char *what)
+{
+	int pending = -1; /* index of a CAS not yet flushed */
+	int unsynced = 0; /* a flushed write not yet followed by a sync */
+	int writes = 0;
+	for (int i = 0; i < nev; i++) {
+		struct event *e = &ev[i];
+		switch (e->kind) {
+		case EV_CAS:
+			CHECK(pending < 0, "%s: write %d not flushed before the "
+			      "next write", what, pending);
+			writes++;
+			for (int h = 0; h < 2; h++) {
+				uint32_t o = (uint32_t)(e->expect >> (32 * h));
+				uint32_t n = (uint32_t)(e->value >> (32 * h));
+				if (o == n)
+					continue;
+				CHECK(is_b_bl_nop(o) && is_b_bl_nop(n),
+				      "%s: word %#lx changes %08x -> %08x, not "
+				      "among B/BL/NOP", what,
+				      (unsigned long)e->addr + 4 * h, o, n);
+			}
+			if (e->ok)
+				pending = i;
+			break;
+		case EV_FLUSH:
+			if (pending >= 0) {
+				CHECK(e->addr <= ev[pending].addr &&
+				      e->addr + e->len >= ev[pending].addr + 8,
+				      "%s: flush does not cover the written word",
+				      what);
+				pending = -1;
+				unsynced = 1;
+			}
+			break;
+		case EV_SYNC:
+			CHECK(pending < 0, "%s: sync before the cache "
+			      "maintenance of a write", what);
+			unsynced = 0;
+			break;
+		default:
+			break;
+		}
+	}
+	CHECK(pending < 0, "%s: last write never flushed", what);
+	CHECK(!unsynced, "%s: no core sync after the last write", what);
+	CHECK(writes > 0, "%s: nothing written", what);
+	CHECK(open_pages == 0, "%s: %d page runs left writable", what,
+	      open_pages);
+}
+
+/* ---- fake code ---------------------------------------------------------- */
+static uint32_t enc(uint32_t op, const void *at, const void *to)
+{
+	intptr_t d = (intptr_t)to - (intptr_t)at;
+	return op | ((uint32_t)(d >> 2) & 0x03ffffffu);
+}
+
+static void test_encodings(uint8_t *code)
+{
+	struct sc_code c = { .insn = code, .len = 4, .kind = SC_INSN_CALL };
+	uint32_t bl = enc(0x94000000u, code, code + 64);
+	memcpy(c.bytes, &bl, 4);
+	uint8_t out[SC_MAX_INSN];
+	const char *why = NULL;
+	long M = 1l << 27;
+
+	CHECK(sc_arch_encode_site(&c, code + M - 4, out, &why), "max forward");
+	CHECK(!sc_arch_encode_site(&c, code + M, out, &why) && why &&
+	      strstr(why, "range"), "just out of range forward");
+	CHECK(sc_arch_encode_site(&c, code - M, out, &why), "max backward");
+	CHECK(!sc_arch_encode_site(&c, code - M - 4, out, &why),
+	      "just out of range backward");
+	CHECK(!sc_arch_encode_site(&c, code + 2, out, &why), "misaligned");
+	CHECK(sc_arch_encode_site(&c, code - 8, out, &why), "backward");
+	uint32_t w;
+	memcpy(&w, out, 4);
+	CHECK(w == 0x97fffffeu, "bl -8 is %08x", w);
+	struct sc_decoded d = sc_arch_decode_site(&c, out, code + 64);
+	CHECK(d.form == STATIC_CALL_SITE_DIRECT && d.reaches == code - 8,
+	      "decode bl");
+	c.kind = SC_INSN_JMP;
+	uint32_t b = enc(0x14000000u, code, code + 64);
+	memcpy(c.bytes, &b, 4);
+	d = sc_arch_decode_site(&c, c.bytes, code + 64);
+	CHECK(d.form == STATIC_CALL_SITE_TRAMPOLINE, "decode b to trampoline");
+	CHECK(!sc_arch_match((const uint8_t *)&bl, SC_INSN_JMP), "bl is no b");
+
+	/* slot: word 1 is the slow path's adrp x16 */
+	uint32_t *slot = (uint32_t *)(code + 2048);
+	slot[0] = NOP;
+	slot[1] = 0x90000010u;
+	void *r = code;
+	uint64_t sw;
+	memcpy(&sw, slot, 8);
+	CHECK(sc_arch_decode_slot((uint8_t *)slot, sw, &r) && !r, "slow slot");
+	uint64_t v = sc_arch_encode_slot((uint8_t *)slot, (uint8_t *)slot + 4096, &why);
+	CHECK((uint32_t)(v >> 32) == 0x90000010u && !why, "slot keeps word 1");
+	CHECK(sc_arch_decode_slot((uint8_t *)slot, v, &r) &&
+	      r == (uint8_t *)slot + 4096, "direct slot");
+	v = sc_arch_encode_slot((uint8_t *)slot, (uint8_t *)slot + M, &why);
+	CHECK((uint32_t)v == NOP && why && strstr(why, "range"),
+	      "far slot stays slow");
+	CHECK(!sc_arch_decode_slot((uint8_t *)slot, 0xd61f020090000010ull, &r),
+	      "br is no slot form");
+}
+
+static void test_real_cas(void)
+{
+	_Alignas(8) uint32_t m[2] = { 0x94000010u, NOP };
+	uint64_t old, nw;
+	memcpy(&old, m, 8);
+	uint32_t n2[2] = { 0x94000020u, 0x14000001u };
+	memcpy(&nw, n2, 8);
+	CHECK(sc_arch_cas_code((uint64_t *)m, old, nw) && m[0] == n2[0] &&
+	      m[1] == n2[1], "both halves");
+	/* second half does not match: first is put back */
+	m[1] = NOP;
+	uint64_t cur;
+	memcpy(&cur, m, 8);
+	uint64_t expect = (cur & 0xffffffffull) | ((uint64_t)0x14000001u << 32);
+	CHECK(!sc_arch_cas_code((uint64_t *)m, expect, old) &&
+	      m[0] == n2[0] && m[1] == NOP, "failed CAS leaves nothing changed");
+}
+
+/* One key with: sites at offsets 0 and 4 of quadwords, two sharing one
+ * quadword, a tail site, and a trampoline slot. */
+#define NSITES 5
+static uint8_t *code;
+static struct sc_site sites[NSITES];
+static struct sc_site *site_ptrs[NSITES];
+static struct sc_tramp tramp, *tramp_ptrs[1];
+static struct sc_object obj;
+static struct sc_key key;
+static void *keyvar;
+
+static void setup(void)
+{
+	/* 2 pages of fake code, the trampoline at the start of page 1 */
+	uint8_t *tr = code + 4096;
+	memset(code, 0, 8192);
+	for (int i = 0; i < 2048; i++)
+		((uint32_t *)code)[i] = 0xd2800000u | (uint32_t)i; /* mov x0, #i */
+	((uint32_t *)tr)[0] = NOP;
+	((uint32_t *)tr)[1] = 0x90000010u; /* adrp x16 */
+	((uint32_t *)tr)[2] = 0xf9400210u; /* ldr x16, [x16] */
+	((uint32_t *)tr)[3] = 0xd61f0200u; /* br x16 */
+	tramp = (struct sc_tramp){ .key = &key, .object = &obj };
+	tramp.code = (struct sc_code){ .insn = tr, .len = 8, .kind = SC_INSN_SLOT,
+				       .state = SC_CODE_OK, .prot = PROT_READ | PROT_EXEC };
+	memcpy(tramp.code.bytes, tr, 8);
+	static const int off[NSITES] = { 0, 12, 16, 20, 36 }; /* 16,20 share */
+	for (int i = 0; i < NSITES; i++) {
+		uint8_t *at = code + off[i];
+		int tail = i == 4;
+		uint32_t w = enc(tail ? 0x14000000u : 0x94000000u, at, tr);
+		memcpy(at, &w, 4);
+		sites[i] = (struct sc_site){ .record_addr = at, .tramp = &tramp,
+					     .object = &obj,
+					     .flags = tail ? SC_SITE_TAIL : 0 };
+		sites[i].code = (struct sc_code){ .insn = at, .len = 4,
+						  .kind = tail ? SC_INSN_JMP : SC_INSN_CALL,
+						  .state = SC_CODE_OK,
+						  .prot = PROT_READ | PROT_EXEC };
+		memcpy(sites[i].code.bytes, at, 4);
+		site_ptrs[i] = &sites[i];
+	}
+	tramp_ptrs[0] = &tramp;
+	obj.segs[0] = (struct sc_segment){ (uintptr_t)code, (uintptr_t)code + 8192,
+					   PROT_READ | PROT_EXEC };
+	obj.nsegs = 1;
+	key = (struct sc_key){ .var = &keyvar, .sites = site_ptrs,
+			       .nsites = NSITES, .tramps = tramp_ptrs,
+			       .ntramps = 1 };
+}
+
+/* Every word of the fake code other than the sites and the slot is as set
+ * up; the sites and slot reach where they should. */
+static void check_code(const char *what, const void *target, int direct)
+{
+	uint8_t *tr = code + 4096;
+	for (int i = 0; i < NSITES; i++) {
+		struct sc_decoded d = sc_arch_decode_site(&sites[i].code,
+							  sites[i].code.insn, tr);
+		if (direct) {
+			CHECK(d.reaches == target &&
+			      d.form == (i == 4 ? STATIC_CALL_SITE_TAIL_JUMP
+						: STATIC_CALL_SITE_DIRECT),
+			      "%s: site %d form %d reaches %p", what, i, d.form,
+			      d.reaches);
+		} else {
+			CHECK(d.form == STATIC_CALL_SITE_TRAMPOLINE,
+			      "%s: site %d not on its trampoline (form %d)", what,
+			      i, d.form);
+		}
+		CHECK(!memcmp(sites[i].code.bytes, sites[i].code.insn, 4),
+		      "%s: site %d: runtime's copy differs from memory", what, i);
+	}
+	for (int i = 0; i < 1024; i++) {
+		uint8_t *at = code + 4 * i;
+		int is_site = 0;
+		for (int s = 0; s < NSITES; s++)
+			is_site |= sites[s].code.insn == at;
+		if (!is_site)
+			CHECK(*(uint32_t *)at == (0xd2800000u | (uint32_t)i),
+			      "%s: non-site word %d changed", what, i);
+	}
+	uint32_t w1 = ((uint32_t *)tr)[1];
+	CHECK(w1 == 0x90000010u, "%s: slot word 1 changed", what);
+}
+
+static void batch(const char *what, void *target, int direct)
+{
+	nev = 0;
+	keyvar = target;
+	int rc = sc_patch_key(&key, target);
+	CHECK(rc == 0, "%s: sc_patch_key = %d", what, rc);
+	check_log(what);
+	check_code(what, target, direct);
+}
+
+int main(void)
+{
+	/* Reserve a region big enough to name targets in and out of range;
+	 * nothing there is ever executed. */
+	size_t span = (size_t)1 << 29;
+	uint8_t *region = mmap(NULL, span, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (region == MAP_FAILED) {
+		perror("mmap");
+		return 2;
+	}
+	code = region + ((size_t)1 << 28);
+	if (mprotect(code, 8192, PROT_READ | PROT_WRITE)) {
+		perror("mprotect");
+		return 2;
+	}
+	test_encodings(code);
+	test_real_cas();
+
+	sc_set_text_ops(&rec_ops);
+	sc_set_code_flush(t_flush, NULL);
+	setup();
+	uint8_t *near1 = code + 8192 + 64, *near2 = code - 4096;
+	uint8_t *far = code + ((size_t)1 << 27) + 4096 + 64;
+	batch("trampoline -> near target", near1, 1);
+	batch("near -> other near target", near2, 1);
+	/* far: sites back to the trampoline, the slot falls through (NOP) */
+	batch("near -> far target", far, 0);
+	CHECK(*(uint32_t *)(code + 4096) == NOP, "slot not slow for a far target");
+	{
+		const char *why = NULL;
+		uint8_t out[SC_MAX_INSN];
+		CHECK(!sc_arch_encode_site(&sites[0].code, far, out, &why) &&
+		      why && strstr(why, "128 MiB"), "far site reason: %s",
+		      why ? why : "(none)");
+	}
+	batch("far -> near target", near1, 1);
+	batch("near -> NULL", NULL, 0);
+	CHECK(*(uint32_t *)(code + 4096) == NOP, "slot not slow for NULL");
+	batch("NULL -> near", near2, 1);
+
+	/* A word changed behind the runtime's back (a breakpoint): refused,
+	 * nothing written. */
+	uint32_t saved = *(uint32_t *)sites[2].code.insn;
+	*(uint32_t *)sites[2].code.insn = 0xd4200000u; /* brk #0 */
+	nev = 0;
+	int rc = sc_patch_key(&key, near1);
+	CHECK(rc == -EBUSY, "update over a breakpoint returned %d", rc);
+	int wrote = 0;
+	for (int i = 0; i < nev; i++)
+		wrote |= ev[i].kind == EV_CAS;
+	CHECK(!wrote, "a word was written although verification failed");
+	*(uint32_t *)sites[2].code.insn = saved;
+
+	sc_set_text_ops(NULL);
+	sc_set_code_flush(NULL, NULL);
+	printf("arm64 backend: %s (%d failures)\n", failures ? "FAILED" : "ok",
+	       failures);
+	return failures ? 1 : 0;
+}
