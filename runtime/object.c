@@ -330,6 +330,14 @@ static void refuse_overlaps(struct sc_object *o)
 			       "neither is patched", o->name, (void *)p[j].lo,
 			       (void *)p[i].lo);
 		}
+	/* A site is only as trustworthy as the trampoline it was checked
+	 * against. */
+	for (size_t i = 0; i < o->nsites; i++)
+		if (o->sites[i].code.state == SC_CODE_OK &&
+		    o->sites[i].tramp->code.state != SC_CODE_OK) {
+			o->sites[i].code.state = SC_CODE_UNVERIFIED;
+			o->sites[i].code.reason = "its trampoline was refused";
+		}
 	sc_mem_free(p);
 }
 

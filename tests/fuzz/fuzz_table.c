@@ -422,6 +422,10 @@ static void patch_one(struct fz_key *keys, int nkeys, int k, void *target,
 			if (c->state != SC_CODE_OK || !target ||
 			    !in_rel32(c->insn + 5, target) || slot_shared(c->insn))
 				continue;
+			/* a slot never jumps into itself (it would never leave) */
+			if ((const uint8_t *)target >= c->insn &&
+			    (const uint8_t *)target < c->insn + 8)
+				continue;
 			void *r;
 			uint64_t word;
 			memcpy(&word, c->insn, 8);
@@ -553,7 +557,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t orig[FZ_MAX_CODE];
 	memcpy(orig, code, h.code_len);
 
-	struct sc_object *obj = calloc(1, sizeof *obj);
+	struct sc_object *obj = sc_mem_alloc(sizeof *obj); /* sc_object_free frees it */
 	obj->abi = &abi;
 	obj->name = strdup("fuzz-object");
 	obj->base = (uintptr_t)code;
