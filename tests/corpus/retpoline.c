@@ -1,4 +1,5 @@
-/* corpus-cflags: -mindirect-branch=thunk -mfunction-return=keep
+/* corpus-cflags-gcc: -mindirect-branch=thunk -mfunction-return=keep
+ * corpus-cflags-clang: -mretpoline
  *
  * A unit built with retpolines: the trampolines' slow path is a retpoline,
  * the patched sites are plain direct calls. */

@@ -69,14 +69,21 @@ def tail(text, lines=12):
     return "\n".join("    " + x for x in t[-lines:])
 
 
-def directive_flags(path):
+CORPUS_CC = "gcc"  # set from --cc before the tests are collected
+
+
+def directive_flags(path, cc=""):
+    """`corpus-cflags: FLAGS` for every compiler; `corpus-cflags-gcc:` and
+    `corpus-cflags-clang:` for one family only (their flags differ, e.g.
+    -mindirect-branch=thunk vs -mretpoline)."""
+    family = "clang" if "clang" in os.path.basename(cc) else "gcc"
     flags = []
     try:
         with open(path, errors="replace") as f:
             for _, line in zip(range(40), f):
-                m = re.search(r"corpus-cflags:\s*(.*?)\s*(\*/)?\s*$", line)
-                if m:
-                    flags += shlex.split(m.group(1))
+                m = re.search(r"corpus-cflags(-gcc|-clang)?:\s*(.*?)\s*(\*/)?\s*$", line)
+                if m and (not m.group(1) or m.group(1) == "-" + family):
+                    flags += shlex.split(m.group(2))
     except OSError:
         pass
     return flags
@@ -92,7 +99,7 @@ class Test:
         self.single = single
         self.cflags = []
         for s in exe_srcs + libs + dls:
-            self.cflags += directive_flags(s)
+            self.cflags += directive_flags(s, CORPUS_CC)
 
     @property
     def modes(self):
@@ -316,6 +323,8 @@ def main():
     ap.add_argument("--stress-count", type=int, default=20000,
                     help="updates for the stress cases (0: skip them)")
     a = ap.parse_args()
+    global CORPUS_CC
+    CORPUS_CC = a.cc
 
     drv = Driver(a)
     if drv.plugin and not os.path.isfile(drv.plugin):

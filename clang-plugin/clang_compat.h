@@ -1,0 +1,53 @@
+// clang_compat.h - the only place that knows which Clang/LLVM the plugin is
+// built against (14 or 19). Everything else is written once.
+#ifndef STATICCALL_CLANG_COMPAT_H
+#define STATICCALL_CLANG_COMPAT_H
+
+#include "clang/AST/Decl.h"
+#include "clang/Basic/Version.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Config/llvm-config.h"
+#if LLVM_VERSION_MAJOR >= 17
+#include "llvm/TargetParser/Triple.h"
+#else
+#include "llvm/ADT/Triple.h"
+#endif
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Type.h"
+
+// Clang >= 17: CodeGenOptions::PassBuilderCallbacks lets a -fplugin add IR
+// passes itself. Older Clang: the plugin appends its own path to
+// CodeGenOptions::PassPlugins (what -fpass-plugin= does).
+#if CLANG_VERSION_MAJOR >= 17
+#define SC_HAVE_PASS_BUILDER_CALLBACKS 1
+#else
+#define SC_HAVE_PASS_BUILDER_CALLBACKS 0
+#endif
+
+namespace sc_compat {
+
+// A generic data pointer type: `ptr` (opaque pointers) or `i8*`.
+inline llvm::PointerType *ptr_type(llvm::LLVMContext &ctx)
+{
+#if LLVM_VERSION_MAJOR >= 15
+	return llvm::PointerType::getUnqual(ctx);
+#else
+	return llvm::Type::getInt8PtrTy(ctx);
+#endif
+}
+
+inline bool starts_with(llvm::StringRef s, llvm::StringRef prefix)
+{
+	return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+// Clang 14's Decl::isLocalExternDecl() is not const.
+inline bool is_local_extern(const clang::VarDecl *vd)
+{
+	return const_cast<clang::VarDecl *>(vd)->isLocalExternDecl();
+}
+
+} // namespace sc_compat
+
+#endif

@@ -1,0 +1,30 @@
+// keys.h - state shared by the attribute handler and AST checks (plugin.cc)
+// and the IR pass (ir_pass.cc). One cc1 process compiles one translation
+// unit, and the shared object is loaded once even when it is named by both
+// -fplugin= and -fpass-plugin=, so plain process globals suffice.
+#ifndef STATICCALL_CLANG_KEYS_H
+#define STATICCALL_CLANG_KEYS_H
+
+#include <set>
+#include <string>
+
+#define SC_ATTR_NAME "static_call"
+#define SC_PLUGIN_NAME "staticcall_clang"
+
+namespace llvm {
+class PassBuilder;
+}
+
+struct sc_state {
+	bool strict = false; // -fplugin-arg-staticcall_clang-strict
+	bool report = false; // -fplugin-arg-staticcall_clang-report
+	// IR names of the keys of this unit (asm label if any, else the C name).
+	std::set<std::string> key_names;
+};
+
+sc_state &sc_global();
+
+// Adds the IR pass to a PassBuilder (once per PassBuilder).
+void sc_register_pass_callbacks(llvm::PassBuilder &pb);
+
+#endif

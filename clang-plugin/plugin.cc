@@ -1,0 +1,405 @@
+// plugin.cc - the Clang side of the plugin:
+//  - __attribute__((static_call)) (a ParsedAttrInfo): accepted only on
+//    file-scope pointer-to-function variables, an error anywhere else;
+//  - a PluginASTAction run before the main action (no -plugin flag needed):
+//    predefines __STATICCALL_PLUGIN__, rejects -flto, reads the plugin
+//    arguments, hands the IR pass (ir_pass.cc) to the code generator, and
+//    checks the AST (static_call_update/_null/_ret0 on a non-key or a
+//    ret0 key of the wrong return type; strict mode: plain stores are
+//    errors; report mode: a remark per call site and per key load that is
+//    not a callee).
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clang/AST/ASTConsumer.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
+#include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
+#include "clang/AST/GlobalDecl.h"
+#include "clang/AST/Mangle.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Basic/CodeGenOptions.h"
+#include "clang/Basic/Diagnostic.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendPluginRegistry.h"
+#include "clang/Lex/Preprocessor.h"
+#include "clang/Sema/ParsedAttr.h"
+#include "clang/Sema/Sema.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include "clang_compat.h"
+#include "keys.h"
+
+using namespace clang;
+
+sc_state &sc_global()
+{
+	static sc_state s;
+	return s;
+}
+
+// Canonical declarations of the keys seen by the attribute handler.
+static llvm::DenseSet<const VarDecl *> &sc_key_decls()
+{
+	static llvm::DenseSet<const VarDecl *> s;
+	return s;
+}
+
+static bool sc_is_key(const ValueDecl *d)
+{
+	const auto *vd = dyn_cast_or_null<VarDecl>(d);
+	return vd && sc_key_decls().count(vd->getCanonicalDecl());
+}
+
+// The key variable E names (through parentheses), or null.
+static const VarDecl *sc_key_ref(const Expr *e)
+{
+	const auto *dre = dyn_cast<DeclRefExpr>(e->IgnoreParens());
+	if (!dre || !sc_is_key(dre->getDecl()))
+		return nullptr;
+	return cast<VarDecl>(dre->getDecl());
+}
+
+// ---------------------------------------------------------------------------
+// The attribute
+// ---------------------------------------------------------------------------
+
+// Why D cannot be a key, or null when it can (same wording as the GCC plugin).
+static const char *sc_key_problem(const Decl *d)
+{
+	if (isa<FunctionDecl>(d))
+		return "cannot be applied to a function; put it on a "
+		       "pointer-to-function variable";
+	if (isa<FieldDecl>(d) || isa<IndirectFieldDecl>(d))
+		return "cannot be applied to a structure or union member";
+	if (isa<ParmVarDecl>(d))
+		return "cannot be applied to a function parameter";
+	if (isa<TypedefNameDecl>(d))
+		return "cannot be applied to a typedef";
+	const auto *vd = dyn_cast<VarDecl>(d);
+	if (!vd)
+		return "applies only to file-scope pointer-to-function variables";
+	if (!vd->getDeclContext()->getRedeclContext()->isFileContext() ||
+	    sc_compat::is_local_extern(vd))
+		return "applies only to variables at file scope, not to local "
+		       "variables";
+	if (vd->getTLSKind() != VarDecl::TLS_None ||
+	    vd->getTSCSpec() != TSCS_unspecified)
+		return "cannot be applied to a thread-local variable";
+	if (!vd->getType()->isFunctionPointerType())
+		return "requires a variable of pointer-to-function type";
+	return nullptr;
+}
+
+namespace {
+struct SCAttrInfo : public ParsedAttrInfo {
+	SCAttrInfo()
+	{
+		static const Spelling S[] = {
+			{ParsedAttr::AS_GNU, SC_ATTR_NAME},
+		};
+		Spellings = S;
+	}
+
+	bool diagAppertainsToDecl(Sema &S, const ParsedAttr &attr,
+				  const Decl *d) const override
+	{
+		const char *why = sc_key_problem(d);
+		if (!why)
+			return true;
+		DiagnosticsEngine &de = S.getDiagnostics();
+		const auto *nd = dyn_cast<NamedDecl>(d);
+		SourceLocation loc = d->getLocation().isValid() ? d->getLocation()
+								 : attr.getLoc();
+		if (nd && nd->getDeclName()) {
+			unsigned id = de.getCustomDiagID(
+				DiagnosticsEngine::Error,
+				"'" SC_ATTR_NAME "' attribute %0 (%1)");
+			S.Diag(loc, id) << why << nd;
+		} else {
+			unsigned id = de.getCustomDiagID(
+				DiagnosticsEngine::Error,
+				"'" SC_ATTR_NAME "' attribute %0");
+			S.Diag(loc, id) << why;
+		}
+		return false;
+	}
+
+	AttrHandling handleDeclAttribute(Sema &S, Decl *d,
+					 const ParsedAttr &attr) const override
+	{
+		auto *vd = dyn_cast<VarDecl>(d);
+		if (!vd || sc_key_problem(d))
+			return AttributeNotApplied; // diagnosed above
+		if (attr.getNumArgs()) {
+			unsigned id = S.getDiagnostics().getCustomDiagID(
+				DiagnosticsEngine::Error,
+				"'" SC_ATTR_NAME "' attribute takes no arguments");
+			S.Diag(attr.getLoc(), id);
+			return AttributeNotApplied;
+		}
+		// (The IR pass marks every key it uses compiler-used, so the
+		// optimizer keeps a static key the module asm refers to.)
+		sc_key_decls().insert(vd->getCanonicalDecl());
+		return AttributeApplied;
+	}
+};
+} // namespace
+
+static ParsedAttrInfoRegistry::Add<SCAttrInfo>
+	sc_attr_reg(SC_ATTR_NAME, "staticcall: patchable direct calls");
+
+// ---------------------------------------------------------------------------
+// AST checks: strict stores, report remarks
+// ---------------------------------------------------------------------------
+
+namespace {
+class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
+      public:
+	explicit SCVisitor(ASTContext &ctx)
+		: de(ctx.getDiagnostics()), sm(ctx.getSourceManager())
+	{
+		id_not_key = de.getCustomDiagID(
+			DiagnosticsEngine::Error,
+			"staticcall: %0 is not a static-call key (declare it "
+			"with 'STATIC_CALL')");
+		id_ret0 = de.getCustomDiagID(
+			DiagnosticsEngine::Error,
+			"staticcall: 'static_call_update_ret0' needs a key "
+			"returning an integer or a pointer; %0 returns %1");
+		id_store = de.getCustomDiagID(
+			DiagnosticsEngine::Error,
+			"staticcall: plain store to key %0 (strict mode); use "
+			"'static_call_update'");
+		id_site = de.getCustomDiagID(
+			DiagnosticsEngine::Remark,
+			"staticcall: call through %0 is a static-call site");
+		id_load = de.getCustomDiagID(
+			DiagnosticsEngine::Remark,
+			"staticcall: load of %0 is not the callee of a call; "
+			"not converted");
+	}
+
+	bool VisitBinaryOperator(BinaryOperator *e)
+	{
+		if (!e->isAssignmentOp() || !sc_global().strict)
+			return true;
+		if (const VarDecl *k = sc_key_ref(e->getLHS()))
+			de.Report(e->getLHS()->getExprLoc(), id_store) << k;
+		return true;
+	}
+
+	// static_call_update/_null/_ret0 on something that is not a key, and
+	// return-zero on a key whose return type is not an integer or a
+	// pointer (the same checks as the GCC plugin).
+	void check_api_call(const CallExpr *e)
+	{
+		const FunctionDecl *fd = e->getDirectCallee();
+		if (!fd || !fd->getIdentifier() || e->getNumArgs() < 1)
+			return;
+		llvm::StringRef name = fd->getName();
+		bool ret0 = name == "__staticcall_update_ret0";
+		if (!ret0 && name != "__staticcall_update" &&
+		    name != "__staticcall_update_null")
+			return;
+		const auto *addr = dyn_cast<UnaryOperator>(
+			e->getArg(0)->IgnoreParenCasts());
+		if (!addr || addr->getOpcode() != UO_AddrOf)
+			return; // computed: nothing to check here
+		const auto *dre =
+			dyn_cast<DeclRefExpr>(addr->getSubExpr()->IgnoreParens());
+		const auto *var = dre ? dyn_cast<VarDecl>(dre->getDecl()) : nullptr;
+		if (!var)
+			return;
+		SourceLocation loc = sm.getExpansionLoc(e->getBeginLoc());
+		if (!sc_is_key(var)) {
+			de.Report(loc, id_not_key) << var;
+			return;
+		}
+		if (!ret0)
+			return;
+		const auto *pt = var->getType()->getAs<PointerType>();
+		const auto *ft =
+			pt ? pt->getPointeeType()->getAs<FunctionType>() : nullptr;
+		if (!ft)
+			return;
+		QualType rt = ft->getReturnType();
+		ASTContext &ctx = var->getASTContext();
+		bool ok = (rt->isIntegralOrEnumerationType() ||
+			   rt->isPointerType()) &&
+			  ctx.getTypeSize(rt) <= 64;
+		if (!ok)
+			de.Report(loc, id_ret0) << var << rt;
+	}
+
+	// Visited before its children: marks the load that is its callee.
+	bool VisitCallExpr(CallExpr *e)
+	{
+		check_api_call(e);
+		const Expr *c = e->getCallee();
+		for (;;) {
+			c = c->IgnoreParens();
+			if (const auto *ic = dyn_cast<ImplicitCastExpr>(c)) {
+				if (ic->getCastKind() == CK_LValueToRValue)
+					break;
+				if (ic->getCastKind() ==
+				    CK_FunctionToPointerDecay) {
+					c = ic->getSubExpr();
+					continue;
+				}
+				return true;
+			}
+			if (const auto *uo = dyn_cast<UnaryOperator>(c)) {
+				if (uo->getOpcode() != UO_Deref)
+					return true;
+				c = uo->getSubExpr();
+				continue;
+			}
+			return true;
+		}
+		const auto *load = cast<ImplicitCastExpr>(c);
+		const VarDecl *k = sc_key_ref(load->getSubExpr());
+		if (!k)
+			return true;
+		callee_loads.insert(load);
+		if (sc_global().report)
+			de.Report(e->getExprLoc(), id_site) << k;
+		return true;
+	}
+
+	bool VisitImplicitCastExpr(ImplicitCastExpr *e)
+	{
+		if (!sc_global().report ||
+		    e->getCastKind() != CK_LValueToRValue ||
+		    callee_loads.count(e))
+			return true;
+		if (const VarDecl *k = sc_key_ref(e->getSubExpr()))
+			de.Report(e->getExprLoc(), id_load) << k;
+		return true;
+	}
+
+      private:
+	DiagnosticsEngine &de;
+	SourceManager &sm;
+	unsigned id_store, id_site, id_load, id_not_key, id_ret0;
+	llvm::DenseSet<const Expr *> callee_loads;
+};
+
+// The IR name of key VD: its asm label, its C++ mangled name, or its name
+// (the IR pass also tries it with LLVM's '\1' asm-label prefix).
+static std::string sc_ir_name(MangleContext &mc, const VarDecl *vd)
+{
+	for (const VarDecl *r : vd->redecls())
+		if (const auto *l = r->getAttr<AsmLabelAttr>())
+			return l->getLabel().str();
+	if (!mc.shouldMangleDeclName(vd))
+		return vd->getName().str();
+	std::string out;
+	llvm::raw_string_ostream os(out);
+	mc.mangleName(GlobalDecl(vd), os);
+	os.flush();
+	if (!out.empty() && out[0] == '\1')
+		out.erase(0, 1);
+	return out;
+}
+
+class SCConsumer : public ASTConsumer {
+      public:
+	void HandleTranslationUnit(ASTContext &ctx) override
+	{
+		sc_state &st = sc_global();
+		std::unique_ptr<MangleContext> mc(ctx.createMangleContext());
+		for (const VarDecl *vd : sc_key_decls())
+			st.key_names.insert(sc_ir_name(*mc, vd));
+		SCVisitor(ctx).TraverseDecl(ctx.getTranslationUnitDecl());
+	}
+};
+
+#if !SC_HAVE_PASS_BUILDER_CALLBACKS
+// Path of this shared object (for CodeGenOptions::PassPlugins).
+static std::string sc_self_path()
+{
+	Dl_info info;
+	if (dladdr(reinterpret_cast<void *>(&sc_global), &info) &&
+	    info.dli_fname)
+		return info.dli_fname;
+	return std::string();
+}
+#endif
+
+class SCAction : public PluginASTAction {
+      protected:
+	std::unique_ptr<ASTConsumer>
+	CreateASTConsumer(CompilerInstance &CI, llvm::StringRef) override
+	{
+		DiagnosticsEngine &de = CI.getDiagnostics();
+		CodeGenOptions &cg = CI.getCodeGenOpts();
+		// Site and key tables are module asm written at code
+		// generation: an LTO IR object would lose their meaning.
+		if (cg.PrepareForLTO || cg.PrepareForThinLTO)
+			de.Report(de.getCustomDiagID(
+				DiagnosticsEngine::Error,
+				"staticcall: -flto is not supported"));
+
+		// staticcall.h turns STATIC_CALL on when this is defined. The
+		// predefines buffer is entered when parsing starts, after this.
+		if (CI.hasPreprocessor()) {
+			Preprocessor &pp = CI.getPreprocessor();
+			pp.setPredefines(pp.getPredefines() +
+					 "#ifndef __STATICCALL_PLUGIN__\n"
+					 "#define __STATICCALL_PLUGIN__ 1\n"
+					 "#endif\n");
+		}
+
+		// The code generator reads its options when it emits the
+		// module, after this: add the IR pass now.
+#if SC_HAVE_PASS_BUILDER_CALLBACKS
+		cg.PassBuilderCallbacks.push_back(sc_register_pass_callbacks);
+#else
+		std::string self = sc_self_path();
+		if (self.empty())
+			de.Report(de.getCustomDiagID(
+				DiagnosticsEngine::Error,
+				"staticcall: cannot find the plugin's own path; "
+				"add -fpass-plugin=<path to staticcall_clang.so>"));
+		else if (std::find(cg.PassPlugins.begin(), cg.PassPlugins.end(),
+				   self) == cg.PassPlugins.end())
+			cg.PassPlugins.push_back(self);
+#endif
+		return std::make_unique<SCConsumer>();
+	}
+
+	bool ParseArgs(const CompilerInstance &CI,
+		       const std::vector<std::string> &args) override
+	{
+		sc_state &st = sc_global();
+		DiagnosticsEngine &de = CI.getDiagnostics();
+		for (const std::string &a : args) {
+			if (a == "strict")
+				st.strict = true;
+			else if (a == "report")
+				st.report = true;
+			else
+				de.Report(de.getCustomDiagID(
+					DiagnosticsEngine::Error,
+					"staticcall: unknown plugin argument "
+					"'-fplugin-arg-" SC_PLUGIN_NAME "-%0' "
+					"(expected 'strict' or 'report')"))
+					<< a;
+		}
+		return true;
+	}
+
+	ActionType getActionType() override { return AddBeforeMainAction; }
+};
+} // namespace
+
+static FrontendPluginRegistry::Add<SCAction>
+	sc_action_reg(SC_PLUGIN_NAME,
+		      "staticcall: patchable direct calls through "
+		      "__attribute__((static_call)) function pointers");
