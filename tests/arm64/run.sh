@@ -83,8 +83,12 @@ corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc-bti" --opts=-O2 --mode
 CLANG=${STATICCALL_CLANG:-clang-19}
 if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; then
 	echo "== corpus (clang --target=aarch64-linux-gnu, qemu)"
-	corpus --cc "$CLANG" --plugin "$STATICCALL_CLANG_PLUGIN" \
-		--cflags="--target=aarch64-linux-gnu" --out "$OUT/corpus-clang" \
-		--stress-count 0 || status=1
+	# a compiler name that carries the target into every compile and link
+	mkdir -p "$OUT"
+	printf '#!/bin/sh\nexec %s --target=aarch64-linux-gnu "$@"\n' "$CLANG" \
+		>"$OUT/aarch64-clang"
+	chmod +x "$OUT/aarch64-clang"
+	corpus --cc "$OUT/aarch64-clang" --plugin "$STATICCALL_CLANG_PLUGIN" \
+		--out "$OUT/corpus-clang" --stress-count 0 || status=1
 fi
 exit $status
