@@ -48,21 +48,23 @@ static int is_control_transfer(const ZydisDecodedInstruction *d)
 	}
 }
 
-int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
-		      const void *tramp, uint8_t **insn, int *kind,
-		      const char **why)
+/* The first control transfer at or after `anchor` (before `limit`), or
+ * NULL with *why set. Shared with tools/staticcall-inspect.c, which must
+ * resolve anchors exactly as the runtime does. */
+const uint8_t *sc_x86_first_transfer(const uint8_t *anchor,
+				     const uint8_t *limit, const char **why)
 {
 	ZydisDecoder dec;
 #ifdef SC_ZYDIS_WEAK
 	if (!ZydisDecoderInit) {
 		*why = "anchor: x86 decoder (Zydis) not linked into this program";
-		return 0;
+		return NULL;
 	}
 #endif
 	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
 					 ZYDIS_STACK_WIDTH_64))) {
 		*why = "x86 decoder unavailable";
-		return 0;
+		return NULL;
 	}
 	if (limit > anchor + ANCHOR_MAX_DISTANCE)
 		limit = anchor + ANCHOR_MAX_DISTANCE;
@@ -75,32 +77,40 @@ int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
 			*why = limit - p < ZYDIS_MAX_INSTRUCTION_LENGTH
 				       ? "anchor: no trampoline call within reach"
 				       : "anchor: bytes after it do not decode as x86-64";
-			return 0;
+			return NULL;
 		}
-		if (!is_control_transfer(&d)) {
-			p += d.length;
-			continue;
-		}
-		int k = -1;
-		if (d.length == 5 && p[0] == 0xe8)
-			k = SC_INSN_CALL;
-		else if (d.length == 5 && p[0] == 0xe9)
-			k = SC_INSN_JMP;
-		else if (d.length == 6 && p[0] == 0x0f && (p[1] & 0xf0) == 0x80)
-			k = SC_INSN_JCC;
-		if (k >= 0) {
-			int32_t rel;
-			memcpy(&rel, p + d.length - 4, 4);
-			if (p + d.length + rel == (const uint8_t *)tramp) {
-				*insn = (uint8_t *)p;
-				*kind = k;
-				return 1;
-			}
-		}
-		*why = "anchor: another control transfer comes before the "
-		       "trampoline call";
-		return 0;
+		if (is_control_transfer(&d))
+			return p;
+		p += d.length;
 	}
 	*why = "anchor: no trampoline call within reach";
+	return NULL;
+}
+
+int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
+		      const void *tramp, uint8_t **insn, int *kind,
+		      const char **why)
+{
+	const uint8_t *p = sc_x86_first_transfer(anchor, limit, why);
+	if (!p)
+		return 0;
+	int k = -1, len = 0;
+	if (limit - p >= 5 && p[0] == 0xe8)
+		k = SC_INSN_CALL, len = 5;
+	else if (limit - p >= 5 && p[0] == 0xe9)
+		k = SC_INSN_JMP, len = 5;
+	else if (limit - p >= 6 && p[0] == 0x0f && (p[1] & 0xf0) == 0x80)
+		k = SC_INSN_JCC, len = 6;
+	if (k >= 0) {
+		int32_t rel;
+		memcpy(&rel, p + len - 4, 4);
+		if (p + len + rel == (const uint8_t *)tramp) {
+			*insn = (uint8_t *)p;
+			*kind = k;
+			return 1;
+		}
+	}
+	*why = "anchor: another control transfer comes before the "
+	       "trampoline call";
 	return 0;
 }

@@ -193,6 +193,10 @@ int sc_arch_plan(const struct sc_code *c, const uint8_t *new_bytes,
  * rewritten, not even with its own value (docs/PATCHING.md, arm64). */
 int sc_arch_cas_code(uint64_t *word, uint64_t expect, uint64_t value);
 #endif
+/* anchor_x86_64.c: the first control transfer after an anchor (also used
+ * by the inspector). */
+const uint8_t *sc_x86_first_transfer(const uint8_t *anchor,
+				     const uint8_t *limit, const char **why);
 /* anchor_<isa>.c: the site an anchor points at (decoding forward). */
 int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
 		      const void *tramp, uint8_t **insn, int *kind,

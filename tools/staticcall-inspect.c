@@ -34,7 +34,10 @@
 
 #include "staticcall_abi.h"
 
-#define ANCHOR_MAX_DISTANCE 256 /* as the runtime (runtime/anchor_x86_64.c) */
+/* runtime/anchor_x86_64.c, compiled into the inspector */
+const uint8_t *sc_x86_first_transfer(const uint8_t *anchor,
+				     const uint8_t *limit, const char **why);
+
 #define SLOT_SLOW 0xcccccccccccc06ebull
 
 static int opt_json, opt_source = 1;
@@ -320,55 +323,18 @@ static uint64_t rel32_dest(uint64_t insn, const uint8_t *b, int len)
 	return insn + len + (int64_t)rel;
 }
 
-static int is_control_transfer(const ZydisDecodedInstruction *d)
-{
-	switch (d->meta.category) {
-	case ZYDIS_CATEGORY_CALL:
-	case ZYDIS_CATEGORY_COND_BR:
-	case ZYDIS_CATEGORY_UNCOND_BR:
-	case ZYDIS_CATEGORY_RET:
-	case ZYDIS_CATEGORY_INTERRUPT:
-	case ZYDIS_CATEGORY_SYSCALL:
-	case ZYDIS_CATEGORY_SYSRET:
-	case ZYDIS_CATEGORY_SYSTEM:
-		return 1;
-	default:
-		return d->mnemonic == ZYDIS_MNEMONIC_UD2 ||
-		       d->mnemonic == ZYDIS_MNEMONIC_UD1 ||
-		       d->mnemonic == ZYDIS_MNEMONIC_UD0;
-	}
-}
-
 /*
- * The first control transfer at or after `anchor` (bytes b[0..n)), as the
- * runtime finds it. Returns its offset from the anchor, or -1 with *why.
- * The transfer is not checked against the trampoline here: the caller does
- * (in a live process a patched site no longer reaches it).
+ * The first control transfer at or after `anchor` (bytes b[0..n)): the
+ * runtime's own search (runtime/anchor_x86_64.c, compiled in), so the
+ * inspector resolves anchors exactly as the runtime does. Returns its
+ * offset from the anchor, or -1 with *why. The transfer is not checked
+ * against the trampoline here: the caller does (in a live process a
+ * patched site no longer reaches it).
  */
 static long anchor_find(const uint8_t *b, size_t n, const char **why)
 {
-	ZydisDecoder dec;
-	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
-					 ZYDIS_STACK_WIDTH_64))) {
-		*why = "x86 decoder unavailable";
-		return -1;
-	}
-	if (n > ANCHOR_MAX_DISTANCE)
-		n = ANCHOR_MAX_DISTANCE;
-	size_t off = 0;
-	while (off < n) {
-		ZydisDecodedInstruction d;
-		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, b + off,
-							      n - off, &d))) {
-			*why = "anchor: bytes after it do not decode as x86-64";
-			return -1;
-		}
-		if (is_control_transfer(&d))
-			return (long)off;
-		off += d.length;
-	}
-	*why = "anchor: no trampoline call within reach";
-	return -1;
+	const uint8_t *p = sc_x86_first_transfer(b, b + n, why);
+	return p ? (long)(p - b) : -1;
 }
 
 /* ---- addr2line --------------------------------------------------------- */
