@@ -29,6 +29,9 @@
 void *sc_mem_alloc(size_t n); /* zeroed */
 void sc_mem_free(void *p);
 void *sc_mem_realloc(void *p, size_t n);
+/* In place, no allocation (glibc's qsort mallocs a copy of the array). */
+void sc_sort(void *base, size_t n, size_t size,
+	     int (*cmp)(const void *, const void *));
 
 /* ---- log.c ------------------------------------------------------------ */
 enum sc_log_level { SC_LOG_ERROR = 0, SC_LOG_WARN = 1, SC_LOG_INFO = 2,

@@ -64,3 +64,54 @@ void *sc_mem_realloc(void *q, size_t n)
 	sc_mem_free(q);
 	return r;
 }
+
+/*
+ * Sorting without glibc's qsort, which merge-sorts through a malloc'ed copy
+ * of the array (megabytes for a key with 100,000 sites): the same
+ * threshold side effect as above, and slow once the copy leaves the
+ * caches. Plans are usually sorted already (checked in one pass); else an
+ * in-place heap sort: O(n log n), no allocation.
+ */
+static void swap_elems(unsigned char *a, unsigned char *b, size_t size)
+{
+	while (size--) {
+		unsigned char t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+static void sift_down(unsigned char *base, size_t root, size_t n, size_t size,
+		      int (*cmp)(const void *, const void *))
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+		if (child >= n)
+			return;
+		if (child + 1 < n &&
+		    cmp(base + child * size, base + (child + 1) * size) < 0)
+			child++;
+		if (cmp(base + root * size, base + child * size) >= 0)
+			return;
+		swap_elems(base + root * size, base + child * size, size);
+		root = child;
+	}
+}
+
+void sc_sort(void *v, size_t n, size_t size,
+	     int (*cmp)(const void *, const void *))
+{
+	unsigned char *base = v;
+	size_t i;
+	for (i = 1; i < n; i++)
+		if (cmp(base + (i - 1) * size, base + i * size) > 0)
+			break;
+	if (i >= n)
+		return; /* already sorted */
+	for (i = n / 2; i-- > 0;)
+		sift_down(base, i, n, size, cmp);
+	for (i = n; i-- > 1;) {
+		swap_elems(base, base + i * size, size);
+		sift_down(base, 0, i, size, cmp);
+	}
+}

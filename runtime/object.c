@@ -270,7 +270,7 @@ static int cmp_site_insn(const void *a, const void *b)
  * optimizer, say) must not become two writers of the same bytes. */
 static void drop_duplicates(struct sc_object *o)
 {
-	qsort(o->sites, o->nsites, sizeof *o->sites, cmp_site_insn);
+	sc_sort(o->sites, o->nsites, sizeof *o->sites, cmp_site_insn);
 	size_t n = 0;
 	for (size_t i = 0; i < o->nsites; i++) {
 		if (n && o->sites[n - 1].code.insn == o->sites[i].code.insn) {
@@ -317,7 +317,7 @@ static void refuse_overlaps(struct sc_object *o)
 						 (uintptr_t)o->sites[i].code.insn +
 							 o->sites[i].code.len,
 						 &o->sites[i].code };
-	qsort(p, n, sizeof *p, cmp_piece);
+	sc_sort(p, n, sizeof *p, cmp_piece);
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j-- > 0 && p[j].hi > p[i].lo;) {
 			struct sc_code *c[2] = { p[j].code, p[i].code };

@@ -67,7 +67,7 @@ static int cmp_write(const void *a, const void *b)
 static size_t compose(struct sc_byte_patch *bp, size_t nbp, struct sc_write *w)
 {
 	size_t nw = 0;
-	qsort(bp, nbp, sizeof *bp, cmp_patch);
+	sc_sort(bp, nbp, sizeof *bp, cmp_patch);
 	for (size_t i = 0; i < nbp;) {
 		uint64_t *word = (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7);
 		uint64_t cur = sc_code_load64(word);
@@ -88,7 +88,7 @@ static size_t compose(struct sc_byte_patch *bp, size_t nbp, struct sc_write *w)
 			}
 		}
 	}
-	qsort(w, nw, sizeof *w, cmp_write);
+	sc_sort(w, nw, sizeof *w, cmp_write);
 	return nw;
 }
 

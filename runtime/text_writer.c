@@ -167,7 +167,7 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
 	for (size_t i = 0; i < n; i++)
 		keys[i] = ((uintptr_t)w[i].word & ~(ps - 1)) |
 			  (uintptr_t)(w[i].prot & 7);
-	qsort(keys, n, sizeof *keys, cmp_uintptr);
+	sc_sort(keys, n, sizeof *keys, cmp_uintptr);
 	size_t r = 0;
 	for (size_t i = 0; i < n; i++) {
 		uintptr_t page = keys[i] & ~(ps - 1);
