@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: build the runtime and the plugin, compile the demo with the
 # plugin and, from the same source, without it (plain indirect calls, and
-# retpolines), then print what was patched and the cost of one call in each.
+# retpolines), then print what was patched and the cost of one call in each,
+# and end with a short run of the call-cost benchmark (GCC and Clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
@@ -50,3 +51,37 @@ for f in indirect retpoline; do
 		exit 1
 	fi
 done
+
+# A short run of the call-cost benchmark (benchmarks/call_cost.sh; the full
+# one is benchmarks/run-all.sh): one hot site, and 2048 sites over 256 keys
+# (more than the indirect-branch predictor tracks); GCC rows, and Clang rows
+# when the Clang plugin is built. Medians of a few rounds on a possibly
+# noisy machine: figures, not pass/fail. DEMO_BENCH=0 skips it.
+if [ "${DEMO_BENCH:-1}" != 0 ]; then
+	bcalls=${DEMO_BENCH_CALLS:-3000000} brounds=${DEMO_BENCH_ROUNDS:-7}
+	echo "== benchmark summary (benchmarks/call_cost.sh, $bcalls calls x $brounds rounds, medians)"
+	for cfg in "1 1" "2048 256"; do
+		set -- $cfg
+		if ! benchmarks/call_cost.sh "$1" "$2" "$bcalls" "$brounds" > "$out/bench_$1_$2.txt"; then
+			echo "demo: call_cost.sh $1 $2 failed" >&2
+			exit 1
+		fi
+		head -1 "$out/bench_$1_$2.txt"
+		label="1 site"; [ "$1" = 1 ] || label="$1 sites/$2 keys"
+		awk -v cfg="$label" '
+		function ns(label) { return (label in v) ? v[label] : 0 }
+		NR > 2 { l = substr($0, 1, 38); sub(/ +$/, "", l); v[l] = $(NF - 2) }
+		function row(cc, p, ret) {
+			d = ns(p "direct call (floor)"); s = ns(p "static call, patched")
+			i = ns(p "indirect call"); r = ns(p ret)
+			if (!d || !s) return
+			printf "  %-5s %-19s static %.2f ns: %.2f x direct, %.2f x indirect, %.2f x retpoline (retpoline %.1fx slower)\n",
+			       cc, cfg, s, s / d, s / i, s / r, r / s
+		}
+		END {
+			row("gcc", "", "indirect, retpoline (thunk)")
+			row("clang", "clang: ", "indirect, -mretpoline")
+		}' "$out/bench_$1_$2.txt"
+	done
+	echo "(short run on a possibly shared machine; the full one: benchmarks/run-all.sh, results in benchmarks/README.md)"
+fi
