@@ -98,16 +98,45 @@ static void sift_down(unsigned char *base, size_t root, size_t n, size_t size,
 	}
 }
 
+/* Move each element that is smaller than its predecessor back into place:
+ * O(n * d) for d such elements (a plan: sites in address order plus a
+ * trampoline slot or two). */
+static void insertion_sort(unsigned char *base, size_t n, size_t size,
+			   int (*cmp)(const void *, const void *))
+{
+	unsigned char tmp[64];
+	for (size_t i = 1; i < n; i++) {
+		unsigned char *e = base + i * size;
+		if (cmp(e - size, e) <= 0)
+			continue;
+		size_t lo = 0, hi = i; /* first position whose element > e */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (cmp(base + mid * size, e) > 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		memcpy(tmp, e, size);
+		memmove(base + (lo + 1) * size, base + lo * size, (i - lo) * size);
+		memcpy(base + lo * size, tmp, size);
+	}
+}
+
 void sc_sort(void *v, size_t n, size_t size,
 	     int (*cmp)(const void *, const void *))
 {
 	unsigned char *base = v;
-	size_t i;
+	size_t i, descents = 0;
 	for (i = 1; i < n; i++)
 		if (cmp(base + (i - 1) * size, base + i * size) > 0)
-			break;
-	if (i >= n)
+			descents++;
+	if (descents == 0)
 		return; /* already sorted */
+	if (descents <= 32 && size <= 64) {
+		insertion_sort(base, n, size, cmp);
+		return;
+	}
 	for (i = n / 2; i-- > 0;)
 		sift_down(base, i, n, size, cmp);
 	for (i = n; i-- > 1;) {

@@ -1,5 +1,6 @@
 /* The runtime's own sort (no allocation): sorted output equal to qsort's
- * for random, sorted, reversed and constant inputs of many sizes. */
+ * for random, sorted, reversed, constant and nearly sorted inputs of many
+ * sizes. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,16 @@ Test(sort, matches_qsort)
 	unsigned seed = 12345;
 	size_t sizes[] = { 0, 1, 2, 3, 7, 64, 1000, 4999 };
 	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-		for (int shape = 0; shape < 4; shape++) {
+		for (int shape = 0; shape < 5; shape++) {
 			size_t n = sizes[s];
 			for (size_t i = 0; i < n; i++) {
 				seed = seed * 1103515245u + 12345u;
 				a[i] = shape == 0 ? seed % 97 : shape == 1 ? i
 				     : shape == 2 ? n - i : 42;
+				/* shape 4: sorted but for a few strays (the
+				 * insertion path) */
+				if (shape == 4)
+					a[i] = (i % 211 == 5) ? seed % 5000 : i;
 			}
 			memcpy(b, a, n * sizeof *a);
 			sc_sort(a, n, sizeof *a, cmp_u64);
