@@ -6,14 +6,20 @@
 // plus, as module asm, the trampoline and descriptor of every key used and
 // the per-object header (plugin-common/asm_text.cc, docs/ABI.md).
 //
+// A guarded call `if (K) K(args);` (sc_find_guarded_calls) loses its test
+// and becomes one site calling the NULL-safe __staticcall_tramp_cond.K,
+// flagged SC_SITE_COND, as the GCC plugin does (docs/ABI.md).
+//
 // The anchor is a side-effecting inline asm placed immediately before the
 // call: the runtime decodes forward from it to the first control transfer,
 // which is the call or tail jump to the trampoline (docs/ABI.md, DESIGN §4).
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
@@ -39,10 +45,11 @@ namespace {
 // templates: escape every literal one, then give the label a number unique
 // to each emitted copy of the asm (the optimizer may duplicate it).
 std::string sc_anchor_asm(const std::string &key, sc_target target,
-			  bool debug)
+			  bool debug, bool cond)
 {
 	const std::string mark = "@SC_LABEL@";
-	std::string text = sc_text_site_record(mark, key, false, false, target),
+	std::string text = sc_text_site_record(mark, key, false, false, target,
+					       cond),
 		    out;
 	for (char c : text) {
 		if (c == '$')
@@ -127,6 +134,141 @@ bool sc_module_ibt(const Module &m, sc_target target)
 	return false;
 }
 
+// Is `v` a plain load of the key `gv`?
+LoadInst *sc_key_load(Value *v, GlobalVariable *gv)
+{
+	auto *ld = dyn_cast<LoadInst>(v);
+	if (!ld || ld->getPointerOperand() != gv || !ld->isSimple())
+		return nullptr;
+	return ld;
+}
+
+// `if (K) K(args);` with K the key gv:
+//   %k = load ptr, ptr @K                 ; the load tested
+//   %c = icmp ne ptr %k, null             ; (or eq, successors swapped)
+//   br i1 %c, label %body, label %join
+// body:                                   ; only predecessor: the test
+//   ...side-effect-free, non-trapping instructions, and
+//   %f = load ptr, ptr @K                 ; (or the load tested)
+//   call %f(args)                         ; result unused
+//   br label %join
+// (or `join` an empty block that only branches where `body` goes:
+// `if (!K) return; K(args);` at the start of the pipeline.) Evaluating
+// the arguments when K is NULL then changes nothing, and nothing stores
+// between the two loads, so the key tested is the key called: the test
+// goes (branch made unconditional) and the call is returned, to become a
+// guarded site. Other guarded calls keep their test.
+CallInst *sc_match_guarded(BranchInst *br, GlobalVariable *gv)
+{
+	if (!br->isConditional())
+		return nullptr;
+	auto *cmp = dyn_cast<ICmpInst>(br->getCondition());
+	if (!cmp || !cmp->isEquality())
+		return nullptr;
+	Value *a = cmp->getOperand(0), *b = cmp->getOperand(1);
+	if (isa<ConstantPointerNull>(a))
+		std::swap(a, b);
+	LoadInst *tested = sc_key_load(a, gv);
+	if (!tested || !isa<ConstantPointerNull>(b) ||
+	    tested->getParent() != br->getParent())
+		return nullptr;
+	bool ne = cmp->getPredicate() == ICmpInst::ICMP_NE;
+	BasicBlock *body = br->getSuccessor(ne ? 0 : 1),
+		   *skip = br->getSuccessor(ne ? 1 : 0);
+	if (body == skip || body->getSinglePredecessor() != br->getParent())
+		return nullptr;
+	// Nothing writes memory between the load tested and the branch.
+	for (Instruction *i = tested->getNextNode(); i && i != br;
+	     i = i->getNextNode())
+		if (i->mayWriteToMemory())
+			return nullptr;
+	auto *out = dyn_cast<BranchInst>(body->getTerminator());
+	if (!out || out->isConditional())
+		return nullptr;
+	// No PHI in the join: a value that depends on which way the test
+	// went would change meaning without the test.
+	BasicBlock *join = out->getSuccessor(0);
+	if (!join->phis().empty())
+		return nullptr;
+	if (join != skip) {
+		auto *sb = dyn_cast<BranchInst>(skip->getFirstNonPHIOrDbg());
+		if (!sb || sb->isConditional() || sb->getSuccessor(0) != join ||
+		    !skip->phis().empty())
+			return nullptr;
+	}
+	CallInst *call = nullptr;
+	for (Instruction &i : *body) {
+		if (&i == out || isa<DbgInfoIntrinsic>(&i))
+			continue;
+		if (call)
+			return nullptr; // something after the call
+		if (auto *ci = dyn_cast<CallInst>(&i)) {
+			if (ci->isInlineAsm() || ci->isMustTailCall() ||
+			    !ci->use_empty() ||
+			    !sc_key_load(ci->getCalledOperand(), gv))
+				return nullptr;
+			auto *f = cast<LoadInst>(ci->getCalledOperand());
+			if (f != tested && f->getParent() != body)
+				return nullptr;
+			// An aggregate copied at the call would be read
+			// even when K is NULL.
+			for (unsigned n = 0; n < ci->arg_size(); n++)
+				if (ci->isByValArgument(n) ||
+				    ci->paramHasAttr(n, Attribute::InAlloca) ||
+				    ci->paramHasAttr(n, Attribute::Preallocated))
+					return nullptr;
+			if (ci->hasOperandBundles())
+				return nullptr;
+			call = ci;
+			continue;
+		}
+		if (sc_key_load(&i, gv))
+			continue;
+		if (!isSafeToSpeculativelyExecute(&i))
+			return nullptr;
+	}
+	return call;
+}
+
+// Find and un-test the guarded calls through gv (see sc_match_guarded).
+void sc_find_guarded_calls(GlobalVariable *gv, std::set<CallBase *> &out)
+{
+	SmallVector<BranchInst *, 8> brs;
+	for (User *u : gv->users())
+		if (auto *ld = dyn_cast<LoadInst>(u))
+			for (User *lu : ld->users())
+				if (auto *cmp = dyn_cast<ICmpInst>(lu))
+					for (User *cu : cmp->users())
+						if (auto *br = dyn_cast<BranchInst>(cu))
+							brs.push_back(br);
+	std::set<BranchInst *> done;
+	for (BranchInst *br : brs) {
+		if (!done.insert(br).second)
+			continue;
+		CallInst *call = sc_match_guarded(br, gv);
+		if (!call)
+			continue;
+		BasicBlock *bb = br->getParent(), *body = call->getParent();
+		auto *cmp = cast<ICmpInst>(br->getCondition());
+		for (unsigned i = 0; i < br->getNumSuccessors(); i++)
+			if (br->getSuccessor(i) != body)
+				br->getSuccessor(i)->removePredecessor(bb);
+		BranchInst *nb = BranchInst::Create(body, br);
+		nb->setDebugLoc(br->getDebugLoc());
+		br->eraseFromParent();
+		if (cmp->use_empty()) {
+			Instruction *ld = dyn_cast<Instruction>(
+				isa<ConstantPointerNull>(cmp->getOperand(0))
+					? cmp->getOperand(1)
+					: cmp->getOperand(0));
+			cmp->eraseFromParent();
+			if (ld && ld->use_empty())
+				ld->eraseFromParent();
+		}
+		out.insert(call);
+	}
+}
+
 struct SCPass : PassInfoMixin<SCPass> {
 	PreservedAnalyses run(Module &m, ModuleAnalysisManager &);
 	static bool isRequired() { return true; }
@@ -163,8 +305,12 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 		if (!gv)
 			continue;
 		std::string K = sc_symbol(*gv);
-		bool used = false;
+		bool used = false, used_cond = false;
 		std::map<Function *, std::vector<CallBase *>> sites;
+		std::set<CallBase *> guarded;
+		sc_find_guarded_calls(gv, guarded);
+		if (!guarded.empty())
+			changed = true;
 
 		// Snapshot the users: we rewrite while walking.
 		SmallVector<User *, 16> users(gv->user_begin(), gv->user_end());
@@ -183,8 +329,10 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 					// The trampoline has the call's own
 					// type, so the call keeps its ABI.
 					FunctionType *fty = cb->getFunctionType();
+					bool cond = guarded.count(cb) != 0;
 					std::string tname =
-						SC_ABI_TRAMP_PREFIX + K;
+						(cond ? SC_ABI_TRAMP_COND_PREFIX
+						      : SC_ABI_TRAMP_PREFIX) + K;
 					FunctionCallee tr =
 						m.getOrInsertFunction(tname, fty);
 					if (Function *f = m.getFunction(tname)) {
@@ -205,7 +353,8 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 						sc_anchor_asm(
 						K, target,
 						cb->getFunction()->getSubprogram() !=
-							nullptr),
+							nullptr,
+						cond),
 						"~{dirflag},~{fpsr},~{flags}",
 						/*hasSideEffects=*/true);
 					IRBuilder<> b(cb);
@@ -218,7 +367,8 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 					// __staticcall_sites and leave the call
 					// without a line of its own.
 					anchor->setDebugLoc(DebugLoc());
-					used = changed = true;
+					(cond ? used_cond : used) = true;
+					changed = true;
 				}
 				// No DCE at -O0: drop a load that only fed
 				// converted calls.
@@ -261,7 +411,7 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 				if (auto *ci = dyn_cast<CallInst>(cb))
 					ci->setTailCallKind(CallInst::TCK_NoTail);
 		}
-		if (!used)
+		if (!used && !used_cond)
 			continue;
 
 		// The module asm below names the key: keep it, even static.
@@ -277,7 +427,12 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 				       : sc_retpoline::none;
 		kt.ibt = sc_module_ibt(m, target);
 		kt.target = target;
-		text += sc_text_key(kt);
+		if (used)
+			text += sc_text_key(kt);
+		if (used_cond) {
+			kt.cond = true;
+			text += sc_text_key(kt);
+		}
 	}
 
 	if (!text.empty()) {

@@ -90,10 +90,6 @@ static bool sc_safe_to_run_anyway(gimple *stmt)
 static bool sc_find_guarded_calls(function *fun)
 {
 	bool changed = false;
-#ifdef SC_TARGET_AARCH64
-	// arm64 has no NULL-safe trampoline yet: guarded calls keep their test.
-	return false;
-#endif
 	basic_block bb;
 	FOR_EACH_BB_FN(bb, fun)
 	{

@@ -187,8 +187,9 @@ static std::string section_a64(const char *name, const char *flags,
 static std::string sc_text_key_aarch64(const sc_key_text &k)
 {
 	const std::string &K = k.name;
-	std::string tr = sc_tramp_symbol(K), ds = sc_desc_symbol(K), t;
-	unsigned flags = k.ibt ? SC_DESC_IBT : 0;
+	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
+	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
+	unsigned flags = (k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0);
 
 	// Word 0 is the slot: NOP (fall through to the slow path) or
 	// `b target`, the only word the runtime ever writes. Then a fixed
@@ -208,7 +209,13 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 		     K + "]\n\tldr x16, [x16]\n";
 	else
 		t += "\tadrp x16, " + K + "\n\tldr x16, [x16, :lo12:" + K + "]\n";
+	// NULL-safe variant: a guarded call whose key is NULL does nothing
+	// (returning to the site's caller also ends a guarded tail call).
+	if (k.cond)
+		t += "\tcbz x16, 1f\n";
 	t += "\tbr x16\n";
+	if (k.cond)
+		t += "1:\tret\n";
 	t += "\t.size " + tr + ", .-" + tr + "\n";
 
 	t += section_a64(SC_ABI_KEYS_SECTION, "aw", ds, k.global);

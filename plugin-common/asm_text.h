@@ -20,7 +20,7 @@ struct sc_key_text {
 	                      // (aarch64: with BTI, -mbranch-protection)
 	sc_target target = sc_target::x86_64;
 	bool cond = false;    // the NULL-safe variant for guarded sites
-			      // (SC_DESC_COND; x86-64 only so far)
+			      // (SC_DESC_COND)
 };
 
 // Symbol names for key K.

@@ -105,7 +105,10 @@ int sc_arch_encode_site(const struct sc_code *c, const void *dest,
 			uint8_t out[SC_MAX_INSN], const char **why)
 {
 	uint32_t w;
-	if (!sc_arch_match(c->bytes, c->kind)) {
+	/* A guarded site may hold its NOP form now (the kind keeps the
+	 * opcode it is re-targeted with). */
+	if (!sc_arch_match(c->bytes, c->kind) &&
+	    !(c->cond && word32(c->bytes) == A64_NOP)) {
 		*why = "site does not hold the instruction the plugin emitted";
 		return 0;
 	}
@@ -113,6 +116,23 @@ int sc_arch_encode_site(const struct sc_code *c, const void *dest,
 		*why = "target is out of b/bl range (+-128 MiB) of the site";
 		return 0;
 	}
+	memcpy(out, &w, 4);
+	return 1;
+}
+
+/*
+ * A form that calls nothing. NOP for a guarded `bl` site: B, BL and NOP
+ * are the instructions that may be modified concurrently, so one word
+ * store turns the call into nothing and back. A tail `b` site would have
+ * to become `ret`, which is not among them: it stays on its (NULL-safe)
+ * trampoline. No inline return-zero either (it would take two words).
+ */
+int sc_arch_encode_form(const struct sc_code *c, int form,
+			uint8_t out[SC_MAX_INSN])
+{
+	uint32_t w = A64_NOP;
+	if (form != STATIC_CALL_SITE_NOP || c->kind != SC_INSN_CALL)
+		return 0;
 	memcpy(out, &w, 4);
 	return 1;
 }

@@ -9,7 +9,9 @@
  * Every AArch64 instruction is one aligned 4-byte word, so decoding is
  * reading words. sc_check_live() walks every loaded object that holds a
  * `__staticcall_tramp.*` symbol or is not a system library, reads its ELF
- * symbol table from the file and checks, in the code as it is in memory:
+ * symbol table from the file and checks, in the code as it is in memory
+ * (`__staticcall_tramp_cond.*`, the NULL-safe variant, counts as one more
+ * trampoline):
  *
  *  (a) every B/BL whose target is a trampoline is a site the runtime
  *      reports for a registered key;
@@ -129,6 +131,7 @@ int sc_check_key(const void *key, const void *expected)
 #include <unistd.h>
 
 #define TRAMP_PREFIX "__staticcall_tramp."
+#define TRAMP_COND_PREFIX "__staticcall_tramp_cond." /* NULL-safe variant */
 #define A64_NOP 0xd503201fu
 #define RANGE (INT64_C(1) << 27)
 
@@ -296,7 +299,9 @@ static int load_symbols(struct object *o, const char *path)
 		uintptr_t a = o->info.dlpi_addr + s->st_value;
 		if (!in_segment(o, a, s->st_size, 1))
 			continue;
-		if (strncmp(name, TRAMP_PREFIX, strlen(TRAMP_PREFIX)) == 0) {
+		if (strncmp(name, TRAMP_PREFIX, strlen(TRAMP_PREFIX)) == 0 ||
+		    strncmp(name, TRAMP_COND_PREFIX,
+			    strlen(TRAMP_COND_PREFIX)) == 0) {
 			struct tramp t = {.addr = a};
 			snprintf(t.name, sizeof t.name, "%s", name);
 			PUSH(tramps, t);

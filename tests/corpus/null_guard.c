@@ -34,6 +34,54 @@ __attribute__((noinline)) void fire_neg(int x)
 	on_event(-x);
 }
 
+/*
+ * While NULL, the guarded sites must be NOPs in the live code (the live-code
+ * checker verifies each reported form against the code): every site of
+ * on_value, which only fire_more calls, guarded and never as a tail call,
+ * and on x86-64 the guarded sites of on_event in fire and fire_tail. An
+ * arm64 tail site stays on its NULL-safe trampoline (`b` cannot become
+ * `ret` while another core runs it), as does fire_ptr's. Diagnostics go to
+ * stderr only: the output stays the same without the plugin.
+ */
+static void check_nops(const char *what)
+{
+#ifdef __STATICCALL_PLUGIN__
+	struct static_call_site_info buf[16];
+	int n = static_call_sites(on_value, buf, 16), nops = 0;
+	for (int i = 0; i < n && i < 16; i++) {
+		if (buf[i].form == STATIC_CALL_SITE_NOP) {
+			nops++;
+			continue;
+		}
+#ifdef __aarch64__
+		if (buf[i].tail && buf[i].form == STATIC_CALL_SITE_TRAMPOLINE)
+			continue;
+#endif
+		fprintf(stderr, "null_guard: %s: on_value site %p has form "
+			"%s, not NOP\n", what, buf[i].address,
+			static_call_form_name(buf[i].form));
+		sc_live_fail(__FILE__, __LINE__, "on_value: a site not a NOP");
+	}
+	if (nops < 1)
+		sc_live_fail(__FILE__, __LINE__, "on_value: no NOP site");
+	n = static_call_sites(on_event, buf, 16);
+	nops = 0;
+	for (int i = 0; i < n && i < 16; i++)
+		if (buf[i].form == STATIC_CALL_SITE_NOP)
+			nops++;
+		else if (buf[i].form != STATIC_CALL_SITE_TRAMPOLINE)
+			sc_live_fail(__FILE__, __LINE__,
+				     "on_event: a site neither NOP nor trampoline");
+#ifdef __x86_64__
+	if (nops < 2)
+		sc_live_fail(__FILE__, __LINE__,
+			     "on_event: fewer than 2 guarded NOP sites");
+#endif
+#else
+	(void)what;
+#endif
+}
+
 static void round_(const char *what)
 {
 	int v = 4;
@@ -49,6 +97,8 @@ int main(void)
 {
 	SC_LIVE_KEY(on_event);
 	SC_LIVE_KEY(on_value);
+	SC_CHECK();
+	check_nops("initially");
 	round_("initially NULL");
 	SC_UPDATE(on_event, add);
 	SC_UPDATE(on_value, twice);
@@ -59,6 +109,7 @@ int main(void)
 	    static_call_update_null(on_value) != 0)
 		return 1;
 	SC_CHECK();
+	check_nops("after update_null");
 	round_("NULL again");
 	if (static_call_query(on_event) != NULL)
 		return 1;
