@@ -355,29 +355,12 @@ static int own_sites(const void *var, struct static_call_site_info *buf,
 		o->trampoline = s->tramp->code.insn;
 		o->object = s->object->name;
 		o->tail = !!(s->flags & SC_SITE_TAIL);
-		struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
-		uint8_t live[SC_MAX_INSN];
+		int form = STATIC_CALL_SITE_UNVERIFIED;
 		/* Read code only where it was checked to be code. */
-		if (s->code.prot) {
-			memcpy(live, s->code.insn, s->code.len);
-			d = sc_arch_decode_site(&s->code, live, s->tramp->code.insn);
-		}
-		o->form = d.form;
-		o->reaches = d.form == STATIC_CALL_SITE_RETURN_ZERO
-				     ? (void *)__staticcall_ret0 : d.reaches;
-		if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
-			/* Follow the trampoline to where control really goes. */
-			void *via = NULL;
-			if (s->tramp->code.prot &&
-			    sc_arch_decode_slot(s->tramp->code.insn,
-						sc_code_load64((const uint64_t *)s->tramp->code.insn),
-						&via) &&
-			    via)
-				o->reaches = via;
-			else
-				o->reaches = target;
-		}
-		o->reason = reason_for(s, d.form, target);
+		if (s->code.prot)
+			o->reaches = effective_target(s, &form, target);
+		o->form = form;
+		o->reason = reason_for(s, form, target);
 	}
 	pthread_mutex_unlock(&lock);
 	return count > (size_t)INT32_MAX ? INT32_MAX : (int)count;
