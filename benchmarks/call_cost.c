@@ -16,6 +16,7 @@
 #include <time.h>
 #include <x86intrin.h>
 
+#include "bench_time.h"
 #include "calls.h"
 
 typedef uint64_t run_fn(uint64_t n, uint64_t acc);
@@ -44,24 +45,6 @@ static const struct { const char *name, *label; run_fn *fn; } variants[] = {
 extern uint64_t (**const all_keys[])(uint64_t);
 extern uint64_t (*const all_targets[])(uint64_t);
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Point every key at its target and check, from the live bytes, that every
  * site is now a direct call to it. Returns the number of direct sites. */

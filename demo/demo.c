@@ -14,6 +14,7 @@
 #include <time.h>
 #include <x86intrin.h>
 
+#include "../benchmarks/bench_time.h"
 #include "demo_impl.h"
 
 /* A CPU-dispatch style key: the implementation is picked at run time. */
@@ -27,18 +28,6 @@ static __attribute__((noinline)) uint64_t run(uint64_t n)
 	return acc;
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
