@@ -27,7 +27,6 @@ static std::string sc_text_site_record_aarch64(const std::string &label,
 					       const std::string &key,
 					       unsigned flags);
 static std::string sc_text_key_aarch64(const sc_key_text &k);
-static std::string sc_text_object_aarch64();
 
 std::string sc_tramp_cond_symbol(const std::string &key)
 {
@@ -122,20 +121,21 @@ std::string sc_text_key(const sc_key_text &k)
 
 std::string sc_text_object(sc_target target)
 {
-	if (target == sc_target::aarch64)
-		return sc_text_object_aarch64();
+	const bool a64 = target == sc_target::aarch64;
+	const std::string ty = a64 ? "%" : "@"; // the ARM family's spelling
 	const std::string O = SC_ABI_OBJECT_SYMBOL;
 	const std::string S = SC_ABI_SITES_SECTION, D = SC_ABI_KEYS_SECTION;
 	std::string t;
 	// Both tables exist in every object that has the header, so the
 	// __start_/__stop_ symbols are always defined.
-	t += "\t.section " + S + ",\"a\",@progbits\n";
-	t += "\t.section " + D + ",\"aw\",@progbits\n";
-	t += "\t.section .data.rel.local." + O + ",\"awG\",@progbits," + O + ",comdat\n";
+	t += "\t.section " + S + ",\"a\"," + ty + "progbits\n";
+	t += "\t.section " + D + ",\"aw\"," + ty + "progbits\n";
+	t += "\t.section .data.rel.local." + O + ",\"awG\"," + ty + "progbits," + O + ",comdat\n";
 	t += "\t.balign 8\n\t.weak " + O + "\n\t.hidden " + O + "\n";
-	t += "\t.type " + O + ",@object\n\t.size " + O + ", 48\n" + O + ":\n";
+	t += "\t.type " + O + "," + ty + "object\n\t.size " + O + ", 48\n" + O + ":\n";
 	t += "\t.long " + num(SC_ABI_MAGIC) + "\n";
-	t += "\t.short " + num(SC_ABI_VERSION) + ", " + num(SC_ABI_ARCH_X86_64) + "\n";
+	t += "\t.short " + num(SC_ABI_VERSION) + ", " +
+	     num(a64 ? SC_ABI_ARCH_AARCH64 : SC_ABI_ARCH_X86_64) + "\n";
 	t += "\t.short " + num(sizeof(struct sc_abi_site)) + ", " +
 	     num(sizeof(struct sc_abi_desc)) + "\n";
 	t += "\t.long 0\n";
@@ -145,14 +145,24 @@ std::string sc_text_object(sc_target target)
 		t += "\t.hidden " + std::string(e) + S + "\n";
 		t += "\t.hidden " + std::string(e) + D + "\n";
 	}
-	// endbr64: the constructor is reached indirectly (.init_array), and
-	// is a NOP on CPUs without IBT.
-	t += "\t.section .text." + O + ",\"axG\",@progbits," + O + ",comdat\n";
-	t += O + "_ctor:\n\tendbr64\n\tleaq " + O + "(%rip), %rdi\n\tjmp " SC_ABI_REGISTER_FN "@PLT\n";
-	t += O + "_dtor:\n\tendbr64\n\tleaq " + O + "(%rip), %rdi\n\tjmp " SC_ABI_UNREGISTER_FN "@PLT\n";
-	t += "\t.section .init_array,\"awG\",@init_array," + O + ",comdat\n";
+	// The constructor and destructor are reached indirectly (.init_array):
+	// they start with endbr64 / `hint 34` (bti c), NOPs on cores without
+	// IBT / BTI.
+	t += "\t.section .text." + O + ",\"axG\"," + ty + "progbits," + O + ",comdat\n";
+	if (a64)
+		t += "\t.balign 4\n";
+	for (const char *fn : { "_ctor", "_dtor" }) {
+		std::string callee = fn[1] == 'c' ? SC_ABI_REGISTER_FN : SC_ABI_UNREGISTER_FN;
+		if (a64)
+			t += O + fn + ":\n\thint 34\n\tadrp x0, " + O +
+			     "\n\tadd x0, x0, :lo12:" + O + "\n\tb " + callee + "\n";
+		else
+			t += O + fn + ":\n\tendbr64\n\tleaq " + O + "(%rip), %rdi\n\tjmp " +
+			     callee + "@PLT\n";
+	}
+	t += "\t.section .init_array,\"awG\"," + ty + "init_array," + O + ",comdat\n";
 	t += "\t.balign 8\n\t.quad " + O + "_ctor\n";
-	t += "\t.section .fini_array,\"awG\",@fini_array," + O + ",comdat\n";
+	t += "\t.section .fini_array,\"awG\"," + ty + "fini_array," + O + ",comdat\n";
 	t += "\t.balign 8\n\t.quad " + O + "_dtor\n";
 	return t;
 }
@@ -228,39 +238,3 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	return t;
 }
 
-static std::string sc_text_object_aarch64()
-{
-	const std::string O = SC_ABI_OBJECT_SYMBOL;
-	const std::string S = SC_ABI_SITES_SECTION, D = SC_ABI_KEYS_SECTION;
-	std::string t;
-	t += "\t.section " + S + ",\"a\",%progbits\n";
-	t += "\t.section " + D + ",\"aw\",%progbits\n";
-	t += "\t.section .data.rel.local." + O + ",\"awG\",%progbits," + O + ",comdat\n";
-	t += "\t.balign 8\n\t.weak " + O + "\n\t.hidden " + O + "\n";
-	t += "\t.type " + O + ",%object\n\t.size " + O + ", 48\n" + O + ":\n";
-	t += "\t.long " + num(SC_ABI_MAGIC) + "\n";
-	t += "\t.short " + num(SC_ABI_VERSION) + ", " + num(SC_ABI_ARCH_AARCH64) + "\n";
-	t += "\t.short " + num(sizeof(struct sc_abi_site)) + ", " +
-	     num(sizeof(struct sc_abi_desc)) + "\n";
-	t += "\t.long 0\n";
-	t += "\t.quad __start_" + S + ", __stop_" + S + "\n";
-	t += "\t.quad __start_" + D + ", __stop_" + D + "\n";
-	for (const char *e : { "__start_", "__stop_" }) {
-		t += "\t.hidden " + std::string(e) + S + "\n";
-		t += "\t.hidden " + std::string(e) + D + "\n";
-	}
-	// `hint 34` is `bti c`: the constructor is reached indirectly
-	// (.init_array); a NOP on cores without BTI.
-	t += "\t.section .text." + O + ",\"axG\",%progbits," + O + ",comdat\n";
-	t += "\t.balign 4\n";
-	for (const char *fn : { "_ctor", "_dtor" }) {
-		t += O + fn + ":\n\thint 34\n\tadrp x0, " + O + "\n\tadd x0, x0, :lo12:" + O + "\n";
-		t += std::string("\tb ") +
-		     (fn[1] == 'c' ? SC_ABI_REGISTER_FN : SC_ABI_UNREGISTER_FN) + "\n";
-	}
-	t += "\t.section .init_array,\"awG\",%init_array," + O + ",comdat\n";
-	t += "\t.balign 8\n\t.quad " + O + "_ctor\n";
-	t += "\t.section .fini_array,\"awG\",%fini_array," + O + ",comdat\n";
-	t += "\t.balign 8\n\t.quad " + O + "_dtor\n";
-	return t;
-}
