@@ -7,6 +7,8 @@ packages=(
 	gcc g++ gcc-12-plugin-dev binutils make
 	meson ninja-build pkg-config python3
 	libcriterion-dev libzydis-dev libffi-dev valgrind gdb
+	# examples/cmake (the examples test skips it without cmake)
+	cmake
 	# libFuzzer and the sanitizer runtimes for clang-19 (tests/fuzz)
 	libclang-rt-19-dev
 	# Clang plugin: built against LLVM/Clang 19 and the oldest supported, 14
