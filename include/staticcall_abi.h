@@ -38,6 +38,11 @@
 #define SC_ABI_REGISTER_FN "__staticcall_register"
 #define SC_ABI_UNREGISTER_FN "__staticcall_unregister"
 #define SC_ABI_STORE_FN "__staticcall_store"
+/* void __staticcall_store_range(void *addr, size_t len), called after a
+ * store the plugin cannot attribute to one key (a struct assignment,
+ * memcpy, memset into memory that may hold field keys): every registered
+ * key inside [addr, addr+len) is re-patched to its current value. */
+#define SC_ABI_STORE_RANGE_FN "__staticcall_store_range"
 
 /* Site record flags. */
 #define SC_SITE_TAIL 0x1u   /* compiled as a tail jump, not a call */

@@ -6,6 +6,17 @@
 
 #include "staticcall_abi.h"
 
+std::string sc_key_id(const std::string &name, long offset)
+{
+	return offset < 0 ? name : name + ".." + std::to_string(offset);
+}
+
+// The key's address as an assembler operand: K, or OBJ+OFFSET.
+static std::string key_operand(const sc_key_text &k)
+{
+	return k.offset > 0 ? k.name + "+" + std::to_string(k.offset) : k.name;
+}
+
 std::string sc_tramp_symbol(const std::string &key)
 {
 	return SC_ABI_TRAMP_PREFIX + key;
@@ -72,7 +83,8 @@ std::string sc_text_key(const sc_key_text &k)
 {
 	if (k.target == sc_target::aarch64)
 		return sc_text_key_aarch64(k);
-	const std::string &K = k.name;
+	const std::string K = sc_key_id(k.name, k.offset), A = key_operand(k);
+	const std::string off = k.offset > 0 ? std::to_string(k.offset) : "";
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
 	unsigned flags = (k.retpoline != sc_retpoline::none ? SC_DESC_RETPOLINE : 0) |
@@ -88,9 +100,10 @@ std::string sc_text_key(const sc_key_text &k)
 	t += "\t.type " + tr + ",@function\n" + tr + ":\n";
 	t += "\t.byte 0xeb,0x06\n\t.byte 0xcc,0xcc,0xcc,0xcc,0xcc,0xcc\n";
 	if (k.pic && k.global)
-		t += "\tmovq " + K + "@GOTPCREL(%rip), %r11\n\tmovq (%r11), %r11\n";
+		t += "\tmovq " + k.name + "@GOTPCREL(%rip), %r11\n\tmovq " + off +
+		     "(%r11), %r11\n";
 	else
-		t += "\tmovq " + K + "(%rip), %r11\n";
+		t += "\tmovq " + A + "(%rip), %r11\n";
 	// NULL-safe variant: a guarded call whose key is NULL does nothing
 	// (returning to the site's caller also ends a guarded tail call).
 	if (k.cond)
@@ -114,7 +127,7 @@ std::string sc_text_key(const sc_key_text &k)
 	if (k.global)
 		t += "\t.weak " + ds + "\n\t.hidden " + ds + "\n";
 	t += "\t.type " + ds + ",@object\n\t.size " + ds + ", 16\n";
-	t += ds + ":\n\t.quad " + K + "\n\t.long " + tr + " - .\n\t.long " +
+	t += ds + ":\n\t.quad " + A + "\n\t.long " + tr + " - .\n\t.long " +
 	     num(flags) + "\n";
 	return t;
 }
@@ -196,7 +209,7 @@ static std::string section_a64(const char *name, const char *flags,
 
 static std::string sc_text_key_aarch64(const sc_key_text &k)
 {
-	const std::string &K = k.name;
+	const std::string K = sc_key_id(k.name, k.offset), A = key_operand(k);
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
 	unsigned flags = (k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0);
@@ -214,11 +227,23 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
 	t += "\t.type " + tr + ",%function\n" + tr + ":\n";
 	t += "\tnop\n";
-	if (k.pic && k.global)
-		t += "\tadrp x16, :got:" + K + "\n\tldr x16, [x16, :got_lo12:" +
-		     K + "]\n\tldr x16, [x16]\n";
-	else
-		t += "\tadrp x16, " + K + "\n\tldr x16, [x16, :lo12:" + K + "]\n";
+	if (k.pic && k.global) {
+		t += "\tadrp x16, :got:" + k.name + "\n\tldr x16, [x16, :got_lo12:" +
+		     k.name + "]\n";
+		// The field's offset: an immediate while it fits the scaled
+		// 12-bit form, else through x17 (IP1, free here as x16 is).
+		if (k.offset <= 0)
+			t += "\tldr x16, [x16]\n";
+		else if (k.offset < 32768)
+			t += "\tldr x16, [x16, #" + std::to_string(k.offset) + "]\n";
+		else
+			t += "\tmovz x17, #" + std::to_string(k.offset & 0xffff) +
+			     "\n\tmovk x17, #" +
+			     std::to_string((k.offset >> 16) & 0xffff) +
+			     ", lsl #16\n\tldr x16, [x16, x17]\n";
+	} else {
+		t += "\tadrp x16, " + A + "\n\tldr x16, [x16, :lo12:" + A + "]\n";
+	}
 	// NULL-safe variant: a guarded call whose key is NULL does nothing
 	// (returning to the site's caller also ends a guarded tail call).
 	if (k.cond)
@@ -233,7 +258,7 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	if (k.global)
 		t += "\t.weak " + ds + "\n\t.hidden " + ds + "\n";
 	t += "\t.type " + ds + ",%object\n\t.size " + ds + ", 16\n";
-	t += ds + ":\n\t.quad " + K + "\n\t.long " + tr + " - .\n\t.long " +
+	t += ds + ":\n\t.quad " + A + "\n\t.long " + tr + " - .\n\t.long " +
 	     num(flags) + "\n";
 	return t;
 }

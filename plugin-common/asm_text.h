@@ -12,7 +12,10 @@ enum class sc_retpoline { none, inline_thunk, extern_thunk };
 enum class sc_target { x86_64, aarch64 };
 
 struct sc_key_text {
-	std::string name;     // assembler name of the key variable
+	std::string name;     // assembler name of the key variable; for a
+			      // field key, of the global object holding it
+	long offset = -1;     // field key: byte offset of the field in that
+			      // object (a multiple of 8); -1: a plain key
 	bool global;          // external linkage: comdat, weak+hidden symbols
 	bool pic;             // position-independent code: load K via the GOT
 	sc_retpoline retpoline;
@@ -23,7 +26,13 @@ struct sc_key_text {
 			      // (SC_DESC_COND)
 };
 
-// Symbol names for key K.
+// The key's id: the variable's name for a plain key, "OBJ..OFFSET" for the
+// field at byte OFFSET of the global object OBJ (no C name, and no GCC
+// local-static suffix `.N`, contains two dots). Site records, trampoline and
+// descriptor symbols all take the id.
+std::string sc_key_id(const std::string &name, long offset);
+
+// Symbol names for key K (an id).
 std::string sc_tramp_symbol(const std::string &key);
 std::string sc_desc_symbol(const std::string &key);
 std::string sc_tramp_cond_symbol(const std::string &key);

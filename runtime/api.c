@@ -45,6 +45,11 @@ SC_EXPORT void __staticcall_store(void *key, void *value)
 	sc_registry()->store(key, value);
 }
 
+SC_EXPORT void __staticcall_store_range(void *addr, size_t len)
+{
+	sc_registry()->store_range(addr, len);
+}
+
 SC_EXPORT int __staticcall_list_sites(const void *key,
 				 struct static_call_site_info *buf, size_t n)
 {

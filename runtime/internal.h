@@ -125,6 +125,8 @@ struct sc_object {
 	size_t nsites;
 	struct sc_tramp *tramps;
 	size_t ntramps;
+	uintptr_t keys_lo, keys_hi; /* span of the keys it names */
+	int range_slot;             /* key_ranges.c, -1 if none */
 	struct sc_object *next;
 };
 
@@ -134,6 +136,7 @@ struct sc_key {
 	size_t nsites, cap_sites;
 	struct sc_tramp **tramps; /* one per object that uses the key */
 	size_t ntramps, cap_tramps;
+	unsigned long store_gen;  /* last store_range that re-patched it */
 	struct sc_key *hash_next;
 };
 
@@ -278,8 +281,16 @@ struct sc_registry_ops {
 	int (*store)(void *key, void *value);
 	int (*sites)(const void *key, struct static_call_site_info *buf,
 		     size_t n);
+	void (*store_range)(void *addr, size_t len);
 };
 const struct sc_registry_ops *sc_registry(void);
+
+/* ---- key_ranges.c: lock-free "might [addr, addr+len) hold a key?" ------ */
+/* add/remove under the registry lock; a slot index, or -1 when full (then
+ * every query answers yes). */
+int sc_ranges_add(uintptr_t lo, uintptr_t hi);
+void sc_ranges_remove(int slot);
+int sc_ranges_may_hold(uintptr_t addr, size_t len);
 struct sc_key *sc_key_find(const void *var);
 
 #endif

@@ -104,6 +104,11 @@ static int attach(struct sc_object *o)
 			return -ENOMEM;
 		t->key = k;
 		k->tramps[k->ntramps++] = t;
+		uintptr_t a = (uintptr_t)var;
+		if (!o->keys_hi || a < o->keys_lo)
+			o->keys_lo = a;
+		if (a + sizeof(void *) > o->keys_hi)
+			o->keys_hi = a + sizeof(void *);
 	}
 	for (size_t i = 0; i < o->nsites; i++) {
 		struct sc_site *s = &o->sites[i];
@@ -172,8 +177,8 @@ static int own_register(const struct sc_abi_object *abi)
 	}
 	o->next = objects;
 	objects = o;
-	size_t direct_before = 0;
-	(void)direct_before;
+	/* published before the keys are read (key_ranges.c) */
+	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_key *k = o->tramps[i].key;
 		if (k)
@@ -206,6 +211,7 @@ static int own_unregister(const struct sc_abi_object *abi)
 		*pp = o->next;
 		if (report_enabled)
 			report_object(o);
+		sc_ranges_remove(o->range_slot);
 		detach(o);
 		sc_log(SC_LOG_INFO, "unregistered %s", o->name);
 		sc_object_free(o);
@@ -317,6 +323,38 @@ static int own_store(void *var, void *value)
 	return err;
 }
 
+/* After a store into [addr, addr+len) the plugin could not pin to one key
+ * (struct assignment, memcpy, memset): re-patch every key inside to the
+ * value it now holds. Most such stores meet no key and take no lock. */
+static void own_store_range(void *addr, size_t len)
+{
+	static unsigned long gen;
+	uintptr_t lo = (uintptr_t)addr;
+	uintptr_t hi = lo + len < lo ? UINTPTR_MAX : lo + len;
+	if (!len || !sc_ranges_may_hold(lo, len))
+		return;
+	pthread_mutex_lock(&lock);
+	gen++;
+	for (struct sc_object *o = objects; o; o = o->next) {
+		if (o->keys_hi <= lo || o->keys_lo >= hi)
+			continue;
+		for (size_t i = 0; i < o->ntramps; i++) {
+			struct sc_key *k = o->tramps[i].key;
+			uintptr_t a = k ? (uintptr_t)k->var : 0;
+			if (!k || a < lo || a >= hi || k->store_gen == gen)
+				continue;
+			k->store_gen = gen;
+			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+			int err = sc_patch_key(k, v);
+			if (err)
+				sc_log(SC_LOG_ERROR, "store into %p (%zu bytes): "
+				       "sites of key %p could not be re-targeted "
+				       "(error %d)", addr, len, (void *)k->var, -err);
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 static const char *reason_for(const struct sc_site *s, int form, void *target)
 {
 	if (form == STATIC_CALL_SITE_DIRECT || form == STATIC_CALL_SITE_TAIL_JUMP)
@@ -375,6 +413,7 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.verify = own_verify,
 	.store = own_store,
 	.sites = own_sites,
+	.store_range = own_store_range,
 };
 
 /* fork(): the child must never inherit the lock held by another thread,
