@@ -330,6 +330,33 @@ static void refuse_overlaps(struct sc_object *o)
 			       "neither is patched", o->name, (void *)p[j].lo,
 			       (void *)p[i].lo);
 		}
+	/* A site whose bytes did not match may be checked again at an update
+	 * (sc_site_recheck): one lying over verified code (a record naming a
+	 * trampoline slot, whose bytes can come to look like a jump to the
+	 * trampoline) must never be. */
+	for (size_t i = 0; i < o->nsites; i++) {
+		struct sc_code *c = &o->sites[i].code;
+		if (c->state == SC_CODE_OK || !c->prot)
+			continue;
+		uintptr_t lo = (uintptr_t)c->insn, hi = lo + (c->len ? c->len : 8);
+		size_t a = 0, b = n; /* first piece with p.lo >= hi */
+		while (a < b) {
+			size_t m = a + (b - a) / 2;
+			if (p[m].lo < hi)
+				a = m + 1;
+			else
+				b = m;
+		}
+		for (size_t j = a; j-- > 0;) {
+			if (p[j].hi > lo && p[j].code->state == SC_CODE_OK) {
+				c->prot = 0;
+				c->reason = "overlaps another patchable piece of code";
+				break;
+			}
+			if (p[j].lo + 16 <= lo) /* pieces are at most 8 bytes */
+				break;
+		}
+	}
 	/* A site is only as trustworthy as the trampoline it was checked
 	 * against. */
 	for (size_t i = 0; i < o->nsites; i++)
