@@ -17,6 +17,9 @@ packages=(
 	# arm64: cross compilers (and the GCC plugin headers for them), qemu-user
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
 	gcc-12-plugin-dev-aarch64-linux-gnu qemu-user
+	# arm64 ABI sweep (tests/abi): libffi for arm64, from Debian's arm64
+	# architecture (multiarch: enabled below when needed)
+	libffi-dev:arm64
 )
 
 missing=()
@@ -31,5 +34,16 @@ echo "install-deps: installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# Packages of a foreign architecture (name:arm64) need it enabled first.
+for p in "${missing[@]}"; do
+	case $p in
+	*:*)
+		a=${p##*:}
+		if [ "$a" != "$(dpkg --print-architecture)" ] &&
+			! dpkg --print-foreign-architectures | grep -qx "$a"; then
+			$sudo dpkg --add-architecture "$a"
+		fi ;;
+	esac
+done
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -102,10 +102,20 @@ static void abi_mk_double(void *p, int size, uint64_t h)
 static void abi_mk_ld(void *p, int size, uint64_t h)
 {
 	unsigned char b[16] = { 0 };
+#if __LDBL_MANT_DIG__ == 113
+	/* IEEE binary128 (aarch64): 112 bits of fraction, a normal exponent */
+	uint64_t lo = abi_mix(h), hi = abi_mix(h + 3) & 0x0000ffffffffffffull;
+	uint64_t e = 1 + abi_mix(h + 7) % 0x7ffe;
+	hi |= e << 48 | (abi_mix(h + 11) & 1ull) << 63;
+	memcpy(b, &lo, 8);
+	memcpy(b + 8, &hi, 8);
+#else
+	/* x87 80-bit: explicit integer bit, a normal exponent */
 	uint64_t m = abi_mix(h) | 1ull << 63;
 	uint16_t e = (uint16_t)(1 + abi_mix(h + 7) % 0x7ffe);
 	memcpy(b, &m, 8);
 	memcpy(b + 8, &e, 2);
+#endif
 	memcpy(p, b, (size_t)size);
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate an ABI conformance program for static calls.
 
-    gen_abi.py --seed S --count N --out FILE.c [--first K]
+    gen_abi.py --seed S --count N --out FILE.c [--first K] [--arch aarch64]
 
 Each case i is a random prototype (integers of every width, float, double,
 long double, pointers, small and large structs by value, 0 to 16
@@ -24,10 +24,19 @@ updates the key to callee_b_i and does it again. It prints one line per
 case with a hash of the records, so builds with and without a plugin, and
 runs in each state of the sites, can be compared by their output.
 Deterministic: the same seed gives the same file.
+
+--arch aarch64 (AAPCS64, for aarch64-linux-gnu): long double is IEEE
+binary128 (values generated as such, all 16 bytes significant), and
+structs include homogeneous floating-point aggregates (HFAs: 1 to 4
+members of one of float, double, long double, up to 64 bytes) that travel
+in SIMD/FP registers. Variadic arguments there follow the same rules as
+named ones (Linux AAPCS64), so the same variadic prototypes apply.
 """
 import argparse
 import random
 import struct
+
+ARCH = 'x86_64'  # --arch
 
 INTS = [
     # name, size, signed, ffi type
@@ -48,10 +57,11 @@ class Scalar:
     def __init__(self, kind, c, size, ffi, signed=False):
         self.kind, self.c, self.size, self.ffi, self.signed = kind, c, size, ffi, signed
 
-    # bytes that carry the value (a long double has 6 bytes of padding)
+    # bytes that carry the value (an x87 long double has 6 bytes of
+    # padding; an IEEE quad one, on aarch64, none)
     @property
     def sig(self):
-        return 10 if self.kind == 'ld' else self.size
+        return 10 if self.kind == 'ld' and ARCH == 'x86_64' else self.size
 
 
 SCALARS = [Scalar('int', c, s, f, sg) for c, s, sg, f in INTS] + [
@@ -95,8 +105,29 @@ def rand_float_bits(rng, kind):
     raise ValueError(kind)
 
 
+def rand_quad_bytes(rng):
+    """An IEEE binary128 value (aarch64 long double): normal, zero, inf,
+    quiet NaN with payload, subnormal."""
+    r = rng.random()
+    sign = rng.getrandbits(1)
+    if r < 0.05:
+        mant, exp = 0, 0
+    elif r < 0.1:
+        mant, exp = 0, 0x7FFF
+    elif r < 0.15:
+        mant, exp = (1 << 111) | rng.getrandbits(111), 0x7FFF
+    elif r < 0.2:
+        mant, exp = rng.getrandbits(112) | 1, 0
+    else:
+        mant, exp = rng.getrandbits(112), rng.randrange(1, 0x7FFF)
+    v = mant | (exp << 112) | (sign << 127)
+    return v.to_bytes(16, 'little')
+
+
 def rand_ld_bytes(rng):
     """A valid x87 80-bit value: normal (integer bit set), zero, inf, qNaN."""
+    if ARCH == 'aarch64':
+        return rand_quad_bytes(rng)
     r = rng.random()
     sign = rng.getrandbits(1)
     if r < 0.05:
@@ -135,6 +166,10 @@ class Case:
 
 
 def gen_struct(rng, name, flavour):
+    if flavour == 'hfa':       # aarch64: 1-4 members of one FP type
+        t = rng.choice(BY_KIND['float'] + BY_KIND['double'] + BY_KIND['double'] +
+                       BY_KIND['ld'])
+        return Struct(name, [t] * rng.randint(1, 4))
     if flavour == 'sse':       # float/double only, <= 16 bytes: SSE registers
         pool = BY_KIND['float'] + BY_KIND['double']
         while True:
@@ -180,7 +215,8 @@ def layout_size(ms):
 def gen_type(rng, structs, prefix, allow_small_ints=True):
     r = rng.random()
     if r < 0.22:
-        fl = rng.choice(['sse', 'int', 'mixed', 'large', 'sse', 'large'])
+        fl = rng.choice(['sse', 'int', 'mixed', 'large', 'sse', 'large'] +
+                        (['hfa', 'hfa'] if ARCH == 'aarch64' else []))
         st = gen_struct(rng, '%s_%d' % (prefix, len(structs)), fl)
         structs.append(st)
         return st
@@ -205,6 +241,8 @@ def gen_case(rng, i):
             # floating-point variadic arguments, often
             t = rng.choice(BY_KIND['double'] + BY_KIND['ld'])
         c.args.append(t)
+    if ARCH == 'aarch64':
+        a64_avoid_libffi_bug(rng, c)
     rt = rng.random()
     if rt < 0.1:
         c.ret = None
@@ -218,6 +256,44 @@ def gen_case(rng, i):
         else:
             c.vals.append(value_init(rng, t))
     return c
+
+
+def is_hfa(st):
+    ms = st.members
+    return 1 <= len(ms) <= 4 and ms[0].kind in ('float', 'double', 'ld') and \
+        all(m is ms[0] for m in ms)
+
+
+def a64_avoid_libffi_bug(rng, c):
+    """libffi 3.4.4 (Debian 12) on aarch64 places the pointer to a struct
+    passed by reference (a composite over 16 bytes, not an HFA) at the
+    struct's own alignment on the stack: for a 16-byte aligned struct (one
+    holding a long double) it may leave an 8-byte hole the callee does not
+    expect, and the reference reads a wrong argument. Such a struct is
+    only kept while its pointer still travels in x0-x7 (AAPCS64 NGRN < 8);
+    past that, it is replaced by a large struct without long doubles."""
+    ngrn = 0
+    for k, t in enumerate(c.args):
+        if isinstance(t, Struct) and not is_hfa(t):
+            size = layout_size(t.members)
+            if size > 16:
+                if ngrn >= 8 and any(m.kind == 'ld' for m in t.members):
+                    pool = [m for m in SCALARS if m.kind != 'ld']
+                    while True:
+                        ms = [rng.choice(pool) for _ in range(rng.randint(3, 8))]
+                        if layout_size(ms) > 16:
+                            break
+                    st = Struct('%s_r' % t.name, ms)
+                    c.structs.append(st)
+                    c.args[k] = st
+                ngrn += 1
+            else:
+                n = (size + 7) // 8
+                if n == 2 and any(m.kind == 'ld' for m in t.members):
+                    ngrn += ngrn & 1
+                ngrn = ngrn + n if ngrn + n <= 8 else 8
+        elif not isinstance(t, Struct) and t.kind in ('int', 'ptr'):
+            ngrn += 1
 
 
 def cname(t):
@@ -373,7 +449,10 @@ def main():
     ap.add_argument('--count', type=int, default=100)
     ap.add_argument('--first', type=int, default=0)
     ap.add_argument('--out', required=True)
+    ap.add_argument('--arch', default='x86_64', choices=['x86_64', 'aarch64'])
     a = ap.parse_args()
+    global ARCH
+    ARCH = a.arch
     cases = []
     for i in range(a.first, a.first + a.count):
         rng = random.Random('%d:%d' % (a.seed, i))

@@ -19,10 +19,16 @@ output identical to the plugin-free reference.
         [--clang clang-19 --clang-plugin-flags=-fplugin=...] \
         --include include --runtime-lib build/runtime --out /tmp/abi \
         [--seed 1] [--count 300] [--chunk 100] [-j 2]
+
+arm64: --arch aarch64 --cc aarch64-linux-gnu-gcc --gcc-plugin
+staticcall_gcc_aarch64.so --clang 'clang-19 --target=aarch64-linux-gnu'
+--runtime-lib <cross build>/runtime
+--run-wrapper 'qemu-aarch64 -L /usr/aarch64-linux-gnu' (libffi-dev:arm64).
 """
 import argparse
 import concurrent.futures
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -34,8 +40,11 @@ MODES = [('disabled', {'STATICCALL_DISABLE': '1'}),
 
 
 def run(cmd, env=None, timeout=600):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=env, timeout=timeout)
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return 124, '', 'timed out after %ds: %s' % (timeout, ' '.join(cmd))
     return p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
 
 
@@ -43,7 +52,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--cc', default='gcc')
     ap.add_argument('--gcc-plugin')
-    ap.add_argument('--clang')
+    ap.add_argument('--clang', help='the clang command (may carry flags, '
+                    'e.g. "clang-19 --target=aarch64-linux-gnu")')
+    ap.add_argument('--arch', default='x86_64', choices=['x86_64', 'aarch64'],
+                    help='the target of --cc/--clang (prototypes, link flags)')
+    ap.add_argument('--run-wrapper', default='',
+                    help='prefix of every run, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu"')
+    ap.add_argument('--timeout', type=int, default=600, help='seconds per build or run')
     ap.add_argument('--clang-plugin-flags', default='')
     ap.add_argument('--include', required=True)
     ap.add_argument('--runtime-lib', required=True)
@@ -64,19 +79,23 @@ def main():
     cflags = ['-I' + os.path.abspath(a.include), '-I' + HERE, '-w']
     # The runtime decodes Clang's anchored sites with Zydis, which it
     # references weakly: link it explicitly so the clang builds have it.
-    ldflags = ['-L' + lib, '-Wl,-rpath,' + lib, '-lstaticcall', '-lffi',
-               '-Wl,--no-as-needed', '-lZydis', '-lZycore', '-Wl,--as-needed']
+    ldflags = ['-L' + lib, '-Wl,-rpath,' + lib, '-lstaticcall', '-lffi']
+    if a.arch == 'x86_64':
+        ldflags += ['-Wl,--no-as-needed', '-lZydis', '-lZycore', '-Wl,--as-needed']
     opts = a.opts.split(',')
+    cc = shlex.split(a.cc)
+    clang = shlex.split(a.clang) if a.clang else []
+    wrapper = shlex.split(a.run_wrapper)
 
-    builds = [('ref', [a.cc, '-O0'], False)]
-    builds += [('gcc-plain%s' % o, [a.cc, o], False) for o in opts if o != '-O0']
+    builds = [('ref', cc + ['-O0'], False)]
+    builds += [('gcc-plain%s' % o, cc + [o], False) for o in opts if o != '-O0']
     if a.gcc_plugin:
-        builds += [('gcc%s' % o, [a.cc, o, '-fplugin=' + os.path.abspath(a.gcc_plugin)], True)
+        builds += [('gcc%s' % o, cc + [o, '-fplugin=' + os.path.abspath(a.gcc_plugin)], True)
                    for o in opts]
-    if a.clang and a.clang_plugin_flags:
+    if clang and a.clang_plugin_flags:
         if a.clang_plain:
-            builds += [('clang-plain-O2', [a.clang, '-O2'], False)]
-        builds += [('clang%s' % o, [a.clang, o] + a.clang_plugin_flags.split(), True)
+            builds += [('clang-plain-O2', clang + ['-O2'], False)]
+        builds += [('clang%s' % o, clang + [o] + a.clang_plugin_flags.split(), True)
                    for o in opts]
 
     chunks = []
@@ -86,14 +105,14 @@ def main():
         src = os.path.join(a.out, 'abi_%d_%d.c' % (a.seed, first))
         subprocess.check_call([sys.executable, os.path.join(HERE, 'gen_abi.py'),
                                '--seed', str(a.seed), '--first', str(first),
-                               '--count', str(n), '--out', src])
+                               '--count', str(n), '--out', src, '--arch', a.arch])
         chunks.append(src)
         first += n
 
     def build(job):
         src, (name, cc, plugin) = job
         exe = src[:-2] + '.' + name
-        rc, out, err = run(cc + cflags + [src, '-o', exe] + ldflags)
+        rc, out, err = run(cc + cflags + [src, '-o', exe] + ldflags, timeout=a.timeout)
         return job, exe, rc, err
 
     t0 = time.time()
@@ -115,7 +134,8 @@ def main():
         env.update(envadd)
         if a.strict_sites:
             env['ABI_STRICT_SITES'] = '1'
-        rc, out, err = run([exes[(src, bname)], mode], env=env)
+        rc, out, err = run(wrapper + [exes[(src, bname)], mode], env=env,
+                           timeout=a.timeout)
         return job, rc, out, err
 
     runs = []
@@ -172,8 +192,8 @@ def main():
               '--strict-sites to fail): ' + n)
     for f in failures:
         print('FAIL ' + f)
-    print('abi: %d prototypes (seed %d), %d builds (%s), %d runs passed, %d failures; '
-          'build %.0fs, total %.0fs' % (a.count, a.seed, len(builds),
+    print('abi (%s): %d prototypes (seed %d), %d builds (%s), %d runs passed, %d failures; '
+          'build %.0fs, total %.0fs' % (a.arch, a.count, a.seed, len(builds),
                                         ' '.join(b[0] for b in builds), passed,
                                         len(failures), t_build, t_all))
     return 1 if failures else 0

@@ -5,11 +5,15 @@
  * of struct sc_abi_object), a table buffer holding site records and key
  * descriptors, and a code buffer. The harness gives the runtime two
  * segments (the table, read-only unless the input says otherwise, and the
- * code, read+exec unless the input says otherwise), calls
- * sc_object_validate() on it, groups the trampolines that validated into
- * keys exactly as the registry does, and re-targets every key to a few
- * targets with sc_patch_key() through injected text operations that assert
- * on every attempted write:
+ * code, read+exec unless the input says otherwise) and registers it with
+ * the runtime's own registry (registry.c, unchanged: the link wraps
+ * sc_object_load, whose dl_iterate_phdr lookup cannot find heap buffers,
+ * so that it describes the input's buffers and calls
+ * sc_object_validate()). The registry groups the trampolines into keys
+ * and patches each key to its variable's value; the harness then
+ * re-targets every key to a few targets through the registry's update
+ * entry point, and unregisters the object. Every sc_patch_key() runs
+ * through injected text operations that assert on every attempted write:
  *
  *   - a page made writable lies inside the code buffer's pages; a word is
  *     only written while its page is writable, and every page opened is
@@ -17,11 +21,14 @@
  *   - a written word is aligned and lies inside the code buffer, and every
  *     byte it changes lies inside a site or trampoline slot of the key
  *     being patched that passed verification when the object was loaded;
+ *   - every word written is flushed (the injected cache maintenance)
+ *     before the next core sync;
  *   - after the call, no byte outside those ranges has changed; on success
- *     every verified site still holds its instruction (same opcode)
- *     reaching its trampoline or the key's target, every verified slot is
- *     one of its two forms reaching nothing else; on failure the code is
- *     exactly what it was before the call (all or nothing).
+ *     every verified site holds a form the runtime's decoder names
+ *     (trampoline, direct call / tail jump to the key's target, NOP for
+ *     NULL, return-zero), every verified slot is one of its two forms
+ *     reaching nothing else; on failure the code is exactly what it was
+ *     before the call (all or nothing).
  *
  * Faults can be injected (a page that cannot be made writable, a word that
  * changed behind the runtime's back) to exercise the roll-back paths.
@@ -31,12 +38,21 @@
  * Unless FZ_RAW is set, the relative fields of the records are written by
  * the input as offsets from the start of a buffer and translated here
  * (site_rel, tramp_rel: from the code buffer; desc_rel: from the table
- * buffer), so inputs do not depend on where the buffers were allocated;
- * a descriptor's key pointer is a key number (its low byte).
+ * buffer), so inputs do not depend on where the buffers were allocated.
+ * In either mode a descriptor's key pointer is a key number (its low byte:
+ * key_var_of()).
  *
  * Built two ways: with clang -fsanitize=fuzzer,address,undefined (libFuzzer
  * supplies main) and, with -DFZ_REPLAY_MAIN, as a plain program that runs
  * the files and directories named on its command line (the seed corpus).
+ * Link with -Wl,--wrap=sc_object_load,--wrap=sc_patch_key.
+ *
+ * Two backends: the x86-64 one (arch_x86_64.c, anchor_x86_64.c, Zydis)
+ * and the arm64 one (arch_aarch64.c, anchor_aarch64.c), either natively
+ * on an aarch64 host or, with -DFZ_AARCH64, compiled for the x86-64 host:
+ * the arm64 backend is plain C over byte buffers (its CAS uses generic
+ * atomics, its cache flush is injected), so libFuzzer can drive it with
+ * coverage on the build machine. The code buffer then holds A64 words.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -48,9 +64,20 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include <Zydis/Zydis.h>
-
 #include "internal.h"
+
+#if defined(__aarch64__) || defined(FZ_AARCH64)
+#define FZ_ARM64 1
+/* The host build of the arm64 backend sees x86-64's SC_TRAMP_* (internal.h
+ * picks them by __aarch64__): they must be arm64's. */
+_Static_assert(SC_TRAMP_ALIGN == 16 && SC_TRAMP_SLOT == 8, "arm64 slot layout");
+#if !defined(__aarch64__)
+int sc_arch_cas_code(uint64_t *word, uint64_t expect, uint64_t value);
+#endif
+#else
+#define FZ_ARM64 0
+#include <Zydis/Zydis.h>
+#endif
 
 /* ---- the runtime's log.c, replaced: quiet, and switches per input ---- */
 static int fz_forced_trampoline;
@@ -74,9 +101,6 @@ void sc_log(int l, const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 }
-
-/* api.c (not linked here) defines it: patch.c compares targets with it. */
-__attribute__((weak)) long __staticcall_ret0(void) { return 0; }
 
 /* Sticky in patch.c (it would turn patching off for every later input):
  * never set here. */
@@ -121,19 +145,38 @@ _Static_assert(sizeof(struct fz_header) == 40, "header layout");
 		}                                                            \
 	} while (0)
 
-/* ---- state shared with the injected text operations ------------------ */
+/* ---- state shared with the injected operations ----------------------- */
+struct fz_key {
+	struct sc_key *key; /* the registry's */
+	void *target;       /* last target patched successfully */
+	int patched;
+};
+
+#define FZ_MAX_KEYS 256
 static struct {
-	uint8_t *code;
+	int active;                 /* an input is being run */
+	const struct sc_abi_object *abi; /* its table header */
+	struct sc_object *obj;      /* what sc_object_load made of it */
+	const struct fz_header *h;
+	const uint8_t *targets;     /* 5 bytes each */
+	size_t ntargets;
+	uint8_t *table, *code;
 	size_t code_len;
+	uint8_t orig[FZ_MAX_CODE];  /* the code as the input gave it */
 	uintptr_t page_lo, page_hi; /* pages of the code buffer */
 	/* Bytes the current sc_patch_key may change (1 = allowed). */
 	uint8_t allowed[FZ_MAX_CODE];
 	/* Open (writable) page runs. */
 	struct { uintptr_t lo; size_t len; int prot; } open[64];
 	int nopen;
+	/* Words written and not yet flushed (cache maintenance). */
+	uint64_t *pending[64];
+	int npending;
 	int n_mw, n_cas;         /* calls so far in this sc_patch_key */
 	int fail_mw, fail_cas;   /* 1-based call to fail, 0 none */
 	int syncs;
+	struct fz_key keys[FZ_MAX_KEYS]; /* keys patched so far */
+	int nkeys;
 } fz;
 
 static int op_make_writable(void *ctx, uintptr_t page, size_t len, int prot)
@@ -198,17 +241,50 @@ static int op_cas(void *ctx, uint64_t *word, uint64_t expect, uint64_t value)
 			CHECK(fz.allowed[off + b],
 			      "write changes byte at code+%#zx, outside every "
 			      "verified site and slot of the key", off + b);
+	if (sc_log_enabled(SC_LOG_DEBUG))
+		fprintf(stderr, "fuzz_table: cas code+%#zx %016llx -> %016llx (holds %016llx)\n",
+			off, (unsigned long long)expect, (unsigned long long)value,
+			(unsigned long long)*word);
 	if (fz.n_cas == fz.fail_cas)
 		return 0; /* pretend another writer got there first */
+#if FZ_ARM64
+	/* The backend's own CAS: a 32-bit CAS of each instruction word that
+	 * changes, undone if the second fails. */
+	if (!sc_arch_cas_code(word, expect, value))
+		return 0;
+#else
 	if (*word != expect)
 		return 0;
 	*word = value;
+#endif
+	CHECK(*word == value, "CAS reported success, word holds %#llx",
+	      (unsigned long long)*word);
+	int seen = 0;
+	for (int i = 0; i < fz.npending; i++)
+		seen |= fz.pending[i] == word;
+	if (!seen) {
+		CHECK(fz.npending < 64, "too many unflushed words");
+		fz.pending[fz.npending++] = word;
+	}
 	return 1;
+}
+
+/* Cache maintenance (a no-op on x86-64, DC CVAU/IC IVAU on arm64): every
+ * word written must be flushed before the next core sync. */
+static void op_flush(void *ctx, void *addr, size_t len)
+{
+	(void)ctx;
+	for (int i = 0; i < fz.npending; i++)
+		if ((uintptr_t)fz.pending[i] >= (uintptr_t)addr &&
+		    (uintptr_t)fz.pending[i] + 8 <= (uintptr_t)addr + len)
+			fz.pending[i--] = fz.pending[--fz.npending];
 }
 
 static void op_sync(void *ctx)
 {
 	(void)ctx;
+	CHECK(fz.npending == 0, "core sync with %d written words not flushed "
+	      "(first %p)", fz.npending, (void *)fz.pending[0]);
 	fz.syncs++;
 }
 
@@ -220,15 +296,32 @@ static const struct sc_text_ops fz_ops = {
 	.ctx = NULL,
 };
 
-/* ---- keys as the registry builds them -------------------------------- */
-struct fz_key {
-	struct sc_key key;
-	void *target;     /* last target patched successfully */
-	int patched;
-	uint8_t id;
-};
-
+/* ---- keys ------------------------------------------------------------- */
+/* The descriptors' key variables: key number n is &key_vars[n]. Numbers
+ * 254 and 255 name a misaligned and a NULL variable (the registry must
+ * refuse them). */
 static void *key_vars[256];
+
+static void *key_var_of(uint8_t id)
+{
+	if (id == 255)
+		return NULL;
+	if (id == 254)
+		return (char *)&key_vars[0] + 1;
+	return &key_vars[id];
+}
+
+static struct fz_key *fz_key_of(struct sc_key *key)
+{
+	for (int i = 0; i < fz.nkeys; i++)
+		if (fz.keys[i].key == key)
+			return &fz.keys[i];
+	CHECK(fz.nkeys < FZ_MAX_KEYS, "too many keys");
+	CHECK(key->var >= (void **)key_vars && key->var < (void **)key_vars + 254,
+	      "key with variable %p: not one the table names", (void *)key->var);
+	fz.keys[fz.nkeys] = (struct fz_key){ key, NULL, 0 };
+	return &fz.keys[fz.nkeys++];
+}
 
 static int in_code(const uint8_t *p, size_t len)
 {
@@ -244,18 +337,32 @@ static void allow(const struct sc_code *c)
 	memset(fz.allowed + (c->insn - fz.code), 1, c->len);
 }
 
-static int in_rel32(const void *from, const void *to)
+/* Can a slot jump straight to `to` (x86: jmp rel32; arm64: b imm26)? */
+static int slot_in_range(const uint8_t *slot, const void *to)
 {
-	intptr_t d = (intptr_t)to - (intptr_t)from;
+#if FZ_ARM64
+	intptr_t d = (intptr_t)to - (intptr_t)slot;
+	return !(d & 3) && d >= -(1l << 27) && d < (1l << 27);
+#else
+	intptr_t d = (intptr_t)to - (intptr_t)(slot + 5);
 	return d >= INT32_MIN && d <= INT32_MAX;
+#endif
 }
 
+/* Where the site instruction at insn goes (it matched its kind). */
 static const uint8_t *reaches(const uint8_t *insn, int kind)
 {
+#if FZ_ARM64
+	uint32_t w;
+	(void)kind;
+	memcpy(&w, insn, 4);
+	return insn + (intptr_t)((int32_t)((w & 0x03ffffffu) << 6) >> 6) * 4;
+#else
 	int len = sc_arch_insn_len(kind);
 	int32_t rel;
 	memcpy(&rel, insn + len - 4, 4);
 	return insn + len + rel;
+#endif
 }
 
 /* What each verified slot reached when the object was loaded. */
@@ -270,48 +377,23 @@ static void *first_reach(const uint8_t *slot)
 	return NULL;
 }
 
-/*
- * May the code at `slot` (a verified trampoline slot) reach r? Keys are
- * every key owning that slot: a corrupted table can name one trampoline in
- * the descriptors of two keys (then the last update of either wins; see
- * tests/fuzz/README.md). For a slot, r == NULL is the slow path.
- */
-/* Verified slots named by more than one descriptor. */
-static int slot_shared(const uint8_t *slot);
-static int fz_strict = -1;
 
-static int slot_may_reach(struct fz_key *keys, int nkeys, const uint8_t *slot,
+/* May the verified slot of key fk reach r? (r == NULL, the slow path, is
+ * always allowed.) Before the key's first successful update, what the slot
+ * was built reaching (a direct slot is a valid form). */
+static int slot_may_reach(const struct fz_key *fk, const uint8_t *slot,
 			  const void *r)
 {
-	int any_patched = 0;
-	for (int k = 0; k < nkeys; k++)
-		for (size_t i = 0; i < keys[k].key.ntramps; i++)
-			if (keys[k].key.tramps[i]->code.insn == slot &&
-			    keys[k].patched) {
-				any_patched = 1;
-				if (r == keys[k].target)
-					return 1;
-			}
-	/* Before its first update a slot may reach whatever it was built
-	 * reaching (a direct slot is a valid form). */
-	return !any_patched && r == first_reach(slot);
+	return fk->patched ? r == fk->target : r == first_reach(slot);
 }
 
-static int slot_shared(const uint8_t *slot)
+/* Every verified piece of every key patched so far holds a valid form
+ * reaching its trampoline or its key's target. */
+static void check_keys(void)
 {
-	int n = 0;
-	for (int i = 0; i < nfirst; i++)
-		n += first[i].slot == slot;
-	return n > 1;
-}
-
-/* Every verified piece of every key holds a valid form reaching its
- * trampoline or a target its key (or a key sharing its trampoline) was
- * given. */
-static void check_keys(struct fz_key *keys, int nkeys)
-{
-	for (int k = 0; k < nkeys; k++) {
-		struct sc_key *key = &keys[k].key;
+	for (int k = 0; k < fz.nkeys; k++) {
+		struct fz_key *fk = &fz.keys[k];
+		struct sc_key *key = fk->key;
 		for (size_t i = 0; i < key->ntramps; i++) {
 			struct sc_code *c = &key->tramps[i]->code;
 			if (c->state != SC_CODE_OK)
@@ -322,9 +404,12 @@ static void check_keys(struct fz_key *keys, int nkeys)
 			CHECK(sc_arch_decode_slot(c->insn, word, &r),
 			      "slot %p holds %#llx", (void *)c->insn,
 			      (unsigned long long)word);
-			CHECK(r == NULL || slot_may_reach(keys, nkeys, c->insn, r),
+			CHECK(r == NULL || slot_may_reach(fk, c->insn, r),
 			      "slot %p reaches %p, key target %p", (void *)c->insn,
-			      r, keys[k].target);
+			      r, fk->target);
+			CHECK(!memcmp(c->insn, c->bytes, 8),
+			      "slot %p differs from what the runtime wrote",
+			      (void *)c->insn);
 		}
 		for (size_t i = 0; i < key->nsites; i++) {
 			struct sc_site *s = key->sites[i];
@@ -349,24 +434,23 @@ static void check_keys(struct fz_key *keys, int nkeys)
 			case STATIC_CALL_SITE_TAIL_JUMP:
 				ok = (d.form == STATIC_CALL_SITE_DIRECT) ==
 					     (c->kind == SC_INSN_CALL) &&
-				     r && slot_may_reach(keys, nkeys,
-							 s->tramp->code.insn, r);
+				     r && slot_may_reach(fk, s->tramp->code.insn, r);
 				break;
 			case STATIC_CALL_SITE_NOP:
-				ok = keys[k].patched && !keys[k].target;
+				ok = fk->patched && !fk->target;
 				break;
 			case STATIC_CALL_SITE_RETURN_ZERO:
-				ok = keys[k].patched &&
-				     keys[k].target == (void *)__staticcall_ret0;
+				ok = fk->patched &&
+				     fk->target == (void *)__staticcall_ret0;
 				break;
 			default:
 				ok = 0;
 			}
 			CHECK(ok, "site %p (kind %d) holds form %d reaching %p: its "
-			      "trampoline is %p, its key's target %p (bytes %02x %02x)",
-			      (void *)c->insn, c->kind, d.form, (void *)r,
-			      (void *)s->tramp->code.insn, keys[k].target,
-			      c->insn[0], c->insn[1]);
+			      "trampoline is %p, its key's target %p (bytes %02x %02x "
+			      "%02x %02x)", (void *)c->insn, c->kind, d.form,
+			      (void *)r, (void *)s->tramp->code.insn, fk->target,
+			      c->insn[0], c->insn[1], c->insn[2], c->insn[3]);
 			CHECK(!memcmp(c->insn, c->bytes, c->len),
 			      "site %p differs from what the runtime wrote",
 			      (void *)c->insn);
@@ -374,11 +458,17 @@ static void check_keys(struct fz_key *keys, int nkeys)
 	}
 }
 
-static void patch_one(struct fz_key *keys, int nkeys, int k, void *target,
-		      const uint8_t *orig, int faults)
+/*
+ * Every sc_patch_key() the registry makes (registration, updates) comes
+ * here (-Wl,--wrap=sc_patch_key) while an input runs: injected text
+ * operations, then the checks of the top comment.
+ */
+int __real_sc_patch_key(struct sc_key *key, void *target);
+int __wrap_sc_patch_key(struct sc_key *key, void *target)
 {
-	struct fz_key *fk = &keys[k];
-	struct sc_key *key = &fk->key;
+	if (!fz.active)
+		return __real_sc_patch_key(key, target);
+	struct fz_key *fk = fz_key_of(key);
 	uint8_t before[FZ_MAX_CODE];
 	memcpy(before, fz.code, fz.code_len);
 
@@ -392,21 +482,32 @@ static void patch_one(struct fz_key *keys, int nkeys, int k, void *target,
 		allow(&key->sites[i]->code);
 
 	fz.nopen = 0;
+	fz.npending = 0;
 	fz.n_mw = fz.n_cas = 0;
-	fz.fail_mw = faults & 15;
-	fz.fail_cas = faults >> 4;
 	fz.syncs = 0;
 	sc_set_text_ops(&fz_ops);
-	int err = sc_patch_key(key, target);
+	sc_set_code_flush(op_flush, NULL);
+	int err = __real_sc_patch_key(key, target);
+	sc_set_code_flush(NULL, NULL);
 	sc_set_text_ops(NULL);
 
+	if (sc_log_enabled(SC_LOG_DEBUG)) {
+		fprintf(stderr, "fuzz_table: patch key %p -> %p: %d, %d writes,"
+			" %d syncs;", (void *)key->var, target, err, fz.n_cas, fz.syncs);
+		for (size_t i = 0; i < key->ntramps; i++)
+			fprintf(stderr, " slot +%#lx %016llx",
+				(unsigned long)(key->tramps[i]->code.insn - fz.code),
+				(unsigned long long)sc_code_load64(
+					(const uint64_t *)key->tramps[i]->code.insn));
+		fputc('\n', stderr);
+	}
 	CHECK(fz.nopen == 0, "%d page runs left writable", fz.nopen);
+	CHECK(fz.npending == 0, "%d written words never flushed", fz.npending);
 	for (size_t b = 0; b < fz.code_len; b++)
 		if (!fz.allowed[b])
 			CHECK(fz.code[b] == before[b],
 			      "byte code+%#zx changed outside every verified site "
 			      "of the key", b);
-	(void)orig;
 	if (err) {
 		CHECK(err == -EBUSY || err == -EIO || err == -ENOMEM,
 		      "unexpected error %d", err);
@@ -415,12 +516,11 @@ static void patch_one(struct fz_key *keys, int nkeys, int k, void *target,
 	} else {
 		fk->target = target;
 		fk->patched = 1;
-		/* A reachable target must actually be reached (unless another
-		 * key's descriptor names the same slot: see slot_shared). */
+		/* A reachable target must actually be reached. */
 		for (size_t i = 0; i < key->ntramps; i++) {
 			struct sc_code *c = &key->tramps[i]->code;
 			if (c->state != SC_CODE_OK || !target ||
-			    !in_rel32(c->insn + 5, target) || slot_shared(c->insn))
+			    !slot_in_range(c->insn, target))
 				continue;
 			/* a slot never jumps into itself (it would never leave) */
 			if ((const uint8_t *)target >= c->insn &&
@@ -434,26 +534,24 @@ static void patch_one(struct fz_key *keys, int nkeys, int k, void *target,
 			      (void *)c->insn, target);
 		}
 	}
-	check_keys(keys, nkeys);
+	check_keys();
+	return err;
 }
 
-static void *target_of(const uint8_t *t, uint8_t *table, struct fz_key *fk)
+static void *target_of(const uint8_t *t, struct sc_key *key)
 {
 	int32_t off;
 	memcpy(&off, t + 1, 4);
 	switch (t[0] % 6) {
 	case 0: return (void *)((uintptr_t)fz.code + (intptr_t)off);
-	case 1: /* beyond rel32 */
+	case 1: /* beyond rel32 (and b/bl) range */
 		return (void *)((uintptr_t)fz.code + ((uintptr_t)3 << 30) + (intptr_t)off);
 	case 2: return NULL;
-	case 3:
-		/* The key's own trampoline: its slot would jump to itself, and
-		 * a record naming the slot could then verify as a site inside
-		 * it (known gap, README.md). Past the slot unless FZ_STRICT. */
-		if (!fk->key.ntramps)
+	case 3: /* the key's own trampoline */
+		if (!key || !key->ntramps)
 			return NULL;
-		return fk->key.tramps[0]->code.insn + (fz_strict ? 0 : 8);
-	case 4: return (void *)((uintptr_t)table + (intptr_t)off);
+		return key->tramps[0]->code.insn;
+	case 4: return (void *)((uintptr_t)fz.table + (intptr_t)off);
 	default: return (void *)__staticcall_ret0;
 	}
 }
@@ -481,14 +579,130 @@ static int verified_overlap(const struct sc_object *o)
 	return hit;
 }
 
+/*
+ * sc_object_load() of the registry (-Wl,--wrap=sc_object_load): the
+ * input's table is in no loaded object (the real one finds segments with
+ * dl_iterate_phdr), so describe its buffers as the object's segments, run
+ * the runtime's checks (sc_object_validate) and check what they accepted.
+ */
+struct sc_object *__real_sc_object_load(const struct sc_abi_object *abi);
+struct sc_object *__wrap_sc_object_load(const struct sc_abi_object *abi)
+{
+	if (!fz.active || abi != fz.abi)
+		return __real_sc_object_load(abi);
+	const struct fz_header *h = fz.h;
+	uint8_t *code = fz.code, *table = fz.table;
+	struct sc_object *obj = sc_mem_alloc(sizeof *obj); /* sc_object_free frees it */
+	obj->abi = abi;
+	obj->name = strdup("fuzz-object");
+	obj->base = (uintptr_t)code;
+	int code_prot = (h->mode & FZ_CODE_NOEXEC) ? PROT_READ : PROT_READ | PROT_EXEC;
+	if ((h->mode & FZ_SPLIT) && h->split > 0 && h->split < h->code_len) {
+		obj->segs[obj->nsegs++] = (struct sc_segment){
+			(uintptr_t)code, (uintptr_t)code + h->split, code_prot };
+		obj->segs[obj->nsegs++] = (struct sc_segment){
+			(uintptr_t)code + h->split, (uintptr_t)code + h->code_len,
+			PROT_READ | PROT_WRITE | PROT_EXEC };
+	} else {
+		obj->segs[obj->nsegs++] = (struct sc_segment){
+			(uintptr_t)code, (uintptr_t)code + h->code_len, code_prot };
+	}
+	if (!(h->mode & FZ_NO_TABLE_SEG))
+		obj->segs[obj->nsegs++] = (struct sc_segment){
+			(uintptr_t)table, (uintptr_t)table + h->table_len,
+			(h->mode & FZ_TABLE_WRITABLE) ? PROT_READ | PROT_WRITE
+						      : PROT_READ };
+
+	int err = sc_object_validate(obj);
+	/* Validation reads, never writes. */
+	CHECK(!memcmp(code, fz.orig, h->code_len), "validation changed the code");
+	if (err) {
+		CHECK(err == -EINVAL || err == -ENOMEM, "validate returned %d", err);
+		sc_object_free(obj);
+		return NULL;
+	}
+
+	/* Whatever was verified lies inside the code buffer, in an
+	 * executable segment, and holds what the runtime believes. */
+	for (size_t i = 0; i < obj->ntramps; i++) {
+		struct sc_code *c = &obj->tramps[i].code;
+		if (c->state != SC_CODE_OK)
+			continue;
+		CHECK(in_code(c->insn, 8) && (uintptr_t)c->insn % 16 == 0,
+		      "verified slot %p outside the code or misaligned", (void *)c->insn);
+		CHECK(!memcmp(c->insn, c->bytes, 8), "slot bytes differ");
+		CHECK(code_prot & PROT_EXEC || (h->mode & FZ_SPLIT),
+		      "slot verified in a non-executable segment");
+	}
+	for (size_t i = 0; i < obj->nsites; i++) {
+		struct sc_site *s = &obj->sites[i];
+		struct sc_code *c = &s->code;
+		if (c->state != SC_CODE_OK)
+			continue;
+		CHECK(s->tramp >= obj->tramps && s->tramp < obj->tramps + obj->ntramps,
+		      "site's trampoline is not one of the object's");
+		CHECK(s->tramp->code.state == SC_CODE_OK,
+		      "site verified against an unverified trampoline");
+		CHECK(c->kind <= SC_INSN_JCC && c->len == sc_arch_insn_len(c->kind),
+		      "verified site with kind %d len %d", c->kind, c->len);
+		CHECK(in_code(c->insn, c->len), "verified site %p outside the code",
+		      (void *)c->insn);
+		CHECK(!FZ_ARM64 || (uintptr_t)c->insn % 4 == 0,
+		      "verified arm64 site %p not 4-byte aligned", (void *)c->insn);
+		CHECK(sc_arch_match(c->insn, c->kind) &&
+			      reaches(c->insn, c->kind) == s->tramp->code.insn,
+		      "verified site %p does not call its trampoline", (void *)c->insn);
+		CHECK(!memcmp(c->insn, c->bytes, c->len), "site bytes differ");
+		if (!(s->flags & SC_SITE_ANCHOR) && !(s->flags & SC_SITE_TAIL))
+			CHECK(c->kind == SC_INSN_CALL, "plain site is not a call");
+	}
+	/* The runtime refuses overlapping pieces (two keys naming one
+	 * trampoline, an anchor resolving into a slot or another site). */
+	CHECK(!verified_overlap(obj), "verified pieces of code overlap");
+
+	if (sc_log_enabled(SC_LOG_DEBUG)) {
+		size_t vt = 0, vs = 0;
+		for (size_t i = 0; i < obj->ntramps; i++)
+			vt += obj->tramps[i].code.state == SC_CODE_OK;
+		for (size_t i = 0; i < obj->nsites; i++)
+			vs += obj->sites[i].code.state == SC_CODE_OK;
+		fprintf(stderr, "fuzz_table: %zu/%zu slots and %zu/%zu sites verified\n",
+			vt, obj->ntramps, vs, obj->nsites);
+	}
+
+	nfirst = 0;
+	for (size_t i = 0; i < obj->ntramps && nfirst < 64; i++) {
+		struct sc_code *c = &obj->tramps[i].code;
+		uint64_t word;
+		if (c->state != SC_CODE_OK)
+			continue;
+		memcpy(&word, c->insn, 8);
+		first[nfirst].slot = c->insn;
+		sc_arch_decode_slot(c->insn, word, &first[nfirst].reaches);
+		nfirst++;
+	}
+	fz.obj = obj;
+	/* Every key starts out holding the last target: registration
+	 * patches each key to its variable's value. */
+	void *initial = target_of(fz.targets + 5 * (fz.ntargets - 1), NULL);
+	for (int i = 0; i < 256; i++)
+		key_vars[i] = initial;
+	return obj;
+}
+
+/* The registry, this program's own copy (registry.c). */
+extern const struct sc_registry_ops __staticcall_registry_v1;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_header h;
+#if !FZ_ARM64
 	/* A strong reference: the runtime's are weak (a -static program may
 	 * leave Zydis out), and --as-needed would drop the library. */
 	static volatile ZyanU64 zydis_version;
 	if (!zydis_version)
 		zydis_version = ZydisGetVersion();
+#endif
 	if (size < sizeof h)
 		return 0;
 	memcpy(&h, data, sizeof h);
@@ -513,7 +727,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ntargets = FZ_MAX_TARGETS;
 
 	fz.code = code;
+	fz.table = table;
 	fz.code_len = h.code_len;
+	fz.h = &h;
 	fz.page_lo = (uintptr_t)code;
 	fz.page_hi = ((uintptr_t)code + h.code_len + ps - 1) & ~(ps - 1);
 	fz_forced_trampoline = !!(h.mode & FZ_FORCED);
@@ -529,157 +745,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	abi.descs_begin = (const struct sc_abi_desc *)(uintptr_t)((uintptr_t)table + (intptr_t)h.descs_begin);
 	abi.descs_end = (const struct sc_abi_desc *)(uintptr_t)((uintptr_t)table + (intptr_t)h.descs_end);
 
-	/* Translate the records' relative fields (see the top comment). */
-	if (!(h.mode & FZ_RAW)) {
-		for (int32_t o = h.sites_begin; o >= 0 && o < h.sites_end &&
-		     o + 12 <= h.table_len; o += 12) {
-			int32_t v;
-			memcpy(&v, table + o, 4);
-			int32_t r32 = (int32_t)(uint32_t)((uintptr_t)code + (intptr_t)v -
-							  (uintptr_t)(table + o));
-			memcpy(table + o, &r32, 4);
-			memcpy(&v, table + o + 4, 4);
-			r32 = (int32_t)(uint32_t)((int64_t)v - (o + 4));
-			memcpy(table + o + 4, &r32, 4);
-		}
-		for (int32_t o = h.descs_begin; o >= 0 && o < h.descs_end &&
-		     o + 16 <= h.table_len; o += 16) {
-			uint8_t id = table[o];
-			void *kv = &key_vars[id];
-			memcpy(table + o, &kv, 8);
-			int32_t v;
-			memcpy(&v, table + o + 8, 4);
-			int32_t r32 = (int32_t)(uint32_t)((uintptr_t)code + (intptr_t)v -
-							  (uintptr_t)(table + o + 8));
-			memcpy(table + o + 8, &r32, 4);
-		}
+	/* Translate the records' relative fields (see the top comment); a
+	 * descriptor's key is a key number in either mode. */
+	for (int32_t o = h.sites_begin; !(h.mode & FZ_RAW) && o >= 0 &&
+	     o < h.sites_end && o + 12 <= h.table_len; o += 12) {
+		int32_t v;
+		memcpy(&v, table + o, 4);
+		int32_t r32 = (int32_t)(uint32_t)((uintptr_t)code + (intptr_t)v -
+						  (uintptr_t)(table + o));
+		memcpy(table + o, &r32, 4);
+		memcpy(&v, table + o + 4, 4);
+		r32 = (int32_t)(uint32_t)((int64_t)v - (o + 4));
+		memcpy(table + o + 4, &r32, 4);
 	}
-	uint8_t orig[FZ_MAX_CODE];
-	memcpy(orig, code, h.code_len);
-
-	struct sc_object *obj = sc_mem_alloc(sizeof *obj); /* sc_object_free frees it */
-	obj->abi = &abi;
-	obj->name = strdup("fuzz-object");
-	obj->base = (uintptr_t)code;
-	int code_prot = (h.mode & FZ_CODE_NOEXEC) ? PROT_READ : PROT_READ | PROT_EXEC;
-	if ((h.mode & FZ_SPLIT) && h.split > 0 && h.split < h.code_len) {
-		obj->segs[obj->nsegs++] = (struct sc_segment){
-			(uintptr_t)code, (uintptr_t)code + h.split, code_prot };
-		obj->segs[obj->nsegs++] = (struct sc_segment){
-			(uintptr_t)code + h.split, (uintptr_t)code + h.code_len,
-			PROT_READ | PROT_WRITE | PROT_EXEC };
-	} else {
-		obj->segs[obj->nsegs++] = (struct sc_segment){
-			(uintptr_t)code, (uintptr_t)code + h.code_len, code_prot };
-	}
-	if (!(h.mode & FZ_NO_TABLE_SEG))
-		obj->segs[obj->nsegs++] = (struct sc_segment){
-			(uintptr_t)table, (uintptr_t)table + h.table_len,
-			(h.mode & FZ_TABLE_WRITABLE) ? PROT_READ | PROT_WRITE
-						     : PROT_READ };
-
-	int err = sc_object_validate(obj);
-	/* Validation reads, never writes. */
-	CHECK(!memcmp(code, orig, h.code_len), "validation changed the code");
-	if (err) {
-		CHECK(err == -EINVAL || err == -ENOMEM, "validate returned %d", err);
-		goto out;
-	}
-
-	/* Whatever was verified lies inside the code buffer, in an
-	 * executable segment, and holds what the runtime believes. */
-	for (size_t i = 0; i < obj->ntramps; i++) {
-		struct sc_code *c = &obj->tramps[i].code;
-		if (c->state != SC_CODE_OK)
+	for (int32_t o = h.descs_begin; o >= 0 && o < h.descs_end &&
+	     o + 16 <= h.table_len; o += 16) {
+		void *kv = key_var_of(table[o]);
+		memcpy(table + o, &kv, 8);
+		if (h.mode & FZ_RAW)
 			continue;
-		CHECK(in_code(c->insn, 8) && (uintptr_t)c->insn % 16 == 0,
-		      "verified slot %p outside the code or misaligned", (void *)c->insn);
-		CHECK(!memcmp(c->insn, c->bytes, 8), "slot bytes differ");
-		CHECK(code_prot & PROT_EXEC || (h.mode & FZ_SPLIT),
-		      "slot verified in a non-executable segment");
+		int32_t v;
+		memcpy(&v, table + o + 8, 4);
+		int32_t r32 = (int32_t)(uint32_t)((uintptr_t)code + (intptr_t)v -
+						  (uintptr_t)(table + o + 8));
+		memcpy(table + o + 8, &r32, 4);
 	}
-	for (size_t i = 0; i < obj->nsites; i++) {
-		struct sc_site *s = &obj->sites[i];
-		struct sc_code *c = &s->code;
-		if (c->state != SC_CODE_OK)
-			continue;
-		CHECK(s->tramp >= obj->tramps && s->tramp < obj->tramps + obj->ntramps,
-		      "site's trampoline is not one of the object's");
-		CHECK(s->tramp->code.state == SC_CODE_OK,
-		      "site verified against an unverified trampoline");
-		CHECK(c->kind <= SC_INSN_JCC && c->len == sc_arch_insn_len(c->kind),
-		      "verified site with kind %d len %d", c->kind, c->len);
-		CHECK(in_code(c->insn, c->len), "verified site %p outside the code",
-		      (void *)c->insn);
-		CHECK(sc_arch_match(c->insn, c->kind) &&
-			      reaches(c->insn, c->kind) == s->tramp->code.insn,
-		      "verified site %p does not call its trampoline", (void *)c->insn);
-		CHECK(!memcmp(c->insn, c->bytes, c->len), "site bytes differ");
-		if (!(s->flags & SC_SITE_ANCHOR) && !(s->flags & SC_SITE_TAIL))
-			CHECK(c->kind == SC_INSN_CALL, "plain site is not a call");
-	}
-
-	if (sc_log_enabled(SC_LOG_DEBUG)) {
-		size_t vt = 0, vs = 0;
-		for (size_t i = 0; i < obj->ntramps; i++)
-			vt += obj->tramps[i].code.state == SC_CODE_OK;
-		for (size_t i = 0; i < obj->nsites; i++)
-			vs += obj->sites[i].code.state == SC_CODE_OK;
-		fprintf(stderr, "fuzz_table: %zu/%zu slots and %zu/%zu sites verified\n",
-			vt, obj->ntramps, vs, obj->nsites);
-	}
-
-	nfirst = 0;
-	for (size_t i = 0; i < obj->ntramps && nfirst < 64; i++) {
-		struct sc_code *c = &obj->tramps[i].code;
-		uint64_t word;
-		if (c->state != SC_CODE_OK)
-			continue;
-		memcpy(&word, c->insn, 8);
-		first[nfirst].slot = c->insn;
-		sc_arch_decode_slot(c->insn, word, &first[nfirst].reaches);
-		nfirst++;
-	}
-	/*
-	 * Known gap (tests/fuzz/README.md): the runtime does not reject a
-	 * table whose verified pieces of code overlap (one trampoline named by
-	 * two descriptors; a site decoded inside a trampoline slot or inside
-	 * another site). Writes stay inside verified code, but one piece's
-	 * update corrupts the other. Such inputs are only validated here;
-	 * FZ_STRICT=1 makes them failures.
-	 */
-	if (fz_strict < 0)
-		fz_strict = getenv("FZ_STRICT") && strcmp(getenv("FZ_STRICT"), "0");
-	if (verified_overlap(obj)) {
-		CHECK(!fz_strict, "verified pieces of code overlap");
-		goto out;
-	}
-
-	/* Keys: descriptors grouped by key number, as the registry does. */
-	struct fz_key *keys = calloc(obj->ntramps ? obj->ntramps : 1, sizeof *keys);
-	int nkeys = 0;
-	for (size_t i = 0; i < obj->ntramps; i++) {
-		uint8_t id = (uint8_t)(((uintptr_t)abi.descs_begin[i].key -
-					(uintptr_t)key_vars) / sizeof(void *));
-		int k;
-		for (k = 0; k < nkeys && keys[k].id != id; k++)
-			;
-		if (k == nkeys) {
-			keys[k].id = id;
-			keys[k].key.var = &key_vars[id];
-			keys[k].key.tramps = calloc(obj->ntramps, sizeof(void *));
-			keys[k].key.sites = calloc(obj->nsites ? obj->nsites : 1,
-						   sizeof(void *));
-			nkeys++;
-		}
-		obj->tramps[i].key = &keys[k].key;
-		keys[k].key.tramps[keys[k].key.ntramps++] = &obj->tramps[i];
-	}
-	for (size_t i = 0; i < obj->nsites; i++) {
-		struct sc_key *k = obj->sites[i].tramp ? obj->sites[i].tramp->key : NULL;
-		if (k)
-			k->sites[k->nsites++] = &obj->sites[i];
-	}
+	memcpy(fz.orig, code, h.code_len);
 
 	static const uint8_t default_targets[] = {
 		0, 0x40, 0, 0, 0,  /* code + 64 */
@@ -691,21 +782,102 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		targets = default_targets;
 		ntargets = sizeof default_targets / 5;
 	}
-	for (int k = 0; k < nkeys; k++)
-		for (size_t t = 0; t < ntargets; t++)
-			patch_one(keys, nkeys, k, target_of(targets + 5 * t, table, &keys[k]),
-				  orig, t == 0 ? h.faults : 0);
-	/* Faults last too, once everything has moved. */
-	if (h.faults && nkeys)
-		patch_one(keys, nkeys, 0, code, orig, h.faults);
+	fz.targets = targets;
+	fz.ntargets = ntargets;
 
-	for (int k = 0; k < nkeys; k++) {
-		free(keys[k].key.tramps);
-		free(keys[k].key.sites);
+	/* Register: the registry loads (validates, through the wrapper
+	 * above), groups the trampolines into keys and patches them. */
+	fz.abi = &abi;
+	fz.obj = NULL;
+	fz.nkeys = 0;
+	fz.fail_mw = fz.fail_cas = 0;
+	fz.active = 1;
+	const struct sc_registry_ops *reg = &__staticcall_registry_v1;
+	int err = reg->reg(&abi);
+	if (!fz.obj) {
+		CHECK(err == -EINVAL, "registration of a refused table returned %d", err);
+		goto out;
 	}
-	free(keys);
+	CHECK(err == 0, "registration returned %d", err);
+	struct sc_object *obj = fz.obj;
+	/* Every verified trampoline is in a key; every site of one is
+	 * among its key's sites. */
+	for (size_t i = 0; i < obj->ntramps; i++) {
+		struct sc_tramp *t = &obj->tramps[i];
+		struct sc_key *k = t->key;
+		void *var = abi.descs_begin[i].key;
+		if (!var || ((uintptr_t)var & 7)) {
+			CHECK(!k && t->code.state != SC_CODE_OK,
+			      "descriptor %zu with key %p was accepted", i, var);
+			continue;
+		}
+		CHECK(k && k->var == var && sc_key_find(var) == k,
+		      "trampoline %zu is not in the key of its variable", i);
+		fz_key_of(k);
+	}
+	for (size_t i = 0; i < obj->nsites; i++) {
+		struct sc_key *k = obj->sites[i].tramp->key;
+		size_t j = 0;
+		while (k && j < k->nsites && k->sites[j] != &obj->sites[i])
+			j++;
+		CHECK(!k || j < k->nsites, "site %zu missing from its key", i);
+	}
+
+	/* Keys sorted by variable: the order does not depend on allocation. */
+	for (int a = 1; a < fz.nkeys; a++)
+		for (int b = a; b > 0 && fz.keys[b].key->var < fz.keys[b - 1].key->var; b--) {
+			struct fz_key t = fz.keys[b];
+			fz.keys[b] = fz.keys[b - 1];
+			fz.keys[b - 1] = t;
+		}
+	int nkeys = fz.nkeys;
+	for (int k = 0; k < nkeys; k++) {
+		struct sc_key *key = fz.keys[k].key;
+		for (size_t t = 0; t < ntargets; t++) {
+			fz.fail_mw = t == 0 ? h.faults & 15 : 0;
+			fz.fail_cas = t == 0 ? h.faults >> 4 : 0;
+			void *target = target_of(targets + 5 * t, key);
+			void *was = *key->var;
+			int e = reg->update(key->var, target);
+			CHECK(*key->var == (e ? was : target),
+			      "update %s, the key holds %p", e ? "failed" : "done",
+			      *key->var);
+		}
+	}
+	/* Faults last too, once everything has moved. */
+	if (h.faults && nkeys) {
+		fz.fail_mw = h.faults & 15;
+		fz.fail_cas = h.faults >> 4;
+		reg->update(fz.keys[0].key->var, code);
+	}
+	fz.fail_mw = fz.fail_cas = 0;
+	/* The registry's readers of live code: static_call_sites() lists
+	 * every site of each key, and static_call_verify() finds every
+	 * verified site reaching what its key holds (updates are all or
+	 * nothing, and each one stored the key only if it succeeded). */
+	for (int k = 0; k < nkeys; k++) {
+		struct sc_key *key = fz.keys[k].key;
+		struct static_call_site_info info[16];
+		int n = reg->sites(key->var, info, 16);
+		CHECK(n >= 0 && (size_t)n == key->nsites, "static_call_sites: %d of %zu",
+		      n, key->nsites);
+		/* (An unverified site's form is whatever its bytes decode
+		 * as: not checked.) */
+		for (int i = 0; i < n && i < 16; i++)
+			CHECK(info[i].address == key->sites[i]->code.insn &&
+				      (key->sites[i]->code.state != SC_CODE_OK ||
+				       info[i].form != STATIC_CALL_SITE_UNVERIFIED),
+			      "static_call_sites: site %d at %p, form %d", i,
+			      info[i].address, info[i].form);
+	}
+	int stale = reg->verify(0);
+	CHECK(stale == 0, "static_call_verify: %d stale sites", stale);
+	CHECK(reg->unreg(&abi) == 0, "unregistration failed");
+	/* The registry dropped the object's keys. */
+	for (int i = 0; i < 254; i++)
+		CHECK(!sc_key_find(&key_vars[i]), "key %d survived its object", i);
 out:
-	sc_object_free(obj);
+	fz.active = 0;
 	free(table);
 	free(code);
 	return 0;

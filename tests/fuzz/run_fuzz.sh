@@ -4,6 +4,9 @@
 #
 #   tests/fuzz/run_fuzz.sh SRCROOT OUTDIR SECONDS [extra libFuzzer args]
 #
+# FUZZ_ARCH=aarch64 in the environment builds the arm64 backend instead
+# (arch_aarch64.c, anchor_aarch64.c, compiled for this host with
+# -DFZ_AARCH64) and fuzzes from the arm64 seed corpus (corpus-aarch64).
 # Exit 77 (meson: skipped) when clang cannot link -fsanitize=fuzzer (on
 # Debian: install libclang-rt-19-dev). New inputs found go to
 # OUTDIR/corpus (the seed corpus in the tree is never modified); a crash
@@ -37,13 +40,27 @@ if ! "$clang" -fsanitize=fuzzer,address,undefined "$probe" -o "$out/probe" 2>"$o
 	exit 77
 fi
 
-# The runtime's x86-64 sources, less the registry, the API, the dynamic
-# symbol lookup and the log (fuzz_table.c replaces the log with quiet
-# switches it controls per input).
+# The runtime's sources for one backend, less the log
+# (fuzz_table.c replaces the log with quiet switches it controls per
+# input); the registry's sc_object_load and sc_patch_key are wrapped.
+arch=${FUZZ_ARCH:-x86_64}
+case $arch in
+x86_64)
+	other='*aarch64*'
+	corpus=corpus
+	extra=("-Wl,--no-as-needed" -lZydis -lZycore "-Wl,--as-needed") ;;
+aarch64)
+	other='*x86_64*'
+	corpus="corpus-aarch64"
+	extra=(-DFZ_AARCH64) ;;
+*) echo "run_fuzz.sh: FUZZ_ARCH=$arch: x86_64 or aarch64" >&2; exit 2 ;;
+esac
 sources=()
 for f in "$src"/runtime/*.c; do
-	case $(basename "$f") in
-	api.c | registry.c | dynsym.c | log.c | *aarch64*) ;;
+	b=$(basename "$f")
+	# shellcheck disable=SC2254
+	case $b in
+	log.c | $other) ;;
 	*) sources+=("$f") ;;
 	esac
 done
@@ -51,16 +68,16 @@ done
 "$clang" -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$src/include" -I"$src/runtime" \
-	"$src/tests/fuzz/fuzz_table.c" "${sources[@]}" \
-	-Wl,--no-as-needed -lZydis -lZycore -Wl,--as-needed -lpthread \
+	"$src/tests/fuzz/fuzz_table.c" "${sources[@]}" "${extra[@]}" \
+	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key -lpthread -ldl \
 	-o "$out/fuzz_table"
 
 mkdir -p "$out/corpus"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$out"
-echo "fuzz_table: running for ${secs}s from $src/tests/fuzz/corpus" >&2
+echo "fuzz_table ($arch backend): running for ${secs}s from $src/tests/fuzz/$corpus" >&2
 "$out/fuzz_table" -max_total_time="$secs" -print_final_stats=1 \
 	-artifact_prefix="$out/" -max_len=16384 -error_exitcode=1 \
 	-timeout_exitcode=1 "$@" \
-	"$out/corpus" "$src/tests/fuzz/corpus"
+	"$out/corpus" "$src/tests/fuzz/$corpus"

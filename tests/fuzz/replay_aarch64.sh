@@ -1,0 +1,41 @@
+#!/bin/sh
+# tests/fuzz/replay_aarch64.sh - the arm64 seed corpus, replayed natively:
+# fuzz_table.c and the runtime's arm64 sources cross-built by
+# aarch64-linux-gnu-gcc (-DFZ_REPLAY_MAIN: no libFuzzer, which has no
+# aarch64 runtime here) and run under qemu-aarch64. The libFuzzer run
+# fuzzes the same backend compiled for the host (run_fuzz.sh with
+# FUZZ_ARCH=aarch64); this replay checks that the corpus behaves the same
+# with the real arm64 compiler, atomics and __aarch64__ paths.
+#
+#   replay_aarch64.sh SRCROOT OUTDIR [INPUT...]   (default: corpus-aarch64)
+#
+# Exits 77 (meson: skipped) with the reason when the cross compiler or
+# qemu-aarch64 is missing.
+set -eu
+SRC=$1
+OUT=$2
+shift 2
+CC=aarch64-linux-gnu-gcc
+SYSROOT=/usr/aarch64-linux-gnu
+skip() { echo "aarch64 fuzz replay skipped: $*"; exit 77; }
+command -v $CC >/dev/null 2>&1 || skip "$CC not installed (gcc-aarch64-linux-gnu)"
+command -v qemu-aarch64 >/dev/null 2>&1 || skip "qemu-aarch64 not installed (qemu-user)"
+[ -d $SYSROOT/lib ] || skip "no aarch64 libc in $SYSROOT (libc6-dev-arm64-cross)"
+
+mkdir -p "$OUT"
+R=$SRC/runtime
+# The runtime less log.c (replaced by the harness), arm64 backend.
+sources=
+for f in "$R"/*.c; do
+	case $(basename "$f") in
+	log.c | *x86_64*) ;;
+	*) sources="$sources $f" ;;
+	esac
+done
+# shellcheck disable=SC2086
+$CC -O1 -g -Wall -Wno-missing-field-initializers -DFZ_REPLAY_MAIN \
+	-I"$SRC/include" -I"$R" "$SRC/tests/fuzz/fuzz_table.c" $sources \
+	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key -lpthread -ldl \
+	-o "$OUT/fuzz_table_replay_aarch64"
+[ $# -gt 0 ] || set -- "$SRC/tests/fuzz/corpus-aarch64"
+exec qemu-aarch64 -L $SYSROOT "$OUT/fuzz_table_replay_aarch64" "$@"
