@@ -23,7 +23,7 @@ output identical to the plugin-free reference.
 arm64: --arch aarch64 --cc aarch64-linux-gnu-gcc --gcc-plugin
 staticcall_gcc_aarch64.so --clang 'clang-19 --target=aarch64-linux-gnu'
 --runtime-lib <cross build>/runtime
---run-wrapper 'qemu-aarch64 -L /usr/aarch64-linux-gnu' (libffi-dev:arm64).
+--run-wrapper cross/qemu-aarch64 (libffi-dev:arm64).
 """
 import argparse
 import concurrent.futures
@@ -57,7 +57,7 @@ def main():
     ap.add_argument('--arch', default='x86_64', choices=['x86_64', 'aarch64'],
                     help='the target of --cc/--clang (prototypes, link flags)')
     ap.add_argument('--run-wrapper', default='',
-                    help='prefix of every run, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu"')
+                    help='prefix of every run, e.g. cross/qemu-aarch64')
     ap.add_argument('--timeout', type=int, default=600, help='seconds per build or run')
     ap.add_argument('--clang-plugin-flags', default='')
     ap.add_argument('--include', required=True)

@@ -40,7 +40,7 @@ meson compile -C "$B" runtime/staticcall:shared_library >"$OUT/compile.log" 2>&1
 
 set -- --arch aarch64 --cc $CC --gcc-plugin "$PLUGIN" \
 	--include "$SRC/include" --runtime-lib "$B/runtime" --out "$OUT/abi" \
-	--run-wrapper "qemu-aarch64 -L $SYSROOT" "$@"
+	--run-wrapper "$SRC/cross/qemu-aarch64" "$@"
 CLANG=${STATICCALL_CLANG:-clang-19}
 if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; then
 	if $CLANG --target=aarch64-linux-gnu "$OUT/probe.c" -o "$OUT/probe-clang" -lffi \

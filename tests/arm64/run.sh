@@ -25,7 +25,7 @@ PLUGIN=$2
 OUT=$3
 CC=aarch64-linux-gnu-gcc
 SYSROOT=/usr/aarch64-linux-gnu
-QEMU="qemu-aarch64 -L $SYSROOT"
+QEMU="$SRC/cross/qemu-aarch64"
 
 skip() { echo "arm64 suite skipped: $*"; exit 77; }
 command -v $CC >/dev/null 2>&1 || skip "$CC not installed (gcc-aarch64-linux-gnu)"
@@ -74,7 +74,7 @@ corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc" --stress-count 0 ||
 # old, which real cores cannot after SYNC_CORE (docs/PATCHING.md).
 echo "== stress (qemu -singlestep)"
 corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc" \
-	--run-wrapper "qemu-aarch64 -singlestep -L $SYSROOT" --filter '^stress ' \
+	--run-wrapper "$QEMU -singlestep" --filter '^stress ' \
 	--stress-count "${ARM64_STRESS_COUNT:-3000}" || status=1
 echo "== corpus with -mbranch-protection=standard (BTI + PAC), -O2 PIE"
 corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc-bti" --opts=-O2 --modes=pie \

@@ -313,7 +313,7 @@ def main():
     ap.add_argument("--cflags", default="", help="extra flags for every build")
     ap.add_argument("--run-wrapper", default="",
                     help="command prefix that runs the built programs, "
-                         "e.g. 'qemu-aarch64 -L /usr/aarch64-linux-gnu'")
+                         "e.g. cross/qemu-aarch64")
     ap.add_argument("--livecode", default="",
                     help="the live-code checker source (default "
                          "SUPPORT/livecode.c, x86-64 with Zydis)")

@@ -38,4 +38,4 @@ $CC -O1 -g -Wall -Wno-missing-field-initializers -DFZ_REPLAY_MAIN \
 	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key -lpthread -ldl \
 	-o "$OUT/fuzz_table_replay_aarch64"
 [ $# -gt 0 ] || set -- "$SRC/tests/fuzz/corpus-aarch64"
-exec qemu-aarch64 -L $SYSROOT "$OUT/fuzz_table_replay_aarch64" "$@"
+exec "$SRC/cross/qemu-aarch64" "$OUT/fuzz_table_replay_aarch64" "$@"
