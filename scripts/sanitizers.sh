@@ -34,6 +34,7 @@ for k in "${kinds[@]}"; do
 		gcc -O1 -g -fsanitize=thread -Iinclude -Iruntime -Itests/support \
 			-fplugin=build/gcc-plugin/staticcall_gcc.so \
 			tests/support/stress.c tests/support/livecode.c \
+			tests/support/livecode_core.c \
 			$(ls runtime/*.c | grep -v aarch64) \
 			-lZydis -lZycore -lpthread -ldl -o build-tsan/stress
 		TSAN_OPTIONS=halt_on_error=1 build-tsan/stress 3000

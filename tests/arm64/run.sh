@@ -11,8 +11,8 @@
 # 3. the integration corpus and the stress test (run_corpus.py) built by
 #    aarch64-linux-gnu-gcc with the aarch64 GCC plugin, -O0/-O2/-O3,
 #    PIE / non-PIE / shared, run through qemu-aarch64, live code checked by
-#    tests/arm64/livecode_aarch64.c; then again at -O2 with
-#    -mbranch-protection=standard (BTI + PAC);
+#    tests/arm64/livecode_aarch64.c (with tests/support/livecode_core.c);
+#    then again at -O2 with -mbranch-protection=standard (BTI + PAC);
 # 4. the same corpus with clang --target=aarch64-linux-gnu and the Clang
 #    plugin, when STATICCALL_CLANG_PLUGIN names it (and clang can link for
 #    aarch64).
@@ -51,6 +51,7 @@ echo "== out-of-range target"
 F=$OUT/far_target
 $CC -O2 -I "$SRC/include" -I "$SRC/tests/support" -fplugin="$PLUGIN" \
 	"$SRC/tests/arm64/far_target.c" "$SRC/tests/arm64/livecode_aarch64.c" \
+	"$SRC/tests/support/livecode_core.c" \
 	-o "$F" -L "$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime" -ldl -lpthread
 if $QEMU "$F"; then echo "PASS far_target"; else echo "FAIL far_target"; status=1; fi
 

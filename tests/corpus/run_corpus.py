@@ -6,7 +6,8 @@ once plainly (the reference: STATIC_CALL expands to nothing, calls are
 ordinary indirect calls) and once with the compiler plugin; both are linked
 with the runtime and run. A case passes when both exit 0 and print exactly
 the same stdout. The plugin build also runs the live-code checker
-(tests/support/livecode.c) after every update, which fails the program when
+(tests/support/livecode_core.c with its architecture part, by default
+tests/support/livecode.c) after every update, which fails the program when
 the machine code does not match what the runtime reports.
 
 Tests (see README.md beside this file):
@@ -146,8 +147,10 @@ class Driver:
         self.support_objs = {}
         # --run-wrapper: run every built program through it (qemu-user)
         self.wrapper = shlex.split(args.run_wrapper or "")
-        self.livecode = (os.path.abspath(args.livecode) if args.livecode
-                         else os.path.join(self.sup, "livecode.c"))
+        # the live-code checker: the shared core and one architecture part
+        self.livecode = [os.path.join(self.sup, "livecode_core.c"),
+                         os.path.abspath(args.livecode) if args.livecode
+                         else os.path.join(self.sup, "livecode.c")]
         self.checker_libs = shlex.split(args.checker_libs)
 
     def cflags(self, variant, opt, test=None):
@@ -173,10 +176,13 @@ class Driver:
         d = os.path.join(self.out, "_support")
         os.makedirs(d, exist_ok=True)
         for v in self.variants():
-            o = os.path.join(d, "livecode-%s.o" % v)
-            run(self.cflags(v, "-O2") + ["-fPIC", "-c",
-                self.livecode, "-o", o])
-            self.support_objs[v] = o
+            objs = []
+            for src in self.livecode:
+                stem = os.path.basename(src)[:-2]
+                o = os.path.join(d, "%s-%s.o" % (stem, v))
+                run(self.cflags(v, "-O2") + ["-fPIC", "-c", src, "-o", o])
+                objs.append(o)
+            self.support_objs[v] = objs
         o = os.path.join(d, "corpus_main.o")
         run([self.a.cc, "-O2", "-fPIC", "-c",
              os.path.join(self.sup, "corpus_main.c"), "-o", o])
@@ -193,7 +199,7 @@ class Driver:
         if mode == "shared":
             so = os.path.join(d, "lib%s.so" % test.name)
             run(cf + ["-fPIC", "-shared", "-Dmain=sc_corpus_main"] +
-                test.exe_srcs + [lc, "-o", so] + libs)
+                test.exe_srcs + lc + ["-o", so] + libs)
             run([self.a.cc, "-pie", self.support_objs["main"], "-o", exe,
                  "-L", d, "-l" + test.name, "-Wl,-rpath," + d])
             return exe, d
@@ -212,7 +218,7 @@ class Driver:
         extra = ["-rdynamic"] if test.dls else []
         if linked:
             linked = ["-L", d, "-Wl,-rpath," + d] + linked
-        run(cf + pic + link + extra + test.exe_srcs + [lc, "-o", exe] +
+        run(cf + pic + link + extra + test.exe_srcs + lc + ["-o", exe] +
             linked + libs)
         return exe, d
 
@@ -280,8 +286,8 @@ class Driver:
         pic = ["-fPIE", "-pie"] if mode == "pie" else ["-fno-PIE", "-no-pie"]
         try:
             run(self.cflags("sc", "-O2") + pic +
-                [os.path.join(self.sup, "stress.c"), self.support_objs["sc"],
-                 "-o", exe] + self.libs("sc"))
+                [os.path.join(self.sup, "stress.c")] +
+                self.support_objs["sc"] + ["-o", exe] + self.libs("sc"))
         except BuildError as e:
             return self.report(label, False, "build failed", tail(str(e), 20))
         rc, out, err = self.execute(exe, d, [str(self.a.stress_count)])
@@ -315,7 +321,8 @@ def main():
                     help="command prefix that runs the built programs, "
                          "e.g. cross/qemu-aarch64")
     ap.add_argument("--livecode", default="",
-                    help="the live-code checker source (default "
+                    help="the architecture part of the live-code checker, "
+                         "linked with SUPPORT/livecode_core.c (default "
                          "SUPPORT/livecode.c, x86-64 with Zydis)")
     ap.add_argument("--checker-libs", default="-lZydis -lZycore",
                     help="libraries the checker needs in plugin builds")
