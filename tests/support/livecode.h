@@ -6,9 +6,11 @@
  * return value + sc_check_live()). It ends with `return sc_live_exit();`.
  *
  * Built with a staticcall plugin (__STATICCALL_PLUGIN__ defined) the checker
- * decodes, with Zydis, the code of every loaded object that holds staticcall
- * trampolines and compares it with what the runtime reports (see
- * livecode.c). Built without a plugin every function here is a no-op that
+ * decodes (with Zydis on x86-64) the code of every loaded object that holds
+ * staticcall trampolines and compares it with what the runtime reports (see
+ * livecode_core.c, and livecode.c or tests/arm64/livecode_aarch64.c for the
+ * decoding; a program links the core and one of those). Built without a
+ * plugin every function here is a no-op that
  * prints nothing, so the program's stdout is the same either way.
  * Diagnostics go to stderr only.
  */
