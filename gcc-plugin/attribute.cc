@@ -1,7 +1,23 @@
 // attribute.cc - __attribute__((static_call)): marks a file-scope
-// pointer-to-function variable as a key. Everything else is rejected at the
-// declaration, so a misuse never silently becomes an ordinary indirect call.
+// pointer-to-function variable as a key, or a pointer-to-function member of
+// a structure (each global object of the type then holds field keys,
+// docs/FIELD_KEYS.md). Everything else is rejected at the declaration, so a
+// misuse never silently becomes an ordinary indirect call.
 #include "keys.h"
+
+// Why member FIELD cannot be marked, as far as its own type tells (union
+// membership and layout are known only when the structure is finished, see
+// sc_check_finished_type), or NULL.
+static const char *sc_field_problem(tree field)
+{
+	tree type = TREE_TYPE(field);
+	if (TREE_CODE(type) != POINTER_TYPE ||
+	    TREE_CODE(TREE_TYPE(type)) != FUNCTION_TYPE)
+		return "requires a member of pointer-to-function type";
+	if (TYPE_READONLY(type) || TREE_READONLY(field))
+		return "cannot be applied to a const-qualified member";
+	return NULL;
+}
 
 // Why DECL cannot be a key, or NULL when it can.
 static const char *sc_key_problem(tree decl)
@@ -13,7 +29,7 @@ static const char *sc_key_problem(tree decl)
 		return "cannot be applied to a function; put it on a "
 		       "pointer-to-function variable";
 	case FIELD_DECL:
-		return "cannot be applied to a structure or union member";
+		return sc_field_problem(decl);
 	case PARM_DECL:
 		return "cannot be applied to a function parameter";
 	case TYPE_DECL:
@@ -57,6 +73,12 @@ static tree sc_handle_attr(tree *node, tree name, tree, int, bool *no_add)
 		*no_add = true;
 		return NULL_TREE;
 	}
+	// A member: the objects holding it are kept when a key in them is
+	// first used (keys.cc).
+	if (TREE_CODE(decl) == FIELD_DECL) {
+		sc_unit_has_field_keys = true;
+		return NULL_TREE;
+	}
 	// The trampoline and descriptor reference the key from asm text GCC
 	// cannot see: keep a static key emitted and never treat it as
 	// read-only/constant (same effect as __attribute__((used))).
@@ -76,8 +98,73 @@ static void sc_on_attributes(void *, void *)
 	register_attribute(&sc_attr_spec);
 }
 
+static void sc_field_error(tree field, const char *why)
+{
+	error_at(DECL_SOURCE_LOCATION(field), "%qE attribute %s (%qD)",
+		 get_identifier(SC_ATTR_NAME), why, field);
+	// Not a key any more: no second error, no site.
+	DECL_ATTRIBUTES(field) =
+		remove_attribute(SC_ATTR_NAME, DECL_ATTRIBUTES(field));
+}
+
+// Is the member FIELD placed at a pointer-aligned offset, with at least a
+// pointer's alignment (a packed structure can place every object of the
+// type at any address)?
+static bool sc_field_aligned(tree field)
+{
+	if (DECL_ALIGN(field) < POINTER_SIZE)
+		return false;
+	tree pos = bit_position(field);
+	return TREE_CODE(pos) != INTEGER_CST || !tree_fits_uhwi_p(pos) ||
+	       tree_to_uhwi(pos) % POINTER_SIZE == 0;
+}
+
+static void sc_check_field_layout(tree field, bool in_union)
+{
+	if (sc_is_key_field(field)) {
+		if (in_union)
+			sc_field_error(field, "cannot be applied to a union member");
+		else if (!sc_field_aligned(field))
+			sc_field_error(field, "cannot be applied to a member that "
+					      "is not pointer-aligned");
+		return;
+	}
+	// A structure holding marked members, placed unaligned by this
+	// (packed) one: its keys would be unaligned in every object.
+	tree t = TREE_TYPE(field);
+	while (TREE_CODE(t) == ARRAY_TYPE)
+		t = TREE_TYPE(t);
+	if (RECORD_OR_UNION_TYPE_P(t) && sc_type_has_key_field(t) &&
+	    !sc_field_aligned(field))
+		sc_field_error(field, "cannot be applied to a member that is not "
+				      "pointer-aligned");
+}
+
+// A structure or union type is complete: marked members of a union, and
+// marked members (also those of nested structures) a packed layout leaves
+// unaligned, are errors at the member's declaration.
+static void sc_check_finished_type(tree type)
+{
+	bool in_union = TREE_CODE(type) == UNION_TYPE ||
+			TREE_CODE(type) == QUAL_UNION_TYPE;
+	for (tree f = TYPE_FIELDS(type); f; f = DECL_CHAIN(f))
+		if (TREE_CODE(f) == FIELD_DECL)
+			sc_check_field_layout(f, in_union);
+}
+
+static void sc_on_finish_type(void *gcc_data, void *)
+{
+	tree type = (tree)gcc_data;
+	if (!type || type == error_mark_node || !RECORD_OR_UNION_TYPE_P(type) ||
+	    !COMPLETE_TYPE_P(type))
+		return;
+	sc_check_finished_type(type);
+}
+
 void sc_register_attribute(const char *plugin_name)
 {
 	register_callback(plugin_name, PLUGIN_ATTRIBUTES, sc_on_attributes,
+			  NULL);
+	register_callback(plugin_name, PLUGIN_FINISH_TYPE, sc_on_finish_type,
 			  NULL);
 }

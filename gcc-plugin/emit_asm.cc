@@ -48,7 +48,8 @@ static sc_retpoline sc_unit_retpoline()
 static void sc_emit_key(FILE *out, const sc_key *k)
 {
 	sc_key_text t;
-	t.name = k->name;
+	t.name = k->obj_name;
+	t.offset = k->offset;
 	t.global = TREE_PUBLIC(k->decl);
 	t.pic = flag_pic;
 	t.retpoline = sc_unit_retpoline();

@@ -2,7 +2,16 @@
 // optimisation could fold or move the loads:
 //   _1 = K; _1 (args);   ->  __staticcall_tramp.K (args);   (fntype kept)
 //   K = v;               ->  __staticcall_store (&K, v);    (error if strict)
+// K is a key variable or a marked member of a global object at a constant
+// offset (obj.a.f, arr[2].f: docs/FIELD_KEYS.md). Stores that may change
+// field keys are routed too:
+//   x.f = v; p->f = v;   ->  __staticcall_store (&x.f, v);  (error if strict)
+//   s = t; (a struct/array type holding marked members), memcpy/memset/...
+//                        ->  the store, then __staticcall_store_range (&s, n);
 #include "keys.h"
+#include "gimplify.h"
+#include "gimplify-me.h"
+#include "tree-into-ssa.h"
 
 static const pass_data sc_gimple_pass_data = {
 	GIMPLE_PASS,
@@ -14,6 +23,15 @@ static const pass_data sc_gimple_pass_data = {
 	0, // todo_flags_finish
 };
 
+// The key STMT loads into an SSA name, or NULL.
+static sc_key *sc_load_key(gimple *stmt)
+{
+	if (!stmt || !gimple_assign_single_p(stmt) ||
+	    TREE_CODE(gimple_assign_lhs(stmt)) != SSA_NAME)
+		return NULL;
+	return sc_ref_key(gimple_assign_rhs1(stmt));
+}
+
 // The key CALL's SSA callee was loaded from, or NULL. The trampoline reads
 // the key when the call happens, so the load must not be a snapshot taken
 // earlier: a value copied into a variable before an update must keep
@@ -23,23 +41,21 @@ static const pass_data sc_gimple_pass_data = {
 // use, no user variable): then only the evaluation of the call's arguments
 // lies in between, which C leaves unsequenced with the designator, so
 // reading the key at the call is equally valid (e.g. k(k(x))).
-static tree sc_callee_key(gcall *call)
+static sc_key *sc_callee_key(gcall *call)
 {
 	tree fn = gimple_call_fn(call);
 	if (!fn || TREE_CODE(fn) != SSA_NAME)
-		return NULL_TREE;
+		return NULL;
 	gimple *def = SSA_NAME_DEF_STMT(fn);
-	if (!def || !gimple_assign_single_p(def))
-		return NULL_TREE;
-	tree rhs = gimple_assign_rhs1(def);
-	if (!sc_is_key_decl(rhs))
-		return NULL_TREE;
+	sc_key *k = sc_load_key(def);
+	if (!k)
+		return NULL;
 	if (gimple_vuse(def) && gimple_vuse(def) == gimple_vuse(call))
-		return rhs;
+		return k;
 	tree var = SSA_NAME_VAR(fn);
 	bool designator_tmp = (!var || DECL_ARTIFICIAL(var)) &&
 			      has_single_use(fn);
-	return designator_tmp ? rhs : NULL_TREE;
+	return designator_tmp ? k : NULL;
 }
 
 // Guarded calls chosen by sc_find_guarded_calls: they call the key's
@@ -48,10 +64,9 @@ static hash_set<gimple *> *sc_guarded;
 
 static bool sc_rewrite_call(gcall *call)
 {
-	tree key = sc_callee_key(call);
-	if (!key)
+	sc_key *k = sc_callee_key(call);
+	if (!k)
 		return false;
-	sc_key *k = sc_key_get(key);
 	bool cond = sc_guarded && sc_guarded->contains(call);
 	// gimple_call_set_fn keeps gimple_call_fntype: the call's own type
 	// still decides the calling convention.
@@ -63,7 +78,7 @@ static bool sc_rewrite_call(gcall *call)
 		       cond ? "staticcall: guarded call through '%s' is one "
 			      "static-call site (a NOP while the key is NULL)"
 			    : "staticcall: call through '%s' is a static-call site",
-		       IDENTIFIER_POINTER(DECL_NAME(key)));
+		       k->display);
 	return true;
 }
 
@@ -100,10 +115,9 @@ static bool sc_find_guarded_calls(function *fun)
 		     gimple_cond_code(cond) != EQ_EXPR))
 			continue;
 		gimple *load = SSA_NAME_DEF_STMT(gimple_cond_lhs(cond));
-		if (!load || !gimple_assign_single_p(load) ||
-		    !sc_is_key_decl(gimple_assign_rhs1(load)))
+		sc_key *key = sc_load_key(load);
+		if (!key)
 			continue;
-		tree key = gimple_assign_rhs1(load);
 		edge e_true, e_false;
 		extract_true_false_edges_from_block(bb, &e_true, &e_false);
 		bool ne = gimple_cond_code(cond) == NE_EXPR;
@@ -121,8 +135,7 @@ static bool sc_find_guarded_calls(function *fun)
 				ok = is_gimple_debug(stmt);
 			} else if (gcall *c = dyn_cast<gcall *>(stmt)) {
 				call = c;
-			} else if (gimple_assign_single_p(stmt) &&
-				   gimple_assign_rhs1(stmt) == key) {
+			} else if (sc_load_key(stmt) == key) {
 				// the callee's own load of the key
 			} else {
 				ok = sc_safe_to_run_anyway(stmt);
@@ -154,6 +167,8 @@ static bool sc_find_guarded_calls(function *fun)
 
 // static_call_update/_null/_ret0 on something that is not a key, and
 // return-zero on a key whose return type is not an integer or a pointer.
+// `&X.f` with a marked member f is a key for any X (the runtime just stores
+// when &X.f is not a registered key).
 static void sc_check_api_call(gcall *call)
 {
 	tree fn = gimple_call_fndecl(call);
@@ -166,18 +181,38 @@ static void sc_check_api_call(gcall *call)
 		return;
 	tree arg = gimple_call_arg(call, 0);
 	STRIP_NOPS(arg);
+	// &p->f, &a[i].f: the address was computed into a temporary (not a
+	// user variable, which may hold anything)
+	if (TREE_CODE(arg) == SSA_NAME &&
+	    (!SSA_NAME_VAR(arg) || DECL_ARTIFICIAL(SSA_NAME_VAR(arg)))) {
+		gimple *def = SSA_NAME_DEF_STMT(arg);
+		if (def && gimple_assign_single_p(def))
+			arg = gimple_assign_rhs1(def);
+		STRIP_NOPS(arg);
+	}
 	if (TREE_CODE(arg) != ADDR_EXPR)
 		return; // computed: nothing to check here
-	tree var = TREE_OPERAND(arg, 0);
-	if (!DECL_P(var))
+	tree var = TREE_OPERAND(arg, 0), fntype;
+	if (TREE_CODE(var) == COMPONENT_REF) {
+		tree field = TREE_OPERAND(var, 1);
+		if (!sc_is_key_field(field)) {
+			error_at(gimple_location(call),
+				 "staticcall: member %qD is not a static-call "
+				 "key (declare it with %<STATIC_CALL%>)",
+				 field);
+			return;
+		}
+		var = field;
+	} else if (!DECL_P(var)) {
 		return;
-	if (!sc_is_key_decl(var)) {
+	} else if (!sc_is_key_decl(var)) {
 		error_at(gimple_location(call),
 			 "staticcall: %qD is not a static-call key (declare it "
 			 "with %<STATIC_CALL%>)", var);
 		return;
 	}
-	tree ret = TREE_TYPE(TREE_TYPE(TREE_TYPE(var)));
+	fntype = TREE_TYPE(TREE_TYPE(var));
+	tree ret = TREE_TYPE(fntype);
 	if (ret0 && !((INTEGRAL_TYPE_P(ret) || POINTER_TYPE_P(ret)) &&
 		      tree_to_uhwi(TYPE_SIZE(ret)) <= 64))
 		error_at(gimple_location(call),
@@ -186,27 +221,235 @@ static void sc_check_api_call(gcall *call)
 			 var, ret);
 }
 
+// The address of REF as a GIMPLE value; any computation (&p->f, &a[i])
+// is inserted before the statement at GSI, which stays current.
+static tree sc_address_of(gimple_stmt_iterator *gsi, tree ref)
+{
+	tree base = get_base_address(ref);
+	if (base && DECL_P(base))
+		TREE_ADDRESSABLE(base) = 1;
+	tree addr = build_fold_addr_expr(unshare_expr(ref));
+	// Pointer conversions are useless in GIMPLE: pass the value as is.
+	STRIP_NOPS(addr);
+	if (is_gimple_val(addr))
+		return addr;
+	return force_gimple_operand_gsi(gsi, addr, true, NULL_TREE, true,
+					GSI_SAME_STMT);
+}
+
+// Does a store through LHS never reach a key: LHS is (part of) an
+// automatic object?
+static bool sc_store_is_local(tree lhs)
+{
+	tree base = get_base_address(lhs);
+	return base && DECL_P(base) && sc_is_automatic(base);
+}
+
+// A store of a marked member that may be a key: `x.f = v`, `p->f = v`.
+static bool sc_is_field_store(gimple *stmt)
+{
+	if (!gimple_assign_single_p(stmt) || gimple_clobber_p(stmt))
+		return false;
+	tree lhs = gimple_assign_lhs(stmt);
+	return TREE_CODE(lhs) == COMPONENT_REF &&
+	       sc_is_key_field(TREE_OPERAND(lhs, 1)) && !sc_store_is_local(lhs);
+}
+
+// Set when a rewrite removed edges: the pass asks for a CFG cleanup.
+static bool sc_cfg_changed;
+
+// `K = v;` or `x.f = v;` -> __staticcall_store(&K, v).
 static bool sc_rewrite_store(gimple_stmt_iterator *gsi, gimple *stmt)
 {
-	tree key = gimple_assign_lhs(stmt);
+	tree lhs = gimple_assign_lhs(stmt);
 	if (sc_opt_strict) {
+		std::string what = sc_ref_text(lhs);
 		error_at(gimple_location(stmt),
 			 "staticcall: plain store to key '%s' (strict mode); "
 			 "use %<static_call_update%>",
-			 IDENTIFIER_POINTER(DECL_NAME(key)));
+			 what.c_str());
 		return false;
 	}
-	sc_key *k = sc_key_get(key);
-	k->has_store = true;
-	TREE_ADDRESSABLE(key) = 1;
-	// Pointer conversions are useless in GIMPLE: pass the value as is.
-	gcall *call = gimple_build_call(sc_store_fndecl(), 2,
-					build_fold_addr_expr(key),
+	// A global object's member at a constant offset is a key of this
+	// unit: its descriptor registers it. Other members are looked up by
+	// address at run time.
+	if (sc_key *k = sc_ref_key(lhs))
+		k->has_store = true;
+	tree addr = sc_address_of(gsi, lhs);
+	gcall *call = gimple_build_call(sc_store_fndecl(), 2, addr,
 					gimple_assign_rhs1(stmt));
 	gimple_set_location(call, gimple_location(stmt));
 	gimple_set_block(call, gimple_block(stmt));
 	gimple_move_vops(call, stmt);
 	gsi_replace(gsi, call, false);
+	// A store through a pointer that could trap (-fnon-call-exceptions)
+	// had an EH edge; the runtime call never throws.
+	if (gimple_purge_dead_eh_edges(gimple_bb(call)))
+		sc_cfg_changed = true;
+	return true;
+}
+
+// Insert SEQ right after the statement at GSI, which stays a store, and
+// leave GSI on the last inserted statement. A statement that ends its block
+// (a call that may throw): on the fall-through edge.
+static void sc_insert_after(gimple_stmt_iterator *gsi, gimple_seq seq)
+{
+	gimple *stmt = gsi_stmt(*gsi);
+	if (!stmt_ends_bb_p(stmt)) {
+		gsi_insert_seq_after(gsi, seq, GSI_CONTINUE_LINKING);
+		return;
+	}
+	edge e = find_fallthru_edge(gimple_bb(stmt)->succs);
+	if (!e) {
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, gimple_bb(stmt)->succs)
+			if (!(e->flags & (EDGE_EH | EDGE_ABNORMAL)))
+				break;
+	}
+	if (e)
+		gsi_insert_seq_on_edge_immediate(e, seq);
+}
+
+// __staticcall_store_range(ADDR, LEN) after the statement at GSI.
+static void sc_store_range_after(gimple_stmt_iterator *gsi, tree addr,
+				 tree len)
+{
+	gimple *stmt = gsi_stmt(*gsi);
+	gcall *call = gimple_build_call(sc_store_range_fndecl(), 2, addr, len);
+	gimple_set_location(call, gimple_location(stmt));
+	gimple_set_block(call, gimple_block(stmt));
+	gimple_seq seq = NULL;
+	gimple_seq_add_stmt(&seq, call);
+	sc_insert_after(gsi, seq);
+}
+
+// Can a write to DST (the address of the destination) change no key: DST
+// is provably an automatic object or a global object whose type holds no
+// marked member?
+static bool sc_dest_holds_no_key(tree dst)
+{
+	STRIP_NOPS(dst);
+	if (TREE_CODE(dst) != ADDR_EXPR)
+		return false;
+	tree base = get_base_address(TREE_OPERAND(dst, 0));
+	if (!base)
+		return false;
+	if (TREE_CODE(base) == STRING_CST)
+		return true;
+	return DECL_P(base) && (sc_is_automatic(base) ||
+				(TREE_CODE(base) == VAR_DECL &&
+				 !sc_type_has_key_field(TREE_TYPE(base))));
+}
+
+// A store that may write keys without naming a member: an assignment (or a
+// call result) of a struct/array type holding marked members, or a store
+// through a ref-all pointer (what GCC makes of memcpy/memmove with a
+// constant length, even at -O0), into memory that may hold keys.
+static bool sc_is_range_store(gimple *stmt, tree lhs)
+{
+	if (!lhs || gimple_clobber_p(stmt) || sc_store_is_local(lhs))
+		return false;
+	tree type = TREE_TYPE(lhs);
+	if (AGGREGATE_TYPE_P(type) && sc_type_has_key_field(type))
+		return true;
+	if (sc_unit_has_field_keys &&
+	    (TREE_CODE(lhs) == MEM_REF || TREE_CODE(lhs) == TARGET_MEM_REF) &&
+	    TYPE_REF_CAN_ALIAS_ALL(TREE_TYPE(TREE_OPERAND(lhs, 1))))
+		return !sc_dest_holds_no_key(build_fold_addr_expr(lhs));
+	return false;
+}
+
+// The store stays, then the range it wrote is re-patched.
+static bool sc_route_range_store(gimple_stmt_iterator *gsi, gimple *stmt,
+				 tree lhs)
+{
+	if (!sc_is_range_store(stmt, lhs))
+		return false;
+	tree size = TYPE_SIZE_UNIT(TREE_TYPE(lhs)), len;
+	if (size && TREE_CODE(size) == INTEGER_CST)
+		len = fold_convert(size_type_node, size);
+	else // a variably modified type: everything from the address on
+		len = build_all_ones_cst(size_type_node);
+	// The address is computed before the statement (same value: a
+	// store cannot move its own destination).
+	tree addr = sc_address_of(gsi, lhs);
+	sc_store_range_after(gsi, addr, len);
+	return true;
+}
+
+// memcpy/memmove/memset/bzero/mempcpy and their _chk forms, as builtins or
+// (-fno-builtin) as the library functions of those names: the destination
+// and length, or false.
+static bool sc_mem_builtin(gcall *call, tree *dst, tree *len)
+{
+	tree fn = gimple_call_fndecl(call);
+	if (!fn)
+		return false;
+	int len_arg = -1;
+	if (gimple_call_builtin_p(call, BUILT_IN_NORMAL)) {
+		switch (DECL_FUNCTION_CODE(fn)) {
+		case BUILT_IN_MEMCPY:
+		case BUILT_IN_MEMMOVE:
+		case BUILT_IN_MEMSET:
+		case BUILT_IN_MEMPCPY:
+		case BUILT_IN_MEMCPY_CHK:
+		case BUILT_IN_MEMMOVE_CHK:
+		case BUILT_IN_MEMSET_CHK:
+		case BUILT_IN_MEMPCPY_CHK:
+			len_arg = 2;
+			break;
+		case BUILT_IN_BZERO:
+			len_arg = 1;
+			break;
+		default:
+			return false;
+		}
+	} else if (TREE_PUBLIC(fn) && DECL_NAME(fn) &&
+		   DECL_FILE_SCOPE_P(fn)) {
+		static const char *const three[] = {
+			"memcpy", "memmove", "memset", "mempcpy", "__memcpy_chk",
+			"__memmove_chk", "__memset_chk", "__mempcpy_chk"};
+		const char *n = IDENTIFIER_POINTER(DECL_NAME(fn));
+		for (const char *m : three)
+			if (!strcmp(n, m))
+				len_arg = 2;
+		if (!strcmp(n, "bzero"))
+			len_arg = 1;
+	}
+	if (len_arg < 0 || gimple_call_num_args(call) <= (unsigned)len_arg ||
+	    !POINTER_TYPE_P(TREE_TYPE(gimple_call_arg(call, 0))) ||
+	    !INTEGRAL_TYPE_P(TREE_TYPE(gimple_call_arg(call, len_arg))))
+		return false;
+	*dst = gimple_call_arg(call, 0);
+	*len = gimple_call_arg(call, len_arg);
+	return true;
+}
+
+// A memory builtin writing DST..DST+LEN: re-patch the range afterwards,
+// unless DST is provably an automatic object or a global object whose type
+// holds no marked member.
+static bool sc_route_mem_builtin(gimple_stmt_iterator *gsi, gcall *call)
+{
+	tree dst, len;
+	if (!sc_unit_has_field_keys || !sc_mem_builtin(call, &dst, &len) ||
+	    sc_dest_holds_no_key(dst))
+		return false;
+	// The body of a memcpy wrapper (glibc's _FORTIFY_SOURCE inline memcpy
+	// calling __builtin___memcpy_chk): its callers route the call.
+	tree self = current_function_decl;
+	if (self && fndecl_built_in_p(self, BUILT_IN_NORMAL)) {
+		switch (DECL_FUNCTION_CODE(self)) {
+		case BUILT_IN_MEMCPY:
+		case BUILT_IN_MEMMOVE:
+		case BUILT_IN_MEMSET:
+		case BUILT_IN_MEMPCPY:
+		case BUILT_IN_BZERO:
+			return false;
+		default:
+			break;
+		}
+	}
+	sc_store_range_after(gsi, dst, len);
 	return true;
 }
 
@@ -220,8 +463,8 @@ static void sc_cleanup_loads(function *fun)
 		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
 		     !gsi_end_p(gsi);) {
 			gimple *stmt = gsi_stmt(gsi);
-			if (!gimple_assign_single_p(stmt) ||
-			    !sc_is_key_decl(gimple_assign_rhs1(stmt))) {
+			sc_key *k = sc_load_key(stmt);
+			if (!k) {
 				gsi_next(&gsi);
 				continue;
 			}
@@ -237,8 +480,7 @@ static void sc_cleanup_loads(function *fun)
 				inform(gimple_location(stmt),
 				       "staticcall: load of '%s' is not the "
 				       "callee of a call; not converted",
-				       IDENTIFIER_POINTER(DECL_NAME(
-					       gimple_assign_rhs1(stmt))));
+				       k->display);
 			gsi_next(&gsi);
 		}
 	}
@@ -252,13 +494,15 @@ static void sc_check_address_taken(gimple *stmt)
 	if (!gimple_assign_single_p(stmt))
 		return;
 	tree rhs = gimple_assign_rhs1(stmt);
-	if (TREE_CODE(rhs) == ADDR_EXPR && sc_is_key_decl(TREE_OPERAND(rhs, 0)))
+	if (TREE_CODE(rhs) != ADDR_EXPR)
+		return;
+	sc_key *k = sc_ref_key(TREE_OPERAND(rhs, 0));
+	if (k)
 		warning_at(gimple_location(stmt), 0,
 			   "staticcall: address of key '%s' escapes; a store "
 			   "through it bypasses the runtime and leaves call "
 			   "sites on the old target",
-			   IDENTIFIER_POINTER(
-				   DECL_NAME(TREE_OPERAND(rhs, 0))));
+			   k->display);
 }
 
 namespace {
@@ -272,7 +516,8 @@ class sc_gimple_pass : public gimple_opt_pass {
 	bool gate(function *) final override { return true; }
 	unsigned int execute(function *fun) final override
 	{
-		bool calls = false, any = false, guarded;
+		bool calls = false, any = false, inserted = false, guarded;
+		sc_cfg_changed = false;
 		hash_set<gimple *> guarded_set;
 		sc_guarded = &guarded_set;
 		guarded = sc_find_guarded_calls(fun);
@@ -286,11 +531,24 @@ class sc_gimple_pass : public gimple_opt_pass {
 					sc_check_api_call(call);
 					if (sc_rewrite_call(call))
 						calls = any = true;
+					// (also a call through a key returning
+					// a struct that holds keys)
+					if (sc_route_mem_builtin(&gsi, call) ||
+					    sc_route_range_store(
+						    &gsi, call,
+						    gimple_call_lhs(call)))
+						inserted = any = true;
 				} else if (gimple_assign_single_p(stmt) &&
-					   sc_is_key_decl(
-						   gimple_assign_lhs(stmt))) {
+					   (sc_is_key_decl(
+						    gimple_assign_lhs(stmt)) ||
+					    sc_is_field_store(stmt))) {
 					if (sc_rewrite_store(&gsi, stmt))
 						any = true;
+				} else if (gimple_assign_single_p(stmt) &&
+					   sc_route_range_store(
+						   &gsi, stmt,
+						   gimple_assign_lhs(stmt))) {
+					inserted = any = true;
 				} else {
 					sc_check_address_taken(stmt);
 				}
@@ -302,8 +560,15 @@ class sc_gimple_pass : public gimple_opt_pass {
 		// Indirect edges became direct ones (and stores became calls).
 		if (any)
 			cgraph_edge::rebuild_edges();
+		// New calls after stores have no virtual operands yet.
+		unsigned todo = 0;
+		if (inserted) {
+			mark_virtual_operands_for_renaming(fun);
+			todo |= TODO_update_ssa_only_virtuals;
+		}
 		// Guarded calls: their constant tests leave dead edges.
-		return guarded ? TODO_cleanup_cfg : 0;
+		return todo |
+		       (guarded || sc_cfg_changed ? TODO_cleanup_cfg : 0);
 	}
 };
 } // namespace

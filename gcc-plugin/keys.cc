@@ -2,16 +2,19 @@
 // TREE_LIST chain), because after inlining or DCE our registry may be the
 // only reference to a trampoline decl.
 #include "keys.h"
+#include "asm_text.h"
 #include "staticcall_abi.h"
 
 bool sc_opt_strict;
 bool sc_opt_report;
+bool sc_unit_has_field_keys;
 const char *sc_plugin_name = "staticcall_gcc";
 
 static tree sc_roots_list; // TREE_LIST: purpose = key, value = trampoline
 static tree sc_store_decl;
+static tree sc_store_range_decl;
 static std::vector<sc_key *> sc_keys;
-static std::map<tree, sc_key *> sc_by_key;
+static std::map<std::pair<tree, long>, sc_key *> sc_by_key;
 static std::map<tree, sc_key *> sc_by_tramp;
 static std::map<std::string, sc_key *> sc_by_tramp_name;
 
@@ -20,6 +23,8 @@ static const struct ggc_root_tab sc_gc_roots[] = {
 	 &gt_pch_nx_tree_node},
 	{&sc_store_decl, 1, sizeof(sc_store_decl), &gt_ggc_mx_tree_node,
 	 &gt_pch_nx_tree_node},
+	{&sc_store_range_decl, 1, sizeof(sc_store_range_decl),
+	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
 	LAST_GGC_ROOT_TAB};
 
 void sc_keys_register_gc_roots(const char *plugin_name)
@@ -40,21 +45,168 @@ const char *sc_asm_name(tree decl)
 	return n[0] == '*' ? n + 1 : n;
 }
 
+bool sc_is_key_field(tree t)
+{
+	return t && TREE_CODE(t) == FIELD_DECL &&
+	       lookup_attribute(SC_ATTR_NAME, DECL_ATTRIBUTES(t));
+}
+
+bool sc_type_has_key_field(tree type)
+{
+	while (TREE_CODE(type) == ARRAY_TYPE)
+		type = TREE_TYPE(type);
+	if (!RECORD_OR_UNION_TYPE_P(type))
+		return false;
+	for (tree f = TYPE_FIELDS(type); f; f = DECL_CHAIN(f)) {
+		if (TREE_CODE(f) != FIELD_DECL)
+			continue;
+		if (sc_is_key_field(f) || sc_type_has_key_field(TREE_TYPE(f)))
+			return true;
+	}
+	return false;
+}
+
+bool sc_is_automatic(tree decl)
+{
+	switch (TREE_CODE(decl)) {
+	case PARM_DECL:
+	case RESULT_DECL:
+		return true;
+	case VAR_DECL:
+		return !TREE_STATIC(decl) && !DECL_EXTERNAL(decl);
+	default:
+		return false;
+	}
+}
+
 static tree sc_tramp_decl(sc_key *k, const char *prefix);
 
-sc_key *sc_key_get(tree decl)
+// The record of key (DECL, OFFSET) with function type FNTYPE.
+static sc_key *sc_key_lookup(tree decl, long offset, tree fntype,
+			     const std::string &display)
 {
-	auto it = sc_by_key.find(decl);
+	auto it = sc_by_key.find(std::make_pair(decl, offset));
 	if (it != sc_by_key.end())
 		return it->second;
 
 	sc_key *k = new sc_key();
 	k->decl = decl;
-	k->name = xstrdup(sc_asm_name(decl));
+	k->offset = offset;
+	k->fntype = fntype;
+	k->obj_name = xstrdup(sc_asm_name(decl));
+	k->name = xstrdup(sc_key_id(k->obj_name, offset).c_str());
+	k->display = xstrdup(display.c_str());
 	k->tramp = sc_tramp_decl(k, SC_ABI_TRAMP_PREFIX);
+	if (offset >= 0) {
+		// The trampoline and descriptor read the object from asm GCC
+		// cannot see (as the attribute does for a plain key): keep it
+		// emitted, and never discover it read-only or fold its loads.
+		TREE_USED(decl) = 1;
+		DECL_PRESERVE_P(decl) = 1;
+		DECL_READ_P(decl) = 1;
+		varpool_node *vn = varpool_node::get(decl);
+		if (vn && !DECL_EXTERNAL(decl))
+			vn->force_output = 1;
+	}
 	sc_keys.push_back(k);
-	sc_by_key[decl] = k;
+	sc_by_key[std::make_pair(decl, offset)] = k;
 	return k;
+}
+
+sc_key *sc_key_get(tree decl)
+{
+	return sc_key_lookup(decl, -1, TREE_TYPE(TREE_TYPE(decl)),
+			     IDENTIFIER_POINTER(DECL_NAME(decl)));
+}
+
+std::string sc_ref_text(tree ref)
+{
+	switch (TREE_CODE(ref)) {
+	case VAR_DECL:
+	case PARM_DECL:
+	case FIELD_DECL:
+		return DECL_NAME(ref) ? IDENTIFIER_POINTER(DECL_NAME(ref))
+				      : "<anonymous>";
+	case SSA_NAME: {
+		if (SSA_NAME_VAR(ref))
+			return sc_ref_text(SSA_NAME_VAR(ref));
+		// a temporary: name the pointer it was computed from (p + i)
+		gimple *def = SSA_NAME_DEF_STMT(ref);
+		if (def && is_gimple_assign(def) &&
+		    TREE_CODE(gimple_assign_rhs1(def)) == SSA_NAME &&
+		    SSA_NAME_VAR(gimple_assign_rhs1(def)))
+			return sc_ref_text(gimple_assign_rhs1(def));
+		return "...";
+	}
+	case COMPONENT_REF: {
+		tree base = TREE_OPERAND(ref, 0);
+		tree f = TREE_OPERAND(ref, 1);
+		std::string fname = DECL_NAME(f) ? IDENTIFIER_POINTER(DECL_NAME(f))
+						 : "";
+		if (TREE_CODE(base) == MEM_REF &&
+		    TREE_CODE(TREE_OPERAND(base, 0)) != ADDR_EXPR &&
+		    integer_zerop(TREE_OPERAND(base, 1)))
+			return sc_ref_text(TREE_OPERAND(base, 0)) + "->" + fname;
+		std::string b = sc_ref_text(base);
+		// anonymous struct members: no empty component
+		return fname.empty() ? b : b + "." + fname;
+	}
+	case ARRAY_REF: {
+		tree idx = TREE_OPERAND(ref, 1);
+		std::string i = "i";
+		if (TREE_CODE(idx) == INTEGER_CST && tree_fits_shwi_p(idx))
+			i = std::to_string(tree_to_shwi(idx));
+		else if (TREE_CODE(idx) == SSA_NAME && SSA_NAME_VAR(idx) &&
+			 DECL_NAME(SSA_NAME_VAR(idx)))
+			i = IDENTIFIER_POINTER(DECL_NAME(SSA_NAME_VAR(idx)));
+		return sc_ref_text(TREE_OPERAND(ref, 0)) + "[" + i + "]";
+	}
+	case MEM_REF:
+		if (TREE_CODE(TREE_OPERAND(ref, 0)) == ADDR_EXPR)
+			return sc_ref_text(TREE_OPERAND(TREE_OPERAND(ref, 0), 0));
+		return "*" + sc_ref_text(TREE_OPERAND(ref, 0));
+	default:
+		return "...";
+	}
+}
+
+sc_key *sc_ref_key(tree ref)
+{
+	if (!ref)
+		return NULL;
+	if (sc_is_key_decl(ref))
+		return sc_key_get(ref);
+	if (TREE_CODE(ref) != COMPONENT_REF ||
+	    !sc_is_key_field(TREE_OPERAND(ref, 1)))
+		return NULL;
+	tree ftype = TREE_TYPE(TREE_OPERAND(ref, 1));
+	if (TREE_CODE(ftype) != POINTER_TYPE ||
+	    TREE_CODE(TREE_TYPE(ftype)) != FUNCTION_TYPE)
+		return NULL;
+	poly_int64 bitsize, bitpos;
+	tree var_off = NULL_TREE;
+	machine_mode mode;
+	int unsignedp, reversep, volatilep = 0;
+	tree base = get_inner_reference(ref, &bitsize, &bitpos, &var_off, &mode,
+					&unsignedp, &reversep, &volatilep);
+	if (var_off || reversep || !base || TREE_CODE(base) != VAR_DECL)
+		return NULL;
+	if (!(TREE_STATIC(base) || DECL_EXTERNAL(base)) ||
+	    DECL_THREAD_LOCAL_P(base) || TREE_READONLY(base) ||
+	    TYPE_READONLY(TREE_TYPE(base)))
+		return NULL;
+	HOST_WIDE_INT bits;
+	if (!bitpos.is_constant(&bits) || bits < 0 ||
+	    bits % POINTER_SIZE != 0)
+		return NULL; // only whole, pointer-aligned slots are patchable
+	long offset = (long)(bits / BITS_PER_UNIT);
+	// Outside the object (an out-of-bounds constant index): not a key.
+	tree size = DECL_SIZE_UNIT(base);
+	if (size && tree_fits_uhwi_p(size) &&
+	    (unsigned HOST_WIDE_INT)offset + POINTER_SIZE / BITS_PER_UNIT >
+		    tree_to_uhwi(size))
+		return NULL;
+	return sc_key_lookup(base, offset, TREE_TYPE(ftype), sc_ref_text(ref));
 }
 
 tree sc_key_cond_tramp(sc_key *k)
@@ -83,8 +235,7 @@ static tree sc_tramp_decl(sc_key *k, const char *prefix)
 
 	// The trampoline has the key's pointee type so the call keeps its ABI
 	// (e.g. %al for variadic callees); hidden, so no PLT and no GOT.
-	tree fntype = TREE_TYPE(TREE_TYPE(decl));
-	tree fn = build_fn_decl(tname.c_str(), fntype);
+	tree fn = build_fn_decl(tname.c_str(), k->fntype);
 	DECL_EXTERNAL(fn) = 1;
 	TREE_PUBLIC(fn) = 1;
 	DECL_ARTIFICIAL(fn) = 1;
@@ -140,4 +291,19 @@ tree sc_store_fndecl()
 		sc_store_decl = fn;
 	}
 	return sc_store_decl;
+}
+
+tree sc_store_range_fndecl()
+{
+	if (!sc_store_range_decl) {
+		tree fntype = build_function_type_list(
+			void_type_node, ptr_type_node, size_type_node, NULL_TREE);
+		tree fn = build_fn_decl(SC_ABI_STORE_RANGE_FN, fntype);
+		DECL_EXTERNAL(fn) = 1;
+		TREE_PUBLIC(fn) = 1;
+		DECL_ARTIFICIAL(fn) = 1;
+		TREE_NOTHROW(fn) = 1;
+		sc_store_range_decl = fn;
+	}
+	return sc_store_range_decl;
 }

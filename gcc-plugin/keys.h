@@ -1,6 +1,9 @@
 // keys.h - registry shared by the passes: which VAR_DECLs are keys, the
 // trampoline FUNCTION_DECL of each, and whether the unit used it (a site or a
 // store), which decides whether emit_asm.cc writes its trampoline/descriptor.
+// A key is (global object, byte offset): a plain key is the attributed
+// variable itself (offset -1), a field key the attributed member at a
+// constant offset inside a global object (docs/FIELD_KEYS.md).
 #ifndef STATICCALL_KEYS_H
 #define STATICCALL_KEYS_H
 
@@ -9,10 +12,15 @@
 #define SC_ATTR_NAME "static_call"
 
 struct sc_key {
-	tree decl;            // the key variable
+	tree decl;            // the key variable; for a field key the object
+	long offset;          // field key: byte offset in DECL; -1: plain key
+	tree fntype;          // the FUNCTION_TYPE the key points to
 	tree tramp;           // extern hidden FUNCTION_DECL __staticcall_tramp.K
 	tree tramp_cond;      // ... __staticcall_tramp_cond.K (NULL-safe), lazily
-	const char *name;     // K's assembler name, leading '*' stripped
+	const char *obj_name; // DECL's assembler name, leading '*' stripped
+	const char *name;     // the key's id (sc_key_id): obj_name, or
+			      // "OBJ..OFFSET" for a field key
+	const char *display;  // for messages: "hook", "cfg.mem.xMalloc"
 	bool has_site;        // at least one call site reached final
 	bool has_store;       // at least one store routed to __staticcall_store
 	bool has_cond_site;   // at least one guarded site reached final
@@ -21,10 +29,26 @@ struct sc_key {
 // Plugin options (set by plugin.cc).
 extern bool sc_opt_strict;
 extern bool sc_opt_report;
+// The unit declared a marked struct member: only then are byte copies
+// through pointers it cannot place routed (docs/FIELD_KEYS.md).
+extern bool sc_unit_has_field_keys;
 extern const char *sc_plugin_name;
 
 // True if T is a VAR_DECL carrying the static_call attribute.
 bool sc_is_key_decl(tree t);
+// True if T is a FIELD_DECL carrying the static_call attribute.
+bool sc_is_key_field(tree t);
+// True if TYPE (a struct, union or array) holds a marked member at any depth.
+bool sc_type_has_key_field(tree type);
+// Is DECL an automatic object (a non-static local, a parameter, the
+// result)? Such objects never hold keys.
+bool sc_is_automatic(tree decl);
+// The key REF reads or writes: a key VAR_DECL, or a COMPONENT_REF of a
+// marked member of a global object at a constant offset. NULL otherwise.
+// Creates the record (and its trampoline decl) on first use.
+sc_key *sc_ref_key(tree ref);
+// A readable name of the member access REF, for messages.
+std::string sc_ref_text(tree ref);
 // The record of key DECL, created (with its trampoline decl) on first use.
 sc_key *sc_key_get(tree decl);
 // The key's NULL-safe trampoline, for guarded sites (created on first use).
@@ -38,6 +62,8 @@ sc_key *sc_key_for_symbol(const_rtx x);
 const std::vector<sc_key *> &sc_keys_all();
 // void __staticcall_store(void *key, void *value), built once.
 tree sc_store_fndecl();
+// void __staticcall_store_range(void *addr, size_t len), built once.
+tree sc_store_range_fndecl();
 // The key's name without a leading '*'.
 const char *sc_asm_name(tree decl);
 // Registers the GC roots that keep our trees alive.
