@@ -3,6 +3,7 @@
 #ifndef STATICCALL_CLANG_COMPAT_H
 #define STATICCALL_CLANG_COMPAT_H
 
+#include "clang/AST/Attr.h"
 #include "clang/AST/Decl.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringRef.h"
@@ -46,6 +47,22 @@ inline bool starts_with(llvm::StringRef s, llvm::StringRef prefix)
 inline bool is_local_extern(const clang::VarDecl *vd)
 {
 	return const_cast<clang::VarDecl *>(vd)->isLocalExternDecl();
+}
+
+// An implicit __attribute__((annotate(TEXT))) at LOC (the creators'
+// signatures differ).
+inline clang::AnnotateAttr *annotate_attr(clang::ASTContext &ctx,
+					  llvm::StringRef text,
+					  clang::SourceLocation loc)
+{
+#if CLANG_VERSION_MAJOR >= 17
+	return clang::AnnotateAttr::CreateImplicit(ctx, text, nullptr, 0,
+						   clang::SourceRange(loc));
+#else
+	return clang::AnnotateAttr::CreateImplicit(
+		ctx, text, nullptr, 0,
+		clang::AttributeCommonInfo(clang::SourceRange(loc)));
+#endif
 }
 
 } // namespace sc_compat

@@ -6,6 +6,17 @@
 // plus, as module asm, the trampoline and descriptor of every key used and
 // the per-object header (plugin-common/asm_text.cc, docs/ABI.md).
 //
+// Field keys (docs/FIELD_KEYS.md): the front end (plugin.cc) annotates every
+// marked member, so each access of one arrives here wrapped in
+//   %a = call ptr @llvm.ptr.annotation(ptr ADDR, ptr @"staticcall.key", ...)
+// (sc_take_member_accesses removes those). A load through it whose ADDR is
+// a constant offset into a global variable (not constant, not thread-local)
+// reads the key (object, offset), id OBJ..OFFSET, and is converted like a
+// load of @K; a store through it (not into an alloca) becomes
+// __staticcall_store(ADDR, v). memcpy/memmove/memset (intrinsics and libc
+// calls) and aggregate stores into memory that may hold keys are followed
+// by __staticcall_store_range(dst, len).
+//
 // A guarded call `if (K) K(args);` (sc_find_guarded_calls) loses its test
 // and becomes one site calling the NULL-safe __staticcall_tramp_cond.K,
 // flagged SC_SITE_COND, as the GCC plugin does (docs/ABI.md).
@@ -25,6 +36,8 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Metadata.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
@@ -134,16 +147,31 @@ bool sc_module_ibt(const Module &m, sc_target target)
 	return false;
 }
 
-// Is `v` a plain load of the key `gv`?
-LoadInst *sc_key_load(Value *v, GlobalVariable *gv)
+// One key of this unit: a key variable (offset -1) or the marked member at
+// byte `offset` of the global object `gv` (a field key), with the loads of
+// it the pass found (plain, non-volatile loads of the key's address).
+struct sc_key {
+	GlobalVariable *gv = nullptr;
+	long offset = -1;
+	std::string id; // sc_key_id: trampoline and descriptor names
+	std::vector<LoadInst *> loads;
+	bool used = false, used_cond = false;
+};
+
+// Which key each load found reads.
+using sc_load_map = std::map<const Value *, sc_key *>;
+
+// Is `v` a load of the key `k`?
+LoadInst *sc_key_load(const sc_load_map &loads, Value *v, const sc_key *k)
 {
-	auto *ld = dyn_cast<LoadInst>(v);
-	if (!ld || ld->getPointerOperand() != gv || !ld->isSimple())
+	auto it = loads.find(v);
+	if (it == loads.end() || it->second != k)
 		return nullptr;
-	return ld;
+	return cast<LoadInst>(const_cast<Value *>(it->first));
 }
 
-// `if (K) K(args);` with K the key gv:
+// `if (K) K(args);` with K the key k (a variable @K, or a field key: the
+// loads then read its constant address):
 //   %k = load ptr, ptr @K                 ; the load tested
 //   %c = icmp ne ptr %k, null             ; (or eq, successors swapped)
 //   br i1 %c, label %body, label %join
@@ -158,7 +186,8 @@ LoadInst *sc_key_load(Value *v, GlobalVariable *gv)
 // between the two loads, so the key tested is the key called: the test
 // goes (branch made unconditional) and the call is returned, to become a
 // guarded site. Other guarded calls keep their test.
-CallInst *sc_match_guarded(BranchInst *br, GlobalVariable *gv)
+CallInst *sc_match_guarded(BranchInst *br, const sc_load_map &loads,
+			   const sc_key *k)
 {
 	if (!br->isConditional())
 		return nullptr;
@@ -168,7 +197,7 @@ CallInst *sc_match_guarded(BranchInst *br, GlobalVariable *gv)
 	Value *a = cmp->getOperand(0), *b = cmp->getOperand(1);
 	if (isa<ConstantPointerNull>(a))
 		std::swap(a, b);
-	LoadInst *tested = sc_key_load(a, gv);
+	LoadInst *tested = sc_key_load(loads, a, k);
 	if (!tested || !isa<ConstantPointerNull>(b) ||
 	    tested->getParent() != br->getParent())
 		return nullptr;
@@ -205,7 +234,7 @@ CallInst *sc_match_guarded(BranchInst *br, GlobalVariable *gv)
 		if (auto *ci = dyn_cast<CallInst>(&i)) {
 			if (ci->isInlineAsm() || ci->isMustTailCall() ||
 			    !ci->use_empty() ||
-			    !sc_key_load(ci->getCalledOperand(), gv))
+			    !sc_key_load(loads, ci->getCalledOperand(), k))
 				return nullptr;
 			auto *f = cast<LoadInst>(ci->getCalledOperand());
 			if (f != tested && f->getParent() != body)
@@ -222,7 +251,7 @@ CallInst *sc_match_guarded(BranchInst *br, GlobalVariable *gv)
 			call = ci;
 			continue;
 		}
-		if (sc_key_load(&i, gv))
+		if (sc_key_load(loads, &i, k))
 			continue;
 		if (!isSafeToSpeculativelyExecute(&i))
 			return nullptr;
@@ -230,12 +259,12 @@ CallInst *sc_match_guarded(BranchInst *br, GlobalVariable *gv)
 	return call;
 }
 
-// Find and un-test the guarded calls through gv (see sc_match_guarded).
-void sc_find_guarded_calls(GlobalVariable *gv, std::set<CallBase *> &out)
+// Find and un-test the guarded calls through k (see sc_match_guarded).
+void sc_find_guarded_calls(const sc_load_map &loads, const sc_key *k,
+			   std::set<CallBase *> &out)
 {
 	SmallVector<BranchInst *, 8> brs;
-	for (User *u : gv->users())
-		if (auto *ld = dyn_cast<LoadInst>(u))
+	for (LoadInst *ld : k->loads)
 			for (User *lu : ld->users())
 				if (auto *cmp = dyn_cast<ICmpInst>(lu))
 					for (User *cu : cmp->users())
@@ -245,7 +274,7 @@ void sc_find_guarded_calls(GlobalVariable *gv, std::set<CallBase *> &out)
 	for (BranchInst *br : brs) {
 		if (!done.insert(br).second)
 			continue;
-		CallInst *call = sc_match_guarded(br, gv);
+		CallInst *call = sc_match_guarded(br, loads, k);
 		if (!call)
 			continue;
 		BasicBlock *bb = br->getParent(), *body = call->getParent();
@@ -257,16 +286,170 @@ void sc_find_guarded_calls(GlobalVariable *gv, std::set<CallBase *> &out)
 		nb->setDebugLoc(br->getDebugLoc());
 		br->eraseFromParent();
 		if (cmp->use_empty()) {
-			Instruction *ld = dyn_cast<Instruction>(
-				isa<ConstantPointerNull>(cmp->getOperand(0))
-					? cmp->getOperand(1)
-					: cmp->getOperand(0));
 			cmp->eraseFromParent();
-			if (ld && ld->use_empty())
-				ld->eraseFromParent();
+			// (The tested load, if now unused, goes with the
+			// other loads of the key.)
 		}
 		out.insert(call);
 	}
+}
+
+// One access of a marked member, as Clang's code generator tags it:
+//   %a = call ptr @llvm.ptr.annotation(ptr ADDR, ptr @"staticcall.key", ...)
+//   load/store ... %a                   (typed pointers: through bitcasts)
+// with the loads and stores of the member through it.
+struct sc_member_access {
+	Value *addr;
+	std::vector<LoadInst *> loads;
+	std::vector<StoreInst *> stores;
+};
+
+bool sc_is_field_annotation(const CallInst *ci)
+{
+	if (ci->arg_size() < 2)
+		return false;
+	const auto *g = dyn_cast<GlobalVariable>(
+		ci->getArgOperand(1)->stripPointerCasts());
+	if (!g || !g->hasInitializer())
+		return false;
+	const auto *str = dyn_cast<ConstantDataSequential>(g->getInitializer());
+	return str && str->isCString() &&
+	       str->getAsCString() == SC_FIELD_ANNOTATION;
+}
+
+// Every access of a marked member in the module; the annotation calls are
+// removed (each replaced by its address), and so are their strings when
+// nothing else uses them.
+std::vector<sc_member_access> sc_take_member_accesses(Module &m)
+{
+	std::vector<sc_member_access> out;
+	std::vector<Function *> fns;
+	std::set<GlobalVariable *> strings;
+	for (Function &f : m)
+		if (f.getIntrinsicID() == Intrinsic::ptr_annotation)
+			fns.push_back(&f);
+	for (Function *f : fns) {
+		SmallVector<User *, 16> users(f->user_begin(), f->user_end());
+		for (User *u : users) {
+			auto *ci = dyn_cast<CallInst>(u);
+			if (!ci || ci->getCalledFunction() != f ||
+			    !sc_is_field_annotation(ci))
+				continue;
+			sc_member_access a;
+			a.addr = ci->getArgOperand(0);
+			SmallVector<Value *, 4> work{ci};
+			while (!work.empty()) {
+				Value *v = work.pop_back_val();
+				for (User *vu : v->users()) {
+					if (auto *bc = dyn_cast<BitCastInst>(vu)) {
+						work.push_back(bc);
+					} else if (auto *ld = dyn_cast<LoadInst>(vu)) {
+						if (ld->getPointerOperand() == v &&
+						    ld->isSimple() &&
+						    ld->getType()->isPointerTy())
+							a.loads.push_back(ld);
+					} else if (auto *st = dyn_cast<StoreInst>(vu)) {
+						if (st->getPointerOperand() == v &&
+						    !st->isAtomic() &&
+						    st->getValueOperand()
+							    ->getType()
+							    ->isPointerTy())
+							a.stores.push_back(st);
+					}
+				}
+			}
+			for (unsigned i = 1; i < ci->arg_size() && i < 3; i++)
+				if (auto *g = dyn_cast<GlobalVariable>(
+					    ci->getArgOperand(i)->stripPointerCasts()))
+					strings.insert(g);
+			ci->replaceAllUsesWith(a.addr);
+			ci->eraseFromParent();
+			out.push_back(std::move(a));
+		}
+		if (f->use_empty())
+			f->eraseFromParent();
+	}
+	for (GlobalVariable *g : strings) {
+		g->removeDeadConstantUsers();
+		if (g->use_empty() && g->hasLocalLinkage())
+			g->eraseFromParent();
+	}
+	return out;
+}
+
+// Is `name` (an IR name, maybe with LLVM's ".N" uniquing suffixes) one of
+// the global objects whose type holds marked members?
+bool sc_is_keyed_object(const sc_state &st, std::string name)
+{
+	for (;;) {
+		if (st.keyed_objects.count(name))
+			return true;
+		size_t dot = name.rfind('.');
+		if (dot == std::string::npos || dot + 1 == name.size() ||
+		    name.find_first_not_of("0123456789", dot + 1) !=
+			    std::string::npos)
+			return false;
+		name.erase(dot);
+	}
+}
+
+// Can a write at DST change a key: DST is not provably (in) an automatic
+// object, nor a global object whose type holds no marked member?
+bool sc_may_hold_keys(const sc_state &st, Value *dst,
+		      const std::set<const GlobalVariable *> &key_objects)
+{
+	const Value *obj = getUnderlyingObject(dst, 0);
+	if (isa<AllocaInst>(obj))
+		return false;
+	if (const auto *a = dyn_cast<Argument>(obj))
+		return !a->hasByValAttr();
+	if (const auto *gv = dyn_cast<GlobalVariable>(obj)) {
+		if (gv->isConstant() || gv->isThreadLocal())
+			return false;
+		// (An object of an incomplete type may hold anything.)
+		return key_objects.count(gv) || !gv->getValueType()->isSized() ||
+		       sc_is_keyed_object(st, sc_symbol(*gv));
+	}
+	return true;
+}
+
+// The argument holding the length if N is a libc function that writes
+// memory from its first argument on, or -1. (Clang names the body of an
+// always-inline redefinition of a builtin, glibc's _FORTIFY_SOURCE
+// wrappers, NAME.inline.)
+int sc_mem_fn_len_arg(StringRef n)
+{
+	if (n.size() > 7 && n.substr(n.size() - 7) == ".inline")
+		n = n.drop_back(7);
+	if (n == "memcpy" || n == "memmove" || n == "memset" ||
+	    n == "mempcpy" || n == "__memcpy_chk" || n == "__memmove_chk" ||
+	    n == "__memset_chk" || n == "__mempcpy_chk")
+		return 2;
+	if (n == "bzero" || n == "explicit_bzero" ||
+	    n == "__explicit_bzero_chk")
+		return 1;
+	return -1;
+}
+
+// memcpy, memmove, memset (the intrinsics, which is what Clang makes of
+// the builtins, and calls), bzero, mempcpy and the _chk forms: the
+// destination and the length, or false.
+bool sc_mem_write(CallInst *ci, Value **dst, Value **len)
+{
+	if (auto *mi = dyn_cast<MemIntrinsic>(ci)) {
+		*dst = mi->getRawDest();
+		*len = mi->getLength();
+		return true;
+	}
+	const auto *f = dyn_cast<Function>(
+		ci->getCalledOperand()->stripPointerCasts());
+	int li = f ? sc_mem_fn_len_arg(f->getName()) : -1;
+	if (li < 0 || ci->arg_size() <= (unsigned)li)
+		return false;
+	*dst = ci->getArgOperand(0);
+	*len = ci->getArgOperand(li);
+	return (*dst)->getType()->isPointerTy() &&
+	       (*len)->getType()->isIntegerTy();
 }
 
 struct SCPass : PassInfoMixin<SCPass> {
@@ -282,6 +465,12 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 		return PreservedAnalyses::all();
 	m.getOrInsertNamedMetadata("staticcall.done");
 
+	// Accesses of marked members, with their annotations removed (also
+	// for a target without static calls: they would only hinder the
+	// optimizer).
+	std::vector<sc_member_access> accesses = sc_take_member_accesses(m);
+	bool changed = !accesses.empty();
+
 	sc_target target;
 	switch (Triple(m.getTargetTriple()).getArch()) {
 	case Triple::x86_64:
@@ -290,114 +479,147 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 	case Triple::aarch64:
 		target = sc_target::aarch64;
 		break;
-	default:
-		return PreservedAnalyses::all(); // calls stay indirect
+	default: // calls stay indirect
+		return changed ? PreservedAnalyses::none()
+			       : PreservedAnalyses::all();
 	}
 
 	const sc_state &st = sc_global();
+	const DataLayout &dl = m.getDataLayout();
 	LLVMContext &ctx = m.getContext();
 	PointerType *ptr = sc_compat::ptr_type(ctx);
-	bool changed = false;
+	Type *intptr = dl.getIntPtrType(ctx);
 	std::string text;
+
+	// The keys, by id, and which key each load reads.
+	std::map<std::string, sc_key> keys;
+	sc_load_map loads;
+	std::set<const GlobalVariable *> key_objects;
+	std::vector<std::pair<StoreInst *, sc_key *>> key_stores;
 
 	for (const std::string &name : st.key_names) {
 		GlobalVariable *gv = sc_find_key(m, name);
 		if (!gv)
 			continue;
-		std::string K = sc_symbol(*gv);
-		bool used = false, used_cond = false;
+		sc_key &k = keys[sc_symbol(*gv)];
+		if (k.gv)
+			continue; // (named twice)
+		k.gv = gv;
+		k.id = sc_symbol(*gv);
+		for (User *u : gv->users()) {
+			if (auto *ld = dyn_cast<LoadInst>(u)) {
+				if (ld->getPointerOperand() == gv &&
+				    ld->isSimple()) {
+					k.loads.push_back(ld);
+					loads[ld] = &k;
+				}
+			} else if (auto *si = dyn_cast<StoreInst>(u)) {
+				if (si->getPointerOperand() == gv &&
+				    !si->isAtomic() &&
+				    si->getValueOperand()->getType()->isPointerTy())
+					key_stores.push_back({si, &k});
+			}
+		}
+	}
+
+	// Field keys: a marked member at a constant offset in a global
+	// object that is neither constant nor thread-local.
+	std::vector<std::pair<StoreInst *, Value *>> member_stores;
+	for (sc_member_access &a : accesses) {
+		APInt off(dl.getIndexTypeSizeInBits(a.addr->getType()), 0);
+		Value *base = a.addr->stripAndAccumulateConstantOffsets(
+			dl, off, /*AllowNonInbounds=*/true);
+		auto *gv = dyn_cast<GlobalVariable>(base);
+		sc_key *k = nullptr;
+		if (gv && !gv->isConstant() && !gv->isThreadLocal() &&
+		    !off.isNegative() &&
+		    off.getZExtValue() % dl.getPointerSize() == 0) {
+			long o = (long)off.getZExtValue();
+			std::string id = sc_key_id(sc_symbol(*gv), o);
+			k = &keys[id];
+			k->gv = gv;
+			k->offset = o;
+			k->id = id;
+			key_objects.insert(gv);
+			for (LoadInst *ld : a.loads) {
+				k->loads.push_back(ld);
+				loads[ld] = k;
+			}
+		}
+		// A store of the member, but not into an automatic object.
+		for (StoreInst *si : a.stores) {
+			const Value *obj = getUnderlyingObject(a.addr, 0);
+			const auto *arg = dyn_cast<Argument>(obj);
+			if (isa<AllocaInst>(obj) || (arg && arg->hasByValAttr()))
+				continue;
+			if (k)
+				key_stores.push_back({si, k});
+			else
+				member_stores.push_back({si, a.addr});
+		}
+	}
+
+	for (auto &kv : keys) {
+		sc_key &k = kv.second;
+		const std::string &K = k.id;
 		std::map<Function *, std::vector<CallBase *>> sites;
 		std::set<CallBase *> guarded;
-		sc_find_guarded_calls(gv, guarded);
+		sc_find_guarded_calls(loads, &k, guarded);
 		if (!guarded.empty())
 			changed = true;
 
-		// Snapshot the users: we rewrite while walking.
-		SmallVector<User *, 16> users(gv->user_begin(), gv->user_end());
-		for (User *u : users) {
-			if (auto *ld = dyn_cast<LoadInst>(u)) {
-				if (ld->getPointerOperand() != gv)
+		for (LoadInst *ld : k.loads) {
+			SmallVector<User *, 4> lusers(ld->user_begin(),
+						      ld->user_end());
+			for (User *lu : lusers) {
+				auto *cb = dyn_cast<CallBase>(lu);
+				if (!cb || cb->getCalledOperand() != ld ||
+				    cb->isInlineAsm() || cb->isMustTailCall())
 					continue;
-				SmallVector<User *, 4> lusers(ld->user_begin(),
-							      ld->user_end());
-				for (User *lu : lusers) {
-					auto *cb = dyn_cast<CallBase>(lu);
-					if (!cb || cb->getCalledOperand() != ld ||
-					    cb->isInlineAsm() ||
-					    cb->isMustTailCall())
-						continue;
-					// The trampoline has the call's own
-					// type, so the call keeps its ABI.
-					FunctionType *fty = cb->getFunctionType();
-					bool cond = guarded.count(cb) != 0;
-					std::string tname =
-						(cond ? SC_ABI_TRAMP_COND_PREFIX
-						      : SC_ABI_TRAMP_PREFIX) + K;
-					FunctionCallee tr =
-						m.getOrInsertFunction(tname, fty);
-					if (Function *f = m.getFunction(tname)) {
-						f->setVisibility(
-							GlobalValue::HiddenVisibility);
-						f->setDSOLocal(true);
-					}
-					cb->setCalledOperand(tr.getCallee());
-					// Never merge two sites into one call
-					// that one anchor would not precede.
-					cb->addFnAttr(Attribute::NoMerge);
-					sites[cb->getFunction()].push_back(cb);
-
-					InlineAsm *ia = InlineAsm::get(
-						FunctionType::get(
-							Type::getVoidTy(ctx),
-							false),
-						sc_anchor_asm(
-						K, target,
-						cb->getFunction()->getSubprogram() !=
-							nullptr,
-						cond),
-						"~{dirflag},~{fpsr},~{flags}",
-						/*hasSideEffects=*/true);
-					IRBuilder<> b(cb);
-					CallInst *anchor = b.CreateCall(ia);
-					anchor->setDoesNotThrow();
-					anchor->addFnAttr(Attribute::NoMerge);
-					// No debug location (IRBuilder copied the
-					// call's): a `.loc` before the asm would
-					// give its row to the record's data in
-					// __staticcall_sites and leave the call
-					// without a line of its own.
-					anchor->setDebugLoc(DebugLoc());
-					(cond ? used_cond : used) = true;
-					changed = true;
+				// The trampoline has the call's own type, so
+				// the call keeps its ABI.
+				FunctionType *fty = cb->getFunctionType();
+				bool cond = guarded.count(cb) != 0;
+				std::string tname = (cond ? SC_ABI_TRAMP_COND_PREFIX
+							  : SC_ABI_TRAMP_PREFIX) +
+						    K;
+				FunctionCallee tr = m.getOrInsertFunction(tname, fty);
+				if (Function *f = m.getFunction(tname)) {
+					f->setVisibility(GlobalValue::HiddenVisibility);
+					f->setDSOLocal(true);
 				}
-				// No DCE at -O0: drop a load that only fed
-				// converted calls.
-				if (ld->use_empty())
-					ld->eraseFromParent();
-			} else if (auto *si = dyn_cast<StoreInst>(u)) {
-				if (si->getPointerOperand() != gv ||
-				    si->isAtomic() ||
-				    !si->getValueOperand()
-					     ->getType()
-					     ->isPointerTy())
-					continue;
-				// (strict mode: the AST check already
-				// stopped the compilation.)
-				FunctionCallee store = m.getOrInsertFunction(
-					SC_ABI_STORE_FN,
-					FunctionType::get(Type::getVoidTy(ctx),
-							  {ptr, ptr}, false));
-				if (Function *f = m.getFunction(SC_ABI_STORE_FN))
-					f->setDoesNotThrow();
-				IRBuilder<> b(si);
-				CallInst *c = b.CreateCall(
-					store,
-					{b.CreatePointerCast(gv, ptr),
-					 b.CreatePointerCast(
-						 si->getValueOperand(), ptr)});
-				c->setDebugLoc(si->getDebugLoc());
-				si->eraseFromParent();
-				used = changed = true;
+				cb->setCalledOperand(tr.getCallee());
+				// Never merge two sites into one call that one
+				// anchor would not precede.
+				cb->addFnAttr(Attribute::NoMerge);
+				sites[cb->getFunction()].push_back(cb);
+
+				InlineAsm *ia = InlineAsm::get(
+					FunctionType::get(Type::getVoidTy(ctx), false),
+					sc_anchor_asm(K, target,
+						      cb->getFunction()->getSubprogram() !=
+							      nullptr,
+						      cond),
+					"~{dirflag},~{fpsr},~{flags}",
+					/*hasSideEffects=*/true);
+				IRBuilder<> b(cb);
+				CallInst *anchor = b.CreateCall(ia);
+				anchor->setDoesNotThrow();
+				anchor->addFnAttr(Attribute::NoMerge);
+				// No debug location (IRBuilder copied the
+				// call's): a `.loc` before the asm would give
+				// its row to the record's data in
+				// __staticcall_sites and leave the call without
+				// a line of its own.
+				anchor->setDebugLoc(DebugLoc());
+				(cond ? k.used_cond : k.used) = true;
+				changed = true;
+			}
+			// No DCE at -O0: drop a load that only fed converted
+			// calls (or a guard that went).
+			if (ld->use_empty()) {
+				loads.erase(ld);
+				ld->eraseFromParent();
 			}
 		}
 		// The back end merges identical tail jumps of one function
@@ -411,15 +633,97 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 				if (auto *ci = dyn_cast<CallInst>(cb))
 					ci->setTailCallKind(CallInst::TCK_NoTail);
 		}
-		if (!used && !used_cond)
-			continue;
+	}
 
+	// Stores of keys and of marked members: __staticcall_store(&K, v),
+	// which stores, then re-targets the sites if &K is a registered key.
+	// (Strict mode: the AST check already stopped the compilation.)
+	auto route_store = [&](StoreInst *si, Value *addr) {
+		FunctionCallee store = m.getOrInsertFunction(
+			SC_ABI_STORE_FN,
+			FunctionType::get(Type::getVoidTy(ctx), {ptr, ptr}, false));
+		if (Function *f = m.getFunction(SC_ABI_STORE_FN))
+			f->setDoesNotThrow();
+		IRBuilder<> b(si);
+		CallInst *c = b.CreateCall(
+			store, {b.CreatePointerCast(addr, ptr),
+				b.CreatePointerCast(si->getValueOperand(), ptr)});
+		c->setDebugLoc(si->getDebugLoc());
+		si->eraseFromParent();
+		changed = true;
+	};
+	for (auto &ks : key_stores) {
+		route_store(ks.first, ks.second->offset < 0
+					      ? (Value *)ks.second->gv
+					      : ks.first->getPointerOperand());
+		// This unit's descriptor registers the key.
+		ks.second->used = true;
+	}
+	for (auto &ms : member_stores)
+		route_store(ms.first, ms.first->getPointerOperand());
+
+	// Writes that may change keys without naming a member: memcpy,
+	// memset... (struct assignment is a memcpy to Clang), and stores of a
+	// whole aggregate: __staticcall_store_range(dst, len) after them.
+	std::vector<std::pair<Instruction *, std::pair<Value *, Value *>>> writes;
+	for (Function &f : m) {
+		if (!st.has_field_keys)
+			break;
+		// The body of a memcpy wrapper (glibc's _FORTIFY_SOURCE
+		// `memcpy` calling __builtin___memcpy_chk, available
+		// externally for inlining): its callers route the call.
+		if (sc_mem_fn_len_arg(f.getName()) >= 0)
+			continue;
+		for (BasicBlock &bb : f)
+			for (Instruction &i : bb) {
+				Value *dst = nullptr, *len = nullptr;
+				if (auto *ci = dyn_cast<CallInst>(&i)) {
+					if (ci->isMustTailCall() ||
+					    !sc_mem_write(ci, &dst, &len))
+						continue;
+				} else if (auto *si = dyn_cast<StoreInst>(&i)) {
+					Type *t = si->getValueOperand()->getType();
+					if (!t->isAggregateType())
+						continue;
+					dst = si->getPointerOperand();
+					len = ConstantInt::get(
+						intptr, dl.getTypeStoreSize(t));
+				} else {
+					continue;
+				}
+				if (dst->getType()->getPointerAddressSpace() != 0 ||
+				    !sc_may_hold_keys(st, dst, key_objects))
+					continue;
+				writes.push_back({&i, {dst, len}});
+			}
+	}
+	for (auto &w : writes) {
+		FunctionCallee range = m.getOrInsertFunction(
+			SC_ABI_STORE_RANGE_FN,
+			FunctionType::get(Type::getVoidTy(ctx), {ptr, intptr},
+					  false));
+		if (Function *f = m.getFunction(SC_ABI_STORE_RANGE_FN))
+			f->setDoesNotThrow();
+		IRBuilder<> b(w.first->getNextNode());
+		CallInst *c = b.CreateCall(
+			range, {b.CreatePointerCast(w.second.first, ptr),
+				b.CreateZExtOrTrunc(w.second.second, intptr)});
+		c->setDebugLoc(w.first->getDebugLoc());
+		changed = true;
+	}
+
+	for (auto &kv : keys) {
+		sc_key &k = kv.second;
+		if (!k.used && !k.used_cond)
+			continue;
+		GlobalVariable *gv = k.gv;
 		// The module asm below names the key: keep it, even static.
 		if (!gv->isDeclaration() && !sc_in_used_list(m, gv))
 			appendToCompilerUsed(m, {gv});
 
 		sc_key_text kt;
-		kt.name = K;
+		kt.name = sc_symbol(*gv);
+		kt.offset = k.offset;
 		kt.global = !gv->hasLocalLinkage();
 		kt.pic = m.getPICLevel() != PICLevel::NotPIC;
 		kt.retpoline = target == sc_target::x86_64
@@ -427,9 +731,9 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 				       : sc_retpoline::none;
 		kt.ibt = sc_module_ibt(m, target);
 		kt.target = target;
-		if (used)
+		if (k.used)
 			text += sc_text_key(kt);
-		if (used_cond) {
+		if (k.used_cond) {
 			kt.cond = true;
 			text += sc_text_key(kt);
 		}

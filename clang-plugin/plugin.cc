@@ -1,6 +1,11 @@
 // plugin.cc - the Clang side of the plugin:
-//  - __attribute__((static_call)) (a ParsedAttrInfo): accepted only on
-//    file-scope pointer-to-function variables, an error anywhere else;
+//  - __attribute__((static_call)) (a ParsedAttrInfo): accepted on
+//    file-scope pointer-to-function variables and on pointer-to-function
+//    members of structures (field keys, docs/FIELD_KEYS.md: a marked member
+//    also gets an AnnotateAttr, SC_FIELD_ANNOTATION, so that the code
+//    generator tags every access of it for the IR pass), an error anywhere
+//    else; packed layouts that leave a marked member unaligned are errors
+//    when the structure is complete;
 //  - a PluginASTAction run before the main action (no -plugin flag needed):
 //    predefines __STATICCALL_PLUGIN__, rejects -flto, reads the plugin
 //    arguments, hands the IR pass (ir_pass.cc) to the code generator, and
@@ -22,6 +27,7 @@
 #include "clang/AST/Expr.h"
 #include "clang/AST/GlobalDecl.h"
 #include "clang/AST/Mangle.h"
+#include "clang/AST/RecordLayout.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/CodeGenOptions.h"
 #include "clang/Basic/Diagnostic.h"
@@ -50,6 +56,114 @@ static llvm::DenseSet<const VarDecl *> &sc_key_decls()
 	return s;
 }
 
+// Marked members (field keys) seen by the attribute handler.
+static llvm::DenseSet<const FieldDecl *> &sc_key_fields()
+{
+	static llvm::DenseSet<const FieldDecl *> s;
+	return s;
+}
+
+static bool sc_is_key_field(const ValueDecl *d)
+{
+	const auto *fd = dyn_cast_or_null<FieldDecl>(d);
+	return fd && sc_key_fields().count(fd);
+}
+
+// Does a (complete) object of type T hold marked members, at any depth of
+// nesting, through arrays?
+static bool sc_type_has_key(ASTContext &ctx, QualType t)
+{
+	static llvm::DenseMap<const RecordDecl *, bool> memo;
+	if (sc_key_fields().empty() || t.isNull())
+		return false;
+	t = ctx.getBaseElementType(t);
+	const auto *rt = t->getAs<RecordType>();
+	const RecordDecl *rd = rt ? rt->getDecl()->getDefinition() : nullptr;
+	if (!rd)
+		return false;
+	auto it = memo.find(rd);
+	if (it != memo.end())
+		return it->second;
+	memo[rd] = false; // (a structure cannot contain itself)
+	bool has = false;
+	for (const FieldDecl *f : rd->fields())
+		if (sc_is_key_field(f) || sc_type_has_key(ctx, f->getType())) {
+			has = true;
+			break;
+		}
+	memo[rd] = has;
+	return has;
+}
+
+// The marked member the member access E (through parentheses) names, or
+// null.
+static const FieldDecl *sc_field_ref(const Expr *e)
+{
+	const auto *me = dyn_cast<MemberExpr>(e->IgnoreParens());
+	if (!me)
+		return nullptr;
+	const auto *fd = dyn_cast<FieldDecl>(me->getMemberDecl());
+	return sc_is_key_field(fd) ? fd : nullptr;
+}
+
+// The variable holding the object the member access E is part of
+// (x.f, x.a.f, x[2].f, (&x)->f, x->f with x an array), or null (a pointer
+// dereference). *constant: every array index on the way is a constant.
+static const VarDecl *sc_access_base(ASTContext &ctx, const Expr *e,
+				     bool *constant)
+{
+	*constant = true;
+	for (;;) {
+		e = e->IgnoreParens();
+		if (const auto *me = dyn_cast<MemberExpr>(e)) {
+			e = me->getBase();
+			if (!me->isArrow())
+				continue;
+			e = e->IgnoreParenImpCasts();
+			if (const auto *uo = dyn_cast<UnaryOperator>(e))
+				if (uo->getOpcode() == UO_AddrOf) {
+					e = uo->getSubExpr();
+					continue;
+				}
+			if (e->getType()->isArrayType())
+				continue; // x->f with x an array: x[0].f
+			return nullptr;
+		}
+		if (const auto *ase = dyn_cast<ArraySubscriptExpr>(e)) {
+			const Expr *b = ase->getBase()->IgnoreParens();
+			const auto *ic = dyn_cast<ImplicitCastExpr>(b);
+			if (!ic || ic->getCastKind() != CK_ArrayToPointerDecay)
+				return nullptr; // p[i].f: through a pointer
+			if (!ase->getIdx()->isIntegerConstantExpr(ctx))
+				*constant = false;
+			e = ic->getSubExpr();
+			continue;
+		}
+		if (const auto *dre = dyn_cast<DeclRefExpr>(e))
+			return dyn_cast<VarDecl>(dre->getDecl());
+		return nullptr;
+	}
+}
+
+// Is the marked-member access E a field key: a member of a global object
+// (not thread-local, not const) at a constant offset?
+static bool sc_field_is_key(ASTContext &ctx, const Expr *e)
+{
+	bool constant;
+	const VarDecl *vd = sc_access_base(ctx, e, &constant);
+	return vd && constant && vd->hasGlobalStorage() &&
+	       vd->getTLSKind() == VarDecl::TLS_None &&
+	       !ctx.getBaseElementType(vd->getType()).isConstQualified();
+}
+
+// Does the marked-member access E write an automatic object?
+static bool sc_field_is_local(ASTContext &ctx, const Expr *e)
+{
+	bool constant;
+	const VarDecl *vd = sc_access_base(ctx, e, &constant);
+	return vd && vd->hasLocalStorage();
+}
+
 static bool sc_is_key(const ValueDecl *d)
 {
 	const auto *vd = dyn_cast_or_null<VarDecl>(d);
@@ -75,7 +189,18 @@ static const char *sc_key_problem(const Decl *d)
 	if (isa<FunctionDecl>(d))
 		return "cannot be applied to a function; put it on a "
 		       "pointer-to-function variable";
-	if (isa<FieldDecl>(d) || isa<IndirectFieldDecl>(d))
+	if (const auto *fd = dyn_cast<FieldDecl>(d)) {
+		// (Layout, packed structures: when the structure is
+		// complete, SCConsumer::HandleTagDeclDefinition.)
+		if (fd->getParent()->isUnion())
+			return "cannot be applied to a union member";
+		if (!fd->getType()->isFunctionPointerType())
+			return "requires a member of pointer-to-function type";
+		if (fd->getType().isConstQualified())
+			return "cannot be applied to a const-qualified member";
+		return nullptr;
+	}
+	if (isa<IndirectFieldDecl>(d))
 		return "cannot be applied to a structure or union member";
 	if (isa<ParmVarDecl>(d))
 		return "cannot be applied to a function parameter";
@@ -134,7 +259,8 @@ struct SCAttrInfo : public ParsedAttrInfo {
 					 const ParsedAttr &attr) const override
 	{
 		auto *vd = dyn_cast<VarDecl>(d);
-		if (!vd || sc_key_problem(d))
+		auto *fd = dyn_cast<FieldDecl>(d);
+		if ((!vd && !fd) || sc_key_problem(d))
 			return AttributeNotApplied; // diagnosed above
 		if (attr.getNumArgs()) {
 			unsigned id = S.getDiagnostics().getCustomDiagID(
@@ -142,6 +268,19 @@ struct SCAttrInfo : public ParsedAttrInfo {
 				"'" SC_ATTR_NAME "' attribute takes no arguments");
 			S.Diag(attr.getLoc(), id);
 			return AttributeNotApplied;
+		}
+		if (fd) {
+			// Every access of the member (obj.f, p->f, a[i].f)
+			// becomes @llvm.ptr.annotation(address, "staticcall.key")
+			// in the IR: the pass finds field keys and member stores
+			// by it, whatever the optimizer would make of the
+			// address computation, and removes the calls.
+			fd->addAttr(sc_compat::annotate_attr(
+				S.getASTContext(), SC_FIELD_ANNOTATION,
+				attr.getLoc()));
+			sc_key_fields().insert(fd);
+			sc_global().has_field_keys = true;
+			return AttributeApplied;
 		}
 		// (The IR pass marks every key it uses compiler-used, so the
 		// optimizer keeps a static key the module asm refers to.)
@@ -158,16 +297,41 @@ static ParsedAttrInfoRegistry::Add<SCAttrInfo>
 // AST checks: strict stores, report remarks
 // ---------------------------------------------------------------------------
 
+// The IR name of VD (a variable or a function): its asm label, its C++
+// mangled name, or its name (the IR pass also tries it with LLVM's '\1'
+// asm-label prefix).
+template <typename D>
+static std::string sc_ir_name(MangleContext &mc, const D *vd)
+{
+	for (const D *r : vd->redecls())
+		if (const auto *l = r->template getAttr<AsmLabelAttr>())
+			return l->getLabel().str();
+	if (!mc.shouldMangleDeclName(vd))
+		return vd->getName().str();
+	std::string out;
+	llvm::raw_string_ostream os(out);
+	mc.mangleName(GlobalDecl(vd), os);
+	os.flush();
+	if (!out.empty() && out[0] == '\1')
+		out.erase(0, 1);
+	return out;
+}
+
 namespace {
 class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
       public:
-	explicit SCVisitor(ASTContext &ctx)
-		: de(ctx.getDiagnostics()), sm(ctx.getSourceManager())
+	SCVisitor(ASTContext &ctx, MangleContext &mc)
+		: ctx(ctx), mc(mc), de(ctx.getDiagnostics()),
+		  sm(ctx.getSourceManager())
 	{
 		id_not_key = de.getCustomDiagID(
 			DiagnosticsEngine::Error,
 			"staticcall: %0 is not a static-call key (declare it "
 			"with 'STATIC_CALL')");
+		id_not_key_member = de.getCustomDiagID(
+			DiagnosticsEngine::Error,
+			"staticcall: member %0 is not a static-call key (declare "
+			"it with 'STATIC_CALL')");
 		id_ret0 = de.getCustomDiagID(
 			DiagnosticsEngine::Error,
 			"staticcall: 'static_call_update_ret0' needs a key "
@@ -191,6 +355,31 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			return true;
 		if (const VarDecl *k = sc_key_ref(e->getLHS()))
 			de.Report(e->getLHS()->getExprLoc(), id_store) << k;
+		// A marked member of anything but an automatic object.
+		if (const FieldDecl *f = sc_field_ref(e->getLHS()))
+			if (!sc_field_is_local(ctx, e->getLHS()))
+				de.Report(e->getLHS()->getExprLoc(), id_store)
+					<< f;
+		return true;
+	}
+
+	// Global objects whose type holds marked members, by IR name.
+	bool VisitVarDecl(VarDecl *vd)
+	{
+		if (!vd->hasGlobalStorage() || isa<ParmVarDecl>(vd) ||
+		    !sc_type_has_key(ctx, vd->getType()))
+			return true;
+		sc_state &st = sc_global();
+		if (vd->isStaticLocal() && !mc.shouldMangleDeclName(vd)) {
+			// C: CodeGen names it FUNCTION.NAME.
+			const auto *fd = dyn_cast<FunctionDecl>(
+				vd->getParentFunctionOrMethod());
+			if (fd)
+				st.keyed_objects.insert(sc_ir_name(mc, fd) + "." +
+							vd->getName().str());
+			return true;
+		}
+		st.keyed_objects.insert(sc_ir_name(mc, vd));
 		return true;
 	}
 
@@ -211,14 +400,29 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			e->getArg(0)->IgnoreParenCasts());
 		if (!addr || addr->getOpcode() != UO_AddrOf)
 			return; // computed: nothing to check here
-		const auto *dre =
-			dyn_cast<DeclRefExpr>(addr->getSubExpr()->IgnoreParens());
-		const auto *var = dre ? dyn_cast<VarDecl>(dre->getDecl()) : nullptr;
-		if (!var)
-			return;
+		const Expr *sub = addr->getSubExpr()->IgnoreParens();
 		SourceLocation loc = sm.getExpansionLoc(e->getBeginLoc());
-		if (!sc_is_key(var)) {
-			de.Report(loc, id_not_key) << var;
+		const ValueDecl *var = nullptr;
+		if (const auto *me = dyn_cast<MemberExpr>(sub)) {
+			// X.f, p->f: f must be a marked member (any object:
+			// the runtime reports an address that is no key).
+			const auto *fd = dyn_cast<FieldDecl>(me->getMemberDecl());
+			if (!fd)
+				return;
+			if (!sc_is_key_field(fd)) {
+				de.Report(loc, id_not_key_member) << fd;
+				return;
+			}
+			var = fd;
+		} else if (const auto *dre = dyn_cast<DeclRefExpr>(sub)) {
+			var = dyn_cast<VarDecl>(dre->getDecl());
+			if (!var)
+				return;
+			if (!sc_is_key(var)) {
+				de.Report(loc, id_not_key) << var;
+				return;
+			}
+		} else {
 			return;
 		}
 		if (!ret0)
@@ -229,7 +433,6 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		if (!ft)
 			return;
 		QualType rt = ft->getReturnType();
-		ASTContext &ctx = var->getASTContext();
 		bool ok = (rt->isIntegralOrEnumerationType() ||
 			   rt->isPointerType()) &&
 			  ctx.getTypeSize(rt) <= 64;
@@ -263,13 +466,29 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			return true;
 		}
 		const auto *load = cast<ImplicitCastExpr>(c);
-		const VarDecl *k = sc_key_ref(load->getSubExpr());
-		if (!k)
-			return true;
-		callee_loads.insert(load);
-		if (sc_global().report)
-			de.Report(e->getExprLoc(), id_site) << k;
+		const Expr *ref = load->getSubExpr();
+		if (const VarDecl *k = sc_key_ref(ref)) {
+			callee_loads.insert(load);
+			if (sc_global().report)
+				de.Report(e->getExprLoc(), id_site) << k;
+		} else if (sc_field_ref(ref) && sc_field_is_key(ctx, ref)) {
+			callee_loads.insert(load);
+			if (sc_global().report)
+				de.Report(e->getExprLoc(), id_site)
+					<< sc_expr_text(ref);
+		}
 		return true;
+	}
+
+	// 'cfg.ops[1].fn', for remarks.
+	std::string sc_expr_text(const Expr *e)
+	{
+		std::string out;
+		llvm::raw_string_ostream os(out);
+		e->IgnoreParens()->printPretty(os, nullptr,
+					       ctx.getPrintingPolicy());
+		os.flush();
+		return "'" + out + "'";
 	}
 
 	bool VisitImplicitCastExpr(ImplicitCastExpr *e)
@@ -280,33 +499,22 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			return true;
 		if (const VarDecl *k = sc_key_ref(e->getSubExpr()))
 			de.Report(e->getExprLoc(), id_load) << k;
+		else if (sc_field_ref(e->getSubExpr()) &&
+			 sc_field_is_key(ctx, e->getSubExpr()))
+			de.Report(e->getExprLoc(), id_load)
+				<< sc_expr_text(e->getSubExpr());
 		return true;
 	}
 
       private:
+	ASTContext &ctx;
+	MangleContext &mc;
 	DiagnosticsEngine &de;
 	SourceManager &sm;
-	unsigned id_store, id_site, id_load, id_not_key, id_ret0;
+	unsigned id_store, id_site, id_load, id_not_key, id_not_key_member,
+		id_ret0;
 	llvm::DenseSet<const Expr *> callee_loads;
 };
-
-// The IR name of key VD: its asm label, its C++ mangled name, or its name
-// (the IR pass also tries it with LLVM's '\1' asm-label prefix).
-static std::string sc_ir_name(MangleContext &mc, const VarDecl *vd)
-{
-	for (const VarDecl *r : vd->redecls())
-		if (const auto *l = r->getAttr<AsmLabelAttr>())
-			return l->getLabel().str();
-	if (!mc.shouldMangleDeclName(vd))
-		return vd->getName().str();
-	std::string out;
-	llvm::raw_string_ostream os(out);
-	mc.mangleName(GlobalDecl(vd), os);
-	os.flush();
-	if (!out.empty() && out[0] == '\1')
-		out.erase(0, 1);
-	return out;
-}
 
 class SCConsumer : public ASTConsumer {
       public:
@@ -316,7 +524,44 @@ class SCConsumer : public ASTConsumer {
 		std::unique_ptr<MangleContext> mc(ctx.createMangleContext());
 		for (const VarDecl *vd : sc_key_decls())
 			st.key_names.insert(sc_ir_name(*mc, vd));
-		SCVisitor(ctx).TraverseDecl(ctx.getTranslationUnitDecl());
+		SCVisitor(ctx, *mc).TraverseDecl(ctx.getTranslationUnitDecl());
+	}
+
+	// A structure is complete: a marked member (or a member holding
+	// some) that its layout leaves unaligned to a pointer (packed,
+	// #pragma pack) would make unaligned keys, which no 8-byte store
+	// updates atomically: an error at the member.
+	void HandleTagDeclDefinition(TagDecl *td) override
+	{
+		auto *rd = dyn_cast<RecordDecl>(td);
+		if (!rd || rd->isUnion() || rd->isInvalidDecl() ||
+		    rd->isDependentType() || sc_key_fields().empty())
+			return;
+		ASTContext &ctx = rd->getASTContext();
+		const ASTRecordLayout *rl = nullptr;
+		uint64_t palign = ctx.getTypeAlign(ctx.VoidPtrTy);
+		unsigned i = 0;
+		for (FieldDecl *f : rd->fields()) {
+			unsigned n = i++;
+			bool key = sc_is_key_field(f);
+			if (!key && !sc_type_has_key(ctx, f->getType()))
+				continue;
+			if (!rl)
+				rl = &ctx.getASTRecordLayout(rd);
+			if (rl->getFieldOffset(n) % palign == 0 &&
+			    (uint64_t)ctx.toBits(rl->getAlignment()) >= palign)
+				continue;
+			DiagnosticsEngine &de = ctx.getDiagnostics();
+			de.Report(f->getLocation(),
+				  de.getCustomDiagID(
+					  DiagnosticsEngine::Error,
+					  "'" SC_ATTR_NAME "' attribute cannot "
+					  "be applied to a member that is not "
+					  "pointer-aligned (%0)"))
+				<< f;
+			if (key) // no second error, no site
+				sc_key_fields().erase(f);
+		}
 	}
 };
 
