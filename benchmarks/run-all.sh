@@ -41,6 +41,8 @@ echo "=== call cost, 2048 sites over 256 keys"
 benchmarks/call_cost.sh 2048 256 "$calls" "$rounds" | tee "$res/call_2048_256.txt"
 echo "=== update, load and memory cost"
 benchmarks/update_cost.sh "$uprounds" | grep -v '^csv,'
+echo "=== store routing cost (struct-field keys)"
+benchmarks/store_cost.sh "$uprounds" | grep -v '^csv,'
 if [ "$libxml2" = yes ]; then
 	echo "=== libxml2"
 	benchmarks/libxml2.sh "$xruns"

@@ -10,8 +10,17 @@
  * Ordering: a writer stores, fences, then reads the spans; registration
  * publishes its span, fences, then reads each key to patch it. Either the
  * writer sees the span (and re-patches under the lock) or registration
- * sees the stored value.
+ * sees the stored value. The writers' side runs after every routed store,
+ * so its fence is the cheap one: with membarrier(PRIVATE_EXPEDITED), which
+ * runs a full barrier on every thread of the process, registration pays
+ * for both sides and writers need only a compiler barrier (the asymmetric
+ * fence of liburcu or folly). Without membarrier (old kernels, qemu-user)
+ * writers use a full fence.
  */
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "internal.h"
 
 #define SLOTS 512
@@ -23,9 +32,39 @@ struct span {
 static struct span spans[SLOTS];
 static size_t used;   /* slots [0, used) may be in use */
 static int overflow;  /* more objects than slots: always take the lock */
+static int asymmetric; /* registration fences every thread (membarrier) */
+
+/* Registration's side of the fence; chosen before the first span exists,
+ * so a writer that sees `asymmetric` set can rely on it for every span. */
+static void heavy_fence(void)
+{
+	static int state; /* 0 unknown, 1 membarrier, -1 none */
+	if (state == 0) {
+		long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+		state = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+				syscall(SYS_membarrier,
+					MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+					0, 0) == 0
+			? 1 : -1;
+		__atomic_store_n(&asymmetric, state == 1, __ATOMIC_RELEASE);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (state == 1)
+		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+}
+
+static void light_fence(void)
+{
+	if (__atomic_load_n(&asymmetric, __ATOMIC_ACQUIRE))
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 
 int sc_ranges_add(uintptr_t lo, uintptr_t hi)
 {
+	if (!__atomic_load_n(&used, __ATOMIC_RELAXED))
+		heavy_fence(); /* decides `asymmetric` before any span exists */
 	for (size_t i = 0; i < SLOTS; i++) {
 		if (__atomic_load_n(&spans[i].hi, __ATOMIC_RELAXED))
 			continue;
@@ -33,11 +72,11 @@ int sc_ranges_add(uintptr_t lo, uintptr_t hi)
 		__atomic_store_n(&spans[i].hi, hi, __ATOMIC_RELEASE);
 		if (i >= used)
 			__atomic_store_n(&used, i + 1, __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		heavy_fence();
 		return (int)i;
 	}
 	__atomic_store_n(&overflow, 1, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	heavy_fence();
 	return -1;
 }
 
@@ -51,7 +90,7 @@ void sc_ranges_remove(int slot)
 
 int sc_ranges_may_hold(uintptr_t addr, size_t len)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	light_fence();
 	if (__atomic_load_n(&overflow, __ATOMIC_ACQUIRE))
 		return 1;
 	uintptr_t end = addr + len < addr ? UINTPTR_MAX : addr + len;

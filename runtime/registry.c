@@ -548,7 +548,8 @@ const struct sc_registry_ops *sc_registry(void)
 	/* The object serving the registry must outlive every user: pin it,
 	 * outside the once and outside any lock, since dlopen may run
 	 * constructors that call back into the runtime. */
-	if (pin_name && !__atomic_exchange_n(&pinned, 1, __ATOMIC_ACQ_REL) && dlopen)
+	if (pin_name && !__atomic_load_n(&pinned, __ATOMIC_RELAXED) &&
+	    !__atomic_exchange_n(&pinned, 1, __ATOMIC_ACQ_REL) && dlopen)
 		dlopen(pin_name, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
 	return chosen;
 }

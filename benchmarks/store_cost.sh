@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# store_cost.sh [ROUNDS] - what routing stores into memory that may hold
+# field keys costs (store_cost.c), with the GCC plugin. Needs a built tree
+# (scripts/build.sh); STATICCALL_BUILD picks another one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=$(realpath "${STATICCALL_BUILD:-build}")
+out=build/bench/store
+mkdir -p "$out"
+plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_cflags staticcall)
+cc=${CC:-gcc}
+$cc -O2 -Iinclude -c benchmarks/store_cost_plain.c -o "$out/plain.o"
+$cc -O2 -Iinclude $plugin -c benchmarks/store_cost_routed.c -o "$out/routed.o"
+$cc -O2 -Iinclude -c benchmarks/store_cost.c -o "$out/main.o"
+$cc -o "$out/store_cost" "$out/main.o" "$out/plain.o" "$out/routed.o" \
+	-L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime"
+"$out/store_cost" "${1:-11}" | tee "$out/store.txt"

@@ -1,0 +1,19 @@
+/* Built with the plugin: each store is followed by a store-range check. */
+#include <string.h>
+
+#include "store_cost.h"
+
+static int one(int x) { return x + 1; }
+static int two(int x) { return x + 2; }
+struct methods global_methods = { one, two, { 0 } };
+
+__attribute__((noinline)) void copy_routed(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+__attribute__((noinline)) void assign_routed(struct methods *dst,
+					     const struct methods *src)
+{
+	*dst = *src;
+}
+__attribute__((noinline)) int call_one(int x) { return global_methods.xOne(x); }
