@@ -17,13 +17,8 @@ SRC=$1
 PLUGIN=$2
 OUT=$3
 shift 3
-CC=aarch64-linux-gnu-gcc
-SYSROOT=/usr/aarch64-linux-gnu
-
-skip() { echo "arm64 ABI sweep skipped: $*"; exit 77; }
-command -v $CC >/dev/null 2>&1 || skip "$CC not installed (gcc-aarch64-linux-gnu)"
-command -v qemu-aarch64 >/dev/null 2>&1 || skip "qemu-aarch64 not installed (qemu-user)"
-[ -d $SYSROOT/lib ] || skip "no aarch64 libc in $SYSROOT (libc6-dev-arm64-cross)"
+WHAT="arm64 ABI sweep"
+. "$SRC/cross/need-aarch64.sh"
 { [ -n "$PLUGIN" ] && [ -f "$PLUGIN" ]; } || skip "no aarch64 GCC plugin (gcc-12-plugin-dev-aarch64-linux-gnu)"
 mkdir -p "$OUT"
 printf '#include <ffi.h>\nint main(void) { return ffi_prep_cif(0, FFI_DEFAULT_ABI, 0, 0, 0) == 42; }\n' >"$OUT/probe.c"
@@ -40,7 +35,7 @@ meson compile -C "$B" runtime/staticcall:shared_library >"$OUT/compile.log" 2>&1
 
 set -- --arch aarch64 --cc $CC --gcc-plugin "$PLUGIN" \
 	--include "$SRC/include" --runtime-lib "$B/runtime" --out "$OUT/abi" \
-	--run-wrapper "$SRC/cross/qemu-aarch64" "$@"
+	--run-wrapper "$QEMU" "$@"
 CLANG=${STATICCALL_CLANG:-clang-19}
 if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; then
 	if $CLANG --target=aarch64-linux-gnu "$OUT/probe.c" -o "$OUT/probe-clang" -lffi \

@@ -23,14 +23,8 @@ set -eu
 SRC=$1
 PLUGIN=$2
 OUT=$3
-CC=aarch64-linux-gnu-gcc
-SYSROOT=/usr/aarch64-linux-gnu
-QEMU="$SRC/cross/qemu-aarch64"
-
-skip() { echo "arm64 suite skipped: $*"; exit 77; }
-command -v $CC >/dev/null 2>&1 || skip "$CC not installed (gcc-aarch64-linux-gnu)"
-command -v qemu-aarch64 >/dev/null 2>&1 || skip "qemu-aarch64 not installed (qemu-user)"
-[ -d $SYSROOT/lib ] || skip "no aarch64 libc in $SYSROOT (libc6-dev-arm64-cross)"
+WHAT="arm64 suite"
+. "$SRC/cross/need-aarch64.sh"
 [ -n "$PLUGIN" ] && [ -f "$PLUGIN" ] || skip "no aarch64 GCC plugin (gcc-12-plugin-dev-aarch64-linux-gnu)"
 
 mkdir -p "$OUT"

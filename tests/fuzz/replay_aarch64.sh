@@ -15,12 +15,8 @@ set -eu
 SRC=$1
 OUT=$2
 shift 2
-CC=aarch64-linux-gnu-gcc
-SYSROOT=/usr/aarch64-linux-gnu
-skip() { echo "aarch64 fuzz replay skipped: $*"; exit 77; }
-command -v $CC >/dev/null 2>&1 || skip "$CC not installed (gcc-aarch64-linux-gnu)"
-command -v qemu-aarch64 >/dev/null 2>&1 || skip "qemu-aarch64 not installed (qemu-user)"
-[ -d $SYSROOT/lib ] || skip "no aarch64 libc in $SYSROOT (libc6-dev-arm64-cross)"
+WHAT="aarch64 fuzz replay"
+. "$SRC/cross/need-aarch64.sh"
 
 mkdir -p "$OUT"
 R=$SRC/runtime
@@ -38,4 +34,4 @@ $CC -O1 -g -Wall -Wno-missing-field-initializers -DFZ_REPLAY_MAIN \
 	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key -lpthread -ldl \
 	-o "$OUT/fuzz_table_replay_aarch64"
 [ $# -gt 0 ] || set -- "$SRC/tests/fuzz/corpus-aarch64"
-exec "$SRC/cross/qemu-aarch64" "$OUT/fuzz_table_replay_aarch64" "$@"
+exec "$QEMU" "$OUT/fuzz_table_replay_aarch64" "$@"
