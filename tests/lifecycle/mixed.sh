@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mixed.sh GCC GCC_FLAGS CLANG CLANG_FLAGS INCLUDE RUNTIME_LIBDIR OUT
 # A program from both compilers: a Clang shared library defining the key,
-# a GCC object and a Clang object in the executable, all calling it.
+# a GCC object and a Clang object in the executable, all calling it; and a
+# field key of an object in that library, stored through a pointer by GCC code.
 set -euo pipefail
 gcc=$1 gflags=$2 clang=$3 cflags=$4 inc=$5 lib=$6 out=$7
 src=$(dirname "$0")
