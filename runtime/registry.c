@@ -397,6 +397,10 @@ static int own_sites(const void *var, struct static_call_site_info *buf,
 		/* Read code only where it was checked to be code. */
 		if (s->code.prot)
 			o->reaches = effective_target(s, &form, target);
+		/* bytes never verified: whatever they decode as, the runtime
+		 * does not own them (an arm64 NOP word is no NULL-key NOP) */
+		if (s->code.state != SC_CODE_OK)
+			form = STATIC_CALL_SITE_UNVERIFIED;
 		o->form = form;
 		o->reason = reason_for(s, form, target);
 	}

@@ -861,12 +861,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int n = reg->sites(key->var, info, 16);
 		CHECK(n >= 0 && (size_t)n == key->nsites, "static_call_sites: %d of %zu",
 		      n, key->nsites);
-		/* (An unverified site's form is whatever its bytes decode
-		 * as: not checked.) */
+		/* A site is reported unverified exactly when it is. */
 		for (int i = 0; i < n && i < 16; i++)
 			CHECK(info[i].address == key->sites[i]->code.insn &&
-				      (key->sites[i]->code.state != SC_CODE_OK ||
-				       info[i].form != STATIC_CALL_SITE_UNVERIFIED),
+				      (key->sites[i]->code.state != SC_CODE_OK) ==
+					      (info[i].form == STATIC_CALL_SITE_UNVERIFIED),
 			      "static_call_sites: site %d at %p, form %d", i,
 			      info[i].address, info[i].form);
 	}
