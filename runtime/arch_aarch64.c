@@ -172,10 +172,6 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 		*why = "target is NULL";
 		return hi | A64_NOP;
 	}
-	if ((const uint8_t *)dest >= slot && (const uint8_t *)dest < slot + 8) {
-		*why = "target is the trampoline itself";
-		return hi | A64_NOP; /* `b .` would never leave */
-	}
 	if (!encode_branch(slot, dest, A64_B, &w)) {
 		*why = "target is out of b range (+-128 MiB) of the trampoline";
 		return hi | A64_NOP;

@@ -151,10 +151,6 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 		*why = "target is out of rel32 range of the trampoline";
 		return SLOT_SLOW;
 	}
-	if ((const uint8_t *)dest >= slot && (const uint8_t *)dest < slot + 8) {
-		*why = "target is the trampoline itself";
-		return SLOT_SLOW; /* a jump into its own slot would never leave */
-	}
 	*why = NULL;
 	return 0xcccccc00000000e9ull | ((uint64_t)(uint32_t)rel << 8);
 }

@@ -169,7 +169,12 @@ int sc_patch_key(struct sc_key *key, void *target)
 		const char *why;
 		if (t->code.state != SC_CODE_OK || !inside_object(t->object, &t->code))
 			continue;
-		uint64_t v = sc_arch_encode_slot(t->code.insn, target, &why);
+		/* A slot jumping into itself would never leave (`b .`):
+		 * such a target takes the slow path, on every ISA. */
+		const uint8_t *d = target;
+		int self = d >= t->code.insn && d < t->code.insn + SC_TRAMP_SLOT;
+		uint64_t v = sc_arch_encode_slot(t->code.insn, self ? NULL : target,
+						 &why);
 		if (memcmp(&v, t->code.bytes, 8)) {
 			ch[nc].code = &t->code;
 			memcpy(ch[nc++].bytes, &v, 8);

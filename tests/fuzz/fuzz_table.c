@@ -407,6 +407,8 @@ static void check_keys(void)
 			CHECK(r == NULL || slot_may_reach(fk, c->insn, r),
 			      "slot %p reaches %p, key target %p", (void *)c->insn,
 			      r, fk->target);
+			CHECK((uint8_t *)r < c->insn || (uint8_t *)r >= c->insn + 8,
+			      "slot %p jumps into itself", (void *)c->insn);
 			CHECK(!memcmp(c->insn, c->bytes, 8),
 			      "slot %p differs from what the runtime wrote",
 			      (void *)c->insn);
