@@ -34,22 +34,23 @@ static size_t used;   /* slots [0, used) may be in use */
 static int overflow;  /* more objects than slots: always take the lock */
 static int asymmetric; /* registration fences every thread (membarrier) */
 
-/* Registration's side of the fence; chosen before the first span exists,
- * so a writer that sees `asymmetric` set can rely on it for every span. */
+/* Whether membarrier can pay for the writers' fence; chosen before the
+ * first span exists, so a writer that sees `asymmetric` set can rely on it
+ * for every span. */
+static void choose_fence(void)
+{
+	long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	int ok = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+		 syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+			 0, 0) == 0;
+	__atomic_store_n(&asymmetric, ok, __ATOMIC_RELEASE);
+}
+
+/* Registration's side of the fence, after publishing a span. */
 static void heavy_fence(void)
 {
-	static int state; /* 0 unknown, 1 membarrier, -1 none */
-	if (state == 0) {
-		long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-		state = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-				syscall(SYS_membarrier,
-					MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-					0, 0) == 0
-			? 1 : -1;
-		__atomic_store_n(&asymmetric, state == 1, __ATOMIC_RELEASE);
-	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (state == 1)
+	if (__atomic_load_n(&asymmetric, __ATOMIC_RELAXED))
 		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
 }
 
@@ -64,7 +65,7 @@ static void light_fence(void)
 int sc_ranges_add(uintptr_t lo, uintptr_t hi)
 {
 	if (!__atomic_load_n(&used, __ATOMIC_RELAXED))
-		heavy_fence(); /* decides `asymmetric` before any span exists */
+		choose_fence(); /* before any span exists */
 	for (size_t i = 0; i < SLOTS; i++) {
 		if (__atomic_load_n(&spans[i].hi, __ATOMIC_RELAXED))
 			continue;
