@@ -278,32 +278,30 @@ sc_key *sc_key_for_symbol(const_rtx x)
 
 const std::vector<sc_key *> &sc_keys_all() { return sc_keys; }
 
-tree sc_store_fndecl()
+// void NAME(void *, SECOND): a runtime entry point plugin code calls, built
+// once into *SLOT (a GC root). The runtime is C: it never throws.
+static tree sc_runtime_fndecl(tree *slot, const char *name, tree second)
 {
-	if (!sc_store_decl) {
+	if (!*slot) {
 		tree fntype = build_function_type_list(
-			void_type_node, ptr_type_node, ptr_type_node, NULL_TREE);
-		tree fn = build_fn_decl(SC_ABI_STORE_FN, fntype);
-		DECL_EXTERNAL(fn) = 1;
-		TREE_PUBLIC(fn) = 1;
-		DECL_ARTIFICIAL(fn) = 1;
-		TREE_NOTHROW(fn) = 1; // the runtime is C: a store never throws
-		sc_store_decl = fn;
-	}
-	return sc_store_decl;
-}
-
-tree sc_store_range_fndecl()
-{
-	if (!sc_store_range_decl) {
-		tree fntype = build_function_type_list(
-			void_type_node, ptr_type_node, size_type_node, NULL_TREE);
-		tree fn = build_fn_decl(SC_ABI_STORE_RANGE_FN, fntype);
+			void_type_node, ptr_type_node, second, NULL_TREE);
+		tree fn = build_fn_decl(name, fntype);
 		DECL_EXTERNAL(fn) = 1;
 		TREE_PUBLIC(fn) = 1;
 		DECL_ARTIFICIAL(fn) = 1;
 		TREE_NOTHROW(fn) = 1;
-		sc_store_range_decl = fn;
+		*slot = fn;
 	}
-	return sc_store_range_decl;
+	return *slot;
+}
+
+tree sc_store_fndecl()
+{
+	return sc_runtime_fndecl(&sc_store_decl, SC_ABI_STORE_FN, ptr_type_node);
+}
+
+tree sc_store_range_fndecl()
+{
+	return sc_runtime_fndecl(&sc_store_range_decl, SC_ABI_STORE_RANGE_FN,
+				 size_type_node);
 }
