@@ -638,12 +638,18 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 	// Stores of keys and of marked members: __staticcall_store(&K, v),
 	// which stores, then re-targets the sites if &K is a registered key.
 	// (Strict mode: the AST check already stopped the compilation.)
-	auto route_store = [&](StoreInst *si, Value *addr) {
-		FunctionCallee store = m.getOrInsertFunction(
-			SC_ABI_STORE_FN,
-			FunctionType::get(Type::getVoidTy(ctx), {ptr, ptr}, false));
-		if (Function *f = m.getFunction(SC_ABI_STORE_FN))
+	// void NAME(ptr, SECOND): a runtime entry point; the runtime is C,
+	// it never throws.
+	auto runtime_fn = [&](const char *name, Type *second) {
+		FunctionCallee fn = m.getOrInsertFunction(
+			name, FunctionType::get(Type::getVoidTy(ctx), {ptr, second},
+						false));
+		if (Function *f = m.getFunction(name))
 			f->setDoesNotThrow();
+		return fn;
+	};
+	auto route_store = [&](StoreInst *si, Value *addr) {
+		FunctionCallee store = runtime_fn(SC_ABI_STORE_FN, ptr);
 		IRBuilder<> b(si);
 		CallInst *c = b.CreateCall(
 			store, {b.CreatePointerCast(addr, ptr),
@@ -667,7 +673,7 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 	// whole aggregate: __staticcall_store_range(dst, len) after them.
 	std::vector<std::pair<Instruction *, std::pair<Value *, Value *>>> writes;
 	for (Function &f : m) {
-		if (!st.has_field_keys)
+		if (!st.has_field_keys) // no marked member: nothing to route
 			break;
 		// The body of a memcpy wrapper (glibc's _FORTIFY_SOURCE
 		// `memcpy` calling __builtin___memcpy_chk, available
@@ -698,12 +704,7 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 			}
 	}
 	for (auto &w : writes) {
-		FunctionCallee range = m.getOrInsertFunction(
-			SC_ABI_STORE_RANGE_FN,
-			FunctionType::get(Type::getVoidTy(ctx), {ptr, intptr},
-					  false));
-		if (Function *f = m.getFunction(SC_ABI_STORE_RANGE_FN))
-			f->setDoesNotThrow();
+		FunctionCallee range = runtime_fn(SC_ABI_STORE_RANGE_FN, intptr);
 		IRBuilder<> b(w.first->getNextNode());
 		CallInst *c = b.CreateCall(
 			range, {b.CreatePointerCast(w.second.first, ptr),
