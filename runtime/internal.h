@@ -33,18 +33,29 @@ void *sc_mem_realloc(void *p, size_t n);
 void sc_sort(void *base, size_t n, size_t size,
 	     int (*cmp)(const void *, const void *));
 
+/* ---- env.c: the environment switches, read once at start-up -------- */
+struct sc_env {
+	int log_level;        /* STATICCALL_LOG: enum sc_log_level */
+	int disable;          /* STATICCALL_DISABLE=1: never write code */
+	int sites_trampoline; /* STATICCALL_SITES=trampoline: sites stay on
+				 trampolines, slots go direct */
+	int verify_at_exit;   /* STATICCALL_VERIFY=1 */
+	int report_at_exit;   /* STATICCALL_REPORT=1 */
+	int abort_on_stale;   /* STATICCALL_ON_STALE=abort */
+	int seal;             /* STATICCALL_SEAL: 0, 1 code, 2 updates */
+	int straddle_wait;    /* STATICCALL_STRADDLE=wait: patch sites whose
+				 displacement straddles a word through the
+				 `jmp .` transient (docs/PATCHING.md) */
+};
+const struct sc_env *sc_env(void);
+
 /* ---- log.c ------------------------------------------------------------ */
 enum sc_log_level { SC_LOG_ERROR = 0, SC_LOG_WARN = 1, SC_LOG_INFO = 2,
 		    SC_LOG_DEBUG = 3 };
 void sc_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int sc_log_enabled(int level);
-/* STATICCALL_DISABLE=1: never patch, everything runs through trampolines. */
-int sc_patching_disabled_by_env(void);
-/* STATICCALL_SITES=trampoline: sites stay on trampolines, slots go direct. */
-int sc_sites_forced_to_trampoline(void);
 #define SC_REASON_FORCED "sites kept on trampolines by STATICCALL_SITES=trampoline"
-
 
 /* ---- segments of one linked object ------------------------------------ */
 struct sc_segment {
@@ -258,6 +269,11 @@ int sc_site_recheck(struct sc_site *s);
 /* Is [p, p+len) inside an executable segment of obj? Returns its prot. */
 int sc_object_exec_prot(const struct sc_object *obj, const void *p,
 			size_t len);
+
+/* ---- stale.c: a site left on an old target, reported loudly ---------- */
+/* Names the site (object, offset; file:line where known); aborts under
+ * STATICCALL_ON_STALE=abort. */
+void sc_report_stale(const struct sc_site *s, const char *why);
 
 /* ---- patch.c: re-target one key --------------------------------------- */
 /* Bring every site and trampoline of key to reach `target`. */

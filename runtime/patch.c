@@ -20,7 +20,7 @@ static int ever_patched;
 
 const char *sc_patching_off_reason(void)
 {
-	if (!off_reason && sc_patching_disabled_by_env())
+	if (!off_reason && sc_env()->disable)
 		off_reason = "patching disabled by STATICCALL_DISABLE";
 	return off_reason;
 }
@@ -134,7 +134,7 @@ static void site_bytes(const struct sc_site *s, void *target, uint8_t *out)
 {
 	const struct sc_code *c = &s->code;
 	const char *why;
-	if (!sc_sites_forced_to_trampoline()) {
+	if (!sc_env()->sites_trampoline) {
 		if (target == (void *)__staticcall_ret0 &&
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO, out))
 			return;

@@ -369,7 +369,7 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 		return sc_patching_off_reason();
 	if (!target)
 		return "target is NULL";
-	if (sc_sites_forced_to_trampoline())
+	if (sc_env()->sites_trampoline)
 		return SC_REASON_FORCED;
 	uint8_t b[SC_MAX_INSN];
 	const char *why = "not patched";
@@ -540,10 +540,8 @@ __attribute__((constructor)) static void runtime_init(void)
 	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
 	sc_registry();
 	/* STATICCALL_VERIFY=1: check every site against its key at exit. */
-	const char *v = getenv("STATICCALL_VERIFY");
-	verify_enabled = v && *v && strcmp(v, "0");
-	v = getenv("STATICCALL_REPORT");
-	report_enabled = v && *v && strcmp(v, "0");
+	verify_enabled = sc_env()->verify_at_exit;
+	report_enabled = sc_env()->report_at_exit;
 }
 
 const struct sc_registry_ops *sc_registry(void)

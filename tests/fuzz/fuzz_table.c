@@ -102,10 +102,15 @@ void sc_log(int l, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Sticky in patch.c (it would turn patching off for every later input):
- * never set here. */
-int sc_patching_disabled_by_env(void) { return 0; }
-int sc_sites_forced_to_trampoline(void) { return fz_forced_trampoline; }
+/* The runtime's env.c, replaced: switches per input. `disable` is sticky
+ * in patch.c (it would turn patching off for every later input): never set
+ * here. */
+static struct sc_env fz_env = { .log_level = SC_LOG_DEBUG };
+const struct sc_env *sc_env(void)
+{
+	fz_env.sites_trampoline = fz_forced_trampoline;
+	return &fz_env;
+}
 
 /* ---- input format ----------------------------------------------------- */
 #define FZ_CODE_NOEXEC 0x01   /* code segment readable only */

@@ -1,0 +1,86 @@
+/*
+ * env.c - the runtime's environment switches, read once, at start-up.
+ *
+ * Reading them at each use made a program that setenv()s one for a child
+ * it is about to spawn change its own behaviour half-way (updates that
+ * reported success while sites kept the old target). They are read when
+ * the runtime is loaded (its constructor), or at the first use before
+ * that, and never again. docs/GUIDE.md lists them.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static struct sc_env env;
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+/* A value that means nothing is reported once sc_log can run. */
+static const char *bad_name, *bad_value;
+
+static int parse_level(const char *s)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	if (!s || !*s)
+		return SC_LOG_WARN;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	if (s[0] >= '0' && s[0] <= '9')
+		return atoi(s) > SC_LOG_DEBUG ? SC_LOG_DEBUG : atoi(s);
+	bad_name = "STATICCALL_LOG";
+	bad_value = s;
+	return SC_LOG_WARN;
+}
+
+/* Set and not "0". */
+static int flag(const char *name)
+{
+	const char *s = getenv(name);
+	return s && *s && strcmp(s, "0") != 0;
+}
+
+/* One of `words` (index + 1), 0 when unset or empty. */
+static int choice(const char *name, const char *const *words, int n)
+{
+	const char *s = getenv(name);
+	if (!s || !*s)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, words[i]))
+			return i + 1;
+	bad_name = name;
+	bad_value = s;
+	return 0;
+}
+
+static void read_env(void)
+{
+	static const char *const sites[] = { "trampoline" };
+	static const char *const stale[] = { "warn", "abort" };
+	static const char *const seal[] = { "code", "updates" };
+	static const char *const straddle[] = { "trampoline", "wait" };
+	env.log_level = parse_level(getenv("STATICCALL_LOG"));
+	env.disable = flag("STATICCALL_DISABLE");
+	env.sites_trampoline = choice("STATICCALL_SITES", sites, 1) == 1;
+	env.verify_at_exit = flag("STATICCALL_VERIFY");
+	env.report_at_exit = flag("STATICCALL_REPORT");
+	env.abort_on_stale = choice("STATICCALL_ON_STALE", stale, 2) == 2;
+	env.seal = choice("STATICCALL_SEAL", seal, 2);
+	env.straddle_wait = choice("STATICCALL_STRADDLE", straddle, 2) == 2;
+}
+
+const struct sc_env *sc_env(void)
+{
+	pthread_once(&env_once, read_env);
+	return &env;
+}
+
+__attribute__((constructor)) static void env_at_start(void)
+{
+	sc_env();
+	if (bad_name)
+		sc_log(SC_LOG_WARN, "%s=%s is not a value it takes: ignored",
+		       bad_name, bad_value);
+}
