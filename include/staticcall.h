@@ -91,7 +91,8 @@ const char *static_call_form_name(int form);
 
 /*
  * static_call_update_ret0(name): every call through the key returns 0
- * without calling anything (sites hold an inline `xor %eax,%eax`). Only for
+ * without calling anything (x86-64 call sites hold one `mov $0,%eax`; tail
+ * sites and arm64 sites call __staticcall_ret0). Only for
  * keys returning an integer or a pointer (the plugins reject others at
  * compile time); static_call_query then returns __staticcall_ret0.
  */

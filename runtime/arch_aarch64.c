@@ -188,15 +188,25 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
  * (with any neighbouring site's change); the real CAS below then stores
  * only the 4-byte halves that differ.
  */
-int sc_arch_plan(const struct sc_code *c, const uint8_t *nb,
-		 struct sc_byte_patch *out)
+/* One aligned 4-byte instruction: always one word, never a transient. */
+int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
+		 const uint8_t *to, int allow_wait, struct sc_byte_patch *out)
 {
 	int n = 0;
+	(void)allow_wait;
 	for (int i = 0; i < 4; i++)
-		if (nb[i] != c->bytes[i])
-			out[n++] = (struct sc_byte_patch){ c->insn + i, nb[i], 0,
+		if (to[i] != from[i])
+			out[n++] = (struct sc_byte_patch){ c->insn + i, to[i], 0,
 							   c->prot };
 	return n;
+}
+
+/* A BRK replaces the whole instruction: nothing can be written around it. */
+int sc_arch_breakpoint_at(const struct sc_code *c, const uint8_t *live)
+{
+	(void)c;
+	(void)live;
+	return 0;
 }
 
 /*

@@ -60,22 +60,34 @@ static int rel32_to(const uint8_t *end, const void *dest, int32_t *rel)
 	return 1;
 }
 
-/* Forms that call nothing, per site kind (5 bytes; jcc has none). */
+/*
+ * Forms that call nothing. Each is ONE instruction (docs/PATCHING.md):
+ * a thread stopped anywhere in a site resumes at its first byte or after
+ * it, whatever the site has become meanwhile. So `return 0` at a call site
+ * is `mov $0,%eax` (B8 imm32: zero-extends into %rax, leaves the flags
+ * alone), never `xor; nop`; a tail site has no one-instruction `return 0`
+ * and jumps to __staticcall_ret0 instead (patch.c falls back to it).
+ */
 static const uint8_t nop_call[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 }; /* nopl 0(%rax,%rax) */
-static const uint8_t nop_tail[5] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc }; /* ret */
-static const uint8_t ret0_call[5] = { 0x31, 0xc0, 0x0f, 0x1f, 0x00 }; /* xor %eax,%eax; nopl (%rax) */
-static const uint8_t ret0_tail[5] = { 0x31, 0xc0, 0xc3, 0xcc, 0xcc }; /* xor %eax,%eax; ret */
+static const uint8_t nop_tail[5] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc }; /* ret; never-reached int3s */
+static const uint8_t ret0_call[5] = { 0xb8, 0x00, 0x00, 0x00, 0x00 }; /* mov $0,%eax */
+
+static const uint8_t *call_free_form(int kind, int form)
+{
+	if (kind == SC_INSN_CALL && form == STATIC_CALL_SITE_NOP)
+		return nop_call;
+	if (kind == SC_INSN_CALL && form == STATIC_CALL_SITE_RETURN_ZERO)
+		return ret0_call;
+	if (kind == SC_INSN_JMP && form == STATIC_CALL_SITE_NOP)
+		return nop_tail;
+	return NULL;
+}
 
 int sc_arch_encode_form(const struct sc_code *c, int form,
 			uint8_t out[SC_MAX_INSN])
 {
-	const uint8_t *src = NULL;
-	if (c->kind == SC_INSN_CALL)
-		src = form == STATIC_CALL_SITE_NOP ? nop_call : ret0_call;
-	else if (c->kind == SC_INSN_JMP)
-		src = form == STATIC_CALL_SITE_NOP ? nop_tail : ret0_tail;
-	if (!src || (form != STATIC_CALL_SITE_NOP &&
-		     form != STATIC_CALL_SITE_RETURN_ZERO))
+	const uint8_t *src = call_free_form(c->kind, form);
+	if (!src)
 		return 0;
 	memcpy(out, src, 5);
 	return 1;
@@ -85,14 +97,12 @@ struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
 				      const uint8_t *live, const void *tramp)
 {
 	struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
-	if (c->kind != SC_INSN_JCC) {
-		int tail = c->kind == SC_INSN_JMP;
-		if (!memcmp(live, tail ? nop_tail : nop_call, 5)) {
-			d.form = STATIC_CALL_SITE_NOP;
-			return d;
-		}
-		if (!memcmp(live, tail ? ret0_tail : ret0_call, 5)) {
-			d.form = STATIC_CALL_SITE_RETURN_ZERO;
+	static const int call_free[] = { STATIC_CALL_SITE_NOP,
+					 STATIC_CALL_SITE_RETURN_ZERO };
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *f = call_free_form(c->kind, call_free[i]);
+		if (f && !memcmp(live, f, 5)) {
+			d.form = call_free[i];
 			return d;
 		}
 	}
@@ -157,36 +167,57 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 
 /* ---- safe byte changes ----------------------------------------------- */
 
-static uint8_t *word_of(const uint8_t *p)
+int sc_arch_breakpoint_at(const struct sc_code *c, const uint8_t *live)
 {
-	return (uint8_t *)((uintptr_t)p & ~(uintptr_t)7);
+	/* gdb's software breakpoint: int3 over an instruction's first byte,
+	 * the original byte restored when it is removed. */
+	return live[0] == 0xcc && c->bytes[0] != 0xcc &&
+	       !memcmp(live + 1, c->bytes + 1, c->len - 1u);
 }
 
-int sc_arch_plan(const struct sc_code *c, const uint8_t *nb,
-		 struct sc_byte_patch *out)
+static uintptr_t word_of(const uint8_t *p)
 {
-	int n = 0, len = c->len;
+	return (uintptr_t)p & ~(uintptr_t)7;
+}
+
+/*
+ * Every changed byte in one aligned word: one atomic CAS, no transient.
+ * Otherwise (only an instruction that straddles two words, and only when
+ * the caller allows the wait): `jmp .` (EB FE) over the first two bytes,
+ * which must share a word; sync; the other bytes; sync; the first two
+ * bytes. A thread can only be stopped at the first byte of a
+ * one-instruction form, so it sees the old instruction, `jmp .` (and
+ * waits), or the new one. Anything else cannot be written safely: -1.
+ */
+int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
+		 const uint8_t *to, int allow_wait, struct sc_byte_patch *out)
+{
+	int n = 0, len = c->len, first = -1, last = -1;
 	uint8_t *insn = c->insn;
-	unsigned d = c->kind == SC_INSN_SLOT ? 0 : disp_offset(c->kind);
-	int one_word = c->kind == SC_INSN_SLOT
-			       ? 1
-			       : word_of(insn + d) == word_of(insn + d + 3);
-	if (one_word) {
-		/* Every changed byte in one word: one atomic replacement. */
-		for (int i = 0; i < len; i++)
-			if (nb[i] != c->bytes[i])
-				out[n++] = (struct sc_byte_patch){ insn + i, nb[i], 2, c->prot };
+	for (int i = 0; i < len; i++)
+		if (from[i] != to[i]) {
+			if (first < 0)
+				first = i;
+			last = i;
+		}
+	if (first < 0)
+		return 0;
+	if (word_of(insn + first) == word_of(insn + last)) {
+		for (int i = first; i <= last; i++)
+			if (from[i] != to[i])
+				out[n++] = (struct sc_byte_patch){ insn + i, to[i],
+								   SC_PHASES - 1, c->prot };
 		return n;
 	}
-	/* The displacement straddles two words. `jmp .` over the first two
-	 * bytes (they share a word: insn % 8 <= 6 whenever this happens),
-	 * then the rest, then the real first two bytes. */
+	if (!allow_wait || c->kind == SC_INSN_SLOT ||
+	    word_of(insn) != word_of(insn + 1))
+		return -1;
 	out[n++] = (struct sc_byte_patch){ insn + 0, 0xeb, 0, c->prot };
 	out[n++] = (struct sc_byte_patch){ insn + 1, 0xfe, 0, c->prot };
 	for (int i = 2; i < len; i++)
-		if (nb[i] != c->bytes[i])
-			out[n++] = (struct sc_byte_patch){ insn + i, nb[i], 1, c->prot };
-	out[n++] = (struct sc_byte_patch){ insn + 0, nb[0], 2, c->prot };
-	out[n++] = (struct sc_byte_patch){ insn + 1, nb[1], 2, c->prot };
+		if (from[i] != to[i])
+			out[n++] = (struct sc_byte_patch){ insn + i, to[i], 1, c->prot };
+	out[n++] = (struct sc_byte_patch){ insn + 0, to[0], 2, c->prot };
+	out[n++] = (struct sc_byte_patch){ insn + 1, to[1], 2, c->prot };
 	return n;
 }

@@ -190,10 +190,13 @@ int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
  * out of range (then *why says so). */
 uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 			     const char **why);
-/* Byte changes, tagged with their phase, that turn c->bytes into
- * new_bytes safely (the patch planner composes them into word writes, so
- * pieces of code sharing a word compose). Returns how many (at most
- * SC_MAX_BYTE_PATCHES). */
+/* Byte changes, tagged with their phase, that turn the bytes `from` (what
+ * the code holds now) into `to` safely: the patch planner composes them
+ * into word writes, so pieces of code sharing a word compose. Returns how
+ * many (at most SC_MAX_BYTE_PATCHES), or -1 if no safe sequence exists at
+ * this address (an instruction spanning two words whose change cannot be
+ * one word write; with allow_wait, the `jmp .` transient may be used where
+ * only the displacement straddles, docs/PATCHING.md). */
 struct sc_byte_patch {
 	uint8_t *addr;
 	uint8_t value;
@@ -201,8 +204,12 @@ struct sc_byte_patch {
 	int prot; /* protection of its segment */
 };
 #define SC_MAX_BYTE_PATCHES (2 * SC_MAX_INSN)
-int sc_arch_plan(const struct sc_code *c, const uint8_t *new_bytes,
-		 struct sc_byte_patch *out);
+int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
+		 const uint8_t *to, int allow_wait, struct sc_byte_patch *out);
+/* Do the live bytes differ from what the runtime wrote only by a
+ * debugger's breakpoint over the first byte (x86 int3), so that the other
+ * bytes may still be written and the debugger's restore completes them? */
+int sc_arch_breakpoint_at(const struct sc_code *c, const uint8_t *live);
 #if defined(__aarch64__)
 /* arch_aarch64.c: the text writer's real compare-and-swap on arm64. Only
  * the 4-byte instruction words of the aligned quadword that change are
@@ -276,8 +283,16 @@ int sc_object_exec_prot(const struct sc_object *obj, const void *p,
 void sc_report_stale(const struct sc_site *s, const char *why);
 
 /* ---- patch.c: re-target one key --------------------------------------- */
-/* Bring every site and trampoline of key to reach `target`. */
-int sc_patch_key(struct sc_key *key, void *target);
+/* Bring every site and trampoline of key to reach `target`.
+ * SC_PATCH_EXACT (static_call_update): if any piece cannot be written,
+ * write nothing and return -EBUSY. Otherwise (the key already holds
+ * `target`: a store, registration, resync) write every piece that can be
+ * and report each site left behind through sc_report_stale. */
+#define SC_PATCH_EXACT 0x1
+int sc_patch_key(struct sc_key *key, void *target, int flags);
+/* Why the site is not in its most direct form for target (NULL if it
+ * would be): the reason static_call_sites and the inspector give. */
+const char *sc_site_indirect_reason(const struct sc_site *s, void *target);
 /* Why patching is off for the whole process (NULL if it is on). */
 const char *sc_patching_off_reason(void);
 void sc_patching_turn_off(const char *why);

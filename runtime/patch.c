@@ -102,12 +102,6 @@ static int inside_object(const struct sc_object *o, const struct sc_code *c)
 	return c->len <= SC_MAX_INSN && sc_object_exec_prot(o, (void *)lo, hi - lo);
 }
 
-/* Is the code still exactly what we last saw or wrote? */
-static int unchanged(const struct sc_code *c)
-{
-	return memcmp(c->insn, c->bytes, c->len) == 0;
-}
-
 /* The target of a return-zero key: zero in the whole return register, so
  * correct for every integer and pointer return type. */
 SC_EXPORT long __staticcall_ret0(void)
@@ -123,50 +117,123 @@ __attribute__((weak)) int sc_arch_encode_form(const struct sc_code *c,
 	return 0;
 }
 
+#define REASON_STRADDLE                                                       \
+	"the instruction straddles an 8-byte word: no single atomic write "   \
+	"can change it (STATICCALL_STRADDLE=wait patches it through a brief " \
+	"`jmp .`)"
+#define REASON_BREAKPOINT "a debugger's breakpoint is on the site"
+
 /*
- * What a site should hold for this target, most direct first:
- *   return-zero key  inline `return 0`, else a call to __staticcall_ret0
+ * The most direct form of a site for `target` that can be written safely
+ * over `live` (what the code holds now), and its byte writes. In order:
+ *   return-zero key  inline `return 0`, else a direct call of
+ *                    __staticcall_ret0
  *   NULL key         a guarded site: NOP (or return, for a tail jump)
  *   any target       a direct call when in range
  *   otherwise        its trampoline (which handles range, NULL, hardening)
+ * With a breakpoint over the first byte (bkpt), only forms that keep that
+ * byte qualify, and it is not written: the debugger's restore completes
+ * the new instruction. Returns the number of byte writes, -1 when no form
+ * can be written; *why says why the form chosen is not the first.
  */
-static void site_bytes(const struct sc_site *s, void *target, uint8_t *out)
+static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
+		     void *target, uint8_t *bytes, struct sc_byte_patch *bp,
+		     const char **why)
 {
 	const struct sc_code *c = &s->code;
-	const char *why;
-	if (!sc_env()->sites_trampoline) {
+	uint8_t cand[4][SC_MAX_INSN];
+	const char *w = NULL;
+	int nc = 0;
+	*why = NULL;
+	if (sc_env()->sites_trampoline) {
+		*why = SC_REASON_FORCED;
+	} else {
 		if (target == (void *)__staticcall_ret0 &&
-		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO, out))
-			return;
+		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO, cand[nc]))
+			nc++;
 		if (!target && c->cond &&
-		    sc_arch_encode_form(c, STATIC_CALL_SITE_NOP, out))
-			return;
-		if (target && sc_arch_encode_site(c, target, out, &why))
-			return;
+		    sc_arch_encode_form(c, STATIC_CALL_SITE_NOP, cand[nc]))
+			nc++;
+		if (!target && !nc)
+			*why = "target is NULL";
+		else if (target && sc_arch_encode_site(c, target, cand[nc], &w))
+			nc++;
+		else if (target)
+			*why = w;
 	}
-	sc_arch_encode_site(c, s->tramp->code.insn, out, &why);
+	if (!sc_arch_encode_site(c, s->tramp->code.insn, cand[nc], &w)) {
+		*why = w;
+		return -1;
+	}
+	nc++;
+	for (int i = 0; i < nc; i++) {
+		uint8_t to[SC_MAX_INSN];
+		memcpy(to, cand[i], c->len);
+		if (bkpt) {
+			if (to[0] != c->bytes[0]) {
+				*why = REASON_BREAKPOINT;
+				continue;
+			}
+			to[0] = live[0];
+		}
+		int n = sc_arch_plan(c, live, to, sc_env()->straddle_wait, bp);
+		if (n < 0) {
+			*why = REASON_STRADDLE;
+			continue;
+		}
+		memcpy(bytes, cand[i], c->len);
+		return n;
+	}
+	return -1;
 }
 
-int sc_patch_key(struct sc_key *key, void *target)
+const char *sc_site_indirect_reason(const struct sc_site *s, void *target)
 {
-	if (sc_patching_off_reason())
-		return 0;
-	size_t cap = key->nsites + key->ntramps, nc = 0, nw = 0;
-	if (cap == 0)
-		return 0;
-	struct change *ch = sc_mem_alloc(cap * sizeof *ch);
-	struct sc_byte_patch *bp = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *bp);
-	struct sc_write *w = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *w);
-	size_t nbp = 0;
-	int err = 0;
-	if (!ch || !bp || !w) {
-		err = -ENOMEM;
-		goto out;
-	}
+	uint8_t b[SC_MAX_INSN];
+	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
+	const char *why;
+	if (plan_site(s, s->code.bytes, 0, target, b, bp, &why) < 0 && !why)
+		why = "site cannot be written safely";
+	return why;
+}
 
+/* The live bytes of a piece of code, as the runtime may change them:
+ * 0 when exactly what it last saw or wrote, 1 with a debugger's
+ * breakpoint over the first byte, -1 when changed behind its back. */
+static int live_state(const struct sc_code *c, uint8_t *live)
+{
+	memcpy(live, c->insn, c->len);
+	if (!memcmp(live, c->bytes, c->len))
+		return 0;
+	return c->kind != SC_INSN_SLOT && sc_arch_breakpoint_at(c, live) ? 1 : -1;
+}
+
+/* A piece of code that cannot follow the key. Exact mode: the update is
+ * refused. Otherwise the key already holds the new value: every site left
+ * behind is reported (sc_report_stale: loudly, or an abort). */
+static void left_behind(struct sc_key *key, const struct sc_code *c,
+			const struct sc_tramp *t, const char *why, int flags)
+{
+	if (flags & SC_PATCH_EXACT) {
+		sc_log(SC_LOG_ERROR, "code at %p: %s: update of key %p refused",
+		       (void *)c->insn, why, (void *)key->var);
+		return;
+	}
+	for (size_t i = 0; i < key->nsites; i++)
+		if (t ? key->sites[i]->tramp == t : &key->sites[i]->code == c)
+			sc_report_stale(key->sites[i], why);
+}
+
+static int plan_key(struct sc_key *key, void *target, int flags,
+		    struct change *ch, size_t *ncp, struct sc_byte_patch *bp,
+		    size_t *nbpp)
+{
+	size_t nc = 0, nbp = 0;
+	int blocked = 0;
+	uint8_t live[SC_MAX_INSN];
+	const char *why;
 	for (size_t i = 0; i < key->ntramps; i++) {
 		struct sc_tramp *t = key->tramps[i];
-		const char *why;
 		if (t->code.state != SC_CODE_OK || !inside_object(t->object, &t->code))
 			continue;
 		/* A slot jumping into itself would never leave (`b .`):
@@ -175,38 +242,80 @@ int sc_patch_key(struct sc_key *key, void *target)
 		int self = d >= t->code.insn && d < t->code.insn + SC_TRAMP_SLOT;
 		uint64_t v = sc_arch_encode_slot(t->code.insn, self ? NULL : target,
 						 &why);
-		if (memcmp(&v, t->code.bytes, 8)) {
-			ch[nc].code = &t->code;
-			memcpy(ch[nc++].bytes, &v, 8);
+		if (!memcmp(&v, t->code.bytes, 8))
+			continue;
+		int n = live_state(&t->code, live) ? -1
+			: sc_arch_plan(&t->code, live, (const uint8_t *)&v, 0, bp + nbp);
+		if (n < 0) {
+			left_behind(key, &t->code, t, "its trampoline's slot was "
+				    "changed behind the runtime's back", flags);
+			blocked = 1;
+			continue;
 		}
+		ch[nc].code = &t->code;
+		memcpy(ch[nc++].bytes, &v, 8);
+		nbp += (size_t)n;
 	}
 	for (size_t i = 0; i < key->nsites; i++) {
 		struct sc_site *s = key->sites[i];
 		if (!sc_site_recheck(s) || !inside_object(s->object, &s->code))
 			continue;
-		struct change *c = &ch[nc];
-		site_bytes(s, target, c->bytes);
-		if (memcmp(c->bytes, s->code.bytes, s->code.len)) {
-			c->code = &s->code;
+		int st = live_state(&s->code, live);
+		int n = -1;
+		if (st >= 0)
+			n = plan_site(s, live, st, target, ch[nc].bytes, bp + nbp,
+				      &why);
+		else
+			why = "site changed behind the runtime's back "
+			      "(another patcher?)";
+		if (n < 0) {
+			left_behind(key, &s->code, NULL, why, flags);
+			blocked = 1;
+			continue;
+		}
+		nbp += (size_t)n;
+		if (memcmp(ch[nc].bytes, s->code.bytes, s->code.len)) {
+			ch[nc].code = &s->code;
 			nc++;
 		}
 	}
+	*ncp = nc;
+	*nbpp = nbp;
+	return blocked;
+}
 
-	/* Verify every piece before planning any write. */
-	for (size_t i = 0; i < nc; i++)
-		if (!unchanged(ch[i].code)) {
-			sc_log(SC_LOG_ERROR,
-			       "code at %p changed behind the runtime's back "
-			       "(breakpoint? another patcher?): update refused",
-			       (void *)ch[i].code->insn);
+/* A batch that failed because code changed between planning and writing
+ * (a breakpoint inserted meanwhile) is planned again this many times. */
+#define REPLANS 3
+
+int sc_patch_key(struct sc_key *key, void *target, int flags)
+{
+	if (sc_patching_off_reason())
+		return 0;
+	size_t cap = key->nsites + key->ntramps, nc = 0, nw = 0, nbp = 0;
+	if (cap == 0)
+		return 0;
+	struct change *ch = sc_mem_alloc(cap * sizeof *ch);
+	struct sc_byte_patch *bp = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *bp);
+	struct sc_write *w = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *w);
+	int err = 0;
+	if (!ch || !bp || !w) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	for (int attempt = 0; attempt < REPLANS; attempt++) {
+		/* Plan and check every piece before writing any. */
+		if (plan_key(key, target, flags, ch, &nc, bp, &nbp) &&
+		    (flags & SC_PATCH_EXACT)) {
 			err = -EBUSY;
 			goto out;
 		}
-	for (size_t i = 0; i < nc; i++)
-		nbp += (size_t)sc_arch_plan(ch[i].code, ch[i].bytes, bp + nbp);
-	nw = compose(bp, nbp, w);
-
-	err = sc_text_apply(w, nw);
+		nw = compose(bp, nbp, w);
+		err = sc_text_apply(w, nw);
+		if (err != -EBUSY || (flags & SC_PATCH_EXACT))
+			break;
+	}
 	if (!err) {
 		for (size_t i = 0; i < nc; i++)
 			memcpy(ch[i].code->bytes, ch[i].bytes, ch[i].code->len);
@@ -214,7 +323,7 @@ int sc_patch_key(struct sc_key *key, void *target)
 			ever_patched = 1;
 	} else if (err == -EBUSY) {
 		sc_log(SC_LOG_ERROR, "code changed while it was being patched: "
-		       "update rolled back");
+		       "update of key %p rolled back", (void *)key->var);
 	} else if ((err == -EACCES || err == -EPERM) && !ever_patched) {
 		sc_patching_turn_off("text pages cannot be made writable "
 				     "(W^X policy?)");

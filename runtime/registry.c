@@ -182,7 +182,7 @@ static int own_register(const struct sc_abi_object *abi)
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_key *k = o->tramps[i].key;
 		if (k)
-			sc_patch_key(k, __atomic_load_n(k->var, __ATOMIC_ACQUIRE));
+			sc_patch_key(k, __atomic_load_n(k->var, __ATOMIC_ACQUIRE), 0);
 	}
 	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys", o->name,
 	       o->nsites, o->ntramps);
@@ -226,7 +226,7 @@ static int own_update(void *var, void *target)
 		return -EINVAL;
 	pthread_mutex_lock(&lock);
 	struct sc_key *k = sc_key_find(var);
-	int err = k ? sc_patch_key(k, target) : 0;
+	int err = k ? sc_patch_key(k, target, SC_PATCH_EXACT) : 0;
 	if (!err)
 		__atomic_store_n((void **)var, target, __ATOMIC_RELEASE);
 	sc_log(SC_LOG_INFO, "update %p -> %p: %zu sites: %s", var, target,
@@ -276,7 +276,7 @@ static int own_verify(int resync)
 		for (struct sc_key *k = key_hash[b]; k; k = k->hash_next) {
 			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 			if (resync) {
-				int e = sc_patch_key(k, v);
+				int e = sc_patch_key(k, v, 0);
 				if (e)
 					err = e;
 				continue;
@@ -315,7 +315,7 @@ static int own_store(void *var, void *value)
 	pthread_mutex_lock(&lock);
 	__atomic_store_n((void **)var, value, __ATOMIC_RELEASE);
 	struct sc_key *k = sc_key_find(var);
-	int err = k ? sc_patch_key(k, value) : 0;
+	int err = k ? sc_patch_key(k, value, 0) : 0;
 	if (err)
 		sc_log(SC_LOG_ERROR, "assignment to key %p: sites could not be "
 		       "re-targeted (error %d)", var, -err);
@@ -345,7 +345,7 @@ static void own_store_range(void *addr, size_t len)
 				continue;
 			k->store_gen = gen;
 			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
-			int err = sc_patch_key(k, v);
+			int err = sc_patch_key(k, v, 0);
 			if (err)
 				sc_log(SC_LOG_ERROR, "store into %p (%zu bytes): "
 				       "sites of key %p could not be re-targeted "
@@ -369,13 +369,8 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 		return sc_patching_off_reason();
 	if (!target)
 		return "target is NULL";
-	if (sc_env()->sites_trampoline)
-		return SC_REASON_FORCED;
-	uint8_t b[SC_MAX_INSN];
-	const char *why = "not patched";
-	if (!sc_arch_encode_site(&s->code, target, b, &why))
-		return why;
-	return "not patched";
+	const char *why = sc_site_indirect_reason(s, target);
+	return why ? why : "not patched";
 }
 
 static int own_sites(const void *var, struct static_call_site_info *buf,

@@ -1030,8 +1030,7 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	static const struct { uint8_t b[5]; const char *form, *why; } inline_forms[] = {
 		{ { 0x0f, 0x1f, 0x44, 0x00, 0x00 }, "nop", "key is NULL: guarded call removed" },
 		{ { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc }, "nop", "key is NULL: guarded tail call returns" },
-		{ { 0x31, 0xc0, 0x0f, 0x1f, 0x00 }, "return-zero", "static_call_update_ret0: returns 0 inline" },
-		{ { 0x31, 0xc0, 0xc3, 0xcc, 0xcc }, "return-zero", "static_call_update_ret0: returns 0 inline" },
+		{ { 0xb8, 0x00, 0x00, 0x00, 0x00 }, "return-zero", "static_call_update_ret0: returns 0 inline" },
 	};
 	for (size_t i = 0; i < sizeof inline_forms / sizeof inline_forms[0]; i++)
 		if (!memcmp(buf, inline_forms[i].b, 5)) {
@@ -1064,6 +1063,9 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 		s->reason = !strcmp(k->slot, "direct")
 				    ? "target is out of rel32 range of the site; the trampoline jumps to it directly"
 				    : "target is out of rel32 range of the site and of the trampoline; slow path";
+	else if ((insn + len - 4) / 8 != (insn + len - 1) / 8)
+		s->reason = "the instruction straddles an 8-byte word: no single atomic write can "
+			    "change it (STATICCALL_STRADDLE=wait patches it through a brief `jmp .`)";
 	else if (!strcmp(k->slot, "direct"))
 		s->reason = "site kept on its trampoline (STATICCALL_SITES=trampoline, or the runtime "
 			    "refused the site: STATICCALL_LOG=info says why)";

@@ -309,7 +309,7 @@ static void batch(const char *what, void *target, int direct)
 {
 	nev = 0;
 	keyvar = target;
-	int rc = sc_patch_key(&key, target);
+	int rc = sc_patch_key(&key, target, SC_PATCH_EXACT);
 	CHECK(rc == 0, "%s: sc_patch_key = %d", what, rc);
 	check_log(what);
 	check_code(what, target, direct);
@@ -361,7 +361,7 @@ int main(void)
 	uint32_t saved = *(uint32_t *)sites[2].code.insn;
 	*(uint32_t *)sites[2].code.insn = 0xd4200000u; /* brk #0 */
 	nev = 0;
-	int rc = sc_patch_key(&key, near1);
+	int rc = sc_patch_key(&key, near1, SC_PATCH_EXACT);
 	CHECK(rc == -EBUSY, "update over a breakpoint returned %d", rc);
 	int wrote = 0;
 	for (int i = 0; i < nev; i++)

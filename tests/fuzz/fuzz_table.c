@@ -470,11 +470,11 @@ static void check_keys(void)
  * here (-Wl,--wrap=sc_patch_key) while an input runs: injected text
  * operations, then the checks of the top comment.
  */
-int __real_sc_patch_key(struct sc_key *key, void *target);
-int __wrap_sc_patch_key(struct sc_key *key, void *target)
+int __real_sc_patch_key(struct sc_key *key, void *target, int flags);
+int __wrap_sc_patch_key(struct sc_key *key, void *target, int flags)
 {
 	if (!fz.active)
-		return __real_sc_patch_key(key, target);
+		return __real_sc_patch_key(key, target, flags);
 	struct fz_key *fk = fz_key_of(key);
 	uint8_t before[FZ_MAX_CODE];
 	memcpy(before, fz.code, fz.code_len);
@@ -494,7 +494,7 @@ int __wrap_sc_patch_key(struct sc_key *key, void *target)
 	fz.syncs = 0;
 	sc_set_text_ops(&fz_ops);
 	sc_set_code_flush(op_flush, NULL);
-	int err = __real_sc_patch_key(key, target);
+	int err = __real_sc_patch_key(key, target, flags);
 	sc_set_code_flush(NULL, NULL);
 	sc_set_text_ops(NULL);
 

@@ -107,28 +107,48 @@ Test(arch_x86_64, trampoline_slot_forms)
 	cr_assert_not(sc_arch_decode_slot(slot, direct ^ (0xffull << 56), &reaches));
 }
 
-Test(arch_x86_64, plan_one_word_when_the_displacement_fits)
+Test(arch_x86_64, plan_one_word_when_the_changed_bytes_fit)
 {
-	/* call: displacement at +1..+4 fits one word for offsets 0-3 and 7 */
-	for (int off = 0; off < 8; off++) {
-		memset(code, 0x90, sizeof code);
-		uint8_t *insn = code + 16 + off, nb[SC_MAX_INSN];
-		put_insn(insn, SC_INSN_CALL, code + 48);
-		struct sc_code c = code_at(insn, SC_INSN_CALL);
-		const char *why;
-		cr_assert(sc_arch_encode_site(&c, code + 2, nb, &why));
-		struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
-		int n = sc_arch_plan(&c, nb, bp);
-		int fits = off <= 3 || off == 7;
-		int spin = 0;
-		for (int i = 0; i < n; i++) {
-			cr_assert(bp[i].addr >= insn && bp[i].addr < insn + c.len,
-				  "byte outside the instruction");
-			if (bp[i].phase == 0)
-				spin = 1;
-			if (fits)
-				cr_assert_eq(bp[i].phase, 2);
+	/* call: the displacement (+1..+4) fits one word at offsets 0-3 and
+	 * 7; the whole instruction only at 0-3. */
+	for (int off = 0; off < 8; off++)
+		for (int wait = 0; wait < 2; wait++) {
+			memset(code, 0x90, sizeof code);
+			uint8_t *insn = code + 16 + off, nb[SC_MAX_INSN];
+			put_insn(insn, SC_INSN_CALL, code + 48);
+			struct sc_code c = code_at(insn, SC_INSN_CALL);
+			const char *why;
+			cr_assert(sc_arch_encode_site(&c, code + 2, nb, &why));
+			struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
+			int n = sc_arch_plan(&c, c.bytes, nb, wait, bp);
+			int fits = off <= 3 || off == 7;
+			if (!fits && !wait) {
+				cr_assert_eq(n, -1, "offset %d: straddling "
+					     "displacement planned without the "
+					     "wait", off);
+				continue;
+			}
+			int spin = 0;
+			for (int i = 0; i < n; i++) {
+				cr_assert(bp[i].addr >= insn &&
+						  bp[i].addr < insn + c.len,
+					  "byte outside the instruction");
+				if (bp[i].phase == 0)
+					spin = 1;
+				if (fits)
+					cr_assert_eq(bp[i].phase, 2);
+			}
+			cr_assert_eq(spin, !fits, "offset %d", off);
+			/* A form change (opcode too) fits one word only when
+			 * the whole instruction does; at offset 7 even the
+			 * wait cannot help (`jmp .` would straddle). */
+			uint8_t nop[SC_MAX_INSN];
+			cr_assert(sc_arch_encode_form(&c, STATIC_CALL_SITE_NOP, nop));
+			n = sc_arch_plan(&c, c.bytes, nop, wait, bp);
+			if (off <= 3)
+				cr_assert_gt(n, 0);
+			else if (off == 7 || !wait)
+				cr_assert_eq(n, -1, "offset %d: torn form change "
+					     "planned", off);
 		}
-		cr_assert_eq(spin, !fits, "offset %d", off);
-	}
 }

@@ -101,16 +101,52 @@ static void poke(uint8_t *p, uint8_t v)
 
 Test(live, unexpected_bytes_refuse_the_whole_update)
 {
-	uint8_t saved = fx_site2[0];
-	poke(fx_site2, 0xcc); /* as a debugger's breakpoint would */
+	uint8_t saved = fx_site2[2];
+	poke(fx_site2 + 2, (uint8_t)(saved ^ 0x40)); /* not a breakpoint */
 	cr_assert_eq(static_call_update(fx_hook, twice), -EBUSY);
 	/* nothing changed: other sites, the key */
 	cr_assert_eq(live_target(fx_site0, 0xe8), (void *)add1);
 	cr_assert_eq(live_target(fx_site1, 0xe9), (void *)add1);
 	cr_assert_eq(static_call_query(fx_hook), add1);
-	poke(fx_site2, saved); /* breakpoint removed: updates work again */
+	poke(fx_site2 + 2, saved); /* restored: updates work again */
 	cr_assert_eq(static_call_update(fx_hook, twice), 0);
 	cr_assert_eq(live_target(fx_site2, 0xe8), (void *)twice);
+}
+
+/* A debugger's breakpoint (int3 over the first byte): a change that keeps
+ * the opcode is written around it, so the debugger's restore of the byte
+ * it saved produces the new instruction; a change of form at that site
+ * falls back to one that keeps the opcode. */
+Test(live, breakpoint_on_a_site_is_written_around)
+{
+	uint8_t saved = fx_site2[0];
+	poke(fx_site2, 0xcc);
+	cr_assert_eq(static_call_update(fx_hook, twice), 0);
+	cr_assert_eq(fx_site2[0], 0xcc, "the breakpoint was overwritten");
+	cr_assert_eq(live_target(fx_site0, 0xe8), (void *)twice);
+	poke(fx_site2, saved); /* the debugger removes its breakpoint */
+	cr_assert_eq(live_target(fx_site2, 0xe8), (void *)twice);
+	cr_assert_eq(fx_call2(7), 14);
+
+	/* return-zero: inline at the other call site, a call of
+	 * __staticcall_ret0 under the breakpoint */
+	poke(fx_site2, 0xcc);
+	cr_assert_eq(static_call_update_ret0(fx_hook), 0);
+	cr_assert_eq(fx_site2[0], 0xcc);
+	cr_assert_eq(fx_site0[0], 0xb8, "inline return-zero expected");
+	poke(fx_site2, saved);
+	cr_assert_eq(live_target(fx_site2, 0xe8), (void *)__staticcall_ret0);
+	cr_assert_eq(fx_call(5) + fx_call2(5) + fx_tail(5), 0);
+
+	/* and back, breakpoint on the inline form's site: its first byte
+	 * must change (B8 -> E8), so the update is refused, nothing changed */
+	saved = fx_site0[0];
+	poke(fx_site0, 0xcc);
+	cr_assert_eq(static_call_update(fx_hook, add1), -EBUSY);
+	cr_assert_eq(static_call_query(fx_hook), (void *)__staticcall_ret0);
+	poke(fx_site0, saved);
+	cr_assert_eq(static_call_update(fx_hook, add1), 0);
+	cr_assert_eq(fx_call(1) + fx_call2(1) + fx_tail(1), 6);
 }
 
 /* Out of rel32 range: a copy of `twice` mapped far away. */
