@@ -22,6 +22,8 @@ const char *sc_patching_off_reason(void)
 {
 	if (!off_reason && sc_env()->disable)
 		off_reason = "patching disabled by STATICCALL_DISABLE";
+	if (!off_reason && sc_env()->seal == STATIC_CALL_SEAL_CODE)
+		off_reason = SC_REASON_SEALED_ENV;
 	return off_reason;
 }
 
@@ -29,8 +31,9 @@ void sc_patching_turn_off(const char *why)
 {
 	if (!off_reason) {
 		off_reason = why;
-		sc_log(SC_LOG_WARN, "%s: every static call stays on its trampoline",
-		       why);
+		/* asked for (static_call_seal): no warning */
+		sc_log(!strcmp(why, SC_REASON_SEALED) ? SC_LOG_INFO : SC_LOG_WARN,
+		       "%s: every static call stays on its trampoline", why);
 	}
 }
 
@@ -149,6 +152,8 @@ static void site_bytes(const struct sc_site *s, void *target, uint8_t *out)
 
 int sc_patch_key(struct sc_key *key, void *target)
 {
+	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
+		return -EPERM;
 	if (sc_patching_off_reason())
 		return 0;
 	size_t cap = key->nsites + key->ntramps, nc = 0, nw = 0;
@@ -222,6 +227,78 @@ int sc_patch_key(struct sc_key *key, void *target)
 	} else {
 		sc_log(SC_LOG_ERROR, "patching failed: error %d", -err);
 	}
+out:
+	sc_mem_free(ch);
+	sc_mem_free(bp);
+	sc_mem_free(w);
+	return err;
+}
+
+/*
+ * STATIC_CALL_SEAL_CODE: every site onto its trampoline, every slot onto
+ * its slow path (which loads the key on each call), in one batch, so that
+ * no later change of any key needs a code write. Verified and applied like
+ * any batch: all or nothing.
+ */
+int sc_patch_seal_code(struct sc_key *const *keys, size_t nkeys)
+{
+	size_t cap = 0, nc = 0, nbp = 0, nw;
+	for (size_t k = 0; k < nkeys; k++)
+		cap += keys[k]->nsites + keys[k]->ntramps;
+	if (!cap)
+		return 0;
+	struct change *ch = sc_mem_alloc(cap * sizeof *ch);
+	struct sc_byte_patch *bp = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *bp);
+	struct sc_write *w = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *w);
+	int err = 0;
+	if (!ch || !bp || !w) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < nkeys; k++) {
+		const struct sc_key *key = keys[k];
+		for (size_t i = 0; i < key->ntramps; i++) {
+			struct sc_tramp *t = key->tramps[i];
+			const char *why;
+			if (t->code.state != SC_CODE_OK ||
+			    !inside_object(t->object, &t->code))
+				continue;
+			uint64_t v = sc_arch_encode_slot(t->code.insn, NULL, &why);
+			if (memcmp(&v, t->code.bytes, 8)) {
+				ch[nc].code = &t->code;
+				memcpy(ch[nc++].bytes, &v, 8);
+			}
+		}
+		for (size_t i = 0; i < key->nsites; i++) {
+			struct sc_site *s = key->sites[i];
+			const char *why;
+			if (!sc_site_recheck(s) || !inside_object(s->object, &s->code))
+				continue;
+			/* compiled as a call to this trampoline: always encodable */
+			if (!sc_arch_encode_site(&s->code, s->tramp->code.insn,
+						 ch[nc].bytes, &why)) {
+				err = -EINVAL;
+				goto out;
+			}
+			if (memcmp(ch[nc].bytes, s->code.bytes, s->code.len))
+				ch[nc++].code = &s->code;
+		}
+	}
+	for (size_t i = 0; i < nc; i++)
+		if (!unchanged(ch[i].code)) {
+			sc_log(SC_LOG_ERROR, "code at %p changed behind the "
+			       "runtime's back: seal refused",
+			       (void *)ch[i].code->insn);
+			err = -EBUSY;
+			goto out;
+		}
+	for (size_t i = 0; i < nc; i++)
+		nbp += (size_t)sc_arch_plan(ch[i].code, ch[i].bytes, bp + nbp);
+	nw = compose(bp, nbp, w);
+	err = sc_text_apply(w, nw);
+	if (!err)
+		for (size_t i = 0; i < nc; i++)
+			memcpy(ch[i].code->bytes, ch[i].bytes, ch[i].code->len);
 out:
 	sc_mem_free(ch);
 	sc_mem_free(bp);
