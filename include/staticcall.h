@@ -54,6 +54,7 @@ int static_call_resync(void);
 int __staticcall_list_sites(const void *key, struct static_call_site_info *buf,
 		       size_t n);
 const char *static_call_form_name(int form);
+int static_call_seal(int how);
 
 /*
  * static_call_update(name, fn): make every call through key `name` reach
@@ -117,6 +118,36 @@ const char *static_call_form_name(int form);
  */
 #define static_call_sites(name, buf, n)                                       \
 	__staticcall_list_sites((const void *)&(name), (buf), (n))
+
+/*
+ * static_call_seal(how): lock the runtime down before a sandbox does
+ * (docs/GUIDE.md, "W^X policies and sandboxes"). Returns 0 or -errno.
+ *
+ *   STATIC_CALL_SEAL_CODE     one batch moves every site to its trampoline
+ *                             and every trampoline to its slow path, which
+ *                             loads the key on each call; the runtime then
+ *                             never writes code again. Updates and plain
+ *                             stores write only the key: correct under any
+ *                             W^X policy installed afterwards.
+ *   STATIC_CALL_SEAL_UPDATES  sites keep their current targets; every later
+ *                             static_call_update* returns -EPERM and changes
+ *                             nothing; a plain store (which C cannot refuse)
+ *                             stores the key and reports each site it left
+ *                             stale; the text of every registered object is
+ *                             sealed with mseal(2) where the kernel has it
+ *                             (those objects stay loaded: dlclose leaves
+ *                             them mapped). The runtime writes no code again.
+ *
+ * Both may be given (CODE | UPDATES): code first. Sealing again with a seal
+ * already in force is 0; CODE after UPDATES is -EPERM (the code can no
+ * longer be written). Objects loaded afterwards stay as compiled (on their
+ * trampolines' slow path). -EACCES/-EPERM/-EBUSY: the code could not be
+ * written (a W^X policy already in force after patching, a breakpoint):
+ * nothing changed. -ENOSYS: the process's registry belongs to an older copy
+ * of the runtime. STATICCALL_SEAL=code|updates applies it at start-up.
+ */
+#define STATIC_CALL_SEAL_CODE 1
+#define STATIC_CALL_SEAL_UPDATES 2
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,8 @@
  * calls plugin-generated code makes. Each forwards to the process's one
  * registry (registry.c).
  */
+#include <errno.h>
+
 #include "internal.h"
 
 SC_EXPORT void __staticcall_register(const struct sc_abi_object *obj)
@@ -54,6 +56,14 @@ SC_EXPORT int __staticcall_list_sites(const void *key,
 				 struct static_call_site_info *buf, size_t n)
 {
 	return sc_registry()->sites(key, buf, n);
+}
+
+SC_EXPORT int static_call_seal(int how)
+{
+	/* the serving copy of the runtime may predate static_call_seal */
+	if (!sc_registry_has(seal))
+		return -ENOSYS;
+	return sc_registry()->seal(how);
 }
 
 SC_EXPORT const char *static_call_form_name(int form)

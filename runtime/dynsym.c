@@ -44,15 +44,23 @@ static uint32_t sysv_hash(const char *s)
 }
 
 static const void *defined(const struct dl_phdr_info *info,
-			   const ElfW(Sym) *sym)
+			   const ElfW(Sym) *sym, size_t *size)
 {
 	if (sym->st_shndx == SHN_UNDEF || sym->st_value == 0 ||
 	    ELF64_ST_TYPE(sym->st_info) == STT_TLS)
 		return NULL;
+	if (size)
+		*size = sym->st_size;
 	return (const void *)(info->dlpi_addr + sym->st_value);
 }
 
 const void *sc_dynsym_lookup(const struct dl_phdr_info *info, const char *name)
+{
+	return sc_dynsym_lookup_sized(info, name, NULL);
+}
+
+const void *sc_dynsym_lookup_sized(const struct dl_phdr_info *info,
+				   const char *name, size_t *size)
 {
 	const ElfW(Dyn) *dyn = NULL;
 	for (int i = 0; i < info->dlpi_phnum; i++)
@@ -89,7 +97,7 @@ const void *sc_dynsym_lookup(const struct dl_phdr_info *info, const char *name)
 			uint32_t ch = chain[i - symoffset];
 			if ((ch | 1) == (h | 1) &&
 			    !strcmp(strtab + symtab[i].st_name, name))
-				return defined(info, &symtab[i]);
+				return defined(info, &symtab[i], size);
 			if (ch & 1)
 				return NULL;
 		}
@@ -101,7 +109,7 @@ const void *sc_dynsym_lookup(const struct dl_phdr_info *info, const char *name)
 			return NULL;
 		for (uint32_t i = bucket[sysv_hash(name) % nbucket]; i; i = chain[i])
 			if (!strcmp(strtab + symtab[i].st_name, name))
-				return defined(info, &symtab[i]);
+				return defined(info, &symtab[i], size);
 	}
 	return NULL;
 }

@@ -278,9 +278,35 @@ int sc_object_exec_prot(const struct sc_object *obj, const void *p,
 			size_t len);
 
 /* ---- stale.c: a site left on an old target, reported loudly ---------- */
-/* Names the site (object, offset; file:line where known); aborts under
- * STATICCALL_ON_STALE=abort. */
+/* Names the site (object, function+offset, object+offset and the
+ * addr2line command that gives file:line); aborts under
+ * STATICCALL_ON_STALE=abort. One event reports at most SC_STALE_SHOWN
+ * sites, then sc_report_stale_more() counts the rest. */
 void sc_report_stale(const struct sc_site *s, const char *why);
+#define SC_STALE_SHOWN 3
+void sc_report_stale_more(size_t more, const char *key_name);
+
+/* ---- symname.c: the function holding an address, for reports -------- */
+/* "func+0xoff" (a function of o, or a variable when addr is not in its
+ * code) from the object file's symbol table (static symbols too), else its
+ * dynamic symbols; 0 if nothing names it. */
+int sc_symbolize(const struct sc_object *o, const void *addr, char *buf,
+		 size_t n);
+
+/* ---- seal.c: static_call_seal -------------------------------------- */
+#define SC_REASON_SEALED "sealed by static_call_seal"
+#define SC_REASON_SEALED_ENV "sealed by STATICCALL_SEAL=code"
+#define SC_REASON_UPDATES_SEALED "updates sealed by static_call_seal"
+/* STATIC_CALL_SEAL_* bits in force (STATICCALL_SEAL included). */
+int sc_sealed(void);
+void sc_seal_set(int bits);
+/* Keep the object holding addr loaded for good (RTLD_NODELETE): 1 if it
+ * is (or is the main program). Takes the dynamic linker's lock: never
+ * call it under the registry lock. */
+int sc_pin_object_of(const void *addr);
+/* mseal(2) the executable segments of o; 0 or -errno (-ENOSYS: no mseal
+ * in this kernel). */
+int sc_mseal_object(const struct sc_object *o);
 
 /* ---- patch.c: re-target one key --------------------------------------- */
 /* Bring every site and trampoline of key to reach `target`.
@@ -289,17 +315,30 @@ void sc_report_stale(const struct sc_site *s, const char *why);
  * `target`: a store, registration, resync) write every piece that can be
  * and report each site left behind through sc_report_stale. */
 #define SC_PATCH_EXACT 0x1
+/* Every site onto its trampoline, every slot onto the slow path that
+ * reads the key (static_call_seal); targets are ignored. */
+#define SC_PATCH_SLOW 0x2
 int sc_patch_key(struct sc_key *key, void *target, int flags);
+/* The same for n keys (targets[i] for keys[i]) in one batch: one set of
+ * page runs and syncs however many keys. */
+int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
+		  int flags);
 /* Why the site is not in its most direct form for target (NULL if it
  * would be): the reason static_call_sites and the inspector give. */
 const char *sc_site_indirect_reason(const struct sc_site *s, void *target);
 /* Why patching is off for the whole process (NULL if it is on). */
 const char *sc_patching_off_reason(void);
 void sc_patching_turn_off(const char *why);
+/* STATIC_CALL_SEAL_CODE: one batch moving every site of these keys to its
+ * trampoline and every slot to its slow path. All or nothing; 0 or -errno. */
+int sc_patch_seal_code(struct sc_key *const *keys, size_t nkeys);
 
 /* ---- dynsym.c: a symbol of one loaded object, without dlsym ---------- */
 struct dl_phdr_info;
 const void *sc_dynsym_lookup(const struct dl_phdr_info *info, const char *name);
+/* The same, with the symbol's size (st_size) in *size. */
+const void *sc_dynsym_lookup_sized(const struct dl_phdr_info *info,
+				   const char *name, size_t *size);
 
 /* ---- registry.c ------------------------------------------------------- */
 struct sc_registry_ops {
@@ -313,8 +352,16 @@ struct sc_registry_ops {
 	int (*sites)(const void *key, struct static_call_site_info *buf,
 		     size_t n);
 	void (*store_range)(void *addr, size_t len);
+	/* Added later: an older copy serving the registry lacks the fields
+	 * below. Read them only where sc_registry_has() says so. */
+	int (*seal)(int how);
 };
 const struct sc_registry_ops *sc_registry(void);
+/* The size of the serving table (its dynamic symbol's st_size). */
+size_t sc_registry_size(void);
+#define sc_registry_has(field)                                               \
+	(sc_registry_size() >= offsetof(struct sc_registry_ops, field) +     \
+				       sizeof(((struct sc_registry_ops *)0)->field))
 
 /* ---- key_ranges.c: lock-free "might [addr, addr+len) hold a key?" ------ */
 /* add/remove under the registry lock; a slot index, or -1 when full (then

@@ -22,6 +22,8 @@ const char *sc_patching_off_reason(void)
 {
 	if (!off_reason && sc_env()->disable)
 		off_reason = "patching disabled by STATICCALL_DISABLE";
+	if (!off_reason && sc_env()->seal == STATIC_CALL_SEAL_CODE)
+		off_reason = SC_REASON_SEALED_ENV;
 	return off_reason;
 }
 
@@ -29,8 +31,9 @@ void sc_patching_turn_off(const char *why)
 {
 	if (!off_reason) {
 		off_reason = why;
-		sc_log(SC_LOG_WARN, "%s: every static call stays on its trampoline",
-		       why);
+		/* asked for (static_call_seal): no warning */
+		sc_log(!strcmp(why, SC_REASON_SEALED) ? SC_LOG_INFO : SC_LOG_WARN,
+		       "%s: every static call stays on its trampoline", why);
 	}
 }
 
@@ -137,15 +140,17 @@ __attribute__((weak)) int sc_arch_encode_form(const struct sc_code *c,
  * can be written; *why says why the form chosen is not the first.
  */
 static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
-		     void *target, uint8_t *bytes, struct sc_byte_patch *bp,
-		     const char **why)
+		     void *target, int slow_only, uint8_t *bytes,
+		     struct sc_byte_patch *bp, const char **why)
 {
 	const struct sc_code *c = &s->code;
 	uint8_t cand[4][SC_MAX_INSN];
 	const char *w = NULL;
 	int nc = 0;
 	*why = NULL;
-	if (sc_env()->sites_trampoline) {
+	if (slow_only) {
+		*why = SC_REASON_SEALED;
+	} else if (sc_env()->sites_trampoline) {
 		*why = SC_REASON_FORCED;
 	} else {
 		if (target == (void *)__staticcall_ret0 &&
@@ -192,7 +197,7 @@ const char *sc_site_indirect_reason(const struct sc_site *s, void *target)
 	uint8_t b[SC_MAX_INSN];
 	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
 	const char *why;
-	if (plan_site(s, s->code.bytes, 0, target, b, bp, &why) < 0 && !why)
+	if (plan_site(s, s->code.bytes, 0, target, 0, b, bp, &why) < 0 && !why)
 		why = "site cannot be written safely";
 	return why;
 }
@@ -240,7 +245,8 @@ static int plan_key(struct sc_key *key, void *target, int flags,
 		 * such a target takes the slow path, on every ISA. */
 		const uint8_t *d = target;
 		int self = d >= t->code.insn && d < t->code.insn + SC_TRAMP_SLOT;
-		uint64_t v = sc_arch_encode_slot(t->code.insn, self ? NULL : target,
+		int slow = self || (flags & SC_PATCH_SLOW);
+		uint64_t v = sc_arch_encode_slot(t->code.insn, slow ? NULL : target,
 						 &why);
 		if (!memcmp(&v, t->code.bytes, 8))
 			continue;
@@ -263,8 +269,8 @@ static int plan_key(struct sc_key *key, void *target, int flags,
 		int st = live_state(&s->code, live);
 		int n = -1;
 		if (st >= 0)
-			n = plan_site(s, live, st, target, ch[nc].bytes, bp + nbp,
-				      &why);
+			n = plan_site(s, live, st, target, flags & SC_PATCH_SLOW,
+				      ch[nc].bytes, bp + nbp, &why);
 		else
 			why = "site changed behind the runtime's back "
 			      "(another patcher?)";
@@ -288,11 +294,20 @@ static int plan_key(struct sc_key *key, void *target, int flags,
  * (a breakpoint inserted meanwhile) is planned again this many times. */
 #define REPLANS 3
 
-int sc_patch_key(struct sc_key *key, void *target, int flags)
+/*
+ * One batch for several keys: every piece planned and checked before any
+ * is written, one set of page runs, one sync (docs/PATCHING.md).
+ */
+int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
+		  int flags)
 {
+	if ((sc_sealed() & STATIC_CALL_SEAL_UPDATES) && !(flags & SC_PATCH_SLOW))
+		return -EPERM;
 	if (sc_patching_off_reason())
 		return 0;
-	size_t cap = key->nsites + key->ntramps, nc = 0, nw = 0, nbp = 0;
+	size_t cap = 0, nc = 0, nw = 0, nbp = 0;
+	for (size_t k = 0; k < n; k++)
+		cap += keys[k]->nsites + keys[k]->ntramps;
 	if (cap == 0)
 		return 0;
 	struct change *ch = sc_mem_alloc(cap * sizeof *ch);
@@ -306,8 +321,16 @@ int sc_patch_key(struct sc_key *key, void *target, int flags)
 
 	for (int attempt = 0; attempt < REPLANS; attempt++) {
 		/* Plan and check every piece before writing any. */
-		if (plan_key(key, target, flags, ch, &nc, bp, &nbp) &&
-		    (flags & SC_PATCH_EXACT)) {
+		int blocked = 0;
+		nc = nbp = 0;
+		for (size_t k = 0; k < n; k++) {
+			size_t kc, kbp;
+			blocked |= plan_key(keys[k], targets ? targets[k] : NULL,
+					    flags, ch + nc, &kc, bp + nbp, &kbp);
+			nc += kc;
+			nbp += kbp;
+		}
+		if (blocked && (flags & SC_PATCH_EXACT)) {
 			err = -EBUSY;
 			goto out;
 		}
@@ -323,7 +346,7 @@ int sc_patch_key(struct sc_key *key, void *target, int flags)
 			ever_patched = 1;
 	} else if (err == -EBUSY) {
 		sc_log(SC_LOG_ERROR, "code changed while it was being patched: "
-		       "update of key %p rolled back", (void *)key->var);
+		       "update of %zu key(s) rolled back", n);
 	} else if ((err == -EACCES || err == -EPERM) && !ever_patched) {
 		sc_patching_turn_off("text pages cannot be made writable "
 				     "(W^X policy?)");
@@ -336,4 +359,16 @@ out:
 	sc_mem_free(bp);
 	sc_mem_free(w);
 	return err;
+}
+
+int sc_patch_key(struct sc_key *key, void *target, int flags)
+{
+	return sc_patch_keys(&key, &target, 1, flags);
+}
+
+/* static_call_seal(STATIC_CALL_SEAL_CODE): every site onto its trampoline,
+ * every slot onto its slow path that reads the key, in one batch. */
+int sc_patch_seal_code(struct sc_key *const *keys, size_t nkeys)
+{
+	return sc_patch_keys(keys, NULL, nkeys, SC_PATCH_EXACT | SC_PATCH_SLOW);
 }

@@ -85,6 +85,61 @@ static int key_var_ok(const void *var)
 	return var && ((uintptr_t)var & (sizeof(void *) - 1)) == 0;
 }
 
+static void *effective_target(const struct sc_site *s, int *form,
+			      void *var_value);
+
+/* "name (address)" of a key: the variable's symbol in the object that
+ * defines it, when one of the objects using it does. */
+static void key_name(const struct sc_key *k, char *buf, size_t n)
+{
+	char sym[128];
+	for (size_t i = 0; i < k->ntramps; i++) {
+		const struct sc_object *o = k->tramps[i]->object;
+		for (int j = 0; j < o->nsegs; j++)
+			if ((uintptr_t)k->var >= o->segs[j].lo &&
+			    (uintptr_t)k->var < o->segs[j].hi &&
+			    sc_symbolize(o, k->var, sym, sizeof sym)) {
+				/* "wk+0x0": the whole variable */
+				size_t l = strlen(sym);
+				if (l > 4 && !strcmp(sym + l - 4, "+0x0"))
+					sym[l - 4] = 0;
+				snprintf(buf, n, "%s (%p)", sym, (void *)k->var);
+				return;
+			}
+	}
+	snprintf(buf, n, "%p", (void *)k->var);
+}
+
+/*
+ * A store changed key k but its sites could not follow (err from
+ * sc_patch_key): report, loudly, every site that does not reach the key's
+ * value now; a few by name, then a count. `what` says which store.
+ */
+static void report_stale_sites(struct sc_key *k, const char *what, int err)
+{
+	void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+	char kname[160], why[320];
+	size_t n = 0;
+	key_name(k, kname, sizeof kname);
+	snprintf(why, sizeof why, "%s key %s could not re-target it "
+		 "(%s)%s", what, kname,
+		 err == -EPERM && (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
+		 ? "updates are sealed" : strerrorname_np(-err),
+		 err == -EACCES || (err == -EPERM && !sc_sealed())
+		 ? ": a W^X policy? call static_call_seal() before it" : "");
+	for (size_t i = 0; i < k->nsites; i++) {
+		struct sc_site *s = k->sites[i];
+		int form;
+		if (s->code.state != SC_CODE_OK || !s->code.prot ||
+		    effective_target(s, &form, v) == v)
+			continue;
+		if (++n <= SC_STALE_SHOWN)
+			sc_report_stale(s, why);
+	}
+	if (n > SC_STALE_SHOWN)
+		sc_report_stale_more(n - SC_STALE_SHOWN, kname);
+}
+
 /* Attach an object's trampolines and sites to their keys. */
 static int attach(struct sc_object *o)
 {
@@ -181,8 +236,10 @@ static int own_register(const struct sc_abi_object *abi)
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_key *k = o->tramps[i].key;
-		if (k)
-			sc_patch_key(k, __atomic_load_n(k->var, __ATOMIC_ACQUIRE), 0);
+		int e = k ? sc_patch_key(k, __atomic_load_n(k->var,
+							    __ATOMIC_ACQUIRE), 0) : 0;
+		if (e)
+			report_stale_sites(k, "registering an object using", e);
 	}
 	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys", o->name,
 	       o->nsites, o->ntramps);
@@ -224,6 +281,11 @@ static int own_update(void *var, void *target)
 {
 	if (!key_var_ok(var))
 		return -EINVAL;
+	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES) {
+		sc_log(SC_LOG_INFO, "update %p -> %p refused: updates are "
+		       "sealed", var, target);
+		return -EPERM;
+	}
 	pthread_mutex_lock(&lock);
 	struct sc_key *k = sc_key_find(var);
 	int err = k ? sc_patch_key(k, target, SC_PATCH_EXACT) : 0;
@@ -277,8 +339,10 @@ static int own_verify(int resync)
 			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 			if (resync) {
 				int e = sc_patch_key(k, v, 0);
-				if (e)
+				if (e) {
 					err = e;
+					report_stale_sites(k, "resync of", e);
+				}
 				continue;
 			}
 			for (size_t i = 0; i < k->nsites; i++) {
@@ -317,8 +381,7 @@ static int own_store(void *var, void *value)
 	struct sc_key *k = sc_key_find(var);
 	int err = k ? sc_patch_key(k, value, 0) : 0;
 	if (err)
-		sc_log(SC_LOG_ERROR, "assignment to key %p: sites could not be "
-		       "re-targeted (error %d)", var, -err);
+		report_stale_sites(k, "an assignment to", err);
 	pthread_mutex_unlock(&lock);
 	return err;
 }
@@ -347,9 +410,8 @@ static void own_store_range(void *addr, size_t len)
 			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 			int err = sc_patch_key(k, v, 0);
 			if (err)
-				sc_log(SC_LOG_ERROR, "store into %p (%zu bytes): "
-				       "sites of key %p could not be re-targeted "
-				       "(error %d)", addr, len, (void *)k->var, -err);
+				report_stale_sites(k, "a store (struct copy, "
+						   "memcpy, memset) into", err);
 		}
 	}
 	pthread_mutex_unlock(&lock);
@@ -369,6 +431,9 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 		return sc_patching_off_reason();
 	if (!target)
 		return "target is NULL";
+	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
+		return sc_env()->seal == 2 ? "updates sealed by STATICCALL_SEAL=updates"
+					   : SC_REASON_UPDATES_SEALED;
 	const char *why = sc_site_indirect_reason(s, target);
 	return why ? why : "not patched";
 }
@@ -403,6 +468,105 @@ static int own_sites(const void *var, struct static_call_site_info *buf,
 	return count > (size_t)INT32_MAX ? INT32_MAX : (int)count;
 }
 
+/* STATIC_CALL_SEAL_CODE: every site of every key onto its trampoline's
+ * slow path, in one batch; then patching is off for good. Caller holds
+ * the lock. */
+static int seal_code(void)
+{
+	/* Off already (STATICCALL_DISABLE, a W^X policy refused the first
+	 * write): nothing was ever written, every site is as compiled. */
+	if (sc_patching_off_reason()) {
+		sc_seal_set(STATIC_CALL_SEAL_CODE);
+		return 0;
+	}
+	size_t n = 0, i = 0;
+	for (size_t b = 0; b < KEY_BUCKETS; b++)
+		for (struct sc_key *k = key_hash[b]; k; k = k->hash_next)
+			n++;
+	struct sc_key **keys = sc_mem_alloc((n ? n : 1) * sizeof *keys);
+	if (!keys)
+		return -ENOMEM;
+	for (size_t b = 0; b < KEY_BUCKETS; b++)
+		for (struct sc_key *k = key_hash[b]; k; k = k->hash_next)
+			keys[i++] = k;
+	int err = sc_patch_seal_code(keys, n);
+	sc_mem_free(keys);
+	if (err) {
+		sc_log(SC_LOG_ERROR, "static_call_seal(CODE): the code could not "
+		       "be moved to the trampolines (%s): not sealed",
+		       strerrorname_np(-err));
+		return err;
+	}
+	sc_patching_turn_off(SC_REASON_SEALED);
+	sc_seal_set(STATIC_CALL_SEAL_CODE);
+	return 0;
+}
+
+/* mseal the text of every object registered now; each is pinned first
+ * (an mseal'ed mapping cannot be unmapped: dlclose leaves it loaded).
+ * Called without the lock: pinning takes the dynamic linker's. */
+static void seal_text(void)
+{
+	size_t n = 0, i = 0, sealed = 0;
+	pthread_mutex_lock(&lock);
+	for (struct sc_object *o = objects; o; o = o->next)
+		n++;
+	const struct sc_abi_object **abis = sc_mem_alloc((n ? n : 1) * sizeof *abis);
+	for (struct sc_object *o = objects; o && abis; o = o->next)
+		abis[i++] = o->abi;
+	pthread_mutex_unlock(&lock);
+	if (!abis)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!sc_pin_object_of(abis[i]))
+			continue;
+		pthread_mutex_lock(&lock);
+		struct sc_object *o = find_object(abis[i]);
+		int err = o ? sc_mseal_object(o) : 0;
+		if (o && err && err != -ENOSYS && err != -EINVAL)
+			sc_log(SC_LOG_WARN, "static_call_seal: mseal of %s "
+			       "failed (%s)", o->name, strerrorname_np(-err));
+		else if (o && !err)
+			sealed++;
+		pthread_mutex_unlock(&lock);
+		if (err == -ENOSYS || err == -EINVAL) {
+			sc_log(SC_LOG_INFO, "static_call_seal: no mseal in this "
+			       "kernel (%s): text pages not sealed",
+			       strerrorname_np(-err));
+			break;
+		}
+	}
+	sc_log(SC_LOG_INFO, "static_call_seal: text of %zu of %zu objects "
+	       "sealed", sealed, n);
+	sc_mem_free(abis);
+}
+
+static int own_seal(int how)
+{
+	const int all = STATIC_CALL_SEAL_CODE | STATIC_CALL_SEAL_UPDATES;
+	if (!how || (how & ~all))
+		return -EINVAL;
+	int err = 0, text = 0;
+	pthread_mutex_lock(&lock);
+	int cur = sc_sealed();
+	if ((how & STATIC_CALL_SEAL_CODE) && !(cur & STATIC_CALL_SEAL_CODE))
+		err = (cur & STATIC_CALL_SEAL_UPDATES) ? -EPERM : seal_code();
+	if (!err && (how & STATIC_CALL_SEAL_UPDATES) &&
+	    !(cur & STATIC_CALL_SEAL_UPDATES)) {
+		sc_seal_set(STATIC_CALL_SEAL_UPDATES);
+		text = 1;
+	}
+	pthread_mutex_unlock(&lock);
+	if (text)
+		seal_text();
+	if (!err)
+		sc_log(SC_LOG_INFO, "static_call_seal(%s%s%s): sealed",
+		       how & STATIC_CALL_SEAL_CODE ? "CODE" : "",
+		       how == all ? "|" : "",
+		       how & STATIC_CALL_SEAL_UPDATES ? "UPDATES" : "");
+	return err;
+}
+
 SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.abi_version = SC_ABI_VERSION,
 	.reg = own_register,
@@ -413,6 +577,7 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.store = own_store,
 	.sites = own_sites,
 	.store_range = own_store_range,
+	.seal = own_seal,
 };
 
 /* fork(): the child must never inherit the lock held by another thread,
@@ -424,6 +589,7 @@ static void atfork_release(void) { pthread_mutex_unlock(&lock); }
 
 struct pick_ctx {
 	const struct sc_registry_ops *found;
+	size_t size; /* st_size of the table found */
 	char *pin_name; /* the shared object to keep loaded */
 };
 
@@ -431,8 +597,10 @@ static int pick_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct pick_ctx *pc = data;
 	(void)size;
+	size_t table_size = 0;
 	const struct sc_registry_ops *r =
-		sc_dynsym_lookup(info, "__staticcall_registry_v1");
+		sc_dynsym_lookup_sized(info, "__staticcall_registry_v1",
+				       &table_size);
 	if (!r)
 		return 0;
 	if (r->abi_version != SC_ABI_VERSION) {
@@ -442,6 +610,7 @@ static int pick_cb(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;
 	}
 	pc->found = r;
+	pc->size = table_size;
 	/* The main program (empty name) is never unloaded: no pin needed. */
 	if (info->dlpi_name && info->dlpi_name[0])
 		pc->pin_name = strdup(info->dlpi_name);
@@ -454,15 +623,17 @@ static int pick_cb(struct dl_phdr_info *info, size_t size, void *data)
 #pragma weak dlopen
 
 static const struct sc_registry_ops *chosen;
+static size_t chosen_size;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 static char *pin_name;
 static int pinned;
 
 static void choose(void)
 {
-	struct pick_ctx pc = { NULL, NULL };
+	struct pick_ctx pc = { NULL, 0, NULL };
 	dl_iterate_phdr(pick_cb, &pc);
 	chosen = pc.found ? pc.found : &__staticcall_registry_v1;
+	chosen_size = pc.found ? pc.size : sizeof __staticcall_registry_v1;
 	pin_name = pc.pin_name;
 }
 
@@ -537,6 +708,12 @@ __attribute__((constructor)) static void runtime_init(void)
 	/* STATICCALL_VERIFY=1: check every site against its key at exit. */
 	verify_enabled = sc_env()->verify_at_exit;
 	report_enabled = sc_env()->report_at_exit;
+}
+
+size_t sc_registry_size(void)
+{
+	sc_registry();
+	return chosen_size;
 }
 
 const struct sc_registry_ops *sc_registry(void)

@@ -4,7 +4,12 @@
  * Used where a store has already changed the key (C semantics: the value
  * is stored whatever happens) but a site could not be rewritten: a
  * debugger's breakpoint over a form change, pages that can no longer be
- * made writable. STATICCALL_ON_STALE=abort turns the report into an abort.
+ * made writable (a W^X policy installed without static_call_seal), updates
+ * sealed. STATICCALL_ON_STALE=abort turns the first report into an abort.
+ *
+ * file:line: the runtime has no DWARF reader (and must not run a program
+ * from inside a store, under a sandbox): each report gives the exact
+ * addr2line command, the same tool staticcall-inspect runs.
  */
 #include <stdlib.h>
 
@@ -12,9 +17,23 @@
 
 void sc_report_stale(const struct sc_site *s, const char *why)
 {
-	sc_log(SC_LOG_ERROR, "STALE site %p (%s+%#lx) keeps its old target: %s",
-	       (void *)s->code.insn, s->object->name,
-	       (unsigned long)((uintptr_t)s->code.insn - s->object->base), why);
-	if (sc_env()->abort_on_stale)
+	const struct sc_object *o = s->object;
+	unsigned long off = (unsigned long)((uintptr_t)s->code.insn - o->base);
+	char fn[256];
+	if (!sc_symbolize(o, s->code.insn, fn, sizeof fn))
+		fn[0] = 0;
+	sc_log(SC_LOG_ERROR, "STALE site %p %s%s(%s+0x%lx) keeps its old "
+	       "target: %s; file:line: addr2line -f -i -e %s 0x%lx",
+	       (void *)s->code.insn, fn, fn[0] ? " " : "", o->name, off, why,
+	       o->name, off);
+	if (sc_env()->abort_on_stale) {
+		sc_log(SC_LOG_ERROR, "STATICCALL_ON_STALE=abort: aborting");
 		abort();
+	}
+}
+
+void sc_report_stale_more(size_t more, const char *key_name)
+{
+	sc_log(SC_LOG_ERROR, "... and %zu more STALE sites of key %s", more,
+	       key_name);
 }

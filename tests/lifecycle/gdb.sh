@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gdb.sh CC PLUGIN_FLAGS INCLUDE RUNTIME_LIBDIR OUT: the program under gdb
-# (batch mode): breakpoints hit and continued between updates; a
-# breakpoint on the site makes the update refuse (-EBUSY).
+# (batch mode): breakpoints hit and continued between updates; then a
+# breakpoint on a site: updates are written around it or, where they must
+# replace its byte, refused (-EBUSY); see gdb_program.c.
 set -euo pipefail
 cc=$1 plugin=$2 inc=$3 lib=$4 out=$5
 command -v gdb >/dev/null || { echo "gdb not installed"; exit 77; }
@@ -18,13 +19,31 @@ continue
 end
 break checkpoint if i < 0
 run
-# stopped at checkpoint(-1): put a breakpoint on the site and go on
+# checkpoint(-1): a breakpoint on the site
+up
+eval "break *%p", si[0].address
+# three calls through the site stop on it
+continue
+continue
+continue
+continue
+# checkpoint(-2): remove it
+delete 3
+continue
+# checkpoint(-3): a breakpoint on the site's inline form
 up
 eval "break *%p", si[0].address
 continue
+# checkpoint(-4): remove it
+delete 4
+continue
 GDB
-gdb -q -batch -x "$out/cmds" "$out/gdb_program" >"$out/gdb.log" 2>&1 || true
+timeout 120 gdb -q -batch -x "$out/cmds" "$out/gdb_program" >"$out/gdb.log" 2>&1 || true
 cat "$out/gdb.log"
-grep -q "0 problems" "$out/gdb.log"
-grep -q "update with a breakpoint on the site: -16 (refused)" "$out/gdb.log"
+grep -q "^0 problems" "$out/gdb.log"
+[ "$(grep -c "^Breakpoint 3, " "$out/gdb.log")" = 3 ] ||
+	{ echo "gdb: the site's breakpoint was not hit 3 times"; exit 1; }
+grep -q "update that must replace the breakpointed byte: -16$" "$out/gdb.log"
+grep -q "STALE site .*call+0x.*a debugger's breakpoint is on the site" "$out/gdb.log" ||
+	{ echo "gdb: the store left no STALE report"; exit 1; }
 echo "gdb: ok"
