@@ -27,6 +27,10 @@ both builds) in a comment near its top.
 Plus `stress`: support/stress.c built with the plugin (-O2, pie and nopie)
 and run with --stress-count updates; it must exit 0.
 
+Plus `forms_stress` when --forms-stress SECONDS is given:
+support/forms_stress.c (every form change at sites at every offset, 8
+callers) built with the plugin, -O2 PIE, and run for SECONDS; it must exit 0.
+
 Prints `PASS name -O2 pie` or `FAIL name -O2 pie: reason` per case and a
 closing `N passed, N failed` line; exits 1 if anything failed.
 """
@@ -222,12 +226,12 @@ class Driver:
             linked + libs)
         return exe, d
 
-    def execute(self, exe, d, args=None):
+    def execute(self, exe, d, args=None, timeout=RUN_TIMEOUT):
         try:
             p = subprocess.run(self.wrapper + [exe] +
                                (args if args is not None else [d]),
                                cwd=d, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+                               stderr=subprocess.PIPE, timeout=timeout)
         except subprocess.TimeoutExpired as e:
             return None, e.stdout or b"", (e.stderr or b"") + b"\n(timed out)"
         return p.returncode, p.stdout, p.stderr
@@ -296,6 +300,30 @@ class Driver:
                                tail(out, 4) + "\n" + tail(err))
         self.report(label, True)
 
+    def forms_case(self):
+        """support/forms_stress.c, -O2 PIE, for --forms-stress seconds
+        (the run's timeout is only a hang guard)."""
+        label = "forms_stress -O2 pie"
+        d = os.path.join(self.out, "_forms_stress")
+        os.makedirs(d, exist_ok=True)
+        exe = os.path.join(d, "forms_stress")
+        try:
+            run(self.cflags("sc", "-O2") + ["-fPIE", "-pie",
+                os.path.join(self.sup, "forms_stress.c")] +
+                self.support_objs["sc"] + ["-o", exe] + self.libs("sc"))
+        except BuildError as e:
+            return self.report(label, False, "build failed", tail(str(e), 20))
+        secs = self.a.forms_stress
+        rc, out, err = self.execute(exe, d, ["%g" % secs],
+                                    timeout=max(RUN_TIMEOUT, 5 * secs + 30))
+        if rc != 0:
+            why = ("killed by signal %d" % -rc if rc and rc < 0
+                   else "exited %s" % rc)
+            return self.report(label, False, why,
+                               tail(out, 4) + "\n" + tail(err, 24))
+        print(tail(out, 1), flush=True)
+        self.report(label, True)
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -329,6 +357,8 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--stress-count", type=int, default=20000,
                     help="updates for the stress cases (0: skip them)")
+    ap.add_argument("--forms-stress", type=float, default=0,
+                    help="seconds for the forms_stress case (0: skip it)")
     a = ap.parse_args()
     global CORPUS_CC
     CORPUS_CC = a.cc
@@ -362,6 +392,9 @@ def main():
         for mode in ("pie", "nopie"):
             if mode in modes and (not flt or flt.search("stress -O2 " + mode)):
                 jobs.append((drv.stress_case, (mode,)))
+    if (drv.plugin and a.forms_stress > 0 and
+            (not flt or flt.search("forms_stress -O2 pie"))):
+        jobs.append((drv.forms_case, ()))
 
     start = time.time()
     with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
