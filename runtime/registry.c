@@ -429,7 +429,7 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 		return s->code.reason ? s->code.reason : "site not verified";
 	if (sc_patching_off_reason())
 		return sc_patching_off_reason();
-	if (!target)
+	if (!target && !s->code.cond)
 		return "target is NULL";
 	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
 		return sc_env()->seal == 2 ? "updates sealed by STATICCALL_SEAL=updates"
