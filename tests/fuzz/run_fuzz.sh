@@ -40,7 +40,7 @@ if ! "$clang" -fsanitize=fuzzer,address,undefined "$probe" -o "$out/probe" 2>"$o
 	exit 77
 fi
 
-# The runtime's sources for one backend, less the log
+# The runtime's sources for one backend, less the log and the switches
 # (fuzz_table.c replaces the log with quiet switches it controls per
 # input); the registry's sc_object_load and sc_patch_key are wrapped.
 arch=${FUZZ_ARCH:-x86_64}
@@ -60,7 +60,7 @@ for f in "$src"/runtime/*.c; do
 	b=$(basename "$f")
 	# shellcheck disable=SC2254
 	case $b in
-	log.c | $other) ;;
+	log.c | env.c | $other) ;;
 	*) sources+=("$f") ;;
 	esac
 done
