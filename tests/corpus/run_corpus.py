@@ -362,7 +362,7 @@ def main():
     ap.add_argument("--stress-min-updates", type=int, default=200,
                     help="fewer updates than this in a stress run is a "
                          "failure (a starved updater proves nothing)")
-    ap.add_argument("--run-timeout", type=float, default=120,
+    ap.add_argument("--run-timeout", type=float, default=300,
                     help="hang guard of each corpus program run, seconds")
     a = ap.parse_args()
     global CORPUS_CC
