@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sanitizers.sh [asan|tsan|valgrind ...] - the runtime's unit tests in an
 # ASan+UBSan build (a meson build directory with b_sanitize), the
-# concurrency stress test with runtime and test built with TSan, and the
+# concurrency stress test (10 s) with runtime and test built with TSan, and the
 # unit tests under valgrind memcheck with --smc-check=all (valgrind
 # otherwise keeps running stale translations of patched code).
 # Default: all three.
@@ -37,7 +37,10 @@ for k in "${kinds[@]}"; do
 			tests/support/livecode_core.c \
 			$(ls runtime/*.c | grep -v aarch64) \
 			-lZydis -lZycore -lpthread -ldl -o build-tsan/stress
-		TSAN_OPTIONS=halt_on_error=1 build-tsan/stress 3000
+		# 10 s or 100,000 updates, whichever comes first (the summary
+		# says how many); a hang is reported with every thread's stack.
+		TSAN_OPTIONS=halt_on_error=1 python3 tests/support/hangguard.py \
+			120 build-tsan/stress 100000 10
 		;;
 	valgrind)
 		build

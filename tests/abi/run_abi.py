@@ -18,7 +18,15 @@ output identical to the plugin-free reference.
     run_abi.py --cc gcc --gcc-plugin build/gcc-plugin/staticcall_gcc.so \
         [--clang clang-19 --clang-plugin-flags=-fplugin=...] \
         --include include --runtime-lib build/runtime --out /tmp/abi \
-        [--seed 1] [--count 300] [--chunk 100] [-j 2]
+        [--seed 1] [--count 300] [--chunk 100] [--budget 300] [-j 2]
+
+The prototypes are generated, built and checked one chunk at a time; with
+--budget SECONDS no further chunk is started once the next one would end
+past the budget (the first chunk is always checked in full), so the sweep's
+duration does not depend on how fast or busy the machine is; the closing
+line says how many prototypes were checked. Every build and run is under a
+hang guard (--timeout): one that outlives it is reported as a HANG with
+the backtrace of each of its threads (../support/hangguard.py).
 
 arm64: --arch aarch64 --cc aarch64-linux-gnu-gcc --gcc-plugin
 staticcall_gcc_aarch64.so --clang 'clang-19 --target=aarch64-linux-gnu'
@@ -34,18 +42,19 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'support'))
+from hangguard import run_guarded  # noqa: E402
 MODES = [('disabled', {'STATICCALL_DISABLE': '1'}),
          ('trampoline', {'STATICCALL_SITES': 'trampoline'}),
          ('direct', {})]
 
 
-def run(cmd, env=None, timeout=600):
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return 124, '', 'timed out after %ds: %s' % (timeout, ' '.join(cmd))
-    return p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
+def run(cmd, env=None, timeout=300):
+    r = run_guarded(cmd, timeout, env=env)
+    out, err = r.stdout.decode(errors='replace'), r.stderr.decode(errors='replace')
+    if r.hung:
+        return 124, out, err + '\n%s: %s' % (' '.join(cmd), r.describe())
+    return r.returncode, out, err
 
 
 def main():
@@ -58,7 +67,11 @@ def main():
                     help='the target of --cc/--clang (prototypes, link flags)')
     ap.add_argument('--run-wrapper', default='',
                     help='prefix of every run, e.g. cross/qemu-aarch64')
-    ap.add_argument('--timeout', type=int, default=600, help='seconds per build or run')
+    ap.add_argument('--timeout', type=int, default=300,
+                    help='hang guard of each build or run, seconds')
+    ap.add_argument('--budget', type=float, default=0,
+                    help='start no chunk that would end past this many '
+                    'seconds (0: every chunk up to --count)')
     ap.add_argument('--clang-plugin-flags', default='')
     ap.add_argument('--include', required=True)
     ap.add_argument('--runtime-lib', required=True)
@@ -98,35 +111,11 @@ def main():
         builds += [('clang%s' % o, clang + [o] + a.clang_plugin_flags.split(), True)
                    for o in opts]
 
-    chunks = []
-    first = 0
-    while first < a.count:
-        n = min(a.chunk, a.count - first)
-        src = os.path.join(a.out, 'abi_%d_%d.c' % (a.seed, first))
-        subprocess.check_call([sys.executable, os.path.join(HERE, 'gen_abi.py'),
-                               '--seed', str(a.seed), '--first', str(first),
-                               '--count', str(n), '--out', src, '--arch', a.arch])
-        chunks.append(src)
-        first += n
-
     def build(job):
         src, (name, cc, plugin) = job
         exe = src[:-2] + '.' + name
         rc, out, err = run(cc + cflags + [src, '-o', exe] + ldflags, timeout=a.timeout)
         return job, exe, rc, err
-
-    t0 = time.time()
-    jobs = [(src, b) for src in chunks for b in builds]
-    exes = {}
-    failures = []
-    with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
-        for job, exe, rc, err in ex.map(build, jobs):
-            if rc:
-                failures.append('build %s %s: %s' % (os.path.basename(job[0]), job[1][0],
-                                                     err.strip()[-2000:]))
-            else:
-                exes[(job[0], job[1][0])] = exe
-    t_build = time.time() - t0
 
     def execute(job):
         src, bname, mode, envadd = job
@@ -138,8 +127,36 @@ def main():
                            timeout=a.timeout)
         return job, rc, out, err
 
-    runs = []
-    for src in chunks:
+    t0 = time.time()
+    t_build = 0
+    chunks = []
+    exes = {}
+    failures = []
+    results = {}
+    first = 0
+    last = 0  # seconds the last chunk took
+    while first < a.count:
+        if chunks and a.budget and time.time() - t0 + last > a.budget:
+            break
+        t_chunk = time.time()
+        n = min(a.chunk, a.count - first)
+        src = os.path.join(a.out, 'abi_%d_%d.c' % (a.seed, first))
+        subprocess.check_call([sys.executable, os.path.join(HERE, 'gen_abi.py'),
+                               '--seed', str(a.seed), '--first', str(first),
+                               '--count', str(n), '--out', src, '--arch', a.arch])
+        chunks.append(src)
+        first += n
+
+        with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
+            for job, exe, rc, err in ex.map(build, [(src, b) for b in builds]):
+                if rc:
+                    failures.append('build %s %s: %s' % (os.path.basename(job[0]), job[1][0],
+                                                         err.strip()[-2000:]))
+                else:
+                    exes[(job[0], job[1][0])] = exe
+        t_build += time.time() - t_chunk
+
+        runs = []
         for bname, _, plugin in builds:
             if (src, bname) not in exes:
                 continue
@@ -147,10 +164,12 @@ def main():
                 runs += [(src, bname, m, e) for m, e in MODES]
             else:
                 runs.append((src, bname, 'plain', {}))
-    results = {}
-    with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
-        for job, rc, out, err in ex.map(execute, runs):
-            results[job[:3]] = (rc, out, err)
+        with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
+            for job, rc, out, err in ex.map(execute, runs):
+                results[job[:3]] = (rc, out, err)
+        last = time.time() - t_chunk
+        print('abi (%s): prototypes %d-%d: %.0fs' % (a.arch, first - n, first - 1, last),
+              flush=True)
 
     passed = 0
     notes = set()
@@ -192,10 +211,12 @@ def main():
               '--strict-sites to fail): ' + n)
     for f in failures:
         print('FAIL ' + f)
-    print('abi (%s): %d prototypes (seed %d), %d builds (%s), %d runs passed, %d failures; '
-          'build %.0fs, total %.0fs' % (a.arch, a.count, a.seed, len(builds),
-                                        ' '.join(b[0] for b in builds), passed,
-                                        len(failures), t_build, t_all))
+    print('abi (%s): %d prototypes of %d%s (seed %d), %d builds (%s), %d runs passed, '
+          '%d failures; build %.0fs, total %.0fs' % (
+              a.arch, first, a.count,
+              ' (time budget %.0fs spent)' % a.budget if first < a.count else '',
+              a.seed, len(builds), ' '.join(b[0] for b in builds), passed,
+              len(failures), t_build, t_all))
     return 1 if failures else 0
 
 

@@ -17,8 +17,12 @@
 #    plugin, when STATICCALL_CLANG_PLUGIN names it (and clang can link for
 #    aarch64).
 # Exits 77 (meson: skipped) with the reason when the cross toolchain, qemu
-# or the plugin is missing. ARM64_STRESS_COUNT (default 3000) sets the
-# stress test's updates.
+# or the plugin is missing. The stress test runs for ARM64_STRESS_SECONDS
+# (default 20) or ARM64_STRESS_COUNT updates (default 3000), whichever
+# comes first. Every program runs under run_corpus.py's hang guard,
+# ARM64_RUN_GUARD seconds (default 300: the slowest corpus program,
+# dlopen_cycles' 10,000 cycles, takes up to 2 minutes under qemu on a busy
+# machine); a hang is reported with the backtraces of qemu's threads.
 set -eu
 SRC=$1
 PLUGIN=$2
@@ -54,7 +58,7 @@ corpus() {
 		--include "$SRC/include" --runtime-lib "$B/runtime" \
 		--support "$SRC/tests/support" \
 		--livecode "$SRC/tests/arm64/livecode_aarch64.c" --checker-libs "" \
-		--run-wrapper "$QEMU" -j 2 \
+		--run-wrapper "$QEMU" -j 2 --run-timeout "${ARM64_RUN_GUARD:-300}" \
 		--filter '^(?!(ibt|retpoline) )' "$@"
 }
 # ibt and retpoline are x86-64 hardening tests (their flags do not exist
@@ -70,7 +74,8 @@ corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc" --stress-count 0 ||
 echo "== stress (qemu -singlestep)"
 corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc" \
 	--run-wrapper "$QEMU -singlestep" --filter '^stress ' \
-	--stress-count "${ARM64_STRESS_COUNT:-3000}" || status=1
+	--stress-count "${ARM64_STRESS_COUNT:-3000}" \
+	--stress-seconds "${ARM64_STRESS_SECONDS:-20}" || status=1
 echo "== corpus with -mbranch-protection=standard (BTI + PAC), -O2 PIE"
 corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc-bti" --opts=-O2 --modes=pie \
 	--cflags=-mbranch-protection=standard --stress-count 0 || status=1

@@ -25,7 +25,13 @@ A source may carry a line `corpus-cflags: FLAGS` (extra compiler flags for
 both builds) in a comment near its top.
 
 Plus `stress`: support/stress.c built with the plugin (-O2, pie and nopie)
-and run with --stress-count updates; it must exit 0.
+and run for --stress-seconds, or --stress-count updates if that comes first;
+it must exit 0.
+
+Every run is under a hang guard (support/hangguard.py): --run-timeout for
+the corpus programs, HANG_FACTOR times --stress-seconds (plus a margin) for
+the stress runs. A program that outlives its guard is reported as a HANG
+with a backtrace of each of its threads, taken before it is killed.
 
 Plus `forms_stress` when --forms-stress SECONDS is given:
 support/forms_stress.c (every form change at sites at every offset, 8
@@ -46,10 +52,12 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from hangguard import guard_for, run_guarded  # noqa: E402
+
 OPTS = ["-O0", "-O2", "-O3"]
 MODES = ["pie", "nopie", "shared"]
-RUN_TIMEOUT = 60
-BUILD_TIMEOUT = 120
+BUILD_TIMEOUT = 300
 
 
 class BuildError(Exception):
@@ -149,6 +157,7 @@ class Driver:
         self.passed = 0
         self.failed = 0
         self.support_objs = {}
+        self.run_times = []  # (seconds, program) of every run
         # --run-wrapper: run every built program through it (qemu-user)
         self.wrapper = shlex.split(args.run_wrapper or "")
         # the live-code checker: the shared core and one architecture part
@@ -226,21 +235,26 @@ class Driver:
             linked + libs)
         return exe, d
 
-    def execute(self, exe, d, args=None, timeout=RUN_TIMEOUT):
-        try:
-            p = subprocess.run(self.wrapper + [exe] +
-                               (args if args is not None else [d]),
-                               cwd=d, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            return None, e.stdout or b"", (e.stderr or b"") + b"\n(timed out)"
-        return p.returncode, p.stdout, p.stderr
+    def execute(self, exe, d, args=None, timeout=None):
+        """Run a built program under the hang guard; a hang is returned
+        as exit status "HANG" with the backtraces on stderr."""
+        r = run_guarded(self.wrapper + [exe] +
+                        (args if args is not None else [d]), cwd=d,
+                        timeout=timeout or self.a.run_timeout)
+        with self.lock:
+            self.run_times.append((r.elapsed, os.path.relpath(exe,
+                                                              self.out)))
+        if r.hung:
+            return "HANG", r.stdout, (r.stderr + b"\n" +
+                                      r.describe().encode())
+        return r.returncode, r.stdout, r.stderr
 
     def report(self, label, ok, reason="", detail=""):
         with self.lock:
             if ok:
                 self.passed += 1
-                print("PASS " + label, flush=True)
+                print("PASS " + label + (": " + detail if detail else ""),
+                      flush=True)
             else:
                 self.failed += 1
                 print("FAIL %s: %s" % (label, reason), flush=True)
@@ -259,6 +273,9 @@ class Driver:
                                    tail(str(e), 20))
             rc, out, err = self.execute(exe, d)
             what = "reference" if v == "ref" else "plugin"
+            if rc == "HANG":
+                return self.report(label, False, "%s build: HANG" % what,
+                                   tail(err, 200))
             if rc != 0:
                 return self.report(label, False,
                                    "%s build exited %s" % (what, rc),
@@ -294,11 +311,21 @@ class Driver:
                 self.support_objs["sc"] + ["-o", exe] + self.libs("sc"))
         except BuildError as e:
             return self.report(label, False, "build failed", tail(str(e), 20))
-        rc, out, err = self.execute(exe, d, [str(self.a.stress_count)])
+        secs = self.a.stress_seconds
+        rc, out, err = self.execute(
+            exe, d, [str(self.a.stress_count), str(secs),
+                     str(self.a.stress_min_updates)],
+            timeout=guard_for(secs) if secs > 0 else self.a.run_timeout)
+        if rc == "HANG":
+            meant = ("meant to stop after %g s" % secs if secs > 0 else
+                     "%d updates, no time bound" % self.a.stress_count)
+            return self.report(label, False, "HANG (%s)" % meant,
+                               tail(out, 4) + "\n" + tail(err, 200))
         if rc != 0:
             return self.report(label, False, "exited %s" % rc,
                                tail(out, 4) + "\n" + tail(err))
-        self.report(label, True)
+        summary = out.decode(errors="replace").strip().splitlines()
+        self.report(label, True, detail=summary[-1] if summary else "")
 
     def forms_case(self):
         """support/forms_stress.c, -O2 PIE, for --forms-stress seconds
@@ -315,10 +342,10 @@ class Driver:
             return self.report(label, False, "build failed", tail(str(e), 20))
         secs = self.a.forms_stress
         rc, out, err = self.execute(exe, d, ["%g" % secs],
-                                    timeout=max(RUN_TIMEOUT, 5 * secs + 30))
+                                    timeout=guard_for(secs))
         if rc != 0:
-            why = ("killed by signal %d" % -rc if rc and rc < 0
-                   else "exited %s" % rc)
+            why = ("killed by signal %d" % -rc
+                   if isinstance(rc, int) and rc < 0 else "exited %s" % rc)
             return self.report(label, False, why,
                                tail(out, 4) + "\n" + tail(err, 24))
         print(tail(out, 1), flush=True)
@@ -355,8 +382,16 @@ def main():
     ap.add_argument("--checker-libs", default="-lZydis -lZycore",
                     help="libraries the checker needs in plugin builds")
     ap.add_argument("-j", "--jobs", type=int, default=2)
-    ap.add_argument("--stress-count", type=int, default=20000,
-                    help="updates for the stress cases (0: skip them)")
+    ap.add_argument("--stress-count", type=int, default=100000,
+                    help="most updates of a stress run (0: skip them)")
+    ap.add_argument("--stress-seconds", type=float, default=8,
+                    help="duration of a stress run, if --stress-count "
+                         "updates do not come first (0: no time bound)")
+    ap.add_argument("--stress-min-updates", type=int, default=200,
+                    help="fewer updates than this in a stress run is a "
+                         "failure (a starved updater proves nothing)")
+    ap.add_argument("--run-timeout", type=float, default=300,
+                    help="hang guard of each corpus program run, seconds")
     ap.add_argument("--forms-stress", type=float, default=0,
                     help="seconds for the forms_stress case (0: skip it)")
     a = ap.parse_args()
@@ -409,6 +444,12 @@ def main():
               file=sys.stderr)
     print("run_corpus: %d cases in %.1fs" % (len(jobs), time.time() - start),
           file=sys.stderr)
+    slow = sorted(drv.run_times, reverse=True)[:3]
+    if slow:
+        print("run_corpus: %d runs, %.1fs in all; longest: %s" % (
+            len(drv.run_times), sum(t for t, _ in drv.run_times),
+            ", ".join("%s %.1fs" % (n, t) for t, n in slow)),
+            file=sys.stderr)
     print("%d passed, %d failed" % (drv.passed, drv.failed))
     return 1 if drv.failed or not jobs else 0
 

@@ -11,6 +11,11 @@
 # Debian: install libclang-rt-19-dev). New inputs found go to
 # OUTDIR/corpus (the seed corpus in the tree is never modified); a crash
 # leaves OUTDIR/crash-* (replay it: OUTDIR/fuzz_table OUTDIR/crash-...).
+# The run is bounded by time (-max_total_time); hangs are caught twice: one
+# input that runs longer than FUZZ_INPUT_TIMEOUT seconds (default 20) is a
+# libFuzzer timeout (its stack printed, the input kept as OUTDIR/timeout-*),
+# and a fuzzer still running 6 x SECONDS + 60 s after its start is a HANG,
+# reported with the backtrace of each thread (tests/support/hangguard.py).
 set -euo pipefail
 
 src=$(cd "$1" && pwd)
@@ -40,7 +45,7 @@ if ! "$clang" -fsanitize=fuzzer,address,undefined "$probe" -o "$out/probe" 2>"$o
 	exit 77
 fi
 
-# The runtime's sources for one backend, less the log
+# The runtime's sources for one backend, less the log and the switches
 # (fuzz_table.c replaces the log with quiet switches it controls per
 # input); the registry's sc_object_load and sc_patch_key are wrapped.
 arch=${FUZZ_ARCH:-x86_64}
@@ -60,7 +65,7 @@ for f in "$src"/runtime/*.c; do
 	b=$(basename "$f")
 	# shellcheck disable=SC2254
 	case $b in
-	log.c | $other) ;;
+	log.c | env.c | $other) ;;
 	*) sources+=("$f") ;;
 	esac
 done
@@ -77,7 +82,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$out"
 echo "fuzz_table ($arch backend): running for ${secs}s from $src/tests/fuzz/$corpus" >&2
-"$out/fuzz_table" -max_total_time="$secs" -print_final_stats=1 \
+python3 "$src/tests/support/hangguard.py" $((6 * secs + 60)) \
+	"$out/fuzz_table" -max_total_time="$secs" -print_final_stats=1 \
 	-artifact_prefix="$out/" -max_len=16384 -error_exitcode=1 \
-	-timeout_exitcode=1 "$@" \
+	-timeout="${FUZZ_INPUT_TIMEOUT:-20}" -timeout_exitcode=1 "$@" \
 	"$out/corpus" "$src/tests/fuzz/$corpus"

@@ -1,19 +1,26 @@
 /*
  * stress.c - concurrent calls while keys are re-targeted.
  *
- *   stress [UPDATES]      (default 100000)
+ *   stress [MAX_UPDATES [SECONDS [MIN_UPDATES]]]
+ *
+ * The work is bounded by time: the run stops after MAX_UPDATES updates
+ * (default 100000) or after SECONDS seconds (default 0: no time bound),
+ * whichever comes first, and reports how many updates and calls it made in
+ * how long. A run that reaches SECONDS before MIN_UPDATES updates (default
+ * 200, at most MAX_UPDATES) goes on until it has made them, but for no
+ * longer than STARVED_FACTOR x SECONDS: with fewer updates than that it
+ * proves nothing, and it fails saying that the updater was starved.
  *
  * Four caller threads call through two keys in a loop (plain call sites and
  * tail-call sites); every target returns its own id. An updater thread
- * cycles each key through its four targets UPDATES times with
- * static_call_update, publishing a generation number after each completed
- * update. A caller reads the generation before (g0) and after (g1) each
+ * cycles each key through its four targets with static_call_update,
+ * publishing a generation number after each completed update. A caller reads the generation before (g0) and after (g1) each
  * call and requires the result to be the target of a generation in
  * [g0 - 1, g1 + 1]: the update in flight may already be visible, and one
  * update of slack is allowed for a caller that saw the new generation but
  * still executes the old instruction bytes. With four targets per key a
  * call that reaches a target two or more updates stale (or any id that is
- * no target) is a failure. Exit 0 on success; one summary line on stdout.
+ * no target) is a failure. Exit 0 on success; a summary line on stdout.
  *
  * A second updater thread concurrently cycles a third key (key_c) through
  * its targets, so updaters contend on the runtime's lock; callers check
@@ -33,12 +40,15 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "livecode.h"
 #include "staticcall.h"
 
 #define NTARGETS 4
 #define NCALLERS 4
+/* A run short of MIN_UPDATES at SECONDS gives up at this many times SECONDS. */
+#define STARVED_FACTOR 4
 
 #define T(n)                                                                  \
 	__attribute__((noinline)) static int a##n(int x)                      \
@@ -137,23 +147,51 @@ static void *caller(void *arg)
 	return NULL;
 }
 
-static unsigned long updates;
-static atomic_int update_errors;
+static unsigned long max_updates, min_updates, updates;
+static double seconds;
+static atomic_int update_errors, starved;
+static atomic_ulong updates_c;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 /* The second updater: contends for the runtime with the first. */
 static void *updater_c(void *arg)
 {
 	(void)arg;
-	for (unsigned long g = 1; !atomic_load(&done); g++)
+	unsigned long g;
+	for (g = 1; !atomic_load(&done); g++)
 		if (static_call_update(key_c, tc[g % NTARGETS]) != 0)
 			atomic_fetch_add(&update_errors, 1);
+	atomic_store(&updates_c, g - 1);
 	return NULL;
+}
+
+/* Whether update number g (1-based, not yet made) is one too many. */
+static int time_is_up(unsigned long g, double start)
+{
+	if (seconds <= 0 || (g & 15) != 0)
+		return 0;
+	double t = now() - start;
+	if (t < seconds)
+		return 0;
+	if (g > min_updates)
+		return 1;
+	if (t < seconds * STARVED_FACTOR)
+		return 0;
+	atomic_store(&starved, 1);
+	return 1;
 }
 
 static void *updater(void *arg)
 {
-	(void)arg;
-	for (unsigned long g = 1; g <= updates; g++) {
+	double start = *(double *)arg;
+	unsigned long g;
+	for (g = 1; g <= max_updates && !time_is_up(g, start); g++) {
 		if (static_call_update(key_a, ta[g % NTARGETS]) != 0)
 			atomic_fetch_add(&update_errors, 1);
 		atomic_store(&gen_a, g);
@@ -161,13 +199,18 @@ static void *updater(void *arg)
 			atomic_fetch_add(&update_errors, 1);
 		atomic_store(&gen_b, g);
 	}
+	updates = g - 1;
 	atomic_store_explicit(&done, 1, memory_order_release);
 	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	updates = argc > 1 ? strtoul(argv[1], NULL, 0) : 100000;
+	max_updates = argc > 1 ? strtoul(argv[1], NULL, 0) : 100000;
+	seconds = argc > 2 ? strtod(argv[2], NULL) : 0;
+	min_updates = argc > 3 ? strtoul(argv[3], NULL, 0) : 200;
+	if (min_updates > max_updates)
+		min_updates = max_updates;
 	pthread_t c[NCALLERS], u;
 
 	SC_LIVE_KEY(key_a);
@@ -182,7 +225,8 @@ int main(int argc, char **argv)
 	 * callers are joined before the updaters, so no signal is ever sent
 	 * to a joined thread. */
 	pthread_t u2;
-	if (pthread_create(&u, NULL, updater, NULL) != 0 ||
+	double start = now();
+	if (pthread_create(&u, NULL, updater, &start) != 0 ||
 	    pthread_create(&u2, NULL, updater_c, NULL) != 0) {
 		perror("pthread_create");
 		return 2;
@@ -198,6 +242,7 @@ int main(int argc, char **argv)
 		pthread_join(c[i], NULL);
 	pthread_join(u, NULL);
 	pthread_join(u2, NULL);
+	double elapsed = now() - start;
 
 	/* After the last update both keys must be settled everywhere. */
 	int fa = sc_check_key(&key_a, ta[updates % NTARGETS]);
@@ -206,16 +251,21 @@ int main(int argc, char **argv)
 	int settled = ra == 100 + (int)(updates % NTARGETS) &&
 		      rb == 200 + (int)(updates % NTARGETS);
 
+	int enough = updates >= min_updates && !starved;
 	int ok = !invalid && !stale && !update_errors && !fa && !fb &&
-		 settled && !handler_bad && !sc_live_failures();
-	printf("stress: %s: %lu updates x 2 keys (+ a 2nd updater on key_c), "
-	       "%lu calls by %d threads, %lu invalid, %lu stale, %d update "
-	       "errors, signal handler calls %lu (%lu bad), live-code "
-	       "failures %d, settled %s\n",
-	       ok ? "ok" : "FAILED", updates, (unsigned long)calls, NCALLERS,
-	       (unsigned long)invalid, (unsigned long)stale,
-	       (int)update_errors, (unsigned long)handler_calls,
-	       (unsigned long)handler_bad, fa + fb + sc_live_failures(),
-	       settled ? "yes" : "no");
+		 settled && !handler_bad && !sc_live_failures() && enough;
+	printf("stress: %s: %lu updates x 2 keys (+ %lu by a 2nd updater on "
+	       "key_c), %lu calls by %d threads in %.1f s, %lu invalid, "
+	       "%lu stale, %d update errors, signal handler calls %lu (%lu "
+	       "bad), live-code failures %d, settled %s\n",
+	       ok ? "ok" : "FAILED", updates, (unsigned long)updates_c,
+	       (unsigned long)calls, NCALLERS, elapsed, (unsigned long)invalid,
+	       (unsigned long)stale, (int)update_errors,
+	       (unsigned long)handler_calls, (unsigned long)handler_bad,
+	       fa + fb + sc_live_failures(), settled ? "yes" : "no");
+	if (!enough)
+		printf("stress: FAILED: only %lu updates in %.1f s (at least %lu "
+		       "needed): the updater was starved, the run proves "
+		       "nothing\n", updates, elapsed, min_updates);
 	return ok ? 0 : 1;
 }
