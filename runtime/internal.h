@@ -116,6 +116,8 @@ struct sc_tramp {
 	struct sc_key *key;
 	struct sc_object *object;
 	uint32_t flags; /* SC_DESC_* */
+	int key_refused; /* its descriptor names no key variable
+			    (key_check.c): never attached to a key */
 };
 
 struct sc_site {

@@ -18,3 +18,13 @@ void sc_report_stale(const struct sc_site *s, const char *why)
 	if (sc_env()->abort_on_stale)
 		abort();
 }
+
+/* The same for a key whose sites could not even be looked up (a store
+ * made from inside the runtime, where the registry cannot be entered). */
+void sc_report_stale_key(const void *var, const char *why)
+{
+	sc_log(SC_LOG_ERROR, "STALE sites of key %p keep their old target: %s",
+	       var, why);
+	if (sc_env()->abort_on_stale)
+		abort();
+}
