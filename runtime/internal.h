@@ -268,6 +268,16 @@ int sc_object_validate(struct sc_object *obj);
 /* Re-verify a site never matched before (its bytes may have been restored
  * since); 1 if it is now safe to patch. */
 int sc_site_recheck(struct sc_site *s);
+/* ---- key_check.c: does a descriptor name a key variable? ----------- */
+/* The last writable segment a key was found in, to skip the search for
+ * the next key (zeroed before the first). */
+struct sc_key_checker {
+	uintptr_t lo, hi, relro_lo, relro_hi;
+};
+/* NULL if var is an aligned pointer in writable data of a loaded object
+ * (not RELRO); else why not. Never reads *var. */
+const char *sc_key_check(const struct sc_object *obj, const void *var,
+			 struct sc_key_checker *kc);
 /* Is [p, p+len) inside an executable segment of obj? Returns its prot. */
 int sc_object_exec_prot(const struct sc_object *obj, const void *p,
 			size_t len);
@@ -276,6 +286,8 @@ int sc_object_exec_prot(const struct sc_object *obj, const void *p,
 /* Names the site (object, offset; file:line where known); aborts under
  * STATICCALL_ON_STALE=abort. */
 void sc_report_stale(const struct sc_site *s, const char *why);
+/* The same for every site of the key variable at var, unnamed. */
+void sc_report_stale_key(const void *var, const char *why);
 
 /* ---- patch.c: re-target one key --------------------------------------- */
 /* Bring every site and trampoline of key to reach `target`. */

@@ -139,6 +139,8 @@ static int attach(struct sc_object *o)
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_tramp *t = &o->tramps[i];
 		void *var = o->abi->descs_begin[i].key;
+		if (t->key_refused) /* reported (key_check.c) */
+			continue;
 		if (!key_var_ok(var)) {
 			sc_log(SC_LOG_WARN, "%s: key descriptor %zu has a bad key "
 			       "address %p: its sites stay as compiled", o->name, i, var);
