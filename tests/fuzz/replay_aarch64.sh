@@ -20,11 +20,11 @@ WHAT="aarch64 fuzz replay"
 
 mkdir -p "$OUT"
 R=$SRC/runtime
-# The runtime less log.c (replaced by the harness), arm64 backend.
+# The runtime less log.c and env.c (replaced by the harness), arm64 backend.
 sources=
 for f in "$R"/*.c; do
 	case $(basename "$f") in
-	log.c | *x86_64*) ;;
+	log.c | env.c | *x86_64*) ;;
 	*) sources="$sources $f" ;;
 	esac
 done
