@@ -63,6 +63,16 @@ int static_call_seal(int how);
  * __builtin_types_compatible_p, so that functions GCC marks const or pure,
  * like abs, still match their plain pointer type.)
  * Returns 0, or a negative errno with nothing changed.
+ *
+ * Signal handlers: the runtime blocks a thread's asynchronous signals while
+ * that thread holds its lock, so a handler that updates a key never waits
+ * for its own thread; a call made from inside the runtime on the same
+ * thread (a fault handler, an interposed malloc) returns -EDEADLK, as do
+ * every other entry point here (static_call_verify, static_call_resync,
+ * static_call_sites) in that case. The runtime is not async-signal-safe:
+ * it calls malloc, stdio and dl_iterate_phdr, so a handler that interrupted
+ * one of those must not call it (docs/GUIDE.md, "Signals, fork,
+ * valgrind").
  */
 #if defined(__clang__)
 #define __STATICCALL_TYPE_ERRORS                                              \
@@ -103,7 +113,7 @@ int static_call_seal(int how);
 /*
  * static_call_verify(): check every registered site against its key's
  * current value; returns the number of stale sites (each reported on
- * stderr). Stale sites come from stores the runtime could not see (code
+ * stderr), or -EDEADLK when called from inside the runtime. Stale sites come from stores the runtime could not see (code
  * built without the plugin, libc writing into a struct holding keys).
  * STATICCALL_VERIFY=1 runs it at exit. static_call_resync() re-patches
  * every key to its current value; returns 0 or a negative errno.
@@ -114,7 +124,8 @@ int static_call_seal(int how);
 
 /*
  * static_call_sites(name, buf, n): the number of registered sites of the
- * key in every loaded object; fills up to n entries of buf.
+ * key in every loaded object; fills up to n entries of buf. -EDEADLK when
+ * called from inside the runtime.
  */
 #define static_call_sites(name, buf, n)                                       \
 	__staticcall_list_sites((const void *)&(name), (buf), (n))

@@ -116,6 +116,8 @@ struct sc_tramp {
 	struct sc_key *key;
 	struct sc_object *object;
 	uint32_t flags; /* SC_DESC_* */
+	int key_refused; /* its descriptor names no key variable
+			    (key_check.c): never attached to a key */
 };
 
 struct sc_site {
@@ -273,6 +275,16 @@ int sc_object_validate(struct sc_object *obj);
 /* Re-verify a site never matched before (its bytes may have been restored
  * since); 1 if it is now safe to patch. */
 int sc_site_recheck(struct sc_site *s);
+/* ---- key_check.c: does a descriptor name a key variable? ----------- */
+/* The last writable segment a key was found in, to skip the search for
+ * the next key (zeroed before the first). */
+struct sc_key_checker {
+	uintptr_t lo, hi, relro_lo, relro_hi;
+};
+/* NULL if var is an aligned pointer in writable data of a loaded object
+ * (not RELRO); else why not. Never reads *var. */
+const char *sc_key_check(const struct sc_object *obj, const void *var,
+			 struct sc_key_checker *kc);
 /* Is [p, p+len) inside an executable segment of obj? Returns its prot. */
 int sc_object_exec_prot(const struct sc_object *obj, const void *p,
 			size_t len);
@@ -307,6 +319,9 @@ int sc_pin_object_of(const void *addr);
 /* mseal(2) the executable segments of o; 0 or -errno (-ENOSYS: no mseal
  * in this kernel). */
 int sc_mseal_object(const struct sc_object *o);
+
+/* The same for every site of the key variable at var, unnamed. */
+void sc_report_stale_key(const void *var, const char *why);
 
 /* ---- patch.c: re-target one key --------------------------------------- */
 /* Bring every site and trampoline of key to reach `target`.

@@ -368,6 +368,24 @@ static void refuse_overlaps(struct sc_object *o)
 	sc_mem_free(p);
 }
 
+/* A descriptor naming no key variable (unmapped, read-only, code,
+ * misaligned): its trampoline and sites stay as compiled, and the registry
+ * never reads the address. */
+static void refuse_bad_key(struct sc_object *o, size_t i,
+			   struct sc_key_checker *kc)
+{
+	struct sc_tramp *t = &o->tramps[i];
+	void *var = o->abi->descs_begin[i].key;
+	const char *why = sc_key_check(o, var, kc);
+	if (!why)
+		return;
+	t->key_refused = 1;
+	t->code.state = SC_CODE_UNVERIFIED;
+	t->code.reason = why;
+	sc_log(SC_LOG_WARN, "%s: key descriptor %zu (%p): %s: its trampoline "
+	       "and sites stay as compiled", o->name, i, var, why);
+}
+
 struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 {
 	struct sc_object *o = sc_mem_alloc((1) * (sizeof *o));
@@ -401,8 +419,11 @@ int sc_object_validate(struct sc_object *o)
 	o->sites = sc_mem_alloc((nrec ? nrec : 1) * (sizeof *o->sites));
 	if (!o->tramps || !o->sites)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->ntramps; i++)
+	struct sc_key_checker kc = { 0, 0, 0, 0 };
+	for (size_t i = 0; i < o->ntramps; i++) {
 		load_tramp(o, &o->tramps[i], &abi->descs_begin[i]);
+		refuse_bad_key(o, i, &kc);
+	}
 
 	for (size_t i = 0; i < nrec; i++) {
 		const struct sc_abi_site *r = &abi->sites_begin[i];

@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,53 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sc_object *objects;
+
+/*
+ * Every entry point takes the lock through runtime_lock(), which blocks
+ * the thread's asynchronous signals first and restores them after the
+ * unlock: a handler (SIGALRM, SIGUSR1, a timer) that calls the runtime can
+ * then never run on a thread holding the lock, so it never waits for
+ * itself; its call simply runs once the interrupted one has finished. Two
+ * rt_sigprocmask calls per entry, next to the mprotects and membarriers of
+ * an update. Faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS) stay
+ * deliverable: a blocked fault would kill the process instead of reaching
+ * the program's handler. A call made while this thread holds the lock (from
+ * such a handler, or from code the runtime calls, e.g. an interposed
+ * malloc) is refused with -EDEADLK instead of locking again: lock_owner
+ * names the holding thread.
+ */
+static uintptr_t lock_owner;
+
+static int held_by_me(void)
+{
+	return __atomic_load_n(&lock_owner, __ATOMIC_RELAXED) ==
+	       (uintptr_t)pthread_self();
+}
+
+static int runtime_lock(sigset_t *saved)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+				      SIGSYS };
+	if (held_by_me())
+		return -EDEADLK;
+	sigset_t block;
+	sigfillset(&block);
+	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
+		sigdelset(&block, faults[i]);
+	pthread_sigmask(SIG_BLOCK, &block, saved);
+	pthread_mutex_lock(&lock);
+	__atomic_store_n(&lock_owner, (uintptr_t)pthread_self(), __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void runtime_unlock(const sigset_t *saved)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&lock_owner, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&lock);
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
 
 #define KEY_BUCKETS 1024
 static struct sc_key *key_hash[KEY_BUCKETS];
@@ -146,6 +194,8 @@ static int attach(struct sc_object *o)
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_tramp *t = &o->tramps[i];
 		void *var = o->abi->descs_begin[i].key;
+		if (t->key_refused) /* reported (key_check.c) */
+			continue;
 		if (!key_var_ok(var)) {
 			sc_log(SC_LOG_WARN, "%s: key descriptor %zu has a bad key "
 			       "address %p: its sites stay as compiled", o->name, i, var);
@@ -216,8 +266,13 @@ static struct sc_object *find_object(const struct sc_abi_object *abi)
 
 static int own_register(const struct sc_abi_object *abi)
 {
-	int err = 0;
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	int err = runtime_lock(&saved);
+	if (err) {
+		sc_log(SC_LOG_ERROR, "registration of table %p from inside the "
+		       "runtime (a signal handler?): refused", (const void *)abi);
+		return err;
+	}
 	if (find_object(abi))
 		goto out;
 	struct sc_object *o = sc_object_load(abi);
@@ -244,7 +299,7 @@ static int own_register(const struct sc_abi_object *abi)
 	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys", o->name,
 	       o->nsites, o->ntramps);
 out:
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 	return err;
 }
 
@@ -254,12 +309,16 @@ static int own_verify(int resync);
 
 static int own_unregister(const struct sc_abi_object *abi)
 {
+	if (held_by_me())
+		return -EDEADLK;
 	if (verify_enabled && !verified_at_exit) {
 		/* before the first object goes: at exit, or a dlclose */
 		verified_at_exit = 1;
 		fprintf(stderr, "staticcall: verify: %d stale sites\n", own_verify(0));
 	}
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	if (runtime_lock(&saved))
+		return -EDEADLK;
 	struct sc_object **pp = &objects;
 	while (*pp && (*pp)->abi != abi)
 		pp = &(*pp)->next;
@@ -273,7 +332,7 @@ static int own_unregister(const struct sc_abi_object *abi)
 		sc_log(SC_LOG_INFO, "unregistered %s", o->name);
 		sc_object_free(o);
 	}
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 	return o ? 0 : -ENOENT;
 }
 
@@ -286,14 +345,19 @@ static int own_update(void *var, void *target)
 		       "sealed", var, target);
 		return -EPERM;
 	}
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	if (runtime_lock(&saved)) {
+		sc_log(SC_LOG_ERROR, "update of key %p from inside the runtime "
+		       "(a signal handler?): refused, nothing changed", var);
+		return -EDEADLK;
+	}
 	struct sc_key *k = sc_key_find(var);
 	int err = k ? sc_patch_key(k, target, SC_PATCH_EXACT) : 0;
 	if (!err)
 		__atomic_store_n((void **)var, target, __ATOMIC_RELEASE);
 	sc_log(SC_LOG_INFO, "update %p -> %p: %zu sites: %s", var, target,
 	       k ? k->nsites : 0, err ? "failed" : "ok");
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 	return err;
 }
 
@@ -333,7 +397,9 @@ static int own_verify(int resync)
 {
 	int stale = 0, err = 0;
 	size_t total = 0;
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	if (runtime_lock(&saved))
+		return -EDEADLK;
 	for (size_t b = 0; b < KEY_BUCKETS; b++)
 		for (struct sc_key *k = key_hash[b]; k; k = k->hash_next) {
 			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
@@ -368,7 +434,7 @@ static int own_verify(int resync)
 	if (!resync)
 		sc_log(stale ? SC_LOG_ERROR : SC_LOG_INFO,
 		       "verify: %zu sites checked, %d stale", total, stale);
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 	return resync ? err : stale;
 }
 
@@ -376,13 +442,20 @@ static int own_verify(int resync)
  * the value is stored whatever happens, so store first, then re-target. */
 static int own_store(void *var, void *value)
 {
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	if (runtime_lock(&saved)) {
+		__atomic_store_n((void **)var, value, __ATOMIC_RELEASE);
+		sc_report_stale_key(var, "assigned from inside the runtime (a "
+				    "signal handler?): sites not re-targeted "
+				    "(static_call_resync() re-patches them)");
+		return -EDEADLK;
+	}
 	__atomic_store_n((void **)var, value, __ATOMIC_RELEASE);
 	struct sc_key *k = sc_key_find(var);
 	int err = k ? sc_patch_key(k, value, 0) : 0;
 	if (err)
 		report_stale_sites(k, "an assignment to", err);
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 	return err;
 }
 
@@ -396,7 +469,14 @@ static void own_store_range(void *addr, size_t len)
 	uintptr_t hi = lo + len < lo ? UINTPTR_MAX : lo + len;
 	if (!len || !sc_ranges_may_hold(lo, len))
 		return;
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	if (runtime_lock(&saved)) {
+		sc_report_stale_key(addr, "store into memory that may hold keys, "
+				    "from inside the runtime (a signal "
+				    "handler?): sites not re-targeted "
+				    "(static_call_resync() re-patches them)");
+		return;
+	}
 	gen++;
 	for (struct sc_object *o = objects; o; o = o->next) {
 		if (o->keys_hi <= lo || o->keys_lo >= hi)
@@ -414,7 +494,7 @@ static void own_store_range(void *addr, size_t len)
 						   "memcpy, memset) into", err);
 		}
 	}
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 }
 
 static const char *reason_for(const struct sc_site *s, int form, void *target)
@@ -441,7 +521,9 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 static int own_sites(const void *var, struct static_call_site_info *buf,
 		     size_t n)
 {
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	if (runtime_lock(&saved))
+		return -EDEADLK;
 	struct sc_key *k = sc_key_find(var);
 	size_t count = k ? k->nsites : 0;
 	void *target = k ? __atomic_load_n(k->var, __ATOMIC_ACQUIRE) : NULL;
@@ -464,7 +546,7 @@ static int own_sites(const void *var, struct static_call_site_info *buf,
 		o->form = form;
 		o->reason = reason_for(s, form, target);
 	}
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 	return count > (size_t)INT32_MAX ? INT32_MAX : (int)count;
 }
 
@@ -508,19 +590,22 @@ static int seal_code(void)
 static void seal_text(void)
 {
 	size_t n = 0, i = 0, sealed = 0;
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	if (runtime_lock(&saved))
+		return;
 	for (struct sc_object *o = objects; o; o = o->next)
 		n++;
 	const struct sc_abi_object **abis = sc_mem_alloc((n ? n : 1) * sizeof *abis);
 	for (struct sc_object *o = objects; o && abis; o = o->next)
 		abis[i++] = o->abi;
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 	if (!abis)
 		return;
 	for (i = 0; i < n; i++) {
 		if (!sc_pin_object_of(abis[i]))
 			continue;
-		pthread_mutex_lock(&lock);
+		if (runtime_lock(&saved))
+			break;
 		struct sc_object *o = find_object(abis[i]);
 		int err = o ? sc_mseal_object(o) : 0;
 		if (o && err && err != -ENOSYS && err != -EINVAL)
@@ -528,7 +613,7 @@ static void seal_text(void)
 			       "failed (%s)", o->name, strerrorname_np(-err));
 		else if (o && !err)
 			sealed++;
-		pthread_mutex_unlock(&lock);
+		runtime_unlock(&saved);
 		if (err == -ENOSYS || err == -EINVAL) {
 			sc_log(SC_LOG_INFO, "static_call_seal: no mseal in this "
 			       "kernel (%s): text pages not sealed",
@@ -547,7 +632,9 @@ static int own_seal(int how)
 	if (!how || (how & ~all))
 		return -EINVAL;
 	int err = 0, text = 0;
-	pthread_mutex_lock(&lock);
+	sigset_t saved;
+	if (runtime_lock(&saved))
+		return -EDEADLK;
 	int cur = sc_sealed();
 	if ((how & STATIC_CALL_SEAL_CODE) && !(cur & STATIC_CALL_SEAL_CODE))
 		err = (cur & STATIC_CALL_SEAL_UPDATES) ? -EPERM : seal_code();
@@ -556,7 +643,7 @@ static int own_seal(int how)
 		sc_seal_set(STATIC_CALL_SEAL_UPDATES);
 		text = 1;
 	}
-	pthread_mutex_unlock(&lock);
+	runtime_unlock(&saved);
 	if (text)
 		seal_text();
 	if (!err)

@@ -37,3 +37,13 @@ void sc_report_stale_more(size_t more, const char *key_name)
 	sc_log(SC_LOG_ERROR, "... and %zu more STALE sites of key %s", more,
 	       key_name);
 }
+
+/* The same for a key whose sites could not even be looked up (a store
+ * made from inside the runtime, where the registry cannot be entered). */
+void sc_report_stale_key(const void *var, const char *why)
+{
+	sc_log(SC_LOG_ERROR, "STALE sites of key %p keep their old target: %s",
+	       var, why);
+	if (sc_env()->abort_on_stale)
+		abort();
+}

@@ -303,17 +303,33 @@ static const struct sc_text_ops fz_ops = {
 
 /* ---- keys ------------------------------------------------------------- */
 /* The descriptors' key variables: key number n is &key_vars[n]. Numbers
- * 254 and 255 name a misaligned and a NULL variable (the registry must
- * refuse them). */
+ * 250 to 255 name no key variable, and the runtime must refuse them
+ * without reading them (key_check.c): 250 the table buffer (heap, in no
+ * loaded object), 251 code, 252 read-only data, 253 an unmapped address,
+ * 254 a misaligned variable, 255 NULL. */
+#define FZ_FIRST_BAD_KEY 250
 static void *key_vars[256];
+static const uint64_t read_only_word[2] = { 1, 2 };
 
 static void *key_var_of(uint8_t id)
 {
-	if (id == 255)
-		return NULL;
-	if (id == 254)
-		return (char *)&key_vars[0] + 1;
+	switch (id) {
+	case 250: return fz.table;
+	case 251: return (void *)((uintptr_t)&key_var_of & ~(uintptr_t)7);
+	case 252: return (void *)read_only_word;
+	case 253: return (void *)(uintptr_t)0x1000; /* below mmap_min_addr */
+	case 254: return (char *)&key_vars[0] + 1;
+	case 255: return NULL;
+	}
 	return &key_vars[id];
+}
+
+/* Does a descriptor's key pointer name one of the harness's variables? */
+static int is_key_var(const void *var)
+{
+	return var >= (void *)key_vars &&
+	       var < (void *)(key_vars + FZ_FIRST_BAD_KEY) &&
+	       ((uintptr_t)var & 7) == 0;
 }
 
 static struct fz_key *fz_key_of(struct sc_key *key)
@@ -322,7 +338,7 @@ static struct fz_key *fz_key_of(struct sc_key *key)
 		if (fz.keys[i].key == key)
 			return &fz.keys[i];
 	CHECK(fz.nkeys < FZ_MAX_KEYS, "too many keys");
-	CHECK(key->var >= (void **)key_vars && key->var < (void **)key_vars + 254,
+	CHECK(is_key_var(key->var),
 	      "key with variable %p: not one the table names", (void *)key->var);
 	fz.keys[fz.nkeys] = (struct fz_key){ key, NULL, 0 };
 	return &fz.keys[fz.nkeys++];
@@ -813,11 +829,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sc_tramp *t = &obj->tramps[i];
 		struct sc_key *k = t->key;
 		void *var = abi.descs_begin[i].key;
-		if (!var || ((uintptr_t)var & 7)) {
-			CHECK(!k && t->code.state != SC_CODE_OK,
+		if (!is_key_var(var)) {
+			CHECK(!k && t->key_refused && t->code.state != SC_CODE_OK &&
+				      t->code.reason,
 			      "descriptor %zu with key %p was accepted", i, var);
 			continue;
 		}
+		CHECK(!t->key_refused, "descriptor %zu: key %p refused: %s", i,
+		      var, t->code.reason);
 		CHECK(k && k->var == var && sc_key_find(var) == k,
 		      "trampoline %zu is not in the key of its variable", i);
 		fz_key_of(k);
@@ -880,7 +899,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(stale == 0, "static_call_verify: %d stale sites", stale);
 	CHECK(reg->unreg(&abi) == 0, "unregistration failed");
 	/* The registry dropped the object's keys. */
-	for (int i = 0; i < 254; i++)
+	for (int i = 0; i < FZ_FIRST_BAD_KEY; i++)
 		CHECK(!sc_key_find(&key_vars[i]), "key %d survived its object", i);
 out:
 	fz.active = 0;

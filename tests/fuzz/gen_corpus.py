@@ -190,6 +190,17 @@ def x86_seeds():
     o.sites.append((200, 0, 0))            # NOPs, not a call
     seeds['bad_site_addresses'] = o.build(targets=near)
 
+    # key descriptors naming no key variable (fuzz_table.c, key_var_of):
+    # the table (heap), code, read-only data, unmapped, misaligned, NULL;
+    # each refused, the valid key beside them still patched
+    o = Obj(512)
+    o.tramp(0, 1)
+    o.site(64, 0, kind=0)
+    for i, key in enumerate(range(250, 256)):
+        t = o.tramp(128 + 32 * i, key)
+        o.site(320 + 8 * i, t, kind=0)
+    seeds['bad_key_addresses'] = o.build(targets=near)
+
     o = basic()
     # site naming a descriptor that is not one: middle of a descriptor,
     # and past the descriptor table
@@ -423,6 +434,14 @@ def a64_seeds():
     o.site(120, 1, kind=0)
     o.site(124, 2, kind=0)
     seeds['bad_key_vars'] = o.build(targets=near)
+
+    # the rest of the bad keys: the table (heap), code, read-only data,
+    # unmapped
+    o = a64_basic()
+    for i, key in enumerate(range(250, 254)):
+        t = o.tramp(112 + 16 * i, key)
+        o.site(180 + 4 * i, t, kind=0)
+    seeds['bad_key_addresses'] = o.build(targets=near)
 
     o = a64_basic()
     o.sites.append((66, 0, 0))             # not 4-byte aligned

@@ -15,4 +15,6 @@ for exe in modes modes-static; do
 	"$out/$exe" direct
 	STATICCALL_DISABLE=1 "$out/$exe" disabled
 	STATICCALL_SITES=trampoline "$out/$exe" trampoline
+	# switches set by the program after start-up change nothing
+	"$out/$exe" late
 done
