@@ -71,7 +71,9 @@ check() { # name, binary
 	if ! "$bin" >"$log" 2>&1; then
 		echo "FAIL $name: program failed"; cat "$log"; failed=1; return
 	fi
-	if ! grep -q '^sites: 2 registered, 2 direct$' "$log"; then
+	# every site direct, or (Clang) on its trampoline because it
+	# straddles an 8-byte word: app.c exits 1 otherwise
+	if ! grep -q '^sites: 2 registered, [12] direct$' "$log"; then
 		echo "FAIL $name: sites not patched"; cat "$log"; failed=1; return
 	fi
 	local n
