@@ -275,9 +275,14 @@ int sc_object_exec_prot(const struct sc_object *obj, const void *p,
  * STATICCALL_ON_STALE=abort. */
 void sc_report_stale(const struct sc_site *s, const char *why);
 
-/* ---- patch.c: re-target one key --------------------------------------- */
+/* ---- patch.c: re-target keys ------------------------------------------ */
 /* Bring every site and trampoline of key to reach `target`. */
 int sc_patch_key(struct sc_key *key, void *target);
+/* The same for n keys (each to its own target) in one batch: one set of
+ * page runs made writable, one core sync per phase, all or nothing. Keys
+ * must be distinct. Used at registration: its cost in system calls is
+ * bounded by the pages the batch touches, not by the number of keys. */
+int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n);
 /* Why patching is off for the whole process (NULL if it is on). */
 const char *sc_patching_off_reason(void);
 void sc_patching_turn_off(const char *why);
