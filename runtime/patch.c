@@ -53,6 +53,54 @@ static int cmp_patch(const void *a, const void *b)
 	return (int)x->phase - (int)y->phase;
 }
 
+/*
+ * Byte patches in (word, phase) order, as cmp_patch orders them, by an LSD
+ * radix sort: a batch of a whole object interleaves its keys' sites, and a
+ * comparison sort of 100,000 sites' patches took most of a registration.
+ * Falls back to sc_sort without memory.
+ */
+static void sort_patches(struct sc_byte_patch *bp, size_t n)
+{
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	int sorted = 1;
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t a = (uintptr_t)bp[i].addr;
+		if (i && cmp_patch(&bp[i - 1], &bp[i]) > 0)
+			sorted = 0;
+		lo = a < lo ? a : lo;
+		hi = a > hi ? a : hi;
+	}
+	if (sorted)
+		return;
+	struct sc_byte_patch *tmp = sc_mem_alloc(n * sizeof *tmp);
+	if (!tmp) {
+		sc_sort(bp, n, sizeof *bp, cmp_patch);
+		return;
+	}
+	/* key: word offset from the lowest word, times 4, plus the phase */
+	lo &= ~(uintptr_t)7;
+#define PATCH_KEY(p) (((((uintptr_t)(p).addr & ~(uintptr_t)7) - lo) >> 1) | (p).phase)
+	uintptr_t top = ((hi & ~(uintptr_t)7) - lo) >> 1 | 3;
+	struct sc_byte_patch *from = bp, *to = tmp;
+	for (unsigned shift = 0; shift < 8 * sizeof(uintptr_t) && top >> shift;
+	     shift += 8) {
+		size_t count[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			count[((PATCH_KEY(from[i]) >> shift) & 255) + 1]++;
+		for (int d = 0; d < 256; d++)
+			count[d + 1] += count[d];
+		for (size_t i = 0; i < n; i++)
+			to[count[(PATCH_KEY(from[i]) >> shift) & 255]++] = from[i];
+		struct sc_byte_patch *t = from;
+		from = to;
+		to = t;
+	}
+#undef PATCH_KEY
+	if (from != bp)
+		memcpy(bp, from, n * sizeof *bp);
+	sc_mem_free(tmp);
+}
+
 static int cmp_write(const void *a, const void *b)
 {
 	const struct sc_write *x = a, *y = b;
@@ -70,7 +118,7 @@ static int cmp_write(const void *a, const void *b)
 static size_t compose(struct sc_byte_patch *bp, size_t nbp, struct sc_write *w)
 {
 	size_t nw = 0;
-	sc_sort(bp, nbp, sizeof *bp, cmp_patch);
+	sort_patches(bp, nbp);
 	for (size_t i = 0; i < nbp;) {
 		uint64_t *word = (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7);
 		uint64_t cur = sc_code_load64(word);
@@ -310,11 +358,13 @@ int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
 		cap += keys[k]->nsites + keys[k]->ntramps;
 	if (cap == 0)
 		return 0;
+	/* bp is sized for the worst case but only the pages planned into are
+	 * touched (large blocks are mapped: memory.c); w by what was planned */
 	struct change *ch = sc_mem_alloc(cap * sizeof *ch);
 	struct sc_byte_patch *bp = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *bp);
-	struct sc_write *w = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *w);
+	struct sc_write *w = NULL;
 	int err = 0;
-	if (!ch || !bp || !w) {
+	if (!ch || !bp) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -332,6 +382,12 @@ int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
 		}
 		if (blocked && (flags & SC_PATCH_EXACT)) {
 			err = -EBUSY;
+			goto out;
+		}
+		sc_mem_free(w);
+		w = sc_mem_alloc((nbp ? nbp : 1) * sizeof *w);
+		if (!w) {
+			err = -ENOMEM;
 			goto out;
 		}
 		nw = compose(bp, nbp, w);

@@ -264,6 +264,54 @@ static struct sc_object *find_object(const struct sc_abi_object *abi)
 	return NULL;
 }
 
+static int cmp_key_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct sc_key *const *)a;
+	uintptr_t y = (uintptr_t)*(struct sc_key *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Bring every key a new object uses to its variable's value, all in one
+ * batch: one set of page runs and one core sync for the whole object,
+ * whatever its number of keys. If the batch fails (a piece of code changed
+ * behind the runtime's back, say), key by key, so that one bad key leaves
+ * the others patched.
+ */
+static void patch_object_keys(struct sc_object *o)
+{
+	size_t n = 0;
+	struct sc_key **keys = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
+					    sizeof *keys);
+	void **targets = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
+				      sizeof *targets);
+	if (keys && targets) {
+		for (size_t i = 0; i < o->ntramps; i++)
+			if (o->tramps[i].key)
+				keys[n++] = o->tramps[i].key;
+		/* two descriptors may name one key: plan it once */
+		sc_sort(keys, n, sizeof *keys, cmp_key_ptr);
+		size_t u = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!u || keys[u - 1] != keys[i])
+				keys[u++] = keys[i];
+		n = u;
+		for (size_t i = 0; i < n; i++)
+			targets[i] = __atomic_load_n(keys[i]->var, __ATOMIC_ACQUIRE);
+		/* pieces that cannot be written are reported one by one inside;
+		 * an error here means nothing was written */
+		int err = sc_patch_keys(keys, targets, n, 0);
+		for (size_t i = 0; err && i < n; i++)
+			report_stale_sites(keys[i], "registering an object using",
+					   err);
+	} else {
+		sc_log(SC_LOG_ERROR, "%s: out of memory: its sites stay on their "
+		       "trampolines", o->name);
+	}
+	sc_mem_free(keys);
+	sc_mem_free(targets);
+}
+
 static int own_register(const struct sc_abi_object *abi)
 {
 	sigset_t saved;
@@ -289,13 +337,7 @@ static int own_register(const struct sc_abi_object *abi)
 	objects = o;
 	/* published before the keys are read (key_ranges.c) */
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
-	for (size_t i = 0; i < o->ntramps; i++) {
-		struct sc_key *k = o->tramps[i].key;
-		int e = k ? sc_patch_key(k, __atomic_load_n(k->var,
-							    __ATOMIC_ACQUIRE), 0) : 0;
-		if (e)
-			report_stale_sites(k, "registering an object using", e);
-	}
+	patch_object_keys(o);
 	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys", o->name,
 	       o->nsites, o->ntramps);
 out:

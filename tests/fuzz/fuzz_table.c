@@ -45,7 +45,7 @@
  * Built two ways: with clang -fsanitize=fuzzer,address,undefined (libFuzzer
  * supplies main) and, with -DFZ_REPLAY_MAIN, as a plain program that runs
  * the files and directories named on its command line (the seed corpus).
- * Link with -Wl,--wrap=sc_object_load,--wrap=sc_patch_key.
+ * Link with -Wl,--wrap=sc_object_load,--wrap=sc_patch_key,--wrap=sc_patch_keys.
  *
  * Two backends: the x86-64 one (arch_x86_64.c, anchor_x86_64.c, Zydis)
  * and the arm64 one (arch_aarch64.c, anchor_aarch64.c), either natively
@@ -482,16 +482,17 @@ static void check_keys(void)
 }
 
 /*
- * Every sc_patch_key() the registry makes (registration, updates) comes
- * here (-Wl,--wrap=sc_patch_key) while an input runs: injected text
+ * Every sc_patch_key() and sc_patch_keys() the registry makes
+ * (registration, updates) comes here (-Wl,--wrap=sc_patch_key,
+ * --wrap=sc_patch_keys) while an input runs: injected text
  * operations, then the checks of the top comment.
  */
 int __real_sc_patch_key(struct sc_key *key, void *target, int flags);
-int __wrap_sc_patch_key(struct sc_key *key, void *target, int flags)
+int __real_sc_patch_keys(struct sc_key *const *keys, void *const *targets,
+			 size_t n, int flags);
+static int checked_patch(struct sc_key *const *keys, void *const *targets,
+			 size_t n, int flags)
 {
-	if (!fz.active)
-		return __real_sc_patch_key(key, target, flags);
-	struct fz_key *fk = fz_key_of(key);
 	uint8_t before[FZ_MAX_CODE];
 	memcpy(before, fz.code, fz.code_len);
 
@@ -499,10 +500,14 @@ int __wrap_sc_patch_key(struct sc_key *key, void *target, int flags)
 	 * when the object was loaded (a site verified later by a recheck
 	 * inside sc_patch_key would be new, unexpected, territory). */
 	memset(fz.allowed, 0, fz.code_len);
-	for (size_t i = 0; i < key->ntramps; i++)
-		allow(&key->tramps[i]->code);
-	for (size_t i = 0; i < key->nsites; i++)
-		allow(&key->sites[i]->code);
+	for (size_t k = 0; k < n; k++) {
+		struct sc_key *key = keys[k];
+		fz_key_of(key);
+		for (size_t i = 0; i < key->ntramps; i++)
+			allow(&key->tramps[i]->code);
+		for (size_t i = 0; i < key->nsites; i++)
+			allow(&key->sites[i]->code);
+	}
 
 	fz.nopen = 0;
 	fz.npending = 0;
@@ -510,11 +515,14 @@ int __wrap_sc_patch_key(struct sc_key *key, void *target, int flags)
 	fz.syncs = 0;
 	sc_set_text_ops(&fz_ops);
 	sc_set_code_flush(op_flush, NULL);
-	int err = __real_sc_patch_key(key, target, flags);
+	int err = n == 1 ? __real_sc_patch_key(keys[0], targets[0], flags)
+			 : __real_sc_patch_keys(keys, targets, n, flags);
 	sc_set_code_flush(NULL, NULL);
 	sc_set_text_ops(NULL);
 
-	if (sc_log_enabled(SC_LOG_DEBUG)) {
+	for (size_t k = 0; k < n && sc_log_enabled(SC_LOG_DEBUG); k++) {
+		struct sc_key *key = keys[k];
+		void *target = targets[k];
 		fprintf(stderr, "fuzz_table: patch key %p -> %p: %d, %d writes,"
 			" %d syncs;", (void *)key->var, target, err, fz.n_cas, fz.syncs);
 		for (size_t i = 0; i < key->ntramps; i++)
@@ -536,7 +544,10 @@ int __wrap_sc_patch_key(struct sc_key *key, void *target, int flags)
 		      "unexpected error %d", err);
 		CHECK(!memcmp(fz.code, before, fz.code_len),
 		      "failed update (%d) left code changed", err);
-	} else {
+	} else for (size_t k = 0; k < n; k++) {
+		struct sc_key *key = keys[k];
+		void *target = targets[k];
+		struct fz_key *fk = fz_key_of(key);
 		fk->target = target;
 		fk->patched = 1;
 		/* A reachable target must actually be reached. */
@@ -559,6 +570,23 @@ int __wrap_sc_patch_key(struct sc_key *key, void *target, int flags)
 	}
 	check_keys();
 	return err;
+}
+
+int __wrap_sc_patch_key(struct sc_key *key, void *target, int flags)
+{
+	if (!fz.active)
+		return __real_sc_patch_key(key, target, flags);
+	return checked_patch(&key, &target, 1, flags);
+}
+
+/* Registration patches all keys of the object in one batch: the same
+ * checks, the code of every key of the batch allowed to change. */
+int __wrap_sc_patch_keys(struct sc_key *const *keys, void *const *targets,
+			 size_t n, int flags)
+{
+	if (!fz.active)
+		return __real_sc_patch_keys(keys, targets, n, flags);
+	return checked_patch(keys, targets, n, flags);
 }
 
 static void *target_of(const uint8_t *t, struct sc_key *key)
