@@ -219,6 +219,8 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		return -1;
 	}
 	nc++;
+	const uint8_t *tramp_form = cand[nc - 1];
+	int wait = sc_env()->straddle_wait;
 	for (int i = 0; i < nc; i++) {
 		uint8_t to[SC_MAX_INSN];
 		memcpy(to, cand[i], c->len);
@@ -229,7 +231,13 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 			}
 			to[0] = live[0];
 		}
-		int n = sc_arch_plan(c, live, to, sc_env()->straddle_wait, bp);
+		/* Only a form the site can leave for its trampoline in one safe
+		 * write: otherwise a straddling site could reach a form from
+		 * which no later target, not even the trampoline, is writable. */
+		struct sc_byte_patch back[SC_MAX_BYTE_PATCHES];
+		int n = sc_arch_plan(c, cand[i], tramp_form, wait, back) < 0
+				? -1
+				: sc_arch_plan(c, live, to, wait, bp);
 		if (n < 0) {
 			*why = REASON_STRADDLE;
 			continue;

@@ -432,3 +432,41 @@ Test(protocol, straddling_sites_stay_on_their_trampoline_without_wait)
 		set_wait(0);
 	}
 }
+
+/* A straddling site may go direct when the bytes that change share a word,
+ * but never to a form from which its trampoline is out of reach of one
+ * write: a chain of such targets would leave it stuck (no later update
+ * possible, not even to the trampoline). Targets below differ from the
+ * trampoline's displacement in one word, then in the other. */
+Test(protocol, straddling_sites_never_get_stuck)
+{
+	init_values();
+	set_wait(0);
+	for (int off = 4; off <= 6; off++) {
+		memset(mem, 0x90, sizeof mem);
+		struct fake f = { 0 };
+		f.kind = SC_INSN_CALL;
+		f.site.code.insn = mem + SITE_BASE + off;
+		put(f.site.code.insn, SC_INSN_CALL);
+		setup_key(&f, 1);
+		int32_t rel;
+		memcpy(&rel, f.site.code.insn + 1, 4);
+		/* byte k of the displacement is insn+1+k; the word boundary
+		 * falls after displacement byte 6 - off */
+		int split = 7 - off; /* displacement bytes in the first word */
+		uint32_t lo_bit = 1u << (8 * (split - 1));
+		uint32_t hi_bit = 1u << (8 * split);
+		uint8_t *end = f.site.code.insn + 5;
+		/* t0: one word away from the trampoline; t1: one word away
+		 * from t0 but two from the trampoline; t2: two words away
+		 * from both t1 and the trampoline */
+		void *t[4] = { end + (int32_t)(rel ^ (int32_t)lo_bit),
+			       end + (int32_t)(rel ^ (int32_t)(lo_bit | hi_bit)),
+			       end + (int32_t)(rel ^ (int32_t)(2 * lo_bit | 2 * hi_bit)),
+			       end + (int32_t)(rel ^ (int32_t)lo_bit) };
+		for (int i = 0; i < 4; i++)
+			update_and_replay(&f, 1, t[i]); /* asserts success */
+		/* and back to a NULL guarded site state and a target */
+		update_and_replay(&f, 1, values[0]);
+	}
+}
