@@ -5,6 +5,7 @@
 
 #include "clang/AST/Attr.h"
 #include "clang/AST/Decl.h"
+#include "clang/Basic/CodeGenOptions.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Config/llvm-config.h"
@@ -63,6 +64,20 @@ inline clang::AnnotateAttr *annotate_attr(clang::ASTContext &ctx,
 		ctx, text, nullptr, 0,
 		clang::AttributeCommonInfo(clang::SourceRange(loc)));
 #endif
+}
+
+// Source locations on IR instructions without debug info emitted (what
+// Clang does for -Rpass remarks), when the unit is built without -g. The
+// debug-info kinds moved from clang:: to llvm:: in Clang 17.
+inline void track_locations(clang::CodeGenOptions &cg)
+{
+#if CLANG_VERSION_MAJOR >= 17
+	namespace dk = llvm::codegenoptions;
+#else
+	namespace dk = clang::codegenoptions;
+#endif
+	if (cg.getDebugInfo() == dk::NoDebugInfo)
+		cg.setDebugInfo(dk::LocTrackingOnly);
 }
 
 } // namespace sc_compat

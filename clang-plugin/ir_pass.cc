@@ -32,6 +32,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InlineAsm.h"
@@ -58,12 +59,17 @@ namespace {
 // templates: escape every literal one, then give the label a number unique
 // to each emitted copy of the asm (the optimizer may duplicate it).
 std::string sc_anchor_asm(const std::string &key, sc_target target,
-			  bool debug, bool cond)
+			  bool debug, bool cond, const DebugLoc &loc)
 {
 	const std::string mark = "@SC_LABEL@";
 	std::string text = sc_text_site_record(mark, key, false, false, target,
 					       cond),
 		    out;
+	// The call's source location, for the runtime's reports: present
+	// without -g too (plugin.cc turns on location tracking).
+	if (loc)
+		text += sc_text_site_line(mark, loc->getFilename().str(),
+					  loc.getLine(), target);
 	for (char c : text) {
 		if (c == '$')
 			out += "$$";
@@ -82,6 +88,15 @@ std::string sc_anchor_asm(const std::string &key, sc_target target,
 	if (debug)
 		out = "\tnop\n" + out;
 	return out;
+}
+
+// Will the code generator emit a line table for F (`.loc`)? Not with
+// location tracking alone (plugin.cc): its compile unit says NoDebug.
+bool sc_emits_debug_info(const Function &f)
+{
+	const DISubprogram *sp = f.getSubprogram();
+	return sp && sp->getUnit() &&
+	       sp->getUnit()->getEmissionKind() != DICompileUnit::NoDebug;
 }
 
 // The global's symbol name (an asm label may carry LLVM's '\1' prefix).
@@ -597,9 +612,8 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 				InlineAsm *ia = InlineAsm::get(
 					FunctionType::get(Type::getVoidTy(ctx), false),
 					sc_anchor_asm(K, target,
-						      cb->getFunction()->getSubprogram() !=
-							      nullptr,
-						      cond),
+						      sc_emits_debug_info(*cb->getFunction()),
+						      cond, cb->getDebugLoc()),
 					"~{dirflag},~{fpsr},~{flags}",
 					/*hasSideEffects=*/true);
 				IRBuilder<> b(cb);

@@ -601,6 +601,12 @@ class SCAction : public PluginASTAction {
 					 "#endif\n");
 		}
 
+		// Site records carry the call's file:line (the runtime's
+		// reports): have Clang keep locations even without -g. Code
+		// generation reads the option after this, and it emits no
+		// debug info and changes no code.
+		sc_compat::track_locations(cg);
+
 		// The code generator reads its options when it emits the
 		// module, after this: add the IR pass now.
 #if SC_HAVE_PASS_BUILDER_CALLBACKS

@@ -19,11 +19,15 @@ static const sc_target sc_unit_target = sc_target::x86_64;
 
 // Site record placed right before the call/jump: an exact site.
 const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail,
-			       bool cond)
+			       bool cond, const char *file, int line)
 {
 	static std::string text;
-	text = sc_text_site_record(".Lsc_site_" + std::to_string(n), key_name,
-				   tail, /*exact=*/true, sc_unit_target, cond);
+	const std::string label = ".Lsc_site_" + std::to_string(n);
+	text = sc_text_site_record(label, key_name, tail, /*exact=*/true,
+				   sc_unit_target, cond);
+	if (file && line > 0)
+		text += sc_text_site_line(label, file, (unsigned)line,
+					  sc_unit_target);
 	return text.c_str();
 }
 

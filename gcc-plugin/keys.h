@@ -77,8 +77,9 @@ void sc_register_emit(const char *plugin_name);
 
 // Target text (emit_asm.cc, the only file with assembly in it).
 // The asm placed right before a call/jump to a trampoline (site record N).
+// With its source location when `file` is known (the runtime's reports).
 const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail,
-			       bool cond);
+			       bool cond, const char *file, int line);
 // Trampolines, descriptors and the per-object header for the unit.
 void sc_asm_emit_unit(FILE *out);
 

@@ -1,7 +1,8 @@
 // rtl_sites.cc - runs just before "shorten" (after it, final crashes): in
 // front of every call/sibcall to a trampoline put the site record (an
 // ASM_INPUT insn; text from emit_asm.cc), so the label is the exact address
-// of the call instruction. A trampoline symbol anywhere else is a bug.
+// of the call instruction, and its source file and line for the runtime's
+// reports. A trampoline symbol anywhere else is a bug.
 #include "keys.h"
 
 static unsigned sc_site_counter; // per unit: labels are local
@@ -75,8 +76,13 @@ class sc_rtl_pass : public rtl_opt_pass {
 				continue;
 			bool tail = SIBLING_CALL_P(insn);
 			bool cond = sc_call_is_cond(insn);
+			// The call's source location: GCC tracks it
+			// with or without -g.
+			expanded_location loc =
+				expand_location(INSN_LOCATION(insn));
 			const char *text = sc_asm_site_record(
-				sc_site_counter++, k->name, tail, cond);
+				sc_site_counter++, k->name, tail, cond,
+				loc.file, loc.line);
 			rtx body = gen_rtx_ASM_INPUT_loc(
 				VOIDmode, ggc_strdup(text), INSN_LOCATION(insn));
 			// volatile: nothing may move or drop the record

@@ -27,6 +27,11 @@
  * reference to it to the section symbol. */
 #define SC_ABI_SITES_SECTION "__staticcall_sites"
 #define SC_ABI_KEYS_SECTION "__staticcall_keys"
+/* Optional: each site's source file and line, for reports only. */
+#define SC_ABI_LINES_SECTION "__staticcall_lines"
+/* Where the file names of the lines table go: mergeable read-only strings
+ * (one copy of each name per linked object). */
+#define SC_ABI_LINES_STR_SECTION ".rodata.__staticcall_lines.str1.1"
 #define SC_ABI_TRAMP_SECTION ".text.__staticcall_tramp"
 #define SC_ABI_OBJECT_SYMBOL "__staticcall_object"
 #define SC_ABI_TRAMP_PREFIX "__staticcall_tramp."
@@ -74,6 +79,24 @@ struct sc_abi_desc {
 	uint32_t flags;    /* SC_DESC_* */
 };
 
+/* The source location of one site: 12 bytes, 4-byte aligned, read-only,
+ * in SC_ABI_LINES_SECTION. Optional and only ever used in messages: a
+ * site without one is reported by address. */
+struct sc_abi_line {
+	int32_t site_rel; /* the address its site record names - &site_rel */
+	int32_t file_rel; /* NUL-terminated file name - &file_rel */
+	uint32_t line;    /* 1-based; 0 if unknown */
+};
+
+/* sc_abi_object.reserved bits: which optional fields follow the version-1
+ * header. Objects built before any existed have reserved == 0 (and are
+ * only SC_ABI_OBJECT_V1_SIZE bytes); a runtime that predates a field
+ * ignores both the bit and the field. */
+#define SC_ABI_OBJ_LINES 0x1u /* lines_begin, lines_end are present */
+
+#define SC_ABI_OBJECT_V1_SIZE 48u
+#define SC_ABI_OBJECT_LINES_SIZE 64u
+
 /* One per linked object (comdat, hidden). */
 struct sc_abi_object {
 	uint32_t magic;     /* SC_ABI_MAGIC */
@@ -81,9 +104,11 @@ struct sc_abi_object {
 	uint16_t arch;      /* SC_ABI_ARCH_* */
 	uint16_t site_size; /* sizeof(struct sc_abi_site) */
 	uint16_t desc_size; /* sizeof(struct sc_abi_desc) */
-	uint32_t reserved;
+	uint32_t reserved;  /* SC_ABI_OBJ_* bits (optional fields below) */
 	const struct sc_abi_site *sites_begin, *sites_end;
 	const struct sc_abi_desc *descs_begin, *descs_end;
+	/* SC_ABI_OBJ_LINES: read only when that bit is set. */
+	const struct sc_abi_line *lines_begin, *lines_end;
 };
 
 #endif

@@ -69,6 +69,45 @@ std::string sc_text_site_record(const std::string &label,
 	       "\t.popsection\n";
 }
 
+// S as the operand of .asciz: quotes, backslashes and control bytes
+// escaped (a file name may hold any byte but NUL).
+static std::string asm_string(const std::string &s)
+{
+	std::string out = "\"";
+	for (unsigned char c : s) {
+		if (c == '"' || c == '\\') {
+			out += '\\';
+			out += (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			char buf[8];
+			snprintf(buf, sizeof buf, "\\%03o", c);
+			out += buf;
+		} else {
+			out += (char)c;
+		}
+	}
+	return out + "\"";
+}
+
+std::string sc_text_site_line(const std::string &label,
+			      const std::string &file, unsigned line,
+			      sc_target target)
+{
+	if (file.empty() || line == 0)
+		return "";
+	const std::string ty = target == sc_target::aarch64 ? "%" : "@";
+	const std::string str = label + ".file";
+	return "\t.pushsection " SC_ABI_LINES_STR_SECTION ",\"aMS\"," + ty +
+	       "progbits,1\n" + str + ":\n\t.asciz " + asm_string(file) +
+	       "\n\t.popsection\n"
+	       "\t.pushsection " SC_ABI_LINES_SECTION ",\"a\"," + ty + "progbits\n"
+	       "\t.balign 4\n"
+	       "\t.long " + label + " - .\n"
+	       "\t.long " + str + " - .\n"
+	       "\t.long " + std::to_string(line) + "\n"
+	       "\t.popsection\n";
+}
+
 // "section NAME" for a local symbol, a comdat group named GROUP otherwise.
 static std::string section(const char *name, const char *flags,
 			   const std::string &group, bool comdat)
@@ -138,25 +177,30 @@ std::string sc_text_object(sc_target target)
 	const std::string ty = a64 ? "%" : "@"; // the ARM family's spelling
 	const std::string O = SC_ABI_OBJECT_SYMBOL;
 	const std::string S = SC_ABI_SITES_SECTION, D = SC_ABI_KEYS_SECTION;
+	const std::string L = SC_ABI_LINES_SECTION;
 	std::string t;
-	// Both tables exist in every object that has the header, so the
+	// The tables exist in every object that has the header, so the
 	// __start_/__stop_ symbols are always defined.
 	t += "\t.section " + S + ",\"a\"," + ty + "progbits\n";
 	t += "\t.section " + D + ",\"aw\"," + ty + "progbits\n";
+	t += "\t.section " + L + ",\"a\"," + ty + "progbits\n";
 	t += "\t.section .data.rel.local." + O + ",\"awG\"," + ty + "progbits," + O + ",comdat\n";
 	t += "\t.balign 8\n\t.weak " + O + "\n\t.hidden " + O + "\n";
-	t += "\t.type " + O + "," + ty + "object\n\t.size " + O + ", 48\n" + O + ":\n";
+	t += "\t.type " + O + "," + ty + "object\n\t.size " + O + ", " +
+	     std::to_string(SC_ABI_OBJECT_LINES_SIZE) + "\n" + O + ":\n";
 	t += "\t.long " + num(SC_ABI_MAGIC) + "\n";
 	t += "\t.short " + num(SC_ABI_VERSION) + ", " +
 	     num(a64 ? SC_ABI_ARCH_AARCH64 : SC_ABI_ARCH_X86_64) + "\n";
 	t += "\t.short " + num(sizeof(struct sc_abi_site)) + ", " +
 	     num(sizeof(struct sc_abi_desc)) + "\n";
-	t += "\t.long 0\n";
+	t += "\t.long " + num(SC_ABI_OBJ_LINES) + "\n";
 	t += "\t.quad __start_" + S + ", __stop_" + S + "\n";
 	t += "\t.quad __start_" + D + ", __stop_" + D + "\n";
+	t += "\t.quad __start_" + L + ", __stop_" + L + "\n";
 	for (const char *e : { "__start_", "__stop_" }) {
 		t += "\t.hidden " + std::string(e) + S + "\n";
 		t += "\t.hidden " + std::string(e) + D + "\n";
+		t += "\t.hidden " + std::string(e) + L + "\n";
 	}
 	// The constructor and destructor are reached indirectly (.init_array):
 	// they start with endbr64 / `hint 34` (bti c), NOPs on cores without

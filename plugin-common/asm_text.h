@@ -48,6 +48,14 @@ std::string sc_text_site_record(const std::string &label,
 				sc_target target = sc_target::x86_64,
 				bool cond = false);
 
+// The source location of the site (or anchor) at `label`, for the
+// runtime's reports (SC_ABI_LINES_SECTION): a record naming the label and
+// the file name, which goes to a mergeable string section. Empty text if
+// the location is unknown (no file or line 0). `label` as for the record.
+std::string sc_text_site_line(const std::string &label,
+			      const std::string &file, unsigned line,
+			      sc_target target = sc_target::x86_64);
+
 // Trampoline and key descriptor for one key used in this unit.
 std::string sc_text_key(const sc_key_text &k);
 

@@ -138,6 +138,8 @@ struct sc_object {
 	size_t nsites;
 	struct sc_tramp *tramps;
 	size_t ntramps;
+	const struct sc_abi_line *lines; /* checked source lines table */
+	size_t nlines;
 	uintptr_t keys_lo, keys_hi; /* span of the keys it names */
 	int range_slot;             /* key_ranges.c, -1 if none */
 	struct sc_object *next;
@@ -289,9 +291,19 @@ const char *sc_key_check(const struct sc_object *obj, const void *var,
 int sc_object_exec_prot(const struct sc_object *obj, const void *p,
 			size_t len);
 
+/* ---- lines.c: each site's source location, for messages only ------- */
+/* Check the object's optional lines table (a bad one is ignored with a
+ * warning); called by sc_object_validate. */
+void sc_lines_load(struct sc_object *obj);
+/* The site's file (printable bytes, cut to n - 1) and line; 0 if the
+ * object has none for it. */
+int sc_site_line(const struct sc_site *s, char *file, size_t n,
+		 unsigned *line);
+
 /* ---- stale.c: a site left on an old target, reported loudly ---------- */
-/* Names the site (object, function+offset, object+offset and the
- * addr2line command that gives file:line); aborts under
+/* Names the site (object, function+offset, object+offset and its
+ * file:line from the lines table, else the addr2line command that gives
+ * it); aborts under
  * STATICCALL_ON_STALE=abort. One event reports at most SC_STALE_SHOWN
  * sites, then sc_report_stale_more() counts the rest. */
 void sc_report_stale(const struct sc_site *s, const char *why);

@@ -451,6 +451,7 @@ int sc_object_validate(struct sc_object *o)
 	}
 	drop_duplicates(o);
 	refuse_overlaps(o);
+	sc_lines_load(o);
 	return 0;
 }
 

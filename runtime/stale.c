@@ -7,9 +7,11 @@
  * made writable (a W^X policy installed without static_call_seal), updates
  * sealed. STATICCALL_ON_STALE=abort turns the first report into an abort.
  *
- * file:line: the runtime has no DWARF reader (and must not run a program
- * from inside a store, under a sandbox): each report gives the exact
- * addr2line command, the same tool staticcall-inspect runs.
+ * file:line: from the lines table the plugins emit beside the site table
+ * (lines.c), with or without -g. An object without one (built by an older
+ * plugin) gets the exact addr2line command instead: the runtime has no
+ * DWARF reader, and must not run a program from inside a store, under a
+ * sandbox.
  */
 #include <stdlib.h>
 
@@ -19,13 +21,20 @@ void sc_report_stale(const struct sc_site *s, const char *why)
 {
 	const struct sc_object *o = s->object;
 	unsigned long off = (unsigned long)((uintptr_t)s->code.insn - o->base);
-	char fn[256];
+	char fn[256], file[256];
+	unsigned line;
 	if (!sc_symbolize(o, s->code.insn, fn, sizeof fn))
 		fn[0] = 0;
-	sc_log(SC_LOG_ERROR, "STALE site %p %s%s(%s+0x%lx) keeps its old "
-	       "target: %s; file:line: addr2line -f -i -e %s 0x%lx",
-	       (void *)s->code.insn, fn, fn[0] ? " " : "", o->name, off, why,
-	       o->name, off);
+	if (sc_site_line(s, file, sizeof file, &line))
+		sc_log(SC_LOG_ERROR, "STALE site %p %s%s(%s+0x%lx) at %s:%u "
+		       "keeps its old target: %s",
+		       (void *)s->code.insn, fn, fn[0] ? " " : "", o->name, off,
+		       file, line, why);
+	else
+		sc_log(SC_LOG_ERROR, "STALE site %p %s%s(%s+0x%lx) keeps its "
+		       "old target: %s; file:line: addr2line -f -i -e %s 0x%lx",
+		       (void *)s->code.insn, fn, fn[0] ? " " : "", o->name, off,
+		       why, o->name, off);
 	if (sc_env()->abort_on_stale) {
 		sc_log(SC_LOG_ERROR, "STATICCALL_ON_STALE=abort: aborting");
 		abort();

@@ -46,4 +46,8 @@ grep -q "^0 problems" "$out/gdb.log"
 grep -q "update that must replace the breakpointed byte: -16$" "$out/gdb.log"
 grep -q "STALE site .*call+0x.*a debugger's breakpoint is on the site" "$out/gdb.log" ||
 	{ echo "gdb: the store left no STALE report"; exit 1; }
+# ... naming the site's source line (the call in call(), gdb_program.c)
+line=$(grep -n 'int r = gk(x);' "$(dirname "$0")/gdb_program.c" | cut -d: -f1)
+grep -q "STALE site .*call+0x.* at [^ ]*gdb_program\.c:$line keeps its old target: a debugger's breakpoint" "$out/gdb.log" ||
+	{ echo "gdb: the STALE report does not name gdb_program.c:$line"; exit 1; }
 echo "gdb: ok"
