@@ -21,6 +21,7 @@ void sc_report_stale(const struct sc_site *s, const char *why)
 {
 	const struct sc_object *o = s->object;
 	unsigned long off = (unsigned long)((uintptr_t)s->code.insn - o->base);
+	const char *obj = o->name ? o->name : "?";
 	char fn[256], file[256];
 	unsigned line;
 	if (!sc_symbolize(o, s->code.insn, fn, sizeof fn))
@@ -28,13 +29,13 @@ void sc_report_stale(const struct sc_site *s, const char *why)
 	if (sc_site_line(s, file, sizeof file, &line))
 		sc_log(SC_LOG_ERROR, "STALE site %p %s%s(%s+0x%lx) at %s:%u "
 		       "keeps its old target: %s",
-		       (void *)s->code.insn, fn, fn[0] ? " " : "", o->name, off,
+		       (void *)s->code.insn, fn, fn[0] ? " " : "", obj, off,
 		       file, line, why);
 	else
 		sc_log(SC_LOG_ERROR, "STALE site %p %s%s(%s+0x%lx) keeps its "
 		       "old target: %s; file:line: addr2line -f -i -e %s 0x%lx",
-		       (void *)s->code.insn, fn, fn[0] ? " " : "", o->name, off,
-		       why, o->name, off);
+		       (void *)s->code.insn, fn, fn[0] ? " " : "", obj, off,
+		       why, obj, off);
 	if (sc_env()->abort_on_stale) {
 		sc_log(SC_LOG_ERROR, "STATICCALL_ON_STALE=abort: aborting");
 		abort();

@@ -91,7 +91,7 @@ int sc_symbolize(const struct sc_object *o, const void *addr, char *buf,
 	uintptr_t v = (uintptr_t)addr - o->base;
 	if (!sc_object_exec_prot(o, addr, 1))
 		type = STT_OBJECT;
-	if (from_file(o->name, v, type, buf, n))
+	if (o->name && from_file(o->name, v, type, buf, n))
 		return 1;
 	Dl_info di;
 	const ElfW(Sym) *sym = NULL;
