@@ -175,6 +175,30 @@ __attribute__((weak)) int sc_arch_encode_form(const struct sc_code *c,
 #define REASON_BREAKPOINT "a debugger's breakpoint is on the site"
 
 /*
+ * A straddling site from one direct target to another whose bytes differ
+ * in both words: first back to its trampoline form, then, after a core
+ * sync, on to the new form; each step is one word, so a fetch sees the
+ * old form, the trampoline call or the new form. -1 if a step is not one
+ * word.
+ */
+static int via_trampoline(const struct sc_code *c, const uint8_t *live,
+			  const uint8_t *tramp_form, const uint8_t *to,
+			  struct sc_byte_patch *bp)
+{
+	int n1 = sc_arch_plan(c, live, tramp_form, 0, bp);
+	if (n1 < 0)
+		return -1;
+	int n2 = sc_arch_plan(c, tramp_form, to, 0, bp + n1);
+	if (n2 < 0)
+		return -1;
+	for (int i = 0; i < n1; i++)
+		bp[i].phase = SC_PHASES - 2;
+	for (int i = n1; i < n1 + n2; i++)
+		bp[i].phase = SC_PHASES - 1;
+	return n1 + n2;
+}
+
+/*
  * The most direct form of a site for `target` that can be written safely
  * over `live` (what the code holds now), and its byte writes. In order:
  *   return-zero key  inline `return 0`, else a direct call of
@@ -235,9 +259,10 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		 * write: otherwise a straddling site could reach a form from
 		 * which no later target, not even the trampoline, is writable. */
 		struct sc_byte_patch back[SC_MAX_BYTE_PATCHES];
-		int n = sc_arch_plan(c, cand[i], tramp_form, wait, back) < 0
-				? -1
-				: sc_arch_plan(c, live, to, wait, bp);
+		int back_ok = sc_arch_plan(c, cand[i], tramp_form, wait, back) >= 0;
+		int n = back_ok ? sc_arch_plan(c, live, to, wait, bp) : -1;
+		if (n < 0 && back_ok && !bkpt)
+			n = via_trampoline(c, live, tramp_form, to, bp);
 		if (n < 0) {
 			*why = REASON_STRADDLE;
 			continue;

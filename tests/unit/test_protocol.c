@@ -12,7 +12,8 @@
  * whole, old or new), so for every phase and every subset of its writes:
  *
  *  - a thread arriving at a site's first byte must find the old
- *    instruction, the new one, or the documented wait `jmp .` (EB FE);
+ *    instruction, the new one, the documented wait `jmp .` (EB FE) or
+ *    the call of its trampoline (which follows the key);
  *  - a thread stopped at any instruction boundary inside the site of ANY
  *    form the site has had (docs/PATCHING.md, rule 2) must find, from
  *    there on, exactly the instructions of that form: it resumes in the
@@ -130,14 +131,16 @@ static int same_from(const uint8_t *img, const uint8_t *form, int len, int p)
 }
 
 /* A thread arriving at the first byte: the whole first instruction of the
- * old or of the new form, or `jmp .`. */
+ * old or of the new form, `jmp .`, or the call of the trampoline (the
+ * compiled form, which always follows the key: the step between two
+ * direct forms a straddling site cannot go between in one write). */
 static int valid_entry(const uint8_t *img, const uint8_t *old, const uint8_t *new,
-		       int len)
+		       const uint8_t *tramp_form, int len)
 {
 	if (img[0] == 0xeb && img[1] == 0xfe)
 		return 1;
-	const uint8_t *forms[2] = { old, new };
-	for (int i = 0; i < 2; i++) {
+	const uint8_t *forms[3] = { old, new, tramp_form };
+	for (int i = 0; i < 3; i++) {
 		uint8_t buf[16];
 		memset(buf, 0xcc, sizeof buf);
 		memcpy(buf, forms[i], (size_t)len);
@@ -277,7 +280,8 @@ static void update_and_replay(struct fake *f, int nf, void *v)
 				long off = (long)((uintptr_t)insn & 7);
 				const uint8_t *ts = t + (insn - mem);
 				cr_assert(valid_entry(ts, before + (insn - mem),
-						      after + (insn - mem), len),
+						      after + (insn - mem),
+						      f[i].hist[0], len),
 					  "site %d (kind %d, offset %ld) -> %s: torn "
 					  "instruction at its first byte, writes "
 					  "%#x of a phase", i, f[i].kind, off,
@@ -466,6 +470,18 @@ Test(protocol, straddling_sites_never_get_stuck)
 			       end + (int32_t)(rel ^ (int32_t)lo_bit) };
 		for (int i = 0; i < 4; i++)
 			update_and_replay(&f, 1, t[i]); /* asserts success */
+		/* two targets whose displacements differ in both words, each
+		 * one word from the trampoline: the site goes direct to the
+		 * second too, through its trampoline form in two phases */
+		void *u[2] = { end + (int32_t)(rel ^ (int32_t)lo_bit),
+			       end + (int32_t)(rel ^ (int32_t)hi_bit) };
+		for (int i = 0; i < 2; i++) {
+			update_and_replay(&f, 1, u[i]);
+			cr_assert_eq(sc_arch_decode_site(&f.site.code,
+							 f.site.code.insn,
+							 slot_mem).reaches,
+				     u[i], "offset %d: target %d not direct", off, i);
+		}
 		/* and back to a NULL guarded site state and a target */
 		update_and_replay(&f, 1, values[0]);
 	}
