@@ -216,6 +216,18 @@ static void put(uint8_t *insn, int kind)
 	memcpy(insn + len - 4, &rel, 4);
 }
 
+/* One site of this kind at this offset in a word, as compiled (a call of
+ * the trampoline), alone in a fresh buffer. */
+static void fresh_site(struct fake *f, int kind, int off)
+{
+	memset(mem, 0x90, sizeof mem);
+	memset(f, 0, sizeof *f);
+	f->kind = kind;
+	f->site.code.insn = mem + SITE_BASE + off;
+	put(f->site.code.insn, kind);
+	setup_key(f, 1);
+}
+
 static const char *value_name(const void *v)
 {
 	if (!v)
@@ -362,12 +374,8 @@ Test(protocol, every_form_pair_at_every_offset_with_resumption)
 							if (a == b)
 								continue;
 							set_wait(wait);
-							memset(mem, 0x90, sizeof mem);
-							struct fake f = { 0 };
-							f.kind = kind;
-							f.site.code.insn = mem + SITE_BASE + off;
-							put(f.site.code.insn, kind);
-							setup_key(&f, 1);
+							struct fake f;
+							fresh_site(&f, kind, off);
 							f.site.code.cond = (uint8_t)cond;
 							update_and_replay(&f, 1, values[a]);
 							update_and_replay(&f, 1, values[b]);
@@ -410,12 +418,8 @@ Test(protocol, straddling_sites_stay_on_their_trampoline_without_wait)
 	init_values();
 	set_wait(0);
 	for (int off = 4; off <= 6; off++) {
-		memset(mem, 0x90, sizeof mem);
-		struct fake f = { 0 };
-		f.kind = SC_INSN_CALL;
-		f.site.code.insn = mem + SITE_BASE + off;
-		put(f.site.code.insn, SC_INSN_CALL);
-		setup_key(&f, 1);
+		struct fake f;
+		fresh_site(&f, SC_INSN_CALL, off);
 		uint8_t compiled[5];
 		memcpy(compiled, f.site.code.insn, 5);
 		/* a target whose displacement differs in every byte */
@@ -447,12 +451,8 @@ Test(protocol, straddling_sites_never_get_stuck)
 	init_values();
 	set_wait(0);
 	for (int off = 4; off <= 6; off++) {
-		memset(mem, 0x90, sizeof mem);
-		struct fake f = { 0 };
-		f.kind = SC_INSN_CALL;
-		f.site.code.insn = mem + SITE_BASE + off;
-		put(f.site.code.insn, SC_INSN_CALL);
-		setup_key(&f, 1);
+		struct fake f;
+		fresh_site(&f, SC_INSN_CALL, off);
 		int32_t rel;
 		memcpy(&rel, f.site.code.insn + 1, 4);
 		/* byte k of the displacement is insn+1+k; the word boundary
