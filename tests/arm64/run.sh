@@ -20,9 +20,10 @@
 # or the plugin is missing. The stress test runs for ARM64_STRESS_SECONDS
 # (default 20) or ARM64_STRESS_COUNT updates (default 3000), whichever
 # comes first. Every program runs under run_corpus.py's hang guard,
-# ARM64_RUN_GUARD seconds (default 300: the slowest corpus program,
-# dlopen_cycles' 10,000 cycles, takes up to 2 minutes under qemu on a busy
-# machine); a hang is reported with the backtraces of qemu's threads.
+# ARM64_RUN_GUARD seconds (default 300: the slowest corpus programs,
+# fork_update's 40 forks and dlopen_cycles' 3,000 cycles, take 10-15 s
+# under qemu on an idle machine); a hang is reported with the backtraces
+# of qemu's threads.
 set -eu
 SRC=$1
 PLUGIN=$2

@@ -1,7 +1,10 @@
-/* 10,000 dlopen / update / call / dlclose cycles: every load reaches the
+/* 3,000 dlopen / update / call / dlclose cycles: every load reaches the
  * key's current value, dlclose forgets the object's sites (the count of the
  * executable key's sites goes back), updates after dlclose never touch the
- * unmapped code, and the runtime's memory does not grow. */
+ * unmapped code, and the runtime's memory does not grow (a leak of 23 bytes
+ * a cycle or more exceeds the 64 KiB allowance over the 2,900 measured
+ * cycles). The count is fixed, not timed: the output is compared with the
+ * reference build's. */
 #include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -16,7 +19,7 @@ int (*STATIC_CALL cycle_key)(int) = t1;
 __attribute__((noinline)) int exe_call(int x) { return cycle_key(x); }
 
 #ifndef CYCLES
-#define CYCLES 10000
+#define CYCLES 3000
 #endif
 
 int main(int argc, char **argv)
