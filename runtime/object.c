@@ -283,53 +283,81 @@ static void drop_duplicates(struct sc_object *o)
 	o->nsites = n;
 }
 
-struct piece {
-	uintptr_t lo, hi;
-	struct sc_code *code;
-};
-
-static int cmp_piece(const void *a, const void *b)
+static int cmp_tramp_insn(const void *a, const void *b)
 {
-	const struct piece *x = a, *y = b;
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
+	const struct sc_tramp *x = *(struct sc_tramp *const *)a;
+	const struct sc_tramp *y = *(struct sc_tramp *const *)b;
+	return x->code.insn < y->code.insn ? -1 : x->code.insn > y->code.insn;
 }
 
-/* Two verified pieces of code that overlap (two keys naming one
+static void refuse(struct sc_code *c)
+{
+	c->state = SC_CODE_UNVERIFIED;
+	c->prot = 0; /* never written, never read */
+	c->reason = "overlaps another patchable piece of code";
+}
+
+/* Pieces of code are at most this long (a slot), so a piece can only
+ * overlap those that start fewer bytes before it. */
+#define PIECE_MAX 8
+/* How many earlier pieces starting within PIECE_MAX bytes are compared;
+ * more than that (only a hostile table stacks so many) refuses the piece. */
+#define WINDOW 16
+
+/*
+ * Two verified pieces of code that overlap (two keys naming one
  * trampoline, an anchor resolving into a slot, a site inside another)
  * would each be rewritten for its own key and corrupt the other: neither
- * is patched. */
+ * is patched. One pass over the pieces in address order (the sites are
+ * sorted by drop_duplicates, the slots merged in), each compared with the
+ * few before it: no copy and no sort of 100,000 pieces.
+ */
 static void refuse_overlaps(struct sc_object *o)
 {
-	size_t n = 0, cap = o->nsites + o->ntramps;
-	if (cap < 2)
+	struct sc_tramp **ts = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
+					    sizeof *ts);
+	if (!ts)
 		return;
-	struct piece *p = sc_mem_alloc(cap * sizeof *p);
-	if (!p)
-		return;
+	size_t nt = 0;
 	for (size_t i = 0; i < o->ntramps; i++)
 		if (o->tramps[i].code.state == SC_CODE_OK)
-			p[n++] = (struct piece){ (uintptr_t)o->tramps[i].code.insn,
-						 (uintptr_t)o->tramps[i].code.insn + 8,
-						 &o->tramps[i].code };
-	for (size_t i = 0; i < o->nsites; i++)
-		if (o->sites[i].code.state == SC_CODE_OK)
-			p[n++] = (struct piece){ (uintptr_t)o->sites[i].code.insn,
-						 (uintptr_t)o->sites[i].code.insn +
-							 o->sites[i].code.len,
-						 &o->sites[i].code };
-	sc_sort(p, n, sizeof *p, cmp_piece);
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j-- > 0 && p[j].hi > p[i].lo;) {
-			struct sc_code *c[2] = { p[j].code, p[i].code };
-			for (int k = 0; k < 2; k++) {
-				c[k]->state = SC_CODE_UNVERIFIED;
-				c[k]->prot = 0; /* never written, never read */
-				c[k]->reason = "overlaps another patchable piece of code";
-			}
-			sc_log(SC_LOG_WARN, "%s: code at %p overlaps code at %p: "
-			       "neither is patched", o->name, (void *)p[j].lo,
-			       (void *)p[i].lo);
+			ts[nt++] = &o->tramps[i];
+	sc_sort(ts, nt, sizeof *ts, cmp_tramp_insn);
+
+	struct sc_code *win[WINDOW]; /* the last pieces, a ring */
+	size_t seen = 0;
+	for (size_t t = 0, i = 0; t < nt || i < o->nsites;) {
+		struct sc_code *c;
+		if (i < o->nsites && o->sites[i].code.state != SC_CODE_OK) {
+			i++;
+			continue;
 		}
+		if (i == o->nsites ||
+		    (t < nt && ts[t]->code.insn < o->sites[i].code.insn))
+			c = &ts[t++]->code;
+		else
+			c = &o->sites[i++].code;
+		uintptr_t lo = (uintptr_t)c->insn;
+		size_t near = 0;
+		int hit = 0;
+		for (size_t k = 0; k < seen && k < WINDOW; k++) {
+			struct sc_code *q = win[(seen - 1 - k) % WINDOW];
+			if ((uintptr_t)q->insn + PIECE_MAX <= lo)
+				break;
+			near++;
+			if ((uintptr_t)q->insn + q->len > lo) {
+				sc_log(SC_LOG_WARN, "%s: code at %p overlaps code "
+				       "at %p: neither is patched", o->name,
+				       (void *)q->insn, (void *)c->insn);
+				refuse(q);
+				hit = 1;
+			}
+		}
+		if (hit || near == WINDOW)
+			refuse(c);
+		win[seen++ % WINDOW] = c;
+	}
+
 	/* A site whose bytes did not match may be checked again at an update
 	 * (sc_site_recheck): one lying over verified code (a record naming a
 	 * trampoline slot, whose bytes can come to look like a jump to the
@@ -339,22 +367,32 @@ static void refuse_overlaps(struct sc_object *o)
 		if (c->state == SC_CODE_OK || !c->prot)
 			continue;
 		uintptr_t lo = (uintptr_t)c->insn, hi = lo + (c->len ? c->len : 8);
-		size_t a = 0, b = n; /* first piece with p.lo >= hi */
+		int over = 0;
+		/* verified sites nearby: the sites are sorted */
+		for (size_t j = i; j-- > 0 && !over &&
+		     (uintptr_t)o->sites[j].code.insn + PIECE_MAX > lo;)
+			over = o->sites[j].code.state == SC_CODE_OK &&
+			       (uintptr_t)o->sites[j].code.insn +
+					       o->sites[j].code.len > lo;
+		for (size_t j = i + 1; j < o->nsites && !over &&
+		     (uintptr_t)o->sites[j].code.insn < hi; j++)
+			over = o->sites[j].code.state == SC_CODE_OK;
+		/* verified slots: the last one starting before hi, and those
+		 * just before it */
+		size_t a = 0, b = nt;
 		while (a < b) {
 			size_t m = a + (b - a) / 2;
-			if (p[m].lo < hi)
+			if ((uintptr_t)ts[m]->code.insn < hi)
 				a = m + 1;
 			else
 				b = m;
 		}
-		for (size_t j = a; j-- > 0;) {
-			if (p[j].hi > lo && p[j].code->state == SC_CODE_OK) {
-				c->prot = 0;
-				c->reason = "overlaps another patchable piece of code";
-				break;
-			}
-			if (p[j].lo + 16 <= lo) /* pieces are at most 8 bytes */
-				break;
+		for (size_t j = a; j-- > 0 && !over &&
+		     (uintptr_t)ts[j]->code.insn + PIECE_MAX > lo;)
+			over = ts[j]->code.state == SC_CODE_OK;
+		if (over) {
+			c->prot = 0;
+			c->reason = "overlaps another patchable piece of code";
 		}
 	}
 	/* A site is only as trustworthy as the trampoline it was checked
@@ -365,7 +403,7 @@ static void refuse_overlaps(struct sc_object *o)
 			o->sites[i].code.state = SC_CODE_UNVERIFIED;
 			o->sites[i].code.reason = "its trampoline was refused";
 		}
-	sc_mem_free(p);
+	sc_mem_free(ts);
 }
 
 /* A descriptor naming no key variable (unmapped, read-only, code,

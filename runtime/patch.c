@@ -109,24 +109,41 @@ static int cmp_write(const void *a, const void *b)
 	return x->word < y->word ? -1 : x->word > y->word;
 }
 
+static uint64_t *word_of(const struct sc_byte_patch *b)
+{
+	return (uint64_t *)((uintptr_t)b->addr & ~(uintptr_t)7);
+}
+
+/* At most one write per (word, phase) of sorted byte patches: the size of
+ * compose's output. */
+static size_t count_writes(const struct sc_byte_patch *bp, size_t nbp)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nbp; i++)
+		n += !i || word_of(&bp[i]) != word_of(&bp[i - 1]) ||
+		     bp[i].phase != bp[i - 1].phase;
+	return n;
+}
+
 /*
- * Compose byte changes into word writes: for each aligned word touched,
- * its value after each phase, starting from what is in memory now. Pieces
- * of code that share a word (two anchored sites close together) thus
- * compose instead of overwriting each other. Returns the number of writes.
+ * Compose byte changes, sorted by sort_patches, into word writes: for each
+ * aligned word touched, its value after each phase, starting from what is
+ * in memory now. Pieces of code that share a word (two anchored sites
+ * close together) thus compose instead of overwriting each other. Returns
+ * the number of writes.
  */
-static size_t compose(struct sc_byte_patch *bp, size_t nbp, struct sc_write *w)
+static size_t compose(const struct sc_byte_patch *bp, size_t nbp,
+		      struct sc_write *w)
 {
 	size_t nw = 0;
-	sort_patches(bp, nbp);
 	for (size_t i = 0; i < nbp;) {
-		uint64_t *word = (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7);
+		uint64_t *word = word_of(&bp[i]);
 		uint64_t cur = sc_code_load64(word);
 		int first = 1, prot = bp[i].prot;
 		for (int phase = 0; phase < SC_PHASES; phase++) {
 			uint8_t b[8];
 			memcpy(b, &cur, 8);
-			for (; i < nbp && (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7) == word &&
+			for (; i < nbp && word_of(&bp[i]) == word &&
 			       bp[i].phase == phase; i++)
 				b[bp[i].addr - (uint8_t *)word] = bp[i].value;
 			uint64_t nv;
@@ -310,65 +327,138 @@ static void left_behind(struct sc_key *key, const struct sc_code *c,
 			sc_report_stale(key->sites[i], why);
 }
 
-static int plan_key(struct sc_key *key, void *target, int flags,
-		    struct change *ch, size_t *ncp, struct sc_byte_patch *bp,
-		    size_t *nbpp)
+/* Where a batch's plan goes: the changes and their byte writes. */
+struct plan {
+	struct change *ch;
+	size_t nc;
+	struct sc_byte_patch *bp;
+	size_t nbp, cap_bp;
+	int blocked; /* a piece could not be planned */
+	int nomem;
+};
+
+/* Room for one more piece's byte writes (a piece changes a few bytes,
+ * at most SC_MAX_BYTE_PATCHES: the buffer starts small and grows). */
+static int room(struct plan *p)
 {
-	size_t nc = 0, nbp = 0;
-	int blocked = 0;
+	if (p->nbp + SC_MAX_BYTE_PATCHES <= p->cap_bp)
+		return 1;
+	size_t cap = 2 * p->cap_bp + SC_MAX_BYTE_PATCHES;
+	struct sc_byte_patch *bp = sc_mem_realloc(p->bp, cap * sizeof *bp);
+	if (!bp) {
+		p->nomem = 1;
+		return 0;
+	}
+	p->bp = bp;
+	p->cap_bp = cap;
+	return 1;
+}
+
+static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
+		       int flags)
+{
 	uint8_t live[SC_MAX_INSN];
 	const char *why;
-	for (size_t i = 0; i < key->ntramps; i++) {
-		struct sc_tramp *t = key->tramps[i];
-		if (t->code.state != SC_CODE_OK || !inside_object(t->object, &t->code))
-			continue;
-		/* A slot jumping into itself would never leave (`b .`):
-		 * such a target takes the slow path, on every ISA. */
-		const uint8_t *d = target;
-		int self = d >= t->code.insn && d < t->code.insn + SC_TRAMP_SLOT;
-		int slow = self || (flags & SC_PATCH_SLOW);
-		uint64_t v = sc_arch_encode_slot(t->code.insn, slow ? NULL : target,
-						 &why);
-		if (!memcmp(&v, t->code.bytes, 8))
-			continue;
-		int n = live_state(&t->code, live) ? -1
-			: sc_arch_plan(&t->code, live, (const uint8_t *)&v, 0, bp + nbp);
-		if (n < 0) {
-			left_behind(key, &t->code, t, "its trampoline's slot was "
-				    "changed behind the runtime's back", flags);
-			blocked = 1;
-			continue;
-		}
-		ch[nc].code = &t->code;
-		memcpy(ch[nc++].bytes, &v, 8);
-		nbp += (size_t)n;
+	if (t->code.state != SC_CODE_OK || !inside_object(t->object, &t->code))
+		return;
+	/* A slot jumping into itself would never leave (`b .`): such a
+	 * target takes the slow path, on every ISA. */
+	const uint8_t *d = target;
+	int self = d >= t->code.insn && d < t->code.insn + SC_TRAMP_SLOT;
+	int slow = self || (flags & SC_PATCH_SLOW);
+	uint64_t v = sc_arch_encode_slot(t->code.insn, slow ? NULL : target, &why);
+	if (!memcmp(&v, t->code.bytes, 8) || !room(p))
+		return;
+	int n = live_state(&t->code, live) ? -1
+		: sc_arch_plan(&t->code, live, (const uint8_t *)&v, 0,
+			       p->bp + p->nbp);
+	if (n < 0) {
+		left_behind(t->key, &t->code, t, "its trampoline's slot was "
+			    "changed behind the runtime's back", flags);
+		p->blocked = 1;
+		return;
 	}
-	for (size_t i = 0; i < key->nsites; i++) {
-		struct sc_site *s = key->sites[i];
-		if (!sc_site_recheck(s) || !inside_object(s->object, &s->code))
-			continue;
-		int st = live_state(&s->code, live);
-		int n = -1;
-		if (st >= 0)
-			n = plan_site(s, live, st, target, flags & SC_PATCH_SLOW,
-				      ch[nc].bytes, bp + nbp, &why);
-		else
-			why = "site changed behind the runtime's back "
-			      "(another patcher?)";
-		if (n < 0) {
-			left_behind(key, &s->code, NULL, why, flags);
-			blocked = 1;
-			continue;
+	p->ch[p->nc].code = &t->code;
+	memcpy(p->ch[p->nc++].bytes, &v, 8);
+	p->nbp += (size_t)n;
+}
+
+static void plan_one_site(struct plan *p, struct sc_site *s, void *target,
+			  int flags)
+{
+	uint8_t live[SC_MAX_INSN];
+	const char *why;
+	if (!sc_site_recheck(s) || !inside_object(s->object, &s->code) ||
+	    !room(p))
+		return;
+	int st = live_state(&s->code, live);
+	int n = -1;
+	if (st >= 0)
+		n = plan_site(s, live, st, target, flags & SC_PATCH_SLOW,
+			      p->ch[p->nc].bytes, p->bp + p->nbp, &why);
+	else
+		why = "site changed behind the runtime's back (another patcher?)";
+	if (n < 0) {
+		left_behind(s->tramp->key, &s->code, NULL, why, flags);
+		p->blocked = 1;
+		return;
+	}
+	p->nbp += (size_t)n;
+	if (memcmp(p->ch[p->nc].bytes, s->code.bytes, s->code.len))
+		p->ch[p->nc++].code = &s->code;
+}
+
+/* What one batch brings to their targets: some keys' pieces in every
+ * object (updates, stores, seal), or one new object's pieces, each to its
+ * key's value (registration). */
+struct batch {
+	struct sc_key *const *keys;
+	void *const *targets; /* NULL: sealing, targets unused */
+	size_t nkeys;
+	struct sc_object *object;
+	struct sc_tramp **tramps; /* the object's, by address */
+	size_t ntramps;
+};
+
+static void *key_value(const struct sc_key *k)
+{
+	return __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Plan every piece of the batch. A new object's pieces are planned in
+ * address order (its sites are sorted, its trampolines merged in), so the
+ * byte writes come out in the order compose needs and need no sort: for
+ * 100,000 sites that sort was most of a registration.
+ */
+static void plan_batch(const struct batch *b, int flags, struct plan *p)
+{
+	p->nc = p->nbp = 0;
+	p->blocked = p->nomem = 0;
+	if (!b->object) {
+		for (size_t k = 0; k < b->nkeys; k++) {
+			struct sc_key *key = b->keys[k];
+			void *target = b->targets ? b->targets[k] : NULL;
+			for (size_t i = 0; i < key->ntramps; i++)
+				plan_tramp(p, key->tramps[i], target, flags);
+			for (size_t i = 0; i < key->nsites; i++)
+				plan_one_site(p, key->sites[i], target, flags);
 		}
-		nbp += (size_t)n;
-		if (memcmp(ch[nc].bytes, s->code.bytes, s->code.len)) {
-			ch[nc].code = &s->code;
-			nc++;
+		return;
+	}
+	const struct sc_object *o = b->object;
+	size_t t = 0, i = 0;
+	while (t < b->ntramps || i < o->nsites) {
+		if (i == o->nsites || (t < b->ntramps &&
+		    b->tramps[t]->code.insn < o->sites[i].code.insn)) {
+			struct sc_tramp *tr = b->tramps[t++];
+			plan_tramp(p, tr, key_value(tr->key), flags);
+		} else {
+			struct sc_site *s = &o->sites[i++];
+			if (s->tramp->key)
+				plan_one_site(p, s, key_value(s->tramp->key), flags);
 		}
 	}
-	*ncp = nc;
-	*nbpp = nbp;
-	return blocked;
 }
 
 /* A batch that failed because code changed between planning and writing
@@ -376,66 +466,64 @@ static int plan_key(struct sc_key *key, void *target, int flags,
 #define REPLANS 3
 
 /*
- * One batch for several keys: every piece planned and checked before any
- * is written, one set of page runs, one sync (docs/PATCHING.md).
+ * One batch: every piece planned and checked before any is written, one
+ * set of page runs, one sync (docs/PATCHING.md). cap bounds its pieces.
  */
-int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
-		  int flags)
+static int run_batch(const struct batch *b, size_t cap, int flags)
 {
 	if ((sc_sealed() & STATIC_CALL_SEAL_UPDATES) && !(flags & SC_PATCH_SLOW))
 		return -EPERM;
-	if (sc_patching_off_reason())
+	if (sc_patching_off_reason() || cap == 0)
 		return 0;
-	size_t cap = 0, nc = 0, nw = 0, nbp = 0;
-	for (size_t k = 0; k < n; k++)
-		cap += keys[k]->nsites + keys[k]->ntramps;
-	if (cap == 0)
-		return 0;
-	/* bp is sized for the worst case but only the pages planned into are
-	 * touched (large blocks are mapped: memory.c); w by what was planned */
-	struct change *ch = sc_mem_alloc(cap * sizeof *ch);
-	struct sc_byte_patch *bp = sc_mem_alloc(cap * SC_MAX_BYTE_PATCHES * sizeof *bp);
+	size_t nw = 0;
+	/* A change goes from the compiled call to a direct one in about four
+	 * byte writes: room for that, grown if needed (room()). */
+	struct plan p = { sc_mem_alloc(cap * sizeof *p.ch), 0,
+			  sc_mem_alloc(4 * cap * sizeof *p.bp), 0, 4 * cap, 0, 0 };
 	struct sc_write *w = NULL;
 	int err = 0;
-	if (!ch || !bp) {
+	if (!p.ch || !p.bp) {
 		err = -ENOMEM;
 		goto out;
 	}
 
 	for (int attempt = 0; attempt < REPLANS; attempt++) {
 		/* Plan and check every piece before writing any. */
-		int blocked = 0;
-		nc = nbp = 0;
-		for (size_t k = 0; k < n; k++) {
-			size_t kc, kbp;
-			blocked |= plan_key(keys[k], targets ? targets[k] : NULL,
-					    flags, ch + nc, &kc, bp + nbp, &kbp);
-			nc += kc;
-			nbp += kbp;
+		plan_batch(b, flags, &p);
+		if (p.nomem) {
+			err = -ENOMEM;
+			goto out;
 		}
-		if (blocked && (flags & SC_PATCH_EXACT)) {
+		if (p.blocked && (flags & SC_PATCH_EXACT)) {
 			err = -EBUSY;
 			goto out;
 		}
 		sc_mem_free(w);
-		w = sc_mem_alloc((nbp ? nbp : 1) * sizeof *w);
+		sort_patches(p.bp, p.nbp);
+		w = sc_mem_alloc((count_writes(p.bp, p.nbp) + 1) * sizeof *w);
 		if (!w) {
 			err = -ENOMEM;
 			goto out;
 		}
-		nw = compose(bp, nbp, w);
+		nw = compose(p.bp, p.nbp, w);
 		err = sc_text_apply(w, nw);
 		if (err != -EBUSY || (flags & SC_PATCH_EXACT))
 			break;
 	}
 	if (!err) {
-		for (size_t i = 0; i < nc; i++)
-			memcpy(ch[i].code->bytes, ch[i].bytes, ch[i].code->len);
-		if (nc)
+		for (size_t i = 0; i < p.nc; i++)
+			memcpy(p.ch[i].code->bytes, p.ch[i].bytes, p.ch[i].code->len);
+		if (p.nc)
 			ever_patched = 1;
 	} else if (err == -EBUSY) {
-		sc_log(SC_LOG_ERROR, "code changed while it was being patched: "
-		       "update of %zu key(s) rolled back", n);
+		if (b->object)
+			sc_log(SC_LOG_ERROR, "code changed while it was being "
+			       "patched: registration of %s rolled back",
+			       b->object->name);
+		else
+			sc_log(SC_LOG_ERROR, "code changed while it was being "
+			       "patched: update of %zu key(s) rolled back",
+			       b->nkeys);
 	} else if ((err == -EACCES || err == -EPERM) && !ever_patched) {
 		sc_patching_turn_off("text pages cannot be made writable "
 				     "(W^X policy?)");
@@ -444,9 +532,41 @@ int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
 		sc_log(SC_LOG_ERROR, "patching failed: error %d", -err);
 	}
 out:
-	sc_mem_free(ch);
-	sc_mem_free(bp);
+	sc_mem_free(p.ch);
+	sc_mem_free(p.bp);
 	sc_mem_free(w);
+	return err;
+}
+
+int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
+		  int flags)
+{
+	size_t cap = 0;
+	for (size_t k = 0; k < n; k++)
+		cap += keys[k]->nsites + keys[k]->ntramps;
+	struct batch b = { keys, targets, n, NULL, NULL, 0 };
+	return run_batch(&b, cap, flags);
+}
+
+static int cmp_tramp_insn(const void *a, const void *b)
+{
+	const struct sc_tramp *x = *(struct sc_tramp *const *)a;
+	const struct sc_tramp *y = *(struct sc_tramp *const *)b;
+	return x->code.insn < y->code.insn ? -1 : x->code.insn > y->code.insn;
+}
+
+int sc_patch_object(struct sc_object *o)
+{
+	struct batch b = { NULL, NULL, 0, o, NULL, 0 };
+	b.tramps = sc_mem_alloc((o->ntramps ? o->ntramps : 1) * sizeof *b.tramps);
+	if (!b.tramps)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->ntramps; i++)
+		if (o->tramps[i].key)
+			b.tramps[b.ntramps++] = &o->tramps[i];
+	sc_sort(b.tramps, b.ntramps, sizeof *b.tramps, cmp_tramp_insn);
+	int err = run_batch(&b, o->nsites + b.ntramps, 0);
+	sc_mem_free(b.tramps);
 	return err;
 }
 

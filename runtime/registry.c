@@ -215,14 +215,29 @@ static int attach(struct sc_object *o)
 		if (a + sizeof(void *) > o->keys_hi)
 			o->keys_hi = a + sizeof(void *);
 	}
+	/* each key's array grown once, to its exact new size */
+	for (size_t i = 0; i < o->nsites; i++)
+		if (o->sites[i].tramp->key)
+			o->sites[i].tramp->key->incoming++;
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_key *k = o->tramps[i].key;
+		if (k && k->incoming) {
+			size_t need = k->nsites + k->incoming;
+			k->incoming = 0;
+			if (need > k->cap_sites) {
+				struct sc_site **a = sc_mem_realloc(k->sites,
+								    need * sizeof *a);
+				if (!a)
+					return -ENOMEM;
+				k->sites = a;
+				k->cap_sites = need;
+			}
+		}
+	}
 	for (size_t i = 0; i < o->nsites; i++) {
-		struct sc_site *s = &o->sites[i];
-		struct sc_key *k = s->tramp->key;
-		if (!k)
-			continue;
-		if (grow(&k->sites, &k->cap_sites, k->nsites + 1, sizeof *k->sites))
-			return -ENOMEM;
-		k->sites[k->nsites++] = s;
+		struct sc_key *k = o->sites[i].tramp->key;
+		if (k)
+			k->sites[k->nsites++] = &o->sites[i];
 	}
 	return 0;
 }
@@ -264,52 +279,31 @@ static struct sc_object *find_object(const struct sc_abi_object *abi)
 	return NULL;
 }
 
-static int cmp_key_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(struct sc_key *const *)a;
-	uintptr_t y = (uintptr_t)*(struct sc_key *const *)b;
-	return x < y ? -1 : x > y;
-}
-
 /*
- * Bring every key a new object uses to its variable's value, all in one
- * batch: one set of page runs and one core sync for the whole object,
- * whatever its number of keys. If the batch fails (a piece of code changed
- * behind the runtime's back, say), key by key, so that one bad key leaves
- * the others patched.
+ * Bring a new object's sites and trampolines to their keys' values, all in
+ * one batch: one set of page runs and one core sync for the whole object,
+ * whatever its number of keys; work in proportion to the object, not to
+ * the keys' sites elsewhere. Pieces that cannot be written are reported
+ * one by one inside; an error here means nothing was written.
  */
 static void patch_object_keys(struct sc_object *o)
 {
-	size_t n = 0;
-	struct sc_key **keys = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
-					    sizeof *keys);
-	void **targets = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
-				      sizeof *targets);
-	if (keys && targets) {
-		for (size_t i = 0; i < o->ntramps; i++)
-			if (o->tramps[i].key)
-				keys[n++] = o->tramps[i].key;
-		/* two descriptors may name one key: plan it once */
-		sc_sort(keys, n, sizeof *keys, cmp_key_ptr);
-		size_t u = 0;
-		for (size_t i = 0; i < n; i++)
-			if (!u || keys[u - 1] != keys[i])
-				keys[u++] = keys[i];
-		n = u;
-		for (size_t i = 0; i < n; i++)
-			targets[i] = __atomic_load_n(keys[i]->var, __ATOMIC_ACQUIRE);
-		/* pieces that cannot be written are reported one by one inside;
-		 * an error here means nothing was written */
-		int err = sc_patch_keys(keys, targets, n, 0);
-		for (size_t i = 0; err && i < n; i++)
-			report_stale_sites(keys[i], "registering an object using",
-					   err);
-	} else {
+	int err = sc_patch_object(o);
+	if (!err)
+		return;
+	if (err == -ENOMEM) {
 		sc_log(SC_LOG_ERROR, "%s: out of memory: its sites stay on their "
 		       "trampolines", o->name);
+		return;
 	}
-	sc_mem_free(keys);
-	sc_mem_free(targets);
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_key *k = o->tramps[i].key;
+		size_t j = 0;
+		while (j < i && o->tramps[j].key != k) /* once per key */
+			j++;
+		if (k && j == i)
+			report_stale_sites(k, "registering an object using", err);
+	}
 }
 
 static int own_register(const struct sc_abi_object *abi)

@@ -152,33 +152,40 @@ static int cmp_uintptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Does sorted key i (page | prot) extend the run that key i-1 ends? */
+static int same_run(const uintptr_t *keys, size_t i, size_t ps)
+{
+	uintptr_t page = keys[i] & ~(ps - 1), prev = keys[i - 1] & ~(ps - 1);
+	return (keys[i] & 7) == (keys[i - 1] & 7) && page <= prev + ps;
+}
+
 /* Sorted runs of contiguous pages with equal protection. */
 static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
 {
 	size_t ps = sc_page_size();
 	uintptr_t *keys = sc_mem_alloc(n * sizeof *keys);
-	struct page_run *runs = sc_mem_alloc(n * sizeof *runs);
-	if (!keys || !runs) {
-		sc_mem_free(keys);
-		sc_mem_free(runs);
+	if (!keys)
 		return NULL;
-	}
 	/* page | prot in the low bits (prot < 8 and pages are aligned) */
 	for (size_t i = 0; i < n; i++)
 		keys[i] = ((uintptr_t)w[i].word & ~(ps - 1)) |
 			  (uintptr_t)(w[i].prot & 7);
 	sc_sort(keys, n, sizeof *keys, cmp_uintptr);
 	size_t r = 0;
-	for (size_t i = 0; i < n; i++) {
-		uintptr_t page = keys[i] & ~(ps - 1);
-		int prot = (int)(keys[i] & 7);
-		if (r && runs[r - 1].prot == prot &&
-		    runs[r - 1].lo + runs[r - 1].len >= page) {
-			if (runs[r - 1].lo + runs[r - 1].len == page)
-				runs[r - 1].len += ps;
-			continue;
+	for (size_t i = 0; i < n; i++)
+		r += !i || !same_run(keys, i, ps);
+	/* sized to the runs, not the writes: large blocks are populated */
+	struct page_run *runs = sc_mem_alloc((r ? r : 1) * sizeof *runs);
+	if (runs) {
+		r = 0;
+		for (size_t i = 0; i < n; i++) {
+			uintptr_t page = keys[i] & ~(ps - 1);
+			if (i && same_run(keys, i, ps))
+				runs[r - 1].len = page + ps - runs[r - 1].lo;
+			else
+				runs[r++] = (struct page_run){ page, ps,
+							       (int)(keys[i] & 7) };
 		}
-		runs[r++] = (struct page_run){ page, ps, prot };
 	}
 	sc_mem_free(keys);
 	*nruns = r;

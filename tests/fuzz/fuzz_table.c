@@ -45,7 +45,8 @@
  * Built two ways: with clang -fsanitize=fuzzer,address,undefined (libFuzzer
  * supplies main) and, with -DFZ_REPLAY_MAIN, as a plain program that runs
  * the files and directories named on its command line (the seed corpus).
- * Link with -Wl,--wrap=sc_object_load,--wrap=sc_patch_key,--wrap=sc_patch_keys.
+ * Link with -Wl,--wrap=sc_object_load,--wrap=sc_patch_key,--wrap=sc_patch_keys,
+ * --wrap=sc_patch_object.
  *
  * Two backends: the x86-64 one (arch_x86_64.c, anchor_x86_64.c, Zydis)
  * and the arm64 one (arch_aarch64.c, anchor_aarch64.c), either natively
@@ -482,16 +483,19 @@ static void check_keys(void)
 }
 
 /*
- * Every sc_patch_key() and sc_patch_keys() the registry makes
- * (registration, updates) comes here (-Wl,--wrap=sc_patch_key,
- * --wrap=sc_patch_keys) while an input runs: injected text
- * operations, then the checks of the top comment.
+ * Every sc_patch_key(), sc_patch_keys() and sc_patch_object() the registry
+ * makes (updates, registration) comes here (-Wl,--wrap=sc_patch_key,
+ * --wrap=sc_patch_keys,--wrap=sc_patch_object) while an input runs:
+ * injected text operations, then the checks of the top comment. For an
+ * object (the only one of the input), keys and targets are its keys and
+ * their values.
  */
 int __real_sc_patch_key(struct sc_key *key, void *target, int flags);
 int __real_sc_patch_keys(struct sc_key *const *keys, void *const *targets,
 			 size_t n, int flags);
+int __real_sc_patch_object(struct sc_object *o);
 static int checked_patch(struct sc_key *const *keys, void *const *targets,
-			 size_t n, int flags)
+			 size_t n, int flags, struct sc_object *object)
 {
 	uint8_t before[FZ_MAX_CODE];
 	memcpy(before, fz.code, fz.code_len);
@@ -515,8 +519,9 @@ static int checked_patch(struct sc_key *const *keys, void *const *targets,
 	fz.syncs = 0;
 	sc_set_text_ops(&fz_ops);
 	sc_set_code_flush(op_flush, NULL);
-	int err = n == 1 ? __real_sc_patch_key(keys[0], targets[0], flags)
-			 : __real_sc_patch_keys(keys, targets, n, flags);
+	int err = object ? __real_sc_patch_object(object)
+		  : n == 1 ? __real_sc_patch_key(keys[0], targets[0], flags)
+			   : __real_sc_patch_keys(keys, targets, n, flags);
 	sc_set_code_flush(NULL, NULL);
 	sc_set_text_ops(NULL);
 
@@ -576,7 +581,7 @@ int __wrap_sc_patch_key(struct sc_key *key, void *target, int flags)
 {
 	if (!fz.active)
 		return __real_sc_patch_key(key, target, flags);
-	return checked_patch(&key, &target, 1, flags);
+	return checked_patch(&key, &target, 1, flags, NULL);
 }
 
 /* Registration patches all keys of the object in one batch: the same
@@ -586,7 +591,31 @@ int __wrap_sc_patch_keys(struct sc_key *const *keys, void *const *targets,
 {
 	if (!fz.active)
 		return __real_sc_patch_keys(keys, targets, n, flags);
-	return checked_patch(keys, targets, n, flags);
+	return checked_patch(keys, targets, n, flags, NULL);
+}
+
+/* Registration: the object's keys, each to its value. */
+int __wrap_sc_patch_object(struct sc_object *o)
+{
+	if (!fz.active)
+		return __real_sc_patch_object(o);
+	struct sc_key *keys[FZ_MAX_KEYS];
+	void *targets[FZ_MAX_KEYS];
+	size_t n = 0;
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_key *k = o->tramps[i].key;
+		size_t j = 0;
+		while (j < n && keys[j] != k)
+			j++;
+		if (!k || j < n)
+			continue;
+		CHECK(n < FZ_MAX_KEYS, "too many keys");
+		if (n == FZ_MAX_KEYS)
+			break;
+		keys[n] = k;
+		targets[n++] = *k->var;
+	}
+	return checked_patch(keys, targets, n, 0, o);
 }
 
 static void *target_of(const uint8_t *t, struct sc_key *key)

@@ -31,7 +31,7 @@ done
 # shellcheck disable=SC2086
 $CC -O1 -g -Wall -Wno-missing-field-initializers -DFZ_REPLAY_MAIN \
 	-I"$SRC/include" -I"$R" "$SRC/tests/fuzz/fuzz_table.c" $sources \
-	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key,--wrap=sc_patch_keys -lpthread -ldl \
+	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key,--wrap=sc_patch_keys,--wrap=sc_patch_object -lpthread -ldl \
 	-o "$OUT/fuzz_table_replay_aarch64"
 [ $# -gt 0 ] || set -- "$SRC/tests/fuzz/corpus-aarch64"
 exec "$QEMU" "$OUT/fuzz_table_replay_aarch64" "$@"

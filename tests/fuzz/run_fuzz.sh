@@ -74,7 +74,7 @@ done
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$src/include" -I"$src/runtime" \
 	"$src/tests/fuzz/fuzz_table.c" "${sources[@]}" "${extra[@]}" \
-	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key,--wrap=sc_patch_keys -lpthread -ldl \
+	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key,--wrap=sc_patch_keys,--wrap=sc_patch_object -lpthread -ldl \
 	-o "$out/fuzz_table"
 
 mkdir -p "$out/corpus"

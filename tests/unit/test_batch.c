@@ -210,3 +210,35 @@ Test(batch, one_key)
 	cr_assert_eq((void *)(text + 8 * 6 + 5 + rel), tramps[6].code.insn,
 		     "a site of another key changed");
 }
+
+/* Registration (sc_patch_object): the object's own sites and slots, each
+ * to its key's value, in one batch planned in address order; a key that
+ * was refused (no key) leaves its sites as compiled. */
+Test(batch, object_batch)
+{
+	obj.sites = sites;
+	obj.nsites = NSITES;
+	obj.tramps = tramps;
+	obj.ntramps = NKEYS;
+	for (int k = 0; k < NKEYS; k++)
+		vars[k] = target_of(k);
+	tramps[7].key = NULL; /* refused */
+	cr_assert_eq(sc_patch_object(&obj), 0);
+	cr_assert_eq(nopen, 1, "%d page runs", nopen);
+	cr_assert_leq(nsync, SC_PHASES);
+	for (int i = 0; i < NSITES; i++) {
+		int32_t rel;
+		memcpy(&rel, text + 8 * i + 1, 4);
+		void *want = i % NKEYS == 7 ? tramps[7].code.insn : target_of(i % NKEYS);
+		cr_assert_eq((void *)(text + 8 * i + 5 + rel), want,
+			     "site %d does not reach its key's value", i);
+	}
+	/* the slots follow their keys too (no longer the slow path) */
+	uint64_t slow = 0xcccccccccccc06ebull;
+	cr_assert_neq(memcmp(tramps[3].code.insn, &slow, 8), 0);
+	cr_assert_eq(memcmp(tramps[7].code.insn, &slow, 8), 0);
+	/* planned again: nothing to write */
+	nopen = nrestore = nsync = ncas = 0;
+	cr_assert_eq(sc_patch_object(&obj), 0);
+	cr_assert_eq(nopen + ncas, 0);
+}
