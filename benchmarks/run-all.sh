@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-all.sh [--no-libxml2] [--quick] - regenerate every benchmark figure:
 # call cost (1 site; 2048 sites over 256 keys), update/load/memory cost,
+# store routing, start-up with 100,000 sites,
 # libxml2 (build time with and without the plugins, test suite, parse time,
 # sites). Prints the figures and writes benchmarks/results/latest.md and
 # latest.png. About 15 minutes on 2 cores, mostly building libxml2 four
@@ -43,6 +44,8 @@ echo "=== update, load and memory cost"
 benchmarks/update_cost.sh "$uprounds" | grep -v '^csv,'
 echo "=== store routing cost (struct-field keys)"
 benchmarks/store_cost.sh "$uprounds" | grep -v '^csv,'
+echo "=== start-up, 100,000 sites over 1,000 keys"
+benchmarks/startup_cost.sh "$uprounds" | grep -v '^csv,'
 if [ "$libxml2" = yes ]; then
 	echo "=== libxml2"
 	benchmarks/libxml2.sh "$xruns"
