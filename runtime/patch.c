@@ -43,45 +43,56 @@ struct change {
 	uint8_t bytes[SC_MAX_INSN];
 };
 
+/*
+ * The bytes one piece sets in one aligned word in one phase. A change
+ * touches a few bytes of one or two words: one record per word, not one
+ * per byte, is what keeps a registration of 100,000 sites in cache.
+ */
+struct word_patch {
+	uint64_t *word;
+	uint64_t value; /* the new bytes, in their places */
+	uint8_t mask;   /* bit i: byte i is set */
+	uint8_t phase;
+	uint8_t prot;   /* protection of its segment */
+};
+
 static int cmp_patch(const void *a, const void *b)
 {
-	const struct sc_byte_patch *x = a, *y = b;
-	uintptr_t wx = (uintptr_t)x->addr & ~(uintptr_t)7;
-	uintptr_t wy = (uintptr_t)y->addr & ~(uintptr_t)7;
-	if (wx != wy)
-		return wx < wy ? -1 : 1;
+	const struct word_patch *x = a, *y = b;
+	if (x->word != y->word)
+		return x->word < y->word ? -1 : 1;
 	return (int)x->phase - (int)y->phase;
 }
 
 /*
- * Byte patches in (word, phase) order, as cmp_patch orders them, by an LSD
- * radix sort: a batch of a whole object interleaves its keys' sites, and a
- * comparison sort of 100,000 sites' patches took most of a registration.
- * Falls back to sc_sort without memory.
+ * Word patches in (word, phase) order, as cmp_patch orders them: usually
+ * already (checked in one pass: a registration plans in address order);
+ * else by an LSD radix sort, stable, so that of two pieces setting one
+ * byte the later planned wins as before. Falls back to sc_sort without
+ * memory.
  */
-static void sort_patches(struct sc_byte_patch *bp, size_t n)
+static void sort_patches(struct word_patch *wp, size_t n)
 {
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
 	int sorted = 1;
 	for (size_t i = 0; i < n; i++) {
-		uintptr_t a = (uintptr_t)bp[i].addr;
-		if (i && cmp_patch(&bp[i - 1], &bp[i]) > 0)
+		uintptr_t a = (uintptr_t)wp[i].word;
+		if (i && cmp_patch(&wp[i - 1], &wp[i]) > 0)
 			sorted = 0;
 		lo = a < lo ? a : lo;
 		hi = a > hi ? a : hi;
 	}
 	if (sorted)
 		return;
-	struct sc_byte_patch *tmp = sc_mem_alloc(n * sizeof *tmp);
+	struct word_patch *tmp = sc_mem_alloc(n * sizeof *tmp);
 	if (!tmp) {
-		sc_sort(bp, n, sizeof *bp, cmp_patch);
+		sc_sort(wp, n, sizeof *wp, cmp_patch);
 		return;
 	}
 	/* key: word offset from the lowest word, times 4, plus the phase */
-	lo &= ~(uintptr_t)7;
-#define PATCH_KEY(p) (((((uintptr_t)(p).addr & ~(uintptr_t)7) - lo) >> 1) | (p).phase)
-	uintptr_t top = ((hi & ~(uintptr_t)7) - lo) >> 1 | 3;
-	struct sc_byte_patch *from = bp, *to = tmp;
+#define PATCH_KEY(p) ((((uintptr_t)(p).word - lo) >> 1) | (p).phase)
+	uintptr_t top = (hi - lo) >> 1 | 3;
+	struct word_patch *from = wp, *to = tmp;
 	for (unsigned shift = 0; shift < 8 * sizeof(uintptr_t) && top >> shift;
 	     shift += 8) {
 		size_t count[257] = { 0 };
@@ -91,13 +102,13 @@ static void sort_patches(struct sc_byte_patch *bp, size_t n)
 			count[d + 1] += count[d];
 		for (size_t i = 0; i < n; i++)
 			to[count[(PATCH_KEY(from[i]) >> shift) & 255]++] = from[i];
-		struct sc_byte_patch *t = from;
+		struct word_patch *t = from;
 		from = to;
 		to = t;
 	}
 #undef PATCH_KEY
-	if (from != bp)
-		memcpy(bp, from, n * sizeof *bp);
+	if (from != wp)
+		memcpy(wp, from, n * sizeof *wp);
 	sc_mem_free(tmp);
 }
 
@@ -109,43 +120,42 @@ static int cmp_write(const void *a, const void *b)
 	return x->word < y->word ? -1 : x->word > y->word;
 }
 
-static uint64_t *word_of(const struct sc_byte_patch *b)
-{
-	return (uint64_t *)((uintptr_t)b->addr & ~(uintptr_t)7);
-}
-
-/* At most one write per (word, phase) of sorted byte patches: the size of
+/* At most one write per (word, phase) of sorted patches: the size of
  * compose's output. */
-static size_t count_writes(const struct sc_byte_patch *bp, size_t nbp)
+static size_t count_writes(const struct word_patch *wp, size_t n)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < nbp; i++)
-		n += !i || word_of(&bp[i]) != word_of(&bp[i - 1]) ||
-		     bp[i].phase != bp[i - 1].phase;
-	return n;
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += !i || wp[i].word != wp[i - 1].word ||
+		     wp[i].phase != wp[i - 1].phase;
+	return c;
 }
 
 /*
- * Compose byte changes, sorted by sort_patches, into word writes: for each
+ * Compose word patches, sorted by sort_patches, into word writes: for each
  * aligned word touched, its value after each phase, starting from what is
  * in memory now. Pieces of code that share a word (two anchored sites
  * close together) thus compose instead of overwriting each other. Returns
  * the number of writes.
  */
-static size_t compose(const struct sc_byte_patch *bp, size_t nbp,
+static size_t compose(const struct word_patch *wp, size_t n,
 		      struct sc_write *w)
 {
 	size_t nw = 0;
-	for (size_t i = 0; i < nbp;) {
-		uint64_t *word = word_of(&bp[i]);
+	for (size_t i = 0; i < n;) {
+		uint64_t *word = wp[i].word;
 		uint64_t cur = sc_code_load64(word);
-		int first = 1, prot = bp[i].prot;
+		int first = 1, prot = wp[i].prot;
 		for (int phase = 0; phase < SC_PHASES; phase++) {
-			uint8_t b[8];
+			uint8_t b[8], v[8];
 			memcpy(b, &cur, 8);
-			for (; i < nbp && word_of(&bp[i]) == word &&
-			       bp[i].phase == phase; i++)
-				b[bp[i].addr - (uint8_t *)word] = bp[i].value;
+			for (; i < n && wp[i].word == word && wp[i].phase == phase;
+			     i++) {
+				memcpy(v, &wp[i].value, 8);
+				for (int k = 0; k < 8; k++)
+					if (wp[i].mask & (1u << k))
+						b[k] = v[k];
+			}
 			uint64_t nv;
 			memcpy(&nv, b, 8);
 			if (nv != cur) {
@@ -327,31 +337,56 @@ static void left_behind(struct sc_key *key, const struct sc_code *c,
 			sc_report_stale(key->sites[i], why);
 }
 
-/* Where a batch's plan goes: the changes and their byte writes. */
+/* Where a batch's plan goes: the changes and their word patches. */
 struct plan {
 	struct change *ch;
 	size_t nc;
-	struct sc_byte_patch *bp;
-	size_t nbp, cap_bp;
+	struct word_patch *wp;
+	size_t nwp, cap_wp;
 	int blocked; /* a piece could not be planned */
 	int nomem;
 };
 
-/* Room for one more piece's byte writes (a piece changes a few bytes,
+/* Room for one more piece's patches (a piece changes a few bytes,
  * at most SC_MAX_BYTE_PATCHES: the buffer starts small and grows). */
 static int room(struct plan *p)
 {
-	if (p->nbp + SC_MAX_BYTE_PATCHES <= p->cap_bp)
+	if (p->nwp + SC_MAX_BYTE_PATCHES <= p->cap_wp)
 		return 1;
-	size_t cap = 2 * p->cap_bp + SC_MAX_BYTE_PATCHES;
-	struct sc_byte_patch *bp = sc_mem_realloc(p->bp, cap * sizeof *bp);
-	if (!bp) {
+	size_t cap = 2 * p->cap_wp + SC_MAX_BYTE_PATCHES;
+	struct word_patch *wp = sc_mem_realloc(p->wp, cap * sizeof *wp);
+	if (!wp) {
 		p->nomem = 1;
 		return 0;
 	}
-	p->bp = bp;
-	p->cap_bp = cap;
+	p->wp = wp;
+	p->cap_wp = cap;
 	return 1;
+}
+
+/* Append a piece's byte writes (in the order sc_arch_plan gives them) as
+ * word patches: one per (word, phase) of the piece. */
+static void add_patches(struct plan *p, const struct sc_byte_patch *bp, int n)
+{
+	size_t first = p->nwp;
+	for (int i = 0; i < n; i++) {
+		uint64_t *word = (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7);
+		unsigned at = (unsigned)((uintptr_t)bp[i].addr & 7);
+		struct word_patch *q = NULL;
+		for (size_t j = first; j < p->nwp && !q; j++)
+			if (p->wp[j].word == word && p->wp[j].phase == bp[i].phase)
+				q = &p->wp[j];
+		if (!q) {
+			q = &p->wp[p->nwp++];
+			*q = (struct word_patch){ word, 0, 0, bp[i].phase,
+						  (uint8_t)bp[i].prot };
+		}
+		uint8_t v[8];
+		memcpy(v, &q->value, 8);
+		v[at] = bp[i].value;
+		memcpy(&q->value, v, 8);
+		q->mask |= (uint8_t)(1u << at);
+	}
 }
 
 static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
@@ -369,9 +404,9 @@ static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
 	uint64_t v = sc_arch_encode_slot(t->code.insn, slow ? NULL : target, &why);
 	if (!memcmp(&v, t->code.bytes, 8) || !room(p))
 		return;
+	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
 	int n = live_state(&t->code, live) ? -1
-		: sc_arch_plan(&t->code, live, (const uint8_t *)&v, 0,
-			       p->bp + p->nbp);
+		: sc_arch_plan(&t->code, live, (const uint8_t *)&v, 0, bp);
 	if (n < 0) {
 		left_behind(t->key, &t->code, t, "its trampoline's slot was "
 			    "changed behind the runtime's back", flags);
@@ -380,7 +415,7 @@ static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
 	}
 	p->ch[p->nc].code = &t->code;
 	memcpy(p->ch[p->nc++].bytes, &v, 8);
-	p->nbp += (size_t)n;
+	add_patches(p, bp, n);
 }
 
 static void plan_one_site(struct plan *p, struct sc_site *s, void *target,
@@ -391,11 +426,12 @@ static void plan_one_site(struct plan *p, struct sc_site *s, void *target,
 	if (!sc_site_recheck(s) || !inside_object(s->object, &s->code) ||
 	    !room(p))
 		return;
+	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
 	int st = live_state(&s->code, live);
 	int n = -1;
 	if (st >= 0)
 		n = plan_site(s, live, st, target, flags & SC_PATCH_SLOW,
-			      p->ch[p->nc].bytes, p->bp + p->nbp, &why);
+			      p->ch[p->nc].bytes, bp, &why);
 	else
 		why = "site changed behind the runtime's back (another patcher?)";
 	if (n < 0) {
@@ -403,7 +439,7 @@ static void plan_one_site(struct plan *p, struct sc_site *s, void *target,
 		p->blocked = 1;
 		return;
 	}
-	p->nbp += (size_t)n;
+	add_patches(p, bp, n);
 	if (memcmp(p->ch[p->nc].bytes, s->code.bytes, s->code.len))
 		p->ch[p->nc++].code = &s->code;
 }
@@ -433,7 +469,7 @@ static void *key_value(const struct sc_key *k)
  */
 static void plan_batch(const struct batch *b, int flags, struct plan *p)
 {
-	p->nc = p->nbp = 0;
+	p->nc = p->nwp = 0;
 	p->blocked = p->nomem = 0;
 	if (!b->object) {
 		for (size_t k = 0; k < b->nkeys; k++) {
@@ -476,13 +512,14 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 	if (sc_patching_off_reason() || cap == 0)
 		return 0;
 	size_t nw = 0;
-	/* A change goes from the compiled call to a direct one in about four
-	 * byte writes: room for that, grown if needed (room()). */
+	/* A change usually sets bytes of one word: room for that, grown if
+	 * needed (room()). */
 	struct plan p = { sc_mem_alloc(cap * sizeof *p.ch), 0,
-			  sc_mem_alloc(4 * cap * sizeof *p.bp), 0, 4 * cap, 0, 0 };
+			  sc_mem_alloc((cap + SC_MAX_BYTE_PATCHES) * sizeof *p.wp),
+			  0, cap + SC_MAX_BYTE_PATCHES, 0, 0 };
 	struct sc_write *w = NULL;
 	int err = 0;
-	if (!p.ch || !p.bp) {
+	if (!p.ch || !p.wp) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -499,13 +536,13 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 			goto out;
 		}
 		sc_mem_free(w);
-		sort_patches(p.bp, p.nbp);
-		w = sc_mem_alloc((count_writes(p.bp, p.nbp) + 1) * sizeof *w);
+		sort_patches(p.wp, p.nwp);
+		w = sc_mem_alloc((count_writes(p.wp, p.nwp) + 1) * sizeof *w);
 		if (!w) {
 			err = -ENOMEM;
 			goto out;
 		}
-		nw = compose(p.bp, p.nbp, w);
+		nw = compose(p.wp, p.nwp, w);
 		err = sc_text_apply(w, nw);
 		if (err != -EBUSY || (flags & SC_PATCH_EXACT))
 			break;
@@ -533,7 +570,7 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 	}
 out:
 	sc_mem_free(p.ch);
-	sc_mem_free(p.bp);
+	sc_mem_free(p.wp);
 	sc_mem_free(w);
 	return err;
 }
