@@ -337,15 +337,53 @@ static void left_behind(struct sc_key *key, const struct sc_code *c,
 			sc_report_stale(key->sites[i], why);
 }
 
+/* A piece that cannot follow its key, reported once the batch is done
+ * (a batch planned again after a failed write reports only once). */
+struct left {
+	struct sc_key *key;
+	const struct sc_code *code;
+	const struct sc_tramp *tramp; /* a slot: every site through it */
+	const char *why;
+};
+
 /* Where a batch's plan goes: the changes and their word patches. */
 struct plan {
 	struct change *ch;
 	size_t nc;
 	struct word_patch *wp;
 	size_t nwp, cap_wp;
+	struct left *left;
+	size_t nleft, cap_left;
 	int blocked; /* a piece could not be planned */
 	int nomem;
 };
+
+/* A piece left behind: an exact batch (an update) is refused at once;
+ * otherwise it is reported after the batch (report_left). */
+static void leave(struct plan *p, struct sc_key *key, const struct sc_code *c,
+		  const struct sc_tramp *t, const char *why, int flags)
+{
+	p->blocked = 1;
+	if (!(flags & SC_PATCH_EXACT) && p->nleft == p->cap_left) {
+		size_t cap = 2 * p->cap_left + 16;
+		struct left *l = sc_mem_realloc(p->left, cap * sizeof *l);
+		if (l) {
+			p->left = l;
+			p->cap_left = cap;
+		}
+	}
+	if ((flags & SC_PATCH_EXACT) || p->nleft == p->cap_left)
+		left_behind(key, c, t, why, flags); /* now: no room to defer */
+	else
+		p->left[p->nleft++] = (struct left){ key, c, t, why };
+}
+
+static void report_left(const struct plan *p, int flags)
+{
+	for (size_t i = 0; i < p->nleft; i++)
+		left_behind(p->left[i].key, p->left[i].code, p->left[i].tramp,
+			    p->left[i].why, flags);
+}
 
 /* Room for one more piece's patches (a piece changes a few bytes,
  * at most SC_MAX_BYTE_PATCHES: the buffer starts small and grows). */
@@ -408,9 +446,8 @@ static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
 	int n = live_state(&t->code, live) ? -1
 		: sc_arch_plan(&t->code, live, (const uint8_t *)&v, 0, bp);
 	if (n < 0) {
-		left_behind(t->key, &t->code, t, "its trampoline's slot was "
-			    "changed behind the runtime's back", flags);
-		p->blocked = 1;
+		leave(p, t->key, &t->code, t, "its trampoline's slot was "
+		      "changed behind the runtime's back", flags);
 		return;
 	}
 	p->ch[p->nc].code = &t->code;
@@ -435,8 +472,7 @@ static void plan_one_site(struct plan *p, struct sc_site *s, void *target,
 	else
 		why = "site changed behind the runtime's back (another patcher?)";
 	if (n < 0) {
-		left_behind(s->tramp->key, &s->code, NULL, why, flags);
-		p->blocked = 1;
+		leave(p, s->tramp->key, &s->code, NULL, why, flags);
 		return;
 	}
 	add_patches(p, bp, n);
@@ -469,7 +505,7 @@ static void *key_value(const struct sc_key *k)
  */
 static void plan_batch(const struct batch *b, int flags, struct plan *p)
 {
-	p->nc = p->nwp = 0;
+	p->nc = p->nwp = p->nleft = 0;
 	p->blocked = p->nomem = 0;
 	if (!b->object) {
 		for (size_t k = 0; k < b->nkeys; k++) {
@@ -516,7 +552,7 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 	 * needed (room()). */
 	struct plan p = { sc_mem_alloc(cap * sizeof *p.ch), 0,
 			  sc_mem_alloc((cap + SC_MAX_BYTE_PATCHES) * sizeof *p.wp),
-			  0, cap + SC_MAX_BYTE_PATCHES, 0, 0 };
+			  0, cap + SC_MAX_BYTE_PATCHES, NULL, 0, 0, 0, 0 };
 	struct sc_write *w = NULL;
 	int err = 0;
 	if (!p.ch || !p.wp) {
@@ -569,8 +605,10 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 		sc_log(SC_LOG_ERROR, "patching failed: error %d", -err);
 	}
 out:
+	report_left(&p, flags);
 	sc_mem_free(p.ch);
 	sc_mem_free(p.wp);
+	sc_mem_free(p.left);
 	sc_mem_free(w);
 	return err;
 }

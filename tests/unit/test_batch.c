@@ -6,8 +6,10 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -29,9 +31,15 @@ static int c_restore(void *c, uintptr_t p, size_t l, int prot)
 	nrestore++;
 	return 0;
 }
+static int fail_cas_at; /* the CAS (1-based) that finds another writer */
+
 static int c_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
 {
 	(void)c;
+	if (fail_cas_at && ncas + 1 == fail_cas_at) {
+		fail_cas_at = 0;
+		return 0;
+	}
 	if (*w != e)
 		return 0;
 	*w = v;
@@ -115,6 +123,7 @@ static void setup(void)
 		k->sites[k->nsites++] = s;
 	}
 	nopen = nrestore = nsync = ncas = 0;
+	fail_cas_at = 0;
 	sc_set_text_ops(&count_ops);
 }
 
@@ -241,4 +250,47 @@ Test(batch, object_batch)
 	nopen = nrestore = nsync = ncas = 0;
 	cr_assert_eq(sc_patch_object(&obj), 0);
 	cr_assert_eq(nopen + ncas, 0);
+}
+
+/* A batch whose write found another writer is planned again (REPLANS):
+ * a site left behind is reported once, not once per planning. */
+Test(batch, left_behind_reported_once)
+{
+	struct sc_key *kp[NKEYS];
+	void *targets[NKEYS];
+	for (int k = 0; k < NKEYS; k++) {
+		kp[k] = &keys[k];
+		targets[k] = target_of(k);
+	}
+	int bad = NSITES - 3;
+	text[8 * bad + 2] ^= 0x40; /* changed behind the runtime's back */
+	fail_cas_at = 3;           /* the first write attempt fails */
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(fds[1], 2);
+	int err = sc_patch_keys(kp, targets, NKEYS, 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fds[1]);
+	char buf[16384];
+	ssize_t n = read(fds[0], buf, sizeof buf - 1);
+	close(fds[0]);
+	buf[n > 0 ? n : 0] = 0;
+	cr_assert_eq(err, 0);
+	cr_assert_eq(fail_cas_at, 0, "the injected write failure never happened");
+	int reports = 0;
+	for (char *q = buf; (q = strstr(q, "STALE site")); q++)
+		reports++;
+	cr_assert_eq(reports, 1, "%d stale reports for one site:\n%s", reports,
+		     buf);
+	for (int i = 0; i < NSITES; i++) {
+		int32_t rel;
+		if (i == bad)
+			continue;
+		memcpy(&rel, text + 8 * i + 1, 4);
+		cr_assert_eq((void *)(text + 8 * i + 5 + rel), target_of(i % NKEYS));
+	}
 }
