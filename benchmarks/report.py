@@ -123,7 +123,7 @@ if up:
         b = (k * sxy - sx * sy) / (k * sxx - sx * sx); a = (sy - b * sx) / k
         fit = (a, b)
         md.append('Growth: least-squares fit over N ≥ 100: update ≈ %.1f µs + %.1f ns × N. '
-                  'Targets (issue 8): 1 site ≤ 20 µs, 10,000 sites ≤ 5 ms, linear.\n' % (a, b * 1e3))
+                  'Targets: 1 site ≤ 20 µs, 10,000 sites ≤ 5 ms, linear.\n' % (a, b * 1e3))
         byn = {int(r['sites']): float(r['update_us']) for r in up}
         checks = []
         if 1 in byn:

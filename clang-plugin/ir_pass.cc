@@ -23,7 +23,7 @@
 //
 // The anchor is a side-effecting inline asm placed immediately before the
 // call: the runtime decodes forward from it to the first control transfer,
-// which is the call or tail jump to the trampoline (docs/ABI.md, DESIGN §4).
+// which is the call or tail jump to the trampoline (docs/ABI.md, anchors).
 #include <map>
 #include <set>
 #include <string>

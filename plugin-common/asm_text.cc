@@ -1,4 +1,4 @@
-// asm_text.cc - see asm_text.h. x86-64 ELF only for now; the numbers come
+// asm_text.cc - see asm_text.h. x86-64 and AArch64 ELF; the numbers come
 // from staticcall_abi.h, the layout is explained in docs/ABI.md.
 #include "asm_text.h"
 

@@ -2,7 +2,7 @@
  * anchor_aarch64.c - find the site an anchor points at, on AArch64.
  *
  * The Clang plugin places its label just before the argument set-up of the
- * call (DESIGN §4); the site is the first control transfer after it, which
+ * call (docs/ABI.md); the site is the first control transfer after it, which
  * must be a `bl` or `b` reaching this key's trampoline. Every AArch64
  * instruction is one aligned 4-byte word, so no decoder library is needed:
  * read words forward and stop, reporting why, at any other branch (B.cond,

@@ -3,7 +3,7 @@
  *
  * The Clang plugin cannot place a label exactly on a call (LLVM has no
  * plugin hook late enough), so it places one just before the argument
- * set-up and records that anchor (DESIGN §4). The site is the first
+ * set-up and records that anchor (docs/ABI.md). The site is the first
  * control transfer after it, which must be a call, jmp or jcc with a rel32
  * displacement reaching this key's trampoline. We decode with a real
  * decoder (Zydis) and give up, reporting why, at anything else: another

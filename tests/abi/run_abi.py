@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ABI conformance of static calls (issue 7, item 4): tests/abi/README.md.
+"""ABI conformance of static calls: tests/abi/README.md.
 
 Generates random prototypes (gen_abi.py), builds each generated program
 without a plugin (the reference) and with each plugin at -O0 and -O2,

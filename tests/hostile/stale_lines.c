@@ -1,6 +1,6 @@
 /*
- * A site left on its old target is reported with its file:line (issue 13,
- * defect 5), from the plugin's lines table: stale_lines.sh builds this
+ * A site left on its old target is reported with its file:line
+ * (also without -g), from the plugin's lines table: stale_lines.sh builds this
  * without -g. Updates sealed, then a plain store: the store cannot move the
  * site, which keeps calling a (what SEAL_UPDATES promises), and is
  * reported.
