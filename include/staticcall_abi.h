@@ -64,6 +64,10 @@
 /* x86-64 trampoline: 16-byte aligned, first 8 bytes are the patch slot. */
 #define SC_X86_TRAMP_ALIGN 16u
 #define SC_X86_TRAMP_SLOT 8u
+/* arm64 trampoline: 16-byte aligned, first 8 bytes are the patch slot
+ * (word 0 `b target` or NOP, word 1 the slow path's first instruction). */
+#define SC_A64_TRAMP_ALIGN 16u
+#define SC_A64_TRAMP_SLOT 8u
 
 /* One call site: 12 bytes, 4-byte aligned, read-only. */
 struct sc_abi_site {

@@ -35,7 +35,7 @@
 #include "staticcall_abi.h"
 
 /* runtime/anchor_x86_64.c, compiled into the inspector */
-const uint8_t *sc_x86_first_transfer(const uint8_t *anchor,
+const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 				     const uint8_t *limit, const char **why);
 
 #define SLOT_SLOW 0xcccccccccccc06ebull
@@ -333,7 +333,7 @@ static uint64_t rel32_dest(uint64_t insn, const uint8_t *b, int len)
  */
 static long anchor_find(const uint8_t *b, size_t n, const char **why)
 {
-	const uint8_t *p = sc_x86_first_transfer(b, b + n, why);
+	const uint8_t *p = sc_arch_first_transfer(b, b + n, why);
 	return p ? (long)(p - b) : -1;
 }
 
