@@ -25,7 +25,7 @@
 
 #define OP_CALL 0xe8
 #define OP_JMP 0xe9
-#define SLOT_SLOW 0xcccccccccccc06ebull /* EB 06 CC*6, little endian */
+#define SLOT_SLOW SC_X86_SLOT_SLOW /* EB 06 CC*6 (staticcall_abi.h) */
 
 uint32_t sc_arch_id(void) { return SC_ABI_ARCH_X86_64; }
 unsigned sc_arch_tramp_align(void) { return SC_X86_TRAMP_ALIGN; }
