@@ -5,10 +5,10 @@
  * plugin hook late enough), so it places one just before the argument
  * set-up and records that anchor (docs/ABI.md). The site is the first
  * control transfer after it, which must be a call, jmp or jcc with a rel32
- * displacement reaching this key's trampoline. We decode with a real
- * decoder (Zydis) and give up, reporting why, at anything else: another
- * call or branch, a return, a trap, bytes that do not decode, the end of
- * the segment or a bound on the distance.
+ * displacement reaching this key's trampoline (site_decode.c checks that).
+ * We find it with a real decoder (Zydis) and give up, reporting why, at
+ * bytes that do not decode, the end of the segment or a bound on the
+ * distance.
  */
 #include <Zydis/Zydis.h>
 #include <string.h>
@@ -48,11 +48,8 @@ static int is_control_transfer(const ZydisDecodedInstruction *d)
 	}
 }
 
-/* The first control transfer at or after `anchor` (before `limit`), or
- * NULL with *why set. Shared with tools/staticcall-inspect.c, which must
- * resolve anchors exactly as the runtime does. */
-const uint8_t *sc_x86_first_transfer(const uint8_t *anchor,
-				     const uint8_t *limit, const char **why)
+const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
+				      const uint8_t *limit, const char **why)
 {
 	ZydisDecoder dec;
 #ifdef SC_ZYDIS_WEAK
@@ -85,32 +82,4 @@ const uint8_t *sc_x86_first_transfer(const uint8_t *anchor,
 	}
 	*why = "anchor: no trampoline call within reach";
 	return NULL;
-}
-
-int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
-		      const void *tramp, uint8_t **insn, int *kind,
-		      const char **why)
-{
-	const uint8_t *p = sc_x86_first_transfer(anchor, limit, why);
-	if (!p)
-		return 0;
-	int k = -1, len = 0;
-	if (limit - p >= 5 && p[0] == 0xe8)
-		k = SC_INSN_CALL, len = 5;
-	else if (limit - p >= 5 && p[0] == 0xe9)
-		k = SC_INSN_JMP, len = 5;
-	else if (limit - p >= 6 && p[0] == 0x0f && (p[1] & 0xf0) == 0x80)
-		k = SC_INSN_JCC, len = 6;
-	if (k >= 0) {
-		int32_t rel;
-		memcpy(&rel, p + len - 4, 4);
-		if (p + len + rel == (const uint8_t *)tramp) {
-			*insn = (uint8_t *)p;
-			*kind = k;
-			return 1;
-		}
-	}
-	*why = "anchor: another control transfer comes before the "
-	       "trampoline call";
-	return 0;
 }

@@ -35,6 +35,8 @@
 #define A64_RANGE (1l << 27) /* bytes: imm26 * 4 */
 
 uint32_t sc_arch_id(void) { return SC_ABI_ARCH_AARCH64; }
+unsigned sc_arch_tramp_align(void) { return SC_A64_TRAMP_ALIGN; }
+_Static_assert(SC_A64_TRAMP_SLOT == SC_TRAMP_SLOT, "slot is one quadword");
 
 int sc_arch_insn_len(int kind)
 {
@@ -81,24 +83,16 @@ static int encode_branch(const uint8_t *at, const void *dest, uint32_t op,
 	return 1;
 }
 
-struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
-				      const uint8_t *live, const void *tramp)
+int sc_arch_read_site(const struct sc_code *c, const uint8_t *live,
+		      void **reaches)
 {
-	struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
 	uint32_t w = word32(live);
-	if (w == A64_NOP) {
-		d.form = STATIC_CALL_SITE_NOP;
-		return d;
-	}
+	if (w == A64_NOP)
+		return STATIC_CALL_SITE_NOP;
 	if (!sc_arch_match(live, c->kind))
-		return d;
-	d.reaches = branch_target(c->insn, w);
-	if (d.reaches == tramp)
-		d.form = STATIC_CALL_SITE_TRAMPOLINE;
-	else
-		d.form = c->kind == SC_INSN_CALL ? STATIC_CALL_SITE_DIRECT
-						 : STATIC_CALL_SITE_TAIL_JUMP;
-	return d;
+		return STATIC_CALL_SITE_UNVERIFIED;
+	*reaches = branch_target(c->insn, w);
+	return STATIC_CALL_SITE_DIRECT;
 }
 
 int sc_arch_encode_site(const struct sc_code *c, const void *dest,
@@ -207,6 +201,13 @@ int sc_arch_breakpoint_at(const struct sc_code *c, const uint8_t *live)
 	(void)c;
 	(void)live;
 	return 0;
+}
+
+/* ---- the real code word accesses ------------------------------------- */
+
+SC_NO_SANITIZE uint64_t sc_code_load64(const uint64_t *word)
+{
+	return __atomic_load_n(word, __ATOMIC_ACQUIRE);
 }
 
 /*

@@ -25,9 +25,11 @@
 
 #define OP_CALL 0xe8
 #define OP_JMP 0xe9
-#define SLOT_SLOW 0xcccccccccccc06ebull /* EB 06 CC*6, little endian */
+#define SLOT_SLOW SC_X86_SLOT_SLOW /* EB 06 CC*6 (staticcall_abi.h) */
 
 uint32_t sc_arch_id(void) { return SC_ABI_ARCH_X86_64; }
+unsigned sc_arch_tramp_align(void) { return SC_X86_TRAMP_ALIGN; }
+_Static_assert(SC_X86_TRAMP_SLOT == SC_TRAMP_SLOT, "slot is one quadword");
 
 static unsigned disp_offset(int kind) { return kind == SC_INSN_JCC ? 2 : 1; }
 
@@ -93,28 +95,20 @@ int sc_arch_encode_form(const struct sc_code *c, int form,
 	return 1;
 }
 
-struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
-				      const uint8_t *live, const void *tramp)
+int sc_arch_read_site(const struct sc_code *c, const uint8_t *live,
+		      void **reaches)
 {
-	struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
 	static const int call_free[] = { STATIC_CALL_SITE_NOP,
 					 STATIC_CALL_SITE_RETURN_ZERO };
 	for (int i = 0; i < 2; i++) {
 		const uint8_t *f = call_free_form(c->kind, call_free[i]);
-		if (f && !memcmp(live, f, 5)) {
-			d.form = call_free[i];
-			return d;
-		}
+		if (f && !memcmp(live, f, 5))
+			return call_free[i];
 	}
 	if (!sc_arch_match(live, c->kind))
-		return d;
-	d.reaches = rel_target(c->insn, live, c->kind);
-	if (d.reaches == tramp)
-		d.form = STATIC_CALL_SITE_TRAMPOLINE;
-	else
-		d.form = c->kind == SC_INSN_CALL ? STATIC_CALL_SITE_DIRECT
-						 : STATIC_CALL_SITE_TAIL_JUMP;
-	return d;
+		return STATIC_CALL_SITE_UNVERIFIED;
+	*reaches = rel_target(c->insn, live, c->kind);
+	return STATIC_CALL_SITE_DIRECT;
 }
 
 int sc_arch_encode_site(const struct sc_code *c, const void *dest,
@@ -220,4 +214,29 @@ int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
 	out[n++] = (struct sc_byte_patch){ insn + 0, to[0], 2, c->prot };
 	out[n++] = (struct sc_byte_patch){ insn + 1, to[1], 2, c->prot };
 	return n;
+}
+
+/* ---- the real code word accesses ------------------------------------- */
+
+/*
+ * Written in assembly: an aligned mov is atomic, and ThreadSanitizer would
+ * otherwise instrument the atomic builtins and look for shadow memory that
+ * code pages do not have (it crashes).
+ */
+SC_NO_SANITIZE uint64_t sc_code_load64(const uint64_t *word)
+{
+	uint64_t v;
+	__asm__ volatile("movq %1, %0" : "=r"(v) : "m"(*word));
+	return v;
+}
+
+SC_NO_SANITIZE int sc_arch_cas_code(uint64_t *word, uint64_t expect,
+				    uint64_t value)
+{
+	unsigned char ok;
+	__asm__ volatile("lock cmpxchgq %3, %1; sete %0"
+			 : "=q"(ok), "+m"(*word), "+a"(expect)
+			 : "r"(value)
+			 : "memory", "cc");
+	return ok;
 }

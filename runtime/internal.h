@@ -2,7 +2,9 @@
  * internal.h - the runtime's private types, shared by its files.
  *
  * Layers, bottom up:
- *   arch_*.c     encodes and decodes the patchable instructions of one ISA
+ *   arch.h       the arch boundary: arch_<isa>.c and anchor_<isa>.c encode
+ *                and decode the patchable instructions of one ISA,
+ *                site_decode.c names the forms they read
  *   text_writer  changes live code words (page protection, CAS, core sync);
  *                its operations are injectable so tests can watch every write
  *   patch.c      plans a batch for one key, verifies it, applies it
@@ -17,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch.h"
 #include "staticcall.h"
 #include "staticcall_abi.h"
 
@@ -66,50 +69,8 @@ struct sc_segment {
 #define SC_MAX_SEGMENTS 16
 
 /* ---- objects, keys, sites --------------------------------------------- */
-enum sc_code_state {
-	SC_CODE_UNVERIFIED = 0, /* bytes never matched: left alone */
-	SC_CODE_OK = 1,         /* `bytes` hold what is in memory */
-};
-
-/* Patchable instruction kinds. */
-enum sc_insn_kind {
-	SC_INSN_CALL = 0, /* x86: E8 rel32 */
-	SC_INSN_JMP = 1,  /* x86: E9 rel32 (tail call) */
-	SC_INSN_JCC = 2,  /* x86: 0F 8x rel32 (conditional tail call) */
-	SC_INSN_SLOT = 3, /* a trampoline's first quadword */
-};
-#define SC_MAX_INSN 8
-/* arm64 (arch_aarch64.c) uses the same kinds: SC_INSN_CALL is `bl`,
- * SC_INSN_JMP is `b` (tail call), SC_INSN_JCC is never a site there. */
-
-/* The trampoline's patch slot: alignment and size (docs/ABI.md). On arm64
- * the slot is the trampoline's first 8 bytes too: word 0 is the only word
- * ever written (`b target` or NOP), word 1 is the fixed slow path's first
- * instruction. */
-#if defined(__aarch64__)
-#define SC_TRAMP_ALIGN 16u
-#define SC_TRAMP_SLOT 8u
-#else
-#define SC_TRAMP_ALIGN SC_X86_TRAMP_ALIGN
-#define SC_TRAMP_SLOT SC_X86_TRAMP_SLOT
-#endif
-
 struct sc_key;
 struct sc_object;
-
-/* A patchable piece of code: a site or a trampoline slot. */
-struct sc_code {
-	uint8_t *insn;               /* the instruction (site) or the slot */
-	uint8_t len;                 /* its length in bytes */
-	uint8_t kind;                /* enum sc_insn_kind */
-	uint8_t bytes[SC_MAX_INSN];  /* what we last saw or wrote there */
-	uint8_t op[2];               /* the compiled opcode bytes (x86 jcc
-					keeps its condition across NOP forms) */
-	uint8_t cond;                /* a guarded site (SC_SITE_COND) */
-	uint8_t state;               /* enum sc_code_state */
-	uint8_t prot;                /* PROT_* of its segment, to restore */
-	const char *reason;          /* why it cannot be patched, if it cannot */
-};
 
 struct sc_tramp {
 	struct sc_code code;
@@ -156,8 +117,7 @@ struct sc_key {
 	struct sc_key *hash_next;
 };
 
-/* One aligned word to change. Writes of phase p all happen before any of
- * phase p+1, with a core sync in between (docs/PATCHING.md). */
+/* One aligned word to change, in phase `phase` (SC_PHASES, arch.h). */
 struct sc_write {
 	uint64_t *word;
 	uint64_t old_value, new_value;
@@ -165,71 +125,6 @@ struct sc_write {
 	int verify; /* first write of this word: check it holds old_value */
 	int prot;   /* protection of the word's segment, restored after */
 };
-#define SC_PHASES 3
-
-/* ---- arch_<isa>.c: instruction forms ---------------------------------- */
-struct sc_decoded {
-	int form;      /* enum static_call_site_form */
-	void *reaches; /* where control goes; NULL if unknown */
-};
-uint32_t sc_arch_id(void);
-int sc_arch_insn_len(int kind);
-/* Do the bytes hold an instruction of this kind (any displacement)? */
-int sc_arch_match(const uint8_t *bytes, int kind);
-/* Decode a site's live bytes. */
-struct sc_decoded sc_arch_decode_site(const struct sc_code *c,
-				      const uint8_t *live, const void *tramp);
-/* Bytes of the site re-targeted to dest; 0 with *why set if it cannot. */
-int sc_arch_encode_site(const struct sc_code *c, const void *dest,
-			uint8_t out[SC_MAX_INSN], const char **why);
-/* Bytes of the site in a form that calls nothing: STATIC_CALL_SITE_NOP
- * (a guarded site while its key is NULL) or STATIC_CALL_SITE_RETURN_ZERO
- * (inline `return 0`). 0 if the arch cannot patch that form here (safely,
- * while other threads run): the site then calls a function instead. An
- * arch without these forms need not define it (weak default in patch.c). */
-int sc_arch_encode_form(const struct sc_code *c, int form,
-			uint8_t out[SC_MAX_INSN]);
-/* Trampoline slot: is the word a valid slot? Fills *reaches (NULL: slow). */
-int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
-/* Slot word jumping straight to dest, or the slow path if dest is NULL or
- * out of range (then *why says so). */
-uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
-			     const char **why);
-/* Byte changes, tagged with their phase, that turn the bytes `from` (what
- * the code holds now) into `to` safely: the patch planner composes them
- * into word writes, so pieces of code sharing a word compose. Returns how
- * many (at most SC_MAX_BYTE_PATCHES), or -1 if no safe sequence exists at
- * this address (an instruction spanning two words whose change cannot be
- * one word write; with allow_wait, the `jmp .` transient may be used where
- * only the displacement straddles, docs/PATCHING.md). */
-struct sc_byte_patch {
-	uint8_t *addr;
-	uint8_t value;
-	uint8_t phase;
-	int prot; /* protection of its segment */
-};
-#define SC_MAX_BYTE_PATCHES (2 * SC_MAX_INSN)
-int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
-		 const uint8_t *to, int allow_wait, struct sc_byte_patch *out);
-/* Do the live bytes differ from what the runtime wrote only by a
- * debugger's breakpoint over the first byte (x86 int3), so that the other
- * bytes may still be written and the debugger's restore completes them? */
-int sc_arch_breakpoint_at(const struct sc_code *c, const uint8_t *live);
-#if defined(__aarch64__)
-/* arch_aarch64.c: the text writer's real compare-and-swap on arm64. Only
- * the 4-byte instruction words of the aligned quadword that change are
- * stored (each with a 32-bit CAS), so no neighbouring instruction is ever
- * rewritten, not even with its own value (docs/PATCHING.md, arm64). */
-int sc_arch_cas_code(uint64_t *word, uint64_t expect, uint64_t value);
-#endif
-/* anchor_x86_64.c: the first control transfer after an anchor (also used
- * by the inspector). */
-const uint8_t *sc_x86_first_transfer(const uint8_t *anchor,
-				     const uint8_t *limit, const char **why);
-/* anchor_<isa>.c: the site an anchor points at (decoding forward). */
-int sc_arch_find_site(const uint8_t *anchor, const uint8_t *limit,
-		      const void *tramp, uint8_t **insn, int *kind,
-		      const char **why);
 
 /* ---- text_writer.c: changing live code -------------------------------- */
 struct sc_text_ops {
@@ -252,8 +147,6 @@ void sc_set_text_ops(const struct sc_text_ops *ops);
 typedef void (*sc_flush_fn)(void *ctx, void *addr, size_t len);
 void sc_set_code_flush(sc_flush_fn fn, void *ctx);
 size_t sc_page_size(void);
-/* An aligned code word, read atomically (and invisibly to sanitizers). */
-uint64_t sc_code_load64(const uint64_t *word);
 
 /*
  * Apply a batch: verify the words marked `verify` still hold old_value,

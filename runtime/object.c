@@ -164,7 +164,7 @@ static void load_tramp(struct sc_object *o, struct sc_tramp *t,
 	t->code.len = 8;
 	t->code.kind = SC_INSN_SLOT;
 	t->code.state = SC_CODE_UNVERIFIED;
-	if ((uintptr_t)slot % SC_TRAMP_ALIGN ||
+	if ((uintptr_t)slot % sc_arch_tramp_align() ||
 	    !(t->code.prot = sc_object_exec_prot(o, slot, SC_TRAMP_SLOT))) {
 		t->code.reason = "trampoline is not in an executable segment of its object";
 		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name, (void *)slot,
@@ -188,7 +188,7 @@ static void verify_site(struct sc_site *s)
 	struct sc_code *c = &s->code;
 	uint8_t live[SC_MAX_INSN];
 	memcpy(live, c->insn, c->len);
-	struct sc_decoded d = sc_arch_decode_site(c, live, s->tramp->code.insn);
+	struct sc_decoded d = sc_decode_site(c, live, s->tramp->code.insn);
 	if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
 		memcpy(c->bytes, live, c->len);
 		memcpy(c->op, live, 2);
@@ -236,8 +236,8 @@ static void load_site(struct sc_object *o, struct sc_site *s,
 		int kind;
 		if (!seg)
 			why = "anchor is not in an executable segment of its object";
-		else if (sc_arch_find_site(at, (const uint8_t *)seg->hi,
-					   s->tramp->code.insn, &insn, &kind, &why)) {
+		else if (sc_find_site(at, (const uint8_t *)seg->hi,
+				      s->tramp->code.insn, &insn, &kind, &why)) {
 			s->code.insn = insn;
 			s->code.kind = (uint8_t)kind;
 			if (kind != SC_INSN_CALL)

@@ -407,7 +407,7 @@ static void *effective_target(const struct sc_site *s, int *form, void *var_valu
 {
 	uint8_t live[SC_MAX_INSN];
 	memcpy(live, s->code.insn, s->code.len);
-	struct sc_decoded d = sc_arch_decode_site(&s->code, live, s->tramp->code.insn);
+	struct sc_decoded d = sc_decode_site(&s->code, live, s->tramp->code.insn);
 	*form = d.form;
 	switch (d.form) {
 	case STATIC_CALL_SITE_NOP:

@@ -42,40 +42,14 @@ static int real_restore(void *ctx, uintptr_t page, size_t len, int prot)
 	return mprotect((void *)page, len, prot) ? -errno : 0;
 }
 
-/*
- * Loads and CAS on code words. On x86-64 they are written in assembly:
- * an aligned mov is atomic, and ThreadSanitizer would otherwise instrument
- * the atomic builtins and look for shadow memory that code pages do not
- * have (it crashes).
- */
-SC_NO_SANITIZE uint64_t sc_code_load64(const uint64_t *word)
-{
-#if defined(__x86_64__)
-	uint64_t v;
-	__asm__ volatile("movq %1, %0" : "=r"(v) : "m"(*word));
-	return v;
-#else
-	return __atomic_load_n(word, __ATOMIC_ACQUIRE);
-#endif
-}
-
+/* The arch's own CAS (arch.h): x86-64 writes it in assembly, invisible to
+ * ThreadSanitizer, which would look for shadow memory that code pages do
+ * not have; arm64 stores only the instruction words that change. */
 SC_NO_SANITIZE static int real_cas(void *ctx, uint64_t *word, uint64_t expect,
 				   uint64_t value)
 {
 	(void)ctx;
-#if defined(__aarch64__)
 	return sc_arch_cas_code(word, expect, value);
-#elif defined(__x86_64__)
-	unsigned char ok;
-	__asm__ volatile("lock cmpxchgq %3, %1; sete %0"
-			 : "=q"(ok), "+m"(*word), "+a"(expect)
-			 : "r"(value)
-			 : "memory", "cc");
-	return ok;
-#else
-	return __atomic_compare_exchange_n(word, &expect, value, 0,
-					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-#endif
 }
 
 /* Cache maintenance for written code (a no-op on x86-64, whose caches are

@@ -16,7 +16,6 @@
  * `addr2line`, when the file has debug info and addr2line is installed.
  */
 #define _GNU_SOURCE
-#include <Zydis/Zydis.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,13 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "staticcall_abi.h"
-
-/* runtime/anchor_x86_64.c, compiled into the inspector */
-const uint8_t *sc_x86_first_transfer(const uint8_t *anchor,
-				     const uint8_t *limit, const char **why);
-
-#define SLOT_SLOW 0xcccccccccccc06ebull
 
 static int opt_json, opt_source = 1;
 
@@ -296,45 +290,47 @@ static int reloc_at(const struct elf *e, uint64_t va, const char **name,
 
 /* ---- decoding sites ---------------------------------------------------- */
 
-enum form { F_CALL, F_JMP, F_JCC, F_NONE };
+/*
+ * Through the runtime's own arch code (runtime/arch.h, the staticcall_arch
+ * library), so the inspector reads sites, slots and anchors exactly as the
+ * runtime does. It only computes with the addresses it is given: they may
+ * be file or process addresses, never dereferenced.
+ */
+enum form { F_CALL = SC_INSN_CALL, F_JMP = SC_INSN_JMP, F_JCC = SC_INSN_JCC, F_NONE };
 static const char *const form_names[] = { "call", "tail-jump", "jcc", "unrecognised" };
 
-static int rel32_insn(const uint8_t *b, size_t n, int *len)
+static void *addr_ptr(uint64_t a) { return (void *)(uintptr_t)a; }
+
+static struct sc_code code_at(uint64_t insn, int kind)
 {
-	if (n >= 5 && b[0] == 0xe8) {
-		*len = 5;
-		return F_CALL;
-	}
-	if (n >= 5 && b[0] == 0xe9) {
-		*len = 5;
-		return F_JMP;
-	}
-	if (n >= 6 && b[0] == 0x0f && (b[1] & 0xf0) == 0x80) {
-		*len = 6;
-		return F_JCC;
+	return (struct sc_code){ .insn = addr_ptr(insn), .kind = (uint8_t)kind,
+				 .len = (uint8_t)sc_arch_insn_len(kind) };
+}
+
+/* The site instruction of any kind at insn (bytes b[0..n)): its kind, and
+ * where it goes in *dest; F_NONE if none. */
+static int site_insn(uint64_t insn, const uint8_t *b, size_t n, uint64_t *dest)
+{
+	for (int k = F_CALL; k <= F_JCC; k++) {
+		struct sc_code c = code_at(insn, k);
+		void *to = NULL;
+		if (n >= c.len && sc_arch_match(b, k) &&
+		    sc_arch_read_site(&c, b, &to) == STATIC_CALL_SITE_DIRECT) {
+			*dest = (uintptr_t)to;
+			return k;
+		}
 	}
 	return F_NONE;
 }
 
-static uint64_t rel32_dest(uint64_t insn, const uint8_t *b, int len)
+/* Is the slot word valid? *reaches: where it jumps, 0 for the slow path. */
+static int slot_word(uint64_t slot, uint64_t w, uint64_t *reaches)
 {
-	int32_t rel;
-	memcpy(&rel, b + len - 4, 4);
-	return insn + len + (int64_t)rel;
-}
-
-/*
- * The first control transfer at or after `anchor` (bytes b[0..n)): the
- * runtime's own search (runtime/anchor_x86_64.c, compiled in), so the
- * inspector resolves anchors exactly as the runtime does. Returns its
- * offset from the anchor, or -1 with *why. The transfer is not checked
- * against the trampoline here: the caller does (in a live process a
- * patched site no longer reaches it).
- */
-static long anchor_find(const uint8_t *b, size_t n, const char **why)
-{
-	const uint8_t *p = sc_x86_first_transfer(b, b + n, why);
-	return p ? (long)(p - b) : -1;
+	void *r = NULL;
+	if (!sc_arch_decode_slot(addr_ptr(slot), w, &r))
+		return 0;
+	*reaches = (uintptr_t)r;
+	return 1;
 }
 
 /* ---- addr2line --------------------------------------------------------- */
@@ -558,9 +554,11 @@ static void read_tables(struct table *t)
 			k->name = key_name(e, k->desc, &k->var, &k->is_static);
 			const uint8_t *slot = at(e, k->tramp, &avail);
 			uint64_t w;
+			uint64_t to;
 			if (slot && avail >= 8) {
 				memcpy(&w, slot, 8);
-				k->slot = w == SLOT_SLOW ? "slow-path" : "unexpected";
+				k->slot = slot_word(k->tramp, w, &to) && !to
+						  ? "slow-path" : "unexpected";
 			} else {
 				k->slot = "missing";
 			}
@@ -608,29 +606,30 @@ static void read_tables(struct table *t)
 			s->why = "site is not in an executable segment";
 			continue;
 		}
-		uint64_t insn = s->addr;
 		if (s->flags & SC_SITE_ANCHOR) {
-			long off = anchor_find(b, avail, &s->why);
-			if (off < 0)
+			/* The runtime's search, on the file's bytes: the
+			 * trampoline as seen from them. */
+			uint8_t *p;
+			int kind;
+			if (!sc_find_site(b, b + avail,
+					  b + (k->tramp - s->addr), &p, &kind,
+					  &s->why))
 				continue;
-			insn += off;
-			b += off;
-			avail -= off;
+			s->insn = s->addr + (uint64_t)(p - b);
+			s->form = kind;
+			continue;
 		}
-		int len, f = rel32_insn(b, avail, &len);
+		uint64_t dest = 0;
+		int f = site_insn(s->addr, b, avail, &dest);
 		if (f == F_NONE) {
-			s->why = s->flags & SC_SITE_ANCHOR
-					 ? "anchor: another control transfer comes before the trampoline call"
-					 : "site does not hold a call to its trampoline";
+			s->why = "site does not hold a call to its trampoline";
 			continue;
 		}
-		if (rel32_dest(insn, b, len) != k->tramp) {
-			s->why = s->flags & SC_SITE_ANCHOR
-					 ? "anchor: another control transfer comes before the trampoline call"
-					 : "site does not reach its trampoline";
+		if (dest != k->tramp) {
+			s->why = "site does not reach its trampoline";
 			continue;
 		}
-		s->insn = insn;
+		s->insn = s->addr;
 		s->form = f;
 	}
 	if (opt_source && e->has_debug) {
@@ -977,12 +976,6 @@ static char *describe(uint64_t addr)
 	return NULL;
 }
 
-static int in_rel32(uint64_t end, uint64_t dest)
-{
-	int64_t d = (int64_t)(dest - end);
-	return d >= INT32_MIN && d <= INT32_MAX;
-}
-
 static void live_key(struct table *t, struct key *k)
 {
 	uint64_t b = t->base, q;
@@ -995,15 +988,24 @@ static void live_key(struct table *t, struct key *k)
 	uint64_t w;
 	if (read_mem(k->tramp + b, &w, 8) < 0) {
 		k->slot = "unreadable";
-	} else if (w == SLOT_SLOW) {
-		k->slot = "slow-path";
-	} else if ((uint8_t)w == 0xe9 && (w >> 40) == 0xcccccc) {
-		k->slot = "direct";
-		k->slot_reaches = k->tramp + b + 5 + (int64_t)(int32_t)(uint32_t)(w >> 8);
-		k->slot_sym = describe(k->slot_reaches);
-	} else {
+	} else if (!slot_word(k->tramp + b, w, &k->slot_reaches)) {
+		k->slot_reaches = 0;
 		k->slot = "unexpected";
+	} else if (!k->slot_reaches) {
+		k->slot = "slow-path";
+	} else {
+		k->slot = "direct";
+		k->slot_sym = describe(k->slot_reaches);
 	}
+}
+
+/* why, then more: a reason of the runtime's, completed. */
+static const char *reason_with(const char *why, const char *more)
+{
+	char *r;
+	if (asprintf(&r, "%s%s", why, more) < 0)
+		die("out of memory");
+	return r;
 }
 
 static void live_site(struct table *t, struct key *k, struct site *s)
@@ -1014,9 +1016,11 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 		s->reason = s->why;
 		return;
 	}
-	uint8_t buf[8];
+	uint8_t buf[SC_MAX_INSN];
 	uint64_t insn = s->insn + b;
-	if (read_mem(insn, buf, 6) < 0) {
+	struct sc_code c = code_at(insn, s->form);
+	int len = c.len;
+	if (read_mem(insn, buf, len) < 0) {
 		s->live = "unreadable";
 		s->reason = "cannot read the process's memory";
 		return;
@@ -1026,28 +1030,28 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 		s->reason = "holds `jmp .` (an update is in progress)";
 		return;
 	}
-	/* NULL / return-zero forms the runtime writes (runtime/arch_x86_64.c) */
-	static const struct { uint8_t b[5]; const char *form, *why; } inline_forms[] = {
-		{ { 0x0f, 0x1f, 0x44, 0x00, 0x00 }, "nop", "key is NULL: guarded call removed" },
-		{ { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc }, "nop", "key is NULL: guarded tail call returns" },
-		{ { 0xb8, 0x00, 0x00, 0x00, 0x00 }, "return-zero", "static_call_update_ret0: returns 0 inline" },
-	};
-	for (size_t i = 0; i < sizeof inline_forms / sizeof inline_forms[0]; i++)
-		if (!memcmp(buf, inline_forms[i].b, 5)) {
-			s->live = inline_forms[i].form;
-			s->reason = inline_forms[i].why;
-			return;
-		}
-	int len = 0, f = rel32_insn(buf, 6, &len);
-	if (f != s->form) {
+	void *to = NULL;
+	switch (sc_arch_read_site(&c, buf, &to)) {
+	case STATIC_CALL_SITE_NOP:
+		s->live = "nop";
+		s->reason = s->form == F_CALL ? "key is NULL: guarded call removed"
+					      : "key is NULL: guarded tail call returns";
+		return;
+	case STATIC_CALL_SITE_RETURN_ZERO:
+		s->live = "return-zero";
+		s->reason = "static_call_update_ret0: returns 0 inline";
+		return;
+	case STATIC_CALL_SITE_DIRECT:
+		break;
+	default:
 		s->live = "unverified";
 		s->reason = "live bytes are not the compiled instruction (changed by someone else?)";
 		return;
 	}
-	s->reaches = rel32_dest(insn, buf, len);
+	s->reaches = (uintptr_t)to;
 	uint64_t tramp = k->tramp + b;
 	if (s->reaches != tramp) {
-		s->live = f == F_CALL ? "direct" : "tail-jump";
+		s->live = s->form == F_CALL ? "direct" : "tail-jump";
 		s->reaches_sym = describe(s->reaches);
 		if (k->have_target && k->target != s->reaches)
 			s->reason = "does not reach the key's current value (an update in progress?)";
@@ -1055,14 +1059,18 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	}
 	s->live = "trampoline";
 	s->reaches_sym = describe(s->reaches);
+	/* Whether the site could reach the target: the runtime's encoder. */
+	uint8_t out[SC_MAX_INSN];
+	const char *why = NULL;
+	memcpy(c.op, buf, 2);
 	if (!k->have_target)
 		s->reason = "key variable unreadable";
 	else if (!k->target)
 		s->reason = "target is NULL (the trampoline's slow path calls through the key)";
-	else if (!in_rel32(insn + len, k->target))
-		s->reason = !strcmp(k->slot, "direct")
-				    ? "target is out of rel32 range of the site; the trampoline jumps to it directly"
-				    : "target is out of rel32 range of the site and of the trampoline; slow path";
+	else if (!sc_arch_encode_site(&c, addr_ptr(k->target), out, &why))
+		s->reason = reason_with(why, !strcmp(k->slot, "direct")
+					     ? "; the trampoline jumps to it directly"
+					     : " and of the trampoline; slow path");
 	else if ((insn + len - 4) / 8 != (insn + len - 1) / 8)
 		s->reason = "the instruction straddles an 8-byte word: no single atomic write can "
 			    "change it (STATICCALL_STRADDLE=wait patches it through a brief `jmp .`)";

@@ -172,13 +172,13 @@ static void test_encodings(uint8_t *code)
 	uint32_t w;
 	memcpy(&w, out, 4);
 	CHECK(w == 0x97fffffeu, "bl -8 is %08x", w);
-	struct sc_decoded d = sc_arch_decode_site(&c, out, code + 64);
+	struct sc_decoded d = sc_decode_site(&c, out, code + 64);
 	CHECK(d.form == STATIC_CALL_SITE_DIRECT && d.reaches == code - 8,
 	      "decode bl");
 	c.kind = SC_INSN_JMP;
 	uint32_t b = enc(0x14000000u, code, code + 64);
 	memcpy(c.bytes, &b, 4);
-	d = sc_arch_decode_site(&c, c.bytes, code + 64);
+	d = sc_decode_site(&c, c.bytes, code + 64);
 	CHECK(d.form == STATIC_CALL_SITE_TRAMPOLINE, "decode b to trampoline");
 	CHECK(!sc_arch_match((const uint8_t *)&bl, SC_INSN_JMP), "bl is no b");
 
@@ -276,8 +276,8 @@ static void check_code(const char *what, const void *target, int direct)
 {
 	uint8_t *tr = code + 4096;
 	for (int i = 0; i < NSITES; i++) {
-		struct sc_decoded d = sc_arch_decode_site(&sites[i].code,
-							  sites[i].code.insn, tr);
+		struct sc_decoded d = sc_decode_site(&sites[i].code,
+						     sites[i].code.insn, tr);
 		if (direct) {
 			CHECK(d.reaches == target &&
 			      d.form == (i == 4 ? STATIC_CALL_SITE_TAIL_JUMP

@@ -69,12 +69,6 @@
 
 #if defined(__aarch64__) || defined(FZ_AARCH64)
 #define FZ_ARM64 1
-/* The host build of the arm64 backend sees x86-64's SC_TRAMP_* (internal.h
- * picks them by __aarch64__): they must be arm64's. */
-_Static_assert(SC_TRAMP_ALIGN == 16 && SC_TRAMP_SLOT == 8, "arm64 slot layout");
-#if !defined(__aarch64__)
-int sc_arch_cas_code(uint64_t *word, uint64_t expect, uint64_t value);
-#endif
 #else
 #define FZ_ARM64 0
 #include <Zydis/Zydis.h>
@@ -446,8 +440,8 @@ static void check_keys(void)
 			      c->len);
 			/* The runtime's own decoder names the form; each form
 			 * must be one this key's target allows. */
-			struct sc_decoded d = sc_arch_decode_site(c, c->insn,
-								  s->tramp->code.insn);
+			struct sc_decoded d = sc_decode_site(c, c->insn,
+							     s->tramp->code.insn);
 			const uint8_t *r = d.reaches;
 			int ok;
 			switch (d.form) {

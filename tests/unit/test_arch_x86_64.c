@@ -41,7 +41,7 @@ Test(arch_x86_64, site_roundtrip_every_kind)
 		uint8_t *insn = code + 9, *tramp = code + 48;
 		put_insn(insn, kind, tramp);
 		struct sc_code c = code_at(insn, kind);
-		struct sc_decoded d = sc_arch_decode_site(&c, insn, tramp);
+		struct sc_decoded d = sc_decode_site(&c, insn, tramp);
 		cr_assert_eq(d.form, STATIC_CALL_SITE_TRAMPOLINE);
 		cr_assert_eq(d.reaches, tramp);
 
@@ -49,7 +49,7 @@ Test(arch_x86_64, site_roundtrip_every_kind)
 		const char *why = NULL;
 		void *dest = code + 32;
 		cr_assert(sc_arch_encode_site(&c, dest, nb, &why));
-		d = sc_arch_decode_site(&c, nb, tramp);
+		d = sc_decode_site(&c, nb, tramp);
 		cr_assert_eq(d.form, kind == SC_INSN_CALL ? STATIC_CALL_SITE_DIRECT
 							  : STATIC_CALL_SITE_TAIL_JUMP);
 		cr_assert_eq(d.reaches, dest);
@@ -76,7 +76,7 @@ Test(arch_x86_64, site_refusals_say_why)
 	why = NULL;
 	cr_assert_not(sc_arch_encode_site(&c, code, nb, &why));
 	cr_assert_not_null(why);
-	cr_assert_eq(sc_arch_decode_site(&c, c.bytes, code + 48).form,
+	cr_assert_eq(sc_decode_site(&c, c.bytes, code + 48).form,
 		     STATIC_CALL_SITE_UNVERIFIED);
 }
 

@@ -241,7 +241,7 @@ static const char *value_name(const void *v)
 static void check_meaning(const struct fake *f, const void *v)
 {
 	const struct sc_code *c = &f->site.code;
-	struct sc_decoded d = sc_arch_decode_site(c, c->insn, slot_mem);
+	struct sc_decoded d = sc_decode_site(c, c->insn, slot_mem);
 	int ok;
 	switch (d.form) {
 	case STATIC_CALL_SITE_TRAMPOLINE: ok = 1; break; /* follows the key */
@@ -436,7 +436,7 @@ Test(protocol, straddling_sites_stay_on_their_trampoline_without_wait)
 		/* with the wait it goes direct */
 		set_wait(1);
 		update_and_replay(&f, 1, far);
-		cr_assert_eq(sc_arch_decode_site(&f.site.code, b, slot_mem).reaches, far);
+		cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).reaches, far);
 		set_wait(0);
 	}
 }
@@ -477,9 +477,9 @@ Test(protocol, straddling_sites_never_get_stuck)
 			       end + (int32_t)(rel ^ (int32_t)hi_bit) };
 		for (int i = 0; i < 2; i++) {
 			update_and_replay(&f, 1, u[i]);
-			cr_assert_eq(sc_arch_decode_site(&f.site.code,
-							 f.site.code.insn,
-							 slot_mem).reaches,
+			cr_assert_eq(sc_decode_site(&f.site.code,
+						    f.site.code.insn,
+						    slot_mem).reaches,
 				     u[i], "offset %d: target %d not direct", off, i);
 		}
 		/* and back to a NULL guarded site state and a target */

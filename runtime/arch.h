@@ -1,0 +1,148 @@
+/*
+ * arch.h - the boundary between the arch-neutral runtime and one ISA.
+ *
+ * Each ISA has two files implementing everything declared under "provided
+ * by each arch" below, and nothing else of the runtime is ISA-specific:
+ *   arch_<isa>.c    encodes and decodes the patchable instructions and the
+ *                   trampoline slot, plans safe byte changes, loads and
+ *                   compare-and-swaps live code words
+ *   anchor_<isa>.c  decodes forward from a Clang anchor to the first
+ *                   control transfer
+ * meson (runtime/meson.build) picks the pair for the host; the fuzzer
+ * (tests/fuzz) compiles the arm64 pair on an x86-64 host too, so nothing
+ * here may depend on the compiler's target macros. site_decode.c holds
+ * what both arches share on top of these (naming a site's form, finding
+ * the site an anchor points at).
+ */
+#ifndef SC_ARCH_H
+#define SC_ARCH_H
+
+#include <stdint.h>
+
+#include "staticcall.h"
+#include "staticcall_abi.h"
+
+/* Patchable instruction kinds. */
+enum sc_insn_kind {
+	SC_INSN_CALL = 0, /* x86: E8 rel32;        arm64: bl */
+	SC_INSN_JMP = 1,  /* x86: E9 rel32;        arm64: b (tail call) */
+	SC_INSN_JCC = 2,  /* x86: 0F 8x rel32 (conditional tail call);
+			     arm64: never a site */
+	SC_INSN_SLOT = 3, /* a trampoline's first quadword */
+};
+#define SC_MAX_INSN 8
+
+/* The trampoline's patch slot is its first aligned quadword on every arch
+ * (sc_arch_decode_slot reads it as one uint64_t); its alignment is the
+ * arch's (sc_arch_tramp_align, from the SC_*_TRAMP_* of docs/ABI.md). */
+#define SC_TRAMP_SLOT 8u
+
+enum sc_code_state {
+	SC_CODE_UNVERIFIED = 0, /* bytes never matched: left alone */
+	SC_CODE_OK = 1,         /* `bytes` hold what is in memory */
+};
+
+/* A patchable piece of code: a site or a trampoline slot. */
+struct sc_code {
+	uint8_t *insn;               /* the instruction (site) or the slot */
+	uint8_t len;                 /* its length in bytes */
+	uint8_t kind;                /* enum sc_insn_kind */
+	uint8_t bytes[SC_MAX_INSN];  /* what we last saw or wrote there */
+	uint8_t op[2];               /* the compiled opcode bytes (x86 jcc
+					keeps its condition across NOP forms) */
+	uint8_t cond;                /* a guarded site (SC_SITE_COND) */
+	uint8_t state;               /* enum sc_code_state */
+	uint8_t prot;                /* PROT_* of its segment, to restore */
+	const char *reason;          /* why it cannot be patched, if it cannot */
+};
+
+/* Writes of phase p all happen before any of phase p+1, with a core sync
+ * in between (docs/PATCHING.md). */
+#define SC_PHASES 3
+
+/* One byte change, tagged with its phase (sc_arch_plan). */
+struct sc_byte_patch {
+	uint8_t *addr;
+	uint8_t value;
+	uint8_t phase;
+	int prot; /* protection of its segment */
+};
+#define SC_MAX_BYTE_PATCHES (2 * SC_MAX_INSN)
+
+/* ---- provided by each arch: arch_<isa>.c ------------------------------ */
+uint32_t sc_arch_id(void); /* SC_ABI_ARCH_* */
+unsigned sc_arch_tramp_align(void);
+int sc_arch_insn_len(int kind);
+/* Do the bytes hold an instruction of this kind (any displacement)? */
+int sc_arch_match(const uint8_t *bytes, int kind);
+/*
+ * What a site's live bytes hold, read by the arch alone: a form that calls
+ * nothing (STATIC_CALL_SITE_NOP, STATIC_CALL_SITE_RETURN_ZERO), the site's
+ * own kind of instruction (STATIC_CALL_SITE_DIRECT, with *reaches set to
+ * where it goes, whatever that is), else STATIC_CALL_SITE_UNVERIFIED.
+ * sc_decode_site (site_decode.c) names the form from that.
+ */
+int sc_arch_read_site(const struct sc_code *c, const uint8_t *live,
+		      void **reaches);
+/* Bytes of the site re-targeted to dest; 0 with *why set if it cannot. */
+int sc_arch_encode_site(const struct sc_code *c, const void *dest,
+			uint8_t out[SC_MAX_INSN], const char **why);
+/* Bytes of the site in a form that calls nothing: STATIC_CALL_SITE_NOP
+ * (a guarded site while its key is NULL) or STATIC_CALL_SITE_RETURN_ZERO
+ * (inline `return 0`). 0 if the arch cannot patch that form here (safely,
+ * while other threads run): the site then calls a function instead. An
+ * arch without these forms need not define it (weak default in patch.c). */
+int sc_arch_encode_form(const struct sc_code *c, int form,
+			uint8_t out[SC_MAX_INSN]);
+/* Trampoline slot: is the word a valid slot? Fills *reaches (NULL: slow). */
+int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
+/* Slot word jumping straight to dest, or the slow path if dest is NULL or
+ * out of range (then *why says so). */
+uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
+			     const char **why);
+/* Byte changes, tagged with their phase, that turn the bytes `from` (what
+ * the code holds now) into `to` safely: the patch planner composes them
+ * into word writes, so pieces of code sharing a word compose. Returns how
+ * many (at most SC_MAX_BYTE_PATCHES), or -1 if no safe sequence exists at
+ * this address (an instruction spanning two words whose change cannot be
+ * one word write; with allow_wait, the `jmp .` transient may be used where
+ * only the displacement straddles, docs/PATCHING.md). */
+int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
+		 const uint8_t *to, int allow_wait, struct sc_byte_patch *out);
+/* Do the live bytes differ from what the runtime wrote only by a
+ * debugger's breakpoint over the first byte (x86 int3), so that the other
+ * bytes may still be written and the debugger's restore completes them? */
+int sc_arch_breakpoint_at(const struct sc_code *c, const uint8_t *live);
+/* The text writer's real compare-and-swap of one aligned code quadword:
+ * 1 if *word held expect and now holds value. On arm64 only the 4-byte instruction words
+ * that change are stored, so no neighbouring instruction is ever
+ * rewritten, not even with its own value (docs/PATCHING.md, arm64). */
+int sc_arch_cas_code(uint64_t *word, uint64_t expect, uint64_t value);
+/* An aligned code word, read atomically (and invisibly to sanitizers). */
+uint64_t sc_code_load64(const uint64_t *word);
+
+/* ---- provided by each arch: anchor_<isa>.c ---------------------------- */
+/* The first control transfer at or after `anchor` (before `limit`, within
+ * the arch's bound on the distance), or NULL with *why set. Shared with
+ * tools/staticcall-inspect.c, which must resolve anchors exactly as the
+ * runtime does. */
+const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
+				      const uint8_t *limit, const char **why);
+
+/* ---- site_decode.c: the same for every arch --------------------------- */
+struct sc_decoded {
+	int form;      /* enum static_call_site_form */
+	void *reaches; /* where control goes; NULL if unknown */
+};
+/* Decode a site's live bytes: TRAMPOLINE if its instruction reaches
+ * `tramp`, else DIRECT or TAIL_JUMP by its kind; NOP, RETURN_ZERO or
+ * UNVERIFIED as the arch reads them. */
+struct sc_decoded sc_decode_site(const struct sc_code *c, const uint8_t *live,
+				 const void *tramp);
+/* The site an anchor points at: the first control transfer after it, which
+ * must be a site instruction reaching `tramp`. 0 with *why set if not. */
+int sc_find_site(const uint8_t *anchor, const uint8_t *limit,
+		 const void *tramp, uint8_t **insn, int *kind,
+		 const char **why);
+
+#endif
