@@ -428,22 +428,11 @@ bool sc_may_hold_keys(const sc_state &st, Value *dst,
 	return true;
 }
 
-// The argument holding the length if N is a libc function that writes
-// memory from its first argument on, or -1. (Clang names the body of an
-// always-inline redefinition of a builtin, glibc's _FORTIFY_SOURCE
-// wrappers, NAME.inline.)
+// The argument holding the length if N names a function that writes memory
+// from its first argument on (plugin-common/policy.cc), or -1.
 int sc_mem_fn_len_arg(StringRef n)
 {
-	if (n.size() > 7 && n.substr(n.size() - 7) == ".inline")
-		n = n.drop_back(7);
-	if (n == "memcpy" || n == "memmove" || n == "memset" ||
-	    n == "mempcpy" || n == "__memcpy_chk" || n == "__memmove_chk" ||
-	    n == "__memset_chk" || n == "__mempcpy_chk")
-		return 2;
-	if (n == "bzero" || n == "explicit_bzero" ||
-	    n == "__explicit_bzero_chk")
-		return 1;
-	return -1;
+	return sc_mem_writer_len_arg(n.data(), n.size());
 }
 
 // memcpy, memmove, memset (the intrinsics, which is what Clang makes of
@@ -773,6 +762,6 @@ void sc_register_pass_callbacks(PassBuilder &pb)
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
 {
-	return {LLVM_PLUGIN_API_VERSION, SC_PLUGIN_NAME, "0.1.0",
+	return {LLVM_PLUGIN_API_VERSION, SC_PLUGIN_NAME, SC_PLUGIN_VERSION,
 		sc_register_pass_callbacks};
 }

@@ -8,7 +8,8 @@
 #include <set>
 #include <string>
 
-#define SC_ATTR_NAME "static_call"
+#include "policy.h"
+
 #define SC_PLUGIN_NAME "staticcall_clang"
 
 namespace llvm {

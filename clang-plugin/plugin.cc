@@ -40,6 +40,7 @@
 
 #include "clang_compat.h"
 #include "keys.h"
+#include "staticcall_abi.h"
 
 using namespace clang;
 
@@ -183,42 +184,40 @@ static const VarDecl *sc_key_ref(const Expr *e)
 // The attribute
 // ---------------------------------------------------------------------------
 
-// Why D cannot be a key, or null when it can (same wording as the GCC plugin).
-static const char *sc_key_problem(const Decl *d)
+// Why D cannot be a key (or a member holding field keys), or null when it
+// can: plugin-common/policy.cc decides, for both plugins.
+static const char *sc_decl_problem(const Decl *d)
 {
-	if (isa<FunctionDecl>(d))
-		return "cannot be applied to a function; put it on a "
-		       "pointer-to-function variable";
-	if (const auto *fd = dyn_cast<FieldDecl>(d)) {
+	sc_decl_facts f;
+	if (isa<FunctionDecl>(d)) {
+		f.kind = sc_decl_kind::function;
+	} else if (const auto *fd = dyn_cast<FieldDecl>(d)) {
+		f.kind = sc_decl_kind::field;
+		f.function_pointer = fd->getType()->isFunctionPointerType();
+		f.const_qualified = fd->getType().isConstQualified();
+		if (const char *why = sc_key_problem(f))
+			return why;
 		// (Layout, packed structures: when the structure is
 		// complete, SCConsumer::HandleTagDeclDefinition.)
-		if (fd->getParent()->isUnion())
-			return "cannot be applied to a union member";
-		if (!fd->getType()->isFunctionPointerType())
-			return "requires a member of pointer-to-function type";
-		if (fd->getType().isConstQualified())
-			return "cannot be applied to a const-qualified member";
-		return nullptr;
+		return sc_field_layout_problem(fd->getParent()->isUnion(), true);
+	} else if (isa<IndirectFieldDecl>(d)) {
+		f.kind = sc_decl_kind::indirect_field;
+	} else if (isa<ParmVarDecl>(d)) {
+		f.kind = sc_decl_kind::parameter;
+	} else if (isa<TypedefNameDecl>(d)) {
+		f.kind = sc_decl_kind::type_name;
+	} else if (const auto *vd = dyn_cast<VarDecl>(d)) {
+		f.kind = sc_decl_kind::variable;
+		f.file_scope = vd->getDeclContext()
+				       ->getRedeclContext()
+				       ->isFileContext() &&
+			       !sc_compat::is_local_extern(vd);
+		f.thread_local_var = vd->getTLSKind() != VarDecl::TLS_None ||
+				     vd->getTSCSpec() != TSCS_unspecified;
+		f.function_pointer = vd->getType()->isFunctionPointerType();
+		f.const_qualified = vd->getType().isConstQualified();
 	}
-	if (isa<IndirectFieldDecl>(d))
-		return "cannot be applied to a structure or union member";
-	if (isa<ParmVarDecl>(d))
-		return "cannot be applied to a function parameter";
-	if (isa<TypedefNameDecl>(d))
-		return "cannot be applied to a typedef";
-	const auto *vd = dyn_cast<VarDecl>(d);
-	if (!vd)
-		return "applies only to file-scope pointer-to-function variables";
-	if (!vd->getDeclContext()->getRedeclContext()->isFileContext() ||
-	    sc_compat::is_local_extern(vd))
-		return "applies only to variables at file scope, not to local "
-		       "variables";
-	if (vd->getTLSKind() != VarDecl::TLS_None ||
-	    vd->getTSCSpec() != TSCS_unspecified)
-		return "cannot be applied to a thread-local variable";
-	if (!vd->getType()->isFunctionPointerType())
-		return "requires a variable of pointer-to-function type";
-	return nullptr;
+	return sc_key_problem(f);
 }
 
 namespace {
@@ -234,7 +233,7 @@ struct SCAttrInfo : public ParsedAttrInfo {
 	bool diagAppertainsToDecl(Sema &S, const ParsedAttr &attr,
 				  const Decl *d) const override
 	{
-		const char *why = sc_key_problem(d);
+		const char *why = sc_decl_problem(d);
 		if (!why)
 			return true;
 		DiagnosticsEngine &de = S.getDiagnostics();
@@ -244,12 +243,11 @@ struct SCAttrInfo : public ParsedAttrInfo {
 		if (nd && nd->getDeclName()) {
 			unsigned id = de.getCustomDiagID(
 				DiagnosticsEngine::Error,
-				"'" SC_ATTR_NAME "' attribute %0 (%1)");
+				SC_DIAG_ATTR_NAMED("%0", "%1"));
 			S.Diag(loc, id) << why << nd;
 		} else {
 			unsigned id = de.getCustomDiagID(
-				DiagnosticsEngine::Error,
-				"'" SC_ATTR_NAME "' attribute %0");
+				DiagnosticsEngine::Error, SC_DIAG_ATTR("%0"));
 			S.Diag(loc, id) << why;
 		}
 		return false;
@@ -260,12 +258,11 @@ struct SCAttrInfo : public ParsedAttrInfo {
 	{
 		auto *vd = dyn_cast<VarDecl>(d);
 		auto *fd = dyn_cast<FieldDecl>(d);
-		if ((!vd && !fd) || sc_key_problem(d))
+		if ((!vd && !fd) || sc_decl_problem(d))
 			return AttributeNotApplied; // diagnosed above
 		if (attr.getNumArgs()) {
 			unsigned id = S.getDiagnostics().getCustomDiagID(
-				DiagnosticsEngine::Error,
-				"'" SC_ATTR_NAME "' attribute takes no arguments");
+				DiagnosticsEngine::Error, SC_DIAG_ATTR_NO_ARGS);
 			S.Diag(attr.getLoc(), id);
 			return AttributeNotApplied;
 		}
@@ -324,29 +321,18 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		: ctx(ctx), mc(mc), de(ctx.getDiagnostics()),
 		  sm(ctx.getSourceManager())
 	{
-		id_not_key = de.getCustomDiagID(
-			DiagnosticsEngine::Error,
-			"staticcall: %0 is not a static-call key (declare it "
-			"with 'STATIC_CALL')");
+		id_not_key = de.getCustomDiagID(DiagnosticsEngine::Error,
+						SC_DIAG_NOT_KEY("%0"));
 		id_not_key_member = de.getCustomDiagID(
-			DiagnosticsEngine::Error,
-			"staticcall: member %0 is not a static-call key (declare "
-			"it with 'STATIC_CALL')");
-		id_ret0 = de.getCustomDiagID(
-			DiagnosticsEngine::Error,
-			"staticcall: 'static_call_update_ret0' needs a key "
-			"returning an integer or a pointer; %0 returns %1");
-		id_store = de.getCustomDiagID(
-			DiagnosticsEngine::Error,
-			"staticcall: plain store to key %0 (strict mode); use "
-			"'static_call_update'");
-		id_site = de.getCustomDiagID(
-			DiagnosticsEngine::Remark,
-			"staticcall: call through %0 is a static-call site");
-		id_load = de.getCustomDiagID(
-			DiagnosticsEngine::Remark,
-			"staticcall: load of %0 is not the callee of a call; "
-			"not converted");
+			DiagnosticsEngine::Error, SC_DIAG_NOT_KEY_MEMBER("%0"));
+		id_ret0 = de.getCustomDiagID(DiagnosticsEngine::Error,
+					     SC_DIAG_RET0_TYPE("%0", "%1"));
+		id_store = de.getCustomDiagID(DiagnosticsEngine::Error,
+					      SC_DIAG_STRICT_STORE("%0"));
+		id_site = de.getCustomDiagID(DiagnosticsEngine::Remark,
+					     SC_DIAG_SITE("%0"));
+		id_load = de.getCustomDiagID(DiagnosticsEngine::Remark,
+					     SC_DIAG_LOAD_NOT_CALLEE("%0"));
 	}
 
 	bool VisitBinaryOperator(BinaryOperator *e)
@@ -355,11 +341,12 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			return true;
 		if (const VarDecl *k = sc_key_ref(e->getLHS()))
 			de.Report(e->getLHS()->getExprLoc(), id_store) << k;
-		// A marked member of anything but an automatic object.
-		if (const FieldDecl *f = sc_field_ref(e->getLHS()))
-			if (!sc_field_is_local(ctx, e->getLHS()))
-				de.Report(e->getLHS()->getExprLoc(), id_store)
-					<< f;
+		// A marked member of anything but an automatic object, named
+		// as written ('cfg.ops[1].fn', like the GCC plugin).
+		if (sc_field_ref(e->getLHS()) &&
+		    !sc_field_is_local(ctx, e->getLHS()))
+			de.Report(e->getLHS()->getExprLoc(), id_store)
+				<< sc_expr_text(e->getLHS());
 		return true;
 	}
 
@@ -392,9 +379,9 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		if (!fd || !fd->getIdentifier() || e->getNumArgs() < 1)
 			return;
 		llvm::StringRef name = fd->getName();
-		bool ret0 = name == "__staticcall_update_ret0";
-		if (!ret0 && name != "__staticcall_update" &&
-		    name != "__staticcall_update_null")
+		bool ret0 = name == SC_ABI_UPDATE_RET0_FN;
+		if (!ret0 && name != SC_ABI_UPDATE_FN &&
+		    name != SC_ABI_UPDATE_NULL_FN)
 			return;
 		const auto *addr = dyn_cast<UnaryOperator>(
 			e->getArg(0)->IgnoreParenCasts());
@@ -555,10 +542,8 @@ class SCConsumer : public ASTConsumer {
 			de.Report(f->getLocation(),
 				  de.getCustomDiagID(
 					  DiagnosticsEngine::Error,
-					  "'" SC_ATTR_NAME "' attribute cannot "
-					  "be applied to a member that is not "
-					  "pointer-aligned (%0)"))
-				<< f;
+					  SC_DIAG_ATTR_NAMED("%0", "%1")))
+				<< sc_field_layout_problem(false, false) << f;
 			if (key) // no second error, no site
 				sc_key_fields().erase(f);
 		}
@@ -587,9 +572,8 @@ class SCAction : public PluginASTAction {
 		// Site and key tables are module asm written at code
 		// generation: an LTO IR object would lose their meaning.
 		if (cg.PrepareForLTO || cg.PrepareForThinLTO)
-			de.Report(de.getCustomDiagID(
-				DiagnosticsEngine::Error,
-				"staticcall: -flto is not supported"));
+			de.Report(de.getCustomDiagID(DiagnosticsEngine::Error,
+						     SC_DIAG_LTO));
 
 		// staticcall.h turns STATIC_CALL on when this is defined. The
 		// predefines buffer is entered when parsing starts, after this.
@@ -631,16 +615,15 @@ class SCAction : public PluginASTAction {
 		sc_state &st = sc_global();
 		DiagnosticsEngine &de = CI.getDiagnostics();
 		for (const std::string &a : args) {
-			if (a == "strict")
+			if (a == SC_OPT_STRICT)
 				st.strict = true;
-			else if (a == "report")
+			else if (a == SC_OPT_REPORT)
 				st.report = true;
 			else
 				de.Report(de.getCustomDiagID(
 					DiagnosticsEngine::Error,
-					"staticcall: unknown plugin argument "
-					"'-fplugin-arg-" SC_PLUGIN_NAME "-%0' "
-					"(expected 'strict' or 'report')"))
+					SC_DIAG_UNKNOWN_ARG(SC_PLUGIN_NAME,
+							    "%0")))
 					<< a;
 		}
 		return true;

@@ -5,71 +5,63 @@
 // misuse never silently becomes an ordinary indirect call.
 #include "keys.h"
 
-// Why member FIELD cannot be marked, as far as its own type tells (union
-// membership and layout are known only when the structure is finished, see
-// sc_check_finished_type), or NULL.
-static const char *sc_field_problem(tree field)
+static bool sc_is_function_pointer(tree type)
 {
-	tree type = TREE_TYPE(field);
-	if (TREE_CODE(type) != POINTER_TYPE ||
-	    TREE_CODE(TREE_TYPE(type)) != FUNCTION_TYPE)
-		return "requires a member of pointer-to-function type";
-	if (TYPE_READONLY(type) || TREE_READONLY(field))
-		return "cannot be applied to a const-qualified member";
-	return NULL;
+	return TREE_CODE(type) == POINTER_TYPE &&
+	       TREE_CODE(TREE_TYPE(type)) == FUNCTION_TYPE;
 }
 
-// Why DECL cannot be a key, or NULL when it can.
-static const char *sc_key_problem(tree decl)
+// Why DECL cannot be a key (or a member holding field keys), or NULL when
+// it can (plugin-common/policy.cc decides; union membership and layout are
+// known only when the structure is finished, see sc_check_finished_type).
+static const char *sc_decl_problem(tree decl)
 {
+	sc_decl_facts d;
+	tree type = TREE_TYPE(decl);
 	switch (TREE_CODE(decl)) {
-	case VAR_DECL:
+	case VAR_DECL: {
+		d.kind = sc_decl_kind::variable;
+		tree ctx = DECL_CONTEXT(decl);
+		d.file_scope = !((ctx && TREE_CODE(ctx) == FUNCTION_DECL) ||
+				 (current_function_decl && !DECL_EXTERNAL(decl)));
+		d.thread_local_var = DECL_THREAD_LOCAL_P(decl);
+		d.function_pointer = sc_is_function_pointer(type);
+		d.const_qualified = TYPE_READONLY(type);
+		break;
+	}
+	case FIELD_DECL:
+		d.kind = sc_decl_kind::field;
+		d.function_pointer = sc_is_function_pointer(type);
+		d.const_qualified = TYPE_READONLY(type) || TREE_READONLY(decl);
 		break;
 	case FUNCTION_DECL:
-		return "cannot be applied to a function; put it on a "
-		       "pointer-to-function variable";
-	case FIELD_DECL:
-		return sc_field_problem(decl);
+		d.kind = sc_decl_kind::function;
+		break;
 	case PARM_DECL:
-		return "cannot be applied to a function parameter";
+		d.kind = sc_decl_kind::parameter;
+		break;
 	case TYPE_DECL:
-		return "cannot be applied to a typedef";
+		d.kind = sc_decl_kind::type_name;
+		break;
 	default:
-		return "applies only to file-scope pointer-to-function variables";
+		break;
 	}
-	tree ctx = DECL_CONTEXT(decl);
-	bool in_function = (ctx && TREE_CODE(ctx) == FUNCTION_DECL) ||
-			   (current_function_decl && !DECL_EXTERNAL(decl));
-	if (in_function)
-		return "applies only to variables at file scope, not to local "
-		       "variables";
-	if (DECL_THREAD_LOCAL_P(decl))
-		return "cannot be applied to a thread-local variable";
-	tree type = TREE_TYPE(decl);
-	if (TREE_CODE(type) != POINTER_TYPE ||
-	    TREE_CODE(TREE_TYPE(type)) != FUNCTION_TYPE)
-		return "requires a variable of pointer-to-function type";
-	// The runtime writes the key; a const one may sit in read-only memory
-	// and GCC folds loads of it to the initial target.
-	if (TYPE_READONLY(type))
-		return "cannot be applied to a const-qualified variable";
-	return NULL;
+	return sc_key_problem(d);
 }
 
 static tree sc_handle_attr(tree *node, tree name, tree, int, bool *no_add)
 {
 	tree decl = *node;
 	const char *why =
-		DECL_P(decl) ? sc_key_problem(decl)
-			     : "applies only to file-scope pointer-to-function "
-			       "variables";
+		DECL_P(decl) ? sc_decl_problem(decl)
+			     : sc_key_problem(sc_decl_facts());
 	if (why) {
 		location_t loc =
 			DECL_P(decl) ? DECL_SOURCE_LOCATION(decl) : input_location;
 		if (DECL_P(decl) && DECL_NAME(decl))
-			error_at(loc, "%qE attribute %s (%qD)", name, why, decl);
+			error_at(loc, SC_DIAG_ATTR_NAMED("%s", "%qD"), why, decl);
 		else
-			error_at(loc, "%qE attribute %s", name, why);
+			error_at(loc, SC_DIAG_ATTR("%s"), why);
 		*no_add = true;
 		return NULL_TREE;
 	}
@@ -100,8 +92,8 @@ static void sc_on_attributes(void *, void *)
 
 static void sc_field_error(tree field, const char *why)
 {
-	error_at(DECL_SOURCE_LOCATION(field), "%qE attribute %s (%qD)",
-		 get_identifier(SC_ATTR_NAME), why, field);
+	error_at(DECL_SOURCE_LOCATION(field), SC_DIAG_ATTR_NAMED("%s", "%qD"),
+		 why, field);
 	// Not a key any more: no second error, no site.
 	DECL_ATTRIBUTES(field) =
 		remove_attribute(SC_ATTR_NAME, DECL_ATTRIBUTES(field));
@@ -122,11 +114,9 @@ static bool sc_field_aligned(tree field)
 static void sc_check_field_layout(tree field, bool in_union)
 {
 	if (sc_is_key_field(field)) {
-		if (in_union)
-			sc_field_error(field, "cannot be applied to a union member");
-		else if (!sc_field_aligned(field))
-			sc_field_error(field, "cannot be applied to a member that "
-					      "is not pointer-aligned");
+		if (const char *why = sc_field_layout_problem(
+			    in_union, sc_field_aligned(field)))
+			sc_field_error(field, why);
 		return;
 	}
 	// A structure holding marked members, placed unaligned by this
@@ -134,10 +124,10 @@ static void sc_check_field_layout(tree field, bool in_union)
 	tree t = TREE_TYPE(field);
 	while (TREE_CODE(t) == ARRAY_TYPE)
 		t = TREE_TYPE(t);
-	if (RECORD_OR_UNION_TYPE_P(t) && sc_type_has_key_field(t) &&
-	    !sc_field_aligned(field))
-		sc_field_error(field, "cannot be applied to a member that is not "
-				      "pointer-aligned");
+	if (RECORD_OR_UNION_TYPE_P(t) && sc_type_has_key_field(t))
+		if (const char *why = sc_field_layout_problem(
+			    false, sc_field_aligned(field)))
+			sc_field_error(field, why);
 }
 
 // A structure or union type is complete: marked members of a union, and

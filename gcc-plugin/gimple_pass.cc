@@ -9,6 +9,7 @@
 //   s = t; (a struct/array type holding marked members), memcpy/memset/...
 //                        ->  the store, then __staticcall_store_range (&s, n);
 #include "keys.h"
+#include "staticcall_abi.h"
 #include "gimplify.h"
 #include "gimplify-me.h"
 #include "tree-into-ssa.h"
@@ -75,9 +76,8 @@ static bool sc_rewrite_call(gcall *call)
 	update_stmt(call);
 	if (sc_opt_report)
 		inform(gimple_location(call),
-		       cond ? "staticcall: guarded call through '%s' is one "
-			      "static-call site (a NOP while the key is NULL)"
-			    : "staticcall: call through '%s' is a static-call site",
+		       cond ? SC_DIAG_GUARDED_SITE("'%s'")
+			    : SC_DIAG_SITE("'%s'"),
 		       k->display);
 	return true;
 }
@@ -175,9 +175,9 @@ static void sc_check_api_call(gcall *call)
 	if (!fn || !DECL_NAME(fn) || gimple_call_num_args(call) < 1)
 		return;
 	const char *name = IDENTIFIER_POINTER(DECL_NAME(fn));
-	bool ret0 = !strcmp(name, "__staticcall_update_ret0");
-	if (!ret0 && strcmp(name, "__staticcall_update") &&
-	    strcmp(name, "__staticcall_update_null"))
+	bool ret0 = !strcmp(name, SC_ABI_UPDATE_RET0_FN);
+	if (!ret0 && strcmp(name, SC_ABI_UPDATE_FN) &&
+	    strcmp(name, SC_ABI_UPDATE_NULL_FN))
 		return;
 	tree arg = gimple_call_arg(call, 0);
 	STRIP_NOPS(arg);
@@ -197,18 +197,14 @@ static void sc_check_api_call(gcall *call)
 		tree field = TREE_OPERAND(var, 1);
 		if (!sc_is_key_field(field)) {
 			error_at(gimple_location(call),
-				 "staticcall: member %qD is not a static-call "
-				 "key (declare it with %<STATIC_CALL%>)",
-				 field);
+				 SC_DIAG_NOT_KEY_MEMBER("%qD"), field);
 			return;
 		}
 		var = field;
 	} else if (!DECL_P(var)) {
 		return;
 	} else if (!sc_is_key_decl(var)) {
-		error_at(gimple_location(call),
-			 "staticcall: %qD is not a static-call key (declare it "
-			 "with %<STATIC_CALL%>)", var);
+		error_at(gimple_location(call), SC_DIAG_NOT_KEY("%qD"), var);
 		return;
 	}
 	fntype = TREE_TYPE(TREE_TYPE(var));
@@ -216,9 +212,7 @@ static void sc_check_api_call(gcall *call)
 	if (ret0 && !((INTEGRAL_TYPE_P(ret) || POINTER_TYPE_P(ret)) &&
 		      tree_to_uhwi(TYPE_SIZE(ret)) <= 64))
 		error_at(gimple_location(call),
-			 "staticcall: %<static_call_update_ret0%> needs a key "
-			 "returning an integer or a pointer; %qD returns %qT",
-			 var, ret);
+			 SC_DIAG_RET0_TYPE("%qD", "%qT"), var, ret);
 }
 
 // The address of REF as a GIMPLE value; any computation (&p->f, &a[i])
@@ -264,9 +258,7 @@ static bool sc_rewrite_store(gimple_stmt_iterator *gsi, gimple *stmt)
 	tree lhs = gimple_assign_lhs(stmt);
 	if (sc_opt_strict) {
 		std::string what = sc_ref_text(lhs);
-		error_at(gimple_location(stmt),
-			 "staticcall: plain store to key '%s' (strict mode); "
-			 "use %<static_call_update%>",
+		error_at(gimple_location(stmt), SC_DIAG_STRICT_STORE("'%s'"),
 			 what.c_str());
 		return false;
 	}
@@ -377,45 +369,33 @@ static bool sc_route_range_store(gimple_stmt_iterator *gsi, gimple *stmt,
 	return true;
 }
 
-// memcpy/memmove/memset/bzero/mempcpy and their _chk forms, as builtins or
-// (-fno-builtin) as the library functions of those names: the destination
-// and length, or false.
-static bool sc_mem_builtin(gcall *call, tree *dst, tree *len)
+// The name FN is called by, as plugin-common/policy.cc knows memory
+// writers: a builtin by its library name (__builtin_memcpy, the memcpy
+// GCC knows as BUILT_IN_MEMCPY), else an external function at file scope
+// (also with -fno-builtin), or NULL.
+static const char *sc_mem_writer_name(tree fn)
 {
-	tree fn = gimple_call_fndecl(call);
-	if (!fn)
-		return false;
-	int len_arg = -1;
-	if (gimple_call_builtin_p(call, BUILT_IN_NORMAL)) {
-		switch (DECL_FUNCTION_CODE(fn)) {
-		case BUILT_IN_MEMCPY:
-		case BUILT_IN_MEMMOVE:
-		case BUILT_IN_MEMSET:
-		case BUILT_IN_MEMPCPY:
-		case BUILT_IN_MEMCPY_CHK:
-		case BUILT_IN_MEMMOVE_CHK:
-		case BUILT_IN_MEMSET_CHK:
-		case BUILT_IN_MEMPCPY_CHK:
-			len_arg = 2;
-			break;
-		case BUILT_IN_BZERO:
-			len_arg = 1;
-			break;
-		default:
-			return false;
-		}
-	} else if (TREE_PUBLIC(fn) && DECL_NAME(fn) &&
-		   DECL_FILE_SCOPE_P(fn)) {
-		static const char *const three[] = {
-			"memcpy", "memmove", "memset", "mempcpy", "__memcpy_chk",
-			"__memmove_chk", "__memset_chk", "__mempcpy_chk"};
-		const char *n = IDENTIFIER_POINTER(DECL_NAME(fn));
-		for (const char *m : three)
-			if (!strcmp(n, m))
-				len_arg = 2;
-		if (!strcmp(n, "bzero"))
-			len_arg = 1;
-	}
+	if (!fn || !DECL_NAME(fn))
+		return NULL;
+	if (fndecl_built_in_p(fn, BUILT_IN_NORMAL) ||
+	    (TREE_PUBLIC(fn) && DECL_FILE_SCOPE_P(fn)))
+		return IDENTIFIER_POINTER(DECL_NAME(fn));
+	return NULL;
+}
+
+// Does FN write memory from its first argument on (memcpy, memset,
+// explicit_bzero, ...: plugin-common/policy.cc)? The index of its length
+// argument, or -1.
+static int sc_mem_writer_len_arg(tree fn)
+{
+	const char *n = sc_mem_writer_name(fn);
+	return n ? sc_mem_writer_len_arg(n, strlen(n)) : -1;
+}
+
+// A call of a memory writer: its destination and length, or false.
+static bool sc_mem_write(gcall *call, tree *dst, tree *len)
+{
+	int len_arg = sc_mem_writer_len_arg(gimple_call_fndecl(call));
 	if (len_arg < 0 || gimple_call_num_args(call) <= (unsigned)len_arg ||
 	    !POINTER_TYPE_P(TREE_TYPE(gimple_call_arg(call, 0))) ||
 	    !INTEGRAL_TYPE_P(TREE_TYPE(gimple_call_arg(call, len_arg))))
@@ -425,30 +405,20 @@ static bool sc_mem_builtin(gcall *call, tree *dst, tree *len)
 	return true;
 }
 
-// A memory builtin writing DST..DST+LEN: re-patch the range afterwards,
-// unless DST is provably an automatic object or a global object whose type
-// holds no marked member.
-static bool sc_route_mem_builtin(gimple_stmt_iterator *gsi, gcall *call)
+// A memory writer's call writing DST..DST+LEN: re-patch the range
+// afterwards, unless DST is provably an automatic object or a global
+// object whose type holds no marked member.
+static bool sc_route_mem_write(gimple_stmt_iterator *gsi, gcall *call)
 {
 	tree dst, len;
-	if (!sc_unit_has_field_keys || !sc_mem_builtin(call, &dst, &len) ||
+	if (!sc_unit_has_field_keys || !sc_mem_write(call, &dst, &len) ||
 	    sc_dest_holds_no_key(dst))
 		return false;
-	// The body of a memcpy wrapper (glibc's _FORTIFY_SOURCE inline memcpy
-	// calling __builtin___memcpy_chk): its callers route the call.
-	tree self = current_function_decl;
-	if (self && fndecl_built_in_p(self, BUILT_IN_NORMAL)) {
-		switch (DECL_FUNCTION_CODE(self)) {
-		case BUILT_IN_MEMCPY:
-		case BUILT_IN_MEMMOVE:
-		case BUILT_IN_MEMSET:
-		case BUILT_IN_MEMPCPY:
-		case BUILT_IN_BZERO:
-			return false;
-		default:
-			break;
-		}
-	}
+	// The body of a memory writer (glibc's _FORTIFY_SOURCE inline
+	// memcpy calling __builtin___memcpy_chk, explicit_bzero calling
+	// __explicit_bzero_chk): its callers route the call.
+	if (sc_mem_writer_len_arg(current_function_decl) >= 0)
+		return false;
 	sc_store_range_after(gsi, dst, len);
 	return true;
 }
@@ -478,8 +448,7 @@ static void sc_cleanup_loads(function *fun)
 			}
 			if (sc_opt_report)
 				inform(gimple_location(stmt),
-				       "staticcall: load of '%s' is not the "
-				       "callee of a call; not converted",
+				       SC_DIAG_LOAD_NOT_CALLEE("'%s'"),
 				       k->display);
 			gsi_next(&gsi);
 		}
@@ -499,10 +468,7 @@ static void sc_check_address_taken(gimple *stmt)
 	sc_key *k = sc_ref_key(TREE_OPERAND(rhs, 0));
 	if (k)
 		warning_at(gimple_location(stmt), 0,
-			   "staticcall: address of key '%s' escapes; a store "
-			   "through it bypasses the runtime and leaves call "
-			   "sites on the old target",
-			   k->display);
+			   SC_DIAG_ADDRESS_ESCAPES("'%s'"), k->display);
 }
 
 namespace {
@@ -533,7 +499,7 @@ class sc_gimple_pass : public gimple_opt_pass {
 						calls = any = true;
 					// (also a call through a key returning
 					// a struct that holds keys)
-					if (sc_route_mem_builtin(&gsi, call) ||
+					if (sc_route_mem_write(&gsi, call) ||
 					    sc_route_range_store(
 						    &gsi, call,
 						    gimple_call_lhs(call)))

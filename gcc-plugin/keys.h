@@ -8,8 +8,7 @@
 #define STATICCALL_KEYS_H
 
 #include "gcc_compat.h"
-
-#define SC_ATTR_NAME "static_call"
+#include "policy.h"
 
 struct sc_key {
 	tree decl;            // the key variable; for a field key the object

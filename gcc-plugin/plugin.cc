@@ -6,11 +6,13 @@
 int plugin_is_GPL_compatible;
 
 static struct plugin_info sc_info = {
-	"0.1.0",
+	SC_PLUGIN_VERSION,
 	"staticcall: patchable direct calls through "
-	"__attribute__((static_call)) function pointers.\n"
-	"  -fplugin-arg-staticcall_gcc-strict  reject plain stores to keys\n"
-	"  -fplugin-arg-staticcall_gcc-report  note every converted site",
+	"__attribute__((" SC_ATTR_NAME ")) function pointers.\n"
+	"  -fplugin-arg-staticcall_gcc-" SC_OPT_STRICT
+	"  reject plain stores to keys\n"
+	"  -fplugin-arg-staticcall_gcc-" SC_OPT_REPORT
+	"  note every converted site",
 };
 
 // Predefine __STATICCALL_PLUGIN__ so staticcall.h turns STATIC_CALL on.
@@ -33,7 +35,7 @@ static void sc_on_start_unit(void *, void *)
 	// Site and key tables are written as asm at the end of each unit: an
 	// LTO IR object would carry none of it.
 	if (flag_lto || in_lto_p)
-		error("staticcall: -flto is not supported");
+		error(SC_DIAG_LTO);
 }
 
 static void sc_on_finish_unit(void *, void *)
@@ -52,15 +54,13 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
 	sc_plugin_name = info->base_name;
 	for (int i = 0; i < info->argc; i++) {
 		const char *key = info->argv[i].key;
-		if (!strcmp(key, "strict"))
+		if (!strcmp(key, SC_OPT_STRICT))
 			sc_opt_strict = true;
-		else if (!strcmp(key, "report"))
+		else if (!strcmp(key, SC_OPT_REPORT))
 			sc_opt_report = true;
 		else
-			error("staticcall: unknown plugin argument "
-			      "'-fplugin-arg-%s-%s' (expected 'strict' or "
-			      "'report')",
-			      info->base_name, key);
+			error(SC_DIAG_UNKNOWN_ARG("%s", "%s"), info->base_name,
+			      key);
 	}
 	register_callback(info->base_name, PLUGIN_INFO, NULL, &sc_info);
 	sc_keys_register_gc_roots(info->base_name);

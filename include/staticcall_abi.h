@@ -49,6 +49,12 @@
  * key inside [addr, addr+len) is re-patched to its current value. */
 #define SC_ABI_STORE_RANGE_FN "__staticcall_store_range"
 
+/* The API staticcall.h's macros call (static_call_update, _null, _ret0):
+ * the plugins check the key named by each call's first argument. */
+#define SC_ABI_UPDATE_FN "__staticcall_update"
+#define SC_ABI_UPDATE_NULL_FN "__staticcall_update_null"
+#define SC_ABI_UPDATE_RET0_FN "__staticcall_update_ret0"
+
 /* Site record flags. */
 #define SC_SITE_TAIL 0x1u   /* compiled as a tail jump, not a call */
 #define SC_SITE_ANCHOR 0x2u /* address is an anchor: decode forward to the site */

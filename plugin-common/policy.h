@@ -1,0 +1,117 @@
+// policy.h - what the GCC and the Clang plugin decide the same way, written
+// once: which declarations may carry the attribute and the words for why
+// not, the text of every diagnostic, which library functions write memory
+// (and which argument is their length), the plugin options and version.
+// Plain C++, no compiler API: each plugin gathers the facts from its own
+// trees and asks here. tests/compile-errors/same_text.py checks that the
+// same misuse gets the same text from both.
+#ifndef SC_POLICY_H
+#define SC_POLICY_H
+
+#include <stddef.h>
+
+#include "sc_plugin_version.h" // SC_PLUGIN_VERSION, from meson.build
+
+#define SC_ATTR_NAME "static_call"
+
+// Plugin arguments: -fplugin-arg-<plugin>-strict, -report.
+#define SC_OPT_STRICT "strict"
+#define SC_OPT_REPORT "report"
+
+// ---------------------------------------------------------------------------
+// The attribute
+// ---------------------------------------------------------------------------
+
+// What a declaration carrying the attribute is, as far as the decision
+// needs it.
+enum class sc_decl_kind {
+	variable,
+	field,          // a member of a structure (or union)
+	function,
+	parameter,
+	type_name,      // a typedef
+	indirect_field, // (Clang) a member reached through an anonymous one
+	other,
+};
+
+struct sc_decl_facts {
+	sc_decl_kind kind = sc_decl_kind::other;
+	bool file_scope = true;        // variable: not a local, nor a block-
+				       // scope extern
+	bool thread_local_var = false; // variable: __thread, _Thread_local
+	bool function_pointer = false; // its type is pointer to function
+	bool const_qualified = false;  // the pointer itself is const
+};
+
+// Why a declaration with these facts cannot be a key (a variable) or hold
+// field keys (a member), or nullptr when it can. Checked in this order, so
+// the first problem found is the one reported.
+const char *sc_key_problem(const sc_decl_facts &d);
+
+// Why a marked member cannot stay one once its structure is complete: it
+// is a union member, or the layout (packed) leaves it (or the structure
+// holding it) not pointer-aligned. nullptr when it can.
+const char *sc_field_layout_problem(bool in_union, bool pointer_aligned);
+
+// ---------------------------------------------------------------------------
+// Diagnostic texts
+// ---------------------------------------------------------------------------
+// Each macro expands to a string literal, so the compilers keep checking
+// the format. The plugin passes the format directive for each subject: a
+// quoted declaration or text ("%qD", "'%s'" for GCC; "%0" for Clang).
+
+// "'static_call' attribute <why> ('<name>')" (the name when it has one).
+#define SC_DIAG_ATTR(why) "'" SC_ATTR_NAME "' attribute " why
+#define SC_DIAG_ATTR_NAMED(why, name) SC_DIAG_ATTR(why) " (" name ")"
+#define SC_DIAG_ATTR_NO_ARGS SC_DIAG_ATTR("takes no arguments")
+
+// static_call_update/_null/_ret0 on something that is not a key.
+#define SC_DIAG_NOT_KEY(var)                                                \
+	"staticcall: " var " is not a static-call key (declare it with "    \
+	"'STATIC_CALL')"
+#define SC_DIAG_NOT_KEY_MEMBER(field)                                       \
+	"staticcall: member " field " is not a static-call key (declare it " \
+	"with 'STATIC_CALL')"
+// static_call_update_ret0 on a key whose return type is not an integer or
+// a pointer.
+#define SC_DIAG_RET0_TYPE(key, type)                                        \
+	"staticcall: 'static_call_update_ret0' needs a key returning an "   \
+	"integer or a pointer; " key " returns " type
+// Strict mode: a plain store to a key (a variable or a marked member).
+#define SC_DIAG_STRICT_STORE(key)                                           \
+	"staticcall: plain store to key " key " (strict mode); use "        \
+	"'static_call_update'"
+// A pointer to a key escapes (GCC only: Clang has no such warning yet).
+#define SC_DIAG_ADDRESS_ESCAPES(key)                                        \
+	"staticcall: address of key " key " escapes; a store through it "   \
+	"bypasses the runtime and leaves call sites on the old target"
+// Report mode.
+#define SC_DIAG_SITE(key) "staticcall: call through " key " is a static-call site"
+#define SC_DIAG_GUARDED_SITE(key)                                           \
+	"staticcall: guarded call through " key " is one static-call site " \
+	"(a NOP while the key is NULL)"
+#define SC_DIAG_LOAD_NOT_CALLEE(key)                                        \
+	"staticcall: load of " key " is not the callee of a call; not "     \
+	"converted"
+// The unit and the command line.
+#define SC_DIAG_LTO "staticcall: -flto is not supported"
+#define SC_DIAG_UNKNOWN_ARG(plugin, arg)                                    \
+	"staticcall: unknown plugin argument '-fplugin-arg-" plugin "-" arg \
+	"' (expected '" SC_OPT_STRICT "' or '" SC_OPT_REPORT "')"
+
+// ---------------------------------------------------------------------------
+// Memory writers
+// ---------------------------------------------------------------------------
+
+// If NAME (LEN bytes, not necessarily NUL-terminated) names a library
+// function that writes memory from its first argument on (memcpy, memset,
+// bzero, explicit_bzero, their _chk forms, ...): the index of its length
+// argument, else -1. A store into memory that may hold field keys is
+// followed by __staticcall_store_range(first argument, length). NAME may
+// be spelled as the compilers spell them: GCC's "__builtin_NAME", Clang's
+// "NAME.inline" (the body of an always-inline redefinition, glibc's
+// _FORTIFY_SOURCE wrappers). A function so named is also such a wrapper:
+// its callers route the call, not its body.
+int sc_mem_writer_len_arg(const char *name, size_t len);
+
+#endif
