@@ -74,7 +74,8 @@ void sc_register_gimple_pass(const char *plugin_name);
 void sc_register_rtl_pass(const char *plugin_name);
 void sc_register_emit(const char *plugin_name);
 
-// Target text (emit_asm.cc, the only file with assembly in it).
+// Target text: emit_asm.cc maps the unit to plugin-common/asm_text.cc,
+// which holds the assembly shared with the Clang plugin.
 // The asm placed right before a call/jump to a trampoline (site record N).
 // With its source location when `file` is known (the runtime's reports).
 const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail,
