@@ -26,3 +26,14 @@ void sc_log(int l, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "staticcall: %s: %s\n", tags[l], buf);
 }
+
+void sc_log_report(const char *fmt, ...)
+{
+	/* a site line names an object, a function, a key and a target */
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "staticcall: %s\n", buf);
+}
