@@ -295,7 +295,7 @@ size_t sc_registry_size(void);
 	(sc_registry_size() >= offsetof(struct sc_registry_ops, field) +     \
 				       sizeof(((struct sc_registry_ops *)0)->field))
 
-/* ---- the registry of this copy: registry.c, lock.c, introspect.c, seal.c */
+/* ---- this copy's registry: registry.c, lock.c, introspect.c, seal.c -- */
 /* This copy's table (registry.c); process.c chooses the serving one. */
 extern const struct sc_registry_ops __staticcall_registry_v1;
 /* sc_own_*: this copy's entries of that table; everyone else calls them

@@ -29,11 +29,21 @@ void sc_log(int l, const char *fmt, ...)
 
 void sc_log_report(const char *fmt, ...)
 {
-	/* a site line names an object, a function, a key and a target */
-	char buf[2048];
-	va_list ap;
+	/* one write: lines of other threads and processes never cut it */
+	char buf[1024];
+	va_list ap, again;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_copy(again, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof buf) {
+		fprintf(stderr, "staticcall: %s\n", buf);
+	} else { /* long names: whole, in pieces */
+		flockfile(stderr);
+		fputs("staticcall: ", stderr);
+		vfprintf(stderr, fmt, again);
+		fputc('\n', stderr);
+		funlockfile(stderr);
+	}
+	va_end(again);
 	va_end(ap);
-	fprintf(stderr, "staticcall: %s\n", buf);
 }
