@@ -330,8 +330,8 @@ void sc_report_stale_sites(struct sc_key *k, const char *what, int err);
  * its trampoline (var_value: the key's value, for the slow path). */
 void *sc_site_reaches(const struct sc_site *s, int *form, void *var_value);
 /* Before an object goes (at exit, or dlclose): STATICCALL_VERIFY=1 checks
- * every site, once, without the lock; STATICCALL_REPORT=1 reports each
- * site of the object, under the lock. */
+ * every site, once (call it without the lock: it takes it);
+ * STATICCALL_REPORT=1 reports each site of o (call it under the lock). */
 void sc_verify_at_exit(void);
 void sc_report_at_exit(const struct sc_object *o);
 
