@@ -1,7 +1,7 @@
 /*
  * api.c - the exported entry points: the user API of staticcall.h and the
  * calls plugin-generated code makes. Each forwards to the process's one
- * registry (registry.c).
+ * registry (registry.c, chosen by process.c).
  */
 #include <errno.h>
 

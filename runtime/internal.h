@@ -9,13 +9,17 @@
  *                its operations are injectable so tests can watch every write
  *   patch.c      plans a batch for one key, verifies it, applies it
  *   object.c     validates one linked object's table against its segments
- *   registry.c   objects and keys, the one lock, the one-per-process rule
+ *   registry.c   objects and keys, updates and stores, under lock.c's lock;
+ *                introspect.c (sites, verify, exit reports) and seal.c
+ *                (static_call_seal) read them
+ *   process.c    the one registry per process, fork
  *   api.c        the exported entry points
  */
 #ifndef SC_INTERNAL_H
 #define SC_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +62,9 @@ enum sc_log_level { SC_LOG_ERROR = 0, SC_LOG_WARN = 1, SC_LOG_INFO = 2,
 void sc_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int sc_log_enabled(int level);
+/* A line the user asked for (STATICCALL_REPORT=1, STATICCALL_VERIFY=1):
+ * "staticcall: <line>", whatever STATICCALL_LOG says. */
+void sc_log_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define SC_REASON_FORCED "sites kept on trampolines by STATICCALL_SITES=trampoline"
 
 /* ---- segments of one linked object ------------------------------------ */
@@ -265,7 +272,7 @@ const void *sc_dynsym_lookup(const struct dl_phdr_info *info, const char *name);
 const void *sc_dynsym_lookup_sized(const struct dl_phdr_info *info,
 				   const char *name, size_t *size);
 
-/* ---- registry.c ------------------------------------------------------- */
+/* ---- process.c: the one registry serving the process ----------------- */
 struct sc_registry_ops {
 	uint32_t abi_version;
 	int (*reg)(const struct sc_abi_object *abi);
@@ -288,12 +295,51 @@ size_t sc_registry_size(void);
 	(sc_registry_size() >= offsetof(struct sc_registry_ops, field) +     \
 				       sizeof(((struct sc_registry_ops *)0)->field))
 
+/* ---- this copy's registry: registry.c, lock.c, introspect.c, seal.c -- */
+/* This copy's table (registry.c); process.c chooses the serving one. */
+extern const struct sc_registry_ops __staticcall_registry_v1;
+/* sc_own_*: this copy's entries of that table; everyone else calls them
+ * through sc_registry(). */
+int sc_own_verify(int resync);                           /* introspect.c */
+int sc_own_sites(const void *var, struct static_call_site_info *buf,
+		 size_t n);                              /* introspect.c */
+int sc_own_seal(int how);                                /* seal.c */
+
+/* lock.c: the one lock, asynchronous signals blocked while it is held.
+ * -EDEADLK (nothing taken) if this thread holds it already. */
+int sc_lock(sigset_t *saved);
+void sc_unlock(const sigset_t *saved);
+int sc_lock_held_by_me(void);
+/* pthread_atfork (process.c): held across fork, signals left alone. */
+void sc_lock_for_fork(void);
+void sc_unlock_after_fork(void);
+
+/* registry.c, under the lock: the keys and the registered objects. */
+struct sc_key *sc_key_find(const void *var);
+/* The key after k (NULL: the first), in the order reports list them. */
+struct sc_key *sc_key_next(const struct sc_key *k);
+#define sc_for_each_key(k)                                                   \
+	for (struct sc_key *k = sc_key_next(NULL); k; k = sc_key_next(k))
+struct sc_object *sc_registered_objects(void); /* a list, through ->next */
+struct sc_object *sc_registered_object(const struct sc_abi_object *abi);
+/* A store or resync changed key k but its sites could not follow (err
+ * from sc_patch_key): report each site that misses the key's value. */
+void sc_report_stale_sites(struct sc_key *k, const char *what, int err);
+
+/* introspect.c: where a site's live bytes send control now, following
+ * its trampoline (var_value: the key's value, for the slow path). */
+void *sc_site_reaches(const struct sc_site *s, int *form, void *var_value);
+/* Before an object goes (at exit, or dlclose): STATICCALL_VERIFY=1 checks
+ * every site, once (call it without the lock: it takes it);
+ * STATICCALL_REPORT=1 reports each site of o (call it under the lock). */
+void sc_verify_at_exit(void);
+void sc_report_at_exit(const struct sc_object *o);
+
 /* ---- key_ranges.c: lock-free "might [addr, addr+len) hold a key?" ------ */
 /* add/remove under the registry lock; a slot index, or -1 when full (then
  * every query answers yes). */
 int sc_ranges_add(uintptr_t lo, uintptr_t hi);
 void sc_ranges_remove(int slot);
 int sc_ranges_may_hold(uintptr_t addr, size_t len);
-struct sc_key *sc_key_find(const void *var);
 
 #endif

@@ -26,3 +26,24 @@ void sc_log(int l, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "staticcall: %s: %s\n", tags[l], buf);
 }
+
+void sc_log_report(const char *fmt, ...)
+{
+	/* one write: lines of other threads and processes never cut it */
+	char buf[1024];
+	va_list ap, again;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof buf) {
+		fprintf(stderr, "staticcall: %s\n", buf);
+	} else { /* long names: whole, in pieces */
+		flockfile(stderr);
+		fputs("staticcall: ", stderr);
+		vfprintf(stderr, fmt, again);
+		fputc('\n', stderr);
+		funlockfile(stderr);
+	}
+	va_end(again);
+	va_end(ap);
+}

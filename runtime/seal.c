@@ -1,11 +1,11 @@
 /*
- * seal.c - static_call_seal's state, pinning and mseal(2).
+ * seal.c - static_call_seal: its state, moving the code, pinning, mseal(2).
  *
  * A sandbox that forbids writable code (W^X) after start-up would leave
  * later updates failing and plain stores stale. Sealing first takes the
  * runtime out of the code-writing business for good: with
- * STATIC_CALL_SEAL_CODE every call reads its key (registry.c moves the
- * code, patch.c writes the batch), with STATIC_CALL_SEAL_UPDATES the code
+ * STATIC_CALL_SEAL_CODE every call reads its key (sc_own_seal below moves
+ * the code, patch.c writes the batch), with STATIC_CALL_SEAL_UPDATES the code
  * is frozen and its pages sealed. docs/GUIDE.md, "W^X policies and
  * sandboxes", tells the whole story.
  */
@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -40,7 +41,7 @@ void sc_seal_set(int bits)
 	__atomic_or_fetch(&sealed, bits, __ATOMIC_RELEASE);
 }
 
-/* Weak, as in registry.c: a -static program has only its main program. */
+/* Weak, as in process.c: a -static program has only its main program. */
 #pragma weak dlopen
 
 int sc_pin_object_of(const void *addr)
@@ -70,4 +71,109 @@ int sc_mseal_object(const struct sc_object *o)
 			return -errno;
 	}
 	return 0;
+}
+
+/* ---- static_call_seal, over every key and object --------------------- */
+
+/* STATIC_CALL_SEAL_CODE: every site of every key onto its trampoline's
+ * slow path, in one batch; then patching is off for good. Caller holds
+ * the lock. */
+static int seal_code(void)
+{
+	/* Off already (STATICCALL_DISABLE, a W^X policy refused the first
+	 * write): nothing was ever written, every site is as compiled. */
+	if (sc_patching_off_reason()) {
+		sc_seal_set(STATIC_CALL_SEAL_CODE);
+		return 0;
+	}
+	size_t n = 0, i = 0;
+	sc_for_each_key(k)
+		n++;
+	struct sc_key **keys = sc_mem_alloc((n ? n : 1) * sizeof *keys);
+	if (!keys)
+		return -ENOMEM;
+	sc_for_each_key(k)
+		keys[i++] = k;
+	int err = sc_patch_seal_code(keys, n);
+	sc_mem_free(keys);
+	if (err) {
+		sc_log(SC_LOG_ERROR, "static_call_seal(CODE): the code could not "
+		       "be moved to the trampolines (%s): not sealed",
+		       strerrorname_np(-err));
+		return err;
+	}
+	sc_patching_turn_off(SC_REASON_SEALED);
+	sc_seal_set(STATIC_CALL_SEAL_CODE);
+	return 0;
+}
+
+/* mseal the text of every object registered now; each is pinned first
+ * (an mseal'ed mapping cannot be unmapped: dlclose leaves it loaded).
+ * Called without the lock: pinning takes the dynamic linker's. */
+static void seal_text(void)
+{
+	size_t n = 0, i = 0, sealed = 0;
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return;
+	for (struct sc_object *o = sc_registered_objects(); o; o = o->next)
+		n++;
+	const struct sc_abi_object **abis = sc_mem_alloc((n ? n : 1) * sizeof *abis);
+	for (struct sc_object *o = sc_registered_objects(); o && abis;
+	     o = o->next)
+		abis[i++] = o->abi;
+	sc_unlock(&saved);
+	if (!abis)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!sc_pin_object_of(abis[i]))
+			continue;
+		if (sc_lock(&saved))
+			break;
+		struct sc_object *o = sc_registered_object(abis[i]);
+		int err = o ? sc_mseal_object(o) : 0;
+		if (o && err && err != -ENOSYS && err != -EINVAL)
+			sc_log(SC_LOG_WARN, "static_call_seal: mseal of %s "
+			       "failed (%s)", o->name, strerrorname_np(-err));
+		else if (o && !err)
+			sealed++;
+		sc_unlock(&saved);
+		if (err == -ENOSYS || err == -EINVAL) {
+			sc_log(SC_LOG_INFO, "static_call_seal: no mseal in this "
+			       "kernel (%s): text pages not sealed",
+			       strerrorname_np(-err));
+			break;
+		}
+	}
+	sc_log(SC_LOG_INFO, "static_call_seal: text of %zu of %zu objects "
+	       "sealed", sealed, n);
+	sc_mem_free(abis);
+}
+
+int sc_own_seal(int how)
+{
+	const int all = STATIC_CALL_SEAL_CODE | STATIC_CALL_SEAL_UPDATES;
+	if (!how || (how & ~all))
+		return -EINVAL;
+	int err = 0, text = 0;
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return -EDEADLK;
+	int cur = sc_sealed();
+	if ((how & STATIC_CALL_SEAL_CODE) && !(cur & STATIC_CALL_SEAL_CODE))
+		err = (cur & STATIC_CALL_SEAL_UPDATES) ? -EPERM : seal_code();
+	if (!err && (how & STATIC_CALL_SEAL_UPDATES) &&
+	    !(cur & STATIC_CALL_SEAL_UPDATES)) {
+		sc_seal_set(STATIC_CALL_SEAL_UPDATES);
+		text = 1;
+	}
+	sc_unlock(&saved);
+	if (text)
+		seal_text();
+	if (!err)
+		sc_log(SC_LOG_INFO, "static_call_seal(%s%s%s): sealed",
+		       how & STATIC_CALL_SEAL_CODE ? "CODE" : "",
+		       how == all ? "|" : "",
+		       how & STATIC_CALL_SEAL_UPDATES ? "UPDATES" : "");
+	return err;
 }

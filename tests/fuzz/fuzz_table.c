@@ -97,6 +97,18 @@ void sc_log(int l, const char *fmt, ...)
 	va_end(ap);
 }
 
+void sc_log_report(const char *fmt, ...)
+{
+	if (!sc_log_enabled(SC_LOG_ERROR))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "staticcall: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 /* The runtime's env.c, replaced: switches per input. `disable` is sticky
  * in patch.c (it would turn patching off for every later input): never set
  * here. */

@@ -1,0 +1,210 @@
+/*
+ * introspect.c - what the sites do now: static_call_sites and the reason
+ * a site is not direct, static_call_verify / static_call_resync, and the
+ * reports at exit (STATICCALL_VERIFY=1, STATICCALL_REPORT=1).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Where a site's live bytes send control, following its trampoline. */
+void *sc_site_reaches(const struct sc_site *s, int *form, void *var_value)
+{
+	uint8_t live[SC_MAX_INSN];
+	memcpy(live, s->code.insn, s->code.len);
+	struct sc_decoded d = sc_decode_site(&s->code, live, s->tramp->code.insn);
+	*form = d.form;
+	switch (d.form) {
+	case STATIC_CALL_SITE_NOP:
+		return NULL;
+	case STATIC_CALL_SITE_RETURN_ZERO:
+		return (void *)__staticcall_ret0;
+	case STATIC_CALL_SITE_TRAMPOLINE: {
+		void *via = NULL;
+		if (s->tramp->code.prot &&
+		    sc_arch_decode_slot(s->tramp->code.insn,
+					sc_code_load64((const uint64_t *)s->tramp->code.insn),
+					&via) && via)
+			return via;
+		return var_value; /* the slow path reads the key */
+	}
+	default:
+		return d.reaches;
+	}
+}
+
+/* Every verified site against its key's value; with resync, re-patch. */
+int sc_own_verify(int resync)
+{
+	int stale = 0, err = 0;
+	size_t total = 0;
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return -EDEADLK;
+	sc_for_each_key(k) {
+		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+		if (resync) {
+			int e = sc_patch_key(k, v, 0);
+			if (e) {
+				err = e;
+				sc_report_stale_sites(k, "resync of", e);
+			}
+			continue;
+		}
+		for (size_t i = 0; i < k->nsites; i++) {
+			struct sc_site *s = k->sites[i];
+			int form;
+			if (s->code.state != SC_CODE_OK)
+				continue;
+			total++;
+			void *t = sc_site_reaches(s, &form, v);
+			if (t == v)
+				continue;
+			stale++;
+			sc_log(SC_LOG_ERROR, "stale site %p (%s+%#lx, %s): "
+			       "reaches %p but key %p holds %p (a store "
+			       "the runtime did not see?)",
+			       (void *)s->code.insn, s->object->name,
+			       (unsigned long)((uintptr_t)s->code.insn -
+					       s->object->base),
+			       static_call_form_name(form), t,
+			       (void *)k->var, v);
+		}
+	}
+	if (!resync)
+		sc_log(stale ? SC_LOG_ERROR : SC_LOG_INFO,
+		       "verify: %zu sites checked, %d stale", total, stale);
+	sc_unlock(&saved);
+	return resync ? err : stale;
+}
+
+static const char *reason_for(const struct sc_site *s, int form, void *target)
+{
+	if (form == STATIC_CALL_SITE_DIRECT || form == STATIC_CALL_SITE_TAIL_JUMP)
+		return NULL;
+	if (form == STATIC_CALL_SITE_NOP)
+		return "key is NULL: the guarded call is a NOP";
+	if (form == STATIC_CALL_SITE_RETURN_ZERO)
+		return "key returns zero: inline return 0, no call";
+	if (s->code.state != SC_CODE_OK)
+		return s->code.reason ? s->code.reason : "site not verified";
+	if (sc_patching_off_reason())
+		return sc_patching_off_reason();
+	if (!target && !s->code.cond)
+		return "target is NULL";
+	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
+		return sc_env()->seal == 2 ? "updates sealed by STATICCALL_SEAL=updates"
+					   : SC_REASON_UPDATES_SEALED;
+	const char *why = sc_site_indirect_reason(s, target);
+	return why ? why : "not patched";
+}
+
+int sc_own_sites(const void *var, struct static_call_site_info *buf, size_t n)
+{
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return -EDEADLK;
+	struct sc_key *k = sc_key_find(var);
+	size_t count = k ? k->nsites : 0;
+	void *target = k ? __atomic_load_n(k->var, __ATOMIC_ACQUIRE) : NULL;
+	for (size_t i = 0; i < count && i < n; i++) {
+		struct sc_site *s = k->sites[i];
+		struct static_call_site_info *o = &buf[i];
+		memset(o, 0, sizeof *o);
+		o->address = s->code.insn;
+		o->trampoline = s->tramp->code.insn;
+		o->object = s->object->name;
+		o->tail = !!(s->flags & SC_SITE_TAIL);
+		int form = STATIC_CALL_SITE_UNVERIFIED;
+		/* Read code only where it was checked to be code. */
+		if (s->code.prot)
+			o->reaches = sc_site_reaches(s, &form, target);
+		/* bytes never verified: whatever they decode as, the runtime
+		 * does not own them (an arm64 NOP word is no NULL-key NOP) */
+		if (s->code.state != SC_CODE_OK)
+			form = STATIC_CALL_SITE_UNVERIFIED;
+		o->form = form;
+		o->reason = reason_for(s, form, target);
+	}
+	sc_unlock(&saved);
+	return count > (size_t)INT32_MAX ? INT32_MAX : (int)count;
+}
+
+/* ---- at exit ---------------------------------------------------------- */
+static int report_enabled, verify_enabled, verified_at_exit;
+
+__attribute__((constructor)) static void exit_reports_init(void)
+{
+	/* STATICCALL_VERIFY=1: check every site against its key at exit. */
+	verify_enabled = sc_env()->verify_at_exit;
+	report_enabled = sc_env()->report_at_exit;
+}
+
+void sc_verify_at_exit(void)
+{
+	if (verify_enabled && !verified_at_exit) {
+		/* before the first object goes: at exit, or a dlclose */
+		verified_at_exit = 1;
+		sc_log_report("verify: %d stale sites", sc_own_verify(0));
+	}
+}
+
+/* "name" of an address: its dynamic symbol, else the object and offset. */
+static void describe(const void *p, char *buf, size_t n)
+{
+	Dl_info di;
+	if (p && dladdr(p, &di) && di.dli_sname && di.dli_saddr == p)
+		snprintf(buf, n, "%s", di.dli_sname);
+	else if (p && dladdr(p, &di) && di.dli_sname)
+		snprintf(buf, n, "%s+%#lx", di.dli_sname,
+			 (unsigned long)((uintptr_t)p - (uintptr_t)di.dli_saddr));
+	else
+		snprintf(buf, n, "%p", p);
+}
+
+/* STATICCALL_REPORT=1: when an object goes away (at exit, or dlclose),
+ * the state of each of its sites, then a summary. Caller holds the lock. */
+void sc_report_at_exit(const struct sc_object *only)
+{
+	size_t n = 0, direct = 0, tramp = 0, unverified = 0, other = 0;
+	if (!report_enabled)
+		return;
+	sc_for_each_key(k) {
+		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+		char kname[128];
+		describe(k->var, kname, sizeof kname);
+		for (size_t i = 0; i < k->nsites; i++) {
+			struct sc_site *s = k->sites[i];
+			if (s->object != only)
+				continue;
+			int form = STATIC_CALL_SITE_UNVERIFIED;
+			void *t = s->code.prot ? sc_site_reaches(s, &form, v) : NULL;
+			char where[160], to[160];
+			describe(s->code.insn, where, sizeof where);
+			describe(t, to, sizeof to);
+			const char *why = reason_for(s, form, v);
+			sc_log_report("site %s:%s (%p) key %s %s -> %s%s%s",
+				      s->object->name, where,
+				      (void *)s->code.insn, kname,
+				      static_call_form_name(form), to,
+				      why ? ": " : "", why ? why : "");
+			n++;
+			if (form == STATIC_CALL_SITE_DIRECT ||
+			    form == STATIC_CALL_SITE_TAIL_JUMP)
+				direct++;
+			else if (form == STATIC_CALL_SITE_TRAMPOLINE)
+				tramp++;
+			else if (form == STATIC_CALL_SITE_UNVERIFIED)
+				unverified++;
+			else
+				other++;
+		}
+	}
+	sc_log_report("report: %s: %zu sites, %zu direct, %zu trampoline, %zu "
+		      "unverified, %zu nop or return-zero", only->name, n,
+		      direct, tramp, unverified, other);
+}
