@@ -17,4 +17,12 @@ for exe in modes modes-static; do
 	STATICCALL_SITES=trampoline "$out/$exe" trampoline
 	# switches set by the program after start-up change nothing
 	"$out/$exe" late
+	# the exit checks, through the logger whatever STATICCALL_LOG says
+	STATICCALL_REPORT=1 STATICCALL_VERIFY=1 STATICCALL_LOG=none \
+		"$out/$exe" direct 2>"$out/exit-$exe.txt"
+	grep -qx 'staticcall: verify: 0 stale sites' "$out/exit-$exe.txt" &&
+		grep -q '^staticcall: report: .*: 2 sites, 2 direct, 0 trampoline' \
+			"$out/exit-$exe.txt" &&
+		[ "$(grep -c '^staticcall: site .* key .* -> ' "$out/exit-$exe.txt")" = 2 ] ||
+		{ echo "modes: $exe: exit report/verify lines missing:"; cat "$out/exit-$exe.txt"; exit 1; }
 done
