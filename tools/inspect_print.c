@@ -45,7 +45,7 @@ static const char *desc_flags(uint32_t f)
 {
 	static char buf[64];
 	snprintf(buf, sizeof buf, "%s%s%s", f & SC_DESC_RETPOLINE ? "retpoline," : "",
-		 f & SC_DESC_IBT ? "ibt," : "", f & 0x4u ? "null-safe," : "");
+		 f & SC_DESC_IBT ? "ibt," : "", f & SC_DESC_COND ? "null-safe," : "");
 	if (*buf)
 		buf[strlen(buf) - 1] = 0;
 	return buf;

@@ -97,9 +97,10 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 		}
 	}
 	/* The descriptor's own symbol: __staticcall_key.<K> */
-	static const char *const prefixes[] = { SC_ABI_DESC_PREFIX, "__staticcall_key_cond." };
+	static const char *const prefixes[] = { SC_ABI_DESC_PREFIX,
+						SC_ABI_DESC_COND_PREFIX };
 	for (size_t i = 0; i < e->nsyms; i++)
-		for (int j = 0; j < 2; j++) {
+		for (size_t j = 0; j < sizeof prefixes / sizeof *prefixes; j++) {
 			size_t plen = strlen(prefixes[j]);
 			if (e->syms[i].addr == desc && !strncmp(e->syms[i].name, prefixes[j], plen)) {
 				*is_static = e->syms[i].bind == STB_LOCAL;
