@@ -115,7 +115,6 @@ void print_table(const struct table *t, int live, int first)
 			for (size_t j = 0; j < k->nsites; j++) {
 				const struct site *s = k->sites[j];
 				uint64_t a = s->insn ? s->insn : s->addr;
-				char *fo = func_off(s, a);
 				printf("%s\n        {\"address\": ", j ? "," : "");
 				json_addr(a + t->base);
 				printf(", \"function\": ");
@@ -147,7 +146,6 @@ void print_table(const struct table *t, int live, int first)
 					json_str(s->reason);
 				}
 				printf("}");
-				free(fo);
 			}
 			printf("]}");
 		}
