@@ -1,0 +1,138 @@
+/*
+ * staticcall-inspect's internal interface: what its files share.
+ *
+ *   inspect_elf.c     an ELF file: sections, symbols, relocations, bytes
+ *   inspect_lines.c   source lines of addresses (addr2line)
+ *   inspect_tables.c  the key and site tables of one file, the compiled forms
+ *   inspect_live.c    a running process (--pid): live forms and why
+ *   inspect_print.c   text and JSON output
+ *   staticcall-inspect.c  options, files, main
+ */
+#ifndef STATICCALL_INSPECT_H
+#define STATICCALL_INSPECT_H
+
+#include <elf.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+
+/* Options (staticcall-inspect.c). */
+extern int opt_json, opt_source;
+
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void *xcalloc(size_t n, size_t sz);
+
+/* ---- an ELF file (inspect_elf.c) --------------------------------------- */
+
+struct sym {
+	uint64_t addr, size;
+	const char *name;
+	unsigned char type, bind;
+};
+
+struct elf {
+	char *path;
+	const uint8_t *data;
+	size_t size;
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+	const Elf64_Phdr *ph;
+	const char *shstr;
+	struct sym *syms; /* symtab then dynsym, sorted by address */
+	size_t nsyms;
+	const Elf64_Shdr *sites, *keys;
+	int has_debug;
+	char *error; /* why it cannot be read, NULL if fine */
+};
+
+/* Never NULL: e->error says why the file cannot be read. */
+struct elf *elf_open(const char *path);
+const Elf64_Phdr *segment_of(const struct elf *e, uint64_t va);
+const uint8_t *elf_bytes_at(const struct elf *e, uint64_t va, size_t *avail);
+const struct sym *sym_at(const struct elf *e, uint64_t addr, int functions,
+			 int exact);
+int reloc_at(const struct elf *e, uint64_t va, const char **name,
+	     int64_t *addend, uint64_t *symval);
+
+/* ---- source lines (inspect_lines.c) ------------------------------------ */
+
+struct srcloc {
+	char *file_line;    /* file:line of the site, NULL if unknown */
+	char *inlined_into; /* outermost function when inlined, else NULL */
+};
+
+struct srcloc *addr2line(const char *path, const uint64_t *addrs, size_t n);
+
+/* ---- tables and forms (inspect_tables.c) ------------------------------- */
+
+enum form {
+	F_CALL = SC_INSN_CALL,
+	F_JMP = SC_INSN_JMP,
+	F_JCC = SC_INSN_JCC,
+	F_NONE
+};
+extern const char *const form_names[];
+
+struct site {
+	uint64_t record;   /* vaddr of the record */
+	uint64_t addr;     /* the address the record names (site or anchor) */
+	uint64_t insn;     /* the call/jmp/jcc (file vaddr), 0 if not found */
+	uint32_t flags;
+	int form;          /* compiled form, enum form */
+	const char *why;   /* why unrecognised */
+	const struct sym *func;
+	struct srcloc src;
+	/* live */
+	const char *live;  /* direct/tail-jump/trampoline/unverified/updating */
+	uint64_t reaches;  /* live destination (process address) */
+	char *reaches_sym;
+	const char *reason;
+};
+
+struct key {
+	uint64_t desc;       /* vaddr of the descriptor */
+	uint64_t var;        /* key variable's vaddr in this file, 0 if elsewhere */
+	char *name;
+	int is_static;
+	uint64_t tramp;
+	uint32_t flags;
+	const char *slot;    /* "slow-path" / "direct" / "unexpected" */
+	struct site **sites;
+	size_t nsites;
+	/* live */
+	uint64_t live_var, target, slot_reaches;
+	int have_target;
+	char *target_sym, *slot_sym;
+};
+
+struct table {
+	struct elf *e;
+	struct key *keys;
+	size_t nkeys;
+	struct site *sites;
+	size_t nsites;
+	char **problems;
+	size_t nproblems;
+	uint64_t base; /* live: load bias */
+};
+
+/* Fills t from t->e: keys, sites, compiled forms, source lines. */
+void read_tables(struct table *t);
+
+/* The runtime's decoding, on addresses that are never dereferenced. */
+void *addr_ptr(uint64_t a);
+struct sc_code code_at(uint64_t insn, int kind);
+int slot_word(uint64_t slot, uint64_t w, uint64_t *reaches);
+
+/* ---- a running process (inspect_live.c) -------------------------------- */
+
+int inspect_pid(pid_t pid);
+
+/* ---- output (inspect_print.c) ------------------------------------------ */
+
+/* One object, static or live. */
+void print_table(const struct table *t, int live, int first);
+
+#endif

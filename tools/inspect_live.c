@@ -1,0 +1,289 @@
+/*
+ * A running process (--pid): its mappings, the loaded objects with a site
+ * table and their load bias, and each key's and site's live bytes read from
+ * /proc/PID/mem (needs the same rights as a debugger attaching to PID).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "inspect.h"
+#include "staticcall_abi.h"
+
+struct mapping {
+	uint64_t lo, hi, off;
+	char perms[5];
+	char *path;
+};
+
+static struct mapping *maps;
+static size_t nmaps;
+static int memfd = -1;
+static pid_t target_pid;
+
+struct loaded {
+	char *path;
+	struct elf *e;
+	uint64_t base;
+	int have_base;
+};
+static struct loaded *objs;
+static size_t nobjs;
+
+static void read_maps(pid_t pid)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		die("cannot read %s: %s", p, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		struct mapping m = { 0 };
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*s %*s %n", &m.lo, &m.hi,
+			   m.perms, &m.off, &pos) < 4)
+			continue;
+		char *path = line + pos;
+		path[strcspn(path, "\n")] = 0;
+		m.path = *path == '/' ? strdup(path) : NULL;
+		maps = realloc(maps, (nmaps + 1) * sizeof *maps);
+		if (!maps)
+			die("out of memory");
+		maps[nmaps++] = m;
+	}
+	free(line);
+	fclose(f);
+}
+
+static int read_mem(uint64_t addr, void *buf, size_t n)
+{
+	return pread(memfd, buf, n, (off_t)addr) == (ssize_t)n ? 0 : -1;
+}
+
+/* The loaded object at path: its ELF and load bias. */
+static struct loaded *loaded_object(const char *path)
+{
+	for (size_t i = 0; i < nobjs; i++)
+		if (!strcmp(objs[i].path, path))
+			return &objs[i];
+	objs = realloc(objs, (nobjs + 1) * sizeof *objs);
+	if (!objs)
+		die("out of memory");
+	struct loaded *o = &objs[nobjs++];
+	memset(o, 0, sizeof *o);
+	o->path = strdup(path);
+	/* Through /proc/PID/root so that a process in another mount namespace
+	 * (a container) is read right; fall back to the plain path. */
+	char *p;
+	if (asprintf(&p, "/proc/%d/root%s", (int)target_pid, path) < 0)
+		die("out of memory");
+	o->e = elf_open(p);
+	if (o->e->error) {
+		free(o->e->error);
+		o->e = elf_open(path);
+	}
+	free(p);
+	free(o->e->path);
+	o->e->path = strdup(path);
+	if (o->e->error)
+		return o;
+	uint64_t first = UINT64_MAX;
+	for (int i = 0; i < o->e->eh->e_phnum; i++)
+		if (o->e->ph[i].p_type == PT_LOAD && o->e->ph[i].p_vaddr < first)
+			first = o->e->ph[i].p_vaddr;
+	if (o->e->eh->e_type == ET_EXEC) {
+		o->have_base = 1;
+		return o;
+	}
+	for (size_t i = 0; i < nmaps; i++)
+		if (maps[i].path && !strcmp(maps[i].path, path) && maps[i].off == 0) {
+			o->base = maps[i].lo - (first & ~(uint64_t)0xfff);
+			o->have_base = 1;
+			break;
+		}
+	return o;
+}
+
+/* "symbol+off (object)" for a process address, or NULL. */
+static char *describe(uint64_t addr)
+{
+	for (size_t i = 0; i < nmaps; i++) {
+		if (addr < maps[i].lo || addr >= maps[i].hi || !maps[i].path)
+			continue;
+		struct loaded *o = loaded_object(maps[i].path);
+		if (o->e->error || !o->have_base)
+			return NULL;
+		const struct sym *s = sym_at(o->e, addr - o->base, 1, 0);
+		if (!s)
+			s = sym_at(o->e, addr - o->base, 0, 0);
+		const char *base = strrchr(o->path, '/');
+		base = base ? base + 1 : o->path;
+		char *r;
+		int rc = s ? (addr - o->base == s->addr
+				      ? asprintf(&r, "%s (%s)", s->name, base)
+				      : asprintf(&r, "%s+0x%" PRIx64 " (%s)", s->name,
+						 addr - o->base - s->addr, base))
+			   : asprintf(&r, "(%s)", base);
+		if (rc < 0)
+			die("out of memory");
+		return r;
+	}
+	return NULL;
+}
+
+static void live_key(struct table *t, struct key *k)
+{
+	uint64_t b = t->base, q;
+	if (read_mem(k->desc + b, &q, 8) == 0)
+		k->live_var = q;
+	if (k->live_var && read_mem(k->live_var, &k->target, 8) == 0) {
+		k->have_target = 1;
+		k->target_sym = k->target ? describe(k->target) : NULL;
+	}
+	uint64_t w;
+	if (read_mem(k->tramp + b, &w, 8) < 0) {
+		k->slot = "unreadable";
+	} else if (!slot_word(k->tramp + b, w, &k->slot_reaches)) {
+		k->slot_reaches = 0;
+		k->slot = "unexpected";
+	} else if (!k->slot_reaches) {
+		k->slot = "slow-path";
+	} else {
+		k->slot = "direct";
+		k->slot_sym = describe(k->slot_reaches);
+	}
+}
+
+/* why, then more: a reason of the runtime's, completed. */
+static const char *reason_with(const char *why, const char *more)
+{
+	char *r;
+	if (asprintf(&r, "%s%s", why, more) < 0)
+		die("out of memory");
+	return r;
+}
+
+static void live_site(struct table *t, struct key *k, struct site *s)
+{
+	uint64_t b = t->base;
+	if (s->form == F_NONE) {
+		s->live = "unverified";
+		s->reason = s->why;
+		return;
+	}
+	uint8_t buf[SC_MAX_INSN];
+	uint64_t insn = s->insn + b;
+	struct sc_code c = code_at(insn, s->form);
+	int len = c.len;
+	if (read_mem(insn, buf, len) < 0) {
+		s->live = "unreadable";
+		s->reason = "cannot read the process's memory";
+		return;
+	}
+	if (buf[0] == 0xeb && buf[1] == 0xfe) {
+		s->live = "updating";
+		s->reason = "holds `jmp .` (an update is in progress)";
+		return;
+	}
+	void *to = NULL;
+	switch (sc_arch_read_site(&c, buf, &to)) {
+	case STATIC_CALL_SITE_NOP:
+		s->live = "nop";
+		s->reason = s->form == F_CALL ? "key is NULL: guarded call removed"
+					      : "key is NULL: guarded tail call returns";
+		return;
+	case STATIC_CALL_SITE_RETURN_ZERO:
+		s->live = "return-zero";
+		s->reason = "static_call_update_ret0: returns 0 inline";
+		return;
+	case STATIC_CALL_SITE_DIRECT:
+		break;
+	default:
+		s->live = "unverified";
+		s->reason = "live bytes are not the compiled instruction (changed by someone else?)";
+		return;
+	}
+	s->reaches = (uintptr_t)to;
+	uint64_t tramp = k->tramp + b;
+	if (s->reaches != tramp) {
+		s->live = s->form == F_CALL ? "direct" : "tail-jump";
+		s->reaches_sym = describe(s->reaches);
+		if (k->have_target && k->target != s->reaches)
+			s->reason = "does not reach the key's current value (an update in progress?)";
+		return;
+	}
+	s->live = "trampoline";
+	s->reaches_sym = describe(s->reaches);
+	/* Whether the site could reach the target: the runtime's encoder. */
+	uint8_t out[SC_MAX_INSN];
+	const char *why = NULL;
+	memcpy(c.op, buf, 2);
+	if (!k->have_target)
+		s->reason = "key variable unreadable";
+	else if (!k->target)
+		s->reason = "target is NULL (the trampoline's slow path calls through the key)";
+	else if (!sc_arch_encode_site(&c, addr_ptr(k->target), out, &why))
+		s->reason = reason_with(why, !strcmp(k->slot, "direct")
+					     ? "; the trampoline jumps to it directly"
+					     : " and of the trampoline; slow path");
+	else if ((insn + len - 4) / 8 != (insn + len - 1) / 8)
+		s->reason = "the instruction straddles an 8-byte word: no single atomic write can "
+			    "change it (STATICCALL_STRADDLE=wait patches it through a brief `jmp .`)";
+	else if (!strcmp(k->slot, "direct"))
+		s->reason = "site kept on its trampoline (STATICCALL_SITES=trampoline, or the runtime "
+			    "refused the site: STATICCALL_LOG=info says why)";
+	else
+		s->reason = "not patched (runtime not loaded or not registered, STATICCALL_DISABLE=1, "
+			    "or the runtime refused the site: STATICCALL_LOG=info says why)";
+}
+
+int inspect_pid(pid_t pid)
+{
+	target_pid = pid;
+	read_maps(pid);
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/mem", (int)pid);
+	memfd = open(p, O_RDONLY | O_CLOEXEC);
+	if (memfd < 0)
+		die("cannot open %s: %s (needs the rights to ptrace the process)", p,
+		    strerror(errno));
+	if (opt_json)
+		printf("{\"pid\": %d, \"objects\": [", (int)pid);
+	else
+		printf("process %d\n", (int)pid);
+	int first = 1;
+	for (size_t i = 0; i < nmaps; i++) {
+		if (!maps[i].path)
+			continue;
+		int seen = 0;
+		for (size_t j = 0; j < i; j++)
+			if (maps[j].path && !strcmp(maps[j].path, maps[i].path))
+				seen = 1;
+		if (seen)
+			continue;
+		struct loaded *o = loaded_object(maps[i].path);
+		if (o->e->error || !o->e->sites || !o->have_base)
+			continue;
+		struct table t = { .e = o->e, .base = o->base };
+		read_tables(&t);
+		for (size_t k = 0; k < t.nkeys; k++) {
+			live_key(&t, &t.keys[k]);
+			for (size_t j = 0; j < t.keys[k].nsites; j++)
+				live_site(&t, &t.keys[k], t.keys[k].sites[j]);
+		}
+		print_table(&t, 1, first);
+		first = 0;
+	}
+	if (opt_json)
+		printf("\n]}\n");
+	else if (first)
+		printf("no loaded object has a static-call site table\n");
+	return 0;
+}
