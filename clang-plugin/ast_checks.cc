@@ -125,8 +125,10 @@ namespace {
 class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
       public:
 	SCVisitor(ASTContext &ctx, MangleContext &mc)
-		: ctx(ctx), mc(mc), de(ctx.getDiagnostics()),
-		  sm(ctx.getSourceManager())
+		: ctx(ctx)
+		, mc(mc)
+		, de(ctx.getDiagnostics())
+		, sm(ctx.getSourceManager())
 	{
 		id_not_key = de.getCustomDiagID(DiagnosticsEngine::Error,
 						SC_DIAG_NOT_KEY("%0"));
@@ -169,7 +171,8 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			const auto *fd = dyn_cast<FunctionDecl>(
 				vd->getParentFunctionOrMethod());
 			if (fd)
-				st.keyed_objects.insert(sc_ir_name(mc, fd) + "." +
+				st.keyed_objects.insert(sc_ir_name(mc, fd) +
+							"." +
 							vd->getName().str());
 			return true;
 		}
@@ -200,7 +203,8 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		if (const auto *me = dyn_cast<MemberExpr>(sub)) {
 			// X.f, p->f: f must be a marked member (any object:
 			// the runtime reports an address that is no key).
-			const auto *fd = dyn_cast<FieldDecl>(me->getMemberDecl());
+			const auto *fd =
+				dyn_cast<FieldDecl>(me->getMemberDecl());
 			if (!fd)
 				return;
 			if (!sc_is_key_field(fd)) {
@@ -223,7 +227,8 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			return;
 		const auto *pt = var->getType()->getAs<PointerType>();
 		const auto *ft =
-			pt ? pt->getPointeeType()->getAs<FunctionType>() : nullptr;
+			pt ? pt->getPointeeType()->getAs<FunctionType>() :
+			     nullptr;
 		if (!ft)
 			return;
 		QualType rt = ft->getReturnType();

@@ -34,7 +34,8 @@ static const char *sc_decl_problem(const Decl *d)
 			return why;
 		// (Layout, packed structures: when the structure is
 		// complete, SCConsumer::HandleTagDeclDefinition.)
-		return sc_field_layout_problem(fd->getParent()->isUnion(), true);
+		return sc_field_layout_problem(fd->getParent()->isUnion(),
+					       true);
 	} else if (isa<IndirectFieldDecl>(d)) {
 		f.kind = sc_decl_kind::indirect_field;
 	} else if (isa<ParmVarDecl>(d)) {
@@ -60,7 +61,7 @@ struct SCAttrInfo : public ParsedAttrInfo {
 	SCAttrInfo()
 	{
 		static const Spelling S[] = {
-			{ParsedAttr::AS_GNU, SC_ATTR_NAME},
+			{ ParsedAttr::AS_GNU, SC_ATTR_NAME },
 		};
 		Spellings = S;
 	}
@@ -73,8 +74,9 @@ struct SCAttrInfo : public ParsedAttrInfo {
 			return true;
 		DiagnosticsEngine &de = S.getDiagnostics();
 		const auto *nd = dyn_cast<NamedDecl>(d);
-		SourceLocation loc = d->getLocation().isValid() ? d->getLocation()
-								 : attr.getLoc();
+		SourceLocation loc = d->getLocation().isValid() ?
+					     d->getLocation() :
+					     attr.getLoc();
 		if (nd && nd->getDeclName()) {
 			unsigned id = de.getCustomDiagID(
 				DiagnosticsEngine::Error,
@@ -151,9 +153,8 @@ void sc_check_finished_record(TagDecl *td)
 			continue;
 		DiagnosticsEngine &de = ctx.getDiagnostics();
 		de.Report(f->getLocation(),
-			  de.getCustomDiagID(
-				  DiagnosticsEngine::Error,
-				  SC_DIAG_ATTR_NAMED("%0", "%1")))
+			  de.getCustomDiagID(DiagnosticsEngine::Error,
+					     SC_DIAG_ATTR_NAMED("%0", "%1")))
 			<< sc_field_layout_problem(false, false) << f;
 		if (key) // no second error, no site
 			sc_key_fields().erase(f);

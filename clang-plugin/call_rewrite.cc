@@ -114,7 +114,8 @@ CallInst *sc_match_guarded(BranchInst *br, const sc_load_map &loads,
 			for (unsigned n = 0; n < ci->arg_size(); n++)
 				if (ci->isByValArgument(n) ||
 				    ci->paramHasAttr(n, Attribute::InAlloca) ||
-				    ci->paramHasAttr(n, Attribute::Preallocated))
+				    ci->paramHasAttr(n,
+						     Attribute::Preallocated))
 					return nullptr;
 			if (ci->hasOperandBundles())
 				return nullptr;
@@ -135,11 +136,11 @@ void sc_find_guarded_calls(const sc_load_map &loads, const sc_key *k,
 {
 	SmallVector<BranchInst *, 8> brs;
 	for (LoadInst *ld : k->loads)
-			for (User *lu : ld->users())
-				if (auto *cmp = dyn_cast<ICmpInst>(lu))
-					for (User *cu : cmp->users())
-						if (auto *br = dyn_cast<BranchInst>(cu))
-							brs.push_back(br);
+		for (User *lu : ld->users())
+			if (auto *cmp = dyn_cast<ICmpInst>(lu))
+				for (User *cu : cmp->users())
+					if (auto *br = dyn_cast<BranchInst>(cu))
+						brs.push_back(br);
 	std::set<BranchInst *> done;
 	for (BranchInst *br : brs) {
 		if (!done.insert(br).second)
@@ -194,7 +195,8 @@ bool sc_may_hold_keys(const sc_state &st, Value *dst,
 		if (gv->isConstant() || gv->isThreadLocal())
 			return false;
 		// (An object of an incomplete type may hold anything.)
-		return key_objects.count(gv) || !gv->getValueType()->isSized() ||
+		return key_objects.count(gv) ||
+		       !gv->getValueType()->isSized() ||
 		       sc_is_keyed_object(st, sc_symbol(*gv));
 	}
 	return true;
@@ -217,8 +219,8 @@ bool sc_mem_write(CallInst *ci, Value **dst, Value **len)
 		*len = mi->getLength();
 		return true;
 	}
-	const auto *f = dyn_cast<Function>(
-		ci->getCalledOperand()->stripPointerCasts());
+	const auto *f =
+		dyn_cast<Function>(ci->getCalledOperand()->stripPointerCasts());
 	int li = f ? sc_mem_fn_len_arg(f->getName()) : -1;
 	if (li < 0 || ci->arg_size() <= (unsigned)li)
 		return false;
@@ -235,7 +237,7 @@ FunctionCallee sc_runtime_fn(Module &m, const char *name, Type *second)
 	LLVMContext &ctx = m.getContext();
 	PointerType *ptr = sc_compat::ptr_type(ctx);
 	FunctionCallee fn = m.getOrInsertFunction(
-		name, FunctionType::get(Type::getVoidTy(ctx), {ptr, second},
+		name, FunctionType::get(Type::getVoidTy(ctx), { ptr, second },
 					false));
 	if (Function *f = m.getFunction(name))
 		f->setDoesNotThrow();
@@ -249,8 +251,8 @@ void sc_route_store(Module &m, StoreInst *si, Value *addr)
 	FunctionCallee store = sc_runtime_fn(m, SC_ABI_STORE_FN, ptr);
 	IRBuilder<> b(si);
 	CallInst *c = b.CreateCall(
-		store, {b.CreatePointerCast(addr, ptr),
-			b.CreatePointerCast(si->getValueOperand(), ptr)});
+		store, { b.CreatePointerCast(addr, ptr),
+			 b.CreatePointerCast(si->getValueOperand(), ptr) });
 	c->setDebugLoc(si->getDebugLoc());
 	si->eraseFromParent();
 }
@@ -284,12 +286,15 @@ bool sc_rewrite_calls(Module &m, sc_target target, sc_module_keys &mk)
 				// the call keeps its ABI.
 				FunctionType *fty = cb->getFunctionType();
 				bool cond = guarded.count(cb) != 0;
-				std::string tname = (cond ? SC_ABI_TRAMP_COND_PREFIX
-							  : SC_ABI_TRAMP_PREFIX) +
-						    K;
-				FunctionCallee tr = m.getOrInsertFunction(tname, fty);
+				std::string tname =
+					(cond ? SC_ABI_TRAMP_COND_PREFIX :
+						SC_ABI_TRAMP_PREFIX) +
+					K;
+				FunctionCallee tr =
+					m.getOrInsertFunction(tname, fty);
 				if (Function *f = m.getFunction(tname)) {
-					f->setVisibility(GlobalValue::HiddenVisibility);
+					f->setVisibility(
+						GlobalValue::HiddenVisibility);
 					f->setDSOLocal(true);
 				}
 				cb->setCalledOperand(tr.getCallee());
@@ -317,7 +322,8 @@ bool sc_rewrite_calls(Module &m, sc_target target, sc_module_keys &mk)
 				continue;
 			for (CallBase *cb : fs.second)
 				if (auto *ci = dyn_cast<CallInst>(cb))
-					ci->setTailCallKind(CallInst::TCK_NoTail);
+					ci->setTailCallKind(
+						CallInst::TCK_NoTail);
 		}
 	}
 	return changed;
@@ -330,9 +336,9 @@ bool sc_route_stores(Module &m, sc_module_keys &mk)
 {
 	for (auto &ks : mk.key_stores) {
 		sc_route_store(m, ks.first,
-			       ks.second->offset < 0
-				       ? (Value *)ks.second->gv
-				       : ks.first->getPointerOperand());
+			       ks.second->offset < 0 ?
+				       (Value *)ks.second->gv :
+				       ks.first->getPointerOperand());
 		// This unit's descriptor registers the key.
 		ks.second->used = true;
 	}
@@ -351,7 +357,8 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 	LLVMContext &ctx = m.getContext();
 	PointerType *ptr = sc_compat::ptr_type(ctx);
 	Type *intptr = dl.getIntPtrType(ctx);
-	std::vector<std::pair<Instruction *, std::pair<Value *, Value *>>> writes;
+	std::vector<std::pair<Instruction *, std::pair<Value *, Value *>>>
+		writes;
 	for (Function &f : m) {
 		if (!st.has_field_keys) // no marked member: nothing to route
 			break;
@@ -368,7 +375,8 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 					    !sc_mem_write(ci, &dst, &len))
 						continue;
 				} else if (auto *si = dyn_cast<StoreInst>(&i)) {
-					Type *t = si->getValueOperand()->getType();
+					Type *t =
+						si->getValueOperand()->getType();
 					if (!t->isAggregateType())
 						continue;
 					dst = si->getPointerOperand();
@@ -377,10 +385,11 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 				} else {
 					continue;
 				}
-				if (dst->getType()->getPointerAddressSpace() != 0 ||
+				if (dst->getType()->getPointerAddressSpace() !=
+					    0 ||
 				    !sc_may_hold_keys(st, dst, mk.key_objects))
 					continue;
-				writes.push_back({&i, {dst, len}});
+				writes.push_back({ &i, { dst, len } });
 			}
 	}
 	for (auto &w : writes) {
@@ -388,8 +397,9 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 			sc_runtime_fn(m, SC_ABI_STORE_RANGE_FN, intptr);
 		IRBuilder<> b(w.first->getNextNode());
 		CallInst *c = b.CreateCall(
-			range, {b.CreatePointerCast(w.second.first, ptr),
-				b.CreateZExtOrTrunc(w.second.second, intptr)});
+			range,
+			{ b.CreatePointerCast(w.second.first, ptr),
+			  b.CreateZExtOrTrunc(w.second.second, intptr) });
 		c->setDebugLoc(w.first->getDebugLoc());
 	}
 	return !writes.empty();

@@ -17,7 +17,7 @@ namespace {
 
 bool sc_in_used_list(Module &m, const GlobalValue *gv)
 {
-	for (const char *list : {"llvm.used", "llvm.compiler.used"}) {
+	for (const char *list : { "llvm.used", "llvm.compiler.used" }) {
 		GlobalVariable *u = m.getNamedGlobal(list);
 		if (!u || !u->hasInitializer())
 			continue;
@@ -53,9 +53,9 @@ sc_retpoline sc_module_retpoline(const Module &m)
 // -mbranch-protection=bti|standard).
 bool sc_module_ibt(const Module &m, sc_target target)
 {
-	const char *flag = target == sc_target::aarch64
-				   ? "branch-target-enforcement"
-				   : "cf-protection-branch";
+	const char *flag = target == sc_target::aarch64 ?
+				   "branch-target-enforcement" :
+				   "cf-protection-branch";
 	if (auto *c = mdconst::extract_or_null<ConstantInt>(
 		    m.getModuleFlag(flag)))
 		return !c->isZero();
@@ -74,16 +74,16 @@ void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk)
 		GlobalVariable *gv = k.gv;
 		// The module asm below names the key: keep it, even static.
 		if (!gv->isDeclaration() && !sc_in_used_list(m, gv))
-			appendToCompilerUsed(m, {gv});
+			appendToCompilerUsed(m, { gv });
 
 		sc_key_text kt;
 		kt.name = sc_symbol(*gv);
 		kt.offset = k.offset;
 		kt.global = !gv->hasLocalLinkage();
 		kt.pic = m.getPICLevel() != PICLevel::NotPIC;
-		kt.retpoline = target == sc_target::x86_64
-				       ? sc_module_retpoline(m)
-				       : sc_retpoline::none;
+		kt.retpoline = target == sc_target::x86_64 ?
+				       sc_module_retpoline(m) :
+				       sc_retpoline::none;
 		kt.ibt = sc_module_ibt(m, target);
 		kt.target = target;
 		if (k.used)

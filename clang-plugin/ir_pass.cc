@@ -96,19 +96,26 @@ std::vector<sc_member_access> sc_take_member_accesses(Module &m)
 				continue;
 			sc_member_access a;
 			a.addr = ci->getArgOperand(0);
-			SmallVector<Value *, 4> work{ci};
+			SmallVector<Value *, 4> work{ ci };
 			while (!work.empty()) {
 				Value *v = work.pop_back_val();
 				for (User *vu : v->users()) {
-					if (auto *bc = dyn_cast<BitCastInst>(vu)) {
+					if (auto *bc =
+						    dyn_cast<BitCastInst>(vu)) {
 						work.push_back(bc);
-					} else if (auto *ld = dyn_cast<LoadInst>(vu)) {
-						if (ld->getPointerOperand() == v &&
+					} else if (auto *ld =
+							   dyn_cast<LoadInst>(
+								   vu)) {
+						if (ld->getPointerOperand() ==
+							    v &&
 						    ld->isSimple() &&
 						    ld->getType()->isPointerTy())
 							a.loads.push_back(ld);
-					} else if (auto *st = dyn_cast<StoreInst>(vu)) {
-						if (st->getPointerOperand() == v &&
+					} else if (auto *st =
+							   dyn_cast<StoreInst>(
+								   vu)) {
+						if (st->getPointerOperand() ==
+							    v &&
 						    !st->isAtomic() &&
 						    st->getValueOperand()
 							    ->getType()
@@ -119,7 +126,8 @@ std::vector<sc_member_access> sc_take_member_accesses(Module &m)
 			}
 			for (unsigned i = 1; i < ci->arg_size() && i < 3; i++)
 				if (auto *g = dyn_cast<GlobalVariable>(
-					    ci->getArgOperand(i)->stripPointerCasts()))
+					    ci->getArgOperand(i)
+						    ->stripPointerCasts()))
 					strings.insert(g);
 			ci->replaceAllUsesWith(a.addr);
 			ci->eraseFromParent();
@@ -174,8 +182,10 @@ void sc_find_key_vars(Module &m, sc_module_keys &mk)
 			} else if (auto *si = dyn_cast<StoreInst>(u)) {
 				if (si->getPointerOperand() == gv &&
 				    !si->isAtomic() &&
-				    si->getValueOperand()->getType()->isPointerTy())
-					mk.key_stores.push_back({si, &k});
+				    si->getValueOperand()
+					    ->getType()
+					    ->isPointerTy())
+					mk.key_stores.push_back({ si, &k });
 			}
 		}
 	}
@@ -214,12 +224,13 @@ void sc_find_field_keys(Module &m,
 		for (StoreInst *si : a.stores) {
 			const Value *obj = getUnderlyingObject(a.addr, 0);
 			const auto *arg = dyn_cast<Argument>(obj);
-			if (isa<AllocaInst>(obj) || (arg && arg->hasByValAttr()))
+			if (isa<AllocaInst>(obj) ||
+			    (arg && arg->hasByValAttr()))
 				continue;
 			if (k)
-				mk.key_stores.push_back({si, k});
+				mk.key_stores.push_back({ si, k });
 			else
-				mk.member_stores.push_back({si, a.addr});
+				mk.member_stores.push_back({ si, a.addr });
 		}
 	}
 }
@@ -245,8 +256,8 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 
 	sc_target target;
 	if (!sc_module_target(m, &target)) // calls stay indirect
-		return changed ? PreservedAnalyses::none()
-			       : PreservedAnalyses::all();
+		return changed ? PreservedAnalyses::none() :
+				 PreservedAnalyses::all();
 
 	sc_module_keys mk;
 	sc_find_key_vars(m, mk);
@@ -268,6 +279,6 @@ void sc_register_pass_callbacks(PassBuilder &pb)
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
 {
-	return {LLVM_PLUGIN_API_VERSION, SC_PLUGIN_NAME, SC_PLUGIN_VERSION,
-		sc_register_pass_callbacks};
+	return { LLVM_PLUGIN_API_VERSION, SC_PLUGIN_NAME, SC_PLUGIN_VERSION,
+		 sc_register_pass_callbacks };
 }

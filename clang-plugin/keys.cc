@@ -67,4 +67,3 @@ bool sc_is_key(const ValueDecl *d)
 	const auto *vd = dyn_cast_or_null<VarDecl>(d);
 	return vd && sc_key_decls().count(vd->getCanonicalDecl());
 }
-

@@ -56,8 +56,8 @@ static std::string sc_self_path()
 
 class SCAction : public PluginASTAction {
       protected:
-	std::unique_ptr<ASTConsumer>
-	CreateASTConsumer(CompilerInstance &CI, llvm::StringRef) override
+	std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
+						       llvm::StringRef) override
 	{
 		DiagnosticsEngine &de = CI.getDiagnostics();
 		CodeGenOptions &cg = CI.getCodeGenOpts();
@@ -121,7 +121,10 @@ class SCAction : public PluginASTAction {
 		return true;
 	}
 
-	ActionType getActionType() override { return AddBeforeMainAction; }
+	ActionType getActionType() override
+	{
+		return AddBeforeMainAction;
+	}
 };
 } // namespace
 

@@ -20,8 +20,8 @@ namespace {
 // The anchor text for key K. `$` is the operand marker of inline asm
 // templates: escape every literal one, then give the label a number unique
 // to each emitted copy of the asm (the optimizer may duplicate it).
-std::string sc_anchor_asm(const std::string &key, sc_target target,
-			  bool debug, bool cond, const DebugLoc &loc)
+std::string sc_anchor_asm(const std::string &key, sc_target target, bool debug,
+			  bool cond, const DebugLoc &loc)
 {
 	const std::string mark = "@SC_LABEL@";
 	std::string text = sc_text_site_record(mark, key, false, false, target,
@@ -70,8 +70,8 @@ void sc_insert_anchor(CallBase *cb, const std::string &K, sc_target target,
 	InlineAsm *ia = InlineAsm::get(
 		FunctionType::get(Type::getVoidTy(ctx), false),
 		sc_anchor_asm(K, target,
-			      sc_emits_debug_info(*cb->getFunction()),
-			      cond, cb->getDebugLoc()),
+			      sc_emits_debug_info(*cb->getFunction()), cond,
+			      cb->getDebugLoc()),
 		"~{dirflag},~{fpsr},~{flags}",
 		/*hasSideEffects=*/true);
 	IRBuilder<> b(cb);
