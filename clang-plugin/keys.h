@@ -1,12 +1,17 @@
-// keys.h - state shared by the attribute handler and AST checks (plugin.cc)
-// and the IR pass (ir_pass.cc). One cc1 process compiles one translation
-// unit, and the shared object is loaded once even when it is named by both
-// -fplugin= and -fpass-plugin=, so plain process globals suffice.
+// keys.h - state shared by the frontend files (attribute.cc, ast_checks.cc,
+// plugin.cc) and the IR pass (ir_pass.cc and the files of its phases), and
+// the entry points each file offers the others. One cc1 process compiles
+// one translation unit, and the shared object is loaded once even when it
+// is named by both -fplugin= and -fpass-plugin=, so plain process globals
+// suffice.
 #ifndef STATICCALL_CLANG_KEYS_H
 #define STATICCALL_CLANG_KEYS_H
 
+#include <memory>
 #include <set>
 #include <string>
+
+#include "llvm/ADT/DenseSet.h"
 
 #include "policy.h"
 
@@ -15,6 +20,15 @@
 namespace llvm {
 class PassBuilder;
 }
+
+namespace clang {
+class ASTContext;
+class FieldDecl;
+class QualType;
+class TagDecl;
+class ValueDecl;
+class VarDecl;
+} // namespace clang
 
 struct sc_state {
 	bool strict = false; // -fplugin-arg-staticcall_clang-strict
@@ -40,7 +54,24 @@ struct sc_state {
 
 sc_state &sc_global();
 
-// Adds the IR pass to a PassBuilder (once per PassBuilder).
+// The frontend's keys (keys.cc), filled by the attribute handler.
+// Canonical declarations of the keys seen by the attribute handler.
+llvm::DenseSet<const clang::VarDecl *> &sc_key_decls();
+// Marked members (field keys) seen by the attribute handler.
+llvm::DenseSet<const clang::FieldDecl *> &sc_key_fields();
+bool sc_is_key_field(const clang::ValueDecl *d);
+bool sc_is_key(const clang::ValueDecl *d);
+// Does a (complete) object of type T hold marked members, at any depth of
+// nesting, through arrays?
+bool sc_type_has_key(clang::ASTContext &ctx, clang::QualType t);
+
+// Entry points of the other files.
+// attribute.cc: a structure is complete: its marked members' layout.
+void sc_check_finished_record(clang::TagDecl *td);
+// ast_checks.cc: the whole unit is parsed: record the IR names of its keys
+// and keyed objects for the IR pass, check the AST, report remarks.
+void sc_check_unit(clang::ASTContext &ctx);
+// ir_pass.cc: adds the IR pass to a PassBuilder (once per PassBuilder).
 void sc_register_pass_callbacks(llvm::PassBuilder &pb);
 
 #endif

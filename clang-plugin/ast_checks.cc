@@ -1,0 +1,327 @@
+// ast_checks.cc - the checks of the parsed unit, at the source line (the
+// GCC plugin makes them in gimple_pass.cc): static_call_update/_null/_ret0
+// on a non-key or a ret0 key of the wrong return type; strict mode: plain
+// stores are errors; report mode: a remark per call site and per key load
+// that is not a callee. Also records the IR names of the keys and of the
+// global objects holding marked members, for the IR pass (keys.h).
+#include <memory>
+#include <string>
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
+#include "clang/AST/GlobalDecl.h"
+#include "clang/AST/Mangle.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Basic/Diagnostic.h"
+#include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include "clang_compat.h"
+#include "keys.h"
+#include "staticcall_abi.h"
+
+using namespace clang;
+
+// The marked member the member access E (through parentheses) names, or
+// null.
+static const FieldDecl *sc_field_ref(const Expr *e)
+{
+	const auto *me = dyn_cast<MemberExpr>(e->IgnoreParens());
+	if (!me)
+		return nullptr;
+	const auto *fd = dyn_cast<FieldDecl>(me->getMemberDecl());
+	return sc_is_key_field(fd) ? fd : nullptr;
+}
+
+// The variable holding the object the member access E is part of
+// (x.f, x.a.f, x[2].f, (&x)->f, x->f with x an array), or null (a pointer
+// dereference). *constant: every array index on the way is a constant.
+static const VarDecl *sc_access_base(ASTContext &ctx, const Expr *e,
+				     bool *constant)
+{
+	*constant = true;
+	for (;;) {
+		e = e->IgnoreParens();
+		if (const auto *me = dyn_cast<MemberExpr>(e)) {
+			e = me->getBase();
+			if (!me->isArrow())
+				continue;
+			e = e->IgnoreParenImpCasts();
+			if (const auto *uo = dyn_cast<UnaryOperator>(e))
+				if (uo->getOpcode() == UO_AddrOf) {
+					e = uo->getSubExpr();
+					continue;
+				}
+			if (e->getType()->isArrayType())
+				continue; // x->f with x an array: x[0].f
+			return nullptr;
+		}
+		if (const auto *ase = dyn_cast<ArraySubscriptExpr>(e)) {
+			const Expr *b = ase->getBase()->IgnoreParens();
+			const auto *ic = dyn_cast<ImplicitCastExpr>(b);
+			if (!ic || ic->getCastKind() != CK_ArrayToPointerDecay)
+				return nullptr; // p[i].f: through a pointer
+			if (!ase->getIdx()->isIntegerConstantExpr(ctx))
+				*constant = false;
+			e = ic->getSubExpr();
+			continue;
+		}
+		if (const auto *dre = dyn_cast<DeclRefExpr>(e))
+			return dyn_cast<VarDecl>(dre->getDecl());
+		return nullptr;
+	}
+}
+
+// Is the marked-member access E a field key: a member of a global object
+// (not thread-local, not const) at a constant offset?
+static bool sc_field_is_key(ASTContext &ctx, const Expr *e)
+{
+	bool constant;
+	const VarDecl *vd = sc_access_base(ctx, e, &constant);
+	return vd && constant && vd->hasGlobalStorage() &&
+	       vd->getTLSKind() == VarDecl::TLS_None &&
+	       !ctx.getBaseElementType(vd->getType()).isConstQualified();
+}
+
+// Does the marked-member access E write an automatic object?
+static bool sc_field_is_local(ASTContext &ctx, const Expr *e)
+{
+	bool constant;
+	const VarDecl *vd = sc_access_base(ctx, e, &constant);
+	return vd && vd->hasLocalStorage();
+}
+
+// The key variable E names (through parentheses), or null.
+static const VarDecl *sc_key_ref(const Expr *e)
+{
+	const auto *dre = dyn_cast<DeclRefExpr>(e->IgnoreParens());
+	if (!dre || !sc_is_key(dre->getDecl()))
+		return nullptr;
+	return cast<VarDecl>(dre->getDecl());
+}
+
+// The IR name of VD (a variable or a function): its asm label, its C++
+// mangled name, or its name (the IR pass also tries it with LLVM's '\1'
+// asm-label prefix).
+template <typename D>
+static std::string sc_ir_name(MangleContext &mc, const D *vd)
+{
+	for (const D *r : vd->redecls())
+		if (const auto *l = r->template getAttr<AsmLabelAttr>())
+			return l->getLabel().str();
+	if (!mc.shouldMangleDeclName(vd))
+		return vd->getName().str();
+	std::string out;
+	llvm::raw_string_ostream os(out);
+	mc.mangleName(GlobalDecl(vd), os);
+	os.flush();
+	if (!out.empty() && out[0] == '\1')
+		out.erase(0, 1);
+	return out;
+}
+
+namespace {
+class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
+      public:
+	SCVisitor(ASTContext &ctx, MangleContext &mc)
+		: ctx(ctx)
+		, mc(mc)
+		, de(ctx.getDiagnostics())
+		, sm(ctx.getSourceManager())
+	{
+		id_not_key = de.getCustomDiagID(DiagnosticsEngine::Error,
+						SC_DIAG_NOT_KEY("%0"));
+		id_not_key_member = de.getCustomDiagID(
+			DiagnosticsEngine::Error, SC_DIAG_NOT_KEY_MEMBER("%0"));
+		id_ret0 = de.getCustomDiagID(DiagnosticsEngine::Error,
+					     SC_DIAG_RET0_TYPE("%0", "%1"));
+		id_store = de.getCustomDiagID(DiagnosticsEngine::Error,
+					      SC_DIAG_STRICT_STORE("%0"));
+		id_site = de.getCustomDiagID(DiagnosticsEngine::Remark,
+					     SC_DIAG_SITE("%0"));
+		id_load = de.getCustomDiagID(DiagnosticsEngine::Remark,
+					     SC_DIAG_LOAD_NOT_CALLEE("%0"));
+	}
+
+	bool VisitBinaryOperator(BinaryOperator *e)
+	{
+		if (!e->isAssignmentOp() || !sc_global().strict)
+			return true;
+		if (const VarDecl *k = sc_key_ref(e->getLHS()))
+			de.Report(e->getLHS()->getExprLoc(), id_store) << k;
+		// A marked member of anything but an automatic object, named
+		// as written ('cfg.ops[1].fn', like the GCC plugin).
+		if (sc_field_ref(e->getLHS()) &&
+		    !sc_field_is_local(ctx, e->getLHS()))
+			de.Report(e->getLHS()->getExprLoc(), id_store)
+				<< sc_expr_text(e->getLHS());
+		return true;
+	}
+
+	// Global objects whose type holds marked members, by IR name.
+	bool VisitVarDecl(VarDecl *vd)
+	{
+		if (!vd->hasGlobalStorage() || isa<ParmVarDecl>(vd) ||
+		    !sc_type_has_key(ctx, vd->getType()))
+			return true;
+		sc_state &st = sc_global();
+		if (vd->isStaticLocal() && !mc.shouldMangleDeclName(vd)) {
+			// C: CodeGen names it FUNCTION.NAME.
+			const auto *fd = dyn_cast<FunctionDecl>(
+				vd->getParentFunctionOrMethod());
+			if (fd)
+				st.keyed_objects.insert(sc_ir_name(mc, fd) +
+							"." +
+							vd->getName().str());
+			return true;
+		}
+		st.keyed_objects.insert(sc_ir_name(mc, vd));
+		return true;
+	}
+
+	// static_call_update/_null/_ret0 on something that is not a key, and
+	// return-zero on a key whose return type is not an integer or a
+	// pointer (the same checks as the GCC plugin).
+	void check_api_call(const CallExpr *e)
+	{
+		const FunctionDecl *fd = e->getDirectCallee();
+		if (!fd || !fd->getIdentifier() || e->getNumArgs() < 1)
+			return;
+		llvm::StringRef name = fd->getName();
+		bool ret0 = name == SC_ABI_UPDATE_RET0_FN;
+		if (!ret0 && name != SC_ABI_UPDATE_FN &&
+		    name != SC_ABI_UPDATE_NULL_FN)
+			return;
+		const auto *addr = dyn_cast<UnaryOperator>(
+			e->getArg(0)->IgnoreParenCasts());
+		if (!addr || addr->getOpcode() != UO_AddrOf)
+			return; // computed: nothing to check here
+		const Expr *sub = addr->getSubExpr()->IgnoreParens();
+		SourceLocation loc = sm.getExpansionLoc(e->getBeginLoc());
+		const ValueDecl *var = nullptr;
+		if (const auto *me = dyn_cast<MemberExpr>(sub)) {
+			// X.f, p->f: f must be a marked member (any object:
+			// the runtime reports an address that is no key).
+			const auto *fd =
+				dyn_cast<FieldDecl>(me->getMemberDecl());
+			if (!fd)
+				return;
+			if (!sc_is_key_field(fd)) {
+				de.Report(loc, id_not_key_member) << fd;
+				return;
+			}
+			var = fd;
+		} else if (const auto *dre = dyn_cast<DeclRefExpr>(sub)) {
+			var = dyn_cast<VarDecl>(dre->getDecl());
+			if (!var)
+				return;
+			if (!sc_is_key(var)) {
+				de.Report(loc, id_not_key) << var;
+				return;
+			}
+		} else {
+			return;
+		}
+		if (!ret0)
+			return;
+		const auto *pt = var->getType()->getAs<PointerType>();
+		const auto *ft =
+			pt ? pt->getPointeeType()->getAs<FunctionType>() :
+			     nullptr;
+		if (!ft)
+			return;
+		QualType rt = ft->getReturnType();
+		bool ok = (rt->isIntegralOrEnumerationType() ||
+			   rt->isPointerType()) &&
+			  ctx.getTypeSize(rt) <= 64;
+		if (!ok)
+			de.Report(loc, id_ret0) << var << rt;
+	}
+
+	// Visited before its children: marks the load that is its callee.
+	bool VisitCallExpr(CallExpr *e)
+	{
+		check_api_call(e);
+		const Expr *c = e->getCallee();
+		for (;;) {
+			c = c->IgnoreParens();
+			if (const auto *ic = dyn_cast<ImplicitCastExpr>(c)) {
+				if (ic->getCastKind() == CK_LValueToRValue)
+					break;
+				if (ic->getCastKind() ==
+				    CK_FunctionToPointerDecay) {
+					c = ic->getSubExpr();
+					continue;
+				}
+				return true;
+			}
+			if (const auto *uo = dyn_cast<UnaryOperator>(c)) {
+				if (uo->getOpcode() != UO_Deref)
+					return true;
+				c = uo->getSubExpr();
+				continue;
+			}
+			return true;
+		}
+		const auto *load = cast<ImplicitCastExpr>(c);
+		const Expr *ref = load->getSubExpr();
+		if (const VarDecl *k = sc_key_ref(ref)) {
+			callee_loads.insert(load);
+			if (sc_global().report)
+				de.Report(e->getExprLoc(), id_site) << k;
+		} else if (sc_field_ref(ref) && sc_field_is_key(ctx, ref)) {
+			callee_loads.insert(load);
+			if (sc_global().report)
+				de.Report(e->getExprLoc(), id_site)
+					<< sc_expr_text(ref);
+		}
+		return true;
+	}
+
+	// 'cfg.ops[1].fn', for remarks.
+	std::string sc_expr_text(const Expr *e)
+	{
+		std::string out;
+		llvm::raw_string_ostream os(out);
+		e->IgnoreParens()->printPretty(os, nullptr,
+					       ctx.getPrintingPolicy());
+		os.flush();
+		return "'" + out + "'";
+	}
+
+	bool VisitImplicitCastExpr(ImplicitCastExpr *e)
+	{
+		if (!sc_global().report ||
+		    e->getCastKind() != CK_LValueToRValue ||
+		    callee_loads.count(e))
+			return true;
+		if (const VarDecl *k = sc_key_ref(e->getSubExpr()))
+			de.Report(e->getExprLoc(), id_load) << k;
+		else if (sc_field_ref(e->getSubExpr()) &&
+			 sc_field_is_key(ctx, e->getSubExpr()))
+			de.Report(e->getExprLoc(), id_load)
+				<< sc_expr_text(e->getSubExpr());
+		return true;
+	}
+
+      private:
+	ASTContext &ctx;
+	MangleContext &mc;
+	DiagnosticsEngine &de;
+	SourceManager &sm;
+	unsigned id_store, id_site, id_load, id_not_key, id_not_key_member,
+		id_ret0;
+	llvm::DenseSet<const Expr *> callee_loads;
+};
+
+} // namespace
+
+void sc_check_unit(ASTContext &ctx)
+{
+	sc_state &st = sc_global();
+	std::unique_ptr<MangleContext> mc(ctx.createMangleContext());
+	for (const VarDecl *vd : sc_key_decls())
+		st.key_names.insert(sc_ir_name(*mc, vd));
+	SCVisitor(ctx, *mc).TraverseDecl(ctx.getTranslationUnitDecl());
+}

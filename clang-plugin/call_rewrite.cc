@@ -1,0 +1,406 @@
+// call_rewrite.cc - the rewriting of the module's accesses of keys (the GCC
+// plugin's gimple_pass.cc does the same on GIMPLE):
+//   %f = load ptr, ptr @K          call void asm sideeffect "<anchor record>"
+//   call %f(args)            ->    call @__staticcall_tramp.K(args)
+//   store ptr %v, ptr @K     ->    call void @__staticcall_store(ptr @K, ptr %v)
+// A guarded call `if (K) K(args);` (sc_find_guarded_calls) loses its test
+// and becomes one site calling the NULL-safe __staticcall_tramp_cond.K,
+// flagged SC_SITE_COND, as the GCC plugin does (docs/ABI.md).
+// memcpy/memmove/memset (intrinsics and libc calls) and aggregate stores
+// into memory that may hold keys are followed by
+// __staticcall_store_range(dst, len).
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Module.h"
+
+#include "clang_compat.h"
+#include "ir_pass.h"
+#include "staticcall_abi.h"
+
+using namespace llvm;
+
+namespace {
+
+// Is `v` a load of the key `k`?
+LoadInst *sc_key_load(const sc_load_map &loads, Value *v, const sc_key *k)
+{
+	auto it = loads.find(v);
+	if (it == loads.end() || it->second != k)
+		return nullptr;
+	return cast<LoadInst>(const_cast<Value *>(it->first));
+}
+
+// `if (K) K(args);` with K the key k (a variable @K, or a field key: the
+// loads then read its constant address):
+//   %k = load ptr, ptr @K                 ; the load tested
+//   %c = icmp ne ptr %k, null             ; (or eq, successors swapped)
+//   br i1 %c, label %body, label %join
+// body:                                   ; only predecessor: the test
+//   ...side-effect-free, non-trapping instructions, and
+//   %f = load ptr, ptr @K                 ; (or the load tested)
+//   call %f(args)                         ; result unused
+//   br label %join
+// (or `join` an empty block that only branches where `body` goes:
+// `if (!K) return; K(args);` at the start of the pipeline.) Evaluating
+// the arguments when K is NULL then changes nothing, and nothing stores
+// between the two loads, so the key tested is the key called: the test
+// goes (branch made unconditional) and the call is returned, to become a
+// guarded site. Other guarded calls keep their test.
+CallInst *sc_match_guarded(BranchInst *br, const sc_load_map &loads,
+			   const sc_key *k)
+{
+	if (!br->isConditional())
+		return nullptr;
+	auto *cmp = dyn_cast<ICmpInst>(br->getCondition());
+	if (!cmp || !cmp->isEquality())
+		return nullptr;
+	Value *a = cmp->getOperand(0), *b = cmp->getOperand(1);
+	if (isa<ConstantPointerNull>(a))
+		std::swap(a, b);
+	LoadInst *tested = sc_key_load(loads, a, k);
+	if (!tested || !isa<ConstantPointerNull>(b) ||
+	    tested->getParent() != br->getParent())
+		return nullptr;
+	bool ne = cmp->getPredicate() == ICmpInst::ICMP_NE;
+	BasicBlock *body = br->getSuccessor(ne ? 0 : 1),
+		   *skip = br->getSuccessor(ne ? 1 : 0);
+	if (body == skip || body->getSinglePredecessor() != br->getParent())
+		return nullptr;
+	// Nothing writes memory between the load tested and the branch.
+	for (Instruction *i = tested->getNextNode(); i && i != br;
+	     i = i->getNextNode())
+		if (i->mayWriteToMemory())
+			return nullptr;
+	auto *out = dyn_cast<BranchInst>(body->getTerminator());
+	if (!out || out->isConditional())
+		return nullptr;
+	// No PHI in the join: a value that depends on which way the test
+	// went would change meaning without the test.
+	BasicBlock *join = out->getSuccessor(0);
+	if (!join->phis().empty())
+		return nullptr;
+	if (join != skip) {
+		auto *sb = dyn_cast<BranchInst>(skip->getFirstNonPHIOrDbg());
+		if (!sb || sb->isConditional() || sb->getSuccessor(0) != join ||
+		    !skip->phis().empty())
+			return nullptr;
+	}
+	CallInst *call = nullptr;
+	for (Instruction &i : *body) {
+		if (&i == out || isa<DbgInfoIntrinsic>(&i))
+			continue;
+		if (call)
+			return nullptr; // something after the call
+		if (auto *ci = dyn_cast<CallInst>(&i)) {
+			if (ci->isInlineAsm() || ci->isMustTailCall() ||
+			    !ci->use_empty() ||
+			    !sc_key_load(loads, ci->getCalledOperand(), k))
+				return nullptr;
+			auto *f = cast<LoadInst>(ci->getCalledOperand());
+			if (f != tested && f->getParent() != body)
+				return nullptr;
+			// An aggregate copied at the call would be read
+			// even when K is NULL.
+			for (unsigned n = 0; n < ci->arg_size(); n++)
+				if (ci->isByValArgument(n) ||
+				    ci->paramHasAttr(n, Attribute::InAlloca) ||
+				    ci->paramHasAttr(n,
+						     Attribute::Preallocated))
+					return nullptr;
+			if (ci->hasOperandBundles())
+				return nullptr;
+			call = ci;
+			continue;
+		}
+		if (sc_key_load(loads, &i, k))
+			continue;
+		if (!isSafeToSpeculativelyExecute(&i))
+			return nullptr;
+	}
+	return call;
+}
+
+// Find and un-test the guarded calls through k (see sc_match_guarded).
+void sc_find_guarded_calls(const sc_load_map &loads, const sc_key *k,
+			   std::set<CallBase *> &out)
+{
+	SmallVector<BranchInst *, 8> brs;
+	for (LoadInst *ld : k->loads)
+		for (User *lu : ld->users())
+			if (auto *cmp = dyn_cast<ICmpInst>(lu))
+				for (User *cu : cmp->users())
+					if (auto *br = dyn_cast<BranchInst>(cu))
+						brs.push_back(br);
+	std::set<BranchInst *> done;
+	for (BranchInst *br : brs) {
+		if (!done.insert(br).second)
+			continue;
+		CallInst *call = sc_match_guarded(br, loads, k);
+		if (!call)
+			continue;
+		BasicBlock *bb = br->getParent(), *body = call->getParent();
+		auto *cmp = cast<ICmpInst>(br->getCondition());
+		for (unsigned i = 0; i < br->getNumSuccessors(); i++)
+			if (br->getSuccessor(i) != body)
+				br->getSuccessor(i)->removePredecessor(bb);
+		BranchInst *nb = BranchInst::Create(body, br);
+		nb->setDebugLoc(br->getDebugLoc());
+		br->eraseFromParent();
+		if (cmp->use_empty()) {
+			cmp->eraseFromParent();
+			// (The tested load, if now unused, goes with the
+			// other loads of the key.)
+		}
+		out.insert(call);
+	}
+}
+
+// Is `name` (an IR name, maybe with LLVM's ".N" uniquing suffixes) one of
+// the global objects whose type holds marked members?
+bool sc_is_keyed_object(const sc_state &st, std::string name)
+{
+	for (;;) {
+		if (st.keyed_objects.count(name))
+			return true;
+		size_t dot = name.rfind('.');
+		if (dot == std::string::npos || dot + 1 == name.size() ||
+		    name.find_first_not_of("0123456789", dot + 1) !=
+			    std::string::npos)
+			return false;
+		name.erase(dot);
+	}
+}
+
+// Can a write at DST change a key: DST is not provably (in) an automatic
+// object, nor a global object whose type holds no marked member?
+bool sc_may_hold_keys(const sc_state &st, Value *dst,
+		      const std::set<const GlobalVariable *> &key_objects)
+{
+	const Value *obj = getUnderlyingObject(dst, 0);
+	if (isa<AllocaInst>(obj))
+		return false;
+	if (const auto *a = dyn_cast<Argument>(obj))
+		return !a->hasByValAttr();
+	if (const auto *gv = dyn_cast<GlobalVariable>(obj)) {
+		if (gv->isConstant() || gv->isThreadLocal())
+			return false;
+		// (An object of an incomplete type may hold anything.)
+		return key_objects.count(gv) ||
+		       !gv->getValueType()->isSized() ||
+		       sc_is_keyed_object(st, sc_symbol(*gv));
+	}
+	return true;
+}
+
+// The argument holding the length if N names a function that writes memory
+// from its first argument on (plugin-common/policy.cc), or -1.
+int sc_mem_fn_len_arg(StringRef n)
+{
+	return sc_mem_writer_len_arg(n.data(), n.size());
+}
+
+// memcpy, memmove, memset (the intrinsics, which is what Clang makes of
+// the builtins, and calls), bzero, mempcpy and the _chk forms: the
+// destination and the length, or false.
+bool sc_mem_write(CallInst *ci, Value **dst, Value **len)
+{
+	if (auto *mi = dyn_cast<MemIntrinsic>(ci)) {
+		*dst = mi->getRawDest();
+		*len = mi->getLength();
+		return true;
+	}
+	const auto *f =
+		dyn_cast<Function>(ci->getCalledOperand()->stripPointerCasts());
+	int li = f ? sc_mem_fn_len_arg(f->getName()) : -1;
+	if (li < 0 || ci->arg_size() <= (unsigned)li)
+		return false;
+	*dst = ci->getArgOperand(0);
+	*len = ci->getArgOperand(li);
+	return (*dst)->getType()->isPointerTy() &&
+	       (*len)->getType()->isIntegerTy();
+}
+
+// void NAME(ptr, SECOND): a runtime entry point; the runtime is C, it never
+// throws.
+FunctionCallee sc_runtime_fn(Module &m, const char *name, Type *second)
+{
+	LLVMContext &ctx = m.getContext();
+	PointerType *ptr = sc_compat::ptr_type(ctx);
+	FunctionCallee fn = m.getOrInsertFunction(
+		name, FunctionType::get(Type::getVoidTy(ctx), { ptr, second },
+					false));
+	if (Function *f = m.getFunction(name))
+		f->setDoesNotThrow();
+	return fn;
+}
+
+// __staticcall_store(ADDR, v) in place of the store SI of v.
+void sc_route_store(Module &m, StoreInst *si, Value *addr)
+{
+	PointerType *ptr = sc_compat::ptr_type(m.getContext());
+	FunctionCallee store = sc_runtime_fn(m, SC_ABI_STORE_FN, ptr);
+	IRBuilder<> b(si);
+	CallInst *c = b.CreateCall(
+		store, { b.CreatePointerCast(addr, ptr),
+			 b.CreatePointerCast(si->getValueOperand(), ptr) });
+	c->setDebugLoc(si->getDebugLoc());
+	si->eraseFromParent();
+}
+
+} // namespace
+
+// Per key: un-test its guarded calls, then every call through a load of it
+// calls its trampoline, anchored (site_anchors.cc).
+bool sc_rewrite_calls(Module &m, sc_target target, sc_module_keys &mk)
+{
+	bool changed = false;
+	sc_load_map &loads = mk.loads;
+	for (auto &kv : mk.keys) {
+		sc_key &k = kv.second;
+		const std::string &K = k.id;
+		std::map<Function *, std::vector<CallBase *>> sites;
+		std::set<CallBase *> guarded;
+		sc_find_guarded_calls(loads, &k, guarded);
+		if (!guarded.empty())
+			changed = true;
+
+		for (LoadInst *ld : k.loads) {
+			SmallVector<User *, 4> lusers(ld->user_begin(),
+						      ld->user_end());
+			for (User *lu : lusers) {
+				auto *cb = dyn_cast<CallBase>(lu);
+				if (!cb || cb->getCalledOperand() != ld ||
+				    cb->isInlineAsm() || cb->isMustTailCall())
+					continue;
+				// The trampoline has the call's own type, so
+				// the call keeps its ABI.
+				FunctionType *fty = cb->getFunctionType();
+				bool cond = guarded.count(cb) != 0;
+				std::string tname =
+					(cond ? SC_ABI_TRAMP_COND_PREFIX :
+						SC_ABI_TRAMP_PREFIX) +
+					K;
+				FunctionCallee tr =
+					m.getOrInsertFunction(tname, fty);
+				if (Function *f = m.getFunction(tname)) {
+					f->setVisibility(
+						GlobalValue::HiddenVisibility);
+					f->setDSOLocal(true);
+				}
+				cb->setCalledOperand(tr.getCallee());
+				// Never merge two sites into one call that one
+				// anchor would not precede.
+				cb->addFnAttr(Attribute::NoMerge);
+				sites[cb->getFunction()].push_back(cb);
+				sc_insert_anchor(cb, K, target, cond);
+				(cond ? k.used_cond : k.used) = true;
+				changed = true;
+			}
+			// No DCE at -O0: drop a load that only fed converted
+			// calls (or a guard that went).
+			if (ld->use_empty()) {
+				loads.erase(ld);
+				ld->eraseFromParent();
+			}
+		}
+		// The back end merges identical tail jumps of one function
+		// (nomerge does not reach them), which would leave an anchor
+		// before a jump to the shared `jmp trampoline`: with two sites
+		// of one key in a function, those sites are plain calls.
+		for (auto &fs : sites) {
+			if (fs.second.size() < 2)
+				continue;
+			for (CallBase *cb : fs.second)
+				if (auto *ci = dyn_cast<CallInst>(cb))
+					ci->setTailCallKind(
+						CallInst::TCK_NoTail);
+		}
+	}
+	return changed;
+}
+
+// Stores of keys and of marked members: __staticcall_store(&K, v), which
+// stores, then re-targets the sites if &K is a registered key. (Strict
+// mode: the AST check already stopped the compilation.)
+bool sc_route_stores(Module &m, sc_module_keys &mk)
+{
+	for (auto &ks : mk.key_stores) {
+		sc_route_store(m, ks.first,
+			       ks.second->offset < 0 ?
+				       (Value *)ks.second->gv :
+				       ks.first->getPointerOperand());
+		// This unit's descriptor registers the key.
+		ks.second->used = true;
+	}
+	for (auto &ms : mk.member_stores)
+		sc_route_store(m, ms.first, ms.first->getPointerOperand());
+	return !mk.key_stores.empty() || !mk.member_stores.empty();
+}
+
+// Writes that may change keys without naming a member: memcpy, memset...
+// (struct assignment is a memcpy to Clang), and stores of a whole
+// aggregate: __staticcall_store_range(dst, len) after them.
+bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
+{
+	const sc_state &st = sc_global();
+	const DataLayout &dl = m.getDataLayout();
+	LLVMContext &ctx = m.getContext();
+	PointerType *ptr = sc_compat::ptr_type(ctx);
+	Type *intptr = dl.getIntPtrType(ctx);
+	std::vector<std::pair<Instruction *, std::pair<Value *, Value *>>>
+		writes;
+	for (Function &f : m) {
+		if (!st.has_field_keys) // no marked member: nothing to route
+			break;
+		// The body of a memcpy wrapper (glibc's _FORTIFY_SOURCE
+		// `memcpy` calling __builtin___memcpy_chk, available
+		// externally for inlining): its callers route the call.
+		if (sc_mem_fn_len_arg(f.getName()) >= 0)
+			continue;
+		for (BasicBlock &bb : f)
+			for (Instruction &i : bb) {
+				Value *dst = nullptr, *len = nullptr;
+				if (auto *ci = dyn_cast<CallInst>(&i)) {
+					if (ci->isMustTailCall() ||
+					    !sc_mem_write(ci, &dst, &len))
+						continue;
+				} else if (auto *si = dyn_cast<StoreInst>(&i)) {
+					Type *t =
+						si->getValueOperand()->getType();
+					if (!t->isAggregateType())
+						continue;
+					dst = si->getPointerOperand();
+					len = ConstantInt::get(
+						intptr, dl.getTypeStoreSize(t));
+				} else {
+					continue;
+				}
+				if (dst->getType()->getPointerAddressSpace() !=
+					    0 ||
+				    !sc_may_hold_keys(st, dst, mk.key_objects))
+					continue;
+				writes.push_back({ &i, { dst, len } });
+			}
+	}
+	for (auto &w : writes) {
+		FunctionCallee range =
+			sc_runtime_fn(m, SC_ABI_STORE_RANGE_FN, intptr);
+		IRBuilder<> b(w.first->getNextNode());
+		CallInst *c = b.CreateCall(
+			range,
+			{ b.CreatePointerCast(w.second.first, ptr),
+			  b.CreateZExtOrTrunc(w.second.second, intptr) });
+		c->setDebugLoc(w.first->getDebugLoc());
+	}
+	return !writes.empty();
+}

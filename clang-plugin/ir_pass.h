@@ -1,0 +1,70 @@
+// ir_pass.h - what the phases of the IR pass (ir_pass.cc) share: the keys
+// of the module, with the loads and stores of each that the pass found.
+// The phases: finding the keys (ir_pass.cc), call and store rewriting
+// (call_rewrite.cc, the GIMPLE pass's counterpart), the site anchors
+// (site_anchors.cc, rtl_sites.cc's counterpart), the module asm
+// (emit_asm.cc, as in the GCC plugin).
+#ifndef STATICCALL_CLANG_IR_PASS_H
+#define STATICCALL_CLANG_IR_PASS_H
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Module.h"
+
+#include "asm_text.h"
+#include "keys.h"
+
+// One key of this unit: a key variable (offset -1) or the marked member at
+// byte `offset` of the global object `gv` (a field key), with the loads of
+// it the pass found (plain, non-volatile loads of the key's address).
+struct sc_key {
+	llvm::GlobalVariable *gv = nullptr;
+	long offset = -1;
+	std::string id; // sc_key_id: trampoline and descriptor names
+	std::vector<llvm::LoadInst *> loads;
+	bool used = false, used_cond = false;
+};
+
+// Which key each load found reads.
+using sc_load_map = std::map<const llvm::Value *, sc_key *>;
+
+// The keys of the module and their accesses, as the pass finds them.
+struct sc_module_keys {
+	// The keys, by id, and which key each load reads.
+	std::map<std::string, sc_key> keys;
+	sc_load_map loads;
+	// The global objects holding the field keys found.
+	std::set<const llvm::GlobalVariable *> key_objects;
+	// Stores of a key, and of a marked member that is no key (p->f).
+	std::vector<std::pair<llvm::StoreInst *, sc_key *>> key_stores;
+	std::vector<std::pair<llvm::StoreInst *, llvm::Value *>> member_stores;
+};
+
+// The global's symbol name (an asm label may carry LLVM's '\1' prefix).
+std::string sc_symbol(const llvm::GlobalValue &gv);
+
+// call_rewrite.cc: each phase returns whether it changed the module.
+// Calls through keys become calls of their trampolines, anchored.
+bool sc_rewrite_calls(llvm::Module &m, sc_target target, sc_module_keys &mk);
+// Stores of keys and of marked members become __staticcall_store.
+bool sc_route_stores(llvm::Module &m, sc_module_keys &mk);
+// Writes that may change keys without naming a member (memcpy, memset,
+// aggregate stores) are followed by __staticcall_store_range.
+bool sc_route_mem_writes(llvm::Module &m, const sc_module_keys &mk);
+
+// site_anchors.cc: the anchor (the site record, as inline asm) in front of
+// the call CB to key K's trampoline.
+void sc_insert_anchor(llvm::CallBase *cb, const std::string &key,
+		      sc_target target, bool cond);
+
+// emit_asm.cc: the trampolines and descriptors of the keys used, and the
+// per-object header, as module asm.
+void sc_emit_module_asm(llvm::Module &m, sc_target target,
+			const sc_module_keys &mk);
+
+#endif

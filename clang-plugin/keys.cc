@@ -1,0 +1,69 @@
+// keys.cc - the frontend's keys: the declarations and members the
+// attribute handler (attribute.cc) marked, which the AST checks
+// (ast_checks.cc) and the layout check ask about, and the state handed to
+// the IR pass (sc_global(), keys.h).
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Decl.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include "keys.h"
+
+using namespace clang;
+
+sc_state &sc_global()
+{
+	static sc_state s;
+	return s;
+}
+
+// Canonical declarations of the keys seen by the attribute handler.
+llvm::DenseSet<const VarDecl *> &sc_key_decls()
+{
+	static llvm::DenseSet<const VarDecl *> s;
+	return s;
+}
+
+// Marked members (field keys) seen by the attribute handler.
+llvm::DenseSet<const FieldDecl *> &sc_key_fields()
+{
+	static llvm::DenseSet<const FieldDecl *> s;
+	return s;
+}
+
+bool sc_is_key_field(const ValueDecl *d)
+{
+	const auto *fd = dyn_cast_or_null<FieldDecl>(d);
+	return fd && sc_key_fields().count(fd);
+}
+
+// Does a (complete) object of type T hold marked members, at any depth of
+// nesting, through arrays?
+bool sc_type_has_key(ASTContext &ctx, QualType t)
+{
+	static llvm::DenseMap<const RecordDecl *, bool> memo;
+	if (sc_key_fields().empty() || t.isNull())
+		return false;
+	t = ctx.getBaseElementType(t);
+	const auto *rt = t->getAs<RecordType>();
+	const RecordDecl *rd = rt ? rt->getDecl()->getDefinition() : nullptr;
+	if (!rd)
+		return false;
+	auto it = memo.find(rd);
+	if (it != memo.end())
+		return it->second;
+	memo[rd] = false; // (a structure cannot contain itself)
+	bool has = false;
+	for (const FieldDecl *f : rd->fields())
+		if (sc_is_key_field(f) || sc_type_has_key(ctx, f->getType())) {
+			has = true;
+			break;
+		}
+	memo[rd] = has;
+	return has;
+}
+
+bool sc_is_key(const ValueDecl *d)
+{
+	const auto *vd = dyn_cast_or_null<VarDecl>(d);
+	return vd && sc_key_decls().count(vd->getCanonicalDecl());
+}
