@@ -175,6 +175,11 @@ void sc_object_free(struct sc_object *obj);
  * in (sc_object_load finds them with dl_iterate_phdr; the fuzzer describes
  * its own buffers). 0, or -errno with the object unusable. */
 int sc_object_validate(struct sc_object *obj);
+/* The object's trampolines that keep() accepts, sorted by address
+ * (allocated; NULL when out of memory): merged with its sorted sites. */
+struct sc_tramp **sc_object_tramps_by_address(struct sc_object *o,
+					      int (*keep)(const struct sc_tramp *),
+					      size_t *n);
 /* Re-verify a site never matched before (its bytes may have been restored
  * since); 1 if it is now safe to patch. */
 int sc_site_recheck(struct sc_site *s);

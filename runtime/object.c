@@ -290,6 +290,27 @@ static int cmp_tramp_insn(const void *a, const void *b)
 	return x->code.insn < y->code.insn ? -1 : x->code.insn > y->code.insn;
 }
 
+struct sc_tramp **sc_object_tramps_by_address(struct sc_object *o,
+					      int (*keep)(const struct sc_tramp *),
+					      size_t *n)
+{
+	struct sc_tramp **ts = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
+					    sizeof *ts);
+	*n = 0;
+	if (!ts)
+		return NULL;
+	for (size_t i = 0; i < o->ntramps; i++)
+		if (keep(&o->tramps[i]))
+			ts[(*n)++] = &o->tramps[i];
+	sc_sort(ts, *n, sizeof *ts, cmp_tramp_insn);
+	return ts;
+}
+
+static int tramp_verified(const struct sc_tramp *t)
+{
+	return t->code.state == SC_CODE_OK;
+}
+
 static void refuse(struct sc_code *c)
 {
 	c->state = SC_CODE_UNVERIFIED;
@@ -314,15 +335,11 @@ static void refuse(struct sc_code *c)
  */
 static void refuse_overlaps(struct sc_object *o)
 {
-	struct sc_tramp **ts = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
-					    sizeof *ts);
+	size_t nt;
+	struct sc_tramp **ts = sc_object_tramps_by_address(o, tramp_verified,
+							   &nt);
 	if (!ts)
 		return;
-	size_t nt = 0;
-	for (size_t i = 0; i < o->ntramps; i++)
-		if (o->tramps[i].code.state == SC_CODE_OK)
-			ts[nt++] = &o->tramps[i];
-	sc_sort(ts, nt, sizeof *ts, cmp_tramp_insn);
 
 	struct sc_code *win[WINDOW]; /* the last pieces, a ring */
 	size_t seen = 0;

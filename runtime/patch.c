@@ -623,23 +623,17 @@ int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
 	return run_batch(&b, cap, flags);
 }
 
-static int cmp_tramp_insn(const void *a, const void *b)
+static int tramp_has_key(const struct sc_tramp *t)
 {
-	const struct sc_tramp *x = *(struct sc_tramp *const *)a;
-	const struct sc_tramp *y = *(struct sc_tramp *const *)b;
-	return x->code.insn < y->code.insn ? -1 : x->code.insn > y->code.insn;
+	return t->key != NULL;
 }
 
 int sc_patch_object(struct sc_object *o)
 {
 	struct batch b = { NULL, NULL, 0, o, NULL, 0 };
-	b.tramps = sc_mem_alloc((o->ntramps ? o->ntramps : 1) * sizeof *b.tramps);
+	b.tramps = sc_object_tramps_by_address(o, tramp_has_key, &b.ntramps);
 	if (!b.tramps)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->ntramps; i++)
-		if (o->tramps[i].key)
-			b.tramps[b.ntramps++] = &o->tramps[i];
-	sc_sort(b.tramps, b.ntramps, sizeof *b.tramps, cmp_tramp_insn);
 	int err = run_batch(&b, o->nsites + b.ntramps, 0);
 	sc_mem_free(b.tramps);
 	return err;

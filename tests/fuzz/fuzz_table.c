@@ -85,27 +85,29 @@ int sc_log_enabled(int l)
 	return fz_verbose && l <= SC_LOG_DEBUG;
 }
 
-void sc_log(int l, const char *fmt, ...)
+static void vlog(int l, const char *fmt, va_list ap)
 {
 	if (!sc_log_enabled(l))
 		return;
-	va_list ap;
-	va_start(ap, fmt);
 	fprintf(stderr, "staticcall: ");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void sc_log(int l, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(l, fmt, ap);
 	va_end(ap);
 }
 
+/* The exit report: quiet here unless FZ_VERBOSE, like everything else. */
 void sc_log_report(const char *fmt, ...)
 {
-	if (!sc_log_enabled(SC_LOG_ERROR))
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "staticcall: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vlog(SC_LOG_ERROR, fmt, ap);
 	va_end(ap);
 }
 
