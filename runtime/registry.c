@@ -177,21 +177,26 @@ static int attach(struct sc_object *o)
 	for (size_t i = 0; i < o->nsites; i++)
 		if (o->sites[i].tramp->key)
 			o->sites[i].tramp->key->incoming++;
+	int err = 0; /* every count is cleared, also after a failure */
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_key *k = o->tramps[i].key;
 		if (k && k->incoming) {
 			size_t need = k->nsites + k->incoming;
 			k->incoming = 0;
-			if (need > k->cap_sites) {
+			if (!err && need > k->cap_sites) {
 				struct sc_site **a = sc_mem_realloc(k->sites,
 								    need * sizeof *a);
-				if (!a)
-					return -ENOMEM;
+				if (!a) {
+					err = -ENOMEM;
+					continue;
+				}
 				k->sites = a;
 				k->cap_sites = need;
 			}
 		}
 	}
+	if (err)
+		return err;
 	for (size_t i = 0; i < o->nsites; i++) {
 		struct sc_key *k = o->sites[i].tramp->key;
 		if (k)
