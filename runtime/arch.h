@@ -37,6 +37,10 @@ enum sc_insn_kind {
  * arch's (sc_arch_tramp_align, from the SC_*_TRAMP_* of docs/ABI.md). */
 #define SC_TRAMP_SLOT 8u
 
+/* Bytes of struct sc_code private to the arch (x86: a jcc's opcode and
+ * condition, kept across NOP forms). */
+#define SC_CODE_ARCH 2
+
 enum sc_code_state {
 	SC_CODE_UNVERIFIED = 0, /* bytes never matched: left alone */
 	SC_CODE_OK = 1,         /* `bytes` hold what is in memory */
@@ -48,8 +52,9 @@ struct sc_code {
 	uint8_t len;                 /* its length in bytes */
 	uint8_t kind;                /* enum sc_insn_kind */
 	uint8_t bytes[SC_MAX_INSN];  /* what we last saw or wrote there */
-	uint8_t op[2];               /* the compiled opcode bytes (x86 jcc
-					keeps its condition across NOP forms) */
+	uint8_t arch[SC_CODE_ARCH];  /* the arch's own, from
+					sc_arch_keep_compiled: not for the
+					arch-neutral code */
 	uint8_t cond;                /* a guarded site (SC_SITE_COND) */
 	uint8_t state;               /* enum sc_code_state */
 	uint8_t prot;                /* PROT_* of its segment, to restore */
@@ -68,6 +73,38 @@ struct sc_byte_patch {
 	int prot; /* protection of its segment */
 };
 #define SC_MAX_BYTE_PATCHES (2 * SC_MAX_INSN)
+
+/*
+ * One program holding both arches (tools/staticcall-inspect reads x86-64
+ * and arm64 files): each arch's files, site_decode.c and arch_ops.c are
+ * compiled with SC_ARCH_NS=<x86|a64>, which names the functions below
+ * sc_<ns>_* instead of sc_arch_*, and arch_ops.c gathers them into the
+ * table sc_<ns>_ops. The runtime compiles its one arch without it and
+ * calls sc_arch_* directly: no table on its paths.
+ */
+#ifdef SC_ARCH_NS
+#define SC_ARCH_PASTE_(a, b, c) a##b##c
+#define SC_ARCH_PASTE(a, b, c) SC_ARCH_PASTE_(a, b, c)
+#define SC_NS(name) SC_ARCH_PASTE(sc_, SC_ARCH_NS, _##name)
+#define sc_arch_id SC_NS(id)
+#define sc_arch_tramp_align SC_NS(tramp_align)
+#define sc_arch_insn_len SC_NS(insn_len)
+#define sc_arch_match SC_NS(match)
+#define sc_arch_read_site SC_NS(read_site)
+#define sc_arch_encode_site SC_NS(encode_site)
+#define sc_arch_encode_form SC_NS(encode_form)
+#define sc_arch_keep_compiled SC_NS(keep_compiled)
+#define sc_arch_decode_slot SC_NS(decode_slot)
+#define sc_arch_encode_slot SC_NS(encode_slot)
+#define sc_arch_plan SC_NS(plan)
+#define sc_arch_breakpoint_at SC_NS(breakpoint_at)
+#define sc_arch_is_transient SC_NS(is_transient)
+#define sc_arch_cas_code SC_NS(cas_code)
+#define sc_code_load64 SC_NS(code_load64)
+#define sc_arch_first_transfer SC_NS(first_transfer)
+#define sc_decode_site SC_NS(decode_site)
+#define sc_find_site SC_NS(find_site)
+#endif
 
 /* ---- provided by each arch: arch_<isa>.c ------------------------------ */
 uint32_t sc_arch_id(void); /* SC_ABI_ARCH_* */
@@ -94,6 +131,12 @@ int sc_arch_encode_site(const struct sc_code *c, const void *dest,
  * arch without these forms need not define it (weak default in patch.c). */
 int sc_arch_encode_form(const struct sc_code *c, int form,
 			uint8_t out[SC_MAX_INSN]);
+/* Keep what the arch needs of the instruction as compiled (c->arch), read
+ * from `compiled` when the site is first verified. */
+void sc_arch_keep_compiled(struct sc_code *c, const uint8_t *compiled);
+/* Do the live bytes hold the transient a straddling change writes first
+ * (x86 `jmp .`, docs/PATCHING.md): an update is in progress. */
+int sc_arch_is_transient(const struct sc_code *c, const uint8_t *live);
 /* Trampoline slot: is the word a valid slot? Fills *reaches (NULL: slow). */
 int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
 /* Slot word jumping straight to dest, or the slow path if dest is NULL or
@@ -144,5 +187,32 @@ struct sc_decoded sc_decode_site(const struct sc_code *c, const uint8_t *live,
 int sc_find_site(const uint8_t *anchor, const uint8_t *limit,
 		 const void *tramp, uint8_t **insn, int *kind,
 		 const char **why);
+
+/* ---- arch_ops.c: one arch as a table, for a program holding both ------ */
+struct sc_arch_ops {
+	uint32_t (*id)(void); /* SC_ABI_ARCH_* */
+	unsigned (*tramp_align)(void);
+	int (*insn_len)(int kind);
+	int (*match)(const uint8_t *bytes, int kind);
+	int (*read_site)(const struct sc_code *c, const uint8_t *live,
+			 void **reaches);
+	int (*encode_site)(const struct sc_code *c, const void *dest,
+			   uint8_t out[SC_MAX_INSN], const char **why);
+	int (*encode_form)(const struct sc_code *c, int form,
+			   uint8_t out[SC_MAX_INSN]);
+	void (*keep_compiled)(struct sc_code *c, const uint8_t *compiled);
+	int (*is_transient)(const struct sc_code *c, const uint8_t *live);
+	int (*decode_slot)(const uint8_t *slot, uint64_t word, void **reaches);
+	int (*plan)(const struct sc_code *c, const uint8_t *from,
+		    const uint8_t *to, int allow_wait,
+		    struct sc_byte_patch *out);
+	struct sc_decoded (*decode_site)(const struct sc_code *c,
+					 const uint8_t *live, const void *tramp);
+	int (*find_site)(const uint8_t *anchor, const uint8_t *limit,
+			 const void *tramp, uint8_t **insn, int *kind,
+			 const char **why);
+};
+/* Defined only where arch_ops.c is compiled (SC_ARCH_NS=x86, =a64). */
+extern const struct sc_arch_ops sc_x86_ops, sc_a64_ops;
 
 #endif

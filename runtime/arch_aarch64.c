@@ -131,6 +131,21 @@ int sc_arch_encode_form(const struct sc_code *c, int form,
 	return 1;
 }
 
+/* Nothing to keep: a site is re-targeted with the opcode of its kind. */
+void sc_arch_keep_compiled(struct sc_code *c, const uint8_t *compiled)
+{
+	(void)c;
+	(void)compiled;
+}
+
+/* Every change is one whole instruction: no transient. */
+int sc_arch_is_transient(const struct sc_code *c, const uint8_t *live)
+{
+	(void)c;
+	(void)live;
+	return 0;
+}
+
 /* The slow path's first instruction: adrp x16 / adr x16 / NOP. */
 static int slow_path_head(uint32_t w)
 {
@@ -163,7 +178,7 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 						 __ATOMIC_RELAXED) << 32;
 	uint32_t w;
 	if (!dest) {
-		*why = "target is NULL";
+		*why = SC_REASON_TARGET_NULL;
 		return hi | A64_NOP;
 	}
 	if (!encode_branch(slot, dest, A64_B, &w)) {

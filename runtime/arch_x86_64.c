@@ -26,6 +26,8 @@
 #define OP_CALL 0xe8
 #define OP_JMP 0xe9
 #define SLOT_SLOW SC_X86_SLOT_SLOW /* EB 06 CC*6 (staticcall_abi.h) */
+/* `jmp .`, the transient of a straddling change. */
+static const uint8_t jmp_self[2] = { 0xeb, 0xfe };
 
 uint32_t sc_arch_id(void) { return SC_ABI_ARCH_X86_64; }
 unsigned sc_arch_tramp_align(void) { return SC_X86_TRAMP_ALIGN; }
@@ -116,7 +118,7 @@ int sc_arch_encode_site(const struct sc_code *c, const void *dest,
 {
 	int32_t rel;
 	/* The opcode as compiled (the site may hold a NOP form now). */
-	if (!sc_arch_match(c->op, c->kind)) {
+	if (!sc_arch_match(c->arch, c->kind)) {
 		*why = "site does not hold the instruction the plugin emitted";
 		return 0;
 	}
@@ -124,9 +126,23 @@ int sc_arch_encode_site(const struct sc_code *c, const void *dest,
 		*why = "target is out of rel32 range of the site";
 		return 0;
 	}
-	memcpy(out, c->op, disp_offset(c->kind));
+	memcpy(out, c->arch, disp_offset(c->kind));
 	memcpy(out + disp_offset(c->kind), &rel, 4);
 	return 1;
+}
+
+/* The opcode bytes as compiled: a jcc keeps its condition across NOP
+ * forms. */
+_Static_assert(SC_CODE_ARCH >= 2, "x86 keeps two opcode bytes");
+void sc_arch_keep_compiled(struct sc_code *c, const uint8_t *compiled)
+{
+	memcpy(c->arch, compiled, 2);
+}
+
+int sc_arch_is_transient(const struct sc_code *c, const uint8_t *live)
+{
+	(void)c;
+	return !memcmp(live, jmp_self, sizeof jmp_self);
 }
 
 int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches)
@@ -148,7 +164,7 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 {
 	int32_t rel;
 	if (!dest) {
-		*why = "target is NULL";
+		*why = SC_REASON_TARGET_NULL;
 		return SLOT_SLOW;
 	}
 	if (!rel32_to(slot + 5, dest, &rel)) {
@@ -206,8 +222,8 @@ int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
 	if (!allow_wait || c->kind == SC_INSN_SLOT ||
 	    word_of(insn) != word_of(insn + 1))
 		return -1;
-	out[n++] = (struct sc_byte_patch){ insn + 0, 0xeb, 0, c->prot };
-	out[n++] = (struct sc_byte_patch){ insn + 1, 0xfe, 0, c->prot };
+	out[n++] = (struct sc_byte_patch){ insn + 0, jmp_self[0], 0, c->prot };
+	out[n++] = (struct sc_byte_patch){ insn + 1, jmp_self[1], 0, c->prot };
 	for (int i = 2; i < len; i++)
 		if (from[i] != to[i])
 			out[n++] = (struct sc_byte_patch){ insn + i, to[i], 1, c->prot };

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "arch.h"
+#include "reasons.h"
 #include "staticcall.h"
 #include "staticcall_abi.h"
 
@@ -95,6 +96,8 @@ struct sc_site {
 	struct sc_object *object;
 	uint32_t flags; /* SC_SITE_* */
 };
+/* One cache line: the arch's part of sc_code must not grow it. */
+_Static_assert(sizeof(struct sc_site) == 64, "struct sc_site is 64 bytes");
 
 struct sc_object {
 	const struct sc_abi_object *abi;

@@ -87,20 +87,20 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 	if (form == STATIC_CALL_SITE_DIRECT || form == STATIC_CALL_SITE_TAIL_JUMP)
 		return NULL;
 	if (form == STATIC_CALL_SITE_NOP)
-		return "key is NULL: the guarded call is a NOP";
+		return SC_REASON_NOP;
 	if (form == STATIC_CALL_SITE_RETURN_ZERO)
-		return "key returns zero: inline return 0, no call";
+		return SC_REASON_RET0;
 	if (s->code.state != SC_CODE_OK)
-		return s->code.reason ? s->code.reason : "site not verified";
+		return s->code.reason ? s->code.reason : SC_REASON_NOT_VERIFIED;
 	if (sc_patching_off_reason())
 		return sc_patching_off_reason();
 	if (!target && !s->code.cond)
-		return "target is NULL";
+		return SC_REASON_TARGET_NULL;
 	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
 		return sc_env()->seal == 2 ? "updates sealed by STATICCALL_SEAL=updates"
 					   : SC_REASON_UPDATES_SEALED;
 	const char *why = sc_site_indirect_reason(s, target);
-	return why ? why : "not patched";
+	return why ? why : SC_REASON_NOT_PATCHED;
 }
 
 int sc_own_sites(const void *var, struct static_call_site_info *buf, size_t n)

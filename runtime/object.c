@@ -191,11 +191,11 @@ static void verify_site(struct sc_site *s)
 	struct sc_decoded d = sc_decode_site(c, live, s->tramp->code.insn);
 	if (d.form == STATIC_CALL_SITE_TRAMPOLINE) {
 		memcpy(c->bytes, live, c->len);
-		memcpy(c->op, live, 2);
+		sc_arch_keep_compiled(c, live);
 		c->state = SC_CODE_OK;
 		c->reason = NULL;
 	} else {
-		c->reason = "site does not hold a call to its trampoline";
+		c->reason = SC_REASON_NOT_A_SITE;
 	}
 }
 

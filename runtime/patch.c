@@ -259,7 +259,7 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_NOP, cand[nc]))
 			nc++;
 		if (!target && !nc)
-			*why = "target is NULL";
+			*why = SC_REASON_TARGET_NULL;
 		else if (target && sc_arch_encode_site(c, target, cand[nc], &w))
 			nc++;
 		else if (target)

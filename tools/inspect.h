@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "arch.h"
+#include "reasons.h"
 
 /* Options (staticcall-inspect.c). */
 extern int opt_json, opt_source;
@@ -43,6 +44,8 @@ struct elf {
 	struct sym *syms; /* symtab then dynsym, sorted by address */
 	size_t nsyms;
 	const Elf64_Shdr *sites, *keys;
+	const struct sc_arch_ops *arch; /* by e_machine: x86-64 or arm64 */
+	const char *arch_name;
 	int has_debug;
 	char *error; /* why it cannot be read, NULL if fine */
 };
@@ -55,6 +58,9 @@ const struct sym *sym_at(const struct elf *e, uint64_t addr, int functions,
 			 int exact);
 int reloc_at(const struct elf *e, uint64_t va, const char **name,
 	     int64_t *addend, uint64_t *symval);
+/* What a dynamic relocation type of the file's arch writes. */
+enum reloc_kind { RELOC_OTHER, RELOC_SYMBOL, RELOC_RELATIVE };
+enum reloc_kind reloc_kind(const struct elf *e, int type);
 
 /* ---- source lines (inspect_lines.c) ------------------------------------ */
 
@@ -121,10 +127,12 @@ struct table {
 /* Fills t from t->e: keys, sites, compiled forms, source lines. */
 void read_tables(struct table *t);
 
-/* The runtime's decoding, on addresses that are never dereferenced. */
+/* The runtime's decoding (e->arch), on addresses that are never
+ * dereferenced. */
 void *addr_ptr(uint64_t a);
-struct sc_code code_at(uint64_t insn, int kind);
-int slot_word(uint64_t slot, uint64_t w, uint64_t *reaches);
+struct sc_code code_at(const struct elf *e, uint64_t insn, int kind);
+int slot_word(const struct elf *e, uint64_t slot, uint64_t w,
+	      uint64_t *reaches);
 
 /* ---- a running process (inspect_live.c) -------------------------------- */
 

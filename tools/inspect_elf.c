@@ -103,8 +103,14 @@ struct elf *elf_open(const char *path)
 		e->error = strdup("not a 64-bit little-endian ELF file");
 		return e;
 	}
-	if (e->eh->e_machine != EM_X86_64) {
-		e->error = strdup("not an x86-64 ELF file (only x86-64 is supported)");
+	if (e->eh->e_machine == EM_X86_64) {
+		e->arch = &sc_x86_ops;
+		e->arch_name = "x86-64";
+	} else if (e->eh->e_machine == EM_AARCH64) {
+		e->arch = &sc_a64_ops;
+		e->arch_name = "arm64";
+	} else {
+		e->error = strdup("neither an x86-64 nor an arm64 ELF file");
 		return e;
 	}
 	if (e->eh->e_type != ET_EXEC && e->eh->e_type != ET_DYN) {
@@ -224,4 +230,16 @@ int reloc_at(const struct elf *e, uint64_t va, const char **name,
 		}
 	}
 	return -1;
+}
+
+enum reloc_kind reloc_kind(const struct elf *e, int type)
+{
+	if (e->eh->e_machine == EM_AARCH64)
+		return type == R_AARCH64_ABS64 || type == R_AARCH64_GLOB_DAT
+			       ? RELOC_SYMBOL
+		       : type == R_AARCH64_RELATIVE ? RELOC_RELATIVE
+						    : RELOC_OTHER;
+	return type == R_X86_64_64 || type == R_X86_64_GLOB_DAT ? RELOC_SYMBOL
+	       : type == R_X86_64_RELATIVE			? RELOC_RELATIVE
+								: RELOC_OTHER;
 }

@@ -150,7 +150,7 @@ static void live_key(struct table *t, struct key *k)
 	uint64_t w;
 	if (read_mem(k->tramp + b, &w, 8) < 0) {
 		k->slot = "unreadable";
-	} else if (!slot_word(k->tramp + b, w, &k->slot_reaches)) {
+	} else if (!slot_word(t->e, k->tramp + b, w, &k->slot_reaches)) {
 		k->slot_reaches = 0;
 		k->slot = "unexpected";
 	} else if (!k->slot_reaches) {
@@ -180,28 +180,27 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	}
 	uint8_t buf[SC_MAX_INSN];
 	uint64_t insn = s->insn + b;
-	struct sc_code c = code_at(insn, s->form);
-	int len = c.len;
-	if (read_mem(insn, buf, len) < 0) {
+	const struct sc_arch_ops *arch = t->e->arch;
+	struct sc_code c = code_at(t->e, insn, s->form);
+	if (read_mem(insn, buf, c.len) < 0) {
 		s->live = "unreadable";
 		s->reason = "cannot read the process's memory";
 		return;
 	}
-	if (buf[0] == 0xeb && buf[1] == 0xfe) {
+	if (arch->is_transient(&c, buf)) {
 		s->live = "updating";
-		s->reason = "holds `jmp .` (an update is in progress)";
+		s->reason = "holds the transient of an update in progress";
 		return;
 	}
 	void *to = NULL;
-	switch (sc_arch_read_site(&c, buf, &to)) {
+	switch (arch->read_site(&c, buf, &to)) {
 	case STATIC_CALL_SITE_NOP:
 		s->live = "nop";
-		s->reason = s->form == F_CALL ? "key is NULL: guarded call removed"
-					      : "key is NULL: guarded tail call returns";
+		s->reason = SC_REASON_NOP;
 		return;
 	case STATIC_CALL_SITE_RETURN_ZERO:
 		s->live = "return-zero";
-		s->reason = "static_call_update_ret0: returns 0 inline";
+		s->reason = SC_REASON_RET0;
 		return;
 	case STATIC_CALL_SITE_DIRECT:
 		break;
@@ -221,26 +220,31 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	}
 	s->live = "trampoline";
 	s->reaches_sym = describe(s->reaches);
-	/* Whether the site could reach the target: the runtime's encoder. */
+	/* Whether the site could reach the target, and be written there in
+	 * one safe write: the runtime's encoder and planner (patch.c). */
 	uint8_t out[SC_MAX_INSN];
+	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
 	const char *why = NULL;
-	memcpy(c.op, buf, 2);
+	memcpy(c.bytes, buf, c.len);
+	c.cond = !!(s->flags & SC_SITE_COND);
+	arch->keep_compiled(&c, buf);
 	if (!k->have_target)
 		s->reason = "key variable unreadable";
 	else if (!k->target)
-		s->reason = "target is NULL (the trampoline's slow path calls through the key)";
-	else if (!sc_arch_encode_site(&c, addr_ptr(k->target), out, &why))
+		s->reason = SC_REASON_TARGET_NULL
+			" (the trampoline's slow path calls through the key)";
+	else if (!arch->encode_site(&c, addr_ptr(k->target), out, &why))
 		s->reason = reason_with(why, !strcmp(k->slot, "direct")
 					     ? "; the trampoline jumps to it directly"
 					     : " and of the trampoline; slow path");
-	else if ((insn + len - 4) / 8 != (insn + len - 1) / 8)
+	else if (arch->plan(&c, buf, out, 0, bp) < 0)
 		s->reason = "the instruction straddles an 8-byte word: no single atomic write can "
 			    "change it (STATICCALL_STRADDLE=wait patches it through a brief `jmp .`)";
 	else if (!strcmp(k->slot, "direct"))
 		s->reason = "site kept on its trampoline (STATICCALL_SITES=trampoline, or the runtime "
 			    "refused the site: STATICCALL_LOG=info says why)";
 	else
-		s->reason = "not patched (runtime not loaded or not registered, STATICCALL_DISABLE=1, "
+		s->reason = SC_REASON_NOT_PATCHED " (runtime not loaded or not registered, STATICCALL_DISABLE=1, "
 			    "or the runtime refused the site: STATICCALL_LOG=info says why)";
 }
 

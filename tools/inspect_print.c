@@ -70,7 +70,8 @@ void print_table(const struct table *t, int live, int first)
 	if (opt_json) {
 		printf("%s\n    {\"file\": ", first ? "" : ",");
 		json_str(e->path);
-		printf(", \"type\": \"%s\"", file_type(e));
+		printf(", \"type\": \"%s\", \"arch\": \"%s\"", file_type(e),
+		       e->arch_name);
 		if (live)
 			printf(", \"base\": \"0x%" PRIx64 "\"", t->base);
 		printf(", \"debug_info\": %s, \"problems\": [", e->has_debug ? "true" : "false");
@@ -153,8 +154,8 @@ void print_table(const struct table *t, int live, int first)
 		return;
 	}
 
-	printf("%s%s (%s%s): %zu key%s, %zu site%s\n", first ? "" : "\n", e->path, file_type(e),
-	       e->has_debug ? ", debug info" : "", t->nkeys, t->nkeys == 1 ? "" : "s", ns,
+	printf("%s%s (%s, %s%s): %zu key%s, %zu site%s\n", first ? "" : "\n", e->path,
+	       file_type(e), e->arch_name, e->has_debug ? ", debug info" : "", t->nkeys, t->nkeys == 1 ? "" : "s", ns,
 	       ns == 1 ? "" : "s");
 	if (live)
 		printf("  loaded at 0x%" PRIx64 "\n", t->base);

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +20,22 @@ const char *const form_names[] = { "call", "tail-jump", "jcc", "unrecognised" };
 
 void *addr_ptr(uint64_t a) { return (void *)(uintptr_t)a; }
 
-struct sc_code code_at(uint64_t insn, int kind)
+struct sc_code code_at(const struct elf *e, uint64_t insn, int kind)
 {
 	return (struct sc_code){ .insn = addr_ptr(insn), .kind = (uint8_t)kind,
-				 .len = (uint8_t)sc_arch_insn_len(kind) };
+				 .len = (uint8_t)e->arch->insn_len(kind) };
 }
 
 /* The site instruction of any kind at insn (bytes b[0..n)): its kind, and
  * where it goes in *dest; F_NONE if none. */
-static int site_insn(uint64_t insn, const uint8_t *b, size_t n, uint64_t *dest)
+static int site_insn(const struct elf *e, uint64_t insn, const uint8_t *b,
+		     size_t n, uint64_t *dest)
 {
 	for (int k = F_CALL; k <= F_JCC; k++) {
-		struct sc_code c = code_at(insn, k);
+		struct sc_code c = code_at(e, insn, k);
 		void *to = NULL;
-		if (n >= c.len && sc_arch_match(b, k) &&
-		    sc_arch_read_site(&c, b, &to) == STATIC_CALL_SITE_DIRECT) {
+		if (n >= c.len && e->arch->match(b, k) &&
+		    e->arch->read_site(&c, b, &to) == STATIC_CALL_SITE_DIRECT) {
 			*dest = (uintptr_t)to;
 			return k;
 		}
@@ -42,10 +44,11 @@ static int site_insn(uint64_t insn, const uint8_t *b, size_t n, uint64_t *dest)
 }
 
 /* Is the slot word valid? *reaches: where it jumps, 0 for the slow path. */
-int slot_word(uint64_t slot, uint64_t w, uint64_t *reaches)
+int slot_word(const struct elf *e, uint64_t slot, uint64_t w,
+	      uint64_t *reaches)
 {
 	void *r = NULL;
-	if (!sc_arch_decode_slot(addr_ptr(slot), w, &r))
+	if (!e->arch->decode_slot(addr_ptr(slot), w, &r))
 		return 0;
 	*reaches = (uintptr_t)r;
 	return 1;
@@ -71,8 +74,9 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 	uint64_t symval;
 	*var = 0;
 	*is_static = 0;
-	int rt = reloc_at(e, desc, &rname, &addend, &symval);
-	if (rt == R_X86_64_64 || rt == R_X86_64_GLOB_DAT) {
+	enum reloc_kind rk = reloc_kind(e, reloc_at(e, desc, &rname, &addend,
+						    &symval));
+	if (rk == RELOC_SYMBOL) {
 		if (rname) {
 			*var = symval ? symval + addend : 0;
 			char *s;
@@ -81,7 +85,7 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 				die("out of memory");
 			return s;
 		}
-	} else if (rt == R_X86_64_RELATIVE) {
+	} else if (rk == RELOC_RELATIVE) {
 		*var = addend;
 	} else {
 		size_t avail;
@@ -124,22 +128,23 @@ void read_tables(struct table *t)
 			struct key *k = &t->keys[i];
 			k->desc = e->keys->sh_addr + i * sizeof(struct sc_abi_desc);
 			const uint8_t *p = elf_bytes_at(e, k->desc, &avail);
-			if (!p || avail < 16) {
+			struct sc_abi_desc d;
+			if (!p || avail < sizeof d) {
 				problem(t, "descriptor at 0x%" PRIx64 " not in the file", k->desc);
 				k->name = strdup("?");
 				continue;
 			}
-			int32_t rel;
-			memcpy(&rel, p + 8, 4);
-			memcpy(&k->flags, p + 12, 4);
-			k->tramp = k->desc + 8 + (int64_t)rel;
+			memcpy(&d, p, sizeof d);
+			k->flags = d.flags;
+			k->tramp = k->desc + offsetof(struct sc_abi_desc, tramp_rel) +
+				   (int64_t)d.tramp_rel;
 			k->name = key_name(e, k->desc, &k->var, &k->is_static);
 			const uint8_t *slot = elf_bytes_at(e, k->tramp, &avail);
 			uint64_t w;
 			uint64_t to;
-			if (slot && avail >= 8) {
-				memcpy(&w, slot, 8);
-				k->slot = slot_word(k->tramp, w, &to) && !to
+			if (slot && avail >= SC_TRAMP_SLOT) {
+				memcpy(&w, slot, SC_TRAMP_SLOT);
+				k->slot = slot_word(e, k->tramp, w, &to) && !to
 						  ? "slow-path" : "unexpected";
 			} else {
 				k->slot = "missing";
@@ -158,16 +163,17 @@ void read_tables(struct table *t)
 		s->record = e->sites->sh_addr + i * sizeof(struct sc_abi_site);
 		s->form = F_NONE;
 		const uint8_t *p = elf_bytes_at(e, s->record, &avail);
-		if (!p || avail < 12) {
+		struct sc_abi_site r;
+		if (!p || avail < sizeof r) {
 			s->why = "record not in the file";
 			continue;
 		}
-		int32_t srel, drel;
-		memcpy(&srel, p, 4);
-		memcpy(&drel, p + 4, 4);
-		memcpy(&s->flags, p + 8, 4);
-		s->addr = s->record + (int64_t)srel;
-		uint64_t desc = s->record + 4 + (int64_t)drel;
+		memcpy(&r, p, sizeof r);
+		s->flags = r.flags;
+		s->addr = s->record + offsetof(struct sc_abi_site, site_rel) +
+			  (int64_t)r.site_rel;
+		uint64_t desc = s->record + offsetof(struct sc_abi_site, desc_rel) +
+				(int64_t)r.desc_rel;
 		struct key *k = NULL;
 		for (size_t j = 0; j < t->nkeys; j++)
 			if (t->keys[j].desc == desc)
@@ -193,7 +199,7 @@ void read_tables(struct table *t)
 			 * trampoline as seen from them. */
 			uint8_t *p;
 			int kind;
-			if (!sc_find_site(b, b + avail,
+			if (!e->arch->find_site(b, b + avail,
 					  b + (k->tramp - s->addr), &p, &kind,
 					  &s->why))
 				continue;
@@ -202,9 +208,9 @@ void read_tables(struct table *t)
 			continue;
 		}
 		uint64_t dest = 0;
-		int f = site_insn(s->addr, b, avail, &dest);
+		int f = site_insn(e, s->addr, b, avail, &dest);
 		if (f == F_NONE) {
-			s->why = "site does not hold a call to its trampoline";
+			s->why = SC_REASON_NOT_A_SITE;
 			continue;
 		}
 		if (dest != k->tramp) {

@@ -29,7 +29,7 @@ static struct sc_code code_at(uint8_t *insn, int kind)
 	c.kind = (uint8_t)kind;
 	c.len = (uint8_t)sc_arch_insn_len(kind);
 	memcpy(c.bytes, insn, c.len);
-	memcpy(c.op, insn, 2);
+	sc_arch_keep_compiled(&c, insn);
 	c.state = SC_CODE_OK;
 	return c;
 }
@@ -72,7 +72,8 @@ Test(arch_x86_64, site_refusals_say_why)
 	cr_assert(why && strstr(why, "range"));
 
 	/* A breakpoint on the opcode is not a site. */
-	c.bytes[0] = c.op[0] = 0xcc;
+	c.bytes[0] = 0xcc;
+	sc_arch_keep_compiled(&c, c.bytes);
 	why = NULL;
 	cr_assert_not(sc_arch_encode_site(&c, code, nb, &why));
 	cr_assert_not_null(why);

@@ -115,7 +115,7 @@ static void setup(void)
 		s->code.len = 5;
 		s->code.kind = SC_INSN_CALL;
 		memcpy(s->code.bytes, s->code.insn, 5);
-		memcpy(s->code.op, s->code.insn, 2);
+		sc_arch_keep_compiled(&s->code, s->code.insn);
 		s->code.state = SC_CODE_OK;
 		s->code.prot = PROT_READ | PROT_EXEC;
 		s->tramp = &tramps[i % NKEYS];

@@ -191,7 +191,7 @@ static void setup_key(struct fake *f, int nf)
 		c->len = (uint8_t)sc_arch_insn_len(f[i].kind);
 		c->kind = (uint8_t)f[i].kind;
 		memcpy(c->bytes, c->insn, c->len);
-		memcpy(c->op, c->insn, 2);
+		sc_arch_keep_compiled(c, c->insn);
 		c->state = SC_CODE_OK;
 		c->prot = PROT_READ | PROT_EXEC;
 		f[i].site.tramp = &tramp;

@@ -1,0 +1,17 @@
+/*
+ * reasons.h - why a site is not a direct call: the texts both the runtime
+ * (static_call_sites, introspect.c; its checks, object.c and patch.c) and
+ * tools/staticcall-inspect (--pid, reading a process from outside) give,
+ * so that the two say the same thing the same way.
+ */
+#ifndef SC_REASONS_H
+#define SC_REASONS_H
+
+#define SC_REASON_NOP "key is NULL: the guarded call is a NOP"
+#define SC_REASON_RET0 "key returns zero: inline return 0, no call"
+#define SC_REASON_TARGET_NULL "target is NULL"
+#define SC_REASON_NOT_A_SITE "site does not hold a call to its trampoline"
+#define SC_REASON_NOT_VERIFIED "site not verified"
+#define SC_REASON_NOT_PATCHED "not patched"
+
+#endif
