@@ -34,6 +34,16 @@ static std::string num(unsigned v)
 	return buf;
 }
 
+// The x86 slot in its slow-path form, byte by byte from SC_X86_SLOT_SLOW
+// (a little-endian word): the plugins emit the word the runtime compares.
+static std::string x86_slot_slow()
+{
+	std::string t = "\t.byte ";
+	for (unsigned i = 0; i < SC_X86_TRAMP_SLOT; i++)
+		t += (i ? "," : "") + num((SC_X86_SLOT_SLOW >> (8 * i)) & 0xff);
+	return t + "\n";
+}
+
 static std::string sc_text_site_record_aarch64(const std::string &label,
 					       const std::string &key,
 					       unsigned flags);
@@ -133,11 +143,11 @@ std::string sc_text_key(const sc_key_text &k)
 	// the unpatchable 2-byte form. The 8-byte slot stays first even with
 	// IBT: sites reach it by direct call or jump, which need no endbr64.
 	t += section(SC_ABI_TRAMP_SECTION, "ax", tr, k.global);
-	t += "\t.balign 16\n";
+	t += "\t.balign " + num(SC_X86_TRAMP_ALIGN) + "\n";
 	if (k.global)
 		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
 	t += "\t.type " + tr + ",@function\n" + tr + ":\n";
-	t += "\t.byte 0xeb,0x06\n\t.byte 0xcc,0xcc,0xcc,0xcc,0xcc,0xcc\n";
+	t += x86_slot_slow();
 	if (k.pic && k.global)
 		t += "\tmovq " + k.name + "@GOTPCREL(%rip), %r11\n\tmovq " + off +
 		     "(%r11), %r11\n";
@@ -266,7 +276,7 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	// unit's .note.gnu.property (BTI/PAC) for the whole file, this text
 	// included, and nothing here breaks either.
 	t += section_a64(SC_ABI_TRAMP_SECTION, "ax", tr, k.global);
-	t += "\t.balign 16\n";
+	t += "\t.balign " + num(SC_A64_TRAMP_ALIGN) + "\n";
 	if (k.global)
 		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
 	t += "\t.type " + tr + ",%function\n" + tr + ":\n";
