@@ -43,6 +43,13 @@ static int in_file(const struct elf *e, uint64_t off, uint64_t len)
 	return off <= e->size && len <= e->size - off;
 }
 
+/* arm64's mapping symbols ($x code, $d data) name no function or
+ * variable. */
+static int mapping_symbol(const struct elf *e, const char *name)
+{
+	return e->eh->e_machine == EM_AARCH64 && name[0] == '$';
+}
+
 static void add_symbols(struct elf *e, const Elf64_Shdr *symtab, size_t *cap)
 {
 	if (!symtab || symtab->sh_entsize != sizeof(Elf64_Sym) ||
@@ -58,7 +65,7 @@ static void add_symbols(struct elf *e, const Elf64_Shdr *symtab, size_t *cap)
 	for (size_t i = 1; i < n; i++) {
 		unsigned t = ELF64_ST_TYPE(s[i].st_info);
 		if (s[i].st_shndx == SHN_UNDEF || s[i].st_name >= strs->sh_size ||
-		    !str[s[i].st_name] ||
+		    !str[s[i].st_name] || mapping_symbol(e, str + s[i].st_name) ||
 		    (t != STT_FUNC && t != STT_OBJECT && t != STT_NOTYPE &&
 		     t != STT_GNU_IFUNC))
 			continue;

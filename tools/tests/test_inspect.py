@@ -9,6 +9,11 @@ readable table lists the same sites.
 
 usage: test_inspect.py --inspect BIN --cc CC --plugin-flags FLAGS
                        --include DIR --runtime-lib DIR --out DIR [--anchors]
+                       [--arch arm64 --run-wrapper QEMU]
+
+--arch arm64: the programs are built for arm64 (a cross compiler, the
+runtime of a cross build) and run through --run-wrapper (qemu-user); the
+inspector reads the qemu process, whose guest addresses are its own.
 """
 import argparse
 import json
@@ -67,6 +72,8 @@ def check_static(args, exe, name, lib=None):
     doc = inspect(args, exe)
     keys = keys_of(doc)
     base = os.path.basename(exe)
+    check(all(o['arch'] == args.arch for o in doc['files']),
+          '%s: read as %s' % (name, args.arch))
     hook, say = keys.get((base, 'hook')), keys.get((base, 'say'))
     if not check(hook and say, '%s: keys hook and say found (%s)' % (name, sorted(keys))):
         return
@@ -104,8 +111,20 @@ def check_static(args, exe, name, lib=None):
               '%s: libhook seen from the executable (through its relocation), site in main' % name)
 
 
-def start(exe, mode, env):
-    p = subprocess.Popen([exe, mode], stdout=subprocess.PIPE, env=env, text=True)
+def out_of_range(args, s, target):
+    """A site whose target is in another object: on its trampoline, out of
+    range. arm64 reaches +-128 MiB, and qemu-user loads the objects of a
+    process closer than that: there the site may also be direct to it."""
+    if s['live'] == 'trampoline':
+        return ('out of %s range' % ('rel32' if args.arch == 'x86-64' else 'b/bl')
+                in (s['reason'] or ''))
+    return (args.arch == 'arm64' and s['live'] in ('direct', 'tail-jump') and
+            (s['reaches_symbol'] or '').startswith(target + ' '))
+
+
+def start(args, exe, mode, env):
+    p = subprocess.Popen(shlex.split(args.run_wrapper) + [exe, mode],
+                         stdout=subprocess.PIPE, env=env, text=True)
     line = p.stdout.readline()
     while line and not line.startswith('ready'):
         line = p.stdout.readline()
@@ -116,7 +135,7 @@ def start(exe, mode, env):
 
 
 def check_live(args, exe, name, env, pie):
-    p = start(exe, 'wait', env)
+    p = start(args, exe, 'wait', env)
     try:
         try:
             doc = inspect(args, p.pid, live=True)
@@ -149,8 +168,7 @@ def check_live(args, exe, name, env, pie):
                     check(all(s['live'] in ('direct', 'tail-jump') for s in k['sites']),
                           '%s live: libhook sites in %s direct' % (name, obj))
                 else:
-                    check(all(s['live'] == 'trampoline' and 'out of rel32 range' in s['reason']
-                              for s in k['sites']),
+                    check(all(out_of_range(args, s, 'twice') for s in k['sites']),
                           '%s live: libhook sites in %s via trampoline, out of range' % (name, obj))
         table = inspect(args, p.pid, live=True, table=True)
         check('direct -> ' in table, '%s live: the table shows direct sites' % name)
@@ -159,7 +177,7 @@ def check_live(args, exe, name, env, pie):
         p.wait()
 
     # Not patched: STATICCALL_DISABLE=1
-    p = start(exe, 'wait', dict(env, STATICCALL_DISABLE='1'))
+    p = start(args, exe, 'wait', dict(env, STATICCALL_DISABLE='1'))
     try:
         keys = keys_of(inspect(args, p.pid, live=True))
         sites = [s for (o, kn), k in keys.items() if kn == 'hook' for s in k['sites']]
@@ -171,12 +189,12 @@ def check_live(args, exe, name, env, pie):
 
     # Out of range: a libc target from a PIE
     if pie:
-        p = start(exe, 'libc', env)
+        p = start(args, exe, 'libc', env)
         try:
             keys = keys_of(inspect(args, p.pid, live=True))
             say = keys.get((os.path.basename(exe), 'say'))
             s = say and say['sites'][0]
-            check(s and s['live'] == 'trampoline' and 'out of rel32 range' in (s['reason'] or ''),
+            check(s and out_of_range(args, s, 'abort'),
                   '%s live: libc target, site via trampoline, out of range (%s)' % (
                       name, s and s['reason']))
         finally:
@@ -194,6 +212,9 @@ def main():
     ap.add_argument('--out', required=True)
     ap.add_argument('--anchors', action='store_true',
                     help='the plugin records anchors (Clang): no live checks')
+    ap.add_argument('--arch', default='x86-64', choices=('x86-64', 'arm64'))
+    ap.add_argument('--run-wrapper', default='',
+                    help='runs the programs (qemu-user for --arch arm64)')
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     cc = shlex.split(args.cc) + shlex.split(args.plugin_flags) + [
