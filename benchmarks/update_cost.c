@@ -27,7 +27,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "arch.h"
 #include "staticcall.h"
+
+/* The runtime's decoder for this machine (update_cost.sh names it and
+ * links its arch library, runtime/meson.build: staticcall_arch). */
+extern const struct sc_arch_ops BENCH_ARCH;
 #include "bench_time.h"
 
 
@@ -155,11 +160,15 @@ int main(int argc, char **argv)
 		total = lst(si, n + 1);
 		int direct = 0;
 		for (int k = 0; k < total && k <= n; k++) {
-			const uint8_t *p = si[k].address;
-			int32_t rel;
-			memcpy(&rel, p + 1, 4);
-			if (si[k].form == STATIC_CALL_SITE_DIRECT && p[0] == 0xe8 &&
-			    p + 5 + rel == (const uint8_t *)si[k].reaches)
+			struct sc_code c = {
+				.insn = si[k].address, .kind = SC_INSN_CALL,
+				.len = (uint8_t)BENCH_ARCH.insn_len(SC_INSN_CALL)
+			};
+			void *to = NULL;
+			if (si[k].form == STATIC_CALL_SITE_DIRECT &&
+			    BENCH_ARCH.read_site(&c, c.insn, &to) ==
+				    STATIC_CALL_SITE_DIRECT &&
+			    to == si[k].reaches)
 				direct++;
 		}
 		unsigned long reached = call();

@@ -35,7 +35,14 @@ for n in "${ns[@]}"; do
 	echo "$n,$(sec $d/libplugin.so __staticcall_sites),$(sec $d/libplugin.so __staticcall_keys),$(sec $d/libplugin.so .text),$(sec $d/libplain.so .text),$(stat -c %s $d/libplugin.so),$(stat -c %s $d/libplain.so),$ct_plugin,$ct_plain" >> "$out/metadata.csv"
 	args+=("$n" "$PWD/$d/libplugin.so" "$PWD/$d/libplain.so")
 done
-$cc -O2 -Iinclude benchmarks/update_cost.c -L$B/runtime -lstaticcall \
+# The live bytes are read by the runtime's own decoder (the internal arch
+# library of this machine's arch; x86 decodes anchors with Zydis).
+case $(uname -m) in
+x86_64) arch=x86; archlibs=(-lZydis -lZycore) ;;
+*) arch=a64; archlibs=() ;;
+esac
+$cc -O2 -Iinclude -Iruntime -DBENCH_ARCH=sc_${arch}_ops benchmarks/update_cost.c \
+    "$B/runtime/libstaticcall_arch_$arch.a" "${archlibs[@]}" -L$B/runtime -lstaticcall \
     -Wl,-rpath,"$B/runtime" -ldl -o "$out/update_cost"
 
 echo "== update and load cost (median of $rounds; load+ = dlopen with the plugin minus plain dlopen; private = kB of text made private (copy-on-write, smaps Anonymous), plain -> plugin)"
