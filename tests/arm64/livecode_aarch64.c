@@ -9,6 +9,10 @@
  * Only active when built with a staticcall plugin (__STATICCALL_PLUGIN__);
  * otherwise this file is empty.
  *
+ * An oracle: it decodes B/BL/NOP and the slot itself, on purpose, rather
+ * than asking runtime/arch_aarch64.c, so that a wrong encoding there
+ * cannot pass its own check.
+ *
  * Every AArch64 instruction is one aligned 4-byte word, so decoding is
  * reading words. sc_check_live() walks every loaded object that holds a
  * `__staticcall_tramp.*` symbol or is not a system library, reads its ELF

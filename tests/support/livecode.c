@@ -6,6 +6,10 @@
  * Only active when built with a staticcall plugin (__STATICCALL_PLUGIN__);
  * otherwise this file is empty (and Zydis is not needed).
  *
+ * An oracle: it spells the instruction and slot bytes (E8, E9, EB 06
+ * CC*6) itself, on purpose, rather than asking runtime/arch_x86_64.c, so
+ * that a wrong encoding there cannot pass its own check.
+ *
  * sc_check_live() walks every loaded object (dl_iterate_phdr) that holds a
  * `__staticcall_tramp.*` symbol or that is not a system library, reads its
  * ELF symbol table from the file (.symtab, else .dynsym), decodes the bytes

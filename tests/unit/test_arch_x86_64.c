@@ -1,6 +1,8 @@
 /*
  * The x86-64 instruction forms: every encoding decodes back to what was
- * asked, touches only the displacement, and every refusal says why.
+ * asked, touches only the displacement, and every refusal says why. The
+ * expected bytes are spelled here on purpose (an oracle independent of
+ * runtime/arch_x86_64.c).
  */
 #include <criterion/criterion.h>
 #include <string.h>
