@@ -174,7 +174,7 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 {
 	uint64_t b = t->base;
 	if (s->form == F_NONE) {
-		s->live = "unverified";
+		s->live = sc_site_form_name(STATIC_CALL_SITE_UNVERIFIED);
 		s->reason = s->why;
 		return;
 	}
@@ -192,33 +192,29 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 		s->reason = "holds the transient of an update in progress";
 		return;
 	}
-	void *to = NULL;
-	switch (arch->read_site(&c, buf, &to)) {
+	/* The runtime's classification (site_decode.c), its names. */
+	struct sc_decoded d = arch->decode_site(&c, buf, addr_ptr(k->tramp + b));
+	s->live = sc_site_form_name(d.form);
+	s->reaches = (uintptr_t)d.reaches;
+	switch (d.form) {
 	case STATIC_CALL_SITE_NOP:
-		s->live = "nop";
 		s->reason = SC_REASON_NOP;
 		return;
 	case STATIC_CALL_SITE_RETURN_ZERO:
-		s->live = "return-zero";
 		s->reason = SC_REASON_RET0;
 		return;
 	case STATIC_CALL_SITE_DIRECT:
-		break;
-	default:
-		s->live = "unverified";
-		s->reason = "live bytes are not the compiled instruction (changed by someone else?)";
-		return;
-	}
-	s->reaches = (uintptr_t)to;
-	uint64_t tramp = k->tramp + b;
-	if (s->reaches != tramp) {
-		s->live = s->form == F_CALL ? "direct" : "tail-jump";
+	case STATIC_CALL_SITE_TAIL_JUMP:
 		s->reaches_sym = describe(s->reaches);
 		if (k->have_target && k->target != s->reaches)
 			s->reason = "does not reach the key's current value (an update in progress?)";
 		return;
+	case STATIC_CALL_SITE_TRAMPOLINE:
+		break;
+	default:
+		s->reason = "live bytes are not the compiled instruction (changed by someone else?)";
+		return;
 	}
-	s->live = "trampoline";
 	s->reaches_sym = describe(s->reaches);
 	/* Whether the site could reach the target, and be written there in
 	 * one safe write: the runtime's encoder and planner (patch.c). */
