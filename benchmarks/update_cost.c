@@ -160,10 +160,10 @@ int main(int argc, char **argv)
 		total = lst(si, n + 1);
 		int direct = 0;
 		for (int k = 0; k < total && k <= n; k++) {
-			struct sc_code c = {
-				.insn = si[k].address, .kind = SC_INSN_CALL,
-				.len = (uint8_t)BENCH_ARCH.insn_len(SC_INSN_CALL)
-			};
+			struct sc_code c = { .insn = si[k].address,
+					     .kind = SC_INSN_CALL,
+					     .len = (uint8_t)BENCH_ARCH.insn_len(
+						     SC_INSN_CALL) };
 			void *to = NULL;
 			if (si[k].form == STATIC_CALL_SITE_DIRECT &&
 			    BENCH_ARCH.read_site(&c, c.insn, &to) ==

@@ -68,5 +68,6 @@ SC_EXPORT int static_call_seal(int how)
 
 SC_EXPORT const char *static_call_form_name(int form)
 {
-	return sc_site_form_name(form); /* reasons.h: shared with the inspector */
+	/* reasons.h: one table with the inspector's */
+	return sc_site_form_name(form);
 }

@@ -207,7 +207,8 @@ struct sc_arch_ops {
 		    const uint8_t *to, int allow_wait,
 		    struct sc_byte_patch *out);
 	struct sc_decoded (*decode_site)(const struct sc_code *c,
-					 const uint8_t *live, const void *tramp);
+					 const uint8_t *live,
+					 const void *tramp);
 	int (*find_site)(const uint8_t *anchor, const uint8_t *limit,
 			 const void *tramp, uint8_t **insn, int *kind,
 			 const char **why);

@@ -13,12 +13,18 @@
 static inline const char *sc_site_form_name(int form)
 {
 	switch (form) {
-	case STATIC_CALL_SITE_TRAMPOLINE: return "trampoline";
-	case STATIC_CALL_SITE_DIRECT: return "direct";
-	case STATIC_CALL_SITE_TAIL_JUMP: return "tail-jump";
-	case STATIC_CALL_SITE_NOP: return "nop";
-	case STATIC_CALL_SITE_UNVERIFIED: return "unverified";
-	case STATIC_CALL_SITE_RETURN_ZERO: return "return-zero";
+	case STATIC_CALL_SITE_TRAMPOLINE:
+		return "trampoline";
+	case STATIC_CALL_SITE_DIRECT:
+		return "direct";
+	case STATIC_CALL_SITE_TAIL_JUMP:
+		return "tail-jump";
+	case STATIC_CALL_SITE_NOP:
+		return "nop";
+	case STATIC_CALL_SITE_UNVERIFIED:
+		return "unverified";
+	case STATIC_CALL_SITE_RETURN_ZERO:
+		return "return-zero";
 	}
 	return "unknown";
 }

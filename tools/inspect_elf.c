@@ -64,8 +64,9 @@ static void add_symbols(struct elf *e, const Elf64_Shdr *symtab, size_t *cap)
 	const char *str = (const char *)e->data + strs->sh_offset;
 	for (size_t i = 1; i < n; i++) {
 		unsigned t = ELF64_ST_TYPE(s[i].st_info);
-		if (s[i].st_shndx == SHN_UNDEF || s[i].st_name >= strs->sh_size ||
-		    !str[s[i].st_name] || mapping_symbol(e, str + s[i].st_name) ||
+		if (s[i].st_shndx == SHN_UNDEF ||
+		    s[i].st_name >= strs->sh_size || !str[s[i].st_name] ||
+		    mapping_symbol(e, str + s[i].st_name) ||
 		    (t != STT_FUNC && t != STT_OBJECT && t != STT_NOTYPE &&
 		     t != STT_GNU_IFUNC))
 			continue;
@@ -242,11 +243,11 @@ int reloc_at(const struct elf *e, uint64_t va, const char **name,
 enum reloc_kind reloc_kind(const struct elf *e, int type)
 {
 	if (e->eh->e_machine == EM_AARCH64)
-		return type == R_AARCH64_ABS64 || type == R_AARCH64_GLOB_DAT
-			       ? RELOC_SYMBOL
-		       : type == R_AARCH64_RELATIVE ? RELOC_RELATIVE
-						    : RELOC_OTHER;
-	return type == R_X86_64_64 || type == R_X86_64_GLOB_DAT ? RELOC_SYMBOL
-	       : type == R_X86_64_RELATIVE			? RELOC_RELATIVE
-								: RELOC_OTHER;
+		return type == R_AARCH64_ABS64 || type == R_AARCH64_GLOB_DAT ?
+			       RELOC_SYMBOL :
+		       type == R_AARCH64_RELATIVE ? RELOC_RELATIVE :
+						    RELOC_OTHER;
+	return type == R_X86_64_64 || type == R_X86_64_GLOB_DAT ? RELOC_SYMBOL :
+	       type == R_X86_64_RELATIVE ? RELOC_RELATIVE :
+					   RELOC_OTHER;
 }

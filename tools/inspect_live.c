@@ -193,7 +193,8 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 		return;
 	}
 	/* The runtime's classification (site_decode.c), its names. */
-	struct sc_decoded d = arch->decode_site(&c, buf, addr_ptr(k->tramp + b));
+	struct sc_decoded d =
+		arch->decode_site(&c, buf, addr_ptr(k->tramp + b));
 	s->live = sc_site_form_name(d.form);
 	s->reaches = (uintptr_t)d.reaches;
 	switch (d.form) {
@@ -212,7 +213,8 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	case STATIC_CALL_SITE_TRAMPOLINE:
 		break;
 	default:
-		s->reason = "live bytes are not the compiled instruction (changed by someone else?)";
+		s->reason =
+			"live bytes are not the compiled instruction (changed by someone else?)";
 		return;
 	}
 	s->reaches_sym = describe(s->reaches);
@@ -240,8 +242,9 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 		s->reason = "site kept on its trampoline (STATICCALL_SITES=trampoline, or the runtime "
 			    "refused the site: STATICCALL_LOG=info says why)";
 	else
-		s->reason = SC_REASON_NOT_PATCHED " (runtime not loaded or not registered, STATICCALL_DISABLE=1, "
-			    "or the runtime refused the site: STATICCALL_LOG=info says why)";
+		s->reason = SC_REASON_NOT_PATCHED
+			" (runtime not loaded or not registered, STATICCALL_DISABLE=1, "
+			"or the runtime refused the site: STATICCALL_LOG=info says why)";
 }
 
 int inspect_pid(pid_t pid)

@@ -154,9 +154,10 @@ void print_table(const struct table *t, int live, int first)
 		return;
 	}
 
-	printf("%s%s (%s, %s%s): %zu key%s, %zu site%s\n", first ? "" : "\n", e->path,
-	       file_type(e), e->arch_name, e->has_debug ? ", debug info" : "", t->nkeys, t->nkeys == 1 ? "" : "s", ns,
-	       ns == 1 ? "" : "s");
+	printf("%s%s (%s, %s%s): %zu key%s, %zu site%s\n", first ? "" : "\n",
+	       e->path, file_type(e), e->arch_name,
+	       e->has_debug ? ", debug info" : "", t->nkeys,
+	       t->nkeys == 1 ? "" : "s", ns, ns == 1 ? "" : "s");
 	if (live)
 		printf("  loaded at 0x%" PRIx64 "\n", t->base);
 	for (size_t i = 0; i < t->nproblems; i++)

@@ -22,7 +22,8 @@ void *addr_ptr(uint64_t a) { return (void *)(uintptr_t)a; }
 
 struct sc_code code_at(const struct elf *e, uint64_t insn, int kind)
 {
-	return (struct sc_code){ .insn = addr_ptr(insn), .kind = (uint8_t)kind,
+	return (struct sc_code){ .insn = addr_ptr(insn),
+				 .kind = (uint8_t)kind,
 				 .len = (uint8_t)e->arch->insn_len(kind) };
 }
 
@@ -44,8 +45,7 @@ static int site_insn(const struct elf *e, uint64_t insn, const uint8_t *b,
 }
 
 /* Is the slot word valid? *reaches: where it jumps, 0 for the slow path. */
-int slot_word(const struct elf *e, uint64_t slot, uint64_t w,
-	      uint64_t *reaches)
+int slot_word(const struct elf *e, uint64_t slot, uint64_t w, uint64_t *reaches)
 {
 	void *r = NULL;
 	if (!e->arch->decode_slot(addr_ptr(slot), w, &r))
@@ -74,8 +74,8 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 	uint64_t symval;
 	*var = 0;
 	*is_static = 0;
-	enum reloc_kind rk = reloc_kind(e, reloc_at(e, desc, &rname, &addend,
-						    &symval));
+	enum reloc_kind rk =
+		reloc_kind(e, reloc_at(e, desc, &rname, &addend, &symval));
 	if (rk == RELOC_SYMBOL) {
 		if (rname) {
 			*var = symval ? symval + addend : 0;
@@ -136,7 +136,8 @@ void read_tables(struct table *t)
 			}
 			memcpy(&d, p, sizeof d);
 			k->flags = d.flags;
-			k->tramp = k->desc + offsetof(struct sc_abi_desc, tramp_rel) +
+			k->tramp = k->desc +
+				   offsetof(struct sc_abi_desc, tramp_rel) +
 				   (int64_t)d.tramp_rel;
 			k->name = key_name(e, k->desc, &k->var, &k->is_static);
 			const uint8_t *slot = elf_bytes_at(e, k->tramp, &avail);
@@ -144,8 +145,10 @@ void read_tables(struct table *t)
 			uint64_t to;
 			if (slot && avail >= SC_TRAMP_SLOT) {
 				memcpy(&w, slot, SC_TRAMP_SLOT);
-				k->slot = slot_word(e, k->tramp, w, &to) && !to
-						  ? "slow-path" : "unexpected";
+				k->slot = slot_word(e, k->tramp, w, &to) &&
+							  !to ?
+						  "slow-path" :
+						  "unexpected";
 			} else {
 				k->slot = "missing";
 			}
@@ -172,7 +175,8 @@ void read_tables(struct table *t)
 		s->flags = r.flags;
 		s->addr = s->record + offsetof(struct sc_abi_site, site_rel) +
 			  (int64_t)r.site_rel;
-		uint64_t desc = s->record + offsetof(struct sc_abi_site, desc_rel) +
+		uint64_t desc = s->record +
+				offsetof(struct sc_abi_site, desc_rel) +
 				(int64_t)r.desc_rel;
 		struct key *k = NULL;
 		for (size_t j = 0; j < t->nkeys; j++)
@@ -200,8 +204,8 @@ void read_tables(struct table *t)
 			uint8_t *p;
 			int kind;
 			if (!e->arch->find_site(b, b + avail,
-					  b + (k->tramp - s->addr), &p, &kind,
-					  &s->why))
+						b + (k->tramp - s->addr), &p,
+						&kind, &s->why))
 				continue;
 			s->insn = s->addr + (uint64_t)(p - b);
 			s->form = kind;
