@@ -16,6 +16,10 @@
 #include "inspect.h"
 #include "staticcall_abi.h"
 
+/* Linked where the host can build the x86 arch code (x86-64 hosts:
+ * runtime/meson.build); elsewhere NULL. */
+#pragma weak sc_x86_ops
+
 static int sym_cmp(const void *a, const void *b)
 {
 	const struct sym *x = a, *y = b;
@@ -112,6 +116,11 @@ struct elf *elf_open(const char *path)
 		return e;
 	}
 	if (e->eh->e_machine == EM_X86_64) {
+		if (!&sc_x86_ops) {
+			e->error = strdup("an x86-64 file: this build of the "
+					  "inspector reads arm64 files only");
+			return e;
+		}
 		e->arch = &sc_x86_ops;
 		e->arch_name = "x86-64";
 	} else if (e->eh->e_machine == EM_AARCH64) {
