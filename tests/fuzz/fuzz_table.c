@@ -67,7 +67,7 @@
 
 #include "internal.h"
 
-#if defined(__aarch64__) || defined(FZ_AARCH64)
+#ifdef FZ_AARCH64 /* the arm64 backend (meson, run_fuzz.sh, replay_aarch64.sh) */
 #define FZ_ARM64 1
 #else
 #define FZ_ARM64 0
@@ -367,7 +367,9 @@ static void allow(const struct sc_code *c)
 	memset(fz.allowed + (c->insn - fz.code), 1, c->len);
 }
 
-/* Can a slot jump straight to `to` (x86: jmp rel32; arm64: b imm26)? */
+/* Can a slot jump straight to `to` (x86: jmp rel32; arm64: b imm26)?
+ * This and reaches() below are the harness's oracle: they decode on their
+ * own, on purpose, rather than through runtime/arch_*.c, which they check. */
 static int slot_in_range(const uint8_t *slot, const void *to)
 {
 #if FZ_ARM64

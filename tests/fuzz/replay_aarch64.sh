@@ -29,7 +29,7 @@ for f in "$R"/*.c; do
 	esac
 done
 # shellcheck disable=SC2086
-$CC -O1 -g -Wall -Wno-missing-field-initializers -DFZ_REPLAY_MAIN \
+$CC -O1 -g -Wall -Wno-missing-field-initializers -DFZ_REPLAY_MAIN -DFZ_AARCH64 \
 	-I"$SRC/include" -I"$R" "$SRC/tests/fuzz/fuzz_table.c" $sources \
 	-Wl,--wrap=sc_object_load,--wrap=sc_patch_key,--wrap=sc_patch_keys,--wrap=sc_patch_object -lpthread -ldl \
 	-o "$OUT/fuzz_table_replay_aarch64"
