@@ -49,6 +49,7 @@ int sc_own_verify(int resync)
 		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 		if (resync) {
 			int e = sc_patch_key(k, v, 0);
+			sc_log_retarget(k, v, "resync", e);
 			if (e) {
 				err = e;
 				sc_report_stale_sites(k, "resync of", e);

@@ -94,26 +94,46 @@ static int key_var_ok(const void *var)
 	return var && ((uintptr_t)var & (sizeof(void *) - 1)) == 0;
 }
 
-/* "name (address)" of a key: the variable's symbol in the object that
- * defines it, when one of the objects using it does. */
+/* "name (address)" of a key: the variable's symbol, when its object's
+ * file names it. */
 static void key_name(const struct sc_key *k, char *buf, size_t n)
 {
-	char sym[128];
-	for (size_t i = 0; i < k->ntramps; i++) {
-		const struct sc_object *o = k->tramps[i]->object;
-		for (int j = 0; j < o->nsegs; j++)
-			if ((uintptr_t)k->var >= o->segs[j].lo &&
-			    (uintptr_t)k->var < o->segs[j].hi &&
-			    sc_symbolize(o, k->var, sym, sizeof sym)) {
-				/* "wk+0x0": the whole variable */
-				size_t l = strlen(sym);
-				if (l > 4 && !strcmp(sym + l - 4, "+0x0"))
-					sym[l - 4] = 0;
-				snprintf(buf, n, "%s (%p)", sym, (void *)k->var);
-				return;
-			}
-	}
-	snprintf(buf, n, "%p", (void *)k->var);
+	char sym[160];
+	struct sc_namer nm = { 0 };
+	sc_namer_name(&nm, k->var, sym, sizeof sym);
+	sc_namer_done(&nm);
+	if (!strncmp(sym, "0x", 2))
+		snprintf(buf, n, "%p", (void *)k->var);
+	else
+		snprintf(buf, n, "%s (%p)", sym, (void *)k->var);
+}
+
+/*
+ * Every re-targeting, at info (docs/GUIDE.md, "Logging"): which key, to
+ * what, why, how many of its sites the batch rewrote. Names cost a read of
+ * the objects' symbol tables: only when the line is printed. A store that
+ * rewrote nothing (the key kept its value) is a debug line.
+ */
+void sc_log_retarget(const struct sc_key *k, const void *target,
+		     const char *cause, int err)
+{
+	size_t changed = sc_patch_sites_changed();
+	int level = err || changed || !strncmp(cause, "update", 6)
+		? SC_LOG_INFO : SC_LOG_DEBUG;
+	if (!sc_log_enabled(level))
+		return;
+	char kname[200], tname[160];
+	struct sc_namer nm = { 0 };
+	key_name(k, kname, sizeof kname);
+	sc_namer_name(&nm, target, tname, sizeof tname);
+	sc_namer_done(&nm);
+	if (err)
+		sc_log(level, "re-target %s -> %s (%s): failed (%s), %zu "
+		       "sites", kname, tname, cause, strerrorname_np(-err),
+		       k->nsites);
+	else
+		sc_log(level, "re-target %s -> %s (%s): %zu of %zu sites "
+		       "changed", kname, tname, cause, changed, k->nsites);
 }
 
 /*
@@ -300,8 +320,9 @@ static int own_register(const struct sc_abi_object *abi)
 	/* published before the keys are read (key_ranges.c) */
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
 	patch_object_keys(o);
-	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys", o->name,
-	       o->nsites, o->ntramps);
+	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys; re-target "
+	       "(registration): %zu sites changed", o->name, o->nsites,
+	       o->ntramps, sc_patch_sites_changed());
 out:
 	sc_unlock(&saved);
 	return err;
@@ -350,8 +371,13 @@ static int own_update(void *var, void *target)
 	int err = k ? sc_patch_key(k, target, SC_PATCH_EXACT) : 0;
 	if (!err)
 		__atomic_store_n((void **)var, target, __ATOMIC_RELEASE);
-	sc_log(SC_LOG_INFO, "update %p -> %p: %zu sites: %s", var, target,
-	       k ? k->nsites : 0, err ? "failed" : "ok");
+	if (k)
+		sc_log_retarget(k, target, !target ? "update_null"
+			     : target == (void *)__staticcall_ret0
+			     ? "update_ret0" : "update", err);
+	else
+		sc_log(SC_LOG_INFO, "update %p -> %p: no registered site",
+		       var, target);
 	sc_unlock(&saved);
 	return err;
 }
@@ -376,6 +402,8 @@ static int own_store(void *var, void *value)
 	__atomic_store_n((void **)var, value, __ATOMIC_RELEASE);
 	struct sc_key *k = sc_key_find(var);
 	int err = k ? sc_patch_key(k, value, 0) : 0;
+	if (k)
+		sc_log_retarget(k, value, "store", err);
 	if (err)
 		sc_report_stale_sites(k, "an assignment to", err);
 	sc_unlock(&saved);
@@ -412,6 +440,7 @@ static void own_store_range(void *addr, size_t len)
 			k->store_gen = gen;
 			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 			int err = sc_patch_key(k, v, 0);
+			sc_log_retarget(k, v, "range store", err);
 			if (err)
 				sc_report_stale_sites(k, "a store (struct copy, "
 						   "memcpy, memset) into", err);
