@@ -52,8 +52,8 @@ static size_t add_symbols(const struct sc_elf_symbols *t, const Elf64_Shdr *sh,
 	size_t n = tab->sh_size / sizeof *s, k = 0;
 	for (size_t i = 1; i < n; i++) {
 		unsigned type = ELF64_ST_TYPE(s[i].st_info);
-		if (s[i].st_shndx == SHN_UNDEF || s[i].st_name >= strs->sh_size ||
-		    !str[s[i].st_name] ||
+		if (s[i].st_shndx == SHN_UNDEF ||
+		    s[i].st_name >= strs->sh_size || !str[s[i].st_name] ||
 		    (type != STT_FUNC && type != STT_OBJECT &&
 		     type != STT_NOTYPE && type != STT_GNU_IFUNC))
 			continue;
@@ -74,14 +74,16 @@ static int read_symbols(struct sc_elf_symbols *t)
 	if (t->size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    !in_file(t, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+	    !in_file(t, eh->e_shoff,
+		     (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
 		return -ENOEXEC;
 	const Elf64_Shdr *sh = (const void *)(t->data + eh->e_shoff);
 	size_t total = 0;
-	for (unsigned pass = 0; pass < 2; pass++) /* count, then fill */
+	for (unsigned pass = 0; pass < 2; pass++)	  /* count, then fill */
 		for (unsigned want = 0; want < 2; want++) /* .symtab first */
 			for (unsigned i = 0; i < eh->e_shnum; i++) {
-				if (sh[i].sh_type != (want ? SHT_DYNSYM : SHT_SYMTAB))
+				if (sh[i].sh_type !=
+				    (want ? SHT_DYNSYM : SHT_SYMTAB))
 					continue;
 				if (!pass) {
 					total += add_symbols(t, sh, eh->e_shnum,

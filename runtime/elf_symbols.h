@@ -19,7 +19,7 @@ struct sc_elf_sym {
 struct sc_elf_symbols {
 	const uint8_t *data; /* the file (NULL: none) */
 	size_t size;
-	int mapped; /* data is our mapping of it */
+	int mapped;		 /* data is our mapping of it */
 	struct sc_elf_sym *syms; /* .symtab then .dynsym, sorted by address */
 	size_t n;
 };

@@ -21,7 +21,7 @@
 #include "elf_symbols.h"
 #include "internal.h"
 
-static int inside(uintptr_t v, const ElfW(Sym) *sym)
+static int inside(uintptr_t v, const ElfW(Sym) * sym)
 {
 	return v >= sym->st_value &&
 	       (v < sym->st_value + sym->st_size ||
@@ -32,7 +32,8 @@ static int inside(uintptr_t v, const ElfW(Sym) *sym)
  * object's (under the lock), else the dynamic linker's. */
 static const char *object_of(const void *addr, uintptr_t *bias)
 {
-	for (const struct sc_object *o = sc_registered_objects(); o; o = o->next)
+	for (const struct sc_object *o = sc_registered_objects(); o;
+	     o = o->next)
 		for (int j = 0; j < o->nsegs; j++)
 			if ((uintptr_t)addr >= o->segs[j].lo &&
 			    (uintptr_t)addr < o->segs[j].hi) {
@@ -70,7 +71,8 @@ static int from_file(struct sc_namer *nm, const char *file, uintptr_t bias,
 	uint64_t v = (uintptr_t)addr - bias;
 	if (!file || !load(nm, file))
 		return 0;
-	const struct sc_elf_sym *s = sc_elf_symbol_at(&nm->syms, v, functions, 0);
+	const struct sc_elf_sym *s =
+		sc_elf_symbol_at(&nm->syms, v, functions, 0);
 	if (!s)
 		return 0;
 	snprintf(buf, n, "%s+0x%lx", s->name, (unsigned long)(v - s->addr));
@@ -85,7 +87,8 @@ static int from_dladdr(const void *addr, char *buf, size_t n)
 	    di.dli_sname &&
 	    inside((uintptr_t)addr - (uintptr_t)di.dli_fbase, sym)) {
 		snprintf(buf, n, "%s+0x%lx", di.dli_sname,
-			 (unsigned long)((uintptr_t)addr - (uintptr_t)di.dli_fbase -
+			 (unsigned long)((uintptr_t)addr -
+					 (uintptr_t)di.dli_fbase -
 					 sym->st_value));
 		return 1;
 	}
