@@ -41,3 +41,10 @@ if grep -v '^--- ' "$out/default.txt"; then
 	echo "lines at the default level (above)"; fail=1
 fi
 [ $fail = 0 ] || { echo "--- log:"; cat "$out/info.txt"; exit 1; }
+# STATICCALL_REPORT=1 names keys, sites in static functions and targets
+# (symname.c, the inspector's reader), no raw addresses in their place
+STATICCALL_REPORT=1 "$out/retarget" 2>"$out/report.txt"
+site='^staticcall: site [^ ]*/retarget:call_(hook|guarded|ops)[.a-z0-9]*\+0x[0-9a-f]+ \(0x[0-9a-f]+\)'
+[ "$(grep -cE "$site key hook [a-z-]+ -> impl_a$" "$out/report.txt")" = 2 ] &&
+	[ "$(grep -cE "$site key g_ops [a-z-]+ -> impl_b$" "$out/report.txt")" = 1 ] ||
+	{ echo "STATICCALL_REPORT lines without names:"; cat "$out/report.txt"; exit 1; }
