@@ -159,17 +159,20 @@ const struct sc_elf_sym *sc_elf_symbol_at(const struct sc_elf_symbols *t,
 		else
 			hi = mid;
 	}
+	/* Below addr, downwards: a sized symbol holding addr wins; among
+	 * unsized ones at addr, the first in sort order (global first:
+	 * `hooks` rather than the linker's `_edata` at the same address). */
 	const struct sc_elf_sym *best = NULL;
 	for (size_t i = lo; i-- > 0;) {
 		const struct sc_elf_sym *s = &t->syms[i];
 		int func = s->type == STT_FUNC || s->type == STT_GNU_IFUNC;
-		if (exact && s->addr != addr)
+		if ((exact || best) && s->addr != addr)
 			break;
 		if (functions ? !func : s->type == STT_FUNC)
 			continue;
-		if (s->size ? addr < s->addr + s->size : s->addr == addr)
+		if (s->size && addr < s->addr + s->size)
 			return s;
-		if (!best && !functions && s->addr == addr)
+		if (!s->size && s->addr == addr)
 			best = s;
 		if (addr - s->addr > (1u << 24)) /* no symbol is that large */
 			break;
