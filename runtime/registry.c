@@ -410,24 +410,14 @@ static int own_store(void *var, void *value)
 	return err;
 }
 
-/* After a store into [addr, addr+len) the plugin could not pin to one key
- * (struct assignment, memcpy, memset): re-patch every key inside to the
- * value it now holds. Most such stores meet no key and take no lock. */
-static void own_store_range(void *addr, size_t len)
+/* The registered keys inside [lo, hi), each once (allocated; NULL with
+ * *n == 0 when none or out of memory). Under the lock. */
+static struct sc_key **keys_in_range(uintptr_t lo, uintptr_t hi, size_t *n)
 {
 	static unsigned long gen;
-	uintptr_t lo = (uintptr_t)addr;
-	uintptr_t hi = lo + len < lo ? UINTPTR_MAX : lo + len;
-	if (!len || !sc_ranges_may_hold(lo, len))
-		return;
-	sigset_t saved;
-	if (sc_lock(&saved)) {
-		sc_report_stale_key(addr, "store into memory that may hold keys, "
-				    "from inside the runtime (a signal "
-				    "handler?): sites not re-targeted "
-				    "(static_call_resync() re-patches them)");
-		return;
-	}
+	struct sc_key **keys = NULL;
+	size_t cap = 0;
+	*n = 0;
 	gen++;
 	for (struct sc_object *o = objects; o; o = o->next) {
 		if (o->keys_hi <= lo || o->keys_lo >= hi)
@@ -438,14 +428,88 @@ static void own_store_range(void *addr, size_t len)
 			if (!k || a < lo || a >= hi || k->store_gen == gen)
 				continue;
 			k->store_gen = gen;
-			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
-			int err = sc_patch_key(k, v, 0);
-			sc_log_retarget(k, v, "range store", err);
-			if (err)
-				sc_report_stale_sites(k, "a store (struct copy, "
-						   "memcpy, memset) into", err);
+			if (grow(&keys, &cap, *n + 1, sizeof *keys)) {
+				sc_log(SC_LOG_ERROR, "out of memory: a store into "
+				       "keys not followed");
+				break;
+			}
+			keys[(*n)++] = k;
 		}
 	}
+	return keys;
+}
+
+/* A routed store into [addr, addr+len) may hold keys: take the lock (0),
+ * or say why not (after the store, its sites are then reported). */
+static int range_lock(void *addr, size_t len, int after, uintptr_t *hi,
+		      sigset_t *saved)
+{
+	uintptr_t lo = (uintptr_t)addr;
+	*hi = lo + len < lo ? UINTPTR_MAX : lo + len;
+	if (!len || !sc_ranges_may_hold(lo, len))
+		return -ENOENT;
+	if (sc_lock(saved)) {
+		if (!after)
+			return -EDEADLK;
+		sc_report_stale_key(addr, "store into memory that may hold keys, "
+				    "from inside the runtime (a signal "
+				    "handler?): sites not re-targeted "
+				    "(static_call_resync() re-patches them)");
+		return -EDEADLK;
+	}
+	return 0;
+}
+
+/*
+ * Before a store into [addr, addr+len) the plugin could not pin to one
+ * key: the sites of every key inside go to their trampolines' slow path,
+ * which loads the key on each call. A struct holding a key and its data
+ * (`g = *src`: a function and its ctx) then never pairs the old function
+ * with the new ctx while the store's own batch runs: calls read both from
+ * memory, as plain C does (docs/PATCHING.md, "A key and its data in one
+ * struct"). All or nothing: when the code cannot be written, the window
+ * stays for this store, and the store's re-targeting reports the rest.
+ */
+static void own_store_range_begin(void *addr, size_t len)
+{
+	sigset_t saved;
+	uintptr_t hi;
+	if (sc_sealed() || range_lock(addr, len, 0, &hi, &saved))
+		return; /* sealed: the code is never written again */
+	size_t n;
+	struct sc_key **keys = keys_in_range((uintptr_t)addr, hi, &n);
+	if (n) {
+		int err = sc_patch_keys(keys, NULL, n,
+					SC_PATCH_EXACT | SC_PATCH_SLOW);
+		sc_log(SC_LOG_DEBUG, "store into %zu key(s) at %p: %zu sites "
+		       "to their trampolines first%s", n, addr,
+		       sc_patch_sites_changed(), err ? ": failed" : "");
+	}
+	sc_mem_free(keys);
+	sc_unlock(&saved);
+}
+
+/* After a store into [addr, addr+len) the plugin could not pin to one key
+ * (struct assignment, memcpy, memset): re-patch every key inside to the
+ * value it now holds. Most such stores meet no key and take no lock. */
+static void own_store_range(void *addr, size_t len)
+{
+	sigset_t saved;
+	uintptr_t hi;
+	if (range_lock(addr, len, 1, &hi, &saved))
+		return;
+	size_t n;
+	struct sc_key **keys = keys_in_range((uintptr_t)addr, hi, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct sc_key *k = keys[i];
+		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+		int err = sc_patch_key(k, v, 0);
+		sc_log_retarget(k, v, "range store", err);
+		if (err)
+			sc_report_stale_sites(k, "a store (struct copy, "
+					   "memcpy, memset) into", err);
+	}
+	sc_mem_free(keys);
 	sc_unlock(&saved);
 }
 
@@ -460,4 +524,5 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.sites = sc_own_sites,
 	.store_range = own_store_range,
 	.seal = sc_own_seal,
+	.store_range_begin = own_store_range_begin,
 };
