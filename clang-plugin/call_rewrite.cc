@@ -7,7 +7,8 @@
 // and becomes one site calling the NULL-safe __staticcall_tramp_cond.K,
 // flagged SC_SITE_COND, as the GCC plugin does (docs/ABI.md).
 // memcpy/memmove/memset (intrinsics and libc calls) and aggregate stores
-// into memory that may hold keys are followed by
+// into memory that may hold keys are preceded by
+// __staticcall_store_range_begin(dst, len) and followed by
 // __staticcall_store_range(dst, len).
 #include <map>
 #include <set>
@@ -349,7 +350,8 @@ bool sc_route_stores(Module &m, sc_module_keys &mk)
 
 // Writes that may change keys without naming a member: memcpy, memset...
 // (struct assignment is a memcpy to Clang), and stores of a whole
-// aggregate: __staticcall_store_range(dst, len) after them.
+// aggregate: __staticcall_store_range_begin(dst, len) before them,
+// __staticcall_store_range(dst, len) after.
 bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 {
 	const sc_state &st = sc_global();
@@ -393,6 +395,16 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 			}
 	}
 	for (auto &w : writes) {
+		// Its keys' sites onto their trampolines first
+		// (docs/PATCHING.md, "A key and its data in one struct").
+		FunctionCallee begin =
+			sc_runtime_fn(m, SC_ABI_STORE_RANGE_BEGIN_FN, intptr);
+		IRBuilder<> pre(w.first);
+		CallInst *bc = pre.CreateCall(
+			begin,
+			{ pre.CreatePointerCast(w.second.first, ptr),
+			  pre.CreateZExtOrTrunc(w.second.second, intptr) });
+		bc->setDebugLoc(w.first->getDebugLoc());
 		FunctionCallee range =
 			sc_runtime_fn(m, SC_ABI_STORE_RANGE_FN, intptr);
 		IRBuilder<> b(w.first->getNextNode());

@@ -7,7 +7,8 @@
 // field keys are routed too:
 //   x.f = v; p->f = v;   ->  __staticcall_store (&x.f, v);  (error if strict)
 //   s = t; (a struct/array type holding marked members), memcpy/memset/...
-//                        ->  the store, then __staticcall_store_range (&s, n);
+//                        ->  __staticcall_store_range_begin (&s, n), the
+//                            store, then __staticcall_store_range (&s, n);
 #include "keys.h"
 #include "staticcall_abi.h"
 #include "gimplify.h"
@@ -302,11 +303,18 @@ static void sc_insert_after(gimple_stmt_iterator *gsi, gimple_seq seq)
 		gsi_insert_seq_on_edge_immediate(e, seq);
 }
 
-// __staticcall_store_range(ADDR, LEN) after the statement at GSI.
+// __staticcall_store_range_begin(ADDR, LEN) before the statement at GSI
+// (its sites onto their trampolines: docs/PATCHING.md, "A key and its data
+// in one struct"), __staticcall_store_range(ADDR, LEN) after it.
 static void sc_store_range_after(gimple_stmt_iterator *gsi, tree addr,
 				 tree len)
 {
 	gimple *stmt = gsi_stmt(*gsi);
+	gcall *begin = gimple_build_call(sc_store_range_begin_fndecl(), 2,
+					 addr, len);
+	gimple_set_location(begin, gimple_location(stmt));
+	gimple_set_block(begin, gimple_block(stmt));
+	gsi_insert_before(gsi, begin, GSI_SAME_STMT);
 	gcall *call = gimple_build_call(sc_store_range_fndecl(), 2, addr, len);
 	gimple_set_location(call, gimple_location(stmt));
 	gimple_set_block(call, gimple_block(stmt));
