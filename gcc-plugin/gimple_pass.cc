@@ -310,8 +310,8 @@ static void sc_store_range_after(gimple_stmt_iterator *gsi, tree addr,
 				 tree len)
 {
 	gimple *stmt = gsi_stmt(*gsi);
-	gcall *begin = gimple_build_call(sc_store_range_begin_fndecl(), 2,
-					 addr, len);
+	gcall *begin =
+		gimple_build_call(sc_store_range_begin_fndecl(), 2, addr, len);
 	gimple_set_location(begin, gimple_location(stmt));
 	gimple_set_block(begin, gimple_block(stmt));
 	gsi_insert_before(gsi, begin, GSI_SAME_STMT);

@@ -175,8 +175,10 @@ void sc_report_at_exit(const struct sc_object *only)
 			void *t = s->code.prot ? sc_site_reaches(s, &form, v) : NULL;
 			char where[160], to[160];
 			if (!named++)
-				sc_namer_name(&others, k->var, kname, sizeof kname);
-			sc_namer_name(&sites, s->code.insn, where, sizeof where);
+				sc_namer_name(&others, k->var, kname,
+					      sizeof kname);
+			sc_namer_name(&sites, s->code.insn, where,
+				      sizeof where);
 			sc_namer_name(&others, t, to, sizeof to);
 			const char *why = reason_for(s, form, v);
 			sc_log_report("site %s:%s (%p) key %s %s -> %s%s%s",

@@ -595,7 +595,8 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 	if (!err) {
 		for (size_t i = 0; i < p.nc; i++) {
 			memcpy(p.ch[i].code->bytes, p.ch[i].bytes, p.ch[i].code->len);
-			last_sites_changed += p.ch[i].code->kind != SC_INSN_SLOT;
+			last_sites_changed += p.ch[i].code->kind !=
+					      SC_INSN_SLOT;
 		}
 		if (p.nc)
 			ever_patched = 1;

@@ -96,16 +96,22 @@ static int key_var_ok(const void *var)
 
 /* "name (address)" of a key: the variable's symbol, when its object's
  * file names it. */
-static void key_name(const struct sc_key *k, char *buf, size_t n)
+static void key_name_with(struct sc_namer *nm, const struct sc_key *k,
+			  char *buf, size_t n)
 {
 	char sym[160];
-	struct sc_namer nm = { 0 };
-	sc_namer_name(&nm, k->var, sym, sizeof sym);
-	sc_namer_done(&nm);
+	sc_namer_name(nm, k->var, sym, sizeof sym);
 	if (!strncmp(sym, "0x", 2))
 		snprintf(buf, n, "%p", (void *)k->var);
 	else
 		snprintf(buf, n, "%s (%p)", sym, (void *)k->var);
+}
+
+static void key_name(const struct sc_key *k, char *buf, size_t n)
+{
+	struct sc_namer nm = { 0 };
+	key_name_with(&nm, k, buf, n);
+	sc_namer_done(&nm);
 }
 
 /*
@@ -117,23 +123,29 @@ static void key_name(const struct sc_key *k, char *buf, size_t n)
 void sc_log_retarget(const struct sc_key *k, const void *target,
 		     const char *cause, int err)
 {
+	if (!sc_log_enabled(SC_LOG_INFO)) /* the usual case: nothing */
+		return;
 	size_t changed = sc_patch_sites_changed();
-	int level = err || changed || !strncmp(cause, "update", 6)
-		? SC_LOG_INFO : SC_LOG_DEBUG;
+	int level = err || changed || !strncmp(cause, "update", 6) ?
+			    SC_LOG_INFO :
+			    SC_LOG_DEBUG;
 	if (!sc_log_enabled(level))
 		return;
 	char kname[200], tname[160];
-	struct sc_namer nm = { 0 };
-	key_name(k, kname, sizeof kname);
+	struct sc_namer nm = { 0 }; /* one read of the file for both */
+	key_name_with(&nm, k, kname, sizeof kname);
 	sc_namer_name(&nm, target, tname, sizeof tname);
 	sc_namer_done(&nm);
 	if (err)
-		sc_log(level, "re-target %s -> %s (%s): failed (%s), %zu "
-		       "sites", kname, tname, cause, strerrorname_np(-err),
-		       k->nsites);
+		sc_log(level,
+		       "re-target %s -> %s (%s): failed (%s), %zu "
+		       "sites",
+		       kname, tname, cause, strerrorname_np(-err), k->nsites);
 	else
-		sc_log(level, "re-target %s -> %s (%s): %zu of %zu sites "
-		       "changed", kname, tname, cause, changed, k->nsites);
+		sc_log(level,
+		       "re-target %s -> %s (%s): %zu of %zu sites "
+		       "changed",
+		       kname, tname, cause, changed, k->nsites);
 }
 
 /*
@@ -320,9 +332,10 @@ static int own_register(const struct sc_abi_object *abi)
 	/* published before the keys are read (key_ranges.c) */
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
 	patch_object_keys(o);
-	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys; re-target "
-	       "(registration): %zu sites changed", o->name, o->nsites,
-	       o->ntramps, sc_patch_sites_changed());
+	sc_log(SC_LOG_INFO,
+	       "registered %s: %zu sites, %zu keys; re-target "
+	       "(registration): %zu sites changed",
+	       o->name, o->nsites, o->ntramps, sc_patch_sites_changed());
 out:
 	sc_unlock(&saved);
 	return err;
@@ -372,12 +385,15 @@ static int own_update(void *var, void *target)
 	if (!err)
 		__atomic_store_n((void **)var, target, __ATOMIC_RELEASE);
 	if (k)
-		sc_log_retarget(k, target, !target ? "update_null"
-			     : target == (void *)__staticcall_ret0
-			     ? "update_ret0" : "update", err);
+		sc_log_retarget(k, target,
+				!target ? "update_null" :
+				target == (void *)__staticcall_ret0 ?
+					  "update_ret0" :
+					  "update",
+				err);
 	else
-		sc_log(SC_LOG_INFO, "update %p -> %p: no registered site",
-		       var, target);
+		sc_log(SC_LOG_INFO, "update %p -> %p: no registered site", var,
+		       target);
 	sc_unlock(&saved);
 	return err;
 }
@@ -429,7 +445,8 @@ static struct sc_key **keys_in_range(uintptr_t lo, uintptr_t hi, size_t *n)
 				continue;
 			k->store_gen = gen;
 			if (grow(&keys, &cap, *n + 1, sizeof *keys)) {
-				sc_log(SC_LOG_ERROR, "out of memory: a store into "
+				sc_log(SC_LOG_ERROR,
+				       "out of memory: a store into "
 				       "keys not followed");
 				break;
 			}
@@ -451,7 +468,8 @@ static int range_lock(void *addr, size_t len, int after, uintptr_t *hi,
 	if (sc_lock(saved)) {
 		if (!after)
 			return -EDEADLK;
-		sc_report_stale_key(addr, "store into memory that may hold keys, "
+		sc_report_stale_key(addr,
+				    "store into memory that may hold keys, "
 				    "from inside the runtime (a signal "
 				    "handler?): sites not re-targeted "
 				    "(static_call_resync() re-patches them)");
@@ -481,9 +499,11 @@ static void own_store_range_begin(void *addr, size_t len)
 	if (n) {
 		int err = sc_patch_keys(keys, NULL, n,
 					SC_PATCH_EXACT | SC_PATCH_SLOW);
-		sc_log(SC_LOG_DEBUG, "store into %zu key(s) at %p: %zu sites "
-		       "to their trampolines first%s", n, addr,
-		       sc_patch_sites_changed(), err ? ": failed" : "");
+		sc_log(SC_LOG_DEBUG,
+		       "store into %zu key(s) at %p: %zu sites "
+		       "to their trampolines first%s",
+		       n, addr, sc_patch_sites_changed(),
+		       err ? ": failed" : "");
 	}
 	sc_mem_free(keys);
 	sc_unlock(&saved);
@@ -506,8 +526,10 @@ static void own_store_range(void *addr, size_t len)
 		int err = sc_patch_key(k, v, 0);
 		sc_log_retarget(k, v, "range store", err);
 		if (err)
-			sc_report_stale_sites(k, "a store (struct copy, "
-					   "memcpy, memset) into", err);
+			sc_report_stale_sites(k,
+					      "a store (struct copy, "
+					      "memcpy, memset) into",
+					      err);
 	}
 	sc_mem_free(keys);
 	sc_unlock(&saved);

@@ -45,8 +45,8 @@ struct elf {
 struct elf *elf_open(const char *path);
 const Elf64_Phdr *segment_of(const struct elf *e, uint64_t va);
 const uint8_t *elf_bytes_at(const struct elf *e, uint64_t va, size_t *avail);
-const struct sc_elf_sym *sym_at(const struct elf *e, uint64_t addr, int functions,
-			 int exact);
+const struct sc_elf_sym *sym_at(const struct elf *e, uint64_t addr,
+				int functions, int exact);
 int reloc_at(const struct elf *e, uint64_t va, const char **name,
 	     int64_t *addend, uint64_t *symval);
 

@@ -102,8 +102,11 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 	for (size_t i = 0; i < e->symbols.n; i++)
 		for (size_t j = 0; j < sizeof prefixes / sizeof *prefixes; j++) {
 			size_t plen = strlen(prefixes[j]);
-			if (e->symbols.syms[i].addr == desc && !strncmp(e->symbols.syms[i].name, prefixes[j], plen)) {
-				*is_static = e->symbols.syms[i].bind == STB_LOCAL;
+			if (e->symbols.syms[i].addr == desc &&
+			    !strncmp(e->symbols.syms[i].name, prefixes[j],
+				     plen)) {
+				*is_static = e->symbols.syms[i].bind ==
+					     STB_LOCAL;
 				return strdup(e->symbols.syms[i].name + plen);
 			}
 		}

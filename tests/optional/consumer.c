@@ -34,7 +34,8 @@ int main(void)
 	check("update", static_call_update(hooks_log, hooks_double), 0);
 	check("updated, library", hooks_call_log(5), 10);
 	check("updated, consumer", hooks_log(5), 10);
-	check("field update", static_call_update(hooks_alloc.alloc, alloc_arena), 0);
+	check("field update",
+	      static_call_update(hooks_alloc.alloc, alloc_arena), 0);
 	check("field, library", hooks_call_alloc(4) == arena, 1);
 	check("query", static_call_query(hooks_log) == hooks_double, 1);
 	check("ret0", static_call_update_ret0(hooks_log), 0);

@@ -75,8 +75,10 @@ static void *caller(void *arg)
 		g.fn(g.ctx); /* a site of field key g.fn */
 		unsigned s2 = __atomic_load_n(&seq, __ATOMIC_ACQUIRE);
 		if (mismatch)
-			__atomic_add_fetch(s1 == s2 && !(s1 & 1) ? &window_calls
-					   : &plain_races, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(s1 == s2 && !(s1 & 1) ?
+						   &window_calls :
+						   &plain_races,
+					   1, __ATOMIC_RELAXED);
 		n++;
 	}
 	__atomic_add_fetch(&calls, n, __ATOMIC_RELAXED);
@@ -124,7 +126,8 @@ int main(int argc, char **argv)
 		pthread_join(t[i], NULL);
 	int form = static_call_sites(g.fn, info, 4) > 0 ? info[0].form : -1;
 	printf("struct_copy: %lu copies, %lu calls, %lu window calls, %lu "
-	       "plain-C races; site %s\n", copies, calls, window_calls,
-	       plain_races, static_call_form_name(form));
+	       "plain-C races; site %s\n",
+	       copies, calls, window_calls, plain_races,
+	       static_call_form_name(form));
 	return window_calls ? 1 : 0;
 }
