@@ -122,6 +122,9 @@ struct sc_key {
 	struct sc_tramp **tramps; /* one per object that uses the key */
 	size_t ntramps, cap_tramps;
 	unsigned long store_gen;  /* last store_range that re-patched it */
+	void *begin_value;        /* its value when a store_range_begin moved
+				     its sites to the slow path */
+	int begun;                /* ... and that store's end is due */
 	struct sc_key *hash_next;
 };
 

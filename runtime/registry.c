@@ -126,7 +126,8 @@ void sc_log_retarget(const struct sc_key *k, const void *target,
 	if (!sc_log_enabled(SC_LOG_INFO)) /* the usual case: nothing */
 		return;
 	size_t changed = sc_patch_sites_changed();
-	int level = err || changed || !strncmp(cause, "update", 6) ?
+	int level = err || (changed && !strstr(cause, "kept")) ||
+				    !strncmp(cause, "update", 6) ?
 			    SC_LOG_INFO :
 			    SC_LOG_DEBUG;
 	if (!sc_log_enabled(level))
@@ -497,6 +498,11 @@ static void own_store_range_begin(void *addr, size_t len)
 	size_t n;
 	struct sc_key **keys = keys_in_range((uintptr_t)addr, hi, &n);
 	if (n) {
+		for (size_t i = 0; i < n; i++) {
+			keys[i]->begin_value = __atomic_load_n(keys[i]->var,
+							       __ATOMIC_ACQUIRE);
+			keys[i]->begun = 1;
+		}
 		int err = sc_patch_keys(keys, NULL, n,
 					SC_PATCH_EXACT | SC_PATCH_SLOW);
 		sc_log(SC_LOG_DEBUG,
@@ -524,7 +530,12 @@ static void own_store_range(void *addr, size_t len)
 		struct sc_key *k = keys[i];
 		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 		int err = sc_patch_key(k, v, 0);
-		sc_log_retarget(k, v, "range store", err);
+		/* back from the slow path to the value it had: no
+		 * re-targeting to speak of (a debug line) */
+		int kept = k->begun && v == k->begin_value;
+		k->begun = 0;
+		sc_log_retarget(k, v, kept ? "range store, value kept"
+				: "range store", err);
 		if (err)
 			sc_report_stale_sites(k,
 					      "a store (struct copy, "
