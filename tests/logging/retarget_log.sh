@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # retarget_log.sh CC PLUGIN_FLAGS INCLUDE RUNTIME_LIBDIR OUT
 # Every re-targeting is one info line naming the key (static symbols too),
-# the target, the cause and the sites changed (retarget_program.c); a
+# the target, the cause and the sites changed (retarget_program.c: update,
+# update_null, update_ret0, store, range store, resync, registration); a
 # store that changes nothing is a debug line; the default level prints none.
 set -euo pipefail
 cc=$1 plugin=$2 inc=$3 lib=$4 out=$5
@@ -26,6 +27,7 @@ expect update "^staticcall: info: re-target $key -> impl_b \(update\): 2 of 2 si
 expect update_null "^staticcall: info: re-target $key -> NULL \(update_null\): 2 of 2 sites changed$"
 expect update_ret0 "^staticcall: info: re-target $key -> return-zero \(update_ret0\): [12] of 2 sites changed$"
 expect store "^staticcall: info: re-target $key -> impl_a \(store\): 2 of 2 sites changed$"
+expect resync "^staticcall: info: re-target $key -> impl_b \(resync\): 2 of 2 sites changed$"
 expect 'range store' "^staticcall: info: re-target g_ops \(0x[0-9a-f]+\) -> impl_b \(range store\): 1 of 1 sites changed$"
 grep -qE '^staticcall: info: registered .*: 3 sites, .* \(registration\): 3 sites changed$' "$out/info.txt" ||
 	{ echo "no registration line"; fail=1; }
@@ -45,6 +47,6 @@ fi
 # (symname.c, the inspector's reader), no raw addresses in their place
 STATICCALL_REPORT=1 "$out/retarget" 2>"$out/report.txt"
 site='^staticcall: site [^ ]*/retarget:call_(hook|guarded|ops)[.a-z0-9]*\+0x[0-9a-f]+ \(0x[0-9a-f]+\)'
-[ "$(grep -cE "$site key hook [a-z-]+ -> impl_a$" "$out/report.txt")" = 2 ] &&
+[ "$(grep -cE "$site key hook [a-z-]+ -> impl_b$" "$out/report.txt")" = 2 ] &&
 	[ "$(grep -cE "$site key g_ops [a-z-]+ -> impl_b$" "$out/report.txt")" = 1 ] ||
 	{ echo "STATICCALL_REPORT lines without names:"; cat "$out/report.txt"; exit 1; }

@@ -26,6 +26,10 @@ struct ops {
 };
 struct ops g_ops = { impl_a, NULL };
 
+/* A copy the plugins do not see (called through a pointer): a store the
+ * runtime misses, for static_call_resync to find. */
+static void *(*volatile plain_copy)(void *, const void *, size_t) = memcpy;
+
 __attribute__((noinline)) static int call_hook(int x)
 {
 	return hook(x);
@@ -61,6 +65,10 @@ int main(void)
 	ok &= call_ops(1) == 3;
 	fprintf(stderr, "--- same value\n");
 	g_ops = other;
+	fprintf(stderr, "--- resync\n");
+	int (*b)(int) = impl_b;
+	plain_copy((void *)&hook, &b, sizeof b);
+	ok &= static_call_resync() == 0 && call_hook(1) == 3;
 	fprintf(stderr, "--- end\n");
 	call_guarded(1);
 	return ok ? 0 : 1;
