@@ -309,8 +309,19 @@ tree sc_store_range_fndecl()
 				 size_type_node);
 }
 
+// void __staticcall_store_range_begin(void *, const void *, size_t).
 tree sc_store_range_begin_fndecl()
 {
-	return sc_runtime_fndecl(&sc_store_range_begin_decl,
-				 SC_ABI_STORE_RANGE_BEGIN_FN, size_type_node);
+	if (!sc_store_range_begin_decl) {
+		tree fntype = build_function_type_list(
+			void_type_node, ptr_type_node, const_ptr_type_node,
+			size_type_node, NULL_TREE);
+		tree fn = build_fn_decl(SC_ABI_STORE_RANGE_BEGIN_FN, fntype);
+		DECL_EXTERNAL(fn) = 1;
+		TREE_PUBLIC(fn) = 1;
+		DECL_ARTIFICIAL(fn) = 1;
+		TREE_NOTHROW(fn) = 1;
+		sc_store_range_begin_decl = fn;
+	}
+	return sc_store_range_begin_decl;
 }

@@ -310,7 +310,7 @@ struct sc_registry_ops {
 	/* Added later: an older copy serving the registry lacks the fields
 	 * below. Read them only where sc_registry_has() says so. */
 	int (*seal)(int how);
-	void (*store_range_begin)(void *addr, size_t len);
+	void (*store_range_begin)(void *addr, const void *src, size_t len);
 };
 const struct sc_registry_ops *sc_registry(void);
 /* The size of the serving table (its dynamic symbol's st_size). */

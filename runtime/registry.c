@@ -481,22 +481,36 @@ static int range_lock(void *addr, size_t len, int after, uintptr_t *hi,
 
 /*
  * Before a store into [addr, addr+len) the plugin could not pin to one
- * key: the sites of every key inside go to their trampolines' slow path,
- * which loads the key on each call. A struct holding a key and its data
+ * key (a copy from src, when the plugin knows it): the sites of every key
+ * inside whose value the store may change go to their trampolines' slow
+ * path, which loads the key on each call. A struct holding a key and its data
  * (`g = *src`: a function and its ctx) then never pairs the old function
  * with the new ctx while the store's own batch runs: calls read both from
  * memory, as plain C does (docs/PATCHING.md, "A key and its data in one
  * struct"). All or nothing: when the code cannot be written, the window
  * stays for this store, and the store's re-targeting reports the rest.
  */
-static void own_store_range_begin(void *addr, size_t len)
+static void own_store_range_begin(void *addr, const void *src, size_t len)
 {
 	sigset_t saved;
 	uintptr_t hi;
 	if (sc_sealed() || range_lock(addr, len, 0, &hi, &saved))
 		return; /* sealed: the code is never written again */
-	size_t n;
+	size_t n, m = 0;
 	struct sc_key **keys = keys_in_range((uintptr_t)addr, hi, &n);
+	/* A copy that keeps a key's value leaves its sites alone: most
+	 * copies of a struct holding keys do (6 us, not two batches). */
+	for (size_t i = 0; i < n; i++) {
+		size_t off = (uintptr_t)keys[i]->var - (uintptr_t)addr;
+		void *now = __atomic_load_n(keys[i]->var, __ATOMIC_ACQUIRE);
+		void *next = NULL;
+		int known = src && off + sizeof next <= len;
+		if (known) /* src may be unaligned */
+			memcpy(&next, (const char *)src + off, sizeof next);
+		if (!known || next != now)
+			keys[m++] = keys[i];
+	}
+	n = m;
 	if (n) {
 		for (size_t i = 0; i < n; i++) {
 			keys[i]->begin_value = __atomic_load_n(keys[i]->var,

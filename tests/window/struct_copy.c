@@ -25,7 +25,7 @@
 #include "staticcall.h"
 
 /* What the plugins emit around a struct copy (staticcall_abi.h). */
-void __staticcall_store_range_begin(void *addr, size_t len);
+void __staticcall_store_range_begin(void *addr, const void *src, size_t len);
 void __staticcall_store_range(void *addr, size_t len);
 /* A copy the plugins do not see (called through a pointer), so that the
  * sequence count can bracket the copy alone. */
@@ -85,6 +85,13 @@ static void *caller(void *arg)
 	return NULL;
 }
 
+/* A struct copy the plugin routes (struct_copy.sh checks that it puts
+ * __staticcall_store_range_begin before it). */
+__attribute__((noinline)) static void copy_in(const struct hook *src)
+{
+	g = *src;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -99,7 +106,7 @@ int main(int argc, char **argv)
 	pthread_t t[2];
 	struct static_call_site_info info[4];
 	ctxs[0].fn_index = 0;
-	g = (struct hook){ fn_a, &ctxs[0] }; /* routed by the plugin */
+	copy_in(&(struct hook){ fn_a, &ctxs[0] });
 	if (static_call_sites(g.fn, info, 4) < 1) {
 		fprintf(stderr, "struct_copy: g.fn has no registered site\n");
 		return 2;
@@ -112,7 +119,7 @@ int main(int argc, char **argv)
 		struct hook src = { (i & 1) ? fn_b : fn_a, &ctxs[i] };
 		ctxs[i].fn_index = i & 1;
 		if (begin)
-			__staticcall_store_range_begin(&g, sizeof g);
+			__staticcall_store_range_begin(&g, &src, sizeof g);
 		__atomic_add_fetch(&seq, 1, __ATOMIC_RELEASE);
 		plain_copy(&g, &src, sizeof g);
 		__atomic_add_fetch(&seq, 1, __ATOMIC_RELEASE);

@@ -11,7 +11,7 @@ src=$(dirname "$0")/struct_copy.c
 mkdir -p "$out"
 $cc -O2 -pthread $plugin -I"$inc" "$src" -L"$lib" -lstaticcall \
 	-Wl,-rpath,"$lib" -o "$out/struct_copy"
-if ! objdump -d "$out/struct_copy" | awk '/<main>:/,/^$/' |
+if ! objdump -d "$out/struct_copy" | awk '/<copy_in[.a-z0-9]*>:/,/^$/' |
 	grep -q 'call.*<__staticcall_store_range_begin@plt>'; then
 	echo "the plugin emitted no __staticcall_store_range_begin before a struct copy"
 	exit 1
