@@ -307,13 +307,12 @@ static void sc_insert_after(gimple_stmt_iterator *gsi, gimple_seq seq)
 // GSI (the sites of the keys it changes onto their trampolines:
 // docs/PATCHING.md, "A key and its data in one struct"; SRC: where a copy
 // reads from, else NULL), __staticcall_store_range(ADDR, LEN) after it.
-static void sc_store_range_after(gimple_stmt_iterator *gsi, tree addr,
-				 tree src, tree len)
+static void sc_store_range_after(gimple_stmt_iterator *gsi, tree addr, tree src,
+				 tree len)
 {
 	gimple *stmt = gsi_stmt(*gsi);
-	gcall *begin = gimple_build_call(sc_store_range_begin_fndecl(), 3,
-					 addr, src ? src : null_pointer_node,
-					 len);
+	gcall *begin = gimple_build_call(sc_store_range_begin_fndecl(), 3, addr,
+					 src ? src : null_pointer_node, len);
 	gimple_set_location(begin, gimple_location(stmt));
 	gimple_set_block(begin, gimple_block(stmt));
 	gsi_insert_before(gsi, begin, GSI_SAME_STMT);
@@ -380,8 +379,9 @@ static bool sc_route_range_store(gimple_stmt_iterator *gsi, gimple *stmt,
 	tree src = NULL_TREE;
 	if (gimple_assign_single_p(stmt)) {
 		tree rhs = gimple_assign_rhs1(stmt);
-		if (TREE_CODE(rhs) != SSA_NAME && TREE_CODE(rhs) != CONSTRUCTOR &&
-		    !CONSTANT_CLASS_P(rhs) && is_gimple_addressable(rhs))
+		if (TREE_CODE(rhs) != SSA_NAME &&
+		    TREE_CODE(rhs) != CONSTRUCTOR && !CONSTANT_CLASS_P(rhs) &&
+		    is_gimple_addressable(rhs))
 			src = sc_address_of(gsi, rhs);
 	}
 	sc_store_range_after(gsi, addr, src, len);
