@@ -7,7 +7,8 @@
 // and becomes one site calling the NULL-safe __staticcall_tramp_cond.K,
 // flagged SC_SITE_COND, as the GCC plugin does (docs/ABI.md).
 // memcpy/memmove/memset (intrinsics and libc calls) and aggregate stores
-// into memory that may hold keys are followed by
+// into memory that may hold keys are preceded by
+// __staticcall_store_range_begin(dst, src or null, len) and followed by
 // __staticcall_store_range(dst, len).
 #include <map>
 #include <set>
@@ -349,7 +350,8 @@ bool sc_route_stores(Module &m, sc_module_keys &mk)
 
 // Writes that may change keys without naming a member: memcpy, memset...
 // (struct assignment is a memcpy to Clang), and stores of a whole
-// aggregate: __staticcall_store_range(dst, len) after them.
+// aggregate: __staticcall_store_range_begin(dst, src or null, len) before
+// them, __staticcall_store_range(dst, len) after.
 bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 {
 	const sc_state &st = sc_global();
@@ -393,6 +395,25 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 			}
 	}
 	for (auto &w : writes) {
+		// The sites of the keys it changes onto their trampolines
+		// first (docs/PATCHING.md, "A key and its data in one
+		// struct"); a copy's source lets the runtime skip the keys it
+		// keeps (llvm.memcpy/memmove: every struct assignment).
+		FunctionCallee begin = m.getOrInsertFunction(
+			SC_ABI_STORE_RANGE_BEGIN_FN,
+			FunctionType::get(Type::getVoidTy(ctx),
+					  { ptr, ptr, intptr }, false));
+		if (Function *f = m.getFunction(SC_ABI_STORE_RANGE_BEGIN_FN))
+			f->setDoesNotThrow();
+		IRBuilder<> pre(w.first);
+		Value *src = ConstantPointerNull::get(ptr);
+		if (auto *mt = dyn_cast<MemTransferInst>(w.first))
+			src = pre.CreatePointerCast(mt->getSource(), ptr);
+		CallInst *bc = pre.CreateCall(
+			begin,
+			{ pre.CreatePointerCast(w.second.first, ptr), src,
+			  pre.CreateZExtOrTrunc(w.second.second, intptr) });
+		bc->setDebugLoc(w.first->getDebugLoc());
 		FunctionCallee range =
 			sc_runtime_fn(m, SC_ABI_STORE_RANGE_FN, intptr);
 		IRBuilder<> b(w.first->getNextNode());

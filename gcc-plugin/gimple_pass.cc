@@ -7,7 +7,8 @@
 // field keys are routed too:
 //   x.f = v; p->f = v;   ->  __staticcall_store (&x.f, v);  (error if strict)
 //   s = t; (a struct/array type holding marked members), memcpy/memset/...
-//                        ->  the store, then __staticcall_store_range (&s, n);
+//                        ->  __staticcall_store_range_begin (&s, &t or 0,
+//                            n), the store, __staticcall_store_range (&s, n);
 #include "keys.h"
 #include "staticcall_abi.h"
 #include "gimplify.h"
@@ -302,11 +303,19 @@ static void sc_insert_after(gimple_stmt_iterator *gsi, gimple_seq seq)
 		gsi_insert_seq_on_edge_immediate(e, seq);
 }
 
-// __staticcall_store_range(ADDR, LEN) after the statement at GSI.
-static void sc_store_range_after(gimple_stmt_iterator *gsi, tree addr,
+// __staticcall_store_range_begin(ADDR, SRC, LEN) before the statement at
+// GSI (the sites of the keys it changes onto their trampolines:
+// docs/PATCHING.md, "A key and its data in one struct"; SRC: where a copy
+// reads from, else NULL), __staticcall_store_range(ADDR, LEN) after it.
+static void sc_store_range_after(gimple_stmt_iterator *gsi, tree addr, tree src,
 				 tree len)
 {
 	gimple *stmt = gsi_stmt(*gsi);
+	gcall *begin = gimple_build_call(sc_store_range_begin_fndecl(), 3, addr,
+					 src ? src : null_pointer_node, len);
+	gimple_set_location(begin, gimple_location(stmt));
+	gimple_set_block(begin, gimple_block(stmt));
+	gsi_insert_before(gsi, begin, GSI_SAME_STMT);
 	gcall *call = gimple_build_call(sc_store_range_fndecl(), 2, addr, len);
 	gimple_set_location(call, gimple_location(stmt));
 	gimple_set_block(call, gimple_block(stmt));
@@ -365,7 +374,17 @@ static bool sc_route_range_store(gimple_stmt_iterator *gsi, gimple *stmt,
 	// The address is computed before the statement (same value: a
 	// store cannot move its own destination).
 	tree addr = sc_address_of(gsi, lhs);
-	sc_store_range_after(gsi, addr, len);
+	// A copy from memory (`s = *p`, `s = t`): its source, so the runtime
+	// leaves alone the keys the copy does not change.
+	tree src = NULL_TREE;
+	if (gimple_assign_single_p(stmt)) {
+		tree rhs = gimple_assign_rhs1(stmt);
+		if (TREE_CODE(rhs) != SSA_NAME &&
+		    TREE_CODE(rhs) != CONSTRUCTOR && !CONSTANT_CLASS_P(rhs) &&
+		    is_gimple_addressable(rhs))
+			src = sc_address_of(gsi, rhs);
+	}
+	sc_store_range_after(gsi, addr, src, len);
 	return true;
 }
 
@@ -419,7 +438,17 @@ static bool sc_route_mem_write(gimple_stmt_iterator *gsi, gcall *call)
 	// __explicit_bzero_chk): its callers route the call.
 	if (sc_mem_writer_len_arg(current_function_decl) >= 0)
 		return false;
-	sc_store_range_after(gsi, dst, len);
+	// memcpy, memmove, mempcpy (and _chk): the source is the second
+	// argument; memset and the rest write no copy.
+	tree src = NULL_TREE;
+	if (gimple_call_builtin_p(call, BUILT_IN_MEMCPY) ||
+	    gimple_call_builtin_p(call, BUILT_IN_MEMMOVE) ||
+	    gimple_call_builtin_p(call, BUILT_IN_MEMPCPY) ||
+	    gimple_call_builtin_p(call, BUILT_IN_MEMCPY_CHK) ||
+	    gimple_call_builtin_p(call, BUILT_IN_MEMMOVE_CHK) ||
+	    gimple_call_builtin_p(call, BUILT_IN_MEMPCPY_CHK))
+		src = gimple_call_arg(call, 1);
+	sc_store_range_after(gsi, dst, src, len);
 	return true;
 }
 

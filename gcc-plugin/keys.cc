@@ -13,6 +13,7 @@ const char *sc_plugin_name = "staticcall_gcc";
 static tree sc_roots_list; // TREE_LIST: purpose = key, value = trampoline
 static tree sc_store_decl;
 static tree sc_store_range_decl;
+static tree sc_store_range_begin_decl;
 static std::vector<sc_key *> sc_keys;
 static std::map<std::pair<tree, long>, sc_key *> sc_by_key;
 static std::map<tree, sc_key *> sc_by_tramp;
@@ -24,6 +25,8 @@ static const struct ggc_root_tab sc_gc_roots[] = {
 	{&sc_store_decl, 1, sizeof(sc_store_decl), &gt_ggc_mx_tree_node,
 	 &gt_pch_nx_tree_node},
 	{&sc_store_range_decl, 1, sizeof(sc_store_range_decl),
+	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
+	{&sc_store_range_begin_decl, 1, sizeof(sc_store_range_begin_decl),
 	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
 	LAST_GGC_ROOT_TAB};
 
@@ -304,4 +307,21 @@ tree sc_store_range_fndecl()
 {
 	return sc_runtime_fndecl(&sc_store_range_decl, SC_ABI_STORE_RANGE_FN,
 				 size_type_node);
+}
+
+// void __staticcall_store_range_begin(void *, const void *, size_t).
+tree sc_store_range_begin_fndecl()
+{
+	if (!sc_store_range_begin_decl) {
+		tree fntype = build_function_type_list(
+			void_type_node, ptr_type_node, const_ptr_type_node,
+			size_type_node, NULL_TREE);
+		tree fn = build_fn_decl(SC_ABI_STORE_RANGE_BEGIN_FN, fntype);
+		DECL_EXTERNAL(fn) = 1;
+		TREE_PUBLIC(fn) = 1;
+		DECL_ARTIFICIAL(fn) = 1;
+		TREE_NOTHROW(fn) = 1;
+		sc_store_range_begin_decl = fn;
+	}
+	return sc_store_range_begin_decl;
 }

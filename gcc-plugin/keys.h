@@ -63,6 +63,9 @@ const std::vector<sc_key *> &sc_keys_all();
 tree sc_store_fndecl();
 // void __staticcall_store_range(void *addr, size_t len), built once.
 tree sc_store_range_fndecl();
+// void __staticcall_store_range_begin(void *addr, const void *src,
+// size_t len), built once.
+tree sc_store_range_begin_fndecl();
 // The key's name without a leading '*'.
 const char *sc_asm_name(tree decl);
 // Registers the GC roots that keep our trees alive.

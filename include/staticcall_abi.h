@@ -48,6 +48,15 @@
  * memcpy, memset into memory that may hold field keys): every registered
  * key inside [addr, addr+len) is re-patched to its current value. */
 #define SC_ABI_STORE_RANGE_FN "__staticcall_store_range"
+/* void __staticcall_store_range_begin(void *addr, const void *src,
+ * size_t len), called before such a store (src: where a copy reads from,
+ * NULL when unknown or not a copy): the sites of every registered key
+ * inside that the store may change (all of them without src) are moved to
+ * their trampolines' slow path (which loads the key), so a struct copy
+ * never pairs an old target with new data (docs/PATCHING.md, "A key and
+ * its data in one struct"); __staticcall_store_range, after the store,
+ * brings them to the new value. */
+#define SC_ABI_STORE_RANGE_BEGIN_FN "__staticcall_store_range_begin"
 
 /* The API staticcall.h's macros call (static_call_update, _null, _ret0):
  * the plugins check the key named by each call's first argument. */

@@ -52,6 +52,14 @@ SC_EXPORT void __staticcall_store_range(void *addr, size_t len)
 	sc_registry()->store_range(addr, len);
 }
 
+SC_EXPORT void __staticcall_store_range_begin(void *addr, const void *src,
+					      size_t len)
+{
+	/* an older serving copy has no such step: its window stays open */
+	if (sc_registry_has(store_range_begin))
+		sc_registry()->store_range_begin(addr, src, len);
+}
+
 SC_EXPORT int __staticcall_list_sites(const void *key,
 				 struct static_call_site_info *buf, size_t n)
 {

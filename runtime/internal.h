@@ -25,6 +25,7 @@
 
 #include "arch.h"
 #include "reasons.h"
+#include "elf_symbols.h"
 #include "staticcall.h"
 #include "staticcall_abi.h"
 
@@ -124,6 +125,9 @@ struct sc_key {
 	struct sc_tramp **tramps; /* one per object that uses the key */
 	size_t ntramps, cap_tramps;
 	unsigned long store_gen;  /* last store_range that re-patched it */
+	void *begin_value;        /* its value when a store_range_begin moved
+				     its sites to the slow path */
+	int begun;                /* ... and that store's end is due */
 	struct sc_key *hash_next;
 };
 
@@ -225,6 +229,17 @@ void sc_report_stale_more(size_t more, const char *key_name);
  * dynamic symbols; 0 if nothing names it. */
 int sc_symbolize(const struct sc_object *o, const void *addr, char *buf,
 		 size_t n);
+/* Names for any addresses of the process (keys, sites, targets), from
+ * their objects' files (elf_symbols.c, the inspector's reader); keeps the
+ * last file read: zero it first, sc_namer_done after. Under the lock. */
+struct sc_namer {
+	char path[512];
+	struct sc_elf_symbols syms;
+};
+/* "func", "func+0x1c", "var", "NULL", "return-zero", else "0x..."; buf. */
+const char *sc_namer_name(struct sc_namer *nm, const void *addr, char *buf,
+			  size_t n);
+void sc_namer_done(struct sc_namer *nm);
 
 /* ---- seal.c: static_call_seal -------------------------------------- */
 #define SC_REASON_SEALED "sealed by static_call_seal"
@@ -255,6 +270,9 @@ void sc_report_stale_key(const void *var, const char *why);
  * reads the key (static_call_seal); targets are ignored. */
 #define SC_PATCH_SLOW 0x2
 int sc_patch_key(struct sc_key *key, void *target, int flags);
+/* How many sites (trampoline slots not counted) the last batch rewrote;
+ * under the lock, right after the batch. */
+size_t sc_patch_sites_changed(void);
 /* The same for n keys (targets[i] for keys[i]) in one batch: one set of
  * page runs and syncs however many keys. */
 int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
@@ -295,6 +313,7 @@ struct sc_registry_ops {
 	/* Added later: an older copy serving the registry lacks the fields
 	 * below. Read them only where sc_registry_has() says so. */
 	int (*seal)(int how);
+	void (*store_range_begin)(void *addr, const void *src, size_t len);
 };
 const struct sc_registry_ops *sc_registry(void);
 /* The size of the serving table (its dynamic symbol's st_size). */
@@ -333,6 +352,11 @@ struct sc_object *sc_registered_object(const struct sc_abi_object *abi);
 /* A store or resync changed key k but its sites could not follow (err
  * from sc_patch_key): report each site that misses the key's value. */
 void sc_report_stale_sites(struct sc_key *k, const char *what, int err);
+/* Right after sc_patch_key(k, target): log the re-targeting at info
+ * (cause: "update", "store", "range store", "resync"...), names only when
+ * the line is printed. */
+void sc_log_retarget(const struct sc_key *k, const void *target,
+		     const char *cause, int err);
 
 /* introspect.c: where a site's live bytes send control now, following
  * its trampoline (var_value: the key's value, for the slow path). */

@@ -4,7 +4,6 @@
  * reports at exit (STATICCALL_VERIFY=1, STATICCALL_REPORT=1).
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +48,7 @@ int sc_own_verify(int resync)
 		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 		if (resync) {
 			int e = sc_patch_key(k, v, 0);
+			sc_log_retarget(k, v, "resync", e);
 			if (e) {
 				err = e;
 				sc_report_stale_sites(k, "resync of", e);
@@ -153,19 +153,6 @@ void sc_verify_at_exit(void)
 	}
 }
 
-/* "name" of an address: its dynamic symbol, else the object and offset. */
-static void describe(const void *p, char *buf, size_t n)
-{
-	Dl_info di;
-	if (p && dladdr(p, &di) && di.dli_sname && di.dli_saddr == p)
-		snprintf(buf, n, "%s", di.dli_sname);
-	else if (p && dladdr(p, &di) && di.dli_sname)
-		snprintf(buf, n, "%s+%#lx", di.dli_sname,
-			 (unsigned long)((uintptr_t)p - (uintptr_t)di.dli_saddr));
-	else
-		snprintf(buf, n, "%p", p);
-}
-
 /* STATICCALL_REPORT=1: when an object goes away (at exit, or dlclose),
  * the state of each of its sites, then a summary. Caller holds the lock. */
 void sc_report_at_exit(const struct sc_object *only)
@@ -173,10 +160,13 @@ void sc_report_at_exit(const struct sc_object *only)
 	size_t n = 0, direct = 0, tramp = 0, unverified = 0, other = 0;
 	if (!report_enabled)
 		return;
+	/* names as the inspector gives them, static functions included:
+	 * one read of each object's symbols, kept while its sites are named */
+	struct sc_namer sites = { 0 }, others = { 0 };
 	sc_for_each_key(k) {
 		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 		char kname[128];
-		describe(k->var, kname, sizeof kname);
+		int named = 0;
 		for (size_t i = 0; i < k->nsites; i++) {
 			struct sc_site *s = k->sites[i];
 			if (s->object != only)
@@ -184,8 +174,12 @@ void sc_report_at_exit(const struct sc_object *only)
 			int form = STATIC_CALL_SITE_UNVERIFIED;
 			void *t = s->code.prot ? sc_site_reaches(s, &form, v) : NULL;
 			char where[160], to[160];
-			describe(s->code.insn, where, sizeof where);
-			describe(t, to, sizeof to);
+			if (!named++)
+				sc_namer_name(&others, k->var, kname,
+					      sizeof kname);
+			sc_namer_name(&sites, s->code.insn, where,
+				      sizeof where);
+			sc_namer_name(&others, t, to, sizeof to);
 			const char *why = reason_for(s, form, v);
 			sc_log_report("site %s:%s (%p) key %s %s -> %s%s%s",
 				      s->object->name, where,
@@ -204,6 +198,8 @@ void sc_report_at_exit(const struct sc_object *only)
 				other++;
 		}
 	}
+	sc_namer_done(&sites);
+	sc_namer_done(&others);
 	sc_log_report("report: %s: %zu sites, %zu direct, %zu trampoline, %zu "
 		      "unverified, %zu nop or return-zero", only->name, n,
 		      direct, tramp, unverified, other);

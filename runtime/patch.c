@@ -533,6 +533,14 @@ static void plan_batch(const struct batch *b, int flags, struct plan *p)
 	}
 }
 
+/* Sites (not slots) whose bytes the last batch changed: for the log. */
+static size_t last_sites_changed;
+
+size_t sc_patch_sites_changed(void)
+{
+	return last_sites_changed;
+}
+
 /* A batch that failed because code changed between planning and writing
  * (a breakpoint inserted meanwhile) is planned again this many times. */
 #define REPLANS 3
@@ -545,6 +553,7 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 {
 	if ((sc_sealed() & STATIC_CALL_SEAL_UPDATES) && !(flags & SC_PATCH_SLOW))
 		return -EPERM;
+	last_sites_changed = 0;
 	if (sc_patching_off_reason() || cap == 0)
 		return 0;
 	size_t nw = 0;
@@ -584,8 +593,11 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 			break;
 	}
 	if (!err) {
-		for (size_t i = 0; i < p.nc; i++)
+		for (size_t i = 0; i < p.nc; i++) {
 			memcpy(p.ch[i].code->bytes, p.ch[i].bytes, p.ch[i].code->len);
+			last_sites_changed += p.ch[i].code->kind !=
+					      SC_INSN_SLOT;
+		}
 		if (p.nc)
 			ever_patched = 1;
 	} else if (err == -EBUSY) {

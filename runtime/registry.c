@@ -94,26 +94,59 @@ static int key_var_ok(const void *var)
 	return var && ((uintptr_t)var & (sizeof(void *) - 1)) == 0;
 }
 
-/* "name (address)" of a key: the variable's symbol in the object that
- * defines it, when one of the objects using it does. */
+/* "name (address)" of a key: the variable's symbol, when its object's
+ * file names it. */
+static void key_name_with(struct sc_namer *nm, const struct sc_key *k,
+			  char *buf, size_t n)
+{
+	char sym[160];
+	sc_namer_name(nm, k->var, sym, sizeof sym);
+	if (!strncmp(sym, "0x", 2))
+		snprintf(buf, n, "%p", (void *)k->var);
+	else
+		snprintf(buf, n, "%s (%p)", sym, (void *)k->var);
+}
+
 static void key_name(const struct sc_key *k, char *buf, size_t n)
 {
-	char sym[128];
-	for (size_t i = 0; i < k->ntramps; i++) {
-		const struct sc_object *o = k->tramps[i]->object;
-		for (int j = 0; j < o->nsegs; j++)
-			if ((uintptr_t)k->var >= o->segs[j].lo &&
-			    (uintptr_t)k->var < o->segs[j].hi &&
-			    sc_symbolize(o, k->var, sym, sizeof sym)) {
-				/* "wk+0x0": the whole variable */
-				size_t l = strlen(sym);
-				if (l > 4 && !strcmp(sym + l - 4, "+0x0"))
-					sym[l - 4] = 0;
-				snprintf(buf, n, "%s (%p)", sym, (void *)k->var);
-				return;
-			}
-	}
-	snprintf(buf, n, "%p", (void *)k->var);
+	struct sc_namer nm = { 0 };
+	key_name_with(&nm, k, buf, n);
+	sc_namer_done(&nm);
+}
+
+/*
+ * Every re-targeting, at info (docs/GUIDE.md, "Logging"): which key, to
+ * what, why, how many of its sites the batch rewrote. Names cost a read of
+ * the objects' symbol tables: only when the line is printed. A store that
+ * rewrote nothing (the key kept its value) is a debug line.
+ */
+void sc_log_retarget(const struct sc_key *k, const void *target,
+		     const char *cause, int err)
+{
+	if (!sc_log_enabled(SC_LOG_INFO)) /* the usual case: nothing */
+		return;
+	size_t changed = sc_patch_sites_changed();
+	int level = err || (changed && !strstr(cause, "kept")) ||
+				    !strncmp(cause, "update", 6) ?
+			    SC_LOG_INFO :
+			    SC_LOG_DEBUG;
+	if (!sc_log_enabled(level))
+		return;
+	char kname[200], tname[160];
+	struct sc_namer nm = { 0 }; /* one read of the file for both */
+	key_name_with(&nm, k, kname, sizeof kname);
+	sc_namer_name(&nm, target, tname, sizeof tname);
+	sc_namer_done(&nm);
+	if (err)
+		sc_log(level,
+		       "re-target %s -> %s (%s): failed (%s), %zu "
+		       "sites",
+		       kname, tname, cause, strerrorname_np(-err), k->nsites);
+	else
+		sc_log(level,
+		       "re-target %s -> %s (%s): %zu of %zu sites "
+		       "changed",
+		       kname, tname, cause, changed, k->nsites);
 }
 
 /*
@@ -300,8 +333,10 @@ static int own_register(const struct sc_abi_object *abi)
 	/* published before the keys are read (key_ranges.c) */
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
 	patch_object_keys(o);
-	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys", o->name,
-	       o->nsites, o->ntramps);
+	sc_log(SC_LOG_INFO,
+	       "registered %s: %zu sites, %zu keys; re-target "
+	       "(registration): %zu sites changed",
+	       o->name, o->nsites, o->ntramps, sc_patch_sites_changed());
 out:
 	sc_unlock(&saved);
 	return err;
@@ -350,8 +385,16 @@ static int own_update(void *var, void *target)
 	int err = k ? sc_patch_key(k, target, SC_PATCH_EXACT) : 0;
 	if (!err)
 		__atomic_store_n((void **)var, target, __ATOMIC_RELEASE);
-	sc_log(SC_LOG_INFO, "update %p -> %p: %zu sites: %s", var, target,
-	       k ? k->nsites : 0, err ? "failed" : "ok");
+	if (k)
+		sc_log_retarget(k, target,
+				!target ? "update_null" :
+				target == (void *)__staticcall_ret0 ?
+					  "update_ret0" :
+					  "update",
+				err);
+	else
+		sc_log(SC_LOG_INFO, "update %p -> %p: no registered site", var,
+		       target);
 	sc_unlock(&saved);
 	return err;
 }
@@ -376,30 +419,22 @@ static int own_store(void *var, void *value)
 	__atomic_store_n((void **)var, value, __ATOMIC_RELEASE);
 	struct sc_key *k = sc_key_find(var);
 	int err = k ? sc_patch_key(k, value, 0) : 0;
+	if (k)
+		sc_log_retarget(k, value, "store", err);
 	if (err)
 		sc_report_stale_sites(k, "an assignment to", err);
 	sc_unlock(&saved);
 	return err;
 }
 
-/* After a store into [addr, addr+len) the plugin could not pin to one key
- * (struct assignment, memcpy, memset): re-patch every key inside to the
- * value it now holds. Most such stores meet no key and take no lock. */
-static void own_store_range(void *addr, size_t len)
+/* The registered keys inside [lo, hi), each once (allocated; NULL with
+ * *n == 0 when none or out of memory). Under the lock. */
+static struct sc_key **keys_in_range(uintptr_t lo, uintptr_t hi, size_t *n)
 {
 	static unsigned long gen;
-	uintptr_t lo = (uintptr_t)addr;
-	uintptr_t hi = lo + len < lo ? UINTPTR_MAX : lo + len;
-	if (!len || !sc_ranges_may_hold(lo, len))
-		return;
-	sigset_t saved;
-	if (sc_lock(&saved)) {
-		sc_report_stale_key(addr, "store into memory that may hold keys, "
-				    "from inside the runtime (a signal "
-				    "handler?): sites not re-targeted "
-				    "(static_call_resync() re-patches them)");
-		return;
-	}
+	struct sc_key **keys = NULL;
+	size_t cap = 0;
+	*n = 0;
 	gen++;
 	for (struct sc_object *o = objects; o; o = o->next) {
 		if (o->keys_hi <= lo || o->keys_lo >= hi)
@@ -410,13 +445,118 @@ static void own_store_range(void *addr, size_t len)
 			if (!k || a < lo || a >= hi || k->store_gen == gen)
 				continue;
 			k->store_gen = gen;
-			void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
-			int err = sc_patch_key(k, v, 0);
-			if (err)
-				sc_report_stale_sites(k, "a store (struct copy, "
-						   "memcpy, memset) into", err);
+			if (grow(&keys, &cap, *n + 1, sizeof *keys)) {
+				sc_log(SC_LOG_ERROR,
+				       "out of memory: a store into "
+				       "keys not followed");
+				break;
+			}
+			keys[(*n)++] = k;
 		}
 	}
+	return keys;
+}
+
+/* A routed store into [addr, addr+len) may hold keys: take the lock (0),
+ * or say why not (after the store, its sites are then reported). */
+static int range_lock(void *addr, size_t len, int after, uintptr_t *hi,
+		      sigset_t *saved)
+{
+	uintptr_t lo = (uintptr_t)addr;
+	*hi = lo + len < lo ? UINTPTR_MAX : lo + len;
+	if (!len || !sc_ranges_may_hold(lo, len))
+		return -ENOENT;
+	if (sc_lock(saved)) {
+		if (!after)
+			return -EDEADLK;
+		sc_report_stale_key(addr,
+				    "store into memory that may hold keys, "
+				    "from inside the runtime (a signal "
+				    "handler?): sites not re-targeted "
+				    "(static_call_resync() re-patches them)");
+		return -EDEADLK;
+	}
+	return 0;
+}
+
+/*
+ * Before a store into [addr, addr+len) the plugin could not pin to one
+ * key (a copy from src, when the plugin knows it): the sites of every key
+ * inside whose value the store may change go to their trampolines' slow
+ * path, which loads the key on each call. A struct holding a key and its data
+ * (`g = *src`: a function and its ctx) then never pairs the old function
+ * with the new ctx while the store's own batch runs: calls read both from
+ * memory, as plain C does (docs/PATCHING.md, "A key and its data in one
+ * struct"). All or nothing: when the code cannot be written, the window
+ * stays for this store, and the store's re-targeting reports the rest.
+ */
+static void own_store_range_begin(void *addr, const void *src, size_t len)
+{
+	sigset_t saved;
+	uintptr_t hi;
+	if (sc_sealed() || range_lock(addr, len, 0, &hi, &saved))
+		return; /* sealed: the code is never written again */
+	size_t n, m = 0;
+	struct sc_key **keys = keys_in_range((uintptr_t)addr, hi, &n);
+	/* A copy that keeps a key's value leaves its sites alone: most
+	 * copies of a struct holding keys do (6 us, not two batches). */
+	for (size_t i = 0; i < n; i++) {
+		size_t off = (uintptr_t)keys[i]->var - (uintptr_t)addr;
+		void *now = __atomic_load_n(keys[i]->var, __ATOMIC_ACQUIRE);
+		void *next = NULL;
+		int known = src && off + sizeof next <= len;
+		if (known) /* src may be unaligned */
+			memcpy(&next, (const char *)src + off, sizeof next);
+		if (!known || next != now)
+			keys[m++] = keys[i];
+	}
+	n = m;
+	if (n) {
+		for (size_t i = 0; i < n; i++) {
+			keys[i]->begin_value = __atomic_load_n(keys[i]->var,
+							       __ATOMIC_ACQUIRE);
+			keys[i]->begun = 1;
+		}
+		int err = sc_patch_keys(keys, NULL, n,
+					SC_PATCH_EXACT | SC_PATCH_SLOW);
+		sc_log(SC_LOG_DEBUG,
+		       "store into %zu key(s) at %p: %zu sites "
+		       "to their trampolines first%s",
+		       n, addr, sc_patch_sites_changed(),
+		       err ? ": failed" : "");
+	}
+	sc_mem_free(keys);
+	sc_unlock(&saved);
+}
+
+/* After a store into [addr, addr+len) the plugin could not pin to one key
+ * (struct assignment, memcpy, memset): re-patch every key inside to the
+ * value it now holds. Most such stores meet no key and take no lock. */
+static void own_store_range(void *addr, size_t len)
+{
+	sigset_t saved;
+	uintptr_t hi;
+	if (range_lock(addr, len, 1, &hi, &saved))
+		return;
+	size_t n;
+	struct sc_key **keys = keys_in_range((uintptr_t)addr, hi, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct sc_key *k = keys[i];
+		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+		int err = sc_patch_key(k, v, 0);
+		/* back from the slow path to the value it had: no
+		 * re-targeting to speak of (a debug line) */
+		int kept = k->begun && v == k->begin_value;
+		k->begun = 0;
+		sc_log_retarget(k, v, kept ? "range store, value kept"
+				: "range store", err);
+		if (err)
+			sc_report_stale_sites(k,
+					      "a store (struct copy, "
+					      "memcpy, memset) into",
+					      err);
+	}
+	sc_mem_free(keys);
 	sc_unlock(&saved);
 }
 
@@ -431,4 +571,5 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.sites = sc_own_sites,
 	.store_range = own_store_range,
 	.seal = sc_own_seal,
+	.store_range_begin = own_store_range_begin,
 };

@@ -18,6 +18,7 @@
 
 #include "arch.h"
 #include "reasons.h"
+#include "elf_symbols.h"
 
 /* Options (staticcall-inspect.c). */
 extern int opt_json, opt_source;
@@ -27,12 +28,6 @@ void *xcalloc(size_t n, size_t sz);
 
 /* ---- an ELF file (inspect_elf.c) --------------------------------------- */
 
-struct sym {
-	uint64_t addr, size;
-	const char *name;
-	unsigned char type, bind;
-};
-
 struct elf {
 	char *path;
 	const uint8_t *data;
@@ -41,8 +36,7 @@ struct elf {
 	const Elf64_Shdr *sh;
 	const Elf64_Phdr *ph;
 	const char *shstr;
-	struct sym *syms; /* symtab then dynsym, sorted by address */
-	size_t nsyms;
+	struct sc_elf_symbols symbols; /* the runtime's reader (elf_symbols.c) */
 	const Elf64_Shdr *sites, *keys;
 	const struct sc_arch_ops *arch; /* by e_machine: x86-64 or arm64 */
 	const char *arch_name;
@@ -54,8 +48,8 @@ struct elf {
 struct elf *elf_open(const char *path);
 const Elf64_Phdr *segment_of(const struct elf *e, uint64_t va);
 const uint8_t *elf_bytes_at(const struct elf *e, uint64_t va, size_t *avail);
-const struct sym *sym_at(const struct elf *e, uint64_t addr, int functions,
-			 int exact);
+const struct sc_elf_sym *sym_at(const struct elf *e, uint64_t addr,
+				int functions, int exact);
 int reloc_at(const struct elf *e, uint64_t va, const char **name,
 	     int64_t *addend, uint64_t *symval);
 /* What a dynamic relocation type of the file's arch writes. */
@@ -88,7 +82,7 @@ struct site {
 	uint32_t flags;
 	int form;          /* compiled form, enum form */
 	const char *why;   /* why unrecognised */
-	const struct sym *func;
+	const struct sc_elf_sym *func;
 	struct srcloc src;
 	/* live */
 	const char *live;  /* direct/tail-jump/trampoline/unverified/updating */

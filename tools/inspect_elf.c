@@ -1,6 +1,7 @@
 /*
  * An ELF64 file read straight from a private mapping (<elf.h>, no libelf):
- * its headers, sections, symbols (sorted by address), dynamic relocations
+ * its headers, sections, symbols (sorted by address: the runtime's
+ * elf_symbols.c), dynamic relocations
  * and the bytes at a virtual address.
  */
 #define _GNU_SOURCE
@@ -20,19 +21,6 @@
  * runtime/meson.build); elsewhere NULL. */
 #pragma weak sc_x86_ops
 
-static int sym_cmp(const void *a, const void *b)
-{
-	const struct sym *x = a, *y = b;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	/* prefer sized, global, function/object symbols first */
-	if ((x->size != 0) != (y->size != 0))
-		return x->size ? -1 : 1;
-	if ((x->bind == STB_GLOBAL) != (y->bind == STB_GLOBAL))
-		return x->bind == STB_GLOBAL ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 static const Elf64_Shdr *section(const struct elf *e, const char *name)
 {
 	for (int i = 0; i < e->eh->e_shnum; i++)
@@ -45,45 +33,6 @@ static const Elf64_Shdr *section(const struct elf *e, const char *name)
 static int in_file(const struct elf *e, uint64_t off, uint64_t len)
 {
 	return off <= e->size && len <= e->size - off;
-}
-
-/* arm64's mapping symbols ($x code, $d data) name no function or
- * variable. */
-static int mapping_symbol(const struct elf *e, const char *name)
-{
-	return e->eh->e_machine == EM_AARCH64 && name[0] == '$';
-}
-
-static void add_symbols(struct elf *e, const Elf64_Shdr *symtab, size_t *cap)
-{
-	if (!symtab || symtab->sh_entsize != sizeof(Elf64_Sym) ||
-	    !in_file(e, symtab->sh_offset, symtab->sh_size) ||
-	    symtab->sh_link >= e->eh->e_shnum)
-		return;
-	const Elf64_Shdr *strs = &e->sh[symtab->sh_link];
-	if (!in_file(e, strs->sh_offset, strs->sh_size))
-		return;
-	const Elf64_Sym *s = (const void *)(e->data + symtab->sh_offset);
-	size_t n = symtab->sh_size / sizeof *s;
-	const char *str = (const char *)e->data + strs->sh_offset;
-	for (size_t i = 1; i < n; i++) {
-		unsigned t = ELF64_ST_TYPE(s[i].st_info);
-		if (s[i].st_shndx == SHN_UNDEF ||
-		    s[i].st_name >= strs->sh_size || !str[s[i].st_name] ||
-		    mapping_symbol(e, str + s[i].st_name) ||
-		    (t != STT_FUNC && t != STT_OBJECT && t != STT_NOTYPE &&
-		     t != STT_GNU_IFUNC))
-			continue;
-		if (*cap == e->nsyms) {
-			*cap = *cap ? *cap * 2 : 256;
-			e->syms = realloc(e->syms, *cap * sizeof *e->syms);
-			if (!e->syms)
-				die("out of memory");
-		}
-		e->syms[e->nsyms++] = (struct sym){ s[i].st_value, s[i].st_size,
-						    str + s[i].st_name, t,
-						    ELF64_ST_BIND(s[i].st_info) };
-	}
 }
 
 struct elf *elf_open(const char *path)
@@ -153,10 +102,9 @@ struct elf *elf_open(const char *path)
 	e->keys = section(e, SC_ABI_KEYS_SECTION);
 	e->has_debug = section(e, ".debug_info") != NULL ||
 		       section(e, ".debug_line") != NULL;
-	size_t cap = 0;
-	add_symbols(e, section(e, ".symtab"), &cap);
-	add_symbols(e, section(e, ".dynsym"), &cap);
-	qsort(e->syms, e->nsyms, sizeof *e->syms, sym_cmp);
+	/* the runtime's reader: the inspector names what the runtime does */
+	if (sc_elf_symbols_read(&e->symbols, e->data, e->size) == -ENOMEM)
+		die("out of memory");
 	return e;
 }
 
@@ -183,35 +131,11 @@ const uint8_t *elf_bytes_at(const struct elf *e, uint64_t va, size_t *avail)
 	return e->data + p->p_offset + (va - p->p_vaddr);
 }
 
-/* The symbol containing addr (or exactly at it if want_exact). */
-const struct sym *sym_at(const struct elf *e, uint64_t addr, int functions,
-				int exact)
+/* The symbol containing addr (or exactly at it if exact). */
+const struct sc_elf_sym *sym_at(const struct elf *e, uint64_t addr,
+				int functions, int exact)
 {
-	size_t lo = 0, hi = e->nsyms;
-	while (lo < hi) { /* first symbol with address > addr */
-		size_t mid = (lo + hi) / 2;
-		if (e->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	const struct sym *best = NULL;
-	for (size_t i = lo; i-- > 0;) {
-		const struct sym *s = &e->syms[i];
-		if (exact && s->addr != addr)
-			break;
-		if (functions && s->type != STT_FUNC && s->type != STT_GNU_IFUNC)
-			continue;
-		if (!functions && s->type == STT_FUNC)
-			continue;
-		if (s->size ? addr < s->addr + s->size : s->addr == addr)
-			return s;
-		if (!best && !functions && s->addr == addr)
-			best = s;
-		if (addr - s->addr > (1u << 24))
-			break;
-	}
-	return best;
+	return sc_elf_symbol_at(&e->symbols, addr, functions, exact);
 }
 
 /* Dynamic relocation at vaddr: its type, symbol name (or NULL), addend. */

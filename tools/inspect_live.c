@@ -120,7 +120,7 @@ static char *describe(uint64_t addr)
 		struct loaded *o = loaded_object(maps[i].path);
 		if (o->e->error || !o->have_base)
 			return NULL;
-		const struct sym *s = sym_at(o->e, addr - o->base, 1, 0);
+		const struct sc_elf_sym *s = sym_at(o->e, addr - o->base, 1, 0);
 		if (!s)
 			s = sym_at(o->e, addr - o->base, 0, 0);
 		const char *base = strrchr(o->path, '/');

@@ -94,7 +94,7 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 			memcpy(var, p, 8);
 	}
 	if (*var) {
-		const struct sym *s = sym_at(e, *var, 0, 1);
+		const struct sc_elf_sym *s = sym_at(e, *var, 0, 1);
 		if (s) {
 			*is_static = s->bind == STB_LOCAL;
 			return strdup(s->name);
@@ -103,12 +103,15 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 	/* The descriptor's own symbol: __staticcall_key.<K> */
 	static const char *const prefixes[] = { SC_ABI_DESC_PREFIX,
 						SC_ABI_DESC_COND_PREFIX };
-	for (size_t i = 0; i < e->nsyms; i++)
+	for (size_t i = 0; i < e->symbols.n; i++)
 		for (size_t j = 0; j < sizeof prefixes / sizeof *prefixes; j++) {
 			size_t plen = strlen(prefixes[j]);
-			if (e->syms[i].addr == desc && !strncmp(e->syms[i].name, prefixes[j], plen)) {
-				*is_static = e->syms[i].bind == STB_LOCAL;
-				return strdup(e->syms[i].name + plen);
+			if (e->symbols.syms[i].addr == desc &&
+			    !strncmp(e->symbols.syms[i].name, prefixes[j],
+				     plen)) {
+				*is_static = e->symbols.syms[i].bind ==
+					     STB_LOCAL;
+				return strdup(e->symbols.syms[i].name + plen);
 			}
 		}
 	return strdup("?");
