@@ -343,6 +343,7 @@ void sc_report_at_exit(const struct sc_object *o);
 /* ---- key_ranges.c: lock-free "might [addr, addr+len) hold a key?" ------ */
 /* add/remove under the registry lock; a slot index, or -1 when full (then
  * every query answers yes). */
+void sc_ranges_start(void); /* at every registration, under the lock */
 int sc_ranges_add(uintptr_t lo, uintptr_t hi);
 void sc_ranges_remove(int slot);
 int sc_ranges_may_hold(uintptr_t addr, size_t len);
