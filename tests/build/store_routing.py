@@ -5,6 +5,7 @@ and -O2, and check each function's body: routed_* hold the inline range
 check (a reference to __staticcall_key_bounds and a call of
 __staticcall_store_range), free_* hold neither, gcc_free_* hold neither
 with GCC and the check with Clang (a limitation FIELD_KEYS.md names).
+With -report the unit's counts are printed.
 
 usage: store_routing.py CC PLUGIN_FLAGS INCLUDE_DIR
 """
@@ -62,6 +63,20 @@ def main():
             print("%s %s %s: %d runtime calls, %d bounds loads" %
                   ("PASS" if ok else "FAIL", opt, name, calls, bounds))
             failed += not ok
+    # -report: one line of counts per unit
+    plugin = "staticcall_clang" if clang else "staticcall_gcc"
+    p = subprocess.run([cc, "-O2", "-c", "-o", "/dev/null", "-I", include] +
+                       flags + ["-fplugin-arg-%s-report" % plugin,
+                                HERE + "/store_routing_asm.c"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    m = re.search(r"stores: 0 routed to a key, (\d+) range-checked, "
+                  r"(\d+) proven key-free", p.stdout)
+    ok = p.returncode == 0 and m and int(m.group(1)) >= 6 and \
+        int(m.group(2)) >= 5
+    print("%s report: %s" % ("PASS" if ok else "FAIL",
+                             m.group(0) if m else p.stdout[-500:]))
+    failed += not ok
     print("%d failed" % failed)
     return 1 if failed else 0
 
