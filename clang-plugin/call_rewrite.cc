@@ -229,6 +229,20 @@ sc_dest_object sc_ir_object_fact(
 	const sc_state &st, const Value *dst,
 	const std::set<const GlobalVariable *> &key_objects, int depth = 0);
 
+// llvm.lifetime.start/end of a variable, maybe through a bitcast (typed
+// pointers, Clang 14).
+bool sc_is_lifetime_marker(const User *u)
+{
+	if (const auto *bc = dyn_cast<BitCastInst>(u)) {
+		for (const User *bu : bc->users())
+			if (!sc_is_lifetime_marker(bu))
+				return false;
+		return true;
+	}
+	const auto *ii = dyn_cast<IntrinsicInst>(u);
+	return ii && ii->isLifetimeStartOrEnd();
+}
+
 // A pointer loaded from a local variable (what -O0 makes of `p` in
 // `memcpy(p, ...)`): the fact all the values stored into that variable
 // share, when it is only ever loaded and stored (its address never
@@ -240,8 +254,7 @@ sc_dest_object sc_ir_local_ptr_fact(
 	bool first = true;
 	sc_dest_object common = sc_dest_object::unknown;
 	for (const User *u : var->users()) {
-		const auto *ii = dyn_cast<IntrinsicInst>(u);
-		if (isa<LoadInst>(u) || (ii && ii->isLifetimeStartOrEnd()))
+		if (isa<LoadInst>(u) || sc_is_lifetime_marker(u))
 			continue;
 		const auto *si = dyn_cast<StoreInst>(u);
 		if (!si || si->getValueOperand() == var)
