@@ -345,7 +345,6 @@ void sc_report_at_exit(const struct sc_object *o);
  * every query answers yes). */
 /* [lo, hi) of every span: the plugins' inline check (key_ranges.c) */
 extern uintptr_t __staticcall_key_bounds[2];
-void sc_ranges_start(void); /* at every registration, under the lock */
 int sc_ranges_add(uintptr_t lo, uintptr_t hi);
 void sc_ranges_remove(int slot);
 int sc_ranges_may_hold(uintptr_t addr, size_t len);

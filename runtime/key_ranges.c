@@ -91,10 +91,11 @@ static void choose_fence(void)
 	recompute_bounds(); /* no span yet: empty, if writers need no fence */
 }
 
-static int started;
-
-void sc_ranges_start(void)
+/* At the first span: programs without field keys make no membarrier
+ * call (their routed stores, if any, keep calling the runtime). */
+static void start(void)
 {
+	static int started;
 	if (!started) {
 		choose_fence(); /* before any span exists */
 		started = 1;
@@ -119,7 +120,7 @@ static void light_fence(void)
 
 int sc_ranges_add(uintptr_t lo, uintptr_t hi)
 {
-	sc_ranges_start();
+	start();
 	for (size_t i = 0; i < SLOTS; i++) {
 		if (__atomic_load_n(&spans[i].hi, __ATOMIC_RELAXED))
 			continue;

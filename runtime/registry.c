@@ -297,7 +297,6 @@ static int own_register(const struct sc_abi_object *abi)
 	}
 	o->next = objects;
 	objects = o;
-	sc_ranges_start(); /* the inline bounds, also with no key here */
 	/* published before the keys are read (key_ranges.c) */
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
 	patch_object_keys(o);
