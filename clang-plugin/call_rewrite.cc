@@ -225,9 +225,10 @@ sc_dest_type sc_ir_type_fact(const sc_state &st, Type *t, int depth = 0)
 				sc_dest_type::opaque;
 }
 
-sc_dest_object sc_ir_object_fact(
-	const sc_state &st, const Value *dst,
-	const std::set<const GlobalVariable *> &key_objects, int depth = 0);
+sc_dest_object
+sc_ir_object_fact(const sc_state &st, const Value *dst,
+		  const std::set<const GlobalVariable *> &key_objects,
+		  int depth = 0);
 
 // llvm.lifetime.start/end of a variable, maybe through a bitcast (typed
 // pointers, Clang 14).
@@ -247,9 +248,10 @@ bool sc_is_lifetime_marker(const User *u)
 // `memcpy(p, ...)`): the fact all the values stored into that variable
 // share, when it is only ever loaded and stored (its address never
 // escapes), else unknown.
-sc_dest_object sc_ir_local_ptr_fact(
-	const sc_state &st, const AllocaInst *var,
-	const std::set<const GlobalVariable *> &key_objects, int depth)
+sc_dest_object
+sc_ir_local_ptr_fact(const sc_state &st, const AllocaInst *var,
+		     const std::set<const GlobalVariable *> &key_objects,
+		     int depth)
 {
 	bool first = true;
 	sc_dest_object common = sc_dest_object::unknown;
@@ -270,9 +272,10 @@ sc_dest_object sc_ir_local_ptr_fact(
 }
 
 // What DST's underlying object is (plugin-common/policy.h).
-sc_dest_object sc_ir_object_fact(
-	const sc_state &st, const Value *dst,
-	const std::set<const GlobalVariable *> &key_objects, int depth)
+sc_dest_object
+sc_ir_object_fact(const sc_state &st, const Value *dst,
+		  const std::set<const GlobalVariable *> &key_objects,
+		  int depth)
 {
 	const Value *obj = getUnderlyingObject(dst, 0);
 	if (const auto *ld = dyn_cast<LoadInst>(obj)) {
@@ -300,8 +303,8 @@ sc_dest_object sc_ir_object_fact(
 	if (const auto *cb = dyn_cast<CallBase>(obj)) {
 		const Function *f = cb->getCalledFunction();
 		if (cb->returnDoesNotAlias() ||
-		    (f && sc_is_allocator(f->getName().data(),
-					  f->getName().size())))
+		    (f &&
+		     sc_is_allocator(f->getName().data(), f->getName().size())))
 			return sc_dest_object::heap;
 	}
 	return sc_dest_object::unknown;
@@ -309,9 +312,9 @@ sc_dest_object sc_ir_object_fact(
 
 // The facts about a write at DST of a value of type STORED (an aggregate
 // store), or of bytes (STORED null: memcpy, memset).
-sc_store_facts sc_ir_store_facts(
-	const sc_state &st, Value *dst, Type *stored,
-	const std::set<const GlobalVariable *> &key_objects)
+sc_store_facts
+sc_ir_store_facts(const sc_state &st, Value *dst, Type *stored,
+		  const std::set<const GlobalVariable *> &key_objects)
 {
 	sc_store_facts f;
 	f.object = sc_ir_object_fact(st, dst, key_objects);

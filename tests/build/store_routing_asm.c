@@ -28,15 +28,30 @@ struct outer outer;
 struct plain unrelated;
 char bytes[64];
 
-void routed_param(struct ops *d, const struct ops *s) { *d = *s; }
-void routed_void(void *d, const void *s, size_t n) { memcpy(d, s, n); }
-void routed_global(void) { memset(&cfg, 0, sizeof cfg); }
+void routed_param(struct ops *d, const struct ops *s)
+{
+	*d = *s;
+}
+void routed_void(void *d, const void *s, size_t n)
+{
+	memcpy(d, s, n);
+}
+void routed_global(void)
+{
+	memset(&cfg, 0, sizeof cfg);
+}
 void routed_element(struct ops *arr, int i)
 {
 	memset(&arr[i], 0, sizeof arr[i]);
 }
-void routed_table(int i, const struct ops *s) { table[i] = *s; }
-void routed_bytes_of_ops(struct ops *d, int n) { memset(d, 0, n); }
+void routed_table(int i, const struct ops *s)
+{
+	table[i] = *s;
+}
+void routed_bytes_of_ops(struct ops *d, int n)
+{
+	memset(d, 0, n);
+}
 
 long free_local(const struct ops *s)
 {
@@ -63,6 +78,12 @@ void free_member(struct outer *o, const struct plain *s)
 {
 	memcpy(&o->plain, s, sizeof o->plain);
 }
-void free_string(void) { memcpy(bytes, "constant", 9); }
+void free_string(void)
+{
+	memcpy(bytes, "constant", 9);
+}
 
-void gcc_free_plain(struct plain *d, const struct plain *s) { *d = *s; }
+void gcc_free_plain(struct plain *d, const struct plain *s)
+{
+	*d = *s;
+}

@@ -14,9 +14,18 @@
 #include "livecode.h"
 #include "staticcall.h"
 
-static int inc(int x) { return x + 1; }
-static int dbl(int x) { return 2 * x; }
-static int neg(int x) { return -x; }
+static int inc(int x)
+{
+	return x + 1;
+}
+static int dbl(int x)
+{
+	return 2 * x;
+}
+static int neg(int x)
+{
+	return -x;
+}
 
 struct ops {
 	int (*STATIC_CALL fn)(int);
@@ -32,7 +41,10 @@ struct ops table[3] = { { inc, 1 }, { dbl, 2 }, { neg, 3 } };
 struct plain unrelated = { inc, 1 };
 char bytes[64];
 
-__attribute__((noinline)) int call_cfg(int x) { return cfg.fn(x); }
+__attribute__((noinline)) int call_cfg(int x)
+{
+	return cfg.fn(x);
+}
 __attribute__((noinline)) int call_table(int x)
 {
 	int r = 0;
@@ -59,8 +71,8 @@ __attribute__((noinline)) void zero_element(struct ops *arr, int i)
 {
 	memset(&arr[i], 0, sizeof arr[i]);
 }
-__attribute__((noinline)) void copy_array(struct ops *dst,
-					  const struct ops *s, int n)
+__attribute__((noinline)) void copy_array(struct ops *dst, const struct ops *s,
+					  int n)
 {
 	memcpy(dst, s, n * sizeof *dst);
 }
