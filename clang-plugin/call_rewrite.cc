@@ -205,7 +205,6 @@ sc_dest_type sc_ir_type_fact(const sc_state &st, Type *t, int depth = 0)
 		if (st.keyed_types.count(n.str()))
 			return sc_dest_type::with_keys;
 	}
-	bool any = false;
 	for (Type *e : stt->elements()) {
 		Type *inner = e;
 		while (auto *at = dyn_cast<ArrayType>(inner))
@@ -217,9 +216,7 @@ sc_dest_type sc_ir_type_fact(const sc_state &st, Type *t, int depth = 0)
 			return f == sc_dest_type::with_keys ?
 				       f :
 				       sc_dest_type::opaque;
-		any = true;
 	}
-	(void)any;
 	// An unnamed (literal) structure is no C type: bytes.
 	return stt->hasName() ? sc_dest_type::without_keys :
 				sc_dest_type::opaque;

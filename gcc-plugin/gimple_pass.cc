@@ -393,8 +393,7 @@ static void sc_emit_range_check(const sc_pending_check &pc)
 	te->probability = profile_probability::very_unlikely();
 	fall->probability = te->probability.invert();
 	then_bb->count = te->count();
-	edge out = make_single_succ_edge(then_bb, join, EDGE_FALLTHRU);
-	(void)out;
+	make_single_succ_edge(then_bb, join, EDGE_FALLTHRU);
 	gimple_stmt_iterator tg = gsi_start_bb(then_bb);
 	gimple_set_location(call, gimple_location(store));
 	gimple_set_block(call, gimple_block(store));
