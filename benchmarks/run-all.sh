@@ -3,7 +3,7 @@
 # call cost (1 site; 2048 sites over 256 keys), update/load/memory cost,
 # store routing, start-up with 100,000 sites,
 # libxml2 (build time with and without the plugins, test suite, parse time,
-# sites). Prints the figures and writes benchmarks/results/latest.md and
+# sites), SQLite speedtest1 with struct-field keys (with libxml2). Prints the figures and writes benchmarks/results/latest.md and
 # latest.png. About 15 minutes on 2 cores, mostly building libxml2 four
 # (six with Clang) ways; --no-libxml2 (or NO_LIBXML2=1) skips that part,
 # --quick runs fewer rounds. STATICCALL_BUILD picks a build directory other
@@ -49,6 +49,8 @@ benchmarks/startup_cost.sh "$uprounds" | grep -v '^csv,'
 if [ "$libxml2" = yes ]; then
 	echo "=== libxml2"
 	benchmarks/libxml2.sh "$xruns"
+	echo "=== SQLite speedtest1, config methods marked (struct-field keys)"
+	benchmarks/sqlite.sh "$xruns"
 else
 	rm -f build/bench/libxml2/{build,parse,check}.csv build/bench/libxml2/sites.csv
 fi

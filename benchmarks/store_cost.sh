@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # store_cost.sh [ROUNDS] - what routing stores into memory that may hold
-# field keys costs (store_cost.c), with the GCC plugin. Needs a built tree
-# (scripts/build.sh); STATICCALL_BUILD picks another one.
+# field keys costs (store_cost.c), with the GCC plugin (CC=clang-19: the
+# Clang plugin). Needs a built tree (scripts/build.sh); STATICCALL_BUILD
+# picks another one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=$(realpath "${STATICCALL_BUILD:-build}")
 out=build/bench/store
 mkdir -p "$out"
-plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_cflags staticcall)
 cc=${CC:-gcc}
+case $(basename "$cc") in
+clang*) var=clang_cflags ;;
+*) var=gcc_cflags ;;
+esac
+plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=$var staticcall)
 $cc -O2 -Iinclude -c benchmarks/store_cost_plain.c -o "$out/plain.o"
 $cc -O2 -Iinclude $plugin -c benchmarks/store_cost_routed.c -o "$out/routed.o"
 $cc -O2 -Iinclude -c benchmarks/store_cost.c -o "$out/main.o"

@@ -12,3 +12,11 @@ __attribute__((noinline)) void assign_plain(struct methods *dst,
 {
 	*dst = *src;
 }
+
+static struct {
+	long words[8];
+} unrelated_plain;
+__attribute__((noinline)) void fill_unrelated_plain(int c)
+{
+	memset(&unrelated_plain, c, sizeof unrelated_plain);
+}

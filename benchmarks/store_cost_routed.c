@@ -17,3 +17,11 @@ __attribute__((noinline)) void assign_routed(struct methods *dst,
 	*dst = *src;
 }
 __attribute__((noinline)) int call_one(int x) { return global_methods.xOne(x); }
+
+static struct {
+	long words[8];
+} unrelated_routed;
+__attribute__((noinline)) void fill_unrelated_routed(int c)
+{
+	memset(&unrelated_routed, c, sizeof unrelated_routed);
+}

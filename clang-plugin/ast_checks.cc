@@ -159,6 +159,24 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		return true;
 	}
 
+	// Structure types holding marked members, by the name CodeGen gives
+	// their IR types.
+	bool VisitRecordDecl(RecordDecl *rd)
+	{
+		if (!rd->isCompleteDefinition() ||
+		    !sc_type_has_key(ctx, ctx.getRecordType(rd)))
+			return true;
+		std::set<std::string> &t = sc_global().keyed_types;
+		if (!rd->getName().empty())
+			t.insert(rd->getName().str());
+		else if (const TypedefNameDecl *td =
+				 rd->getTypedefNameForAnonDecl())
+			t.insert(td->getName().str());
+		else
+			t.insert("anon");
+		return true;
+	}
+
 	// Global objects whose type holds marked members, by IR name.
 	bool VisitVarDecl(VarDecl *vd)
 	{

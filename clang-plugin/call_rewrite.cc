@@ -10,6 +10,7 @@
 // into memory that may hold keys are preceded by
 // __staticcall_store_range_begin(dst, src or null, len) and followed by
 // __staticcall_store_range(dst, len).
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -22,7 +23,10 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/Operator.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include "clang_compat.h"
 #include "ir_pass.h"
@@ -182,25 +186,142 @@ bool sc_is_keyed_object(const sc_state &st, std::string name)
 	}
 }
 
-// Can a write at DST change a key: DST is not provably (in) an automatic
-// object, nor a global object whose type holds no marked member?
-bool sc_may_hold_keys(const sc_state &st, Value *dst,
-		      const std::set<const GlobalVariable *> &key_objects)
+// What an IR type says (plugin-common/policy.h): a structure CodeGen named
+// after a C type that holds no marked member, whose members hold none
+// either, holds no key; bytes, scalars and opaque types may be anything.
+// A C name is the part of "struct.NAME.N" before any '.'.
+sc_dest_type sc_ir_type_fact(const sc_state &st, Type *t, int depth = 0)
+{
+	while (auto *at = dyn_cast<ArrayType>(t))
+		t = at->getElementType();
+	auto *stt = dyn_cast<StructType>(t);
+	if (!stt || stt->isOpaque() || depth > 16)
+		return sc_dest_type::opaque;
+	if (stt->hasName()) {
+		StringRef n = stt->getName();
+		if (!sc_compat::starts_with(n, "struct.") &&
+		    !sc_compat::starts_with(n, "union."))
+			return sc_dest_type::opaque;
+		n = n.substr(n.find('.') + 1);
+		n = n.substr(0, n.find('.'));
+		if (st.keyed_types.count(n.str()))
+			return sc_dest_type::with_keys;
+	}
+	for (Type *e : stt->elements()) {
+		Type *inner = e;
+		while (auto *at = dyn_cast<ArrayType>(inner))
+			inner = at->getElementType();
+		if (!isa<StructType>(inner))
+			continue;
+		sc_dest_type f = sc_ir_type_fact(st, inner, depth + 1);
+		if (f != sc_dest_type::without_keys)
+			return f == sc_dest_type::with_keys ?
+				       f :
+				       sc_dest_type::opaque;
+	}
+	// An unnamed (literal) structure is no C type: bytes.
+	return stt->hasName() ? sc_dest_type::without_keys :
+				sc_dest_type::opaque;
+}
+
+sc_dest_object
+sc_ir_object_fact(const sc_state &st, const Value *dst,
+		  const std::set<const GlobalVariable *> &key_objects,
+		  int depth = 0);
+
+// llvm.lifetime.start/end of a variable, maybe through a bitcast (typed
+// pointers, Clang 14).
+bool sc_is_lifetime_marker(const User *u)
+{
+	if (const auto *bc = dyn_cast<BitCastInst>(u)) {
+		for (const User *bu : bc->users())
+			if (!sc_is_lifetime_marker(bu))
+				return false;
+		return true;
+	}
+	const auto *ii = dyn_cast<IntrinsicInst>(u);
+	return ii && ii->isLifetimeStartOrEnd();
+}
+
+// A pointer loaded from a local variable (what -O0 makes of `p` in
+// `memcpy(p, ...)`): the fact all the values stored into that variable
+// share, when it is only ever loaded and stored (its address never
+// escapes), else unknown.
+sc_dest_object
+sc_ir_local_ptr_fact(const sc_state &st, const AllocaInst *var,
+		     const std::set<const GlobalVariable *> &key_objects,
+		     int depth)
+{
+	bool first = true;
+	sc_dest_object common = sc_dest_object::unknown;
+	for (const User *u : var->users()) {
+		if (isa<LoadInst>(u) || sc_is_lifetime_marker(u))
+			continue;
+		const auto *si = dyn_cast<StoreInst>(u);
+		if (!si || si->getValueOperand() == var)
+			return sc_dest_object::unknown;
+		sc_dest_object f = sc_ir_object_fact(st, si->getValueOperand(),
+						     key_objects, depth + 1);
+		if (!first && f != common)
+			return sc_dest_object::unknown;
+		common = f;
+		first = false;
+	}
+	return common;
+}
+
+// What DST's underlying object is (plugin-common/policy.h).
+sc_dest_object
+sc_ir_object_fact(const sc_state &st, const Value *dst,
+		  const std::set<const GlobalVariable *> &key_objects,
+		  int depth)
 {
 	const Value *obj = getUnderlyingObject(dst, 0);
+	if (const auto *ld = dyn_cast<LoadInst>(obj)) {
+		const auto *var = dyn_cast<AllocaInst>(
+			ld->getPointerOperand()->stripPointerCasts());
+		if (!var || depth > 4 || ld->isVolatile())
+			return sc_dest_object::unknown;
+		return sc_ir_local_ptr_fact(st, var, key_objects, depth);
+	}
 	if (isa<AllocaInst>(obj))
-		return false;
+		return sc_dest_object::automatic;
 	if (const auto *a = dyn_cast<Argument>(obj))
-		return !a->hasByValAttr();
+		return a->hasByValAttr() ? sc_dest_object::automatic :
+					   sc_dest_object::unknown;
 	if (const auto *gv = dyn_cast<GlobalVariable>(obj)) {
 		if (gv->isConstant() || gv->isThreadLocal())
-			return false;
+			return sc_dest_object::read_only;
 		// (An object of an incomplete type may hold anything.)
 		return key_objects.count(gv) ||
-		       !gv->getValueType()->isSized() ||
-		       sc_is_keyed_object(st, sc_symbol(*gv));
+				       !gv->getValueType()->isSized() ||
+				       sc_is_keyed_object(st, sc_symbol(*gv)) ?
+			       sc_dest_object::global_with_keys :
+			       sc_dest_object::global_without_keys;
 	}
-	return true;
+	if (const auto *cb = dyn_cast<CallBase>(obj)) {
+		const Function *f = cb->getCalledFunction();
+		if (cb->returnDoesNotAlias() ||
+		    (f &&
+		     sc_is_allocator(f->getName().data(), f->getName().size())))
+			return sc_dest_object::heap;
+	}
+	return sc_dest_object::unknown;
+}
+
+// The facts about a write at DST of a value of type STORED (an aggregate
+// store), or of bytes (STORED null: memcpy, memset).
+sc_store_facts
+sc_ir_store_facts(const sc_state &st, Value *dst, Type *stored,
+		  const std::set<const GlobalVariable *> &key_objects)
+{
+	sc_store_facts f;
+	f.object = sc_ir_object_fact(st, dst, key_objects);
+	if (stored)
+		f.type = sc_ir_type_fact(st, stored);
+	else if (auto *gep = dyn_cast<GEPOperator>(dst->stripPointerCasts()))
+		f.type = sc_ir_type_fact(st, gep->getResultElementType());
+	return f;
 }
 
 // The argument holding the length if N names a function that writes memory
@@ -333,8 +454,9 @@ bool sc_rewrite_calls(Module &m, sc_target target, sc_module_keys &mk)
 // Stores of keys and of marked members: __staticcall_store(&K, v), which
 // stores, then re-targets the sites if &K is a registered key. (Strict
 // mode: the AST check already stopped the compilation.)
-bool sc_route_stores(Module &m, sc_module_keys &mk)
+bool sc_route_stores(Module &m, sc_module_keys &mk, sc_store_counts &counts)
 {
+	counts.to_key += mk.key_stores.size() + mk.member_stores.size();
 	for (auto &ks : mk.key_stores) {
 		sc_route_store(m, ks.first,
 			       ks.second->offset < 0 ?
@@ -348,11 +470,55 @@ bool sc_route_stores(Module &m, sc_module_keys &mk)
 	return !mk.key_stores.empty() || !mk.member_stores.empty();
 }
 
+// Before AT, for the write I of [DST, DST+LEN):
+//	fence syncscope("singlethread") seq_cst	; the store before the loads
+//	%lo, %hi = volatile loads of __staticcall_key_bounds[0], [1]
+//	if (DST < %hi && DST + LEN > %lo)	; unlikely
+//		CALL (made by EMIT)
+// A compare, not a call, for the writes that meet no key (the ordering is
+// runtime/key_ranges.c's).
+static void
+sc_insert_bounds_check(Module &m, Instruction *at, Instruction *i, Value *dst,
+		       Value *len,
+		       const std::function<CallInst *(IRBuilder<> &)> &emit)
+{
+	LLVMContext &ctx = m.getContext();
+	const DataLayout &dl = m.getDataLayout();
+	Type *intptr = dl.getIntPtrType(ctx);
+	ArrayType *bty = ArrayType::get(intptr, 2);
+	auto *bounds = dyn_cast<GlobalVariable>(
+		m.getOrInsertGlobal(SC_ABI_KEY_BOUNDS_VAR, bty));
+	IRBuilder<> b(at);
+	b.SetCurrentDebugLocation(i->getDebugLoc());
+	b.CreateFence(AtomicOrdering::SequentiallyConsistent,
+		      SyncScope::SingleThread);
+	Value *lo_p = b.CreateConstInBoundsGEP2_32(bty, bounds, 0, 0);
+	Value *hi_p = b.CreateConstInBoundsGEP2_32(bty, bounds, 0, 1);
+	LoadInst *lo = b.CreateAlignedLoad(intptr, lo_p,
+					   dl.getABITypeAlign(intptr), true);
+	LoadInst *hi = b.CreateAlignedLoad(intptr, hi_p,
+					   dl.getABITypeAlign(intptr), true);
+	Value *a = b.CreatePtrToInt(dst, intptr);
+	Value *n = b.CreateZExtOrTrunc(len, intptr);
+	Value *meets = b.CreateAnd(b.CreateICmpULT(a, hi),
+				   b.CreateICmpUGT(b.CreateAdd(a, n), lo));
+	MDNode *unlikely = MDBuilder(ctx).createBranchWeights(1, 1000);
+	Instruction *then = SplitBlockAndInsertIfThen(
+		meets, cast<Instruction>(meets)->getNextNode(), false,
+		unlikely);
+	IRBuilder<> tb(then);
+	tb.SetCurrentDebugLocation(i->getDebugLoc());
+	emit(tb);
+}
+
 // Writes that may change keys without naming a member: memcpy, memset...
 // (struct assignment is a memcpy to Clang), and stores of a whole
 // aggregate: __staticcall_store_range_begin(dst, src or null, len) before
-// them, __staticcall_store_range(dst, len) after.
-bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
+// them, __staticcall_store_range(dst, len) after, each behind the inline
+// range check, unless the facts (plugin-common/policy.h) prove them
+// key-free.
+bool sc_route_mem_writes(Module &m, const sc_module_keys &mk,
+			 sc_store_counts &counts)
 {
 	const sc_state &st = sc_global();
 	const DataLayout &dl = m.getDataLayout();
@@ -372,6 +538,7 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 		for (BasicBlock &bb : f)
 			for (Instruction &i : bb) {
 				Value *dst = nullptr, *len = nullptr;
+				Type *stored = nullptr;
 				if (auto *ci = dyn_cast<CallInst>(&i)) {
 					if (ci->isMustTailCall() ||
 					    !sc_mem_write(ci, &dst, &len))
@@ -384,44 +551,54 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk)
 					dst = si->getPointerOperand();
 					len = ConstantInt::get(
 						intptr, dl.getTypeStoreSize(t));
+					stored = t;
 				} else {
 					continue;
 				}
 				if (dst->getType()->getPointerAddressSpace() !=
-					    0 ||
-				    !sc_may_hold_keys(st, dst, mk.key_objects))
+				    0)
 					continue;
+				sc_store_facts facts = sc_ir_store_facts(
+					st, dst, stored, mk.key_objects);
+				if (sc_store_route_for(facts) ==
+				    sc_store_route::key_free) {
+					counts.key_free++;
+					continue;
+				}
 				writes.push_back({ &i, { dst, len } });
 			}
 	}
+	FunctionCallee begin = m.getOrInsertFunction(
+		SC_ABI_STORE_RANGE_BEGIN_FN,
+		FunctionType::get(Type::getVoidTy(ctx), { ptr, ptr, intptr },
+				  false));
+	if (Function *f = m.getFunction(SC_ABI_STORE_RANGE_BEGIN_FN))
+		f->setDoesNotThrow();
+	FunctionCallee range = sc_runtime_fn(m, SC_ABI_STORE_RANGE_FN, intptr);
 	for (auto &w : writes) {
+		Instruction *i = w.first;
+		Value *dst = w.second.first, *len = w.second.second;
 		// The sites of the keys it changes onto their trampolines
 		// first (docs/PATCHING.md, "A key and its data in one
 		// struct"); a copy's source lets the runtime skip the keys it
 		// keeps (llvm.memcpy/memmove: every struct assignment).
-		FunctionCallee begin = m.getOrInsertFunction(
-			SC_ABI_STORE_RANGE_BEGIN_FN,
-			FunctionType::get(Type::getVoidTy(ctx),
-					  { ptr, ptr, intptr }, false));
-		if (Function *f = m.getFunction(SC_ABI_STORE_RANGE_BEGIN_FN))
-			f->setDoesNotThrow();
-		IRBuilder<> pre(w.first);
 		Value *src = ConstantPointerNull::get(ptr);
-		if (auto *mt = dyn_cast<MemTransferInst>(w.first))
-			src = pre.CreatePointerCast(mt->getSource(), ptr);
-		CallInst *bc = pre.CreateCall(
-			begin,
-			{ pre.CreatePointerCast(w.second.first, ptr), src,
-			  pre.CreateZExtOrTrunc(w.second.second, intptr) });
-		bc->setDebugLoc(w.first->getDebugLoc());
-		FunctionCallee range =
-			sc_runtime_fn(m, SC_ABI_STORE_RANGE_FN, intptr);
-		IRBuilder<> b(w.first->getNextNode());
-		CallInst *c = b.CreateCall(
-			range,
-			{ b.CreatePointerCast(w.second.first, ptr),
-			  b.CreateZExtOrTrunc(w.second.second, intptr) });
-		c->setDebugLoc(w.first->getDebugLoc());
+		if (auto *mt = dyn_cast<MemTransferInst>(i))
+			src = mt->getSource();
+		sc_insert_bounds_check(m, i, i, dst, len, [&](IRBuilder<> &b) {
+			return b.CreateCall(
+				begin, { b.CreatePointerCast(dst, ptr),
+					 b.CreatePointerCast(src, ptr),
+					 b.CreateZExtOrTrunc(len, intptr) });
+		});
+		sc_insert_bounds_check(m, i->getNextNode(), i, dst, len,
+				       [&](IRBuilder<> &b) {
+					       return b.CreateCall(
+						       range,
+						       { b.CreatePointerCast(dst, ptr),
+							 b.CreateZExtOrTrunc(len, intptr) });
+				       });
 	}
+	counts.checked += writes.size();
 	return !writes.empty();
 }

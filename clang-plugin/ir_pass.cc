@@ -12,6 +12,7 @@
 // reads the key (object, offset), id OBJ..OFFSET, and is converted like a
 // load of @K; a store through it (not into an alloca) becomes
 // __staticcall_store(ADDR, v).
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -28,6 +29,7 @@
 #include "llvm/IR/PassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include "clang_compat.h"
 #include "ir_pass.h"
@@ -263,8 +265,18 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 	sc_find_key_vars(m, mk);
 	sc_find_field_keys(m, accesses, mk);
 	changed |= sc_rewrite_calls(m, target, mk);
-	changed |= sc_route_stores(m, mk);
-	changed |= sc_route_mem_writes(m, mk);
+	sc_store_counts counts;
+	changed |= sc_route_stores(m, mk, counts);
+	changed |= sc_route_mem_writes(m, mk, counts);
+	if (sc_global().report &&
+	    (counts.to_key || counts.checked || counts.key_free)) {
+		// (plain text: a backend remark is off unless -R enables it)
+		char buf[256];
+		snprintf(buf, sizeof buf,
+			 SC_DIAG_STORE_COUNTS("%lu", "%lu", "%lu"),
+			 counts.to_key, counts.checked, counts.key_free);
+		errs() << m.getSourceFileName() << ": note: " << buf << "\n";
+	}
 	sc_emit_module_asm(m, target, mk);
 	return changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }

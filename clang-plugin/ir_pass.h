@@ -51,11 +51,20 @@ std::string sc_symbol(const llvm::GlobalValue &gv);
 // call_rewrite.cc: each phase returns whether it changed the module.
 // Calls through keys become calls of their trampolines, anchored.
 bool sc_rewrite_calls(llvm::Module &m, sc_target target, sc_module_keys &mk);
+// Stores counted for the report: stores of keys and marked members
+// (__staticcall_store), stores followed by the inline range check, and
+// stores proven key-free.
+struct sc_store_counts {
+	unsigned long to_key = 0, checked = 0, key_free = 0;
+};
 // Stores of keys and of marked members become __staticcall_store.
-bool sc_route_stores(llvm::Module &m, sc_module_keys &mk);
+bool sc_route_stores(llvm::Module &m, sc_module_keys &mk,
+		     sc_store_counts &counts);
 // Writes that may change keys without naming a member (memcpy, memset,
-// aggregate stores) are followed by __staticcall_store_range.
-bool sc_route_mem_writes(llvm::Module &m, const sc_module_keys &mk);
+// aggregate stores) are followed by the inline range check, which calls
+// __staticcall_store_range inside the runtime's bounds of the keys.
+bool sc_route_mem_writes(llvm::Module &m, const sc_module_keys &mk,
+			 sc_store_counts &counts);
 
 // site_anchors.cc: the anchor (the site record, as inline asm) in front of
 // the call CB to key K's trampoline.

@@ -41,6 +41,11 @@ struct sc_state {
 	// cannot change a key. (A local static is named "FUNC.NAME", maybe
 	// with a ".N" suffix LLVM added: the pass also tries without it.)
 	std::set<std::string> keyed_objects;
+	// C names of the structure and union types holding marked members
+	// (at any depth), which CodeGen names "struct.NAME" (maybe ".N"):
+	// the IR pass's type fact (plugin-common/policy.h). An anonymous
+	// one is "anon" (its typedef name when it has one).
+	std::set<std::string> keyed_types;
 	// The unit declared a marked struct member: only then are byte copies
 	// into memory the pass cannot place routed (docs/FIELD_KEYS.md).
 	bool has_field_keys = false;

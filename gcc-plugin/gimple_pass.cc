@@ -14,6 +14,7 @@
 #include "gimplify.h"
 #include "gimplify-me.h"
 #include "tree-into-ssa.h"
+#include "cfgloop.h"
 
 static const pass_data sc_gimple_pass_data = {
 	GIMPLE_PASS,
@@ -268,6 +269,7 @@ static bool sc_rewrite_store(gimple_stmt_iterator *gsi, gimple *stmt)
 	// address at run time.
 	if (sc_key *k = sc_ref_key(lhs))
 		k->has_store = true;
+	sc_stores_to_key++;
 	tree addr = sc_address_of(gsi, lhs);
 	gcall *call = gimple_build_call(sc_store_fndecl(), 2, addr,
 					gimple_assign_rhs1(stmt));
@@ -282,64 +284,248 @@ static bool sc_rewrite_store(gimple_stmt_iterator *gsi, gimple *stmt)
 	return true;
 }
 
-// Insert SEQ right after the statement at GSI, which stays a store, and
-// leave GSI on the last inserted statement. A statement that ends its block
-// (a call that may throw): on the fall-through edge.
-static void sc_insert_after(gimple_stmt_iterator *gsi, gimple_seq seq)
+// Stores counted for the report (keys.h).
+unsigned sc_stores_to_key, sc_stores_checked, sc_stores_key_free;
+
+// A routed store, checked before and after (sc_emit_range_check).
+struct sc_pending_check {
+	gimple *store;
+	tree addr, src, len; // src: a copy's source, else NULL_TREE
+};
+static vec<sc_pending_check> sc_pending;
+
+// The basic block a check after STORE goes into, and where in it: right
+// after STORE, or (a statement that ends its block: a call that may throw)
+// at the start of a new block on its fall-through edge.
+static gimple_stmt_iterator sc_after(gimple *store)
 {
-	gimple *stmt = gsi_stmt(*gsi);
-	if (!stmt_ends_bb_p(stmt)) {
-		gsi_insert_seq_after(gsi, seq, GSI_CONTINUE_LINKING);
-		return;
-	}
-	edge e = find_fallthru_edge(gimple_bb(stmt)->succs);
+	if (!stmt_ends_bb_p(store))
+		return gsi_for_stmt(store);
+	edge e = find_fallthru_edge(gimple_bb(store)->succs);
 	if (!e) {
 		edge_iterator ei;
-		FOR_EACH_EDGE(e, ei, gimple_bb(stmt)->succs)
+		FOR_EACH_EDGE(e, ei, gimple_bb(store)->succs)
 			if (!(e->flags & (EDGE_EH | EDGE_ABNORMAL)))
 				break;
 	}
-	if (e)
-		gsi_insert_seq_on_edge_immediate(e, seq);
+	if (!e)
+		return gsi_none();
+	return gsi_start_bb(split_edge(e));
 }
 
-// __staticcall_store_range_begin(ADDR, SRC, LEN) before the statement at
-// GSI (the sites of the keys it changes onto their trampolines:
-// docs/PATCHING.md, "A key and its data in one struct"; SRC: where a copy
-// reads from, else NULL), __staticcall_store_range(ADDR, LEN) after it.
+static void sc_emit(gimple_stmt_iterator *gsi, bool at_start, gimple *g,
+		    gimple *like)
+{
+	gimple_set_location(g, gimple_location(like));
+	gimple_set_block(g, gimple_block(like));
+	if (at_start) // before GSI: the store, or an empty block's end
+		gsi_insert_before(gsi, g, GSI_NEW_STMT);
+	else
+		gsi_insert_after(gsi, g, GSI_NEW_STMT);
+}
+
+/*
+ * At GSI (AT_START: insert before it, else after it), for the write STORE
+ * of [ADDR, ADDR+LEN):
+ *	__atomic_signal_fence (SEQ_CST);	// the store before the loads
+ *	lo = __staticcall_key_bounds[0]; hi = __staticcall_key_bounds[1];
+ *	if (ADDR < hi && ADDR + LEN > lo)	// unlikely
+ *		CALL;
+ * A compare, not a call, for the writes that meet no key (the ordering is
+ * runtime/key_ranges.c's). A length of all ones (a variably modified type)
+ * makes the call unconditional.
+ */
+static void sc_emit_bounds_check(gimple_stmt_iterator gsi, bool at_start,
+				 gimple *store, tree addr, tree len,
+				 gcall *call)
+{
+	if (integer_all_onesp(len)) {
+		sc_emit(&gsi, at_start, call, store);
+		return;
+	}
+	tree word = pointer_sized_int_node;
+	tree bounds = sc_key_bounds_vardecl();
+	tree fence = builtin_decl_explicit(BUILT_IN_ATOMIC_SIGNAL_FENCE);
+	sc_emit(&gsi, at_start,
+		gimple_build_call(fence, 1,
+				  build_int_cst(integer_type_node,
+						MEMMODEL_SEQ_CST)),
+		store);
+	tree elt = TREE_TYPE(TREE_TYPE(bounds));
+	tree lo = make_ssa_name(word), hi = make_ssa_name(word);
+	for (int i = 0; i < 2; i++) {
+		tree ref = build4(ARRAY_REF, elt, bounds,
+				  build_int_cst(integer_type_node, i),
+				  NULL_TREE, NULL_TREE);
+		TREE_THIS_VOLATILE(ref) = 1;
+		TREE_SIDE_EFFECTS(ref) = 1;
+		sc_emit(&gsi, false, gimple_build_assign(i ? hi : lo, ref),
+			store);
+	}
+	tree a = make_ssa_name(word), e = make_ssa_name(word),
+	     n = make_ssa_name(word);
+	sc_emit(&gsi, false, gimple_build_assign(a, NOP_EXPR, addr), store);
+	sc_emit(&gsi, false, gimple_build_assign(n, NOP_EXPR, len), store);
+	sc_emit(&gsi, false, gimple_build_assign(e, PLUS_EXPR, a, n), store);
+	tree below = make_ssa_name(boolean_type_node),
+	     above = make_ssa_name(boolean_type_node),
+	     meets = make_ssa_name(boolean_type_node);
+	sc_emit(&gsi, false, gimple_build_assign(below, LT_EXPR, a, hi), store);
+	sc_emit(&gsi, false, gimple_build_assign(above, GT_EXPR, e, lo), store);
+	sc_emit(&gsi, false,
+		gimple_build_assign(meets, BIT_AND_EXPR, below, above), store);
+	gcond *cond = gimple_build_cond(NE_EXPR, meets, boolean_false_node,
+					NULL_TREE, NULL_TREE);
+	sc_emit(&gsi, false, cond, store);
+
+	basic_block bb = gimple_bb(cond);
+	edge fall = split_block(bb, cond);
+	basic_block join = fall->dest;
+	fall->flags &= ~EDGE_FALLTHRU;
+	fall->flags |= EDGE_FALSE_VALUE;
+	basic_block then_bb = create_empty_bb(bb);
+	if (current_loops)
+		add_bb_to_loop(then_bb, bb->loop_father);
+	edge te = make_edge(bb, then_bb, EDGE_TRUE_VALUE);
+	te->probability = profile_probability::very_unlikely();
+	fall->probability = te->probability.invert();
+	then_bb->count = te->count();
+	make_single_succ_edge(then_bb, join, EDGE_FALLTHRU);
+	gimple_stmt_iterator tg = gsi_start_bb(then_bb);
+	gimple_set_location(call, gimple_location(store));
+	gimple_set_block(call, gimple_block(store));
+	gsi_insert_after(&tg, call, GSI_NEW_STMT);
+}
+
+// Around the routed write PC.store: __staticcall_store_range_begin before
+// it (the sites of the keys it changes onto their trampolines, so a struct
+// copy never pairs an old target with new data: docs/PATCHING.md, "A key
+// and its data in one struct"), __staticcall_store_range after it; each
+// behind the same bounds check.
+static void sc_emit_range_check(const sc_pending_check &pc)
+{
+	gimple *store = pc.store;
+	gcall *begin = gimple_build_call(sc_store_range_begin_fndecl(), 3,
+					 pc.addr,
+					 pc.src ? pc.src : null_pointer_node,
+					 pc.len);
+	sc_emit_bounds_check(gsi_for_stmt(store), true, store, pc.addr, pc.len,
+			     begin);
+	gimple_stmt_iterator gsi = sc_after(store);
+	if (gsi_bb(gsi) == NULL)
+		return;
+	bool at_start = gsi_end_p(gsi) || gsi_stmt(gsi) != store;
+	gcall *call = gimple_build_call(sc_store_range_fndecl(), 2, pc.addr,
+					pc.len);
+	sc_emit_bounds_check(gsi, at_start, store, pc.addr, pc.len, call);
+}
+
+// The store STMT (left in place) writes [ADDR, ADDR+LEN) (SRC: where a
+// copy reads from, else NULL): checked after the walk over the function
+// (the checks split blocks).
 static void sc_store_range_after(gimple_stmt_iterator *gsi, tree addr, tree src,
 				 tree len)
 {
-	gimple *stmt = gsi_stmt(*gsi);
-	gcall *begin = gimple_build_call(sc_store_range_begin_fndecl(), 3, addr,
-					 src ? src : null_pointer_node, len);
-	gimple_set_location(begin, gimple_location(stmt));
-	gimple_set_block(begin, gimple_block(stmt));
-	gsi_insert_before(gsi, begin, GSI_SAME_STMT);
-	gcall *call = gimple_build_call(sc_store_range_fndecl(), 2, addr, len);
-	gimple_set_location(call, gimple_location(stmt));
-	gimple_set_block(call, gimple_block(stmt));
-	gimple_seq seq = NULL;
-	gimple_seq_add_stmt(&seq, call);
-	sc_insert_after(gsi, seq);
+	sc_pending.safe_push({ gsi_stmt(*gsi), addr, src, len });
 }
 
-// Can a write to DST (the address of the destination) change no key: DST
-// is provably an automatic object or a global object whose type holds no
-// marked member?
+// What the type T of a destination says (policy.h): an aggregate of
+// structures holding no marked member holds no key; bytes, scalars and
+// incomplete types may be anything.
+static sc_dest_type sc_type_fact(tree t)
+{
+	if (!t)
+		return sc_dest_type::opaque;
+	if (AGGREGATE_TYPE_P(t) && sc_type_has_key_field(t))
+		return sc_dest_type::with_keys;
+	tree elt = t;
+	while (TREE_CODE(elt) == ARRAY_TYPE)
+		elt = TREE_TYPE(elt);
+	if (!RECORD_OR_UNION_TYPE_P(elt) || !COMPLETE_TYPE_P(elt))
+		return sc_dest_type::opaque;
+	return sc_dest_type::without_keys;
+}
+
+// What the declaration BASE of a destination is (policy.h).
+static sc_dest_object sc_decl_fact(tree base)
+{
+	if (TREE_CODE(base) == STRING_CST || TREE_CODE(base) == CONST_DECL)
+		return sc_dest_object::read_only;
+	if (!DECL_P(base))
+		return sc_dest_object::unknown;
+	if (sc_is_automatic(base))
+		return sc_dest_object::automatic;
+	if (TREE_CODE(base) != VAR_DECL)
+		return sc_dest_object::unknown;
+	if (DECL_THREAD_LOCAL_P(base))
+		return sc_dest_object::read_only; // never a registered key
+	tree t = TREE_TYPE(base);
+	if (!COMPLETE_TYPE_P(t) || sc_type_has_key_field(t))
+		return sc_dest_object::global_with_keys;
+	return sc_dest_object::global_without_keys;
+}
+
+// The facts about a write through the pointer PTR: what it points to,
+// followed back through copies, conversions and offsets to an address
+// or an allocator's result (GCC's points-to solution does not exist yet
+// this early: the pass runs right after "ssa").
+static sc_store_facts sc_ptr_facts(tree ptr, bool want_type)
+{
+	sc_store_facts f;
+	STRIP_NOPS(ptr);
+	if (want_type && POINTER_TYPE_P(TREE_TYPE(ptr)))
+		f.type = sc_type_fact(TREE_TYPE(TREE_TYPE(ptr)));
+	for (int depth = 0; depth < 16; depth++) {
+		if (TREE_CODE(ptr) == ADDR_EXPR) {
+			tree ref = TREE_OPERAND(ptr, 0);
+			if (want_type && f.type == sc_dest_type::opaque)
+				f.type = sc_type_fact(TREE_TYPE(ref));
+			tree base = get_base_address(ref);
+			if (base && TREE_CODE(base) == MEM_REF) {
+				ptr = TREE_OPERAND(base, 0);
+				want_type = false;
+				continue;
+			}
+			if (base)
+				f.object = sc_decl_fact(base);
+			return f;
+		}
+		if (TREE_CODE(ptr) != SSA_NAME)
+			return f;
+		gimple *def = SSA_NAME_DEF_STMT(ptr);
+		if (gcall *c = dyn_cast<gcall *>(def)) {
+			tree fn = gimple_call_fndecl(c);
+			const char *n = fn && DECL_NAME(fn) ?
+						IDENTIFIER_POINTER(DECL_NAME(fn)) :
+						NULL;
+			if ((gimple_call_flags(c) & ECF_MALLOC) ||
+			    (n && sc_is_allocator(n, strlen(n))))
+				f.object = sc_dest_object::heap;
+			return f;
+		}
+		if (!is_gimple_assign(def))
+			return f;
+		enum tree_code code = gimple_assign_rhs_code(def);
+		if (code == POINTER_PLUS_EXPR)
+			want_type = false; // no longer the start of a T
+		else if (!(gimple_assign_single_p(def) ||
+			   CONVERT_EXPR_CODE_P(code)))
+			return f;
+		ptr = gimple_assign_rhs1(def);
+		STRIP_NOPS(ptr);
+		if (want_type && f.type == sc_dest_type::opaque &&
+		    POINTER_TYPE_P(TREE_TYPE(ptr)))
+			f.type = sc_type_fact(TREE_TYPE(TREE_TYPE(ptr)));
+	}
+	return f;
+}
+
+// Can a write to DST (the address of the destination) change no key
+// (plugin-common/policy.cc decides from the facts)?
 static bool sc_dest_holds_no_key(tree dst)
 {
-	STRIP_NOPS(dst);
-	if (TREE_CODE(dst) != ADDR_EXPR)
-		return false;
-	tree base = get_base_address(TREE_OPERAND(dst, 0));
-	if (!base)
-		return false;
-	if (TREE_CODE(base) == STRING_CST)
-		return true;
-	return DECL_P(base) && (sc_is_automatic(base) ||
-				(TREE_CODE(base) == VAR_DECL &&
-				 !sc_type_has_key_field(TREE_TYPE(base))));
+	return sc_store_route_for(sc_ptr_facts(dst, true)) ==
+	       sc_store_route::key_free;
 }
 
 // A store that may write keys without naming a member: an assignment (or a
@@ -351,13 +537,29 @@ static bool sc_is_range_store(gimple *stmt, tree lhs)
 	if (!lhs || gimple_clobber_p(stmt) || sc_store_is_local(lhs))
 		return false;
 	tree type = TREE_TYPE(lhs);
-	if (AGGREGATE_TYPE_P(type) && sc_type_has_key_field(type))
-		return true;
-	if (sc_unit_has_field_keys &&
-	    (TREE_CODE(lhs) == MEM_REF || TREE_CODE(lhs) == TARGET_MEM_REF) &&
-	    TYPE_REF_CAN_ALIAS_ALL(TREE_TYPE(TREE_OPERAND(lhs, 1))))
-		return !sc_dest_holds_no_key(build_fold_addr_expr(lhs));
-	return false;
+	bool typed = AGGREGATE_TYPE_P(type) && sc_type_has_key_field(type);
+	bool bytes = sc_unit_has_field_keys &&
+		     (TREE_CODE(lhs) == MEM_REF ||
+		      TREE_CODE(lhs) == TARGET_MEM_REF) &&
+		     TYPE_REF_CAN_ALIAS_ALL(TREE_TYPE(TREE_OPERAND(lhs, 1)));
+	if (!typed && !bytes)
+		return false;
+	sc_store_facts f;
+	if (typed) {
+		f = sc_ptr_facts(build_fold_addr_expr(lhs), false);
+		f.type = sc_dest_type::with_keys;
+	} else {
+		// A lowered memcpy: its destination pointer as written, whose
+		// type counts as memcpy's does when no offset was folded in.
+		f = sc_ptr_facts(TREE_OPERAND(lhs, 0),
+				 TREE_CODE(lhs) == MEM_REF &&
+					 integer_zerop(TREE_OPERAND(lhs, 1)));
+	}
+	if (sc_store_route_for(f) == sc_store_route::key_free) {
+		sc_stores_key_free++;
+		return false;
+	}
+	return true;
 }
 
 // The store stays, then the range it wrote is re-patched.
@@ -385,6 +587,7 @@ static bool sc_route_range_store(gimple_stmt_iterator *gsi, gimple *stmt,
 			src = sc_address_of(gsi, rhs);
 	}
 	sc_store_range_after(gsi, addr, src, len);
+	sc_stores_checked++;
 	return true;
 }
 
@@ -430,8 +633,7 @@ static bool sc_mem_write(gcall *call, tree *dst, tree *len)
 static bool sc_route_mem_write(gimple_stmt_iterator *gsi, gcall *call)
 {
 	tree dst, len;
-	if (!sc_unit_has_field_keys || !sc_mem_write(call, &dst, &len) ||
-	    sc_dest_holds_no_key(dst))
+	if (!sc_unit_has_field_keys || !sc_mem_write(call, &dst, &len))
 		return false;
 	// The body of a memory writer (glibc's _FORTIFY_SOURCE inline
 	// memcpy calling __builtin___memcpy_chk, explicit_bzero calling
@@ -448,7 +650,12 @@ static bool sc_route_mem_write(gimple_stmt_iterator *gsi, gcall *call)
 	    gimple_call_builtin_p(call, BUILT_IN_MEMMOVE_CHK) ||
 	    gimple_call_builtin_p(call, BUILT_IN_MEMPCPY_CHK))
 		src = gimple_call_arg(call, 1);
+	if (sc_dest_holds_no_key(dst)) {
+		sc_stores_key_free++;
+		return false;
+	}
 	sc_store_range_after(gsi, dst, src, len);
+	sc_stores_checked++;
 	return true;
 }
 
@@ -549,6 +756,11 @@ class sc_gimple_pass : public gimple_opt_pass {
 				}
 			}
 		}
+		for (const sc_pending_check &pc : sc_pending)
+			sc_emit_range_check(pc);
+		if (!sc_pending.is_empty())
+			free_dominance_info(CDI_DOMINATORS);
+		sc_pending.release();
 		if (calls || sc_opt_report)
 			sc_cleanup_loads(fun);
 		sc_guarded = NULL;

@@ -14,6 +14,7 @@ static tree sc_roots_list; // TREE_LIST: purpose = key, value = trampoline
 static tree sc_store_decl;
 static tree sc_store_range_decl;
 static tree sc_store_range_begin_decl;
+static tree sc_key_bounds_decl;
 static std::vector<sc_key *> sc_keys;
 static std::map<std::pair<tree, long>, sc_key *> sc_by_key;
 static std::map<tree, sc_key *> sc_by_tramp;
@@ -27,6 +28,8 @@ static const struct ggc_root_tab sc_gc_roots[] = {
 	{&sc_store_range_decl, 1, sizeof(sc_store_range_decl),
 	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
 	{&sc_store_range_begin_decl, 1, sizeof(sc_store_range_begin_decl),
+	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
+	{&sc_key_bounds_decl, 1, sizeof(sc_key_bounds_decl),
 	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
 	LAST_GGC_ROOT_TAB};
 
@@ -324,4 +327,23 @@ tree sc_store_range_begin_fndecl()
 		sc_store_range_begin_decl = fn;
 	}
 	return sc_store_range_begin_decl;
+}
+
+tree sc_key_bounds_vardecl()
+{
+	if (!sc_key_bounds_decl) {
+		tree word = build_qualified_type(pointer_sized_int_node,
+						 TYPE_QUAL_VOLATILE);
+		tree type = build_array_type_nelts(word, 2);
+		tree v = build_decl(BUILTINS_LOCATION, VAR_DECL,
+				    get_identifier(SC_ABI_KEY_BOUNDS_VAR), type);
+		DECL_EXTERNAL(v) = 1;
+		TREE_PUBLIC(v) = 1;
+		DECL_ARTIFICIAL(v) = 1;
+		TREE_THIS_VOLATILE(v) = 1;
+		TREE_SIDE_EFFECTS(v) = 1;
+		varpool_node::get_create(v);
+		sc_key_bounds_decl = v;
+	}
+	return sc_key_bounds_decl;
 }

@@ -32,6 +32,10 @@ extern bool sc_opt_report;
 // through pointers it cannot place routed (docs/FIELD_KEYS.md).
 extern bool sc_unit_has_field_keys;
 extern const char *sc_plugin_name;
+// The unit's stores of keys and marked members (__staticcall_store),
+// stores followed by the inline range check, and stores proven key-free
+// (gimple_pass.cc), for the report.
+extern unsigned sc_stores_to_key, sc_stores_checked, sc_stores_key_free;
 
 // True if T is a VAR_DECL carrying the static_call attribute.
 bool sc_is_key_decl(tree t);
@@ -66,6 +70,8 @@ tree sc_store_range_fndecl();
 // void __staticcall_store_range_begin(void *addr, const void *src,
 // size_t len), built once.
 tree sc_store_range_begin_fndecl();
+// extern volatile uintptr_t __staticcall_key_bounds[2], built once.
+tree sc_key_bounds_vardecl();
 // The key's name without a leading '*'.
 const char *sc_asm_name(tree decl);
 // Registers the GC roots that keep our trees alive.

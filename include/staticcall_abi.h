@@ -57,6 +57,11 @@
  * its data in one struct"); __staticcall_store_range, after the store,
  * brings them to the new value. */
 #define SC_ABI_STORE_RANGE_BEGIN_FN "__staticcall_store_range_begin"
+/* uintptr_t __staticcall_key_bounds[2]: [lo, hi) holds every registered
+ * key the runtime serving the process knows (runtime/key_ranges.c). A
+ * routed store reads both after a compiler barrier and calls
+ * __staticcall_store_range only when [addr, addr+len) meets them. */
+#define SC_ABI_KEY_BOUNDS_VAR "__staticcall_key_bounds"
 
 /* The API staticcall.h's macros call (static_call_update, _null, _ret0):
  * the plugins check the key named by each call's first argument. */

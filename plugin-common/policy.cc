@@ -92,3 +92,43 @@ int sc_mem_writer_len_arg(const char *name, size_t len)
 			return w.len_arg;
 	return -1;
 }
+
+namespace {
+const char *const sc_allocators[] = {
+	"malloc",  "calloc",	"realloc", "reallocarray", "aligned_alloc",
+	"valloc",  "pvalloc",	"memalign", "strdup",      "strndup",
+	"xmalloc", "xcalloc",	"xrealloc", "xstrdup",
+};
+} // namespace
+
+bool sc_is_allocator(const char *name, size_t len)
+{
+	if (sc_starts_with(name, len, "__builtin_")) {
+		name += strlen("__builtin_");
+		len -= strlen("__builtin_");
+	}
+	for (const char *a : sc_allocators)
+		if (strlen(a) == len && !memcmp(a, name, len))
+			return true;
+	return false;
+}
+
+sc_store_route sc_store_route_for(const sc_store_facts &f)
+{
+	switch (f.object) {
+	case sc_dest_object::automatic: // keys live in global objects only
+	case sc_dest_object::heap:
+	case sc_dest_object::read_only:
+	case sc_dest_object::global_without_keys:
+		return sc_store_route::key_free;
+	case sc_dest_object::global_with_keys:
+		return sc_store_route::range_check;
+	case sc_dest_object::unknown:
+		break;
+	}
+	// A pointer from anywhere: an aggregate with no marked member holds
+	// no key wherever it lives (a key is a marked member of its object).
+	if (f.type == sc_dest_type::without_keys || f.alias_excludes_keys)
+		return sc_store_route::key_free;
+	return sc_store_route::range_check;
+}

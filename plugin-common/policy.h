@@ -93,6 +93,11 @@ const char *sc_field_layout_problem(bool in_union, bool pointer_aligned);
 #define SC_DIAG_LOAD_NOT_CALLEE(key)                                        \
 	"staticcall: load of " key " is not the callee of a call; not "     \
 	"converted"
+// Report mode, once per unit: the stores (memcpy, memset, struct copies,
+// stores of marked members) that may change keys.
+#define SC_DIAG_STORE_COUNTS(to_key, checked, key_free)                     \
+	"staticcall: stores: " to_key " routed to a key, " checked " range-" \
+	"checked, " key_free " proven key-free"
 // The unit and the command line.
 #define SC_DIAG_LTO "staticcall: -flto is not supported"
 #define SC_DIAG_UNKNOWN_ARG(plugin, arg)                                    \
@@ -113,5 +118,54 @@ const char *sc_field_layout_problem(bool in_union, bool pointer_aligned);
 // _FORTIFY_SOURCE wrappers). A function so named is also such a wrapper:
 // its callers route the call, not its body.
 int sc_mem_writer_len_arg(const char *name, size_t len);
+
+// Does NAME (LEN bytes) name a library allocator whose result is a fresh
+// heap block (malloc, calloc, realloc, aligned_alloc, ...)? Such a block
+// never holds a key: keys live in global objects.
+bool sc_is_allocator(const char *name, size_t len);
+
+// ---------------------------------------------------------------------------
+// Store routing (docs/FIELD_KEYS.md, "Which stores are routed")
+// ---------------------------------------------------------------------------
+// A store that may change field keys without naming a member (a struct
+// assignment, memcpy, memset, a lowered small copy) is followed by an
+// inline check of its range against the bounds the runtime keeps of every
+// registered key, which calls __staticcall_store_range only inside them;
+// unless the facts below prove that the destination holds no key. Each
+// plugin gathers the facts from its own representation.
+
+// What the destination's underlying object is, as far as the compiler can
+// tell.
+enum class sc_dest_object {
+	unknown,             // a pointer from anywhere (a parameter, a load)
+	automatic,           // a local variable or an alloca
+	heap,                // the result of a known allocator
+	read_only,           // a string literal, a constant or thread-local
+	global_without_keys, // a global whose type holds no marked member
+	global_with_keys,    // a global whose type holds marked members
+};
+
+// The type of what the destination designates.
+enum class sc_dest_type {
+	opaque,       // void, char, a scalar, an incomplete type: bytes
+	without_keys, // a complete aggregate with no marked member, at any
+		      // depth
+	with_keys,    // an aggregate holding marked members
+};
+
+struct sc_store_facts {
+	sc_dest_object object = sc_dest_object::unknown;
+	sc_dest_type type = sc_dest_type::opaque;
+	// The compiler's alias analysis proves the destination points to no
+	// global object (or to none that holds keys).
+	bool alias_excludes_keys = false;
+};
+
+enum class sc_store_route {
+	key_free,    // nothing follows the store
+	range_check, // the inline bounds check, the runtime call inside
+};
+
+sc_store_route sc_store_route_for(const sc_store_facts &f);
 
 #endif

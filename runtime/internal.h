@@ -370,6 +370,8 @@ void sc_report_at_exit(const struct sc_object *o);
 /* ---- key_ranges.c: lock-free "might [addr, addr+len) hold a key?" ------ */
 /* add/remove under the registry lock; a slot index, or -1 when full (then
  * every query answers yes). */
+/* [lo, hi) of every span: the plugins' inline check (key_ranges.c) */
+extern uintptr_t __staticcall_key_bounds[2];
 int sc_ranges_add(uintptr_t lo, uintptr_t hi);
 void sc_ranges_remove(int slot);
 int sc_ranges_may_hold(uintptr_t addr, size_t len);

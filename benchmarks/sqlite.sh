@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# sqlite.sh [RUNS] - a real program with struct-field keys: SQLite 3.40.1
+# (Debian's source package, fetched by fetch-sqlite.sh into
+# build/bench/sqlite, never committed) with STATIC_CALL on every
+# pointer-to-function member of sqlite3_mem_methods, sqlite3_mutex_methods
+# and sqlite3_pcache_methods2 (the members of its global config struct,
+# sqlite3Config), speedtest1 --size 40 --memdb built -O2 three ways per
+# compiler: plain, retpolines, retpolines + plugin (GCC, and Clang when its
+# plugin is built; NO_CLANG=1 skips it). Median of RUNS (default 3) runs
+# interleaved across builds; the plugin build's calls of
+# __staticcall_store_range per run are counted (count_store_calls.c).
+# Writes build/bench/sqlite/speed.csv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=$(realpath "${STATICCALL_BUILD:-build}")
+runs=${1:-3}
+out=build/bench/sqlite
+mkdir -p "$out"
+benchmarks/fetch-sqlite.sh "$out/src"
+if [ ! -f "$out/amal/sqlite3.c" ]; then
+	mkdir -p "$out/amal"
+	( cd "$out/amal" && ../src/configure --disable-tcl > configure.log 2>&1 &&
+	  make sqlite3.c > make.log 2>&1 ) || { echo "sqlite: amalgamation failed" >&2; exit 1; }
+fi
+# The marked source: the three method structures' members get STATIC_CALL.
+python3 - "$out/amal/sqlite3.c" "$out/sqlite3-marked.c" <<'PY'
+import re, sys
+src = open(sys.argv[1]).read()
+n = 0
+def mark(m):
+    global n
+    body, k = re.subn(r"\(\*(x\w+)\)", r"(*STATIC_CALL \1)", m.group(2))
+    n += k
+    return m.group(1) + body + m.group(3)
+for s in ("sqlite3_mem_methods", "sqlite3_mutex_methods",
+          "sqlite3_pcache_methods2"):
+    src = re.sub(r"(struct %s \{)(.*?)(\n\};)" % s, mark, src, count=1,
+                 flags=re.S)
+open(sys.argv[2], "w").write('#include "staticcall.h"\n' + src)
+print("sqlite: %d members marked STATIC_CALL" % n, file=sys.stderr)
+PY
+export PKG_CONFIG_PATH=$B/meson-uninstalled
+gcc_plugin=$(pkg-config --variable=gcc_cflags staticcall)
+clang_plugin=$(pkg-config --variable=clang_cflags staticcall 2>/dev/null || true)
+clang=${CLANG:-clang-19}
+variants=(gcc gcc-thunk gcc-thunk-plugin)
+if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:-}" ]; then
+	variants+=(clang clang-thunk clang-thunk-plugin)
+fi
+cc -O2 -shared -fPIC benchmarks/count_store_calls.c -o "$out/count_store_calls.so" -ldl
+base="-O2 -DSQLITE_OMIT_LOAD_EXTENSION -Iinclude -I$out/amal"
+for v in "${variants[@]}"; do
+	exe=$out/$v/speedtest1
+	[ -x "$exe" ] && [ -z "${REBUILD:-}" ] && continue
+	mkdir -p "$out/$v"
+	case $v in clang*) cc=$clang; thunk=-mretpoline; plugin=$clang_plugin ;;
+	*) cc=gcc; thunk=-mindirect-branch=thunk; plugin=$gcc_plugin ;; esac
+	flags=$base
+	case $v in *-thunk*) flags="$flags $thunk" ;; esac
+	libs="-lm -lpthread"
+	case $v in *-plugin) flags="$flags $plugin"
+		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
+	start=$(date +%s)
+	# shellcheck disable=SC2086
+	$cc $flags -c "$out/sqlite3-marked.c" -o "$out/$v/sqlite3.o"
+	# shellcheck disable=SC2086
+	$cc $flags -c "$out/src/test/speedtest1.c" -o "$out/$v/speedtest1.o"
+	# shellcheck disable=SC2086
+	$cc -o "$exe" "$out/$v/speedtest1.o" "$out/$v/sqlite3.o" $libs
+	echo "sqlite: built $v in $(( $(date +%s) - start )) s" >&2
+	case $v in *-thunk*)
+		n=$(objdump -d "$exe" | grep -c 'call.*__x86_indirect_thunk\|call.*__llvm_retpoline' || true)
+		[ "$n" -gt 0 ] || { echo "sqlite: $v has no retpoline thunk call" >&2; exit 1; } ;;
+	esac
+done
+declare -A times
+for r in $(seq "$runs"); do
+	for v in "${variants[@]}"; do
+		t0=$(date +%s.%N)
+		if [[ $v == *-plugin ]]; then
+			LD_PRELOAD=$PWD/$out/count_store_calls.so "$out/$v/speedtest1" --size 40 --memdb \
+				> "$out/$v/run.txt" 2> "$out/$v/calls.txt"
+		else
+			"$out/$v/speedtest1" --size 40 --memdb > "$out/$v/run.txt"
+		fi
+		t1=$(date +%s.%N)
+		times[$v]="${times[$v]:-} $(echo "$t1 - $t0" | bc)"
+	done
+done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "build,seconds,ratio_to_retpoline,store_range_calls" > "$out/speed.csv"
+printf '%-20s %9s %10s %12s\n' build seconds "/retpoline" "store calls"
+for v in "${variants[@]}"; do
+	m=$(echo "${times[$v]}" | median)
+	ref=$(echo "${times[${v%%-*}-thunk]}" | median)
+	calls=-
+	[[ $v == *-plugin ]] && calls=$(sed -n 's/store_range_calls //p' "$out/$v/calls.txt")
+	ratio=$(echo "scale=3; $m / $ref" | bc)
+	printf '%-20s %9.3f %10s %12s\n' "$v" "$m" "$ratio" "$calls"
+	echo "$v,$m,$ratio,$calls" >> "$out/speed.csv"
+done
