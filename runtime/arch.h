@@ -100,6 +100,17 @@ int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
  * out of range (then *why says so). */
 uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 			     const char **why);
+/* Lazy binding (docs/PATCHING.md). The slot word that jumps to the
+ * trampoline's bind block; 0 if the arch has none. */
+uint64_t sc_arch_bind_slot(void);
+/* What the arch's __staticcall_bind needs before its first call (x86-64:
+ * the XSAVE area's size); called before any slot takes its bind form. */
+void sc_arch_bind_init(void);
+/* Does the bind block before the trampoline at `slot` hold exactly what
+ * the plugin emits for descriptor `desc`? Then *callee is where it calls
+ * (the PLT entry of __staticcall_bind), *lo the block's first byte. */
+int sc_arch_bind_block_ok(const uint8_t *slot, const void *desc,
+			  const uint8_t **lo, const void **callee);
 /* Byte changes, tagged with their phase, that turn the bytes `from` (what
  * the code holds now) into `to` safely: the patch planner composes them
  * into word writes, so pieces of code sharing a word compose. Returns how

@@ -299,6 +299,7 @@ static int own_register(const struct sc_abi_object *abi)
 	objects = o;
 	/* published before the keys are read (key_ranges.c) */
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
+	sc_bind_object_loaded(o);
 	patch_object_keys(o);
 	sc_log(SC_LOG_INFO, "registered %s: %zu sites, %zu keys", o->name,
 	       o->nsites, o->ntramps);
@@ -323,6 +324,7 @@ static int own_unregister(const struct sc_abi_object *abi)
 		*pp = o->next;
 		sc_report_at_exit(o);
 		sc_ranges_remove(o->range_slot);
+		sc_bind_object_gone(o);
 		detach(o);
 		sc_log(SC_LOG_INFO, "unregistered %s", o->name);
 		sc_object_free(o);
@@ -431,4 +433,6 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.sites = sc_own_sites,
 	.store_range = own_store_range,
 	.seal = sc_own_seal,
+	.bind = sc_own_bind,
+	.bind_now = sc_own_bind_now,
 };
