@@ -21,13 +21,15 @@
  * When a trampoline has no unbound site left its slot takes its normal
  * form (slow path or `jmp target`).
  *
- * Tail and jcc sites (no return address) and sites whose instruction
- * straddles an aligned word (they can rarely leave their trampoline) are
- * bound at registration. A call reaching the binder that is not an
- * unbound call site of the trampoline (such a site left on the
- * trampoline, a tail call through it, anything else: counted) binds a
- * batch of the trampoline's remaining sites, so after a bounded number
- * of such calls its slot is normal and no site pays the binder for ever.
+ * Tail and jcc sites (no return address) are bound at registration. A
+ * call reaching the binder that is not an unbound call site of the
+ * trampoline (a bound site left on its trampoline: out of range, NULL, a
+ * Clang site straddling a word whose change is not one word write; a
+ * tail call through it; anything else: counted) binds a batch of the
+ * trampoline's remaining sites, so after a bounded number of such calls
+ * its slot is normal and no site pays the binder for ever. Straddling
+ * call sites stay lazy: most Clang sites straddle, and most of them do go
+ * direct when bound.
  */
 #include <errno.h>
 #include <string.h>
@@ -49,12 +51,6 @@ int sc_bind_lazy(void)
 	       !sc_sealed() && !sc_patching_off_reason() && sc_arch_bind_slot();
 }
 
-static int straddles(const struct sc_code *c)
-{
-	return ((uintptr_t)c->insn & ~(uintptr_t)7) !=
-	       ((uintptr_t)(c->insn + c->len - 1) & ~(uintptr_t)7);
-}
-
 void sc_bind_object_loaded(struct sc_object *o)
 {
 	if (!sc_bind_lazy())
@@ -64,8 +60,7 @@ void sc_bind_object_loaded(struct sc_object *o)
 		struct sc_site *s = &o->sites[i];
 		struct sc_tramp *t = s->tramp;
 		if (!t->key || !t->bindable || t->code.state != SC_CODE_OK ||
-		    s->code.state != SC_CODE_OK || s->code.kind != SC_INSN_CALL ||
-		    straddles(&s->code))
+		    s->code.state != SC_CODE_OK || s->code.kind != SC_INSN_CALL)
 			continue;
 		s->bind = SC_SITE_UNBOUND;
 		t->unbound++;
