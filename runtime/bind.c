@@ -305,6 +305,13 @@ void sc_bind_report(void)
 		      __atomic_load_n(&n_busy, __ATOMIC_RELAXED));
 }
 
+/* Every copy of the runtime: the __staticcall_bind a trampoline reaches
+ * through its PLT may be another copy's than the serving registry's. */
+__attribute__((constructor)) static void bind_init(void)
+{
+	sc_arch_bind_init();
+}
+
 __attribute__((destructor)) static void bind_report_at_exit(void)
 {
 	if (sc_env()->report_at_exit)
