@@ -124,7 +124,8 @@ static void flush(void)
 	 * report what they cannot write. The slots alone, so that none keeps
 	 * sending calls here. Code that cannot be written at all (a W^X
 	 * policy): stop binding. */
-	if (err == -EACCES || err == -EPERM || sc_patch_bind(NULL, 0, tramps, nt))
+	if (err == -EACCES || err == -EPERM ||
+	    sc_patch_bind(NULL, 0, tramps, nt))
 		lazy_stopped = 1;
 }
 
@@ -247,7 +248,8 @@ int sc_bind_all_locked(void)
 		sc_for_each_key(k) {
 			sc_bind_key_all(k);
 			keys[n] = k;
-			targets[n++] = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
+			targets[n++] = __atomic_load_n(k->var,
+						       __ATOMIC_ACQUIRE);
 		}
 		/* one batch: one set of page runs for the whole process */
 		err = sc_patch_keys(keys, targets, n, 0);
