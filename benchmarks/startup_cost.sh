@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # startup_cost.sh [ROUNDS [SITES KEYS]] - start-up cost of one executable
 # with many keys (default 100,000 sites over 1,000 keys, gen_startup.py):
-# built with the GCC plugin, without it, and run with STATICCALL_DISABLE=1
+# built with the GCC plugin (lazy binding, the default, and
+# STATICCALL_BIND=eager), without it, and run with STATICCALL_DISABLE=1
 # (and with the Clang plugin when it is built; NO_CLANG=1 skips it). Side by
 # side: time to main and process wall time (median of ROUNDS, order rotated
 # each round), VmRSS/VmHWM at main, mappings of the executable (all, r-x),
@@ -36,14 +37,18 @@ build() { # name, compiler, link libs (one word, may be empty), flags...
 libs="${rt[*]}"
 build gcc_plugin "$cc" "$libs" $gcc_plugin
 build gcc_plain "$cc" ""
+# Lazy binding is the default (issue 17): "gcc plugin" binds no site at
+# start-up; STATICCALL_BIND=eager patches every site before main.
 variants=("gcc plugin|$out/prog_gcc_plugin"
+	  "gcc plugin, STATICCALL_BIND=eager|$out/prog_gcc_plugin|STATICCALL_BIND=eager"
 	  "gcc plain|$out/prog_gcc_plain"
 	  "gcc plugin, STATICCALL_DISABLE=1|$out/prog_gcc_plugin|STATICCALL_DISABLE=1")
 if [ -n "$clang_plugin" ] && command -v "$clang" > /dev/null && [ -z "${NO_CLANG:-}" ]; then
 	# Clang's sites are found from anchors by the Zydis decoder, which the
 	# runtime references weakly: link it for sure.
 	build clang_plugin "$clang" "$libs -Wl,--no-as-needed -lZydis -lZycore -Wl,--as-needed" $clang_plugin
-	variants+=("clang plugin|$out/prog_clang_plugin")
+	variants+=("clang plugin|$out/prog_clang_plugin"
+		   "clang plugin, STATICCALL_BIND=eager|$out/prog_clang_plugin|STATICCALL_BIND=eager")
 fi
 
 # Every site of the plugin builds reaches its target, and is direct.

@@ -55,6 +55,8 @@ int __staticcall_list_sites(const void *key, struct static_call_site_info *buf,
 		       size_t n);
 const char *static_call_form_name(int form);
 int static_call_seal(int how);
+int __staticcall_bind_now(const void *key);
+int static_call_bind_all(void);
 
 /*
  * static_call_update(name, fn): make every call through key `name` reach
@@ -118,6 +120,18 @@ int static_call_seal(int how);
  * STATICCALL_VERIFY=1 runs it at exit. static_call_resync() re-patches
  * every key to its current value; returns 0 or a negative errno.
  */
+
+/*
+ * Lazy binding (the default unless STATICCALL_BIND=eager; docs/GUIDE.md):
+ * a call site is patched to a direct call when it runs, not when its
+ * object loads; until then it calls its trampoline, which reaches the
+ * key's current value. static_call_bind(name) patches every site of the
+ * key now, static_call_bind_all() every site of every key, in one batch:
+ * for programs that want to pay their start-up once (before a sandbox, a
+ * latency-critical phase). Return 0 or -errno (-ENOENT: no loaded object
+ * uses the key; -EDEADLK: from inside the runtime).
+ */
+#define static_call_bind(name) __staticcall_bind_now((const void *)&(name))
 
 /* static_call_query(name): the key's current target. */
 #define static_call_query(name) __atomic_load_n(&(name), __ATOMIC_ACQUIRE)

@@ -43,6 +43,10 @@
 #define SC_ABI_REGISTER_FN "__staticcall_register"
 #define SC_ABI_UNREGISTER_FN "__staticcall_unregister"
 #define SC_ABI_STORE_FN "__staticcall_store"
+/* Called by a trampoline's bind block (SC_DESC_BIND), never by C code:
+ * saves every argument register, tells the runtime which site called
+ * (lazy binding), restores them and returns into the bind block. */
+#define SC_ABI_BIND_FN "__staticcall_bind"
 /* void __staticcall_store_range(void *addr, size_t len), called after a
  * store the plugin cannot attribute to one key (a struct assignment,
  * memcpy, memset into memory that may hold field keys): every registered
@@ -80,6 +84,9 @@
 #define SC_DESC_RETPOLINE 0x1u /* slow path uses a retpoline, not jmp *%r11 */
 #define SC_DESC_IBT 0x2u       /* unit was built with -fcf-protection=branch */
 #define SC_DESC_COND 0x4u      /* NULL-safe trampoline: returns if K is NULL */
+#define SC_DESC_BIND 0x8u      /* a bind block precedes the trampoline (lazy
+				  binding, docs/ABI.md); without it the
+				  runtime binds the key's sites eagerly */
 
 /* x86-64 trampoline: 16-byte aligned, first 8 bytes are the patch slot. */
 #define SC_X86_TRAMP_ALIGN 16u
@@ -87,6 +94,16 @@
 /* The slot as the plugins emit it (its slow-path form): EB 06 CC*6, `jmp
  * +6` to the indirect jump then int3 padding, as a little-endian word. */
 #define SC_X86_SLOT_SLOW 0xcccccccccccc06ebull
+/* The bind block: SC_X86_BIND_BLOCK bytes right before the trampoline,
+ *   4C 8D 1D rel32   leaq DESC(%rip), %r11   (this key's descriptor)
+ *   41 53            pushq %r11
+ *   E8 rel32         call __staticcall_bind@PLT
+ *   41 5B            popq %r11
+ *   EB/E9 rel        jmp to the slow path (trampoline + 8)
+ *   CC...            up to the trampoline
+ * and the slot's bind form: EB DE CC*6, `jmp` to the block. */
+#define SC_X86_BIND_BLOCK 32u
+#define SC_X86_SLOT_BIND 0xccccccccccccdeebull
 /* arm64 trampoline: 16-byte aligned, first 8 bytes are the patch slot
  * (word 0 `b target` or NOP, word 1 the slow path's first instruction). */
 #define SC_A64_TRAMP_ALIGN 16u

@@ -137,17 +137,27 @@ std::string sc_text_key(const sc_key_text &k)
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
 	unsigned flags = (k.retpoline != sc_retpoline::none ? SC_DESC_RETPOLINE : 0) |
-			 (k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0);
+			 (k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0) |
+			 SC_DESC_BIND;
 
 	// Trampoline: its own section so no assembler relaxes a jump to it to
 	// the unpatchable 2-byte form. The 8-byte slot stays first even with
 	// IBT: sites reach it by direct call or jump, which need no endbr64.
 	t += section(SC_ABI_TRAMP_SECTION, "ax", tr, k.global);
 	t += "\t.balign " + num(SC_X86_TRAMP_ALIGN) + "\n";
+	// The bind block, SC_X86_BIND_BLOCK bytes before the trampoline (lazy
+	// binding, docs/ABI.md): the slot's bind form jumps here; the runtime
+	// learns which site called (the return address on the stack, under
+	// the descriptor) and returns; the slow path then reaches the key's
+	// value through the unit's own hardened jump. The runtime adds no
+	// indirect branch of its own (the PLT is the constructor's too).
+	t += "\tleaq " + ds + "(%rip), %r11\n\tpushq %r11\n\tcall " SC_ABI_BIND_FN
+	     "@PLT\n\tpopq %r11\n\tjmp 9f\n\t.balign " +
+	     num(SC_X86_TRAMP_ALIGN) + ", 0xcc\n";
 	if (k.global)
 		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
 	t += "\t.type " + tr + ",@function\n" + tr + ":\n";
-	t += x86_slot_slow();
+	t += x86_slot_slow() + "9:\n";
 	if (k.pic && k.global)
 		t += "\tmovq " + k.name + "@GOTPCREL(%rip), %r11\n\tmovq " + off +
 		     "(%r11), %r11\n";

@@ -74,6 +74,22 @@ SC_EXPORT int static_call_seal(int how)
 	return sc_registry()->seal(how);
 }
 
+SC_EXPORT int __staticcall_bind_now(const void *key)
+{
+	if (!key)
+		return -EINVAL;
+	if (!sc_registry_has(bind_now))
+		return -ENOSYS;
+	return sc_registry()->bind_now(key);
+}
+
+SC_EXPORT int static_call_bind_all(void)
+{
+	if (!sc_registry_has(bind_now))
+		return -ENOSYS;
+	return sc_registry()->bind_now(NULL);
+}
+
 SC_EXPORT const char *static_call_form_name(int form)
 {
 	/* reasons.h: one table with the inspector's */

@@ -99,6 +99,9 @@ struct sc_byte_patch {
 #define sc_arch_plan SC_NS(plan)
 #define sc_arch_breakpoint_at SC_NS(breakpoint_at)
 #define sc_arch_is_transient SC_NS(is_transient)
+#define sc_arch_bind_slot SC_NS(bind_slot)
+#define sc_arch_bind_init SC_NS(bind_init)
+#define sc_arch_bind_block_ok SC_NS(bind_block_ok)
 #define sc_arch_cas_code SC_NS(cas_code)
 #define sc_code_load64 SC_NS(code_load64)
 #define sc_arch_first_transfer SC_NS(first_transfer)
@@ -143,6 +146,17 @@ int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
  * out of range (then *why says so). */
 uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 			     const char **why);
+/* Lazy binding (docs/PATCHING.md). The slot word that jumps to the
+ * trampoline's bind block; 0 if the arch has none. */
+uint64_t sc_arch_bind_slot(void);
+/* What the arch's __staticcall_bind needs before its first call (x86-64:
+ * the XSAVE area's size); called before any slot takes its bind form. */
+void sc_arch_bind_init(void);
+/* Does the bind block before the trampoline at `slot` hold exactly what
+ * the plugin emits for descriptor `desc`? Then *callee is where it calls
+ * (the PLT entry of __staticcall_bind), *lo the block's first byte. */
+int sc_arch_bind_block_ok(const uint8_t *slot, const void *desc,
+			  const uint8_t **lo, const void **callee);
 /* Byte changes, tagged with their phase, that turn the bytes `from` (what
  * the code holds now) into `to` safely: the patch planner composes them
  * into word writes, so pieces of code sharing a word compose. Returns how
@@ -203,6 +217,7 @@ struct sc_arch_ops {
 	void (*keep_compiled)(struct sc_code *c, const uint8_t *compiled);
 	int (*is_transient)(const struct sc_code *c, const uint8_t *live);
 	int (*decode_slot)(const uint8_t *slot, uint64_t word, void **reaches);
+	uint64_t (*bind_slot)(void);
 	int (*plan)(const struct sc_code *c, const uint8_t *from,
 		    const uint8_t *to, int allow_wait,
 		    struct sc_byte_patch *out);

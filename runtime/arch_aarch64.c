@@ -154,6 +154,17 @@ static int slow_path_head(uint32_t w)
 	       w == A64_NOP;
 }
 
+/* No bind block on arm64 yet: every site is bound at load (eager). */
+uint64_t sc_arch_bind_slot(void) { return 0; }
+void sc_arch_bind_init(void) {}
+
+int sc_arch_bind_block_ok(const uint8_t *slot, const void *desc,
+			  const uint8_t **lo, const void **callee)
+{
+	(void)slot; (void)desc; (void)lo; (void)callee;
+	return 0;
+}
+
 int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches)
 {
 	uint32_t w0 = (uint32_t)word, w1 = (uint32_t)(word >> 32);

@@ -21,6 +21,7 @@ const struct sc_arch_ops SC_NS(ops) = {
 	.keep_compiled = sc_arch_keep_compiled,
 	.is_transient = sc_arch_is_transient,
 	.decode_slot = sc_arch_decode_slot,
+	.bind_slot = sc_arch_bind_slot,
 	.plan = sc_arch_plan,
 	.decode_site = sc_decode_site,
 	.find_site = sc_find_site,

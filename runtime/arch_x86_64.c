@@ -18,7 +18,10 @@
  * A trampoline's first quadword (its slot) is one of:
  *   slow path  EB 06 CC CC CC CC CC CC   jmp +6 to the indirect jump
  *   direct     E9 rel32 CC CC CC         jmp target
+ *   bind       EB DE CC CC CC CC CC CC   jmp -32 to the bind block (lazy
+ *                                        binding: a site not bound yet)
  */
+#include <cpuid.h>
 #include <string.h>
 
 #include "internal.h"
@@ -145,9 +148,60 @@ int sc_arch_is_transient(const struct sc_code *c, const uint8_t *live)
 	return !memcmp(live, jmp_self, sizeof jmp_self);
 }
 
+uint64_t sc_arch_bind_slot(void) { return SC_X86_SLOT_BIND; }
+
+/* bind_x86_64.S saves the vector state in this many bytes with XSAVE; 0:
+ * FXSAVE (the OS enables no XSAVE). */
+unsigned sc_x86_xsave_size;
+
+void sc_arch_bind_init(void)
+{
+	unsigned a, b, c, d;
+	if (__atomic_load_n(&sc_x86_xsave_size, __ATOMIC_RELAXED))
+		return;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+		return;
+	/* EBX: the size for the features XCR0 enables now */
+	__cpuid_count(0xd, 0, a, b, c, d);
+	if (b >= 576)
+		__atomic_store_n(&sc_x86_xsave_size, b, __ATOMIC_RELAXED);
+}
+
+static const uint8_t *rel32_dest(const uint8_t *after, const uint8_t *disp)
+{
+	int32_t rel;
+	memcpy(&rel, disp, 4);
+	return after + rel;
+}
+
+int sc_arch_bind_block_ok(const uint8_t *slot, const void *desc,
+			  const uint8_t **lo, const void **callee)
+{
+	const uint8_t *b = slot - SC_X86_BIND_BLOCK;
+	static const uint8_t lea[3] = { 0x4c, 0x8d, 0x1d }; /* leaq x(%rip), %r11 */
+	if (memcmp(b, lea, 3) || rel32_dest(b + 7, b + 3) != desc ||
+	    b[7] != 0x41 || b[8] != 0x53 ||     /* pushq %r11 */
+	    b[9] != OP_CALL ||                  /* call __staticcall_bind */
+	    b[14] != 0x41 || b[15] != 0x5b)     /* popq %r11 */
+		return 0;
+	const uint8_t *end;
+	if (b[16] == 0xeb)
+		end = b + 18 + (int8_t)b[17];
+	else if (b[16] == OP_JMP)
+		end = rel32_dest(b + 21, b + 17);
+	else
+		return 0;
+	if (end != slot + SC_X86_TRAMP_SLOT) /* jmp to the slow path */
+		return 0;
+	*lo = b;
+	*callee = rel32_dest(b + 14, b + 10);
+	return 1;
+}
+
 int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches)
 {
-	if (word == SLOT_SLOW) {
+	/* the bind block ends in the slow path: it reaches the key's value */
+	if (word == SLOT_SLOW || word == SC_X86_SLOT_BIND) {
 		*reaches = NULL;
 		return 1;
 	}

@@ -61,6 +61,7 @@ static void read_env(void)
 	static const char *const stale[] = { "warn", "abort" };
 	static const char *const seal[] = { "code", "updates" };
 	static const char *const straddle[] = { "trampoline", "wait" };
+	static const char *const bind[] = { "lazy", "eager" };
 	env.log_level = parse_level(getenv("STATICCALL_LOG"));
 	env.disable = flag("STATICCALL_DISABLE");
 	env.sites_trampoline = choice("STATICCALL_SITES", sites, 1) == 1;
@@ -69,6 +70,7 @@ static void read_env(void)
 	env.abort_on_stale = choice("STATICCALL_ON_STALE", stale, 2) == 2;
 	env.seal = choice("STATICCALL_SEAL", seal, 2);
 	env.straddle_wait = choice("STATICCALL_STRADDLE", straddle, 2) == 2;
+	env.bind_eager = choice("STATICCALL_BIND", bind, 2) == 2;
 }
 
 const struct sc_env *sc_env(void)

@@ -55,6 +55,8 @@ struct sc_env {
 	int straddle_wait;    /* STATICCALL_STRADDLE=wait: patch sites whose
 				 displacement straddles a word through the
 				 `jmp .` transient (docs/PATCHING.md) */
+	int bind_eager;       /* STATICCALL_BIND=eager: every site patched at
+				 load, none on its first call (bind.c) */
 };
 const struct sc_env *sc_env(void);
 
@@ -88,6 +90,15 @@ struct sc_tramp {
 	uint32_t flags; /* SC_DESC_* */
 	int key_refused; /* its descriptor names no key variable
 			    (key_check.c): never attached to a key */
+	int bindable;    /* its bind block was verified (SC_DESC_BIND) */
+	size_t unbound;  /* its sites not bound yet: slot in bind form */
+};
+
+/* A site's lazy-binding state (bind.c). */
+enum sc_bind_state {
+	SC_SITE_BOUND = 0,   /* patched to its key's value like any site */
+	SC_SITE_UNBOUND = 1, /* as compiled, on its trampoline */
+	SC_SITE_QUEUED = 2,  /* ran once, patched with the next batch */
 };
 
 struct sc_site {
@@ -96,6 +107,7 @@ struct sc_site {
 	struct sc_tramp *tramp;
 	struct sc_object *object;
 	uint32_t flags; /* SC_SITE_* */
+	uint8_t bind;   /* enum sc_bind_state */
 };
 /* One cache line: the arch's part of sc_code must not grow it. */
 _Static_assert(sizeof(struct sc_site) == 64, "struct sc_site is 64 bytes");
@@ -269,6 +281,8 @@ void sc_report_stale_key(const void *var, const char *why);
 /* Every site onto its trampoline, every slot onto the slow path that
  * reads the key (static_call_seal); targets are ignored. */
 #define SC_PATCH_SLOW 0x2
+/* The binder's batch (sc_patch_bind): no allocation, no report. */
+#define SC_PATCH_BIND 0x4
 int sc_patch_key(struct sc_key *key, void *target, int flags);
 /* How many sites (trampoline slots not counted) the last batch rewrote;
  * under the lock, right after the batch. */
@@ -287,6 +301,13 @@ const char *sc_site_indirect_reason(const struct sc_site *s, void *target);
 /* Why patching is off for the whole process (NULL if it is on). */
 const char *sc_patching_off_reason(void);
 void sc_patching_turn_off(const char *why);
+/* Lazy binding: the binder's batch (bind.c) of a few sites and the slots
+ * of their trampolines, each to its key's value; planned and written
+ * without allocating (the binder may run inside malloc or a signal
+ * handler). All or nothing: 0 or -errno. */
+#define SC_BIND_BATCH 16
+int sc_patch_bind(struct sc_site *const *sites, size_t n,
+		  struct sc_tramp *const *tramps, size_t nt);
 /* STATIC_CALL_SEAL_CODE: one batch moving every site of these keys to its
  * trampoline and every slot to its slow path. All or nothing; 0 or -errno. */
 int sc_patch_seal_code(struct sc_key *const *keys, size_t nkeys);
@@ -314,8 +335,14 @@ struct sc_registry_ops {
 	 * below. Read them only where sc_registry_has() says so. */
 	int (*seal)(int how);
 	void (*store_range_begin)(void *addr, const void *src, size_t len);
+	/* lazy binding (bind.c): the bind block's call; bind every site of
+	 * a key (NULL: of every key) now */
+	int (*bind)(const void *desc, void *ret);
+	int (*bind_now)(const void *key);
 };
 const struct sc_registry_ops *sc_registry(void);
+/* The same once chosen, else NULL: never takes a lock (the binder). */
+const struct sc_registry_ops *sc_registry_chosen(void);
 /* The size of the serving table (its dynamic symbol's st_size). */
 size_t sc_registry_size(void);
 #define sc_registry_has(field)                                               \
@@ -331,6 +358,27 @@ int sc_own_verify(int resync);                           /* introspect.c */
 int sc_own_sites(const void *var, struct static_call_site_info *buf,
 		 size_t n);                              /* introspect.c */
 int sc_own_seal(int how);                                /* seal.c */
+int sc_own_bind(const void *desc, void *ret);            /* bind.c */
+int sc_own_bind_now(const void *var);                    /* bind.c */
+
+/* ---- bind.c: lazy binding, under the lock ------------------------------ */
+#define SC_REASON_UNBOUND "not bound yet: lazy binding patches it when it " \
+	"first runs (STATICCALL_BIND=eager, static_call_bind)"
+/* Is lazy binding on (STATICCALL_BIND, patching on)? */
+int sc_bind_lazy(void);
+/* A new object: mark its call sites unbound where its trampolines allow
+ * (before sc_patch_object, which then leaves them alone). */
+void sc_bind_object_loaded(struct sc_object *o);
+/* An object going: its queued sites leave the queue. */
+void sc_bind_object_gone(const struct sc_object *o);
+/* Bind every site of every key now, in one batch (under the lock). */
+int sc_bind_all_locked(void);
+/* Mark every unbound site of k bound (the caller patches k next). */
+void sc_bind_key_all(struct sc_key *k);
+/* Lines for STATICCALL_REPORT=1. */
+void sc_bind_report(void);
+/* lock.c: the lock if free, without waiting; -EBUSY if not. */
+int sc_trylock(sigset_t *saved);
 
 /* lock.c: the one lock, asynchronous signals blocked while it is held.
  * -EDEADLK (nothing taken) if this thread holds it already. */

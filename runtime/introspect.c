@@ -94,6 +94,8 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 		return s->code.reason ? s->code.reason : SC_REASON_NOT_VERIFIED;
 	if (sc_patching_off_reason())
 		return sc_patching_off_reason();
+	if (s->bind != SC_SITE_BOUND)
+		return SC_REASON_UNBOUND;
 	if (!target && !s->code.cond)
 		return SC_REASON_TARGET_NULL;
 	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES)

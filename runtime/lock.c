@@ -49,6 +49,31 @@ int sc_lock(sigset_t *saved)
 	return 0;
 }
 
+/* The binder's: it may run in a thread that holds the lock (a hook
+ * called from an interposed malloc, a signal handler), so it never
+ * waits. */
+int sc_trylock(sigset_t *saved)
+{
+	if (sc_lock_held_by_me())
+		return -EDEADLK;
+	sigset_t block;
+	sigfillset(&block);
+	sigdelset(&block, SIGSEGV);
+	sigdelset(&block, SIGBUS);
+	sigdelset(&block, SIGILL);
+	sigdelset(&block, SIGFPE);
+	sigdelset(&block, SIGTRAP);
+	sigdelset(&block, SIGSYS);
+	pthread_sigmask(SIG_BLOCK, &block, saved);
+	if (pthread_mutex_trylock(&lock)) {
+		pthread_sigmask(SIG_SETMASK, saved, NULL);
+		return -EBUSY;
+	}
+	__atomic_store_n(&lock_owner, (uintptr_t)pthread_self(), __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
 void sc_unlock(const sigset_t *saved)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -180,6 +180,16 @@ static void load_tramp(struct sc_object *o, struct sc_tramp *t,
 		return;
 	}
 	t->code.state = SC_CODE_OK;
+	/* Lazy binding only through a bind block exactly as the plugin
+	 * emits it, calling into this object (its PLT): the slot's bind form
+	 * jumps there (docs/ABI.md). */
+	const uint8_t *lo;
+	const void *callee;
+	t->bindable = (d->flags & SC_DESC_BIND) &&
+		      sc_object_exec_prot(o, slot - 64, 64) &&
+		      sc_arch_bind_block_ok(slot, d, &lo, &callee) &&
+		      sc_object_exec_prot(o, lo, (size_t)(slot - lo)) &&
+		      sc_object_exec_prot(o, callee, 1);
 }
 
 /* Check a site's bytes: the plugin's call/jmp/jcc to its own trampoline. */

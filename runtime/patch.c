@@ -71,7 +71,7 @@ static int cmp_patch(const void *a, const void *b)
  * byte the later planned wins as before. Falls back to sc_sort without
  * memory.
  */
-static void sort_patches(struct word_patch *wp, size_t n)
+static void sort_patches(struct word_patch *wp, size_t n, int no_alloc)
 {
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
 	int sorted = 1;
@@ -84,7 +84,7 @@ static void sort_patches(struct word_patch *wp, size_t n)
 	}
 	if (sorted)
 		return;
-	struct word_patch *tmp = sc_mem_alloc(n * sizeof *tmp);
+	struct word_patch *tmp = no_alloc ? NULL : sc_mem_alloc(n * sizeof *tmp);
 	if (!tmp) {
 		sc_sort(wp, n, sizeof *wp, cmp_patch);
 		return;
@@ -364,6 +364,8 @@ static void leave(struct plan *p, struct sc_key *key, const struct sc_code *c,
 		  const struct sc_tramp *t, const char *why, int flags)
 {
 	p->blocked = 1;
+	if (flags & SC_PATCH_BIND)
+		return; /* nothing written, the sites stay unbound */
 	if (!(flags & SC_PATCH_EXACT) && p->nleft == p->cap_left) {
 		size_t cap = 2 * p->cap_left + 16;
 		struct left *l = sc_mem_realloc(p->left, cap * sizeof *l);
@@ -440,6 +442,10 @@ static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
 	int self = d >= t->code.insn && d < t->code.insn + SC_TRAMP_SLOT;
 	int slow = self || (flags & SC_PATCH_SLOW);
 	uint64_t v = sc_arch_encode_slot(t->code.insn, slow ? NULL : target, &why);
+	/* Sites not bound yet reach the binder through the slot (bind.c);
+	 * it ends in the slow path, so they follow the key meanwhile. */
+	if (t->unbound && !(flags & SC_PATCH_SLOW) && sc_arch_bind_slot())
+		v = sc_arch_bind_slot();
 	if (!memcmp(&v, t->code.bytes, 8) || !room(p))
 		return;
 	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
@@ -460,6 +466,9 @@ static void plan_one_site(struct plan *p, struct sc_site *s, void *target,
 {
 	uint8_t live[SC_MAX_INSN];
 	const char *why;
+	/* an unbound site is as compiled, on its trampoline, in every mode */
+	if (s->bind != SC_SITE_BOUND)
+		return;
 	if (!sc_site_recheck(s) || !inside_object(s->object, &s->code) ||
 	    !room(p))
 		return;
@@ -490,6 +499,8 @@ struct batch {
 	struct sc_object *object;
 	struct sc_tramp **tramps; /* the object's, by address */
 	size_t ntramps;
+	struct sc_site *const *sites; /* the binder's (SC_PATCH_BIND) */
+	size_t nsites;
 };
 
 static void *key_value(const struct sc_key *k)
@@ -507,6 +518,15 @@ static void plan_batch(const struct batch *b, int flags, struct plan *p)
 {
 	p->nc = p->nwp = p->nleft = 0;
 	p->blocked = p->nomem = 0;
+	if (b->sites || (flags & SC_PATCH_BIND)) {
+		for (size_t i = 0; i < b->ntramps; i++)
+			plan_tramp(p, b->tramps[i], key_value(b->tramps[i]->key),
+				   flags);
+		for (size_t i = 0; i < b->nsites; i++)
+			plan_one_site(p, b->sites[i],
+				      key_value(b->sites[i]->tramp->key), flags);
+		return;
+	}
 	if (!b->object) {
 		for (size_t k = 0; k < b->nkeys; k++) {
 			struct sc_key *key = b->keys[k];
@@ -557,11 +577,25 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 	if (sc_patching_off_reason() || cap == 0)
 		return 0;
 	size_t nw = 0;
+	/* The binder's batch never allocates: these hold its worst case
+	 * (each piece sets at most SC_MAX_BYTE_PATCHES bytes); the lock it
+	 * holds guards them. */
+	static struct change bind_ch[2 * SC_BIND_BATCH];
+	static struct word_patch bind_wp[(2 * SC_BIND_BATCH + 1) *
+					 SC_MAX_BYTE_PATCHES];
+	static struct sc_write bind_w[(2 * SC_BIND_BATCH + 1) *
+				      SC_MAX_BYTE_PATCHES];
+	int no_alloc = !!(flags & SC_PATCH_BIND);
+	if (no_alloc && cap > 2 * SC_BIND_BATCH)
+		return -E2BIG;
 	/* A change usually sets bytes of one word: room for that, grown if
 	 * needed (room()). */
-	struct plan p = { sc_mem_alloc(cap * sizeof *p.ch), 0,
+	struct plan p = { no_alloc ? bind_ch : sc_mem_alloc(cap * sizeof *p.ch), 0,
+			  no_alloc ? bind_wp :
 			  sc_mem_alloc((cap + SC_MAX_BYTE_PATCHES) * sizeof *p.wp),
-			  0, cap + SC_MAX_BYTE_PATCHES, NULL, 0, 0, 0, 0 };
+			  0, no_alloc ? sizeof bind_wp / sizeof *bind_wp
+				      : cap + SC_MAX_BYTE_PATCHES,
+			  NULL, 0, 0, 0, 0 };
 	struct sc_write *w = NULL;
 	int err = 0;
 	if (!p.ch || !p.wp) {
@@ -576,20 +610,25 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 			err = -ENOMEM;
 			goto out;
 		}
-		if (p.blocked && (flags & SC_PATCH_EXACT)) {
+		if (p.blocked && (flags & (SC_PATCH_EXACT | SC_PATCH_BIND))) {
 			err = -EBUSY;
 			goto out;
 		}
-		sc_mem_free(w);
-		sort_patches(p.wp, p.nwp);
-		w = sc_mem_alloc((count_writes(p.wp, p.nwp) + 1) * sizeof *w);
+		sort_patches(p.wp, p.nwp, no_alloc);
+		if (no_alloc) {
+			w = bind_w;
+		} else {
+			sc_mem_free(w);
+			w = sc_mem_alloc((count_writes(p.wp, p.nwp) + 1) *
+					 sizeof *w);
+		}
 		if (!w) {
 			err = -ENOMEM;
 			goto out;
 		}
 		nw = compose(p.wp, p.nwp, w);
 		err = sc_text_apply(w, nw);
-		if (err != -EBUSY || (flags & SC_PATCH_EXACT))
+		if (err != -EBUSY || (flags & (SC_PATCH_EXACT | SC_PATCH_BIND)))
 			break;
 	}
 	if (!err) {
@@ -600,6 +639,9 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 		}
 		if (p.nc)
 			ever_patched = 1;
+	} else if (no_alloc) {
+		/* the binder says nothing (no stdio where it may run): the
+		 * sites stay on their trampolines, which follow the key */
 	} else if (err == -EBUSY) {
 		if (b->object)
 			sc_log(SC_LOG_ERROR, "code changed while it was being "
@@ -617,6 +659,8 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 		sc_log(SC_LOG_ERROR, "patching failed: error %d", -err);
 	}
 out:
+	if (no_alloc)
+		return err;
 	report_left(&p, flags);
 	sc_mem_free(p.ch);
 	sc_mem_free(p.wp);
@@ -631,7 +675,7 @@ int sc_patch_keys(struct sc_key *const *keys, void *const *targets, size_t n,
 	size_t cap = 0;
 	for (size_t k = 0; k < n; k++)
 		cap += keys[k]->nsites + keys[k]->ntramps;
-	struct batch b = { keys, targets, n, NULL, NULL, 0 };
+	struct batch b = { keys, targets, n, NULL, NULL, 0, NULL, 0 };
 	return run_batch(&b, cap, flags);
 }
 
@@ -642,13 +686,21 @@ static int tramp_has_key(const struct sc_tramp *t)
 
 int sc_patch_object(struct sc_object *o)
 {
-	struct batch b = { NULL, NULL, 0, o, NULL, 0 };
+	struct batch b = { NULL, NULL, 0, o, NULL, 0, NULL, 0 };
 	b.tramps = sc_object_tramps_by_address(o, tramp_has_key, &b.ntramps);
 	if (!b.tramps)
 		return -ENOMEM;
 	int err = run_batch(&b, o->nsites + b.ntramps, 0);
 	sc_mem_free(b.tramps);
 	return err;
+}
+
+int sc_patch_bind(struct sc_site *const *sites, size_t n,
+		  struct sc_tramp *const *tramps, size_t nt)
+{
+	struct batch b = { NULL, NULL, 0, NULL, (struct sc_tramp **)tramps, nt,
+			   sites, n };
+	return run_batch(&b, n + nt, SC_PATCH_BIND);
 }
 
 int sc_patch_key(struct sc_key *key, void *target, int flags)

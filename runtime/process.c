@@ -94,6 +94,11 @@ size_t sc_registry_size(void)
 	return chosen_size;
 }
 
+const struct sc_registry_ops *sc_registry_chosen(void)
+{
+	return __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
+}
+
 const struct sc_registry_ops *sc_registry(void)
 {
 	pthread_once(&chosen_once, choose);

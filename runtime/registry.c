@@ -332,6 +332,7 @@ static int own_register(const struct sc_abi_object *abi)
 	objects = o;
 	/* published before the keys are read (key_ranges.c) */
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
+	sc_bind_object_loaded(o);
 	patch_object_keys(o);
 	sc_log(SC_LOG_INFO,
 	       "registered %s: %zu sites, %zu keys; re-target "
@@ -358,6 +359,7 @@ static int own_unregister(const struct sc_abi_object *abi)
 		*pp = o->next;
 		sc_report_at_exit(o);
 		sc_ranges_remove(o->range_slot);
+		sc_bind_object_gone(o);
 		detach(o);
 		sc_log(SC_LOG_INFO, "unregistered %s", o->name);
 		sc_object_free(o);
@@ -572,4 +574,6 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.store_range = own_store_range,
 	.seal = sc_own_seal,
 	.store_range_begin = own_store_range_begin,
+	.bind = sc_own_bind,
+	.bind_now = sc_own_bind_now,
 };

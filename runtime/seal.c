@@ -162,6 +162,11 @@ int sc_own_seal(int how)
 	int cur = sc_sealed();
 	if ((how & STATIC_CALL_SEAL_CODE) && !(cur & STATIC_CALL_SEAL_CODE))
 		err = (cur & STATIC_CALL_SEAL_UPDATES) ? -EPERM : seal_code();
+	/* Sites keep their targets: the lazily bound ones too (bind.c), or
+	 * their calls would pass through a binder that may no longer write. */
+	if (!err && (how & STATIC_CALL_SEAL_UPDATES) &&
+	    !(cur & STATIC_CALL_SEAL_UPDATES) && !(how & STATIC_CALL_SEAL_CODE))
+		err = sc_bind_all_locked();
 	if (!err && (how & STATIC_CALL_SEAL_UPDATES) &&
 	    !(cur & STATIC_CALL_SEAL_UPDATES)) {
 		sc_seal_set(STATIC_CALL_SEAL_UPDATES);

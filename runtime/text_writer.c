@@ -133,11 +133,19 @@ static int same_run(const uintptr_t *keys, size_t i, size_t ps)
 	return (keys[i] & 7) == (keys[i - 1] & 7) && page <= prev + ps;
 }
 
-/* Sorted runs of contiguous pages with equal protection. */
-static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
+/* A batch this small plans its page runs on the stack: the binder's
+ * batches (bind.c) must not allocate. */
+#define SMALL_BATCH 128
+
+/* Sorted runs of contiguous pages with equal protection (in `small`
+ * when n <= SMALL_BATCH). */
+static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns,
+				  struct page_run *small)
 {
 	size_t ps = sc_page_size();
-	uintptr_t *keys = sc_mem_alloc(n * sizeof *keys);
+	uintptr_t small_keys[SMALL_BATCH];
+	uintptr_t *keys = n <= SMALL_BATCH ? small_keys
+					   : sc_mem_alloc(n * sizeof *keys);
 	if (!keys)
 		return NULL;
 	/* page | prot in the low bits (prot < 8 and pages are aligned) */
@@ -149,7 +157,8 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
 	for (size_t i = 0; i < n; i++)
 		r += !i || !same_run(keys, i, ps);
 	/* sized to the runs, not the writes: large blocks are populated */
-	struct page_run *runs = sc_mem_alloc((r ? r : 1) * sizeof *runs);
+	struct page_run *runs = n <= SMALL_BATCH ? small
+				: sc_mem_alloc((r ? r : 1) * sizeof *runs);
 	if (runs) {
 		r = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -161,7 +170,8 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns)
 							       (int)(keys[i] & 7) };
 		}
 	}
-	sc_mem_free(keys);
+	if (keys != small_keys)
+		sc_mem_free(keys);
 	*nruns = r;
 	return runs;
 }
@@ -193,7 +203,8 @@ int sc_text_apply(struct sc_write *w, size_t n)
 			return -EBUSY;
 
 	size_t nruns = 0, opened = 0, done = 0;
-	struct page_run *runs = page_runs(w, n, &nruns);
+	struct page_run small_runs[SMALL_BATCH];
+	struct page_run *runs = page_runs(w, n, &nruns, small_runs);
 	if (!runs)
 		return -ENOMEM;
 
@@ -236,7 +247,8 @@ restore:
 			       "cannot restore protection of %#lx (+%zu): %d",
 			       (unsigned long)runs[opened].lo, runs[opened].len, e);
 	}
-	sc_mem_free(runs);
+	if (runs != small_runs)
+		sc_mem_free(runs);
 	/* 5. The last sync of the batch, also after a rollback. */
 	ops->sync_cores(ops->ctx);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);

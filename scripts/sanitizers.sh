@@ -35,7 +35,7 @@ for k in "${kinds[@]}"; do
 			-fplugin=build/gcc-plugin/staticcall_gcc.so \
 			tests/support/stress.c tests/support/livecode.c \
 			tests/support/livecode_core.c \
-			$(ls runtime/*.c | grep -v aarch64) \
+			$(ls runtime/*.c runtime/*.S | grep -v aarch64) \
 			-lZydis -lZycore -lpthread -ldl -o build-tsan/stress
 		# 10 s or 100,000 updates, whichever comes first (the summary
 		# says how many); a hang is reported with every thread's stack.

@@ -153,6 +153,9 @@ static void live_key(struct table *t, struct key *k)
 	} else if (!slot_word(t->e, k->tramp + b, w, &k->slot_reaches)) {
 		k->slot_reaches = 0;
 		k->slot = "unexpected";
+	} else if (!k->slot_reaches && t->e->arch->bind_slot() &&
+		   w == t->e->arch->bind_slot()) {
+		k->slot = "bind"; /* lazy binding: its call sites not all bound */
 	} else if (!k->slot_reaches) {
 		k->slot = "slow-path";
 	} else {
@@ -238,6 +241,9 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	else if (arch->plan(&c, buf, out, 0, bp) < 0)
 		s->reason = "the instruction straddles an 8-byte word: no single atomic write can "
 			    "change it (STATICCALL_STRADDLE=wait patches it through a brief `jmp .`)";
+	else if (!strcmp(k->slot, "bind"))
+		s->reason = "not bound yet: lazy binding patches it when it first runs "
+			    "(STATICCALL_BIND=eager, static_call_bind)";
 	else if (!strcmp(k->slot, "direct"))
 		s->reason = "site kept on its trampoline (STATICCALL_SITES=trampoline, or the runtime "
 			    "refused the site: STATICCALL_LOG=info says why)";

@@ -10,7 +10,11 @@ runs every plugin build in the three states of its sites:
                  jumping straight to the target (the out-of-range path)
     direct       every site a direct call / tail jump (with
                  STATICCALL_STRADDLE=wait, so that Clang sites whose
-                 displacement straddles a word are direct too)
+                 displacement straddles a word are direct too), every
+                 site bound at load (STATICCALL_BIND=eager)
+    lazy         the same with lazy binding: each site's first calls go
+                 through the binder (__staticcall_bind saves and restores
+                 every argument register), later ones are direct
 
 and requires: inside each run, every call through a key records the same
 argument and result bits as libffi's call of the same callee with the same
@@ -48,7 +52,8 @@ sys.path.insert(0, os.path.join(HERE, '..', 'support'))
 from hangguard import run_guarded  # noqa: E402
 MODES = [('disabled', {'STATICCALL_DISABLE': '1'}),
          ('trampoline', {'STATICCALL_SITES': 'trampoline'}),
-         ('direct', {'STATICCALL_STRADDLE': 'wait'})]
+         ('direct', {'STATICCALL_STRADDLE': 'wait', 'STATICCALL_BIND': 'eager'}),
+         ('lazy', {'STATICCALL_STRADDLE': 'wait', 'STATICCALL_BIND': 'lazy'})]
 
 
 def run(cmd, env=None, timeout=300):

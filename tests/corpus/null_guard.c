@@ -114,6 +114,13 @@ int main(void)
 {
 	SC_LIVE_KEY(on_event);
 	SC_LIVE_KEY(on_value);
+#ifdef __STATICCALL_PLUGIN__
+	/* every site in its key's form, as eager binding leaves it at load
+	 * (lazy binding would leave the sites that never ran on their
+	 * trampolines) */
+	if (static_call_bind_all() != 0)
+		return 1;
+#endif
 	SC_CHECK();
 	check_nops("initially");
 	round_("initially NULL");

@@ -23,6 +23,12 @@ __attribute__((noinline)) void sneaky_store(void *slot, void *v)
 int main(void)
 {
 	SC_LIVE_KEY(vk);
+#ifdef __STATICCALL_PLUGIN__
+	/* every site patched (lazy binding: only after they run), so that
+	 * the store behind the runtime's back leaves them stale */
+	if (static_call_bind_all() != 0)
+		return 1;
+#endif
 	printf("before: %d %d\n", call(1), call2(1));
 	sneaky_store(&vk, (void *)b);
 	int stale = static_call_verify();

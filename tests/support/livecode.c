@@ -249,6 +249,10 @@ void sc_lc_arch_decode_func(const struct object *o, const struct func *f)
 	free(joins.v);
 }
 
+/* The slot's bind form (lazy binding): jmp to the bind block. */
+static const unsigned char bind_slot[8] = {0xeb, 0xde, 0xcc, 0xcc,
+					   0xcc, 0xcc, 0xcc, 0xcc};
+
 /* Check one reported site against the live code. */
 void sc_lc_arch_check_site(const struct static_call_site_info *s,
 			   const void *key, uintptr_t target)
@@ -340,6 +344,16 @@ void sc_lc_arch_check_site(const struct static_call_site_info *s,
 			FAIL("key '%s': site %p (%s): reported trampoline %p "
 			     "is no " TRAMP_PREFIX "* symbol",
 			     kn, (void *)a, obj, s->trampoline);
+		/* lazy binding: a call site that has not run twice stays on
+		 * its trampoline, whose slot is in bind form (checked below) */
+		if (s->reason && strstr(s->reason, "not bound yet") &&
+		    (r->kind != REC_CALL ||
+		     memcmp(s->trampoline, bind_slot, 8)))
+			FAIL("key '%s': site %p (%s) not bound yet but %s",
+			     kn, (void *)a, obj, r->kind != REC_CALL
+			     ? "not a call site" : "its slot is not in bind form");
+		if (s->reason && strstr(s->reason, "not bound yet"))
+			break;
 		if (in_range && !(straddles && s->reason &&
 				  strstr(s->reason, "straddles")))
 			FAIL("key '%s': site %p (%s) left on its trampoline "
@@ -364,15 +378,23 @@ void sc_lc_arch_check_site(const struct static_call_site_info *s,
 	}
 }
 
-/* The trampoline's slot must be the slow path or a jmp to the target. */
+/* The trampoline's slot must be the slow path, a jmp to the target, or
+ * (lazy binding) the jmp to its bind block, which ends in the slow path. */
 void sc_lc_arch_check_tramp(const void *key, uintptr_t tramp,
 			    uintptr_t target)
 {
 	const unsigned char *p = (const unsigned char *)tramp;
 	static const unsigned char slow[8] = {0xeb, 0x06, 0xcc, 0xcc,
 					      0xcc, 0xcc, 0xcc, 0xcc};
+	static const unsigned char block[3] = {0x4c, 0x8d, 0x1d};
 	if (memcmp(p, slow, 8) == 0)
 		return;
+	if (memcmp(p, bind_slot, 8) == 0) {
+		if (memcmp(p - 32, block, 3))
+			FAIL("key '%s': trampoline %p in bind form without its "
+			     "bind block", sc_lc_key_name(key), (void *)tramp);
+		return;
+	}
 	if (p[0] == 0xe9 && p[5] == 0xcc && p[6] == 0xcc && p[7] == 0xcc) {
 		int32_t rel;
 		memcpy(&rel, p + 1, 4);

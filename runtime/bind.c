@@ -1,0 +1,321 @@
+/*
+ * bind.c - lazy binding: a call site is patched when it runs, not when
+ * its object is loaded (issue 17; docs/PATCHING.md, "Lazy binding").
+ *
+ * At registration the call sites of a key whose trampoline carries a
+ * verified bind block stay as compiled (a call of the trampoline) and the
+ * trampoline's slot takes its bind form: a jump to the bind block, which
+ * calls __staticcall_bind (bind_<arch>.S) with the key's descriptor and
+ * the site's return address, then continues to the slow path that reads
+ * the key. So a site that has never run reaches the key's current value,
+ * as any site on its trampoline does, and only its first calls pay.
+ *
+ * The binder, sc_own_bind, never waits and never allocates: a hook may be
+ * called from inside malloc, under any lock of the program, from a signal
+ * handler. It tries the registry lock; if that is taken it returns (the
+ * call goes on through the slow path; a later call binds). It accepts
+ * only the exact end of a registered call site of this very trampoline;
+ * the first call queues the site, a second call of a queued site (or a
+ * full queue) patches the queue in one batch (sc_patch_bind, at most
+ * SC_BIND_BATCH sites and their slots: the bound on what one call pays).
+ * When a trampoline has no unbound site left its slot takes its normal
+ * form (slow path or `jmp target`).
+ *
+ * Tail and jcc sites (no return address) are bound at registration. A
+ * call reaching the binder that is not an unbound call site of the
+ * trampoline (a bound site left on its trampoline: out of range, NULL, a
+ * Clang site straddling a word whose change is not one word write; a
+ * tail call through it; anything else: counted) binds a batch of the
+ * trampoline's remaining sites, so after a bounded number of such calls
+ * its slot is normal and no site pays the binder for ever. Straddling
+ * call sites stay lazy: most Clang sites straddle, and most of them do go
+ * direct when bound.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Under the lock. */
+static struct sc_site *queue[SC_BIND_BATCH];
+static size_t nqueued;
+static int lazy_stopped; /* a batch could not write code: bind no more */
+static unsigned long n_calls, n_bound, n_batches, n_failed, n_mismatch;
+/* Outside it. */
+static unsigned long n_busy;
+
+int sc_bind_lazy(void)
+{
+	const struct sc_env *e = sc_env();
+	return !e->bind_eager && !e->sites_trampoline && !lazy_stopped &&
+	       !sc_sealed() && !sc_patching_off_reason() && sc_arch_bind_slot();
+}
+
+void sc_bind_object_loaded(struct sc_object *o)
+{
+	if (!sc_bind_lazy())
+		return;
+	sc_arch_bind_init();
+	for (size_t i = 0; i < o->nsites; i++) {
+		struct sc_site *s = &o->sites[i];
+		struct sc_tramp *t = s->tramp;
+		if (!t->key || !t->bindable || t->code.state != SC_CODE_OK ||
+		    s->code.state != SC_CODE_OK || s->code.kind != SC_INSN_CALL)
+			continue;
+		s->bind = SC_SITE_UNBOUND;
+		t->unbound++;
+	}
+}
+
+void sc_bind_object_gone(const struct sc_object *o)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nqueued; i++)
+		if (queue[i]->object != o)
+			queue[n++] = queue[i];
+	nqueued = n;
+}
+
+static void mark_bound(struct sc_site *s)
+{
+	if (s->bind != SC_SITE_BOUND) {
+		s->bind = SC_SITE_BOUND;
+		s->tramp->unbound--;
+	}
+}
+
+void sc_bind_key_all(struct sc_key *k)
+{
+	for (size_t i = 0; i < k->nsites; i++)
+		mark_bound(k->sites[i]);
+}
+
+/* Patch the queued sites (still queued: an API call may have bound them
+ * meanwhile) and the slots of their trampolines, in one batch. */
+static void flush(void)
+{
+	struct sc_site *sites[SC_BIND_BATCH];
+	struct sc_tramp *tramps[SC_BIND_BATCH];
+	size_t n = 0, nt = 0;
+	for (size_t i = 0; i < nqueued; i++) {
+		struct sc_site *s = queue[i];
+		if (s->bind != SC_SITE_QUEUED)
+			continue;
+		mark_bound(s);
+		sites[n++] = s;
+		size_t j = 0;
+		while (j < nt && tramps[j] != s->tramp)
+			j++;
+		if (j == nt)
+			tramps[nt++] = s->tramp;
+	}
+	nqueued = 0;
+	if (!nt)
+		return;
+	n_batches++;
+	int err = sc_patch_bind(sites, n, tramps, nt);
+	if (!err) {
+		n_bound += n;
+		return;
+	}
+	n_failed++;
+	/* Nothing was written: the sites stay on their trampolines, which
+	 * follow the key; later updates re-plan them like any site and
+	 * report what they cannot write. The slots alone, so that none keeps
+	 * sending calls here. Code that cannot be written at all (a W^X
+	 * policy): stop binding. */
+	if (err == -EACCES || err == -EPERM ||
+	    sc_patch_bind(NULL, 0, tramps, nt))
+		lazy_stopped = 1;
+}
+
+/* The first unbound site of t from index *from of its object, or NULL. */
+static struct sc_site *next_unbound(struct sc_tramp *t, size_t *from)
+{
+	struct sc_object *o = t->object;
+	for (; *from < o->nsites; (*from)++) {
+		struct sc_site *s = &o->sites[*from];
+		if (s->tramp == t && s->bind != SC_SITE_BOUND)
+			return s;
+	}
+	return NULL;
+}
+
+/* A call through t's bind block from no unbound call site of t: bind up
+ * to a batch of t's sites (or, with none left, put its slot back). */
+static void bind_rest(struct sc_tramp *t)
+{
+	flush();
+	size_t i = 0;
+	struct sc_site *s;
+	while (nqueued < SC_BIND_BATCH && (s = next_unbound(t, &i))) {
+		s->bind = SC_SITE_QUEUED;
+		queue[nqueued++] = s;
+		i++;
+	}
+	if (nqueued) {
+		flush();
+	} else if (sc_patch_bind(NULL, 0, &t, 1)) {
+		n_failed++;
+		lazy_stopped = 1;
+	}
+}
+
+static struct sc_object *object_of_desc(const void *desc, size_t *idx)
+{
+	for (struct sc_object *o = sc_registered_objects(); o; o = o->next) {
+		const char *b = (const char *)o->abi->descs_begin;
+		const char *e = (const char *)o->abi->descs_end;
+		const char *d = desc;
+		if (d < b || d >= e)
+			continue;
+		if ((size_t)(d - b) % sizeof(struct sc_abi_desc))
+			return NULL;
+		*idx = (size_t)(d - b) / sizeof(struct sc_abi_desc);
+		return *idx < o->ntramps ? o : NULL;
+	}
+	return NULL;
+}
+
+/* The site of o whose instruction ends exactly at ret (sites are sorted
+ * by address and distinct), or NULL. */
+static struct sc_site *site_ending_at(struct sc_object *o, const uint8_t *ret)
+{
+	size_t lo = 0, hi = o->nsites;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (o->sites[mid].code.insn < ret)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	struct sc_site *s = &o->sites[lo - 1];
+	return s->code.insn + s->code.len == ret ? s : NULL;
+}
+
+int sc_own_bind(const void *desc, void *ret)
+{
+	sigset_t saved;
+	if (!sc_bind_lazy())
+		return 0;
+	int err = sc_trylock(&saved);
+	if (err) {
+		__atomic_add_fetch(&n_busy, 1, __ATOMIC_RELAXED);
+		return err;
+	}
+	size_t idx;
+	struct sc_object *o = object_of_desc(desc, &idx);
+	n_calls++;
+	if (o && sc_bind_lazy() && o->tramps[idx].key) {
+		struct sc_tramp *t = &o->tramps[idx];
+		struct sc_site *s = site_ending_at(o, ret);
+		if (!s || s->tramp != t || s->code.kind != SC_INSN_CALL)
+			n_mismatch++;
+		if (s && s->tramp == t && s->bind == SC_SITE_UNBOUND) {
+			s->bind = SC_SITE_QUEUED;
+			queue[nqueued++] = s;
+			if (nqueued == SC_BIND_BATCH)
+				flush();
+		} else if (s && s->tramp == t && s->bind == SC_SITE_QUEUED) {
+			flush(); /* it runs again: worth patching now */
+		} else {
+			bind_rest(t);
+		}
+	}
+	sc_unlock(&saved);
+	return 0;
+}
+
+int sc_bind_all_locked(void)
+{
+	int err, unbound = 0;
+	size_t n = 0;
+	sc_for_each_key(k) {
+		n++;
+		for (size_t i = 0; i < k->nsites && !unbound; i++)
+			unbound = k->sites[i]->bind != SC_SITE_BOUND;
+	}
+	if (!unbound)
+		return 0;
+	struct sc_key **keys = sc_mem_alloc((n + 1) * sizeof *keys);
+	void **targets = sc_mem_alloc((n + 1) * sizeof *targets);
+	if (!keys || !targets) {
+		err = -ENOMEM;
+	} else {
+		n = 0;
+		sc_for_each_key(k) {
+			sc_bind_key_all(k);
+			keys[n] = k;
+			targets[n++] = __atomic_load_n(k->var,
+						       __ATOMIC_ACQUIRE);
+		}
+		/* one batch: one set of page runs for the whole process */
+		err = sc_patch_keys(keys, targets, n, 0);
+	}
+	sc_mem_free(keys);
+	sc_mem_free(targets);
+	return err;
+}
+
+int sc_own_bind_now(const void *var)
+{
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return -EDEADLK;
+	int err = 0;
+	struct sc_key *one = var ? sc_key_find(var) : NULL;
+	if (var && !one)
+		err = -ENOENT;
+	else if (!one)
+		err = sc_bind_all_locked();
+	else {
+		size_t i = 0;
+		while (i < one->nsites && one->sites[i]->bind == SC_SITE_BOUND)
+			i++;
+		sc_bind_key_all(one);
+		if (i < one->nsites)
+			err = sc_patch_key(one, __atomic_load_n(one->var,
+					   __ATOMIC_ACQUIRE), 0);
+	}
+	sc_unlock(&saved);
+	return err;
+}
+
+/* Called by __staticcall_bind with every argument register saved. */
+void sc_bind_entry(const void *desc, void *ret);
+void sc_bind_entry(const void *desc, void *ret)
+{
+	const struct sc_registry_ops *r = sc_registry_chosen();
+	int saved_errno = errno;
+	if (r == &__staticcall_registry_v1)
+		sc_own_bind(desc, ret);
+	else if (r && sc_registry_has(bind) && r->bind)
+		r->bind(desc, ret);
+	errno = saved_errno;
+}
+
+void sc_bind_report(void)
+{
+	if (!n_calls && !n_busy)
+		return;
+	sc_log_report("lazy binding: %lu binder calls, %lu sites bound in %lu "
+		      "batches, %lu failed, %lu calls not from an unbound site "
+		      "of their trampoline, %lu found the registry busy",
+		      n_calls, n_bound, n_batches, n_failed, n_mismatch,
+		      __atomic_load_n(&n_busy, __ATOMIC_RELAXED));
+}
+
+/* Every copy of the runtime: the __staticcall_bind a trampoline reaches
+ * through its PLT may be another copy's than the serving registry's. */
+__attribute__((constructor)) static void bind_init(void)
+{
+	sc_arch_bind_init();
+}
+
+__attribute__((destructor)) static void bind_report_at_exit(void)
+{
+	if (sc_env()->report_at_exit)
+		sc_bind_report();
+}

@@ -1,0 +1,297 @@
+/*
+ * bind_program.c - lazy binding (runtime/bind.c), x86-64.
+ *
+ *   bind_program unit    the binder's rules, calling it directly: only the
+ *                        exact end of an unbound call site of the very
+ *                        trampoline queues a site, a second call binds it;
+ *                        a wrong key or any other return address binds at
+ *                        most one batch of that trampoline's sites; a busy
+ *                        registry is never waited for; the slot leaves its
+ *                        bind form when no site is left; static_call_bind
+ *   bind_program stress  8 threads calling through 2 x 40 sites (plain,
+ *                        and guarded `if (kb) kb(&r)`) that
+ *                        start running one by one while the main thread
+ *                        updates the keys (targets, NULL, return-zero) for
+ *                        4 s: every call reaches one of the key's values
+ *   bind_program eager   under STATICCALL_BIND=eager: every site direct
+ *
+ * Linked with the runtime's archive: it calls the hidden sc_own_bind.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <staticcall.h>
+
+int sc_own_bind(const void *desc, void *ret);
+int sc_lock(sigset_t *saved);
+void sc_unlock(const sigset_t *saved);
+extern const char desc_ka[] __asm__("__staticcall_key.ka");
+extern const char desc_kb[] __asm__("__staticcall_key_cond.kb");
+
+static long fa(long x) { return x + 1; }
+static long fb(long x) { return x + 2; }
+
+long (*STATIC_CALL ka)(long) = fa; /* 40 plain call sites */
+static void va(long *r) { *r += 1; }
+static void vb(long *r) { *r += 2; }
+void (*STATIC_CALL kb)(long *) = va; /* 40 guarded call sites */
+
+#define NS 40
+/* Not tail calls: the result is used after the call. */
+#define SITE_A(n)                                                             \
+	__attribute__((noinline)) static long a##n(long x)                    \
+	{                                                                     \
+		long r = ka(x);                                               \
+		__asm__ volatile("" ::: "memory");                            \
+		return r + (x == -7);                                         \
+	}
+#define SITE_B(n)                                                             \
+	__attribute__((noinline)) static long b##n(long x)                    \
+	{                                                                     \
+		long r = x;                                                   \
+		if (kb)                                                       \
+			kb(&r);                                               \
+		__asm__ volatile("" ::: "memory");                            \
+		return r + (x == -7);                                         \
+	}
+#define TEN(M, d) M(d##0) M(d##1) M(d##2) M(d##3) M(d##4) M(d##5) M(d##6) \
+	M(d##7) M(d##8) M(d##9)
+TEN(SITE_A, 0) TEN(SITE_A, 1) TEN(SITE_A, 2) TEN(SITE_A, 3)
+TEN(SITE_B, 0) TEN(SITE_B, 1) TEN(SITE_B, 2) TEN(SITE_B, 3)
+#define REF(n) n,
+#define TENREF(p, d) REF(p##d##0) REF(p##d##1) REF(p##d##2) REF(p##d##3) \
+	REF(p##d##4) REF(p##d##5) REF(p##d##6) REF(p##d##7) REF(p##d##8) \
+	REF(p##d##9)
+static long (*const fn_a[NS])(long) = { TENREF(a, 0) TENREF(a, 1)
+					 TENREF(a, 2) TENREF(a, 3) };
+static long (*const fn_b[NS])(long) = { TENREF(b, 0) TENREF(b, 1)
+					 TENREF(b, 2) TENREF(b, 3) };
+
+static int failures;
+#define CHECK(c, ...)                                                         \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);  \
+			fprintf(stderr, __VA_ARGS__);                         \
+			fputc('\n', stderr);                                  \
+			failures++;                                           \
+		}                                                             \
+	} while (0)
+
+static struct static_call_site_info info[NS];
+
+/* The site of key `which` inside function f (the plugin's call in it). */
+static struct static_call_site_info *site_in(int which, long (*f)(long))
+{
+	int n = which ? static_call_sites(kb, info, NS)
+		      : static_call_sites(ka, info, NS);
+	for (int i = 0; i < n && i < NS; i++) {
+		uintptr_t a = (uintptr_t)info[i].address;
+		if (a >= (uintptr_t)f && a < (uintptr_t)f + 64)
+			return &info[i];
+	}
+	return NULL;
+}
+
+static int unbound(const struct static_call_site_info *s)
+{
+	return s->reason && strstr(s->reason, "not bound yet");
+}
+
+static int count_unbound(int which)
+{
+	int c = 0;
+	for (int i = 0; i < NS; i++)
+		c += unbound(site_in(which, which ? fn_b[i] : fn_a[i]));
+	return c;
+}
+
+static uint64_t slot_of(int which)
+{
+	struct static_call_site_info *s = site_in(which, which ? fn_b[0] : fn_a[0]);
+	uint64_t w;
+	memcpy(&w, s->trampoline, 8);
+	return w;
+}
+#define SLOT_BIND 0xccccccccccccdeebull
+
+static void *end_of(int which, int i)
+{
+	return (char *)site_in(which, which ? fn_b[i] : fn_a[i])->address + 5;
+}
+
+static pthread_barrier_t held, release;
+static void *hold_lock(void *arg)
+{
+	sigset_t saved;
+	(void)arg;
+	sc_lock(&saved);
+	pthread_barrier_wait(&held);
+	pthread_barrier_wait(&release);
+	sc_unlock(&saved);
+	return NULL;
+}
+
+static int unit(void)
+{
+	CHECK(count_unbound(0) == NS && count_unbound(1) == NS,
+	      "every call site starts unbound: %d %d", count_unbound(0),
+	      count_unbound(1));
+	CHECK(slot_of(0) == SLOT_BIND, "slot in bind form: %#llx",
+	      (unsigned long long)slot_of(0));
+	/* a site that never ran reaches the key's value */
+	static_call_update(ka, fb);
+	CHECK(a05(1) == 3, "unbound site follows an update");
+	static_call_update(ka, fa);
+
+	/* exact site: the first call queues, the second binds */
+	sc_own_bind(desc_ka, end_of(0, 0));
+	CHECK(unbound(site_in(0, a00)), "queued after one call");
+	sc_own_bind(desc_ka, end_of(0, 0));
+	struct static_call_site_info *s = site_in(0, a00);
+	/* direct, or (a Clang site straddling a word) bound on its
+	 * trampoline with its reason */
+	CHECK(!unbound(s) && s->reaches == (void *)fa,
+	      "bound after the second: form %d reason %s", s->form,
+	      s->reason ? s->reason : "-");
+	/* a05 ran once above: queued, bound with the same batch */
+	CHECK(count_unbound(0) == NS - 2 && !unbound(site_in(0, a05)),
+	      "only the queued sites: %d", count_unbound(0));
+
+	/* busy registry: never waited for */
+	pthread_t th;
+	void *end1 = end_of(0, 1); /* static_call_sites takes the lock */
+	pthread_barrier_init(&held, NULL, 2);
+	pthread_barrier_init(&release, NULL, 2);
+	pthread_create(&th, NULL, hold_lock, NULL);
+	pthread_barrier_wait(&held);
+	CHECK(sc_own_bind(desc_ka, end1) == -EBUSY, "busy: -EBUSY");
+	pthread_barrier_wait(&release);
+	pthread_join(th, NULL);
+	sigset_t saved;
+	sc_lock(&saved);
+	int r = sc_own_bind(desc_ka, end1);
+	sc_unlock(&saved);
+	CHECK(r == -EDEADLK, "own lock: -EDEADLK, got %d", r);
+	sc_own_bind(desc_ka, end_of(0, 1)); /* queued: a second call binds */
+	CHECK(unbound(site_in(0, a01)), "nothing bound while busy");
+
+	/* wrong key: ka's site is not kb's; kb binds one batch of its own */
+	sc_own_bind(desc_kb, end_of(0, 2));
+	CHECK(unbound(site_in(0, a02)), "a site of another key stays unbound");
+	CHECK(count_unbound(1) == NS - 16, "wrong key: one batch of kb's "
+	      "sites bound, %d unbound", count_unbound(1));
+	/* a return address that ends no site (a tail call through the
+	 * trampoline, anything): one batch each, then the slot is normal */
+	sc_own_bind(desc_kb, (void *)unit);
+	CHECK(count_unbound(1) == NS - 32, "second batch: %d", count_unbound(1));
+	CHECK(slot_of(1) == SLOT_BIND, "slot still in bind form");
+	sc_own_bind(desc_kb, (char *)end_of(1, 39) - 1);
+	CHECK(count_unbound(1) == 0, "third batch: %d", count_unbound(1));
+	CHECK(slot_of(1) != SLOT_BIND, "slot back to normal: %#llx",
+	      (unsigned long long)slot_of(1));
+
+	/* calls through every site, bound or not */
+	for (int i = 0; i < NS; i++)
+		CHECK(fn_a[i](1) == 2 && fn_b[i](1) == 2, "site %d calls", i);
+	static_call_update_null(kb);
+	static_call_update(ka, fb);
+	for (int i = 0; i < NS; i++)
+		CHECK(fn_a[i](1) == 3 && fn_b[i](1) == 1, "site %d updated", i);
+	/* the API binds the rest */
+	CHECK(static_call_bind(ka) == 0, "static_call_bind");
+	CHECK(count_unbound(0) == 0, "all of ka bound: %d", count_unbound(0));
+	CHECK(slot_of(0) != SLOT_BIND, "ka's slot normal");
+	for (int i = 0; i < NS; i++) {
+		s = site_in(0, fn_a[i]);
+		CHECK(!unbound(s) && s->reaches == (void *)fb,
+		      "site %d bound to fb", i);
+	}
+	CHECK(static_call_bind_all() == 0, "static_call_bind_all");
+	CHECK(__staticcall_bind_now(&failures) == -ENOENT, "not a key");
+	return failures;
+}
+
+/* ---- stress ---------------------------------------------------------- */
+static volatile int stop;
+static struct timespec t0;
+
+static double since_start(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) * 1e-9;
+}
+
+static void *caller(void *arg)
+{
+	long bad = 0, calls = 0;
+	(void)arg;
+	while (!stop) {
+		/* sites start running one by one over the first 3 s, so
+		 * binding goes on while the keys change */
+		int active = 1 + (int)(since_start() / 3.0 * NS);
+		for (int i = 0; i < NS && i < active; i++) {
+			long ra = fn_a[i](10), rb = fn_b[i](10);
+			bad += !(ra == 11 || ra == 12 || ra == 0);
+			bad += !(rb == 11 || rb == 12 || rb == 10);
+			calls += 2;
+		}
+	}
+	return (void *)bad;
+}
+
+static int stress(void)
+{
+	pthread_t th[8];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 8; i++)
+		pthread_create(&th[i], NULL, caller, NULL);
+	long updates = 0;
+	while (since_start() < 4.0) {
+		switch (updates++ % 4) {
+		case 0: static_call_update(ka, fa); static_call_update(kb, vb); break;
+		case 1: static_call_update(ka, fb); static_call_update_null(kb); break;
+		case 2: static_call_update_ret0(ka); static_call_update(kb, va); break;
+		case 3: static_call_update(ka, fa); static_call_update_null(kb); break;
+		}
+	}
+	stop = 1;
+	long bad = 0;
+	for (int i = 0; i < 8; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		bad += (long)r;
+	}
+	printf("stress: %ld updates, %ld wrong results, %d+%d sites unbound\n",
+	       updates, bad, count_unbound(0), count_unbound(1));
+	return bad != 0 || updates < 100;
+}
+
+static int eager(void)
+{
+	CHECK(count_unbound(0) == 0 && count_unbound(1) == 0, "eager: unbound");
+	CHECK(slot_of(0) != SLOT_BIND, "eager: no bind slot");
+	for (int i = 0; i < NS; i++)
+		CHECK(site_in(0, fn_a[i])->reaches == (void *)fa,
+		      "eager: site %d reaches its target", i);
+	return failures;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "unit";
+	int r = !strcmp(mode, "unit")     ? unit()
+		: !strcmp(mode, "stress") ? stress()
+		: !strcmp(mode, "eager")  ? eager()
+					  : 2;
+	printf("bind_program %s: %s\n", mode, r ? "FAILED" : "ok");
+	return r != 0;
+}
