@@ -1,5 +1,5 @@
 // clang_compat.h - the only place that knows which Clang/LLVM the plugin is
-// built against (14 or 19). Everything else is written once.
+// built against (14, 15, 16 or 19). Everything else is written once.
 #ifndef STATICCALL_CLANG_COMPAT_H
 #define STATICCALL_CLANG_COMPAT_H
 

@@ -11,8 +11,11 @@ packages=(
 	cmake
 	# libFuzzer and the sanitizer runtimes for clang-19 (tests/fuzz)
 	libclang-rt-19-dev
-	# Clang plugin: built against LLVM/Clang 19 and the oldest supported, 14
+	# Clang plugin: built against every LLVM/Clang Debian 12 ships (19, 16,
+	# 15, 14; meson option clang_versions)
 	clang-19 llvm-19-dev libclang-19-dev
+	clang-16 llvm-16-dev libclang-16-dev
+	clang-15 llvm-15-dev libclang-15-dev
 	clang-14 llvm-14-dev libclang-14-dev
 	# arm64: cross compilers (and the GCC plugin headers for them), qemu-user
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross

@@ -2,8 +2,8 @@
 # stale_lines.sh CC PLUGIN_FLAGS INCLUDE RUNTIME_LIBDIR OUT [g-only]: a
 # stale report names the site's file:line, built without -g (the plugin's
 # lines table, not DWARF). `g-only`: a compiler whose plugin cannot track
-# locations without -g (Clang 14 copies its code generation options before
-# a plugin runs): without -g the report gives the addr2line command, with
+# locations without -g (Clang 14 to 16 copy their code generation options
+# before a plugin runs): without -g the report gives the addr2line command, with
 # -g the file:line.
 set -euo pipefail
 cc=$1 plugin=$2 inc=$3 lib=$4 out=$5 mode=${6:-}
