@@ -44,6 +44,23 @@ static std::string x86_slot_slow()
 	return t + "\n";
 }
 
+// A key's descriptor (struct sc_abi_desc), after its section directive:
+// the absolute address of the canonical key (the dynamic linker resolves
+// it, copy relocations included), the trampoline, the flags. TY is the
+// symbol-type prefix: `@`, or `%` in the ARM family's spelling.
+static std::string descriptor(const std::string &ds, const char *ty,
+			      const std::string &key, const std::string &tramp,
+			      unsigned flags, bool global)
+{
+	std::string t = "\t.balign 8\n";
+	if (global)
+		t += "\t.weak " + ds + "\n\t.hidden " + ds + "\n";
+	t += "\t.type " + ds + "," + ty + "object\n\t.size " + ds + ", " +
+	     std::to_string(sizeof(struct sc_abi_desc)) + "\n";
+	return t + ds + ":\n\t.quad " + key + "\n\t.long " + tramp +
+	       " - .\n\t.long " + num(flags) + "\n";
+}
+
 static std::string sc_text_site_record_aarch64(const std::string &label,
 					       const std::string &key,
 					       unsigned flags);
@@ -179,16 +196,8 @@ std::string sc_text_key(const sc_key_text &k)
 		t += "3:\tret\n";
 	t += "\t.size " + tr + ", .-" + tr + "\n";
 
-	// Descriptor: the absolute address of the canonical key (the dynamic
-	// linker resolves it, copy relocations included), the trampoline.
 	t += section(SC_ABI_KEYS_SECTION, "aw", ds, k.global);
-	t += "\t.balign 8\n";
-	if (k.global)
-		t += "\t.weak " + ds + "\n\t.hidden " + ds + "\n";
-	t += "\t.type " + ds + ",@object\n\t.size " + ds + ", 16\n";
-	t += ds + ":\n\t.quad " + A + "\n\t.long " + tr + " - .\n\t.long " +
-	     num(flags) + "\n";
-	return t;
+	return t + descriptor(ds, "@", A, tr, flags, k.global);
 }
 
 std::string sc_text_object(sc_target target)
@@ -318,12 +327,6 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	t += "\t.size " + tr + ", .-" + tr + "\n";
 
 	t += section_a64(SC_ABI_KEYS_SECTION, "aw", ds, k.global);
-	t += "\t.balign 8\n";
-	if (k.global)
-		t += "\t.weak " + ds + "\n\t.hidden " + ds + "\n";
-	t += "\t.type " + ds + ",%object\n\t.size " + ds + ", 16\n";
-	t += ds + ":\n\t.quad " + A + "\n\t.long " + tr + " - .\n\t.long " +
-	     num(flags) + "\n";
-	return t;
+	return t + descriptor(ds, "%", A, tr, flags, k.global);
 }
 
