@@ -2,32 +2,13 @@
 # fetch-sqlite.sh DIR - unpack Debian's sqlite3 source package (3.40.1) into
 # DIR (e.g. build/bench/sqlite/src) with `apt-get source`, which checks the
 # package's signature and checksums; the upstream tarball's SHA-256 is
-# checked here too. Adds deb-src entries mirroring the system's deb entries
-# when none exist. Never committed.
+# checked here too. Adds deb-src entries where needed (benchmarks/deb-src.sh).
+# Never committed.
 set -euo pipefail
 dir=${1:?usage: fetch-sqlite.sh DIR}
 orig_sha256=${SQLITE_ORIG_SHA256:-aaa776260ab4dc976db34aa7891819484c8676b5b2783123ebc6301e2ca5d655}
 if [ -f "$dir/test/speedtest1.c" ]; then exit 0; fi
-sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-
-have_src() {
-	grep -rqsE '^(deb-src |Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/
-}
-if ! have_src; then
-	echo "fetch-sqlite: adding deb-src entries mirroring the deb ones" >&2
-	tmp=$(mktemp)
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] && sed -n 's/^deb \(.*\)/deb-src \1/p' "$f" >> "$tmp.list" || true
-	done
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] && { sed 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb-src/' "$f"; echo; } >> "$tmp.sources" || true
-	done
-	[ -s "$tmp.list" ] && $sudo install -m 644 "$tmp.list" /etc/apt/sources.list.d/staticcall-bench-src.list
-	[ -s "$tmp.sources" ] && $sudo install -m 644 "$tmp.sources" /etc/apt/sources.list.d/staticcall-bench-src.sources
-	rm -f "$tmp" "$tmp.list" "$tmp.sources"
-	$sudo apt-get update -qq
-fi
-command -v dpkg-source >/dev/null || $sudo apt-get install -y -qq dpkg-dev >/dev/null
+. "$(dirname "$0")/deb-src.sh"
 
 work=$(dirname "$dir")
 mkdir -p "$work/apt-source"
