@@ -28,9 +28,9 @@
  * call reaching the binder that is not an unbound call site of the
  * trampoline (a bound site left on its trampoline: out of range, NULL, a
  * Clang site straddling a word whose change is not one word write; a
- * tail call through it; anything else: counted) binds a batch of the
- * trampoline's remaining sites, so after a bounded number of such calls
- * its slot is normal and no site pays the binder for ever. Straddling
+ * tail call through it; anything else: counted) binds the page of the
+ * trampoline's first unbound site, so after a bounded number of such
+ * calls its slot is normal and no site pays the binder for ever. Straddling
  * call sites stay lazy: most Clang sites straddle, and most of them do go
  * direct when bound.
  */
@@ -134,24 +134,6 @@ static struct sc_site *next_unbound(struct sc_tramp *t, size_t *from)
 	return NULL;
 }
 
-/* A call through t's bind block from no unbound call site of t: bind up
- * to SC_BIND_BATCH of t's sites (or, with none left, put its slot back). */
-static void bind_rest(struct sc_tramp *t)
-{
-	size_t i = 0;
-	struct sc_site *s;
-	while (nbatch_sites < SC_BIND_BATCH && (s = next_unbound(t, &i))) {
-		take(s);
-		i++;
-	}
-	if (nbatch_sites) {
-		flush();
-	} else if (sc_patch_bind(NULL, 0, &t, 1)) {
-		n_failed++;
-		lazy_stopped = 1;
-	}
-}
-
 /* The index of o's first site at or after address a. */
 static size_t first_site_from(const struct sc_object *o, uintptr_t a)
 {
@@ -229,6 +211,26 @@ static struct sc_site *site_ending_at(struct sc_object *o, const uint8_t *ret)
 		return NULL;
 	struct sc_site *s = &o->sites[lo - 1];
 	return s->code.insn + s->code.len == ret ? s : NULL;
+}
+
+/*
+ * A call through t's bind block from no unbound call site of t (a bound
+ * site left on its trampoline, a tail call, a wrong address): bind the
+ * page of t's first unbound site (one page run, as a first call), or,
+ * with none left, put its slot back. Each such call binds a page holding
+ * a site of t, so after at most as many calls as t has pages of unbound
+ * sites its slot is normal and no site pays the binder for ever.
+ */
+static void bind_rest(struct sc_tramp *t)
+{
+	size_t i = 0;
+	struct sc_site *s = next_unbound(t, &i);
+	if (s)
+		bind_page(t->object, s);
+	else if (sc_patch_bind(NULL, 0, &t, 1)) {
+		n_failed++;
+		lazy_stopped = 1;
+	}
 }
 
 int sc_own_bind(const void *desc, void *ret)

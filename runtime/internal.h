@@ -310,8 +310,6 @@ void sc_patching_turn_off(const char *why);
  * A 4 KiB page holds at most ~820 sites (5 bytes each). */
 #define SC_BIND_MAX 1024
 #define SC_BIND_TRAMPS 32
-/* What one call not from an unbound site of its trampoline binds. */
-#define SC_BIND_BATCH 16
 int sc_patch_bind(struct sc_site *const *sites, size_t n,
 		  struct sc_tramp *const *tramps, size_t nt);
 /* STATIC_CALL_SEAL_CODE: one batch moving every site of these keys to its
