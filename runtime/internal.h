@@ -183,8 +183,9 @@ size_t sc_page_size(void);
  * Writes must be sorted by phase.
  */
 int sc_text_apply(struct sc_write *writes, size_t n);
-/* The same without allocating (the binder): -E2BIG when the writes touch
- * too many pages (more than ~40) to plan on the stack. */
+/* The same without allocating (the binder, under the lock): -E2BIG when
+ * the writes touch too many pages (more than ~300) to plan in its static
+ * scratch. */
 int sc_text_apply_noalloc(struct sc_write *writes, size_t n);
 
 /* ---- object.c: validating a table ------------------------------------- */
@@ -309,7 +310,7 @@ void sc_patching_turn_off(const char *why);
  * run inside malloc or a signal handler). All or nothing: 0 or -errno.
  * A 4 KiB page holds at most ~820 sites (5 bytes each). */
 #define SC_BIND_MAX 1024
-#define SC_BIND_TRAMPS 32
+#define SC_BIND_TRAMPS 256
 int sc_patch_bind(struct sc_site *const *sites, size_t n,
 		  struct sc_tramp *const *tramps, size_t nt);
 /* STATIC_CALL_SEAL_CODE: one batch moving every site of these keys to its

@@ -133,9 +133,11 @@ static int same_run(const uintptr_t *keys, size_t i, size_t ps)
 	return (keys[i] & 7) == (keys[i - 1] & 7) && page <= prev + ps;
 }
 
-/* A batch touching this few pages plans its page runs on the stack: the
- * binder's batches (bind.c) must not allocate. */
+/* A batch touching this few pages plans its page runs on the stack. */
 #define SMALL_BATCH 128
+/* The binder's batches (bind.c) must not allocate: theirs are planned in
+ * static memory, which the registry lock the binder holds guards. */
+#define NOALLOC_KEYS 1024
 
 static uintptr_t page_key(const struct sc_write *w, size_t ps)
 {
@@ -149,15 +151,14 @@ static uintptr_t page_key(const struct sc_write *w, size_t ps)
  * times the phases, not the writes. NULL with *err set when out of memory
  * or (!may_alloc) more keys than `small` holds. */
 static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns,
-				  struct page_run *small, int may_alloc,
-				  int *err)
+				  uintptr_t *small_keys, struct page_run *small,
+				  size_t nsmall, int may_alloc, int *err)
 {
 	size_t ps = sc_page_size(), m = 0;
 	for (size_t i = 0; i < n; i++)
 		m += !i || page_key(&w[i], ps) != page_key(&w[i - 1], ps);
-	uintptr_t small_keys[SMALL_BATCH];
 	uintptr_t *keys = small_keys;
-	if (m > SMALL_BATCH) {
+	if (m > nsmall) {
 		*err = may_alloc ? -ENOMEM : -E2BIG;
 		keys = may_alloc ? sc_mem_alloc(m * sizeof *keys) : NULL;
 		if (!keys)
@@ -172,7 +173,7 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns,
 	for (size_t i = 0; i < m; i++)
 		r += !i || !same_run(keys, i, ps);
 	/* sized to the runs, not the writes: large blocks are populated */
-	struct page_run *runs = m <= SMALL_BATCH ? small
+	struct page_run *runs = m <= nsmall ? small
 				: sc_mem_alloc((r ? r : 1) * sizeof *runs);
 	*err = -ENOMEM;
 	if (runs) {
@@ -221,10 +222,16 @@ static int text_apply(struct sc_write *w, size_t n, int may_alloc)
 			return -EBUSY;
 
 	size_t nruns = 0, opened = 0, done = 0;
-	struct page_run small_runs[SMALL_BATCH];
+	uintptr_t stack_keys[SMALL_BATCH];
+	struct page_run stack_runs[SMALL_BATCH];
+	static uintptr_t noalloc_keys[NOALLOC_KEYS];
+	static struct page_run noalloc_runs[NOALLOC_KEYS];
+	uintptr_t *small_keys = may_alloc ? stack_keys : noalloc_keys;
+	struct page_run *small_runs = may_alloc ? stack_runs : noalloc_runs;
 	int err;
-	struct page_run *runs = page_runs(w, n, &nruns, small_runs, may_alloc,
-					  &err);
+	struct page_run *runs = page_runs(w, n, &nruns, small_keys, small_runs,
+					  may_alloc ? SMALL_BATCH : NOALLOC_KEYS,
+					  may_alloc, &err);
 	if (!runs)
 		return err;
 
