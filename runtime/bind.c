@@ -14,11 +14,11 @@
  * called from inside malloc, under any lock of the program, from a signal
  * handler. It tries the registry lock; if that is taken it returns (the
  * call goes on through the slow path; a later call binds) without a
- * system call (sc_trylock changes the signal mask only to take the lock). It accepts
- * only the exact end of a registered call site of this very trampoline;
- * that first call binds the site and every unbound site on the same text
- * page(s), of any key, in one batch (sc_patch_bind: one page run, at most
- * SC_BIND_MAX sites: the bound on what one call pays). The page turns
+ * system call (sc_trylock changes the signal mask only to take the
+ * lock). It accepts only the exact end of a registered call site of this
+ * very trampoline; that first call binds the site and every unbound site
+ * on the same text page(s), of any key, in one batch (sc_patch_bind: one
+ * page run, at most SC_BIND_MAX sites: the bound on what one call pays). The page turns
  * private at its first write anyway, so its other sites cost no memory,
  * and a program pays one batch per page it runs, not per site. When a
  * trampoline has no unbound site left its slot takes its normal form

@@ -229,9 +229,9 @@ static int text_apply(struct sc_write *w, size_t n, int may_alloc)
 	uintptr_t *small_keys = may_alloc ? stack_keys : noalloc_keys;
 	struct page_run *small_runs = may_alloc ? stack_runs : noalloc_runs;
 	int err;
+	size_t nsmall = may_alloc ? SMALL_BATCH : NOALLOC_KEYS;
 	struct page_run *runs = page_runs(w, n, &nruns, small_keys, small_runs,
-					  may_alloc ? SMALL_BATCH : NOALLOC_KEYS,
-					  may_alloc, &err);
+					  nsmall, may_alloc, &err);
 	if (!runs)
 		return err;
 
