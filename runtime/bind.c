@@ -18,11 +18,11 @@
  * lock). It accepts only the exact end of a registered call site of this
  * very trampoline; that first call binds the site and every unbound site
  * on the same text page(s), of any key, in one batch (sc_patch_bind: one
- * page run, at most SC_BIND_MAX sites: the bound on what one call pays). The page turns
- * private at its first write anyway, so its other sites cost no memory,
- * and a program pays one batch per page it runs, not per site. When a
- * trampoline has no unbound site left its slot takes its normal form
- * (slow path or `jmp target`).
+ * page run, at most SC_BIND_MAX sites: the bound on what one call pays).
+ * The page turns private at its first write anyway, so its other sites
+ * cost no memory, and a program pays one batch per page it runs, not per
+ * site. When a trampoline has no unbound site left its slot takes its
+ * normal form (slow path or `jmp target`).
  *
  * Tail and jcc sites (no return address) are bound at registration. A
  * call reaching the binder that is not an unbound call site of the
