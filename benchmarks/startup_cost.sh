@@ -6,7 +6,9 @@
 # (and with the Clang plugin when it is built; NO_CLANG=1 skips it). Side by
 # side: time to main and process wall time (median of ROUNDS, order rotated
 # each round), VmRSS/VmHWM at main, mappings of the executable (all, r-x),
-# and the mprotect/membarrier calls of one start (strace -c -f). Needs a
+# and the mprotect/membarrier calls of one start (strace -c -f); "every
+# site run" variants then call every site once (STARTUP_RUN_ALL=1) and
+# report the time from the spawn to the last call. Needs a
 # built tree (scripts/build.sh); STATICCALL_BUILD picks another one.
 # Writes build/bench/startup/startup.csv.
 set -euo pipefail
@@ -42,13 +44,18 @@ build gcc_plain "$cc" ""
 variants=("gcc plugin|$out/prog_gcc_plugin"
 	  "gcc plugin, STATICCALL_BIND=eager|$out/prog_gcc_plugin|STATICCALL_BIND=eager"
 	  "gcc plain|$out/prog_gcc_plain"
-	  "gcc plugin, STATICCALL_DISABLE=1|$out/prog_gcc_plugin|STATICCALL_DISABLE=1")
+	  "gcc plugin, STATICCALL_DISABLE=1|$out/prog_gcc_plugin|STATICCALL_DISABLE=1"
+	  "gcc plugin, lazy, every site run|$out/prog_gcc_plugin|STATICCALL_BIND=lazy STARTUP_RUN_ALL=1"
+	  "gcc plugin, eager, every site run|$out/prog_gcc_plugin|STATICCALL_BIND=eager STARTUP_RUN_ALL=1"
+	  "gcc plain, every site run|$out/prog_gcc_plain|STARTUP_RUN_ALL=1")
 if [ -n "$clang_plugin" ] && command -v "$clang" > /dev/null && [ -z "${NO_CLANG:-}" ]; then
 	# Clang's sites are found from anchors by the Zydis decoder, which the
 	# runtime references weakly: link it for sure.
 	build clang_plugin "$clang" "$libs -Wl,--no-as-needed -lZydis -lZycore -Wl,--as-needed" $clang_plugin
 	variants+=("clang plugin|$out/prog_clang_plugin"
-		   "clang plugin, STATICCALL_BIND=eager|$out/prog_clang_plugin|STATICCALL_BIND=eager")
+		   "clang plugin, STATICCALL_BIND=eager|$out/prog_clang_plugin|STATICCALL_BIND=eager"
+		   "clang plugin, lazy, every site run|$out/prog_clang_plugin|STATICCALL_BIND=lazy STARTUP_RUN_ALL=1"
+		   "clang plugin, eager, every site run|$out/prog_clang_plugin|STATICCALL_BIND=eager STARTUP_RUN_ALL=1")
 fi
 
 # Every site of the plugin builds reaches its target, and is direct.
@@ -58,5 +65,5 @@ done
 
 python3 benchmarks/startup_cost.py "$rounds" "${variants[@]}" | tee "$out/startup.txt"
 grep '^csv,' "$out/startup.txt" | sed 's/^csv,//' \
-	| sed '1i variant,main_ms,wall_ms,rss_kb,hwm_kb,maps,maps_rx,mprotect,membarrier' \
+	| sed '1i variant,main_ms,run_all_ms,wall_ms,rss_kb,hwm_kb,maps,maps_rx,mprotect,membarrier' \
 	> build/bench/startup/startup.csv

@@ -13,21 +13,24 @@
  * The binder, sc_own_bind, never waits and never allocates: a hook may be
  * called from inside malloc, under any lock of the program, from a signal
  * handler. It tries the registry lock; if that is taken it returns (the
- * call goes on through the slow path; a later call binds). It accepts
- * only the exact end of a registered call site of this very trampoline;
- * the first call queues the site, a second call of a queued site (or a
- * full queue) patches the queue in one batch (sc_patch_bind, at most
- * SC_BIND_BATCH sites and their slots: the bound on what one call pays).
- * When a trampoline has no unbound site left its slot takes its normal
- * form (slow path or `jmp target`).
+ * call goes on through the slow path; a later call binds) without a
+ * system call (sc_trylock changes the signal mask only to take the
+ * lock). It accepts only the exact end of a registered call site of this
+ * very trampoline; that first call binds the site and every unbound site
+ * on the same text page(s), of any key, in one batch (sc_patch_bind: one
+ * page run, at most SC_BIND_MAX sites: the bound on what one call pays).
+ * The page turns private at its first write anyway, so its other sites
+ * cost no memory, and a program pays one batch per page it runs, not per
+ * site. When a trampoline has no unbound site left its slot takes its
+ * normal form (slow path or `jmp target`).
  *
  * Tail and jcc sites (no return address) are bound at registration. A
  * call reaching the binder that is not an unbound call site of the
  * trampoline (a bound site left on its trampoline: out of range, NULL, a
  * Clang site straddling a word whose change is not one word write; a
- * tail call through it; anything else: counted) binds a batch of the
- * trampoline's remaining sites, so after a bounded number of such calls
- * its slot is normal and no site pays the binder for ever. Straddling
+ * tail call through it; anything else: counted) binds the page of the
+ * trampoline's first unbound site, so after a bounded number of such
+ * calls its slot is normal and no site pays the binder for ever. Straddling
  * call sites stay lazy: most Clang sites straddle, and most of them do go
  * direct when bound.
  */
@@ -36,9 +39,11 @@
 
 #include "internal.h"
 
-/* Under the lock. */
-static struct sc_site *queue[SC_BIND_BATCH];
-static size_t nqueued;
+/* Under the lock: the batch one binder call builds (static: the binder
+ * may run on a signal handler's small stack). */
+static struct sc_site *batch_sites[SC_BIND_MAX];
+static struct sc_tramp *batch_tramps[SC_BIND_TRAMPS];
+static size_t nbatch_sites, nbatch_tramps;
 static int lazy_stopped; /* a batch could not write code: bind no more */
 static unsigned long n_calls, n_bound, n_batches, n_failed, n_mismatch;
 /* Outside it. */
@@ -67,21 +72,13 @@ void sc_bind_object_loaded(struct sc_object *o)
 	}
 }
 
-void sc_bind_object_gone(const struct sc_object *o)
+/* Mark s bound; 1 if that left its trampoline no unbound site. */
+static int mark_bound(struct sc_site *s)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < nqueued; i++)
-		if (queue[i]->object != o)
-			queue[n++] = queue[i];
-	nqueued = n;
-}
-
-static void mark_bound(struct sc_site *s)
-{
-	if (s->bind != SC_SITE_BOUND) {
-		s->bind = SC_SITE_BOUND;
-		s->tramp->unbound--;
-	}
+	if (s->bind == SC_SITE_BOUND)
+		return 0;
+	s->bind = SC_SITE_BOUND;
+	return !--s->tramp->unbound;
 }
 
 void sc_bind_key_all(struct sc_key *k)
@@ -90,30 +87,26 @@ void sc_bind_key_all(struct sc_key *k)
 		mark_bound(k->sites[i]);
 }
 
-/* Patch the queued sites (still queued: an API call may have bound them
- * meanwhile) and the slots of their trampolines, in one batch. */
+/* An unbound site into the batch; its trampoline's slot too when no
+ * unbound site is left it (at most SC_BIND_TRAMPS: a slot left in bind
+ * form sends its next call to bind_rest, which puts it back). */
+static void take(struct sc_site *s)
+{
+	if (mark_bound(s) && nbatch_tramps < SC_BIND_TRAMPS)
+		batch_tramps[nbatch_tramps++] = s->tramp;
+	batch_sites[nbatch_sites++] = s;
+}
+
+/* Patch the batch (its sites and the slots of trampolines it finished)
+ * in one batch of the writer: one set of page runs, one core sync. */
 static void flush(void)
 {
-	struct sc_site *sites[SC_BIND_BATCH];
-	struct sc_tramp *tramps[SC_BIND_BATCH];
-	size_t n = 0, nt = 0;
-	for (size_t i = 0; i < nqueued; i++) {
-		struct sc_site *s = queue[i];
-		if (s->bind != SC_SITE_QUEUED)
-			continue;
-		mark_bound(s);
-		sites[n++] = s;
-		size_t j = 0;
-		while (j < nt && tramps[j] != s->tramp)
-			j++;
-		if (j == nt)
-			tramps[nt++] = s->tramp;
-	}
-	nqueued = 0;
-	if (!nt)
+	size_t n = nbatch_sites, nt = nbatch_tramps;
+	nbatch_sites = nbatch_tramps = 0;
+	if (!n && !nt)
 		return;
 	n_batches++;
-	int err = sc_patch_bind(sites, n, tramps, nt);
+	int err = sc_patch_bind(batch_sites, n, batch_tramps, nt);
 	if (!err) {
 		n_bound += n;
 		return;
@@ -125,7 +118,7 @@ static void flush(void)
 	 * sending calls here. Code that cannot be written at all (a W^X
 	 * policy): stop binding. */
 	if (err == -EACCES || err == -EPERM ||
-	    sc_patch_bind(NULL, 0, tramps, nt))
+	    sc_patch_bind(NULL, 0, batch_tramps, nt))
 		lazy_stopped = 1;
 }
 
@@ -141,24 +134,49 @@ static struct sc_site *next_unbound(struct sc_tramp *t, size_t *from)
 	return NULL;
 }
 
-/* A call through t's bind block from no unbound call site of t: bind up
- * to a batch of t's sites (or, with none left, put its slot back). */
-static void bind_rest(struct sc_tramp *t)
+/* The index of o's first site at or after address a. */
+static size_t first_site_from(const struct sc_object *o, uintptr_t a)
 {
+	size_t lo = 0, hi = o->nsites;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((uintptr_t)o->sites[mid].code.insn < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * s runs for the first time: bind it and every unbound site whose bytes
+ * lie on the same page(s), in one batch. The first write makes those
+ * pages private (copy-on-write) anyway, so their other sites cost no
+ * memory, and the batches number the pages run, not the sites. A site
+ * reaching into another page waits for its own first call. At most
+ * SC_BIND_MAX sites (pages larger than 4 KiB): those around s.
+ */
+static void bind_page(struct sc_object *o, struct sc_site *s)
+{
+	uintptr_t ps = sc_page_size();
+	uintptr_t lo = (uintptr_t)s->code.insn & ~(ps - 1);
+	uintptr_t hi = ((uintptr_t)s->code.insn + s->code.len + ps - 1) &
+		       ~(ps - 1);
+	size_t first = first_site_from(o, lo), end = first_site_from(o, hi);
+	size_t at = (size_t)(s - o->sites);
+	if (end - first > SC_BIND_MAX) {
+		if (at - first > SC_BIND_MAX / 2)
+			first = at - SC_BIND_MAX / 2;
+		if (end - first > SC_BIND_MAX)
+			end = first + SC_BIND_MAX;
+	}
+	for (size_t i = first; i < end; i++) {
+		struct sc_site *m = &o->sites[i];
+		if (m->bind == SC_SITE_UNBOUND &&
+		    (uintptr_t)m->code.insn + m->code.len <= hi)
+			take(m);
+	}
 	flush();
-	size_t i = 0;
-	struct sc_site *s;
-	while (nqueued < SC_BIND_BATCH && (s = next_unbound(t, &i))) {
-		s->bind = SC_SITE_QUEUED;
-		queue[nqueued++] = s;
-		i++;
-	}
-	if (nqueued) {
-		flush();
-	} else if (sc_patch_bind(NULL, 0, &t, 1)) {
-		n_failed++;
-		lazy_stopped = 1;
-	}
 }
 
 static struct sc_object *object_of_desc(const void *desc, size_t *idx)
@@ -195,6 +213,26 @@ static struct sc_site *site_ending_at(struct sc_object *o, const uint8_t *ret)
 	return s->code.insn + s->code.len == ret ? s : NULL;
 }
 
+/*
+ * A call through t's bind block from no unbound call site of t (a bound
+ * site left on its trampoline, a tail call, a wrong address): bind the
+ * page of t's first unbound site (one page run, as a first call), or,
+ * with none left, put its slot back. Each such call binds a page holding
+ * a site of t, so after at most as many calls as t has pages of unbound
+ * sites its slot is normal and no site pays the binder for ever.
+ */
+static void bind_rest(struct sc_tramp *t)
+{
+	size_t i = 0;
+	struct sc_site *s = next_unbound(t, &i);
+	if (s)
+		bind_page(t->object, s);
+	else if (sc_patch_bind(NULL, 0, &t, 1)) {
+		n_failed++;
+		lazy_stopped = 1;
+	}
+}
+
 int sc_own_bind(const void *desc, void *ret)
 {
 	sigset_t saved;
@@ -213,16 +251,10 @@ int sc_own_bind(const void *desc, void *ret)
 		struct sc_site *s = site_ending_at(o, ret);
 		if (!s || s->tramp != t || s->code.kind != SC_INSN_CALL)
 			n_mismatch++;
-		if (s && s->tramp == t && s->bind == SC_SITE_UNBOUND) {
-			s->bind = SC_SITE_QUEUED;
-			queue[nqueued++] = s;
-			if (nqueued == SC_BIND_BATCH)
-				flush();
-		} else if (s && s->tramp == t && s->bind == SC_SITE_QUEUED) {
-			flush(); /* it runs again: worth patching now */
-		} else {
+		if (s && s->tramp == t && s->bind == SC_SITE_UNBOUND)
+			bind_page(o, s);
+		else
 			bind_rest(t);
-		}
 	}
 	sc_unlock(&saved);
 	return 0;

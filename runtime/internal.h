@@ -98,7 +98,6 @@ struct sc_tramp {
 enum sc_bind_state {
 	SC_SITE_BOUND = 0,   /* patched to its key's value like any site */
 	SC_SITE_UNBOUND = 1, /* as compiled, on its trampoline */
-	SC_SITE_QUEUED = 2,  /* ran once, patched with the next batch */
 };
 
 struct sc_site {
@@ -184,6 +183,10 @@ size_t sc_page_size(void);
  * Writes must be sorted by phase.
  */
 int sc_text_apply(struct sc_write *writes, size_t n);
+/* The same without allocating (the binder, under the lock): -E2BIG when
+ * the writes touch too many pages (more than ~300) to plan in its static
+ * scratch. */
+int sc_text_apply_noalloc(struct sc_write *writes, size_t n);
 
 /* ---- object.c: validating a table ------------------------------------- */
 /* Build an sc_object for a table; NULL (and a report) if it is unusable.
@@ -301,11 +304,13 @@ const char *sc_site_indirect_reason(const struct sc_site *s, void *target);
 /* Why patching is off for the whole process (NULL if it is on). */
 const char *sc_patching_off_reason(void);
 void sc_patching_turn_off(const char *why);
-/* Lazy binding: the binder's batch (bind.c) of a few sites and the slots
- * of their trampolines, each to its key's value; planned and written
- * without allocating (the binder may run inside malloc or a signal
- * handler). All or nothing: 0 or -errno. */
-#define SC_BIND_BATCH 16
+/* Lazy binding: the binder's batch (bind.c) of the sites of a page (at
+ * most SC_BIND_MAX) and at most SC_BIND_TRAMPS trampoline slots, each to
+ * its key's value; planned and written without allocating (the binder may
+ * run inside malloc or a signal handler). All or nothing: 0 or -errno.
+ * A 4 KiB page holds at most ~820 sites (5 bytes each). */
+#define SC_BIND_MAX 1024
+#define SC_BIND_TRAMPS 256
 int sc_patch_bind(struct sc_site *const *sites, size_t n,
 		  struct sc_tramp *const *tramps, size_t nt);
 /* STATIC_CALL_SEAL_CODE: one batch moving every site of these keys to its
@@ -369,8 +374,6 @@ int sc_bind_lazy(void);
 /* A new object: mark its call sites unbound where its trampolines allow
  * (before sc_patch_object, which then leaves them alone). */
 void sc_bind_object_loaded(struct sc_object *o);
-/* An object going: its queued sites leave the queue. */
-void sc_bind_object_gone(const struct sc_object *o);
 /* Bind every site of every key now, in one batch (under the lock). */
 int sc_bind_all_locked(void);
 /* Mark every unbound site of k bound (the caller patches k next). */

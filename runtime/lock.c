@@ -54,8 +54,15 @@ int sc_lock(sigset_t *saved)
  * waits. */
 int sc_trylock(sigset_t *saved)
 {
-	if (sc_lock_held_by_me())
+	uintptr_t owner = __atomic_load_n(&lock_owner, __ATOMIC_RELAXED);
+	if (owner == (uintptr_t)pthread_self())
 		return -EDEADLK;
+	/* Held by another thread: a lock we will not take needs no signal
+	 * mask, and a busy binder call then costs no system call (the mask
+	 * below is two rt_sigprocmask; only a lock this thread holds must
+	 * keep its handlers out). A stale 0 only costs that mask. */
+	if (owner)
+		return -EBUSY;
 	sigset_t block;
 	sigfillset(&block);
 	sigdelset(&block, SIGSEGV);

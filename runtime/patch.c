@@ -580,13 +580,13 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 	/* The binder's batch never allocates: these hold its worst case
 	 * (each piece sets at most SC_MAX_BYTE_PATCHES bytes); the lock it
 	 * holds guards them. */
-	static struct change bind_ch[2 * SC_BIND_BATCH];
-	static struct word_patch bind_wp[(2 * SC_BIND_BATCH + 1) *
+	static struct change bind_ch[SC_BIND_MAX + SC_BIND_TRAMPS];
+	static struct word_patch bind_wp[(SC_BIND_MAX + SC_BIND_TRAMPS + 1) *
 					 SC_MAX_BYTE_PATCHES];
-	static struct sc_write bind_w[(2 * SC_BIND_BATCH + 1) *
+	static struct sc_write bind_w[(SC_BIND_MAX + SC_BIND_TRAMPS + 1) *
 				      SC_MAX_BYTE_PATCHES];
 	int no_alloc = !!(flags & SC_PATCH_BIND);
-	if (no_alloc && cap > 2 * SC_BIND_BATCH)
+	if (no_alloc && cap > SC_BIND_MAX + SC_BIND_TRAMPS)
 		return -E2BIG;
 	/* A change usually sets bytes of one word: room for that, grown if
 	 * needed (room()). */
@@ -627,7 +627,8 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 			goto out;
 		}
 		nw = compose(p.wp, p.nwp, w);
-		err = sc_text_apply(w, nw);
+		err = no_alloc ? sc_text_apply_noalloc(w, nw)
+			       : sc_text_apply(w, nw);
 		if (err != -EBUSY || (flags & (SC_PATCH_EXACT | SC_PATCH_BIND)))
 			break;
 	}

@@ -359,7 +359,6 @@ static int own_unregister(const struct sc_abi_object *abi)
 		*pp = o->next;
 		sc_report_at_exit(o);
 		sc_ranges_remove(o->range_slot);
-		sc_bind_object_gone(o);
 		detach(o);
 		sc_log(SC_LOG_INFO, "unregistered %s", o->name);
 		sc_object_free(o);

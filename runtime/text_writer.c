@@ -133,36 +133,55 @@ static int same_run(const uintptr_t *keys, size_t i, size_t ps)
 	return (keys[i] & 7) == (keys[i - 1] & 7) && page <= prev + ps;
 }
 
-/* A batch this small plans its page runs on the stack: the binder's
- * batches (bind.c) must not allocate. */
+/* A batch touching this few pages plans its page runs on the stack. */
 #define SMALL_BATCH 128
+/* The binder's batches (bind.c) must not allocate: theirs are planned in
+ * static memory, which the registry lock the binder holds guards. */
+#define NOALLOC_KEYS 1024
 
-/* Sorted runs of contiguous pages with equal protection (in `small`
- * when n <= SMALL_BATCH). */
-static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns,
-				  struct page_run *small)
+static uintptr_t page_key(const struct sc_write *w, size_t ps)
 {
-	size_t ps = sc_page_size();
-	uintptr_t small_keys[SMALL_BATCH];
-	uintptr_t *keys = n <= SMALL_BATCH ? small_keys
-					   : sc_mem_alloc(n * sizeof *keys);
-	if (!keys)
-		return NULL;
 	/* page | prot in the low bits (prot < 8 and pages are aligned) */
+	return ((uintptr_t)w->word & ~(ps - 1)) | (uintptr_t)(w->prot & 7);
+}
+
+/* Sorted runs of contiguous pages with equal protection (in `small` when
+ * they fit). The writes are sorted by phase, then word: consecutive
+ * writes to one page give one key, so the keys number about the pages
+ * times the phases, not the writes. NULL with *err set when out of memory
+ * or (!may_alloc) more keys than `small` holds. */
+static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns,
+				  uintptr_t *small_keys, struct page_run *small,
+				  size_t nsmall, int may_alloc, int *err)
+{
+	size_t ps = sc_page_size(), m = 0;
 	for (size_t i = 0; i < n; i++)
-		keys[i] = ((uintptr_t)w[i].word & ~(ps - 1)) |
-			  (uintptr_t)(w[i].prot & 7);
-	sc_sort(keys, n, sizeof *keys, cmp_uintptr);
+		m += !i || page_key(&w[i], ps) != page_key(&w[i - 1], ps);
+	uintptr_t *keys = small_keys;
+	if (m > nsmall) {
+		*err = may_alloc ? -ENOMEM : -E2BIG;
+		keys = may_alloc ? sc_mem_alloc(m * sizeof *keys) : NULL;
+		if (!keys)
+			return NULL;
+	}
+	m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!i || page_key(&w[i], ps) != page_key(&w[i - 1], ps))
+			keys[m++] = page_key(&w[i], ps);
+	sc_sort(keys, m, sizeof *keys, cmp_uintptr);
 	size_t r = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < m; i++)
 		r += !i || !same_run(keys, i, ps);
 	/* sized to the runs, not the writes: large blocks are populated */
-	struct page_run *runs = n <= SMALL_BATCH ? small
+	struct page_run *runs = m <= nsmall ? small
 				: sc_mem_alloc((r ? r : 1) * sizeof *runs);
+	*err = -ENOMEM;
 	if (runs) {
 		r = 0;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < m; i++) {
 			uintptr_t page = keys[i] & ~(ps - 1);
+			if (i && keys[i] == keys[i - 1])
+				continue;
 			if (i && same_run(keys, i, ps))
 				runs[r - 1].len = page + ps - runs[r - 1].lo;
 			else
@@ -190,7 +209,7 @@ static void roll_back(const struct sc_text_ops *ops, struct sc_write *w,
 	}
 }
 
-int sc_text_apply(struct sc_write *w, size_t n)
+static int text_apply(struct sc_write *w, size_t n, int may_alloc)
 {
 	const struct sc_text_ops *ops = cur_ops;
 	if (n == 0)
@@ -203,10 +222,18 @@ int sc_text_apply(struct sc_write *w, size_t n)
 			return -EBUSY;
 
 	size_t nruns = 0, opened = 0, done = 0;
-	struct page_run small_runs[SMALL_BATCH];
-	struct page_run *runs = page_runs(w, n, &nruns, small_runs);
+	uintptr_t stack_keys[SMALL_BATCH];
+	struct page_run stack_runs[SMALL_BATCH];
+	static uintptr_t noalloc_keys[NOALLOC_KEYS];
+	static struct page_run noalloc_runs[NOALLOC_KEYS];
+	uintptr_t *small_keys = may_alloc ? stack_keys : noalloc_keys;
+	struct page_run *small_runs = may_alloc ? stack_runs : noalloc_runs;
+	int err;
+	size_t nsmall = may_alloc ? SMALL_BATCH : NOALLOC_KEYS;
+	struct page_run *runs = page_runs(w, n, &nruns, small_keys, small_runs,
+					  nsmall, may_alloc, &err);
 	if (!runs)
-		return -ENOMEM;
+		return err;
 
 	/* A signal handler of this thread calling through a site we hold
 	 * in its `jmp .` state would wait forever: no signals meanwhile. */
@@ -215,7 +242,7 @@ int sc_text_apply(struct sc_write *w, size_t n)
 	pthread_sigmask(SIG_BLOCK, &all, &saved);
 
 	/* 2. Pages writable, still executable, only for this batch. */
-	int err = 0;
+	err = 0;
 	for (; opened < nruns; opened++) {
 		err = ops->make_writable(ops->ctx, runs[opened].lo,
 					 runs[opened].len, runs[opened].prot);
@@ -253,4 +280,14 @@ restore:
 	ops->sync_cores(ops->ctx);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return err;
+}
+
+int sc_text_apply(struct sc_write *w, size_t n)
+{
+	return text_apply(w, n, 1);
+}
+
+int sc_text_apply_noalloc(struct sc_write *w, size_t n)
+{
+	return text_apply(w, n, 0);
 }

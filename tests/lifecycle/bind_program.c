@@ -1,13 +1,15 @@
 /*
  * bind_program.c - lazy binding (runtime/bind.c), x86-64.
  *
- *   bind_program unit    the binder's rules, calling it directly: only the
+ *   bind_program unit    the binder's rules, calling it directly: the
  *                        exact end of an unbound call site of the very
- *                        trampoline queues a site, a second call binds it;
- *                        a wrong key or any other return address binds at
- *                        most one batch of that trampoline's sites; a busy
- *                        registry is never waited for; the slot leaves its
- *                        bind form when no site is left; static_call_bind
+ *                        trampoline binds that site and every unbound site
+ *                        on its page(s), of any key, at once, and no site
+ *                        on another page; a wrong key or any other return
+ *                        address binds the page of that trampoline's
+ *                        first unbound site; a busy registry is never
+ *                        waited for; the slot leaves its bind form when no
+ *                        site is left; static_call_bind
  *   bind_program stress  8 threads calling through 2 x 40 sites (plain,
  *                        and guarded `if (kb) kb(&r)`) that
  *                        start running one by one while the main thread
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <staticcall.h>
 
@@ -63,6 +66,12 @@ void (*STATIC_CALL kb)(long *) = va; /* 40 guarded call sites */
 	}
 #define TEN(M, d) M(d##0) M(d##1) M(d##2) M(d##3) M(d##4) M(d##5) M(d##6) \
 	M(d##7) M(d##8) M(d##9)
+/* Sites on several pages: each of these starts one. */
+#define PAGE_START __attribute__((aligned(4096)))
+static long a20(long) PAGE_START;
+static long a30(long) PAGE_START;
+static long b20(long) PAGE_START;
+static long b30(long) PAGE_START;
 TEN(SITE_A, 0) TEN(SITE_A, 1) TEN(SITE_A, 2) TEN(SITE_A, 3)
 TEN(SITE_B, 0) TEN(SITE_B, 1) TEN(SITE_B, 2) TEN(SITE_B, 3)
 #define REF(n) n,
@@ -139,8 +148,55 @@ static void *hold_lock(void *arg)
 	return NULL;
 }
 
+/* The text pages holding the bytes of a call site (5 bytes) at a. */
+#define CALL_LEN 5
+static uintptr_t page_lo(const void *a)
+{
+	return (uintptr_t)a & ~(uintptr_t)(getpagesize() - 1);
+}
+static uintptr_t page_hi(const void *a)
+{
+	uintptr_t ps = (uintptr_t)getpagesize();
+	return ((uintptr_t)a + CALL_LEN + ps - 1) & ~(ps - 1);
+}
+
+/* After the first call of `site` (its page(s) [lo, hi)): every site of
+ * both keys on those pages bound, every other site as `before` had it. */
+static void check_page_bound(const char *what, uintptr_t lo, uintptr_t hi,
+			     const int before[2][NS])
+{
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < NS; i++) {
+			struct static_call_site_info *s =
+				site_in(k, k ? fn_b[i] : fn_a[i]);
+			uintptr_t a = (uintptr_t)s->address;
+			int mate = a >= lo && a + CALL_LEN <= hi;
+			CHECK(mate ? !unbound(s) : unbound(s) == before[k][i],
+			      "%s: site %c%02d (%s page) %s", what, "ab"[k], i,
+			      mate ? "same" : "other",
+			      unbound(s) ? "unbound" : "bound");
+		}
+}
+
+static void snapshot(int st[2][NS])
+{
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < NS; i++)
+			st[k][i] = unbound(site_in(k, k ? fn_b[i] : fn_a[i]));
+}
+
+/* A ka site still unbound (on another page than every bound one). */
+static int first_unbound_a(void)
+{
+	for (int i = 0; i < NS; i++)
+		if (unbound(site_in(0, fn_a[i])))
+			return i;
+	return -1;
+}
+
 static int unit(void)
 {
+	int before[2][NS];
 	CHECK(count_unbound(0) == NS && count_unbound(1) == NS,
 	      "every call site starts unbound: %d %d", count_unbound(0),
 	      count_unbound(1));
@@ -150,53 +206,83 @@ static int unit(void)
 	static_call_update(ka, fb);
 	CHECK(a05(1) == 3, "unbound site follows an update");
 	static_call_update(ka, fa);
+	/* a05 bound its page: start from what it left */
+	snapshot(before);
 
-	/* exact site: the first call queues, the second binds */
-	sc_own_bind(desc_ka, end_of(0, 0));
-	CHECK(unbound(site_in(0, a00)), "queued after one call");
-	sc_own_bind(desc_ka, end_of(0, 0));
-	struct static_call_site_info *s = site_in(0, a00);
+	/* exact site: its first call binds it and its page-mates, of both
+	 * keys, and nothing on another page */
+	int f = first_unbound_a();
+	CHECK(f >= 0, "a05 bound only its page");
+	if (f < 0)
+		return failures;
+	void *af = site_in(0, fn_a[f])->address;
+	sc_own_bind(desc_ka, end_of(0, f));
+	check_page_bound("first call", page_lo(af), page_hi(af), before);
+	struct static_call_site_info *s = site_in(0, fn_a[f]);
 	/* direct, or (a Clang site straddling a word) bound on its
 	 * trampoline with its reason */
 	CHECK(!unbound(s) && s->reaches == (void *)fa,
-	      "bound after the second: form %d reason %s", s->form,
+	      "bound after its first call: form %d reason %s", s->form,
 	      s->reason ? s->reason : "-");
-	/* a05 ran once above: queued, bound with the same batch */
-	CHECK(count_unbound(0) == NS - 2 && !unbound(site_in(0, a05)),
-	      "only the queued sites: %d", count_unbound(0));
+	int u = first_unbound_a();
+	CHECK(u >= 0, "some ka site on another page stays unbound");
+	if (u < 0)
+		return failures;
 
 	/* busy registry: never waited for */
 	pthread_t th;
-	void *end1 = end_of(0, 1); /* static_call_sites takes the lock */
+	void *endu = end_of(0, u); /* static_call_sites takes the lock */
 	pthread_barrier_init(&held, NULL, 2);
 	pthread_barrier_init(&release, NULL, 2);
 	pthread_create(&th, NULL, hold_lock, NULL);
 	pthread_barrier_wait(&held);
-	CHECK(sc_own_bind(desc_ka, end1) == -EBUSY, "busy: -EBUSY");
+	CHECK(sc_own_bind(desc_ka, endu) == -EBUSY, "busy: -EBUSY");
 	pthread_barrier_wait(&release);
 	pthread_join(th, NULL);
 	sigset_t saved;
 	sc_lock(&saved);
-	int r = sc_own_bind(desc_ka, end1);
+	int r = sc_own_bind(desc_ka, endu);
 	sc_unlock(&saved);
 	CHECK(r == -EDEADLK, "own lock: -EDEADLK, got %d", r);
-	sc_own_bind(desc_ka, end_of(0, 1)); /* queued: a second call binds */
-	CHECK(unbound(site_in(0, a01)), "nothing bound while busy");
+	CHECK(unbound(site_in(0, fn_a[u])), "nothing bound while busy");
 
-	/* wrong key: ka's site is not kb's; kb binds one batch of its own */
-	sc_own_bind(desc_kb, end_of(0, 2));
-	CHECK(unbound(site_in(0, a02)), "a site of another key stays unbound");
-	CHECK(count_unbound(1) == NS - 16, "wrong key: one batch of kb's "
-	      "sites bound, %d unbound", count_unbound(1));
-	/* a return address that ends no site (a tail call through the
-	 * trampoline, anything): one batch each, then the slot is normal */
-	sc_own_bind(desc_kb, (void *)unit);
-	CHECK(count_unbound(1) == NS - 32, "second batch: %d", count_unbound(1));
-	CHECK(slot_of(1) == SLOT_BIND, "slot still in bind form");
-	sc_own_bind(desc_kb, (char *)end_of(1, 39) - 1);
-	CHECK(count_unbound(1) == 0, "third batch: %d", count_unbound(1));
+	/* wrong key: ka's site is not kb's, and stays unbound; kb binds
+	 * the page of its first unbound site. A return address that ends no
+	 * site (a tail call through the trampoline, anything): the same;
+	 * once none is left, the slot is normal. */
+	for (int i = 0; i < NS && count_unbound(1); i++) {
+		int next = -1;
+		for (int j = 0; j < NS && next < 0; j++)
+			if (unbound(site_in(1, fn_b[j])))
+				next = j;
+		void *an = site_in(1, fn_b[next])->address;
+		snapshot(before);
+		sc_own_bind(desc_kb, i == 0 ? endu
+				     : i % 2 ? (void *)unit
+					     : (char *)end_of(1, 39) - 1);
+		check_page_bound("kb through no site of its own", page_lo(an),
+				 page_hi(an), before);
+		CHECK(i || unbound(site_in(0, fn_a[u])) ||
+		      (uintptr_t)site_in(0, fn_a[u])->address - page_lo(an) <
+		      (uintptr_t)getpagesize(),
+		      "a site of another key stays unbound");
+	}
+	CHECK(count_unbound(1) == 0, "kb all bound: %d", count_unbound(1));
+	if (slot_of(1) == SLOT_BIND) /* its last batch was a page's */
+		sc_own_bind(desc_kb, (void *)unit);
 	CHECK(slot_of(1) != SLOT_BIND, "slot back to normal: %#llx",
 	      (unsigned long long)slot_of(1));
+	/* a ka site on a page kb's did not bind: its first call binds its
+	 * page (ka's slot is normal once no site is left) */
+	while ((u = first_unbound_a()) >= 0) {
+		snapshot(before);
+		void *au = site_in(0, fn_a[u])->address;
+		sc_own_bind(desc_ka, end_of(0, u));
+		check_page_bound("first call of another page", page_lo(au),
+				 page_hi(au), before);
+	}
+	CHECK(slot_of(0) != SLOT_BIND, "ka's slot normal: %#llx",
+	      (unsigned long long)slot_of(0));
 
 	/* calls through every site, bound or not */
 	for (int i = 0; i < NS; i++)
