@@ -20,31 +20,31 @@
 #include "calls.h"
 
 typedef uint64_t run_fn(uint64_t n, uint64_t acc);
-#define VARIANTS(X)                                                            \
-	X(direct, "direct call (floor)")                                       \
-	X(static, "static call, patched")                                      \
-	X(trampoline, "static call via trampoline")                            \
-	X(indirect, "indirect call")                                           \
-	X(cet, "indirect, -fcf-protection")                                    \
-	X(retpoline, "indirect, retpoline (thunk)")                            \
-	X(retpoline_extern, "indirect, retpoline (thunk-extern)")              \
-	X(clang_direct, "clang: direct call (floor)")                          \
-	X(clang_static, "clang: static call, patched")                         \
-	X(clang_trampoline, "clang: static call via trampoline")               \
-	X(clang_indirect, "clang: indirect call")                              \
-	X(clang_cet, "clang: indirect, -fcf-protection")                       \
+#define VARIANTS(X)                                               \
+	X(direct, "direct call (floor)")                          \
+	X(static, "static call, patched")                         \
+	X(trampoline, "static call via trampoline")               \
+	X(indirect, "indirect call")                              \
+	X(cet, "indirect, -fcf-protection")                       \
+	X(retpoline, "indirect, retpoline (thunk)")               \
+	X(retpoline_extern, "indirect, retpoline (thunk-extern)") \
+	X(clang_direct, "clang: direct call (floor)")             \
+	X(clang_static, "clang: static call, patched")            \
+	X(clang_trampoline, "clang: static call via trampoline")  \
+	X(clang_indirect, "clang: indirect call")                 \
+	X(clang_cet, "clang: indirect, -fcf-protection")          \
 	X(clang_retpoline, "clang: indirect, -mretpoline")
 #define DECL(name, label) run_fn run_##name __attribute__((weak));
 VARIANTS(DECL)
 #define ENTRY(name, label) { #name, label, run_##name },
-static const struct { const char *name, *label; run_fn *fn; } variants[] = {
-	VARIANTS(ENTRY)
-};
+static const struct {
+	const char *name, *label;
+	run_fn *fn;
+} variants[] = { VARIANTS(ENTRY) };
 #define NV (sizeof variants / sizeof variants[0])
 
 extern uint64_t (**const all_keys[])(uint64_t);
 extern uint64_t (*const all_targets[])(uint64_t);
-
 
 /* Point every key at its target, bind its sites, and check, from the live bytes, that every
  * site is now a direct call to it. Returns the number of direct sites. */
@@ -60,7 +60,8 @@ static int patch_and_verify(int *total)
 		/* steady state: every site bound (lazy binding binds a site on
 		 * its second run; the first round would do it anyway) */
 		if (static_call_bind(*all_keys[k]) != 0) {
-			fprintf(stderr, "static_call_bind of key_%d failed\n", k);
+			fprintf(stderr, "static_call_bind of key_%d failed\n",
+				k);
 			exit(1);
 		}
 		struct static_call_site_info si[64];
@@ -69,14 +70,18 @@ static int patch_and_verify(int *total)
 			const uint8_t *p = si[i].address;
 			int32_t rel;
 			memcpy(&rel, p + 1, 4);
-			int live_direct = (p[0] == 0xe8 || p[0] == 0xe9) &&
-					  p + 5 + rel == (const uint8_t *)all_targets[k];
-			if (si[i].form == STATIC_CALL_SITE_DIRECT && live_direct)
+			int live_direct =
+				(p[0] == 0xe8 || p[0] == 0xe9) &&
+				p + 5 + rel == (const uint8_t *)all_targets[k];
+			if (si[i].form == STATIC_CALL_SITE_DIRECT &&
+			    live_direct)
 				direct++;
 			else if (k == 0 && i == 0)
-				fprintf(stderr, "site %p: %s (%s)\n", si[i].address,
+				fprintf(stderr, "site %p: %s (%s)\n",
+					si[i].address,
 					static_call_form_name(si[i].form),
-					si[i].reason ? si[i].reason : "live bytes differ");
+					si[i].reason ? si[i].reason :
+						       "live bytes differ");
 		}
 		*total += n;
 	}
@@ -87,12 +92,14 @@ int main(int argc, char **argv)
 {
 	uint64_t iters = argc > 1 ? strtoull(argv[1], 0, 0) : 2000000;
 	int rounds = argc > 2 ? atoi(argv[2]) : 11;
-	iters = iters / NSITES ? iters / NSITES : 1; /* calls per run ~ argv[1] */
+	iters = iters / NSITES ? iters / NSITES :
+				 1; /* calls per run ~ argv[1] */
 
 	int total, direct = patch_and_verify(&total);
 	printf("call cost: %d site%s through %d key%s; %d of %d sites verified "
-	       "direct in the live code\n", NSITES, NSITES > 1 ? "s" : "", NKEYS,
-	       NKEYS > 1 ? "s" : "", direct, total);
+	       "direct in the live code\n",
+	       NSITES, NSITES > 1 ? "s" : "", NKEYS, NKEYS > 1 ? "s" : "",
+	       direct, total);
 
 	double ns[NV][64], tk[NV][64];
 	uint64_t result[NV];

@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		ar[r] = time_assign(assign_routed, heap, &src, n);
 		fp[r] = time_fill(fill_unrelated_plain, n);
 		fr[r] = time_fill(fill_unrelated_routed, n);
-		gk[r] = time_assign(assign_routed, &global_methods, &src, n / 100 + 1);
+		gk[r] = time_assign(assign_routed, &global_methods, &src,
+				    n / 100 + 1);
 	}
 	/* the keys still work after all that */
 	if (call_one(1) != 2)

@@ -3,8 +3,14 @@
 
 #include "store_cost.h"
 
-static int one(int x) { return x + 1; }
-static int two(int x) { return x + 2; }
+static int one(int x)
+{
+	return x + 1;
+}
+static int two(int x)
+{
+	return x + 2;
+}
 struct methods global_methods = { one, two, { 0 } };
 
 __attribute__((noinline)) void copy_routed(void *dst, const void *src, size_t n)
@@ -16,7 +22,10 @@ __attribute__((noinline)) void assign_routed(struct methods *dst,
 {
 	*dst = *src;
 }
-__attribute__((noinline)) int call_one(int x) { return global_methods.xOne(x); }
+__attribute__((noinline)) int call_one(int x)
+{
+	return global_methods.xOne(x);
+}
 
 static struct {
 	long words[8];

@@ -35,7 +35,6 @@
 extern const struct sc_arch_ops BENCH_ARCH;
 #include "bench_time.h"
 
-
 /* kB of Size and of Anonymous pages (file pages copied on write: made
  * private to this process) in the executable mappings of `path`.
  * (Not Private_Dirty: that also counts page-cache pages not yet written
@@ -52,8 +51,8 @@ static void text_mem(const char *path, long *size_kb, long *dirty_kb)
 		char perms[8], name[4096] = "";
 		unsigned long lo, hi;
 		long v;
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &lo, &hi, perms,
-			   name) >= 3) {
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &lo, &hi,
+			   perms, name) >= 3) {
 			in = perms[2] == 'x' && strcmp(name, real) == 0;
 			continue;
 		}
@@ -85,7 +84,8 @@ static void *load(const char *path)
 int main(int argc, char **argv)
 {
 	if (argc < 5 || (argc - 2) % 3) {
-		fprintf(stderr, "usage: update_cost ROUNDS N PLUGIN.so PLAIN.so ...\n");
+		fprintf(stderr,
+			"usage: update_cost ROUNDS N PLUGIN.so PLAIN.so ...\n");
 		return 2;
 	}
 	int rounds = atoi(argv[1]);
@@ -114,7 +114,8 @@ int main(int argc, char **argv)
 			}
 			d[r] = a[r] - b[r];
 		}
-		double load_plug = median(a, rounds), load_plain = median(b, rounds);
+		double load_plug = median(a, rounds),
+		       load_plain = median(b, rounds);
 		double load_extra = median(d, rounds);
 
 		/* Memory of the plain object, loaded and every site run once. */
@@ -129,7 +130,9 @@ int main(int argc, char **argv)
 		sites_fn *lst = (sites_fn *)dlsym(h, "bench_sites");
 		call_fn *call = (call_fn *)dlsym(h, "bench_call");
 		if (!upd || !lst || !call) {
-			fprintf(stderr, "update_cost: %s lacks the bench entry points\n", plug);
+			fprintf(stderr,
+				"update_cost: %s lacks the bench entry points\n",
+				plug);
 			return 1;
 		}
 		struct static_call_site_info *si = calloc(n + 1, sizeof *si);
@@ -144,7 +147,8 @@ int main(int argc, char **argv)
 			int rc = upd(!(r & 1));
 			double t1 = now_ns();
 			if (rc) {
-				fprintf(stderr, "update_cost: update failed: %d\n", rc);
+				fprintf(stderr,
+					"update_cost: update failed: %d\n", rc);
 				return 1;
 			}
 			a[r] = (t1 - t0) / 1e3;
@@ -174,11 +178,14 @@ int main(int argc, char **argv)
 		unsigned long reached = call();
 		long size2, dirty_after;
 		text_mem(plug, &size2, &dirty_after);
-		if (total != n || direct != n || reached != 2 * (unsigned long)n) {
-			fprintf(stderr, "update_cost: N=%ld: %d sites registered, %d "
+		if (total != n || direct != n ||
+		    reached != 2 * (unsigned long)n) {
+			fprintf(stderr,
+				"update_cost: N=%ld: %d sites registered, %d "
 				"direct at load, %d direct after update, calls "
-				"reached %lu/%lu\n", n, total, direct_at_load,
-				direct, reached, 2 * (unsigned long)n);
+				"reached %lu/%lu\n",
+				n, total, direct_at_load, direct, reached,
+				2 * (unsigned long)n);
 			bad = 1;
 		}
 		free(si);
@@ -187,9 +194,10 @@ int main(int argc, char **argv)
 		printf("%8ld %12.1f %12.1f %10.1f %12.1f %12.1f %10.1f %9ld %4ld->%ld\n",
 		       n, up, up_min, up * 1e3 / n, load_extra, load_plain,
 		       load_extra * 1e3 / n, size_kb, dirty_plain, dirty_after);
-		printf("csv,%ld,%.3f,%.3f,%.3f,%.3f,%.3f,%ld,%ld,%ld,%ld,%d,%d\n", n,
-		       up, up_min, load_plug, load_plain, load_extra, size_kb,
-		       dirty_plain, dirty_kb, dirty_after, direct_at_load, direct);
+		printf("csv,%ld,%.3f,%.3f,%.3f,%.3f,%.3f,%ld,%ld,%ld,%ld,%d,%d\n",
+		       n, up, up_min, load_plug, load_plain, load_extra,
+		       size_kb, dirty_plain, dirty_kb, dirty_after,
+		       direct_at_load, direct);
 		fflush(stdout);
 	}
 	return bad;

@@ -17,7 +17,10 @@
 #include <libxml/globals.h>
 #include <staticcall.h>
 
-struct row { const char *object, *hook, *form, *reason; long n, far; };
+struct row {
+	const char *object, *hook, *form, *reason;
+	long n, far;
+};
 static struct row rows[256];
 static int nrows;
 
@@ -30,7 +33,8 @@ static void add(const char *object, const char *hook, const char *form,
 	const char *base = strrchr(object ? object : "?", '/');
 	base = base ? base + 1 : (object ? object : "?");
 	for (int i = 0; i < nrows; i++)
-		if (!strcmp(rows[i].object, base) && !strcmp(rows[i].hook, hook) &&
+		if (!strcmp(rows[i].object, base) &&
+		    !strcmp(rows[i].hook, hook) &&
 		    !strcmp(rows[i].form, form) &&
 		    !strcmp(rows[i].reason, reason ? reason : "-")) {
 			rows[i].n++;
@@ -38,8 +42,9 @@ static void add(const char *object, const char *hook, const char *form,
 			return;
 		}
 	if (nrows < 256)
-		rows[nrows++] = (struct row){ strdup(base), hook, form,
-					      reason ? reason : "-", 1, far };
+		rows[nrows++] =
+			(struct row){ strdup(base),	     hook, form,
+				      reason ? reason : "-", 1,	   far };
 }
 
 static long anon_kb(const char *object, long *size)
@@ -52,8 +57,8 @@ static long anon_kb(const char *object, long *size)
 	while (f && fgets(line, sizeof line, f)) {
 		char perms[8], name[4096] = "";
 		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &lo, &hi, perms,
-			   name) >= 3) {
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &lo, &hi,
+			   perms, name) >= 3) {
 			const char *b = strrchr(name, '/');
 			in = perms[2] == 'x' && b && !strcmp(b + 1, object);
 			continue;
@@ -71,19 +76,26 @@ static long anon_kb(const char *object, long *size)
 static void report(void)
 {
 	static struct static_call_site_info si[8192];
-	struct { const char *name; const void *key; void *target; } hooks[] = {
+	struct {
+		const char *name;
+		const void *key;
+		void *target;
+	} hooks[] = {
 		{ "xmlFree", &xmlFree, (void *)xmlFree },
 		{ "xmlMalloc", &xmlMalloc, (void *)xmlMalloc },
-		{ "xmlMallocAtomic", &xmlMallocAtomic, (void *)xmlMallocAtomic },
+		{ "xmlMallocAtomic", &xmlMallocAtomic,
+		  (void *)xmlMallocAtomic },
 		{ "xmlRealloc", &xmlRealloc, (void *)xmlRealloc },
 		{ "xmlMemStrdup", &xmlMemStrdup, (void *)xmlMemStrdup },
 	};
 	for (size_t h = 0; h < sizeof hooks / sizeof hooks[0]; h++) {
 		int n = __staticcall_list_sites(hooks[h].key, si, 8192);
 		for (int i = 0; i < n && i < 8192; i++) {
-			long d = (const char *)hooks[h].target - (const char *)si[i].address;
-			add(si[i].object, hooks[h].name, static_call_form_name(si[i].form),
-			    si[i].reason, d > INT32_MAX || d < INT32_MIN);
+			long d = (const char *)hooks[h].target -
+				 (const char *)si[i].address;
+			add(si[i].object, hooks[h].name,
+			    static_call_form_name(si[i].form), si[i].reason,
+			    d > INT32_MAX || d < INT32_MIN);
 		}
 	}
 	const char *path = getenv("XMLSITES_OUT");
@@ -92,8 +104,9 @@ static void report(void)
 		out = stderr;
 	fprintf(out, "object,hook,form,reason,sites,target_beyond_rel32\n");
 	for (int i = 0; i < nrows; i++)
-		fprintf(out, "%s,%s,%s,\"%s\",%ld,%ld\n", rows[i].object, rows[i].hook,
-			rows[i].form, rows[i].reason, rows[i].n, rows[i].far);
+		fprintf(out, "%s,%s,%s,\"%s\",%ld,%ld\n", rows[i].object,
+			rows[i].hook, rows[i].form, rows[i].reason, rows[i].n,
+			rows[i].far);
 	for (int i = 0; i < nrows; i++) {
 		int seen = 0;
 		for (int j = 0; j < i; j++)
@@ -101,7 +114,8 @@ static void report(void)
 		if (seen)
 			continue;
 		long size, kb = anon_kb(rows[i].object, &size);
-		fprintf(out, "private_text,%s,%ld,%ld\n", rows[i].object, kb, size);
+		fprintf(out, "private_text,%s,%ld,%ld\n", rows[i].object, kb,
+			size);
 	}
 	if (out != stderr)
 		fclose(out);
@@ -115,7 +129,8 @@ void xmlCleanupParser(void)
 {
 	if (!reported++)
 		report();
-	void (*real)(void) = (void (*)(void))dlsym(RTLD_NEXT, "xmlCleanupParser");
+	void (*real)(void) =
+		(void (*)(void))dlsym(RTLD_NEXT, "xmlCleanupParser");
 	if (real)
 		real();
 }

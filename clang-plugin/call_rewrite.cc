@@ -591,13 +591,13 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk,
 					 b.CreatePointerCast(src, ptr),
 					 b.CreateZExtOrTrunc(len, intptr) });
 		});
-		sc_insert_bounds_check(m, i->getNextNode(), i, dst, len,
-				       [&](IRBuilder<> &b) {
-					       return b.CreateCall(
-						       range,
-						       { b.CreatePointerCast(dst, ptr),
-							 b.CreateZExtOrTrunc(len, intptr) });
-				       });
+		sc_insert_bounds_check(
+			m, i->getNextNode(), i, dst, len, [&](IRBuilder<> &b) {
+				return b.CreateCall(
+					range,
+					{ b.CreatePointerCast(dst, ptr),
+					  b.CreateZExtOrTrunc(len, intptr) });
+			});
 	}
 	counts.checked += writes.size();
 	return !writes.empty();

@@ -41,7 +41,8 @@ inline llvm::PointerType *ptr_type(llvm::LLVMContext &ctx)
 
 inline bool starts_with(llvm::StringRef s, llvm::StringRef prefix)
 {
-	return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+	return s.size() >= prefix.size() &&
+	       s.substr(0, prefix.size()) == prefix;
 }
 
 // Clang 14's Decl::isLocalExternDecl() is not const.

@@ -22,8 +22,9 @@ static const char *sc_decl_problem(tree decl)
 	case VAR_DECL: {
 		d.kind = sc_decl_kind::variable;
 		tree ctx = DECL_CONTEXT(decl);
-		d.file_scope = !((ctx && TREE_CODE(ctx) == FUNCTION_DECL) ||
-				 (current_function_decl && !DECL_EXTERNAL(decl)));
+		d.file_scope =
+			!((ctx && TREE_CODE(ctx) == FUNCTION_DECL) ||
+			  (current_function_decl && !DECL_EXTERNAL(decl)));
 		d.thread_local_var = DECL_THREAD_LOCAL_P(decl);
 		d.function_pointer = sc_is_function_pointer(type);
 		d.const_qualified = TYPE_READONLY(type);
@@ -52,14 +53,14 @@ static const char *sc_decl_problem(tree decl)
 static tree sc_handle_attr(tree *node, tree name, tree, int, bool *no_add)
 {
 	tree decl = *node;
-	const char *why =
-		DECL_P(decl) ? sc_decl_problem(decl)
-			     : sc_key_problem(sc_decl_facts());
+	const char *why = DECL_P(decl) ? sc_decl_problem(decl) :
+					 sc_key_problem(sc_decl_facts());
 	if (why) {
-		location_t loc =
-			DECL_P(decl) ? DECL_SOURCE_LOCATION(decl) : input_location;
+		location_t loc = DECL_P(decl) ? DECL_SOURCE_LOCATION(decl) :
+						input_location;
 		if (DECL_P(decl) && DECL_NAME(decl))
-			error_at(loc, SC_DIAG_ATTR_NAMED("%s", "%qD"), why, decl);
+			error_at(loc, SC_DIAG_ATTR_NAMED("%s", "%qD"), why,
+				 decl);
 		else
 			error_at(loc, SC_DIAG_ATTR("%s"), why);
 		*no_add = true;
@@ -81,9 +82,10 @@ static tree sc_handle_attr(tree *node, tree name, tree, int, bool *no_add)
 }
 
 static struct attribute_spec sc_attr_spec = {
-	SC_ATTR_NAME, 0, 0,
-	true,  // decl_required: passed from a pointer declarator to the decl
-	false, false, false, sc_handle_attr, NULL};
+	SC_ATTR_NAME, 0,     0,
+	true, // decl_required: passed from a pointer declarator to the decl
+	false,	      false, false, sc_handle_attr, NULL
+};
 
 static void sc_on_attributes(void *, void *)
 {

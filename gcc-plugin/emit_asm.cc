@@ -79,9 +79,11 @@ void sc_asm_emit_unit(FILE *out)
 		if (!k->has_site && !k->has_store && !k->has_cond_site)
 			continue;
 		if (!any)
-			fprintf(out, "\t%s staticcall: trampolines, key "
-				     "descriptors, object table (docs/ABI.md)\n",
-				sc_unit_target == sc_target::aarch64 ? "//" : "#");
+			fprintf(out,
+				"\t%s staticcall: trampolines, key "
+				"descriptors, object table (docs/ABI.md)\n",
+				sc_unit_target == sc_target::aarch64 ? "//" :
+								       "#");
 		sc_emit_key(out, k);
 		any = true;
 	}

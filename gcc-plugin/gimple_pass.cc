@@ -18,11 +18,13 @@
 
 static const pass_data sc_gimple_pass_data = {
 	GIMPLE_PASS,
-	"staticcall_calls",   // name
+	"staticcall_calls", // name
 	OPTGROUP_NONE,
 	TV_NONE,
 	PROP_ssa | PROP_cfg, // properties_required
-	0, 0, 0,
+	0,
+	0,
+	0,
 	0, // todo_flags_finish
 };
 
@@ -73,13 +75,14 @@ static bool sc_rewrite_call(gcall *call)
 	bool cond = sc_guarded && sc_guarded->contains(call);
 	// gimple_call_set_fn keeps gimple_call_fntype: the call's own type
 	// still decides the calling convention.
-	gimple_call_set_fn(call, build_fold_addr_expr(
-					 cond ? sc_key_cond_tramp(k) : k->tramp));
+	gimple_call_set_fn(call,
+			   build_fold_addr_expr(cond ? sc_key_cond_tramp(k) :
+						       k->tramp));
 	update_stmt(call);
 	if (sc_opt_report)
 		inform(gimple_location(call),
-		       cond ? SC_DIAG_GUARDED_SITE("'%s'")
-			    : SC_DIAG_SITE("'%s'"),
+		       cond ? SC_DIAG_GUARDED_SITE("'%s'") :
+			      SC_DIAG_SITE("'%s'"),
 		       k->display);
 	return true;
 }
@@ -108,8 +111,7 @@ static bool sc_find_guarded_calls(function *fun)
 {
 	bool changed = false;
 	basic_block bb;
-	FOR_EACH_BB_FN(bb, fun)
-	{
+	FOR_EACH_BB_FN(bb, fun) {
 		gcond *cond = safe_dyn_cast<gcond *>(last_stmt(bb));
 		if (!cond || !integer_zerop(gimple_cond_rhs(cond)) ||
 		    TREE_CODE(gimple_cond_lhs(cond)) != SSA_NAME ||
@@ -123,7 +125,8 @@ static bool sc_find_guarded_calls(function *fun)
 		edge e_true, e_false;
 		extract_true_false_edges_from_block(bb, &e_true, &e_false);
 		bool ne = gimple_cond_code(cond) == NE_EXPR;
-		edge taken = ne ? e_true : e_false, skipped = ne ? e_false : e_true;
+		edge taken = ne ? e_true : e_false,
+		     skipped = ne ? e_false : e_true;
 		basic_block body = taken->dest;
 		if (!single_pred_p(body) || !single_succ_p(body) ||
 		    single_succ(body) != skipped->dest)
@@ -213,8 +216,8 @@ static void sc_check_api_call(gcall *call)
 	tree ret = TREE_TYPE(fntype);
 	if (ret0 && !((INTEGRAL_TYPE_P(ret) || POINTER_TYPE_P(ret)) &&
 		      tree_to_uhwi(TYPE_SIZE(ret)) <= 64))
-		error_at(gimple_location(call),
-			 SC_DIAG_RET0_TYPE("%qD", "%qT"), var, ret);
+		error_at(gimple_location(call), SC_DIAG_RET0_TYPE("%qD", "%qT"),
+			 var, ret);
 }
 
 // The address of REF as a GIMPLE value; any computation (&p->f, &a[i])
@@ -405,18 +408,17 @@ static void sc_emit_bounds_check(gimple_stmt_iterator gsi, bool at_start,
 static void sc_emit_range_check(const sc_pending_check &pc)
 {
 	gimple *store = pc.store;
-	gcall *begin = gimple_build_call(sc_store_range_begin_fndecl(), 3,
-					 pc.addr,
-					 pc.src ? pc.src : null_pointer_node,
-					 pc.len);
+	gcall *begin =
+		gimple_build_call(sc_store_range_begin_fndecl(), 3, pc.addr,
+				  pc.src ? pc.src : null_pointer_node, pc.len);
 	sc_emit_bounds_check(gsi_for_stmt(store), true, store, pc.addr, pc.len,
 			     begin);
 	gimple_stmt_iterator gsi = sc_after(store);
 	if (gsi_bb(gsi) == NULL)
 		return;
 	bool at_start = gsi_end_p(gsi) || gsi_stmt(gsi) != store;
-	gcall *call = gimple_build_call(sc_store_range_fndecl(), 2, pc.addr,
-					pc.len);
+	gcall *call =
+		gimple_build_call(sc_store_range_fndecl(), 2, pc.addr, pc.len);
 	sc_emit_bounds_check(gsi, at_start, store, pc.addr, pc.len, call);
 }
 
@@ -495,9 +497,10 @@ static sc_store_facts sc_ptr_facts(tree ptr, bool want_type)
 		gimple *def = SSA_NAME_DEF_STMT(ptr);
 		if (gcall *c = dyn_cast<gcall *>(def)) {
 			tree fn = gimple_call_fndecl(c);
-			const char *n = fn && DECL_NAME(fn) ?
-						IDENTIFIER_POINTER(DECL_NAME(fn)) :
-						NULL;
+			const char *n =
+				fn && DECL_NAME(fn) ?
+					IDENTIFIER_POINTER(DECL_NAME(fn)) :
+					NULL;
 			if ((gimple_call_flags(c) & ECF_MALLOC) ||
 			    (n && sc_is_allocator(n, strlen(n))))
 				f.object = sc_dest_object::heap;
@@ -664,8 +667,7 @@ static bool sc_route_mem_write(gimple_stmt_iterator *gsi, gcall *call)
 static void sc_cleanup_loads(function *fun)
 {
 	basic_block bb;
-	FOR_EACH_BB_FN(bb, fun)
-	{
+	FOR_EACH_BB_FN(bb, fun) {
 		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
 		     !gsi_end_p(gsi);) {
 			gimple *stmt = gsi_stmt(gsi);
@@ -724,8 +726,7 @@ class sc_gimple_pass : public gimple_opt_pass {
 		sc_guarded = &guarded_set;
 		guarded = sc_find_guarded_calls(fun);
 		basic_block bb;
-		FOR_EACH_BB_FN(bb, fun)
-		{
+		FOR_EACH_BB_FN(bb, fun) {
 			for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
 			     !gsi_end_p(gsi); gsi_next(&gsi)) {
 				gimple *stmt = gsi_stmt(gsi);

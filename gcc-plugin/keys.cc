@@ -21,17 +21,18 @@ static std::map<tree, sc_key *> sc_by_tramp;
 static std::map<std::string, sc_key *> sc_by_tramp_name;
 
 static const struct ggc_root_tab sc_gc_roots[] = {
-	{&sc_roots_list, 1, sizeof(sc_roots_list), &gt_ggc_mx_tree_node,
-	 &gt_pch_nx_tree_node},
-	{&sc_store_decl, 1, sizeof(sc_store_decl), &gt_ggc_mx_tree_node,
-	 &gt_pch_nx_tree_node},
-	{&sc_store_range_decl, 1, sizeof(sc_store_range_decl),
-	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
-	{&sc_store_range_begin_decl, 1, sizeof(sc_store_range_begin_decl),
-	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
-	{&sc_key_bounds_decl, 1, sizeof(sc_key_bounds_decl),
-	 &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
-	LAST_GGC_ROOT_TAB};
+	{ &sc_roots_list, 1, sizeof(sc_roots_list), &gt_ggc_mx_tree_node,
+	  &gt_pch_nx_tree_node },
+	{ &sc_store_decl, 1, sizeof(sc_store_decl), &gt_ggc_mx_tree_node,
+	  &gt_pch_nx_tree_node },
+	{ &sc_store_range_decl, 1, sizeof(sc_store_range_decl),
+	  &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+	{ &sc_store_range_begin_decl, 1, sizeof(sc_store_range_begin_decl),
+	  &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+	{ &sc_key_bounds_decl, 1, sizeof(sc_key_bounds_decl),
+	  &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+	LAST_GGC_ROOT_TAB
+};
 
 void sc_keys_register_gc_roots(const char *plugin_name)
 {
@@ -131,8 +132,8 @@ std::string sc_ref_text(tree ref)
 	case VAR_DECL:
 	case PARM_DECL:
 	case FIELD_DECL:
-		return DECL_NAME(ref) ? IDENTIFIER_POINTER(DECL_NAME(ref))
-				      : "<anonymous>";
+		return DECL_NAME(ref) ? IDENTIFIER_POINTER(DECL_NAME(ref)) :
+					"<anonymous>";
 	case SSA_NAME: {
 		if (SSA_NAME_VAR(ref))
 			return sc_ref_text(SSA_NAME_VAR(ref));
@@ -147,12 +148,13 @@ std::string sc_ref_text(tree ref)
 	case COMPONENT_REF: {
 		tree base = TREE_OPERAND(ref, 0);
 		tree f = TREE_OPERAND(ref, 1);
-		std::string fname = DECL_NAME(f) ? IDENTIFIER_POINTER(DECL_NAME(f))
-						 : "";
+		std::string fname =
+			DECL_NAME(f) ? IDENTIFIER_POINTER(DECL_NAME(f)) : "";
 		if (TREE_CODE(base) == MEM_REF &&
 		    TREE_CODE(TREE_OPERAND(base, 0)) != ADDR_EXPR &&
 		    integer_zerop(TREE_OPERAND(base, 1)))
-			return sc_ref_text(TREE_OPERAND(base, 0)) + "->" + fname;
+			return sc_ref_text(TREE_OPERAND(base, 0)) + "->" +
+			       fname;
 		std::string b = sc_ref_text(base);
 		// anonymous struct members: no empty component
 		return fname.empty() ? b : b + "." + fname;
@@ -169,7 +171,8 @@ std::string sc_ref_text(tree ref)
 	}
 	case MEM_REF:
 		if (TREE_CODE(TREE_OPERAND(ref, 0)) == ADDR_EXPR)
-			return sc_ref_text(TREE_OPERAND(TREE_OPERAND(ref, 0), 0));
+			return sc_ref_text(
+				TREE_OPERAND(TREE_OPERAND(ref, 0), 0));
 		return "*" + sc_ref_text(TREE_OPERAND(ref, 0));
 	default:
 		return "...";
@@ -202,8 +205,7 @@ sc_key *sc_ref_key(tree ref)
 	    TYPE_READONLY(TREE_TYPE(base)))
 		return NULL;
 	HOST_WIDE_INT bits;
-	if (!bitpos.is_constant(&bits) || bits < 0 ||
-	    bits % POINTER_SIZE != 0)
+	if (!bitpos.is_constant(&bits) || bits < 0 || bits % POINTER_SIZE != 0)
 		return NULL; // only whole, pointer-aligned slots are patchable
 	long offset = (long)(bits / BITS_PER_UNIT);
 	// Outside the object (an out-of-bounds constant index): not a key.
@@ -276,13 +278,17 @@ sc_key *sc_key_for_symbol(const_rtx x)
 	if (n[0] == '*')
 		n++;
 	if (strncmp(n, SC_ABI_TRAMP_PREFIX, strlen(SC_ABI_TRAMP_PREFIX)) != 0 &&
-	    strncmp(n, SC_ABI_TRAMP_COND_PREFIX, strlen(SC_ABI_TRAMP_COND_PREFIX)) != 0)
+	    strncmp(n, SC_ABI_TRAMP_COND_PREFIX,
+		    strlen(SC_ABI_TRAMP_COND_PREFIX)) != 0)
 		return NULL;
 	auto it = sc_by_tramp_name.find(n);
 	return it == sc_by_tramp_name.end() ? NULL : it->second;
 }
 
-const std::vector<sc_key *> &sc_keys_all() { return sc_keys; }
+const std::vector<sc_key *> &sc_keys_all()
+{
+	return sc_keys;
+}
 
 // void NAME(void *, SECOND): a runtime entry point plugin code calls, built
 // once into *SLOT (a GC root). The runtime is C: it never throws.
@@ -303,7 +309,8 @@ static tree sc_runtime_fndecl(tree *slot, const char *name, tree second)
 
 tree sc_store_fndecl()
 {
-	return sc_runtime_fndecl(&sc_store_decl, SC_ABI_STORE_FN, ptr_type_node);
+	return sc_runtime_fndecl(&sc_store_decl, SC_ABI_STORE_FN,
+				 ptr_type_node);
 }
 
 tree sc_store_range_fndecl()
@@ -336,7 +343,8 @@ tree sc_key_bounds_vardecl()
 						 TYPE_QUAL_VOLATILE);
 		tree type = build_array_type_nelts(word, 2);
 		tree v = build_decl(BUILTINS_LOCATION, VAR_DECL,
-				    get_identifier(SC_ABI_KEY_BOUNDS_VAR), type);
+				    get_identifier(SC_ABI_KEY_BOUNDS_VAR),
+				    type);
 		DECL_EXTERNAL(v) = 1;
 		TREE_PUBLIC(v) = 1;
 		DECL_ARTIFICIAL(v) = 1;

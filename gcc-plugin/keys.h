@@ -11,18 +11,18 @@
 #include "policy.h"
 
 struct sc_key {
-	tree decl;            // the key variable; for a field key the object
-	long offset;          // field key: byte offset in DECL; -1: plain key
-	tree fntype;          // the FUNCTION_TYPE the key points to
-	tree tramp;           // extern hidden FUNCTION_DECL __staticcall_tramp.K
-	tree tramp_cond;      // ... __staticcall_tramp_cond.K (NULL-safe), lazily
+	tree decl;	 // the key variable; for a field key the object
+	long offset;	 // field key: byte offset in DECL; -1: plain key
+	tree fntype;	 // the FUNCTION_TYPE the key points to
+	tree tramp;	 // extern hidden FUNCTION_DECL __staticcall_tramp.K
+	tree tramp_cond; // ... __staticcall_tramp_cond.K (NULL-safe), lazily
 	const char *obj_name; // DECL's assembler name, leading '*' stripped
 	const char *name;     // the key's id (sc_key_id): obj_name, or
-			      // "OBJ..OFFSET" for a field key
-	const char *display;  // for messages: "hook", "cfg.mem.xMalloc"
-	bool has_site;        // at least one call site reached final
-	bool has_store;       // at least one store routed to __staticcall_store
-	bool has_cond_site;   // at least one guarded site reached final
+		// "OBJ..OFFSET" for a field key
+	const char *display; // for messages: "hook", "cfg.mem.xMalloc"
+	bool has_site;	     // at least one call site reached final
+	bool has_store;	     // at least one store routed to __staticcall_store
+	bool has_cond_site;  // at least one guarded site reached final
 };
 
 // Plugin options (set by plugin.cc).

@@ -42,11 +42,10 @@ static void sc_on_finish_unit(void *, void *)
 {
 	if (asm_out_file && !seen_error())
 		sc_asm_emit_unit(asm_out_file);
-	if (sc_opt_report && (sc_stores_to_key || sc_stores_checked ||
-			      sc_stores_key_free))
+	if (sc_opt_report &&
+	    (sc_stores_to_key || sc_stores_checked || sc_stores_key_free))
 		inform(UNKNOWN_LOCATION, SC_DIAG_STORE_COUNTS("%u", "%u", "%u"),
-		       sc_stores_to_key, sc_stores_checked,
-		       sc_stores_key_free);
+		       sc_stores_to_key, sc_stores_checked, sc_stores_key_free);
 }
 
 int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)

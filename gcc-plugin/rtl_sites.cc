@@ -10,9 +10,7 @@ static unsigned sc_site_counter; // per unit: labels are local
 static const pass_data sc_rtl_pass_data = {
 	RTL_PASS,
 	"staticcall_sites", // name
-	OPTGROUP_NONE,
-	TV_NONE,
-	0, 0, 0, 0, 0,
+	OPTGROUP_NONE,	    TV_NONE, 0, 0, 0, 0, 0,
 };
 
 // The key whose trampoline INSN calls (or jumps to), or NULL.
@@ -40,8 +38,7 @@ static unsigned sc_count_tramp_refs(rtx x)
 {
 	unsigned n = 0;
 	subrtx_iterator::array_type array;
-	FOR_EACH_SUBRTX(iter, array, x, ALL)
-	{
+	FOR_EACH_SUBRTX(iter, array, x, ALL) {
 		if (GET_CODE(*iter) == SYMBOL_REF && sc_key_for_symbol(*iter))
 			n++;
 	}
@@ -51,19 +48,19 @@ static unsigned sc_count_tramp_refs(rtx x)
 namespace {
 class sc_rtl_pass : public rtl_opt_pass {
       public:
-	sc_rtl_pass(gcc::context *ctx) : rtl_opt_pass(sc_rtl_pass_data, ctx) {}
-	bool gate(function *) final override
+	sc_rtl_pass(gcc::context *ctx)
+		: rtl_opt_pass(sc_rtl_pass_data, ctx)
 	{
-		return !sc_keys_all().empty();
 	}
+	bool gate(function *) final override { return !sc_keys_all().empty(); }
 	unsigned int execute(function *) final override
 	{
 		for (rtx_insn *insn = get_insns(); insn;
 		     insn = NEXT_INSN(insn)) {
 			if (!INSN_P(insn))
 				continue;
-			sc_key *k = CALL_P(insn) ? sc_call_target_key(insn)
-						 : NULL;
+			sc_key *k = CALL_P(insn) ? sc_call_target_key(insn) :
+						   NULL;
 			unsigned refs = sc_count_tramp_refs(PATTERN(insn));
 			if (refs != (k ? 1u : 0u)) {
 				error_at(INSN_LOCATION(insn),
@@ -80,11 +77,13 @@ class sc_rtl_pass : public rtl_opt_pass {
 			// with or without -g.
 			expanded_location loc =
 				expand_location(INSN_LOCATION(insn));
-			const char *text = sc_asm_site_record(
-				sc_site_counter++, k->name, tail, cond,
-				loc.file, loc.line);
-			rtx body = gen_rtx_ASM_INPUT_loc(
-				VOIDmode, ggc_strdup(text), INSN_LOCATION(insn));
+			const char *text = sc_asm_site_record(sc_site_counter++,
+							      k->name, tail,
+							      cond, loc.file,
+							      loc.line);
+			rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode,
+							 ggc_strdup(text),
+							 INSN_LOCATION(insn));
 			// volatile: nothing may move or drop the record
 			MEM_VOLATILE_P(body) = 1;
 			emit_insn_before(body, insn);

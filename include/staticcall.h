@@ -11,6 +11,8 @@
  */
 #ifndef STATICCALL_H
 #define STATICCALL_H
+/* A public header, aligned by hand for its readers: */
+/* clang-format off */
 
 #include <stddef.h>
 
@@ -178,4 +180,5 @@ int static_call_bind_all(void);
 }
 #endif
 
+/* clang-format on */
 #endif

@@ -12,6 +12,8 @@
  */
 #ifndef STATICCALL_ABI_H
 #define STATICCALL_ABI_H
+/* A public header, aligned by hand for its readers: */
+/* clang-format off */
 
 #include <stdint.h>
 
@@ -155,4 +157,5 @@ struct sc_abi_object {
 	const struct sc_abi_line *lines_begin, *lines_end;
 };
 
+/* clang-format on */
 #endif

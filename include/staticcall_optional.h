@@ -21,6 +21,8 @@
  */
 #ifndef STATICCALL_OPTIONAL_H
 #define STATICCALL_OPTIONAL_H
+/* A public header, aligned by hand for its readers: */
+/* clang-format off */
 
 #if defined(__has_include)
 #if __has_include(<staticcall.h>)
@@ -86,4 +88,5 @@ static inline long __staticcall_optional_ret0(void)
 #endif
 #endif /* !STATICCALL_H */
 
+/* clang-format on */
 #endif

@@ -80,19 +80,26 @@ std::string sc_text_site_record(const std::string &label,
 				const std::string &key, bool tail, bool exact,
 				sc_target target, bool cond)
 {
-	unsigned flags = (tail ? SC_SITE_TAIL : 0) | (exact ? 0 : SC_SITE_ANCHOR) |
+	unsigned flags = (tail ? SC_SITE_TAIL : 0) |
+			 (exact ? 0 : SC_SITE_ANCHOR) |
 			 (cond ? SC_SITE_COND : 0);
 	if (target == sc_target::aarch64)
 		return sc_text_site_record_aarch64(label, key, flags);
 	// `.balign 8,,4` keeps an exact site's 5-byte instruction inside one
 	// aligned quadword, so one atomic store re-targets it.
-	return std::string(exact ? "\t.balign 8,,4\n" : "") + label + ":\n"
+	return std::string(exact ? "\t.balign 8,,4\n" : "") + label +
+	       ":\n"
 	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a\",@progbits\n"
 	       "\t.balign 4\n"
-	       "\t.long " + label + " - .\n"
-	       "\t.long " + (cond ? sc_desc_cond_symbol(key) : sc_desc_symbol(key)) +
+	       "\t.long " +
+	       label +
 	       " - .\n"
-	       "\t.long " + num(flags) + "\n"
+	       "\t.long " +
+	       (cond ? sc_desc_cond_symbol(key) : sc_desc_symbol(key)) +
+	       " - .\n"
+	       "\t.long " +
+	       num(flags) +
+	       "\n"
 	       "\t.popsection\n";
 }
 
@@ -116,9 +123,8 @@ static std::string asm_string(const std::string &s)
 	return out + "\"";
 }
 
-std::string sc_text_site_line(const std::string &label,
-			      const std::string &file, unsigned line,
-			      sc_target target)
+std::string sc_text_site_line(const std::string &label, const std::string &file,
+			      unsigned line, sc_target target)
 {
 	if (file.empty() || line == 0)
 		return "";
@@ -127,11 +133,19 @@ std::string sc_text_site_line(const std::string &label,
 	return "\t.pushsection " SC_ABI_LINES_STR_SECTION ",\"aMS\"," + ty +
 	       "progbits,1\n" + str + ":\n\t.asciz " + asm_string(file) +
 	       "\n\t.popsection\n"
-	       "\t.pushsection " SC_ABI_LINES_SECTION ",\"a\"," + ty + "progbits\n"
+	       "\t.pushsection " SC_ABI_LINES_SECTION ",\"a\"," +
+	       ty +
+	       "progbits\n"
 	       "\t.balign 4\n"
-	       "\t.long " + label + " - .\n"
-	       "\t.long " + str + " - .\n"
-	       "\t.long " + std::to_string(line) + "\n"
+	       "\t.long " +
+	       label +
+	       " - .\n"
+	       "\t.long " +
+	       str +
+	       " - .\n"
+	       "\t.long " +
+	       std::to_string(line) +
+	       "\n"
 	       "\t.popsection\n";
 }
 
@@ -153,9 +167,10 @@ std::string sc_text_key(const sc_key_text &k)
 	const std::string off = k.offset > 0 ? std::to_string(k.offset) : "";
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
-	unsigned flags = (k.retpoline != sc_retpoline::none ? SC_DESC_RETPOLINE : 0) |
-			 (k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0) |
-			 SC_DESC_BIND;
+	unsigned flags =
+		(k.retpoline != sc_retpoline::none ? SC_DESC_RETPOLINE : 0) |
+		(k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0) |
+		SC_DESC_BIND;
 
 	// Trampoline: its own section so no assembler relaxes a jump to it to
 	// the unpatchable 2-byte form. The 8-byte slot stays first even with
@@ -168,7 +183,8 @@ std::string sc_text_key(const sc_key_text &k)
 	// the descriptor) and returns; the slow path then reaches the key's
 	// value through the unit's own hardened jump. The runtime adds no
 	// indirect branch of its own (the PLT is the constructor's too).
-	t += "\tleaq " + ds + "(%rip), %r11\n\tpushq %r11\n\tcall " SC_ABI_BIND_FN
+	t += "\tleaq " + ds +
+	     "(%rip), %r11\n\tpushq %r11\n\tcall " SC_ABI_BIND_FN
 	     "@PLT\n\tpopq %r11\n\tjmp 9f\n\t.balign " +
 	     num(SC_X86_TRAMP_ALIGN) + ", 0xcc\n";
 	if (k.global)
@@ -176,8 +192,8 @@ std::string sc_text_key(const sc_key_text &k)
 	t += "\t.type " + tr + ",@function\n" + tr + ":\n";
 	t += x86_slot_slow() + "9:\n";
 	if (k.pic && k.global)
-		t += "\tmovq " + k.name + "@GOTPCREL(%rip), %r11\n\tmovq " + off +
-		     "(%r11), %r11\n";
+		t += "\tmovq " + k.name + "@GOTPCREL(%rip), %r11\n\tmovq " +
+		     off + "(%r11), %r11\n";
 	else
 		t += "\tmovq " + A + "(%rip), %r11\n";
 	// NULL-safe variant: a guarded call whose key is NULL does nothing
@@ -213,7 +229,8 @@ std::string sc_text_object(sc_target target)
 	t += "\t.section " + S + ",\"a\"," + ty + "progbits\n";
 	t += "\t.section " + D + ",\"aw\"," + ty + "progbits\n";
 	t += "\t.section " + L + ",\"a\"," + ty + "progbits\n";
-	t += "\t.section .data.rel.local." + O + ",\"awG\"," + ty + "progbits," + O + ",comdat\n";
+	t += "\t.section .data.rel.local." + O + ",\"awG\"," + ty +
+	     "progbits," + O + ",comdat\n";
 	t += "\t.balign 8\n\t.weak " + O + "\n\t.hidden " + O + "\n";
 	t += "\t.type " + O + "," + ty + "object\n\t.size " + O + ", " +
 	     std::to_string(SC_ABI_OBJECT_LINES_SIZE) + "\n" + O + ":\n";
@@ -234,21 +251,26 @@ std::string sc_text_object(sc_target target)
 	// The constructor and destructor are reached indirectly (.init_array):
 	// they start with endbr64 / `hint 34` (bti c), NOPs on cores without
 	// IBT / BTI.
-	t += "\t.section .text." + O + ",\"axG\"," + ty + "progbits," + O + ",comdat\n";
+	t += "\t.section .text." + O + ",\"axG\"," + ty + "progbits," + O +
+	     ",comdat\n";
 	if (a64)
 		t += "\t.balign 4\n";
 	for (const char *fn : { "_ctor", "_dtor" }) {
-		std::string callee = fn[1] == 'c' ? SC_ABI_REGISTER_FN : SC_ABI_UNREGISTER_FN;
+		std::string callee = fn[1] == 'c' ? SC_ABI_REGISTER_FN :
+						    SC_ABI_UNREGISTER_FN;
 		if (a64)
 			t += O + fn + ":\n\thint 34\n\tadrp x0, " + O +
-			     "\n\tadd x0, x0, :lo12:" + O + "\n\tb " + callee + "\n";
+			     "\n\tadd x0, x0, :lo12:" + O + "\n\tb " + callee +
+			     "\n";
 		else
-			t += O + fn + ":\n\tendbr64\n\tleaq " + O + "(%rip), %rdi\n\tjmp " +
-			     callee + "@PLT\n";
+			t += O + fn + ":\n\tendbr64\n\tleaq " + O +
+			     "(%rip), %rdi\n\tjmp " + callee + "@PLT\n";
 	}
-	t += "\t.section .init_array,\"awG\"," + ty + "init_array," + O + ",comdat\n";
+	t += "\t.section .init_array,\"awG\"," + ty + "init_array," + O +
+	     ",comdat\n";
 	t += "\t.balign 8\n\t.quad " + O + "_ctor\n";
-	t += "\t.section .fini_array,\"awG\"," + ty + "fini_array," + O + ",comdat\n";
+	t += "\t.section .fini_array,\"awG\"," + ty + "fini_array," + O +
+	     ",comdat\n";
 	t += "\t.balign 8\n\t.quad " + O + "_dtor\n";
 	return t;
 }
@@ -261,13 +283,20 @@ static std::string sc_text_site_record_aarch64(const std::string &label,
 					       const std::string &key,
 					       unsigned flags)
 {
-	return label + ":\n"
+	return label +
+	       ":\n"
 	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a\",%progbits\n"
 	       "\t.balign 4\n"
-	       "\t.long " + label + " - .\n"
-	       "\t.long " + ((flags & SC_SITE_COND) ? sc_desc_cond_symbol(key) : sc_desc_symbol(key)) +
+	       "\t.long " +
+	       label +
 	       " - .\n"
-	       "\t.long " + num(flags) + "\n"
+	       "\t.long " +
+	       ((flags & SC_SITE_COND) ? sc_desc_cond_symbol(key) :
+					 sc_desc_symbol(key)) +
+	       " - .\n"
+	       "\t.long " +
+	       num(flags) +
+	       "\n"
 	       "\t.popsection\n";
 }
 
@@ -285,7 +314,8 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	const std::string K = sc_key_id(k.name, k.offset), A = key_operand(k);
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
-	unsigned flags = (k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0);
+	unsigned flags = (k.ibt ? SC_DESC_IBT : 0) |
+			 (k.cond ? SC_DESC_COND : 0);
 
 	// Word 0 is the slot: NOP (fall through to the slow path) or
 	// `b target`, the only word the runtime ever writes. Then a fixed
@@ -301,21 +331,24 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	t += "\t.type " + tr + ",%function\n" + tr + ":\n";
 	t += "\tnop\n";
 	if (k.pic && k.global) {
-		t += "\tadrp x16, :got:" + k.name + "\n\tldr x16, [x16, :got_lo12:" +
-		     k.name + "]\n";
+		t += "\tadrp x16, :got:" + k.name +
+		     "\n\tldr x16, [x16, :got_lo12:" + k.name + "]\n";
 		// The field's offset: an immediate while it fits the scaled
 		// 12-bit form, else through x17 (IP1, free here as x16 is).
 		if (k.offset <= 0)
 			t += "\tldr x16, [x16]\n";
 		else if (k.offset < 32768)
-			t += "\tldr x16, [x16, #" + std::to_string(k.offset) + "]\n";
+			t += "\tldr x16, [x16, #" + std::to_string(k.offset) +
+			     "]\n";
 		else
-			t += "\tmovz x17, #" + std::to_string(k.offset & 0xffff) +
+			t += "\tmovz x17, #" +
+			     std::to_string(k.offset & 0xffff) +
 			     "\n\tmovk x17, #" +
 			     std::to_string((k.offset >> 16) & 0xffff) +
 			     ", lsl #16\n\tldr x16, [x16, x17]\n";
 	} else {
-		t += "\tadrp x16, " + A + "\n\tldr x16, [x16, :lo12:" + A + "]\n";
+		t += "\tadrp x16, " + A + "\n\tldr x16, [x16, :lo12:" + A +
+		     "]\n";
 	}
 	// NULL-safe variant: a guarded call whose key is NULL does nothing
 	// (returning to the site's caller also ends a guarded tail call).
@@ -329,4 +362,3 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	t += section_a64(SC_ABI_KEYS_SECTION, "aw", ds, k.global);
 	return t + descriptor(ds, "%", A, tr, flags, k.global);
 }
-

@@ -12,18 +12,18 @@ enum class sc_retpoline { none, inline_thunk, extern_thunk };
 enum class sc_target { x86_64, aarch64 };
 
 struct sc_key_text {
-	std::string name;     // assembler name of the key variable; for a
-			      // field key, of the global object holding it
-	long offset = -1;     // field key: byte offset of the field in that
-			      // object (a multiple of 8); -1: a plain key
-	bool global;          // external linkage: comdat, weak+hidden symbols
-	bool pic;             // position-independent code: load K via the GOT
+	std::string name; // assembler name of the key variable; for a
+		// field key, of the global object holding it
+	long offset = -1; // field key: byte offset of the field in that
+		// object (a multiple of 8); -1: a plain key
+	bool global; // external linkage: comdat, weak+hidden symbols
+	bool pic;    // position-independent code: load K via the GOT
 	sc_retpoline retpoline;
-	bool ibt;             // unit built with -fcf-protection=branch
-	                      // (aarch64: with BTI, -mbranch-protection)
+	bool ibt; // unit built with -fcf-protection=branch
+		  // (aarch64: with BTI, -mbranch-protection)
 	sc_target target = sc_target::x86_64;
-	bool cond = false;    // the NULL-safe variant for guarded sites
-			      // (SC_DESC_COND)
+	bool cond = false; // the NULL-safe variant for guarded sites
+			   // (SC_DESC_COND)
 };
 
 // The key's id: the variable's name for a plain key, "OBJ..OFFSET" for the
@@ -52,8 +52,8 @@ std::string sc_text_site_record(const std::string &label,
 // runtime's reports (SC_ABI_LINES_SECTION): a record naming the label and
 // the file name, which goes to a mergeable string section. Empty text if
 // the location is unknown (no file or line 0). `label` as for the record.
-std::string sc_text_site_line(const std::string &label,
-			      const std::string &file, unsigned line,
+std::string sc_text_site_line(const std::string &label, const std::string &file,
+			      unsigned line,
 			      sc_target target = sc_target::x86_64);
 
 // Trampoline and key descriptor for one key used in this unit.

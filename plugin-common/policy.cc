@@ -60,10 +60,17 @@ struct sc_mem_writer {
 };
 
 const sc_mem_writer sc_mem_writers[] = {
-	{"memcpy", 2},        {"memmove", 2},       {"memset", 2},
-	{"mempcpy", 2},       {"__memcpy_chk", 2},  {"__memmove_chk", 2},
-	{"__memset_chk", 2},  {"__mempcpy_chk", 2}, {"bzero", 1},
-	{"explicit_bzero", 1}, {"__explicit_bzero_chk", 1},
+	{ "memcpy", 2 },
+	{ "memmove", 2 },
+	{ "memset", 2 },
+	{ "mempcpy", 2 },
+	{ "__memcpy_chk", 2 },
+	{ "__memmove_chk", 2 },
+	{ "__memset_chk", 2 },
+	{ "__mempcpy_chk", 2 },
+	{ "bzero", 1 },
+	{ "explicit_bzero", 1 },
+	{ "__explicit_bzero_chk", 1 },
 };
 
 bool sc_starts_with(const char *s, size_t len, const char *prefix)
@@ -95,9 +102,9 @@ int sc_mem_writer_len_arg(const char *name, size_t len)
 
 namespace {
 const char *const sc_allocators[] = {
-	"malloc",  "calloc",	"realloc", "reallocarray", "aligned_alloc",
-	"valloc",  "pvalloc",	"memalign", "strdup",      "strndup",
-	"xmalloc", "xcalloc",	"xrealloc", "xstrdup",
+	"malloc",  "calloc",  "realloc",  "reallocarray", "aligned_alloc",
+	"valloc",  "pvalloc", "memalign", "strdup",	  "strndup",
+	"xmalloc", "xcalloc", "xrealloc", "xstrdup",
 };
 } // namespace
 

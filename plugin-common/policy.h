@@ -26,17 +26,17 @@
 // needs it.
 enum class sc_decl_kind {
 	variable,
-	field,          // a member of a structure (or union)
+	field, // a member of a structure (or union)
 	function,
 	parameter,
-	type_name,      // a typedef
+	type_name,	// a typedef
 	indirect_field, // (Clang) a member reached through an anonymous one
 	other,
 };
 
 struct sc_decl_facts {
 	sc_decl_kind kind = sc_decl_kind::other;
-	bool file_scope = true;        // variable: not a local, nor a block-
+	bool file_scope = true;	       // variable: not a local, nor a block-
 				       // scope extern
 	bool thread_local_var = false; // variable: __thread, _Thread_local
 	bool function_pointer = false; // its type is pointer to function
@@ -66,36 +66,37 @@ const char *sc_field_layout_problem(bool in_union, bool pointer_aligned);
 #define SC_DIAG_ATTR_NO_ARGS SC_DIAG_ATTR("takes no arguments")
 
 // static_call_update/_null/_ret0 on something that is not a key.
-#define SC_DIAG_NOT_KEY(var)                                                \
-	"staticcall: " var " is not a static-call key (declare it with "    \
+#define SC_DIAG_NOT_KEY(var)                                             \
+	"staticcall: " var " is not a static-call key (declare it with " \
 	"'STATIC_CALL')"
-#define SC_DIAG_NOT_KEY_MEMBER(field)                                       \
+#define SC_DIAG_NOT_KEY_MEMBER(field)                                        \
 	"staticcall: member " field " is not a static-call key (declare it " \
 	"with 'STATIC_CALL')"
 // static_call_update_ret0 on a key whose return type is not an integer or
 // a pointer.
-#define SC_DIAG_RET0_TYPE(key, type)                                        \
-	"staticcall: 'static_call_update_ret0' needs a key returning an "   \
+#define SC_DIAG_RET0_TYPE(key, type)                                      \
+	"staticcall: 'static_call_update_ret0' needs a key returning an " \
 	"integer or a pointer; " key " returns " type
 // Strict mode: a plain store to a key (a variable or a marked member).
-#define SC_DIAG_STRICT_STORE(key)                                           \
-	"staticcall: plain store to key " key " (strict mode); use "        \
+#define SC_DIAG_STRICT_STORE(key)                                    \
+	"staticcall: plain store to key " key " (strict mode); use " \
 	"'static_call_update'"
 // A pointer to a key escapes (GCC only: Clang has no such warning yet).
-#define SC_DIAG_ADDRESS_ESCAPES(key)                                        \
-	"staticcall: address of key " key " escapes; a store through it "   \
+#define SC_DIAG_ADDRESS_ESCAPES(key)                                      \
+	"staticcall: address of key " key " escapes; a store through it " \
 	"bypasses the runtime and leaves call sites on the old target"
 // Report mode.
-#define SC_DIAG_SITE(key) "staticcall: call through " key " is a static-call site"
+#define SC_DIAG_SITE(key) \
+	"staticcall: call through " key " is a static-call site"
 #define SC_DIAG_GUARDED_SITE(key)                                           \
 	"staticcall: guarded call through " key " is one static-call site " \
 	"(a NOP while the key is NULL)"
-#define SC_DIAG_LOAD_NOT_CALLEE(key)                                        \
-	"staticcall: load of " key " is not the callee of a call; not "     \
+#define SC_DIAG_LOAD_NOT_CALLEE(key)                                    \
+	"staticcall: load of " key " is not the callee of a call; not " \
 	"converted"
 // Report mode, once per unit: the stores (memcpy, memset, struct copies,
 // stores of marked members) that may change keys.
-#define SC_DIAG_STORE_COUNTS(to_key, checked, key_free)                     \
+#define SC_DIAG_STORE_COUNTS(to_key, checked, key_free)                      \
 	"staticcall: stores: " to_key " routed to a key, " checked " range-" \
 	"checked, " key_free " proven key-free"
 // The unit and the command line.
@@ -137,17 +138,17 @@ bool sc_is_allocator(const char *name, size_t len);
 // What the destination's underlying object is, as far as the compiler can
 // tell.
 enum class sc_dest_object {
-	unknown,             // a pointer from anywhere (a parameter, a load)
-	automatic,           // a local variable or an alloca
-	heap,                // the result of a known allocator
-	read_only,           // a string literal, a constant or thread-local
+	unknown,	     // a pointer from anywhere (a parameter, a load)
+	automatic,	     // a local variable or an alloca
+	heap,		     // the result of a known allocator
+	read_only,	     // a string literal, a constant or thread-local
 	global_without_keys, // a global whose type holds no marked member
 	global_with_keys,    // a global whose type holds marked members
 };
 
 // The type of what the destination designates.
 enum class sc_dest_type {
-	opaque,       // void, char, a scalar, an incomplete type: bytes
+	opaque,	      // void, char, a scalar, an incomplete type: bytes
 	without_keys, // a complete aggregate with no marked member, at any
 		      // depth
 	with_keys,    // an aggregate holding marked members

@@ -68,12 +68,12 @@ const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 	const uint8_t *p = anchor;
 	while (p < limit) {
 		ZydisDecodedInstruction d;
-		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, p,
-							      (ZyanUSize)(limit - p), &d))) {
+		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(
+			    &dec, NULL, p, (ZyanUSize)(limit - p), &d))) {
 			/* cut off by the reach limit, or really not code */
-			*why = limit - p < ZYDIS_MAX_INSTRUCTION_LENGTH
-				       ? "anchor: no trampoline call within reach"
-				       : "anchor: bytes after it do not decode as x86-64";
+			*why = limit - p < ZYDIS_MAX_INSTRUCTION_LENGTH ?
+				       "anchor: no trampoline call within reach" :
+				       "anchor: bytes after it do not decode as x86-64";
 			return NULL;
 		}
 		if (is_control_transfer(&d))

@@ -61,7 +61,8 @@ SC_EXPORT void __staticcall_store_range_begin(void *addr, const void *src,
 }
 
 SC_EXPORT int __staticcall_list_sites(const void *key,
-				 struct static_call_site_info *buf, size_t n)
+				      struct static_call_site_info *buf,
+				      size_t n)
 {
 	return sc_registry()->sites(key, buf, n);
 }

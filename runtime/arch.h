@@ -43,22 +43,22 @@ enum sc_insn_kind {
 
 enum sc_code_state {
 	SC_CODE_UNVERIFIED = 0, /* bytes never matched: left alone */
-	SC_CODE_OK = 1,         /* `bytes` hold what is in memory */
+	SC_CODE_OK = 1,		/* `bytes` hold what is in memory */
 };
 
 /* A patchable piece of code: a site or a trampoline slot. */
 struct sc_code {
-	uint8_t *insn;               /* the instruction (site) or the slot */
-	uint8_t len;                 /* its length in bytes */
-	uint8_t kind;                /* enum sc_insn_kind */
-	uint8_t bytes[SC_MAX_INSN];  /* what we last saw or wrote there */
-	uint8_t arch[SC_CODE_ARCH];  /* the arch's own, from
+	uint8_t *insn;		    /* the instruction (site) or the slot */
+	uint8_t len;		    /* its length in bytes */
+	uint8_t kind;		    /* enum sc_insn_kind */
+	uint8_t bytes[SC_MAX_INSN]; /* what we last saw or wrote there */
+	uint8_t arch[SC_CODE_ARCH]; /* the arch's own, from
 					sc_arch_keep_compiled: not for the
 					arch-neutral code */
-	uint8_t cond;                /* a guarded site (SC_SITE_COND) */
-	uint8_t state;               /* enum sc_code_state */
-	uint8_t prot;                /* PROT_* of its segment, to restore */
-	const char *reason;          /* why it cannot be patched, if it cannot */
+	uint8_t cond;		    /* a guarded site (SC_SITE_COND) */
+	uint8_t state;		    /* enum sc_code_state */
+	uint8_t prot;		    /* PROT_* of its segment, to restore */
+	const char *reason;	    /* why it cannot be patched, if it cannot */
 };
 
 /* Writes of phase p all happen before any of phase p+1, with a core sync
@@ -198,9 +198,8 @@ struct sc_decoded sc_decode_site(const struct sc_code *c, const uint8_t *live,
 				 const void *tramp);
 /* The site an anchor points at: the first control transfer after it, which
  * must be a site instruction reaching `tramp`. 0 with *why set if not. */
-int sc_find_site(const uint8_t *anchor, const uint8_t *limit,
-		 const void *tramp, uint8_t **insn, int *kind,
-		 const char **why);
+int sc_find_site(const uint8_t *anchor, const uint8_t *limit, const void *tramp,
+		 uint8_t **insn, int *kind, const char **why);
 
 /* ---- arch_ops.c: one arch as a table, for a program holding both ------ */
 struct sc_arch_ops {

@@ -34,8 +34,14 @@
 #define A64_IMM26 0x03ffffffu
 #define A64_RANGE (1l << 27) /* bytes: imm26 * 4 */
 
-uint32_t sc_arch_id(void) { return SC_ABI_ARCH_AARCH64; }
-unsigned sc_arch_tramp_align(void) { return SC_A64_TRAMP_ALIGN; }
+uint32_t sc_arch_id(void)
+{
+	return SC_ABI_ARCH_AARCH64;
+}
+unsigned sc_arch_tramp_align(void)
+{
+	return SC_A64_TRAMP_ALIGN;
+}
 _Static_assert(SC_A64_TRAMP_SLOT == SC_TRAMP_SLOT, "slot is one quadword");
 
 int sc_arch_insn_len(int kind)
@@ -59,8 +65,10 @@ static uint32_t opcode_of(int kind)
 int sc_arch_match(const uint8_t *b, int kind)
 {
 	switch (kind) {
-	case SC_INSN_CALL: return (word32(b) & A64_BRANCH_MASK) == A64_BL;
-	case SC_INSN_JMP: return (word32(b) & A64_BRANCH_MASK) == A64_B;
+	case SC_INSN_CALL:
+		return (word32(b) & A64_BRANCH_MASK) == A64_BL;
+	case SC_INSN_JMP:
+		return (word32(b) & A64_BRANCH_MASK) == A64_B;
 	}
 	return 0;
 }
@@ -155,13 +163,21 @@ static int slow_path_head(uint32_t w)
 }
 
 /* No bind block on arm64 yet: every site is bound at load (eager). */
-uint64_t sc_arch_bind_slot(void) { return 0; }
-void sc_arch_bind_init(void) {}
+uint64_t sc_arch_bind_slot(void)
+{
+	return 0;
+}
+void sc_arch_bind_init(void)
+{
+}
 
 int sc_arch_bind_block_ok(const uint8_t *slot, const void *desc,
 			  const uint8_t **lo, const void **callee)
 {
-	(void)slot; (void)desc; (void)lo; (void)callee;
+	(void)slot;
+	(void)desc;
+	(void)lo;
+	(void)callee;
 	return 0;
 }
 
@@ -186,7 +202,8 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 {
 	/* Word 1 is fixed code, never written: keep what is there. */
 	uint64_t hi = (uint64_t)__atomic_load_n((const uint32_t *)(slot + 4),
-						 __ATOMIC_RELAXED) << 32;
+						__ATOMIC_RELAXED)
+		      << 32;
 	uint32_t w;
 	if (!dest) {
 		*why = SC_REASON_TARGET_NULL;
@@ -216,8 +233,8 @@ int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
 	(void)allow_wait;
 	for (int i = 0; i < 4; i++)
 		if (to[i] != from[i])
-			out[n++] = (struct sc_byte_patch){ c->insn + i, to[i], 0,
-							   c->prot };
+			out[n++] = (struct sc_byte_patch){ c->insn + i, to[i],
+							   0, c->prot };
 	return n;
 }
 
@@ -265,10 +282,9 @@ fail:
 	for (int i = 1; i >= 0; i--)
 		if (done[i]) {
 			uint32_t e = (uint32_t)(value >> (32 * i));
-			__atomic_compare_exchange_n(&w[i], &e,
-						    (uint32_t)(expect >> (32 * i)),
-						    0, __ATOMIC_SEQ_CST,
-						    __ATOMIC_SEQ_CST);
+			__atomic_compare_exchange_n(
+				&w[i], &e, (uint32_t)(expect >> (32 * i)), 0,
+				__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 		}
 	return 0;
 }

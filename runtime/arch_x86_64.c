@@ -32,20 +32,35 @@
 /* `jmp .`, the transient of a straddling change. */
 static const uint8_t jmp_self[2] = { 0xeb, 0xfe };
 
-uint32_t sc_arch_id(void) { return SC_ABI_ARCH_X86_64; }
-unsigned sc_arch_tramp_align(void) { return SC_X86_TRAMP_ALIGN; }
+uint32_t sc_arch_id(void)
+{
+	return SC_ABI_ARCH_X86_64;
+}
+unsigned sc_arch_tramp_align(void)
+{
+	return SC_X86_TRAMP_ALIGN;
+}
 _Static_assert(SC_X86_TRAMP_SLOT == SC_TRAMP_SLOT, "slot is one quadword");
 
-static unsigned disp_offset(int kind) { return kind == SC_INSN_JCC ? 2 : 1; }
+static unsigned disp_offset(int kind)
+{
+	return kind == SC_INSN_JCC ? 2 : 1;
+}
 
-int sc_arch_insn_len(int kind) { return kind == SC_INSN_JCC ? 6 : 5; }
+int sc_arch_insn_len(int kind)
+{
+	return kind == SC_INSN_JCC ? 6 : 5;
+}
 
 int sc_arch_match(const uint8_t *b, int kind)
 {
 	switch (kind) {
-	case SC_INSN_CALL: return b[0] == OP_CALL;
-	case SC_INSN_JMP: return b[0] == OP_JMP;
-	case SC_INSN_JCC: return b[0] == 0x0f && (b[1] & 0xf0) == 0x80;
+	case SC_INSN_CALL:
+		return b[0] == OP_CALL;
+	case SC_INSN_JMP:
+		return b[0] == OP_JMP;
+	case SC_INSN_JCC:
+		return b[0] == 0x0f && (b[1] & 0xf0) == 0x80;
 	}
 	return 0;
 }
@@ -75,9 +90,12 @@ static int rel32_to(const uint8_t *end, const void *dest, int32_t *rel)
  * alone), never `xor; nop`; a tail site has no one-instruction `return 0`
  * and jumps to __staticcall_ret0 instead (patch.c falls back to it).
  */
-static const uint8_t nop_call[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 }; /* nopl 0(%rax,%rax) */
-static const uint8_t nop_tail[5] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc }; /* ret; never-reached int3s */
-static const uint8_t ret0_call[5] = { 0xb8, 0x00, 0x00, 0x00, 0x00 }; /* mov $0,%eax */
+static const uint8_t nop_call[5] = { 0x0f, 0x1f, 0x44, 0x00,
+				     0x00 }; /* nopl 0(%rax,%rax) */
+static const uint8_t nop_tail[5] = { 0xc3, 0xcc, 0xcc, 0xcc,
+				     0xcc }; /* ret; never-reached int3s */
+static const uint8_t ret0_call[5] = { 0xb8, 0x00, 0x00, 0x00,
+				      0x00 }; /* mov $0,%eax */
 
 static const uint8_t *call_free_form(int kind, int form)
 {
@@ -148,7 +166,10 @@ int sc_arch_is_transient(const struct sc_code *c, const uint8_t *live)
 	return !memcmp(live, jmp_self, sizeof jmp_self);
 }
 
-uint64_t sc_arch_bind_slot(void) { return SC_X86_SLOT_BIND; }
+uint64_t sc_arch_bind_slot(void)
+{
+	return SC_X86_SLOT_BIND;
+}
 
 /* bind_x86_64.S saves the vector state in this many bytes with XSAVE; 0:
  * FXSAVE (the OS enables no XSAVE). */
@@ -178,11 +199,12 @@ int sc_arch_bind_block_ok(const uint8_t *slot, const void *desc,
 			  const uint8_t **lo, const void **callee)
 {
 	const uint8_t *b = slot - SC_X86_BIND_BLOCK;
-	static const uint8_t lea[3] = { 0x4c, 0x8d, 0x1d }; /* leaq x(%rip), %r11 */
+	static const uint8_t lea[3] = { 0x4c, 0x8d,
+					0x1d }; /* leaq x(%rip), %r11 */
 	if (memcmp(b, lea, 3) || rel32_dest(b + 7, b + 3) != desc ||
-	    b[7] != 0x41 || b[8] != 0x53 ||     /* pushq %r11 */
-	    b[9] != OP_CALL ||                  /* call __staticcall_bind */
-	    b[14] != 0x41 || b[15] != 0x5b)     /* popq %r11 */
+	    b[7] != 0x41 || b[8] != 0x53 || /* pushq %r11 */
+	    b[9] != OP_CALL ||		    /* call __staticcall_bind */
+	    b[14] != 0x41 || b[15] != 0x5b) /* popq %r11 */
 		return 0;
 	const uint8_t *end;
 	if (b[16] == 0xeb)
@@ -269,8 +291,9 @@ int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
 	if (word_of(insn + first) == word_of(insn + last)) {
 		for (int i = first; i <= last; i++)
 			if (from[i] != to[i])
-				out[n++] = (struct sc_byte_patch){ insn + i, to[i],
-								   SC_PHASES - 1, c->prot };
+				out[n++] = (struct sc_byte_patch){
+					insn + i, to[i], SC_PHASES - 1, c->prot
+				};
 		return n;
 	}
 	if (!allow_wait || c->kind == SC_INSN_SLOT ||
@@ -280,7 +303,8 @@ int sc_arch_plan(const struct sc_code *c, const uint8_t *from,
 	out[n++] = (struct sc_byte_patch){ insn + 1, jmp_self[1], 0, c->prot };
 	for (int i = 2; i < len; i++)
 		if (from[i] != to[i])
-			out[n++] = (struct sc_byte_patch){ insn + i, to[i], 1, c->prot };
+			out[n++] = (struct sc_byte_patch){ insn + i, to[i], 1,
+							   c->prot };
 	out[n++] = (struct sc_byte_patch){ insn + 0, to[0], 2, c->prot };
 	out[n++] = (struct sc_byte_patch){ insn + 1, to[1], 2, c->prot };
 	return n;

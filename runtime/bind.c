@@ -264,7 +264,8 @@ int sc_bind_all_locked(void)
 {
 	int err, unbound = 0;
 	size_t n = 0;
-	sc_for_each_key(k) {
+	sc_for_each_key(k)
+	{
 		n++;
 		for (size_t i = 0; i < k->nsites && !unbound; i++)
 			unbound = k->sites[i]->bind != SC_SITE_BOUND;
@@ -277,11 +278,12 @@ int sc_bind_all_locked(void)
 		err = -ENOMEM;
 	} else {
 		n = 0;
-		sc_for_each_key(k) {
+		sc_for_each_key(k)
+		{
 			sc_bind_key_all(k);
 			keys[n] = k;
-			targets[n++] = __atomic_load_n(k->var,
-						       __ATOMIC_ACQUIRE);
+			targets[n++] =
+				__atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 		}
 		/* one batch: one set of page runs for the whole process */
 		err = sc_patch_keys(keys, targets, n, 0);
@@ -308,8 +310,9 @@ int sc_own_bind_now(const void *var)
 			i++;
 		sc_bind_key_all(one);
 		if (i < one->nsites)
-			err = sc_patch_key(one, __atomic_load_n(one->var,
-					   __ATOMIC_ACQUIRE), 0);
+			err = sc_patch_key(
+				one,
+				__atomic_load_n(one->var, __ATOMIC_ACQUIRE), 0);
 	}
 	sc_unlock(&saved);
 	return err;

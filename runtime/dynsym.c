@@ -44,7 +44,7 @@ static uint32_t sysv_hash(const char *s)
 }
 
 static const void *defined(const struct dl_phdr_info *info,
-			   const ElfW(Sym) *sym, size_t *size)
+			   const ElfW(Sym) * sym, size_t *size)
 {
 	if (sym->st_shndx == SHN_UNDEF || sym->st_value == 0 ||
 	    ELF64_ST_TYPE(sym->st_info) == STT_TLS)
@@ -74,18 +74,28 @@ const void *sc_dynsym_lookup_sized(const struct dl_phdr_info *info,
 	const uint32_t *gnu = NULL, *sysv = NULL;
 	for (; dyn->d_tag != DT_NULL; dyn++)
 		switch (dyn->d_tag) {
-		case DT_SYMTAB: symtab = (const void *)dyn_ptr(info, dyn->d_un.d_ptr); break;
-		case DT_STRTAB: strtab = (const void *)dyn_ptr(info, dyn->d_un.d_ptr); break;
-		case DT_GNU_HASH: gnu = (const void *)dyn_ptr(info, dyn->d_un.d_ptr); break;
-		case DT_HASH: sysv = (const void *)dyn_ptr(info, dyn->d_un.d_ptr); break;
+		case DT_SYMTAB:
+			symtab = (const void *)dyn_ptr(info, dyn->d_un.d_ptr);
+			break;
+		case DT_STRTAB:
+			strtab = (const void *)dyn_ptr(info, dyn->d_un.d_ptr);
+			break;
+		case DT_GNU_HASH:
+			gnu = (const void *)dyn_ptr(info, dyn->d_un.d_ptr);
+			break;
+		case DT_HASH:
+			sysv = (const void *)dyn_ptr(info, dyn->d_un.d_ptr);
+			break;
 		}
 	if (!symtab || !strtab)
 		return NULL;
 
 	if (gnu) {
-		uint32_t nbuckets = gnu[0], symoffset = gnu[1], bloom_size = gnu[2];
+		uint32_t nbuckets = gnu[0], symoffset = gnu[1],
+			 bloom_size = gnu[2];
 		const uint32_t *buckets =
-			(const uint32_t *)((const ElfW(Addr) *)(gnu + 4) + bloom_size);
+			(const uint32_t *)((const ElfW(Addr) *)(gnu + 4) +
+					   bloom_size);
 		const uint32_t *chain = buckets + nbuckets;
 		uint32_t h = gnu_hash(name);
 		if (!nbuckets)
@@ -107,7 +117,8 @@ const void *sc_dynsym_lookup_sized(const struct dl_phdr_info *info,
 		const uint32_t *bucket = sysv + 2, *chain = bucket + nbucket;
 		if (!nbucket)
 			return NULL;
-		for (uint32_t i = bucket[sysv_hash(name) % nbucket]; i; i = chain[i])
+		for (uint32_t i = bucket[sysv_hash(name) % nbucket]; i;
+		     i = chain[i])
 			if (!strcmp(strtab + symtab[i].st_name, name))
 				return defined(info, &symtab[i], size);
 	}

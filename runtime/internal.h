@@ -31,11 +31,11 @@
 
 #define SC_EXPORT __attribute__((visibility("default")))
 /* Code that reads or writes machine code: sanitizers have no shadow for it. */
-#define SC_NO_SANITIZE                                                        \
-	__attribute__((no_sanitize_thread, no_sanitize_address))
+#define SC_NO_SANITIZE __attribute__((no_sanitize_thread, no_sanitize_address))
 
 /* ---- memory.c: allocations that leave the program's malloc alone ------ */
-void *sc_mem_alloc(size_t n); /* zeroed; large ones populated: size them to use */
+void *
+sc_mem_alloc(size_t n); /* zeroed; large ones populated: size them to use */
 void sc_mem_free(void *p);
 void *sc_mem_realloc(void *p, size_t n);
 /* In place, no allocation (glibc's qsort mallocs a copy of the array). */
@@ -44,37 +44,42 @@ void sc_sort(void *base, size_t n, size_t size,
 
 /* ---- env.c: the environment switches, read once at start-up -------- */
 struct sc_env {
-	int log_level;        /* STATICCALL_LOG: enum sc_log_level */
-	int disable;          /* STATICCALL_DISABLE=1: never write code */
+	int log_level;	      /* STATICCALL_LOG: enum sc_log_level */
+	int disable;	      /* STATICCALL_DISABLE=1: never write code */
 	int sites_trampoline; /* STATICCALL_SITES=trampoline: sites stay on
 				 trampolines, slots go direct */
 	int verify_at_exit;   /* STATICCALL_VERIFY=1 */
 	int report_at_exit;   /* STATICCALL_REPORT=1 */
 	int abort_on_stale;   /* STATICCALL_ON_STALE=abort */
-	int seal;             /* STATICCALL_SEAL: 0, 1 code, 2 updates */
+	int seal;	      /* STATICCALL_SEAL: 0, 1 code, 2 updates */
 	int straddle_wait;    /* STATICCALL_STRADDLE=wait: patch sites whose
 				 displacement straddles a word through the
 				 `jmp .` transient (docs/PATCHING.md) */
-	int bind_eager;       /* STATICCALL_BIND=eager: every site patched at
+	int bind_eager;	      /* STATICCALL_BIND=eager: every site patched at
 				 load, none on its first call (bind.c) */
 };
 const struct sc_env *sc_env(void);
 
 /* ---- log.c ------------------------------------------------------------ */
-enum sc_log_level { SC_LOG_ERROR = 0, SC_LOG_WARN = 1, SC_LOG_INFO = 2,
-		    SC_LOG_DEBUG = 3 };
+enum sc_log_level {
+	SC_LOG_ERROR = 0,
+	SC_LOG_WARN = 1,
+	SC_LOG_INFO = 2,
+	SC_LOG_DEBUG = 3
+};
 void sc_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int sc_log_enabled(int level);
 /* A line the user asked for (STATICCALL_REPORT=1, STATICCALL_VERIFY=1):
  * "staticcall: <line>", whatever STATICCALL_LOG says. */
 void sc_log_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define SC_REASON_FORCED "sites kept on trampolines by STATICCALL_SITES=trampoline"
+#define SC_REASON_FORCED \
+	"sites kept on trampolines by STATICCALL_SITES=trampoline"
 
 /* ---- segments of one linked object ------------------------------------ */
 struct sc_segment {
 	uintptr_t lo, hi; /* [lo, hi) in memory */
-	int prot;         /* PROT_* from p_flags */
+	int prot;	  /* PROT_* from p_flags */
 };
 
 #define SC_MAX_SEGMENTS 16
@@ -87,11 +92,11 @@ struct sc_tramp {
 	struct sc_code code;
 	struct sc_key *key;
 	struct sc_object *object;
-	uint32_t flags; /* SC_DESC_* */
+	uint32_t flags;	 /* SC_DESC_* */
 	int key_refused; /* its descriptor names no key variable
 			    (key_check.c): never attached to a key */
-	int bindable;    /* its bind block was verified (SC_DESC_BIND) */
-	size_t unbound;  /* its sites not bound yet: slot in bind form */
+	int bindable;	 /* its bind block was verified (SC_DESC_BIND) */
+	size_t unbound;	 /* its sites not bound yet: slot in bind form */
 };
 
 /* A site's lazy-binding state (bind.c). */
@@ -106,7 +111,7 @@ struct sc_site {
 	struct sc_tramp *tramp;
 	struct sc_object *object;
 	uint32_t flags; /* SC_SITE_* */
-	uint8_t bind;   /* enum sc_bind_state */
+	uint8_t bind;	/* enum sc_bind_state */
 };
 /* One cache line: the arch's part of sc_code must not grow it. */
 _Static_assert(sizeof(struct sc_site) == 64, "struct sc_site is 64 bytes");
@@ -124,21 +129,21 @@ struct sc_object {
 	const struct sc_abi_line *lines; /* checked source lines table */
 	size_t nlines;
 	uintptr_t keys_lo, keys_hi; /* span of the keys it names */
-	int range_slot;             /* key_ranges.c, -1 if none */
+	int range_slot;		    /* key_ranges.c, -1 if none */
 	struct sc_object *next;
 };
 
 struct sc_key {
-	void **var;               /* the canonical key variable */
-	struct sc_site **sites;   /* every registered site, all objects */
+	void **var;		/* the canonical key variable */
+	struct sc_site **sites; /* every registered site, all objects */
 	size_t nsites, cap_sites;
-	size_t incoming;          /* attach(): sites of the object coming in */
+	size_t incoming;	  /* attach(): sites of the object coming in */
 	struct sc_tramp **tramps; /* one per object that uses the key */
 	size_t ntramps, cap_tramps;
-	unsigned long store_gen;  /* last store_range that re-patched it */
-	void *begin_value;        /* its value when a store_range_begin moved
+	unsigned long store_gen; /* last store_range that re-patched it */
+	void *begin_value;	 /* its value when a store_range_begin moved
 				     its sites to the slow path */
-	int begun;                /* ... and that store's end is due */
+	int begun;		 /* ... and that store's end is due */
 	struct sc_key *hash_next;
 };
 
@@ -199,9 +204,9 @@ void sc_object_free(struct sc_object *obj);
 int sc_object_validate(struct sc_object *obj);
 /* The object's trampolines that keep() accepts, sorted by address
  * (allocated; NULL when out of memory): merged with its sorted sites. */
-struct sc_tramp **sc_object_tramps_by_address(struct sc_object *o,
-					      int (*keep)(const struct sc_tramp *),
-					      size_t *n);
+struct sc_tramp **
+sc_object_tramps_by_address(struct sc_object *o,
+			    int (*keep)(const struct sc_tramp *), size_t *n);
 /* Re-verify a site never matched before (its bytes may have been restored
  * since); 1 if it is now safe to patch. */
 int sc_site_recheck(struct sc_site *s);
@@ -216,8 +221,7 @@ struct sc_key_checker {
 const char *sc_key_check(const struct sc_object *obj, const void *var,
 			 struct sc_key_checker *kc);
 /* Is [p, p+len) inside an executable segment of obj? Returns its prot. */
-int sc_object_exec_prot(const struct sc_object *obj, const void *p,
-			size_t len);
+int sc_object_exec_prot(const struct sc_object *obj, const void *p, size_t len);
 
 /* ---- lines.c: each site's source location, for messages only ------- */
 /* Check the object's optional lines table (a bad one is ignored with a
@@ -225,8 +229,7 @@ int sc_object_exec_prot(const struct sc_object *obj, const void *p,
 void sc_lines_load(struct sc_object *obj);
 /* The site's file (printable bytes, cut to n - 1) and line; 0 if the
  * object has none for it. */
-int sc_site_line(const struct sc_site *s, char *file, size_t n,
-		 unsigned *line);
+int sc_site_line(const struct sc_site *s, char *file, size_t n, unsigned *line);
 
 /* ---- stale.c: a site left on an old target, reported loudly ---------- */
 /* Names the site (object, function+offset, object+offset and its
@@ -350,24 +353,26 @@ const struct sc_registry_ops *sc_registry(void);
 const struct sc_registry_ops *sc_registry_chosen(void);
 /* The size of the serving table (its dynamic symbol's st_size). */
 size_t sc_registry_size(void);
-#define sc_registry_has(field)                                               \
-	(sc_registry_size() >= offsetof(struct sc_registry_ops, field) +     \
-				       sizeof(((struct sc_registry_ops *)0)->field))
+#define sc_registry_has(field)                     \
+	(sc_registry_size() >=                     \
+	 offsetof(struct sc_registry_ops, field) + \
+		 sizeof(((struct sc_registry_ops *)0)->field))
 
 /* ---- this copy's registry: registry.c, lock.c, introspect.c, seal.c -- */
 /* This copy's table (registry.c); process.c chooses the serving one. */
 extern const struct sc_registry_ops __staticcall_registry_v1;
 /* sc_own_*: this copy's entries of that table; everyone else calls them
  * through sc_registry(). */
-int sc_own_verify(int resync);                           /* introspect.c */
+int sc_own_verify(int resync); /* introspect.c */
 int sc_own_sites(const void *var, struct static_call_site_info *buf,
-		 size_t n);                              /* introspect.c */
-int sc_own_seal(int how);                                /* seal.c */
-int sc_own_bind(const void *desc, void *ret);            /* bind.c */
-int sc_own_bind_now(const void *var);                    /* bind.c */
+		 size_t n);		      /* introspect.c */
+int sc_own_seal(int how);		      /* seal.c */
+int sc_own_bind(const void *desc, void *ret); /* bind.c */
+int sc_own_bind_now(const void *var);	      /* bind.c */
 
 /* ---- bind.c: lazy binding, under the lock ------------------------------ */
-#define SC_REASON_UNBOUND "not bound yet: lazy binding patches it when it " \
+#define SC_REASON_UNBOUND                                 \
+	"not bound yet: lazy binding patches it when it " \
 	"first runs (STATICCALL_BIND=eager, static_call_bind)"
 /* Is lazy binding on (STATICCALL_BIND, patching on)? */
 int sc_bind_lazy(void);
@@ -396,7 +401,7 @@ void sc_unlock_after_fork(void);
 struct sc_key *sc_key_find(const void *var);
 /* The key after k (NULL: the first), in the order reports list them. */
 struct sc_key *sc_key_next(const struct sc_key *k);
-#define sc_for_each_key(k)                                                   \
+#define sc_for_each_key(k) \
 	for (struct sc_key *k = sc_key_next(NULL); k; k = sc_key_next(k))
 struct sc_object *sc_registered_objects(void); /* a list, through ->next */
 struct sc_object *sc_registered_object(const struct sc_abi_object *abi);

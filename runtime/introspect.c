@@ -15,7 +15,8 @@ void *sc_site_reaches(const struct sc_site *s, int *form, void *var_value)
 {
 	uint8_t live[SC_MAX_INSN];
 	memcpy(live, s->code.insn, s->code.len);
-	struct sc_decoded d = sc_decode_site(&s->code, live, s->tramp->code.insn);
+	struct sc_decoded d =
+		sc_decode_site(&s->code, live, s->tramp->code.insn);
 	*form = d.form;
 	switch (d.form) {
 	case STATIC_CALL_SITE_NOP:
@@ -25,9 +26,12 @@ void *sc_site_reaches(const struct sc_site *s, int *form, void *var_value)
 	case STATIC_CALL_SITE_TRAMPOLINE: {
 		void *via = NULL;
 		if (s->tramp->code.prot &&
-		    sc_arch_decode_slot(s->tramp->code.insn,
-					sc_code_load64((const uint64_t *)s->tramp->code.insn),
-					&via) && via)
+		    sc_arch_decode_slot(
+			    s->tramp->code.insn,
+			    sc_code_load64(
+				    (const uint64_t *)s->tramp->code.insn),
+			    &via) &&
+		    via)
 			return via;
 		return var_value; /* the slow path reads the key */
 	}
@@ -44,7 +48,8 @@ int sc_own_verify(int resync)
 	sigset_t saved;
 	if (sc_lock(&saved))
 		return -EDEADLK;
-	sc_for_each_key(k) {
+	sc_for_each_key(k)
+	{
 		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 		if (resync) {
 			int e = sc_patch_key(k, v, 0);
@@ -65,14 +70,15 @@ int sc_own_verify(int resync)
 			if (t == v)
 				continue;
 			stale++;
-			sc_log(SC_LOG_ERROR, "stale site %p (%s+%#lx, %s): "
+			sc_log(SC_LOG_ERROR,
+			       "stale site %p (%s+%#lx, %s): "
 			       "reaches %p but key %p holds %p (a store "
 			       "the runtime did not see?)",
 			       (void *)s->code.insn, s->object->name,
 			       (unsigned long)((uintptr_t)s->code.insn -
 					       s->object->base),
-			       static_call_form_name(form), t,
-			       (void *)k->var, v);
+			       static_call_form_name(form), t, (void *)k->var,
+			       v);
 		}
 	}
 	if (!resync)
@@ -84,7 +90,8 @@ int sc_own_verify(int resync)
 
 static const char *reason_for(const struct sc_site *s, int form, void *target)
 {
-	if (form == STATIC_CALL_SITE_DIRECT || form == STATIC_CALL_SITE_TAIL_JUMP)
+	if (form == STATIC_CALL_SITE_DIRECT ||
+	    form == STATIC_CALL_SITE_TAIL_JUMP)
 		return NULL;
 	if (form == STATIC_CALL_SITE_NOP)
 		return SC_REASON_NOP;
@@ -99,8 +106,9 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 	if (!target && !s->code.cond)
 		return SC_REASON_TARGET_NULL;
 	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
-		return sc_env()->seal == 2 ? "updates sealed by STATICCALL_SEAL=updates"
-					   : SC_REASON_UPDATES_SEALED;
+		return sc_env()->seal == 2 ?
+			       "updates sealed by STATICCALL_SEAL=updates" :
+			       SC_REASON_UPDATES_SEALED;
 	const char *why = sc_site_indirect_reason(s, target);
 	return why ? why : SC_REASON_NOT_PATCHED;
 }
@@ -165,7 +173,8 @@ void sc_report_at_exit(const struct sc_object *only)
 	/* names as the inspector gives them, static functions included:
 	 * one read of each object's symbols, kept while its sites are named */
 	struct sc_namer sites = { 0 }, others = { 0 };
-	sc_for_each_key(k) {
+	sc_for_each_key(k)
+	{
 		void *v = __atomic_load_n(k->var, __ATOMIC_ACQUIRE);
 		char kname[128];
 		int named = 0;
@@ -174,7 +183,8 @@ void sc_report_at_exit(const struct sc_object *only)
 			if (s->object != only)
 				continue;
 			int form = STATIC_CALL_SITE_UNVERIFIED;
-			void *t = s->code.prot ? sc_site_reaches(s, &form, v) : NULL;
+			void *t = s->code.prot ? sc_site_reaches(s, &form, v) :
+						 NULL;
 			char where[160], to[160];
 			if (!named++)
 				sc_namer_name(&others, k->var, kname,
@@ -203,6 +213,6 @@ void sc_report_at_exit(const struct sc_object *only)
 	sc_namer_done(&sites);
 	sc_namer_done(&others);
 	sc_log_report("report: %s: %zu sites, %zu direct, %zu trampoline, %zu "
-		      "unverified, %zu nop or return-zero", only->name, n,
-		      direct, tramp, unverified, other);
+		      "unverified, %zu nop or return-zero",
+		      only->name, n, direct, tramp, unverified, other);
 }

@@ -32,8 +32,8 @@ struct key_find {
 static const char *kind_of(ElfW(Word) flags)
 {
 	if (!(flags & PF_W))
-		return (flags & PF_X) ? "key descriptor names code"
-				      : "key descriptor names read-only memory";
+		return (flags & PF_X) ? "key descriptor names code" :
+					"key descriptor names read-only memory";
 	return NULL;
 }
 
@@ -58,7 +58,8 @@ static int key_cb(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;
 	kf->found = 1;
 	kf->why = kind_of(load->p_flags);
-	if (!kf->why && kf->addr < relro_hi && kf->addr + sizeof(void *) > relro_lo)
+	if (!kf->why && kf->addr < relro_hi &&
+	    kf->addr + sizeof(void *) > relro_lo)
 		kf->why = "key descriptor names memory read-only after "
 			  "relocation (RELRO)";
 	if (!kf->why) {
@@ -90,9 +91,9 @@ const char *sc_key_check(const struct sc_object *o, const void *var,
 	for (int i = 0; i < o->nsegs; i++)
 		if (a >= o->segs[i].lo && a + sizeof(void *) <= o->segs[i].hi &&
 		    !(o->segs[i].prot & PROT_WRITE))
-			return (o->segs[i].prot & PROT_EXEC)
-				       ? "key descriptor names code"
-				       : "key descriptor names read-only memory";
+			return (o->segs[i].prot & PROT_EXEC) ?
+				       "key descriptor names code" :
+				       "key descriptor names read-only memory";
 	struct key_find kf = { a, kc, NULL, 0 };
 	dl_iterate_phdr(key_cb, &kf);
 	if (!kf.found)

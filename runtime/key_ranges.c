@@ -45,14 +45,13 @@ struct span {
 };
 
 static struct span spans[SLOTS];
-static size_t used;   /* slots [0, used) may be in use */
-static int overflow;  /* more objects than slots: always take the lock */
+static size_t used;    /* slots [0, used) may be in use */
+static int overflow;   /* more objects than slots: always take the lock */
 static int asymmetric; /* registration fences every thread (membarrier) */
 
 /* [lo, hi): every registered key lies inside (include/staticcall_abi.h). */
-SC_EXPORT uintptr_t __staticcall_key_bounds[2] __attribute__((aligned(16))) = {
-	0, UINTPTR_MAX
-};
+SC_EXPORT uintptr_t __staticcall_key_bounds[2]
+	__attribute__((aligned(16))) = { 0, UINTPTR_MAX };
 
 static void set_bounds(uintptr_t lo, uintptr_t hi)
 {
@@ -85,8 +84,8 @@ static void choose_fence(void)
 {
 	long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
 	int ok = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-		 syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-			 0, 0) == 0;
+		 syscall(SYS_membarrier,
+			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 	__atomic_store_n(&asymmetric, ok, __ATOMIC_RELEASE);
 	recompute_bounds(); /* no span yet: empty, if writers need no fence */
 }

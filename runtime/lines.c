@@ -23,9 +23,10 @@ static const struct sc_segment *readonly_segment(const struct sc_object *o,
 	for (int i = 0; i < o->nsegs; i++) {
 		const struct sc_segment *s = &o->segs[i];
 		if (p >= s->lo && p + len >= p && p + len <= s->hi)
-			return (s->prot & PROT_WRITE) || !(s->prot & PROT_READ)
-				       ? NULL
-				       : s;
+			return (s->prot & PROT_WRITE) ||
+					       !(s->prot & PROT_READ) ?
+				       NULL :
+				       s;
 	}
 	return NULL;
 }
@@ -37,32 +38,36 @@ void sc_lines_load(struct sc_object *o)
 	o->nlines = 0;
 	if (!(a->reserved & SC_ABI_OBJ_LINES))
 		return;
-	const char *b = (const char *)a->lines_begin, *e = (const char *)a->lines_end;
+	const char *b = (const char *)a->lines_begin,
+		   *e = (const char *)a->lines_end;
 	const char *why = NULL;
 	if (e < b)
 		why = "inverted table bounds";
-	else if (((uintptr_t)b & 3) || (size_t)(e - b) % sizeof(struct sc_abi_line))
+	else if (((uintptr_t)b & 3) ||
+		 (size_t)(e - b) % sizeof(struct sc_abi_line))
 		why = "misaligned table";
 	else if (e > b && !readonly_segment(o, (uintptr_t)b, (size_t)(e - b)))
 		why = "not in a read-only segment of its object";
 	if (why) {
-		sc_log(SC_LOG_WARN, "%s: source lines table: %s: ignored "
-		       "(sites are reported by address)", o->name, why);
+		sc_log(SC_LOG_WARN,
+		       "%s: source lines table: %s: ignored "
+		       "(sites are reported by address)",
+		       o->name, why);
 		return;
 	}
 	o->lines = a->lines_begin;
 	o->nlines = (size_t)(e - b) / sizeof(struct sc_abi_line);
 }
 
-int sc_site_line(const struct sc_site *s, char *file, size_t n,
-		 unsigned *line)
+int sc_site_line(const struct sc_site *s, char *file, size_t n, unsigned *line)
 {
 	const struct sc_object *o = s->object;
 	if (!n)
 		return 0;
 	for (size_t i = 0; i < o->nlines; i++) {
 		const struct sc_abi_line *r = &o->lines[i];
-		if ((const uint8_t *)&r->site_rel + r->site_rel != s->record_addr ||
+		if ((const uint8_t *)&r->site_rel + r->site_rel !=
+			    s->record_addr ||
 		    !r->line)
 			continue;
 		/* The name: NUL-terminated inside one read-only segment. */
@@ -81,7 +86,8 @@ int sc_site_line(const struct sc_site *s, char *file, size_t n,
 		/* Only printable bytes reach the log. */
 		size_t k = 0;
 		for (; k < len && k + 1 < n; k++)
-			file[k] = name[k] >= 0x20 && name[k] < 0x7f ? name[k] : '?';
+			file[k] = name[k] >= 0x20 && name[k] < 0x7f ? name[k] :
+								      '?';
 		file[k] = 0;
 		*line = r->line;
 		return 1;

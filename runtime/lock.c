@@ -34,8 +34,8 @@ int sc_lock_held_by_me(void)
 
 int sc_lock(sigset_t *saved)
 {
-	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
-				      SIGSYS };
+	static const int faults[] = { SIGSEGV, SIGBUS,	SIGILL,
+				      SIGFPE,  SIGTRAP, SIGSYS };
 	if (sc_lock_held_by_me())
 		return -EDEADLK;
 	sigset_t block;
@@ -44,7 +44,8 @@ int sc_lock(sigset_t *saved)
 		sigdelset(&block, faults[i]);
 	pthread_sigmask(SIG_BLOCK, &block, saved);
 	pthread_mutex_lock(&lock);
-	__atomic_store_n(&lock_owner, (uintptr_t)pthread_self(), __ATOMIC_RELAXED);
+	__atomic_store_n(&lock_owner, (uintptr_t)pthread_self(),
+			 __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return 0;
 }
@@ -76,7 +77,8 @@ int sc_trylock(sigset_t *saved)
 		pthread_sigmask(SIG_SETMASK, saved, NULL);
 		return -EBUSY;
 	}
-	__atomic_store_n(&lock_owner, (uintptr_t)pthread_self(), __ATOMIC_RELAXED);
+	__atomic_store_n(&lock_owner, (uintptr_t)pthread_self(),
+			 __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return 0;
 }

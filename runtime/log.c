@@ -16,7 +16,8 @@ int sc_log_enabled(int l)
 
 void sc_log(int l, const char *fmt, ...)
 {
-	static const char *const tags[] = { "error", "warning", "info", "debug" };
+	static const char *const tags[] = { "error", "warning", "info",
+					    "debug" };
 	if (!sc_log_enabled(l))
 		return;
 	char buf[512];

@@ -123,7 +123,8 @@ static void insertion_sort(unsigned char *base, size_t n, size_t size,
 				lo = mid + 1;
 		}
 		memcpy(tmp, e, size);
-		memmove(base + (lo + 1) * size, base + lo * size, (i - lo) * size);
+		memmove(base + (lo + 1) * size, base + lo * size,
+			(i - lo) * size);
 		memcpy(base + lo * size, tmp, size);
 	}
 }

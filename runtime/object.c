@@ -59,17 +59,18 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;
 	struct sc_object *o = fc->obj;
 	o->base = info->dlpi_addr;
-	o->name = info->dlpi_name && info->dlpi_name[0]
-			  ? strdup(info->dlpi_name)
-			  : self_exe_name();
-	for (int i = 0; i < info->dlpi_phnum && o->nsegs < SC_MAX_SEGMENTS; i++) {
+	o->name = info->dlpi_name && info->dlpi_name[0] ?
+			  strdup(info->dlpi_name) :
+			  self_exe_name();
+	for (int i = 0; i < info->dlpi_phnum && o->nsegs < SC_MAX_SEGMENTS;
+	     i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD)
 			continue;
 		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		o->segs[o->nsegs++] = (struct sc_segment){
-			lo, lo + ph->p_memsz, prot_of(ph->p_flags)
-		};
+		o->segs[o->nsegs++] =
+			(struct sc_segment){ lo, lo + ph->p_memsz,
+					     prot_of(ph->p_flags) };
 	}
 	fc->found = 1;
 	return 1;
@@ -121,14 +122,18 @@ static int header_ok(const struct sc_object *o, const struct sc_abi_object *a)
 		why = "unexpected record sizes";
 	else if (a->sites_end < a->sites_begin || a->descs_end < a->descs_begin)
 		why = "inverted table bounds";
-	else if (((uintptr_t)a->sites_begin & 3) || ((uintptr_t)a->descs_begin & 7) ||
-		 ((char *)a->sites_end - (char *)a->sites_begin) % sizeof(struct sc_abi_site) ||
-		 ((char *)a->descs_end - (char *)a->descs_begin) % sizeof(struct sc_abi_desc))
+	else if (((uintptr_t)a->sites_begin & 3) ||
+		 ((uintptr_t)a->descs_begin & 7) ||
+		 ((char *)a->sites_end - (char *)a->sites_begin) %
+			 sizeof(struct sc_abi_site) ||
+		 ((char *)a->descs_end - (char *)a->descs_begin) %
+			 sizeof(struct sc_abi_desc))
 		why = "misaligned table";
 	else if (a->sites_end > a->sites_begin) {
-		const struct sc_segment *s = segment_of(
-			o, (uintptr_t)a->sites_begin,
-			(size_t)((char *)a->sites_end - (char *)a->sites_begin));
+		const struct sc_segment *s =
+			segment_of(o, (uintptr_t)a->sites_begin,
+				   (size_t)((char *)a->sites_end -
+					    (char *)a->sites_begin));
 		if (!s)
 			why = "site table outside its object";
 		else if (s->prot & PROT_WRITE)
@@ -145,8 +150,8 @@ static int header_ok(const struct sc_object *o, const struct sc_abi_object *a)
 			       "not patched (rebuild with a matching plugin)",
 			       o->name, a->version, SC_ABI_VERSION);
 		else
-			sc_log(SC_LOG_ERROR, "%s: %s: site table ignored", o->name,
-			       why);
+			sc_log(SC_LOG_ERROR, "%s: %s: site table ignored",
+			       o->name, why);
 		return 0;
 	}
 	return 1;
@@ -166,17 +171,18 @@ static void load_tramp(struct sc_object *o, struct sc_tramp *t,
 	t->code.state = SC_CODE_UNVERIFIED;
 	if ((uintptr_t)slot % sc_arch_tramp_align() ||
 	    !(t->code.prot = sc_object_exec_prot(o, slot, SC_TRAMP_SLOT))) {
-		t->code.reason = "trampoline is not in an executable segment of its object";
-		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name, (void *)slot,
-		       t->code.reason);
+		t->code.reason =
+			"trampoline is not in an executable segment of its object";
+		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name,
+		       (void *)slot, t->code.reason);
 		return;
 	}
 	word = sc_code_load64((const uint64_t *)slot);
 	memcpy(t->code.bytes, &word, 8);
 	if (!sc_arch_decode_slot(slot, word, &reaches)) {
 		t->code.reason = "trampoline slot holds unexpected bytes";
-		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name, (void *)slot,
-		       t->code.reason);
+		sc_log(SC_LOG_WARN, "%s: trampoline %p: %s", o->name,
+		       (void *)slot, t->code.reason);
 		return;
 	}
 	t->code.state = SC_CODE_OK;
@@ -239,7 +245,8 @@ static void load_site(struct sc_object *o, struct sc_site *s,
 	if (r->flags & SC_SITE_ANCHOR) {
 		const struct sc_segment *seg = NULL;
 		for (int i = 0; i < o->nsegs; i++)
-			if ((uintptr_t)at >= o->segs[i].lo && (uintptr_t)at < o->segs[i].hi &&
+			if ((uintptr_t)at >= o->segs[i].lo &&
+			    (uintptr_t)at < o->segs[i].hi &&
 			    (o->segs[i].prot & PROT_EXEC))
 				seg = &o->segs[i];
 		uint8_t *insn;
@@ -247,14 +254,16 @@ static void load_site(struct sc_object *o, struct sc_site *s,
 		if (!seg)
 			why = "anchor is not in an executable segment of its object";
 		else if (sc_find_site(at, (const uint8_t *)seg->hi,
-				      s->tramp->code.insn, &insn, &kind, &why)) {
+				      s->tramp->code.insn, &insn, &kind,
+				      &why)) {
 			s->code.insn = insn;
 			s->code.kind = (uint8_t)kind;
 			if (kind != SC_INSN_CALL)
 				s->flags |= SC_SITE_TAIL;
 		}
 	} else {
-		s->code.kind = (r->flags & SC_SITE_TAIL) ? SC_INSN_JMP : SC_INSN_CALL;
+		s->code.kind = (r->flags & SC_SITE_TAIL) ? SC_INSN_JMP :
+							   SC_INSN_CALL;
 	}
 	s->code.len = (uint8_t)sc_arch_insn_len(s->code.kind);
 	if (!why && !(s->code.prot = site_prot(o, s->code.insn, s->code.len)))
@@ -265,9 +274,10 @@ static void load_site(struct sc_object *o, struct sc_site *s,
 	}
 	s->code.reason = why;
 	if (s->code.state != SC_CODE_OK)
-		sc_log(SC_LOG_WARN, "%s: site %p (offset %#lx): %s: left as compiled",
-		       o->name, (void *)at, (unsigned long)((uintptr_t)at - o->base),
-		       why);
+		sc_log(SC_LOG_WARN,
+		       "%s: site %p (offset %#lx): %s: left as compiled",
+		       o->name, (void *)at,
+		       (unsigned long)((uintptr_t)at - o->base), why);
 }
 
 static int cmp_site_insn(const void *a, const void *b)
@@ -284,8 +294,8 @@ static void drop_duplicates(struct sc_object *o)
 	size_t n = 0;
 	for (size_t i = 0; i < o->nsites; i++) {
 		if (n && o->sites[n - 1].code.insn == o->sites[i].code.insn) {
-			sc_log(SC_LOG_DEBUG, "%s: site %p recorded twice", o->name,
-			       (void *)o->sites[i].code.insn);
+			sc_log(SC_LOG_DEBUG, "%s: site %p recorded twice",
+			       o->name, (void *)o->sites[i].code.insn);
 			continue;
 		}
 		o->sites[n++] = o->sites[i];
@@ -300,12 +310,12 @@ static int cmp_tramp_insn(const void *a, const void *b)
 	return x->code.insn < y->code.insn ? -1 : x->code.insn > y->code.insn;
 }
 
-struct sc_tramp **sc_object_tramps_by_address(struct sc_object *o,
-					      int (*keep)(const struct sc_tramp *),
-					      size_t *n)
+struct sc_tramp **
+sc_object_tramps_by_address(struct sc_object *o,
+			    int (*keep)(const struct sc_tramp *), size_t *n)
 {
-	struct sc_tramp **ts = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
-					    sizeof *ts);
+	struct sc_tramp **ts =
+		sc_mem_alloc((o->ntramps ? o->ntramps : 1) * sizeof *ts);
 	*n = 0;
 	if (!ts)
 		return NULL;
@@ -346,8 +356,8 @@ static void refuse(struct sc_code *c)
 static void refuse_overlaps(struct sc_object *o)
 {
 	size_t nt;
-	struct sc_tramp **ts = sc_object_tramps_by_address(o, tramp_verified,
-							   &nt);
+	struct sc_tramp **ts =
+		sc_object_tramps_by_address(o, tramp_verified, &nt);
 	if (!ts)
 		return;
 
@@ -373,9 +383,11 @@ static void refuse_overlaps(struct sc_object *o)
 				break;
 			near++;
 			if ((uintptr_t)q->insn + q->len > lo) {
-				sc_log(SC_LOG_WARN, "%s: code at %p overlaps code "
-				       "at %p: neither is patched", o->name,
-				       (void *)q->insn, (void *)c->insn);
+				sc_log(SC_LOG_WARN,
+				       "%s: code at %p overlaps code "
+				       "at %p: neither is patched",
+				       o->name, (void *)q->insn,
+				       (void *)c->insn);
 				refuse(q);
 				hit = 1;
 			}
@@ -393,16 +405,20 @@ static void refuse_overlaps(struct sc_object *o)
 		struct sc_code *c = &o->sites[i].code;
 		if (c->state == SC_CODE_OK || !c->prot)
 			continue;
-		uintptr_t lo = (uintptr_t)c->insn, hi = lo + (c->len ? c->len : 8);
+		uintptr_t lo = (uintptr_t)c->insn,
+			  hi = lo + (c->len ? c->len : 8);
 		int over = 0;
 		/* verified sites nearby: the sites are sorted */
-		for (size_t j = i; j-- > 0 && !over &&
+		for (size_t j = i;
+		     j-- > 0 && !over &&
 		     (uintptr_t)o->sites[j].code.insn + PIECE_MAX > lo;)
 			over = o->sites[j].code.state == SC_CODE_OK &&
 			       (uintptr_t)o->sites[j].code.insn +
-					       o->sites[j].code.len > lo;
+					       o->sites[j].code.len >
+				       lo;
 		for (size_t j = i + 1; j < o->nsites && !over &&
-		     (uintptr_t)o->sites[j].code.insn < hi; j++)
+				       (uintptr_t)o->sites[j].code.insn < hi;
+		     j++)
 			over = o->sites[j].code.state == SC_CODE_OK;
 		/* verified slots: the last one starting before hi, and those
 		 * just before it */
@@ -414,7 +430,8 @@ static void refuse_overlaps(struct sc_object *o)
 			else
 				b = m;
 		}
-		for (size_t j = a; j-- > 0 && !over &&
+		for (size_t j = a;
+		     j-- > 0 && !over &&
 		     (uintptr_t)ts[j]->code.insn + PIECE_MAX > lo;)
 			over = ts[j]->code.state == SC_CODE_OK;
 		if (over) {
@@ -447,8 +464,10 @@ static void refuse_bad_key(struct sc_object *o, size_t i,
 	t->key_refused = 1;
 	t->code.state = SC_CODE_UNVERIFIED;
 	t->code.reason = why;
-	sc_log(SC_LOG_WARN, "%s: key descriptor %zu (%p): %s: its trampoline "
-	       "and sites stay as compiled", o->name, i, var, why);
+	sc_log(SC_LOG_WARN,
+	       "%s: key descriptor %zu (%p): %s: its trampoline "
+	       "and sites stay as compiled",
+	       o->name, i, var, why);
 }
 
 struct sc_object *sc_object_load(const struct sc_abi_object *abi)
@@ -460,7 +479,8 @@ struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 	struct find_ctx fc = { (uintptr_t)abi, o, 0 };
 	dl_iterate_phdr(find_cb, &fc);
 	if (!fc.found) {
-		sc_log(SC_LOG_ERROR, "site table %p is not inside any loaded object",
+		sc_log(SC_LOG_ERROR,
+		       "site table %p is not inside any loaded object",
 		       (const void *)abi);
 		sc_mem_free(o);
 		return NULL;
@@ -479,7 +499,8 @@ int sc_object_validate(struct sc_object *o)
 		return -EINVAL;
 
 	o->ntramps = (size_t)(abi->descs_end - abi->descs_begin);
-	o->tramps = sc_mem_alloc((o->ntramps ? o->ntramps : 1) * (sizeof *o->tramps));
+	o->tramps = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
+				 (sizeof *o->tramps));
 	size_t nrec = (size_t)(abi->sites_end - abi->sites_begin);
 	o->sites = sc_mem_alloc((nrec ? nrec : 1) * (sizeof *o->sites));
 	if (!o->tramps || !o->sites)
@@ -502,7 +523,8 @@ int sc_object_validate(struct sc_object *o)
 			continue;
 		}
 		struct sc_site *s = &o->sites[o->nsites++];
-		s->tramp = &o->tramps[(size_t)(d - db) / sizeof(struct sc_abi_desc)];
+		s->tramp = &o->tramps[(size_t)(d - db) /
+				      sizeof(struct sc_abi_desc)];
 		if (s->tramp->code.state != SC_CODE_OK) {
 			s->object = o;
 			s->flags = r->flags;

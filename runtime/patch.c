@@ -32,7 +32,8 @@ void sc_patching_turn_off(const char *why)
 	if (!off_reason) {
 		off_reason = why;
 		/* asked for (static_call_seal): no warning */
-		sc_log(!strcmp(why, SC_REASON_SEALED) ? SC_LOG_INFO : SC_LOG_WARN,
+		sc_log(!strcmp(why, SC_REASON_SEALED) ? SC_LOG_INFO :
+							SC_LOG_WARN,
 		       "%s: every static call stays on its trampoline", why);
 	}
 }
@@ -51,9 +52,9 @@ struct change {
 struct word_patch {
 	uint64_t *word;
 	uint64_t value; /* the new bytes, in their places */
-	uint8_t mask;   /* bit i: byte i is set */
+	uint8_t mask;	/* bit i: byte i is set */
 	uint8_t phase;
-	uint8_t prot;   /* protection of its segment */
+	uint8_t prot; /* protection of its segment */
 };
 
 static int cmp_patch(const void *a, const void *b)
@@ -84,7 +85,8 @@ static void sort_patches(struct word_patch *wp, size_t n, int no_alloc)
 	}
 	if (sorted)
 		return;
-	struct word_patch *tmp = no_alloc ? NULL : sc_mem_alloc(n * sizeof *tmp);
+	struct word_patch *tmp = no_alloc ? NULL :
+					    sc_mem_alloc(n * sizeof *tmp);
 	if (!tmp) {
 		sc_sort(wp, n, sizeof *wp, cmp_patch);
 		return;
@@ -101,7 +103,8 @@ static void sort_patches(struct word_patch *wp, size_t n, int no_alloc)
 		for (int d = 0; d < 256; d++)
 			count[d + 1] += count[d];
 		for (size_t i = 0; i < n; i++)
-			to[count[(PATCH_KEY(from[i]) >> shift) & 255]++] = from[i];
+			to[count[(PATCH_KEY(from[i]) >> shift) & 255]++] =
+				from[i];
 		struct word_patch *t = from;
 		from = to;
 		to = t;
@@ -138,8 +141,7 @@ static size_t count_writes(const struct word_patch *wp, size_t n)
  * close together) thus compose instead of overwriting each other. Returns
  * the number of writes.
  */
-static size_t compose(const struct word_patch *wp, size_t n,
-		      struct sc_write *w)
+static size_t compose(const struct word_patch *wp, size_t n, struct sc_write *w)
 {
 	size_t nw = 0;
 	for (size_t i = 0; i < n;) {
@@ -149,7 +151,8 @@ static size_t compose(const struct word_patch *wp, size_t n,
 		for (int phase = 0; phase < SC_PHASES; phase++) {
 			uint8_t b[8], v[8];
 			memcpy(b, &cur, 8);
-			for (; i < n && wp[i].word == word && wp[i].phase == phase;
+			for (; i < n && wp[i].word == word &&
+			       wp[i].phase == phase;
 			     i++) {
 				memcpy(v, &wp[i].value, 8);
 				for (int k = 0; k < 8; k++)
@@ -159,8 +162,9 @@ static size_t compose(const struct word_patch *wp, size_t n,
 			uint64_t nv;
 			memcpy(&nv, b, 8);
 			if (nv != cur) {
-				w[nw++] = (struct sc_write){ word, cur, nv, phase,
-							     first, prot };
+				w[nw++] =
+					(struct sc_write){ word,  cur,	 nv,
+							   phase, first, prot };
 				first = 0;
 				cur = nv;
 			}
@@ -177,7 +181,8 @@ static int inside_object(const struct sc_object *o, const struct sc_code *c)
 {
 	uintptr_t lo = (uintptr_t)c->insn & ~(uintptr_t)7;
 	uintptr_t hi = ((uintptr_t)c->insn + c->len + 7) & ~(uintptr_t)7;
-	return c->len <= SC_MAX_INSN && sc_object_exec_prot(o, (void *)lo, hi - lo);
+	return c->len <= SC_MAX_INSN &&
+	       sc_object_exec_prot(o, (void *)lo, hi - lo);
 }
 
 /* The target of a return-zero key: zero in the whole return register, so
@@ -188,10 +193,12 @@ SC_EXPORT long __staticcall_ret0(void)
 }
 
 /* Arches without call-free forms keep such sites calling a function. */
-__attribute__((weak)) int sc_arch_encode_form(const struct sc_code *c,
-					       int form, uint8_t out[SC_MAX_INSN])
+__attribute__((weak)) int sc_arch_encode_form(const struct sc_code *c, int form,
+					      uint8_t out[SC_MAX_INSN])
 {
-	(void)c; (void)form; (void)out;
+	(void)c;
+	(void)form;
+	(void)out;
 	return 0;
 }
 
@@ -253,7 +260,8 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		*why = SC_REASON_FORCED;
 	} else {
 		if (target == (void *)__staticcall_ret0 &&
-		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO, cand[nc]))
+		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO,
+					cand[nc]))
 			nc++;
 		if (!target && c->cond &&
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_NOP, cand[nc]))
@@ -286,7 +294,8 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		 * write: otherwise a straddling site could reach a form from
 		 * which no later target, not even the trampoline, is writable. */
 		struct sc_byte_patch back[SC_MAX_BYTE_PATCHES];
-		int back_ok = sc_arch_plan(c, cand[i], tramp_form, wait, back) >= 0;
+		int back_ok =
+			sc_arch_plan(c, cand[i], tramp_form, wait, back) >= 0;
 		int n = back_ok ? sc_arch_plan(c, live, to, wait, bp) : -1;
 		if (n < 0 && back_ok && !bkpt)
 			n = via_trampoline(c, live, tramp_form, to, bp);
@@ -318,7 +327,8 @@ static int live_state(const struct sc_code *c, uint8_t *live)
 	memcpy(live, c->insn, c->len);
 	if (!memcmp(live, c->bytes, c->len))
 		return 0;
-	return c->kind != SC_INSN_SLOT && sc_arch_breakpoint_at(c, live) ? 1 : -1;
+	return c->kind != SC_INSN_SLOT && sc_arch_breakpoint_at(c, live) ? 1 :
+									   -1;
 }
 
 /* A piece of code that cannot follow the key. Exact mode: the update is
@@ -410,11 +420,13 @@ static void add_patches(struct plan *p, const struct sc_byte_patch *bp, int n)
 {
 	size_t first = p->nwp;
 	for (int i = 0; i < n; i++) {
-		uint64_t *word = (uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7);
+		uint64_t *word =
+			(uint64_t *)((uintptr_t)bp[i].addr & ~(uintptr_t)7);
 		unsigned at = (unsigned)((uintptr_t)bp[i].addr & 7);
 		struct word_patch *q = NULL;
 		for (size_t j = first; j < p->nwp && !q; j++)
-			if (p->wp[j].word == word && p->wp[j].phase == bp[i].phase)
+			if (p->wp[j].word == word &&
+			    p->wp[j].phase == bp[i].phase)
 				q = &p->wp[j];
 		if (!q) {
 			q = &p->wp[p->nwp++];
@@ -441,7 +453,8 @@ static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
 	const uint8_t *d = target;
 	int self = d >= t->code.insn && d < t->code.insn + SC_TRAMP_SLOT;
 	int slow = self || (flags & SC_PATCH_SLOW);
-	uint64_t v = sc_arch_encode_slot(t->code.insn, slow ? NULL : target, &why);
+	uint64_t v =
+		sc_arch_encode_slot(t->code.insn, slow ? NULL : target, &why);
 	/* Sites not bound yet reach the binder through the slot (bind.c);
 	 * it ends in the slow path, so they follow the key meanwhile. */
 	if (t->unbound && !(flags & SC_PATCH_SLOW) && sc_arch_bind_slot())
@@ -449,11 +462,15 @@ static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
 	if (!memcmp(&v, t->code.bytes, 8) || !room(p))
 		return;
 	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
-	int n = live_state(&t->code, live) ? -1
-		: sc_arch_plan(&t->code, live, (const uint8_t *)&v, 0, bp);
+	int n = live_state(&t->code, live) ?
+			-1 :
+			sc_arch_plan(&t->code, live, (const uint8_t *)&v, 0,
+				     bp);
 	if (n < 0) {
-		leave(p, t->key, &t->code, t, "its trampoline's slot was "
-		      "changed behind the runtime's back", flags);
+		leave(p, t->key, &t->code, t,
+		      "its trampoline's slot was "
+		      "changed behind the runtime's back",
+		      flags);
 		return;
 	}
 	p->ch[p->nc].code = &t->code;
@@ -520,11 +537,12 @@ static void plan_batch(const struct batch *b, int flags, struct plan *p)
 	p->blocked = p->nomem = 0;
 	if (b->sites || (flags & SC_PATCH_BIND)) {
 		for (size_t i = 0; i < b->ntramps; i++)
-			plan_tramp(p, b->tramps[i], key_value(b->tramps[i]->key),
-				   flags);
+			plan_tramp(p, b->tramps[i],
+				   key_value(b->tramps[i]->key), flags);
 		for (size_t i = 0; i < b->nsites; i++)
 			plan_one_site(p, b->sites[i],
-				      key_value(b->sites[i]->tramp->key), flags);
+				      key_value(b->sites[i]->tramp->key),
+				      flags);
 		return;
 	}
 	if (!b->object) {
@@ -541,14 +559,16 @@ static void plan_batch(const struct batch *b, int flags, struct plan *p)
 	const struct sc_object *o = b->object;
 	size_t t = 0, i = 0;
 	while (t < b->ntramps || i < o->nsites) {
-		if (i == o->nsites || (t < b->ntramps &&
-		    b->tramps[t]->code.insn < o->sites[i].code.insn)) {
+		if (i == o->nsites ||
+		    (t < b->ntramps &&
+		     b->tramps[t]->code.insn < o->sites[i].code.insn)) {
 			struct sc_tramp *tr = b->tramps[t++];
 			plan_tramp(p, tr, key_value(tr->key), flags);
 		} else {
 			struct sc_site *s = &o->sites[i++];
 			if (s->tramp->key)
-				plan_one_site(p, s, key_value(s->tramp->key), flags);
+				plan_one_site(p, s, key_value(s->tramp->key),
+					      flags);
 		}
 	}
 }
@@ -571,7 +591,8 @@ size_t sc_patch_sites_changed(void)
  */
 static int run_batch(const struct batch *b, size_t cap, int flags)
 {
-	if ((sc_sealed() & STATIC_CALL_SEAL_UPDATES) && !(flags & SC_PATCH_SLOW))
+	if ((sc_sealed() & STATIC_CALL_SEAL_UPDATES) &&
+	    !(flags & SC_PATCH_SLOW))
 		return -EPERM;
 	last_sites_changed = 0;
 	if (sc_patching_off_reason() || cap == 0)
@@ -590,12 +611,19 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 		return -E2BIG;
 	/* A change usually sets bytes of one word: room for that, grown if
 	 * needed (room()). */
-	struct plan p = { no_alloc ? bind_ch : sc_mem_alloc(cap * sizeof *p.ch), 0,
+	struct plan p = { no_alloc ? bind_ch : sc_mem_alloc(cap * sizeof *p.ch),
+			  0,
 			  no_alloc ? bind_wp :
-			  sc_mem_alloc((cap + SC_MAX_BYTE_PATCHES) * sizeof *p.wp),
-			  0, no_alloc ? sizeof bind_wp / sizeof *bind_wp
-				      : cap + SC_MAX_BYTE_PATCHES,
-			  NULL, 0, 0, 0, 0 };
+				     sc_mem_alloc((cap + SC_MAX_BYTE_PATCHES) *
+						  sizeof *p.wp),
+			  0,
+			  no_alloc ? sizeof bind_wp / sizeof *bind_wp :
+				     cap + SC_MAX_BYTE_PATCHES,
+			  NULL,
+			  0,
+			  0,
+			  0,
+			  0 };
 	struct sc_write *w = NULL;
 	int err = 0;
 	if (!p.ch || !p.wp) {
@@ -627,14 +655,15 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 			goto out;
 		}
 		nw = compose(p.wp, p.nwp, w);
-		err = no_alloc ? sc_text_apply_noalloc(w, nw)
-			       : sc_text_apply(w, nw);
+		err = no_alloc ? sc_text_apply_noalloc(w, nw) :
+				 sc_text_apply(w, nw);
 		if (err != -EBUSY || (flags & (SC_PATCH_EXACT | SC_PATCH_BIND)))
 			break;
 	}
 	if (!err) {
 		for (size_t i = 0; i < p.nc; i++) {
-			memcpy(p.ch[i].code->bytes, p.ch[i].bytes, p.ch[i].code->len);
+			memcpy(p.ch[i].code->bytes, p.ch[i].bytes,
+			       p.ch[i].code->len);
 			last_sites_changed += p.ch[i].code->kind !=
 					      SC_INSN_SLOT;
 		}
@@ -645,11 +674,13 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 		 * sites stay on their trampolines, which follow the key */
 	} else if (err == -EBUSY) {
 		if (b->object)
-			sc_log(SC_LOG_ERROR, "code changed while it was being "
+			sc_log(SC_LOG_ERROR,
+			       "code changed while it was being "
 			       "patched: registration of %s rolled back",
 			       b->object->name);
 		else
-			sc_log(SC_LOG_ERROR, "code changed while it was being "
+			sc_log(SC_LOG_ERROR,
+			       "code changed while it was being "
 			       "patched: update of %zu key(s) rolled back",
 			       b->nkeys);
 	} else if ((err == -EACCES || err == -EPERM) && !ever_patched) {
@@ -699,8 +730,8 @@ int sc_patch_object(struct sc_object *o)
 int sc_patch_bind(struct sc_site *const *sites, size_t n,
 		  struct sc_tramp *const *tramps, size_t nt)
 {
-	struct batch b = { NULL, NULL, 0, NULL, (struct sc_tramp **)tramps, nt,
-			   sites, n };
+	struct batch b = { NULL, NULL,	0, NULL, (struct sc_tramp **)tramps,
+			   nt,	 sites, n };
 	return run_batch(&b, n + nt, SC_PATCH_BIND);
 }
 

@@ -17,7 +17,7 @@
 
 struct pick_ctx {
 	const struct sc_registry_ops *found;
-	size_t size; /* st_size of the table found */
+	size_t size;	/* st_size of the table found */
 	char *pin_name; /* the shared object to keep loaded */
 };
 
@@ -26,15 +26,17 @@ static int pick_cb(struct dl_phdr_info *info, size_t size, void *data)
 	struct pick_ctx *pc = data;
 	(void)size;
 	size_t table_size = 0;
-	const struct sc_registry_ops *r =
-		sc_dynsym_lookup_sized(info, "__staticcall_registry_v1",
-				       &table_size);
+	const struct sc_registry_ops *r = sc_dynsym_lookup_sized(
+		info, "__staticcall_registry_v1", &table_size);
 	if (!r)
 		return 0;
 	if (r->abi_version != SC_ABI_VERSION) {
-		sc_log(SC_LOG_WARN, "%s carries a staticcall runtime of another "
-		       "version: not shared", info->dlpi_name && info->dlpi_name[0]
-		       ? info->dlpi_name : "the main program");
+		sc_log(SC_LOG_WARN,
+		       "%s carries a staticcall runtime of another "
+		       "version: not shared",
+		       info->dlpi_name && info->dlpi_name[0] ?
+			       info->dlpi_name :
+			       "the main program");
 		return 0;
 	}
 	pc->found = r;

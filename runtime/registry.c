@@ -160,12 +160,16 @@ void sc_report_stale_sites(struct sc_key *k, const char *what, int err)
 	char kname[160], why[320];
 	size_t n = 0;
 	key_name(k, kname, sizeof kname);
-	snprintf(why, sizeof why, "%s key %s could not re-target it "
-		 "(%s)%s", what, kname,
-		 err == -EPERM && (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
-		 ? "updates are sealed" : strerrorname_np(-err),
-		 err == -EACCES || (err == -EPERM && !sc_sealed())
-		 ? ": a W^X policy? call static_call_seal() before it" : "");
+	snprintf(why, sizeof why,
+		 "%s key %s could not re-target it "
+		 "(%s)%s",
+		 what, kname,
+		 err == -EPERM && (sc_sealed() & STATIC_CALL_SEAL_UPDATES) ?
+			 "updates are sealed" :
+			 strerrorname_np(-err),
+		 err == -EACCES || (err == -EPERM && !sc_sealed()) ?
+			 ": a W^X policy? call static_call_seal() before it" :
+			 "");
 	for (size_t i = 0; i < k->nsites; i++) {
 		struct sc_site *s = k->sites[i];
 		int form;
@@ -188,10 +192,13 @@ static int attach(struct sc_object *o)
 		if (t->key_refused) /* reported (key_check.c) */
 			continue;
 		if (!key_var_ok(var)) {
-			sc_log(SC_LOG_WARN, "%s: key descriptor %zu has a bad key "
-			       "address %p: its sites stay as compiled", o->name, i, var);
+			sc_log(SC_LOG_WARN,
+			       "%s: key descriptor %zu has a bad key "
+			       "address %p: its sites stay as compiled",
+			       o->name, i, var);
 			t->code.state = SC_CODE_UNVERIFIED;
-			t->code.reason = "key descriptor names no valid variable";
+			t->code.reason =
+				"key descriptor names no valid variable";
 			continue;
 		}
 		struct sc_key *k = key_get(var);
@@ -217,8 +224,8 @@ static int attach(struct sc_object *o)
 			size_t need = k->nsites + k->incoming;
 			k->incoming = 0;
 			if (!err && need > k->cap_sites) {
-				struct sc_site **a = sc_mem_realloc(k->sites,
-								    need * sizeof *a);
+				struct sc_site **a = sc_mem_realloc(
+					k->sites, need * sizeof *a);
 				if (!a) {
 					err = -ENOMEM;
 					continue;
@@ -293,8 +300,10 @@ static void patch_object_keys(struct sc_object *o)
 	if (!err)
 		return;
 	if (err == -ENOMEM) {
-		sc_log(SC_LOG_ERROR, "%s: out of memory: its sites stay on their "
-		       "trampolines", o->name);
+		sc_log(SC_LOG_ERROR,
+		       "%s: out of memory: its sites stay on their "
+		       "trampolines",
+		       o->name);
 		return;
 	}
 	for (size_t i = 0; i < o->ntramps; i++) {
@@ -303,7 +312,8 @@ static void patch_object_keys(struct sc_object *o)
 		while (j < i && o->tramps[j].key != k) /* once per key */
 			j++;
 		if (k && j == i)
-			sc_report_stale_sites(k, "registering an object using", err);
+			sc_report_stale_sites(k, "registering an object using",
+					      err);
 	}
 }
 
@@ -312,8 +322,10 @@ static int own_register(const struct sc_abi_object *abi)
 	sigset_t saved;
 	int err = sc_lock(&saved);
 	if (err) {
-		sc_log(SC_LOG_ERROR, "registration of table %p from inside the "
-		       "runtime (a signal handler?): refused", (const void *)abi);
+		sc_log(SC_LOG_ERROR,
+		       "registration of table %p from inside the "
+		       "runtime (a signal handler?): refused",
+		       (const void *)abi);
 		return err;
 	}
 	if (sc_registered_object(abi))
@@ -372,14 +384,18 @@ static int own_update(void *var, void *target)
 	if (!key_var_ok(var))
 		return -EINVAL;
 	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES) {
-		sc_log(SC_LOG_INFO, "update %p -> %p refused: updates are "
-		       "sealed", var, target);
+		sc_log(SC_LOG_INFO,
+		       "update %p -> %p refused: updates are "
+		       "sealed",
+		       var, target);
 		return -EPERM;
 	}
 	sigset_t saved;
 	if (sc_lock(&saved)) {
-		sc_log(SC_LOG_ERROR, "update of key %p from inside the runtime "
-		       "(a signal handler?): refused, nothing changed", var);
+		sc_log(SC_LOG_ERROR,
+		       "update of key %p from inside the runtime "
+		       "(a signal handler?): refused, nothing changed",
+		       var);
 		return -EDEADLK;
 	}
 	struct sc_key *k = sc_key_find(var);
@@ -412,7 +428,8 @@ static int own_store(void *var, void *value)
 	sigset_t saved;
 	if (sc_lock(&saved)) {
 		__atomic_store_n((void **)var, value, __ATOMIC_RELEASE);
-		sc_report_stale_key(var, "assigned from inside the runtime (a "
+		sc_report_stale_key(var,
+				    "assigned from inside the runtime (a "
 				    "signal handler?): sites not re-targeted "
 				    "(static_call_resync() re-patches them)");
 		return -EDEADLK;
@@ -514,8 +531,8 @@ static void own_store_range_begin(void *addr, const void *src, size_t len)
 	n = m;
 	if (n) {
 		for (size_t i = 0; i < n; i++) {
-			keys[i]->begin_value = __atomic_load_n(keys[i]->var,
-							       __ATOMIC_ACQUIRE);
+			keys[i]->begin_value =
+				__atomic_load_n(keys[i]->var, __ATOMIC_ACQUIRE);
 			keys[i]->begun = 1;
 		}
 		int err = sc_patch_keys(keys, NULL, n,
@@ -549,8 +566,9 @@ static void own_store_range(void *addr, size_t len)
 		 * re-targeting to speak of (a debug line) */
 		int kept = k->begun && v == k->begin_value;
 		k->begun = 0;
-		sc_log_retarget(k, v, kept ? "range store, value kept"
-				: "range store", err);
+		sc_log_retarget(
+			k, v, kept ? "range store, value kept" : "range store",
+			err);
 		if (err)
 			sc_report_stale_sites(k,
 					      "a store (struct copy, "

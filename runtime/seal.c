@@ -55,7 +55,7 @@ int sc_pin_object_of(const void *addr)
 	/* RTLD_NOLOAD on a loaded object runs no constructor; the handle is
 	 * kept: the object stays loaded anyway. */
 	return dlopen && dlopen(lm->l_name, RTLD_LAZY | RTLD_NOLOAD |
-						RTLD_NODELETE) != NULL;
+						    RTLD_NODELETE) != NULL;
 }
 
 int sc_mseal_object(const struct sc_object *o)
@@ -87,17 +87,16 @@ static int seal_code(void)
 		return 0;
 	}
 	size_t n = 0, i = 0;
-	sc_for_each_key(k)
-		n++;
+	sc_for_each_key(k) n++;
 	struct sc_key **keys = sc_mem_alloc((n ? n : 1) * sizeof *keys);
 	if (!keys)
 		return -ENOMEM;
-	sc_for_each_key(k)
-		keys[i++] = k;
+	sc_for_each_key(k) keys[i++] = k;
 	int err = sc_patch_seal_code(keys, n);
 	sc_mem_free(keys);
 	if (err) {
-		sc_log(SC_LOG_ERROR, "static_call_seal(CODE): the code could not "
+		sc_log(SC_LOG_ERROR,
+		       "static_call_seal(CODE): the code could not "
 		       "be moved to the trampolines (%s): not sealed",
 		       strerrorname_np(-err));
 		return err;
@@ -118,7 +117,8 @@ static void seal_text(void)
 		return;
 	for (struct sc_object *o = sc_registered_objects(); o; o = o->next)
 		n++;
-	const struct sc_abi_object **abis = sc_mem_alloc((n ? n : 1) * sizeof *abis);
+	const struct sc_abi_object **abis =
+		sc_mem_alloc((n ? n : 1) * sizeof *abis);
 	for (struct sc_object *o = sc_registered_objects(); o && abis;
 	     o = o->next)
 		abis[i++] = o->abi;
@@ -133,20 +133,25 @@ static void seal_text(void)
 		struct sc_object *o = sc_registered_object(abis[i]);
 		int err = o ? sc_mseal_object(o) : 0;
 		if (o && err && err != -ENOSYS && err != -EINVAL)
-			sc_log(SC_LOG_WARN, "static_call_seal: mseal of %s "
-			       "failed (%s)", o->name, strerrorname_np(-err));
+			sc_log(SC_LOG_WARN,
+			       "static_call_seal: mseal of %s "
+			       "failed (%s)",
+			       o->name, strerrorname_np(-err));
 		else if (o && !err)
 			sealed++;
 		sc_unlock(&saved);
 		if (err == -ENOSYS || err == -EINVAL) {
-			sc_log(SC_LOG_INFO, "static_call_seal: no mseal in this "
+			sc_log(SC_LOG_INFO,
+			       "static_call_seal: no mseal in this "
 			       "kernel (%s): text pages not sealed",
 			       strerrorname_np(-err));
 			break;
 		}
 	}
-	sc_log(SC_LOG_INFO, "static_call_seal: text of %zu of %zu objects "
-	       "sealed", sealed, n);
+	sc_log(SC_LOG_INFO,
+	       "static_call_seal: text of %zu of %zu objects "
+	       "sealed",
+	       sealed, n);
 	sc_mem_free(abis);
 }
 

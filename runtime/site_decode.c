@@ -22,19 +22,18 @@ struct sc_decoded sc_decode_site(const struct sc_code *c, const uint8_t *live,
 	return d;
 }
 
-int sc_find_site(const uint8_t *anchor, const uint8_t *limit,
-		 const void *tramp, uint8_t **insn, int *kind,
-		 const char **why)
+int sc_find_site(const uint8_t *anchor, const uint8_t *limit, const void *tramp,
+		 uint8_t **insn, int *kind, const char **why)
 {
 	const uint8_t *p = sc_arch_first_transfer(anchor, limit, why);
 	if (!p)
 		return 0;
 	for (int k = SC_INSN_CALL; k <= SC_INSN_JCC; k++) {
-		struct sc_code c = { .insn = (uint8_t *)p, .kind = (uint8_t)k,
+		struct sc_code c = { .insn = (uint8_t *)p,
+				     .kind = (uint8_t)k,
 				     .len = (uint8_t)sc_arch_insn_len(k) };
-		if (!sc_arch_match(p, k) ||
-		    sc_decode_site(&c, p, tramp).form !=
-			    STATIC_CALL_SITE_TRAMPOLINE)
+		if (!sc_arch_match(p, k) || sc_decode_site(&c, p, tramp).form !=
+						    STATIC_CALL_SITE_TRAMPOLINE)
 			continue;
 		*insn = (uint8_t *)p;
 		*kind = k;

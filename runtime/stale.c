@@ -27,12 +27,14 @@ void sc_report_stale(const struct sc_site *s, const char *why)
 	if (!sc_symbolize(o, s->code.insn, fn, sizeof fn))
 		fn[0] = 0;
 	if (sc_site_line(s, file, sizeof file, &line))
-		sc_log(SC_LOG_ERROR, "STALE site %p %s%s(%s+0x%lx) at %s:%u "
+		sc_log(SC_LOG_ERROR,
+		       "STALE site %p %s%s(%s+0x%lx) at %s:%u "
 		       "keeps its old target: %s",
 		       (void *)s->code.insn, fn, fn[0] ? " " : "", obj, off,
 		       file, line, why);
 	else
-		sc_log(SC_LOG_ERROR, "STALE site %p %s%s(%s+0x%lx) keeps its "
+		sc_log(SC_LOG_ERROR,
+		       "STALE site %p %s%s(%s+0x%lx) keeps its "
 		       "old target: %s; file:line: addr2line -f -i -e %s 0x%lx",
 		       (void *)s->code.insn, fn, fn[0] ? " " : "", obj, off,
 		       why, obj, off);

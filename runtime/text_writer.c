@@ -99,8 +99,8 @@ static void real_sync_cores(void *ctx)
 			state = -1;
 	}
 	if (state == 1)
-		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE,
-			0, 0);
+		syscall(SYS_membarrier,
+			MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
 static const struct sc_text_ops real_ops = {
@@ -108,7 +108,10 @@ static const struct sc_text_ops real_ops = {
 };
 static const struct sc_text_ops *cur_ops = &real_ops;
 
-const struct sc_text_ops *sc_text_ops(void) { return cur_ops; }
+const struct sc_text_ops *sc_text_ops(void)
+{
+	return cur_ops;
+}
 void sc_set_text_ops(const struct sc_text_ops *ops)
 {
 	cur_ops = ops ? ops : &real_ops;
@@ -173,8 +176,8 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns,
 	for (size_t i = 0; i < m; i++)
 		r += !i || !same_run(keys, i, ps);
 	/* sized to the runs, not the writes: large blocks are populated */
-	struct page_run *runs = m <= nsmall ? small
-				: sc_mem_alloc((r ? r : 1) * sizeof *runs);
+	struct page_run *runs =
+		m <= nsmall ? small : sc_mem_alloc((r ? r : 1) * sizeof *runs);
 	*err = -ENOMEM;
 	if (runs) {
 		r = 0;
@@ -185,8 +188,9 @@ static struct page_run *page_runs(struct sc_write *w, size_t n, size_t *nruns,
 			if (i && same_run(keys, i, ps))
 				runs[r - 1].len = page + ps - runs[r - 1].lo;
 			else
-				runs[r++] = (struct page_run){ page, ps,
-							       (int)(keys[i] & 7) };
+				runs[r++] =
+					(struct page_run){ page, ps,
+							   (int)(keys[i] & 7) };
 		}
 	}
 	if (keys != small_keys)
@@ -217,8 +221,7 @@ static int text_apply(struct sc_write *w, size_t n, int may_alloc)
 
 	/* 1. Verify every word before touching anything. */
 	for (size_t i = 0; i < n; i++)
-		if (w[i].verify &&
-		    sc_code_load64(w[i].word) != w[i].old_value)
+		if (w[i].verify && sc_code_load64(w[i].word) != w[i].old_value)
 			return -EBUSY;
 
 	size_t nruns = 0, opened = 0, done = 0;
@@ -267,12 +270,13 @@ static int text_apply(struct sc_write *w, size_t n, int may_alloc)
 restore:
 	/* 4. Exact previous protections. */
 	while (opened-- > 0) {
-		int e = ops->restore(ops->ctx, runs[opened].lo, runs[opened].len,
-				     runs[opened].prot);
+		int e = ops->restore(ops->ctx, runs[opened].lo,
+				     runs[opened].len, runs[opened].prot);
 		if (e)
 			sc_log(SC_LOG_ERROR,
 			       "cannot restore protection of %#lx (+%zu): %d",
-			       (unsigned long)runs[opened].lo, runs[opened].len, e);
+			       (unsigned long)runs[opened].lo, runs[opened].len,
+			       e);
 	}
 	if (runs != small_runs)
 		sc_mem_free(runs);

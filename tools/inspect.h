@@ -76,29 +76,29 @@ enum form {
 extern const char *const form_names[];
 
 struct site {
-	uint64_t record;   /* vaddr of the record */
-	uint64_t addr;     /* the address the record names (site or anchor) */
-	uint64_t insn;     /* the call/jmp/jcc (file vaddr), 0 if not found */
+	uint64_t record; /* vaddr of the record */
+	uint64_t addr;	 /* the address the record names (site or anchor) */
+	uint64_t insn;	 /* the call/jmp/jcc (file vaddr), 0 if not found */
 	uint32_t flags;
-	int form;          /* compiled form, enum form */
-	const char *why;   /* why unrecognised */
+	int form;	 /* compiled form, enum form */
+	const char *why; /* why unrecognised */
 	const struct sc_elf_sym *func;
 	struct srcloc src;
 	/* live */
-	const char *live;  /* direct/tail-jump/trampoline/unverified/updating */
-	uint64_t reaches;  /* live destination (process address) */
+	const char *live; /* direct/tail-jump/trampoline/unverified/updating */
+	uint64_t reaches; /* live destination (process address) */
 	char *reaches_sym;
 	const char *reason;
 };
 
 struct key {
-	uint64_t desc;       /* vaddr of the descriptor */
-	uint64_t var;        /* key variable's vaddr in this file, 0 if elsewhere */
+	uint64_t desc; /* vaddr of the descriptor */
+	uint64_t var;  /* key variable's vaddr in this file, 0 if elsewhere */
 	char *name;
 	int is_static;
 	uint64_t tramp;
 	uint32_t flags;
-	const char *slot;    /* "slow-path" / "direct" / "unexpected" */
+	const char *slot; /* "slow-path" / "direct" / "unexpected" */
 	struct site **sites;
 	size_t nsites;
 	/* live */

@@ -49,8 +49,8 @@ struct elf *elf_open(const char *path)
 		return e;
 	}
 	e->size = st.st_size;
-	void *m = e->size ? mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, fd, 0)
-			  : MAP_FAILED;
+	void *m = e->size ? mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, fd, 0) :
+			    MAP_FAILED;
 	close(fd);
 	if (m == MAP_FAILED) {
 		e->error = strdup("cannot map the file");
@@ -58,7 +58,8 @@ struct elf *elf_open(const char *path)
 	}
 	e->data = m;
 	e->eh = m;
-	if (e->size < sizeof(Elf64_Ehdr) || memcmp(e->eh->e_ident, ELFMAG, SELFMAG) ||
+	if (e->size < sizeof(Elf64_Ehdr) ||
+	    memcmp(e->eh->e_ident, ELFMAG, SELFMAG) ||
 	    e->eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    e->eh->e_ident[EI_DATA] != ELFDATA2LSB) {
 		e->error = strdup("not a 64-bit little-endian ELF file");
@@ -84,9 +85,12 @@ struct elf *elf_open(const char *path)
 		return e;
 	}
 	if (e->eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    !in_file(e, e->eh->e_shoff, (uint64_t)e->eh->e_shnum * sizeof(Elf64_Shdr)) ||
-	    e->eh->e_shstrndx >= e->eh->e_shnum || e->eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    !in_file(e, e->eh->e_phoff, (uint64_t)e->eh->e_phnum * sizeof(Elf64_Phdr))) {
+	    !in_file(e, e->eh->e_shoff,
+		     (uint64_t)e->eh->e_shnum * sizeof(Elf64_Shdr)) ||
+	    e->eh->e_shstrndx >= e->eh->e_shnum ||
+	    e->eh->e_phentsize != sizeof(Elf64_Phdr) ||
+	    !in_file(e, e->eh->e_phoff,
+		     (uint64_t)e->eh->e_phnum * sizeof(Elf64_Phdr))) {
 		e->error = strdup("malformed ELF headers");
 		return e;
 	}
@@ -113,7 +117,8 @@ const Elf64_Phdr *segment_of(const struct elf *e, uint64_t va)
 {
 	for (int i = 0; i < e->eh->e_phnum; i++) {
 		const Elf64_Phdr *p = &e->ph[i];
-		if (p->p_type == PT_LOAD && va >= p->p_vaddr && va < p->p_vaddr + p->p_memsz)
+		if (p->p_type == PT_LOAD && va >= p->p_vaddr &&
+		    va < p->p_vaddr + p->p_memsz)
 			return p;
 	}
 	return NULL;
@@ -140,12 +145,13 @@ const struct sc_elf_sym *sym_at(const struct elf *e, uint64_t addr,
 
 /* Dynamic relocation at vaddr: its type, symbol name (or NULL), addend. */
 int reloc_at(const struct elf *e, uint64_t va, const char **name,
-		    int64_t *addend, uint64_t *symval)
+	     int64_t *addend, uint64_t *symval)
 {
 	for (int i = 0; i < e->eh->e_shnum; i++) {
 		const Elf64_Shdr *s = &e->sh[i];
 		if (s->sh_type != SHT_RELA || !(s->sh_flags & SHF_ALLOC) ||
-		    s->sh_entsize != sizeof(Elf64_Rela) || !in_file(e, s->sh_offset, s->sh_size))
+		    s->sh_entsize != sizeof(Elf64_Rela) ||
+		    !in_file(e, s->sh_offset, s->sh_size))
 			continue;
 		const Elf64_Rela *r = (const void *)(e->data + s->sh_offset);
 		for (size_t j = 0; j < s->sh_size / sizeof *r; j++) {
@@ -157,14 +163,27 @@ int reloc_at(const struct elf *e, uint64_t va, const char **name,
 			uint32_t si = ELF64_R_SYM(r[j].r_info);
 			if (si && s->sh_link < e->eh->e_shnum) {
 				const Elf64_Shdr *st = &e->sh[s->sh_link];
-				const Elf64_Shdr *str = st->sh_link < e->eh->e_shnum ? &e->sh[st->sh_link] : NULL;
-				if (str && in_file(e, st->sh_offset, st->sh_size) &&
-				    (si + 1) * sizeof(Elf64_Sym) <= st->sh_size &&
+				const Elf64_Shdr *str =
+					st->sh_link < e->eh->e_shnum ?
+						&e->sh[st->sh_link] :
+						NULL;
+				if (str &&
+				    in_file(e, st->sh_offset, st->sh_size) &&
+				    (si + 1) * sizeof(Elf64_Sym) <=
+					    st->sh_size &&
 				    in_file(e, str->sh_offset, str->sh_size)) {
-					const Elf64_Sym *sym = (const Elf64_Sym *)(e->data + st->sh_offset) + si;
+					const Elf64_Sym *sym =
+						(const Elf64_Sym
+							 *)(e->data +
+							    st->sh_offset) +
+						si;
 					if (sym->st_name < str->sh_size)
-						*name = (const char *)e->data + str->sh_offset + sym->st_name;
-					*symval = sym->st_shndx != SHN_UNDEF ? sym->st_value : 0;
+						*name = (const char *)e->data +
+							str->sh_offset +
+							sym->st_name;
+					*symval = sym->st_shndx != SHN_UNDEF ?
+							  sym->st_value :
+							  0;
 				}
 			}
 			return (int)ELF64_R_TYPE(r[j].r_info);

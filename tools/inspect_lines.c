@@ -50,8 +50,8 @@ struct srcloc *addr2line(const char *path, const uint64_t *addrs, size_t n)
 		if (devnull >= 0)
 			dup2(devnull, 2);
 		close(pfd[0]);
-		execlp("addr2line", "addr2line", "-a", "-f", "-i", "-C", "-e", path,
-		       (char *)NULL);
+		execlp("addr2line", "addr2line", "-a", "-f", "-i", "-C", "-e",
+		       path, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);

@@ -47,8 +47,9 @@ static void read_maps(pid_t pid)
 	while (getline(&line, &cap, f) > 0) {
 		struct mapping m = { 0 };
 		int pos = 0;
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*s %*s %n", &m.lo, &m.hi,
-			   m.perms, &m.off, &pos) < 4)
+		if (sscanf(line,
+			   "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*s %*s %n",
+			   &m.lo, &m.hi, m.perms, &m.off, &pos) < 4)
 			continue;
 		char *path = line + pos;
 		path[strcspn(path, "\n")] = 0;
@@ -96,14 +97,16 @@ static struct loaded *loaded_object(const char *path)
 		return o;
 	uint64_t first = UINT64_MAX;
 	for (int i = 0; i < o->e->eh->e_phnum; i++)
-		if (o->e->ph[i].p_type == PT_LOAD && o->e->ph[i].p_vaddr < first)
+		if (o->e->ph[i].p_type == PT_LOAD &&
+		    o->e->ph[i].p_vaddr < first)
 			first = o->e->ph[i].p_vaddr;
 	if (o->e->eh->e_type == ET_EXEC) {
 		o->have_base = 1;
 		return o;
 	}
 	for (size_t i = 0; i < nmaps; i++)
-		if (maps[i].path && !strcmp(maps[i].path, path) && maps[i].off == 0) {
+		if (maps[i].path && !strcmp(maps[i].path, path) &&
+		    maps[i].off == 0) {
 			o->base = maps[i].lo - (first & ~(uint64_t)0xfff);
 			o->have_base = 1;
 			break;
@@ -126,11 +129,13 @@ static char *describe(uint64_t addr)
 		const char *base = strrchr(o->path, '/');
 		base = base ? base + 1 : o->path;
 		char *r;
-		int rc = s ? (addr - o->base == s->addr
-				      ? asprintf(&r, "%s (%s)", s->name, base)
-				      : asprintf(&r, "%s+0x%" PRIx64 " (%s)", s->name,
-						 addr - o->base - s->addr, base))
-			   : asprintf(&r, "(%s)", base);
+		int rc =
+			s ? (addr - o->base == s->addr ?
+				     asprintf(&r, "%s (%s)", s->name, base) :
+				     asprintf(&r, "%s+0x%" PRIx64 " (%s)",
+					      s->name, addr - o->base - s->addr,
+					      base)) :
+			    asprintf(&r, "(%s)", base);
 		if (rc < 0)
 			die("out of memory");
 		return r;
@@ -155,7 +160,8 @@ static void live_key(struct table *t, struct key *k)
 		k->slot = "unexpected";
 	} else if (!k->slot_reaches && t->e->arch->bind_slot() &&
 		   w == t->e->arch->bind_slot()) {
-		k->slot = "bind"; /* lazy binding: its call sites not all bound */
+		k->slot =
+			"bind"; /* lazy binding: its call sites not all bound */
 	} else if (!k->slot_reaches) {
 		k->slot = "slow-path";
 	} else {
@@ -211,7 +217,8 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	case STATIC_CALL_SITE_TAIL_JUMP:
 		s->reaches_sym = describe(s->reaches);
 		if (k->have_target && k->target != s->reaches)
-			s->reason = "does not reach the key's current value (an update in progress?)";
+			s->reason =
+				"does not reach the key's current value (an update in progress?)";
 		return;
 	case STATIC_CALL_SITE_TRAMPOLINE:
 		break;
@@ -235,18 +242,22 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 		s->reason = SC_REASON_TARGET_NULL
 			" (the trampoline's slow path calls through the key)";
 	else if (!arch->encode_site(&c, addr_ptr(k->target), out, &why))
-		s->reason = reason_with(why, !strcmp(k->slot, "direct")
-					     ? "; the trampoline jumps to it directly"
-					     : " and of the trampoline; slow path");
+		s->reason = reason_with(
+			why, !strcmp(k->slot, "direct") ?
+				     "; the trampoline jumps to it directly" :
+				     " and of the trampoline; slow path");
 	else if (arch->plan(&c, buf, out, 0, bp) < 0)
-		s->reason = "the instruction straddles an 8-byte word: no single atomic write can "
-			    "change it (STATICCALL_STRADDLE=wait patches it through a brief `jmp .`)";
+		s->reason =
+			"the instruction straddles an 8-byte word: no single atomic write can "
+			"change it (STATICCALL_STRADDLE=wait patches it through a brief `jmp .`)";
 	else if (!strcmp(k->slot, "bind"))
-		s->reason = "not bound yet: lazy binding patches it when it first runs "
-			    "(STATICCALL_BIND=eager, static_call_bind)";
+		s->reason =
+			"not bound yet: lazy binding patches it when it first runs "
+			"(STATICCALL_BIND=eager, static_call_bind)";
 	else if (!strcmp(k->slot, "direct"))
-		s->reason = "site kept on its trampoline (STATICCALL_SITES=trampoline, or the runtime "
-			    "refused the site: STATICCALL_LOG=info says why)";
+		s->reason =
+			"site kept on its trampoline (STATICCALL_SITES=trampoline, or the runtime "
+			"refused the site: STATICCALL_LOG=info says why)";
 	else
 		s->reason = SC_REASON_NOT_PATCHED
 			" (runtime not loaded or not registered, STATICCALL_DISABLE=1, "
@@ -261,8 +272,8 @@ int inspect_pid(pid_t pid)
 	snprintf(p, sizeof p, "/proc/%d/mem", (int)pid);
 	memfd = open(p, O_RDONLY | O_CLOEXEC);
 	if (memfd < 0)
-		die("cannot open %s: %s (needs the rights to ptrace the process)", p,
-		    strerror(errno));
+		die("cannot open %s: %s (needs the rights to ptrace the process)",
+		    p, strerror(errno));
 	if (opt_json)
 		printf("{\"pid\": %d, \"objects\": [", (int)pid);
 	else

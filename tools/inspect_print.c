@@ -29,14 +29,18 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void json_addr(uint64_t a) { printf("\"0x%" PRIx64 "\"", a); }
+static void json_addr(uint64_t a)
+{
+	printf("\"0x%" PRIx64 "\"", a);
+}
 
 static char *func_off(const struct site *s, uint64_t addr)
 {
 	char *r;
 	if (!s->func)
 		return strdup("?");
-	if (asprintf(&r, "%s+0x%" PRIx64, s->func->name, addr - s->func->addr) < 0)
+	if (asprintf(&r, "%s+0x%" PRIx64, s->func->name, addr - s->func->addr) <
+	    0)
 		die("out of memory");
 	return r;
 }
@@ -44,8 +48,10 @@ static char *func_off(const struct site *s, uint64_t addr)
 static const char *desc_flags(uint32_t f)
 {
 	static char buf[64];
-	snprintf(buf, sizeof buf, "%s%s%s", f & SC_DESC_RETPOLINE ? "retpoline," : "",
-		 f & SC_DESC_IBT ? "ibt," : "", f & SC_DESC_COND ? "null-safe," : "");
+	snprintf(buf, sizeof buf, "%s%s%s",
+		 f & SC_DESC_RETPOLINE ? "retpoline," : "",
+		 f & SC_DESC_IBT ? "ibt," : "",
+		 f & SC_DESC_COND ? "null-safe," : "");
 	if (*buf)
 		buf[strlen(buf) - 1] = 0;
 	return buf;
@@ -74,7 +80,8 @@ void print_table(const struct table *t, int live, int first)
 		       e->arch_name);
 		if (live)
 			printf(", \"base\": \"0x%" PRIx64 "\"", t->base);
-		printf(", \"debug_info\": %s, \"problems\": [", e->has_debug ? "true" : "false");
+		printf(", \"debug_info\": %s, \"problems\": [",
+		       e->has_debug ? "true" : "false");
 		for (size_t i = 0; i < t->nproblems; i++) {
 			printf("%s", i ? ", " : "");
 			json_str(t->problems[i]);
@@ -84,7 +91,8 @@ void print_table(const struct table *t, int live, int first)
 			const struct key *k = &t->keys[i];
 			printf("%s\n      {\"name\": ", i ? "," : "");
 			json_str(k->name);
-			printf(", \"static\": %s, \"variable\": ", k->is_static ? "true" : "false");
+			printf(", \"static\": %s, \"variable\": ",
+			       k->is_static ? "true" : "false");
 			if (live && k->live_var)
 				json_addr(k->live_var);
 			else if (k->var)
@@ -95,7 +103,8 @@ void print_table(const struct table *t, int live, int first)
 			json_addr(k->desc + t->base);
 			printf(", \"trampoline\": ");
 			json_addr(k->tramp + t->base);
-			printf(", \"flags\": \"%s\", \"slot\": \"%s\"", desc_flags(k->flags), k->slot);
+			printf(", \"flags\": \"%s\", \"slot\": \"%s\"",
+			       desc_flags(k->flags), k->slot);
 			if (live) {
 				printf(", \"slot_reaches\": ");
 				if (k->slot_reaches)
@@ -116,11 +125,13 @@ void print_table(const struct table *t, int live, int first)
 			for (size_t j = 0; j < k->nsites; j++) {
 				const struct site *s = k->sites[j];
 				uint64_t a = s->insn ? s->insn : s->addr;
-				printf("%s\n        {\"address\": ", j ? "," : "");
+				printf("%s\n        {\"address\": ",
+				       j ? "," : "");
 				json_addr(a + t->base);
 				printf(", \"function\": ");
 				json_str(s->func ? s->func->name : NULL);
-				printf(", \"offset\": %" PRIu64 ", \"source\": ",
+				printf(", \"offset\": %" PRIu64
+				       ", \"source\": ",
 				       s->func ? a - s->func->addr : 0);
 				json_str(s->src.file_line);
 				printf(", \"inlined_into\": ");
@@ -130,8 +141,10 @@ void print_table(const struct table *t, int live, int first)
 					json_addr(s->addr + t->base);
 				else
 					printf("null");
-				printf(", \"compiled\": \"%s\", \"tail\": %s, \"why\": ", form_names[s->form],
-				       s->flags & SC_SITE_TAIL ? "true" : "false");
+				printf(", \"compiled\": \"%s\", \"tail\": %s, \"why\": ",
+				       form_names[s->form],
+				       s->flags & SC_SITE_TAIL ? "true" :
+								 "false");
 				json_str(s->why);
 				if (live) {
 					printf(", \"live\": ");
@@ -164,13 +177,14 @@ void print_table(const struct table *t, int live, int first)
 		printf("  problem: %s\n", t->problems[i]);
 	for (size_t i = 0; i < t->nkeys; i++) {
 		const struct key *k = &t->keys[i];
-		printf("  key %s%s  trampoline 0x%" PRIx64, k->name, k->is_static ? " (static)" : "",
-		       k->tramp + t->base);
+		printf("  key %s%s  trampoline 0x%" PRIx64, k->name,
+		       k->is_static ? " (static)" : "", k->tramp + t->base);
 		if (k->flags)
 			printf(" [%s]", desc_flags(k->flags));
 		if (live) {
 			if (k->have_target)
-				printf("\n    target 0x%" PRIx64 " %s", k->target,
+				printf("\n    target 0x%" PRIx64 " %s",
+				       k->target,
 				       k->target_sym ? k->target_sym : "");
 			printf("\n    trampoline slot: %s", k->slot);
 			if (k->slot_reaches)
@@ -188,13 +202,15 @@ void print_table(const struct table *t, int live, int first)
 			snprintf(form, sizeof form, "%s%s", form_names[s->form],
 				 s->flags & SC_SITE_ANCHOR ? " (anchor)" : "");
 			char row[512];
-			int n = snprintf(row, sizeof row, "    0x%-14" PRIx64 " %-28s %-20s %s%s%s%s%s%s",
-					 a + t->base, fo, form,
-					 s->src.file_line ? s->src.file_line : "",
-					 s->src.inlined_into ? " (inlined into " : "",
-					 s->src.inlined_into ? s->src.inlined_into : "",
-					 s->src.inlined_into ? ")" : "", s->why ? " - " : "",
-					 s->why ? s->why : "");
+			int n = snprintf(
+				row, sizeof row,
+				"    0x%-14" PRIx64 " %-28s %-20s %s%s%s%s%s%s",
+				a + t->base, fo, form,
+				s->src.file_line ? s->src.file_line : "",
+				s->src.inlined_into ? " (inlined into " : "",
+				s->src.inlined_into ? s->src.inlined_into : "",
+				s->src.inlined_into ? ")" : "",
+				s->why ? " - " : "", s->why ? s->why : "");
 			if (n > (int)sizeof row - 1)
 				n = sizeof row - 1;
 			while (n > 0 && row[n - 1] == ' ')
@@ -203,8 +219,10 @@ void print_table(const struct table *t, int live, int first)
 			if (live) {
 				printf("      %s", s->live ? s->live : "?");
 				if (s->reaches)
-					printf(" -> 0x%" PRIx64 " %s", s->reaches,
-					       s->reaches_sym ? s->reaches_sym : "");
+					printf(" -> 0x%" PRIx64 " %s",
+					       s->reaches,
+					       s->reaches_sym ? s->reaches_sym :
+								"");
 				if (s->reason)
 					printf(": %s", s->reason);
 				printf("\n");

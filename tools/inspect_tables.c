@@ -18,7 +18,10 @@
 
 const char *const form_names[] = { "call", "tail-jump", "jcc", "unrecognised" };
 
-void *addr_ptr(uint64_t a) { return (void *)(uintptr_t)a; }
+void *addr_ptr(uint64_t a)
+{
+	return (void *)(uintptr_t)a;
+}
 
 struct sc_code code_at(const struct elf *e, uint64_t insn, int kind)
 {
@@ -60,14 +63,16 @@ static void problem(struct table *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	t->problems = realloc(t->problems, (t->nproblems + 1) * sizeof *t->problems);
+	t->problems =
+		realloc(t->problems, (t->nproblems + 1) * sizeof *t->problems);
 	if (!t->problems || vasprintf(&t->problems[t->nproblems], fmt, ap) < 0)
 		die("out of memory");
 	t->nproblems++;
 	va_end(ap);
 }
 
-static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is_static)
+static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var,
+		      int *is_static)
 {
 	const char *rname;
 	int64_t addend;
@@ -80,8 +85,9 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 		if (rname) {
 			*var = symval ? symval + addend : 0;
 			char *s;
-			if (addend ? asprintf(&s, "%s%+" PRId64, rname, addend) < 0
-				   : !(s = strdup(rname)))
+			if (addend ? asprintf(&s, "%s%+" PRId64, rname,
+					      addend) < 0 :
+				     !(s = strdup(rname)))
 				die("out of memory");
 			return s;
 		}
@@ -104,7 +110,8 @@ static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var, int *is
 	static const char *const prefixes[] = { SC_ABI_DESC_PREFIX,
 						SC_ABI_DESC_COND_PREFIX };
 	for (size_t i = 0; i < e->symbols.n; i++)
-		for (size_t j = 0; j < sizeof prefixes / sizeof *prefixes; j++) {
+		for (size_t j = 0; j < sizeof prefixes / sizeof *prefixes;
+		     j++) {
 			size_t plen = strlen(prefixes[j]);
 			if (e->symbols.syms[i].addr == desc &&
 			    !strncmp(e->symbols.syms[i].name, prefixes[j],
@@ -123,17 +130,22 @@ void read_tables(struct table *t)
 	size_t avail;
 	if (e->keys) {
 		if (e->keys->sh_size % sizeof(struct sc_abi_desc))
-			problem(t, "%s size is not a multiple of %zu", SC_ABI_KEYS_SECTION,
+			problem(t, "%s size is not a multiple of %zu",
+				SC_ABI_KEYS_SECTION,
 				sizeof(struct sc_abi_desc));
 		t->nkeys = e->keys->sh_size / sizeof(struct sc_abi_desc);
 		t->keys = xcalloc(t->nkeys, sizeof *t->keys);
 		for (size_t i = 0; i < t->nkeys; i++) {
 			struct key *k = &t->keys[i];
-			k->desc = e->keys->sh_addr + i * sizeof(struct sc_abi_desc);
+			k->desc = e->keys->sh_addr +
+				  i * sizeof(struct sc_abi_desc);
 			const uint8_t *p = elf_bytes_at(e, k->desc, &avail);
 			struct sc_abi_desc d;
 			if (!p || avail < sizeof d) {
-				problem(t, "descriptor at 0x%" PRIx64 " not in the file", k->desc);
+				problem(t,
+					"descriptor at 0x%" PRIx64
+					" not in the file",
+					k->desc);
 				k->name = strdup("?");
 				continue;
 			}
@@ -160,8 +172,8 @@ void read_tables(struct table *t)
 	if (!e->sites)
 		return;
 	if (e->sites->sh_size % sizeof(struct sc_abi_site))
-		problem(t, "%s size is not a multiple of %zu", SC_ABI_SITES_SECTION,
-			sizeof(struct sc_abi_site));
+		problem(t, "%s size is not a multiple of %zu",
+			SC_ABI_SITES_SECTION, sizeof(struct sc_abi_site));
 	t->nsites = e->sites->sh_size / sizeof(struct sc_abi_site);
 	t->sites = xcalloc(t->nsites, sizeof *t->sites);
 	for (size_t i = 0; i < t->nsites; i++) {
@@ -186,11 +198,14 @@ void read_tables(struct table *t)
 			if (t->keys[j].desc == desc)
 				k = &t->keys[j];
 		if (!k) {
-			problem(t, "site record 0x%" PRIx64 " names no descriptor of %s",
+			problem(t,
+				"site record 0x%" PRIx64
+				" names no descriptor of %s",
 				s->record, SC_ABI_KEYS_SECTION);
 			continue;
 		}
-		k->sites = realloc(k->sites, (k->nsites + 1) * sizeof *k->sites);
+		k->sites =
+			realloc(k->sites, (k->nsites + 1) * sizeof *k->sites);
 		if (!k->sites)
 			die("out of memory");
 		k->sites[k->nsites++] = s;
@@ -230,7 +245,8 @@ void read_tables(struct table *t)
 	if (opt_source && e->has_debug) {
 		uint64_t *addrs = xcalloc(t->nsites, sizeof *addrs);
 		for (size_t i = 0; i < t->nsites; i++)
-			addrs[i] = t->sites[i].insn ? t->sites[i].insn : t->sites[i].addr;
+			addrs[i] = t->sites[i].insn ? t->sites[i].insn :
+						      t->sites[i].addr;
 		struct srcloc *src = addr2line(e->path, addrs, t->nsites);
 		for (size_t i = 0; i < t->nsites; i++)
 			t->sites[i].src = src[i];

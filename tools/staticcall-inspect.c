@@ -53,7 +53,8 @@ static int inspect_files(char **files, int n)
 	for (int i = 0; i < n; i++) {
 		struct elf *e = elf_open(files[i]);
 		if (e->error) {
-			fprintf(stderr, "staticcall-inspect: %s: %s\n", files[i], e->error);
+			fprintf(stderr, "staticcall-inspect: %s: %s\n",
+				files[i], e->error);
 			rc = 1;
 			continue;
 		}
@@ -101,19 +102,26 @@ int main(int argc, char **argv)
 			opt_json = 1;
 		} else if (!strcmp(argv[i], "--no-source")) {
 			opt_source = 0;
-		} else if (!strcmp(argv[i], "--pid") || !strncmp(argv[i], "--pid=", 6)) {
-			const char *v = argv[i][5] == '=' ? argv[i] + 6 : (i + 1 < argc ? argv[++i] : NULL);
+		} else if (!strcmp(argv[i], "--pid") ||
+			   !strncmp(argv[i], "--pid=", 6)) {
+			const char *v =
+				argv[i][5] == '=' ?
+					argv[i] + 6 :
+					(i + 1 < argc ? argv[++i] : NULL);
 			char *end;
 			pid = v ? strtol(v, &end, 10) : -1;
 			if (!v || *end || pid <= 0) {
 				usage(stderr);
 				return 2;
 			}
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "staticcall-inspect: unknown option %s\n", argv[i]);
+			fprintf(stderr,
+				"staticcall-inspect: unknown option %s\n",
+				argv[i]);
 			usage(stderr);
 			return 2;
 		} else {
