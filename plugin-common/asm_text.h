@@ -13,11 +13,11 @@ enum class sc_target { x86_64, aarch64 };
 
 struct sc_key_text {
 	std::string name; // assembler name of the key variable; for a
-		// field key, of the global object holding it
+			  // field key, of the global object holding it
 	long offset = -1; // field key: byte offset of the field in that
-		// object (a multiple of 8); -1: a plain key
-	bool global; // external linkage: comdat, weak+hidden symbols
-	bool pic;    // position-independent code: load K via the GOT
+			  // object (a multiple of 8); -1: a plain key
+	bool global;	  // external linkage: comdat, weak+hidden symbols
+	bool pic;	  // position-independent code: load K via the GOT
 	sc_retpoline retpoline;
 	bool ibt; // unit built with -fcf-protection=branch
 		  // (aarch64: with BTI, -mbranch-protection)

@@ -44,7 +44,7 @@ static uint32_t sysv_hash(const char *s)
 }
 
 static const void *defined(const struct dl_phdr_info *info,
-			   const ElfW(Sym) * sym, size_t *size)
+			   const ElfW(Sym) *sym, size_t *size)
 {
 	if (sym->st_shndx == SHN_UNDEF || sym->st_value == 0 ||
 	    ELF64_ST_TYPE(sym->st_info) == STT_TLS)

@@ -21,7 +21,7 @@
 #include "elf_symbols.h"
 #include "internal.h"
 
-static int inside(uintptr_t v, const ElfW(Sym) * sym)
+static int inside(uintptr_t v, const ElfW(Sym) *sym)
 {
 	return v >= sym->st_value &&
 	       (v < sym->st_value + sym->st_size ||
