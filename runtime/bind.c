@@ -123,14 +123,15 @@ static void flush(void)
 }
 
 /* The first unbound site of t from index *from of its object, or NULL. */
-static struct sc_site *next_unbound(struct sc_tramp *t, size_t *from)
+/* t's first site not bound yet, or NULL: from its key's site list (the
+ * key's sites, not every site of t's object). */
+static struct sc_site *next_unbound(const struct sc_tramp *t)
 {
-	struct sc_object *o = t->object;
-	for (; *from < o->nsites; (*from)++) {
-		struct sc_site *s = &o->sites[*from];
-		if (s->tramp == t && s->bind != SC_SITE_BOUND)
-			return s;
-	}
+	const struct sc_key *k = t->key;
+	for (size_t i = 0; t->unbound && i < k->nsites; i++)
+		if (k->sites[i]->tramp == t &&
+		    k->sites[i]->bind != SC_SITE_BOUND)
+			return k->sites[i];
 	return NULL;
 }
 
@@ -199,17 +200,10 @@ static struct sc_object *object_of_desc(const void *desc, size_t *idx)
  * by address and distinct), or NULL. */
 static struct sc_site *site_ending_at(struct sc_object *o, const uint8_t *ret)
 {
-	size_t lo = 0, hi = o->nsites;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (o->sites[mid].code.insn < ret)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
+	size_t after = first_site_from(o, (uintptr_t)ret);
+	if (!after)
 		return NULL;
-	struct sc_site *s = &o->sites[lo - 1];
+	struct sc_site *s = &o->sites[after - 1];
 	return s->code.insn + s->code.len == ret ? s : NULL;
 }
 
@@ -223,8 +217,7 @@ static struct sc_site *site_ending_at(struct sc_object *o, const uint8_t *ret)
  */
 static void bind_rest(struct sc_tramp *t)
 {
-	size_t i = 0;
-	struct sc_site *s = next_unbound(t, &i);
+	struct sc_site *s = next_unbound(t);
 	if (s)
 		bind_page(t->object, s);
 	else if (sc_patch_bind(NULL, 0, &t, 1)) {
