@@ -525,16 +525,14 @@ static void own_store_range_begin(void *addr, const void *src, size_t len)
 		int known = src && off + sizeof next <= len;
 		if (known) /* src may be unaligned */
 			memcpy(&next, (const char *)src + off, sizeof next);
-		if (!known || next != now)
-			keys[m++] = keys[i];
+		if (known && next == now)
+			continue;
+		keys[i]->begin_value = now;
+		keys[i]->begun = 1;
+		keys[m++] = keys[i];
 	}
 	n = m;
 	if (n) {
-		for (size_t i = 0; i < n; i++) {
-			keys[i]->begin_value =
-				__atomic_load_n(keys[i]->var, __ATOMIC_ACQUIRE);
-			keys[i]->begun = 1;
-		}
 		int err = sc_patch_keys(keys, NULL, n,
 					SC_PATCH_EXACT | SC_PATCH_SLOW);
 		sc_log(SC_LOG_DEBUG,
