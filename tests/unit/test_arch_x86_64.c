@@ -155,3 +155,60 @@ Test(arch_x86_64, plan_one_word_when_the_changed_bytes_fit)
 					     "planned", off);
 		}
 }
+
+/* Lazy binding's slot form: one 2-byte jump at the slot's first byte (a
+ * thread inside the slot is only ever there), landing on the bind block
+ * SC_X86_BIND_BLOCK bytes before the slot; it reaches the key's value
+ * (through the slow path) as the slow form does. */
+Test(arch_x86_64, bind_slot_is_one_jump_to_the_bind_block)
+{
+	uint64_t bind = sc_arch_bind_slot();
+	uint8_t b[8];
+	memcpy(b, &bind, 8);
+	cr_assert_eq(b[0], 0xeb);
+	cr_assert_eq(2 + (int8_t)b[1], -(int)SC_X86_BIND_BLOCK);
+	for (int i = 2; i < 8; i++)
+		cr_assert_eq(b[i], 0xcc, "byte %d never runs: int3", i);
+	void *reaches = (void *)1;
+	cr_assert(sc_arch_decode_slot(code, bind, &reaches));
+	cr_assert_null(reaches);
+}
+
+/* The bind block is checked byte by byte before a slot is pointed at it:
+ * the exact block passes and names its callee; any change to its fixed
+ * bytes, another descriptor, or a jump that misses the slow path fails. */
+Test(arch_x86_64, bind_block_verified_before_use)
+{
+	static _Alignas(16) uint8_t t[SC_X86_BIND_BLOCK + 16];
+	static uint8_t desc[16];
+	uint8_t *blk = t, *slot = t + SC_X86_BIND_BLOCK;
+	uint8_t *callee = t + sizeof t - 1;
+	memset(t, 0xcc, sizeof t);
+	int32_t rel = (int32_t)((intptr_t)desc - (intptr_t)(blk + 7));
+	blk[0] = 0x4c, blk[1] = 0x8d, blk[2] = 0x1d; /* leaq desc(%rip), %r11 */
+	memcpy(blk + 3, &rel, 4);
+	blk[7] = 0x41, blk[8] = 0x53; /* pushq %r11 */
+	blk[9] = 0xe8;		       /* call callee */
+	rel = (int32_t)((intptr_t)callee - (intptr_t)(blk + 14));
+	memcpy(blk + 10, &rel, 4);
+	blk[14] = 0x41, blk[15] = 0x5b; /* popq %r11 */
+	blk[16] = 0xeb;			/* jmp slot + 8 */
+	blk[17] = (uint8_t)(slot + 8 - (blk + 18));
+
+	const uint8_t *lo = NULL;
+	const void *got = NULL;
+	cr_assert(sc_arch_bind_block_ok(slot, desc, &lo, &got));
+	cr_assert_eq(lo, blk);
+	cr_assert_eq(got, callee);
+	cr_assert_not(sc_arch_bind_block_ok(slot, desc + 8, &lo, &got));
+	for (int i = 0; i < 18; i++) {
+		if (i >= 10 && i < 14)
+			continue; /* the callee's displacement: any target */
+		uint8_t keep = blk[i];
+		blk[i] ^= 0x01;
+		cr_assert_not(sc_arch_bind_block_ok(slot, desc, &lo, &got),
+			      "byte %d changed, block still accepted", i);
+		blk[i] = keep;
+	}
+	cr_assert(sc_arch_bind_block_ok(slot, desc, &lo, &got));
+}
