@@ -6,7 +6,8 @@
 # benchmarks/bind_cost.c): dlopen time with the plugin minus without
 # (load cost per site), the first and second run of the executed sites,
 # and the object's text made private (copy-on-write) after the run,
-# against the pages that hold the sites that ran. Medians of ROUNDS,
+# against the pages that hold the sites that ran; and STATICCALL_DISABLE=1
+# (registration only, nothing written). Medians of ROUNDS,
 # side by side. Needs a built tree (scripts/build.sh); STATICCALL_BUILD
 # picks another one. Writes build/bench/bind/bind.csv.
 set -euo pipefail
@@ -33,15 +34,18 @@ nfns=$(( (n / 1000) * pct / 100 )); [ "$nfns" -ge 1 ] || nfns=1
 python3 - "$rounds" "$n" "$nfns" "$out" "$d" <<'PY'
 import os, statistics, subprocess, sys
 rounds, n, nfns, out, d = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-modes = ['lazy', 'eager']
+# disabled: registration only, nothing written (the floor lazy stands on)
+modes = ['lazy', 'eager', 'disabled']
+envs = {'lazy': {'STATICCALL_BIND': 'lazy'}, 'eager': {'STATICCALL_BIND': 'eager'},
+        'disabled': {'STATICCALL_DISABLE': '1'}}
 runs = {m: [] for m in modes}
 for r in range(rounds):
-    for i in range(2):
-        m = modes[(i + r) % 2]
+    for i in range(len(modes)):
+        m = modes[(i + r) % len(modes)]
         args = [out + '/bind_cost', d + '/libplugin.so', d + '/libplain.so', str(nfns)]
         if r % 4 >= 2:
             args.append('plain-first')
-        line = subprocess.run(args, env=dict(os.environ, STATICCALL_BIND=m),
+        line = subprocess.run(args, env=dict(os.environ, **envs[m]),
                               stdout=subprocess.PIPE, check=True).stdout.split()
         runs[m].append([float(x) for x in line])
 med = lambda m, i: statistics.median(x[i] for x in runs[m])
@@ -49,7 +53,7 @@ print('== %d sites in a shared object, %d of them run (%d functions); medians of
       % (n, nfns * 1000, nfns, rounds))
 hdr = ('mode', 'load+ us', 'ns/site', 'plain us', 'first run us',
        'second us', 'bound', 'text kB', 'private kB', 'ran pages kB')
-print('%-6s %10s %8s %9s %13s %10s %7s %8s %11s %13s' % hdr)
+print('%-8s %10s %8s %9s %13s %10s %7s %8s %11s %13s' % hdr)
 csv = [','.join(['mode', 'load_plugin_us', 'load_plain_us', 'load_extra_us',
                  'ns_per_site', 'first_run_us', 'second_run_us', 'bound',
                  'text_kb', 'private_kb', 'private_plain_kb', 'ran_pages_kb'])]
@@ -57,7 +61,7 @@ for m in modes:
     extra = statistics.median(x[0] - x[1] for x in runs[m])
     row = (m, extra, extra * 1e3 / n, med(m, 1), med(m, 2), med(m, 3),
            int(med(m, 10)), int(med(m, 6)), int(med(m, 7)), int(med(m, 9)))
-    print('%-6s %10.0f %8.1f %9.0f %13.0f %10.1f %7d %8d %11d %13d' % row)
+    print('%-8s %10.0f %8.1f %9.0f %13.0f %10.1f %7d %8d %11d %13d' % row)
     csv.append('%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%d,%d' % (
         m, med(m, 0), med(m, 1), extra, extra * 1e3 / n, med(m, 2),
         med(m, 3), med(m, 10), med(m, 6), med(m, 7), med(m, 8), med(m, 9)))
