@@ -135,7 +135,8 @@ int main(int argc, char **argv)
 	uintptr_t *addr = calloc(n, sizeof *addr);
 	for (int k = 0; k < n; k++) {
 		addr[k] = (uintptr_t)si[k].address;
-		bound += !(si[k].reason && strstr(si[k].reason, "not bound yet"));
+		bound += !(si[k].reason &&
+			   strstr(si[k].reason, "not bound yet"));
 	}
 	qsort(addr, n, sizeof *addr, cmp_addr);
 	for (int k = 0; k < n; k++) {
@@ -151,8 +152,8 @@ int main(int argc, char **argv)
 			continue;
 		nran++;
 		/* a call site's bytes may reach the next page */
-		for (uintptr_t p = addr[k] & ~(ps - 1); p <= ((addr[k] + 4) & ~(ps - 1));
-		     p += ps)
+		for (uintptr_t p = addr[k] & ~(ps - 1);
+		     p <= ((addr[k] + 4) & ~(ps - 1)); p += ps)
 			if (p > last_page || !last_page) {
 				ran_pages++;
 				last_page = p;
@@ -162,8 +163,10 @@ int main(int argc, char **argv)
 	text_mem(plug, &text_kb, &anon_kb);
 	text_mem(plain, &text_plain, &anon_plain);
 	if (reached != (unsigned long)want * 1000 || nran != want * 1000) {
-		fprintf(stderr, "bind_cost: %lu calls reached, %d sites ran "
-				"(expected %d)\n", reached, nran, want * 1000);
+		fprintf(stderr,
+			"bind_cost: %lu calls reached, %d sites ran "
+			"(expected %d)\n",
+			reached, nran, want * 1000);
 		return 1;
 	}
 	printf("%.1f %.1f %.1f %.1f %d %d %ld %ld %ld %ld %d\n", t_plug,

@@ -180,7 +180,7 @@ void sc_arch_bind_init(void)
 }
 
 #define A64_BTI_C 0xd503245fu
-#define A64_STP_X16_X30_PRE 0xa9bf7bf0u  /* stp x16, x30, [sp, #-16]! */
+#define A64_STP_X16_X30_PRE 0xa9bf7bf0u	 /* stp x16, x30, [sp, #-16]! */
 #define A64_LDP_X16_X30_POST 0xa8c17bf0u /* ldp x16, x30, [sp], #16 */
 
 /* Where `adrp x16, X; add x16, x16, :lo12:X` (or `adr x16, X; nop`) at

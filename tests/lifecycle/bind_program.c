@@ -47,6 +47,23 @@ static void va(long *r) { *r += 1; }
 static void vb(long *r) { *r += 2; }
 void (*STATIC_CALL kb)(long *) = va; /* 40 guarded call sites */
 
+/* Arguments in every argument register, integer and vector: the binder
+ * a first call runs keeps them (bind_<arch>.S). */
+static double fd(long a, long b, long c, long d, long e, long f, double x,
+		 double y, double z, double w)
+{
+	return (double)(a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f) + x +
+	       2 * y + 3 * z + 4 * w;
+}
+double (*STATIC_CALL kd)(long, long, long, long, long, long, double, double,
+			 double, double) = fd;
+__attribute__((noinline)) static double dsite(double v)
+{
+	double r = kd(1, 2, 3, 4, 5, 6, v, v + 1, v + 2, v + 3);
+	__asm__ volatile("" ::: "memory");
+	return r;
+}
+
 #define NS 40
 /* Not tail calls: the result is used after the call. */
 #define SITE_A(n)                                                             \
@@ -216,6 +233,16 @@ static int unit(void)
 	      count_unbound(1));
 	CHECK(slot_bind(slot_of(0)), "slot in bind form: %#llx",
 	      (unsigned long long)slot_of(0));
+	/* its first call runs the binder: every argument arrives */
+	struct static_call_site_info di;
+	CHECK(static_call_sites(kd, &di, 1) == 1 && di.reason &&
+	      strstr(di.reason, "not bound yet"), "kd's site starts unbound");
+	double want = 91 + 0.5 + 2 * 1.5 + 3 * 2.5 + 4 * 3.5;
+	double got = dsite(0.5);
+	CHECK(got == want, "first call through the binder: %g, not %g", got,
+	      want);
+	CHECK(static_call_sites(kd, &di, 1) == 1 && !(di.reason &&
+	      strstr(di.reason, "not bound yet")), "kd's site bound");
 	/* a site that never ran reaches the key's value */
 	static_call_update(ka, fb);
 	CHECK(a05(1) == 3, "unbound site follows an update");
