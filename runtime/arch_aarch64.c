@@ -252,6 +252,14 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 		*why = "target is out of b range (+-128 MiB) of the trampoline";
 		return hi | A64_NOP;
 	}
+	/* `b` to the bind block's address is the slot's bind form, which
+	 * decodes as the slow path: a target there (only where no bind
+	 * block was emitted) takes the slow path, as it reads */
+	if (w == SC_A64_SLOT_BIND) {
+		*why = "target is where a bind block would be, 32 bytes before "
+		       "the trampoline";
+		return hi | A64_NOP;
+	}
 	*why = NULL;
 	return hi | w;
 }

@@ -223,6 +223,14 @@ static void test_bind_slot(uint8_t *code)
 	void *r = code;
 	CHECK(sc_arch_decode_slot((uint8_t *)slot, bind, &r) && !r,
 	      "bind slot reaches the slow path");
+	/* a target at the block's address would be the same word: the slot
+	 * takes the slow path for it */
+	const char *why = NULL;
+	uint64_t v = sc_arch_encode_slot((uint8_t *)slot,
+					 (uint8_t *)slot - SC_A64_BIND_BLOCK,
+					 &why);
+	CHECK((uint32_t)v == NOP && why, "target at the bind block: %08x",
+	      (uint32_t)v);
 }
 
 /* The bind block as the plugins emit it, before the slot at `slot`, for
