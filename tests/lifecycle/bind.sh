@@ -32,6 +32,7 @@ done
 $cc -O2 $plugin -I"$inc" "$d/bind_dlclose.c" -Wl,--export-dynamic \
 	-Wl,--whole-archive "$archive" -Wl,--no-whole-archive "$@" \
 	-lpthread -ldl -o "$out/bind_dlclose"
+STATICCALL_BIND=lazy $run "$out/bind_program" args
 STATICCALL_BIND=lazy $run "$out/bind_program" unit
 STATICCALL_BIND=lazy $srun "$out/bind_program" stress
 STATICCALL_BIND=eager $run "$out/bind_program" eager
