@@ -4,7 +4,9 @@
 gen_sites.py OUT_DIR N [PER_TU]  writes into OUT_DIR:
   key.c        the key (hidden), its two targets, and the exported entry
                points the driver uses: bench_update(which),
-               bench_sites(buf, n), bench_call() (calls every site once)
+               bench_sites(buf, n), bench_call() (calls every site once),
+               bench_fns/bench_nfns and bench_call_fn(i) (the sites of
+               function i only)
   sites_K.c    the call sites, PER_TU (default 10000) per translation unit,
                1000 per function through a macro, so 100,000 sites compile
                in seconds at -O1 and spread over ~N*8/4096 pages of text
@@ -85,5 +87,11 @@ key += ''.join('HIDDEN void %s(void);\n' % f for f in fns)
 key += 'unsigned long bench_call(void)\n{\n\tbench_count = 0;\n'
 key += ''.join('\t%s();\n' % f for f in fns)
 key += '\treturn bench_count;\n}\n'
+# One function's 1,000 sites, run alone (bind_cost.c: lazy binding with a
+# fraction of the sites executed); its address bounds its sites.
+key += 'void (*const bench_fns[])(void) = {%s};\n' % ', '.join(fns)
+key += 'int bench_nfns = %d;\n' % len(fns)
+key += ('unsigned long bench_call_fn(int i)\n{\n\tbench_count = 0;\n'
+        '\tbench_fns[i]();\n\treturn bench_count;\n}\n')
 write('key.c', key)
 write('sites.list', '\n'.join(['key.c'] + tus) + '\n')

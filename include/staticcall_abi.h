@@ -110,6 +110,19 @@
  * (word 0 `b target` or NOP, word 1 the slow path's first instruction). */
 #define SC_A64_TRAMP_ALIGN 16u
 #define SC_A64_TRAMP_SLOT 8u
+/* The bind block: SC_A64_BIND_BLOCK bytes right before the trampoline,
+ *   d503245f / d503201f   bti c (a BTI-built unit) / nop
+ *   adrp x16, DESC        (or adr x16, DESC: a linker's relaxation)
+ *   add x16, x16, :lo12:DESC (then nop)
+ *   a9bf7bf0              stp x16, x30, [sp, #-16]!
+ *   bl __staticcall_bind  (its PLT entry, or a veneer)
+ *   a8c17bf0              ldp x16, x30, [sp], #16
+ *   b trampoline + 4      the slow path
+ *   d503201f              nop, up to the trampoline
+ * and the slot's bind form: word 0 `b` to the block (17fffff8), word 1
+ * the slow path's, as ever. */
+#define SC_A64_BIND_BLOCK 32u
+#define SC_A64_SLOT_BIND 0x17fffff8u
 
 /* One call site: 12 bytes, 4-byte aligned, read-only. */
 struct sc_abi_site {

@@ -315,7 +315,7 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
 	unsigned flags = (k.ibt ? SC_DESC_IBT : 0) |
-			 (k.cond ? SC_DESC_COND : 0);
+			 (k.cond ? SC_DESC_COND : 0) | SC_DESC_BIND;
 
 	// Word 0 is the slot: NOP (fall through to the slow path) or
 	// `b target`, the only word the runtime ever writes. Then a fixed
@@ -326,10 +326,23 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	// included, and nothing here breaks either.
 	t += section_a64(SC_ABI_TRAMP_SECTION, "ax", tr, k.global);
 	t += "\t.balign " + num(SC_A64_TRAMP_ALIGN) + "\n";
+	// The bind block, SC_A64_BIND_BLOCK bytes before the trampoline (lazy
+	// binding, docs/ABI.md): the slot's bind form `b`s here. The
+	// descriptor and the site's return address (x30) go on the stack,
+	// which __staticcall_bind reads (the PLT or a veneer may clobber
+	// x16/x17); x30 comes back and the call continues in the slow path.
+	// Reached by a direct `b`: `bti c` only marks a BTI-built unit's
+	// block like its other code (a NOP here). Every word is fixed: the
+	// runtime checks each before it writes a bind slot.
+	t += std::string(k.ibt ? "\thint 34\n" : "\tnop\n") +
+	     "\tadrp x16, " + ds + "\n\tadd x16, x16, :lo12:" + ds +
+	     "\n\tstp x16, x30, [sp, #-16]!\n\tbl " SC_ABI_BIND_FN
+	     "\n\tldp x16, x30, [sp], #16\n\tb 9f\n\tnop\n\t.balign " +
+	     num(SC_A64_TRAMP_ALIGN) + "\n";
 	if (k.global)
 		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
 	t += "\t.type " + tr + ",%function\n" + tr + ":\n";
-	t += "\tnop\n";
+	t += "\tnop\n9:\n";
 	if (k.pic && k.global) {
 		t += "\tadrp x16, :got:" + k.name +
 		     "\n\tldr x16, [x16, :got_lo12:" + k.name + "]\n";

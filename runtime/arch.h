@@ -147,8 +147,9 @@ int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches);
 uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 			     const char **why);
 /* Lazy binding (docs/PATCHING.md). The slot word that jumps to the
- * trampoline's bind block; 0 if the arch has none. */
-uint64_t sc_arch_bind_slot(void);
+ * trampoline's bind block, given the slot's word now (arm64 keeps its
+ * word 1, the slow path's); 0 if the arch has none. */
+uint64_t sc_arch_bind_slot(uint64_t live);
 /* What the arch's __staticcall_bind needs before its first call (x86-64:
  * the XSAVE area's size); called before any slot takes its bind form. */
 void sc_arch_bind_init(void);
@@ -216,7 +217,7 @@ struct sc_arch_ops {
 	void (*keep_compiled)(struct sc_code *c, const uint8_t *compiled);
 	int (*is_transient)(const struct sc_code *c, const uint8_t *live);
 	int (*decode_slot)(const uint8_t *slot, uint64_t word, void **reaches);
-	uint64_t (*bind_slot)(void);
+	uint64_t (*bind_slot)(uint64_t live);
 	int (*plan)(const struct sc_code *c, const uint8_t *from,
 		    const uint8_t *to, int allow_wait,
 		    struct sc_byte_patch *out);

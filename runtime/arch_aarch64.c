@@ -21,7 +21,10 @@
  * The slot is handled as the trampoline's first aligned quadword, like on
  * x86-64: word 0 (little-endian low half) is `b target` or NOP, word 1 is
  * the slow path's first instruction (`adrp x16, ...`, or what a linker
- * relaxed it to: `adr x16, ...` or NOP) and is never written.
+ * relaxed it to: `adr x16, ...` or NOP) and is never written. Lazy
+ * binding adds a third form of word 0: `b` to the trampoline's bind block
+ * (SC_A64_BIND_BLOCK bytes before it), which calls __staticcall_bind
+ * (bind_aarch64.S) and goes on to the slow path.
  */
 #include <string.h>
 
@@ -162,23 +165,58 @@ static int slow_path_head(uint32_t w)
 	       w == A64_NOP;
 }
 
-/* No bind block on arm64 yet: every site is bound at load (eager). */
-uint64_t sc_arch_bind_slot(void)
+/*
+ * Lazy binding: the slot's bind form is word 0 `b` to the bind block
+ * SC_A64_BIND_BLOCK bytes before the slot (one B written over NOP or B,
+ * like any slot change); word 1 stays the slow path's.
+ */
+uint64_t sc_arch_bind_slot(uint64_t live)
 {
-	return 0;
+	return (live & 0xffffffff00000000ull) | SC_A64_SLOT_BIND;
 }
+
 void sc_arch_bind_init(void)
 {
+}
+
+#define A64_BTI_C 0xd503245fu
+#define A64_STP_X16_X30_PRE 0xa9bf7bf0u	 /* stp x16, x30, [sp, #-16]! */
+#define A64_LDP_X16_X30_POST 0xa8c17bf0u /* ldp x16, x30, [sp], #16 */
+
+/* Where `adrp x16, X; add x16, x16, :lo12:X` (or `adr x16, X; nop`) at
+ * `at` points; NULL if the two words are neither. */
+static const uint8_t *x16_address(const uint8_t *at)
+{
+	uint32_t w0 = word32(at), w1 = word32(at + 4);
+	uint64_t immlo = (w0 >> 29) & 3, immhi = (w0 >> 5) & 0x7ffff;
+	int64_t imm = (int64_t)((immhi << 2 | immlo) << 43) >> 43;
+	if ((w0 & 0x9f00001fu) == 0x10000010u && w1 == A64_NOP)
+		return at + imm; /* adr x16, X */
+	/* add x16, x16, #imm12 (64-bit, unshifted) */
+	if ((w0 & 0x9f00001fu) != 0x90000010u ||
+	    (w1 & 0xffc003ffu) != 0x91000210u)
+		return NULL;
+	uintptr_t page = ((uintptr_t)at & ~(uintptr_t)0xfff) + (imm << 12);
+	return (const uint8_t *)(page + ((w1 >> 10) & 0xfff));
 }
 
 int sc_arch_bind_block_ok(const uint8_t *slot, const void *desc,
 			  const uint8_t **lo, const void **callee)
 {
-	(void)slot;
-	(void)desc;
-	(void)lo;
-	(void)callee;
-	return 0;
+	const uint8_t *b = slot - SC_A64_BIND_BLOCK;
+	uint32_t head = word32(b), bl = word32(b + 16), jmp = word32(b + 24);
+	if ((head != A64_NOP && head != A64_BTI_C) ||
+	    x16_address(b + 4) != desc ||
+	    word32(b + 12) != A64_STP_X16_X30_PRE ||
+	    (bl & A64_BRANCH_MASK) != A64_BL ||
+	    word32(b + 20) != A64_LDP_X16_X30_POST ||
+	    (jmp & A64_BRANCH_MASK) != A64_B ||
+	    branch_target(b + 24, jmp) != slot + 4 || /* the slow path */
+	    word32(b + 28) != A64_NOP)
+		return 0;
+	*lo = b;
+	*callee = branch_target(b + 16, bl);
+	return 1;
 }
 
 int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches)
@@ -186,7 +224,8 @@ int sc_arch_decode_slot(const uint8_t *slot, uint64_t word, void **reaches)
 	uint32_t w0 = (uint32_t)word, w1 = (uint32_t)(word >> 32);
 	if (!slow_path_head(w1))
 		return 0;
-	if (w0 == A64_NOP) {
+	/* the bind block ends in the slow path: it reaches the key's value */
+	if (w0 == A64_NOP || w0 == SC_A64_SLOT_BIND) {
 		*reaches = NULL;
 		return 1;
 	}
@@ -211,6 +250,14 @@ uint64_t sc_arch_encode_slot(const uint8_t *slot, const void *dest,
 	}
 	if (!encode_branch(slot, dest, A64_B, &w)) {
 		*why = "target is out of b range (+-128 MiB) of the trampoline";
+		return hi | A64_NOP;
+	}
+	/* `b` to the bind block's address is the slot's bind form, which
+	 * decodes as the slow path: a target there (only where no bind
+	 * block was emitted) takes the slow path, as it reads */
+	if (w == SC_A64_SLOT_BIND) {
+		*why = "target is where a bind block would be, 32 bytes before "
+		       "the trampoline";
 		return hi | A64_NOP;
 	}
 	*why = NULL;

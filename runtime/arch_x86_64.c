@@ -166,8 +166,9 @@ int sc_arch_is_transient(const struct sc_code *c, const uint8_t *live)
 	return !memcmp(live, jmp_self, sizeof jmp_self);
 }
 
-uint64_t sc_arch_bind_slot(void)
+uint64_t sc_arch_bind_slot(uint64_t live)
 {
+	(void)live;
 	return SC_X86_SLOT_BIND;
 }
 

@@ -53,7 +53,8 @@ int sc_bind_lazy(void)
 {
 	const struct sc_env *e = sc_env();
 	return !e->bind_eager && !e->sites_trampoline && !lazy_stopped &&
-	       !sc_sealed() && !sc_patching_off_reason() && sc_arch_bind_slot();
+	       !sc_sealed() && !sc_patching_off_reason() &&
+	       sc_arch_bind_slot(0);
 }
 
 void sc_bind_object_loaded(struct sc_object *o)

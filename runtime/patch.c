@@ -457,8 +457,8 @@ static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
 		sc_arch_encode_slot(t->code.insn, slow ? NULL : target, &why);
 	/* Sites not bound yet reach the binder through the slot (bind.c);
 	 * it ends in the slow path, so they follow the key meanwhile. */
-	if (t->unbound && !(flags & SC_PATCH_SLOW) && sc_arch_bind_slot())
-		v = sc_arch_bind_slot();
+	if (t->unbound && !(flags & SC_PATCH_SLOW) && sc_arch_bind_slot(v))
+		v = sc_arch_bind_slot(v);
 	if (!memcmp(&v, t->code.bytes, 8) || !room(p))
 		return;
 	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];

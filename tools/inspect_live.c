@@ -158,8 +158,8 @@ static void live_key(struct table *t, struct key *k)
 	} else if (!slot_word(t->e, k->tramp + b, w, &k->slot_reaches)) {
 		k->slot_reaches = 0;
 		k->slot = "unexpected";
-	} else if (!k->slot_reaches && t->e->arch->bind_slot() &&
-		   w == t->e->arch->bind_slot()) {
+	} else if (!k->slot_reaches && t->e->arch->bind_slot(w) &&
+		   w == t->e->arch->bind_slot(w)) {
 		k->slot =
 			"bind"; /* lazy binding: its call sites not all bound */
 	} else if (!k->slot_reaches) {

@@ -28,7 +28,9 @@
  *      target is NULL or out of b/bl range (+-128 MiB) of the site;
  *      NOP only with a NULL target; the trampoline slot (word 0) is NOP,
  *      or B to exactly the current target, and NOP only when the target
- *      is NULL or out of range of the trampoline; word 1 is the slow
+ *      is NULL or out of range of the trampoline, or (lazy binding) B to
+ *      its bind block, 32 bytes before it, while a call site of the
+ *      trampoline is not bound yet (such a site calls it); word 1 is the slow
  *      path's `adrp x16` (or its linker relaxations);
  *  (c) no BLR/BR through a register loaded from a key remains (tracking
  *      adrp/add/ldr in straight-line code, forgotten at branch targets
@@ -44,6 +46,9 @@
 #include <string.h>
 
 #define A64_NOP 0xd503201fu
+/* The slot's bind form (lazy binding): `b .-32`, to the bind block. */
+#define A64_B_BIND 0x17fffff8u
+#define A64_STP_X16_X30 0xa9bf7bf0u /* the block's 4th word */
 #define RANGE (INT64_C(1) << 27)
 
 static int64_t sext(uint64_t v, int bits)
@@ -208,6 +213,17 @@ void sc_lc_arch_check_site(const struct static_call_site_info *s,
 			FAIL("key '%s': site %p (%s): reported trampoline %p is "
 			     "no " TRAMP_PREFIX "* symbol",
 			     kn, (void *)a, obj, s->trampoline);
+		/* lazy binding: a call site that has not run stays on
+		 * its trampoline, whose slot is in bind form */
+		if (s->reason && strstr(s->reason, "not bound yet")) {
+			if (r->kind != REC_CALL ||
+			    *(const uint32_t *)s->trampoline != A64_B_BIND)
+				FAIL("key '%s': site %p (%s) not bound yet but "
+				     "%s", kn, (void *)a, obj,
+				     r->kind != REC_CALL ? "not a call site" :
+				     "its slot is not in bind form");
+			break;
+		}
 		if (in_range(a, target))
 			FAIL("key '%s': site %p (%s) left on its trampoline "
 			     "though the target %p is within b/bl range "
@@ -238,6 +254,12 @@ void sc_lc_arch_check_tramp(const void *key, uintptr_t tramp,
 		FAIL("key '%s': trampoline %p: word 1 %08x is not the slow "
 		     "path's adrp x16",
 		     sc_lc_key_name(key), (void *)tramp, w1);
+	if (w0 == A64_B_BIND) {
+		if (p[-8 + 3] != A64_STP_X16_X30)
+			FAIL("key '%s': trampoline %p in bind form without its "
+			     "bind block", sc_lc_key_name(key), (void *)tramp);
+		return;
+	}
 	if (w0 == A64_NOP) {
 		if (in_range(tramp, target))
 			FAIL("key '%s': trampoline %p on its slow path though "

@@ -7,7 +7,8 @@
 #    cross/aarch64-linux-gnu.ini (its exe_wrapper is qemu-aarch64), and
 #    `meson test --suite arm64` there: the backend unit test (injected
 #    write/cache/sync steps);
-# 2. the out-of-range test (tests/arm64/far_target.c);
+# 2. the out-of-range test (tests/arm64/far_target.c) and lazy binding
+#    (tests/lifecycle/bind.sh, with each compiler);
 # 3. the integration corpus and the stress test (run_corpus.py) built by
 #    aarch64-linux-gnu-gcc with the aarch64 GCC plugin, -O0/-O2/-O3,
 #    PIE / non-PIE / shared, run through qemu-aarch64, live code checked by
@@ -54,6 +55,21 @@ $CC -O2 -I "$SRC/include" -I "$SRC/tests/support" -fplugin="$PLUGIN" \
 	-o "$F" -L "$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime" -ldl -lpthread
 if $QEMU "$F"; then echo "PASS far_target"; else echo "FAIL far_target"; status=1; fi
 
+# lazy binding: the binder's rules, its stress (4 s, qemu -singlestep as
+# below) and STATICCALL_BIND=eager (tests/lifecycle/bind.sh)
+bind() { # NAME CC PLUGIN
+	if BIND_RUN="$QEMU" BIND_STRESS_RUN="$QEMU -singlestep" \
+		BIND_STRESS_MIN_UPDATES=20 \
+		bash "$SRC/tests/lifecycle/bind.sh" "$2" "-fplugin=$3" \
+		"$SRC/include" "$B/runtime/libstaticcall.a" "$OUT/bind-$1"; then
+		echo "PASS lazy binding ($1)"
+	else
+		echo "FAIL lazy binding ($1)"; status=1
+	fi
+}
+echo "== lazy binding (aarch64-linux-gnu-gcc)"
+bind gcc "$CC" "$PLUGIN"
+
 corpus() {
 	python3 "$SRC/tests/corpus/run_corpus.py" \
 		--include "$SRC/include" --runtime-lib "$B/runtime" \
@@ -89,6 +105,8 @@ if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; t
 	printf '#!/bin/sh\nexec %s --target=aarch64-linux-gnu "$@"\n' "$CLANG" \
 		>"$OUT/aarch64-clang"
 	chmod +x "$OUT/aarch64-clang"
+	echo "== lazy binding (clang --target=aarch64-linux-gnu)"
+	bind clang "$OUT/aarch64-clang" "$STATICCALL_CLANG_PLUGIN"
 	# -O2 only in the CI tier (the GCC corpus above runs every level
 	# under qemu, the x86-64 Clang corpus every level natively): under
 	# qemu this part was a third of the test command's time.

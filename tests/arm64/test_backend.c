@@ -16,8 +16,10 @@
  *  - a core sync follows the last write of the batch;
  *  - the resulting code is what the runtime reports.
  *
- * It also checks the encodings at the edges of the +-128 MiB range and the
- * real 32-bit CAS (sc_arch_cas_code). Exit 0 on success.
+ * It also checks the encodings at the edges of the +-128 MiB range, lazy
+ * binding's slot form and the word-by-word check of the bind block, a
+ * batch putting a slot in bind form and back, and the real 32-bit CAS
+ * (sc_arch_cas_code). Exit 0 on success.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -201,6 +203,103 @@ static void test_encodings(uint8_t *code)
 	      "br is no slot form");
 }
 
+/* Lazy binding's slot form: word 0 `b` to the bind block
+ * SC_A64_BIND_BLOCK bytes before the slot (one B over NOP: a change the
+ * architecture allows while other cores run it), word 1 kept; it reaches
+ * the key's value (through the slow path) as NOP does. */
+static void test_bind_slot(uint8_t *code)
+{
+	uint32_t *slot = (uint32_t *)(code + 2048);
+	slot[0] = NOP;
+	slot[1] = 0x90000010u;
+	uint64_t live, bind;
+	memcpy(&live, slot, 8);
+	bind = sc_arch_bind_slot(live);
+	CHECK((uint32_t)bind == enc(0x14000000u, slot,
+				    (uint8_t *)slot - SC_A64_BIND_BLOCK),
+	      "bind slot word 0 %08x", (uint32_t)bind);
+	CHECK((uint32_t)(bind >> 32) == 0x90000010u, "bind slot keeps word 1");
+	CHECK(is_b_bl_nop((uint32_t)bind), "bind form is a B");
+	void *r = code;
+	CHECK(sc_arch_decode_slot((uint8_t *)slot, bind, &r) && !r,
+	      "bind slot reaches the slow path");
+	/* a target at the block's address would be the same word: the slot
+	 * takes the slow path for it */
+	const char *why = NULL;
+	uint64_t v = sc_arch_encode_slot((uint8_t *)slot,
+					 (uint8_t *)slot - SC_A64_BIND_BLOCK,
+					 &why);
+	CHECK((uint32_t)v == NOP && why, "target at the bind block: %08x",
+	      (uint32_t)v);
+}
+
+/* The bind block as the plugins emit it, before the slot at `slot`, for
+ * descriptor `desc`, calling `callee`; adr: `adr x16; nop` instead of
+ * `adrp x16; add x16`, bti: `bti c` first. */
+static void put_bind_block(uint8_t *slot, const void *desc, const void *callee,
+			   int adr, int bti)
+{
+	uint32_t *b = (uint32_t *)(slot - SC_A64_BIND_BLOCK);
+	b[0] = bti ? 0xd503245fu : NOP;
+	if (adr) {
+		intptr_t d = (intptr_t)desc - (intptr_t)&b[1];
+		b[1] = 0x10000010u | ((uint32_t)(d & 3) << 29) |
+		       ((uint32_t)((d >> 2) & 0x7ffff) << 5);
+		b[2] = NOP;
+	} else {
+		intptr_t d = ((intptr_t)desc >> 12) - ((intptr_t)&b[1] >> 12);
+		b[1] = 0x90000010u | ((uint32_t)(d & 3) << 29) |
+		       ((uint32_t)((d >> 2) & 0x7ffff) << 5);
+		b[2] = 0x91000210u | (uint32_t)(((uintptr_t)desc & 0xfff) << 10);
+	}
+	b[3] = 0xa9bf7bf0u; /* stp x16, x30, [sp, #-16]! */
+	b[4] = enc(0x94000000u, &b[4], callee);
+	b[5] = 0xa8c17bf0u; /* ldp x16, x30, [sp], #16 */
+	b[6] = enc(0x14000000u, &b[6], slot + 4);
+	b[7] = NOP;
+}
+
+/* The bind block is checked word by word before a slot is pointed at
+ * it: the exact block passes (either spelling of the descriptor's
+ * address, with or without `bti c`) and names its callee; any other bit
+ * of it, another descriptor, or a branch that misses the slow path
+ * fails. */
+static void test_bind_block(uint8_t *code)
+{
+	uint8_t *slot = code + 3072;
+	const uint8_t *desc = code + 5000 * 4 + 8, *callee = code - 4096;
+	const uint8_t *lo;
+	const void *got;
+	for (int v = 0; v < 4; v++) {
+		int adr = v & 1, bti = v >> 1;
+		put_bind_block(slot, desc, callee, adr, bti);
+		lo = NULL, got = NULL;
+		CHECK(sc_arch_bind_block_ok(slot, desc, &lo, &got) &&
+		      lo == slot - SC_A64_BIND_BLOCK && got == callee,
+		      "exact block (adr %d, bti %d) accepted", adr, bti);
+		CHECK(!sc_arch_bind_block_ok(slot, desc + 8, &lo, &got),
+		      "another descriptor (adr %d)", adr);
+		uint32_t *b = (uint32_t *)(slot - SC_A64_BIND_BLOCK);
+		for (int w = 0; w < 8; w++)
+			for (int bit = 0; bit < 32; bit++) {
+				/* the callee's displacement: any target */
+				if (w == 4 && bit < 26)
+					continue;
+				/* an unused word of `adr; nop`: none */
+				uint32_t keep = b[w];
+				b[w] ^= 1u << bit;
+				int ok = sc_arch_bind_block_ok(slot, desc, &lo,
+							       &got);
+				/* bti c <-> nop is the one allowed flip */
+				CHECK(!ok || (w == 0 && b[0] == (bti ? NOP :
+							0xd503245fu)),
+				      "word %d bit %d changed (adr %d bti %d), "
+				      "block still accepted", w, bit, adr, bti);
+				b[w] = keep;
+			}
+	}
+}
+
 static void test_real_cas(void)
 {
 	_Alignas(8) uint32_t m[2] = { 0x94000010u, NOP };
@@ -332,6 +431,8 @@ int main(void)
 		return 2;
 	}
 	test_encodings(code);
+	test_bind_slot(code);
+	test_bind_block(code);
 	test_real_cas();
 
 	sc_set_text_ops(&rec_ops);
@@ -355,6 +456,18 @@ int main(void)
 	batch("near -> NULL", NULL, 0);
 	CHECK(*(uint32_t *)(code + 4096) == NOP, "slot not slow for NULL");
 	batch("NULL -> near", near2, 1);
+	/* lazy binding: a trampoline with call sites not bound yet has its
+	 * slot in bind form, written like any slot change; when none is
+	 * left it takes its normal form again */
+	tramp.unbound = 1;
+	batch("slot to bind form", near1, 1);
+	CHECK(*(uint32_t *)(code + 4096) ==
+	      enc(0x14000000u, code + 4096, code + 4096 - SC_A64_BIND_BLOCK),
+	      "slot not in bind form: %08x", *(uint32_t *)(code + 4096));
+	tramp.unbound = 0;
+	batch("slot from bind form", near2, 1);
+	CHECK(*(uint32_t *)(code + 4096) == enc(0x14000000u, code + 4096, near2),
+	      "slot not direct after binding: %08x", *(uint32_t *)(code + 4096));
 
 	/* A word changed behind the runtime's back (a breakpoint): refused,
 	 * nothing written. */

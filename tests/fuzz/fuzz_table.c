@@ -374,7 +374,10 @@ static int slot_in_range(const uint8_t *slot, const void *to)
 {
 #if FZ_ARM64
 	intptr_t d = (intptr_t)to - (intptr_t)slot;
-	return !(d & 3) && d >= -(1l << 27) && d < (1l << 27);
+	/* `b` to the bind block's address is the slot's bind form: a
+	 * target there takes the slow path */
+	return !(d & 3) && d >= -(1l << 27) && d < (1l << 27) &&
+	       d != -(intptr_t)SC_A64_BIND_BLOCK;
 #else
 	intptr_t d = (intptr_t)to - (intptr_t)(slot + 5);
 	return d >= INT32_MIN && d <= INT32_MAX;

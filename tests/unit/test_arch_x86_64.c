@@ -162,7 +162,7 @@ Test(arch_x86_64, plan_one_word_when_the_changed_bytes_fit)
  * (through the slow path) as the slow form does. */
 Test(arch_x86_64, bind_slot_is_one_jump_to_the_bind_block)
 {
-	uint64_t bind = sc_arch_bind_slot();
+	uint64_t bind = sc_arch_bind_slot(SC_X86_SLOT_SLOW);
 	uint8_t b[8];
 	memcpy(b, &bind, 8);
 	cr_assert_eq(b[0], 0xeb);
