@@ -6,7 +6,9 @@
 # and sqlite3_pcache_methods2 (the members of its global config struct,
 # sqlite3Config), speedtest1 --size 40 --memdb built -O2 three ways per
 # compiler: plain, retpolines, retpolines + plugin (GCC, and Clang when its
-# plugin is built; NO_CLANG=1 skips it). Median of RUNS (default 3) runs
+# plugin is built; NO_CLANG=1 skips it), and with GCC -flto the retpoline
+# and retpoline + plugin builds again (the plugin's gcc_ldflags at the
+# link; NO_LTO=1 skips them). Median of RUNS (default 3) runs
 # interleaved across builds; the plugin build's calls of
 # __staticcall_store_range per run are counted (count_store_calls.c).
 # Writes build/bench/sqlite/speed.csv.
@@ -44,6 +46,8 @@ gcc_plugin=$(pkg-config --variable=gcc_cflags staticcall)
 clang_plugin=$(pkg-config --variable=clang_cflags staticcall 2>/dev/null || true)
 clang=${CLANG:-clang-19}
 variants=(gcc gcc-thunk gcc-thunk-plugin)
+[ -z "${NO_LTO:-}" ] && variants+=(gcc-lto-thunk gcc-lto-thunk-plugin)
+gcc_ldflags=$(pkg-config --variable=gcc_ldflags staticcall)
 if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:-}" ]; then
 	variants+=(clang clang-thunk clang-thunk-plugin)
 fi
@@ -58,15 +62,21 @@ for v in "${variants[@]}"; do
 	flags=$base
 	case $v in *-thunk*) flags="$flags $thunk" ;; esac
 	libs="-lm -lpthread"
+	linkflags=-O2
+	case $v in *-lto-*) flags="$flags -flto=auto"
+		linkflags="$flags" ;; esac
 	case $v in *-plugin) flags="$flags $plugin"
 		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
+	# the build-system contract: compile with gcc_cflags, link with
+	# gcc_ldflags (under -flto lto1 generates the code)
+	case $v in *-lto-*-plugin) linkflags="$linkflags $gcc_ldflags" ;; esac
 	start=$(date +%s)
 	# shellcheck disable=SC2086
 	$cc $flags -c "$out/sqlite3-marked.c" -o "$out/$v/sqlite3.o"
 	# shellcheck disable=SC2086
 	$cc $flags -c "$out/src/test/speedtest1.c" -o "$out/$v/speedtest1.o"
 	# shellcheck disable=SC2086
-	$cc -o "$exe" "$out/$v/speedtest1.o" "$out/$v/sqlite3.o" $libs
+	$cc $linkflags -o "$exe" "$out/$v/speedtest1.o" "$out/$v/sqlite3.o" $libs
 	echo "sqlite: built $v in $(( $(date +%s) - start )) s" >&2
 	case $v in *-thunk*)
 		n=$(objdump -d "$exe" | grep -c 'call.*__x86_indirect_thunk\|call.*__llvm_retpoline' || true)
@@ -92,7 +102,9 @@ echo "build,seconds,ratio_to_retpoline,store_range_calls" > "$out/speed.csv"
 printf '%-20s %9s %10s %12s\n' build seconds "/retpoline" "store calls"
 for v in "${variants[@]}"; do
 	m=$(echo "${times[$v]}" | median)
-	ref=$(echo "${times[${v%%-*}-thunk]}" | median)
+	refv=${v%%-*}-thunk
+	[[ $v == *-lto-* ]] && refv=${v%%-*}-lto-thunk
+	ref=$(echo "${times[$refv]}" | median)
 	calls=-
 	[[ $v == *-plugin ]] && calls=$(sed -n 's/store_range_calls //p' "$out/$v/calls.txt")
 	ratio=$(echo "scale=3; $m / $ref" | bc)

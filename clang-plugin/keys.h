@@ -23,6 +23,7 @@ class PassBuilder;
 
 namespace clang {
 class ASTContext;
+class CompilerInstance;
 class FieldDecl;
 class QualType;
 class TagDecl;
@@ -76,6 +77,8 @@ void sc_check_finished_record(clang::TagDecl *td);
 // ast_checks.cc: the whole unit is parsed: record the IR names of its keys
 // and keyed objects for the IR pass, check the AST, report remarks.
 void sc_check_unit(clang::ASTContext &ctx);
+// lto.cc: -flto or -flto=thin: an error for now.
+void sc_check_lto(clang::CompilerInstance &ci);
 // ir_pass.cc: adds the IR pass to a PassBuilder (once per PassBuilder).
 void sc_register_pass_callbacks(llvm::PassBuilder &pb);
 

@@ -1,6 +1,6 @@
 // plugin.cc - entry point of the Clang side: a PluginASTAction run before
 // the main action (no -plugin flag needed) that predefines
-// __STATICCALL_PLUGIN__, rejects -flto, reads the plugin arguments, hands
+// __STATICCALL_PLUGIN__, checks -flto (lto.cc), reads the plugin arguments, hands
 // the IR pass (ir_pass.cc) to the code generator, and gives the parsed unit
 // to the attribute's layout check (attribute.cc) and the AST checks
 // (ast_checks.cc).
@@ -61,11 +61,7 @@ class SCAction : public PluginASTAction {
 	{
 		DiagnosticsEngine &de = CI.getDiagnostics();
 		CodeGenOptions &cg = CI.getCodeGenOpts();
-		// Site and key tables are module asm written at code
-		// generation: an LTO IR object would lose their meaning.
-		if (cg.PrepareForLTO || cg.PrepareForThinLTO)
-			de.Report(de.getCustomDiagID(DiagnosticsEngine::Error,
-						     SC_DIAG_LTO));
+		sc_check_lto(CI);
 
 		// staticcall.h turns STATIC_CALL on when this is defined. The
 		// predefines buffer is entered when parsing starts, after this.

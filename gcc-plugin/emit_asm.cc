@@ -63,6 +63,7 @@ static void sc_emit_key(FILE *out, const sc_key *k)
 	t.ibt = flag_cf_protection & CF_BRANCH;
 #endif
 	t.target = sc_unit_target;
+	t.id = k->name;
 	if (k->has_site || k->has_store)
 		fputs(sc_text_key(t).c_str(), out);
 	// The NULL-safe trampoline of guarded sites, beside the plain one.

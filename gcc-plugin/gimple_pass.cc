@@ -79,6 +79,8 @@ static bool sc_rewrite_call(gcall *call)
 			   build_fold_addr_expr(cond ? sc_key_cond_tramp(k) :
 						       k->tramp));
 	update_stmt(call);
+	if (sc_lto_compile())
+		sc_lto_reference_key(NULL, k);
 	if (sc_opt_report)
 		inform(gimple_location(call),
 		       cond ? SC_DIAG_GUARDED_SITE("'%s'") :
@@ -270,8 +272,11 @@ static bool sc_rewrite_store(gimple_stmt_iterator *gsi, gimple *stmt)
 	// A global object's member at a constant offset is a key of this
 	// unit: its descriptor registers it. Other members are looked up by
 	// address at run time.
-	if (sc_key *k = sc_ref_key(lhs))
+	if (sc_key *k = sc_ref_key(lhs)) {
 		k->has_store = true;
+		if (sc_lto_compile())
+			sc_lto_reference_key(gsi, k);
+	}
 	sc_stores_to_key++;
 	tree addr = sc_address_of(gsi, lhs);
 	gcall *call = gimple_build_call(sc_store_fndecl(), 2, addr,

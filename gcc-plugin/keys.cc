@@ -4,6 +4,7 @@
 #include "keys.h"
 #include "asm_text.h"
 #include "staticcall_abi.h"
+#include "toplev.h"
 
 bool sc_opt_strict;
 bool sc_opt_report;
@@ -88,6 +89,23 @@ bool sc_is_automatic(tree decl)
 
 static tree sc_tramp_decl(sc_key *k, const char *prefix);
 
+// The key's id. Under -flto (compiling to IR for lto1) a key that is not
+// public gets its unit's suffix: the IR of every unit meets in lto1, where
+// two units' `static` keys of one name must keep two trampolines.
+static std::string sc_lto_key_id(tree decl, const char *obj_name,
+				 long offset)
+{
+	std::string id = sc_key_id(obj_name, offset);
+	if (!sc_lto_compile() || TREE_PUBLIC(decl))
+		return id;
+	unsigned h = crc32_string((unsigned)get_random_seed(false),
+				  main_input_filename ? main_input_filename :
+							"");
+	char suffix[32];
+	snprintf(suffix, sizeof suffix, SC_LTO_SUFFIX "%08x", h);
+	return id + suffix;
+}
+
 // The record of key (DECL, OFFSET) with function type FNTYPE.
 static sc_key *sc_key_lookup(tree decl, long offset, tree fntype,
 			     const std::string &display)
@@ -101,7 +119,7 @@ static sc_key *sc_key_lookup(tree decl, long offset, tree fntype,
 	k->offset = offset;
 	k->fntype = fntype;
 	k->obj_name = xstrdup(sc_asm_name(decl));
-	k->name = xstrdup(sc_key_id(k->obj_name, offset).c_str());
+	k->name = xstrdup(sc_lto_key_id(decl, k->obj_name, offset).c_str());
 	k->display = xstrdup(display.c_str());
 	k->tramp = sc_tramp_decl(k, SC_ABI_TRAMP_PREFIX);
 	if (offset >= 0) {
@@ -251,6 +269,10 @@ static tree sc_tramp_decl(sc_key *k, const char *prefix)
 	DECL_VISIBILITY(fn) = VISIBILITY_HIDDEN;
 	DECL_VISIBILITY_SPECIFIED(fn) = 1;
 	DECL_SOURCE_LOCATION(fn) = DECL_SOURCE_LOCATION(decl);
+	// For lto1: which key (object, offset) this trampoline reads, in a
+	// form the IR carries (gcc-plugin/lto.cc).
+	if (sc_lto_compile())
+		sc_lto_mark_tramp(fn, decl, k->offset);
 
 	sc_roots_list = tree_cons(decl, fn, sc_roots_list);
 	sc_by_tramp[fn] = k;
@@ -268,6 +290,8 @@ sc_key *sc_key_for_symbol(const_rtx x)
 {
 	if (GET_CODE(x) != SYMBOL_REF)
 		return NULL;
+	if (in_lto_p)
+		sc_lto_load_keys();
 	tree d = SYMBOL_REF_DECL(x);
 	if (d) {
 		sc_key *k = sc_key_for_tramp(d);
@@ -287,7 +311,36 @@ sc_key *sc_key_for_symbol(const_rtx x)
 
 const std::vector<sc_key *> &sc_keys_all()
 {
+	if (in_lto_p)
+		sc_lto_load_keys();
 	return sc_keys;
+}
+
+sc_key *sc_key_from_tramp(tree fn, tree obj, long offset, bool cond)
+{
+	auto it = sc_by_key.find(std::make_pair(obj, offset));
+	sc_key *k;
+	if (it != sc_by_key.end()) {
+		k = it->second;
+	} else {
+		k = new sc_key();
+		k->decl = obj;
+		k->offset = offset;
+		k->fntype = TREE_TYPE(fn);
+		k->obj_name = xstrdup(sc_asm_name(obj));
+		const char *n = sc_asm_name(fn);
+		const char *prefix =
+			cond ? SC_ABI_TRAMP_COND_PREFIX : SC_ABI_TRAMP_PREFIX;
+		k->name = xstrdup(n + strlen(prefix));
+		k->display = xstrdup(k->name);
+		sc_keys.push_back(k);
+		sc_by_key[std::make_pair(obj, offset)] = k;
+	}
+	(cond ? k->tramp_cond : k->tramp) = fn;
+	sc_roots_list = tree_cons(obj, fn, sc_roots_list);
+	sc_by_tramp[fn] = k;
+	sc_by_tramp_name[sc_asm_name(fn)] = k;
+	return k;
 }
 
 // void NAME(void *, SECOND): a runtime entry point plugin code calls, built

@@ -77,6 +77,25 @@ const char *sc_asm_name(tree decl);
 // Registers the GC roots that keep our trees alive.
 void sc_keys_register_gc_roots(const char *plugin_name);
 
+// -flto (lto.cc, docs/GUIDE.md "Link-time optimisation"). Compiling a
+// unit to IR for lto1 (-flto, not in lto1): no code, no tables here.
+bool sc_lto_compile();
+// Does the unit emit code itself (not the IR-only object of -flto)?
+bool sc_unit_emits_code();
+// Mark trampoline FN as reading key (OBJ, OFFSET), for lto1.
+void sc_lto_mark_tramp(tree fn, tree obj, long offset);
+// Before a rewritten call or store of key K at GSI: a reference lto1's
+// partitioner sees (the key object and the trampoline), so the key stays
+// reachable by name from every partition that uses it.
+void sc_lto_reference_key(gimple_stmt_iterator *gsi, const sc_key *k);
+// In lto1: the keys of this partition, rebuilt from its trampoline decls
+// (once per unit).
+void sc_lto_load_keys();
+// The record for trampoline FN of key (OBJ, OFFSET), in lto1.
+sc_key *sc_key_from_tramp(tree fn, tree obj, long offset, bool cond);
+// Suffix of a static key's id under -flto.
+#define SC_LTO_SUFFIX ".lto."
+
 // Registration entry points of the other files.
 void sc_register_attribute(const char *plugin_name);
 void sc_register_gimple_pass(const char *plugin_name);

@@ -5,6 +5,11 @@
 
 int plugin_is_GPL_compatible;
 
+// The C and C++ front ends define parse_in; lto1 (the link-time compiler,
+// which loads the plugin under -flto) has no preprocessor and no such
+// symbol: a weak reference lets the plugin load there.
+#pragma weak parse_in
+
 static struct plugin_info sc_info = {
 	SC_PLUGIN_VERSION,
 	"staticcall: patchable direct calls through "
@@ -21,7 +26,7 @@ static struct plugin_info sc_info = {
 // macros for -g3) is switched off around the define: it would crash.
 static void sc_on_pragmas(void *, void *)
 {
-	if (!parse_in)
+	if (!&parse_in || !parse_in)
 		return;
 	cpp_callbacks *cb = cpp_get_callbacks(parse_in);
 	auto saved = cb->define;
@@ -30,17 +35,10 @@ static void sc_on_pragmas(void *, void *)
 	cb->define = saved;
 }
 
-static void sc_on_start_unit(void *, void *)
-{
-	// Site and key tables are written as asm at the end of each unit: an
-	// LTO IR object would carry none of it.
-	if (flag_lto || in_lto_p)
-		error(SC_DIAG_LTO);
-}
-
 static void sc_on_finish_unit(void *, void *)
 {
-	if (asm_out_file && !seen_error())
+	// Under -flto the code, and so the tables, come from lto1 (lto.cc).
+	if (asm_out_file && !seen_error() && sc_unit_emits_code())
 		sc_asm_emit_unit(asm_out_file);
 	if (sc_opt_report &&
 	    (sc_stores_to_key || sc_stores_checked || sc_stores_key_free))
@@ -69,8 +67,6 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
 	register_callback(info->base_name, PLUGIN_INFO, NULL, &sc_info);
 	sc_keys_register_gc_roots(info->base_name);
 	register_callback(info->base_name, PLUGIN_PRAGMAS, sc_on_pragmas, NULL);
-	register_callback(info->base_name, PLUGIN_START_UNIT, sc_on_start_unit,
-			  NULL);
 	sc_register_attribute(info->base_name);
 	sc_register_gimple_pass(info->base_name);
 	sc_register_rtl_pass(info->base_name);

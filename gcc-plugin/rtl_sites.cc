@@ -45,6 +45,19 @@ static unsigned sc_count_tramp_refs(rtx x)
 	return n;
 }
 
+// The empty asm naming a key and its trampoline that lto.cc puts at the
+// entry of functions compiled for -flto: a reference, not a call.
+static bool sc_is_lto_reference(rtx_insn *insn)
+{
+	if (!in_lto_p && !flag_generate_lto)
+		return false;
+	if (asm_noperands(PATTERN(insn)) < 0)
+		return false;
+	const char *templ = decode_asm_operands(PATTERN(insn), NULL, NULL,
+						NULL, NULL, NULL);
+	return templ && !templ[0];
+}
+
 namespace {
 class sc_rtl_pass : public rtl_opt_pass {
       public:
@@ -57,7 +70,7 @@ class sc_rtl_pass : public rtl_opt_pass {
 	{
 		for (rtx_insn *insn = get_insns(); insn;
 		     insn = NEXT_INSN(insn)) {
-			if (!INSN_P(insn))
+			if (!INSN_P(insn) || sc_is_lto_reference(insn))
 				continue;
 			sc_key *k = CALL_P(insn) ? sc_call_target_key(insn) :
 						   NULL;

@@ -163,7 +163,8 @@ std::string sc_text_key(const sc_key_text &k)
 {
 	if (k.target == sc_target::aarch64)
 		return sc_text_key_aarch64(k);
-	const std::string K = sc_key_id(k.name, k.offset), A = key_operand(k);
+	const std::string K = k.id.empty() ? sc_key_id(k.name, k.offset) : k.id,
+			  A = key_operand(k);
 	const std::string off = k.offset > 0 ? std::to_string(k.offset) : "";
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
@@ -311,7 +312,8 @@ static std::string section_a64(const char *name, const char *flags,
 
 static std::string sc_text_key_aarch64(const sc_key_text &k)
 {
-	const std::string K = sc_key_id(k.name, k.offset), A = key_operand(k);
+	const std::string K = k.id.empty() ? sc_key_id(k.name, k.offset) : k.id,
+			  A = key_operand(k);
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
 	unsigned flags = (k.ibt ? SC_DESC_IBT : 0) |

@@ -100,7 +100,10 @@ const char *sc_field_layout_problem(bool in_union, bool pointer_aligned);
 	"staticcall: stores: " to_key " routed to a key, " checked " range-" \
 	"checked, " key_free " proven key-free"
 // The unit and the command line.
-#define SC_DIAG_LTO "staticcall: -flto is not supported"
+// Clang only: GCC's plugin works under -flto (gcc-plugin/lto.cc).
+#define SC_DIAG_LTO \
+	"staticcall: -flto is not supported by the Clang plugin yet " \
+	"(GCC's plugin supports it: docs/GUIDE.md)"
 #define SC_DIAG_UNKNOWN_ARG(plugin, arg)                                    \
 	"staticcall: unknown plugin argument '-fplugin-arg-" plugin "-" arg \
 	"' (expected '" SC_OPT_STRICT "' or '" SC_OPT_REPORT "')"

@@ -4,7 +4,7 @@ a compile error, with the documented message, at the marked line.
 
 Each file starts with `/* expect: SUBSTRING */`, may have a
 `/* flags: ... */` line (the word `strict` becomes the plugin's strict
-argument), and marks the line the error must point at with `error-here`.
+argument), may name one compiler family with `/* only: clang */`, and marks the line the error must point at with `error-here`.
 """
 import argparse, glob, os, re, subprocess, sys
 
@@ -21,6 +21,9 @@ passed = failed = 0
 for src in sorted(glob.glob(os.path.join(here, '*.c'))):
     text = open(src).read()
     expect = re.search(r'/\* expect: (.*?) \*/', text).group(1)
+    m = re.search(r'/\* only: (\w+) \*/', text)
+    if m and m.group(1) not in os.path.basename(args.cc):
+        continue  # a misuse for one compiler only (e.g. clang: -flto)
     m = re.search(r'/\* flags: (.*?) \*/', text)
     extra = m.group(1).split() if m else []
     extra = [args.strict_flag if f == 'strict' else f for f in extra]

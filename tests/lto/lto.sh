@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# tests/lto/lto.sh CC 'CFLAGS' 'LDFLAGS' INCLUDE RUNTIME_LIBDIR OUT
+# Link-time optimisation (docs/GUIDE.md, "Link-time optimisation"): units
+# compiled with the plugin's CFLAGS plus -flto, linked with -flto plus its
+# LDFLAGS, as a build system would. lto_a.c checks every result itself;
+# here every site must also be registered and direct (STATICCALL_REPORT):
+# at -O0 and -O2, with lto1's partitionings (balanced, one, max: every
+# function in its own partition, so keys and callers are apart), a shared
+# library built with -flto, fat objects linked without -flto, and a link
+# that forgets LDFLAGS, which must fail naming the trampoline.
+set -euo pipefail
+cc=$1 cflags=$2 ldflags=$3 inc=$4 lib=$5 out=$6
+src=$(dirname "$0")
+mkdir -p "$out"
+status=0
+rt=(-L"$lib" -lstaticcall -Wl,-rpath,"$lib")
+
+# run NAME PROGRAM MIN_SITES [OBJECT]: the program's own checks, then all
+# sites of OBJECT (default: the program) registered and direct, at least
+# MIN_SITES of them.
+run() {
+	local name=$1 prog=$2 min=$3 obj=${4:-$2} log
+	if ! log=$(STATICCALL_REPORT=1 "$prog" 2>&1); then
+		echo "FAIL $name: the program failed:"; echo "$log"
+		status=1; return
+	fi
+	local line n direct
+	line=$(printf '%s\n' "$log" | grep "report: .*$(basename "$obj"):" | head -1)
+	n=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9]*\) sites, \([0-9]*\) direct.*/\1/p')
+	direct=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9]*\) sites, \([0-9]*\) direct.*/\2/p')
+	if [ -z "$n" ] || [ "$n" -lt "$min" ] || [ "$n" != "$direct" ]; then
+		echo "FAIL $name: want at least $min sites, all direct: ${line:-no report}"
+		status=1; return
+	fi
+	echo "PASS $name: $n sites, all direct"
+}
+
+for opt in -O0 -O2; do
+	$cc $opt -flto -fPIE $cflags -I"$inc" -c "$src/lto_a.c" -o "$out/a$opt.o"
+	$cc $opt -flto -fPIE $cflags -I"$inc" -c "$src/lto_b.c" -o "$out/b$opt.o"
+	for part in balanced one max; do
+		p=$out/lto$opt-$part
+		$cc $opt -flto -flto-partition=$part -pie $ldflags \
+			"$out/a$opt.o" "$out/b$opt.o" "${rt[@]}" -o "$p" 2>"$p.log" ||
+			{ echo "FAIL link $opt $part:"; cat "$p.log"; status=1; continue; }
+		run "-flto $opt, partition $part" "$p" 8
+	done
+done
+
+# The key-defining unit as an -flto shared library, the caller as PIE.
+$cc -O2 -flto -fPIC $cflags -I"$inc" -c "$src/lto_b.c" -o "$out/b-pic.o"
+$cc -O2 -flto -shared $ldflags "$out/b-pic.o" "${rt[@]}" -o "$out/liblto_b.so"
+$cc -O2 -flto -pie $ldflags "$out/a-O2.o" -L"$out" -llto_b \
+	-Wl,-rpath,"$out" "${rt[@]}" -o "$out/lto-shared"
+# (The program's own sites reach into the library, out of rel32 range:
+# they stay on their trampolines, with or without -flto.)
+run "-flto, keys in an -flto shared library" "$out/lto-shared" 5 \
+	"$out/liblto_b.so"
+
+# Fat objects carry both: linked with -fno-lto they are ordinary objects
+# (a link of IR objects without -flto is still an LTO link).
+$cc -O2 -flto -ffat-lto-objects -fPIE $cflags -I"$inc" -c "$src/lto_a.c" -o "$out/a-fat.o"
+$cc -O2 -flto -ffat-lto-objects -fPIE $cflags -I"$inc" -c "$src/lto_b.c" -o "$out/b-fat.o"
+$cc -O2 -fno-lto -pie "$out/a-fat.o" "$out/b-fat.o" "${rt[@]}" -o "$out/fat"
+run "-ffat-lto-objects linked with -fno-lto" "$out/fat" 8
+
+# Forgetting LDFLAGS: lto1 runs without the plugin, and the link must fail
+# on the trampolines, never produce a program.
+if $cc -O2 -flto -pie "$out/a-O2.o" "$out/b-O2.o" "${rt[@]}" \
+	-o "$out/no-ldflags" >"$out/no-ldflags.log" 2>&1; then
+	echo "FAIL a link without the plugin's LDFLAGS succeeded"; status=1
+elif grep -q "undefined reference to .__staticcall_tramp" "$out/no-ldflags.log"; then
+	echo "PASS a link without LDFLAGS fails: $(grep -m1 undefined "$out/no-ldflags.log")"
+else
+	echo "FAIL a link without LDFLAGS failed otherwise:"; cat "$out/no-ldflags.log"; status=1
+fi
+exit $status
