@@ -80,6 +80,7 @@ void sc_keys_register_gc_roots(const char *plugin_name);
 // Registration entry points of the other files.
 void sc_register_attribute(const char *plugin_name);
 void sc_register_gimple_pass(const char *plugin_name);
+void sc_register_alias_pass(const char *plugin_name);
 void sc_register_rtl_pass(const char *plugin_name);
 void sc_register_emit(const char *plugin_name);
 
