@@ -317,9 +317,12 @@ sc_ir_object_fact(const sc_state &st, const Value *dst,
 // them is key-free by the policy (a local, a heap block, a constant, a
 // global without marked members). At the start of the pipeline LLVM's
 // alias queries (BasicAA) know no more than these objects.
-bool sc_ir_objects_exclude_keys(
+// Each local pointer variable is followed once (VARS): a value stored
+// into it that was loaded from it (`p++`) adds no object.
+bool sc_ir_objects_key_free(
 	const sc_state &st, const Value *dst,
-	const std::set<const GlobalVariable *> &key_objects, int depth)
+	const std::set<const GlobalVariable *> &key_objects, int depth,
+	std::set<const AllocaInst *> &vars)
 {
 	SmallVector<const Value *, 8> objs;
 	getUnderlyingObjects(dst, objs);
@@ -334,14 +337,16 @@ bool sc_ir_objects_exclude_keys(
 		if (ld && (!var || ld->isVolatile()))
 			return false;
 		if (var) {
+			if (!vars.insert(var).second)
+				continue; // (being followed)
 			for (const User *u : var->users()) {
 				if (isa<LoadInst>(u) || sc_is_lifetime_marker(u))
 					continue;
 				const auto *si = dyn_cast<StoreInst>(u);
 				if (!si || si->getValueOperand() == var ||
-				    !sc_ir_objects_exclude_keys(
+				    !sc_ir_objects_key_free(
 					    st, si->getValueOperand(),
-					    key_objects, depth + 1))
+					    key_objects, depth + 1, vars))
 					return false;
 			}
 			continue;
@@ -353,6 +358,18 @@ bool sc_ir_objects_exclude_keys(
 	}
 	return true;
 }
+
+} // namespace
+
+bool sc_ir_objects_exclude_keys(
+	const sc_state &st, const Value *dst,
+	const std::set<const GlobalVariable *> &key_objects, int depth)
+{
+	std::set<const AllocaInst *> vars;
+	return sc_ir_objects_key_free(st, dst, key_objects, depth, vars);
+}
+
+namespace {
 
 // The facts about a write at DST of a value of type STORED (an aggregate
 // store), or of bytes (STORED null: memcpy, memset).

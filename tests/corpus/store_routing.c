@@ -100,6 +100,23 @@ __attribute__((noinline)) void into_unrelated(const struct plain *s)
 	memset(bytes, 1, sizeof bytes);
 }
 
+/* A pointer chosen at run time: its points-to set holds the key-holding
+ * global (routed), or only locals (key-free at -O1 and up). */
+__attribute__((noinline)) void copy_maybe_cfg(int c, const struct ops *s)
+{
+	struct ops local = { 0 };
+	struct ops *p = c ? &cfg : &local;
+	*p = *s;
+	printf("maybe cfg: local %ld\n", local.weight);
+}
+__attribute__((noinline)) long copy_locals(int c, const struct ops *s)
+{
+	struct ops a = { 0 }, b = { 0 };
+	struct ops *p = c ? &a : &b;
+	*p = *s;
+	return a.weight + b.weight;
+}
+
 static struct ops *volatile pick = &cfg;
 
 static void show(const char *when)
@@ -128,6 +145,14 @@ int main(void)
 	copy_array(table, saved, 3);
 	show("array");
 	copy_to(pick, &saved[0]);
+	show("restored");
+
+	copy_maybe_cfg(1, &b);
+	show("maybe cfg");
+	copy_maybe_cfg(0, &a);
+	printf("locals %ld\n", copy_locals(1, &b));
+	show("locals");
+	copy_maybe_cfg(1, &saved[0]);
 	show("restored");
 
 	struct plain p = { dbl, 4 };
