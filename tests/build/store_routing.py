@@ -4,8 +4,10 @@ store_routing_asm.c to assembly with one compiler and its plugin at -O0
 and -O2, and check each function's body: routed_* hold the inline range
 check (a reference to __staticcall_key_bounds and a call of
 __staticcall_store_range), free_* hold neither, gcc_free_* hold neither
-with GCC and the check with Clang (a limitation FIELD_KEYS.md names).
-With -report the unit's counts are printed.
+with GCC and the check with Clang (a limitation FIELD_KEYS.md names);
+pta_free_* hold neither at -O2, where the alias facts (GCC's points-to
+solution, LLVM's underlying objects through phis and selects) place their
+pointer, and either at -O0. With -report the unit's counts are printed.
 
 usage: store_routing.py CC PLUGIN_FLAGS INCLUDE_DIR
 """

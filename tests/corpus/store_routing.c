@@ -3,8 +3,9 @@
  * stopped routing the stores that cannot, and routed stores became an
  * inline range check. Here the writes that must be routed go through
  * pointers the compiler cannot place (function parameters, `void *`,
- * arrays of structures, a pointer chosen at run time), and writes into
- * locals, heap blocks and unrelated globals sit next to them. After each
+ * arrays of structures, a pointer chosen at run time, one whose points-to
+ * set holds the global), and writes into locals, heap blocks, unrelated
+ * globals and through a pointer to one of two locals sit next to them. After each
  * write SC_CHECK requires every site to reach the value its key holds now.
  * tests/build/store_routing.py counts the runtime calls in the code. */
 #include <stdio.h>
