@@ -87,8 +87,8 @@ struct SCAliasPass : PassInfoMixin<SCAliasPass> {
 		const std::set<const GlobalVariable *> none;
 		bool changed = false;
 		for (CallInst *ci : calls) {
-			if (!sc_ir_objects_exclude_keys(st, ci->getArgOperand(0),
-							none, 0))
+			if (!sc_ir_objects_exclude_keys(
+				    st, ci->getArgOperand(0), none, 0))
 				continue;
 			BasicBlock *then = ci->getParent();
 			ci->eraseFromParent();
@@ -104,10 +104,9 @@ struct SCAliasPass : PassInfoMixin<SCAliasPass> {
 
 void sc_register_alias_pass(PassBuilder &pb)
 {
-	pb.registerScalarOptimizerLateEPCallback(
-		[](FunctionPassManager &fpm, auto level) {
-			if (level.getSpeedupLevel() > 0 ||
-			    level.getSizeLevel() > 0)
-				fpm.addPass(SCAliasPass());
-		});
+	pb.registerScalarOptimizerLateEPCallback([](FunctionPassManager &fpm,
+						    auto level) {
+		if (level.getSpeedupLevel() > 0 || level.getSizeLevel() > 0)
+			fpm.addPass(SCAliasPass());
+	});
 }

@@ -319,10 +319,9 @@ sc_ir_object_fact(const sc_state &st, const Value *dst,
 // alias queries (BasicAA) know no more than these objects.
 // Each local pointer variable is followed once (VARS): a value stored
 // into it that was loaded from it (`p++`) adds no object.
-bool sc_ir_objects_key_free(
-	const sc_state &st, const Value *dst,
-	const std::set<const GlobalVariable *> &key_objects, int depth,
-	std::set<const AllocaInst *> &vars)
+bool sc_ir_objects_key_free(const sc_state &st, const Value *dst,
+			    const std::set<const GlobalVariable *> &key_objects,
+			    int depth, std::set<const AllocaInst *> &vars)
 {
 	SmallVector<const Value *, 8> objs;
 	getUnderlyingObjects(dst, objs);
@@ -330,17 +329,18 @@ bool sc_ir_objects_key_free(
 		return false;
 	for (const Value *obj : objs) {
 		const auto *ld = dyn_cast<LoadInst>(obj);
-		const auto *var =
-			ld ? dyn_cast<AllocaInst>(
-				     ld->getPointerOperand()->stripPointerCasts()) :
-			     nullptr;
+		const auto *var = ld ? dyn_cast<AllocaInst>(
+					       ld->getPointerOperand()
+						       ->stripPointerCasts()) :
+				       nullptr;
 		if (ld && (!var || ld->isVolatile()))
 			return false;
 		if (var) {
 			if (!vars.insert(var).second)
 				continue; // (being followed)
 			for (const User *u : var->users()) {
-				if (isa<LoadInst>(u) || sc_is_lifetime_marker(u))
+				if (isa<LoadInst>(u) ||
+				    sc_is_lifetime_marker(u))
 					continue;
 				const auto *si = dyn_cast<StoreInst>(u);
 				if (!si || si->getValueOperand() == var ||

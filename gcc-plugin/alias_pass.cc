@@ -122,8 +122,8 @@ static void sc_remove_bounds_check(basic_block then_bb)
 				&gsi, build_zero_cst(TREE_TYPE(lhs)));
 			gimple_set_vuse(gsi_stmt(gsi), NULL_TREE);
 			update_stmt(gsi_stmt(gsi));
-		} else if (gimple_call_builtin_p(stmt,
-						 BUILT_IN_ATOMIC_SIGNAL_FENCE)) {
+		} else if (gimple_call_builtin_p(
+				   stmt, BUILT_IN_ATOMIC_SIGNAL_FENCE)) {
 			sc_remove_stmt(stmt);
 			return;
 		} else if (gimple_has_side_effects(stmt) ||
@@ -153,14 +153,14 @@ class sc_alias_pass : public gimple_opt_pass {
 		auto_vec<gcall *> calls;
 		basic_block bb;
 		FOR_EACH_BB_FN(bb, fun)
-		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
-		     !gsi_end_p(gsi); gsi_next(&gsi)) {
-			gcall *c = dyn_cast<gcall *>(gsi_stmt(gsi));
-			tree fn = c ? gimple_call_fndecl(c) : NULL_TREE;
-			if (fn && (fn == begin_fn || fn == range_fn) &&
-			    gimple_call_num_args(c) >= 2)
-				calls.safe_push(c);
-		}
+			for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
+			     !gsi_end_p(gsi); gsi_next(&gsi)) {
+				gcall *c = dyn_cast<gcall *>(gsi_stmt(gsi));
+				tree fn = c ? gimple_call_fndecl(c) : NULL_TREE;
+				if (fn && (fn == begin_fn || fn == range_fn) &&
+				    gimple_call_num_args(c) >= 2)
+					calls.safe_push(c);
+			}
 		if (calls.is_empty())
 			return 0;
 		sc_gather_key_globals();
