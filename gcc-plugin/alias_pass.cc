@@ -41,9 +41,10 @@ static void sc_gather_key_globals()
 {
 	sc_key_globals.truncate(0);
 	varpool_node *v;
-	FOR_EACH_VARIABLE(v)
-	if (sc_global_may_hold_keys(v->decl))
-		sc_key_globals.safe_push(v->decl);
+	FOR_EACH_VARIABLE(v) {
+		if (sc_global_may_hold_keys(v->decl))
+			sc_key_globals.safe_push(v->decl);
+	}
 }
 
 // Does PTR's points-to solution prove that it points to no object that
