@@ -128,3 +128,26 @@ void routed_maybe_table(int c, const void *s)
 	void *p = c ? (void *)bytes : (void *)&table[1];
 	memcpy(p, s, sizeof unrelated);
 }
+/* What the points-to set holds besides locals: a function's static object
+ * with keys, another unit's object with keys, what a restrict parameter
+ * points to (GCC models it as a fresh object). */
+void routed_static_local(int c, const struct ops *s)
+{
+	static struct ops kept;
+	struct ops local;
+	struct ops *p = c ? &kept : &local;
+	*p = *s;
+	keep(&local, 0);
+}
+extern struct ops other_cfg;
+void routed_extern(int c, const void *s)
+{
+	char buf[16];
+	void *p = c ? (void *)&other_cfg : (void *)buf;
+	memcpy(p, s, 16);
+	keep(buf, 0);
+}
+void routed_restrict(struct ops *restrict d, const struct ops *s)
+{
+	memcpy(d, s, sizeof *d);
+}
