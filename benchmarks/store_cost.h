@@ -22,3 +22,8 @@ int call_one(int x);
  * build must cost what the plain one does. */
 void fill_unrelated_routed(int c);
 void fill_unrelated_plain(int c);
+/* memset through a pointer chosen at run time between two globals without
+ * keys: proven key-free by the alias facts (GCC's points-to solution,
+ * LLVM's underlying objects), so again the plain build's cost. */
+void fill_chosen_routed(int c);
+void fill_chosen_plain(int c);

@@ -20,3 +20,12 @@ __attribute__((noinline)) void fill_unrelated_plain(int c)
 {
 	memset(&unrelated_plain, c, sizeof unrelated_plain);
 }
+
+static struct {
+	long words[8];
+} other_plain;
+__attribute__((noinline)) void fill_chosen_plain(int c)
+{
+	void *p = c & 1 ? (void *)&unrelated_plain : (void *)&other_plain;
+	memset(p, c, sizeof other_plain);
+}

@@ -34,3 +34,12 @@ __attribute__((noinline)) void fill_unrelated_routed(int c)
 {
 	memset(&unrelated_routed, c, sizeof unrelated_routed);
 }
+
+static struct {
+	long words[8];
+} other_routed;
+__attribute__((noinline)) void fill_chosen_routed(int c)
+{
+	void *p = c & 1 ? (void *)&unrelated_routed : (void *)&other_routed;
+	memset(p, c, sizeof other_routed);
+}

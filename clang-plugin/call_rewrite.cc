@@ -309,6 +309,68 @@ sc_ir_object_fact(const sc_state &st, const Value *dst,
 	return sc_dest_object::unknown;
 }
 
+// Alias facts (policy.h's alias_excludes_keys): LLVM's underlying objects
+// of DST through phis and selects (a pointer chosen at run time among
+// places the compiler knows: `p = c ? &a : &b`, `p++` over a local array),
+// and for a pointer loaded from a local variable whose address never
+// escapes, the objects of every value stored into it. True when each of
+// them is key-free by the policy (a local, a heap block, a constant, a
+// global without marked members). At the start of the pipeline LLVM's
+// alias queries (BasicAA) know no more than these objects.
+// Each local pointer variable is followed once (VARS): a value stored
+// into it that was loaded from it (`p++`) adds no object.
+bool sc_ir_objects_key_free(const sc_state &st, const Value *dst,
+			    const std::set<const GlobalVariable *> &key_objects,
+			    int depth, std::set<const AllocaInst *> &vars)
+{
+	SmallVector<const Value *, 8> objs;
+	getUnderlyingObjects(dst, objs);
+	if (objs.empty() || objs.size() > 16 || depth > 4)
+		return false;
+	for (const Value *obj : objs) {
+		const auto *ld = dyn_cast<LoadInst>(obj);
+		const auto *var = ld ? dyn_cast<AllocaInst>(
+					       ld->getPointerOperand()
+						       ->stripPointerCasts()) :
+				       nullptr;
+		if (ld && (!var || ld->isVolatile()))
+			return false;
+		if (var) {
+			if (!vars.insert(var).second)
+				continue; // (being followed)
+			for (const User *u : var->users()) {
+				if (isa<LoadInst>(u) ||
+				    sc_is_lifetime_marker(u))
+					continue;
+				const auto *si = dyn_cast<StoreInst>(u);
+				if (!si || si->getValueOperand() == var ||
+				    !sc_ir_objects_key_free(
+					    st, si->getValueOperand(),
+					    key_objects, depth + 1, vars))
+					return false;
+			}
+			continue;
+		}
+		sc_store_facts f;
+		f.object = sc_ir_object_fact(st, obj, key_objects, depth);
+		if (sc_store_route_for(f) != sc_store_route::key_free)
+			return false;
+	}
+	return true;
+}
+
+} // namespace
+
+bool sc_ir_objects_exclude_keys(
+	const sc_state &st, const Value *dst,
+	const std::set<const GlobalVariable *> &key_objects, int depth)
+{
+	std::set<const AllocaInst *> vars;
+	return sc_ir_objects_key_free(st, dst, key_objects, depth, vars);
+}
+
+namespace {
+
 // The facts about a write at DST of a value of type STORED (an aggregate
 // store), or of bytes (STORED null: memcpy, memset).
 sc_store_facts
@@ -321,6 +383,9 @@ sc_ir_store_facts(const sc_state &st, Value *dst, Type *stored,
 		f.type = sc_ir_type_fact(st, stored);
 	else if (auto *gep = dyn_cast<GEPOperator>(dst->stripPointerCasts()))
 		f.type = sc_ir_type_fact(st, gep->getResultElementType());
+	if (f.object == sc_dest_object::unknown)
+		f.alias_excludes_keys =
+			sc_ir_objects_exclude_keys(st, dst, key_objects, 0);
 	return f;
 }
 

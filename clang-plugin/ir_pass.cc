@@ -287,6 +287,7 @@ void sc_register_pass_callbacks(PassBuilder &pb)
 {
 	pb.registerPipelineStartEPCallback(
 		[](ModulePassManager &mpm, auto) { mpm.addPass(SCPass()); });
+	sc_register_alias_pass(pb);
 }
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()

@@ -15,6 +15,7 @@
 
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
 
 #include "asm_text.h"
 #include "keys.h"
@@ -65,6 +66,17 @@ bool sc_route_stores(llvm::Module &m, sc_module_keys &mk,
 // __staticcall_store_range inside the runtime's bounds of the keys.
 bool sc_route_mem_writes(llvm::Module &m, const sc_module_keys &mk,
 			 sc_store_counts &counts);
+
+// Are all of DST's underlying objects (through phis, selects and local
+// pointer variables) key-free by the policy? KEY_OBJECTS: globals known to
+// hold keys besides those the front end named.
+bool sc_ir_objects_exclude_keys(
+	const sc_state &st, const llvm::Value *dst,
+	const std::set<const llvm::GlobalVariable *> &key_objects, int depth);
+
+// alias_pass.cc: at -O1 and up, after each function's simplification, the
+// range checks whose destination is then provably key-free go.
+void sc_register_alias_pass(llvm::PassBuilder &pb);
 
 // site_anchors.cc: the anchor (the site record, as inline asm) in front of
 // the call CB to key K's trampoline.

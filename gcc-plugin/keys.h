@@ -99,6 +99,7 @@ sc_key *sc_key_from_tramp(tree fn, tree obj, long offset, bool cond);
 // Registration entry points of the other files.
 void sc_register_attribute(const char *plugin_name);
 void sc_register_gimple_pass(const char *plugin_name);
+void sc_register_alias_pass(const char *plugin_name);
 void sc_register_rtl_pass(const char *plugin_name);
 void sc_register_emit(const char *plugin_name);
 

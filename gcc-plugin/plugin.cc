@@ -69,6 +69,7 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
 	register_callback(info->base_name, PLUGIN_PRAGMAS, sc_on_pragmas, NULL);
 	sc_register_attribute(info->base_name);
 	sc_register_gimple_pass(info->base_name);
+	sc_register_alias_pass(info->base_name);
 	sc_register_rtl_pass(info->base_name);
 	register_callback(info->base_name, PLUGIN_FINISH_UNIT,
 			  sc_on_finish_unit, NULL);

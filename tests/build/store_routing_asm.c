@@ -3,7 +3,8 @@
  * load of __staticcall_key_bounds, the runtime call inside it); free_*
  * must contain neither (their destination cannot hold a key);
  * gcc_free_* are key-free for GCC, which sees the type of a struct
- * assignment through a pointer that Clang lowers to a memcpy of bytes. */
+ * assignment through a pointer that Clang lowers to a memcpy of bytes;
+ * pta_free_* are key-free at -O2 by the alias facts. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,4 +87,67 @@ void free_string(void)
 void gcc_free_plain(struct plain *d, const struct plain *s)
 {
 	*d = *s;
+}
+
+/* Alias analysis (pta_free_*: key-free at -O2, where GCC's points-to
+ * solution and LLVM's underlying objects through phis and selects place
+ * the pointer; at -O0 either answer is right). The early facts see only a
+ * pointer chosen at run time. */
+void keep(void *a, void *b);
+long pta_free_locals(int c, const struct ops *s)
+{
+	struct ops a, b;
+	struct ops *p = c ? &a : &b;
+	*p = *s;
+	keep(&a, &b);
+	return a.weight;
+}
+void pta_free_unrelated(int c, const void *s)
+{
+	void *p = c ? (void *)&unrelated : (void *)bytes;
+	memcpy(p, s, sizeof unrelated);
+}
+void pta_free_loop(const struct ops *s, int n)
+{
+	struct ops arr[8];
+	struct ops *p = arr;
+	for (int i = 0; i < n && i < 8; i++)
+		memcpy(p++, &s[i], sizeof *p);
+	keep(arr, 0);
+}
+/* ... and where they must not: the set holds the key-holding global. */
+void routed_maybe_global(int c, const struct ops *s)
+{
+	struct ops local;
+	struct ops *p = c ? &cfg : &local;
+	*p = *s;
+	keep(&local, 0);
+}
+void routed_maybe_table(int c, const void *s)
+{
+	void *p = c ? (void *)bytes : (void *)&table[1];
+	memcpy(p, s, sizeof unrelated);
+}
+/* What the points-to set holds besides locals: a function's static object
+ * with keys, another unit's object with keys, what a restrict parameter
+ * points to (GCC models it as a fresh object). */
+void routed_static_local(int c, const struct ops *s)
+{
+	static struct ops kept;
+	struct ops local;
+	struct ops *p = c ? &kept : &local;
+	*p = *s;
+	keep(&local, 0);
+}
+extern struct ops other_cfg;
+void routed_extern(int c, const void *s)
+{
+	char buf[16];
+	void *p = c ? (void *)&other_cfg : (void *)buf;
+	memcpy(p, s, 16);
+	keep(buf, 0);
+}
+void routed_restrict(struct ops *restrict d, const struct ops *s)
+{
+	memcpy(d, s, sizeof *d);
 }

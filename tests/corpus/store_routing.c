@@ -3,8 +3,9 @@
  * stopped routing the stores that cannot, and routed stores became an
  * inline range check. Here the writes that must be routed go through
  * pointers the compiler cannot place (function parameters, `void *`,
- * arrays of structures, a pointer chosen at run time), and writes into
- * locals, heap blocks and unrelated globals sit next to them. After each
+ * arrays of structures, a pointer chosen at run time, one whose points-to
+ * set holds the global), and writes into locals, heap blocks, unrelated
+ * globals and through a pointer to one of two locals sit next to them. After each
  * write SC_CHECK requires every site to reach the value its key holds now.
  * tests/build/store_routing.py counts the runtime calls in the code. */
 #include <stdio.h>
@@ -100,6 +101,23 @@ __attribute__((noinline)) void into_unrelated(const struct plain *s)
 	memset(bytes, 1, sizeof bytes);
 }
 
+/* A pointer chosen at run time: its points-to set holds the key-holding
+ * global (routed), or only locals (key-free at -O1 and up). */
+__attribute__((noinline)) void copy_maybe_cfg(int c, const struct ops *s)
+{
+	struct ops local = { 0 };
+	struct ops *p = c ? &cfg : &local;
+	*p = *s;
+	printf("maybe cfg: local %ld\n", local.weight);
+}
+__attribute__((noinline)) long copy_locals(int c, const struct ops *s)
+{
+	struct ops a = { 0 }, b = { 0 };
+	struct ops *p = c ? &a : &b;
+	*p = *s;
+	return a.weight + b.weight;
+}
+
 static struct ops *volatile pick = &cfg;
 
 static void show(const char *when)
@@ -128,6 +146,14 @@ int main(void)
 	copy_array(table, saved, 3);
 	show("array");
 	copy_to(pick, &saved[0]);
+	show("restored");
+
+	copy_maybe_cfg(1, &b);
+	show("maybe cfg");
+	copy_maybe_cfg(0, &a);
+	printf("locals %ld\n", copy_locals(1, &b));
+	show("locals");
+	copy_maybe_cfg(1, &saved[0]);
 	show("restored");
 
 	struct plain p = { dbl, 4 };
