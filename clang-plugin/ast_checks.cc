@@ -92,13 +92,18 @@ static bool sc_field_is_local(ASTContext &ctx, const Expr *e)
 	return vd && vd->hasLocalStorage();
 }
 
-// The key variable E names (through parentheses), or null.
+// The key variable E names (through parentheses; C++: also a static data
+// member named as `obj.key`), or null.
 static const VarDecl *sc_key_ref(const Expr *e)
 {
-	const auto *dre = dyn_cast<DeclRefExpr>(e->IgnoreParens());
-	if (!dre || !sc_is_key(dre->getDecl()))
+	const ValueDecl *d = nullptr;
+	if (const auto *dre = dyn_cast<DeclRefExpr>(e->IgnoreParens()))
+		d = dre->getDecl();
+	else if (const auto *me = dyn_cast<MemberExpr>(e->IgnoreParens()))
+		d = me->getMemberDecl();
+	if (!d || !sc_is_key(d))
 		return nullptr;
-	return cast<VarDecl>(dre->getDecl());
+	return cast<VarDecl>(d);
 }
 
 // The IR name of VD (a variable or a function): its asm label, its C++
@@ -167,6 +172,15 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		    !sc_type_has_key(ctx, ctx.getRecordType(rd)))
 			return true;
 		std::set<std::string> &t = sc_global().keyed_types;
+		if (ctx.getLangOpts().CPlusPlus && rd->getIdentifier()) {
+			// CodeGen names a C++ record type "class.NS::NAME"
+			// (or struct., union.) after its qualified name.
+			std::string q;
+			llvm::raw_string_ostream os(q);
+			rd->printQualifiedName(os, ctx.getPrintingPolicy());
+			os.flush();
+			t.insert(q);
+		}
 		if (!rd->getName().empty())
 			t.insert(rd->getName().str());
 		else if (const TypedefNameDecl *td =

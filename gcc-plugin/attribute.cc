@@ -11,6 +11,29 @@ static bool sc_is_function_pointer(tree type)
 	       TREE_CODE(TREE_TYPE(type)) == FUNCTION_TYPE;
 }
 
+// (C++) Is TYPE a pointer to member function: a structure whose first
+// member points to a METHOD_TYPE (the C++ front end's representation; C
+// has no method types)?
+static bool sc_is_member_function_pointer(tree type)
+{
+	if (TREE_CODE(type) != RECORD_TYPE)
+		return false;
+	tree f = TYPE_FIELDS(type);
+	while (f && TREE_CODE(f) != FIELD_DECL)
+		f = DECL_CHAIN(f);
+	return f && TREE_CODE(TREE_TYPE(f)) == POINTER_TYPE &&
+	       TREE_CODE(TREE_TYPE(TREE_TYPE(f))) == METHOD_TYPE;
+}
+
+// The facts of the type of a variable or member (C++: references and
+// pointers to member functions are no keys).
+static void sc_type_facts(tree type, sc_decl_facts *d)
+{
+	d->function_pointer = sc_is_function_pointer(type);
+	d->member_function_pointer = sc_is_member_function_pointer(type);
+	d->reference = TREE_CODE(type) == REFERENCE_TYPE;
+}
+
 // Why DECL cannot be a key (or a member holding field keys), or NULL when
 // it can (plugin-common/policy.cc decides; union membership and layout are
 // known only when the structure is finished, see sc_check_finished_type).
@@ -26,17 +49,20 @@ static const char *sc_decl_problem(tree decl)
 			!((ctx && TREE_CODE(ctx) == FUNCTION_DECL) ||
 			  (current_function_decl && !DECL_EXTERNAL(decl)));
 		d.thread_local_var = DECL_THREAD_LOCAL_P(decl);
-		d.function_pointer = sc_is_function_pointer(type);
+		sc_type_facts(type, &d);
 		d.const_qualified = TYPE_READONLY(type);
 		break;
 	}
 	case FIELD_DECL:
 		d.kind = sc_decl_kind::field;
-		d.function_pointer = sc_is_function_pointer(type);
+		sc_type_facts(type, &d);
 		d.const_qualified = TYPE_READONLY(type) || TREE_READONLY(decl);
 		break;
 	case FUNCTION_DECL:
-		d.kind = sc_decl_kind::function;
+		// (C++: a non-static member function has a METHOD_TYPE)
+		d.kind = TREE_CODE(type) == METHOD_TYPE ?
+				 sc_decl_kind::member_function :
+				 sc_decl_kind::function;
 		break;
 	case PARM_DECL:
 		d.kind = sc_decl_kind::parameter;

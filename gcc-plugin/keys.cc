@@ -251,6 +251,9 @@ static tree sc_tramp_decl(sc_key *k, const char *prefix)
 	DECL_VISIBILITY(fn) = VISIBILITY_HIDDEN;
 	DECL_VISIBILITY_SPECIFIED(fn) = 1;
 	DECL_SOURCE_LOCATION(fn) = DECL_SOURCE_LOCATION(decl);
+	// The target may throw (C++, -fexceptions): the call keeps its EH
+	// edges and landing pads (build_fn_decl made the decl nothrow).
+	TREE_NOTHROW(fn) = 0;
 
 	sc_roots_list = tree_cons(decl, fn, sc_roots_list);
 	sc_by_tramp[fn] = k;
