@@ -135,8 +135,9 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		, de(ctx.getDiagnostics())
 		, sm(ctx.getSourceManager())
 	{
+		// (qualified, as GCC names a variable: 'app::hook')
 		id_not_key = de.getCustomDiagID(DiagnosticsEngine::Error,
-						SC_DIAG_NOT_KEY("%0"));
+						SC_DIAG_NOT_KEY("%q0"));
 		id_not_key_member = de.getCustomDiagID(
 			DiagnosticsEngine::Error, SC_DIAG_NOT_KEY_MEMBER("%0"));
 		id_ret0 = de.getCustomDiagID(DiagnosticsEngine::Error,
@@ -191,9 +192,17 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		return true;
 	}
 
-	// Global objects whose type holds marked members, by IR name.
+	// (C++) Visit class template instantiations too: their static data
+	// members and members are keys of their own (keys.cc).
+	bool shouldVisitTemplateInstantiations() const { return true; }
+
+	// Global objects whose type holds marked members, by IR name; and
+	// (C++) the keys instantiated from a class template's.
 	bool VisitVarDecl(VarDecl *vd)
 	{
+		if (vd->getInstantiatedFromStaticDataMember() && sc_is_key(vd) &&
+		    !vd->getDeclContext()->isDependentContext())
+			sc_global().key_names.insert(sc_ir_name(mc, vd));
 		if (!vd->hasGlobalStorage() || isa<ParmVarDecl>(vd) ||
 		    !sc_type_has_key(ctx, vd->getType()))
 			return true;
@@ -354,6 +363,9 @@ void sc_check_unit(ASTContext &ctx)
 	sc_state &st = sc_global();
 	std::unique_ptr<MangleContext> mc(ctx.createMangleContext());
 	for (const VarDecl *vd : sc_key_decls())
-		st.key_names.insert(sc_ir_name(*mc, vd));
+		// (a class template's member has no name of its own: its
+		// instantiations are named by the visitor)
+		if (!vd->getDeclContext()->isDependentContext())
+			st.key_names.insert(sc_ir_name(*mc, vd));
 	SCVisitor(ctx, *mc).TraverseDecl(ctx.getTranslationUnitDecl());
 }

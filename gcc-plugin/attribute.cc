@@ -84,9 +84,11 @@ static tree sc_handle_attr(tree *node, tree name, tree, int, bool *no_add)
 	if (why) {
 		location_t loc = DECL_P(decl) ? DECL_SOURCE_LOCATION(decl) :
 						input_location;
+		// The declared name alone (C++: no scope, no signature),
+		// as Clang names it.
 		if (DECL_P(decl) && DECL_NAME(decl))
-			error_at(loc, SC_DIAG_ATTR_NAMED("%s", "%qD"), why,
-				 decl);
+			error_at(loc, SC_DIAG_ATTR_NAMED("%s", "%qE"), why,
+				 DECL_NAME(decl));
 		else
 			error_at(loc, SC_DIAG_ATTR("%s"), why);
 		*no_add = true;
@@ -120,8 +122,8 @@ static void sc_on_attributes(void *, void *)
 
 static void sc_field_error(tree field, const char *why)
 {
-	error_at(DECL_SOURCE_LOCATION(field), SC_DIAG_ATTR_NAMED("%s", "%qD"),
-		 why, field);
+	error_at(DECL_SOURCE_LOCATION(field), SC_DIAG_ATTR_NAMED("%s", "%qE"),
+		 why, DECL_NAME(field));
 	// Not a key any more: no second error, no site.
 	DECL_ATTRIBUTES(field) =
 		remove_attribute(SC_ATTR_NAME, DECL_ATTRIBUTES(field));

@@ -42,7 +42,8 @@ def plugin_errors(compiler, strict, src):
 
 here = os.path.dirname(os.path.abspath(__file__))
 passed = failed = skipped = 0
-for src in sorted(glob.glob(os.path.join(here, '*.c'))):
+for src in sorted(glob.glob(os.path.join(here, '*.c')) +
+                  glob.glob(os.path.join(here, '*.cc'))):
     name = os.path.basename(src)
     got = [plugin_errors(c, s, src)
            for c, s in zip(args.compiler, args.strict_flag)]
