@@ -4,7 +4,7 @@
 // extern "C"; called with ordinary syntax from free functions, member
 // functions, inline functions (COMDAT) and templates; updated with
 // static_call_update (an overloaded function, a lambda), plain stores,
-// member stores and struct copies.
+// member stores and struct copies. Also C++17 inline variables.
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +45,12 @@ extern "C" {
 int (*STATIC_CALL c_hook)(int) = inc;
 }
 
+// C++17 inline variables: one key whatever the number of units defining it.
+inline int (*STATIC_CALL inline_key)(int) = neg;
+struct settings {
+	static inline int (*STATIC_CALL level)(int) = inc;
+};
+
 template <typename T> struct typed {
 	static T (*STATIC_CALL fn)(T);
 };
@@ -57,6 +63,10 @@ __attribute__((noinline)) int call_write(int x) { return app::table[1].write(x) 
 __attribute__((noinline)) int call_local(int x) { return local_hook(x) * 3; }
 __attribute__((noinline)) int call_c(int x) { return c_hook(x) + 1; }
 __attribute__((noinline)) int call_typed(int x) { return typed<int>::fn(x) + 1; }
+__attribute__((noinline)) int call_inline_vars(int x)
+{
+	return inline_key(x) * 100 + settings::level(x);
+}
 inline int call_inline(int x) { return app::hook(x) + c_hook(x); }
 template <typename T> __attribute__((noinline)) T call_template(T x)
 {
@@ -77,10 +87,11 @@ static void show(const char *when)
 	events = 0;
 	fire(4);
 	printf("%-18s ns %d %d ops %d %d member %d local %d c %d typed %d %d "
-	       "inline %d events %d\n",
+	       "inline %d vars %d events %d\n",
 	       when, call_ns(5), tail_ns(5), call_read(5), call_write(5),
 	       h.call(5), call_local(5), call_c(5), call_typed(5),
-	       call_template<int>(5), call_inline(5), events);
+	       call_template<int>(5), call_inline(5), call_inline_vars(5),
+	       events);
 }
 
 int main(int argc, char **argv)
@@ -95,6 +106,8 @@ int main(int argc, char **argv)
 	SC_LIVE_KEY(c_hook);
 	SC_LIVE_KEY(typed<int>::fn);
 	SC_LIVE_KEY(on_event);
+	SC_LIVE_KEY(inline_key);
+	SC_LIVE_KEY(settings::level);
 	show("initial");
 
 	SC_UPDATE(app::hook, dbl);
@@ -105,6 +118,9 @@ int main(int argc, char **argv)
 	SC_UPDATE(c_hook, over);                 // the overload of int(int)
 	SC_UPDATE(typed<int>::fn, [](int x) { return x * 7; });
 	SC_UPDATE(on_event, note);
+	SC_UPDATE(inline_key, dbl);
+	settings::level = neg;
+	SC_CHECK();
 	show("updated");
 
 	// Plain stores, member stores and struct copies are routed.
