@@ -28,6 +28,15 @@ int c_add3(int x);
 
 #ifdef __cplusplus
 }
+
+/* C++ only: an inline function, emitted (at -O0) in the COMDAT group of
+ * each unit using it (main.cc, cxx_part.cc); the linker keeps one copy,
+ * and the site records of the copy it drops go with it. */
+inline int cxx_inline_call(int x)
+{
+	return mixed_hook(x) + 2;
+}
+int cxx_part_call(int x);
 #endif
 
 #endif

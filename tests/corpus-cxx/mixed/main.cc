@@ -15,8 +15,9 @@ __attribute__((noinline)) int cxx_call_ops(int x)
 
 static void show(const char *when)
 {
-	printf("%-10s c %d %d c++ %d %d lib %d\n", when, c_call(4),
-	       c_call_ops(4), cxx_call(4), cxx_call_ops(4), lib_call(4));
+	printf("%-10s c %d %d c++ %d %d %d %d lib %d\n", when, c_call(4),
+	       c_call_ops(4), cxx_call(4), cxx_call_ops(4), cxx_inline_call(4),
+	       cxx_part_call(4), lib_call(4));
 }
 
 int main()
