@@ -5,6 +5,7 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/Decl.h"
+#include "clang/AST/DeclCXX.h"
 #include "llvm/ADT/DenseMap.h"
 
 #include "keys.h"
@@ -41,6 +42,9 @@ bool sc_is_key_field(const ValueDecl *d)
 	// (C++) The member of a class template's instantiation: a new
 	// declaration, with the pattern's annotation (attribute.cc)
 	// instantiated.
+	const auto *rd = dyn_cast<CXXRecordDecl>(fd->getParent());
+	if (!rd || !rd->getTemplateInstantiationPattern())
+		return false;
 	for (const auto *a : fd->specific_attrs<AnnotateAttr>())
 		if (a->getAnnotation() == SC_FIELD_ANNOTATION)
 			return true;
