@@ -200,7 +200,8 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 	// (C++) the keys instantiated from a class template's.
 	bool VisitVarDecl(VarDecl *vd)
 	{
-		if (vd->getInstantiatedFromStaticDataMember() && sc_is_key(vd) &&
+		if (vd->getInstantiatedFromStaticDataMember() &&
+		    sc_is_key(vd) &&
 		    !vd->getDeclContext()->isDependentContext())
 			sc_global().key_names.insert(sc_ir_name(mc, vd));
 		if (!vd->hasGlobalStorage() || isa<ParmVarDecl>(vd) ||
