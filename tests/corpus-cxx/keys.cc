@@ -4,7 +4,8 @@
 // extern "C"; called with ordinary syntax from free functions, member
 // functions, inline functions (COMDAT) and templates; updated with
 // static_call_update (an overloaded function, a lambda), plain stores,
-// member stores and struct copies. Also C++17 inline variables.
+// member stores and struct copies. Also C++17 inline variables, and keys
+// set by dynamic initialization (a constructor, a function's result).
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,17 @@ namespace {
 int (*STATIC_CALL local_hook)(int) = neg;
 }
 
+// Dynamic initialization: a constructor stores the member (a store through
+// `this`, routed), an initializer calls a function.
+struct with_ctor {
+	int (*STATIC_CALL fn)(int);
+	int scale;
+	with_ctor() : fn(neg), scale(2) {}
+};
+with_ctor built;
+static int (*pick_impl())(int) { return dbl; }
+int (*STATIC_CALL picked)(int) = pick_impl();
+
 extern "C" {
 int (*STATIC_CALL c_hook)(int) = inc;
 }
@@ -63,6 +75,10 @@ __attribute__((noinline)) int call_write(int x) { return app::table[1].write(x) 
 __attribute__((noinline)) int call_local(int x) { return local_hook(x) * 3; }
 __attribute__((noinline)) int call_c(int x) { return c_hook(x) + 1; }
 __attribute__((noinline)) int call_typed(int x) { return typed<int>::fn(x) + 1; }
+__attribute__((noinline)) int call_dynamic(int x)
+{
+	return built.fn(x) * built.scale + picked(x);
+}
 __attribute__((noinline)) int call_inline_vars(int x)
 {
 	return inline_key(x) * 100 + settings::level(x);
@@ -87,11 +103,11 @@ static void show(const char *when)
 	events = 0;
 	fire(4);
 	printf("%-18s ns %d %d ops %d %d member %d local %d c %d typed %d %d "
-	       "inline %d vars %d events %d\n",
+	       "inline %d vars %d dynamic %d events %d\n",
 	       when, call_ns(5), tail_ns(5), call_read(5), call_write(5),
 	       h.call(5), call_local(5), call_c(5), call_typed(5),
 	       call_template<int>(5), call_inline(5), call_inline_vars(5),
-	       events);
+	       call_dynamic(5), events);
 }
 
 int main(int argc, char **argv)
@@ -108,6 +124,8 @@ int main(int argc, char **argv)
 	SC_LIVE_KEY(on_event);
 	SC_LIVE_KEY(inline_key);
 	SC_LIVE_KEY(settings::level);
+	SC_LIVE_KEY(built.fn);
+	SC_LIVE_KEY(picked);
 	show("initial");
 
 	SC_UPDATE(app::hook, dbl);
@@ -119,6 +137,8 @@ int main(int argc, char **argv)
 	SC_UPDATE(typed<int>::fn, [](int x) { return x * 7; });
 	SC_UPDATE(on_event, note);
 	SC_UPDATE(inline_key, dbl);
+	SC_UPDATE(built.fn, inc);
+	picked = neg;
 	settings::level = neg;
 	SC_CHECK();
 	show("updated");
