@@ -92,13 +92,18 @@ static bool sc_field_is_local(ASTContext &ctx, const Expr *e)
 	return vd && vd->hasLocalStorage();
 }
 
-// The key variable E names (through parentheses), or null.
+// The key variable E names (through parentheses; C++: also a static data
+// member named as `obj.key`), or null.
 static const VarDecl *sc_key_ref(const Expr *e)
 {
-	const auto *dre = dyn_cast<DeclRefExpr>(e->IgnoreParens());
-	if (!dre || !sc_is_key(dre->getDecl()))
+	const ValueDecl *d = nullptr;
+	if (const auto *dre = dyn_cast<DeclRefExpr>(e->IgnoreParens()))
+		d = dre->getDecl();
+	else if (const auto *me = dyn_cast<MemberExpr>(e->IgnoreParens()))
+		d = me->getMemberDecl();
+	if (!d || !sc_is_key(d))
 		return nullptr;
-	return cast<VarDecl>(dre->getDecl());
+	return cast<VarDecl>(d);
 }
 
 // The IR name of VD (a variable or a function): its asm label, its C++
@@ -130,8 +135,9 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		, de(ctx.getDiagnostics())
 		, sm(ctx.getSourceManager())
 	{
+		// (qualified, as GCC names a variable: 'app::hook')
 		id_not_key = de.getCustomDiagID(DiagnosticsEngine::Error,
-						SC_DIAG_NOT_KEY("%0"));
+						SC_DIAG_NOT_KEY("%q0"));
 		id_not_key_member = de.getCustomDiagID(
 			DiagnosticsEngine::Error, SC_DIAG_NOT_KEY_MEMBER("%0"));
 		id_ret0 = de.getCustomDiagID(DiagnosticsEngine::Error,
@@ -167,6 +173,15 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		    !sc_type_has_key(ctx, ctx.getRecordType(rd)))
 			return true;
 		std::set<std::string> &t = sc_global().keyed_types;
+		if (ctx.getLangOpts().CPlusPlus && rd->getIdentifier()) {
+			// CodeGen names a C++ record type "class.NS::NAME"
+			// (or struct., union.) after its qualified name.
+			std::string q;
+			llvm::raw_string_ostream os(q);
+			rd->printQualifiedName(os, ctx.getPrintingPolicy());
+			os.flush();
+			t.insert(q);
+		}
 		if (!rd->getName().empty())
 			t.insert(rd->getName().str());
 		else if (const TypedefNameDecl *td =
@@ -177,9 +192,18 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		return true;
 	}
 
-	// Global objects whose type holds marked members, by IR name.
+	// (C++) Visit class template instantiations too: their static data
+	// members and members are keys of their own (keys.cc).
+	bool shouldVisitTemplateInstantiations() const { return true; }
+
+	// Global objects whose type holds marked members, by IR name; and
+	// (C++) the keys instantiated from a class template's.
 	bool VisitVarDecl(VarDecl *vd)
 	{
+		if (vd->getInstantiatedFromStaticDataMember() &&
+		    sc_is_key(vd) &&
+		    !vd->getDeclContext()->isDependentContext())
+			sc_global().key_names.insert(sc_ir_name(mc, vd));
 		if (!vd->hasGlobalStorage() || isa<ParmVarDecl>(vd) ||
 		    !sc_type_has_key(ctx, vd->getType()))
 			return true;
@@ -340,6 +364,9 @@ void sc_check_unit(ASTContext &ctx)
 	sc_state &st = sc_global();
 	std::unique_ptr<MangleContext> mc(ctx.createMangleContext());
 	for (const VarDecl *vd : sc_key_decls())
-		st.key_names.insert(sc_ir_name(*mc, vd));
+		// (a class template's member has no name of its own: its
+		// instantiations are named by the visitor)
+		if (!vd->getDeclContext()->isDependentContext())
+			st.key_names.insert(sc_ir_name(*mc, vd));
 	SCVisitor(ctx, *mc).TraverseDecl(ctx.getTranslationUnitDecl());
 }

@@ -9,6 +9,7 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/Decl.h"
+#include "clang/AST/DeclCXX.h"
 #include "clang/AST/RecordLayout.h"
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Sema/ParsedAttr.h"
@@ -24,11 +25,20 @@ using namespace clang;
 static const char *sc_decl_problem(const Decl *d)
 {
 	sc_decl_facts f;
-	if (isa<FunctionDecl>(d)) {
+	// (C++: references and pointers to member functions are no keys.)
+	auto type_facts = [&f](QualType t) {
+		f.function_pointer = t->isFunctionPointerType();
+		f.member_function_pointer = t->isMemberFunctionPointerType();
+		f.reference = t->isReferenceType();
+	};
+	if (const auto *md = dyn_cast<CXXMethodDecl>(d)) {
+		f.kind = md->isStatic() ? sc_decl_kind::function :
+					  sc_decl_kind::member_function;
+	} else if (isa<FunctionDecl>(d)) {
 		f.kind = sc_decl_kind::function;
 	} else if (const auto *fd = dyn_cast<FieldDecl>(d)) {
 		f.kind = sc_decl_kind::field;
-		f.function_pointer = fd->getType()->isFunctionPointerType();
+		type_facts(fd->getType());
 		f.const_qualified = fd->getType().isConstQualified();
 		if (const char *why = sc_key_problem(f))
 			return why;
@@ -44,13 +54,15 @@ static const char *sc_decl_problem(const Decl *d)
 		f.kind = sc_decl_kind::type_name;
 	} else if (const auto *vd = dyn_cast<VarDecl>(d)) {
 		f.kind = sc_decl_kind::variable;
-		f.file_scope = vd->getDeclContext()
-				       ->getRedeclContext()
-				       ->isFileContext() &&
+		// (namespace scope, and C++ static data members)
+		f.file_scope = (vd->getDeclContext()
+					->getRedeclContext()
+					->isFileContext() ||
+				vd->isStaticDataMember()) &&
 			       !sc_compat::is_local_extern(vd);
 		f.thread_local_var = vd->getTLSKind() != VarDecl::TLS_None ||
 				     vd->getTSCSpec() != TSCS_unspecified;
-		f.function_pointer = vd->getType()->isFunctionPointerType();
+		type_facts(vd->getType());
 		f.const_qualified = vd->getType().isConstQualified();
 	}
 	return sc_key_problem(f);

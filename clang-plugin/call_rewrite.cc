@@ -189,7 +189,8 @@ bool sc_is_keyed_object(const sc_state &st, std::string name)
 // What an IR type says (plugin-common/policy.h): a structure CodeGen named
 // after a C type that holds no marked member, whose members hold none
 // either, holds no key; bytes, scalars and opaque types may be anything.
-// A C name is the part of "struct.NAME.N" before any '.'.
+// A C name is the part of "struct.NAME.N" before any '.' (C++:
+// "class.NS::NAME", its qualified name, ast_checks.cc).
 sc_dest_type sc_ir_type_fact(const sc_state &st, Type *t, int depth = 0)
 {
 	while (auto *at = dyn_cast<ArrayType>(t))
@@ -200,7 +201,8 @@ sc_dest_type sc_ir_type_fact(const sc_state &st, Type *t, int depth = 0)
 	if (stt->hasName()) {
 		StringRef n = stt->getName();
 		if (!sc_compat::starts_with(n, "struct.") &&
-		    !sc_compat::starts_with(n, "union."))
+		    !sc_compat::starts_with(n, "union.") &&
+		    !sc_compat::starts_with(n, "class."))
 			return sc_dest_type::opaque;
 		n = n.substr(n.find('.') + 1);
 		n = n.substr(0, n.find('.'));

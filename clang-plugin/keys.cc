@@ -3,7 +3,9 @@
 // (ast_checks.cc) and the layout check ask about, and the state handed to
 // the IR pass (sc_global(), keys.h).
 #include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
 #include "clang/AST/Decl.h"
+#include "clang/AST/DeclCXX.h"
 #include "llvm/ADT/DenseMap.h"
 
 #include "keys.h"
@@ -33,7 +35,20 @@ llvm::DenseSet<const FieldDecl *> &sc_key_fields()
 bool sc_is_key_field(const ValueDecl *d)
 {
 	const auto *fd = dyn_cast_or_null<FieldDecl>(d);
-	return fd && sc_key_fields().count(fd);
+	if (!fd)
+		return false;
+	if (sc_key_fields().count(fd))
+		return true;
+	// (C++) The member of a class template's instantiation: a new
+	// declaration, with the pattern's annotation (attribute.cc)
+	// instantiated.
+	const auto *rd = dyn_cast<CXXRecordDecl>(fd->getParent());
+	if (!rd || !rd->getTemplateInstantiationPattern())
+		return false;
+	for (const auto *a : fd->specific_attrs<AnnotateAttr>())
+		if (a->getAnnotation() == SC_FIELD_ANNOTATION)
+			return true;
+	return false;
 }
 
 // Does a (complete) object of type T hold marked members, at any depth of
@@ -64,6 +79,11 @@ bool sc_type_has_key(ASTContext &ctx, QualType t)
 
 bool sc_is_key(const ValueDecl *d)
 {
-	const auto *vd = dyn_cast_or_null<VarDecl>(d);
-	return vd && sc_key_decls().count(vd->getCanonicalDecl());
+	// (C++) A static data member of a class template's instantiation is
+	// a key when the member it was instantiated from is.
+	for (const auto *vd = dyn_cast_or_null<VarDecl>(d); vd;
+	     vd = vd->getInstantiatedFromStaticDataMember())
+		if (sc_key_decls().count(vd->getCanonicalDecl()))
+			return true;
+	return false;
 }

@@ -11,6 +11,29 @@ static bool sc_is_function_pointer(tree type)
 	       TREE_CODE(TREE_TYPE(type)) == FUNCTION_TYPE;
 }
 
+// (C++) Is TYPE a pointer to member function: a structure whose first
+// member points to a METHOD_TYPE (the C++ front end's representation; C
+// has no method types)?
+static bool sc_is_member_function_pointer(tree type)
+{
+	if (TREE_CODE(type) != RECORD_TYPE)
+		return false;
+	tree f = TYPE_FIELDS(type);
+	while (f && TREE_CODE(f) != FIELD_DECL)
+		f = DECL_CHAIN(f);
+	return f && TREE_CODE(TREE_TYPE(f)) == POINTER_TYPE &&
+	       TREE_CODE(TREE_TYPE(TREE_TYPE(f))) == METHOD_TYPE;
+}
+
+// The facts of the type of a variable or member (C++: references and
+// pointers to member functions are no keys).
+static void sc_type_facts(tree type, sc_decl_facts *d)
+{
+	d->function_pointer = sc_is_function_pointer(type);
+	d->member_function_pointer = sc_is_member_function_pointer(type);
+	d->reference = TREE_CODE(type) == REFERENCE_TYPE;
+}
+
 // Why DECL cannot be a key (or a member holding field keys), or NULL when
 // it can (plugin-common/policy.cc decides; union membership and layout are
 // known only when the structure is finished, see sc_check_finished_type).
@@ -26,17 +49,20 @@ static const char *sc_decl_problem(tree decl)
 			!((ctx && TREE_CODE(ctx) == FUNCTION_DECL) ||
 			  (current_function_decl && !DECL_EXTERNAL(decl)));
 		d.thread_local_var = DECL_THREAD_LOCAL_P(decl);
-		d.function_pointer = sc_is_function_pointer(type);
+		sc_type_facts(type, &d);
 		d.const_qualified = TYPE_READONLY(type);
 		break;
 	}
 	case FIELD_DECL:
 		d.kind = sc_decl_kind::field;
-		d.function_pointer = sc_is_function_pointer(type);
+		sc_type_facts(type, &d);
 		d.const_qualified = TYPE_READONLY(type) || TREE_READONLY(decl);
 		break;
 	case FUNCTION_DECL:
-		d.kind = sc_decl_kind::function;
+		// (C++: a non-static member function has a METHOD_TYPE)
+		d.kind = TREE_CODE(type) == METHOD_TYPE ?
+				 sc_decl_kind::member_function :
+				 sc_decl_kind::function;
 		break;
 	case PARM_DECL:
 		d.kind = sc_decl_kind::parameter;
@@ -58,9 +84,11 @@ static tree sc_handle_attr(tree *node, tree name, tree, int, bool *no_add)
 	if (why) {
 		location_t loc = DECL_P(decl) ? DECL_SOURCE_LOCATION(decl) :
 						input_location;
+		// The declared name alone (C++: no scope, no signature),
+		// as Clang names it.
 		if (DECL_P(decl) && DECL_NAME(decl))
-			error_at(loc, SC_DIAG_ATTR_NAMED("%s", "%qD"), why,
-				 decl);
+			error_at(loc, SC_DIAG_ATTR_NAMED("%s", "%qE"), why,
+				 DECL_NAME(decl));
 		else
 			error_at(loc, SC_DIAG_ATTR("%s"), why);
 		*no_add = true;
@@ -94,8 +122,8 @@ static void sc_on_attributes(void *, void *)
 
 static void sc_field_error(tree field, const char *why)
 {
-	error_at(DECL_SOURCE_LOCATION(field), SC_DIAG_ATTR_NAMED("%s", "%qD"),
-		 why, field);
+	error_at(DECL_SOURCE_LOCATION(field), SC_DIAG_ATTR_NAMED("%s", "%qE"),
+		 why, DECL_NAME(field));
 	// Not a key any more: no second error, no site.
 	DECL_ATTRIBUTES(field) =
 		remove_attribute(SC_ATTR_NAME, DECL_ATTRIBUTES(field));
@@ -115,6 +143,10 @@ static bool sc_field_aligned(tree field)
 
 static void sc_check_field_layout(tree field, bool in_union)
 {
+	// A C++ class template's pattern is never laid out (its
+	// instantiations are, without this callback): nothing to check.
+	if (!DECL_FIELD_OFFSET(field))
+		return;
 	if (sc_is_key_field(field)) {
 		if (const char *why = sc_field_layout_problem(
 			    in_union, sc_field_aligned(field)))

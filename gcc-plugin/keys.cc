@@ -269,6 +269,9 @@ static tree sc_tramp_decl(sc_key *k, const char *prefix)
 	DECL_VISIBILITY(fn) = VISIBILITY_HIDDEN;
 	DECL_VISIBILITY_SPECIFIED(fn) = 1;
 	DECL_SOURCE_LOCATION(fn) = DECL_SOURCE_LOCATION(decl);
+	// The target may throw (C++, -fexceptions): the call keeps its EH
+	// edges and landing pads (build_fn_decl made the decl nothrow).
+	TREE_NOTHROW(fn) = 0;
 	// For lto1: which key (object, offset) this trampoline reads, in a
 	// form the IR carries (gcc-plugin/lto.cc).
 	if (sc_lto_compile())

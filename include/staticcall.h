@@ -78,6 +78,19 @@ int static_call_bind_all(void);
  * one of those must not call it (docs/GUIDE.md, "Signals, fork,
  * valgrind").
  */
+#if defined(__cplusplus)
+/*
+ * C++: the same macro, checked by the language's own conversion rules (no
+ * pragma tricks): `fn` must convert implicitly to the key's type, so an
+ * overloaded function name picks the overload of the key's type and a
+ * capture-less lambda converts; anything else is a compile error in
+ * __staticcall_cxx::target. A macro still, so that the plugins see `&name`
+ * at the call and report a `name` that is no key.
+ */
+#define static_call_update(name, fn)                                          \
+	__staticcall_update((void *)&(name),                                  \
+			    ::__staticcall_cxx::target<__typeof__(name)>(fn))
+#else
 #if defined(__clang__)
 #define __STATICCALL_TYPE_ERRORS                                              \
 	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")      \
@@ -95,6 +108,7 @@ int static_call_bind_all(void);
 		_Pragma("GCC diagnostic pop")                                 \
 		__staticcall_update((void *)&(name), (void *)__staticcall_fn); \
 	})
+#endif
 
 /*
  * static_call_update_null(name): make the key NULL. Guarded call sites
@@ -177,7 +191,42 @@ int static_call_bind_all(void);
 #define STATIC_CALL_SEAL_UPDATES 2
 
 #ifdef __cplusplus
+} /* extern "C" */
+
+/* static_call_update's type check in C++ (see above). */
+namespace __staticcall_cxx {
+template <typename T> struct is_function_pointer {
+	static const bool value = false;
+};
+template <typename R, typename... A>
+struct is_function_pointer<R (*)(A...)> { static const bool value = true; };
+template <typename R, typename... A>
+struct is_function_pointer<R (*)(A..., ...)> {
+	static const bool value = true;
+};
+#if defined(__cpp_noexcept_function_type)
+template <typename R, typename... A>
+struct is_function_pointer<R (*)(A...) noexcept> {
+	static const bool value = true;
+};
+template <typename R, typename... A>
+struct is_function_pointer<R (*)(A..., ...) noexcept> {
+	static const bool value = true;
+};
+#endif
+template <typename T>
+struct is_function_pointer<volatile T> : is_function_pointer<T> {};
+/* Not deduced: `fn` converts to the key's type K or the call fails. */
+template <typename T> struct identity { typedef T type; };
+template <typename K>
+inline void *target(typename identity<K>::type fn) noexcept
+{
+	static_assert(is_function_pointer<K>::value,
+		      "static_call_update: the key must be a pointer to "
+		      "function (declared with STATIC_CALL)");
+	return reinterpret_cast<void *>(fn);
 }
+} /* namespace __staticcall_cxx */
 #endif
 
 /* clang-format on */

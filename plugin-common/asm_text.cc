@@ -86,10 +86,14 @@ std::string sc_text_site_record(const std::string &label,
 	if (target == sc_target::aarch64)
 		return sc_text_site_record_aarch64(label, key, flags);
 	// `.balign 8,,4` keeps an exact site's 5-byte instruction inside one
-	// aligned quadword, so one atomic store re-targets it.
+	// aligned quadword, so one atomic store re-targets it. The `?` flag
+	// (here and in the lines tables) puts the record in the section
+	// group of the code around it: a C++ inline function or template
+	// instantiation is a COMDAT group the linker may discard, and its
+	// records must go with it (else: a reference to a discarded section).
 	return std::string(exact ? "\t.balign 8,,4\n" : "") + label +
 	       ":\n"
-	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a\",@progbits\n"
+	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a?\",@progbits\n"
 	       "\t.balign 4\n"
 	       "\t.long " +
 	       label +
@@ -130,10 +134,10 @@ std::string sc_text_site_line(const std::string &label, const std::string &file,
 		return "";
 	const std::string ty = target == sc_target::aarch64 ? "%" : "@";
 	const std::string str = label + ".file";
-	return "\t.pushsection " SC_ABI_LINES_STR_SECTION ",\"aMS\"," + ty +
+	return "\t.pushsection " SC_ABI_LINES_STR_SECTION ",\"aMS?\"," + ty +
 	       "progbits,1\n" + str + ":\n\t.asciz " + asm_string(file) +
 	       "\n\t.popsection\n"
-	       "\t.pushsection " SC_ABI_LINES_SECTION ",\"a\"," +
+	       "\t.pushsection " SC_ABI_LINES_SECTION ",\"a?\"," +
 	       ty +
 	       "progbits\n"
 	       "\t.balign 4\n"
@@ -286,7 +290,7 @@ static std::string sc_text_site_record_aarch64(const std::string &label,
 {
 	return label +
 	       ":\n"
-	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a\",%progbits\n"
+	       "\t.pushsection " SC_ABI_SITES_SECTION ",\"a?\",%progbits\n"
 	       "\t.balign 4\n"
 	       "\t.long " +
 	       label +

@@ -3,12 +3,28 @@
 
 #include <string.h>
 
+// C++ types that are no key: pointers to member functions (their calls
+// pick a virtual function or adjust `this`: no one direct call), and
+// references (the key is the variable referred to).
+static const char *sc_cxx_type_problem(const sc_decl_facts &d)
+{
+	if (d.member_function_pointer)
+		return "cannot be applied to a pointer to member function "
+		       "(not a static call); use a pointer to function";
+	if (d.reference)
+		return "cannot be applied to a reference; put it on the "
+		       "pointer-to-function variable referred to";
+	return nullptr;
+}
+
 const char *sc_key_problem(const sc_decl_facts &d)
 {
 	switch (d.kind) {
 	case sc_decl_kind::variable:
 		break;
 	case sc_decl_kind::field:
+		if (const char *why = sc_cxx_type_problem(d))
+			return why;
 		if (!d.function_pointer)
 			return "requires a member of pointer-to-function type";
 		if (d.const_qualified)
@@ -17,6 +33,10 @@ const char *sc_key_problem(const sc_decl_facts &d)
 	case sc_decl_kind::function:
 		return "cannot be applied to a function; put it on a "
 		       "pointer-to-function variable";
+	case sc_decl_kind::member_function:
+		return "cannot be applied to a member function (virtual and "
+		       "member function calls are not static calls); put it "
+		       "on a pointer-to-function variable";
 	case sc_decl_kind::parameter:
 		return "cannot be applied to a function parameter";
 	case sc_decl_kind::type_name:
@@ -31,6 +51,8 @@ const char *sc_key_problem(const sc_decl_facts &d)
 		       "variables";
 	if (d.thread_local_var)
 		return "cannot be applied to a thread-local variable";
+	if (const char *why = sc_cxx_type_problem(d))
+		return why;
 	if (!d.function_pointer)
 		return "requires a variable of pointer-to-function type";
 	// The runtime writes the key: a const one may sit in read-only

@@ -28,6 +28,7 @@ enum class sc_decl_kind {
 	variable,
 	field, // a member of a structure (or union)
 	function,
+	member_function, // (C++) a non-static member function, virtual too
 	parameter,
 	type_name,	// a typedef
 	indirect_field, // (Clang) a member reached through an anonymous one
@@ -41,6 +42,10 @@ struct sc_decl_facts {
 	bool thread_local_var = false; // variable: __thread, _Thread_local
 	bool function_pointer = false; // its type is pointer to function
 	bool const_qualified = false;  // the pointer itself is const
+	// (C++) variable or member: a pointer to member function, a
+	// reference (its type otherwise as function_pointer says).
+	bool member_function_pointer = false;
+	bool reference = false;
 };
 
 // Why a declaration with these facts cannot be a key (a variable) or hold

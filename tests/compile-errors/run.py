@@ -2,7 +2,9 @@
 """Compile-error tests: every misuse of the attribute or of the API must be
 a compile error, with the documented message, at the marked line.
 
-Each file starts with `/* expect: SUBSTRING */`, may have a
+Each file (C, or C++: *.cc, compiled by the same driver, which picks the
+language by extension) starts with `/* expect: SUBSTRING */` (or
+`A || B`: either, for compiler-worded C++ errors), may have a
 `/* flags: ... */` line (the word `strict` becomes the plugin's strict
 argument), may name one compiler family with `/* only: clang */`, and marks the line the error must point at with `error-here`.
 """
@@ -18,7 +20,8 @@ args = ap.parse_args()
 
 here = os.path.dirname(os.path.abspath(__file__))
 passed = failed = 0
-for src in sorted(glob.glob(os.path.join(here, '*.c'))):
+for src in sorted(glob.glob(os.path.join(here, '*.c')) +
+                  glob.glob(os.path.join(here, '*.cc'))):
     text = open(src).read()
     expect = re.search(r'/\* expect: (.*?) \*/', text).group(1)
     m = re.search(r'/\* only: (\w+) \*/', text)
@@ -41,7 +44,7 @@ for src in sorted(glob.glob(os.path.join(here, '*.c'))):
     problems = []
     if p.returncode == 0:
         problems.append('compiled without error')
-    if not any(expect in l for l in errs):
+    if not any(e in l for l in errs for e in expect.split(' || ')):
         problems.append('no error mentioning %r' % expect)
     if not at_line:
         problems.append('no error at line %s' % line)

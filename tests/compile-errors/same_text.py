@@ -42,7 +42,8 @@ def plugin_errors(compiler, strict, src):
 
 here = os.path.dirname(os.path.abspath(__file__))
 passed = failed = skipped = 0
-for src in sorted(glob.glob(os.path.join(here, '*.c'))):
+for src in sorted(glob.glob(os.path.join(here, '*.c')) +
+                  glob.glob(os.path.join(here, '*.cc'))):
     name = os.path.basename(src)
     if re.search(r'/\* only: \w+ \*/', open(src).read()):
         skipped += 1

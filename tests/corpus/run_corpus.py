@@ -16,11 +16,15 @@ Tests (see README.md beside this file):
   NAME.c        a single-file test; link modes pie, nopie and shared (the
                 test built as a shared object with -Dmain=sc_corpus_main,
                 called by support/corpus_main.c)
-  NAME/         a multi-file test: main.c and any other *.c form the
-                executable, each lib*.c becomes lib*.so linked to it, each
-                dl*.c becomes dl*.so that the program dlopens itself
-                (the executable is then linked with -rdynamic); link modes
-                pie and nopie
+  NAME.cc       the same in C++ (compiled with --cxx)
+  NAME/         a multi-file test: main.c (or main.cc) and any other *.c
+                and *.cc form the executable, each lib*.c(c) becomes
+                lib*.so linked to it, each dl*.c(c) becomes dl*.so that
+                the program dlopens itself (the executable is then linked
+                with -rdynamic); link modes pie and nopie
+A test with C++ sources has each source compiled by its own language's
+compiler (C by --cc, C++ by --cxx, the same plugin flags) and is linked by
+--cxx: C and C++ objects in one program.
 Every program gets its build directory as argv[1].
 
 A source may carry a line `corpus-cflags: FLAGS` (extra compiler flags for
@@ -86,6 +90,29 @@ def tail(text, lines=12):
 
 
 CORPUS_CC = "gcc"  # set from --cc before the tests are collected
+SOURCE_EXTS = (".c", ".cc")
+
+
+def is_cxx(path):
+    return path.endswith(".cc")
+
+
+def stem_of(path):
+    """foo.c, foo.cc -> foo"""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def default_cxx(cc):
+    """The C++ driver beside a C one: gcc -> g++, gcc-12 -> g++-12,
+    clang-19 -> clang++-19, x-linux-gnu-gcc -> x-linux-gnu-g++."""
+    d, b = os.path.split(cc)
+    m = re.match(r"^(.*)clang(-\d+)?$", b)
+    if m:
+        return os.path.join(d, m.group(1) + "clang++" + (m.group(2) or ""))
+    m = re.match(r"^(.*)gcc(-\d+)?$", b)
+    if m:
+        return os.path.join(d, m.group(1) + "g++" + (m.group(2) or ""))
+    return cc
 
 
 def directive_flags(path, cc=""):
@@ -122,6 +149,11 @@ class Test:
         return MODES if self.single else ["pie", "nopie"]
 
     @property
+    def cxx(self):
+        """Any C++ source: compiled per source, linked by the C++ driver."""
+        return any(is_cxx(s) for s in self.exe_srcs + self.libs + self.dls)
+
+    @property
     def incdir(self):
         return os.path.dirname(self.main)
 
@@ -130,17 +162,20 @@ def discover(corpus):
     tests = []
     for entry in sorted(os.listdir(corpus)):
         path = os.path.join(corpus, entry)
-        if entry.endswith(".c") and os.path.isfile(path):
-            tests.append(Test(entry[:-2], path, [path], [], [], True))
-        elif os.path.isdir(path) and os.path.isfile(
-                os.path.join(path, "main.c")):
-            srcs = sorted(f for f in os.listdir(path) if f.endswith(".c"))
+        if entry.endswith(SOURCE_EXTS) and os.path.isfile(path):
+            tests.append(Test(stem_of(entry), path, [path], [], [], True))
+        elif os.path.isdir(path):
+            mains = [os.path.join(path, "main" + e) for e in SOURCE_EXTS]
+            mains = [m for m in mains if os.path.isfile(m)]
+            if not mains:
+                continue
+            srcs = sorted(f for f in os.listdir(path)
+                          if f.endswith(SOURCE_EXTS))
             libs = [os.path.join(path, f) for f in srcs if f.startswith("lib")]
             dls = [os.path.join(path, f) for f in srcs if f.startswith("dl")]
             exe = [os.path.join(path, f) for f in srcs
                    if not f.startswith(("lib", "dl"))]
-            tests.append(Test(entry, os.path.join(path, "main.c"), exe,
-                              libs, dls, False))
+            tests.append(Test(entry, mains[0], exe, libs, dls, False))
     return tests
 
 
@@ -171,9 +206,10 @@ class Driver:
                          else os.path.join(self.sup, "livecode.c")]
         self.checker_libs = shlex.split(args.checker_libs)
 
-    def cflags(self, variant, opt, test=None):
-        f = [self.a.cc, opt, "-std=gnu11", "-Wall", "-Wno-unused-function",
-             "-I", self.inc, "-I", self.sup]
+    def cflags(self, variant, opt, test=None, cxx=False):
+        f = [self.a.cxx if cxx else self.a.cc, opt,
+             "-std=gnu++17" if cxx else "-std=gnu11", "-Wall",
+             "-Wno-unused-function", "-I", self.inc, "-I", self.sup]
         if test is not None:
             f += ["-I", test.incdir] + test.cflags
         if variant == "sc":
@@ -206,7 +242,55 @@ class Driver:
              os.path.join(self.sup, "corpus_main.c"), "-o", o])
         self.support_objs["main"] = o
 
+    def compile_each(self, test, opt, variant, srcs, pic, d, extra=()):
+        """Each source to an object by its own language's compiler (a
+        test with C++ sources); returns the objects."""
+        objs = []
+        for src in srcs:
+            o = os.path.join(d, os.path.basename(src) + ".o")
+            run(self.cflags(variant, opt, test, is_cxx(src)) + pic +
+                list(extra) + ["-c", src, "-o", o])
+            objs.append(o)
+        return objs
+
+    def build_cxx(self, test, opt, mode, variant):
+        """build() for a test with C++ sources: compiled per source,
+        linked by the C++ driver."""
+        d = os.path.join(self.out, test.name, "%s-%s-%s" % (
+            opt.lstrip("-"), mode, variant))
+        os.makedirs(d, exist_ok=True)
+        ld = [self.a.cxx, opt]
+        libs = self.libs(variant)
+        lc = self.support_objs[variant]
+        exe = os.path.join(d, test.name)
+        if mode == "shared":
+            so = os.path.join(d, "lib%s.so" % test.name)
+            objs = self.compile_each(test, opt, variant, test.exe_srcs,
+                                     ["-fPIC"], d, ["-Dmain=sc_corpus_main"])
+            run(ld + ["-shared"] + objs + lc + ["-o", so] + libs)
+            run([self.a.cxx, "-pie", self.support_objs["main"], "-o", exe,
+                 "-L", d, "-l" + test.name, "-Wl,-rpath," + d])
+            return exe, d
+        pic = ["-fPIE"] if mode == "pie" else ["-fno-PIE"]
+        link = ["-pie"] if mode == "pie" else ["-no-pie"]
+        linked = []
+        for src in test.libs + test.dls:
+            stem = stem_of(src)                    # libfoo, dlfoo
+            objs = self.compile_each(test, opt, variant, [src], ["-fPIC"], d)
+            run(ld + ["-shared"] + objs + ["-o",
+                os.path.join(d, stem + ".so")] + libs)
+            if src in test.libs:
+                linked += ["-l" + stem[3:]]
+        extra = ["-rdynamic"] if test.dls else []
+        if linked:
+            linked = ["-L", d, "-Wl,-rpath," + d] + linked
+        objs = self.compile_each(test, opt, variant, test.exe_srcs, pic, d)
+        run(ld + link + extra + objs + lc + ["-o", exe] + linked + libs)
+        return exe, d
+
     def build(self, test, opt, mode, variant):
+        if test.cxx:
+            return self.build_cxx(test, opt, mode, variant)
         d = os.path.join(self.out, test.name, "%s-%s-%s" % (
             opt.lstrip("-"), mode, variant))
         os.makedirs(d, exist_ok=True)
@@ -384,6 +468,9 @@ class Driver:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cc", default="gcc")
+    ap.add_argument("--cxx", default="",
+                    help="the C++ compiler for .cc sources (default: the "
+                         "one beside --cc: g++, clang++-N)")
     ap.add_argument("--plugin", default="",
                     help="the compiler plugin (.so); empty: only build and "
                          "run the reference builds")
@@ -426,6 +513,7 @@ def main():
     a = ap.parse_args()
     global CORPUS_CC
     CORPUS_CC = a.cc
+    a.cxx = a.cxx or default_cxx(a.cc)
 
     drv = Driver(a)
     if drv.plugin and not os.path.isfile(drv.plugin):

@@ -77,4 +77,10 @@ int sc_live_after_update(int rc, const char *key, const char *fn,
 }
 #endif
 
+/* A C++ test built as a shared object (-Dmain=sc_corpus_main): the
+ * function support/corpus_main.c calls has C linkage. */
+#if defined(__cplusplus) && defined(main)
+extern "C" int main(int, char **);
+#endif
+
 #endif
