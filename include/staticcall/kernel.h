@@ -48,7 +48,7 @@
 
 /* `enabled` is the key's count: the branch is on while it is above zero.
  * Only the calls below may change it. */
-struct static_key { int enabled; int __reserved; };
+struct static_key { int enabled; int __reserved; } __attribute__((aligned(8)));
 struct static_key_true { struct static_key key; };
 struct static_key_false { struct static_key key; };
 
@@ -92,12 +92,17 @@ struct static_key_site_info {
 	int likely;         /* static_branch_likely (jumps while disabled) */
 };
 
-/* The runtime's entry points: weak, so a program without the runtime
- * links and keeps the load and test (__sk_change below). */
+/* __staticcall_key_change's operations */
 #define __SK_ENABLE  0
 #define __SK_DISABLE 1
 #define __SK_INC     2
 #define __SK_DEC     3
+
+/* The runtime includes the types above alone. */
+#ifndef __STATICCALL_KERNEL_TYPES_ONLY
+
+/* The runtime's entry points: weak, so a program without the runtime
+ * links and keeps the load and test (__sk_change below). */
 int __staticcall_key_change(struct static_key *key, int op)
 	__attribute__((weak));
 int __staticcall_key_sites(const struct static_key *key,
@@ -339,9 +344,27 @@ static long __attribute__((unused)) __sk_return0(void) { return 0; }
 /* The kernel's meaning: by name (see the top of this file). */
 #undef static_call_update
 #undef static_call_query
+#if defined(__STATICCALL_PLUGIN__)
 #define static_call_update(name, func)                                        \
 	static_call_update_key(STATIC_CALL_KEY(name), func)
+#else
+/* Without a plugin: through the runtime when it is linked (so sites in
+ * plugin-built objects follow), else a plain store (there are no sites). */
+int __staticcall_update(void *key, void *target) __attribute__((weak));
+#define static_call_update(name, func)                                        \
+	__extension__({                                                       \
+		_Pragma("GCC diagnostic push") __STATICCALL_TYPE_ERRORS       \
+		__typeof__(STATIC_CALL_KEY(name)) __sk_fn = (func);           \
+		_Pragma("GCC diagnostic pop")                                 \
+		__staticcall_update ?                                         \
+			__staticcall_update((void *)&STATIC_CALL_KEY(name),   \
+					    (void *)__sk_fn) :                \
+			(__atomic_store_n(&STATIC_CALL_KEY(name), __sk_fn,    \
+					  __ATOMIC_RELEASE), 0);              \
+	})
+#endif
 #define static_call_query(name) static_call_query_key(STATIC_CALL_KEY(name))
 
+#endif /* __STATICCALL_KERNEL_TYPES_ONLY */
 /* clang-format on */
 #endif

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# run.sh NAME CC INCLUDE RUNTIME_DIR OUT [PLUGIN_FLAGS...]
+# Builds kernel_style.c with its shared library and dlopen'ed module, then
+# runs it: linked with the runtime (every site patched; also under
+# STATICCALL_DISABLE=1, every site on its load and test) and without the
+# runtime (load and test, static calls plain). PLUGIN_FLAGS, if any, build
+# the static calls through the plugin (the runtime is then always linked).
+set -euo pipefail
+name=$1 cc=$2 inc=$3 rtdir=$4 out=$5
+shift 5
+plugin=("$@")
+src=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+cflags=(-O2 -Wall -Wextra -Werror -Wno-unused-function -I"$inc")
+# --no-as-needed: a plugin-free program refers to the runtime only
+# weakly, which --as-needed (Debian's default) would drop.
+rt=(-L"$rtdir" -Wl,--no-as-needed -lstaticcall -Wl,--as-needed
+	-Wl,-rpath,"$rtdir")
+build() { # DIR [extra link flags]
+	local d=$out/$1
+	shift
+	mkdir -p "$d"
+	$cc "${cflags[@]}" "${plugin[@]}" -fPIC -shared "$src/keys_lib.c" \
+		-o "$d/libkeys_lib.so" "$@"
+	$cc "${cflags[@]}" "${plugin[@]}" -fPIC -shared "$src/keys_dl.c" \
+		-o "$d/libkeys_dl.so" -L"$d" -lkeys_lib "$@"
+	$cc "${cflags[@]}" "${plugin[@]}" "$src/kernel_style.c" \
+		-o "$d/kernel_style" -L"$d" -lkeys_lib -Wl,-rpath,"$d" \
+		-ldl "$@"
+}
+build runtime "${rt[@]}"
+"$out/runtime/kernel_style" patched
+STATICCALL_DISABLE=1 "$out/runtime/kernel_style" test
+if [ ${#plugin[@]} -eq 0 ]; then
+	build plain
+	"$out/plain/kernel_style" test
+	if nm -D "$out/plain/kernel_style" | grep -q staticcall_key_change &&
+		ldd "$out/plain/kernel_style" | grep -q libstaticcall; then
+		echo "$name: the plain build links the runtime" >&2
+		exit 1
+	fi
+fi
+echo "kernel-style program ($name): ok"
