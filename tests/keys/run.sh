@@ -3,7 +3,8 @@
 # Builds kernel_style.c with its shared library and dlopen'ed module, then
 # runs it: linked with the runtime (every site patched; also under
 # STATICCALL_DISABLE=1, every site on its load and test) and without the
-# runtime (load and test, static calls plain). PLUGIN_FLAGS, if any, build
+# runtime (load and test, static calls plain); without PLUGIN_FLAGS also
+# the stress test (keys_stress.c, 3 s). PLUGIN_FLAGS, if any, build
 # the static calls through the plugin (the runtime is then always linked).
 set -euo pipefail
 name=$1 cc=$2 inc=$3 rtdir=$4 out=$5
@@ -39,5 +40,11 @@ if [ ${#plugin[@]} -eq 0 ]; then
 		echo "$name: the plain build links the runtime" >&2
 		exit 1
 	fi
+fi
+if [ ${#plugin[@]} -eq 0 ]; then
+	# 8 threads running sites while both keys toggle, 3 s
+	$cc "${cflags[@]}" "$src/keys_stress.c" -o "$out/keys_stress" \
+		"${rt[@]}" -lpthread
+	"$out/keys_stress" 3
 fi
 echo "kernel-style program ($name): ok"
