@@ -68,10 +68,10 @@ struct static_key_false { struct static_key key; };
 
 /* The key of &k for any of the three types; anything else is an error. */
 #define __sk_key(x)                                                           \
-	_Generic((x),                                                         \
-		 struct static_key *: (struct static_key *)(x),               \
-		 struct static_key_true *: (struct static_key *)(x),          \
-		 struct static_key_false *: (struct static_key *)(x))
+	((struct static_key *)_Generic((x),                                   \
+				       struct static_key *: (x),              \
+				       struct static_key_true *: (x),         \
+				       struct static_key_false *: (x)))
 
 /* One site as the runtime reports it (static_key_sites). */
 enum static_key_site_form {
