@@ -253,14 +253,16 @@ static int write_sites(struct sk_site **sites, const uint8_t *to, size_t n)
 
 /* ---- registration ------------------------------------------------------ */
 
-static int in_readonly(const struct sc_object *o, const void *p, size_t len)
+/* Inside one readable segment of o (the table and the key pointers: on
+ * arm64 read-only data shares the text segment; the pointers are RELRO).
+ * What ties a record to its site is the check of the site's code. */
+static int in_readable(const struct sc_object *o, const void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p;
 	for (int i = 0; i < o->nsegs; i++)
 		if (a >= o->segs[i].lo && a + len <= o->segs[i].hi &&
 		    a + len >= a)
-			return (o->segs[i].prot & PROT_READ) &&
-			       !(o->segs[i].prot & PROT_EXEC);
+			return (o->segs[i].prot & PROT_READ) != 0;
 	return 0;
 }
 
@@ -279,9 +281,8 @@ static int load_site(struct sk_table *t, struct sk_site *s,
 	const uint8_t *keyref = (const uint8_t *)&r->keyref_rel + r->keyref_rel;
 	if (r->flags & ~SC_JUMP_LIKELY)
 		return s->reason = "record has unknown flags", 0;
-	if (((uintptr_t)keyref & 7) || !in_readonly(o, keyref, 8))
-		return s->reason = "record's key pointer is not read-only data "
-				   "of its object",
+	if (((uintptr_t)keyref & 7) || !in_readable(o, keyref, 8))
+		return s->reason = "record's key pointer is not data of its object",
 		       0;
 	struct static_key *var;
 	memcpy(&var, keyref, sizeof var);
@@ -383,10 +384,10 @@ static struct sk_table *load_table(const struct sc_abi_jump *b,
 	o->range_slot = -1;
 	size_t bytes = (size_t)((const char *)e - (const char *)b);
 	if (sc_object_locate(o, b) || ((uintptr_t)b & 3) ||
-	    bytes % sizeof *b || !in_readonly(o, b, bytes)) {
+	    bytes % sizeof *b || !in_readable(o, b, bytes)) {
 		sc_log(SC_LOG_WARN,
-		       "%s: static key table %p..%p is not read-only data "
-		       "of one object: its sites keep their load and test",
+		       "%s: static key table %p..%p is not inside one "
+		       "object: its sites keep their load and test",
 		       o->name ? o->name : "?", (const void *)b,
 		       (const void *)e);
 		table_free(t);

@@ -153,6 +153,7 @@ void __staticcall_jump_unregister(const void *begin)
 	__SK_RECORD(flags)
 #define __SK_UNLIKELY_SITE __SK_SITE(0x8f, 0)
 #define __SK_LIKELY_SITE   __SK_SITE(0x8e, 1)
+#define __SK_SYMBOL "i" /* a symbol's address as an operand */
 #else
 /*
  * arm64: the site is `b` to its load and test (one aligned word, B <-> NOP
@@ -176,6 +177,7 @@ void __staticcall_jump_unregister(const void *begin)
 	__SK_RECORD(flags)
 #define __SK_UNLIKELY_SITE __SK_SITE(le, 0) /* jump while count > 0 */
 #define __SK_LIKELY_SITE   __SK_SITE(gt, 1) /* jump while count <= 0 */
+#define __SK_SYMBOL "S" /* "i" is refused under -fPIC/-fPIE by GCC */
 #endif
 
 /*
@@ -190,7 +192,7 @@ void __staticcall_jump_unregister(const void *begin)
 		__label__ __sk_l;                                             \
 		static struct static_key *const __sk_kp = __sk_key(x);        \
 		_Bool __sk_r = fallthrough;                                   \
-		__asm__ goto(site : : [kp] "i"(&__sk_kp) : "cc" : __sk_l);    \
+		__asm__ goto(site : : [kp] __SK_SYMBOL(&__sk_kp) : "cc" : __sk_l);    \
 		if (0) {                                                      \
 		__sk_l:                                                       \
 			__sk_r = taken;                                       \

@@ -24,7 +24,11 @@ static unsigned long seq_a, seq_b; /* odd while that key changes */
 static int stop;
 static unsigned long errors, checks;
 
+#if defined(__x86_64__) /* n NOPs before the site */
 #define PAD(n) __asm__ volatile(".fill " #n ", 1, 0x90")
+#else
+#define PAD(n) __asm__ volatile(".fill " #n ", 4, 0xd503201f")
+#endif
 #define SITES(n)                                                              \
 	__attribute__((noinline)) static int ua##n(void)                     \
 	{                                                                     \

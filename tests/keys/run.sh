@@ -6,7 +6,11 @@
 # runtime (load and test, static calls plain); without PLUGIN_FLAGS also
 # the stress test (keys_stress.c, 3 s). PLUGIN_FLAGS, if any, build
 # the static calls through the plugin (the runtime is then always linked).
+# RUN (environment): a wrapper for every program (qemu for arm64);
+# STRESS_RUN: the stress test's (default RUN).
 set -euo pipefail
+run=${RUN:-}
+stress_run=${STRESS_RUN:-$run}
 name=$1 cc=$2 inc=$3 rtdir=$4 out=$5
 shift 5
 plugin=("$@")
@@ -30,13 +34,12 @@ build() { # DIR [extra link flags]
 		-ldl "$@"
 }
 build runtime "${rt[@]}"
-"$out/runtime/kernel_style" patched
-STATICCALL_DISABLE=1 "$out/runtime/kernel_style" test
+$run "$out/runtime/kernel_style" patched
+STATICCALL_DISABLE=1 $run "$out/runtime/kernel_style" test
 if [ ${#plugin[@]} -eq 0 ]; then
 	build plain
-	"$out/plain/kernel_style" test
-	if nm -D "$out/plain/kernel_style" | grep -q staticcall_key_change &&
-		ldd "$out/plain/kernel_style" | grep -q libstaticcall; then
+	$run "$out/plain/kernel_style" test
+	if readelf -d "$out/plain/kernel_style" | grep -q libstaticcall; then
 		echo "$name: the plain build links the runtime" >&2
 		exit 1
 	fi
@@ -45,6 +48,6 @@ if [ ${#plugin[@]} -eq 0 ]; then
 	# 8 threads running sites while both keys toggle, 3 s
 	$cc "${cflags[@]}" "$src/keys_stress.c" -o "$out/keys_stress" \
 		"${rt[@]}" -lpthread
-	"$out/keys_stress" 3
+	$stress_run "$out/keys_stress" 3
 fi
 echo "kernel-style program ($name): ok"
