@@ -33,6 +33,8 @@ build() { # DIR [extra link flags]
 		-o "$d/kernel_style" -L"$d" -lkeys_lib -Wl,-rpath,"$d" \
 		-ldl "$@"
 }
+# the guide's kernel-style snippet compiles unchanged
+$cc "${cflags[@]}" "${plugin[@]}" -c "$src/guide_port.c" -o "$out/guide_port.o"
 build runtime "${rt[@]}"
 $run "$out/runtime/kernel_style" patched
 STATICCALL_DISABLE=1 $run "$out/runtime/kernel_style" test
