@@ -21,8 +21,10 @@
 
 #include "staticcall.h"
 #include "staticcall_abi.h"
+/* kernel.h's types (struct static_key, the site forms) alone */
 #define __STATICCALL_KERNEL_TYPES_ONLY
 #include "staticcall/kernel.h"
+#undef __STATICCALL_KERNEL_TYPES_ONLY
 
 /* Patchable instruction kinds. */
 enum sc_insn_kind {

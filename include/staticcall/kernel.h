@@ -31,8 +31,8 @@
  *
  * C only (not C++).
  */
-#ifndef STATICCALL_KERNEL_H
-#define STATICCALL_KERNEL_H
+#ifndef STATICCALL_KERNEL_TYPES_H
+#define STATICCALL_KERNEL_TYPES_H
 /* A public header, aligned by hand for its readers: */
 /* clang-format off */
 
@@ -66,12 +66,16 @@ struct static_key_false { struct static_key key; };
 #define DECLARE_STATIC_KEY_TRUE(name)  extern struct static_key_true name
 #define DECLARE_STATIC_KEY_FALSE(name) extern struct static_key_false name
 
-/* The key of &k for any of the three types; anything else is an error. */
+/* The key of &k for any of the three types (const too: static_key_enabled
+ * and static_key_sites read it); anything else is an error. */
 #define __sk_key(x)                                                           \
 	((struct static_key *)_Generic((x),                                   \
 				       struct static_key *: (x),              \
 				       struct static_key_true *: (x),         \
-				       struct static_key_false *: (x)))
+				       struct static_key_false *: (x),        \
+				       const struct static_key *: (x),        \
+				       const struct static_key_true *: (x),   \
+				       const struct static_key_false *: (x)))
 
 /* One site as the runtime reports it (static_key_sites). */
 enum static_key_site_form {
@@ -98,8 +102,13 @@ struct static_key_site_info {
 #define __SK_INC     2
 #define __SK_DEC     3
 
+/* clang-format on */
+#endif /* STATICCALL_KERNEL_TYPES_H */
+
 /* The runtime includes the types above alone. */
-#ifndef __STATICCALL_KERNEL_TYPES_ONLY
+#if !defined(__STATICCALL_KERNEL_TYPES_ONLY) && !defined(STATICCALL_KERNEL_H)
+#define STATICCALL_KERNEL_H
+/* clang-format off */
 
 /* The runtime's entry points: weak, so a program without the runtime
  * links and keeps the load and test (__sk_change below). */
@@ -367,6 +376,5 @@ int __staticcall_update(void *key, void *target) __attribute__((weak));
 #endif
 #define static_call_query(name) static_call_query_key(STATIC_CALL_KEY(name))
 
-#endif /* __STATICCALL_KERNEL_TYPES_ONLY */
 /* clang-format on */
-#endif
+#endif /* STATICCALL_KERNEL_H */
