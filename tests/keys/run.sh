@@ -36,6 +36,21 @@ build() { # DIR [extra link flags]
 # the guide's kernel-style snippet compiles unchanged
 $cc "${cflags[@]}" "${plugin[@]}" -c "$src/guide_port.c" -o "$out/guide_port.o"
 build runtime "${rt[@]}"
+if [ -n "${INSPECT:-}" ]; then # the inspector lists every site, in JSON
+	"$INSPECT" --json --no-source "$out/runtime/kernel_style" \
+		"$out/runtime/libkeys_lib.so" | python3 -c '
+import json, sys
+files = json.load(sys.stdin)["files"]
+got = [sorted((s["key"], s["branch"], s["compiled"])
+              for s in f["static_key_sites"]) for f in files]
+want = [sorted([("trace_key", "unlikely", "load-and-test"),
+                ("fast_key", "likely", "load-and-test"),
+                ("lib_key", "unlikely", "load-and-test"),
+                ("plain_key", "unlikely", "load-and-test")]),
+        sorted([("lib_key", "unlikely", "load-and-test"),
+                ("lib_key", "likely", "load-and-test")])]
+sys.exit(0 if got == want else "inspector: %r" % got)'
+fi
 $run "$out/runtime/kernel_style" patched
 STATICCALL_DISABLE=1 $run "$out/runtime/kernel_style" test
 if [ ${#plugin[@]} -eq 0 ]; then
