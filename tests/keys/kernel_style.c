@@ -242,6 +242,24 @@ static void forked(void)
 	CHECK_FORMS(&trace_key, 1);
 }
 
+/* static_call_seal(CODE): every site back on its load and test; a key
+ * then changes its count alone, and the branches still follow it. */
+#pragma weak static_call_seal
+static void sealed(void)
+{
+	if (!expect_patched || !static_call_seal)
+		return;
+	CHECK(static_branch_enable(&trace_key) == 0);
+	CHECK(static_call_seal(STATIC_CALL_SEAL_CODE) == 0);
+	struct static_key_site_info info[4];
+	CHECK(static_key_sites(&trace_key, info, 4) == 1);
+	CHECK(info[0].form == STATIC_KEY_SITE_TEST && info[0].reason);
+	CHECK(traced());
+	CHECK(static_branch_disable(&trace_key) == 0 && !traced());
+	CHECK(static_key_sites(&trace_key, info, 4) == 1);
+	CHECK(info[0].form == STATIC_KEY_SITE_TEST);
+}
+
 int main(int argc, char **argv)
 {
 	expect_patched = argc > 1 && !strcmp(argv[1], "patched");
@@ -256,6 +274,7 @@ int main(int argc, char **argv)
 	static_calls();
 	modules(dir);
 	forked();
+	sealed();
 	printf("kernel_style (%s): %s\n", expect_patched ? "patched" : "test",
 	       failures ? "FAILED" : "ok");
 	return failures != 0;
