@@ -120,8 +120,7 @@ SC_EXPORT int __staticcall_key_change(void *key, int op)
 }
 
 SC_EXPORT int __staticcall_key_sites(const void *key,
-				     struct static_key_site_info *buf,
-				     size_t n)
+				     struct static_key_site_info *buf, size_t n)
 {
 	if (!sc_registry_has(key_sites))
 		return -ENOSYS;

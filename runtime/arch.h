@@ -244,8 +244,7 @@ struct sc_arch_ops {
 	int (*plan)(const struct sc_code *c, const uint8_t *from,
 		    const uint8_t *to, int allow_wait,
 		    struct sc_byte_patch *out);
-	int (*jump_read)(const uint8_t *site, const uint8_t *live,
-			 void **dest);
+	int (*jump_read)(const uint8_t *site, const uint8_t *live, void **dest);
 	struct sc_decoded (*decode_site)(const struct sc_code *c,
 					 const uint8_t *live,
 					 const void *tramp);

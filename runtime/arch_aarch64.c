@@ -324,8 +324,8 @@ static const uint8_t *adrp_ldr_x16(const uint8_t *p)
 	if ((adrp & 0x9f00001fu) != 0x90000010u ||
 	    (ldr & 0xffc003ffu) != 0xf9400210u)
 		return NULL;
-	int64_t imm = (int64_t)((((adrp >> 5) & 0x7ffff) << 2) |
-				((adrp >> 29) & 3));
+	int64_t imm =
+		(int64_t)((((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3));
 	imm = (imm << 43) >> 43; /* sign-extend 21 bits */
 	uintptr_t page = ((uintptr_t)p & ~(uintptr_t)0xfff) + (imm << 12);
 	return (const uint8_t *)(page + ((ldr >> 10) & 0xfff) * 8);

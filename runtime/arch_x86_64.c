@@ -378,20 +378,20 @@ int sc_arch_jump_test_ok(const uint8_t *t, const uint8_t *site,
 		0x48, 0x8b, 0x05,	      /* mov keyref(%rip),%rax */
 	};
 	static const uint8_t mid[] = {
-		0x83, 0x38, 0x00, /* cmpl $0,(%rax) */
-		0x58,		  /* pop %rax */
+		0x83, 0x38, 0x00,		       /* cmpl $0,(%rax) */
+		0x58,				       /* pop %rax */
 		0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0, /* lea 128(%rsp) */
 		0x0f,				       /* jg / jle */
 	};
-	_Static_assert(sizeof head + 4 + sizeof mid + 5 + 5 ==
-			       SC_JUMP_TEST_X86,
+	_Static_assert(sizeof head + 4 + sizeof mid + 5 + 5 == SC_JUMP_TEST_X86,
 		       "the load and test of kernel.h");
 	const uint8_t *p = t;
 	if (memcmp(p, head, sizeof head) ||
 	    rel32_dest(p + sizeof head + 4, p + sizeof head) != keyref)
 		return 0;
 	p += sizeof head + 4;
-	if (memcmp(p, mid, sizeof mid) || p[sizeof mid] != (likely ? 0x8e : 0x8f))
+	if (memcmp(p, mid, sizeof mid) ||
+	    p[sizeof mid] != (likely ? 0x8e : 0x8f))
 		return 0;
 	p += sizeof mid + 1;
 	if (rel32_dest(p + 4, p) != target)

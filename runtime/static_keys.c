@@ -202,8 +202,8 @@ static int write_sites(struct sk_site **sites, const uint8_t *to, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct sk_site *s = sites[i];
 		uint64_t *word = (uint64_t *)((uintptr_t)s->insn & ~7ul);
-		w[m++] = (struct sc_write){ word, 0, 0, SC_PHASES - 1, 1,
-					    s->prot };
+		w[m++] = (struct sc_write){ word,	   0, 0,
+					    SC_PHASES - 1, 1, s->prot };
 	}
 	sc_sort(w, m, sizeof *w, cmp_write);
 	size_t k = 0;
@@ -282,7 +282,8 @@ static int load_site(struct sk_table *t, struct sk_site *s,
 	if (r->flags & ~SC_JUMP_LIKELY)
 		return s->reason = "record has unknown flags", 0;
 	if (((uintptr_t)keyref & 7) || !in_readable(o, keyref, 8))
-		return s->reason = "record's key pointer is not data of its object",
+		return s->reason =
+			       "record's key pointer is not data of its object",
 		       0;
 	struct static_key *var;
 	memcpy(&var, keyref, sizeof var);
@@ -293,7 +294,8 @@ static int load_site(struct sk_table *t, struct sk_site *s,
 	s->prot = sc_object_exec_prot(o, s->insn, len);
 	if (!s->prot || !sc_object_exec_prot(o, s->target, 1))
 		return s->reason = "site or label outside its object's code", 0;
-	if (((uintptr_t)s->insn & ~7ul) != (((uintptr_t)s->insn + len - 1) & ~7ul))
+	if (((uintptr_t)s->insn & ~7ul) !=
+	    (((uintptr_t)s->insn + len - 1) & ~7ul))
 		return s->reason = "site straddles an 8-byte word", 0;
 	uint64_t word = sc_code_load64((uint64_t *)((uintptr_t)s->insn & ~7ul));
 	memcpy(s->bytes, (uint8_t *)&word + ((uintptr_t)s->insn & 7), len);
@@ -356,8 +358,8 @@ static int attach(struct sk_table *t)
 			return -ENOMEM;
 		if (k->nsites == k->cap) {
 			size_t nc = k->cap ? 2 * k->cap : 8;
-			void *p = sc_mem_realloc(k->sites,
-						 nc * sizeof *k->sites);
+			void *p =
+				sc_mem_realloc(k->sites, nc * sizeof *k->sites);
 			if (!p)
 				return -ENOMEM;
 			k->sites = p;
@@ -383,8 +385,8 @@ static struct sk_table *load_table(const struct sc_abi_jump *b,
 	t->end = e;
 	o->range_slot = -1;
 	size_t bytes = (size_t)((const char *)e - (const char *)b);
-	if (sc_object_locate(o, b) || ((uintptr_t)b & 3) ||
-	    bytes % sizeof *b || !in_readable(o, b, bytes)) {
+	if (sc_object_locate(o, b) || ((uintptr_t)b & 3) || bytes % sizeof *b ||
+	    !in_readable(o, b, bytes)) {
 		sc_log(SC_LOG_WARN,
 		       "%s: static key table %p..%p is not inside one "
 		       "object: its sites keep their load and test",
@@ -470,8 +472,9 @@ void sc_own_jump_register(const void *begin, const void *end)
 	if (!t)
 		goto out;
 	if (attach(t)) {
-		sc_log(SC_LOG_ERROR, "%s: out of memory: static key sites "
-				     "keep their load and test",
+		sc_log(SC_LOG_ERROR,
+		       "%s: out of memory: static key sites "
+		       "keep their load and test",
 		       t->obj->name);
 		table_free(t);
 		goto out;
@@ -479,8 +482,8 @@ void sc_own_jump_register(const void *begin, const void *end)
 	t->next = tables;
 	tables = t;
 	patch_table(t);
-	sc_log(SC_LOG_INFO, "registered %s: %zu static key sites",
-	       t->obj->name, t->nsites);
+	sc_log(SC_LOG_INFO, "registered %s: %zu static key sites", t->obj->name,
+	       t->nsites);
 out:
 	sc_unlock(&saved);
 }
@@ -530,7 +533,7 @@ static int patch_key(struct sk_key *k, int c)
 static const char *op_name(int op)
 {
 	static const char *const names[] = { "enable", "disable", "inc",
-					      "dec" };
+					     "dec" };
 	return op >= 0 && op < 4 ? names[op] : "?";
 }
 

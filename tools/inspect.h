@@ -111,8 +111,8 @@ struct key {
 /* One static key site (inspect_keys.c). */
 struct jump_site {
 	uint64_t site, target, keyref, var;
-	char *key;	 /* the key variable's name */
-	int likely;	 /* static_branch_likely */
+	char *key;	      /* the key variable's name */
+	int likely;	      /* static_branch_likely */
 	const char *compiled; /* "load-and-test", else what it holds */
 	const struct sc_elf_sym *func;
 };
@@ -134,8 +134,7 @@ struct table {
 void read_tables(struct table *t);
 /* The name of the variable a pointer at vaddr `at` (with its relocation)
  * points to; *var its address in the file, 0 if elsewhere. */
-char *key_name(const struct elf *e, uint64_t at, uint64_t *var,
-	       int *is_static);
+char *key_name(const struct elf *e, uint64_t at, uint64_t *var, int *is_static);
 /* Static keys (inspect_keys.c): t->jumps from t->e; print them (text, or
  * the JSON member "static_key_sites" of the file's object). */
 void read_static_keys(struct table *t);
