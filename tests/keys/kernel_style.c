@@ -135,6 +135,14 @@ static void static_calls(void)
 	CHECK(static_call_query(op) == twice);
 	run_hook(5, 1); /* NULL: nothing */
 	CHECK(hits == 0);
+#if defined(__STATICCALL_PLUGIN__) && defined(__x86_64__)
+	/* the plugins see static_call_cond's if/else as a guarded call: one
+	 * site, a NOP while the key is NULL */
+	struct static_call_site_info si[2];
+	CHECK(static_call_bind(STATIC_CALL_KEY(hook)) == 0);
+	CHECK(static_call_sites(STATIC_CALL_KEY(hook), si, 2) == 1);
+	CHECK(!expect_patched || si[0].form == STATIC_CALL_SITE_NOP);
+#endif
 	run_hook(5, 0);
 	CHECK(hits == 100);
 	static_call_update(hook, note);
