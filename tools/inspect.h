@@ -114,6 +114,7 @@ struct jump_site {
 	char *key;	      /* the key variable's name */
 	int likely;	      /* static_branch_likely */
 	const char *compiled; /* "load-and-test", else what it holds */
+	const char *live;     /* --pid: "nop", "jump", "load-and-test" */
 	const struct sc_elf_sym *func;
 };
 
@@ -139,6 +140,9 @@ char *key_name(const struct elf *e, uint64_t at, uint64_t *var, int *is_static);
  * the JSON member "static_key_sites" of the file's object). */
 void read_static_keys(struct table *t);
 void print_static_keys(const struct table *t);
+/* --pid: each site's live form, read through read(addr, buf, n). */
+void live_static_keys(struct table *t,
+		      int (*read)(uint64_t addr, void *buf, size_t n));
 
 /* The runtime's decoding (e->arch), on addresses that are never
  * dereferenced. */

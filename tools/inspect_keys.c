@@ -61,6 +61,26 @@ void read_static_keys(struct table *t)
 	}
 }
 
+void live_static_keys(struct table *t,
+		      int (*read)(uint64_t addr, void *buf, size_t n))
+{
+	for (size_t i = 0; i < t->njumps; i++) {
+		struct jump_site *j = &t->jumps[i];
+		uint8_t b[SC_MAX_INSN];
+		void *dest = NULL;
+		uint64_t at = j->site + t->base;
+		int form =
+			read(at, b, sizeof b) ?
+				STATIC_KEY_SITE_UNVERIFIED :
+				t->e->arch->jump_read(addr_ptr(at), b, &dest);
+		j->live = form == STATIC_KEY_SITE_NOP  ? "nop" :
+			  form != STATIC_KEY_SITE_JUMP ? "unexpected" :
+			  (uint64_t)(uintptr_t)dest == j->target + t->base ?
+							 "jump" :
+							 "load-and-test";
+	}
+}
+
 void print_static_keys(const struct table *t)
 {
 	if (opt_json) {
@@ -76,9 +96,12 @@ void print_static_keys(const struct table *t)
 			else
 				printf("null, \"offset\": 0");
 			printf(", \"target\": \"0x%" PRIx64 "\", \"branch\": "
-			       "\"%s\", \"compiled\": \"%s\"}",
+			       "\"%s\", \"compiled\": \"%s\"",
 			       j->target + t->base,
 			       j->likely ? "likely" : "unlikely", j->compiled);
+			if (j->live)
+				printf(", \"live\": \"%s\"", j->live);
+			printf("}");
 		}
 		printf("]");
 		return;
@@ -95,8 +118,9 @@ void print_static_keys(const struct table *t)
 				 j->site - j->func->addr);
 		else
 			snprintf(fo, sizeof fo, "?");
-		printf("    0x%-14" PRIx64 " %-28s key %s, %s, %s\n",
+		printf("    0x%-14" PRIx64 " %-28s key %s, %s, %s%s%s\n",
 		       j->site + t->base, fo, j->key,
-		       j->likely ? "likely" : "unlikely", j->compiled);
+		       j->likely ? "likely" : "unlikely", j->compiled,
+		       j->live ? "; live: " : "", j->live ? j->live : "");
 	}
 }

@@ -8,6 +8,9 @@
  * and test and the branches still follow the keys.
  *
  *   kernel_style patched|test
+ *   kernel_style serve   trace_key enabled, the rest as defined: prints
+ *                        "ready", waits for a line on stdin (run.sh
+ *                        inspects the live forms meanwhile)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -271,6 +274,13 @@ static void sealed(void)
 int main(int argc, char **argv)
 {
 	expect_patched = argc > 1 && !strcmp(argv[1], "patched");
+	if (argc > 1 && !strcmp(argv[1], "serve")) {
+		char line[8];
+		static_branch_enable(&trace_key);
+		printf("ready\n");
+		fflush(stdout);
+		return !fgets(line, sizeof line, stdin);
+	}
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s", argv[0]);
 	char *slash = strrchr(dir, '/');

@@ -50,6 +50,24 @@ want = [sorted([("trace_key", "unlikely", "load-and-test"),
         sorted([("lib_key", "unlikely", "load-and-test"),
                 ("lib_key", "likely", "load-and-test")])]
 sys.exit(0 if got == want else "inspector: %r" % got)'
+	# the live forms (--pid), trace_key enabled, the others as defined
+	coproc "$out/runtime/kernel_style" serve
+	read -r ready <&"${COPROC[0]}"
+	[ "$ready" = ready ]
+	"$INSPECT" --json --no-source --pid "$COPROC_PID" | python3 -c '
+import json, sys
+live = sorted((s["key"], s["branch"], s["live"])
+              for f in json.load(sys.stdin)["objects"]
+              for s in f.get("static_key_sites", []))
+want = sorted([("trace_key", "unlikely", "jump"),
+               ("fast_key", "likely", "nop"),
+               ("lib_key", "unlikely", "nop"),
+               ("plain_key", "unlikely", "nop"),
+               ("lib_key", "unlikely", "nop"),
+               ("lib_key", "likely", "jump")])
+sys.exit(0 if live == want else "inspector --pid: %r" % live)'
+	echo >&"${COPROC[1]}"
+	wait "$COPROC_PID"
 fi
 $run "$out/runtime/kernel_style" patched
 STATICCALL_DISABLE=1 $run "$out/runtime/kernel_style" test
