@@ -44,6 +44,8 @@ echo "=== update, load and memory cost"
 benchmarks/update_cost.sh "$uprounds" | grep -v '^csv,'
 echo "=== store routing cost (struct-field keys)"
 benchmarks/store_cost.sh "$uprounds" | grep -v '^csv,'
+echo "=== static keys: per check, per toggle"
+benchmarks/static_keys.sh | tee "$res/static_keys.txt"
 echo "=== start-up, 100,000 sites over 1,000 keys"
 benchmarks/startup_cost.sh "$uprounds" | grep -v '^csv,'
 if [ "$libxml2" = yes ]; then

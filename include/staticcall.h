@@ -87,7 +87,7 @@ int static_call_bind_all(void);
  * __staticcall_cxx::target. A macro still, so that the plugins see `&name`
  * at the call and report a `name` that is no key.
  */
-#define static_call_update(name, fn)                                          \
+#define static_call_update_key(name, fn)                                      \
 	__staticcall_update((void *)&(name),                                  \
 			    ::__staticcall_cxx::target<__typeof__(name)>(fn))
 #else
@@ -101,7 +101,7 @@ int static_call_bind_all(void);
 	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")      \
 	_Pragma("GCC diagnostic error \"-Wint-conversion\"")
 #endif
-#define static_call_update(name, fn)                                          \
+#define static_call_update_key(name, fn)                                      \
 	__extension__({                                                       \
 		_Pragma("GCC diagnostic push") __STATICCALL_TYPE_ERRORS       \
 		__typeof__(name) __staticcall_fn = (fn);                      \
@@ -109,6 +109,9 @@ int static_call_bind_all(void);
 		__staticcall_update((void *)&(name), (void *)__staticcall_fn); \
 	})
 #endif
+/* <staticcall/kernel.h> redefines these two by static call name; the
+ * _key forms take the key variable in either header. */
+#define static_call_update(name, fn) static_call_update_key(name, fn)
 
 /*
  * static_call_update_null(name): make the key NULL. Guarded call sites
@@ -150,7 +153,8 @@ int static_call_bind_all(void);
 #define static_call_bind(name) __staticcall_bind_now((const void *)&(name))
 
 /* static_call_query(name): the key's current target. */
-#define static_call_query(name) __atomic_load_n(&(name), __ATOMIC_ACQUIRE)
+#define static_call_query_key(name) __atomic_load_n(&(name), __ATOMIC_ACQUIRE)
+#define static_call_query(name) static_call_query_key(name)
 
 /*
  * static_call_sites(name, buf, n): the number of registered sites of the

@@ -170,5 +170,29 @@ struct sc_abi_object {
 	const struct sc_abi_line *lines_begin, *lines_end;
 };
 
+/*
+ * Static keys (include/staticcall/kernel.h, no plugin): one record per
+ * `asm goto` site, 16 bytes, 4-byte aligned, read-only, all PC-relative, in
+ * SC_ABI_JUMP_SECTION of each linked object. The header's hidden
+ * constructor passes the section's __start_/__stop_ bounds to
+ * __staticcall_jump_register (docs/ABI.md, "Static keys"). The site is
+ * compiled as a jump to its out-of-line load and test (SC_JUMP_TEST_*).
+ */
+#define SC_ABI_JUMP_SECTION "__staticcall_jump"
+#define SC_ABI_JUMP_REGISTER_FN "__staticcall_jump_register"
+#define SC_ABI_JUMP_UNREGISTER_FN "__staticcall_jump_unregister"
+#define SC_JUMP_LIKELY 0x1u /* static_branch_likely: jumps while disabled */
+/* Bytes of the load and test each arch's header emits. */
+#define SC_JUMP_TEST_X86 36u
+#define SC_JUMP_TEST_A64 36u
+
+struct sc_abi_jump {
+	int32_t site_rel;   /* the site's jump/NOP - &site_rel */
+	int32_t target_rel; /* the branch's label - &target_rel */
+	int32_t keyref_rel; /* a pointer to the key (read-only after
+			       relocation) - &keyref_rel */
+	uint32_t flags;     /* SC_JUMP_* */
+};
+
 /* clang-format on */
 #endif

@@ -96,3 +96,33 @@ SC_EXPORT const char *static_call_form_name(int form)
 	/* reasons.h: one table with the inspector's */
 	return sc_site_form_name(form);
 }
+
+/* Static keys (include/staticcall/kernel.h, runtime/static_keys.c). An
+ * older serving copy of the runtime knows none: the sites stay on their
+ * load and test, which the count alone drives. */
+SC_EXPORT void __staticcall_jump_register(const void *begin, const void *end)
+{
+	if (sc_registry_has(jump_register))
+		sc_registry()->jump_register(begin, end);
+}
+
+SC_EXPORT void __staticcall_jump_unregister(const void *begin)
+{
+	if (sc_registry_has(jump_unregister))
+		sc_registry()->jump_unregister(begin);
+}
+
+SC_EXPORT int __staticcall_key_change(void *key, int op)
+{
+	if (!sc_registry_has(key_change))
+		return sc_key_change_count(key, op);
+	return sc_registry()->key_change(key, op);
+}
+
+SC_EXPORT int __staticcall_key_sites(const void *key,
+				     struct static_key_site_info *buf, size_t n)
+{
+	if (!sc_registry_has(key_sites))
+		return -ENOSYS;
+	return sc_registry()->key_sites(key, buf, n);
+}

@@ -21,6 +21,10 @@
 
 #include "staticcall.h"
 #include "staticcall_abi.h"
+/* kernel.h's types (struct static_key, the site forms) alone */
+#define __STATICCALL_KERNEL_TYPES_ONLY
+#include "staticcall/kernel.h"
+#undef __STATICCALL_KERNEL_TYPES_ONLY
 
 /* Patchable instruction kinds. */
 enum sc_insn_kind {
@@ -105,6 +109,10 @@ struct sc_byte_patch {
 #define sc_arch_cas_code SC_NS(cas_code)
 #define sc_code_load64 SC_NS(code_load64)
 #define sc_arch_first_transfer SC_NS(first_transfer)
+#define sc_arch_jump_len SC_NS(jump_len)
+#define sc_arch_jump_encode SC_NS(jump_encode)
+#define sc_arch_jump_read SC_NS(jump_read)
+#define sc_arch_jump_test_ok SC_NS(jump_test_ok)
 #define sc_decode_site SC_NS(decode_site)
 #define sc_find_site SC_NS(find_site)
 #endif
@@ -179,6 +187,22 @@ int sc_arch_cas_code(uint64_t *word, uint64_t expect, uint64_t value);
 /* An aligned code word, read atomically (and invisibly to sanitizers). */
 uint64_t sc_code_load64(const uint64_t *word);
 
+/* Static keys (static_keys.c): a site is one instruction, a NOP or a
+ * direct jump, inside one aligned 8-byte word. */
+int sc_arch_jump_len(void);
+/* The bytes of a site at `site` jumping to dest, or a NOP (dest NULL); 0
+ * if dest is out of the jump's range. */
+int sc_arch_jump_encode(const uint8_t *site, const void *dest,
+			uint8_t out[SC_MAX_INSN]);
+/* What the live bytes hold: STATIC_KEY_SITE_NOP, STATIC_KEY_SITE_JUMP
+ * (with *dest), else STATIC_KEY_SITE_UNVERIFIED (kernel.h's enum). */
+int sc_arch_jump_read(const uint8_t *site, const uint8_t *live, void **dest);
+/* Does `test` hold exactly the load and test kernel.h emits for a site at
+ * `site` (reading the key through `keyref`, branching to `target`, the
+ * likely or unlikely sense) and nothing else? */
+int sc_arch_jump_test_ok(const uint8_t *test, const uint8_t *site,
+			 const void *keyref, const void *target, int likely);
+
 /* ---- provided by each arch: anchor_<isa>.c ---------------------------- */
 /* The first control transfer at or after `anchor` (before `limit`, within
  * the arch's bound on the distance), or NULL with *why set. Shared with
@@ -221,6 +245,7 @@ struct sc_arch_ops {
 	int (*plan)(const struct sc_code *c, const uint8_t *from,
 		    const uint8_t *to, int allow_wait,
 		    struct sc_byte_patch *out);
+	int (*jump_read)(const uint8_t *site, const uint8_t *live, void **dest);
 	struct sc_decoded (*decode_site)(const struct sc_code *c,
 					 const uint8_t *live,
 					 const void *tramp);

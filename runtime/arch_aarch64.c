@@ -335,3 +335,71 @@ fail:
 		}
 	return 0;
 }
+
+/* ---- static keys: NOP <-> B (static_keys.c) --------------------------- */
+
+int sc_arch_jump_len(void)
+{
+	return 4;
+}
+
+int sc_arch_jump_encode(const uint8_t *site, const void *dest,
+			uint8_t out[SC_MAX_INSN])
+{
+	uint32_t w = A64_NOP;
+	if (dest && !encode_branch(site, dest, A64_B, &w))
+		return 0;
+	memcpy(out, &w, 4);
+	return 1;
+}
+
+int sc_arch_jump_read(const uint8_t *site, const uint8_t *live, void **dest)
+{
+	uint32_t w = word32(live);
+	if (w == A64_NOP)
+		return STATIC_KEY_SITE_NOP;
+	if ((w & A64_BRANCH_MASK) != A64_B)
+		return STATIC_KEY_SITE_UNVERIFIED;
+	*dest = branch_target(site, w);
+	return STATIC_KEY_SITE_JUMP;
+}
+
+/* Where `adrp x16, sym; ldr x16, [x16, #:lo12:sym]` at p reads from. */
+static const uint8_t *adrp_ldr_x16(const uint8_t *p)
+{
+	uint32_t adrp = word32(p), ldr = word32(p + 4);
+	if ((adrp & 0x9f00001fu) != 0x90000010u ||
+	    (ldr & 0xffc003ffu) != 0xf9400210u)
+		return NULL;
+	int64_t imm =
+		(int64_t)((((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3));
+	imm = (imm << 43) >> 43; /* sign-extend 21 bits */
+	uintptr_t page = ((uintptr_t)p & ~(uintptr_t)0xfff) + (imm << 12);
+	return (const uint8_t *)(page + ((ldr >> 10) & 0xfff) * 8);
+}
+
+/* kernel.h's load and test, word for word. */
+int sc_arch_jump_test_ok(const uint8_t *t, const uint8_t *site,
+			 const void *keyref, const void *target, int likely)
+{
+	static const uint32_t mid[] = {
+		0xb9400210u, /* ldr w16, [x16] */
+		0x7100021fu, /* cmp w16, #0 */
+		0xa8c147f0u, /* ldp x16, x17, [sp], #16 */
+	};
+	_Static_assert(9 * 4 == SC_JUMP_TEST_A64, "the load and test");
+	if (word32(t) != 0xa9bf47f0u || /* stp x16, x17, [sp, #-16]! */
+	    adrp_ldr_x16(t + 4) != keyref)
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (word32(t + 12 + 4 * i) != mid[i])
+			return 0;
+	/* b.le / b.gt over the next instruction */
+	if (word32(t + 24) != (0x54000040u | (likely ? 0xcu : 0xdu)))
+		return 0;
+	uint32_t b1 = word32(t + 28), b2 = word32(t + 32);
+	return (b1 & A64_BRANCH_MASK) == A64_B &&
+	       branch_target(t + 28, b1) == target &&
+	       (b2 & A64_BRANCH_MASK) == A64_B &&
+	       branch_target(t + 32, b2) == site + 4;
+}

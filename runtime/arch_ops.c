@@ -23,6 +23,7 @@ const struct sc_arch_ops SC_NS(ops) = {
 	.decode_slot = sc_arch_decode_slot,
 	.bind_slot = sc_arch_bind_slot,
 	.plan = sc_arch_plan,
+	.jump_read = sc_arch_jump_read,
 	.decode_site = sc_decode_site,
 	.find_site = sc_find_site,
 };

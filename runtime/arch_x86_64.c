@@ -335,3 +335,68 @@ SC_NO_SANITIZE int sc_arch_cas_code(uint64_t *word, uint64_t expect,
 			 : "memory", "cc");
 	return ok;
 }
+
+/* ---- static keys: NOP5 <-> jmp rel32 (static_keys.c) ------------------ */
+
+int sc_arch_jump_len(void)
+{
+	return 5;
+}
+
+int sc_arch_jump_encode(const uint8_t *site, const void *dest,
+			uint8_t out[SC_MAX_INSN])
+{
+	int32_t rel;
+	if (!dest) {
+		memcpy(out, nop_call, 5); /* nopl 0(%rax,%rax) */
+		return 1;
+	}
+	if (!rel32_to(site + 5, dest, &rel))
+		return 0;
+	out[0] = OP_JMP;
+	memcpy(out + 1, &rel, 4);
+	return 1;
+}
+
+int sc_arch_jump_read(const uint8_t *site, const uint8_t *live, void **dest)
+{
+	if (!memcmp(live, nop_call, 5))
+		return STATIC_KEY_SITE_NOP;
+	if (live[0] != OP_JMP)
+		return STATIC_KEY_SITE_UNVERIFIED;
+	*dest = (void *)rel32_dest(site + 5, live + 1);
+	return STATIC_KEY_SITE_JUMP;
+}
+
+/* kernel.h's load and test, byte for byte, with its three displacements
+ * (the key pointer, the branch, the way back after the site). */
+int sc_arch_jump_test_ok(const uint8_t *t, const uint8_t *site,
+			 const void *keyref, const void *target, int likely)
+{
+	static const uint8_t head[] = {
+		0x48, 0x8d, 0x64, 0x24, 0x80, /* lea -128(%rsp),%rsp */
+		0x50,			      /* push %rax */
+		0x48, 0x8b, 0x05,	      /* mov keyref(%rip),%rax */
+	};
+	static const uint8_t mid[] = {
+		0x83, 0x38, 0x00,		       /* cmpl $0,(%rax) */
+		0x58,				       /* pop %rax */
+		0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0, /* lea 128(%rsp) */
+		0x0f,				       /* jg / jle */
+	};
+	_Static_assert(sizeof head + 4 + sizeof mid + 5 + 5 == SC_JUMP_TEST_X86,
+		       "the load and test of kernel.h");
+	const uint8_t *p = t;
+	if (memcmp(p, head, sizeof head) ||
+	    rel32_dest(p + sizeof head + 4, p + sizeof head) != keyref)
+		return 0;
+	p += sizeof head + 4;
+	if (memcmp(p, mid, sizeof mid) ||
+	    p[sizeof mid] != (likely ? 0x8e : 0x8f))
+		return 0;
+	p += sizeof mid + 1;
+	if (rel32_dest(p + 4, p) != target)
+		return 0;
+	p += 4;
+	return p[0] == OP_JMP && rel32_dest(p + 5, p + 1) == site + 5;
+}

@@ -198,6 +198,9 @@ int sc_text_apply_noalloc(struct sc_write *writes, size_t n);
  * Records that fail checks are kept out; see the report. */
 struct sc_object *sc_object_load(const struct sc_abi_object *abi);
 void sc_object_free(struct sc_object *obj);
+/* Fill o's name, base and segments from the loaded object holding addr
+ * (static keys use this alone, with no table of sites); 0 or -ENOENT. */
+int sc_object_locate(struct sc_object *o, const void *addr);
 /* The checks alone, on an object whose name, base and segments are filled
  * in (sc_object_load finds them with dl_iterate_phdr; the fuzzer describes
  * its own buffers). 0, or -errno with the object unusable. */
@@ -347,6 +350,12 @@ struct sc_registry_ops {
 	 * a key (NULL: of every key) now */
 	int (*bind)(const void *desc, void *ret);
 	int (*bind_now)(const void *key);
+	/* static keys (static_keys.c) */
+	void (*jump_register)(const void *begin, const void *end);
+	void (*jump_unregister)(const void *begin);
+	int (*key_change)(void *key, int op);
+	int (*key_sites)(const void *key, struct static_key_site_info *buf,
+			 size_t n);
 };
 const struct sc_registry_ops *sc_registry(void);
 /* The same once chosen, else NULL: never takes a lock (the binder). */
@@ -369,6 +378,21 @@ int sc_own_sites(const void *var, struct static_call_site_info *buf,
 int sc_own_seal(int how);		      /* seal.c */
 int sc_own_bind(const void *desc, void *ret); /* bind.c */
 int sc_own_bind_now(const void *var);	      /* bind.c */
+
+/* ---- static_keys.c: static keys (include/staticcall/kernel.h) ------- */
+void sc_own_jump_register(const void *begin, const void *end);
+void sc_own_jump_unregister(const void *begin);
+int sc_own_key_change(void *key, int op);
+int sc_own_key_sites(const void *key, struct static_key_site_info *buf,
+		     size_t n);
+/* The key's next count for op (__SK_* of kernel.h) from c: 0, or -ERANGE
+ * (dec below 0, inc above INT_MAX) or -EINVAL (no such op). */
+int sc_key_count_next(int c, int op, int *next);
+/* Without a serving registry that knows static keys: the count alone. */
+int sc_key_change_count(void *key, int op);
+/* STATIC_CALL_SEAL_CODE: every patched static-key site back to its load
+ * and test, in one batch (under the lock); 0 or -errno. */
+int sc_keys_seal_code(void);
 
 /* ---- bind.c: lazy binding, under the lock ------------------------------ */
 #define SC_REASON_UNBOUND                                 \

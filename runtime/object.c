@@ -76,6 +76,13 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+int sc_object_locate(struct sc_object *o, const void *addr)
+{
+	struct find_ctx fc = { (uintptr_t)addr, o, 0 };
+	dl_iterate_phdr(find_cb, &fc);
+	return fc.found ? 0 : -ENOENT;
+}
+
 static const struct sc_segment *segment_of(const struct sc_object *o,
 					   uintptr_t p, size_t len)
 {

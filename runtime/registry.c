@@ -591,4 +591,8 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.store_range_begin = own_store_range_begin,
 	.bind = sc_own_bind,
 	.bind_now = sc_own_bind_now,
+	.jump_register = sc_own_jump_register,
+	.jump_unregister = sc_own_jump_unregister,
+	.key_change = sc_own_key_change,
+	.key_sites = sc_own_key_sites,
 };

@@ -92,7 +92,11 @@ static int seal_code(void)
 	if (!keys)
 		return -ENOMEM;
 	sc_for_each_key(k) keys[i++] = k;
-	int err = sc_patch_seal_code(keys, n);
+	/* static keys' sites back to their load and test first (a key then
+	 * changes its count alone); they stay correct if the rest fails */
+	int err = sc_keys_seal_code();
+	if (!err)
+		err = sc_patch_seal_code(keys, n);
 	sc_mem_free(keys);
 	if (err) {
 		sc_log(SC_LOG_ERROR,

@@ -38,6 +38,7 @@ struct elf {
 	const char *shstr;
 	struct sc_elf_symbols symbols; /* the runtime's reader (elf_symbols.c) */
 	const Elf64_Shdr *sites, *keys;
+	const Elf64_Shdr *jumps; /* static keys' records (__staticcall_jump) */
 	const struct sc_arch_ops *arch; /* by e_machine: x86-64 or arm64 */
 	const char *arch_name;
 	int has_debug;
@@ -107,8 +108,20 @@ struct key {
 	char *target_sym, *slot_sym;
 };
 
+/* One static key site (inspect_keys.c). */
+struct jump_site {
+	uint64_t site, target, keyref, var;
+	char *key;	      /* the key variable's name */
+	int likely;	      /* static_branch_likely */
+	const char *compiled; /* "load-and-test", else what it holds */
+	const char *live;     /* --pid: "nop", "jump", "load-and-test" */
+	const struct sc_elf_sym *func;
+};
+
 struct table {
 	struct elf *e;
+	struct jump_site *jumps;
+	size_t njumps;
 	struct key *keys;
 	size_t nkeys;
 	struct site *sites;
@@ -120,6 +133,16 @@ struct table {
 
 /* Fills t from t->e: keys, sites, compiled forms, source lines. */
 void read_tables(struct table *t);
+/* The name of the variable a pointer at vaddr `at` (with its relocation)
+ * points to; *var its address in the file, 0 if elsewhere. */
+char *key_name(const struct elf *e, uint64_t at, uint64_t *var, int *is_static);
+/* Static keys (inspect_keys.c): t->jumps from t->e; print them (text, or
+ * the JSON member "static_key_sites" of the file's object). */
+void read_static_keys(struct table *t);
+void print_static_keys(const struct table *t);
+/* --pid: each site's live form, read through read(addr, buf, n). */
+void live_static_keys(struct table *t,
+		      int (*read)(uint64_t addr, void *buf, size_t n));
 
 /* The runtime's decoding (e->arch), on addresses that are never
  * dereferenced. */

@@ -163,7 +163,9 @@ void print_table(const struct table *t, int live, int first)
 			}
 			printf("]}");
 		}
-		printf("]}");
+		printf("]");
+		print_static_keys(t);
+		printf("}");
 		return;
 	}
 
@@ -230,4 +232,5 @@ void print_table(const struct table *t, int live, int first)
 			free(fo);
 		}
 	}
+	print_static_keys(t);
 }

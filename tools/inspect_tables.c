@@ -71,8 +71,8 @@ static void problem(struct table *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-static char *key_name(const struct elf *e, uint64_t desc, uint64_t *var,
-		      int *is_static)
+char *key_name(const struct elf *e, uint64_t desc, uint64_t *var,
+	       int *is_static)
 {
 	const char *rname;
 	int64_t addend;
