@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/lto/lto.sh CC 'CFLAGS' 'LDFLAGS' INCLUDE RUNTIME_LIBDIR OUT
+# tests/lto/lto.sh CC 'CFLAGS' 'LDFLAGS' INCLUDE RUNTIME_LIBDIR OUT [CXX]
 # Link-time optimisation (docs/GUIDE.md, "Link-time optimisation"): units
 # compiled with the plugin's CFLAGS plus -flto, linked with -flto plus its
 # LDFLAGS, as a build system would. lto_a.c checks every result itself;
@@ -7,9 +7,10 @@
 # at -O0 and -O2, with lto1's partitionings (balanced, one, max: every
 # function in its own partition, so keys and callers are apart), a shared
 # library built with -flto, fat objects linked without -flto, and a link
-# that forgets LDFLAGS, which must fail naming the trampoline.
+# that forgets LDFLAGS, which must fail naming the trampoline; with CXX, a
+# C++ program too.
 set -euo pipefail
-cc=$1 cflags=$2 ldflags=$3 inc=$4 lib=$5 out=$6
+cc=$1 cflags=$2 ldflags=$3 inc=$4 lib=$5 out=$6 cxx=${7:-}
 src=$(dirname "$0")
 mkdir -p "$out"
 status=0
@@ -63,6 +64,15 @@ $cc -O2 -flto -ffat-lto-objects -fPIE $cflags -I"$inc" -c "$src/lto_a.c" -o "$ou
 $cc -O2 -flto -ffat-lto-objects -fPIE $cflags -I"$inc" -c "$src/lto_b.c" -o "$out/b-fat.o"
 $cc -O2 -fno-lto -pie "$out/a-fat.o" "$out/b-fat.o" "${rt[@]}" -o "$out/fat"
 run "-ffat-lto-objects linked with -fno-lto" "$out/fat" 8
+
+# C++: namespace-scope and static keys across units (mangled names).
+if [ -n "$cxx" ]; then
+	$cxx -O2 -flto -fPIE $cflags -I"$inc" -c "$src/lto_cxx_a.cc" -o "$out/cxx_a.o"
+	$cxx -O2 -flto -fPIE $cflags -I"$inc" -c "$src/lto_cxx_b.cc" -o "$out/cxx_b.o"
+	$cxx -O2 -flto -pie $ldflags "$out/cxx_a.o" "$out/cxx_b.o" "${rt[@]}" \
+		-o "$out/lto-cxx"
+	run "-flto, C++" "$out/lto-cxx" 4
+fi
 
 # Forgetting LDFLAGS: lto1 runs without the plugin, and the link must fail
 # on the trampolines, never produce a program.
