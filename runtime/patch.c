@@ -722,7 +722,13 @@ int sc_patch_object(struct sc_object *o)
 	b.tramps = sc_object_tramps_by_address(o, tramp_has_key, &b.ntramps);
 	if (!b.tramps)
 		return -ENOMEM;
-	int err = run_batch(&b, o->nsites + b.ntramps, 0);
+	/* Only bound sites are planned: with lazy binding most are not, and
+	 * plan arrays sized for all of them cost more than the registration
+	 * itself (megabytes of populated pages for 100,000 sites). */
+	size_t bound = 0;
+	for (size_t i = 0; i < o->nsites; i++)
+		bound += o->sites[i].bind == SC_SITE_BOUND;
+	int err = run_batch(&b, bound + b.ntramps, 0);
 	sc_mem_free(b.tramps);
 	return err;
 }
