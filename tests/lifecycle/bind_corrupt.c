@@ -1,0 +1,95 @@
+/*
+ * bind_corrupt.c - a record that does not match its code, in an object
+ * registered with lazy binding (bind_corrupt_lib.S): reported, never
+ * patched, when its key is updated and when calls go through its
+ * trampoline with its return address; the object's good site still binds
+ * and follows the key.
+ *
+ *   bind_corrupt LIB.so
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "staticcall.h"
+
+static long add2(long x) { return x + 2; }
+static long add3(long x) { return x + 3; }
+
+static int failures;
+#define CHECK(c, ...)                                       \
+	do {                                                \
+		if (!(c)) {                                 \
+			failures++;                         \
+			printf("FAIL %s: ", #c);            \
+			printf(__VA_ARGS__);                \
+			printf("\n");                       \
+		}                                           \
+	} while (0)
+
+static unsigned char before[8];
+static const unsigned char *bad_site;
+
+static void check_bad(const char *when, void *key)
+{
+	struct static_call_site_info info[8];
+	int n = __staticcall_list_sites(key, info, 8), seen = 0;
+	CHECK(!memcmp(bad_site, before, sizeof before),
+	      "%s: the corrupt site's bytes changed", when);
+	for (int i = 0; i < n && i < 8; i++) {
+		if (info[i].address != bad_site)
+			continue;
+		seen = 1;
+		CHECK(info[i].reason &&
+			      strstr(info[i].reason, "does not hold a call"),
+		      "%s: corrupt site reported as '%s'", when,
+		      info[i].reason ? info[i].reason : "(direct)");
+	}
+	CHECK(n == 2 && seen, "%s: %d sites, corrupt one listed: %d", when, n,
+	      seen);
+}
+
+int main(int argc, char **argv)
+{
+	void *h = dlopen(argc > 1 ? argv[1] : "./libbind_corrupt.so",
+			 RTLD_NOW);
+	if (!h) {
+		printf("dlopen: %s\n", dlerror());
+		return 1;
+	}
+	long (**key)(long) = dlsym(h, "bc_key");
+	long (*good)(long) = dlsym(h, "bc_good");
+	long (*bad)(long) = dlsym(h, "bc_bad");
+	bad_site = dlsym(h, "bc_bad_site");
+	if (!key || !good || !bad || !bad_site) {
+		printf("dlsym failed\n");
+		return 1;
+	}
+	memcpy(before, bad_site, sizeof before);
+	check_bad("registered", key);
+
+	/* calls through the trampoline with the corrupt site's return
+	 * address reach the binder: it must not bind that record */
+	for (int i = 0; i < 4; i++)
+		CHECK(bad(10) == 11, "bad(10) = %ld before any update",
+		      bad(10));
+	CHECK(good(10) == 22, "good(10) = %ld", good(10));
+	check_bad("after calls through the trampoline", key);
+
+	/* an update re-targets bound sites, never the corrupt one */
+	CHECK(!__staticcall_update(key, (void *)add2), "update failed");
+	CHECK(bad(10) == 12 && good(10) == 24, "after update: %ld %ld",
+	      bad(10), good(10));
+	check_bad("after an update", key);
+
+	/* binding everything now leaves it alone too */
+	__staticcall_bind_now(NULL);
+	CHECK(!__staticcall_update(key, (void *)add3), "update failed");
+	CHECK(bad(10) == 13 && good(10) == 26, "after bind_now: %ld %ld",
+	      bad(10), good(10));
+	check_bad("after static_call_bind", key);
+
+	printf("bind_corrupt: %s\n", failures ? "FAILED" : "ok");
+	return failures != 0;
+}
