@@ -13,18 +13,26 @@ $cc -O2 -fPIC -shared $plugin -I"$inc" "$d/bind_corrupt_lib.c" \
 	-o "$out/libbind_corrupt.so"
 $cc -O2 -I"$inc" "$d/bind_corrupt.c" -L"$lib" -lstaticcall -ldl \
 	-Wl,-rpath,"$lib" -o "$out/bind_corrupt"
-for mode in lazy eager; do
-	STATICCALL_BIND=$mode STATICCALL_REPORT=1 \
-		"$out/bind_corrupt" "$out/libbind_corrupt.so" \
-		>"$out/$mode.out" 2>"$out/$mode.err" || {
-		cat "$out/$mode.out" "$out/$mode.err"
-		echo "$mode: FAILED"
+for run in lazy:calls-first lazy:update-first eager:calls-first; do
+	mode=${run%%:*} order=${run#*:} o=$out/$mode-$order
+	STATICCALL_BIND=$mode STATICCALL_REPORT=1 STATICCALL_LOG=info \
+		"$out/bind_corrupt" "$out/libbind_corrupt.so" "$order" \
+		>"$o.out" 2>"$o.err" || {
+		cat "$o.out" "$o.err"
+		echo "$run: FAILED"
 		exit 1
 	}
-	grep -q "does not hold a call to its trampoline" "$out/$mode.err" || {
-		cat "$out/$mode.err"
-		echo "$mode: STATICCALL_REPORT did not report the corrupt site"
+	grep -q "does not hold a call to its trampoline: left as compiled" \
+		"$o.err" || {
+		cat "$o.err"
+		echo "$run: the corrupt site was not reported"
 		exit 1
 	}
-	echo "$mode: ok"
+	# the lazy runs must have taken the deferred registration
+	if [ "$mode" = lazy ] && ! grep -q "registered .*deferred" "$o.err"; then
+		grep registered "$o.err"
+		echo "$run: registration not deferred"
+		exit 1
+	fi
+	echo "$run: ok"
 done
