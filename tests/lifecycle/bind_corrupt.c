@@ -9,12 +9,15 @@
  *
  * update-first: the key is updated before any call, while the object's
  * records are still deferred (object.c); calls-first: the binder sees the
- * corrupt record first.
+ * corrupt record first; fork-first: a child of fork does that with the
+ * records it inherited deferred, then the parent. Ends with a dlclose.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "staticcall.h"
 
@@ -58,6 +61,7 @@ static void check_bad(const char *when, void *key)
 int main(int argc, char **argv)
 {
 	int update_first = argc > 2 && !strcmp(argv[2], "update-first");
+	int fork_first = argc > 2 && !strcmp(argv[2], "fork-first");
 	void *h = dlopen(argc > 1 ? argv[1] : "./libbind_corrupt.so",
 			 RTLD_NOW);
 	if (!h) {
@@ -73,6 +77,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(before, bad_site, sizeof before);
+	if (fork_first) {
+		/* the child inherits the deferred records: it runs the
+		 * checks below; the parent then runs them too */
+		pid_t pid = fork();
+		if (pid < 0) {
+			printf("fork failed\n");
+			return 1;
+		}
+		if (pid) {
+			int st = 0;
+			waitpid(pid, &st, 0);
+			CHECK(WIFEXITED(st) && !WEXITSTATUS(st),
+			      "the forked child failed (status %#x)", st);
+		}
+	}
 	if (update_first) {
 		/* an update while the object's records are deferred */
 		CHECK(!__staticcall_update(key, (void *)add2), "update failed");
@@ -102,6 +121,9 @@ int main(int argc, char **argv)
 	CHECK(bad(10) == 12 && good(10) == 24, "after bind_now: %ld %ld",
 	      bad(10), good(10));
 	check_bad("after static_call_bind", key);
+
+	/* dlclose unregisters it: its records go with it */
+	CHECK(!dlclose(h), "dlclose failed");
 
 	printf("bind_corrupt: %s\n", failures ? "FAILED" : "ok");
 	return failures != 0;
