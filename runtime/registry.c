@@ -422,13 +422,18 @@ static int own_unregister(const struct sc_abi_object *abi)
 		return -EDEADLK;
 	sc_verify_at_exit();
 	sigset_t saved;
-	if (sc_lock_sites(&saved))
+	/* the plain lock: an object going away need not fill its deferred
+	 * records (detach never meets them in the keys' lists), unless
+	 * STATICCALL_REPORT lists them */
+	if (sc_lock(&saved))
 		return -EDEADLK;
 	struct sc_object **pp = &objects;
 	while (*pp && (*pp)->abi != abi)
 		pp = &(*pp)->next;
 	struct sc_object *o = *pp;
 	if (o) {
+		if (sc_env()->report_at_exit)
+			undefer(o);
 		*pp = o->next;
 		sc_report_at_exit(o);
 		sc_ranges_remove(o->range_slot);
