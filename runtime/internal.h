@@ -99,6 +99,8 @@ struct sc_tramp {
 			    (key_check.c): never attached to a key */
 	int bindable;	 /* its bind block was verified (SC_DESC_BIND) */
 	size_t unbound;	 /* its sites not bound yet: slot in bind form */
+	size_t deferred; /* its sites of a deferred object: room held in
+			    its key's list (registry.c) until attached */
 };
 
 /* A site's lazy-binding state (bind.c). */
@@ -143,6 +145,7 @@ struct sc_key {
 	struct sc_site **sites; /* every registered site, all objects */
 	size_t nsites, cap_sites;
 	size_t incoming;	  /* attach(): sites of the object coming in */
+	size_t reserved;	  /* room held for deferred objects' sites */
 	struct sc_tramp **tramps; /* one per object that uses the key */
 	size_t ntramps, cap_tramps;
 	unsigned long store_gen; /* last store_range that re-patched it */

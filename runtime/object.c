@@ -531,8 +531,8 @@ const uint8_t *sc_object_site_insn(const struct sc_object *o, size_t i)
 
 /*
  * Can o's site records be left unread until each is bound? Only when
- * every one is a plain call site (no anchor to decode, no tail or guarded
- * form) of a verified trampoline with a verified bind block, inside an
+ * every one is a call site at its record's address (no anchor to decode,
+ * no tail jump; guarded calls are calls) of a verified trampoline with a verified bind block, inside an
  * executable segment, the records in strictly ascending address order
  * with no two sites overlapping and no site overlapping a slot: then what
  * drop_duplicates and refuse_overlaps would find holds without reading a
@@ -550,7 +550,8 @@ static int can_defer(struct sc_object *o, size_t nrec)
 		struct sc_tramp *t = record_tramp(o, &rec[i]);
 		uintptr_t at = (uintptr_t)record_addr(&rec[i]);
 		if (!t || t->code.state != SC_CODE_OK || !t->bindable ||
-		    t->key_refused || rec[i].flags || at < prev_end ||
+		    t->key_refused || (rec[i].flags & ~SC_SITE_COND) ||
+		    at < prev_end ||
 		    !site_prot(o, (const uint8_t *)at, len))
 			break;
 		prev_end = at + (uintptr_t)len;

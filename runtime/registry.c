@@ -228,10 +228,13 @@ static int attach(struct sc_object *o)
 	 * object's sites too, counted per trampoline: attaching them later
 	 * never allocates, so it cannot fail) */
 	if (o->deferred) {
-		for (size_t i = 0; i < o->ntramps; i++)
-			if (o->tramps[i].key)
-				o->tramps[i].key->incoming +=
-					o->tramps[i].unbound;
+		for (size_t i = 0; i < o->ntramps; i++) {
+			struct sc_tramp *t = &o->tramps[i];
+			if (!t->key)
+				continue;
+			t->deferred = t->unbound;
+			t->key->reserved += t->deferred;
+		}
 	} else {
 		for (size_t i = 0; i < o->nsites; i++)
 			if (o->sites[i].tramp->key)
@@ -240,8 +243,9 @@ static int attach(struct sc_object *o)
 	int err = 0; /* every count is cleared, also after a failure */
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_key *k = o->tramps[i].key;
-		if (k && k->incoming) {
-			size_t need = k->nsites + k->incoming;
+		if (k) {
+			/* room for other deferred objects' sites too */
+			size_t need = k->nsites + k->reserved + k->incoming;
 			k->incoming = 0;
 			if (!err && need > k->cap_sites) {
 				struct sc_site **a = sc_mem_realloc(
@@ -266,12 +270,23 @@ static int attach(struct sc_object *o)
  * its sites attached to their keys (room reserved by attach), so that
  * what follows (an update, a report, a seal) sees every site.
  */
+static void release_room(struct sc_object *o)
+{
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_tramp *t = &o->tramps[i];
+		if (t->key)
+			t->key->reserved -= t->deferred;
+		t->deferred = 0;
+	}
+}
+
 static void undefer(struct sc_object *o)
 {
 	if (!o->deferred)
 		return;
 	sc_object_fill_all(o);
 	o->deferred = 0;
+	release_room(o); /* ... and filled at once */
 	attach_sites(o);
 }
 
@@ -286,6 +301,7 @@ int sc_lock_sites(sigset_t *saved)
 
 static void detach(struct sc_object *o)
 {
+	release_room(o); /* a deferred object's, never attached */
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_key *k = o->tramps[i].key;
 		if (!k)
