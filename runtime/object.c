@@ -544,16 +544,30 @@ static int can_defer(struct sc_object *o, size_t nrec)
 {
 	const struct sc_abi_site *rec = o->abi->sites_begin;
 	int len = sc_arch_insn_len(SC_INSN_CALL);
-	uintptr_t prev_end = 0;
+	uintptr_t prev_end = 0, ps = sc_page_size();
+	/* site_prot's answer for a span depends on its segment and its
+	 * pages: a span in the same segment within the pages of one already
+	 * checked gets the same answer (one full check per page) */
+	const struct sc_segment *ok_seg = NULL;
+	uintptr_t ok_lo = 0, ok_hi = 0;
 	size_t i;
 	for (i = 0; i < nrec; i++) {
 		struct sc_tramp *t = record_tramp(o, &rec[i]);
 		uintptr_t at = (uintptr_t)record_addr(&rec[i]);
+		uintptr_t lo = at & ~(uintptr_t)7,
+			  hi = (at + (uintptr_t)len + 7) & ~(uintptr_t)7;
 		if (!t || t->code.state != SC_CODE_OK || !t->bindable ||
 		    t->key_refused || (rec[i].flags & ~SC_SITE_COND) ||
-		    at < prev_end ||
-		    !site_prot(o, (const uint8_t *)at, len))
+		    at < prev_end || hi < lo)
 			break;
+		const struct sc_segment *seg = segment_of(o, lo, hi - lo);
+		if (!seg || seg != ok_seg || lo < ok_lo || hi > ok_hi) {
+			if (!site_prot(o, (const uint8_t *)at, len))
+				break;
+			ok_seg = seg;
+			ok_lo = lo & ~(ps - 1);
+			ok_hi = (hi + ps - 1) & ~(ps - 1);
+		}
 		prev_end = at + (uintptr_t)len;
 		t->unbound++;
 	}
