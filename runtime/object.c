@@ -581,7 +581,8 @@ static int can_defer(struct sc_object *o, size_t nrec)
 		size_t a = 0, b = nrec;
 		while (a < b) {
 			size_t m = a + (b - a) / 2;
-			if ((uintptr_t)record_addr(&rec[m]) + (uintptr_t)len <= lo)
+			if ((uintptr_t)record_addr(&rec[m]) + (uintptr_t)len <=
+			    lo)
 				a = m + 1;
 			else
 				b = m;
@@ -653,8 +654,8 @@ static int validate(struct sc_object *o, int allow_defer)
 	if (allow_defer && nrec >= SC_DEFER_MIN) {
 		refuse_overlaps(o); /* the slots among themselves */
 		if (can_defer(o, nrec)) {
-			o->sites = sc_mem_alloc_untouched(nrec *
-							  sizeof *o->sites);
+			o->sites =
+				sc_mem_alloc_untouched(nrec * sizeof *o->sites);
 			if (!o->sites)
 				return -ENOMEM;
 			o->nsites = nrec;

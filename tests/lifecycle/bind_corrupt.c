@@ -21,19 +21,25 @@
 
 #include "staticcall.h"
 
-static long add2(long x) { return x + 2; }
+static long add2(long x)
+{
+	return x + 2;
+}
 
-static long add3(long x) { return x + 3; }
+static long add3(long x)
+{
+	return x + 3;
+}
 
 static int failures;
-#define CHECK(c, ...)                                       \
-	do {                                                \
-		if (!(c)) {                                 \
-			failures++;                         \
-			printf("FAIL %s: ", #c);            \
-			printf(__VA_ARGS__);                \
-			printf("\n");                       \
-		}                                           \
+#define CHECK(c, ...)                            \
+	do {                                     \
+		if (!(c)) {                      \
+			failures++;              \
+			printf("FAIL %s: ", #c); \
+			printf(__VA_ARGS__);     \
+			printf("\n");            \
+		}                                \
 	} while (0)
 
 static unsigned char before[8];
@@ -62,8 +68,7 @@ int main(int argc, char **argv)
 {
 	int update_first = argc > 2 && !strcmp(argv[2], "update-first");
 	int fork_first = argc > 2 && !strcmp(argv[2], "fork-first");
-	void *h = dlopen(argc > 1 ? argv[1] : "./libbind_corrupt.so",
-			 RTLD_NOW);
+	void *h = dlopen(argc > 1 ? argv[1] : "./libbind_corrupt.so", RTLD_NOW);
 	if (!h) {
 		printf("dlopen: %s\n", dlerror());
 		return 1;
@@ -111,8 +116,8 @@ int main(int argc, char **argv)
 
 	/* an update re-targets bound sites, never the corrupt one */
 	CHECK(!__staticcall_update(key, (void *)add3), "update failed");
-	CHECK(bad(10) == 13 && good(10) == 26, "after update: %ld %ld",
-	      bad(10), good(10));
+	CHECK(bad(10) == 13 && good(10) == 26, "after update: %ld %ld", bad(10),
+	      good(10));
 	check_bad("after an update", key);
 
 	/* binding everything now leaves it alone too */

@@ -7,10 +7,16 @@
  */
 #include "staticcall.h"
 
-static long add1(long x) { return x + 1; }
+static long add1(long x)
+{
+	return x + 1;
+}
 long (*STATIC_CALL bc_key)(long) = add1;
 
-__attribute__((noinline)) long bc_good(long x) { return bc_key(x) * 2; }
+__attribute__((noinline)) long bc_good(long x)
+{
+	return bc_key(x) * 2;
+}
 
 #define C1 x = bc_key(x);
 #define C10 C1 C1 C1 C1 C1 C1 C1 C1 C1 C1
@@ -18,6 +24,5 @@ __attribute__((noinline)) long bc_good(long x) { return bc_key(x) * 2; }
 /* BC_MANY (1,100) sites */
 long bc_many(long x)
 {
-	C100 C100 C100 C100 C100 C100 C100 C100 C100 C100 C100
-	return x * 3;
+	C100 C100 C100 C100 C100 C100 C100 C100 C100 C100 C100 return x * 3;
 }
