@@ -10,7 +10,9 @@
  * update-first: the key is updated before any call, while the object's
  * records are still deferred (object.c); calls-first: the binder sees the
  * corrupt record first; fork-first: a child of fork does that with the
- * records it inherited deferred, then the parent. Ends with a dlclose.
+ * records it inherited deferred, then the parent; seal-first:
+ * static_call_seal(STATIC_CALL_SEAL_CODE) while they are deferred. Ends
+ * with a dlclose.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -68,6 +70,7 @@ int main(int argc, char **argv)
 {
 	int update_first = argc > 2 && !strcmp(argv[2], "update-first");
 	int fork_first = argc > 2 && !strcmp(argv[2], "fork-first");
+	int seal_first = argc > 2 && !strcmp(argv[2], "seal-first");
 	void *h = dlopen(argc > 1 ? argv[1] : "./libbind_corrupt.so", RTLD_NOW);
 	if (!h) {
 		printf("dlopen: %s\n", dlerror());
@@ -104,6 +107,18 @@ int main(int argc, char **argv)
 		      "the corrupt site's bytes changed at the first update");
 	}
 	long d = update_first ? 2 : 1;
+	if (seal_first) {
+		/* sealed while deferred: code never written again, every
+		 * call through the slow path, the corrupt site reported */
+		CHECK(!static_call_seal(STATIC_CALL_SEAL_CODE), "seal failed");
+		CHECK(!__staticcall_update(key, (void *)add3), "update failed");
+		CHECK(bad(10) == 13 && good(10) == 26, "sealed: %ld %ld",
+		      bad(10), good(10));
+		check_bad("sealed", key);
+		CHECK(!dlclose(h), "dlclose failed");
+		printf("bind_corrupt: %s\n", failures ? "FAILED" : "ok");
+		return failures != 0;
+	}
 
 	/* calls through the trampoline with the corrupt site's return
 	 * address reach the binder: it must not bind that record */

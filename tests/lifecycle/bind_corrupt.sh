@@ -14,7 +14,7 @@ $cc -O2 -fPIC -shared $plugin -I"$inc" "$d/bind_corrupt_lib.c" \
 $cc -O2 -I"$inc" "$d/bind_corrupt.c" -L"$lib" -lstaticcall -ldl \
 	-Wl,-rpath,"$lib" -o "$out/bind_corrupt"
 for run in lazy:calls-first lazy:update-first lazy:fork-first \
-	eager:calls-first; do
+	lazy:seal-first eager:calls-first; do
 	mode=${run%%:*} order=${run#*:} o=$out/$mode-$order
 	STATICCALL_BIND=$mode STATICCALL_REPORT=1 STATICCALL_LOG=info \
 		"$out/bind_corrupt" "$out/libbind_corrupt.so" "$order" \
