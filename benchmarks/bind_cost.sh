@@ -34,7 +34,8 @@ nfns=$(( (n / 1000) * pct / 100 )); [ "$nfns" -ge 1 ] || nfns=1
 python3 - "$rounds" "$n" "$nfns" "$out" "$d" <<'PY'
 import os, statistics, subprocess, sys
 rounds, n, nfns, out, d = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-# disabled: registration only, nothing written (the floor lazy stands on)
+# disabled: registration only, nothing written (the usual registration:
+# lazy binding, and with it deferred registration, is off)
 modes = ['lazy', 'eager', 'disabled']
 envs = {'lazy': {'STATICCALL_BIND': 'lazy'}, 'eager': {'STATICCALL_BIND': 'eager'},
         'disabled': {'STATICCALL_DISABLE': '1'}}

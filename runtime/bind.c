@@ -62,6 +62,8 @@ void sc_bind_object_loaded(struct sc_object *o)
 	if (!sc_bind_lazy())
 		return;
 	sc_arch_bind_init();
+	if (o->deferred) /* every site unbound, counted (object.c) */
+		return;
 	for (size_t i = 0; i < o->nsites; i++) {
 		struct sc_site *s = &o->sites[i];
 		struct sc_tramp *t = s->tramp;
@@ -129,6 +131,15 @@ static void flush(void)
 static struct sc_site *next_unbound(const struct sc_tramp *t)
 {
 	const struct sc_key *k = t->key;
+	struct sc_object *o = t->object;
+	/* a deferred object's sites are not in their key's list yet */
+	for (size_t i = 0; t->unbound && o->deferred && i < o->nsites; i++) {
+		struct sc_site *s = sc_object_site(o, i);
+		if (s->tramp == t && s->bind != SC_SITE_BOUND)
+			return s;
+	}
+	if (o->deferred)
+		return NULL;
 	for (size_t i = 0; t->unbound && i < k->nsites; i++)
 		if (k->sites[i]->tramp == t &&
 		    k->sites[i]->bind != SC_SITE_BOUND)
@@ -142,7 +153,7 @@ static size_t first_site_from(const struct sc_object *o, uintptr_t a)
 	size_t lo = 0, hi = o->nsites;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if ((uintptr_t)o->sites[mid].code.insn < a)
+		if ((uintptr_t)sc_object_site_insn(o, mid) < a)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -173,7 +184,7 @@ static void bind_page(struct sc_object *o, struct sc_site *s)
 			end = first + SC_BIND_MAX;
 	}
 	for (size_t i = first; i < end; i++) {
-		struct sc_site *m = &o->sites[i];
+		struct sc_site *m = sc_object_site(o, i); /* fills, verifies */
 		if (m->bind == SC_SITE_UNBOUND &&
 		    (uintptr_t)m->code.insn + m->code.len <= hi)
 			take(m);
@@ -204,7 +215,9 @@ static struct sc_site *site_ending_at(struct sc_object *o, const uint8_t *ret)
 	size_t after = first_site_from(o, (uintptr_t)ret);
 	if (!after)
 		return NULL;
-	struct sc_site *s = &o->sites[after - 1];
+	if (sc_object_site_insn(o, after - 1) + SC_MAX_INSN < ret)
+		return NULL; /* not filled for a call from elsewhere */
+	struct sc_site *s = sc_object_site(o, after - 1);
 	return s->code.insn + s->code.len == ret ? s : NULL;
 }
 
@@ -290,7 +303,7 @@ int sc_bind_all_locked(void)
 int sc_own_bind_now(const void *var)
 {
 	sigset_t saved;
-	if (sc_lock(&saved))
+	if (sc_lock_sites(&saved))
 		return -EDEADLK;
 	int err = 0;
 	struct sc_key *one = var ? sc_key_find(var) : NULL;

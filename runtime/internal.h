@@ -37,6 +37,8 @@
 void *
 sc_mem_alloc(size_t n); /* zeroed; large ones populated: size them to use */
 void sc_mem_free(void *p);
+/* Zeroed, its pages not touched until written (freed by sc_mem_free). */
+void *sc_mem_alloc_untouched(size_t n);
 void *sc_mem_realloc(void *p, size_t n);
 /* In place, no allocation (glibc's qsort mallocs a copy of the array). */
 void sc_sort(void *base, size_t n, size_t size,
@@ -97,6 +99,8 @@ struct sc_tramp {
 			    (key_check.c): never attached to a key */
 	int bindable;	 /* its bind block was verified (SC_DESC_BIND) */
 	size_t unbound;	 /* its sites not bound yet: slot in bind form */
+	size_t deferred; /* its sites of a deferred object: room held in
+			    its key's list (registry.c) until attached */
 };
 
 /* A site's lazy-binding state (bind.c). */
@@ -124,6 +128,9 @@ struct sc_object {
 	int nsegs;
 	struct sc_site *sites;
 	size_t nsites;
+	int deferred; /* lazy registration (object.c): sites[i] is filled and
+			 verified only when sc_object_site() first asks for
+			 it; its sites are not in their keys' lists yet */
 	struct sc_tramp *tramps;
 	size_t ntramps;
 	const struct sc_abi_line *lines; /* checked source lines table */
@@ -138,6 +145,7 @@ struct sc_key {
 	struct sc_site **sites; /* every registered site, all objects */
 	size_t nsites, cap_sites;
 	size_t incoming;	  /* attach(): sites of the object coming in */
+	size_t reserved;	  /* room held for deferred objects' sites */
 	struct sc_tramp **tramps; /* one per object that uses the key */
 	size_t ntramps, cap_tramps;
 	unsigned long store_gen; /* last store_range that re-patched it */
@@ -210,6 +218,24 @@ int sc_object_validate(struct sc_object *obj);
 struct sc_tramp **
 sc_object_tramps_by_address(struct sc_object *o,
 			    int (*keep)(const struct sc_tramp *), size_t *n);
+/*
+ * Deferred registration (lazy binding, a large table of plain call sites
+ * in address order, none overlapping another or a slot): sc_object_load
+ * leaves o->sites unfilled (o->deferred) and counts each trampoline's
+ * sites in its `unbound`. The binder fills (and verifies, by the same
+ * code as a normal registration) only the records it binds; everything
+ * else first calls sc_object_undefer (registry.c: sc_lock_sites).
+ */
+#define SC_DEFER_MIN 1024
+/* The address of o's i-th site (sites are sorted by it). */
+const uint8_t *sc_object_site_insn(const struct sc_object *o, size_t i);
+/* o's i-th site, filled and verified first if it was deferred (quietly:
+ * the binder may not log; sc_object_fill_all reports it). */
+struct sc_site *sc_object_site(struct sc_object *o, size_t i);
+/* Fill every deferred record of o, reporting those that fail; their
+ * trampolines' counts follow. o stays marked deferred (the registry
+ * attaches the sites to their keys, then clears it). */
+void sc_object_fill_all(struct sc_object *o);
 /* Re-verify a site never matched before (its bytes may have been restored
  * since); 1 if it is now safe to patch. */
 int sc_site_recheck(struct sc_site *s);
@@ -420,6 +446,11 @@ int sc_lock_held_by_me(void);
 /* pthread_atfork (process.c): held across fork, signals left alone. */
 void sc_lock_for_fork(void);
 void sc_unlock_after_fork(void);
+
+/* registry.c: sc_lock, then every deferred object's sites filled and
+ * attached to their keys; every entry point but registration and the
+ * binder takes the lock this way. */
+int sc_lock_sites(sigset_t *saved);
 
 /* registry.c, under the lock: the keys and the registered objects. */
 struct sc_key *sc_key_find(const void *var);

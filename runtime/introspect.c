@@ -46,7 +46,7 @@ int sc_own_verify(int resync)
 	int stale = 0, err = 0;
 	size_t total = 0;
 	sigset_t saved;
-	if (sc_lock(&saved))
+	if (sc_lock_sites(&saved))
 		return -EDEADLK;
 	sc_for_each_key(k)
 	{
@@ -116,7 +116,7 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 int sc_own_sites(const void *var, struct static_call_site_info *buf, size_t n)
 {
 	sigset_t saved;
-	if (sc_lock(&saved))
+	if (sc_lock_sites(&saved))
 		return -EDEADLK;
 	struct sc_key *k = sc_key_find(var);
 	size_t count = k ? k->nsites : 0;

@@ -44,6 +44,24 @@ void *sc_mem_alloc(size_t n)
 	return p + HEADER;
 }
 
+/* The same, its pages left unmapped until first written: for arrays
+ * filled piecemeal or never (the site records of a lazily registered
+ * object, object.c). Only the header's page is touched. */
+void *sc_mem_alloc_untouched(size_t n)
+{
+	size_t total = n + HEADER;
+	if (total < n)
+		return NULL;
+	if (total < LARGE)
+		return sc_mem_alloc(n);
+	unsigned char *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, &total, sizeof total);
+	return p + HEADER;
+}
+
 void sc_mem_free(void *q)
 {
 	if (!q)

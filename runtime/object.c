@@ -238,8 +238,16 @@ static int site_prot(const struct sc_object *o, const uint8_t *insn, int len)
 	return sc_object_exec_prot(o, (void *)lo, hi - lo);
 }
 
+static void report_left(const struct sc_object *o, const struct sc_site *s)
+{
+	sc_log(SC_LOG_WARN, "%s: site %p (offset %#lx): %s: left as compiled",
+	       o->name, (void *)s->record_addr,
+	       (unsigned long)((uintptr_t)s->record_addr - o->base),
+	       s->code.reason);
+}
+
 static void load_site(struct sc_object *o, struct sc_site *s,
-		      const struct sc_abi_site *r)
+		      const struct sc_abi_site *r, int quiet)
 {
 	uint8_t *at = (uint8_t *)&r->site_rel + r->site_rel;
 	const char *why = NULL;
@@ -280,11 +288,8 @@ static void load_site(struct sc_object *o, struct sc_site *s,
 		why = s->code.reason;
 	}
 	s->code.reason = why;
-	if (s->code.state != SC_CODE_OK)
-		sc_log(SC_LOG_WARN,
-		       "%s: site %p (offset %#lx): %s: left as compiled",
-		       o->name, (void *)at,
-		       (unsigned long)((uintptr_t)at - o->base), why);
+	if (s->code.state != SC_CODE_OK && !quiet)
+		report_left(o, s);
 }
 
 static int cmp_site_insn(const void *a, const void *b)
@@ -477,6 +482,8 @@ static void refuse_bad_key(struct sc_object *o, size_t i,
 	       o->name, i, var, why);
 }
 
+static int validate(struct sc_object *o, int allow_defer);
+
 struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 {
 	struct sc_object *o = sc_mem_alloc((1) * (sizeof *o));
@@ -492,7 +499,7 @@ struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 		sc_mem_free(o);
 		return NULL;
 	}
-	if (sc_object_validate(o)) {
+	if (validate(o, sc_bind_lazy())) {
 		sc_object_free(o);
 		return NULL;
 	}
@@ -500,6 +507,141 @@ struct sc_object *sc_object_load(const struct sc_abi_object *abi)
 }
 
 int sc_object_validate(struct sc_object *o)
+{
+	return validate(o, 0);
+}
+
+/* The trampoline a site record names, or NULL if it names no descriptor
+ * of its table. */
+static struct sc_tramp *record_tramp(const struct sc_object *o,
+				     const struct sc_abi_site *r)
+{
+	const struct sc_abi_object *abi = o->abi;
+	const char *d = (const char *)&r->desc_rel + r->desc_rel;
+	const char *db = (const char *)abi->descs_begin;
+	if (d < db || d >= (const char *)abi->descs_end ||
+	    (size_t)(d - db) % sizeof(struct sc_abi_desc))
+		return NULL;
+	return &o->tramps[(size_t)(d - db) / sizeof(struct sc_abi_desc)];
+}
+
+static uint8_t *record_addr(const struct sc_abi_site *r)
+{
+	return (uint8_t *)&r->site_rel + r->site_rel;
+}
+
+const uint8_t *sc_object_site_insn(const struct sc_object *o, size_t i)
+{
+	return o->deferred ? record_addr(&o->abi->sites_begin[i]) :
+			     o->sites[i].code.insn;
+}
+
+/*
+ * Can o's site records be left unread until each is bound? Only when
+ * every one is a call site at its record's address (no anchor to decode,
+ * no tail jump; guarded calls are calls) of a verified trampoline with a verified bind block, inside an
+ * executable segment, the records in strictly ascending address order
+ * with no two sites overlapping and no site overlapping a slot: then what
+ * drop_duplicates and refuse_overlaps would find holds without reading a
+ * byte of code, and each site's own check (its bytes: a call of its
+ * trampoline) is the same code, run when the site is first filled. Counts
+ * each trampoline's sites in `unbound`. Reads the table only.
+ */
+static int can_defer(struct sc_object *o, size_t nrec)
+{
+	const struct sc_abi_site *rec = o->abi->sites_begin;
+	int len = sc_arch_insn_len(SC_INSN_CALL);
+	uintptr_t prev_end = 0, ps = sc_page_size();
+	/* site_prot's answer for a span depends on its segment and its
+	 * pages: a span in the same segment within the pages of one already
+	 * checked gets the same answer (one full check per page) */
+	const struct sc_segment *ok_seg = NULL;
+	uintptr_t ok_lo = 0, ok_hi = 0;
+	size_t i;
+	for (i = 0; i < nrec; i++) {
+		struct sc_tramp *t = record_tramp(o, &rec[i]);
+		uintptr_t at = (uintptr_t)record_addr(&rec[i]);
+		uintptr_t lo = at & ~(uintptr_t)7,
+			  hi = (at + (uintptr_t)len + 7) & ~(uintptr_t)7;
+		if (!t || t->code.state != SC_CODE_OK || !t->bindable ||
+		    t->key_refused || (rec[i].flags & ~SC_SITE_COND) ||
+		    at < prev_end || hi < lo)
+			break;
+		const struct sc_segment *seg = segment_of(o, lo, hi - lo);
+		if (!seg || seg != ok_seg || lo < ok_lo || hi > ok_hi) {
+			if (!site_prot(o, (const uint8_t *)at, len))
+				break;
+			ok_seg = seg;
+			ok_lo = lo & ~(ps - 1);
+			ok_hi = (hi + ps - 1) & ~(ps - 1);
+		}
+		prev_end = at + (uintptr_t)len;
+		t->unbound++;
+	}
+	/* no slot overlaps a site: the first site ending after it must
+	 * start at or after its end (sites are sorted and disjoint) */
+	for (size_t j = 0; i == nrec && j < o->ntramps; j++) {
+		const struct sc_tramp *t = &o->tramps[j];
+		if (t->code.state != SC_CODE_OK)
+			continue;
+		uintptr_t lo = (uintptr_t)t->code.insn, hi = lo + SC_TRAMP_SLOT;
+		size_t a = 0, b = nrec;
+		while (a < b) {
+			size_t m = a + (b - a) / 2;
+			if ((uintptr_t)record_addr(&rec[m]) + (uintptr_t)len <=
+			    lo)
+				a = m + 1;
+			else
+				b = m;
+		}
+		if (a < nrec && (uintptr_t)record_addr(&rec[a]) < hi)
+			i = 0; /* overlap: not deferred */
+	}
+	if (i == nrec)
+		return 1;
+	for (size_t j = 0; j < o->ntramps; j++)
+		o->tramps[j].unbound = 0;
+	return 0;
+}
+
+/* Fill record i of a deferred object: the same checks as any site. A
+ * site that fails them is no longer counted unbound. */
+static struct sc_site *fill(struct sc_object *o, size_t i, int quiet)
+{
+	struct sc_site *s = &o->sites[i];
+	if (s->object)
+		return s;
+	const struct sc_abi_site *r = &o->abi->sites_begin[i];
+	s->tramp = record_tramp(o, r); /* checked by can_defer */
+	load_site(o, s, r, quiet);
+	if (s->code.state == SC_CODE_OK) {
+		s->bind = SC_SITE_UNBOUND;
+	} else {
+		s->bind = SC_SITE_BOUND; /* never patched: state not OK */
+		s->tramp->unbound--;
+	}
+	return s;
+}
+
+struct sc_site *sc_object_site(struct sc_object *o, size_t i)
+{
+	return o->deferred ? fill(o, i, 1) : &o->sites[i];
+}
+
+void sc_object_fill_all(struct sc_object *o)
+{
+	if (!o->deferred)
+		return;
+	for (size_t i = 0; i < o->nsites; i++) {
+		struct sc_site *s = &o->sites[i];
+		if (!s->object)
+			fill(o, i, 0);
+		else if (s->code.state != SC_CODE_OK)
+			report_left(o, s); /* filled by the binder, quietly */
+	}
+}
+
+static int validate(struct sc_object *o, int allow_defer)
 {
 	const struct sc_abi_object *abi = o->abi;
 	if (!header_ok(o, abi))
@@ -509,14 +651,29 @@ int sc_object_validate(struct sc_object *o)
 	o->tramps = sc_mem_alloc((o->ntramps ? o->ntramps : 1) *
 				 (sizeof *o->tramps));
 	size_t nrec = (size_t)(abi->sites_end - abi->sites_begin);
-	o->sites = sc_mem_alloc((nrec ? nrec : 1) * (sizeof *o->sites));
-	if (!o->tramps || !o->sites)
+	if (!o->tramps)
 		return -ENOMEM;
 	struct sc_key_checker kc = { 0, 0, 0, 0 };
 	for (size_t i = 0; i < o->ntramps; i++) {
 		load_tramp(o, &o->tramps[i], &abi->descs_begin[i]);
 		refuse_bad_key(o, i, &kc);
 	}
+	if (allow_defer && nrec >= SC_DEFER_MIN) {
+		refuse_overlaps(o); /* the slots among themselves */
+		if (can_defer(o, nrec)) {
+			o->sites =
+				sc_mem_alloc_untouched(nrec * sizeof *o->sites);
+			if (!o->sites)
+				return -ENOMEM;
+			o->nsites = nrec;
+			o->deferred = 1;
+			sc_lines_load(o);
+			return 0;
+		}
+	}
+	o->sites = sc_mem_alloc((nrec ? nrec : 1) * (sizeof *o->sites));
+	if (!o->sites)
+		return -ENOMEM;
 
 	for (size_t i = 0; i < nrec; i++) {
 		const struct sc_abi_site *r = &abi->sites_begin[i];
@@ -541,7 +698,7 @@ int sc_object_validate(struct sc_object *o)
 			s->code.reason = s->tramp->code.reason;
 			continue;
 		}
-		load_site(o, s, r);
+		load_site(o, s, r, 0);
 	}
 	drop_duplicates(o);
 	refuse_overlaps(o);

@@ -557,9 +557,10 @@ static void plan_batch(const struct batch *b, int flags, struct plan *p)
 		return;
 	}
 	const struct sc_object *o = b->object;
-	size_t t = 0, i = 0;
-	while (t < b->ntramps || i < o->nsites) {
-		if (i == o->nsites ||
+	/* a deferred object's sites are all unbound (object.c) */
+	size_t t = 0, i = 0, ns = o->deferred ? 0 : o->nsites;
+	while (t < b->ntramps || i < ns) {
+		if (i == ns ||
 		    (t < b->ntramps &&
 		     b->tramps[t]->code.insn < o->sites[i].code.insn)) {
 			struct sc_tramp *tr = b->tramps[t++];
@@ -722,7 +723,13 @@ int sc_patch_object(struct sc_object *o)
 	b.tramps = sc_object_tramps_by_address(o, tramp_has_key, &b.ntramps);
 	if (!b.tramps)
 		return -ENOMEM;
-	int err = run_batch(&b, o->nsites + b.ntramps, 0);
+	/* Only bound sites are planned: with lazy binding most are not, and
+	 * plan arrays sized for all of them cost more than the registration
+	 * itself (megabytes of populated pages for 100,000 sites). */
+	size_t bound = 0;
+	for (size_t i = 0; i < o->nsites && !o->deferred; i++)
+		bound += o->sites[i].bind == SC_SITE_BOUND;
+	int err = run_batch(&b, bound + b.ntramps, 0);
 	sc_mem_free(b.tramps);
 	return err;
 }

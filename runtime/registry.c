@@ -183,6 +183,17 @@ void sc_report_stale_sites(struct sc_key *k, const char *what, int err)
 		sc_report_stale_more(n - SC_STALE_SHOWN, kname);
 }
 
+/* Its sites into their keys' lists, whose room attach() made (none of a
+ * deferred object's yet). */
+static void attach_sites(struct sc_object *o)
+{
+	for (size_t i = 0; i < o->nsites && !o->deferred; i++) {
+		struct sc_key *k = o->sites[i].tramp->key;
+		if (k)
+			k->sites[k->nsites++] = &o->sites[i];
+	}
+}
+
 /* Attach an object's trampolines and sites to their keys. */
 static int attach(struct sc_object *o)
 {
@@ -213,15 +224,28 @@ static int attach(struct sc_object *o)
 		if (a + sizeof(void *) > o->keys_hi)
 			o->keys_hi = a + sizeof(void *);
 	}
-	/* each key's array grown once, to its exact new size */
-	for (size_t i = 0; i < o->nsites; i++)
-		if (o->sites[i].tramp->key)
-			o->sites[i].tramp->key->incoming++;
+	/* each key's array grown once, to its exact new size (a deferred
+	 * object's sites too, counted per trampoline: attaching them later
+	 * never allocates, so it cannot fail) */
+	if (o->deferred) {
+		for (size_t i = 0; i < o->ntramps; i++) {
+			struct sc_tramp *t = &o->tramps[i];
+			if (!t->key)
+				continue;
+			t->deferred = t->unbound;
+			t->key->reserved += t->deferred;
+		}
+	} else {
+		for (size_t i = 0; i < o->nsites; i++)
+			if (o->sites[i].tramp->key)
+				o->sites[i].tramp->key->incoming++;
+	}
 	int err = 0; /* every count is cleared, also after a failure */
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_key *k = o->tramps[i].key;
-		if (k && k->incoming) {
-			size_t need = k->nsites + k->incoming;
+		if (k) {
+			/* room for other deferred objects' sites too */
+			size_t need = k->nsites + k->reserved + k->incoming;
 			k->incoming = 0;
 			if (!err && need > k->cap_sites) {
 				struct sc_site **a = sc_mem_realloc(
@@ -237,16 +261,47 @@ static int attach(struct sc_object *o)
 	}
 	if (err)
 		return err;
-	for (size_t i = 0; i < o->nsites; i++) {
-		struct sc_key *k = o->sites[i].tramp->key;
-		if (k)
-			k->sites[k->nsites++] = &o->sites[i];
-	}
+	attach_sites(o);
 	return 0;
+}
+
+/*
+ * A deferred object (object.c): every record filled and verified now,
+ * its sites attached to their keys (room reserved by attach), so that
+ * what follows (an update, a report, a seal) sees every site.
+ */
+static void release_room(struct sc_object *o)
+{
+	for (size_t i = 0; i < o->ntramps; i++) {
+		struct sc_tramp *t = &o->tramps[i];
+		if (t->key)
+			t->key->reserved -= t->deferred;
+		t->deferred = 0;
+	}
+}
+
+static void undefer(struct sc_object *o)
+{
+	if (!o->deferred)
+		return;
+	sc_object_fill_all(o);
+	o->deferred = 0;
+	release_room(o); /* ... and filled at once */
+	attach_sites(o);
+}
+
+int sc_lock_sites(sigset_t *saved)
+{
+	int err = sc_lock(saved);
+	if (!err)
+		for (struct sc_object *o = objects; o; o = o->next)
+			undefer(o);
+	return err;
 }
 
 static void detach(struct sc_object *o)
 {
+	release_room(o); /* a deferred object's, never attached */
 	for (size_t i = 0; i < o->ntramps; i++) {
 		struct sc_key *k = o->tramps[i].key;
 		if (!k)
@@ -317,6 +372,18 @@ static void patch_object_keys(struct sc_object *o)
 	}
 }
 
+/* Every trampoline with deferred sites still has its key (attach may
+ * refuse one) and lazy binding is on. */
+static int deferred_still_lazy(const struct sc_object *o)
+{
+	for (size_t i = 0; i < o->ntramps; i++)
+		if (o->tramps[i].unbound &&
+		    (!o->tramps[i].key ||
+		     o->tramps[i].code.state != SC_CODE_OK))
+			return 0;
+	return sc_bind_lazy();
+}
+
 static int own_register(const struct sc_abi_object *abi)
 {
 	sigset_t saved;
@@ -344,12 +411,22 @@ static int own_register(const struct sc_abi_object *abi)
 	objects = o;
 	/* published before the keys are read (key_ranges.c) */
 	o->range_slot = o->keys_hi ? sc_ranges_add(o->keys_lo, o->keys_hi) : -1;
+	if (o->deferred && !deferred_still_lazy(o)) {
+		/* a key refused by attach: registered the usual way */
+		undefer(o);
+		for (size_t i = 0; i < o->nsites; i++)
+			o->sites[i].bind = SC_SITE_BOUND;
+		for (size_t i = 0; i < o->ntramps; i++)
+			o->tramps[i].unbound = 0;
+	}
 	sc_bind_object_loaded(o);
 	patch_object_keys(o);
 	sc_log(SC_LOG_INFO,
-	       "registered %s: %zu sites, %zu keys; re-target "
+	       "registered %s: %zu sites%s, %zu keys; re-target "
 	       "(registration): %zu sites changed",
-	       o->name, o->nsites, o->ntramps, sc_patch_sites_changed());
+	       o->name, o->nsites,
+	       o->deferred ? " (deferred: each checked when it binds)" : "",
+	       o->ntramps, sc_patch_sites_changed());
 out:
 	sc_unlock(&saved);
 	return err;
@@ -361,6 +438,9 @@ static int own_unregister(const struct sc_abi_object *abi)
 		return -EDEADLK;
 	sc_verify_at_exit();
 	sigset_t saved;
+	/* the plain lock: an object going away need not fill its deferred
+	 * records (detach never meets them in the keys' lists), unless
+	 * STATICCALL_REPORT lists them */
 	if (sc_lock(&saved))
 		return -EDEADLK;
 	struct sc_object **pp = &objects;
@@ -368,6 +448,8 @@ static int own_unregister(const struct sc_abi_object *abi)
 		pp = &(*pp)->next;
 	struct sc_object *o = *pp;
 	if (o) {
+		if (sc_env()->report_at_exit)
+			undefer(o);
 		*pp = o->next;
 		sc_report_at_exit(o);
 		sc_ranges_remove(o->range_slot);
@@ -391,7 +473,7 @@ static int own_update(void *var, void *target)
 		return -EPERM;
 	}
 	sigset_t saved;
-	if (sc_lock(&saved)) {
+	if (sc_lock_sites(&saved)) {
 		sc_log(SC_LOG_ERROR,
 		       "update of key %p from inside the runtime "
 		       "(a signal handler?): refused, nothing changed",
@@ -426,7 +508,7 @@ static int own_update_ret0(void *var)
 static int own_store(void *var, void *value)
 {
 	sigset_t saved;
-	if (sc_lock(&saved)) {
+	if (sc_lock_sites(&saved)) {
 		__atomic_store_n((void **)var, value, __ATOMIC_RELEASE);
 		sc_report_stale_key(var,
 				    "assigned from inside the runtime (a "
@@ -484,7 +566,7 @@ static int range_lock(void *addr, size_t len, int after, uintptr_t *hi,
 	*hi = lo + len < lo ? UINTPTR_MAX : lo + len;
 	if (!len || !sc_ranges_may_hold(lo, len))
 		return -ENOENT;
-	if (sc_lock(saved)) {
+	if (sc_lock_sites(saved)) {
 		if (!after)
 			return -EDEADLK;
 		sc_report_stale_key(addr,

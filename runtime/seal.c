@@ -117,7 +117,7 @@ static void seal_text(void)
 {
 	size_t n = 0, i = 0, sealed = 0;
 	sigset_t saved;
-	if (sc_lock(&saved))
+	if (sc_lock_sites(&saved))
 		return;
 	for (struct sc_object *o = sc_registered_objects(); o; o = o->next)
 		n++;
@@ -132,7 +132,7 @@ static void seal_text(void)
 	for (i = 0; i < n; i++) {
 		if (!sc_pin_object_of(abis[i]))
 			continue;
-		if (sc_lock(&saved))
+		if (sc_lock_sites(&saved))
 			break;
 		struct sc_object *o = sc_registered_object(abis[i]);
 		int err = o ? sc_mseal_object(o) : 0;
@@ -166,7 +166,7 @@ int sc_own_seal(int how)
 		return -EINVAL;
 	int err = 0, text = 0;
 	sigset_t saved;
-	if (sc_lock(&saved))
+	if (sc_lock_sites(&saved))
 		return -EDEADLK;
 	int cur = sc_sealed();
 	if ((how & STATIC_CALL_SEAL_CODE) && !(cur & STATIC_CALL_SEAL_CODE))
