@@ -432,22 +432,26 @@ static void test_jump_forms(uint8_t *code)
 		uint8_t *label = code + 5120 + 64, *test = code + 5120 + 512;
 		void *dest = NULL;
 		uint32_t w;
-		CHECK(sc_arch_jump_encode(site, NULL, out), "NOP (off %d)", off);
+		CHECK(sc_arch_jump_encode(site, NULL, out), "NOP (off %d)",
+		      off);
 		memcpy(&w, out, 4);
 		CHECK(w == NOP, "NOP is %08x (off %d)", w, off);
-		CHECK(sc_arch_jump_read(site, out, &dest) == STATIC_KEY_SITE_NOP,
+		CHECK(sc_arch_jump_read(site, out, &dest) ==
+			      STATIC_KEY_SITE_NOP,
 		      "NOP read (off %d)", off);
 		CHECK(sc_arch_jump_encode(site, label, out), "b (off %d)", off);
 		memcpy(&w, out, 4);
 		CHECK(w == enc(0x14000000u, site, label), "b is %08x (off %d)",
 		      w, off);
 		CHECK(sc_arch_jump_read(site, out, &dest) ==
-				      STATIC_KEY_SITE_JUMP && dest == label,
+				      STATIC_KEY_SITE_JUMP &&
+			      dest == label,
 		      "b read (off %d)", off);
 		/* as compiled: b to the load and test */
 		w = enc(0x14000000u, site, test);
 		CHECK(sc_arch_jump_read(site, (uint8_t *)&w, &dest) ==
-				      STATIC_KEY_SITE_JUMP && dest == test,
+				      STATIC_KEY_SITE_JUMP &&
+			      dest == test,
 		      "compiled b read (off %d)", off);
 		w = enc(0x94000000u, site, label); /* bl */
 		CHECK(sc_arch_jump_read(site, (uint8_t *)&w, &dest) ==
@@ -477,8 +481,8 @@ static void test_jump_forms(uint8_t *code)
 
 /* kernel.h's load and test for a site at `site` reading the key pointer
  * at `keyref`, branching to `target` (docs/ABI.md, static keys). */
-static void put_jump_test(uint32_t *t, const uint8_t *site,
-			  const void *keyref, const void *target, int likely)
+static void put_jump_test(uint32_t *t, const uint8_t *site, const void *keyref,
+			  const void *target, int likely)
 {
 	intptr_t d = ((intptr_t)keyref >> 12) - ((intptr_t)&t[1] >> 12);
 	t[0] = 0xa9bf47f0u; /* stp x16, x17, [sp, #-16]! */
@@ -486,9 +490,9 @@ static void put_jump_test(uint32_t *t, const uint8_t *site,
 	       ((uint32_t)((d >> 2) & 0x7ffff) << 5); /* adrp x16, keyref */
 	t[2] = 0xf9400210u | (uint32_t)((((uintptr_t)keyref & 0xfff) / 8)
 					<< 10); /* ldr x16, [x16, lo12] */
-	t[3] = 0xb9400210u; /* ldr w16, [x16] */
-	t[4] = 0x7100021fu; /* cmp w16, #0 */
-	t[5] = 0xa8c147f0u; /* ldp x16, x17, [sp], #16 */
+	t[3] = 0xb9400210u;			/* ldr w16, [x16] */
+	t[4] = 0x7100021fu;			/* cmp w16, #0 */
+	t[5] = 0xa8c147f0u;			/* ldp x16, x17, [sp], #16 */
 	t[6] = 0x54000040u | (likely ? 0xcu : 0xdu); /* b.gt / b.le .+8 */
 	t[7] = enc(0x14000000u, &t[7], target);
 	t[8] = enc(0x14000000u, &t[8], site + 4);
@@ -571,7 +575,8 @@ static int l_restore(void *c, uintptr_t p, size_t l, int prot)
 static int l_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
 {
 	(void)c;
-	CHECK(open_pages > 0, "write at %p while no page is writable", (void *)w);
+	CHECK(open_pages > 0, "write at %p while no page is writable",
+	      (void *)w);
 	int ok = !refuse_cas && real_ops->cas(real_ops->ctx, w, e, v);
 	ev[nev++] = (struct event){ EV_CAS, (uintptr_t)w, 8, e, v, ok };
 	return ok;
@@ -623,8 +628,8 @@ static void check_key_writes(struct static_key *k, int on, const char *what)
 {
 	struct static_key_site_info info[8];
 	int n = key_sites(k, info, on, what);
-	CHECK(cas_count() == n, "%s: %d writes for %d sites", what,
-	      cas_count(), n);
+	CHECK(cas_count() == n, "%s: %d writes for %d sites", what, cas_count(),
+	      n);
 	for (int i = 0; i < nev; i++) {
 		struct event *e = &ev[i];
 		if (e->kind != EV_CAS)
@@ -679,9 +684,11 @@ static void test_key_toggles(void)
 	check_key_writes(&a64_key.key, 1, "enable");
 	CHECK(a64_unlikely() && a64_likely(), "branches enabled");
 	nev = 0;
-	CHECK(static_branch_inc(&a64_key) == 0 && static_key_count(&a64_key) == 2,
+	CHECK(static_branch_inc(&a64_key) == 0 &&
+		      static_key_count(&a64_key) == 2,
 	      "inc to 2");
-	CHECK(static_branch_dec(&a64_key) == 0 && static_key_count(&a64_key) == 1,
+	CHECK(static_branch_dec(&a64_key) == 0 &&
+		      static_key_count(&a64_key) == 1,
 	      "dec to 1");
 	CHECK(nev == 0, "counting without a change of state wrote (%d events)",
 	      nev);
@@ -727,8 +734,10 @@ static void test_key_toggles(void)
 	err = static_branch_enable(&a64_key);
 	CHECK(err == -EBUSY, "enable over another writer's word returned %d",
 	      err);
-	CHECK(cas_count() == 0, "%d words written although a site was not "
-	      "what the runtime wrote", cas_count());
+	CHECK(cas_count() == 0,
+	      "%d words written although a site was not "
+	      "what the runtime wrote",
+	      cas_count());
 	CHECK(static_key_count(&a64_key) == 0, "count changed");
 	CHECK(sc_code_load64(word) == other, "the other writer's word changed");
 	sc_set_text_ops(NULL);
