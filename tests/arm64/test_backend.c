@@ -740,9 +740,13 @@ static void test_key_toggles(void)
 	      cas_count());
 	CHECK(static_key_count(&a64_key) == 0, "count changed");
 	CHECK(sc_code_load64(word) == other, "the other writer's word changed");
+	int stale = sc_own_verify(0);
+	CHECK(stale == 1, "verify found %d stale sites, 1 changed", stale);
 	sc_set_text_ops(NULL);
 	w = (struct sc_write){ word, other, was, 0, 1, PROT_READ | PROT_EXEC };
 	CHECK(sc_text_apply(&w, 1) == 0, "the other writer's word put back");
+	stale = sc_own_verify(0);
+	CHECK(stale == 0, "verify found %d stale sites, none changed", stale);
 	CHECK(static_branch_enable(&a64_key) == 0 && a64_unlikely(),
 	      "enable once the site is back");
 	CHECK(static_branch_disable(&a64_key) == 0 && !a64_unlikely(),
