@@ -19,7 +19,15 @@
  * It also checks the encodings at the edges of the +-128 MiB range, lazy
  * binding's slot form and the word-by-word check of the bind block, a
  * batch putting a slot in bind form and back, and the real 32-bit CAS
- * (sc_arch_cas_code). Exit 0 on success.
+ * (sc_arch_cas_code).
+ *
+ * Static keys (runtime/static_keys.c): a site's forms (NOP, `b label`, the
+ * compiled `b` to its load and test) at both words of a quadword, the
+ * load and test checked bit by bit, and live toggles of sites compiled in
+ * this file through the same recorded steps over the real writer: one
+ * 4-byte write per site, counting inc/dec, underflow and a site not
+ * holding what the runtime wrote refused with nothing written, and
+ * static_call_verify finding that site. Exit 0 on success.
  */
 #include <errno.h>
 #include <stdio.h>
