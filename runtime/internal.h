@@ -419,6 +419,11 @@ int sc_key_change_count(void *key, int op);
 /* STATIC_CALL_SEAL_CODE: every patched static-key site back to its load
  * and test, in one batch (under the lock); 0 or -errno. */
 int sc_keys_seal_code(void);
+/* STATICCALL_VERIFY: every static key site's word against what the
+ * runtime last wrote there and, when patched, against its key's count;
+ * each mismatch logged. Adds the sites checked to *checked; returns the
+ * stale ones. Under the lock. */
+int sc_keys_verify(size_t *checked);
 
 /* ---- bind.c: lazy binding, under the lock ------------------------------ */
 #define SC_REASON_UNBOUND                                 \

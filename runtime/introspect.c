@@ -82,6 +82,8 @@ int sc_own_verify(int resync)
 		}
 	}
 	if (!resync)
+		stale += sc_keys_verify(&total);
+	if (!resync)
 		sc_log(stale ? SC_LOG_ERROR : SC_LOG_INFO,
 		       "verify: %zu sites checked, %d stale", total, stale);
 	sc_unlock(&saved);

@@ -488,8 +488,57 @@ out:
 	sc_unlock(&saved);
 }
 
+static const char *form_name(int form)
+{
+	switch (form) {
+	case STATIC_KEY_SITE_TEST:
+		return "load-and-test";
+	case STATIC_KEY_SITE_NOP:
+		return "nop";
+	case STATIC_KEY_SITE_JUMP:
+		return "jump";
+	}
+	return "unverified";
+}
+
+/* STATICCALL_REPORT=1: when an object's table goes away (at exit, or
+ * dlclose), each of its static key sites (form, and why it is not patched),
+ * then a summary line. Under the lock. */
+static void report_table(const struct sk_table *t)
+{
+	if (!sc_env()->report_at_exit)
+		return;
+	struct sc_namer code = { 0 }, keys = { 0 };
+	size_t count[4] = { 0 };
+	for (size_t i = 0; i < t->nsites; i++) {
+		const struct sk_site *s = &t->sites[i];
+		char where[160], label[160], kname[128] = "?";
+		sc_namer_name(&code, s->insn, where, sizeof where);
+		sc_namer_name(&code, s->target, label, sizeof label);
+		if (s->var)
+			sc_namer_name(&keys, s->var, kname, sizeof kname);
+		sc_log_report("static key site %s:%s (%p) key %s %s: %s, "
+			      "label %s%s%s",
+			      t->obj->name, where, (void *)s->insn, kname,
+			      s->likely ? "likely" : "unlikely",
+			      form_name(s->form), label, s->reason ? ": " : "",
+			      s->reason ? s->reason : "");
+		count[s->form < 4 ? s->form : STATIC_KEY_SITE_UNVERIFIED]++;
+	}
+	sc_namer_done(&code);
+	sc_namer_done(&keys);
+	sc_log_report("report: %s: %zu static key sites, %zu nop, %zu jump, "
+		      "%zu load-and-test, %zu unverified",
+		      t->obj->name, t->nsites, count[STATIC_KEY_SITE_NOP],
+		      count[STATIC_KEY_SITE_JUMP], count[STATIC_KEY_SITE_TEST],
+		      count[STATIC_KEY_SITE_UNVERIFIED]);
+}
+
 void sc_own_jump_unregister(const void *begin)
 {
+	if (sc_lock_held_by_me())
+		return;
+	sc_verify_at_exit(); /* STATICCALL_VERIFY: before the first object goes */
 	sigset_t saved;
 	if (sc_lock(&saved))
 		return;
@@ -499,6 +548,7 @@ void sc_own_jump_unregister(const void *begin)
 	struct sk_table *t = *pp;
 	if (t) {
 		*pp = t->next;
+		report_table(t);
 		table_free(t);
 	}
 	sc_unlock(&saved);
@@ -614,4 +664,40 @@ int sc_own_key_sites(const void *var, struct static_key_site_info *buf,
 	}
 	sc_unlock(&saved);
 	return total > INT_MAX ? INT_MAX : (int)total;
+}
+
+int sc_keys_verify(size_t *checked)
+{
+	int stale = 0;
+	unsigned len = site_len();
+	for (const struct sk_table *t = tables; t; t = t->next)
+		for (size_t i = 0; i < t->nsites; i++) {
+			const struct sk_site *s = &t->sites[i];
+			if (s->form == STATIC_KEY_SITE_UNVERIFIED)
+				continue;
+			++*checked;
+			uint64_t word = sc_code_load64(
+				(uint64_t *)((uintptr_t)s->insn & ~7ul));
+			const uint8_t *live =
+				(uint8_t *)&word + ((uintptr_t)s->insn & 7);
+			uint8_t want[SC_MAX_INSN];
+			const char *why = NULL;
+			int c = __atomic_load_n(&s->var->enabled,
+						__ATOMIC_ACQUIRE);
+			if (memcmp(live, s->bytes, len))
+				why = "does not hold what the runtime wrote";
+			else if (s->form != STATIC_KEY_SITE_TEST &&
+				 (!wanted(s, c, want) ||
+				  memcmp(want, s->bytes, len)))
+				why = "is not in the form its key's count asks";
+			if (!why)
+				continue;
+			stale++;
+			sc_log(SC_LOG_ERROR,
+			       "stale static key site %p (%s, %s): %s (key %p, "
+			       "count %d)",
+			       (void *)s->insn, t->obj->name,
+			       form_name(s->form), why, (void *)s->var, c);
+		}
+	return stale;
 }

@@ -19,7 +19,15 @@
  * It also checks the encodings at the edges of the +-128 MiB range, lazy
  * binding's slot form and the word-by-word check of the bind block, a
  * batch putting a slot in bind form and back, and the real 32-bit CAS
- * (sc_arch_cas_code). Exit 0 on success.
+ * (sc_arch_cas_code).
+ *
+ * Static keys (runtime/static_keys.c): a site's forms (NOP, `b label`, the
+ * compiled `b` to its load and test) at both words of a quadword, the
+ * load and test checked bit by bit, and live toggles of sites compiled in
+ * this file through the same recorded steps over the real writer: one
+ * 4-byte write per site, counting inc/dec, underflow and a site not
+ * holding what the runtime wrote refused with nothing written, and
+ * static_call_verify finding that site. Exit 0 on success.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +36,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "staticcall/kernel.h"
 
 static int failures;
 #define CHECK(c, ...)                                                         \
@@ -91,6 +100,8 @@ static void t_flush(void *c, void *addr, size_t len)
 {
 	(void)c;
 	ev[nev++] = (struct event){ EV_FLUSH, (uintptr_t)addr, len, 0, 0, 1 };
+	/* the real maintenance too: the static key test writes live code */
+	__builtin___clear_cache((char *)addr, (char *)addr + len);
 }
 static const struct sc_text_ops rec_ops = { t_open, t_restore, t_cas, t_sync,
 					    NULL };
@@ -414,6 +425,342 @@ static void batch(const char *what, void *target, int direct)
 	check_code(what, target, direct);
 }
 
+/* ---- static keys (runtime/static_keys.c, staticcall/kernel.h) --------- */
+
+/* A site is one instruction, NOP or `b label`, at either word of an
+ * aligned quadword; as compiled it is `b` to its out-of-line load and
+ * test. Anything else (BL, another instruction) is no form of a site, and
+ * a label beyond +-128 MiB has no jump. */
+static void test_jump_forms(uint8_t *code)
+{
+	long M = 1l << 27;
+	CHECK(sc_arch_jump_len() == 4, "site length %d", sc_arch_jump_len());
+	for (int off = 0; off < 8; off += 4) {
+		uint8_t *site = code + 5120 + off, out[SC_MAX_INSN];
+		uint8_t *label = code + 5120 + 64, *test = code + 5120 + 512;
+		void *dest = NULL;
+		uint32_t w;
+		CHECK(sc_arch_jump_encode(site, NULL, out), "NOP (off %d)",
+		      off);
+		memcpy(&w, out, 4);
+		CHECK(w == NOP, "NOP is %08x (off %d)", w, off);
+		CHECK(sc_arch_jump_read(site, out, &dest) ==
+			      STATIC_KEY_SITE_NOP,
+		      "NOP read (off %d)", off);
+		CHECK(sc_arch_jump_encode(site, label, out), "b (off %d)", off);
+		memcpy(&w, out, 4);
+		CHECK(w == enc(0x14000000u, site, label), "b is %08x (off %d)",
+		      w, off);
+		CHECK(sc_arch_jump_read(site, out, &dest) ==
+				      STATIC_KEY_SITE_JUMP &&
+			      dest == label,
+		      "b read (off %d)", off);
+		/* as compiled: b to the load and test */
+		w = enc(0x14000000u, site, test);
+		CHECK(sc_arch_jump_read(site, (uint8_t *)&w, &dest) ==
+				      STATIC_KEY_SITE_JUMP &&
+			      dest == test,
+		      "compiled b read (off %d)", off);
+		w = enc(0x94000000u, site, label); /* bl */
+		CHECK(sc_arch_jump_read(site, (uint8_t *)&w, &dest) ==
+			      STATIC_KEY_SITE_UNVERIFIED,
+		      "bl read as a site form (off %d)", off);
+		w = 0xd4200000u; /* brk #0 */
+		CHECK(sc_arch_jump_read(site, (uint8_t *)&w, &dest) ==
+			      STATIC_KEY_SITE_UNVERIFIED,
+		      "brk read as a site form (off %d)", off);
+		/* the edges of b's range */
+		CHECK(sc_arch_jump_encode(site, site + M - 4, out) &&
+			      sc_arch_jump_read(site, out, &dest) ==
+				      STATIC_KEY_SITE_JUMP &&
+			      dest == site + M - 4,
+		      "max forward (off %d)", off);
+		CHECK(!sc_arch_jump_encode(site, site + M, out),
+		      "just out of range forward (off %d)", off);
+		CHECK(sc_arch_jump_encode(site, site - M, out) &&
+			      sc_arch_jump_read(site, out, &dest) ==
+				      STATIC_KEY_SITE_JUMP &&
+			      dest == site - M,
+		      "max backward (off %d)", off);
+		CHECK(!sc_arch_jump_encode(site, site - M - 4, out),
+		      "just out of range backward (off %d)", off);
+	}
+}
+
+/* kernel.h's load and test for a site at `site` reading the key pointer
+ * at `keyref`, branching to `target` (docs/ABI.md, static keys). */
+static void put_jump_test(uint32_t *t, const uint8_t *site, const void *keyref,
+			  const void *target, int likely)
+{
+	intptr_t d = ((intptr_t)keyref >> 12) - ((intptr_t)&t[1] >> 12);
+	t[0] = 0xa9bf47f0u; /* stp x16, x17, [sp, #-16]! */
+	t[1] = 0x90000010u | ((uint32_t)(d & 3) << 29) |
+	       ((uint32_t)((d >> 2) & 0x7ffff) << 5); /* adrp x16, keyref */
+	t[2] = 0xf9400210u | (uint32_t)((((uintptr_t)keyref & 0xfff) / 8)
+					<< 10); /* ldr x16, [x16, lo12] */
+	t[3] = 0xb9400210u;			/* ldr w16, [x16] */
+	t[4] = 0x7100021fu;			/* cmp w16, #0 */
+	t[5] = 0xa8c147f0u;			/* ldp x16, x17, [sp], #16 */
+	t[6] = 0x54000040u | (likely ? 0xcu : 0xdu); /* b.gt / b.le .+8 */
+	t[7] = enc(0x14000000u, &t[7], target);
+	t[8] = enc(0x14000000u, &t[8], site + 4);
+}
+
+/* The load and test is checked word by word before a site is used: the
+ * exact block passes; another key pointer, label, site or sense fails, and
+ * so does the block with any one of its bits flipped. */
+static void test_jump_test_block(uint8_t *code)
+{
+	uint32_t *t = (uint32_t *)(code + 6144);
+	const uint8_t *site = code + 5124, *target = code + 5200;
+	const uint8_t *keyref = code - 3 * 4096 + 24; /* another page */
+	for (int likely = 0; likely < 2; likely++) {
+		put_jump_test(t, site, keyref, target, likely);
+		CHECK(sc_arch_jump_test_ok((uint8_t *)t, site, keyref, target,
+					   likely),
+		      "exact block refused (likely %d)", likely);
+		CHECK(!sc_arch_jump_test_ok((uint8_t *)t, site, keyref, target,
+					    !likely),
+		      "other sense accepted (likely %d)", likely);
+		CHECK(!sc_arch_jump_test_ok((uint8_t *)t, site, keyref + 8,
+					    target, likely),
+		      "other key pointer accepted (likely %d)", likely);
+		CHECK(!sc_arch_jump_test_ok((uint8_t *)t, site, keyref,
+					    target + 4, likely),
+		      "other label accepted (likely %d)", likely);
+		CHECK(!sc_arch_jump_test_ok((uint8_t *)t, site + 4, keyref,
+					    target, likely),
+		      "other site accepted (likely %d)", likely);
+		for (int w = 0; w < (int)SC_JUMP_TEST_A64 / 4; w++)
+			for (int bit = 0; bit < 32; bit++) {
+				t[w] ^= 1u << bit;
+				CHECK(!sc_arch_jump_test_ok((uint8_t *)t, site,
+							    keyref, target,
+							    likely),
+				      "word %d bit %d changed (likely %d), "
+				      "block still accepted",
+				      w, bit, likely);
+				t[w] ^= 1u << bit;
+			}
+	}
+}
+
+/* Live toggles of sites compiled in this file, watched through the text
+ * writer's operations (the real ones underneath, each step recorded). */
+DEFINE_STATIC_KEY_FALSE(a64_key);
+DEFINE_STATIC_KEY_TRUE(a64_key_true);
+
+__attribute__((noinline)) static int a64_unlikely(void)
+{
+	return static_branch_unlikely(&a64_key) ? 1 : 0;
+}
+__attribute__((noinline)) static int a64_likely(void)
+{
+	return static_branch_likely(&a64_key) ? 1 : 0;
+}
+__attribute__((noinline)) static int a64_true(void)
+{
+	return static_branch_likely(&a64_key_true) ? 1 : 0;
+}
+
+static const struct sc_text_ops *real_ops;
+static int refuse_cas;
+
+static int l_open(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c;
+	ev[nev++] = (struct event){ EV_OPEN, p, l, 0, 0, 1 };
+	open_pages++;
+	return real_ops->make_writable(real_ops->ctx, p, l, prot);
+}
+static int l_restore(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c;
+	ev[nev++] = (struct event){ EV_RESTORE, p, l, 0, 0, 1 };
+	open_pages--;
+	return real_ops->restore(real_ops->ctx, p, l, prot);
+}
+static int l_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
+{
+	(void)c;
+	CHECK(open_pages > 0, "write at %p while no page is writable",
+	      (void *)w);
+	int ok = !refuse_cas && real_ops->cas(real_ops->ctx, w, e, v);
+	ev[nev++] = (struct event){ EV_CAS, (uintptr_t)w, 8, e, v, ok };
+	return ok;
+}
+static void l_sync(void *c)
+{
+	(void)c;
+	ev[nev++] = (struct event){ EV_SYNC, 0, 0, 0, 0, 1 };
+	real_ops->sync_cores(real_ops->ctx);
+}
+static const struct sc_text_ops live_ops = { l_open, l_restore, l_cas, l_sync,
+					     NULL };
+
+static int cas_count(void)
+{
+	int n = 0;
+	for (int i = 0; i < nev; i++)
+		n += ev[i].kind == EV_CAS;
+	return n;
+}
+
+/* The key's sites as the runtime reports them, each holding in memory the
+ * form reported, the one the key's state `on` asks for. */
+static int key_sites(struct static_key *k, struct static_key_site_info *info,
+		     int on, const char *what)
+{
+	int n = static_key_sites(k, info, 8);
+	CHECK(n > 0 && n <= 8, "%s: %d sites", what, n);
+	for (int i = 0; i < n && i < 8; i++) {
+		int jump = on != info[i].likely;
+		void *dest = NULL;
+		CHECK(info[i].form == (jump ? STATIC_KEY_SITE_JUMP :
+					      STATIC_KEY_SITE_NOP) &&
+			      !info[i].reason,
+		      "%s: site %d form %d (%s)", what, i, info[i].form,
+		      info[i].reason ? info[i].reason : "");
+		CHECK(sc_arch_jump_read(info[i].address, info[i].address,
+					&dest) == info[i].form &&
+			      (!jump || dest == info[i].target),
+		      "%s: site %d's memory is not its reported form", what, i);
+	}
+	return n;
+}
+
+/* The batch just logged: one 4-byte write per site (its quadword's other
+ * word unchanged), from one form of the site to the other; then what
+ * check_log asks of every batch (open pages, cache maintenance, sync). */
+static void check_key_writes(struct static_key *k, int on, const char *what)
+{
+	struct static_key_site_info info[8];
+	int n = key_sites(k, info, on, what);
+	CHECK(cas_count() == n, "%s: %d writes for %d sites", what, cas_count(),
+	      n);
+	for (int i = 0; i < nev; i++) {
+		struct event *e = &ev[i];
+		if (e->kind != EV_CAS)
+			continue;
+		CHECK(e->ok, "%s: a write failed", what);
+		int changed = 0;
+		for (int h = 0; h < 2; h++) {
+			uint32_t o = (uint32_t)(e->expect >> (32 * h));
+			uint32_t v = (uint32_t)(e->value >> (32 * h));
+			if (o == v)
+				continue;
+			changed++;
+			uint8_t *at = (uint8_t *)e->addr + 4 * h;
+			int j = 0;
+			while (j < n && info[j].address != at)
+				j++;
+			CHECK(j < n, "%s: word %p changed, no site of the key",
+			      what, (void *)at);
+			if (j == n)
+				continue;
+			int jump = on != info[j].likely;
+			void *dest = NULL;
+			CHECK(sc_arch_jump_read(at, (uint8_t *)&v, &dest) ==
+					      (jump ? STATIC_KEY_SITE_JUMP :
+						      STATIC_KEY_SITE_NOP) &&
+				      (!jump || dest == info[j].target),
+			      "%s: site %d written %08x", what, j, v);
+			CHECK(sc_arch_jump_read(at, (uint8_t *)&o, &dest) ==
+				      (jump ? STATIC_KEY_SITE_NOP :
+					      STATIC_KEY_SITE_JUMP),
+			      "%s: site %d held %08x", what, j, o);
+		}
+		CHECK(changed == 1, "%s: a write changes %d words", what,
+		      changed);
+	}
+	check_log(what);
+}
+
+static void test_key_toggles(void)
+{
+	struct static_key_site_info info[8];
+	int n = key_sites(&a64_key.key, info, 0, "registered, disabled");
+	CHECK(n == 2, "a64_key has %d sites, 2 compiled", n);
+	CHECK(!a64_unlikely() && !a64_likely() && a64_true(),
+	      "branches at registration");
+	sc_set_text_ops(NULL);
+	real_ops = sc_text_ops();
+	sc_set_text_ops(&live_ops);
+
+	nev = 0;
+	CHECK(static_branch_enable(&a64_key) == 0, "enable");
+	check_key_writes(&a64_key.key, 1, "enable");
+	CHECK(a64_unlikely() && a64_likely(), "branches enabled");
+	nev = 0;
+	CHECK(static_branch_inc(&a64_key) == 0 &&
+		      static_key_count(&a64_key) == 2,
+	      "inc to 2");
+	CHECK(static_branch_dec(&a64_key) == 0 &&
+		      static_key_count(&a64_key) == 1,
+	      "dec to 1");
+	CHECK(nev == 0, "counting without a change of state wrote (%d events)",
+	      nev);
+	CHECK(static_branch_dec(&a64_key) == 0, "dec to 0");
+	check_key_writes(&a64_key.key, 0, "dec to 0");
+	CHECK(!a64_unlikely() && !a64_likely(), "branches disabled");
+	nev = 0;
+	CHECK(static_branch_dec(&a64_key) == -ERANGE, "underflow accepted");
+	CHECK(nev == 0 && static_key_count(&a64_key) == 0,
+	      "underflow wrote (%d events) or counted", nev);
+	nev = 0;
+	CHECK(static_branch_inc(&a64_key) == 0, "inc from 0");
+	check_key_writes(&a64_key.key, 1, "inc from 0");
+	nev = 0;
+	CHECK(static_branch_disable(&a64_key) == 0, "disable");
+	check_key_writes(&a64_key.key, 0, "disable");
+
+	/* a refused write: nothing changes, the count is kept */
+	nev = 0;
+	refuse_cas = 1;
+	int err = static_branch_disable(&a64_key_true);
+	refuse_cas = 0;
+	CHECK(err == -EBUSY, "refused write returned %d", err);
+	CHECK(static_key_count(&a64_key_true) == 1 && a64_true(),
+	      "refused write changed the key");
+	CHECK(open_pages == 0, "refused write left %d pages open", open_pages);
+	key_sites(&a64_key_true.key, info, 1, "after a refused write");
+
+	/* a site that does not hold what the runtime last wrote (another
+	 * writer put the enabled form there): refused, nothing written */
+	n = key_sites(&a64_key.key, info, 0, "before another writer");
+	sc_set_text_ops(NULL);
+	int u = !info[0].likely ? 0 : 1; /* the unlikely site: a NOP now */
+	uint8_t *at = info[u].address;
+	uint64_t *word = (uint64_t *)((uintptr_t)at & ~7ul);
+	uint64_t was = sc_code_load64(word), other = was;
+	uint32_t b = enc(0x14000000u, at, info[u].target);
+	memcpy((uint8_t *)&other + ((uintptr_t)at & 7), &b, 4);
+	struct sc_write w = { word, was, other, 0, 1, PROT_READ | PROT_EXEC };
+	CHECK(sc_text_apply(&w, 1) == 0, "the other writer's write");
+	sc_set_text_ops(&live_ops);
+	nev = 0;
+	err = static_branch_enable(&a64_key);
+	CHECK(err == -EBUSY, "enable over another writer's word returned %d",
+	      err);
+	CHECK(cas_count() == 0,
+	      "%d words written although a site was not "
+	      "what the runtime wrote",
+	      cas_count());
+	CHECK(static_key_count(&a64_key) == 0, "count changed");
+	CHECK(sc_code_load64(word) == other, "the other writer's word changed");
+	int stale = sc_own_verify(0);
+	CHECK(stale == 1, "verify found %d stale sites, 1 changed", stale);
+	sc_set_text_ops(NULL);
+	w = (struct sc_write){ word, other, was, 0, 1, PROT_READ | PROT_EXEC };
+	CHECK(sc_text_apply(&w, 1) == 0, "the other writer's word put back");
+	stale = sc_own_verify(0);
+	CHECK(stale == 0, "verify found %d stale sites, none changed", stale);
+	CHECK(static_branch_enable(&a64_key) == 0 && a64_unlikely(),
+	      "enable once the site is back");
+	CHECK(static_branch_disable(&a64_key) == 0 && !a64_unlikely(),
+	      "disable once the site is back");
+}
+
 int main(void)
 {
 	/* Reserve a region big enough to name targets in and out of range;
@@ -434,6 +781,8 @@ int main(void)
 	test_bind_slot(code);
 	test_bind_block(code);
 	test_real_cas();
+	test_jump_forms(code);
+	test_jump_test_block(code);
 
 	sc_set_text_ops(&rec_ops);
 	sc_set_code_flush(t_flush, NULL);
@@ -481,6 +830,8 @@ int main(void)
 		wrote |= ev[i].kind == EV_CAS;
 	CHECK(!wrote, "a word was written although verification failed");
 	*(uint32_t *)sites[2].code.insn = saved;
+
+	test_key_toggles();
 
 	sc_set_text_ops(NULL);
 	sc_set_code_flush(NULL, NULL);

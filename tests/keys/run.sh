@@ -70,6 +70,17 @@ sys.exit(0 if live == want else "inspector --pid: %r" % live)'
 	wait "$COPROC_PID"
 fi
 $run "$out/runtime/kernel_style" patched
+# STATICCALL_REPORT=1 / STATICCALL_VERIFY=1 at exit: each static key site
+# with its form, a summary per object, no stale site
+report() { # MODE [env...]
+	local m=$1
+	shift
+	echo | env STATICCALL_REPORT=1 STATICCALL_VERIFY=1 "$@" \
+		$run "$out/runtime/kernel_style" serve 2>&1 >/dev/null |
+		python3 "$src/check_report.py" "$m"
+}
+report patched
+report test STATICCALL_DISABLE=1
 STATICCALL_DISABLE=1 $run "$out/runtime/kernel_style" test
 if [ ${#plugin[@]} -eq 0 ]; then
 	build plain

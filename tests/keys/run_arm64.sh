@@ -15,7 +15,7 @@ mkdir -p "$OUT/runtime"
 cd "$SRC/runtime"
 # shellcheck disable=SC2046
 $CC -O2 -shared -fPIC -fvisibility=hidden -std=gnu11 -I../include -I. \
-	$(ls ./*.c | grep -v -e x86_64 -e arch_ops.c) \
+	$(ls ./*.c | grep -v -e x86_64 -e arch_ops.c) bind_aarch64.S \
 	-o "$OUT/runtime/libstaticcall.so" -ldl -lpthread
 Q="$SRC/cross/qemu-aarch64"
 export RUN=$Q STRESS_RUN="$Q -singlestep"

@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 #include "staticcall/kernel.h"
@@ -223,4 +224,27 @@ Test(static_keys, refused_write_changes_nothing)
 	cr_assert_eq(info.form, STATIC_KEY_SITE_NOP);
 	cr_assert_eq(static_branch_disable(&unit_key_true), 0);
 	cr_assert(!unit_true());
+}
+
+/* STATICCALL_VERIFY / static_call_verify: a site whose word no longer
+ * holds what the runtime wrote is stale; put back, none is. */
+Test(static_keys, verify_finds_a_changed_site)
+{
+	struct static_key_site_info info[8];
+	int n = static_key_sites(&unit_key, info, 8);
+	cr_assert_eq(n, 2);
+	int u = info[0].likely ? 1 : 0; /* the unlikely site: a NOP */
+	cr_assert_eq(info[u].form, STATIC_KEY_SITE_NOP);
+	uint8_t *at = info[u].address;
+	uint64_t *word = (uint64_t *)((uintptr_t)at & ~7ul);
+	uint64_t was = sc_code_load64(word), other = was;
+	uint8_t jmp[SC_MAX_INSN];
+	cr_assert(sc_arch_jump_encode(at, info[u].target, jmp));
+	memcpy((uint8_t *)&other + ((uintptr_t)at & 7), jmp, 5);
+	struct sc_write w = { word, was, other, 0, 1, PROT_READ | PROT_EXEC };
+	cr_assert_eq(sc_text_apply(&w, 1), 0);
+	cr_assert_eq(sc_own_verify(0), 1);
+	w = (struct sc_write){ word, other, was, 0, 1, PROT_READ | PROT_EXEC };
+	cr_assert_eq(sc_text_apply(&w, 1), 0);
+	cr_assert_eq(sc_own_verify(0), 0);
 }
