@@ -26,37 +26,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_text_mem.h"
 #include "bench_time.h"
 #include "staticcall.h"
 
-/* kB of Size and of Anonymous pages in the executable mappings of path */
-static void text_mem(const char *path, long *size_kb, long *anon_kb)
-{
-	char real[4096], line[4352];
-	if (!realpath(path, real))
-		snprintf(real, sizeof real, "%s", path);
-	FILE *f = fopen("/proc/self/smaps", "r");
-	int in = 0;
-	*size_kb = *anon_kb = 0;
-	while (f && fgets(line, sizeof line, f)) {
-		char perms[8], name[4096] = "";
-		unsigned long lo, hi;
-		long v;
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &lo, &hi,
-			   perms, name) >= 3) {
-			in = perms[2] == 'x' && strcmp(name, real) == 0;
-			continue;
-		}
-		if (!in)
-			continue;
-		if (sscanf(line, "Size: %ld kB", &v) == 1)
-			*size_kb += v;
-		else if (sscanf(line, "Anonymous: %ld kB", &v) == 1)
-			*anon_kb += v;
-	}
-	if (f)
-		fclose(f);
-}
 
 static void *load(const char *path, double *us)
 {
