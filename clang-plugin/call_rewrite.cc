@@ -373,10 +373,26 @@ bool sc_ir_objects_exclude_keys(
 
 namespace {
 
-// The facts about a write at DST of a value of type STORED (an aggregate
-// store), or of bytes (STORED null: memcpy, memset).
+// (C) Is I the llvm.memcpy CodeGen made of an assignment of a structure
+// type without marked members (`*p = *q;`): its debug location and size
+// are those of one the frontend found (sc_state's key_free_copies)?
+bool sc_ir_key_free_copy(const sc_state &st, const Instruction *i)
+{
+	const auto *mt = dyn_cast_or_null<MemTransferInst>(i);
+	if (!mt || !mt->getDebugLoc() || st.key_free_copies.empty())
+		return false;
+	const DebugLoc &dl = mt->getDebugLoc();
+	const auto *len = dyn_cast<ConstantInt>(mt->getLength());
+	auto it = st.key_free_copies.find({ dl.getLine(), dl.getCol() });
+	return len && it != st.key_free_copies.end() &&
+	       len->getZExtValue() == it->second;
+}
+
+// The facts about the write I at DST of a value of type STORED (an
+// aggregate store), or of bytes (STORED null: memcpy, memset).
 sc_store_facts
-sc_ir_store_facts(const sc_state &st, Value *dst, Type *stored,
+sc_ir_store_facts(const sc_state &st, const Instruction *i, Value *dst,
+		  Type *stored,
 		  const std::set<const GlobalVariable *> &key_objects)
 {
 	sc_store_facts f;
@@ -385,6 +401,8 @@ sc_ir_store_facts(const sc_state &st, Value *dst, Type *stored,
 		f.type = sc_ir_type_fact(st, stored);
 	else if (auto *gep = dyn_cast<GEPOperator>(dst->stripPointerCasts()))
 		f.type = sc_ir_type_fact(st, gep->getResultElementType());
+	if (f.type == sc_dest_type::opaque && sc_ir_key_free_copy(st, i))
+		f.type = sc_dest_type::without_keys;
 	if (f.object == sc_dest_object::unknown)
 		f.alias_excludes_keys =
 			sc_ir_objects_exclude_keys(st, dst, key_objects, 0);
@@ -626,7 +644,7 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk,
 				    0)
 					continue;
 				sc_store_facts facts = sc_ir_store_facts(
-					st, dst, stored, mk.key_objects);
+					st, &i, dst, stored, mk.key_objects);
 				if (sc_store_route_for(facts) ==
 				    sc_store_route::key_free) {
 					counts.key_free++;

@@ -7,6 +7,7 @@
 #ifndef STATICCALL_CLANG_KEYS_H
 #define STATICCALL_CLANG_KEYS_H
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -47,6 +48,14 @@ struct sc_state {
 	// the IR pass's type fact (plugin-common/policy.h). An anonymous
 	// one is "anon" (its typedef name when it has one).
 	std::set<std::string> keyed_types;
+	// (C) The copies of a structure or union type that holds no marked
+	// member, at any depth (`*p = *q;`, `p->in = *q;`, `a[i] = s;`),
+	// which CodeGen lowers to an llvm.memcpy of bytes: by the line and
+	// column CodeGen gives the memcpy (the copy's source expression), the
+	// size of the type. Only places where nothing else may make a copy
+	// (ast_checks.cc, sc_copy_facts): the IR pass's type fact for them.
+	std::map<std::pair<unsigned, unsigned>, unsigned long long>
+		key_free_copies;
 	// The unit declared a marked struct member: only then are byte copies
 	// into memory the pass cannot place routed (docs/FIELD_KEYS.md).
 	bool has_field_keys = false;
