@@ -388,6 +388,24 @@ bool sc_ir_key_free_copy(const sc_state &st, const Instruction *i)
 	       len->getZExtValue() == it->second;
 }
 
+// Typed pointers (Clang 14, which keeps no locations without -g): a
+// memcpy/memset's DST is a bitcast to i8* of a pointer to the type it
+// designates as written (`*p = *q`: %struct.T* from p), as GCC reads the
+// pointee type; only for a write of exactly that type's size.
+sc_dest_type sc_ir_typed_dest_fact(const sc_state &st, const Instruction *i,
+				   const Value *dst)
+{
+	const auto *mi = dyn_cast_or_null<MemIntrinsic>(i);
+	const auto *bc = dyn_cast<BitCastOperator>(dst);
+	Type *t = bc ? sc_compat::typed_pointee(bc->getSrcTy()) : nullptr;
+	const auto *len = mi ? dyn_cast<ConstantInt>(mi->getLength()) : nullptr;
+	if (!t || !len || !t->isSized() ||
+	    len->getZExtValue() !=
+		    i->getModule()->getDataLayout().getTypeAllocSize(t))
+		return sc_dest_type::opaque;
+	return sc_ir_type_fact(st, t);
+}
+
 // The facts about the write I at DST of a value of type STORED (an
 // aggregate store), or of bytes (STORED null: memcpy, memset).
 sc_store_facts
@@ -403,6 +421,8 @@ sc_ir_store_facts(const sc_state &st, const Instruction *i, Value *dst,
 		f.type = sc_ir_type_fact(st, gep->getResultElementType());
 	if (f.type == sc_dest_type::opaque && sc_ir_key_free_copy(st, i))
 		f.type = sc_dest_type::without_keys;
+	if (!stored && f.type == sc_dest_type::opaque)
+		f.type = sc_ir_typed_dest_fact(st, i, dst);
 	if (f.object == sc_dest_object::unknown)
 		f.alias_excludes_keys =
 			sc_ir_objects_exclude_keys(st, dst, key_objects, 0);
