@@ -19,6 +19,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Path.h"
 
 #include "clang_compat.h"
 #include "keys.h"
@@ -133,8 +134,9 @@ namespace {
 // (C) Which aggregate copies have a key-free type (sc_state's
 // key_free_copies). Clang lowers `*p = *q;` to an llvm.memcpy of bytes
 // whose only link to the assignment is its debug location (kept without
-// -g, sc_compat::track_locations): the line and column of the source
-// expression, macro expansions at the expansion. A place is trusted only
+// -g, sc_compat::track_locations): the file name (its directories
+// dropped), line and column of the source expression, macro expansions
+// at the expansion. A place is trusted only
 // when no other expression that may make a copy (an aggregate, an array,
 // a call, ...), statement or declaration starts or sits there, and every
 // copy there has the same size.
@@ -185,7 +187,7 @@ class sc_copy_facts {
 	}
 
       private:
-	using place = std::pair<unsigned, unsigned>;
+	using place = sc_copy_place;
 
 	bool where(SourceLocation loc, place *out)
 	{
@@ -194,7 +196,8 @@ class sc_copy_facts {
 		PresumedLoc pl = sm.getPresumedLoc(sm.getExpansionLoc(loc));
 		if (pl.isInvalid() || !pl.getLine() || !pl.getColumn())
 			return false;
-		*out = { pl.getLine(), pl.getColumn() };
+		*out = place(llvm::sys::path::filename(pl.getFilename()).str(),
+			     pl.getLine(), pl.getColumn());
 		return true;
 	}
 
@@ -343,7 +346,8 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 	void find_key_free_copies()
 	{
 		const LangOptions &lo = ctx.getLangOpts();
-		if (!sc_global().has_field_keys || lo.CPlusPlus || lo.ObjC ||
+		if (!sc_global().has_field_keys ||
+		    sc_global().debug_prefix_map || lo.CPlusPlus || lo.ObjC ||
 		    lo.OpenMP || lo.OpenCL || lo.CUDA || lo.HIP || lo.Blocks)
 			return;
 		copy_facts.reset(new sc_copy_facts(ctx));

@@ -19,6 +19,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
@@ -26,6 +27,7 @@
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Operator.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include "clang_compat.h"
@@ -383,7 +385,12 @@ bool sc_ir_key_free_copy(const sc_state &st, const Instruction *i)
 		return false;
 	const DebugLoc &dl = mt->getDebugLoc();
 	const auto *len = dyn_cast<ConstantInt>(mt->getLength());
-	auto it = st.key_free_copies.find({ dl.getLine(), dl.getCol() });
+	const auto *loc = dyn_cast<DILocation>(dl.getAsMDNode());
+	if (!loc)
+		return false;
+	auto it = st.key_free_copies.find(sc_copy_place(
+		sys::path::filename(loc->getFilename()).str(), dl.getLine(),
+		dl.getCol()));
 	return len && it != st.key_free_copies.end() &&
 	       len->getZExtValue() == it->second;
 }
