@@ -246,8 +246,8 @@ class sc_copy_facts {
 			return;
 		QualType t = bo->getLHS()->getType();
 		const auto *rt = t->getAs<RecordType>();
-		const RecordDecl *rd =
-			rt ? rt->getDecl()->getDefinition() : nullptr;
+		const RecordDecl *rd = rt ? rt->getDecl()->getDefinition() :
+					    nullptr;
 		if (!rd || rd->isInvalidDecl() || t->isAtomicType() ||
 		    t.isVolatileQualified() || sc_type_has_key(ctx, t))
 			return;

@@ -388,9 +388,9 @@ bool sc_ir_key_free_copy(const sc_state &st, const Instruction *i)
 	const auto *loc = dyn_cast<DILocation>(dl.getAsMDNode());
 	if (!loc)
 		return false;
-	auto it = st.key_free_copies.find(sc_copy_place(
-		sys::path::filename(loc->getFilename()).str(), dl.getLine(),
-		dl.getCol()));
+	auto it = st.key_free_copies.find(
+		sc_copy_place(sys::path::filename(loc->getFilename()).str(),
+			      dl.getLine(), dl.getCol()));
 	return len && it != st.key_free_copies.end() &&
 	       len->getZExtValue() == it->second;
 }
