@@ -4,7 +4,9 @@
 // stores are errors; report mode: a remark per call site and per key load
 // that is not a callee. Also records the IR names of the keys and of the
 // global objects holding marked members, for the IR pass (keys.h).
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "clang/AST/ASTContext.h"
@@ -16,6 +18,8 @@
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Path.h"
 
 #include "clang_compat.h"
 #include "keys.h"
@@ -127,6 +131,178 @@ static std::string sc_ir_name(MangleContext &mc, const D *vd)
 }
 
 namespace {
+// (C) Which aggregate copies have a key-free type (sc_state's
+// key_free_copies). Clang lowers `*p = *q;` to an llvm.memcpy of bytes
+// whose only link to the assignment is its debug location (kept without
+// -g, sc_compat::track_locations): the file name (its directories
+// dropped), line and column of the source expression, macro expansions
+// at the expansion. A place is trusted only
+// when no other expression that may make a copy (an aggregate, an array,
+// a call, ...), statement or declaration starts or sits there, and every
+// copy there has the same size.
+class sc_copy_facts {
+      public:
+	explicit sc_copy_facts(ASTContext &ctx)
+		: ctx(ctx)
+		, sm(ctx.getSourceManager())
+	{
+	}
+
+	// Every statement and expression, before its children.
+	void visit_stmt(const Stmt *s)
+	{
+		if (const auto *bo = dyn_cast<BinaryOperator>(s))
+			note_assignment(bo);
+		// `(*(d) = *(s))`: parentheses around a key-free copy (a
+		// macro's) copy nothing themselves.
+		if (const auto *pe = dyn_cast<ParenExpr>(s)) {
+			const Expr *in = pe->getSubExpr()->IgnoreParens();
+			if (const auto *bo = dyn_cast<BinaryOperator>(in)) {
+				note_assignment(bo); // (again: the same)
+				if (exempt.count(bo))
+					exempt.insert(pe);
+			}
+		}
+		if (exempt.count(s))
+			return;
+		const auto *e = dyn_cast<Expr>(s);
+		if (e && !may_copy(e))
+			return;
+		mark_unsafe(s->getBeginLoc());
+		if (e)
+			mark_unsafe(e->getExprLoc());
+	}
+
+	void visit_decl(const Decl *d)
+	{
+		mark_unsafe(d->getLocation());
+		mark_unsafe(d->getBeginLoc());
+	}
+
+	void finish(sc_state &st)
+	{
+		for (const auto &c : copies)
+			if (c.second && !unsafe.count(c.first))
+				st.key_free_copies.insert(c);
+	}
+
+      private:
+	using place = sc_copy_place;
+
+	bool where(SourceLocation loc, place *out)
+	{
+		if (loc.isInvalid())
+			return false;
+		PresumedLoc pl = sm.getPresumedLoc(sm.getExpansionLoc(loc));
+		if (pl.isInvalid() || !pl.getLine() || !pl.getColumn())
+			return false;
+		*out = place(llvm::sys::path::filename(pl.getFilename()).str(),
+			     pl.getLine(), pl.getColumn());
+		return true;
+	}
+
+	void mark_unsafe(SourceLocation loc)
+	{
+		place p;
+		if (where(loc, &p))
+			unsafe.insert(p);
+	}
+
+	// Can evaluating E make a copy of memory or a call (an aggregate
+	// or array value, a call, a statement expression, ...)? Integers,
+	// floating-point numbers and pointers cannot.
+	static bool may_copy(const Expr *e)
+	{
+		if (isa<CallExpr>(e) || isa<StmtExpr>(e) || isa<BlockExpr>(e) ||
+		    isa<AtomicExpr>(e) || isa<VAArgExpr>(e))
+			return true;
+		QualType t = e->getType();
+		if (t.isNull() || t->isAtomicType() || t->isBlockPointerType())
+			return true;
+		return !(t->isIntegralOrEnumerationType() ||
+			 t->isRealFloatingType() || t->isPointerType());
+	}
+
+	// A glvalue that names memory and copies nothing itself: x, p->m,
+	// x.m, *p, a[i] (their operands are visited on their own).
+	static const Expr *plain_lvalue(const Expr *e)
+	{
+		while (const auto *pe = dyn_cast<ParenExpr>(e))
+			e = pe->getSubExpr();
+		if (!e->isGLValue())
+			return nullptr;
+		if (isa<DeclRefExpr>(e) || isa<MemberExpr>(e) ||
+		    isa<ArraySubscriptExpr>(e))
+			return e;
+		const auto *uo = dyn_cast<UnaryOperator>(e);
+		return uo && uo->getOpcode() == UO_Deref ? e : nullptr;
+	}
+
+	// `lhs = rhs` of a complete structure or union type without marked
+	// members, from a plain lvalue: the copy is made at rhs's place.
+	void note_assignment(const BinaryOperator *bo)
+	{
+		if (bo->getOpcode() != BO_Assign)
+			return;
+		QualType t = bo->getLHS()->getType();
+		const auto *rt = t->getAs<RecordType>();
+		const RecordDecl *rd = rt ? rt->getDecl()->getDefinition() :
+					    nullptr;
+		if (!rd || rd->isInvalidDecl() || t->isAtomicType() ||
+		    t.isVolatileQualified() || sc_type_has_key(ctx, t))
+			return;
+		const Expr *lhs = plain_lvalue(bo->getLHS());
+		for (const Expr *l = bo->getLHS(); lhs && l != lhs;
+		     l = cast<ParenExpr>(l)->getSubExpr())
+			exempt_later.push_back(l); // (parentheses)
+		const Expr *rhs = bo->getRHS();
+		// (the rvalue conversion, parentheses, qualifier casts)
+		llvm::SmallVector<const Expr *, 4> chain;
+		for (;;) {
+			chain.push_back(rhs);
+			if (const auto *pe = dyn_cast<ParenExpr>(rhs)) {
+				rhs = pe->getSubExpr();
+				continue;
+			}
+			const auto *ic = dyn_cast<ImplicitCastExpr>(rhs);
+			if (ic && (ic->getCastKind() == CK_LValueToRValue ||
+				   ic->getCastKind() == CK_NoOp)) {
+				rhs = ic->getSubExpr();
+				continue;
+			}
+			break;
+		}
+		const Expr *src = plain_lvalue(rhs);
+		place p;
+		if (!lhs || !src || !where(src->getExprLoc(), &p)) {
+			exempt_later.clear();
+			return;
+		}
+		unsigned long long size =
+			ctx.getTypeSizeInChars(t).getQuantity();
+		auto it = copies.find(p);
+		if (it == copies.end())
+			copies[p] = size;
+		else if (it->second != size)
+			it->second = 0; // (two sizes at one place: neither)
+		exempt.insert(bo);
+		exempt.insert(lhs);
+		exempt.insert(src);
+		for (const Expr *l : exempt_later)
+			exempt.insert(l);
+		exempt_later.clear();
+		for (const Expr *c : chain)
+			exempt.insert(c);
+	}
+
+	ASTContext &ctx;
+	SourceManager &sm;
+	std::map<place, unsigned long long> copies; // size, 0: conflict
+	std::set<place> unsafe;
+	llvm::DenseSet<const Stmt *> exempt;
+	llvm::SmallVector<const Expr *, 4> exempt_later;
+};
+
 class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
       public:
 	SCVisitor(ASTContext &ctx, MangleContext &mc)
@@ -148,6 +324,39 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 					     SC_DIAG_SITE("%0"));
 		id_load = de.getCustomDiagID(DiagnosticsEngine::Remark,
 					     SC_DIAG_LOAD_NOT_CALLEE("%0"));
+	}
+
+	bool VisitStmt(Stmt *s)
+	{
+		if (copy_facts)
+			copy_facts->visit_stmt(s);
+		return true;
+	}
+
+	bool VisitDecl(Decl *d)
+	{
+		if (copy_facts)
+			copy_facts->visit_decl(d);
+		return true;
+	}
+
+	// (C only: C++ copies run constructors and assignment operators,
+	// Objective-C, OpenMP and the GPU languages copy in ways of their
+	// own.)
+	void find_key_free_copies()
+	{
+		const LangOptions &lo = ctx.getLangOpts();
+		if (!sc_global().has_field_keys ||
+		    sc_global().debug_prefix_map || lo.CPlusPlus || lo.ObjC ||
+		    lo.OpenMP || lo.OpenCL || lo.CUDA || lo.HIP || lo.Blocks)
+			return;
+		copy_facts.reset(new sc_copy_facts(ctx));
+	}
+
+	void finish()
+	{
+		if (copy_facts)
+			copy_facts->finish(sc_global());
 	}
 
 	bool VisitBinaryOperator(BinaryOperator *e)
@@ -355,6 +564,7 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 	unsigned id_store, id_site, id_load, id_not_key, id_not_key_member,
 		id_ret0;
 	llvm::DenseSet<const Expr *> callee_loads;
+	std::unique_ptr<sc_copy_facts> copy_facts;
 };
 
 } // namespace
@@ -368,5 +578,8 @@ void sc_check_unit(ASTContext &ctx)
 		// instantiations are named by the visitor)
 		if (!vd->getDeclContext()->isDependentContext())
 			st.key_names.insert(sc_ir_name(*mc, vd));
-	SCVisitor(ctx, *mc).TraverseDecl(ctx.getTranslationUnitDecl());
+	SCVisitor v(ctx, *mc);
+	v.find_key_free_copies();
+	v.TraverseDecl(ctx.getTranslationUnitDecl());
+	v.finish();
 }

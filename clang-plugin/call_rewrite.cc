@@ -19,6 +19,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
@@ -26,6 +27,7 @@
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Operator.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include "clang_compat.h"
@@ -373,10 +375,49 @@ bool sc_ir_objects_exclude_keys(
 
 namespace {
 
-// The facts about a write at DST of a value of type STORED (an aggregate
-// store), or of bytes (STORED null: memcpy, memset).
+// (C) Is I the llvm.memcpy CodeGen made of an assignment of a structure
+// type without marked members (`*p = *q;`): its debug location and size
+// are those of one the frontend found (sc_state's key_free_copies)?
+bool sc_ir_key_free_copy(const sc_state &st, const Instruction *i)
+{
+	const auto *mt = dyn_cast_or_null<MemTransferInst>(i);
+	if (!mt || !mt->getDebugLoc() || st.key_free_copies.empty())
+		return false;
+	const DebugLoc &dl = mt->getDebugLoc();
+	const auto *len = dyn_cast<ConstantInt>(mt->getLength());
+	const auto *loc = dyn_cast<DILocation>(dl.getAsMDNode());
+	if (!loc)
+		return false;
+	auto it = st.key_free_copies.find(
+		sc_copy_place(sys::path::filename(loc->getFilename()).str(),
+			      dl.getLine(), dl.getCol()));
+	return len && it != st.key_free_copies.end() &&
+	       len->getZExtValue() == it->second;
+}
+
+// Typed pointers (Clang 14, which keeps no locations without -g): a
+// memcpy/memset's DST is a bitcast to i8* of a pointer to the type it
+// designates as written (`*p = *q`: %struct.T* from p), as GCC reads the
+// pointee type; only for a write of exactly that type's size.
+sc_dest_type sc_ir_typed_dest_fact(const sc_state &st, const Instruction *i,
+				   const Value *dst)
+{
+	const auto *mi = dyn_cast_or_null<MemIntrinsic>(i);
+	const auto *bc = dyn_cast<BitCastOperator>(dst);
+	Type *t = bc ? sc_compat::typed_pointee(bc->getSrcTy()) : nullptr;
+	const auto *len = mi ? dyn_cast<ConstantInt>(mi->getLength()) : nullptr;
+	if (!t || !len || !t->isSized() ||
+	    len->getZExtValue() !=
+		    i->getModule()->getDataLayout().getTypeAllocSize(t))
+		return sc_dest_type::opaque;
+	return sc_ir_type_fact(st, t);
+}
+
+// The facts about the write I at DST of a value of type STORED (an
+// aggregate store), or of bytes (STORED null: memcpy, memset).
 sc_store_facts
-sc_ir_store_facts(const sc_state &st, Value *dst, Type *stored,
+sc_ir_store_facts(const sc_state &st, const Instruction *i, Value *dst,
+		  Type *stored,
 		  const std::set<const GlobalVariable *> &key_objects)
 {
 	sc_store_facts f;
@@ -385,6 +426,10 @@ sc_ir_store_facts(const sc_state &st, Value *dst, Type *stored,
 		f.type = sc_ir_type_fact(st, stored);
 	else if (auto *gep = dyn_cast<GEPOperator>(dst->stripPointerCasts()))
 		f.type = sc_ir_type_fact(st, gep->getResultElementType());
+	if (f.type == sc_dest_type::opaque && sc_ir_key_free_copy(st, i))
+		f.type = sc_dest_type::without_keys;
+	if (!stored && f.type == sc_dest_type::opaque)
+		f.type = sc_ir_typed_dest_fact(st, i, dst);
 	if (f.object == sc_dest_object::unknown)
 		f.alias_excludes_keys =
 			sc_ir_objects_exclude_keys(st, dst, key_objects, 0);
@@ -626,7 +671,7 @@ bool sc_route_mem_writes(Module &m, const sc_module_keys &mk,
 				    0)
 					continue;
 				sc_store_facts facts = sc_ir_store_facts(
-					st, dst, stored, mk.key_objects);
+					st, &i, dst, stored, mk.key_objects);
 				if (sc_store_route_for(facts) ==
 				    sc_store_route::key_free) {
 					counts.key_free++;

@@ -39,6 +39,25 @@ inline llvm::PointerType *ptr_type(llvm::LLVMContext &ctx)
 #endif
 }
 
+// What a typed pointer type (LLVM 14's default, -no-opaque-pointers in 15
+// and 16) points to; null for an opaque pointer or another type.
+inline llvm::Type *typed_pointee(llvm::Type *t)
+{
+#if LLVM_VERSION_MAJOR >= 17
+	(void)t; // (opaque pointers only)
+	return nullptr;
+#else
+	auto *pt = llvm::dyn_cast<llvm::PointerType>(t);
+	if (!pt || pt->isOpaque())
+		return nullptr;
+#if LLVM_VERSION_MAJOR >= 15
+	return pt->getNonOpaquePointerElementType();
+#else
+	return pt->getPointerElementType();
+#endif
+#endif
+}
+
 inline bool starts_with(llvm::StringRef s, llvm::StringRef prefix)
 {
 	return s.size() >= prefix.size() &&

@@ -7,9 +7,11 @@
 #ifndef STATICCALL_CLANG_KEYS_H
 #define STATICCALL_CLANG_KEYS_H
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "llvm/ADT/DenseSet.h"
 
@@ -31,6 +33,9 @@ class ValueDecl;
 class VarDecl;
 } // namespace clang
 
+// A place in the source as code generation locates it (sc_state).
+using sc_copy_place = std::tuple<std::string, unsigned, unsigned>;
+
 struct sc_state {
 	bool strict = false; // -fplugin-arg-staticcall_clang-strict
 	bool report = false; // -fplugin-arg-staticcall_clang-report
@@ -47,6 +52,16 @@ struct sc_state {
 	// the IR pass's type fact (plugin-common/policy.h). An anonymous
 	// one is "anon" (its typedef name when it has one).
 	std::set<std::string> keyed_types;
+	// (C) The copies of a structure or union type that holds no marked
+	// member, at any depth (`*p = *q;`, `p->in = *q;`, `a[i] = s;`),
+	// which CodeGen lowers to an llvm.memcpy of bytes: by the file name
+	// (without its directories), line and column CodeGen gives the memcpy
+	// (the copy's source expression), the size of the type. Only places
+	// where nothing else may make a copy (ast_checks.cc, sc_copy_facts):
+	// the IR pass's type fact for them. Empty under -fdebug-prefix-map,
+	// which may rename files in the locations.
+	std::map<sc_copy_place, unsigned long long> key_free_copies;
+	bool debug_prefix_map = false;
 	// The unit declared a marked struct member: only then are byte copies
 	// into memory the pass cannot place routed (docs/FIELD_KEYS.md).
 	bool has_field_keys = false;

@@ -78,6 +78,9 @@ class SCAction : public PluginASTAction {
 		// generation reads the option after this, and it emits no
 		// debug info and changes no code.
 		sc_compat::track_locations(cg);
+		// (A prefix map may rename files in the locations, which the
+		// type fact of struct copies matches: ast_checks.cc.)
+		sc_global().debug_prefix_map = !cg.DebugPrefixMap.empty();
 
 		// The code generator reads its options when it emits the
 		// module, after this: add the IR pass now.

@@ -3,8 +3,8 @@
 store_routing_asm.c to assembly with one compiler and its plugin at -O0
 and -O2, and check each function's body: routed_* hold the inline range
 check (a reference to __staticcall_key_bounds and a call of
-__staticcall_store_range), free_* hold neither, gcc_free_* hold neither
-with GCC and the check with Clang (a limitation FIELD_KEYS.md names);
+__staticcall_store_range), free_* hold neither (struct assignments
+through pointers too: Clang's frontend gives its IR pass their type);
 pta_free_* hold neither at -O2, where the alias facts (GCC's points-to
 solution, LLVM's underlying objects through phis and selects) place their
 pointer, and either at -O0. With -report the unit's counts are printed.
@@ -27,8 +27,7 @@ def bodies(asm):
         m = re.match(r"^([A-Za-z_][\w.]*):", line)
         if m and not m.group(1).startswith(".L"):
             name = m.group(1).split(".")[0]
-            if name.startswith(("routed_", "free_", "gcc_free_",
-                                "pta_free_")):
+            if name.startswith(("routed_", "free_", "pta_free_")):
                 cur = name
                 out.setdefault(cur, [])
                 continue
@@ -59,8 +58,7 @@ def main():
             text = "\n".join(lines)
             calls = text.count("__staticcall_store_range")
             bounds = text.count("__staticcall_key_bounds")
-            want = name.startswith("routed_") or \
-                (clang and name.startswith("gcc_free_"))
+            want = name.startswith("routed_")
             routed = calls >= 1 and bounds >= 1
             free = calls == 0 and bounds == 0
             if name.startswith("pta_free_") and opt == "-O0":

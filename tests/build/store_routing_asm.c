@@ -2,8 +2,6 @@
  * named routed_* must follow their write with the inline range check (a
  * load of __staticcall_key_bounds, the runtime call inside it); free_*
  * must contain neither (their destination cannot hold a key);
- * gcc_free_* are key-free for GCC, which sees the type of a struct
- * assignment through a pointer that Clang lowers to a memcpy of bytes;
  * pta_free_* are key-free at -O2 by the alias facts. */
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +82,73 @@ void free_string(void)
 	memcpy(bytes, "constant", 9);
 }
 
-void gcc_free_plain(struct plain *d, const struct plain *s)
+/* Struct assignment through pointers: by the type alone (Clang lowers it
+ * to a memcpy of bytes; the frontend's fact reaches it by its location).
+ * Key-free when the type holds no marked member at any depth... */
+struct plain_outer {
+	long tag;
+	struct plain plain[2];
+	union {
+		struct plain p;
+		long l;
+	} u;
+};
+#define COPY(d, s) (*(d) = *(s))
+void free_plain_copy(struct plain *d, const struct plain *s)
 {
 	*d = *s;
+}
+void free_plain_inner(struct plain_outer *o, int i, const struct plain *s)
+{
+	o->plain[i] = *s;
+}
+void free_plain_element(struct plain *arr, int i, struct plain s)
+{
+	arr[i] = s;
+}
+void free_plain_nested(struct plain_outer *d, const struct plain_outer *s)
+{
+	*d = *s;
+}
+void free_plain_macro(struct plain *d, const struct plain *s)
+{
+	COPY(d, s);
+}
+/* ... and checked when it holds one: nested, in a union, in an array, or
+ * when a copy of such a type shares the place (a macro expansion). */
+struct nested_keys {
+	long tag;
+	struct outer outer;
+};
+union keyed_union {
+	struct ops ops;
+	long l;
+};
+struct array_keys {
+	long tag;
+	struct ops ops[2];
+};
+void routed_nested(struct nested_keys *d, const struct nested_keys *s)
+{
+	*d = *s;
+}
+void routed_nested_member(struct nested_keys *d, const struct outer *s)
+{
+	d->outer = *s;
+}
+void routed_union(union keyed_union *d, const union keyed_union *s)
+{
+	*d = *s;
+}
+void routed_array_member(struct array_keys *d, const struct array_keys *s)
+{
+	*d = *s;
+}
+#define COPY_TWO(a, b, c, d) (*(a) = *(b), *(c) = *(d))
+void routed_macro_pair(struct plain *a, const struct plain *b, struct ops *c,
+		       const struct ops *d)
+{
+	COPY_TWO(a, b, c, d);
 }
 
 /* Alias analysis (pta_free_*: key-free at -O2, where GCC's points-to
