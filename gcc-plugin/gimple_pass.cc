@@ -80,7 +80,7 @@ static bool sc_rewrite_call(gcall *call)
 						       k->tramp));
 	update_stmt(call);
 	if (sc_lto_compile())
-		sc_lto_reference_key(NULL, k);
+		sc_lto_reference_key(k);
 	if (sc_opt_report)
 		inform(gimple_location(call),
 		       cond ? SC_DIAG_GUARDED_SITE("'%s'") :
@@ -275,7 +275,7 @@ static bool sc_rewrite_store(gimple_stmt_iterator *gsi, gimple *stmt)
 	if (sc_key *k = sc_ref_key(lhs)) {
 		k->has_store = true;
 		if (sc_lto_compile())
-			sc_lto_reference_key(gsi, k);
+			sc_lto_reference_key(k);
 	}
 	sc_stores_to_key++;
 	tree addr = sc_address_of(gsi, lhs);

@@ -92,18 +92,43 @@ static tree sc_tramp_decl(sc_key *k, const char *prefix);
 // The key's id. Under -flto (compiling to IR for lto1) a key that is not
 // public gets its unit's suffix: the IR of every unit meets in lto1, where
 // two units' `static` keys of one name must keep two trampolines.
-static std::string sc_lto_key_id(tree decl, const char *obj_name,
-				 long offset)
+static std::string sc_lto_key_id(tree decl, const char *obj_name, long offset)
 {
 	std::string id = sc_key_id(obj_name, offset);
 	if (!sc_lto_compile() || TREE_PUBLIC(decl))
 		return id;
-	unsigned h = crc32_string((unsigned)get_random_seed(false),
-				  main_input_filename ? main_input_filename :
-							"");
+	unsigned h =
+		crc32_string((unsigned)get_random_seed(false),
+			     main_input_filename ? main_input_filename : "");
 	char suffix[32];
 	snprintf(suffix, sizeof suffix, SC_LTO_SUFFIX "%08x", h);
 	return id + suffix;
+}
+
+// A new record of key (DECL, OFFSET), registered; its id NAME, its text
+// in messages DISPLAY (NULL: the id).
+static sc_key *sc_key_new(tree decl, long offset, tree fntype,
+			  const std::string &name, const char *display)
+{
+	sc_key *k = new sc_key();
+	k->decl = decl;
+	k->offset = offset;
+	k->fntype = fntype;
+	k->obj_name = xstrdup(sc_asm_name(decl));
+	k->name = xstrdup(name.c_str());
+	k->display = xstrdup(display ? display : k->name);
+	sc_keys.push_back(k);
+	sc_by_key[std::make_pair(decl, offset)] = k;
+	return k;
+}
+
+// Trampoline FN, symbol NAME, reads key K: found by decl and by symbol
+// name, and kept alive (a GC root).
+static void sc_register_tramp(sc_key *k, tree fn, const char *name)
+{
+	sc_roots_list = tree_cons(k->decl, fn, sc_roots_list);
+	sc_by_tramp[fn] = k;
+	sc_by_tramp_name[name] = k;
 }
 
 // The record of key (DECL, OFFSET) with function type FNTYPE.
@@ -114,13 +139,9 @@ static sc_key *sc_key_lookup(tree decl, long offset, tree fntype,
 	if (it != sc_by_key.end())
 		return it->second;
 
-	sc_key *k = new sc_key();
-	k->decl = decl;
-	k->offset = offset;
-	k->fntype = fntype;
-	k->obj_name = xstrdup(sc_asm_name(decl));
-	k->name = xstrdup(sc_lto_key_id(decl, k->obj_name, offset).c_str());
-	k->display = xstrdup(display.c_str());
+	sc_key *k = sc_key_new(decl, offset, fntype,
+			       sc_lto_key_id(decl, sc_asm_name(decl), offset),
+			       display.c_str());
 	k->tramp = sc_tramp_decl(k, SC_ABI_TRAMP_PREFIX);
 	if (offset >= 0) {
 		// The trampoline and descriptor read the object from asm GCC
@@ -133,8 +154,6 @@ static sc_key *sc_key_lookup(tree decl, long offset, tree fntype,
 		if (vn && !DECL_EXTERNAL(decl))
 			vn->force_output = 1;
 	}
-	sc_keys.push_back(k);
-	sc_by_key[std::make_pair(decl, offset)] = k;
 	return k;
 }
 
@@ -277,9 +296,7 @@ static tree sc_tramp_decl(sc_key *k, const char *prefix)
 	if (sc_lto_compile())
 		sc_lto_mark_tramp(fn, decl, k->offset);
 
-	sc_roots_list = tree_cons(decl, fn, sc_roots_list);
-	sc_by_tramp[fn] = k;
-	sc_by_tramp_name[tname] = k;
+	sc_register_tramp(k, fn, tname.c_str());
 	return fn;
 }
 
@@ -322,27 +339,15 @@ const std::vector<sc_key *> &sc_keys_all()
 sc_key *sc_key_from_tramp(tree fn, tree obj, long offset, bool cond)
 {
 	auto it = sc_by_key.find(std::make_pair(obj, offset));
-	sc_key *k;
-	if (it != sc_by_key.end()) {
-		k = it->second;
-	} else {
-		k = new sc_key();
-		k->decl = obj;
-		k->offset = offset;
-		k->fntype = TREE_TYPE(fn);
-		k->obj_name = xstrdup(sc_asm_name(obj));
-		const char *n = sc_asm_name(fn);
-		const char *prefix =
-			cond ? SC_ABI_TRAMP_COND_PREFIX : SC_ABI_TRAMP_PREFIX;
-		k->name = xstrdup(n + strlen(prefix));
-		k->display = xstrdup(k->name);
-		sc_keys.push_back(k);
-		sc_by_key[std::make_pair(obj, offset)] = k;
+	sc_key *k = it != sc_by_key.end() ? it->second : NULL;
+	if (!k) {
+		const char *prefix = cond ? SC_ABI_TRAMP_COND_PREFIX :
+					    SC_ABI_TRAMP_PREFIX;
+		k = sc_key_new(obj, offset, TREE_TYPE(fn),
+			       sc_asm_name(fn) + strlen(prefix), NULL);
 	}
 	(cond ? k->tramp_cond : k->tramp) = fn;
-	sc_roots_list = tree_cons(obj, fn, sc_roots_list);
-	sc_by_tramp[fn] = k;
-	sc_by_tramp_name[sc_asm_name(fn)] = k;
+	sc_register_tramp(k, fn, sc_asm_name(fn));
 	return k;
 }
 

@@ -84,10 +84,10 @@ bool sc_lto_compile();
 bool sc_unit_emits_code();
 // Mark trampoline FN as reading key (OBJ, OFFSET), for lto1.
 void sc_lto_mark_tramp(tree fn, tree obj, long offset);
-// Before a rewritten call or store of key K at GSI: a reference lto1's
-// partitioner sees (the key object and the trampoline), so the key stays
-// reachable by name from every partition that uses it.
-void sc_lto_reference_key(gimple_stmt_iterator *gsi, const sc_key *k);
+// For a rewritten call or store of key K: a reference lto1's partitioner
+// sees (the key object and the trampoline), at the function's entry, so
+// the key stays reachable by name from every partition that uses it.
+void sc_lto_reference_key(const sc_key *k);
 // In lto1: the keys of this partition, rebuilt from its trampoline decls
 // (once per unit).
 void sc_lto_load_keys();

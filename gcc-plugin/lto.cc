@@ -35,13 +35,13 @@ bool sc_unit_emits_code()
 
 void sc_lto_mark_tramp(tree fn, tree obj, long offset)
 {
-	tree args = tree_cons(NULL_TREE, build_fold_addr_expr(obj),
-			      tree_cons(NULL_TREE,
-					build_int_cst(long_integer_type_node,
-						      offset),
-					NULL_TREE));
-	DECL_ATTRIBUTES(fn) = tree_cons(get_identifier(SC_LTO_TRAMP_ATTR),
-					args, DECL_ATTRIBUTES(fn));
+	tree args = tree_cons(
+		NULL_TREE, build_fold_addr_expr(obj),
+		tree_cons(NULL_TREE,
+			  build_int_cst(long_integer_type_node, offset),
+			  NULL_TREE));
+	DECL_ATTRIBUTES(fn) = tree_cons(get_identifier(SC_LTO_TRAMP_ATTR), args,
+					DECL_ATTRIBUTES(fn));
 }
 
 static tree sc_asm_input(tree value)
@@ -50,7 +50,7 @@ static tree sc_asm_input(tree value)
 	return build_tree_list(constraint, value);
 }
 
-void sc_lto_reference_key(gimple_stmt_iterator *, const sc_key *k)
+void sc_lto_reference_key(const sc_key *k)
 {
 	// Once per function and key, at its entry: the entry block is never
 	// dead while any call in the function (or in a body inlined from
@@ -80,7 +80,8 @@ void sc_lto_load_keys()
 		return;
 	loaded = true;
 	cgraph_node *node;
-	FOR_EACH_FUNCTION (node) {
+	FOR_EACH_FUNCTION(node)
+	{
 		tree fn = node->decl;
 		tree a = lookup_attribute(SC_LTO_TRAMP_ATTR,
 					  DECL_ATTRIBUTES(fn));

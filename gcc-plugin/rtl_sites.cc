@@ -53,8 +53,8 @@ static bool sc_is_lto_reference(rtx_insn *insn)
 		return false;
 	if (asm_noperands(PATTERN(insn)) < 0)
 		return false;
-	const char *templ = decode_asm_operands(PATTERN(insn), NULL, NULL,
-						NULL, NULL, NULL);
+	const char *templ = decode_asm_operands(PATTERN(insn), NULL, NULL, NULL,
+						NULL, NULL);
 	return templ && !templ[0];
 }
 
