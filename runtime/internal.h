@@ -227,6 +227,15 @@ sc_object_tramps_by_address(struct sc_object *o,
  * else first calls sc_object_undefer (registry.c: sc_lock_sites).
  */
 #define SC_DEFER_MIN 1024
+
+/* The bucket of a key's address in a table of NBUCKETS (registry.c's keys,
+ * static_keys.c's): keys are pointer-aligned, so the low bits say
+ * nothing. */
+static inline size_t sc_addr_bucket(const void *p, size_t nbuckets)
+{
+	uintptr_t x = (uintptr_t)p >> 3;
+	return (x ^ (x >> 10) ^ (x >> 20)) % nbuckets;
+}
 /* The address of o's i-th site (sites are sorted by it). */
 const uint8_t *sc_object_site_insn(const struct sc_object *o, size_t i);
 /* o's i-th site, filled and verified first if it was deferred (quietly:

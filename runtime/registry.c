@@ -19,8 +19,7 @@ static struct sc_key *key_hash[KEY_BUCKETS];
 
 static size_t key_bucket(const void *var)
 {
-	uintptr_t x = (uintptr_t)var >> 3;
-	return (x ^ (x >> 10) ^ (x >> 20)) % KEY_BUCKETS;
+	return sc_addr_bucket(var, KEY_BUCKETS);
 }
 
 struct sc_key *sc_key_find(const void *var)

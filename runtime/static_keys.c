@@ -67,8 +67,7 @@ static struct sk_key *key_hash[SK_BUCKETS];
 
 static size_t bucket(const void *var)
 {
-	uintptr_t x = (uintptr_t)var >> 3;
-	return (x ^ (x >> 8) ^ (x >> 16)) % SK_BUCKETS;
+	return sc_addr_bucket(var, SK_BUCKETS);
 }
 
 static struct sk_key *key_find(const void *var)
