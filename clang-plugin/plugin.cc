@@ -59,7 +59,6 @@ class SCAction : public PluginASTAction {
 	std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
 						       llvm::StringRef) override
 	{
-		DiagnosticsEngine &de = CI.getDiagnostics();
 		CodeGenOptions &cg = CI.getCodeGenOpts();
 		sc_check_lto(CI);
 
@@ -87,6 +86,7 @@ class SCAction : public PluginASTAction {
 #if SC_HAVE_PASS_BUILDER_CALLBACKS
 		cg.PassBuilderCallbacks.push_back(sc_register_pass_callbacks);
 #else
+		DiagnosticsEngine &de = CI.getDiagnostics();
 		std::string self = sc_self_path();
 		if (self.empty())
 			de.Report(de.getCustomDiagID(
