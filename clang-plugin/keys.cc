@@ -52,7 +52,7 @@ bool sc_is_key_field(const ValueDecl *d)
 }
 
 // Does a (complete) object of type T hold marked members, at any depth of
-// nesting, through arrays?
+// nesting, through arrays and (C++) base classes?
 bool sc_type_has_key(ASTContext &ctx, QualType t)
 {
 	static llvm::DenseMap<const RecordDecl *, bool> memo;
@@ -73,6 +73,14 @@ bool sc_type_has_key(ASTContext &ctx, QualType t)
 			has = true;
 			break;
 		}
+	// (C++) Base class subobjects are not fields here (GCC makes them
+	// fields): a class holds the keys its bases hold.
+	if (const auto *cxx = dyn_cast<CXXRecordDecl>(rd); cxx && !has)
+		for (const CXXBaseSpecifier &b : cxx->bases())
+			if (sc_type_has_key(ctx, b.getType())) {
+				has = true;
+				break;
+			}
 	memo[rd] = has;
 	return has;
 }

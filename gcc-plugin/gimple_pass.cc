@@ -546,6 +546,14 @@ static bool sc_is_range_store(gimple *stmt, tree lhs)
 		return false;
 	tree type = TREE_TYPE(lhs);
 	bool typed = AGGREGATE_TYPE_P(type) && sc_type_has_key_field(type);
+	// (C++) A class with bases is copied as the bytes of its data size
+	// (`MEM <unsigned char[N]> [(struct derived *)p]`): the reference's
+	// alias type names the class.
+	if (!typed &&
+	    (TREE_CODE(lhs) == MEM_REF || TREE_CODE(lhs) == TARGET_MEM_REF)) {
+		tree as = TREE_TYPE(TREE_TYPE(TREE_OPERAND(lhs, 1)));
+		typed = AGGREGATE_TYPE_P(as) && sc_type_has_key_field(as);
+	}
 	bool bytes = sc_unit_has_field_keys &&
 		     (TREE_CODE(lhs) == MEM_REF ||
 		      TREE_CODE(lhs) == TARGET_MEM_REF) &&
