@@ -226,6 +226,6 @@ void sc_report_at_exit(const struct sc_object *only)
 	sc_namer_done(&sites);
 	sc_namer_done(&others);
 	sc_log_report("report: %s: %zu sites, %zu direct, %zu trampoline, %zu "
-		      "unverified, %zu nop or return-zero",
+		      "unverified, %zu nop or inline",
 		      only->name, n, direct, tramp, unverified, other);
 }
