@@ -468,7 +468,7 @@ static void test_inline_forms(uint8_t *inline_target)
 		       { 0x123456789abcdef0ull, 8, 0x123456789abcdef0ull },
 		       { 0x0000ffff00000000ull, 8, 0x0000ffff00000000ull } };
 	for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++) {
-		void *fn = sc_inline_const_fn(consts[i].v, consts[i].size, &err);
+		void *fn = sc_inline_const_fn(consts[i].v, consts[i].size, NULL, &err);
 		CHECK(fn, "constant %#llx: no function (%d)",
 		      (unsigned long long)consts[i].v, err);
 		if (!fn)
@@ -480,7 +480,7 @@ static void test_inline_forms(uint8_t *inline_target)
 		      (unsigned long long)consts[i].v, (unsigned long long)got);
 		CHECK(*(uint32_t *)fn == 0xd503245fu, "no bti c first");
 		CHECK(page_prot_is_rx(fn) == 1, "generated page not r-x");
-		CHECK(sc_inline_const_fn(consts[i].v, consts[i].size, &err) == fn,
+		CHECK(sc_inline_const_fn(consts[i].v, consts[i].size, NULL, &err) == fn,
 		      "the same constant got another function");
 		const struct sc_inline *f = sc_inline_find(fn);
 		CHECK(f && f->len == 0 && f->form == STATIC_CALL_SITE_RETURN_CONST,
@@ -488,7 +488,7 @@ static void test_inline_forms(uint8_t *inline_target)
 		      (unsigned long long)consts[i].v);
 	}
 	for (int n = 0; n < 8; n++) {
-		void *fn = sc_inline_ret_arg_fn(n, &err);
+		void *fn = sc_inline_ret_arg_fn(n, NULL, &err);
 		CHECK(fn, "argument %d: no function", n);
 		if (!fn)
 			continue;
@@ -496,9 +496,9 @@ static void test_inline_forms(uint8_t *inline_target)
 				      long))fn)(10, 11, 12, 13, 14, 15, 16, 17);
 		CHECK(got == 10 + n, "argument %d returned %ld", n, got);
 	}
-	CHECK(!sc_inline_ret_arg_fn(8, &err) && err == -EINVAL,
+	CHECK(!sc_inline_ret_arg_fn(8, NULL, &err) && err == -EINVAL,
 	      "argument 8 (the stack) accepted");
-	CHECK((void *)sc_inline_const_fn(0, 8, &err) == (void *)__staticcall_ret0,
+	CHECK((void *)sc_inline_const_fn(0, 8, NULL, &err) == (void *)__staticcall_ret0,
 	      "constant 0 is not return-zero");
 
 	/* a one-instruction fragment (mov x0, x1) registered for a target in
