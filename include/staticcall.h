@@ -148,16 +148,18 @@ int static_call_bind_all(void);
  * trampolines, plugin-free callers) use a function the runtime generates
  * once per value (`mov $imm,%rax; ret`), in memory that is never writable
  * and executable at once. Only for keys returning an integer or a pointer
- * (C++ checks it at compile time, and converts `value` to the return type;
- * C passes the value as a 64-bit register: give it as the return type
- * holds it, e.g. (long)-1, not 0xffffffff for an int). 0 or -errno:
+ * (checked at compile time: by the plugins in C, by a template in C++,
+ * which also converts `value` to the return type; C passes the value as a
+ * 64-bit register: give it as the return type holds it, e.g. (long)-1,
+ * not 0xffffffff for an int). 0 or -errno:
  * -ENOSPC when the bounded number of generated functions is used up,
  * -ENOSYS from an older serving copy of the runtime.
  *
  * static_call_update_ret_arg(name, n): every call returns its argument n
  * (from 0; n < 6 on x86-64, n < 8 on arm64; the arguments up to n must be
- * integers or pointers, and argument n of the return type: C++ checks
- * both, n a constant). x86-64 call sites hold one `mov %<reg>,%rax`
+ * integers or pointers, and argument n of the return type's size: checked
+ * at compile time for a constant n). x86-64 call sites hold one
+ * `mov %<reg>,%rax`
  * padded with prefixes to five bytes; elsewhere a generated function.
  */
 #if defined(__cplusplus)
