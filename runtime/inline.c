@@ -81,7 +81,7 @@ void sc_single_threaded_forget(void)
 	cached = -1;
 }
 
-/* "Threads:\tN" of /proc/self/status, read without allocating. */
+/* "Threads:\tN" of /proc/self/status, read without allocating or stdio. */
 static int threads_now(void)
 {
 	char buf[4096];
@@ -94,8 +94,15 @@ static int threads_now(void)
 		return -1;
 	buf[n] = 0;
 	const char *p = strstr(buf, "\nThreads:");
-	int t;
-	return p && sscanf(p + 9, "%d", &t) == 1 ? t : -1;
+	if (!p)
+		return -1;
+	/* by hand: the binder may ask, where stdio may not run */
+	int t = 0, digits = 0;
+	for (p += 9; *p == ' ' || *p == '\t'; p++)
+		;
+	for (; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+		t = 10 * t + (*p - '0');
+	return digits ? t : -1;
 }
 
 int sc_single_threaded(void)
