@@ -318,6 +318,14 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			DiagnosticsEngine::Error, SC_DIAG_NOT_KEY_MEMBER("%0"));
 		id_ret0 = de.getCustomDiagID(DiagnosticsEngine::Error,
 					     SC_DIAG_RET0_TYPE("%0", "%1"));
+		id_const = de.getCustomDiagID(DiagnosticsEngine::Error,
+					      SC_DIAG_CONST_TYPE("%0", "%1"));
+		id_ret_arg =
+			de.getCustomDiagID(DiagnosticsEngine::Error,
+					   SC_DIAG_RET_ARG_TYPE("%0", "%1"));
+		id_ret_arg_n =
+			de.getCustomDiagID(DiagnosticsEngine::Error,
+					   SC_DIAG_RET_ARG_N("%0", "%1"));
 		id_store = de.getCustomDiagID(DiagnosticsEngine::Error,
 					      SC_DIAG_STRICT_STORE("%0"));
 		id_site = de.getCustomDiagID(DiagnosticsEngine::Remark,
@@ -441,7 +449,9 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 			return;
 		llvm::StringRef name = fd->getName();
 		bool ret0 = name == SC_ABI_UPDATE_RET0_FN;
-		if (!ret0 && name != SC_ABI_UPDATE_FN &&
+		bool cnst = name == SC_ABI_UPDATE_CONST_FN;
+		bool ret_arg = name == SC_ABI_UPDATE_RET_ARG_FN;
+		if (!ret0 && !cnst && !ret_arg && name != SC_ABI_UPDATE_FN &&
 		    name != SC_ABI_UPDATE_NULL_FN)
 			return;
 		const auto *addr = dyn_cast<UnaryOperator>(
@@ -474,7 +484,7 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		} else {
 			return;
 		}
-		if (!ret0)
+		if (!ret0 && !cnst && !ret_arg)
 			return;
 		const auto *pt = var->getType()->getAs<PointerType>();
 		const auto *ft =
@@ -486,8 +496,44 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 		bool ok = (rt->isIntegralOrEnumerationType() ||
 			   rt->isPointerType()) &&
 			  ctx.getTypeSize(rt) <= 64;
+		if (!ok) {
+			de.Report(loc, ret0 ? id_ret0 :
+				       cnst ? id_const :
+					      id_ret_arg)
+				<< var << rt;
+			return;
+		}
+		if (ret_arg && e->getNumArgs() >= 2)
+			check_ret_arg(e->getArg(1), ft, rt, var, loc);
+	}
+
+	// static_call_update_ret_arg(key, n) with n a constant: the
+	// arguments up to n integers or pointers, argument n of the return
+	// type's size (as the GCC plugin checks).
+	void check_ret_arg(const Expr *arg, const FunctionType *ft, QualType rt,
+			   const ValueDecl *var, SourceLocation loc)
+	{
+		Expr::EvalResult r;
+		if (!arg->EvaluateAsInt(r, ctx))
+			return; // computed: the runtime checks what it can
+		llvm::APSInt n = r.Val.getInt();
+		const auto *fp = dyn_cast<FunctionProtoType>(ft);
+		bool ok = false;
+		if (fp && !n.isNegative() && n.getZExtValue() < 64)
+			for (unsigned i = 0; i < fp->getNumParams(); i++) {
+				QualType t = fp->getParamType(i);
+				if (!t->isIntegralOrEnumerationType() &&
+				    !t->isPointerType())
+					break;
+				if (i == n.getZExtValue()) {
+					ok = ctx.getTypeSize(t) ==
+					     ctx.getTypeSize(rt);
+					break;
+				}
+			}
 		if (!ok)
-			de.Report(loc, id_ret0) << var << rt;
+			de.Report(loc, id_ret_arg_n)
+				<< var << (unsigned)n.getZExtValue();
 	}
 
 	// Visited before its children: marks the load that is its callee.
@@ -562,7 +608,7 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 	DiagnosticsEngine &de;
 	SourceManager &sm;
 	unsigned id_store, id_site, id_load, id_not_key, id_not_key_member,
-		id_ret0;
+		id_ret0, id_const, id_ret_arg, id_ret_arg_n;
 	llvm::DenseSet<const Expr *> callee_loads;
 	std::unique_ptr<sc_copy_facts> copy_facts;
 };

@@ -172,8 +172,34 @@ static bool sc_find_guarded_calls(function *fun)
 	return changed;
 }
 
-// static_call_update/_null/_ret0 on something that is not a key, and
-// return-zero on a key whose return type is not an integer or a pointer.
+// static_call_update_ret_arg(key, n) with n a constant: the arguments up
+// to n integers or pointers, argument n of the return type's size (the
+// register the inline `mov` copies holds it whole).
+static void sc_check_ret_arg(gcall *call, tree var, tree fntype, tree ret)
+{
+	tree n = gimple_call_arg(call, 1);
+	if (TREE_CODE(n) != INTEGER_CST || !tree_fits_uhwi_p(n))
+		return; // computed: the runtime checks what it can
+	unsigned HOST_WIDE_INT want = tree_to_uhwi(n), i = 0;
+	bool ok = false;
+	for (tree a = TYPE_ARG_TYPES(fntype); a && a != void_list_node;
+	     a = TREE_CHAIN(a), i++) {
+		tree t = TREE_VALUE(a);
+		if (!INTEGRAL_TYPE_P(t) && !POINTER_TYPE_P(t))
+			break;
+		if (i == want) {
+			ok = tree_int_cst_equal(TYPE_SIZE(t), TYPE_SIZE(ret));
+			break;
+		}
+	}
+	if (!ok)
+		error_at(gimple_location(call), SC_DIAG_RET_ARG_N("%qD", "%wu"),
+			 var, want);
+}
+
+// static_call_update/_null/_ret0/_const/_ret_arg on something that is not
+// a key, and the inline forms on a key whose return type is not an
+// integer or a pointer.
 // `&X.f` with a marked member f is a key for any X (the runtime just stores
 // when &X.f is not a registered key).
 static void sc_check_api_call(gcall *call)
@@ -183,7 +209,9 @@ static void sc_check_api_call(gcall *call)
 		return;
 	const char *name = IDENTIFIER_POINTER(DECL_NAME(fn));
 	bool ret0 = !strcmp(name, SC_ABI_UPDATE_RET0_FN);
-	if (!ret0 && strcmp(name, SC_ABI_UPDATE_FN) &&
+	bool cnst = !strcmp(name, SC_ABI_UPDATE_CONST_FN);
+	bool ret_arg = !strcmp(name, SC_ABI_UPDATE_RET_ARG_FN);
+	if (!ret0 && !cnst && !ret_arg && strcmp(name, SC_ABI_UPDATE_FN) &&
 	    strcmp(name, SC_ABI_UPDATE_NULL_FN))
 		return;
 	tree arg = gimple_call_arg(call, 0);
@@ -216,10 +244,18 @@ static void sc_check_api_call(gcall *call)
 	}
 	fntype = TREE_TYPE(TREE_TYPE(var));
 	tree ret = TREE_TYPE(fntype);
-	if (ret0 && !((INTEGRAL_TYPE_P(ret) || POINTER_TYPE_P(ret)) &&
-		      tree_to_uhwi(TYPE_SIZE(ret)) <= 64))
-		error_at(gimple_location(call), SC_DIAG_RET0_TYPE("%qD", "%qT"),
+	bool ret_ok = (INTEGRAL_TYPE_P(ret) || POINTER_TYPE_P(ret)) &&
+		      tree_to_uhwi(TYPE_SIZE(ret)) <= 64;
+	if ((ret0 || cnst || ret_arg) && !ret_ok) {
+		error_at(gimple_location(call),
+			 ret0 ? SC_DIAG_RET0_TYPE("%qD", "%qT") :
+			 cnst ? SC_DIAG_CONST_TYPE("%qD", "%qT") :
+				SC_DIAG_RET_ARG_TYPE("%qD", "%qT"),
 			 var, ret);
+		return;
+	}
+	if (ret_arg && gimple_call_num_args(call) >= 2)
+		sc_check_ret_arg(call, var, fntype, ret);
 }
 
 // The address of REF as a GIMPLE value; any computation (&p->f, &a[i])

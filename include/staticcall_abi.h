@@ -69,11 +69,14 @@
  * __staticcall_store_range only when [addr, addr+len) meets them. */
 #define SC_ABI_KEY_BOUNDS_VAR "__staticcall_key_bounds"
 
-/* The API staticcall.h's macros call (static_call_update, _null, _ret0):
- * the plugins check the key named by each call's first argument. */
+/* The API staticcall.h's macros call (static_call_update, _null, _ret0,
+ * _const, _ret_arg): the plugins check the key named by each call's first
+ * argument. */
 #define SC_ABI_UPDATE_FN "__staticcall_update"
 #define SC_ABI_UPDATE_NULL_FN "__staticcall_update_null"
 #define SC_ABI_UPDATE_RET0_FN "__staticcall_update_ret0"
+#define SC_ABI_UPDATE_CONST_FN "__staticcall_update_const"
+#define SC_ABI_UPDATE_RET_ARG_FN "__staticcall_update_ret_arg"
 
 /* Site record flags. */
 #define SC_SITE_TAIL 0x1u   /* compiled as a tail jump, not a call */

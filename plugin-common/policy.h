@@ -77,11 +77,23 @@ const char *sc_field_layout_problem(bool in_union, bool pointer_aligned);
 #define SC_DIAG_NOT_KEY_MEMBER(field)                                        \
 	"staticcall: member " field " is not a static-call key (declare it " \
 	"with 'STATIC_CALL')"
-// static_call_update_ret0 on a key whose return type is not an integer or
-// a pointer.
-#define SC_DIAG_RET0_TYPE(key, type)                                      \
-	"staticcall: 'static_call_update_ret0' needs a key returning an " \
-	"integer or a pointer; " key " returns " type
+// static_call_update_ret0 (_const, _ret_arg) on a key whose return type
+// is not an integer or a pointer.
+#define SC_DIAG_INLINE_TYPE(api, key, type)                            \
+	"staticcall: '" api "' needs a key returning an integer or a " \
+	"pointer; " key " returns " type
+#define SC_DIAG_RET0_TYPE(key, type) \
+	SC_DIAG_INLINE_TYPE("static_call_update_ret0", key, type)
+#define SC_DIAG_CONST_TYPE(key, type) \
+	SC_DIAG_INLINE_TYPE("static_call_update_const", key, type)
+#define SC_DIAG_RET_ARG_TYPE(key, type) \
+	SC_DIAG_INLINE_TYPE("static_call_update_ret_arg", key, type)
+// static_call_update_ret_arg(key, n), n a constant: the arguments up to n
+// must be integers or pointers, argument n of the return type's size.
+#define SC_DIAG_RET_ARG_N(key, n)                                          \
+	"staticcall: 'static_call_update_ret_arg' needs arguments 0 to n " \
+	"of " key " to be integers or pointers, argument n (" n            \
+	") of its return type's size"
 // Strict mode: a plain store to a key (a variable or a marked member).
 #define SC_DIAG_STRICT_STORE(key)                                    \
 	"staticcall: plain store to key " key " (strict mode); use " \

@@ -12,3 +12,7 @@ int b_sites(struct static_call_site_info *buf, size_t n)
 {
 	return static_call_sites(ka, buf, n);
 }
+
+/* Inline forms through B's copy: the generated function and the inline
+ * table are the serving copy's (A's), whose planner writes every site. */
+int b_update_const(int v) { return static_call_update_const(ka, v); }

@@ -8,7 +8,7 @@
 
 #include "staticcall.h"
 
-int a_call(int), b_call(int), b_update(int (*)(int));
+int a_call(int), b_call(int), b_update(int (*)(int)), b_update_const(int);
 int a_sites(struct static_call_site_info *, size_t);
 int b_sites(struct static_call_site_info *, size_t);
 
@@ -40,6 +40,17 @@ int main(void)
 			fails++, fprintf(stderr, "site %p not direct to the new target\n",
 					 sa[i].address);
 	}
+	/* return-constant through B's copy: both libraries' sites */
+	if (b_update_const(77) != 0)
+		fails++, fprintf(stderr, "update_const failed\n");
+	if (a_call(2) != 77 || b_call(2) != 77)
+		fails++, fprintf(stderr, "calls after update_const wrong: %d %d\n",
+				 a_call(2), b_call(2));
+	na = a_sites(sa, 8);
+	for (int i = 0; i < na && i < 8; i++)
+		printf("site in %s after update_const: %s\n",
+		       sa[i].object ? sa[i].object : "?",
+		       static_call_form_name(sa[i].form));
 	printf("%s\n", fails ? "FAIL" : "PASS");
 	return fails != 0;
 }

@@ -212,3 +212,52 @@ Test(arch_x86_64, bind_block_verified_before_use)
 	}
 	cr_assert(sc_arch_bind_block_ok(slot, desc, &lo, &got));
 }
+
+/* Inline forms (runtime/inline.c): the bytes spelled here. */
+Test(arch_x86_64, inline_encodings)
+{
+	uint8_t b[SC_MAX_INSN], g[SC_GEN_MAX];
+	static const uint8_t mov42[5] = { 0xb8, 0x2a, 0, 0, 0 };
+	cr_assert_eq(sc_arch_inline_const(42, 8, b), 5);
+	cr_assert(!memcmp(b, mov42, 5));
+	/* an int's -5: its 32 bits, zero-extended (the upper half is free) */
+	static const uint8_t m5[5] = { 0xb8, 0xfb, 0xff, 0xff, 0xff };
+	cr_assert_eq(sc_arch_inline_const(0xfffffffbu, 4, b), 5);
+	cr_assert(!memcmp(b, m5, 5));
+	/* -5 in 64 bits has no 5-byte form; -1 has `or $-1,%rax` */
+	cr_assert_eq(sc_arch_inline_const((uint64_t)-5, 8, b), 0);
+	static const uint8_t or_m1[4] = { 0x48, 0x83, 0xc8, 0xff };
+	cr_assert_eq(sc_arch_inline_const(UINT64_MAX, 8, b), 4);
+	cr_assert(!memcmp(b, or_m1, 4));
+	/* arguments: rdi rsi rdx rcx r8 r9 into rax */
+	static const uint8_t args[6][3] = {
+		{ 0x48, 0x89, 0xf8 }, { 0x48, 0x89, 0xf0 }, { 0x48, 0x89, 0xd0 },
+		{ 0x48, 0x89, 0xc8 }, { 0x4c, 0x89, 0xc0 }, { 0x4c, 0x89, 0xc8 },
+	};
+	for (int n = 0; n < 6; n++) {
+		cr_assert_eq(sc_arch_inline_ret_arg(n, b), 3);
+		cr_assert(!memcmp(b, args[n], 3), "argument %d", n);
+	}
+	cr_assert_eq(sc_arch_inline_ret_arg(6, b), 0);
+	/* padding: 2e prefixes in front, at call sites only */
+	put_insn(code, SC_INSN_CALL, code + 40);
+	struct sc_code c = code_at(code, SC_INSN_CALL);
+	static const uint8_t padded[5] = { 0x2e, 0x2e, 0x48, 0x89, 0xf8 };
+	cr_assert(sc_arch_inline_site(&c, args[0], 3, 1, b));
+	cr_assert(!memcmp(b, padded, 5));
+	put_insn(code + 16, SC_INSN_JMP, code + 40);
+	struct sc_code t = code_at(code + 16, SC_INSN_JMP);
+	cr_assert(!sc_arch_inline_site(&t, args[0], 3, 1, b), "tail site");
+	uint8_t six[6] = { 0x48, 0x89, 0xf8, 0x48, 0x89, 0xf8 };
+	cr_assert(!sc_arch_inline_site(&c, six, 6, 1, b), "longer than the site");
+	/* generated: endbr64, the instruction, ret */
+	static const uint8_t gen64[15] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0xb8,
+					   0xf0, 0xde, 0xbc, 0x9a, 0x78, 0x56,
+					   0x34, 0x12, 0xc3 };
+	cr_assert_eq(sc_arch_gen_const(0x123456789abcdef0ull, 8, g), 15);
+	cr_assert(!memcmp(g, gen64, 15));
+	static const uint8_t genm5[12] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0xc7,
+					   0xc0, 0xfb, 0xff, 0xff, 0xff, 0xc3 };
+	cr_assert_eq(sc_arch_gen_const((uint64_t)-5, 0, g), 12);
+	cr_assert(!memcmp(g, genm5, 12));
+}
