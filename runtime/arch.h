@@ -109,6 +109,7 @@ struct sc_byte_patch {
 #define sc_arch_cas_code SC_NS(cas_code)
 #define sc_code_load64 SC_NS(code_load64)
 #define sc_arch_first_transfer SC_NS(first_transfer)
+#define sc_arch_fragment_check SC_NS(fragment_check)
 #define sc_arch_jump_len SC_NS(jump_len)
 #define sc_arch_jump_encode SC_NS(jump_encode)
 #define sc_arch_jump_read SC_NS(jump_read)
@@ -210,6 +211,11 @@ int sc_arch_jump_test_ok(const uint8_t *test, const uint8_t *site,
  * runtime does. */
 const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 				      const uint8_t *limit, const char **why);
+/* A one-instruction fragment's function (runtime/fragment.c): fn holds
+ * [landing pad] insn ret, insn exactly len bytes and free of anything that
+ * depends on where it runs. NULL if so, else why not. */
+const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
+				   size_t len);
 
 /* ---- site_decode.c: the same for every arch --------------------------- */
 struct sc_decoded {
