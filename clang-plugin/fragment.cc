@@ -11,6 +11,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/Expr.h"
 #include "clang/Basic/Diagnostic.h"
+#include "clang/Basic/TargetInfo.h"
 #include "clang/Sema/ParsedAttr.h"
 #include "clang/Sema/Sema.h"
 #include "llvm/IR/Constants.h"
@@ -163,35 +164,34 @@ void sc_check_fragments(ASTContext &ctx)
 
 // ---- the IR: each annotated function's body --------------------------------
 
-using namespace llvm;
-
-bool sc_lower_fragments(Module &m, sc_target target)
+bool sc_lower_fragments(llvm::Module &m, sc_target target)
 {
-	GlobalVariable *ga = m.getNamedGlobal("llvm.global.annotations");
+	llvm::GlobalVariable *ga = m.getNamedGlobal("llvm.global.annotations");
 	if (!ga || !ga->hasInitializer())
 		return false;
-	auto *arr = dyn_cast<ConstantArray>(ga->getInitializer());
+	auto *arr = llvm::dyn_cast<llvm::ConstantArray>(ga->getInitializer());
 	if (!arr)
 		return false;
 	bool any = false;
-	for (const Use &u : arr->operands()) {
-		auto *cs = dyn_cast<ConstantStruct>(u.get());
+	for (const llvm::Use &u : arr->operands()) {
+		auto *cs = llvm::dyn_cast<llvm::ConstantStruct>(u.get());
 		if (!cs || cs->getNumOperands() < 2)
 			continue;
-		auto *f = dyn_cast<Function>(
+		auto *f = llvm::dyn_cast<llvm::Function>(
 			cs->getOperand(0)->stripPointerCasts());
-		auto *gs = dyn_cast<GlobalVariable>(
+		auto *gs = llvm::dyn_cast<llvm::GlobalVariable>(
 			cs->getOperand(1)->stripPointerCasts());
 		if (!f || !gs || !gs->hasInitializer() || f->isDeclaration())
 			continue;
-		auto *cda = dyn_cast<ConstantDataArray>(gs->getInitializer());
+		auto *cda = llvm::dyn_cast<llvm::ConstantDataArray>(gs->getInitializer());
 		if (!cda || !cda->isCString())
 			continue;
-		StringRef a = cda->getAsCString();
-		if (!a.startswith(SC_FRAGMENT_ANNOTATION))
+		llvm::StringRef a = cda->getAsCString();
+		const size_t np = strlen(SC_FRAGMENT_ANNOTATION);
+		if (a.substr(0, np) != SC_FRAGMENT_ANNOTATION)
 			continue;
 		std::string body = sc_text_fragment_body(
-			a.substr(strlen(SC_FRAGMENT_ANNOTATION)).str(),
+			a.substr(np).str(),
 			sc_symbol(*f), target);
 		// Inline asm text: `$` is LLVM's operand marker.
 		std::string esc;
@@ -200,16 +200,18 @@ bool sc_lower_fragments(Module &m, sc_target target)
 			if (c == '$')
 				esc += '$';
 		}
+		// (deleteBody makes it an external declaration)
+		llvm::GlobalValue::LinkageTypes linkage = f->getLinkage();
 		f->deleteBody();
-		f->setLinkage(f->getLinkage()); // (kept as it was)
-		BasicBlock *bb = BasicBlock::Create(m.getContext(), "", f);
-		IRBuilder<> b(bb);
-		auto *fty = FunctionType::get(b.getVoidTy(), false);
-		b.CreateCall(InlineAsm::get(fty, esc, "", true));
+		f->setLinkage(linkage);
+		llvm::BasicBlock *bb = llvm::BasicBlock::Create(m.getContext(), "", f);
+		llvm::IRBuilder<> b(bb);
+		auto *fty = llvm::FunctionType::get(b.getVoidTy(), false);
+		b.CreateCall(llvm::InlineAsm::get(fty, esc, "", true));
 		b.CreateUnreachable();
-		f->removeFnAttr(Attribute::AlwaysInline);
-		f->addFnAttr(Attribute::Naked);
-		f->addFnAttr(Attribute::NoInline);
+		f->removeFnAttr(llvm::Attribute::AlwaysInline);
+		f->addFnAttr(llvm::Attribute::Naked);
+		f->addFnAttr(llvm::Attribute::NoInline);
 		any = true;
 	}
 	return any;
