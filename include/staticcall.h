@@ -49,6 +49,10 @@ enum static_call_site_form {
 	STATIC_CALL_SITE_NOP = 3,        /* no call at all (NULL target) */
 	STATIC_CALL_SITE_UNVERIFIED = 4, /* bytes not recognised: never patched */
 	STATIC_CALL_SITE_RETURN_ZERO = 5, /* inline `return 0` (no call) */
+	/* Added later (values only appended: docs/ABI.md): */
+	STATIC_CALL_SITE_RETURN_CONST = 6, /* inline `return constant` */
+	STATIC_CALL_SITE_RETURN_ARG = 7,  /* inline `return argument n` */
+	STATIC_CALL_SITE_FRAGMENT = 8,    /* the target's own instruction(s) */
 };
 
 struct static_call_site_info {
@@ -65,6 +69,8 @@ int __staticcall_update(void *key, void *target);
 int __staticcall_update_null(void *key);
 int __staticcall_update_ret0(void *key);
 long __staticcall_ret0(void);
+int __staticcall_update_const(void *key, unsigned long long value, int size);
+int __staticcall_update_ret_arg(void *key, int n);
 int static_call_verify(void);
 int static_call_resync(void);
 int __staticcall_list_sites(const void *key, struct static_call_site_info *buf,
@@ -146,6 +152,44 @@ int static_call_bind_all(void);
 	__staticcall_update_ret0((void *)&(name))
 
 /*
+ * static_call_update_const(name, value): every call through the key
+ * returns `value` (converted to the key's return type) without calling
+ * anything where the site allows: on x86-64 a call site holds one
+ * `mov $imm32,%eax` (values that zero-extend: any value of a 32-bit or
+ * narrower type, 64-bit values below 2^32) or `or $-1,%rax` (-1 in 64
+ * bits), padded inside the instruction to the site's five bytes. Other
+ * values, tail sites, arm64 and the key's own value (static_call_query,
+ * trampolines, plugin-free callers) use a function the runtime generates
+ * once per value (`mov $imm,%rax; ret`), in memory that is never writable
+ * and executable at once. Only for keys returning an integer or a pointer
+ * (C++ checks it at compile time, and converts `value` to the return type;
+ * C passes the value as a 64-bit register: give it as the return type
+ * holds it, e.g. (long)-1, not 0xffffffff for an int). 0 or -errno:
+ * -ENOSPC when the bounded number of generated functions is used up,
+ * -ENOSYS from an older serving copy of the runtime.
+ *
+ * static_call_update_ret_arg(name, n): every call returns its argument n
+ * (from 0; n < 6 on x86-64, n < 8 on arm64; the arguments up to n must be
+ * integers or pointers, and argument n of the return type: C++ checks
+ * both, n a constant). x86-64 call sites hold one `mov %<reg>,%rax`
+ * padded with prefixes to five bytes; elsewhere a generated function.
+ */
+#if defined(__cplusplus)
+#define static_call_update_const(name, value)                                 \
+	::__staticcall_cxx::update_const<__typeof__(name)>((void *)&(name),   \
+							   (value))
+#define static_call_update_ret_arg(name, n)                                   \
+	::__staticcall_cxx::update_ret_arg<__typeof__(name), (n)>(            \
+		(void *)&(name))
+#else
+#define static_call_update_const(name, value)                                 \
+	__staticcall_update_const((void *)&(name),                            \
+				  (unsigned long long)(value), 0)
+#define static_call_update_ret_arg(name, n)                                   \
+	__staticcall_update_ret_arg((void *)&(name), (n))
+#endif
+
+/*
  * static_call_verify(): check every registered site against its key's
  * current value; returns the number of stale sites (each reported on
  * stderr), or -EDEADLK when called from inside the runtime. Stale sites come from stores the runtime could not see (code
@@ -210,6 +254,8 @@ int static_call_bind_all(void);
 
 #ifdef __cplusplus
 } /* extern "C" */
+#include <tuple>
+#include <type_traits>
 
 /* static_call_update's type check in C++ (see above). */
 namespace __staticcall_cxx {
@@ -243,6 +289,80 @@ inline void *target(typename identity<K>::type fn) noexcept
 		      "static_call_update: the key must be a pointer to "
 		      "function (declared with STATIC_CALL)");
 	return reinterpret_cast<void *>(fn);
+}
+
+/* static_call_update_const / _ret_arg in C++: the key's return type and
+ * argument types, checked at compile time. */
+template <typename K> struct fn_sig {
+	static const bool ok = false;
+};
+template <typename R, typename... A> struct fn_sig<R (*)(A...)> {
+	static const bool ok = true;
+	typedef R ret;
+	static const int nargs = sizeof...(A);
+	template <int N> struct arg {
+		typedef typename std::tuple_element<N, std::tuple<A...> >::type
+			type;
+	};
+};
+template <typename R, typename... A>
+struct fn_sig<R (*)(A..., ...)> : fn_sig<R (*)(A...)> {};
+#if defined(__cpp_noexcept_function_type)
+template <typename R, typename... A>
+struct fn_sig<R (*)(A...) noexcept> : fn_sig<R (*)(A...)> {};
+#endif
+template <typename K> struct fn_sig<volatile K> : fn_sig<K> {};
+template <typename T> struct int_or_ptr {
+	static const bool value = std::is_integral<T>::value ||
+				  std::is_enum<T>::value ||
+				  std::is_pointer<T>::value;
+};
+template <typename R, typename V>
+inline unsigned long long widen(V v, std::true_type /* pointer */) noexcept
+{
+	return (unsigned long long)reinterpret_cast<__UINTPTR_TYPE__>(
+		static_cast<R>(v));
+}
+template <typename R, typename V>
+inline unsigned long long widen(V v, std::false_type) noexcept
+{
+	/* sign- or zero-extended from the return type, as it returns */
+	return std::is_signed<R>::value ?
+		       (unsigned long long)(long long)static_cast<R>(v) :
+		       (unsigned long long)static_cast<R>(v);
+}
+template <typename K, typename V>
+inline int update_const(void *key, V v) noexcept
+{
+	typedef typename fn_sig<K>::ret R;
+	static_assert(fn_sig<K>::ok && int_or_ptr<R>::value,
+		      "static_call_update_const: the key must return an "
+		      "integer or a pointer");
+	return __staticcall_update_const(
+		key, widen<R>(v, std::is_pointer<R>()), (int)sizeof(R));
+}
+template <typename K, int N, int I = 0> struct args_int_upto {
+	static const bool value =
+		int_or_ptr<typename fn_sig<K>::template arg<I>::type>::value &&
+		args_int_upto<K, N, I + 1>::value;
+};
+template <typename K, int N> struct args_int_upto<K, N, N> {
+	static const bool value = int_or_ptr<
+		typename fn_sig<K>::template arg<N>::type>::value;
+};
+template <typename K, int N> inline int update_ret_arg(void *key) noexcept
+{
+	static_assert(fn_sig<K>::ok && N >= 0 && N < fn_sig<K>::nargs,
+		      "static_call_update_ret_arg: no such argument");
+	typedef typename fn_sig<K>::ret R;
+	typedef typename fn_sig<K>::template arg<N < 0 ? 0 : N>::type AN;
+	static_assert(int_or_ptr<R>::value &&
+			      args_int_upto<K, (N < 0 ? 0 : N)>::value &&
+			      sizeof(AN) == sizeof(R),
+		      "static_call_update_ret_arg: the arguments up to n must "
+		      "be integers or pointers, argument n of the return "
+		      "type's size");
+	return __staticcall_update_ret_arg(key, N);
 }
 } /* namespace __staticcall_cxx */
 #endif

@@ -32,6 +32,22 @@ SC_EXPORT int __staticcall_update_ret0(void *key)
 	return sc_registry()->update_ret0(key);
 }
 
+/* Inline forms (inline.c): an older serving copy has none. */
+SC_EXPORT int __staticcall_update_const(void *key, unsigned long long value,
+					int size)
+{
+	if (!sc_registry_has(update_const))
+		return -ENOSYS;
+	return sc_registry()->update_const(key, value, size);
+}
+
+SC_EXPORT int __staticcall_update_ret_arg(void *key, int n)
+{
+	if (!sc_registry_has(update_ret_arg))
+		return -ENOSYS;
+	return sc_registry()->update_ret_arg(key, n);
+}
+
 SC_EXPORT int static_call_verify(void)
 {
 	return sc_registry()->verify(0);

@@ -62,6 +62,10 @@ struct sc_code {
 	uint8_t cond;		    /* a guarded site (SC_SITE_COND) */
 	uint8_t state;		    /* enum sc_code_state */
 	uint8_t prot;		    /* PROT_* of its segment, to restore */
+	uint8_t inline_form;	    /* `bytes` hold an inline form (inline.c):
+				       its enum static_call_site_form, with
+				       SC_INLINE_MULTI if several
+				       instructions; 0 otherwise */
 	const char *reason;	    /* why it cannot be patched, if it cannot */
 };
 
@@ -114,6 +118,11 @@ struct sc_byte_patch {
 #define sc_arch_jump_encode SC_NS(jump_encode)
 #define sc_arch_jump_read SC_NS(jump_read)
 #define sc_arch_jump_test_ok SC_NS(jump_test_ok)
+#define sc_arch_inline_site SC_NS(inline_site)
+#define sc_arch_inline_const SC_NS(inline_const)
+#define sc_arch_inline_ret_arg SC_NS(inline_ret_arg)
+#define sc_arch_gen_const SC_NS(gen_const)
+#define sc_arch_gen_ret_arg SC_NS(gen_ret_arg)
 #define sc_decode_site SC_NS(decode_site)
 #define sc_find_site SC_NS(find_site)
 #endif
@@ -203,6 +212,30 @@ int sc_arch_jump_read(const uint8_t *site, const uint8_t *live, void **dest);
  * likely or unlikely sense) and nothing else? */
 int sc_arch_jump_test_ok(const uint8_t *test, const uint8_t *site,
 			 const void *keyref, const void *target, int likely);
+
+/*
+ * Inline forms (runtime/inline.c; docs/PATCHING.md "Inline forms"): a call
+ * site holding its target's instruction(s) instead of calling it.
+ */
+#define SC_INLINE_MULTI 0x80 /* in sc_code.inline_form: several insns */
+/* The bytes a site holds for an inline form of `len` bytes of `ninsn`
+ * instructions, padded to the site's length (x86-64: `2e` prefixes on the
+ * one instruction; after several, NOPs); 0 if the form cannot be at this
+ * site (a tail or conditional site, too long, an arch whose sites may hold
+ * only branches while threads run: arm64). */
+int sc_arch_inline_site(const struct sc_code *c, const uint8_t *bytes, int len,
+			int ninsn, uint8_t out[SC_MAX_INSN]);
+/* One instruction that sets the return register to `v` (size: the return
+ * type's bytes, 0 for the whole register) and fits a call site, or the
+ * one that returns argument n; its length, 0 if there is none. */
+int sc_arch_inline_const(uint64_t v, int size, uint8_t out[SC_MAX_INSN]);
+int sc_arch_inline_ret_arg(int n, uint8_t out[SC_MAX_INSN]);
+/* The code of a function with the same effect (a landing pad where the
+ * arch has one, the instruction(s), return), at most SC_GEN_MAX bytes;
+ * its length, 0 if n names no argument register. */
+#define SC_GEN_MAX 32
+int sc_arch_gen_const(uint64_t v, int size, uint8_t out[SC_GEN_MAX]);
+int sc_arch_gen_ret_arg(int n, uint8_t out[SC_GEN_MAX]);
 
 /* ---- provided by each arch: anchor_<isa>.c ---------------------------- */
 /* The first control transfer at or after `anchor` (before `limit`, within

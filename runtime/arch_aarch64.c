@@ -403,3 +403,75 @@ int sc_arch_jump_test_ok(const uint8_t *t, const uint8_t *site,
 	       (b2 & A64_BRANCH_MASK) == A64_B &&
 	       branch_target(t + 32, b2) == site + 4;
 }
+
+/* ---- inline forms (inline.c) ----------------------------------------- */
+
+/*
+ * None at a site: while other threads run, an instruction may be changed
+ * only to or from B, BL and NOP (the architecture's concurrent-modification
+ * list), so a `movz x0` may not replace a `bl`. A site of a key holding an
+ * inline form calls the generated function with `bl` (or its trampoline
+ * when out of range, as for any far target).
+ */
+int sc_arch_inline_site(const struct sc_code *c, const uint8_t *bytes, int len,
+			int ninsn, uint8_t out[SC_MAX_INSN])
+{
+	(void)c;
+	(void)bytes;
+	(void)len;
+	(void)ninsn;
+	(void)out;
+	return 0;
+}
+
+int sc_arch_inline_const(uint64_t v, int size, uint8_t out[SC_MAX_INSN])
+{
+	(void)v;
+	(void)size;
+	(void)out;
+	return 0;
+}
+
+int sc_arch_inline_ret_arg(int n, uint8_t out[SC_MAX_INSN])
+{
+	(void)n;
+	(void)out;
+	return 0;
+}
+
+static int put32(uint8_t *out, int at, uint32_t w)
+{
+	memcpy(out + at, &w, 4);
+	return at + 4;
+}
+
+#define A64_MOVZ_X 0xd2800000u /* movz xd, #imm16, lsl #(16 * hw) */
+#define A64_MOVK_X 0xf2800000u /* movk xd, #imm16, lsl #(16 * hw) */
+#define A64_MOV_X0 0xaa0003e0u /* orr x0, xzr, xN (mov x0, xN) */
+#define A64_RET 0xd65f03c0u
+
+/* bti c (the key's value is reached by `br` from the slow path: BTI),
+ * movz/movk x0, ret. */
+int sc_arch_gen_const(uint64_t v, int size, uint8_t out[SC_GEN_MAX])
+{
+	(void)size; /* inline.c already cut a narrow type's value to 32 bits */
+	int at = put32(out, 0, A64_BTI_C);
+	at = put32(out, at, A64_MOVZ_X | (uint32_t)(v & 0xffff) << 5);
+	for (uint32_t hw = 1; hw < 4; hw++) {
+		uint32_t part = (uint32_t)(v >> (16 * hw)) & 0xffff;
+		if (part)
+			at = put32(out, at, A64_MOVK_X | hw << 21 | part << 5);
+	}
+	return put32(out, at, A64_RET);
+}
+
+/* Arguments in x0..x7: `mov x0, xN` (none for x0), ret. */
+int sc_arch_gen_ret_arg(int n, uint8_t out[SC_GEN_MAX])
+{
+	if (n < 0 || n >= 8)
+		return 0;
+	int at = put32(out, 0, A64_BTI_C);
+	if (n)
+		at = put32(out, at, A64_MOV_X0 | (uint32_t)n << 16);
+	return put32(out, at, A64_RET);
+}

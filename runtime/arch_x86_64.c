@@ -118,6 +118,26 @@ int sc_arch_encode_form(const struct sc_code *c, int form,
 	return 1;
 }
 
+/* The return-constant and return-argument forms a call site can hold
+ * (sc_arch_inline_*, below), read from the bytes alone (the inspector
+ * reads a process from outside); -1 if none. */
+static int read_inline(const uint8_t *b)
+{
+	static const uint8_t or_m1[5] = { 0x2e, 0x48, 0x83, 0xc8, 0xff };
+	if (b[0] == 0xb8 || !memcmp(b, or_m1, 5))
+		return STATIC_CALL_SITE_RETURN_CONST;
+	if (b[0] == 0x2e && b[1] == 0x2e && (b[2] == 0x48 || b[2] == 0x4c) &&
+	    b[3] == 0x89 && (b[4] & 0xc7) == 0xc0) {
+		for (int n = 0; n < 6; n++) {
+			uint8_t e[SC_MAX_INSN];
+			sc_arch_inline_ret_arg(n, e);
+			if (!memcmp(b + 2, e, 3))
+				return STATIC_CALL_SITE_RETURN_ARG;
+		}
+	}
+	return -1;
+}
+
 int sc_arch_read_site(const struct sc_code *c, const uint8_t *live,
 		      void **reaches)
 {
@@ -128,6 +148,8 @@ int sc_arch_read_site(const struct sc_code *c, const uint8_t *live,
 		if (f && !memcmp(live, f, 5))
 			return call_free[i];
 	}
+	if (c->kind == SC_INSN_CALL && read_inline(live) >= 0)
+		return read_inline(live);
 	if (!sc_arch_match(live, c->kind))
 		return STATIC_CALL_SITE_UNVERIFIED;
 	*reaches = rel_target(c->insn, live, c->kind);
@@ -399,4 +421,107 @@ int sc_arch_jump_test_ok(const uint8_t *t, const uint8_t *site,
 		return 0;
 	p += 4;
 	return p[0] == OP_JMP && rel32_dest(p + 5, p + 1) == site + 5;
+}
+
+/* ---- inline forms (inline.c) ----------------------------------------- */
+
+/*
+ * Only at a call site: one instruction, padded to the site's five bytes
+ * with `2e` (CS segment override) prefixes in front, ignored in 64-bit
+ * mode and allowed before any opcode, REX and VEX included, as the kernel
+ * pads `xor %eax,%eax`. Several instructions (single-threaded only) are
+ * followed by one-byte NOPs instead. A tail or jcc site would need the
+ * instruction and a `ret`: two instructions, so it jumps to the generated
+ * function instead (patch.c falls back to the target).
+ */
+#define PREFIX_CS 0x2e
+#define X86_MAX_INSN 15
+
+int sc_arch_inline_site(const struct sc_code *c, const uint8_t *bytes, int len,
+			int ninsn, uint8_t out[SC_MAX_INSN])
+{
+	int pad = c->len - len;
+	if (c->kind != SC_INSN_CALL || len <= 0 || pad < 0 || ninsn < 1 ||
+	    (ninsn == 1 && c->len > X86_MAX_INSN))
+		return 0;
+	if (ninsn == 1) {
+		memset(out, PREFIX_CS, (size_t)pad);
+		memcpy(out + pad, bytes, (size_t)len);
+	} else {
+		memcpy(out, bytes, (size_t)len);
+		memset(out + len, 0x90, (size_t)pad);
+	}
+	return 1;
+}
+
+/* `mov $imm32,%eax` (B8: zero-extends into %rax) for what fits 32 bits
+ * unsigned, `or $-1,%rax` (48 83 C8 FF: sets every bit, whatever %rax
+ * held; the flags a call clobbers anyway) for -1 in 64 bits. The
+ * sign-extending `mov $simm32,%rax` (48 C7 C0, 7 bytes) does not fit. */
+int sc_arch_inline_const(uint64_t v, int size, uint8_t out[SC_MAX_INSN])
+{
+	static const uint8_t or_m1[4] = { 0x48, 0x83, 0xc8, 0xff };
+	if ((size && size < 8) || v <= 0xffffffffu) {
+		uint32_t imm = (uint32_t)v;
+		out[0] = 0xb8;
+		memcpy(out + 1, &imm, 4);
+		return 5;
+	}
+	if (v == UINT64_MAX) {
+		memcpy(out, or_m1, 4);
+		return 4;
+	}
+	return 0;
+}
+
+/* The integer argument registers in order: rdi rsi rdx rcx r8 r9. */
+static const uint8_t arg_reg[6] = { 7, 6, 2, 1, 8, 9 };
+
+/* mov %<arg>,%rax: REX.W (+R for r8, r9), 89 /r with mod 11, rm rax. */
+int sc_arch_inline_ret_arg(int n, uint8_t out[SC_MAX_INSN])
+{
+	if (n < 0 || n >= 6)
+		return 0;
+	out[0] = (uint8_t)(arg_reg[n] >= 8 ? 0x4c : 0x48);
+	out[1] = 0x89;
+	out[2] = (uint8_t)(0xc0 | (arg_reg[n] & 7) << 3);
+	return 3;
+}
+
+/* endbr64 (the key's value is reached by indirect calls: IBT), the
+ * instruction, ret. */
+static int gen_body(const uint8_t *insn, int len, uint8_t *out)
+{
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	memcpy(out, endbr64, 4);
+	memcpy(out + 4, insn, (size_t)len);
+	out[4 + len] = 0xc3;
+	return 5 + len;
+}
+
+int sc_arch_gen_const(uint64_t v, int size, uint8_t out[SC_GEN_MAX])
+{
+	uint8_t insn[10];
+	int len = sc_arch_inline_const(v, size, insn);
+	if (!len && (int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX) {
+		int32_t imm = (int32_t)v; /* mov $simm32,%rax */
+		insn[0] = 0x48;
+		insn[1] = 0xc7;
+		insn[2] = 0xc0;
+		memcpy(insn + 3, &imm, 4);
+		len = 7;
+	} else if (!len) {
+		insn[0] = 0x48; /* movabs $imm64,%rax */
+		insn[1] = 0xb8;
+		memcpy(insn + 2, &v, 8);
+		len = 10;
+	}
+	return gen_body(insn, len, out);
+}
+
+int sc_arch_gen_ret_arg(int n, uint8_t out[SC_GEN_MAX])
+{
+	uint8_t insn[SC_MAX_INSN];
+	int len = sc_arch_inline_ret_arg(n, insn);
+	return len ? gen_body(insn, len, out) : 0;
 }

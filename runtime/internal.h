@@ -366,6 +366,94 @@ int sc_patch_bind(struct sc_site *const *sites, size_t n,
  * trampoline and every slot to its slow path. All or nothing; 0 or -errno. */
 int sc_patch_seal_code(struct sc_key *const *keys, size_t nkeys);
 
+/* ---- inline.c, genfn.c: a site holding its target's instruction(s) --- */
+/*
+ * An inline form: bytes a call site may hold instead of calling `fn`,
+ * whenever a key's value is `fn` (the runtime's return-constant and
+ * return-argument forms; one-instruction fragments build on the same).
+ * How to use it:
+ *   1. have `fn`, a function whose whole effect is the bytes' (for
+ *      generated forms, sc_genfn_get writes it): it is the key's value,
+ *      what static_call_query returns, trampolines, tail and jcc sites,
+ *      plugin-free callers and every site the bytes do not fit reach;
+ *   2. sc_inline_register(&form) under the lock (copied; a second
+ *      registration of the same fn must carry the same bytes);
+ *   3. update the key to fn: sc_update_locked() (static_call_update's
+ *      path), or any store or registration that patches the key to fn.
+ *      Each call site the arch accepts (sc_arch_inline_site: x86-64 call
+ *      sites, the bytes padded to the site's length inside the one
+ *      instruction) then holds them, every other piece reaches fn.
+ * The caller vouches for the bytes (the runtime checks only their length
+ * against the site): `ninsn` instructions, exactly `len` bytes,
+ * position-independent (no rip-relative operand, no branch, nothing that
+ * depends on where it is), results in the return register, clobbering
+ * only what a call may. ninsn > 1 (the paravirt `pushf; pop %rax`) only
+ * while the process is single-threaded (sc_single_threaded): an update to
+ * such an fn, or away from it, returns -EAGAIN while threads run; a store
+ * or a registration leaves the sites calling fn (a call is always right).
+ */
+struct sc_inline {
+	const void *fn;
+	uint8_t bytes[SC_MAX_INSN];
+	uint8_t len;   /* 0: no inline bytes (an arch without inline forms
+			  still names the generated function's form) */
+	uint8_t ninsn; /* 1, or more: single-threaded only */
+	uint8_t form;  /* STATIC_CALL_SITE_RETURN_CONST, _RETURN_ARG,
+			  _FRAGMENT: what static_call_sites says */
+	uint64_t arg;  /* the constant or the argument, for reports */
+};
+/* 0, -EINVAL (bad form, or fn registered with other bytes), -ENOSPC
+ * (more than SC_INLINE_MAX forms). Under the lock. */
+#define SC_INLINE_MAX 1024
+int sc_inline_register(const struct sc_inline *f);
+/* fn's inline form, or NULL: under the lock. */
+const struct sc_inline *sc_inline_find(const void *fn);
+/* The bytes site c holds for target, with its sc_code.inline_form in
+ * *form; 0 if none (no form, does not fit, several instructions while
+ * threads run). */
+int sc_inline_encode_site(const struct sc_code *c, const void *target,
+			  uint8_t out[SC_MAX_INSN], uint8_t *form);
+/* The inline form whose bytes the site holds (live == its encoding for
+ * c), or NULL: for reports. */
+const struct sc_inline *sc_inline_of_site(const struct sc_code *c,
+					  const uint8_t *live);
+/* "return-const(0x2a)", "return-arg(1)", "fragment" for a registered fn;
+ * NULL if fn has no form. */
+const char *sc_inline_name(const void *fn, char *buf, size_t n);
+/* Is this the only thread of the process (/proc/self/status Threads:)?
+ * No allocation. The answer holds while the caller runs: only a thread of
+ * the process can start another, and this one is inside the runtime. Not
+ * seen: clone(CLONE_VM) without CLONE_THREAD (another process sharing the
+ * memory): documented. 0 when /proc cannot be read. Cached per batch
+ * (sc_single_threaded_forget at a batch's start). */
+int sc_single_threaded(void);
+void sc_single_threaded_forget(void);
+/* For tests: force the answer (1, 0), or -1 for the real one. */
+void sc_single_threaded_force(int v);
+#define SC_REASON_MULTI_THREADS                                            \
+	"site holds a multi-instruction fragment and threads run: it may " \
+	"change only while the process is single-threaded"
+/* The generated function for `return v` / `return argument n`, registered
+ * with its inline form (shared per value); NULL with *err set (-ENOSPC,
+ * -ENOMEM, -EINVAL). Under the lock. */
+void *sc_inline_const_fn(uint64_t v, int size, int *err);
+void *sc_inline_ret_arg_fn(int n, int *err);
+/* The static_call_update path, under the lock (registry.c): patch key
+ * var's sites to target (SC_PATCH_EXACT), store it, log it as `cause`.
+ * 0 or -errno; nothing changed on error. */
+int sc_update_locked(void *var, void *target, const char *cause);
+
+/* genfn.c: executable memory the runtime writes. Each function gets its
+ * own page, written while read-write and made read-execute before its
+ * address is returned; never written again, never freed (a thread may be
+ * inside it at any time); the same code returns the same function. At
+ * most SC_GENFN_MAX; NULL with *err (-ENOSPC, -ENOMEM, -EACCES: a W^X
+ * policy refuses executable memory). Under the lock. */
+#define SC_GENFN_MAX 256
+void *sc_genfn_get(const uint8_t *code, size_t len, int *err);
+/* Is p inside a generated function's page? */
+int sc_genfn_owns(const void *p);
+
 /* ---- dynsym.c: a symbol of one loaded object, without dlsym ---------- */
 struct dl_phdr_info;
 const void *sc_dynsym_lookup(const struct dl_phdr_info *info, const char *name);
@@ -399,6 +487,9 @@ struct sc_registry_ops {
 	int (*key_change)(void *key, int op);
 	int (*key_sites)(const void *key, struct static_key_site_info *buf,
 			 size_t n);
+	/* inline forms (inline.c) */
+	int (*update_const)(void *key, unsigned long long value, int size);
+	int (*update_ret_arg)(void *key, int n);
 };
 const struct sc_registry_ops *sc_registry(void);
 /* The same once chosen, else NULL: never takes a lock (the binder). */

@@ -23,6 +23,13 @@ void *sc_site_reaches(const struct sc_site *s, int *form, void *var_value)
 		return NULL;
 	case STATIC_CALL_SITE_RETURN_ZERO:
 		return (void *)__staticcall_ret0;
+	case STATIC_CALL_SITE_RETURN_CONST:
+	case STATIC_CALL_SITE_RETURN_ARG:
+	case STATIC_CALL_SITE_FRAGMENT: {
+		/* the function whose inline form it holds (inline.c) */
+		const struct sc_inline *f = sc_inline_of_site(&s->code, live);
+		return f ? (void *)f->fn : NULL;
+	}
 	case STATIC_CALL_SITE_TRAMPOLINE: {
 		void *via = NULL;
 		if (s->tramp->code.prot &&
@@ -99,6 +106,10 @@ static const char *reason_for(const struct sc_site *s, int form, void *target)
 		return SC_REASON_NOP;
 	if (form == STATIC_CALL_SITE_RETURN_ZERO)
 		return SC_REASON_RET0;
+	if (form == STATIC_CALL_SITE_RETURN_CONST ||
+	    form == STATIC_CALL_SITE_RETURN_ARG ||
+	    form == STATIC_CALL_SITE_FRAGMENT)
+		return SC_REASON_INLINE;
 	if (s->code.state != SC_CODE_OK)
 		return s->code.reason ? s->code.reason : SC_REASON_NOT_VERIFIED;
 	if (sc_patching_off_reason())
@@ -215,6 +226,6 @@ void sc_report_at_exit(const struct sc_object *only)
 	sc_namer_done(&sites);
 	sc_namer_done(&others);
 	sc_log_report("report: %s: %zu sites, %zu direct, %zu trampoline, %zu "
-		      "unverified, %zu nop or return-zero",
+		      "unverified, %zu nop or inline",
 		      only->name, n, direct, tramp, unverified, other);
 }

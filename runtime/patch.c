@@ -42,6 +42,7 @@ void sc_patching_turn_off(const char *why)
 struct change {
 	struct sc_code *code;
 	uint8_t bytes[SC_MAX_INSN];
+	uint8_t inline_form; /* sc_code.inline_form of those bytes */
 };
 
 /*
@@ -233,6 +234,31 @@ static int via_trampoline(const struct sc_code *c, const uint8_t *live,
 }
 
 /*
+ * A site holding a multi-instruction inline form while threads run: a
+ * thread may be stopped between its instructions, so it stays as it is
+ * (1, no change, when it already holds what target means; 1 with *why
+ * when it cannot follow). 0: plan as usual.
+ */
+static int multi_insn_stays(const struct sc_code *c, void *target,
+			    int slow_only, uint8_t *bytes, uint8_t *inline_form,
+			    const char **why)
+{
+	uint8_t now[SC_MAX_INSN];
+	if (!(c->inline_form & SC_INLINE_MULTI) || sc_single_threaded())
+		return 0;
+	const struct sc_inline *f = slow_only ? NULL : sc_inline_find(target);
+	if (f && f->len &&
+	    sc_arch_inline_site(c, f->bytes, f->len, f->ninsn, now) &&
+	    !memcmp(now, c->bytes, c->len)) {
+		memcpy(bytes, c->bytes, c->len);
+		*inline_form = c->inline_form;
+		return 1;
+	}
+	*why = SC_REASON_MULTI_THREADS;
+	return 1;
+}
+
+/*
  * The most direct form of a site for `target` that can be written safely
  * over `live` (what the code holds now), and its byte writes. In order:
  *   return-zero key  inline `return 0`, else a direct call of
@@ -247,13 +273,16 @@ static int via_trampoline(const struct sc_code *c, const uint8_t *live,
  */
 static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		     void *target, int slow_only, uint8_t *bytes,
-		     struct sc_byte_patch *bp, const char **why)
+		     uint8_t *inline_form, struct sc_byte_patch *bp,
+		     const char **why)
 {
 	const struct sc_code *c = &s->code;
-	uint8_t cand[4][SC_MAX_INSN];
+	uint8_t cand[4][SC_MAX_INSN], cform[4] = { 0 };
 	const char *w = NULL;
 	int nc = 0;
 	*why = NULL;
+	if (multi_insn_stays(c, target, slow_only, bytes, inline_form, why))
+		return *why ? -1 : 0;
 	if (slow_only) {
 		*why = SC_REASON_SEALED;
 	} else if (sc_env()->sites_trampoline) {
@@ -262,6 +291,8 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		if (target == (void *)__staticcall_ret0 &&
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO,
 					cand[nc]))
+			nc++;
+		else if (sc_inline_encode_site(c, target, cand[nc], &cform[nc]))
 			nc++;
 		if (!target && c->cond &&
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_NOP, cand[nc]))
@@ -304,6 +335,7 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 			continue;
 		}
 		memcpy(bytes, cand[i], c->len);
+		*inline_form = cform[i];
 		return n;
 	}
 	return -1;
@@ -311,10 +343,11 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 
 const char *sc_site_indirect_reason(const struct sc_site *s, void *target)
 {
-	uint8_t b[SC_MAX_INSN];
+	uint8_t b[SC_MAX_INSN], form;
 	struct sc_byte_patch bp[SC_MAX_BYTE_PATCHES];
 	const char *why;
-	if (plan_site(s, s->code.bytes, 0, target, 0, b, bp, &why) < 0 && !why)
+	if (plan_site(s, s->code.bytes, 0, target, 0, b, &form, bp, &why) < 0 &&
+	    !why)
 		why = "site cannot be written safely";
 	return why;
 }
@@ -474,6 +507,7 @@ static void plan_tramp(struct plan *p, struct sc_tramp *t, void *target,
 		return;
 	}
 	p->ch[p->nc].code = &t->code;
+	p->ch[p->nc].inline_form = 0;
 	memcpy(p->ch[p->nc++].bytes, &v, 8);
 	add_patches(p, bp, n);
 }
@@ -494,7 +528,8 @@ static void plan_one_site(struct plan *p, struct sc_site *s, void *target,
 	int n = -1;
 	if (st >= 0)
 		n = plan_site(s, live, st, target, flags & SC_PATCH_SLOW,
-			      p->ch[p->nc].bytes, bp, &why);
+			      p->ch[p->nc].bytes, &p->ch[p->nc].inline_form, bp,
+			      &why);
 	else
 		why = "site changed behind the runtime's back (another patcher?)";
 	if (n < 0) {
@@ -502,7 +537,8 @@ static void plan_one_site(struct plan *p, struct sc_site *s, void *target,
 		return;
 	}
 	add_patches(p, bp, n);
-	if (memcmp(p->ch[p->nc].bytes, s->code.bytes, s->code.len))
+	if (memcmp(p->ch[p->nc].bytes, s->code.bytes, s->code.len) ||
+	    p->ch[p->nc].inline_form != s->code.inline_form)
 		p->ch[p->nc++].code = &s->code;
 }
 
@@ -596,6 +632,7 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 	    !(flags & SC_PATCH_SLOW))
 		return -EPERM;
 	last_sites_changed = 0;
+	sc_single_threaded_forget(); /* asked again by each batch */
 	if (sc_patching_off_reason() || cap == 0)
 		return 0;
 	size_t nw = 0;
@@ -665,6 +702,7 @@ static int run_batch(const struct batch *b, size_t cap, int flags)
 		for (size_t i = 0; i < p.nc; i++) {
 			memcpy(p.ch[i].code->bytes, p.ch[i].bytes,
 			       p.ch[i].code->len);
+			p.ch[i].code->inline_form = p.ch[i].inline_form;
 			last_sites_changed += p.ch[i].code->kind !=
 					      SC_INSN_SLOT;
 		}

@@ -25,12 +25,19 @@ static inline const char *sc_site_form_name(int form)
 		return "unverified";
 	case STATIC_CALL_SITE_RETURN_ZERO:
 		return "return-zero";
+	case STATIC_CALL_SITE_RETURN_CONST:
+		return "return-const";
+	case STATIC_CALL_SITE_RETURN_ARG:
+		return "return-arg";
+	case STATIC_CALL_SITE_FRAGMENT:
+		return "fragment";
 	}
 	return "unknown";
 }
 
 #define SC_REASON_NOP "key is NULL: the guarded call is a NOP"
 #define SC_REASON_RET0 "key returns zero: inline return 0, no call"
+#define SC_REASON_INLINE "inline form of the target: no call"
 #define SC_REASON_TARGET_NULL "target is NULL"
 #define SC_REASON_NOT_A_SITE "site does not hold a call to its trampoline"
 #define SC_REASON_NOT_VERIFIED "site not verified"

@@ -479,22 +479,85 @@ static int own_update(void *var, void *target)
 		       var);
 		return -EDEADLK;
 	}
+	int err = sc_update_locked(var, target,
+				   !target ? "update_null" :
+				   target == (void *)__staticcall_ret0 ?
+					     "update_ret0" :
+					     "update");
+	sc_unlock(&saved);
+	return err;
+}
+
+/* A multi-instruction inline form (inline.c) is written, or left, only
+ * while the process is single-threaded. */
+static int multi_insn(const void *fn)
+{
+	const struct sc_inline *f = sc_inline_find(fn);
+	return f && f->len && f->ninsn > 1;
+}
+
+int sc_update_locked(void *var, void *target, const char *cause)
+{
+	void *now = __atomic_load_n((void **)var, __ATOMIC_ACQUIRE);
 	struct sc_key *k = sc_key_find(var);
+	if (k && now != target && (multi_insn(target) || multi_insn(now))) {
+		sc_single_threaded_forget();
+		if (!sc_single_threaded()) {
+			sc_log(SC_LOG_ERROR,
+			       "update of key %p: a multi-instruction "
+			       "fragment may be written or replaced only "
+			       "while the process is single-threaded: "
+			       "refused, nothing changed",
+			       var);
+			return -EAGAIN;
+		}
+	}
 	int err = k ? sc_patch_key(k, target, SC_PATCH_EXACT) : 0;
 	if (!err)
 		__atomic_store_n((void **)var, target, __ATOMIC_RELEASE);
 	if (k)
-		sc_log_retarget(k, target,
-				!target ? "update_null" :
-				target == (void *)__staticcall_ret0 ?
-					  "update_ret0" :
-					  "update",
-				err);
+		sc_log_retarget(k, target, cause, err);
 	else
-		sc_log(SC_LOG_INFO, "update %p -> %p: no registered site", var,
-		       target);
+		sc_log(SC_LOG_INFO, "%s %p -> %p: no registered site", cause,
+		       var, target);
+	return err;
+}
+
+/* update_const / update_ret_arg: the generated function (inline.c), made
+ * under the lock, then the update to it. */
+static int own_update_inline(void *var, int ret_arg, uint64_t v, int size)
+{
+	if (!key_var_ok(var))
+		return -EINVAL;
+	if (sc_sealed() & STATIC_CALL_SEAL_UPDATES)
+		return -EPERM;
+	sigset_t saved;
+	if (sc_lock_sites(&saved))
+		return -EDEADLK;
+	int err = 0;
+	void *fn = ret_arg ? sc_inline_ret_arg_fn((int)v, &err) :
+			     sc_inline_const_fn(v, size, &err);
+	if (fn)
+		err = sc_update_locked(
+			var, fn, ret_arg ? "update_ret_arg" : "update_const");
+	else
+		sc_log(SC_LOG_ERROR, "%s of key %p: no function for it (%s)",
+		       ret_arg ? "update_ret_arg" : "update_const", var,
+		       err == -ENOSPC ? "too many generated functions" :
+		       err == -EINVAL ? "no such argument or size" :
+					"no executable memory");
 	sc_unlock(&saved);
 	return err;
+}
+
+static int own_update_const(void *var, unsigned long long v, int size)
+{
+	return own_update_inline(var, 0, v, size);
+}
+
+static int own_update_ret_arg(void *var, int n)
+{
+	return own_update_inline(var, 1, (uint64_t)n, 0);
 }
 
 static int own_update_ret0(void *var)
@@ -676,4 +739,6 @@ SC_EXPORT const struct sc_registry_ops __staticcall_registry_v1 = {
 	.jump_unregister = sc_own_jump_unregister,
 	.key_change = sc_own_key_change,
 	.key_sites = sc_own_key_sites,
+	.update_const = own_update_const,
+	.update_ret_arg = own_update_ret_arg,
 };

@@ -6,12 +6,19 @@
  * read: the compiled instruction reaching the key's trampoline is the
  * TRAMPOLINE form, reaching anything else a DIRECT call or TAIL_JUMP.
  */
+#include <string.h>
+
 #include "internal.h"
 
 struct sc_decoded sc_decode_site(const struct sc_code *c, const uint8_t *live,
 				 const void *tramp)
 {
 	struct sc_decoded d = { STATIC_CALL_SITE_UNVERIFIED, NULL };
+	/* an inline form the runtime wrote (inline.c): any bytes */
+	if (c->inline_form && !memcmp(live, c->bytes, c->len)) {
+		d.form = c->inline_form & ~SC_INLINE_MULTI;
+		return d;
+	}
 	d.form = sc_arch_read_site(c, live, &d.reaches);
 	if (d.form != STATIC_CALL_SITE_DIRECT)
 		return d;

@@ -118,6 +118,8 @@ const char *sc_namer_name(struct sc_namer *nm, const void *addr, char *buf,
 		snprintf(buf, n, "return-zero");
 		return buf;
 	}
+	if (sc_inline_name(addr, buf, n)) /* a generated function */
+		return buf;
 	file = object_of(addr, &bias);
 	if (!from_file(nm, file, bias, addr, 1, buf, n) &&
 	    !from_file(nm, file, bias, addr, 0, buf, n) &&

@@ -7,16 +7,19 @@
  * that contains every ordered pair of forms (a random walk over the forms,
  * fixed at start-up, that is checked to cover them all):
  *
- *   kc      int(int), plain call and tail sites: 4 targets, return-zero
+ *   kc      int(int), plain call and tail sites: 4 targets, return-zero,
+ *           return-constant (inline), return-argument 0 (inline)
  *   kg      int(int), guarded sites `if (kg) kg(x);`, call and tail:
- *           3 targets, NULL, return-zero
+ *           3 targets, NULL, return-zero, return-constant
  *   ops.fn  int(int) struct-field key, call and tail sites: 3 targets,
- *           return-zero
+ *           return-zero, return-constant -2 (a generated function),
+ *           return-argument 0
  *   ops.ev  void(int) struct-field key, guarded call and tail sites:
  *           3 targets, NULL
  *
  * Each update takes one of the ways the program can change a key, chosen
- * per generation: static_call_update / _null / _ret0, a plain store
+ * per generation: static_call_update / _null / _ret0 / _const / _ret_arg,
+ * a plain store
  * `kc = f;` or `kg = NULL;` (routed by the plugin), a member store
  * `ops.fn = f;`. One updater thread owns kc and kg, a second owns the field
  * keys (the two contend for the runtime's lock). Each key's generation is
@@ -70,7 +73,7 @@
 #define NCALLERS 8
 #define NPAD 8
 #define WALK 1024
-#define MAXFORMS 5
+#define MAXFORMS 7
 #define CALLER_NICE 10
 #define KICK_NS (50 * 1000)       /* a caller stopped this long */
 #define KICK_EVERY_NS (250 * 1000) /* a caller stopped this often */
@@ -183,11 +186,16 @@ static int call_site(const struct site *s, int x)
 
 /* ---- forms of each key ---------------------------------------------------- */
 
-enum form_kind { F_TARGET, F_NULL, F_RET0 };
+enum form_kind { F_TARGET, F_NULL, F_RET0, F_CONST, F_ARG };
 struct form {
 	enum form_kind kind;
 	int target; /* F_TARGET: the target's number */
+	long value; /* F_CONST: the constant; F_ARG: the argument */
+	void *fn;   /* F_CONST, F_ARG: the key's value once updated */
 };
+/* ways of updating, counted per key (updates_by) */
+enum { HOW_RET0, HOW_NULL, HOW_NULL_STORE, HOW_UPDATE, HOW_STORE, HOW_CONST,
+       HOW_ARG, NHOW };
 struct key {
 	const char *name;
 	void *addr;
@@ -197,21 +205,25 @@ struct key {
 	void *targets[4];
 	unsigned char walk[WALK];       /* generation g holds walk[g % WALK] */
 	_Atomic unsigned long gen;      /* completed updates */
-	unsigned long updates_by[5];    /* per way of updating */
+	unsigned long updates_by[NHOW]; /* per way of updating */
 };
 
 #define FT(t) { F_TARGET, (t) }
 #define FNULL { F_NULL, 0 }
 #define FRET0 { F_RET0, 0 }
+#define FCONST(v) { F_CONST, 0, (v) }
+#define FARG(n) { F_ARG, 0, (n) }
 static struct key keys[NKEYS + 1] = {
-	[K_kc] = { .name = "kc", .addr = &kc, .nforms = 5,
-		   .forms = { FT(0), FT(1), FT(2), FT(3), FRET0 },
+	[K_kc] = { .name = "kc", .addr = &kc, .nforms = 7,
+		   .forms = { FT(0), FT(1), FT(2), FT(3), FRET0, FCONST(9999),
+			      FARG(0) },
 		   .targets = { kc_t0, kc_t1, kc_t2, kc_t3 } },
-	[K_kg] = { .name = "kg", .addr = &kg, .guarded = 1, .nforms = 5,
-		   .forms = { FT(0), FT(1), FT(2), FNULL, FRET0 },
+	[K_kg] = { .name = "kg", .addr = &kg, .guarded = 1, .nforms = 6,
+		   .forms = { FT(0), FT(1), FT(2), FNULL, FRET0, FCONST(9999) },
 		   .targets = { kg_t0, kg_t1, kg_t2 } },
-	[K_fn] = { .name = "ops.fn", .addr = &ops.fn, .nforms = 4,
-		   .forms = { FT(0), FT(1), FT(2), FRET0 },
+	/* -2 in 64 bits has no 5-byte form: a generated function */
+	[K_fn] = { .name = "ops.fn", .addr = &ops.fn, .nforms = 6,
+		   .forms = { FT(0), FT(1), FT(2), FRET0, FCONST(-2), FARG(0) },
 		   .targets = { fn_t0, fn_t1, fn_t2 } },
 	[K_ev] = { .name = "ops.ev", .addr = &ops.ev, .guarded = 1,
 		   .nforms = 4, .forms = { FT(0), FT(1), FT(2), FNULL },
@@ -229,6 +241,10 @@ static int form_value(int k, int f, int x)
 		return NONE;
 	case F_RET0:
 		return keys[k].guarded ? NONE : 0;
+	case F_CONST:
+		return keys[k].guarded ? NONE : (int)fm->value;
+	case F_ARG:
+		return keys[k].guarded ? NONE : x;
 	}
 	return -2;
 }
@@ -237,7 +253,8 @@ static void *form_pointer(int k, int f)
 {
 	const struct form *fm = &keys[k].forms[f];
 	return fm->kind == F_TARGET ? keys[k].targets[fm->target] :
-	       fm->kind == F_RET0   ? (void *)__staticcall_ret0 : NULL;
+	       fm->kind == F_RET0   ? (void *)__staticcall_ret0 :
+	       fm->kind == F_NULL   ? NULL : fm->fn;
 }
 
 /* A random walk over the forms, starting at form 0 (the initial value),
@@ -277,7 +294,21 @@ static int apply(int k, int f, unsigned how)
 	const struct form *fm = &key->forms[f];
 	void *p = form_pointer(k, f);
 	int rc = 0;
-	if (fm->kind == F_RET0) {
+	if (fm->kind == F_CONST || fm->kind == F_ARG) {
+		int c = fm->kind == F_CONST;
+		how = c ? HOW_CONST : HOW_ARG;
+		switch (k) {
+		case K_kc: rc = c ? static_call_update_const(kc, fm->value) :
+				    static_call_update_ret_arg(kc, fm->value);
+			break;
+		case K_kg: rc = static_call_update_const(kg, fm->value); break;
+		case K_fn: rc = c ? static_call_update_const(ops.fn, fm->value) :
+				    static_call_update_ret_arg(ops.fn, fm->value);
+			break;
+		}
+		/* the generated function, for the final live-code check */
+		((struct form *)fm)->fn = *(void **)key->addr;
+	} else if (fm->kind == F_RET0) {
 		how = 0;
 		switch (k) {
 		case K_kc: rc = static_call_update_ret0(kc); break;
@@ -615,9 +646,11 @@ int main(int argc, char **argv)
 	for (int k = 1; k <= NKEYS; k++)
 		fprintf(stderr, "forms_stress: %s: %lu updates: ret0 %lu, "
 			"update_null %lu, NULL store %lu, update %lu, "
-			"store %lu\n", keys[k].name, atomic_load(&keys[k].gen),
+			"store %lu, update_const %lu, update_ret_arg %lu\n",
+			keys[k].name, atomic_load(&keys[k].gen),
 			keys[k].updates_by[0], keys[k].updates_by[1],
 			keys[k].updates_by[2], keys[k].updates_by[3],
-			keys[k].updates_by[4]);
+			keys[k].updates_by[4], keys[k].updates_by[5],
+			keys[k].updates_by[6]);
 	return ok ? 0 : 1;
 }

@@ -253,6 +253,50 @@ void sc_lc_arch_decode_func(const struct object *o, const struct func *f)
 static const unsigned char bind_slot[8] = {0xeb, 0xde, 0xcc, 0xcc,
 					   0xcc, 0xcc, 0xcc, 0xcc};
 
+/*
+ * An inline form (docs/PATCHING.md): a call site holding, as ONE 5-byte
+ * instruction, exactly the instruction the key's value executes: the
+ * live bytes less their 2e padding prefixes equal the function's body
+ * after its endbr64, which returns right after them.
+ */
+static void check_inline(const struct static_call_site_info *s,
+			 const char *kn, uintptr_t target)
+{
+	const unsigned char *a = s->address, *t = (const void *)target;
+	const char *obj = s->object ? s->object : "?";
+	ZydisDecodedInstruction ins;
+	if (!decoder_ready) {
+		ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64,
+				 ZYDIS_STACK_WIDTH_64);
+		decoder_ready = 1;
+	}
+	if (s->tail)
+		FAIL("key '%s': tail site %p (%s) reported %s: a tail site has "
+		     "no one-instruction inline form", kn, (void *)a, obj,
+		     sc_lc_form_name(s->form));
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, a, 15,
+							 &ins)) ||
+	    ins.length != 5)
+		FAIL("key '%s': site %p (%s) reported %s but its 5 bytes are "
+		     "not one instruction", kn, (void *)a, obj,
+		     sc_lc_form_name(s->form));
+	if ((uintptr_t)s->reaches != target || !target) {
+		FAIL("key '%s': site %p (%s) inline form of %p, key holds %p",
+		     kn, (void *)a, obj, s->reaches, (void *)target);
+		return;
+	}
+	int pad = 0;
+	while (pad < 5 && a[pad] == 0x2e)
+		pad++;
+	static const unsigned char endbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+	if (!memcmp(t, endbr64, 4))
+		t += 4;
+	if (memcmp(a + pad, t, (size_t)(5 - pad)) || t[5 - pad] != 0xc3)
+		FAIL("key '%s': site %p (%s) holds %02x %02x %02x %02x %02x, "
+		     "not the instruction of its target %p", kn, (void *)a,
+		     obj, a[0], a[1], a[2], a[3], a[4], (void *)target);
+}
+
 /* Check one reported site against the live code. */
 void sc_lc_arch_check_site(const struct static_call_site_info *s,
 			   const void *key, uintptr_t target)
@@ -285,6 +329,13 @@ void sc_lc_arch_check_site(const struct static_call_site_info *s,
 		if (!ret0 && target)
 			FAIL("key '%s': site %p (%s) is a NOP but the key's "
 			     "target is %p", kn, (void *)a, obj, (void *)target);
+		return;
+	}
+
+	if (s->form == STATIC_CALL_SITE_RETURN_CONST ||
+	    s->form == STATIC_CALL_SITE_RETURN_ARG ||
+	    s->form == STATIC_CALL_SITE_FRAGMENT) {
+		check_inline(s, kn, target);
 		return;
 	}
 

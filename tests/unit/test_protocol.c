@@ -26,6 +26,7 @@
  * words in one phase (the old offset-7 plan) fails here.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <Zydis/Zydis.h>
@@ -67,7 +68,7 @@ static _Alignas(16) uint8_t slot_mem[16];
 static void *key_var;
 
 #define MAXF 3
-#define MAXHIST 8
+#define MAXHIST 16
 #define SITE_BASE 16 /* sites start at mem + SITE_BASE + offset */
 
 struct fake {
@@ -230,10 +231,17 @@ static void fresh_site(struct fake *f, int kind, int off)
 
 static const char *value_name(const void *v)
 {
+	static char buf[64];
 	if (!v)
 		return "NULL";
 	if (v == (void *)__staticcall_ret0)
 		return "ret0";
+	const struct sc_inline *f = sc_inline_find(v);
+	if (f) {
+		snprintf(buf, sizeof buf, "inline form %d, %d bytes", f->form,
+			 f->len);
+		return buf;
+	}
 	return (const uint8_t *)v == mem + 150 ? "A" : "B";
 }
 
@@ -249,6 +257,15 @@ static void check_meaning(const struct fake *f, const void *v)
 	case STATIC_CALL_SITE_TAIL_JUMP: ok = v && d.reaches == v; break;
 	case STATIC_CALL_SITE_NOP: ok = !v && c->cond; break;
 	case STATIC_CALL_SITE_RETURN_ZERO: ok = v == (void *)__staticcall_ret0; break;
+	case STATIC_CALL_SITE_RETURN_CONST:
+	case STATIC_CALL_SITE_RETURN_ARG:
+	case STATIC_CALL_SITE_FRAGMENT: {
+		/* the inline form of the key's value, and only at a call */
+		const struct sc_inline *fi = sc_inline_find(v);
+		ok = fi && fi->form == d.form && c->kind == SC_INSN_CALL &&
+		     sc_inline_of_site(c, c->insn) == fi;
+		break;
+	}
 	default: ok = 0;
 	}
 	cr_assert(ok, "site kind %d at offset %ld holds form %d for key value %s",
@@ -348,8 +365,23 @@ static void set_wait(int wait)
 	((struct sc_env *)sc_env())->straddle_wait = wait;
 }
 
-/* Key values the sequences go through. */
-static void *values[4];
+/* Key values the sequences go through: two targets, NULL, return-zero,
+ * then functions with inline forms (their code is never run here: only
+ * their addresses, which tail sites and trampolines jump to). */
+#define NVALUES 9
+static void *values[NVALUES];
+
+/* One inline form per kind the runtime writes (arch_x86_64.c's encoders,
+ * so a change there is checked here) and two one-instruction fragments:
+ * 5 bytes (popcnt %rdi,%rax) and 4 bytes, padded (lzcnt %edi,%eax). */
+static void add_inline(int i, uint8_t *fn, int form, const uint8_t *b, int len)
+{
+	struct sc_inline f = { .fn = fn, .len = (uint8_t)len, .ninsn = 1,
+			       .form = (uint8_t)form };
+	memcpy(f.bytes, b, (size_t)len);
+	cr_assert_eq(sc_inline_register(&f), 0);
+	values[i] = fn;
+}
 
 static void init_values(void)
 {
@@ -358,6 +390,23 @@ static void init_values(void)
 	values[1] = mem + 170;
 	values[2] = NULL;
 	values[3] = (void *)__staticcall_ret0;
+	uint8_t b[SC_MAX_INSN];
+	int len = sc_arch_inline_const(42, 4, b);
+	cr_assert_eq(len, 5);
+	add_inline(4, mem + 100, STATIC_CALL_SITE_RETURN_CONST, b, len);
+	len = sc_arch_inline_const(UINT64_MAX, 8, b); /* or $-1,%rax */
+	cr_assert_eq(len, 4);
+	add_inline(5, mem + 104, STATIC_CALL_SITE_RETURN_CONST, b, len);
+	len = sc_arch_inline_ret_arg(1, b); /* mov %rsi,%rax */
+	cr_assert_eq(len, 3);
+	add_inline(6, mem + 108, STATIC_CALL_SITE_RETURN_ARG, b, len);
+	static const uint8_t popcnt[5] = { 0xf3, 0x48, 0x0f, 0xb8, 0xc7 };
+	static const uint8_t lzcnt[4] = { 0xf3, 0x0f, 0xbd, 0xc7 };
+	add_inline(7, mem + 112, STATIC_CALL_SITE_FRAGMENT, popcnt, 5);
+	add_inline(8, mem + 116, STATIC_CALL_SITE_FRAGMENT, lzcnt, 4);
+	cr_assert_eq(sc_arch_inline_const(UINT64_MAX - 1, 8, b), 0,
+		     "-2 in 64 bits has no 5-byte form");
+	cr_assert_eq(sc_arch_inline_ret_arg(6, b), 0, "a stack argument");
 }
 
 Test(protocol, every_form_pair_at_every_offset_with_resumption)
@@ -369,8 +418,8 @@ Test(protocol, every_form_pair_at_every_offset_with_resumption)
 				if (kind == SC_INSN_JCC && cond)
 					continue; /* guarded sites are calls and jumps */
 				for (int off = 0; off < 8; off++)
-					for (int a = 0; a < 4; a++)
-						for (int b = 0; b < 4; b++) {
+					for (int a = 0; a < NVALUES; a++)
+						for (int b = 0; b < NVALUES; b++) {
 							if (a == b)
 								continue;
 							set_wait(wait);
@@ -403,7 +452,7 @@ Test(protocol, neighbouring_sites_sharing_words_compose)
 			}
 			setup_key(f, 3);
 			f[0].site.code.cond = f[2].site.code.cond = 1;
-			for (int v = 0; v < 4; v++)
+			for (int v = 0; v < NVALUES; v++)
 				update_and_replay(f, 3, values[v]);
 			update_and_replay(f, 3, values[0]);
 		}
@@ -485,4 +534,72 @@ Test(protocol, straddling_sites_never_get_stuck)
 		/* and back to a NULL guarded site state and a target */
 		update_and_replay(&f, 1, values[0]);
 	}
+}
+
+/* Inline forms at call sites: the instruction itself, padded inside the
+ * one instruction; tail and jcc sites jump to the function. */
+Test(protocol, inline_forms_only_at_call_sites)
+{
+	init_values();
+	set_wait(1);
+	for (int kind = SC_INSN_CALL; kind <= SC_INSN_JCC; kind++)
+		for (int v = 4; v < NVALUES; v++) {
+			struct fake f;
+			fresh_site(&f, kind, 0);
+			update_and_replay(&f, 1, values[v]);
+			struct sc_decoded d = sc_decode_site(&f.site.code,
+							     f.site.code.insn,
+							     slot_mem);
+			if (kind == SC_INSN_CALL) {
+				cr_assert_eq(d.form, sc_inline_find(values[v])->form);
+				int transfer;
+				cr_assert_eq(insn_at(f.site.code.insn, 16, &transfer),
+					     5, "value %d: not one instruction", v);
+			} else {
+				cr_assert_eq(d.reaches, values[v]);
+			}
+		}
+	set_wait(0);
+}
+
+/* A multi-instruction fragment (the paravirt `pushf; pop %rax`) is written
+ * only while the process is single-threaded, and a site holding one is
+ * left alone while threads run. */
+Test(protocol, multi_instruction_fragments_single_threaded_only)
+{
+	init_values();
+	static const uint8_t pushf_pop[2] = { 0x9c, 0x58 };
+	struct sc_inline m = { .fn = mem + 120, .len = 2, .ninsn = 2,
+			       .form = STATIC_CALL_SITE_FRAGMENT };
+	memcpy(m.bytes, pushf_pop, 2);
+	cr_assert_eq(sc_inline_register(&m), 0);
+	struct fake f;
+	fresh_site(&f, SC_INSN_CALL, 0);
+	uint8_t *b = f.site.code.insn;
+	/* threads run: the site calls the function instead */
+	sc_set_text_ops(&rec_ops);
+	nrec = 0;
+	sc_single_threaded_force(0);
+	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
+	cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).reaches, m.fn);
+	/* single-threaded: the instructions themselves */
+	sc_single_threaded_force(1);
+	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
+	static const uint8_t want[5] = { 0x9c, 0x58, 0x90, 0x90, 0x90 };
+	cr_assert(!memcmp(b, want, 5), "%02x %02x %02x", b[0], b[1], b[2]);
+	cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).form,
+		     STATIC_CALL_SITE_FRAGMENT);
+	/* threads again: it stays, the same value is no change */
+	sc_single_threaded_force(0);
+	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
+	cr_assert_neq(sc_patch_key(&key, values[0], SC_PATCH_EXACT), 0);
+	cr_assert(!memcmp(b, want, 5), "changed while threads run");
+	const char *why = sc_site_indirect_reason(&f.site, values[0]);
+	cr_assert(why && strstr(why, "single-threaded"), "reason: %s", why);
+	/* single-threaded again: it may leave */
+	sc_single_threaded_force(1);
+	cr_assert_eq(sc_patch_key(&key, values[0], SC_PATCH_EXACT), 0);
+	cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).reaches, values[0]);
+	sc_single_threaded_force(-1);
+	sc_set_text_ops(NULL);
 }
