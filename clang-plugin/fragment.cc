@@ -17,6 +17,7 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/Metadata.h"
 
 #include "clang_compat.h"
 #include "fragment.h"
@@ -173,6 +174,14 @@ bool sc_lower_fragments(llvm::Module &m, sc_target target)
 	if (!arr)
 		return false;
 	bool any = false;
+	// The unit's IBT / BTI: the code generator puts endbr64 / bti c
+	// first in the naked function.
+	bool landing_pad = false;
+	if (auto *c = llvm::mdconst::extract_or_null<llvm::ConstantInt>(
+		    m.getModuleFlag(target == sc_target::aarch64 ?
+					    "branch-target-enforcement" :
+					    "cf-protection-branch")))
+		landing_pad = !c->isZero();
 	for (const llvm::Use &u : arr->operands()) {
 		auto *cs = llvm::dyn_cast<llvm::ConstantStruct>(u.get());
 		if (!cs || cs->getNumOperands() < 2)
@@ -190,9 +199,8 @@ bool sc_lower_fragments(llvm::Module &m, sc_target target)
 		const size_t np = strlen(SC_FRAGMENT_ANNOTATION);
 		if (a.substr(0, np) != SC_FRAGMENT_ANNOTATION)
 			continue;
-		std::string body = sc_text_fragment_body(
-			a.substr(np).str(),
-			sc_symbol(*f), target);
+		std::string body = sc_text_fragment_body(a.substr(np).str(),
+							 landing_pad, target);
 		// Inline asm text: `$` is LLVM's operand marker.
 		std::string esc;
 		for (char c : body) {

@@ -125,10 +125,8 @@ static void sc_frag_on_pre_genericize(void *gcc_data, void *)
 	sc_frag_defined.push_back(fn);
 	return;
 #endif
-	const char *sym = IDENTIFIER_POINTER(DECL_ASSEMBLER_NAME(fn));
-	if (*sym == '*')
-		sym++;
-	std::string body = sc_text_fragment_body(text, sym, sc_frag_target);
+	std::string body = sc_text_fragment_body(
+		text, (flag_cf_protection & CF_BRANCH) != 0, sc_frag_target);
 	tree str = build_string(body.size() + 1, body.c_str());
 	tree as = build5_loc(DECL_SOURCE_LOCATION(fn), ASM_EXPR, void_type_node,
 			     str, NULL_TREE, NULL_TREE, NULL_TREE, NULL_TREE);

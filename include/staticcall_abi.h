@@ -162,14 +162,19 @@ struct sc_abi_line {
 #define SC_ABI_OBJECT_FRAGS_SIZE 80u
 
 /* One fragment: 12 bytes, 4-byte aligned, read-only, in
- * SC_ABI_FRAGS_SECTION. The function at fn is its instruction (at insn,
- * insn_len bytes; after an endbr64 / bti c at most) followed by `ret`.
- * A runtime may put the instruction itself where a call to fn was, after
- * checking the bytes; without the table the function is called. */
+ * SC_ABI_FRAGS_SECTION. A function whose whole body is one instruction (at
+ * insn, insn_len bytes) and `ret`: it starts at the instruction, or right
+ * before it at the landing pad (endbr64, bti c) the compiler puts there
+ * when the unit has one (SC_FRAG_LANDING_PAD). PC-relative to the
+ * instruction, not to the function's symbol: a preemptible symbol may not
+ * be named PC-relatively in a shared object. A runtime may put the
+ * instruction itself where a call to the function was, after checking
+ * the bytes; without the table the function is called. */
+#define SC_FRAG_LANDING_PAD 0x1u
 struct sc_abi_frag {
-	int32_t fn_rel;    /* the function - &fn_rel */
 	int32_t insn_rel;  /* its one instruction - &insn_rel */
 	uint32_t insn_len; /* bytes (x86-64: 1..15; AArch64: 4) */
+	uint32_t flags;    /* SC_FRAG_* */
 };
 
 /* One per linked object (comdat, hidden). */

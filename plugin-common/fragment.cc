@@ -262,23 +262,22 @@ std::string sc_fragment_problem(const std::string &text,
 	return a64 ? check_a64(ops, sig) : check_x86(m, ops, sig);
 }
 
-std::string sc_text_fragment_body(const std::string &text,
-				  const std::string &fn_symbol,
+std::string sc_text_fragment_body(const std::string &text, bool landing_pad,
 				  sc_target target)
 {
 	const std::string ty = target == sc_target::aarch64 ? "%" : "@";
-	// Numeric labels: the function may be emitted in any section (its
-	// comdat group too: the record follows it with "?").
+	// Numeric labels (the function may be emitted in any section; in a
+	// comdat group the record follows it with "?").
 	return "771:\n\t" + trim(text) +
 	       "\n772:\n\tret\n"
 	       "\t.pushsection " SC_ABI_FRAGS_SECTION ",\"a?\"," +
 	       ty +
 	       "progbits\n"
 	       "\t.balign 4\n"
-	       "\t.long " +
-	       fn_symbol +
-	       " - .\n"
 	       "\t.long 771b - .\n"
 	       "\t.long 772b - 771b\n"
+	       "\t.long " +
+	       std::to_string(landing_pad ? SC_FRAG_LANDING_PAD : 0) +
+	       "\n"
 	       "\t.popsection\n";
 }

@@ -34,11 +34,10 @@ std::string sc_fragment_problem(const std::string &text,
 				const sc_fragment_sig &sig, sc_target target);
 
 // The function's body as basic asm: the instruction, `ret`, and the
-// record naming FN_SYMBOL (its assembler name). The compiler emits the
-// function's label, its endbr64 / bti c and the rest around it (the
-// function is made naked).
-std::string sc_text_fragment_body(const std::string &text,
-				  const std::string &fn_symbol,
+// record. The compiler emits the function's label and, when LANDING_PAD
+// (the unit's -fcf-protection=branch / BTI), its endbr64 / bti c around
+// it (the function is made naked).
+std::string sc_text_fragment_body(const std::string &text, bool landing_pad,
 				  sc_target target);
 
 // Diagnostic texts (both plugins: tests/compile-errors/same_text.py).

@@ -49,6 +49,19 @@ const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 	return NULL;
 }
 
+/* bti c: what BTI (-mbranch-protection) puts first in a function. */
+size_t sc_arch_landing_pad_len(void)
+{
+	return 4;
+}
+
+int sc_arch_is_landing_pad(const uint8_t *p)
+{
+	uint32_t w;
+	memcpy(&w, p, 4);
+	return w == 0xd503245fu;
+}
+
 /*
  * A one-instruction fragment (runtime/fragment.c): the function at fn is
  * [bti c] insn ret. arm64 sites hold only branches while threads run

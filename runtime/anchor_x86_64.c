@@ -84,6 +84,18 @@ const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 	return NULL;
 }
 
+/* endbr64: what -fcf-protection=branch puts first in a function. */
+size_t sc_arch_landing_pad_len(void)
+{
+	return 4;
+}
+
+int sc_arch_is_landing_pad(const uint8_t *p)
+{
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	return !memcmp(p, endbr64, 4);
+}
+
 /*
  * A one-instruction fragment (runtime/fragment.c): the function at fn is
  * [endbr64] insn ret, insn exactly len bytes, and insn does the same

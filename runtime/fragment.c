@@ -71,9 +71,23 @@ static const struct sc_abi_frag *table(const struct sc_object *o, size_t *n)
 	return a->frags_begin;
 }
 
-static const uint8_t *fn_of(const struct sc_abi_frag *r)
+static const uint8_t *insn_of(const struct sc_abi_frag *r)
 {
-	return (const uint8_t *)&r->fn_rel + r->fn_rel;
+	return (const uint8_t *)&r->insn_rel + r->insn_rel;
+}
+
+/* Where the function starts: at its landing pad when the unit has them
+ * and the arch finds one right before the instruction. */
+static const uint8_t *fn_of(const struct sc_object *o,
+			    const struct sc_abi_frag *r)
+{
+	const uint8_t *insn = insn_of(r);
+	size_t pad = sc_arch_landing_pad_len();
+	if ((r->flags & SC_FRAG_LANDING_PAD) && pad &&
+	    in_exec_segment(o, (uintptr_t)(insn - pad), pad) &&
+	    sc_arch_is_landing_pad(insn - pad))
+		return insn - pad;
+	return insn;
 }
 
 void sc_frags_register(struct sc_object *o)
@@ -83,15 +97,14 @@ void sc_frags_register(struct sc_object *o)
 	o->nfrags = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct sc_abi_frag *r = &t[i];
-		const uint8_t *fn = fn_of(r);
-		const uint8_t *insn = (const uint8_t *)&r->insn_rel + r->insn_rel;
+		const uint8_t *insn = insn_of(r);
 		const char *why = NULL;
-		/* the function, its instruction and the `ret` after it */
-		if (r->insn_len > SC_MAX_INSN || insn < fn || insn - fn > 4 ||
-		    !in_exec_segment(o, (uintptr_t)fn,
-				     (size_t)(insn - fn) + r->insn_len + 4))
+		/* the instruction and the `ret` after it */
+		if (r->insn_len > SC_MAX_INSN ||
+		    !in_exec_segment(o, (uintptr_t)insn, r->insn_len + 4))
 			why = "not inside the object's code";
-		else
+		const uint8_t *fn = why ? insn : fn_of(o, r);
+		if (!why)
 			why = sc_arch_fragment_check(fn, insn, r->insn_len);
 		struct sc_inline f;
 		memset(&f, 0, sizeof f);
@@ -123,7 +136,7 @@ void sc_frags_unregister(struct sc_object *o)
 	size_t n;
 	const struct sc_abi_frag *t = o->nfrags ? table(o, &n) : NULL;
 	for (size_t i = 0; t && i < n; i++) {
-		const struct sc_inline *f = sc_inline_find(fn_of(&t[i]));
+		const struct sc_inline *f = sc_inline_find(fn_of(o, &t[i]));
 		if (f && f->form == STATIC_CALL_SITE_FRAGMENT)
 			sc_inline_forget(f->fn);
 	}

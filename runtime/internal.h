@@ -408,6 +408,8 @@ struct sc_inline {
 int sc_inline_register(const struct sc_inline *f);
 /* fn's inline form, or NULL: under the lock. */
 const struct sc_inline *sc_inline_find(const void *fn);
+/* Forget fn's form (an unloaded object's fragment). Under the lock. */
+void sc_inline_forget(const void *fn);
 /* The bytes site c holds for target, with its sc_code.inline_form in
  * *form; 0 if none (no form, does not fit, several instructions while
  * threads run). */

@@ -12,6 +12,7 @@
 #include <cpuid.h>
 #endif
 
+#include "livecode.h"
 #include "staticcall.h"
 
 /* The portable versions. */
@@ -136,6 +137,11 @@ static int sites_in_form(const void *key, int want)
 
 int main(void)
 {
+	SC_LIVE_KEY(popcount);
+	SC_LIVE_KEY(ctz);
+	SC_LIVE_KEY(clz);
+	SC_LIVE_KEY(andn);
+	SC_LIVE_KEY(pdep);
 	printf("portable: %lx\n", checksum());
 #if defined(__x86_64__)
 	unsigned a, b, c, d;
@@ -170,6 +176,7 @@ int main(void)
 		printf("popcount's call sites do not hold popcnt\n");
 		return 1;
 	}
+	SC_CHECK();
 	printf("dispatched: %lx\n", checksum());
 	if (static_call_verify())
 		return 1;
@@ -187,8 +194,9 @@ int main(void)
 	} else {
 		printf("rdpid: skipped (CPU lacks RDPID)\n");
 	}
+	SC_CHECK();
 	if (static_call_verify())
 		return 1;
 #endif
-	return 0;
+	return sc_live_exit();
 }
