@@ -116,6 +116,7 @@ int main(int argc, char **argv)
 	    static_call_update(call_key, pop_function))
 		return 1;
 	plain_ptr = pop_function;
+	static_call_bind_all(); /* sites bind at their first call otherwise */
 	struct static_call_site_info info[4];
 	int n = static_call_sites(frag_key, info, 4), frag = 0;
 	for (int i = 0; i < n && i < 4; i++)
