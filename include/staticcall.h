@@ -356,9 +356,13 @@ template <typename K, int N> inline int update_ret_arg(void *key) noexcept
 		      "static_call_update_ret_arg: no such argument");
 	typedef typename fn_sig<K>::ret R;
 	typedef typename fn_sig<K>::template arg<N < 0 ? 0 : N>::type AN;
+	/* a narrow argument comes as its caller extended it, which the
+	 * return type's callers rely on only with the same signedness */
 	static_assert(int_or_ptr<R>::value &&
 			      args_int_upto<K, (N < 0 ? 0 : N)>::value &&
-			      sizeof(AN) == sizeof(R),
+			      sizeof(AN) == sizeof(R) &&
+			      (sizeof(R) >= 4 || std::is_signed<AN>::value ==
+							 std::is_signed<R>::value),
 		      "static_call_update_ret_arg: the arguments up to n must "
 		      "be integers or pointers, argument n of the return "
 		      "type's size");

@@ -10,7 +10,9 @@
  * same lock, with the text writer's core sync). Pages are never written
  * again and never unmapped: a thread may be inside one at any time, or be
  * about to return into nothing else. Shared per code (one function per
- * constant, per argument) and bounded (SC_GENFN_MAX pages).
+ * constant, per argument, within reach of the sites it was made for:
+ * another object more than 1 GiB away gets its own copy, so that its
+ * sites call it directly) and bounded (SC_GENFN_MAX pages).
  *
  * One page per function costs address space, not memory: a few touched
  * pages for the values a program actually uses. Packing several into a
@@ -31,37 +33,56 @@ struct genfn {
 static struct genfn fns[SC_GENFN_MAX];
 static size_t nfns;
 
-/* Near the runtime's own code when the kernel lets us (a hint, not
- * MAP_FIXED): a direct call or jump from a site reaches it when the
- * runtime is linked into the program; otherwise sites reach it through
- * their trampoline. */
-static void *hint(size_t page)
+/* Within a rel32 call of every site near `near` (+-1 GiB of it, leaving
+ * room for the object's own span). */
+#define REACH (1l << 30)
+static int close_to(const uint8_t *p, const void *near)
 {
-	uintptr_t self = (uintptr_t)sc_genfn_get & ~(uintptr_t)(page - 1);
-	uintptr_t back = (uintptr_t)(64 + nfns) * page;
-	return self > back + (1u << 24) ? (void *)(self - (1u << 24) - back) :
-					  NULL;
+	intptr_t d = (intptr_t)p - (intptr_t)near;
+	return d > -REACH && d < REACH;
 }
 
-void *sc_genfn_get(const uint8_t *code, size_t len, int *err)
+/* Just below the object holding `near` when the kernel lets us (a hint,
+ * not MAP_FIXED): below a PIE's text is usually free; above a non-PIE
+ * program's (at 4 MiB), past room for its heap. */
+static void *hint(const void *near, size_t page)
+{
+	uintptr_t at = (uintptr_t)near & ~(uintptr_t)(page - 1);
+	uintptr_t back = (uintptr_t)(16 + nfns) * page + (1u << 24);
+	if (at > back + (1u << 30))
+		return (void *)(at - back);
+	return (void *)(at + (1u << 29) + (uintptr_t)nfns * page);
+}
+
+void *sc_genfn_get(const uint8_t *code, size_t len, const void *near, int *err)
 {
 	if (!len || len > SC_GEN_MAX) {
 		*err = -EINVAL;
 		return NULL;
 	}
+	if (!near)
+		near = (const void *)sc_genfn_get;
+	uint8_t *same = NULL; /* a copy out of reach */
 	for (size_t i = 0; i < nfns; i++)
-		if (fns[i].len == len && !memcmp(fns[i].code, code, len))
-			return fns[i].page;
+		if (fns[i].len == len && !memcmp(fns[i].code, code, len)) {
+			if (close_to(fns[i].page, near))
+				return fns[i].page;
+			same = fns[i].page;
+		}
 	if (nfns == SC_GENFN_MAX) {
 		*err = -ENOSPC;
 		return NULL;
 	}
 	size_t page = sc_page_size();
-	uint8_t *p = mmap(hint(page), page, PROT_READ | PROT_WRITE,
+	uint8_t *p = mmap(hint(near, page), page, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		*err = -ENOMEM;
 		return NULL;
+	}
+	if (same && !close_to(p, near)) { /* no better than the copy */
+		munmap(p, page);
+		return same;
 	}
 	memset(p, 0, page);
 	memcpy(p, code, len);
@@ -75,8 +96,9 @@ void *sc_genfn_get(const uint8_t *code, size_t len, int *err)
 	memcpy(fns[nfns].code, code, len);
 	fns[nfns].len = len;
 	nfns++;
-	sc_log(SC_LOG_DEBUG, "generated function at %p (%zu bytes)", (void *)p,
-	       len);
+	sc_log(SC_LOG_DEBUG, "generated function at %p (%zu bytes)%s",
+	       (void *)p, len,
+	       close_to(p, near) ? "" : ", out of reach of its sites");
 	return p;
 }
 

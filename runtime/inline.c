@@ -173,9 +173,10 @@ const char *sc_inline_name(const void *fn, char *buf, size_t n)
 /* ---- the runtime's own forms ----------------------------------------- */
 
 static void *generated(const uint8_t *code, int clen, const uint8_t *insn,
-		       int ilen, int form, uint64_t arg, int *err)
+		       int ilen, int form, uint64_t arg, const void *near,
+		       int *err)
 {
-	void *fn = sc_genfn_get(code, (size_t)clen, err);
+	void *fn = sc_genfn_get(code, (size_t)clen, near, err);
 	if (!fn)
 		return NULL;
 	struct sc_inline f = { .fn = fn,
@@ -189,7 +190,7 @@ static void *generated(const uint8_t *code, int clen, const uint8_t *insn,
 	return fn;
 }
 
-void *sc_inline_const_fn(uint64_t v, int size, int *err)
+void *sc_inline_const_fn(uint64_t v, int size, const void *near, int *err)
 {
 	uint8_t code[SC_GEN_MAX], insn[SC_MAX_INSN];
 	if (size < 0 || size > 8 || (size & (size - 1))) {
@@ -203,10 +204,10 @@ void *sc_inline_const_fn(uint64_t v, int size, int *err)
 	int clen = sc_arch_gen_const(v, size, code);
 	int ilen = sc_arch_inline_const(v, size, insn);
 	return generated(code, clen, insn, ilen, STATIC_CALL_SITE_RETURN_CONST,
-			 v, err);
+			 v, near, err);
 }
 
-void *sc_inline_ret_arg_fn(int n, int *err)
+void *sc_inline_ret_arg_fn(int n, const void *near, int *err)
 {
 	uint8_t code[SC_GEN_MAX], insn[SC_MAX_INSN];
 	int clen = n >= 0 ? sc_arch_gen_ret_arg(n, code) : 0;
@@ -216,5 +217,5 @@ void *sc_inline_ret_arg_fn(int n, int *err)
 	}
 	int ilen = sc_arch_inline_ret_arg(n, insn);
 	return generated(code, clen, insn, ilen, STATIC_CALL_SITE_RETURN_ARG,
-			 (uint64_t)n, err);
+			 (uint64_t)n, near, err);
 }

@@ -436,10 +436,11 @@ void sc_single_threaded_force(int v);
 	"site holds a multi-instruction fragment and threads run: it may " \
 	"change only while the process is single-threaded"
 /* The generated function for `return v` / `return argument n`, registered
- * with its inline form (shared per value); NULL with *err set (-ENOSPC,
- * -ENOMEM, -EINVAL). Under the lock. */
-void *sc_inline_const_fn(uint64_t v, int size, int *err);
-void *sc_inline_ret_arg_fn(int n, int *err);
+ * with its inline form (shared per value, placed within a direct call of
+ * `near`: a site of the key, NULL for anywhere); NULL with *err set
+ * (-ENOSPC, -ENOMEM, -EINVAL). Under the lock. */
+void *sc_inline_const_fn(uint64_t v, int size, const void *near, int *err);
+void *sc_inline_ret_arg_fn(int n, const void *near, int *err);
 /* The static_call_update path, under the lock (registry.c): patch key
  * var's sites to target (SC_PATCH_EXACT), store it, log it as `cause`.
  * 0 or -errno; nothing changed on error. */
@@ -448,11 +449,13 @@ int sc_update_locked(void *var, void *target, const char *cause);
 /* genfn.c: executable memory the runtime writes. Each function gets its
  * own page, written while read-write and made read-execute before its
  * address is returned; never written again, never freed (a thread may be
- * inside it at any time); the same code returns the same function. At
+ * inside it at any time); the same code returns the same function when
+ * that one is within 1 GiB of `near` (NULL: the runtime's code). At
  * most SC_GENFN_MAX; NULL with *err (-ENOSPC, -ENOMEM, -EACCES: a W^X
  * policy refuses executable memory). Under the lock. */
 #define SC_GENFN_MAX 256
-void *sc_genfn_get(const uint8_t *code, size_t len, int *err);
+void *sc_genfn_get(const uint8_t *code, size_t len, const void *near,
+		   int *err);
 /* Is p inside a generated function's page? */
 int sc_genfn_owns(const void *p);
 

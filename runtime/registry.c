@@ -537,8 +537,11 @@ static int own_update_inline(void *var, int ret_arg, uint64_t v, int size)
 	if (sc_lock_sites(&saved))
 		return -EDEADLK;
 	int err = 0;
-	void *fn = ret_arg ? sc_inline_ret_arg_fn((int)v, &err) :
-			     sc_inline_const_fn(v, size, &err);
+	/* near the key's first site: its object's sites call it directly */
+	struct sc_key *k = sc_key_find(var);
+	const void *near = k && k->nsites ? k->sites[0]->code.insn : NULL;
+	void *fn = ret_arg ? sc_inline_ret_arg_fn((int)v, near, &err) :
+			     sc_inline_const_fn(v, size, near, &err);
 	if (fn)
 		err = sc_update_locked(
 			var, fn, ret_arg ? "update_ret_arg" : "update_const");

@@ -213,6 +213,14 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	case STATIC_CALL_SITE_RETURN_ZERO:
 		s->reason = SC_REASON_RET0;
 		return;
+	case STATIC_CALL_SITE_RETURN_CONST:
+	case STATIC_CALL_SITE_RETURN_ARG:
+		/* read from the bytes (x86-64); the key's value is the
+		 * generated function doing the same */
+		s->reason = SC_REASON_INLINE;
+		if (k->have_target)
+			s->reaches = k->target;
+		return;
 	case STATIC_CALL_SITE_DIRECT:
 	case STATIC_CALL_SITE_TAIL_JUMP:
 		s->reaches_sym = describe(s->reaches);

@@ -425,11 +425,61 @@ def emit(cases, out):
             w('\tABI_CHECK(%d, "tail call after update", { %s r = tail_%d(); %s }, ffi_%d((void (*)(void))callee_b_%d));\n'
               % (i, rt, i, rec(c.ret, 'r'), i, i))
         w('\tABI_UPDATE(%d, static_call_update(key_%d, callee_a_%d));\n' % (i, i, i))
+        emit_inline(w, c, rec)
         w('\tabi_case_end(%d);\n}\n\n' % i)
     w('int main(int argc, char **argv)\n{\n\tabi_init(argc, argv);\n')
     for c in cases:
         w('\tcase_%d();\n' % c.i)
     w('\treturn abi_finish();\n}\n')
+
+
+# Constants for update_const, picked by case number (no draw from the
+# random stream: the other parts of a case stay as they were): ones the
+# runtime inlines at a call site (mov $imm32,%eax; or $-1,%rax) and ones
+# that take a generated function.
+CONSTS = ['0', '1', '-1', '42', '0x7fffffff', '0x80000000', '-2',
+          '0x123456789abcdef0']
+
+
+def int_or_ptr(t):
+    return isinstance(t, Scalar) and t.kind in ('int', 'ptr')
+
+
+def ret_arg_index(c):
+    """The first argument update_ret_arg can return: every argument up to
+    it an integer or pointer (in the n-th integer register, n < 6), it of
+    the return type."""
+    for n, t in enumerate(c.args[:min(c.nfixed, 6)]):
+        if not int_or_ptr(t):
+            return None
+        if t.c == c.ret.c:
+            return n
+    return None
+
+
+def emit_inline(w, c, rec):
+    """Inline forms (issue 19): the key returns a constant, then one of its
+    arguments; the call and tail sites must give exactly the value C gives
+    (the expected side is computed by C, not by the runtime), and the case
+    hash must match the plugin-free build's."""
+    if not int_or_ptr(c.ret):
+        return
+    i, rt = c.i, c.ret.c
+    k = CONSTS[i % len(CONSTS)]
+    val = '(%s)(%sll)' % (rt, k) if c.ret.kind == 'int' else '(void *)(%sull)' % k
+    w('\tABI_UPDATE(%d, static_call_update_const(key_%d, %s));\n' % (i, i, val))
+    want = '{ %s w = %s; %s }' % (rt, val, rec(c.ret, 'w'))
+    w('\tABI_CHECK(%d, "call, constant", caller_%d(), %s);\n' % (i, i, want))
+    w('\tABI_CHECK(%d, "tail call, constant", { %s r = tail_%d(); %s }, %s);\n'
+      % (i, rt, i, rec(c.ret, 'r'), want))
+    n = ret_arg_index(c)
+    if n is not None:
+        w('\tABI_UPDATE(%d, static_call_update_ret_arg(key_%d, %d));\n' % (i, i, n))
+        want = '{ %s w = v%d_%d.v; %s }' % (rt, i, n, rec(c.ret, 'w'))
+        w('\tABI_CHECK(%d, "call, argument", caller_%d(), %s);\n' % (i, i, want))
+        w('\tABI_CHECK(%d, "tail call, argument", { %s r = tail_%d(); %s }, %s);\n'
+          % (i, rt, i, rec(c.ret, 'r'), want))
+    w('\tABI_UPDATE(%d, static_call_update(key_%d, callee_a_%d));\n' % (i, i, i))
 
 
 def describe(c):

@@ -16,6 +16,10 @@
  *  - a core sync follows the last write of the batch;
  *  - the resulting code is what the runtime reports.
  *
+ * Inline forms: no site ever holds one (B/BL/NOP only: a key whose
+ * value has one gets `bl` to it); the generated functions run and return
+ * their constant or argument, from read-execute pages.
+ *
  * It also checks the encodings at the edges of the +-128 MiB range, lazy
  * binding's slot form and the word-by-word check of the bind block, a
  * batch putting a slot in bind form and back, and the real 32-bit CAS
@@ -425,6 +429,90 @@ static void batch(const char *what, void *target, int direct)
 	check_code(what, target, direct);
 }
 
+/* ---- inline forms (runtime/inline.c, genfn.c) ------------------------- */
+
+/* arm64 sites may change only among B, BL and NOP while threads run: no
+ * site ever holds an inline form; a key holding a function with one gets
+ * `bl` to that function (the batch's log checks B/BL/NOP). The generated
+ * functions themselves run here (under qemu): bti c, movz/movk or mov,
+ * ret, in a page that is read-execute and was never writable and
+ * executable at once. */
+static int page_prot_is_rx(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int rx = -1;
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		char perm[5];
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perm) == 3 &&
+		    (uintptr_t)p >= lo && (uintptr_t)p < hi)
+			rx = !strcmp(perm, "r-xp");
+	}
+	if (f)
+		fclose(f);
+	return rx;
+}
+
+static void test_inline_forms(uint8_t *inline_target)
+{
+	int err = 0;
+	static const struct {
+		uint64_t v;
+		int size;
+		uint64_t want;
+	} consts[] = { { 42, 4, 42 },
+		       { 0xffffffffu, 4, 0xffffffffu },
+		       { UINT64_MAX, 8, UINT64_MAX },
+		       { UINT64_MAX - 1, 0, UINT64_MAX - 1 },
+		       { 0x123456789abcdef0ull, 8, 0x123456789abcdef0ull },
+		       { 0x0000ffff00000000ull, 8, 0x0000ffff00000000ull } };
+	for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++) {
+		void *fn = sc_inline_const_fn(consts[i].v, consts[i].size, NULL, &err);
+		CHECK(fn, "constant %#llx: no function (%d)",
+		      (unsigned long long)consts[i].v, err);
+		if (!fn)
+			continue;
+		uint64_t got = ((uint64_t(*)(void))fn)();
+		if (consts[i].size == 4)
+			got &= 0xffffffffu;
+		CHECK(got == consts[i].want, "constant %#llx returned %#llx",
+		      (unsigned long long)consts[i].v, (unsigned long long)got);
+		CHECK(*(uint32_t *)fn == 0xd503245fu, "no bti c first");
+		CHECK(page_prot_is_rx(fn) == 1, "generated page not r-x");
+		CHECK(sc_inline_const_fn(consts[i].v, consts[i].size, NULL, &err) == fn,
+		      "the same constant got another function");
+		const struct sc_inline *f = sc_inline_find(fn);
+		CHECK(f && f->len == 0 && f->form == STATIC_CALL_SITE_RETURN_CONST,
+		      "constant %#llx: inline bytes on arm64",
+		      (unsigned long long)consts[i].v);
+	}
+	for (int n = 0; n < 8; n++) {
+		void *fn = sc_inline_ret_arg_fn(n, NULL, &err);
+		CHECK(fn, "argument %d: no function", n);
+		if (!fn)
+			continue;
+		long got = ((long (*)(long, long, long, long, long, long, long,
+				      long))fn)(10, 11, 12, 13, 14, 15, 16, 17);
+		CHECK(got == 10 + n, "argument %d returned %ld", n, got);
+	}
+	CHECK(!sc_inline_ret_arg_fn(8, NULL, &err) && err == -EINVAL,
+	      "argument 8 (the stack) accepted");
+	CHECK((void *)sc_inline_const_fn(0, 8, NULL, &err) == (void *)__staticcall_ret0,
+	      "constant 0 is not return-zero");
+
+	/* a one-instruction fragment (mov x0, x1) registered for a target in
+	 * range: the sites call it, none holds the instruction */
+	static const uint32_t mov_x0_x1 = 0xaa0103e0u;
+	struct sc_inline frag = { .fn = inline_target, .len = 4, .ninsn = 1,
+				  .form = STATIC_CALL_SITE_FRAGMENT };
+	memcpy(frag.bytes, &mov_x0_x1, 4);
+	CHECK(sc_inline_register(&frag) == 0, "fragment not registered");
+	uint8_t out[SC_MAX_INSN];
+	CHECK(!sc_arch_inline_site(&sites[0].code, frag.bytes, 4, 1, out),
+	      "an arm64 site accepted an inline form");
+}
+
 /* ---- static keys (runtime/static_keys.c, staticcall/kernel.h) --------- */
 
 /* A site is one instruction, NOP or `b label`, at either word of an
@@ -805,6 +893,11 @@ int main(void)
 	batch("near -> NULL", NULL, 0);
 	CHECK(*(uint32_t *)(code + 4096) == NOP, "slot not slow for NULL");
 	batch("NULL -> near", near2, 1);
+	/* inline forms: BL to the function, never its instruction */
+	uint8_t *frag_fn = code + 8192 + 256;
+	test_inline_forms(frag_fn);
+	batch("near -> fragment function", frag_fn, 1);
+	batch("fragment function -> near", near2, 1);
 	/* lazy binding: a trampoline with call sites not bound yet has its
 	 * slot in bind form, written like any slot change; when none is
 	 * left it takes its normal form again */

@@ -37,9 +37,11 @@ for src in sorted(glob.glob(os.path.join(here, '*.c')) +
     p = subprocess.run(cmd, capture_output=True, text=True)
     name = os.path.basename(src)
     errs = [l for l in p.stderr.splitlines() if 'error:' in l]
-    # the error itself, or the macro expansion it came from, at the line
+    # the error itself, or the macro expansion it came from, or the
+    # instantiation of the header's template (a static_assert), at the line
     at_line = [l for l in p.stderr.splitlines()
-               if ('error:' in l or 'in expansion of macro' in l) and
+               if ('error:' in l or 'in expansion of macro' in l or
+                   'required from here' in l or 'requested here' in l) and
                (line is None or re.search(r'%s:%d:' % (re.escape(name), line), l))]
     problems = []
     if p.returncode == 0:

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -224,4 +227,99 @@ Test(live, corrupted_headers_are_refused)
 	cr_assert_eq(live_target(fx_site0, 0xe8), (void *)add1);
 	cr_assert_eq(static_call_update(fx_hook, twice), 0);
 	cr_assert_eq(live_target(fx_site0, 0xe8), (void *)twice);
+}
+
+/* Inline forms on the fixture: the call sites hold the instruction, the
+ * tail site jumps to the generated function, which is the key's value
+ * and lives in a read-execute page; the same value gives the same
+ * function; a multi-instruction fragment only while single-threaded. */
+static int one(int x)
+{
+	(void)x;
+	return 1;
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	usleep(200 * 1000);
+	return NULL;
+}
+
+Test(live, inline_forms_at_real_sites)
+{
+	cr_assert_eq(static_call_update_const(fx_hook, 42), 0);
+	static const uint8_t mov42[5] = { 0xb8, 42, 0, 0, 0 };
+	cr_assert(!memcmp(fx_site0, mov42, 5), "call site not `mov $42,%%eax`");
+	void *fn = (void *)static_call_query(fx_hook);
+	cr_assert_eq(live_target(fx_site1, 0xe9), fn, "tail site not on the "
+		     "generated function");
+	char prot[5];
+	maps_prot(fn, prot);
+	cr_assert_str_eq(prot, "r-xp");
+	cr_assert_eq(fx_call(1) + fx_call2(1) + fx_tail(1) + fx_hook(1), 4 * 42);
+	void *reaches;
+	cr_assert_eq(form_of(fx_site0, &reaches), STATIC_CALL_SITE_RETURN_CONST);
+	cr_assert_eq(reaches, fn);
+	cr_assert_eq(static_call_update(fx_hook, add1), 0);
+	cr_assert_eq(static_call_update_const(fx_hook, 42), 0);
+	cr_assert_eq((void *)static_call_query(fx_hook), fn, "not shared");
+
+	cr_assert_eq(static_call_update_ret_arg(fx_hook, 0), 0);
+	static const uint8_t mov_rdi[5] = { 0x2e, 0x2e, 0x48, 0x89, 0xf8 };
+	cr_assert(!memcmp(fx_site0, mov_rdi, 5));
+	cr_assert_eq(form_of(fx_site0, &reaches), STATIC_CALL_SITE_RETURN_ARG);
+	cr_assert_eq(fx_call(7) + fx_call2(8) + fx_tail(9), 24);
+	cr_assert_eq(static_call_update_ret_arg(fx_hook, 6), -EINVAL);
+
+	/* xor %eax,%eax; inc %eax: two instructions, the body of one() */
+	struct sc_inline m = { .fn = (void *)one, .len = 4, .ninsn = 2,
+			       .form = STATIC_CALL_SITE_FRAGMENT };
+	static const uint8_t two[4] = { 0x31, 0xc0, 0xff, 0xc0 };
+	memcpy(m.bytes, two, 4);
+	cr_assert_eq(sc_inline_register(&m), 0);
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, sleeper, NULL), 0);
+	cr_assert_eq(static_call_update(fx_hook, one), -EAGAIN,
+		     "a multi-instruction fragment written while threads run");
+	cr_assert_eq(fx_call(7), 7, "the refused update changed something");
+	pthread_join(t, NULL);
+	/* Criterion keeps a thread of its own in the test process: say the
+	 * process is single-threaded (the real answer is checked above and
+	 * below, with a thread of ours running) */
+	sc_single_threaded_force(1);
+	cr_assert_eq(static_call_update(fx_hook, one), 0);
+	cr_assert(!memcmp(fx_site0, two, 4) && fx_site0[4] == 0x90);
+	cr_assert_eq(form_of(fx_site0, &reaches), STATIC_CALL_SITE_FRAGMENT);
+	cr_assert_eq(fx_call(7) + fx_call2(8) + fx_tail(9), 3);
+	sc_single_threaded_force(-1);
+	cr_assert_eq(pthread_create(&t, NULL, sleeper, NULL), 0);
+	cr_assert_eq(static_call_update(fx_hook, add1), -EAGAIN,
+		     "a multi-instruction fragment left while threads run");
+	pthread_join(t, NULL);
+	sc_single_threaded_force(1);
+	cr_assert_eq(static_call_update(fx_hook, add1), 0);
+	sc_single_threaded_force(-1);
+	cr_assert_eq(fx_call(1) + fx_call2(1) + fx_tail(1), 6);
+}
+
+/* The real answer: one thread in a child of ours, two once it starts
+ * another. */
+Test(live, single_threaded_is_the_thread_count)
+{
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (!pid) {
+		sc_single_threaded_forget();
+		int alone = sc_single_threaded();
+		pthread_t t;
+		pthread_create(&t, NULL, sleeper, NULL);
+		sc_single_threaded_forget();
+		int with = sc_single_threaded();
+		_exit(alone == 1 && with == 0 ? 0 : 1);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "single-threaded: wrong answer in a child");
 }
