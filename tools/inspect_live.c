@@ -232,6 +232,7 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 		s->live = sc_site_form_name(STATIC_CALL_SITE_FRAGMENT);
 		s->reason = SC_REASON_INLINE;
 		s->reaches = k->target;
+		s->reaches_sym = describe(s->reaches);
 		return;
 	}
 	s->live = sc_site_form_name(d.form);
