@@ -9,6 +9,9 @@
 // Clang: clang-plugin/fragment.cc.
 #include "keys.h"
 #include "fragment.h"
+#ifndef SC_TARGET_AARCH64
+#include "config/i386/i386-opts.h"
+#endif
 
 #include <vector>
 
@@ -127,6 +130,13 @@ static void sc_frag_on_pre_genericize(void *gcc_data, void *)
 #endif
 	std::string body = sc_text_fragment_body(
 		text, (flag_cf_protection & CF_BRANCH) != 0, sc_frag_target);
+	// The text is AT&T (as Clang's inline asm reads it whatever
+	// -masm says): a unit in Intel syntax switches around it.
+#ifndef SC_TARGET_AARCH64
+	if (ASSEMBLER_DIALECT == ASM_INTEL)
+		body = "\t.att_syntax prefix\n" + body +
+		       "\t.intel_syntax noprefix\n";
+#endif
 	tree str = build_string(body.size() + 1, body.c_str());
 	tree as = build5_loc(DECL_SOURCE_LOCATION(fn), ASM_EXPR, void_type_node,
 			     str, NULL_TREE, NULL_TREE, NULL_TREE, NULL_TREE);
