@@ -64,7 +64,8 @@ bool sc_module_ibt(const Module &m, sc_target target)
 
 } // namespace
 
-void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk)
+void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk,
+			bool fragments)
 {
 	std::string text;
 	for (auto &kv : mk.keys) {
@@ -94,7 +95,7 @@ void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk)
 		}
 	}
 
-	if (!text.empty()) {
+	if (!text.empty() || fragments) {
 		text += sc_text_object(target);
 		// Leave the section stack as the code generator expects it.
 		m.appendModuleInlineAsm("\t.pushsection .text\n" + text +

@@ -261,6 +261,8 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 		return changed ? PreservedAnalyses::none() :
 				 PreservedAnalyses::all();
 
+	bool fragments = sc_lower_fragments(m, target);
+	changed |= fragments;
 	sc_module_keys mk;
 	sc_find_key_vars(m, mk);
 	sc_find_field_keys(m, accesses, mk);
@@ -277,7 +279,7 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 			 counts.to_key, counts.checked, counts.key_free);
 		errs() << m.getSourceFileName() << ": note: " << buf << "\n";
 	}
-	sc_emit_module_asm(m, target, mk);
+	sc_emit_module_asm(m, target, mk, fragments);
 	return changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }
 

@@ -85,7 +85,13 @@ void sc_insert_anchor(llvm::CallBase *cb, const std::string &key,
 
 // emit_asm.cc: the trampolines and descriptors of the keys used, and the
 // per-object header, as module asm.
+// (FRAGMENTS: the module defines fragments, whose records the header
+// must register even without keys.)
 void sc_emit_module_asm(llvm::Module &m, sc_target target,
-			const sc_module_keys &mk);
+			const sc_module_keys &mk, bool fragments = false);
+
+// fragment.cc: each function marked static_call_fragment gets its
+// instruction, `ret` and its record as its body; true if there was one.
+bool sc_lower_fragments(llvm::Module &m, sc_target target);
 
 #endif

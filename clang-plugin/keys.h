@@ -92,6 +92,9 @@ void sc_check_finished_record(clang::TagDecl *td);
 // ast_checks.cc: the whole unit is parsed: record the IR names of its keys
 // and keyed objects for the IR pass, check the AST, report remarks.
 void sc_check_unit(clang::ASTContext &ctx);
+// fragment.cc: the whole unit is parsed: a function marked
+// static_call_fragment must be defined in it.
+void sc_check_fragments(clang::ASTContext &ctx);
 // lto.cc: -flto or -flto=thin: an error for now.
 void sc_check_lto(clang::CompilerInstance &ci);
 // ir_pass.cc: adds the IR pass to a PassBuilder (once per PassBuilder).

@@ -34,6 +34,7 @@ class SCConsumer : public ASTConsumer {
 	void HandleTranslationUnit(ASTContext &ctx) override
 	{
 		sc_check_unit(ctx);
+		sc_check_fragments(ctx);
 	}
 
 	void HandleTagDeclDefinition(TagDecl *td) override

@@ -88,7 +88,8 @@ void sc_asm_emit_unit(FILE *out)
 		sc_emit_key(out, k);
 		any = true;
 	}
-	if (any)
+	// (A unit defining fragments has their records to register.)
+	if (any || sc_fragments_in_unit())
 		fputs(sc_text_object(sc_unit_target).c_str(), out);
 	// GCC must re-emit its own section directive for whatever follows.
 	in_section = NULL;

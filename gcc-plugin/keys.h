@@ -101,6 +101,10 @@ void sc_register_attribute(const char *plugin_name);
 void sc_register_gimple_pass(const char *plugin_name);
 void sc_register_alias_pass(const char *plugin_name);
 void sc_register_rtl_pass(const char *plugin_name);
+// fragment.cc: __attribute__((static_call_fragment("insn"))); does the
+// unit define such a function (its record needs the object header)?
+void sc_register_fragments(const char *plugin_name);
+bool sc_fragments_in_unit();
 void sc_register_emit(const char *plugin_name);
 
 // Target text: emit_asm.cc maps the unit to plugin-common/asm_text.cc,

@@ -71,6 +71,7 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
 	sc_register_gimple_pass(info->base_name);
 	sc_register_alias_pass(info->base_name);
 	sc_register_rtl_pass(info->base_name);
+	sc_register_fragments(info->base_name);
 	register_callback(info->base_name, PLUGIN_FINISH_UNIT,
 			  sc_on_finish_unit, NULL);
 	return 0;

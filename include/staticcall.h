@@ -27,6 +27,20 @@ extern "C" {
 #define STATIC_CALL
 #endif
 
+/*
+ * STATIC_CALL_FRAGMENT("popcnt %rdi, %rax") on a function definition: with
+ * the plugin the function's whole body is that one instruction and `ret`,
+ * and a site whose key points to it holds the instruction itself where it
+ * fits (x86-64 call sites; docs/GUIDE.md, "CPU dispatch with
+ * one-instruction fragments"). The C body is what a build without the
+ * plugin compiles: give it the same meaning.
+ */
+#if defined(__STATICCALL_PLUGIN__)
+#define STATIC_CALL_FRAGMENT(insn) __attribute__((static_call_fragment(insn)))
+#else
+#define STATIC_CALL_FRAGMENT(insn)
+#endif
+
 /* Current form of one call site. */
 enum static_call_site_form {
 	STATIC_CALL_SITE_TRAMPOLINE = 0, /* calls (or jumps to) its trampoline */

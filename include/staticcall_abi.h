@@ -34,6 +34,9 @@
 /* Where the file names of the lines table go: mergeable read-only strings
  * (one copy of each name per linked object). */
 #define SC_ABI_LINES_STR_SECTION ".rodata.__staticcall_lines.str1.1"
+/* Optional: one-instruction fragments (functions whose body is one
+ * instruction and `ret`, declared with STATIC_CALL_FRAGMENT). */
+#define SC_ABI_FRAGS_SECTION "__staticcall_frags"
 #define SC_ABI_TRAMP_SECTION ".text.__staticcall_tramp"
 #define SC_ABI_OBJECT_SYMBOL "__staticcall_object"
 #define SC_ABI_TRAMP_PREFIX "__staticcall_tramp."
@@ -155,9 +158,27 @@ struct sc_abi_line {
  * only SC_ABI_OBJECT_V1_SIZE bytes); a runtime that predates a field
  * ignores both the bit and the field. */
 #define SC_ABI_OBJ_LINES 0x1u /* lines_begin, lines_end are present */
+#define SC_ABI_OBJ_FRAGS 0x2u /* frags_begin, frags_end are present */
 
 #define SC_ABI_OBJECT_V1_SIZE 48u
 #define SC_ABI_OBJECT_LINES_SIZE 64u
+#define SC_ABI_OBJECT_FRAGS_SIZE 80u
+
+/* One fragment: 12 bytes, 4-byte aligned, read-only, in
+ * SC_ABI_FRAGS_SECTION. A function whose whole body is one instruction (at
+ * insn, insn_len bytes) and `ret`: it starts at the instruction, or right
+ * before it at the landing pad (endbr64, bti c) the compiler puts there
+ * when the unit has one (SC_FRAG_LANDING_PAD). PC-relative to the
+ * instruction, not to the function's symbol: a preemptible symbol may not
+ * be named PC-relatively in a shared object. A runtime may put the
+ * instruction itself where a call to the function was, after checking
+ * the bytes; without the table the function is called. */
+#define SC_FRAG_LANDING_PAD 0x1u
+struct sc_abi_frag {
+	int32_t insn_rel;  /* its one instruction - &insn_rel */
+	uint32_t insn_len; /* bytes (x86-64: 1..15; AArch64: 4) */
+	uint32_t flags;    /* SC_FRAG_* */
+};
 
 /* One per linked object (comdat, hidden). */
 struct sc_abi_object {
@@ -171,6 +192,8 @@ struct sc_abi_object {
 	const struct sc_abi_desc *descs_begin, *descs_end;
 	/* SC_ABI_OBJ_LINES: read only when that bit is set. */
 	const struct sc_abi_line *lines_begin, *lines_end;
+	/* SC_ABI_OBJ_FRAGS (implies SC_ABI_OBJ_LINES' fields before it). */
+	const struct sc_abi_frag *frags_begin, *frags_end;
 };
 
 /*

@@ -227,28 +227,31 @@ std::string sc_text_object(sc_target target)
 	const std::string ty = a64 ? "%" : "@"; // the ARM family's spelling
 	const std::string O = SC_ABI_OBJECT_SYMBOL;
 	const std::string S = SC_ABI_SITES_SECTION, D = SC_ABI_KEYS_SECTION;
-	const std::string L = SC_ABI_LINES_SECTION;
+	const std::string L = SC_ABI_LINES_SECTION, F = SC_ABI_FRAGS_SECTION;
 	std::string t;
 	// The tables exist in every object that has the header, so the
 	// __start_/__stop_ symbols are always defined.
 	t += "\t.section " + S + ",\"a\"," + ty + "progbits\n";
 	t += "\t.section " + D + ",\"aw\"," + ty + "progbits\n";
 	t += "\t.section " + L + ",\"a\"," + ty + "progbits\n";
+	t += "\t.section " + F + ",\"a\"," + ty + "progbits\n";
 	t += "\t.section .data.rel.local." + O + ",\"awG\"," + ty +
 	     "progbits," + O + ",comdat\n";
 	t += "\t.balign 8\n\t.weak " + O + "\n\t.hidden " + O + "\n";
 	t += "\t.type " + O + "," + ty + "object\n\t.size " + O + ", " +
-	     std::to_string(SC_ABI_OBJECT_LINES_SIZE) + "\n" + O + ":\n";
+	     std::to_string(SC_ABI_OBJECT_FRAGS_SIZE) + "\n" + O + ":\n";
 	t += "\t.long " + num(SC_ABI_MAGIC) + "\n";
 	t += "\t.short " + num(SC_ABI_VERSION) + ", " +
 	     num(a64 ? SC_ABI_ARCH_AARCH64 : SC_ABI_ARCH_X86_64) + "\n";
 	t += "\t.short " + num(sizeof(struct sc_abi_site)) + ", " +
 	     num(sizeof(struct sc_abi_desc)) + "\n";
-	t += "\t.long " + num(SC_ABI_OBJ_LINES) + "\n";
+	t += "\t.long " + num(SC_ABI_OBJ_LINES | SC_ABI_OBJ_FRAGS) + "\n";
 	t += "\t.quad __start_" + S + ", __stop_" + S + "\n";
 	t += "\t.quad __start_" + D + ", __stop_" + D + "\n";
 	t += "\t.quad __start_" + L + ", __stop_" + L + "\n";
+	t += "\t.quad __start_" + F + ", __stop_" + F + "\n";
 	for (const char *e : { "__start_", "__stop_" }) {
+		t += "\t.hidden " + std::string(e) + F + "\n";
 		t += "\t.hidden " + std::string(e) + S + "\n";
 		t += "\t.hidden " + std::string(e) + D + "\n";
 		t += "\t.hidden " + std::string(e) + L + "\n";

@@ -48,3 +48,37 @@ const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 	*why = "anchor: no trampoline call within reach";
 	return NULL;
 }
+
+/* bti c: what BTI (-mbranch-protection) puts first in a function. */
+size_t sc_arch_landing_pad_len(void)
+{
+	return 4;
+}
+
+int sc_arch_is_landing_pad(const uint8_t *p)
+{
+	uint32_t w;
+	memcpy(&w, p, 4);
+	return w == 0xd503245fu;
+}
+
+/*
+ * A one-instruction fragment (runtime/fragment.c): the function at fn is
+ * [bti c] insn ret. arm64 sites hold only branches while threads run
+ * (sc_arch_inline_site refuses every inline form there), so the sites
+ * keep calling fn; the check only keeps the table honest.
+ */
+const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
+				   size_t len)
+{
+	uint32_t first, ret;
+	if (len != 4 || ((uintptr_t)insn & 3))
+		return "not one aligned 4-byte instruction";
+	memcpy(&first, fn, 4);
+	if (insn != fn && !(insn == fn + 4 && first == 0xd503245fu))
+		return "the function does more than its instruction";
+	memcpy(&ret, insn + 4, 4);
+	if (ret != 0xd65f03c0u)
+		return "no `ret` after the instruction";
+	return NULL;
+}

@@ -83,3 +83,63 @@ const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 	*why = "anchor: no trampoline call within reach";
 	return NULL;
 }
+
+/* endbr64: what -fcf-protection=branch puts first in a function. */
+size_t sc_arch_landing_pad_len(void)
+{
+	return 4;
+}
+
+int sc_arch_is_landing_pad(const uint8_t *p)
+{
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	return !memcmp(p, endbr64, 4);
+}
+
+/*
+ * A one-instruction fragment (runtime/fragment.c): the function at fn is
+ * [endbr64] insn ret, insn exactly len bytes, and insn does the same
+ * wherever it runs: no control transfer, no memory operand (so nothing
+ * RIP- or stack-relative), no stack or string instruction, no LOCK. The
+ * plugin checked the text and its registers; these are the bytes the
+ * linked program holds. NULL if it may be inlined, else why not.
+ */
+const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
+				   size_t len)
+{
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	ZydisDecoder dec;
+	ZydisDecodedInstruction d;
+#ifdef SC_ZYDIS_WEAK
+	if (!ZydisDecoderInit)
+		return "x86 decoder (Zydis) not linked into this program";
+#endif
+	if (insn != fn && !(insn == fn + 4 && !memcmp(fn, endbr64, 4)))
+		return "the function does more than its instruction (built "
+		       "with -pg, -fpatchable-function-entry, ...?)";
+	if (!len || len > SC_MAX_INSN)
+		return "instruction length out of range";
+	if (insn[len] != 0xc3)
+		return "no `ret` after the instruction";
+	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
+					 ZYDIS_STACK_WIDTH_64)) ||
+	    ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, insn, len,
+						      &d)) ||
+	    d.length != len)
+		return "the recorded length is not one instruction's";
+	if (is_control_transfer(&d) ||
+	    (d.attributes & (ZYDIS_ATTRIB_IS_RELATIVE | ZYDIS_ATTRIB_HAS_LOCK)))
+		return "a control transfer, relative or locked instruction";
+	if ((d.attributes & ZYDIS_ATTRIB_HAS_MODRM) && d.raw.modrm.mod != 3)
+		return "a memory operand";
+	switch (d.meta.category) {
+	case ZYDIS_CATEGORY_PUSH:
+	case ZYDIS_CATEGORY_POP:
+	case ZYDIS_CATEGORY_STRINGOP:
+	case ZYDIS_CATEGORY_IO:
+	case ZYDIS_CATEGORY_IOSTRINGOP:
+		return "a stack, string or I/O instruction";
+	default:
+		return NULL;
+	}
+}

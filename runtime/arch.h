@@ -113,6 +113,9 @@ struct sc_byte_patch {
 #define sc_arch_cas_code SC_NS(cas_code)
 #define sc_code_load64 SC_NS(code_load64)
 #define sc_arch_first_transfer SC_NS(first_transfer)
+#define sc_arch_fragment_check SC_NS(fragment_check)
+#define sc_arch_landing_pad_len SC_NS(landing_pad_len)
+#define sc_arch_is_landing_pad SC_NS(is_landing_pad)
 #define sc_arch_jump_len SC_NS(jump_len)
 #define sc_arch_jump_encode SC_NS(jump_encode)
 #define sc_arch_jump_read SC_NS(jump_read)
@@ -243,6 +246,15 @@ int sc_arch_gen_ret_arg(int n, uint8_t out[SC_GEN_MAX]);
  * runtime does. */
 const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 				      const uint8_t *limit, const char **why);
+/* A one-instruction fragment's function (runtime/fragment.c): fn holds
+ * [landing pad] insn ret, insn exactly len bytes and free of anything that
+ * depends on where it runs. NULL if so, else why not. */
+const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
+				   size_t len);
+/* The landing pad an indirectly reached function may start with (x86-64
+ * endbr64, arm64 bti c): its length, and whether p holds one. */
+size_t sc_arch_landing_pad_len(void);
+int sc_arch_is_landing_pad(const uint8_t *p);
 
 /* ---- site_decode.c: the same for every arch --------------------------- */
 struct sc_decoded {

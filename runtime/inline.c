@@ -66,6 +66,23 @@ int sc_inline_register(const struct sc_inline *f)
 	return 0;
 }
 
+/* (fragment.c: an object's fragments go with it; its code may be reused
+ * at the same addresses.) Backward shift: each entry of the run after the
+ * freed slot is placed again, so no probe sequence is cut. */
+void sc_inline_forget(const void *fn)
+{
+	size_t i = slot_of(fn);
+	if (!fn || !table[i].fn)
+		return;
+	table[i].fn = NULL;
+	count--;
+	for (size_t j = (i + 1) % SLOTS; table[j].fn; j = (j + 1) % SLOTS) {
+		struct sc_inline e = table[j];
+		table[j].fn = NULL;
+		table[slot_of(e.fn)] = e;
+	}
+}
+
 /* ---- is this the only thread? ------------------------------------------ */
 
 static int forced = -1;

@@ -135,6 +135,7 @@ struct sc_object {
 	size_t ntramps;
 	const struct sc_abi_line *lines; /* checked source lines table */
 	size_t nlines;
+	size_t nfrags; /* fragment.c: its fragments registered as inline forms */
 	uintptr_t keys_lo, keys_hi; /* span of the keys it names */
 	int range_slot;		    /* key_ranges.c, -1 if none */
 	struct sc_object *next;
@@ -260,6 +261,13 @@ const char *sc_key_check(const struct sc_object *obj, const void *var,
 			 struct sc_key_checker *kc);
 /* Is [p, p+len) inside an executable segment of obj? Returns its prot. */
 int sc_object_exec_prot(const struct sc_object *obj, const void *p, size_t len);
+
+/* ---- fragment.c: one-instruction fragments -------------------------- */
+/* Register each checked fragment of the object's optional table
+ * (SC_ABI_FRAGS_SECTION) as the inline form of its function, before its
+ * sites are patched; forget them when it goes. Under the lock. */
+void sc_frags_register(struct sc_object *obj);
+void sc_frags_unregister(struct sc_object *obj);
 
 /* ---- lines.c: each site's source location, for messages only ------- */
 /* Check the object's optional lines table (a bad one is ignored with a
@@ -400,6 +408,8 @@ struct sc_inline {
 int sc_inline_register(const struct sc_inline *f);
 /* fn's inline form, or NULL: under the lock. */
 const struct sc_inline *sc_inline_find(const void *fn);
+/* Forget fn's form (an unloaded object's fragment). Under the lock. */
+void sc_inline_forget(const void *fn);
 /* The bytes site c holds for target, with its sc_code.inline_form in
  * *form; 0 if none (no form, does not fit, several instructions while
  * threads run). */

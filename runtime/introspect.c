@@ -26,7 +26,15 @@ void *sc_site_reaches(const struct sc_site *s, int *form, void *var_value)
 	case STATIC_CALL_SITE_RETURN_CONST:
 	case STATIC_CALL_SITE_RETURN_ARG:
 	case STATIC_CALL_SITE_FRAGMENT: {
-		/* the function whose inline form it holds (inline.c) */
+		/* the function whose inline form it holds (inline.c): the
+		 * key's own value first, as two functions may have the same
+		 * bytes (a fragment `mov %rdi,%rax` and return-arg(0)) */
+		uint8_t own[SC_MAX_INSN], own_form;
+		if (var_value &&
+		    sc_inline_encode_site(&s->code, var_value, own,
+					  &own_form) &&
+		    !memcmp(own, live, s->code.len))
+			return var_value;
 		const struct sc_inline *f = sc_inline_of_site(&s->code, live);
 		return f ? (void *)f->fn : NULL;
 	}

@@ -419,6 +419,7 @@ static int own_register(const struct sc_abi_object *abi)
 			o->tramps[i].unbound = 0;
 	}
 	sc_bind_object_loaded(o);
+	sc_frags_register(o); /* before its keys' sites are patched */
 	patch_object_keys(o);
 	sc_log(SC_LOG_INFO,
 	       "registered %s: %zu sites%s, %zu keys; re-target "
@@ -453,6 +454,7 @@ static int own_unregister(const struct sc_abi_object *abi)
 		sc_report_at_exit(o);
 		sc_ranges_remove(o->range_slot);
 		detach(o);
+		sc_frags_unregister(o);
 		sc_log(SC_LOG_INFO, "unregistered %s", o->name);
 		sc_object_free(o);
 	}

@@ -179,6 +179,29 @@ static const char *reason_with(const char *why, const char *more)
 	return r;
 }
 
+/*
+ * A one-instruction fragment (runtime/fragment.c) at an x86-64 call site:
+ * the live bytes, less their 2e padding prefixes, are the instruction the
+ * key's value runs, after its endbr64, followed there by `ret`. Read from
+ * the process, as the runtime wrote it: its inline-form table is not
+ * visible from outside.
+ */
+static int holds_fragment_of(const struct sc_code *c, const uint8_t *live,
+			     uint64_t target)
+{
+	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	uint8_t fn[4 + SC_MAX_INSN + 1];
+	if (c->kind != SC_INSN_CALL || c->len != 5 || !target ||
+	    read_mem(target, fn, sizeof fn) < 0)
+		return 0;
+	const uint8_t *insn = memcmp(fn, endbr64, 4) ? fn : fn + 4;
+	int pad = 0;
+	while (pad < 4 && live[pad] == 0x2e)
+		pad++;
+	return !memcmp(live + pad, insn, (size_t)(5 - pad)) &&
+	       insn[5 - pad] == 0xc3;
+}
+
 static void live_site(struct table *t, struct key *k, struct site *s)
 {
 	uint64_t b = t->base;
@@ -204,6 +227,14 @@ static void live_site(struct table *t, struct key *k, struct site *s)
 	/* The runtime's classification (site_decode.c), its names. */
 	struct sc_decoded d =
 		arch->decode_site(&c, buf, addr_ptr(k->tramp + b));
+	if (d.form == STATIC_CALL_SITE_UNVERIFIED && k->have_target &&
+	    holds_fragment_of(&c, buf, k->target)) {
+		s->live = sc_site_form_name(STATIC_CALL_SITE_FRAGMENT);
+		s->reason = SC_REASON_INLINE;
+		s->reaches = k->target;
+		s->reaches_sym = describe(s->reaches);
+		return;
+	}
 	s->live = sc_site_form_name(d.form);
 	s->reaches = (uintptr_t)d.reaches;
 	switch (d.form) {

@@ -3,7 +3,8 @@
 
 Compiles each compile-error test (run.py's files, with their `flags:`) with
 every compiler given and compares the plugin's own errors (those starting
-with "'static_call' attribute" or "staticcall:"), locations left out. Both
+with "'static_call' attribute", "'static_call_fragment' attribute" or
+"staticcall:"), locations left out. Both
 plugins take their texts from plugin-common/policy.h; this checks that
 they also reach the same decision. A file none of the plugins reports on
 (an error the compiler itself gives) is skipped.
@@ -24,7 +25,7 @@ args = ap.parse_args()
 if len(args.compiler) < 2 or len(args.compiler) != len(args.strict_flag):
     ap.error('give two or more --compiler, each with its --strict-flag')
 
-PLUGIN_ERROR = re.compile(r"error: (('static_call' attribute|staticcall:).*)")
+PLUGIN_ERROR = re.compile(r"error: (('static_call(_fragment)?' attribute|staticcall:).*)")
 env = dict(os.environ, LC_ALL='C')  # GCC quotes with '' then, as Clang
 
 

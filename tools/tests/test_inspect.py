@@ -218,6 +218,30 @@ def check_live(args, exe, name, env, pie):
             p.wait()
 
 
+def check_fragment(args, exe):
+    """A call site holding its key's one-instruction fragment: named
+    `fragment`, reaching the fragment's function."""
+    p = start(args, exe, 'wait', dict(os.environ, STATICCALL_BIND='eager'))
+    try:
+        try:
+            doc = inspect(args, p.pid, live=True)
+        except SystemExit as e:
+            if 'Permission denied' in str(e) or 'Operation not permitted' in str(e):
+                print('skip fragment: live inspection not permitted here')
+                return
+            raise
+        k = keys_of(doc).get((os.path.basename(exe), 'mul'))
+        sites = k['sites'] if k else []
+        check(sites and all(s['live'] == 'fragment' and
+                            (s['reaches_symbol'] or '').startswith('triple ')
+                            for s in sites),
+              'fragment live: the call site holds triple\'s imul (%s)' %
+              [(s['live'], s['reaches_symbol'], s['reason']) for s in sites])
+    finally:
+        p.kill()
+        p.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--inspect', required=True)
@@ -263,6 +287,10 @@ def main():
         check_live(args, o('prog-pie'), 'pie', env, True)
         check_live(args, o('prog-nopie'), 'non-pie', env, False)
         check_live(args, o('prog-lib'), 'pie+lib', env, True)
+        if args.arch == 'x86-64':
+            run(cc + ['-fPIE', '-pie', os.path.join(HERE, 'fragment_prog.c'),
+                      '-o', o('fragment-pie')] + rt)
+            check_fragment(args, o('fragment-pie'))
 
     print('%d failure(s)' % len(failures))
     return 1 if failures else 0

@@ -1,0 +1,7 @@
+/* expect: takes exactly one instruction */
+#include "staticcall.h"
+STATIC_CALL_FRAGMENT("popcnt %rdi, %rax; ret")
+unsigned long popcount_hw(unsigned long x) /* error-here */
+{
+	return __builtin_popcountl(x);
+}
