@@ -28,6 +28,7 @@ struct sc_key {
 // Plugin options (set by plugin.cc).
 extern bool sc_opt_strict;
 extern bool sc_opt_report;
+extern bool sc_opt_promote; // promote.cc: record promotable sites
 // The unit declared a marked struct member: only then are byte copies
 // through pointers it cannot place routed (docs/FIELD_KEYS.md).
 extern bool sc_unit_has_field_keys;
@@ -101,6 +102,7 @@ void sc_register_attribute(const char *plugin_name);
 void sc_register_gimple_pass(const char *plugin_name);
 void sc_register_alias_pass(const char *plugin_name);
 void sc_register_rtl_pass(const char *plugin_name);
+void sc_register_promote(const char *plugin_name);
 void sc_register_emit(const char *plugin_name);
 
 // Target text: emit_asm.cc maps the unit to plugin-common/asm_text.cc,
