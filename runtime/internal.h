@@ -59,6 +59,8 @@ struct sc_env {
 				 `jmp .` transient (docs/PATCHING.md) */
 	int bind_eager;	      /* STATICCALL_BIND=eager: every site patched at
 				 load, none on its first call (bind.c) */
+	int promote; /* STATICCALL_PROMOTE: 0 off, 1 on (default), 2 freeze
+			(promote.c) */
 };
 const struct sc_env *sc_env(void);
 

@@ -1,0 +1,36 @@
+/*
+ * staticcall/promote.h - promotion of ordinary indirect calls (optpolines;
+ * docs/GUIDE.md "Promoted indirect calls"): what the runtime learned.
+ * A unit compiled with `pkg-config --variable=gcc_promote_cflags
+ * staticcall` needs nothing from this header; it is for reports and tests.
+ */
+#ifndef STATICCALL_PROMOTE_H
+#define STATICCALL_PROMOTE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct static_call_promote_stats {
+	size_t objects;	    /* linked objects with a table of sites */
+	size_t sites;	    /* sites recorded and verified */
+	size_t tail_sites;  /* ... of which tail calls (never promoted) */
+	size_t rejected;    /* records whose code did not match: left alone */
+	size_t promoted;    /* sites on a stub now */
+	size_t megamorphic; /* sites given up on (too many targets, or
+			       re-promoted too often): on the thunk for good */
+	unsigned long promotions, demotions;
+	unsigned long samples; /* samples taken (all threads, all flushes) */
+	size_t stubs, stub_bytes; /* stubs written, executable bytes used */
+};
+
+/* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */
+int static_call_promote_stats(struct static_call_promote_stats *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

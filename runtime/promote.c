@@ -1,0 +1,554 @@
+/*
+ * promote.c - learned promotion of ordinary indirect calls (optpolines,
+ * issue 16; docs/PATCHING.md "Promoted sites", docs/GUIDE.md).
+ *
+ * Each linked object compiled with the plugin's promote mode registers a
+ * table of sites: `call/jmp thunk_<reg>` (docs/ABI.md). The runtime
+ * verifies each site and its thunk, reserves a stub pool near the object
+ * and turns the thunks' slots to their sampling form. From then on:
+ *
+ *  - every 32nd slow call of a thread (the thunk: a site not promoted yet,
+ *    or a stub's miss) reaches sc_promote_sample_entry with its target and
+ *    return address; the sample goes to a per-thread buffer (no lock, no
+ *    atomic);
+ *  - a full buffer is flushed under the runtime lock, if it is free (else
+ *    dropped): each sample is tallied to the call site its return address
+ *    names (looked up in the tables; a tail call's sample names no site
+ *    or the wrong one, which costs a useless compare at worst);
+ *  - sites with enough samples are decided in that batch: a site whose
+ *    1..SC_PROMOTE_TARGETS most frequent targets cover 90% of its samples
+ *    is pointed at the stub for those targets (written once, shared); a
+ *    promoted site whose misses reach its limit goes back to the thunk and
+ *    learns again, the limit doubling when it comes back to the same
+ *    targets (hysteresis); a site that never concentrates, or is demoted
+ *    SC_PROMOTE_MAX_DEMOTIONS times, stays on the thunk for good.
+ *
+ * A stub behaves as `jmp *%reg` for every value (promote_x86_64.c), so a
+ * site is correct in each of its forms; each change is one aligned word
+ * written by the text writer (sc_text_apply), as for static calls.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "promote.h"
+#include "staticcall/promote.h"
+
+#define SC_PROMOTE_PERIOD 32	  /* slow calls per sample, per thread
+				     (on average) */
+#define SC_PROMOTE_BUF 32	  /* samples per thread between flushes */
+#define SC_PROMOTE_MIN_SAMPLES 16 /* a site's samples before deciding */
+#define SC_PROMOTE_TARGETS 2	  /* targets a stub compares, at most */
+#define SC_PROMOTE_COVER 90	  /* % of samples its targets must cover */
+#define SC_PROMOTE_MAX_WINDOWS 4  /* undecided windows before giving up */
+#define SC_PROMOTE_MAX_DEMOTIONS 8
+#define SC_PROMOTE_POOL (256u << 10) /* stub memory per object */
+#define SC_PROMOTE_CAND 4	     /* distinct targets tallied per site */
+
+/* The thread's countdown to its next sample: the thunks' sample block
+ * decrements it at %fs:offset (initial-exec TLS, docs/ABI.md). */
+SC_EXPORT __thread int __staticcall_promote_tick
+	__attribute__((tls_model("initial-exec"))) = SC_PROMOTE_PERIOD;
+
+enum psite_state {
+	PS_BAD,	  /* record did not verify: never written */
+	PS_TAIL,  /* a tail call: no return address, not learned */
+	PS_THUNK, /* on its thunk, learning */
+	PS_STUB,  /* on a stub */
+	PS_MEGA,  /* given up: on its thunk for good */
+};
+
+struct psite {
+	uint8_t *insn;
+	const uint8_t *thunk;
+	const uint8_t *stub; /* PS_STUB: where it points */
+	void *targets[SC_PROMOTE_TARGETS], *last[SC_PROMOTE_TARGETS];
+	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
+	void *cand[SC_PROMOTE_CAND];
+	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
+};
+
+struct stubrec {
+	const uint8_t *at;
+	const uint8_t *miss;
+	int reg, n;
+	void *t[SC_PROMOTE_TARGETS];
+};
+
+struct pobj {
+	const void *begin, *end;
+	struct sc_object obj; /* name, base, segments */
+	uintptr_t lo, hi;     /* its executable span */
+	struct psite *sites;  /* sorted by insn */
+	size_t n;
+	struct sc_stub_pool pool;
+	int pool_ok;
+	struct stubrec *stubs;
+	size_t nstubs, capstubs;
+	struct pobj *next;
+};
+
+static struct pobj *pobjs;
+static struct {
+	size_t rejected;
+	unsigned long promotions, demotions, samples;
+} totals;
+
+static int mode(void) /* 0 off, 1 on, 2 freeze */
+{
+	const struct sc_env *e = sc_env();
+	if (e->disable)
+		return 0;
+	return e->promote;
+}
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct psite *x = a, *y = b;
+	return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
+static int exec_span(const struct sc_object *o, uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = UINTPTR_MAX;
+	*hi = 0;
+	for (int i = 0; i < o->nsegs; i++)
+		if (o->segs[i].prot & PROT_EXEC) {
+			if (o->segs[i].lo < *lo)
+				*lo = o->segs[i].lo;
+			if (o->segs[i].hi > *hi)
+				*hi = o->segs[i].hi;
+		}
+	return *hi > *lo;
+}
+
+/* One word write: the site's bytes now (verified) to `to`. */
+static void site_write(struct pobj *po, struct psite *s,
+		       const uint8_t to[SC_PSITE_LEN], struct sc_write *w)
+{
+	uint64_t *word = (uint64_t *)((uintptr_t)s->insn & ~(uintptr_t)7);
+	size_t off = (uintptr_t)s->insn & 7;
+	uint64_t old = sc_code_load64(word), new = old;
+	memcpy((uint8_t *)&new + off, to, SC_PSITE_LEN);
+	*w = (struct sc_write){ word, old, new, 0, 1,
+				sc_object_exec_prot(&po->obj, word, 8) };
+}
+
+/* Point s at dest (a stub, or its thunk); 0 or -errno. */
+static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
+{
+	uint8_t to[SC_PSITE_LEN];
+	const uint8_t *now = sc_parch_site_dest(s->insn, s->tail);
+	if (now != s->thunk && now != s->stub)
+		return -EBUSY; /* changed behind us: leave it */
+	if (!sc_parch_site_encode(s->insn, s->tail, dest, to))
+		return -ERANGE;
+	struct sc_write w;
+	site_write(po, s, to, &w);
+	return sc_text_apply(&w, 1);
+}
+
+static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
+{
+	uint64_t *slot = (uint64_t *)thunk;
+	struct sc_write w = { slot, sc_parch_thunk_slot(!on),
+			      sc_parch_thunk_slot(on), 0, 1,
+			      sc_object_exec_prot(&po->obj, slot, 8) };
+	if (sc_code_load64(slot) == w.new_value)
+		return 0;
+	return sc_text_apply(&w, 1);
+}
+
+static void check_site(struct pobj *po, const struct sc_abi_promote *r,
+		       struct psite *s)
+{
+	memset(s, 0, sizeof *s);
+	s->insn = (uint8_t *)&r->site_rel + r->site_rel;
+	s->reg = r->flags & SC_PROMOTE_REG_MASK;
+	s->tail = !!(r->flags & SC_PROMOTE_TAIL);
+	s->state = PS_BAD;
+	if (r->flags & ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL))
+		return;
+	/* One aligned quadword holds the 5 bytes (`.balign 8,,4`). */
+	if (((uintptr_t)s->insn & 7) > 8 - SC_PSITE_LEN ||
+	    !sc_object_exec_prot(&po->obj, s->insn, SC_PSITE_LEN))
+		return;
+	const uint8_t *t = sc_parch_site_dest(s->insn, s->tail);
+	if (!t || !sc_object_exec_prot(&po->obj, t, 64) ||
+	    !sc_parch_thunk_ok(t, s->reg, po->lo, po->hi, sc_parch_sample_fn()))
+		return;
+	s->thunk = t;
+	s->state = s->tail ? PS_TAIL : PS_THUNK;
+}
+
+SC_EXPORT void __staticcall_promote_register(const void *begin,
+					     const void *end)
+{
+	const int m = mode();
+	if (!m || !sc_parch_supported() || begin >= end)
+		return;
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return;
+	for (struct pobj *p = pobjs; p; p = p->next)
+		if (p->begin == begin)
+			goto out;
+	size_t n = ((const char *)end - (const char *)begin) /
+		   sizeof(struct sc_abi_promote);
+	struct pobj *po = sc_mem_alloc(sizeof *po);
+	if (!po)
+		goto out;
+	po->begin = begin;
+	po->end = end;
+	if (((uintptr_t)begin & 3) || sc_object_locate(&po->obj, begin) ||
+	    !exec_span(&po->obj, &po->lo, &po->hi) ||
+	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites))) {
+		sc_log(SC_LOG_WARN, "promote: a table at %p is unusable",
+		       begin);
+		sc_mem_free(po->sites);
+		sc_mem_free(po);
+		goto out;
+	}
+	po->n = n;
+	const struct sc_abi_promote *r = begin;
+	for (size_t i = 0; i < n; i++)
+		check_site(po, &r[i], &po->sites[i]);
+	sc_sort(po->sites, n, sizeof *po->sites, site_cmp);
+	for (size_t i = 1; i < n; i++) /* two records, one site: neither */
+		if (po->sites[i].insn == po->sites[i - 1].insn)
+			po->sites[i].state = po->sites[i - 1].state = PS_BAD;
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += po->sites[i].state == PS_BAD;
+	totals.rejected += bad;
+	if (bad)
+		sc_log(SC_LOG_WARN,
+		       "promote: %zu of %zu sites of %s do not hold what the "
+		       "plugin emits: left on their thunks",
+		       bad, n, po->obj.name ? po->obj.name : "?");
+	po->pool_ok = !sc_pool_init(&po->pool, po->lo, po->hi,
+				    SC_PROMOTE_POOL);
+	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
+	po->stubs = sc_mem_alloc(po->capstubs * sizeof *po->stubs);
+	if (!po->pool_ok || !po->stubs) {
+		sc_log(SC_LOG_WARN,
+		       "promote: no stub memory within reach of %s: its "
+		       "sites stay on their thunks",
+		       po->obj.name ? po->obj.name : "?");
+		po->pool_ok = 0;
+	}
+	po->next = pobjs;
+	pobjs = po;
+	if (po->pool_ok) {
+		sc_arch_bind_init(); /* the sample entry's XSAVE size */
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *t = po->sites[i].thunk;
+			if (po->sites[i].state == PS_THUNK &&
+			    (i == 0 || t != po->sites[i - 1].thunk))
+				thunk_sampling(po, t, 1);
+		}
+	}
+	sc_log(SC_LOG_INFO, "promote: %s: %zu sites (%zu rejected)",
+	       po->obj.name ? po->obj.name : "?", n, bad);
+out:
+	sc_unlock(&saved);
+}
+
+SC_EXPORT void __staticcall_promote_unregister(const void *begin,
+					       const void *end)
+{
+	(void)end;
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return;
+	for (struct pobj **pp = &pobjs; *pp; pp = &(*pp)->next) {
+		struct pobj *po = *pp;
+		if (po->begin != begin)
+			continue;
+		*pp = po->next;
+		/* The object's code goes with it; its stubs stay mapped
+		 * (a thread preempted inside one must find it). */
+		sc_mem_free(po->sites);
+		sc_mem_free(po->stubs);
+		free(po->obj.name); /* strdup (object.c) */
+		sc_mem_free(po);
+		break;
+	}
+	sc_unlock(&saved);
+}
+
+/* The stub for (reg, targets, miss) in po's pool, shared; NULL if none
+ * can be made (pool full, a target out of reach). */
+static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t,
+			       int n, const uint8_t *miss)
+{
+	for (size_t i = 0; i < po->nstubs; i++) {
+		struct stubrec *r = &po->stubs[i];
+		if (r->reg == reg && r->n == n && r->miss == miss &&
+		    !memcmp(r->t, t, n * sizeof *t))
+			return r->at;
+	}
+	if (!po->pool_ok || po->nstubs == po->capstubs)
+		return NULL;
+	size_t len = sc_parch_stub_size(n);
+	uint8_t buf[256];
+	if (len > sizeof buf)
+		return NULL;
+	/* Encode for the address it will have before taking the room, so a
+	 * target out of reach costs no pool space. */
+	size_t ps = sc_page_size();
+	uint8_t *at = po->pool.open && po->pool.open_used + len <= ps ?
+			      po->pool.open + po->pool.open_used :
+			      po->pool.base + po->pool.used;
+	if (at + len > po->pool.base + po->pool.size ||
+	    !sc_parch_stub_encode(at, reg, t, n, miss, buf))
+		return NULL;
+	uint8_t *room = sc_pool_room(&po->pool, len);
+	if (room != at)
+		return NULL;
+	memcpy(room, buf, len);
+	struct stubrec *r = &po->stubs[po->nstubs++];
+	r->at = room;
+	r->miss = miss;
+	r->reg = reg;
+	r->n = n;
+	memcpy(r->t, t, n * sizeof *t);
+	return room;
+}
+
+static struct psite *find_site(uintptr_t ret, struct pobj **out)
+{
+	uint8_t *insn = (uint8_t *)(ret - SC_PSITE_LEN);
+	for (struct pobj *po = pobjs; po; po = po->next) {
+		if ((uintptr_t)insn < po->lo || (uintptr_t)insn >= po->hi)
+			continue;
+		size_t lo = 0, hi = po->n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (po->sites[mid].insn < insn)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < po->n && po->sites[lo].insn == insn) {
+			*out = po;
+			return &po->sites[lo];
+		}
+	}
+	return NULL;
+}
+
+static void tally(struct psite *s, void *target)
+{
+	s->samples++;
+	for (int i = 0; i < SC_PROMOTE_CAND; i++) {
+		if (s->cand[i] == target) {
+			s->cnt[i]++;
+			return;
+		}
+		if (!s->cand[i]) {
+			s->cand[i] = target;
+			s->cnt[i] = 1;
+			return;
+		}
+	}
+	s->other++;
+}
+
+static void reset_tally(struct psite *s)
+{
+	memset(s->cand, 0, sizeof s->cand);
+	memset(s->cnt, 0, sizeof s->cnt);
+	s->other = s->samples = 0;
+}
+
+/* The fewest most frequent targets covering SC_PROMOTE_COVER% of the
+ * samples, into t (sorted by frequency); 0 if more than
+ * SC_PROMOTE_TARGETS would be needed. */
+static int choose(const struct psite *s, void **t)
+{
+	int idx[SC_PROMOTE_CAND], n = 0;
+	for (int i = 0; i < SC_PROMOTE_CAND; i++)
+		if (s->cand[i])
+			idx[n++] = i;
+	for (int i = 1; i < n; i++) /* insertion sort, descending */
+		for (int j = i; j > 0 && s->cnt[idx[j]] > s->cnt[idx[j - 1]];
+		     j--) {
+			int x = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = x;
+		}
+	uint64_t sum = 0;
+	for (int k = 0; k < n && k < SC_PROMOTE_TARGETS; k++) {
+		sum += s->cnt[idx[k]];
+		t[k] = s->cand[idx[k]];
+		if (sum * 100 >= (uint64_t)s->samples * SC_PROMOTE_COVER)
+			return k + 1;
+	}
+	return 0;
+}
+
+static void decide(struct pobj *po, struct psite *s, int m)
+{
+	s->touched = 0;
+	if (s->state == PS_STUB) {
+		/* samples of a promoted site are its misses */
+		if (m == 2 || s->samples < s->miss_limit)
+			return;
+		if (site_retarget(po, s, s->thunk)) {
+			s->state = PS_MEGA;
+			return;
+		}
+		totals.demotions++;
+		s->state = ++s->demotions >= SC_PROMOTE_MAX_DEMOTIONS ?
+				   PS_MEGA :
+				   PS_THUNK;
+		s->stub = NULL;
+		sc_log(SC_LOG_DEBUG, "promote: site %p demoted (%u misses)",
+		       (void *)s->insn, s->samples);
+		reset_tally(s);
+		return;
+	}
+	if (s->state != PS_THUNK || s->samples < SC_PROMOTE_MIN_SAMPLES)
+		return;
+	void *t[SC_PROMOTE_TARGETS];
+	int k = choose(s, t);
+	reset_tally(s);
+	if (!k) {
+		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS)
+			s->state = PS_MEGA;
+		return;
+	}
+	const uint8_t *stub = get_stub(po, s->reg, t, k, s->thunk);
+	if (!stub)
+		return;
+	/* Stubs written in this batch become executable before any site
+	 * points at them. */
+	if (sc_pool_seal(&po->pool))
+		return;
+	int same = k == s->nlast && !memcmp(t, s->last, k * sizeof *t);
+	if (site_retarget(po, s, stub)) {
+		s->state = PS_MEGA;
+		return;
+	}
+	s->state = PS_STUB;
+	s->stub = stub;
+	s->ntargets = s->nlast = (uint8_t)k;
+	memcpy(s->targets, t, k * sizeof *t);
+	memcpy(s->last, t, k * sizeof *t);
+	/* Hysteresis: back to the same targets, it must miss twice as
+	 * often as before to be demoted again. */
+	s->miss_limit = same && s->miss_limit < (1u << 20) ?
+				2 * s->miss_limit :
+				SC_PROMOTE_MIN_SAMPLES;
+	totals.promotions++;
+	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
+	       (void *)s->insn, (const void *)stub, k, k > 1 ? "s" : "");
+}
+
+struct sample {
+	uintptr_t ret, target;
+	uintptr_t reg;
+};
+
+static void flush(const struct sample *b, unsigned n)
+{
+	const int m = mode();
+	sigset_t saved;
+	if (!m || sc_trylock(&saved))
+		return; /* busy: these samples are dropped */
+	totals.samples += n;
+	struct psite *touched[SC_PROMOTE_BUF];
+	struct pobj *owner[SC_PROMOTE_BUF];
+	unsigned nt = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct pobj *po;
+		struct psite *s = find_site(b[i].ret, &po);
+		if (!s || s->reg != b[i].reg ||
+		    (s->state != PS_THUNK && s->state != PS_STUB))
+			continue;
+		if (m == 2 && s->state == PS_STUB)
+			continue;
+		tally(s, (void *)b[i].target);
+		if (!s->touched && nt < SC_PROMOTE_BUF) {
+			s->touched = 1;
+			touched[nt] = s;
+			owner[nt++] = po;
+		}
+	}
+	for (unsigned i = 0; i < nt; i++)
+		decide(owner[i], touched[i], m);
+	sc_unlock(&saved);
+}
+
+static __thread struct sample tbuf[SC_PROMOTE_BUF]
+	__attribute__((tls_model("initial-exec")));
+static __thread unsigned tn __attribute__((tls_model("initial-exec")));
+static __thread uint32_t trand __attribute__((tls_model("initial-exec"))) =
+	2463534242u;
+
+void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
+{
+	int saved_errno = errno;
+	/* A period of 16..47, not a constant: a fixed stride would sample
+	 * the same phase of a periodic call pattern (every second call of a
+	 * site alternating two targets) and never see the rest. */
+	trand ^= trand << 13;
+	trand ^= trand >> 17;
+	trand ^= trand << 5;
+	__staticcall_promote_tick = SC_PROMOTE_PERIOD / 2 +
+				    (int)(trand % SC_PROMOTE_PERIOD);
+	tbuf[tn++] = (struct sample){ ret, target, reg };
+	if (tn == SC_PROMOTE_BUF) {
+		tn = 0;
+		flush(tbuf, SC_PROMOTE_BUF);
+	}
+	errno = saved_errno;
+}
+
+SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!sc_parch_supported())
+		return -ENOSYS;
+	sigset_t saved;
+	int err = sc_lock(&saved);
+	if (err)
+		return err;
+	for (struct pobj *po = pobjs; po; po = po->next) {
+		st->objects++;
+		for (size_t i = 0; i < po->n; i++) {
+			const struct psite *s = &po->sites[i];
+			st->sites += s->state != PS_BAD;
+			st->tail_sites += s->state == PS_TAIL;
+			st->promoted += s->state == PS_STUB;
+			st->megamorphic += s->state == PS_MEGA;
+		}
+		st->stubs += po->nstubs;
+		for (size_t i = 0; i < po->nstubs; i++)
+			st->stub_bytes += sc_parch_stub_size(po->stubs[i].n);
+	}
+	st->rejected = totals.rejected;
+	st->promotions = totals.promotions;
+	st->demotions = totals.demotions;
+	st->samples = totals.samples;
+	sc_unlock(&saved);
+	return 0;
+}
+
+/* STATICCALL_REPORT=1: one line at exit. */
+__attribute__((destructor)) static void promote_report(void)
+{
+	if (!pobjs || !sc_env()->report_at_exit)
+		return;
+	struct static_call_promote_stats st;
+	if (static_call_promote_stats(&st))
+		return;
+	sc_log_report("promote: %zu sites (%zu tail, %zu rejected), %zu "
+		      "promoted, %zu megamorphic; %lu promotions, %lu "
+		      "demotions, %lu samples; %zu stubs, %zu bytes",
+		      st.sites, st.tail_sites, st.rejected, st.promoted,
+		      st.megamorphic, st.promotions, st.demotions, st.samples,
+		      st.stubs, st.stub_bytes);
+}
