@@ -123,30 +123,31 @@ static int exec_span(const struct sc_object *o, uintptr_t *lo, uintptr_t *hi)
 	return *hi > *lo;
 }
 
-/* One word write: the site's bytes now (verified) to `to`. */
-static void site_write(struct pobj *po, struct psite *s,
-		       const uint8_t to[SC_PSITE_LEN], struct sc_write *w)
+int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
+			const void *from, const void *to)
 {
-	uint64_t *word = (uint64_t *)((uintptr_t)s->insn & ~(uintptr_t)7);
-	size_t off = (uintptr_t)s->insn & 7;
+	uint8_t bytes[SC_PSITE_LEN];
+	if (((uintptr_t)insn & 7) > 8 - SC_PSITE_LEN)
+		return -EINVAL; /* not one word: never written */
+	if (sc_parch_site_dest(insn, tail) != from)
+		return -EBUSY; /* changed behind us: leave it */
+	if (!sc_parch_site_encode(insn, tail, to, bytes))
+		return -ERANGE;
+	uint64_t *word = (uint64_t *)((uintptr_t)insn & ~(uintptr_t)7);
 	uint64_t old = sc_code_load64(word), new = old;
-	memcpy((uint8_t *)&new + off, to, SC_PSITE_LEN);
-	*w = (struct sc_write){ word, old, new, 0, 1,
-				sc_object_exec_prot(&po->obj, word, 8) };
+	memcpy((uint8_t *)&new + ((uintptr_t)insn & 7), bytes, SC_PSITE_LEN);
+	struct sc_write w = { word, old, new, 0, 1,
+			      sc_object_exec_prot(o, word, 8) };
+	if (!w.prot)
+		return -EINVAL;
+	return sc_text_apply(&w, 1);
 }
 
 /* Point s at dest (a stub, or its thunk); 0 or -errno. */
 static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 {
-	uint8_t to[SC_PSITE_LEN];
-	const uint8_t *now = sc_parch_site_dest(s->insn, s->tail);
-	if (now != s->thunk && now != s->stub)
-		return -EBUSY; /* changed behind us: leave it */
-	if (!sc_parch_site_encode(s->insn, s->tail, dest, to))
-		return -ERANGE;
-	struct sc_write w;
-	site_write(po, s, to, &w);
-	return sc_text_apply(&w, 1);
+	const void *from = s->state == PS_STUB ? s->stub : s->thunk;
+	return sc_promote_retarget(&po->obj, s->insn, s->tail, from, dest);
 }
 
 static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)

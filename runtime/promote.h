@@ -67,6 +67,13 @@ uint8_t *sc_pool_room(struct sc_stub_pool *p, size_t len);
 int sc_pool_seal(struct sc_stub_pool *p);
 
 /* ---- promote.c ------------------------------------------------------ */
+/* Re-target the site at insn (a call, or a jump when tail) of object o
+ * from `from` to `to`: one aligned word, written by the text writer after
+ * checking the site still reaches `from`. 0 or -errno (-EBUSY: it does
+ * not; -ERANGE: `to` is out of reach; -EINVAL: not inside one word or not
+ * in o's code). */
+int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
+			const void *from, const void *to);
 /* The C end of __staticcall_promote_sample (promote_<isa>.S). */
 void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg);
 
