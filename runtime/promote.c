@@ -18,10 +18,14 @@
  *  - sites with enough samples are decided in that batch: a site whose
  *    1..SC_PROMOTE_TARGETS most frequent targets cover 90% of its samples
  *    is pointed at the stub for those targets (written once, shared); a
- *    promoted site whose misses reach its limit goes back to the thunk and
+ *    promoted site whose misses concentrate on targets the stub has room
+ *    for moves to a wider stub; one whose misses reach its limit otherwise
+ *    goes back to the thunk and
  *    learns again, the limit doubling when it comes back to the same
  *    targets (hysteresis); a site that never concentrates, or is demoted
- *    SC_PROMOTE_MAX_DEMOTIONS times, stays on the thunk for good.
+ *    SC_PROMOTE_MAX_DEMOTIONS times within SC_PROMOTE_SETTLED_MS of its
+ *    promotion, stays on the thunk for good (so does a site whose targets
+ *    are out of a stub's reach).
  *
  * A stub behaves as `jmp *%reg` for every value (promote_x86_64.c), so a
  * site is correct in each of its forms; each change is one aligned word
@@ -31,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "promote.h"
 #include "staticcall/promote.h"
@@ -42,7 +47,8 @@
 #define SC_PROMOTE_TARGETS 2	  /* targets a stub compares, at most */
 #define SC_PROMOTE_COVER 90	  /* % of samples its targets must cover */
 #define SC_PROMOTE_MAX_WINDOWS 4  /* undecided windows before giving up */
-#define SC_PROMOTE_MAX_DEMOTIONS 8
+#define SC_PROMOTE_MAX_DEMOTIONS 8 /* quick ones (within SETTLED_MS) */
+#define SC_PROMOTE_SETTLED_MS 100
 #define SC_PROMOTE_POOL (256u << 10) /* stub memory per object */
 #define SC_PROMOTE_CAND 4	     /* distinct targets tallied per site */
 
@@ -57,6 +63,8 @@ enum psite_state {
 	PS_THUNK, /* on its thunk, learning */
 	PS_STUB,  /* on a stub */
 	PS_MEGA,  /* given up: on its thunk for good */
+	PS_FAR,	  /* its targets are out of a stub's reach (another object
+		     more than 2 GiB away): on its thunk for good */
 };
 
 struct psite {
@@ -67,6 +75,7 @@ struct psite {
 	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
 	void *cand[SC_PROMOTE_CAND];
 	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
+	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
 };
 
 struct stubrec {
@@ -94,6 +103,13 @@ static struct {
 	size_t rejected;
 	unsigned long promotions, demotions, samples;
 } totals;
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
 
 static int mode(void) /* 0 off, 1 on, 2 freeze */
 {
@@ -282,7 +298,7 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 /* The stub for (reg, targets, miss) in po's pool, shared; NULL if none
  * can be made (pool full, a target out of reach). */
 static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t,
-			       int n, const uint8_t *miss)
+			       int n, const uint8_t *miss, int *far)
 {
 	for (size_t i = 0; i < po->nstubs; i++) {
 		struct stubrec *r = &po->stubs[i];
@@ -302,9 +318,12 @@ static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t,
 	uint8_t *at = po->pool.open && po->pool.open_used + len <= ps ?
 			      po->pool.open + po->pool.open_used :
 			      po->pool.base + po->pool.used;
-	if (at + len > po->pool.base + po->pool.size ||
-	    !sc_parch_stub_encode(at, reg, t, n, miss, buf))
+	if (at + len > po->pool.base + po->pool.size)
 		return NULL;
+	if (!sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
+		*far = 1;
+		return NULL;
+	}
 	uint8_t *room = sc_pool_room(&po->pool, len);
 	if (room != at)
 		return NULL;
@@ -390,54 +409,30 @@ static int choose(const struct psite *s, void **t)
 	return 0;
 }
 
-static void decide(struct pobj *po, struct psite *s, int m)
+/* Point s (on its thunk or a stub) at the stub for t[0..k); 0, or -1
+ * with s given up on when that cannot be done. */
+static int promote_to(struct pobj *po, struct psite *s, void *const *t, int k)
 {
-	s->touched = 0;
-	if (s->state == PS_STUB) {
-		/* samples of a promoted site are its misses */
-		if (m == 2 || s->samples < s->miss_limit)
-			return;
-		if (site_retarget(po, s, s->thunk)) {
-			s->state = PS_MEGA;
-			return;
-		}
-		totals.demotions++;
-		s->state = ++s->demotions >= SC_PROMOTE_MAX_DEMOTIONS ?
-				   PS_MEGA :
-				   PS_THUNK;
-		s->stub = NULL;
-		sc_log(SC_LOG_DEBUG, "promote: site %p demoted (%u misses)",
-		       (void *)s->insn, s->samples);
-		reset_tally(s);
-		return;
+	int far = 0;
+	const uint8_t *stub = get_stub(po, s->reg, t, k, s->thunk, &far);
+	if (!stub) {
+		if (far) /* x86-64 has no direct branch further away */
+			s->state = PS_FAR;
+		return -1;
 	}
-	if (s->state != PS_THUNK || s->samples < SC_PROMOTE_MIN_SAMPLES)
-		return;
-	void *t[SC_PROMOTE_TARGETS];
-	int k = choose(s, t);
-	reset_tally(s);
-	if (!k) {
-		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS)
-			s->state = PS_MEGA;
-		return;
-	}
-	const uint8_t *stub = get_stub(po, s->reg, t, k, s->thunk);
-	if (!stub)
-		return;
 	/* Stubs written in this batch become executable before any site
 	 * points at them. */
-	if (sc_pool_seal(&po->pool))
-		return;
-	int same = k == s->nlast && !memcmp(t, s->last, k * sizeof *t);
-	if (site_retarget(po, s, stub)) {
+	if (sc_pool_seal(&po->pool) || site_retarget(po, s, stub)) {
 		s->state = PS_MEGA;
-		return;
+		return -1;
 	}
+	int same = k == s->nlast && !memcmp(t, s->last, k * sizeof *t);
 	s->state = PS_STUB;
 	s->stub = stub;
+	s->promoted_at = now_ms();
 	s->ntargets = s->nlast = (uint8_t)k;
-	memcpy(s->targets, t, k * sizeof *t);
-	memcpy(s->last, t, k * sizeof *t);
+	memmove(s->targets, t, k * sizeof *t);
+	memcpy(s->last, s->targets, k * sizeof *t);
 	/* Hysteresis: back to the same targets, it must miss twice as
 	 * often as before to be demoted again. */
 	s->miss_limit = same && s->miss_limit < (1u << 20) ?
@@ -446,6 +441,52 @@ static void decide(struct pobj *po, struct psite *s, int m)
 	totals.promotions++;
 	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
 	       (void *)s->insn, (const void *)stub, k, k > 1 ? "s" : "");
+	return 0;
+}
+
+static void decide(struct pobj *po, struct psite *s, int m)
+{
+	void *t[SC_PROMOTE_TARGETS];
+	s->touched = 0;
+	if (s->state == PS_STUB) {
+		/* samples of a promoted site are its misses */
+		if (m == 2 || s->samples < s->miss_limit)
+			return;
+		/* Misses that concentrate on targets the stub has room for:
+		 * widen it (the new ones first: they are the current phase). */
+		int k = choose(s, t);
+		if (k && k + s->ntargets <= SC_PROMOTE_TARGETS) {
+			memcpy(t + k, s->targets, s->ntargets * sizeof *t);
+			reset_tally(s);
+			promote_to(po, s, t, k + s->ntargets);
+			return;
+		}
+		reset_tally(s);
+		if (site_retarget(po, s, s->thunk)) {
+			s->state = PS_MEGA;
+			return;
+		}
+		totals.demotions++;
+		/* A site that kept its stub a while had a phase change:
+		 * only quick demotions count towards giving up on it. */
+		if (now_ms() - s->promoted_at < SC_PROMOTE_SETTLED_MS)
+			s->demotions++;
+		s->state = s->demotions >= SC_PROMOTE_MAX_DEMOTIONS ? PS_MEGA :
+								      PS_THUNK;
+		s->stub = NULL;
+		sc_log(SC_LOG_DEBUG, "promote: site %p demoted", (void *)s->insn);
+		return;
+	}
+	if (s->state != PS_THUNK || s->samples < SC_PROMOTE_MIN_SAMPLES)
+		return;
+	int k = choose(s, t);
+	reset_tally(s);
+	if (!k) {
+		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS)
+			s->state = PS_MEGA;
+		return;
+	}
+	promote_to(po, s, t, k);
 }
 
 struct sample {
@@ -525,6 +566,7 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 			st->tail_sites += s->state == PS_TAIL;
 			st->promoted += s->state == PS_STUB;
 			st->megamorphic += s->state == PS_MEGA;
+			st->far += s->state == PS_FAR;
 		}
 		st->stubs += po->nstubs;
 		for (size_t i = 0; i < po->nstubs; i++)
@@ -547,9 +589,9 @@ __attribute__((destructor)) static void promote_report(void)
 	if (static_call_promote_stats(&st))
 		return;
 	sc_log_report("promote: %zu sites (%zu tail, %zu rejected), %zu "
-		      "promoted, %zu megamorphic; %lu promotions, %lu "
-		      "demotions, %lu samples; %zu stubs, %zu bytes",
+		      "promoted, %zu megamorphic, %zu far; %lu promotions, "
+		      "%lu demotions, %lu samples; %zu stubs, %zu bytes",
 		      st.sites, st.tail_sites, st.rejected, st.promoted,
-		      st.megamorphic, st.promotions, st.demotions, st.samples,
-		      st.stubs, st.stub_bytes);
+		      st.megamorphic, st.far, st.promotions, st.demotions,
+		      st.samples, st.stubs, st.stub_bytes);
 }

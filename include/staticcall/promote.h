@@ -21,6 +21,9 @@ struct static_call_promote_stats {
 	size_t promoted;    /* sites on a stub now */
 	size_t megamorphic; /* sites given up on (too many targets, or
 			       re-promoted too often): on the thunk for good */
+	size_t far;	    /* sites whose targets lie beyond a stub's reach
+			       (x86-64: +-2 GiB, e.g. a library calling back
+			       into the program): on the thunk for good */
 	unsigned long promotions, demotions;
 	unsigned long samples; /* samples taken (all threads, all flushes) */
 	size_t stubs, stub_bytes; /* stubs written, executable bytes used */

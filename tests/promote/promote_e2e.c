@@ -1,0 +1,108 @@
+/*
+ * promote_e2e.c - indirect calls of every kind the promotion learns
+ * (tests/promote/run.sh): through struct members, arrays and parameters,
+ * in the program and in a shared library; monomorphic, two-target,
+ * megamorphic (16 targets) and phase-changing (its one target changes
+ * half-way) sites; 8 threads calling while the runtime promotes. The
+ * library's callbacks into the program are out of a stub's reach (far);
+ * its calls to its own functions are promoted. Prints
+ * each thread's checksum (the same with and without promotion) and, on
+ * stderr, the runtime's promotion statistics.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <staticcall/promote.h>
+
+#include "promote_lib.h"
+
+#define ITERS 200000L
+#define NTHREADS 8
+
+#define F(n)                                              \
+	__attribute__((noinline)) static long f##n(long x) \
+	{                                                  \
+		return x * (n + 3) + n;                    \
+	}
+F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13)
+F(14) F(15)
+static long (*const table[16])(long) = { f0, f1, f2,  f3,  f4,  f5,
+					 f6, f7, f8,  f9,  f10, f11,
+					 f12, f13, f14, f15 };
+
+__attribute__((noinline)) static long add(long a, long b)
+{
+	return a + b;
+}
+__attribute__((noinline)) static long sub(long a, long b)
+{
+	return a - b;
+}
+__attribute__((noinline)) static long mix(long x)
+{
+	return x >> 3;
+}
+
+struct shape {
+	long (*area)(long);
+};
+
+/* Through a struct member: monomorphic per object. */
+__attribute__((noinline)) static long member(const struct shape *s, long x)
+{
+	return s->area(x) + 1;
+}
+/* Through an array: megamorphic (uniform over 16). */
+__attribute__((noinline)) static long array(unsigned i, long x)
+{
+	return table[i % 16](x) - 2;
+}
+/* Through a parameter: two targets. */
+__attribute__((noinline)) static long param(long (*f)(long, long), long a)
+{
+	return f(a, 5) * 2;
+}
+
+static void *worker(void *arg)
+{
+	long id = (long)arg, sum = 0;
+	struct shape sq = { f3 };
+	struct lib_ops ops = { add, mix };
+	unsigned r = (unsigned)id * 2654435761u + 1;
+	for (long i = 0; i < ITERS; i++) {
+		r = r * 1103515245u + 12345u;
+		sum += member(&sq, i);
+		sum ^= array(r >> 8, i);
+		sum += param((r >> 12) & 1 ? add : sub, i);
+		/* phase change: the member's one target changes half-way */
+		if (i == ITERS / 2) {
+			sq.area = f9;
+			ops.combine = sub;
+		}
+		sum += lib_apply(table[(i / 1000) % 2 ? 5 : 6], i);
+		sum = lib_fold(&ops, sum, i);
+		sum += lib_dispatch(r >> 20, i);
+	}
+	return (void *)sum;
+}
+
+int main(void)
+{
+	pthread_t th[NTHREADS];
+	for (long i = 0; i < NTHREADS; i++)
+		pthread_create(&th[i], NULL, worker, (void *)i);
+	for (int i = 0; i < NTHREADS; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		printf("thread %d: %ld\n", i, (long)r);
+	}
+	struct static_call_promote_stats st;
+	if (static_call_promote_stats(&st) == 0)
+		fprintf(stderr,
+			"stats: objects=%zu sites=%zu tail=%zu rejected=%zu "
+			"promoted=%zu megamorphic=%zu far=%zu promotions=%lu "
+			"demotions=%lu samples=%lu stubs=%zu\n",
+			st.objects, st.sites, st.tail_sites, st.rejected,
+			st.promoted, st.megamorphic, st.far, st.promotions,
+			st.demotions, st.samples, st.stubs);
+	return 0;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# run.sh CC INCLUDE RUNTIME_DIR PLUGIN OUT
+# Promotion of indirect calls, end to end (docs/GUIDE.md "Promoted
+# indirect calls"): promote_e2e.c and its shared library built plain and
+# with the promote flags (retpoline thunks, -fplugin-arg-...-promote),
+# also with -fcf-protection=full. Every build prints the same checksums;
+# the promoted one under STATICCALL_PROMOTE=on (default), freeze and off
+# and STATICCALL_DISABLE=1; with promotion on, sites were promoted, none
+# rejected, the megamorphic one given up on; the thunks are the
+# retpoline, local to each object (no PLT), and no indirect call or jump
+# is left in the code.
+set -euo pipefail
+cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5
+src=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+promote=(-fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote
+	-mindirect-branch=thunk-extern)
+rt=(-L"$rtdir" -Wl,--no-as-needed -lstaticcall -Wl,--as-needed
+	-Wl,-rpath,"$rtdir")
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+build() { # DIR FLAGS...
+	local d=$out/$1
+	shift
+	mkdir -p "$d"
+	$cc -O2 -Wall -Werror -I"$inc" "$@" -fPIC -shared \
+		"$src/promote_lib.c" -o "$d/libpromote_lib.so"
+	$cc -O2 -Wall -Werror -I"$inc" -I"$src" "$@" "$src/promote_e2e.c" \
+		-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" \
+		-pthread "${rt[@]}"
+}
+build plain
+build promote "${promote[@]}"
+build ibt "${promote[@]}" -fcf-protection=full
+
+"$out/plain/promote_e2e" >"$out/want" 2>/dev/null
+[ "$(wc -l <"$out/want")" = 8 ] || fail "plain build's output"
+
+stat() { # FILE KEY
+	sed -n "s/.*[ :]$2=\([0-9]*\).*/\1/p" "$1"
+}
+for b in promote ibt; do
+	for env in "" STATICCALL_PROMOTE=on STATICCALL_PROMOTE=freeze \
+		STATICCALL_PROMOTE=off STATICCALL_DISABLE=1; do
+		env $env "$out/$b/promote_e2e" >"$out/got" 2>"$out/err" ||
+			fail "$b $env: exit status $?"
+		cmp -s "$out/want" "$out/got" ||
+			fail "$b $env: results differ from the plain build"
+		grep -q '^stats:' "$out/err" || fail "$b $env: no statistics"
+		promoted=$(stat "$out/err" promotions)
+		case "$env" in
+		*off | *DISABLE=1)
+			[ "$promoted" = 0 ] || fail "$b $env: promoted"
+			;;
+		*)
+			[ "$(stat "$out/err" objects)" = 2 ] ||
+				fail "$b $env: both objects registered"
+			[ "$(stat "$out/err" rejected)" = 0 ] ||
+				fail "$b $env: sites rejected"
+			# the member, parameter and library-internal sites
+			[ "$(stat "$out/err" promoted)" -ge 3 ] ||
+				fail "$b $env: too few promoted: $(cat "$out/err")"
+			[ "$(stat "$out/err" megamorphic)" -ge 1 ] ||
+				fail "$b $env: the 16-target site promoted"
+			# the library's callbacks into the program
+			[ "$(stat "$out/err" far)" -ge 1 ] ||
+				fail "$b $env: no far site: $(cat "$out/err")"
+			;;
+		esac
+		echo "$b ${env:-default}: $(cat "$out/err")"
+	done
+done
+
+# The slow path is the unit's retpoline, defined in each object (no
+# PLT), and nothing else jumps or calls through a register or memory.
+for f in "$out/promote/promote_e2e" "$out/promote/libpromote_lib.so"; do
+	dis=$(objdump -d --no-show-raw-insn "$f")
+	if echo "$dis" | grep -q 'thunk_[a-z0-9]*@plt'; then
+		fail "$f: thunk through a PLT"
+	fi
+	thunk=$(echo "$dis" | sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p')
+	for insn in pause lfence 'mov    %rax,(%rsp)' ret; do
+		echo "$thunk" | grep -q "$insn" ||
+			fail "$f: thunk without $insn"
+	done
+	# (the C start-up files' own, not compiled here, aside)
+	echo "$dis" | awk '/^Disassembly of section/ { s = $4 }
+		/^[0-9a-f]+ <.*>:$/ { fn = $2 }
+		fn ~ /^<(_start|deregister_tm_clones|register_tm_clones|__do_global_dtors_aux|frame_dummy)>:$/ { next }
+		s == ".text:" && /(call|jmp) +\*/ { print fn, $0; bad = 1 }
+		END { exit bad }' || fail "$f: an indirect branch in .text"
+done
+# IBT: the unit's object keeps its IBT property with the plugin's text
+# (Debian's crt files have none, so linked files lose it either way).
+$cc -O2 -I"$inc" "${promote[@]}" -fcf-protection=full -fPIC -c \
+	"$src/promote_lib.c" -o "$out/ibt/promote_lib.o"
+notes=$(readelf -n "$out/ibt/promote_lib.o")
+echo "$notes" | grep -q 'x86 feature: IBT' ||
+	fail "IBT build without the IBT property"
+echo "promotion: all checks passed"
