@@ -272,6 +272,8 @@ out:
 	sc_unlock(&saved);
 }
 
+static void report_object(const struct pobj *po);
+
 SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 					       const void *end)
 {
@@ -284,6 +286,8 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 		if (po->begin != begin)
 			continue;
 		*pp = po->next;
+		if (sc_env()->report_at_exit)
+			report_object(po);
 		/* The object's code goes with it; its stubs stay mapped
 		 * (a thread preempted inside one must find it). */
 		sc_mem_free(po->sites);
@@ -580,18 +584,19 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 	return 0;
 }
 
-/* STATICCALL_REPORT=1: one line at exit. */
-__attribute__((destructor)) static void promote_report(void)
+/* STATICCALL_REPORT=1: one line per object when it goes (exit or
+ * dlclose), under the lock. */
+static void report_object(const struct pobj *po)
 {
-	if (!pobjs || !sc_env()->report_at_exit)
-		return;
-	struct static_call_promote_stats st;
-	if (static_call_promote_stats(&st))
-		return;
-	sc_log_report("promote: %zu sites (%zu tail, %zu rejected), %zu "
-		      "promoted, %zu megamorphic, %zu far; %lu promotions, "
-		      "%lu demotions, %lu samples; %zu stubs, %zu bytes",
-		      st.sites, st.tail_sites, st.rejected, st.promoted,
-		      st.megamorphic, st.far, st.promotions, st.demotions,
-		      st.samples, st.stubs, st.stub_bytes);
+	size_t n[6] = { 0 }, stubs = 0;
+	for (size_t i = 0; i < po->n; i++)
+		n[po->sites[i].state]++;
+	for (size_t i = 0; i < po->nstubs; i++)
+		stubs += sc_parch_stub_size(po->stubs[i].n);
+	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
+		      "%zu megamorphic, %zu far, %zu tail, %zu rejected; %zu "
+		      "stubs, %zu bytes",
+		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
+		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_TAIL], n[PS_BAD],
+		      po->nstubs, stubs);
 }

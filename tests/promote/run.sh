@@ -73,6 +73,13 @@ for b in promote ibt; do
 	done
 done
 
+# STATICCALL_REPORT=1: a line per object as it goes
+STATICCALL_REPORT=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
+grep -Eq '^staticcall: promote: .*/promote_e2e: 3 sites: [0-9]+ promoted' \
+	"$out/err" || fail "report: $(cat "$out/err")"
+grep -Eq '^staticcall: promote: .*/libpromote_lib.so: 4 sites: .* 3 far' \
+	"$out/err" || fail "report: $(cat "$out/err")"
+
 # The slow path is the unit's retpoline, defined in each object (no
 # PLT), and nothing else jumps or calls through a register or memory.
 for f in "$out/promote/promote_e2e" "$out/promote/libpromote_lib.so"; do
