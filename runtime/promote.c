@@ -59,7 +59,8 @@ SC_EXPORT __thread int __staticcall_promote_tick
 
 enum psite_state {
 	PS_BAD,	  /* record did not verify: never written */
-	PS_TAIL,  /* a tail call: no return address, not learned */
+	PS_TAIL,  /* a tail call without a slow stub (no stub memory): it
+		     has no return address to name it, so it is not learned */
 	PS_THUNK, /* on its thunk, learning */
 	PS_STUB,  /* on a stub */
 	PS_MEGA,  /* given up: on its thunk for good */
@@ -70,6 +71,8 @@ enum psite_state {
 struct psite {
 	uint8_t *insn;
 	const uint8_t *thunk;
+	const uint8_t *slow; /* its slow path: the thunk, or for a tail site
+				its slow stub (sc_parch_slow_encode) */
 	const uint8_t *stub; /* PS_STUB: where it points */
 	void *targets[SC_PROMOTE_TARGETS], *last[SC_PROMOTE_TARGETS];
 	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
@@ -95,6 +98,7 @@ struct pobj {
 	int pool_ok;
 	struct stubrec *stubs;
 	size_t nstubs, capstubs;
+	size_t slow_bytes; /* tail sites' slow stubs */
 	struct pobj *next;
 };
 
@@ -162,7 +166,7 @@ int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
 /* Point s at dest (a stub, or its thunk); 0 or -errno. */
 static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 {
-	const void *from = s->state == PS_STUB ? s->stub : s->thunk;
+	const void *from = s->state == PS_STUB ? s->stub : s->slow;
 	return sc_promote_retarget(&po->obj, s->insn, s->tail, from, dest);
 }
 
@@ -195,8 +199,47 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	if (!t || !sc_object_exec_prot(&po->obj, t, 64) ||
 	    !sc_parch_thunk_ok(t, s->reg, po->lo, po->hi, sc_parch_sample_fn()))
 		return;
-	s->thunk = t;
+	s->thunk = s->slow = t;
 	s->state = s->tail ? PS_TAIL : PS_THUNK;
+}
+
+/* Each tail site gets a slow stub that names it to the sampler, written
+ * and made executable before the site is pointed at it; a site that
+ * cannot (pool full, out of reach) stays PS_TAIL, on its thunk. */
+static void give_tail_sites_slow_stubs(struct pobj *po)
+{
+	size_t len = sc_parch_slow_size(), made = 0;
+	uint8_t buf[64];
+	if (!len || len > sizeof buf)
+		return;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state != PS_TAIL)
+			continue;
+		uint8_t *at = sc_pool_room(&po->pool, len);
+		if (!at)
+			break;
+		if (!sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
+					  s->thunk, buf))
+			continue; /* its room stays int3 */
+		memcpy(at, buf, len);
+		s->slow = at;
+		po->slow_bytes += len;
+		made++;
+	}
+	if (!made || sc_pool_seal(&po->pool))
+		return;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state != PS_TAIL || s->slow == s->thunk)
+			continue;
+		const uint8_t *slow = s->slow;
+		s->slow = s->thunk; /* where it is now */
+		if (site_retarget(po, s, slow))
+			continue;
+		s->slow = slow;
+		s->state = PS_THUNK;
+	}
 }
 
 SC_EXPORT void __staticcall_promote_register(const void *begin,
@@ -259,6 +302,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin,
 	pobjs = po;
 	if (po->pool_ok) {
 		sc_arch_bind_init(); /* the sample entry's XSAVE size */
+		give_tail_sites_slow_stubs(po);
 		for (size_t i = 0; i < n; i++) {
 			const uint8_t *t = po->sites[i].thunk;
 			if (po->sites[i].state == PS_THUNK &&
@@ -418,7 +462,7 @@ static int choose(const struct psite *s, void **t)
 static int promote_to(struct pobj *po, struct psite *s, void *const *t, int k)
 {
 	int far = 0;
-	const uint8_t *stub = get_stub(po, s->reg, t, k, s->thunk, &far);
+	const uint8_t *stub = get_stub(po, s->reg, t, k, s->slow, &far);
 	if (!stub) {
 		if (far) /* x86-64 has no direct branch further away */
 			s->state = PS_FAR;
@@ -466,7 +510,7 @@ static void decide(struct pobj *po, struct psite *s, int m)
 			return;
 		}
 		reset_tally(s);
-		if (site_retarget(po, s, s->thunk)) {
+		if (site_retarget(po, s, s->slow)) {
 			s->state = PS_MEGA;
 			return;
 		}
@@ -567,12 +611,14 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 		for (size_t i = 0; i < po->n; i++) {
 			const struct psite *s = &po->sites[i];
 			st->sites += s->state != PS_BAD;
-			st->tail_sites += s->state == PS_TAIL;
+			st->tail_sites += s->tail;
+			st->tail_unlearned += s->state == PS_TAIL;
 			st->promoted += s->state == PS_STUB;
 			st->megamorphic += s->state == PS_MEGA;
 			st->far += s->state == PS_FAR;
 		}
 		st->stubs += po->nstubs;
+		st->stub_bytes += po->slow_bytes;
 		for (size_t i = 0; i < po->nstubs; i++)
 			st->stub_bytes += sc_parch_stub_size(po->stubs[i].n);
 	}
@@ -593,9 +639,10 @@ static void report_object(const struct pobj *po)
 		n[po->sites[i].state]++;
 	for (size_t i = 0; i < po->nstubs; i++)
 		stubs += sc_parch_stub_size(po->stubs[i].n);
+	stubs += po->slow_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
-		      "%zu megamorphic, %zu far, %zu tail, %zu rejected; %zu "
-		      "stubs, %zu bytes",
+		      "%zu megamorphic, %zu far, %zu tail unlearned, %zu "
+		      "rejected; %zu stubs, %zu bytes",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
 		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_TAIL], n[PS_BAD],
 		      po->nstubs, stubs);

@@ -42,6 +42,16 @@ size_t sc_parch_stub_size(int n);
  * thunk is out of reach from `at`. */
 int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
 			 int n, const uint8_t *miss, uint8_t *out);
+/* A tail site's slow stub (tail sites have no return address to name
+ * them): counts the thread's tick down like a thunk's sample block and
+ * at zero passes the target and the site's end (as if it were a return
+ * address) to the runtime through `sample_call` (the thunk's, its PLT
+ * entry), then takes the thunk's retpoline. Bytes it takes, and its
+ * bytes for address `at` into out; 0 if out of reach or the tick's
+ * offset from the thread pointer does not fit. */
+size_t sc_parch_slow_size(void);
+int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
+			 const uint8_t *thunk, uint8_t *out);
 /* Does `p` lie within reach (a direct branch) of every address in
  * [lo, hi)? */
 int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);

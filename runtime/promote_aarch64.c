@@ -50,3 +50,13 @@ int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi)
 	(void)p, (void)lo, (void)hi;
 	return 0;
 }
+size_t sc_parch_slow_size(void)
+{
+	return 0;
+}
+int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
+			 const uint8_t *thunk, uint8_t *out)
+{
+	(void)at, (void)reg, (void)site_end, (void)thunk, (void)out;
+	return 0;
+}

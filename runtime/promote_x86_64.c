@@ -161,3 +161,68 @@ int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
 	wr32(out + code - 4, d);
 	return 1;
 }
+
+/* The sample block's call (verified by sc_parch_thunk_ok). */
+static const uint8_t *sample_call(const uint8_t *thunk, int reg)
+{
+	const uint8_t *p = thunk + SC_X86_THUNK_SAMPLE + (reg >= 8 ? 18 : 17);
+	return p + 5 + rd32(p + 1);
+}
+
+extern __thread int __staticcall_promote_tick;
+
+size_t sc_parch_slow_size(void)
+{
+	return 48;
+}
+
+/*
+ *	decl %fs:TICK              # 64 FF 0C 25 disp32 (TP-relative)
+ *	jnz  thunk+8               # 0F 85 rel32: the retpoline
+ *	push %rax; push %rax
+ *	lea  site_end(%rip), %rax  # the site, named as a call's return
+ *	mov  %rax, 8(%rsp)         #   address would be
+ *	pop  %rax
+ *	push $reg; push %reg
+ *	call sample                # the thunk's: its PLT entry
+ *	add  $24, %rsp
+ *	jmp  thunk+8
+ */
+int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
+			 const uint8_t *thunk, uint8_t *out)
+{
+	intptr_t tick = (intptr_t)&__staticcall_promote_tick -
+			(intptr_t)__builtin_thread_pointer();
+	if (tick != (int32_t)tick || reg < 0 || reg > 15 || reg == 4)
+		return 0;
+	uint8_t *p = out;
+	int32_t d;
+	memset(out, 0xcc, sc_parch_slow_size());
+	*p++ = 0x64, *p++ = 0xff, *p++ = 0x0c, *p++ = 0x25;
+	wr32(p, (int32_t)tick), p += 4;
+	*p++ = 0x0f, *p++ = 0x85;
+	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
+		return 0;
+	wr32(p, d), p += 4;
+	*p++ = 0x50, *p++ = 0x50;
+	*p++ = 0x48, *p++ = 0x8d, *p++ = 0x05;
+	if (!rel32(at + (p - out) + 4, site_end, &d))
+		return 0;
+	wr32(p, d), p += 4;
+	*p++ = 0x48, *p++ = 0x89, *p++ = 0x44, *p++ = 0x24, *p++ = 0x08;
+	*p++ = 0x58;
+	*p++ = 0x6a, *p++ = (uint8_t)reg;
+	if (reg >= 8)
+		*p++ = 0x41;
+	*p++ = 0x50 + (reg & 7);
+	*p++ = 0xe8;
+	if (!rel32(at + (p - out) + 4, sample_call(thunk, reg), &d))
+		return 0;
+	wr32(p, d), p += 4;
+	*p++ = 0x48, *p++ = 0x83, *p++ = 0xc4, *p++ = 0x18;
+	*p++ = 0xe9;
+	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
+		return 0;
+	wr32(p, d), p += 4;
+	return (size_t)(p - out) <= sc_parch_slow_size();
+}

@@ -16,7 +16,9 @@ extern "C" {
 struct static_call_promote_stats {
 	size_t objects;	    /* linked objects with a table of sites */
 	size_t sites;	    /* sites recorded and verified */
-	size_t tail_sites;  /* ... of which tail calls (never promoted) */
+	size_t tail_sites;  /* ... of which tail calls */
+	size_t tail_unlearned; /* tail calls without a slow stub (no stub
+				  memory left): not learned */
 	size_t rejected;    /* records whose code did not match: left alone */
 	size_t promoted;    /* sites on a stub now */
 	size_t megamorphic; /* sites given up on (too many targets, or

@@ -1,7 +1,7 @@
 /*
  * promote_e2e.c - indirect calls of every kind the promotion learns
  * (tests/promote/run.sh): through struct members, arrays and parameters,
- * in the program and in a shared library; monomorphic, two-target,
+ * in the program and in a shared library, calls and a tail call; monomorphic, two-target,
  * megamorphic (16 targets) and phase-changing (its one target changes
  * half-way) sites; 8 threads calling while the runtime promotes. The
  * library's callbacks into the program are out of a stub's reach (far);
@@ -51,6 +51,13 @@ __attribute__((noinline)) static long member(const struct shape *s, long x)
 {
 	return s->area(x) + 1;
 }
+/* A tail call through a struct member (`jmp thunk`): learned through
+ * its slow stub. */
+__attribute__((noinline)) static long tail_member(const struct shape *s,
+						  long x)
+{
+	return s->area(x);
+}
 /* Through an array: megamorphic (uniform over 16). */
 __attribute__((noinline)) static long array(unsigned i, long x)
 {
@@ -71,6 +78,7 @@ static void *worker(void *arg)
 	for (long i = 0; i < ITERS; i++) {
 		r = r * 1103515245u + 12345u;
 		sum += member(&sq, i);
+		sum += tail_member(&sq, i);
 		sum ^= array(r >> 8, i);
 		sum += param((r >> 12) & 1 ? add : sub, i);
 		/* phase change: the member's one target changes half-way */
@@ -98,10 +106,12 @@ int main(void)
 	struct static_call_promote_stats st;
 	if (static_call_promote_stats(&st) == 0)
 		fprintf(stderr,
-			"stats: objects=%zu sites=%zu tail=%zu rejected=%zu "
+			"stats: objects=%zu sites=%zu tail=%zu "
+			"tail_unlearned=%zu rejected=%zu "
 			"promoted=%zu megamorphic=%zu far=%zu promotions=%lu "
 			"demotions=%lu samples=%lu stubs=%zu\n",
-			st.objects, st.sites, st.tail_sites, st.rejected,
+			st.objects, st.sites, st.tail_sites,
+			st.tail_unlearned, st.rejected,
 			st.promoted, st.megamorphic, st.far, st.promotions,
 			st.demotions, st.samples, st.stubs);
 	return 0;

@@ -59,11 +59,14 @@ for b in promote ibt; do
 				fail "$b $env: both objects registered"
 			[ "$(stat "$out/err" rejected)" = 0 ] ||
 				fail "$b $env: sites rejected"
-			# the member, parameter and library-internal sites
-			[ "$(stat "$out/err" promoted)" -ge 3 ] ||
+			# the member, tail, parameter, library-internal sites
+			[ "$(stat "$out/err" promoted)" -ge 4 ] ||
 				fail "$b $env: too few promoted: $(cat "$out/err")"
 			[ "$(stat "$out/err" megamorphic)" -ge 1 ] ||
 				fail "$b $env: the 16-target site promoted"
+			[ "$(stat "$out/err" tail)" = 1 ] &&
+				[ "$(stat "$out/err" tail_unlearned)" = 0 ] ||
+				fail "$b $env: the tail site: $(cat "$out/err")"
 			# the library's callbacks into the program
 			[ "$(stat "$out/err" far)" -ge 1 ] ||
 				fail "$b $env: no far site: $(cat "$out/err")"
@@ -75,7 +78,7 @@ done
 
 # STATICCALL_REPORT=1: a line per object as it goes
 STATICCALL_REPORT=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
-grep -Eq '^staticcall: promote: .*/promote_e2e: 3 sites: [0-9]+ promoted' \
+grep -Eq '^staticcall: promote: .*/promote_e2e: 4 sites: [0-9]+ promoted' \
 	"$out/err" || fail "report: $(cat "$out/err")"
 grep -Eq '^staticcall: promote: .*/libpromote_lib.so: 4 sites: .* 3 far' \
 	"$out/err" || fail "report: $(cat "$out/err")"

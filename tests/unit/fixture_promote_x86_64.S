@@ -5,7 +5,8 @@
  * byte for byte what plugin-common/promote_text.cc writes) and a site
  * `call thunk` inside pt_via_<reg>(value), which puts value in the
  * register and calls through the site. pt_off<k> are rax sites at byte
- * k (0..3) of an aligned word. Targets pt_t0..pt_t3 return 10..13,
+ * k (0..3) of an aligned word; pt_tail_site is a tail site (`jmp`) in
+ * pt_tail_fn(value). Targets pt_t0..pt_t3 return 10..13,
  * pt_miss 1000, pt_other 2000.
  */
 	.text
@@ -88,6 +89,17 @@ pt_site_\r\()_\off:
 	via rax, 1
 	via rax, 2
 	via rax, 3
+
+	/* a tail site: pt_tail_fn(value) jumps through the rax thunk */
+	.balign 16
+	.globl pt_tail_fn, pt_tail_site
+	.type pt_tail_fn,@function
+pt_tail_fn:
+	movq %rdi, %rax
+	.balign 8,,4
+pt_tail_site:
+	jmp pt_thunk_rax
+	.size pt_tail_fn, .-pt_tail_fn
 
 	.irp k, 0, 1, 2, 3
 	.balign 16

@@ -18,7 +18,9 @@
  *    boundary of one resumes in the same bytes), pages are never
  *    writable and executable;
  *  - threads calling through a site while it is re-targeted get the
- *    result of `call *%reg` every time.
+ *    result of `call *%reg` every time;
+ *  - a tail site's slow stub samples (the thread's tick counts down, the
+ *    sampler runs) and behaves as `jmp *%reg`, also as a stub's miss.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -31,6 +33,7 @@
 #include <Zydis/Zydis.h>
 
 #include "promote.h"
+#include "staticcall/promote.h"
 
 #define NREGS 15
 static const char *const reg_names[NREGS] = {
@@ -47,6 +50,9 @@ FIX(rax) FIX(rcx) FIX(rdx) FIX(rbx) FIX(rbp) FIX(rsi) FIX(rdi) FIX(r8)
 FIX(r9) FIX(r10) FIX(r11) FIX(r12) FIX(r13) FIX(r14) FIX(r15)
 extern uint8_t pt_site_rax_1[], pt_site_rax_2[], pt_site_rax_3[];
 int pt_via_rax_1(void *), pt_via_rax_2(void *), pt_via_rax_3(void *);
+extern uint8_t pt_tail_site[];
+int pt_tail_fn(void *value);
+extern __thread int __staticcall_promote_tick;
 extern uint8_t pt_t0[], pt_t1[], pt_t2[], pt_t3[], pt_miss[], pt_other[];
 
 #define ROW(r) { pt_thunk_##r, pt_site_##r##_0, pt_via_##r##_0 }
@@ -348,4 +354,40 @@ Test(promote, thunk_whose_sample_call_leaves_the_object_is_refused)
 	/* the call lands in the object's code (its PLT) or on the runtime's
 	 * entry: with a range that excludes both, refused */
 	cr_assert(!sc_parch_thunk_ok(pt_thunk_rax, 0, lo, lo + 1, NULL));
+}
+
+Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
+{
+	setup();
+	size_t len = sc_parch_slow_size();
+	uint8_t buf[64];
+	uint8_t *slow = sc_pool_room(&pool, len);
+	cr_assert_not_null(slow);
+	cr_assert(sc_parch_slow_encode(slow, 0, pt_tail_site + 5, pt_thunk_rax,
+				       buf));
+	memcpy(slow, buf, len);
+	cr_assert_eq(sc_pool_seal(&pool), 0);
+	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, pt_thunk_rax,
+					 slow),
+		     0);
+	struct static_call_promote_stats st0, st1;
+	static_call_promote_stats(&st0);
+	int tick0 = __staticcall_promote_tick, moved = 0;
+	for (int i = 0; i < 4000; i++) {
+		expect_calls(pt_tail_fn, 0);
+		moved |= __staticcall_promote_tick != tick0;
+	}
+	cr_assert(moved, "the slow stub never counted");
+	static_call_promote_stats(&st1);
+	cr_assert_gt(st1.samples, st0.samples, "no sample reached the runtime");
+	/* promoted, its misses go to the slow stub */
+	uint8_t *stub = (uint8_t *)make_stub(0, 2, slow);
+	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, slow, stub), 0);
+	for (int i = 0; i < 100; i++)
+		expect_calls(pt_tail_fn, 2);
+	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, stub, slow), 0);
+	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, slow,
+					 pt_thunk_rax),
+		     0);
+	expect_calls(pt_tail_fn, 0);
 }
