@@ -118,7 +118,9 @@ static uint64_t now_ms(void)
 static int mode(void) /* 0 off, 1 on, 2 freeze */
 {
 	const struct sc_env *e = sc_env();
-	if (e->disable)
+	/* static_call_seal / STATICCALL_SEAL: no more code changes (what
+	 * was promoted stays; moving it back is left to do, issue 16) */
+	if (e->disable || sc_sealed())
 		return 0;
 	return e->promote;
 }

@@ -5,7 +5,7 @@
 # with the promote flags (retpoline thunks, -fplugin-arg-...-promote),
 # also with -fcf-protection=full. Every build prints the same checksums;
 # the promoted one under STATICCALL_PROMOTE=on (default), freeze and off
-# and STATICCALL_DISABLE=1; with promotion on, sites were promoted, none
+# and STATICCALL_DISABLE=1 and STATICCALL_SEAL=code (no code change); with promotion on, sites were promoted, none
 # rejected, the megamorphic one given up on; the thunks are the
 # retpoline, local to each object (no PLT), and no indirect call or jump
 # is left in the code.
@@ -43,7 +43,8 @@ stat() { # FILE KEY
 }
 for b in promote ibt; do
 	for env in "" STATICCALL_PROMOTE=on STATICCALL_PROMOTE=freeze \
-		STATICCALL_PROMOTE=off STATICCALL_DISABLE=1; do
+		STATICCALL_PROMOTE=off STATICCALL_DISABLE=1 \
+		STATICCALL_SEAL=code; do
 		env $env "$out/$b/promote_e2e" >"$out/got" 2>"$out/err" ||
 			fail "$b $env: exit status $?"
 		cmp -s "$out/want" "$out/got" ||
@@ -51,7 +52,7 @@ for b in promote ibt; do
 		grep -q '^stats:' "$out/err" || fail "$b $env: no statistics"
 		promoted=$(stat "$out/err" promotions)
 		case "$env" in
-		*off | *DISABLE=1)
+		*off | *DISABLE=1 | *SEAL=code)
 			[ "$promoted" = 0 ] || fail "$b $env: promoted"
 			;;
 		*)
