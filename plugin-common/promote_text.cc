@@ -56,11 +56,13 @@ std::string sc_text_promote_thunk(int reg)
 {
 	const std::string r = sc_promote_reg_name(reg);
 	const std::string T = "__x86_indirect_thunk_" + r;
-	// Its own section and comdat group (not GCC's name for its group:
-	// a unit built with GCC's own `thunk` mode keeps its own thunk,
-	// which the runtime then does not recognise and leaves alone).
-	std::string t = "\t.section .text." + T + ",\"axG\",@progbits," +
-			"__staticcall_promote_thunk_" + r + ",comdat\n";
+	// GCC's own section and comdat group for the thunk (its `thunk`
+	// mode emits them too): the linker keeps the first of the link and
+	// drops the others, so one object has one thunk per register. When
+	// GCC's is kept, the runtime does not recognise it and leaves that
+	// object's sites on it (docs/ABI.md).
+	std::string t = "\t.section .text." + T + ",\"axG\",@progbits," + T +
+			",comdat\n";
 	t += "\t.balign 16\n\t.weak " + T + "\n\t.hidden " + T + "\n";
 	t += "\t.type " + T + ",@function\n" + T + ":\n";
 	// Slot: plain (into the retpoline) or sampling (to the block).

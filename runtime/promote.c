@@ -63,9 +63,9 @@ enum psite_state {
 		     has no return address to name it, so it is not learned */
 	PS_THUNK, /* on its thunk, learning */
 	PS_STUB,  /* on a stub */
-	PS_MEGA,  /* given up: on its thunk for good */
+	PS_MEGA,  /* given up: on the thunk's retpoline for good */
 	PS_FAR,	  /* its targets are out of a stub's reach (another object
-		     more than 2 GiB away): on its thunk for good */
+		     more than 2 GiB away): on the retpoline for good */
 };
 
 struct psite {
@@ -170,6 +170,17 @@ static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 {
 	const void *from = s->state == PS_STUB ? s->stub : s->slow;
 	return sc_promote_retarget(&po->obj, s->insn, s->tail, from, dest);
+}
+
+/* s is given up on (state PS_MEGA or PS_FAR): point it straight at its
+ * thunk's retpoline, past the slot, so it costs no more sampling (a
+ * thread arriving there runs exactly what the slot's plain form leads
+ * to). */
+static void settle(struct pobj *po, struct psite *s, int state)
+{
+	if (!site_retarget(po, s, sc_parch_thunk_retpoline(s->thunk)))
+		s->slow = sc_parch_thunk_retpoline(s->thunk);
+	s->state = (uint8_t)state;
 }
 
 static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
@@ -467,7 +478,7 @@ static int promote_to(struct pobj *po, struct psite *s, void *const *t, int k)
 	const uint8_t *stub = get_stub(po, s->reg, t, k, s->slow, &far);
 	if (!stub) {
 		if (far) /* x86-64 has no direct branch further away */
-			s->state = PS_FAR;
+			settle(po, s, PS_FAR);
 		return -1;
 	}
 	/* Stubs written in this batch become executable before any site
@@ -521,9 +532,10 @@ static void decide(struct pobj *po, struct psite *s, int m)
 		 * only quick demotions count towards giving up on it. */
 		if (now_ms() - s->promoted_at < SC_PROMOTE_SETTLED_MS)
 			s->demotions++;
-		s->state = s->demotions >= SC_PROMOTE_MAX_DEMOTIONS ? PS_MEGA :
-								      PS_THUNK;
+		s->state = PS_THUNK;
 		s->stub = NULL;
+		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS)
+			settle(po, s, PS_MEGA);
 		sc_log(SC_LOG_DEBUG, "promote: site %p demoted", (void *)s->insn);
 		return;
 	}
@@ -533,7 +545,7 @@ static void decide(struct pobj *po, struct psite *s, int m)
 	reset_tally(s);
 	if (!k) {
 		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS)
-			s->state = PS_MEGA;
+			settle(po, s, PS_MEGA);
 		return;
 	}
 	promote_to(po, s, t, k);

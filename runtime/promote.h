@@ -32,6 +32,8 @@ int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
  * must land in [call_lo, call_hi) or at sample_fn. */
 int sc_parch_thunk_ok(const uint8_t *thunk, int reg, uintptr_t call_lo,
 		      uintptr_t call_hi, const void *sample_fn);
+/* Where the thunk's retpoline starts, past its slot. */
+const uint8_t *sc_parch_thunk_retpoline(const uint8_t *thunk);
 /* The thunk's slot word: plain (retpoline only) or sampling. */
 uint64_t sc_parch_thunk_slot(int sampling);
 /* Bytes a stub of n targets takes (code and data, a multiple of 16). */

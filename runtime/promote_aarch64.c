@@ -29,6 +29,10 @@ int sc_parch_thunk_ok(const uint8_t *thunk, int reg, uintptr_t call_lo,
 	(void)thunk, (void)reg, (void)call_lo, (void)call_hi, (void)sample_fn;
 	return 0;
 }
+const uint8_t *sc_parch_thunk_retpoline(const uint8_t *thunk)
+{
+	return thunk;
+}
 uint64_t sc_parch_thunk_slot(int sampling)
 {
 	(void)sampling;

@@ -76,6 +76,11 @@ int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
 	return 1;
 }
 
+const uint8_t *sc_parch_thunk_retpoline(const uint8_t *thunk)
+{
+	return thunk + SC_X86_THUNK_RETPOLINE;
+}
+
 uint64_t sc_parch_thunk_slot(int sampling)
 {
 	return sampling ? SC_X86_THUNK_SLOT_SAMPLE : SC_X86_THUNK_SLOT_PLAIN;
