@@ -4,7 +4,8 @@
  * call to an opaque function and against the retpoline call; a site
  * alternating two targets and a megamorphic one (64 targets, uniform)
  * against the retpoline; and how long a site whose one target changes
- * takes to be promoted again. Medians of ROUNDS runs, ns per call.
+ * takes to be promoted again. Medians of ROUNDS runs (the variants'
+ * order rotating each round), ns per call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,17 +20,28 @@ DECL(direct) DECL(retpoline) DECL(promoted)
 
 static long sink;
 
-static double per_call(long (*loop)(long), long calls, int rounds)
+#define NV 7
+static long (*const loops[NV])(long) = {
+	direct_mono,   retpoline_mono, retpoline_two, retpoline_mega,
+	promoted_mono, promoted_two,   promoted_mega,
+};
+
+/* ns per call of each loop, medians of `rounds`, the order rotating
+ * each round. */
+static void measure(long calls, int rounds, double med[NV])
 {
-	double t[64];
+	static double t[NV][64];
 	if (rounds > 64)
 		rounds = 64;
-	for (int r = 0; r < rounds; r++) {
-		double t0 = now_ns();
-		sink += loop(calls);
-		t[r] = (now_ns() - t0) / calls;
-	}
-	return median(t, rounds);
+	for (int r = 0; r < rounds; r++)
+		for (int k = 0; k < NV; k++) {
+			int v = (k + r) % NV;
+			double t0 = now_ns();
+			sink += loops[v](calls);
+			t[v][r] = (now_ns() - t0) / calls;
+		}
+	for (int v = 0; v < NV; v++)
+		med[v] = median(t[v], rounds);
 }
 
 static unsigned long promotions(void)
@@ -47,13 +59,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 20; i++)
 		sink += promoted_mono(100000) + promoted_two(100000) +
 			promoted_mega(100000);
-	double d = per_call(direct_mono, calls, rounds);
-	double rm = per_call(retpoline_mono, calls, rounds);
-	double r2 = per_call(retpoline_two, calls, rounds);
-	double r64 = per_call(retpoline_mega, calls, rounds);
-	double pm = per_call(promoted_mono, calls, rounds);
-	double p2 = per_call(promoted_two, calls, rounds);
-	double p64 = per_call(promoted_mega, calls, rounds);
+	double m[NV];
+	measure(calls, rounds, m);
+	double d = m[0], rm = m[1], r2 = m[2], r64 = m[3], pm = m[4], p2 = m[5],
+	       p64 = m[6];
 	printf("ns/call (median of %d x %ld calls)\n", rounds, calls);
 	printf("  direct call, opaque function    %6.2f\n", d);
 	printf("  retpoline, 1 target             %6.2f\n", rm);
