@@ -15,10 +15,12 @@
 
 extern long (*volatile pt_mono)(long);
 extern long (*pt_all[64])(long);
+/* clang-format off */
 #define DECL(v) long v##_mono(long), v##_two(long), v##_mega(long);
 DECL(direct) DECL(retpoline) DECL(promoted)
 
 static long sink;
+/* clang-format on */
 
 #define NV 7
 static long (*const loops[NV])(long) = {

@@ -30,8 +30,7 @@ void sc_register_promote(const char *plugin_name)
 static unsigned sc_promote_counter; // per unit: labels are local
 static unsigned sc_promote_regs;    // bit N: the unit calls thunk N
 
-static tree sc_handle_no_promote(tree *node, tree name, tree, int,
-				 bool *no_add)
+static tree sc_handle_no_promote(tree *node, tree name, tree, int, bool *no_add)
 {
 	if (TREE_CODE(*node) != FUNCTION_DECL) {
 		warning(OPT_Wattributes, "%qE applies to functions only", name);
@@ -41,7 +40,7 @@ static tree sc_handle_no_promote(tree *node, tree name, tree, int,
 }
 
 static struct attribute_spec sc_no_promote_spec = {
-	SC_NO_PROMOTE_ATTR, 0, 0, true, false, false, false,
+	SC_NO_PROMOTE_ATTR,   0,   0, true, false, false, false,
 	sc_handle_no_promote, NULL
 };
 
@@ -69,7 +68,13 @@ static int sc_thunk_call_reg(rtx_insn *insn)
 static const pass_data sc_promote_pass_data = {
 	RTL_PASS,
 	"staticcall_promote", // name
-	OPTGROUP_NONE,	      TV_NONE, 0, 0, 0, 0, 0,
+	OPTGROUP_NONE,
+	TV_NONE,
+	0,
+	0,
+	0,
+	0,
+	0,
 };
 
 namespace {
@@ -103,8 +108,9 @@ class sc_promote_pass : public rtl_opt_pass {
 			int reg = sc_thunk_call_reg(insn);
 			if (reg < 0)
 				continue;
-			std::string label = ".Lsc_promote_" +
-					    std::to_string(sc_promote_counter++);
+			std::string label =
+				".Lsc_promote_" +
+				std::to_string(sc_promote_counter++);
 			std::string text = sc_text_promote_site(
 				label, reg, SIBLING_CALL_P(insn));
 			rtx body = gen_rtx_ASM_INPUT_loc(

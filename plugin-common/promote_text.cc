@@ -69,10 +69,10 @@ std::string sc_text_promote_thunk(int reg)
 	t += slot_plain();
 	// The retpoline, as GCC's own thunk; bytes so every assembler
 	// produces exactly what the runtime checks.
-	t += "\t.byte 0xe8,0x07,0,0,0\n"    // call 1f
-	     "\t.byte 0xf3,0x90\n"	    // 2: pause
-	     "\t.byte 0x0f,0xae,0xe8\n"	    // lfence
-	     "\t.byte 0xeb,0xf9\n";	    // jmp 2b
+	t += "\t.byte 0xe8,0x07,0,0,0\n" // call 1f
+	     "\t.byte 0xf3,0x90\n"	 // 2: pause
+	     "\t.byte 0x0f,0xae,0xe8\n"	 // lfence
+	     "\t.byte 0xeb,0xf9\n";	 // jmp 2b
 	t += "\t.byte " + hex(0x48 | (reg >= 8 ? 4 : 0)) + ",0x89," +
 	     hex(0x04 | (reg & 7) << 3) + ",0x24\n"; // 1: mov %reg,(%rsp)
 	t += "\t.byte 0xc3\n"			     // ret
@@ -102,8 +102,7 @@ std::string sc_text_promote_object()
 	for (const char *e : { "__start_", "__stop_" })
 		t += "\t.hidden " + std::string(e) + S + "\n";
 	// Reached indirectly (.init_array): endbr64 first.
-	t += "\t.section .text." + C + ",\"axG\",@progbits," + C +
-	     ",comdat\n";
+	t += "\t.section .text." + C + ",\"axG\",@progbits," + C + ",comdat\n";
 	for (const char *fn : { "", "_dtor" }) {
 		std::string callee = fn[0] ? SC_ABI_PROMOTE_UNREGISTER_FN :
 					     SC_ABI_PROMOTE_REGISTER_FN;

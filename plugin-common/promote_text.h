@@ -16,8 +16,7 @@ std::string sc_promote_reg_name(int reg);
 // The record of one site, placed immediately before the `call`/`jmp
 // __x86_indirect_thunk_<reg>` (with `.balign 8,,4` so the 5-byte
 // instruction lies in one aligned quadword). `label` unique in the unit.
-std::string sc_text_promote_site(const std::string &label, int reg,
-				 bool tail);
+std::string sc_text_promote_site(const std::string &label, int reg, bool tail);
 
 // The thunk `__x86_indirect_thunk_<reg>` (hidden, comdat): slot, retpoline,
 // sample block. The runtime checks these exact bytes (promote_x86_64.c).

@@ -75,6 +75,7 @@ static void read_env(void)
 	/* unset or "on": 1; "off": 0; "freeze": 2 (promote.c) */
 	int p = choice("STATICCALL_PROMOTE", promote, 3);
 	env.promote = p == 1 ? 0 : p == 3 ? 2 : 1;
+	env.perf_map = flag("STATICCALL_PERF_MAP");
 }
 
 const struct sc_env *sc_env(void)

@@ -61,6 +61,8 @@ struct sc_env {
 				 load, none on its first call (bind.c) */
 	int promote; /* STATICCALL_PROMOTE: 0 off, 1 on (default), 2 freeze
 			(promote.c) */
+	int perf_map; /* STATICCALL_PERF_MAP=1: promotion stubs named in
+			 /tmp/perf-PID.map (promote.c) */
 };
 const struct sc_env *sc_env(void);
 

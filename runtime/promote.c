@@ -32,6 +32,9 @@
  * written by the text writer (sc_text_apply), as for static calls.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,13 +43,14 @@
 #include "promote.h"
 #include "staticcall/promote.h"
 
-#define SC_PROMOTE_PERIOD 32	  /* slow calls per sample, per thread
+#define SC_PROMOTE_PERIOD \
+	32			   /* slow calls per sample, per thread
 				     (on average) */
-#define SC_PROMOTE_BUF 32	  /* samples per thread between flushes */
-#define SC_PROMOTE_MIN_SAMPLES 16 /* a site's samples before deciding */
-#define SC_PROMOTE_TARGETS 2	  /* targets a stub compares, at most */
-#define SC_PROMOTE_COVER 90	  /* % of samples its targets must cover */
-#define SC_PROMOTE_MAX_WINDOWS 4  /* undecided windows before giving up */
+#define SC_PROMOTE_BUF 32	   /* samples per thread between flushes */
+#define SC_PROMOTE_MIN_SAMPLES 16  /* a site's samples before deciding */
+#define SC_PROMOTE_TARGETS 2	   /* targets a stub compares, at most */
+#define SC_PROMOTE_COVER 90	   /* % of samples its targets must cover */
+#define SC_PROMOTE_MAX_WINDOWS 4   /* undecided windows before giving up */
 #define SC_PROMOTE_MAX_DEMOTIONS 8 /* quick ones (within SETTLED_MS) */
 #define SC_PROMOTE_SETTLED_MS 100
 #define SC_PROMOTE_POOL (256u << 10) /* stub memory per object */
@@ -158,8 +162,8 @@ int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
 	uint64_t *word = (uint64_t *)((uintptr_t)insn & ~(uintptr_t)7);
 	uint64_t old = sc_code_load64(word), new = old;
 	memcpy((uint8_t *)&new + ((uintptr_t)insn & 7), bytes, SC_PSITE_LEN);
-	struct sc_write w = { word, old, new, 0, 1,
-			      sc_object_exec_prot(o, word, 8) };
+	struct sc_write w = { word, old, new,
+			      0,    1,	 sc_object_exec_prot(o, word, 8) };
 	if (!w.prot)
 		return -EINVAL;
 	return sc_text_apply(&w, 1);
@@ -186,8 +190,11 @@ static void settle(struct pobj *po, struct psite *s, int state)
 static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
 {
 	uint64_t *slot = (uint64_t *)thunk;
-	struct sc_write w = { slot, sc_parch_thunk_slot(!on),
-			      sc_parch_thunk_slot(on), 0, 1,
+	struct sc_write w = { slot,
+			      sc_parch_thunk_slot(!on),
+			      sc_parch_thunk_slot(on),
+			      0,
+			      1,
 			      sc_object_exec_prot(&po->obj, slot, 8) };
 	if (sc_code_load64(slot) == w.new_value)
 		return 0;
@@ -216,6 +223,10 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	s->state = s->tail ? PS_TAIL : PS_THUNK;
 }
 
+static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
+		     const char *kind, int reg, const uint8_t *site,
+		     void *const *t, int n);
+
 /* Each tail site gets a slow stub that names it to the sampler, written
  * and made executable before the site is pointed at it; a site that
  * cannot (pool full, out of reach) stays PS_TAIL, on its thunk. */
@@ -236,6 +247,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 					  s->thunk, buf))
 			continue; /* its room stays int3 */
 		memcpy(at, buf, len);
+		perf_map(po, at, len, "slow", s->reg, s->insn, NULL, 0);
 		s->slow = at;
 		po->slow_bytes += len;
 		made++;
@@ -255,8 +267,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 	}
 }
 
-SC_EXPORT void __staticcall_promote_register(const void *begin,
-					     const void *end)
+SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 {
 	const int m = mode();
 	if (!m || !sc_parch_supported() || begin >= end)
@@ -300,8 +311,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin,
 		       "promote: %zu of %zu sites of %s do not hold what the "
 		       "plugin emits: left on their thunks",
 		       bad, n, po->obj.name ? po->obj.name : "?");
-	po->pool_ok = !sc_pool_init(&po->pool, po->lo, po->hi,
-				    SC_PROMOTE_POOL);
+	po->pool_ok = !sc_pool_init(&po->pool, po->lo, po->hi, SC_PROMOTE_POOL);
 	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
 	po->stubs = sc_mem_alloc(po->capstubs * sizeof *po->stubs);
 	if (!po->pool_ok || !po->stubs) {
@@ -356,10 +366,45 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 	sc_unlock(&saved);
 }
 
+/* STATICCALL_PERF_MAP=1: a line of /tmp/perf-PID.map (the format perf
+ * reads for code it finds no file for) naming the stub at `at` by its
+ * register, the site it was made for and its targets, so `perf report`
+ * attributes its samples. Addresses only: symbol names would need the
+ * dynamic linker's lock, which is not taken under the runtime's. */
+static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
+		     const char *kind, int reg, const uint8_t *site,
+		     void *const *t, int n)
+{
+	if (!sc_env()->perf_map)
+		return;
+	char line[512], path[64];
+	const char *name = po->obj.name ? po->obj.name : "?";
+	const char *base = strrchr(name, '/');
+	int k = snprintf(line, sizeof line,
+			 "%lx %zx staticcall_%s[r%d] site=%s+%#lx",
+			 (unsigned long)(uintptr_t)at, len, kind, reg,
+			 base ? base + 1 : name,
+			 (unsigned long)((uintptr_t)site - po->obj.base));
+	for (int i = 0; i < n && k > 0 && (size_t)k < sizeof line; i++)
+		k += snprintf(line + k, sizeof line - k, "%s%p",
+			      i ? "," : " targets=", t[i]);
+	if (k <= 0 || (size_t)k >= sizeof line - 1)
+		return;
+	line[k++] = '\n';
+	snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	ssize_t w = write(fd, line, (size_t)k);
+	(void)w;
+	close(fd);
+}
+
 /* The stub for (reg, targets, miss) in po's pool, shared; NULL if none
  * can be made (pool full, a target out of reach). */
-static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t,
-			       int n, const uint8_t *miss, int *far)
+static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t, int n,
+			       const uint8_t *miss, int *far,
+			       const uint8_t *site)
 {
 	for (size_t i = 0; i < po->nstubs; i++) {
 		struct stubrec *r = &po->stubs[i];
@@ -395,6 +440,7 @@ static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t,
 	r->reg = reg;
 	r->n = n;
 	memcpy(r->t, t, n * sizeof *t);
+	perf_map(po, room, len, "stub", reg, site, t, n);
 	return room;
 }
 
@@ -475,7 +521,8 @@ static int choose(const struct psite *s, void **t)
 static int promote_to(struct pobj *po, struct psite *s, void *const *t, int k)
 {
 	int far = 0;
-	const uint8_t *stub = get_stub(po, s->reg, t, k, s->slow, &far);
+	const uint8_t *stub =
+		get_stub(po, s->reg, t, k, s->slow, &far, s->insn);
 	if (!stub) {
 		if (far) /* x86-64 has no direct branch further away */
 			settle(po, s, PS_FAR);
@@ -536,7 +583,8 @@ static void decide(struct pobj *po, struct psite *s, int m)
 		s->stub = NULL;
 		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS)
 			settle(po, s, PS_MEGA);
-		sc_log(SC_LOG_DEBUG, "promote: site %p demoted", (void *)s->insn);
+		sc_log(SC_LOG_DEBUG, "promote: site %p demoted",
+		       (void *)s->insn);
 		return;
 	}
 	if (s->state != PS_THUNK || s->samples < SC_PROMOTE_MIN_SAMPLES)
@@ -589,8 +637,8 @@ static void flush(const struct sample *b, unsigned n)
 static __thread struct sample tbuf[SC_PROMOTE_BUF]
 	__attribute__((tls_model("initial-exec")));
 static __thread unsigned tn __attribute__((tls_model("initial-exec")));
-static __thread uint32_t trand __attribute__((tls_model("initial-exec"))) =
-	2463534242u;
+static __thread uint32_t trand
+	__attribute__((tls_model("initial-exec"))) = 2463534242u;
 
 void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
 {
@@ -601,8 +649,8 @@ void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
 	trand ^= trand << 13;
 	trand ^= trand >> 17;
 	trand ^= trand << 5;
-	__staticcall_promote_tick = SC_PROMOTE_PERIOD / 2 +
-				    (int)(trand % SC_PROMOTE_PERIOD);
+	__staticcall_promote_tick =
+		SC_PROMOTE_PERIOD / 2 + (int)(trand % SC_PROMOTE_PERIOD);
 	tbuf[tn++] = (struct sample){ ret, target, reg };
 	if (tn == SC_PROMOTE_BUF) {
 		tn = 0;

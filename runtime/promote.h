@@ -63,7 +63,7 @@ int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);
  * is filled while it is readable and writable only, then made read-only
  * and executable for good, before any site can reach it. */
 struct sc_stub_pool {
-	uint8_t *base; /* reserved, PROT_NONE until used */
+	uint8_t *base;	   /* reserved, PROT_NONE until used */
 	size_t size, used; /* bytes; used: whole pages made executable */
 	uint8_t *open;	   /* the page being filled, or NULL */
 	size_t open_used;

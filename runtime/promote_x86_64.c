@@ -97,10 +97,30 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 		return 0;
 	/* The retpoline, as GCC's own thunk, then int3 padding. */
 	const uint8_t retpoline[] = {
-		0xe8, 0x07, 0,	  0,	0,    0xf3, 0x90, 0x0f, 0xae,
-		0xe8, 0xeb, 0xf9, (uint8_t)(0x48 | (reg >= 8 ? 4 : 0)),
-		0x89, (uint8_t)(0x04 | (reg & 7) << 3),	  0x24, 0xc3,
-		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0xe8,
+		0x07,
+		0,
+		0,
+		0,
+		0xf3,
+		0x90,
+		0x0f,
+		0xae,
+		0xe8,
+		0xeb,
+		0xf9,
+		(uint8_t)(0x48 | (reg >= 8 ? 4 : 0)),
+		0x89,
+		(uint8_t)(0x04 | (reg & 7) << 3),
+		0x24,
+		0xc3,
+		0xcc,
+		0xcc,
+		0xcc,
+		0xcc,
+		0xcc,
+		0xcc,
+		0xcc,
 	};
 	if (memcmp(t + 8, retpoline, sizeof retpoline))
 		return 0;
@@ -112,8 +132,8 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 	if (b[0] != 0x50 || b[1] != 0x48 ||
 	    !((b[2] == 0x8b && b[3] == 0x05) || (b[2] == 0xc7 && b[3] == 0xc0)))
 		return 0;
-	const uint8_t mid[] = { 0x64, 0xff, 0x08, 0x58, 0x75, 0xda, 0x6a,
-				(uint8_t)reg };
+	const uint8_t mid[] = { 0x64, 0xff, 0x08, 0x58,
+				0x75, 0xda, 0x6a, (uint8_t)reg };
 	if (memcmp(b + 8, mid, sizeof mid))
 		return 0;
 	const uint8_t *p = b + 16;
@@ -126,8 +146,8 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 	    (callee < call_lo || callee >= call_hi))
 		return 0;
 	p += 5;
-	const uint8_t tail[] = { 0x48, 0x83, 0xc4, 0x10, 0xeb,
-				 (uint8_t)(t + 8 - (p + 6)) };
+	const uint8_t tail[] = { 0x48, 0x83, 0xc4,
+				 0x10, 0xeb, (uint8_t)(t + 8 - (p + 6)) };
 	return !memcmp(p, tail, sizeof tail);
 }
 

@@ -14,9 +14,9 @@ extern "C" {
 #endif
 
 struct static_call_promote_stats {
-	size_t objects;	    /* linked objects with a table of sites */
-	size_t sites;	    /* sites recorded and verified */
-	size_t tail_sites;  /* ... of which tail calls */
+	size_t objects;	       /* linked objects with a table of sites */
+	size_t sites;	       /* sites recorded and verified */
+	size_t tail_sites;     /* ... of which tail calls */
 	size_t tail_unlearned; /* tail calls without a slow stub (no stub
 				  memory left): not learned */
 	size_t rejected;    /* records whose code did not match: left alone */
@@ -27,7 +27,7 @@ struct static_call_promote_stats {
 			       (x86-64: +-2 GiB, e.g. a library calling back
 			       into the program): on the thunk for good */
 	unsigned long promotions, demotions;
-	unsigned long samples; /* samples taken (all threads, all flushes) */
+	unsigned long samples;	  /* samples taken (all threads, all flushes) */
 	size_t stubs, stub_bytes; /* stubs written, executable bytes used */
 };
 

@@ -11,6 +11,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <staticcall/promote.h>
 
 #include "promote_lib.h"
@@ -18,16 +19,18 @@
 #define ITERS 200000L
 #define NTHREADS 8
 
-#define F(n)                                              \
+#define F(n)                                               \
 	__attribute__((noinline)) static long f##n(long x) \
 	{                                                  \
 		return x * (n + 3) + n;                    \
 	}
+/* clang-format off */
 F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13)
 F(14) F(15)
 static long (*const table[16])(long) = { f0, f1, f2,  f3,  f4,  f5,
 					 f6, f7, f8,  f9,  f10, f11,
 					 f12, f13, f14, f15 };
+/* clang-format on */
 
 __attribute__((noinline)) static long add(long a, long b)
 {
@@ -53,8 +56,7 @@ __attribute__((noinline)) static long member(const struct shape *s, long x)
 }
 /* A tail call through a struct member (`jmp thunk`): learned through
  * its slow stub. */
-__attribute__((noinline)) static long tail_member(const struct shape *s,
-						  long x)
+__attribute__((noinline)) static long tail_member(const struct shape *s, long x)
 {
 	return s->area(x);
 }
@@ -106,13 +108,13 @@ int main(void)
 	struct static_call_promote_stats st;
 	if (static_call_promote_stats(&st) == 0)
 		fprintf(stderr,
-			"stats: objects=%zu sites=%zu tail=%zu "
+			"stats: pid=%d objects=%zu sites=%zu tail=%zu "
 			"tail_unlearned=%zu rejected=%zu "
 			"promoted=%zu megamorphic=%zu far=%zu promotions=%lu "
 			"demotions=%lu samples=%lu stubs=%zu\n",
-			st.objects, st.sites, st.tail_sites,
-			st.tail_unlearned, st.rejected,
-			st.promoted, st.megamorphic, st.far, st.promotions,
-			st.demotions, st.samples, st.stubs);
+			(int)getpid(), st.objects, st.sites, st.tail_sites,
+			st.tail_unlearned, st.rejected, st.promoted,
+			st.megamorphic, st.far, st.promotions, st.demotions,
+			st.samples, st.stubs);
 	return 0;
 }

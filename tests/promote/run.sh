@@ -4,11 +4,13 @@
 # indirect calls"): promote_e2e.c and its shared library built plain and
 # with the promote flags (retpoline thunks, -fplugin-arg-...-promote),
 # also with -fcf-protection=full. Every build prints the same checksums;
-# the promoted one under STATICCALL_PROMOTE=on (default), freeze and off
-# and STATICCALL_DISABLE=1 and STATICCALL_SEAL=code (no code change); with promotion on, sites were promoted, none
-# rejected, the megamorphic one given up on; the thunks are the
-# retpoline, local to each object (no PLT), and no indirect call or jump
-# is left in the code.
+# the promoted one under STATICCALL_PROMOTE=on (default), freeze and off,
+# STATICCALL_DISABLE=1 and STATICCALL_SEAL=code (no code change). With
+# promotion on: sites promoted (the tail call too), none rejected, the
+# megamorphic one given up on, the library's callbacks into the program
+# found out of reach; STATICCALL_REPORT=1 lines; STATICCALL_PERF_MAP=1
+# naming the stubs; the thunks are the retpoline, local to each object
+# (no PLT), and no indirect call or jump is left in the code.
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5
 src=$(cd "$(dirname "$0")" && pwd)
@@ -83,6 +85,14 @@ grep -Eq '^staticcall: promote: .*/promote_e2e: 4 sites: [0-9]+ promoted' \
 	"$out/err" || fail "report: $(cat "$out/err")"
 grep -Eq '^staticcall: promote: .*/libpromote_lib.so: 4 sites: .* 3 far' \
 	"$out/err" || fail "report: $(cat "$out/err")"
+
+# STATICCALL_PERF_MAP=1: every stub named in /tmp/perf-PID.map
+STATICCALL_PERF_MAP=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
+map=/tmp/perf-$(stat "$out/err" pid).map
+[ -f "$map" ] || fail "no $map"
+lines=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_(stub|slow)\[r[0-9]+\] site=promote_e2e\+0x[0-9a-f]+' "$map" || true)
+rm -f "$map"
+[ "$lines" -ge 4 ] || fail "perf map: $lines stub lines"
 
 # The slow path is the unit's retpoline, defined in each object (no
 # PLT), and nothing else jumps or calls through a register or memory.

@@ -40,22 +40,27 @@ static const char *const reg_names[NREGS] = {
 	"rax", "rcx", "rdx", "rbx", "rbp", "rsi", "rdi", "r8",
 	"r9",  "r10", "r11", "r12", "r13", "r14", "r15",
 };
-static const int reg_nums[NREGS] = { 0, 1, 2,  3,  5,  6,  7, 8,
+static const int reg_nums[NREGS] = { 0, 1,  2,	3,  5,	6,  7, 8,
 				     9, 10, 11, 12, 13, 14, 15 };
 
+/* clang-format off */
 #define FIX(r)                                                      \
 	extern uint8_t pt_thunk_##r[], pt_site_##r##_0[];           \
 	int pt_via_##r##_0(void *value);
 FIX(rax) FIX(rcx) FIX(rdx) FIX(rbx) FIX(rbp) FIX(rsi) FIX(rdi) FIX(r8)
 FIX(r9) FIX(r10) FIX(r11) FIX(r12) FIX(r13) FIX(r14) FIX(r15)
 extern uint8_t pt_site_rax_1[], pt_site_rax_2[], pt_site_rax_3[];
+/* clang-format on */
 int pt_via_rax_1(void *), pt_via_rax_2(void *), pt_via_rax_3(void *);
 extern uint8_t pt_tail_site[];
 int pt_tail_fn(void *value);
 extern __thread int __staticcall_promote_tick;
 extern uint8_t pt_t0[], pt_t1[], pt_t2[], pt_t3[], pt_miss[], pt_other[];
 
-#define ROW(r) { pt_thunk_##r, pt_site_##r##_0, pt_via_##r##_0 }
+#define ROW(r)                                                \
+	{                                                     \
+		pt_thunk_##r, pt_site_##r##_0, pt_via_##r##_0 \
+	}
 static const struct {
 	uint8_t *thunk, *site;
 	int (*via)(void *);
@@ -117,8 +122,8 @@ Test(promote, thunk_checker_takes_exactly_the_plugins_bytes)
 				continue; /* relocated fields */
 			uint8_t copy[64] __attribute__((aligned(16)));
 			memcpy(copy, t, 64);
-			cr_assert(sc_parch_thunk_ok(copy, r, 0, UINTPTR_MAX,
-						    fn));
+			cr_assert(
+				sc_parch_thunk_ok(copy, r, 0, UINTPTR_MAX, fn));
 			copy[b] ^= 0x41;
 			cr_assert(!sc_parch_thunk_ok(copy, r, 0, UINTPTR_MAX,
 						     fn),
@@ -139,11 +144,12 @@ static void check_stub_decodes(const uint8_t *s, int reg, int n,
 	const uint8_t *p = s;
 	for (int k = 0; k <= n; k++) {
 		ZydisDecodedInstruction in;
-		cr_assert(ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
-			&dec, NULL, p, 32, &in)));
+		cr_assert(ZYAN_SUCCESS(
+			ZydisDecoderDecodeInstruction(&dec, NULL, p, 32, &in)));
 		if (k == n) {
 			cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_JMP);
-			cr_assert_eq(p + in.length + in.raw.imm[0].value.s, miss);
+			cr_assert_eq(p + in.length + in.raw.imm[0].value.s,
+				     miss);
 			return;
 		}
 		cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_CMP);
@@ -157,8 +163,8 @@ static void check_stub_decodes(const uint8_t *s, int reg, int n,
 		memcpy(&v, slot, 8);
 		cr_assert_eq(v, targets[k]);
 		p += in.length;
-		cr_assert(ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
-			&dec, NULL, p, 32, &in)));
+		cr_assert(ZYAN_SUCCESS(
+			ZydisDecoderDecodeInstruction(&dec, NULL, p, 32, &in)));
 		cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_JZ);
 		cr_assert_eq(p + in.length + in.raw.imm[0].value.s,
 			     (uint8_t *)targets[k]);
@@ -180,8 +186,8 @@ Test(promote, stub_is_jmp_reg_for_every_value_register_and_target_count)
 	for (int i = 0; i < NREGS; i++) {
 		expect_calls(regs[i].via, 0); /* on its thunk */
 		for (int n = 1; n <= SC_PROMOTE_MAX_TARGETS; n++) {
-			const uint8_t *s = make_stub(reg_nums[i], n,
-						     regs[i].thunk);
+			const uint8_t *s =
+				make_stub(reg_nums[i], n, regs[i].thunk);
 			check_stub_decodes(s, reg_nums[i], n, regs[i].thunk);
 			cr_assert_eq(sc_promote_retarget(&obj, regs[i].site, 0,
 							 regs[i].thunk, s),
