@@ -141,6 +141,14 @@ static void sc_promote_finish_unit(void *, void *)
 
 void sc_register_promote(const char *plugin_name)
 {
+	// Under -flto lto1 generates the code, and the link does not pass
+	// the promote argument: the sites would call thunks nobody defines.
+	if (flag_generate_lto || in_lto_p) {
+		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE
+		      " does not support -flto yet",
+		      plugin_name);
+		return;
+	}
 	register_callback(plugin_name, PLUGIN_ATTRIBUTES,
 			  sc_on_promote_attributes, NULL);
 	struct register_pass_info info;

@@ -122,4 +122,26 @@ pt_other:
 	movl $2000, %eax
 	ret
 
+	/* A table for test_promote.c's registration test: three good
+	 * records, five bad (register of another thunk, not a call, an
+	 * unknown flag, two records naming one site). */
+	.section pt_promote_table,"a",@progbits
+	.balign 4
+	.long pt_site_rax_0 - .
+	.long 0
+	.long pt_site_rcx_0 - .
+	.long 1
+	.long pt_tail_site - .
+	.long 0x10
+	.long pt_site_rax_1 - .
+	.long 1
+	.long pt_t0 - .
+	.long 0
+	.long pt_site_rdx_0 - .
+	.long 0x22
+	.long pt_site_rbx_0 - .
+	.long 3
+	.long pt_site_rbx_0 - .
+	.long 3
+
 	.section .note.GNU-stack,"",@progbits

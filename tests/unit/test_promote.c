@@ -20,7 +20,9 @@
  *  - threads calling through a site while it is re-targeted get the
  *    result of `call *%reg` every time;
  *  - a tail site's slow stub samples (the thread's tick counts down, the
- *    sampler runs) and behaves as `jmp *%reg`, also as a stub's miss.
+ *    sampler runs) and behaves as `jmp *%reg`, also as a stub's miss;
+ *  - registering a table: good records taken (thunks sampling, the tail
+ *    site on its slow stub), bad ones refused and left as they are.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -395,5 +397,51 @@ Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
 	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, slow,
 					 pt_thunk_rax),
 		     0);
+	expect_calls(pt_tail_fn, 0);
+}
+
+extern const char __start_pt_promote_table[], __stop_pt_promote_table[];
+void __staticcall_promote_register(const void *, const void *);
+void __staticcall_promote_unregister(const void *, const void *);
+extern uint8_t pt_site_rdx_0[], pt_site_rbx_0[];
+
+Test(promote, registration_takes_good_records_and_refuses_bad_ones)
+{
+	setup();
+	uint8_t before[5][8];
+	uint8_t *bad[] = { pt_site_rax_1, pt_t0, pt_site_rdx_0, pt_site_rbx_0,
+			   pt_thunk_rbx };
+	for (int i = 0; i < 5; i++)
+		memcpy(before[i], bad[i], 8);
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_eq(st.objects, 1);
+	cr_assert_eq(st.sites, 3, "sites %zu", st.sites);
+	cr_assert_eq(st.rejected, 5, "rejected %zu", st.rejected);
+	cr_assert_eq(st.tail_sites, 1);
+	cr_assert_eq(st.tail_unlearned, 0);
+	uint64_t slot;
+	memcpy(&slot, pt_thunk_rax, 8);
+	cr_assert_eq(slot, sc_parch_thunk_slot(1), "rax thunk not sampling");
+	memcpy(&slot, pt_thunk_rcx, 8);
+	cr_assert_eq(slot, sc_parch_thunk_slot(1), "rcx thunk not sampling");
+	cr_assert_neq(sc_parch_site_dest(pt_tail_site, 1), pt_thunk_rax,
+		      "tail site not on its slow stub");
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(memcmp(before[i], bad[i], 8), 0,
+			     "a refused record's code changed");
+	/* everything still behaves as compiled, while it samples */
+	for (int i = 0; i < 3000; i++) {
+		expect_calls(pt_via_rax_0, 0);
+		expect_calls(pt_via_rcx_0, 0);
+		expect_calls(pt_tail_fn, 0);
+	}
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_eq(st.objects, 0);
+	expect_calls(pt_via_rax_0, 0);
 	expect_calls(pt_tail_fn, 0);
 }
