@@ -83,6 +83,7 @@ struct psite {
 	void *cand[SC_PROMOTE_CAND];
 	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
 	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
+	unsigned long samples_all, promotions, demotions_all; /* reports */
 };
 
 struct stubrec {
@@ -469,6 +470,7 @@ static struct psite *find_site(uintptr_t ret, struct pobj **out)
 static void tally(struct psite *s, void *target)
 {
 	s->samples++;
+	s->samples_all++;
 	for (int i = 0; i < SC_PROMOTE_CAND; i++) {
 		if (s->cand[i] == target) {
 			s->cnt[i]++;
@@ -547,6 +549,7 @@ static int promote_to(struct pobj *po, struct psite *s, void *const *t, int k)
 				2 * s->miss_limit :
 				SC_PROMOTE_MIN_SAMPLES;
 	totals.promotions++;
+	s->promotions++;
 	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
 	       (void *)s->insn, (const void *)stub, k, k > 1 ? "s" : "");
 	return 0;
@@ -575,6 +578,7 @@ static void decide(struct pobj *po, struct psite *s, int m)
 			return;
 		}
 		totals.demotions++;
+		s->demotions_all++;
 		/* A site that kept its stub a while had a phase change:
 		 * only quick demotions count towards giving up on it. */
 		if (now_ms() - s->promoted_at < SC_PROMOTE_SETTLED_MS)
@@ -690,6 +694,48 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 	st->samples = totals.samples;
 	sc_unlock(&saved);
 	return 0;
+}
+
+SC_EXPORT int static_call_promote_sites(struct static_call_promote_site_info *buf,
+				       size_t n)
+{
+	static const int state_of[] = {
+		[PS_BAD] = STATIC_CALL_PROMOTE_REJECTED,
+		[PS_TAIL] = STATIC_CALL_PROMOTE_UNLEARNED,
+		[PS_THUNK] = STATIC_CALL_PROMOTE_LEARNING,
+		[PS_STUB] = STATIC_CALL_PROMOTE_PROMOTED,
+		[PS_MEGA] = STATIC_CALL_PROMOTE_MEGAMORPHIC,
+		[PS_FAR] = STATIC_CALL_PROMOTE_FAR,
+	};
+	if (!sc_parch_supported())
+		return -ENOSYS;
+	sigset_t saved;
+	int err = sc_lock(&saved);
+	if (err)
+		return err;
+	size_t k = 0;
+	for (struct pobj *po = pobjs; po; po = po->next)
+		for (size_t i = 0; i < po->n; i++, k++) {
+			const struct psite *s = &po->sites[i];
+			if (k >= n)
+				continue;
+			struct static_call_promote_site_info *o = &buf[k];
+			memset(o, 0, sizeof *o);
+			o->address = s->insn;
+			o->reg = s->reg;
+			o->tail = s->tail;
+			o->state = state_of[s->state];
+			if (s->state == PS_STUB) {
+				o->ntargets = s->ntargets;
+				for (int j = 0; j < s->ntargets && j < 4; j++)
+					o->targets[j] = s->targets[j];
+			}
+			o->samples = s->samples_all;
+			o->promotions = s->promotions;
+			o->demotions = s->demotions_all;
+		}
+	sc_unlock(&saved);
+	return k > INT32_MAX ? INT32_MAX : (int)k;
 }
 
 /* STATICCALL_REPORT=1: one line per object when it goes (exit or

@@ -34,6 +34,34 @@ struct static_call_promote_stats {
 /* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */
 int static_call_promote_stats(struct static_call_promote_stats *s);
 
+enum static_call_promote_state {
+	STATIC_CALL_PROMOTE_REJECTED = 0,   /* its code did not verify */
+	STATIC_CALL_PROMOTE_UNLEARNED = 1,  /* a tail call without a slow
+					       stub: on its thunk */
+	STATIC_CALL_PROMOTE_LEARNING = 2,   /* on its slow path, sampled */
+	STATIC_CALL_PROMOTE_PROMOTED = 3,   /* on a stub of `ntargets` */
+	STATIC_CALL_PROMOTE_MEGAMORPHIC = 4, /* given up: on the retpoline */
+	STATIC_CALL_PROMOTE_FAR = 5, /* targets out of reach: retpoline */
+};
+
+struct static_call_promote_site_info {
+	const void *address; /* the call (or tail jump) instruction */
+	int reg;	     /* x86: 0 rax ... 15 r15 */
+	int tail;	     /* a tail call */
+	int state;	     /* enum static_call_promote_state */
+	int ntargets;	     /* PROMOTED: targets[0..ntargets) */
+	const void *targets[4];
+	unsigned long samples;	  /* samples tallied to it, in all */
+	unsigned long promotions; /* times pointed at a stub */
+	unsigned long demotions;  /* times moved back to its slow path */
+};
+
+/* Every registered promotable site, all objects: fills buf[0..n) and
+ * returns how many there are (call with n = 0 to size buf); -ENOSYS
+ * when the runtime has no promotion. */
+int static_call_promote_sites(struct static_call_promote_site_info *buf,
+			      size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -95,6 +95,58 @@ static void *worker(void *arg)
 	return (void *)sum;
 }
 
+struct named {
+	const char *name;
+	const void *addr;
+};
+
+/* The function of `fns` holding addr (the nearest start at most 256
+ * bytes below it; exact: at it), else "?". */
+static const char *name_of(const struct named *fns, int n, const void *addr,
+			   int exact)
+{
+	const struct named *best = NULL;
+	for (int i = 0; i < n; i++)
+		if (fns[i].addr <= addr && (!best || fns[i].addr > best->addr))
+			best = &fns[i];
+	if (!best ||
+	    (const char *)addr - (const char *)best->addr >= (exact ? 1 : 256))
+		return "?";
+	return best->name;
+}
+
+/* Each site's state, on stderr: "site FUNCTION: STATE [TARGETS]". */
+static void list_sites(void)
+{
+#define N(f)                        \
+	{                           \
+#f, (const void *)f \
+	}
+	static const struct named fns[] = {
+		N(member),    N(tail_member), N(array),	       N(param),
+		N(lib_apply), N(lib_fold),    N(lib_dispatch), N(worker),
+	};
+	static const struct named targets[] = {
+		N(f0),	N(f1),	N(f2),	N(f3),	N(f4),	N(f5),	N(f6),
+		N(f7),	N(f8),	N(f9),	N(f10), N(f11), N(f12), N(f13),
+		N(f14), N(f15), N(add), N(sub), N(mix),
+	};
+#undef N
+	static const char *const states[] = { "rejected",    "unlearned",
+					      "learning",    "promoted",
+					      "megamorphic", "far" };
+	struct static_call_promote_site_info si[32];
+	int n = static_call_promote_sites(si, 32);
+	for (int i = 0; i < n && i < 32; i++) {
+		fprintf(stderr, "site %s: %s",
+			name_of(fns, 8, si[i].address, 0), states[si[i].state]);
+		for (int k = 0; k < si[i].ntargets; k++)
+			fprintf(stderr, "%s%s", k ? "," : " ",
+				name_of(targets, 19, si[i].targets[k], 1));
+		fputc('\n', stderr);
+	}
+}
+
 int main(void)
 {
 	pthread_t th[NTHREADS];
@@ -116,5 +168,6 @@ int main(void)
 			st.tail_unlearned, st.rejected, st.promoted,
 			st.megamorphic, st.far, st.promotions, st.demotions,
 			st.samples, st.stubs);
+	list_sites();
 	return 0;
 }

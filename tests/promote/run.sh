@@ -7,7 +7,7 @@
 # the promoted one under STATICCALL_PROMOTE=on (default), freeze and off,
 # STATICCALL_DISABLE=1 and STATICCALL_SEAL=code (no code change). With
 # promotion on: sites promoted (the tail call too), none rejected, the
-# megamorphic one given up on, the library's callbacks into the program
+# megamorphic one given up on, each site's state and targets as expected, the library's callbacks into the program
 # found out of reach; STATICCALL_REPORT=1 lines; STATICCALL_PERF_MAP=1
 # naming the stubs; the thunks are the retpoline, local to each object
 # (no PLT), and no indirect call or jump is left in the code.
@@ -73,9 +73,22 @@ for b in promote ibt; do
 			# the library's callbacks into the program
 			[ "$(stat "$out/err" far)" -ge 1 ] ||
 				fail "$b $env: no far site: $(cat "$out/err")"
+			# each site's state (static_call_promote_sites);
+			# frozen, the phase-changing ones keep what they
+			# learned first
+			f9='.*f9'
+			[ "$env" != STATICCALL_PROMOTE=freeze ] || f9=
+			for want in "member: promoted $f9" \
+				"tail_member: promoted $f9" \
+				'array: megamorphic' \
+				'param: promoted (add,sub|sub,add)$' \
+				'lib_apply: far' 'lib_dispatch: promoted \?,\?$'; do
+				grep -Eq "^site $want" "$out/err" ||
+					fail "$b $env: no 'site $want': $(cat "$out/err")"
+			done
 			;;
 		esac
-		echo "$b ${env:-default}: $(cat "$out/err")"
+		echo "$b ${env:-default}: $(grep ^stats "$out/err")"
 	done
 done
 
