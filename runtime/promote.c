@@ -518,31 +518,59 @@ static int choose(const struct psite *s, void **t)
 	return 0;
 }
 
-/* Point s (on its thunk or a stub) at the stub for t[0..k); 0, or -1
- * with s given up on when that cannot be done. */
-static int promote_to(struct pobj *po, struct psite *s, void *const *t, int k)
+/* Promotions decided in one flush: their stubs are written first (into
+ * the pools' open pages), the pages sealed once, then the sites pointed
+ * at them, so a batch of new stubs shares pages. */
+struct pending {
+	struct pobj *po;
+	struct psite *s;
+	const uint8_t *stub;
+	void *t[SC_PROMOTE_TARGETS];
+	int k;
+};
+struct batch {
+	struct pending p[SC_PROMOTE_BUF];
+	unsigned n;
+};
+
+/* Plan pointing s at the stub for t[0..k): write the stub (not yet
+ * executable) and queue the site. */
+static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
+		       void *const *t, int k)
 {
 	int far = 0;
+	if (b->n == SC_PROMOTE_BUF)
+		return;
 	const uint8_t *stub =
 		get_stub(po, s->reg, t, k, s->slow, &far, s->insn);
 	if (!stub) {
 		if (far) /* x86-64 has no direct branch further away */
 			settle(po, s, PS_FAR);
-		return -1;
+		return;
 	}
-	/* Stubs written in this batch become executable before any site
-	 * points at them. */
-	if (sc_pool_seal(&po->pool) || site_retarget(po, s, stub)) {
-		s->state = PS_MEGA;
-		return -1;
+	struct pending *p = &b->p[b->n++];
+	p->po = po;
+	p->s = s;
+	p->stub = stub;
+	p->k = k;
+	memcpy(p->t, t, k * sizeof *t);
+}
+
+static void commit(struct pending *p)
+{
+	struct psite *s = p->s;
+	int k = p->k;
+	if (sc_pool_seal(&p->po->pool) || site_retarget(p->po, s, p->stub)) {
+		s->state = PS_MEGA; /* left where it is: correct */
+		return;
 	}
-	int same = k == s->nlast && !memcmp(t, s->last, k * sizeof *t);
+	int same = k == s->nlast && !memcmp(p->t, s->last, k * sizeof *p->t);
 	s->state = PS_STUB;
-	s->stub = stub;
+	s->stub = p->stub;
 	s->promoted_at = now_ms();
 	s->ntargets = s->nlast = (uint8_t)k;
-	memmove(s->targets, t, k * sizeof *t);
-	memcpy(s->last, s->targets, k * sizeof *t);
+	memcpy(s->targets, p->t, k * sizeof *p->t);
+	memcpy(s->last, p->t, k * sizeof *p->t);
 	/* Hysteresis: back to the same targets, it must miss twice as
 	 * often as before to be demoted again. */
 	s->miss_limit = same && s->miss_limit < (1u << 20) ?
@@ -551,11 +579,10 @@ static int promote_to(struct pobj *po, struct psite *s, void *const *t, int k)
 	totals.promotions++;
 	s->promotions++;
 	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
-	       (void *)s->insn, (const void *)stub, k, k > 1 ? "s" : "");
-	return 0;
+	       (void *)s->insn, (const void *)p->stub, k, k > 1 ? "s" : "");
 }
 
-static void decide(struct pobj *po, struct psite *s, int m)
+static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 {
 	void *t[SC_PROMOTE_TARGETS];
 	s->touched = 0;
@@ -569,7 +596,7 @@ static void decide(struct pobj *po, struct psite *s, int m)
 		if (k && k + s->ntargets <= SC_PROMOTE_TARGETS) {
 			memcpy(t + k, s->targets, s->ntargets * sizeof *t);
 			reset_tally(s);
-			promote_to(po, s, t, k + s->ntargets);
+			promote_to(b, po, s, t, k + s->ntargets);
 			return;
 		}
 		reset_tally(s);
@@ -600,7 +627,7 @@ static void decide(struct pobj *po, struct psite *s, int m)
 			settle(po, s, PS_MEGA);
 		return;
 	}
-	promote_to(po, s, t, k);
+	promote_to(b, po, s, t, k);
 }
 
 struct sample {
@@ -608,7 +635,7 @@ struct sample {
 	uintptr_t reg;
 };
 
-static void flush(const struct sample *b, unsigned n)
+static void flush(const struct sample *smp, unsigned n)
 {
 	const int m = mode();
 	sigset_t saved;
@@ -620,21 +647,25 @@ static void flush(const struct sample *b, unsigned n)
 	unsigned nt = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct pobj *po;
-		struct psite *s = find_site(b[i].ret, &po);
-		if (!s || s->reg != b[i].reg ||
+		struct psite *s = find_site(smp[i].ret, &po);
+		if (!s || s->reg != smp[i].reg ||
 		    (s->state != PS_THUNK && s->state != PS_STUB))
 			continue;
 		if (m == 2 && s->state == PS_STUB)
 			continue;
-		tally(s, (void *)b[i].target);
+		tally(s, (void *)smp[i].target);
 		if (!s->touched && nt < SC_PROMOTE_BUF) {
 			s->touched = 1;
 			touched[nt] = s;
 			owner[nt++] = po;
 		}
 	}
+	static struct batch b; /* under the lock */
+	b.n = 0;
 	for (unsigned i = 0; i < nt; i++)
-		decide(owner[i], touched[i], m);
+		decide(&b, owner[i], touched[i], m);
+	for (unsigned i = 0; i < b.n; i++)
+		commit(&b.p[i]);
 	sc_unlock(&saved);
 }
 
