@@ -727,8 +727,8 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 	return 0;
 }
 
-SC_EXPORT int static_call_promote_sites(struct static_call_promote_site_info *buf,
-				       size_t n)
+SC_EXPORT int
+static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 {
 	static const int state_of[] = {
 		[PS_BAD] = STATIC_CALL_PROMOTE_REJECTED,
