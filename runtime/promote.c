@@ -4,28 +4,31 @@
  *
  * Each linked object compiled with the plugin's promote mode registers a
  * table of sites: `call/jmp thunk_<reg>` (docs/ABI.md). The runtime
- * verifies each site and its thunk, reserves a stub pool near the object
- * and turns the thunks' slots to their sampling form. From then on:
+ * verifies each site and its thunk, reserves a stub pool near the object,
+ * turns the thunks' slots to their sampling form and points each tail
+ * site at a slow stub of its own (it has no return address to name it).
+ * From then on:
  *
- *  - every 32nd slow call of a thread (the thunk: a site not promoted yet,
- *    or a stub's miss) reaches sc_promote_sample_entry with its target and
- *    return address; the sample goes to a per-thread buffer (no lock, no
- *    atomic);
+ *  - every 16th to 47th slow call of a thread (random: a fixed stride
+ *    would see one phase of a periodic pattern) reaches
+ *    sc_promote_sample_entry with its target and the site's return
+ *    address (the end of a tail site, from its slow stub); the sample
+ *    goes to a per-thread buffer (no lock, no atomic);
  *  - a full buffer is flushed under the runtime lock, if it is free (else
- *    dropped): each sample is tallied to the call site its return address
- *    names (looked up in the tables; a tail call's sample names no site
- *    or the wrong one, which costs a useless compare at worst);
+ *    dropped): each sample is tallied to the site its return address
+ *    names (looked up in the tables; anything else is dropped);
  *  - sites with enough samples are decided in that batch: a site whose
  *    1..SC_PROMOTE_TARGETS most frequent targets cover 90% of its samples
- *    is pointed at the stub for those targets (written once, shared); a
+ *    is pointed at the stub for those targets (written once, shared; the
+ *    batch's stubs share a page, sealed before any site points at it); a
  *    promoted site whose misses concentrate on targets the stub has room
  *    for moves to a wider stub; one whose misses reach its limit otherwise
- *    goes back to the thunk and
- *    learns again, the limit doubling when it comes back to the same
- *    targets (hysteresis); a site that never concentrates, or is demoted
- *    SC_PROMOTE_MAX_DEMOTIONS times within SC_PROMOTE_SETTLED_MS of its
- *    promotion, stays on the thunk for good (so does a site whose targets
- *    are out of a stub's reach).
+ *    goes back to its slow path and learns again, the limit doubling when
+ *    it comes back to the same targets (hysteresis); a site that never
+ *    concentrates, is demoted SC_PROMOTE_MAX_DEMOTIONS times within
+ *    SC_PROMOTE_SETTLED_MS of its promotion, or whose targets are out of a
+ *    stub's reach is pointed at its thunk's retpoline for good (no more
+ *    samples).
  *
  * A stub behaves as `jmp *%reg` for every value (promote_x86_64.c), so a
  * site is correct in each of its forms; each change is one aligned word
@@ -43,9 +46,8 @@
 #include "promote.h"
 #include "staticcall/promote.h"
 
-#define SC_PROMOTE_PERIOD \
-	32			   /* slow calls per sample, per thread
-				     (on average) */
+/* slow calls per sample, per thread, on average */
+#define SC_PROMOTE_PERIOD 32
 #define SC_PROMOTE_BUF 32	   /* samples per thread between flushes */
 #define SC_PROMOTE_MIN_SAMPLES 16  /* a site's samples before deciding */
 #define SC_PROMOTE_TARGETS 2	   /* targets a stub compares, at most */
@@ -314,7 +316,8 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		       bad, n, po->obj.name ? po->obj.name : "?");
 	po->pool_ok = !sc_pool_init(&po->pool, po->lo, po->hi, SC_PROMOTE_POOL);
 	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
-	po->stubs = sc_mem_alloc(po->capstubs * sizeof *po->stubs);
+	/* its pages are touched only as stubs are made */
+	po->stubs = sc_mem_alloc_untouched(po->capstubs * sizeof *po->stubs);
 	if (!po->pool_ok || !po->stubs) {
 		sc_log(SC_LOG_WARN,
 		       "promote: no stub memory within reach of %s: its "
