@@ -60,6 +60,12 @@ __attribute__((noinline)) static long tail_member(const struct shape *s, long x)
 {
 	return s->area(x);
 }
+/* Through a struct member whose one target changes every 10,000 calls
+ * of each thread (threads out of step): phases while 8 threads call. */
+__attribute__((noinline)) static long phased(const struct shape *s, long x)
+{
+	return s->area(x) ^ 5;
+}
 /* Through an array: megamorphic (uniform over 16). */
 __attribute__((noinline)) static long array(unsigned i, long x)
 {
@@ -74,13 +80,16 @@ __attribute__((noinline)) static long param(long (*f)(long, long), long a)
 static void *worker(void *arg)
 {
 	long id = (long)arg, sum = 0;
-	struct shape sq = { f3 };
+	struct shape sq = { f3 }, ph = { f4 };
 	struct lib_ops ops = { add, mix };
 	unsigned r = (unsigned)id * 2654435761u + 1;
 	for (long i = 0; i < ITERS; i++) {
 		r = r * 1103515245u + 12345u;
 		sum += member(&sq, i);
 		sum += tail_member(&sq, i);
+		if (i % 10000 == 0)
+			ph.area = table[4 + (i / 10000 + id) % 4];
+		sum += phased(&ph, i);
 		sum ^= array(r >> 8, i);
 		sum += param((r >> 12) & 1 ? add : sub, i);
 		/* phase change: the member's one target changes half-way */
@@ -124,7 +133,7 @@ static void list_sites(void)
 	}
 	static const struct named fns[] = {
 		N(member),    N(tail_member), N(array),	       N(param),
-		N(lib_apply), N(lib_fold),    N(lib_dispatch), N(worker),
+		N(lib_apply), N(lib_fold),    N(lib_dispatch), N(phased),
 	};
 	static const struct named targets[] = {
 		N(f0),	N(f1),	N(f2),	N(f3),	N(f4),	N(f5),	N(f6),
