@@ -64,14 +64,15 @@ SC_EXPORT __thread int __staticcall_promote_tick
 	__attribute__((tls_model("initial-exec"))) = SC_PROMOTE_PERIOD;
 
 enum psite_state {
-	PS_BAD,	  /* record did not verify: never written */
-	PS_TAIL,  /* a tail call without a slow stub (no stub memory): it
+	PS_BAD,	   /* record did not verify: never written */
+	PS_TAIL,   /* a tail call without a slow stub (no stub memory): it
 		     has no return address to name it, so it is not learned */
-	PS_THUNK, /* on its thunk, learning */
-	PS_STUB,  /* on a stub */
-	PS_MEGA,  /* given up: on the thunk's retpoline for good */
-	PS_FAR,	  /* its targets are out of a stub's reach (another object
+	PS_THUNK,  /* on its thunk, learning */
+	PS_STUB,   /* on a stub */
+	PS_MEGA,   /* given up: on the thunk's retpoline for good */
+	PS_FAR,	   /* its targets are out of a stub's reach (another object
 		     more than 2 GiB away): on the retpoline for good */
+	PS_SEALED, /* static_call_seal(CODE): back on its thunk for good */
 };
 
 struct psite {
@@ -730,6 +731,80 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 	return 0;
 }
 
+/* static_call_seal(STATIC_CALL_SEAL_CODE), under the lock: every site
+ * the runtime moved back onto its thunk and every thunk's slot back to
+ * its plain form, in one batch (all or nothing), so the code is as
+ * compiled before patching goes off for good. 0 or -errno. */
+int sc_promote_seal_code(void)
+{
+	size_t n = 0, k = 0;
+	for (struct pobj *po = pobjs; po; po = po->next)
+		n += 2 * po->n; /* a site and, at most, its thunk's slot */
+	if (!n)
+		return 0;
+	struct sc_write *w = sc_mem_alloc(n * sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	uint8_t to[SC_PSITE_LEN];
+	for (struct pobj *po = pobjs; po; po = po->next)
+		for (size_t i = 0; i < po->n; i++) {
+			struct psite *s = &po->sites[i];
+			if (s->state == PS_BAD)
+				continue;
+			const uint8_t *now =
+				sc_parch_site_dest(s->insn, s->tail);
+			if (now != s->thunk &&
+			    (now == s->stub || now == s->slow ||
+			     now == sc_parch_thunk_retpoline(s->thunk)) &&
+			    sc_parch_site_encode(s->insn, s->tail, s->thunk,
+						 to)) {
+				uint64_t *word =
+					(uint64_t *)((uintptr_t)s->insn &
+						     ~(uintptr_t)7);
+				uint64_t old = sc_code_load64(word), new = old;
+				memcpy((uint8_t *)&new +
+					       ((uintptr_t)s->insn & 7),
+				       to, SC_PSITE_LEN);
+				w[k++] = (struct sc_write){
+					word,
+					old,
+					new,
+					0,
+					1,
+					sc_object_exec_prot(&po->obj, word, 8)
+				};
+			}
+			uint64_t *slot = (uint64_t *)s->thunk;
+			int dup = 0;
+			for (size_t j = 0; j < k; j++)
+				dup |= w[j].word == slot;
+			if (!dup &&
+			    sc_code_load64(slot) == sc_parch_thunk_slot(1))
+				w[k++] = (struct sc_write){
+					slot,
+					sc_parch_thunk_slot(1),
+					sc_parch_thunk_slot(0),
+					0,
+					1,
+					sc_object_exec_prot(&po->obj, slot, 8)
+				};
+		}
+	int err = k ? sc_text_apply(w, k) : 0;
+	sc_mem_free(w);
+	if (err)
+		return err;
+	for (struct pobj *po = pobjs; po; po = po->next)
+		for (size_t i = 0; i < po->n; i++) {
+			struct psite *s = &po->sites[i];
+			if (s->state == PS_BAD)
+				continue;
+			s->state = PS_SEALED;
+			s->stub = NULL;
+			s->slow = s->thunk;
+		}
+	return 0;
+}
+
 SC_EXPORT int
 static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 {
@@ -740,6 +815,7 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 		[PS_STUB] = STATIC_CALL_PROMOTE_PROMOTED,
 		[PS_MEGA] = STATIC_CALL_PROMOTE_MEGAMORPHIC,
 		[PS_FAR] = STATIC_CALL_PROMOTE_FAR,
+		[PS_SEALED] = STATIC_CALL_PROMOTE_SEALED,
 	};
 	if (!sc_parch_supported())
 		return -ENOSYS;
@@ -776,7 +852,7 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
  * dlclose), under the lock. */
 static void report_object(const struct pobj *po)
 {
-	size_t n[6] = { 0 }, stubs = 0;
+	size_t n[7] = { 0 }, stubs = 0;
 	for (size_t i = 0; i < po->n; i++)
 		n[po->sites[i].state]++;
 	for (size_t i = 0; i < po->nstubs; i++)

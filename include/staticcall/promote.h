@@ -42,6 +42,8 @@ enum static_call_promote_state {
 	STATIC_CALL_PROMOTE_PROMOTED = 3,   /* on a stub of `ntargets` */
 	STATIC_CALL_PROMOTE_MEGAMORPHIC = 4, /* given up: on the retpoline */
 	STATIC_CALL_PROMOTE_FAR = 5, /* targets out of reach: retpoline */
+	STATIC_CALL_PROMOTE_SEALED = 6, /* static_call_seal(CODE): on its
+					   thunk, as compiled */
 };
 
 struct static_call_promote_site_info {

@@ -11,6 +11,8 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <staticcall.h>
 #include <unistd.h>
 #include <staticcall/promote.h>
 
@@ -154,7 +156,8 @@ static void list_sites(void)
 #undef N
 	static const char *const states[] = { "rejected",    "unlearned",
 					      "learning",    "promoted",
-					      "megamorphic", "far" };
+					      "megamorphic", "far",
+					      "sealed" };
 	struct static_call_promote_site_info si[32];
 	int n = static_call_promote_sites(si, 32);
 	for (int i = 0; i < n && i < 32; i++) {
@@ -189,5 +192,14 @@ int main(void)
 			st.megamorphic, st.far, st.promotions, st.demotions,
 			st.samples, st.stubs);
 	list_sites();
+	/* PROMOTE_E2E_SEAL=1: static_call_seal(CODE) puts every site back
+	 * as compiled; thread 0's work again gives the same result */
+	const char *seal = getenv("PROMOTE_E2E_SEAL");
+	if (seal && *seal == '1') {
+		fprintf(stderr, "seal: %d\n",
+			static_call_seal(STATIC_CALL_SEAL_CODE));
+		fprintf(stderr, "after seal: %ld\n", (long)worker(0));
+		list_sites();
+	}
 	return 0;
 }

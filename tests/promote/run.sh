@@ -94,6 +94,18 @@ for b in promote ibt; do
 	done
 done
 
+# static_call_seal(CODE) after learning: every site back as compiled
+# (state sealed, none promoted), the same results
+PROMOTE_E2E_SEAL=1 "$out/promote/promote_e2e" >"$out/got" 2>"$out/err"
+grep -q '^seal: 0$' "$out/err" || fail "seal: $(cat "$out/err")"
+[ "$(sed -n 's/^after seal: //p' "$out/err")" = \
+	"$(sed -n 's/^thread 0: //p' "$out/want")" ] ||
+	fail "after seal: another result"
+sed -n '/^after seal/,$p' "$out/err" | grep '^site' >"$out/sealed"
+[ "$(wc -l <"$out/sealed")" -ge 8 ] &&
+	! grep -v ': sealed$' "$out/sealed" ||
+	fail "after seal: $(cat "$out/err")"
+
 # STATICCALL_REPORT=1: a line per object as it goes
 STATICCALL_REPORT=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
 grep -Eq '^staticcall: promote: .*/promote_e2e: 5 sites: [0-9]+ promoted' \
