@@ -6,7 +6,8 @@
 # and sqlite3_pcache_methods2 (the members of its global config struct,
 # sqlite3Config), speedtest1 --size 40 --memdb built -O2 three ways per
 # compiler: plain, retpolines, retpolines + plugin (GCC, and Clang when its
-# plugin is built; NO_CLANG=1 skips it), and with GCC -flto the retpoline
+# plugin is built; NO_CLANG=1 skips it), GCC's retpolines + plugin in
+# promote mode (gcc_promote_cflags), and with GCC -flto the retpoline
 # and retpoline + plugin builds again (the plugin's gcc_ldflags at the
 # link; NO_LTO=1 skips them). Median of RUNS (default 3) runs
 # interleaved across builds; the plugin build's calls of
@@ -45,7 +46,10 @@ export PKG_CONFIG_PATH=$B/meson-uninstalled
 gcc_plugin=$(pkg-config --variable=gcc_cflags staticcall)
 clang_plugin=$(pkg-config --variable=clang_cflags staticcall 2>/dev/null || true)
 clang=${CLANG:-clang-19}
-variants=(gcc gcc-thunk gcc-thunk-plugin)
+gcc_promote=$(pkg-config --variable=gcc_promote_cflags staticcall)
+# gcc-thunk-promote: retpolines + the plugin in promote mode (static calls
+# and learned promotion of every other indirect call, issue 16)
+variants=(gcc gcc-thunk gcc-thunk-plugin gcc-thunk-promote)
 [ -z "${NO_LTO:-}" ] && variants+=(gcc-lto-thunk gcc-lto-thunk-plugin)
 gcc_ldflags=$(pkg-config --variable=gcc_ldflags staticcall)
 if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:-}" ]; then
@@ -66,6 +70,8 @@ for v in "${variants[@]}"; do
 	case $v in *-lto-*) flags="$flags -flto=auto"
 		linkflags="$flags" ;; esac
 	case $v in *-plugin) flags="$flags $plugin"
+		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
+	case $v in *-promote) flags="$flags $gcc_promote"
 		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
 	# the build-system contract: compile with gcc_cflags, link with
 	# gcc_ldflags (under -flto lto1 generates the code)

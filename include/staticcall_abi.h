@@ -220,5 +220,40 @@ struct sc_abi_jump {
 	uint32_t flags;     /* SC_JUMP_* */
 };
 
+
+/*
+ * Promotable indirect-call sites (docs/ABI.md, "Promotable sites"; issue
+ * 16). With -fplugin-arg-staticcall_gcc-promote and
+ * -mindirect-branch=thunk-extern every indirect call compiled as
+ * `call/jmp __x86_indirect_thunk_<reg>` gets one 8-byte record in
+ * SC_ABI_PROMOTE_SECTION, and the unit defines each thunk it calls
+ * (hidden, comdat: never reached through a PLT) in the layout below. A
+ * hidden constructor of each linked object passes the section's bounds to
+ * __staticcall_promote_register: a table of its own, like static keys',
+ * so no version-1 header or older runtime changes.
+ */
+#define SC_ABI_PROMOTE_SECTION "__staticcall_promote"
+#define SC_ABI_PROMOTE_REGISTER_FN "__staticcall_promote_register"
+#define SC_ABI_PROMOTE_UNREGISTER_FN "__staticcall_promote_unregister"
+#define SC_ABI_PROMOTE_SAMPLE_FN "__staticcall_promote_sample"
+#define SC_ABI_PROMOTE_TICK_VAR "__staticcall_promote_tick"
+#define SC_ABI_PROMOTE_CTOR "__staticcall_promote_ctor"
+#define SC_PROMOTE_REG_MASK 0xfu /* the target's register, x86 number
+				    (0 rax, 1 rcx, ... 15 r15; never 4) */
+#define SC_PROMOTE_TAIL 0x10u	 /* `jmp thunk`: a tail call */
+
+struct sc_abi_promote {
+	int32_t site_rel; /* the site's call/jmp - &site_rel */
+	uint32_t flags;	  /* SC_PROMOTE_* */
+};
+
+/* The x86-64 thunk of one register (docs/ABI.md): 16-byte aligned, a
+ * slot quadword first (plain: `jmp +6` into the retpoline; sampling:
+ * `jmp` to the sample block at SC_X86_THUNK_SAMPLE). */
+#define SC_X86_THUNK_SLOT_PLAIN 0xcccccccccccc06ebull
+#define SC_X86_THUNK_SLOT_SAMPLE 0xcccccccccccc1eebull
+#define SC_X86_THUNK_RETPOLINE 8u /* the retpoline after the slot */
+#define SC_X86_THUNK_SAMPLE 32u	  /* the sample block */
+
 /* clang-format on */
 #endif

@@ -71,6 +71,11 @@ static void read_env(void)
 	env.seal = choice("STATICCALL_SEAL", seal, 2);
 	env.straddle_wait = choice("STATICCALL_STRADDLE", straddle, 2) == 2;
 	env.bind_eager = choice("STATICCALL_BIND", bind, 2) == 2;
+	static const char *const promote[] = { "off", "on", "freeze" };
+	/* unset or "on": 1; "off": 0; "freeze": 2 (promote.c) */
+	int p = choice("STATICCALL_PROMOTE", promote, 3);
+	env.promote = p == 1 ? 0 : p == 3 ? 2 : 1;
+	env.perf_map = flag("STATICCALL_PERF_MAP");
 }
 
 const struct sc_env *sc_env(void)

@@ -59,6 +59,10 @@ struct sc_env {
 				 `jmp .` transient (docs/PATCHING.md) */
 	int bind_eager;	      /* STATICCALL_BIND=eager: every site patched at
 				 load, none on its first call (bind.c) */
+	int promote; /* STATICCALL_PROMOTE: 0 off, 1 on (default), 2 freeze
+			(promote.c) */
+	int perf_map; /* STATICCALL_PERF_MAP=1: promotion stubs named in
+			 /tmp/perf-PID.map (promote.c) */
 };
 const struct sc_env *sc_env(void);
 
@@ -316,6 +320,9 @@ void sc_seal_set(int bits);
  * is (or is the main program). Takes the dynamic linker's lock: never
  * call it under the registry lock. */
 int sc_pin_object_of(const void *addr);
+/* promote.c: every promoted site and sampling thunk back as compiled,
+ * in one batch (STATIC_CALL_SEAL_CODE, under the lock); 0 or -errno. */
+int sc_promote_seal_code(void);
 /* mseal(2) the executable segments of o; 0 or -errno (-ENOSYS: no mseal
  * in this kernel). */
 int sc_mseal_object(const struct sc_object *o);

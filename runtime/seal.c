@@ -92,9 +92,13 @@ static int seal_code(void)
 	if (!keys)
 		return -ENOMEM;
 	sc_for_each_key(k) keys[i++] = k;
-	/* static keys' sites back to their load and test first (a key then
+	/* promoted indirect calls back onto their thunks first (all or
+	 * nothing: a failure leaves everything as it was) */
+	int err = sc_promote_seal_code();
+	/* static keys' sites back to their load and test (a key then
 	 * changes its count alone); they stay correct if the rest fails */
-	int err = sc_keys_seal_code();
+	if (!err)
+		err = sc_keys_seal_code();
 	if (!err)
 		err = sc_patch_seal_code(keys, n);
 	sc_mem_free(keys);

@@ -1,0 +1,91 @@
+/*
+ * promote_cost.c - promotion of indirect calls (issue 16), measured
+ * (promote_cost.sh): a monomorphic site after warm-up against a direct
+ * call to an opaque function and against the retpoline call; a site
+ * alternating two targets and a megamorphic one (64 targets, uniform)
+ * against the retpoline; and how long a site whose one target changes
+ * takes to be promoted again. Medians of ROUNDS runs (the variants'
+ * order rotating each round), ns per call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <staticcall/promote.h>
+
+#include "bench_time.h"
+
+extern long (*volatile pt_mono)(long);
+extern long (*pt_all[64])(long);
+/* clang-format off */
+#define DECL(v) long v##_mono(long), v##_two(long), v##_mega(long);
+DECL(direct) DECL(retpoline) DECL(promoted)
+
+static long sink;
+/* clang-format on */
+
+#define NV 7
+static long (*const loops[NV])(long) = {
+	direct_mono,   retpoline_mono, retpoline_two, retpoline_mega,
+	promoted_mono, promoted_two,   promoted_mega,
+};
+
+/* ns per call of each loop, medians of `rounds`, the order rotating
+ * each round. */
+static void measure(long calls, int rounds, double med[NV])
+{
+	static double t[NV][64];
+	if (rounds > 64)
+		rounds = 64;
+	for (int r = 0; r < rounds; r++)
+		for (int k = 0; k < NV; k++) {
+			int v = (k + r) % NV;
+			double t0 = now_ns();
+			sink += loops[v](calls);
+			t[v][r] = (now_ns() - t0) / calls;
+		}
+	for (int v = 0; v < NV; v++)
+		med[v] = median(t[v], rounds);
+}
+
+static unsigned long promotions(void)
+{
+	struct static_call_promote_stats st;
+	return static_call_promote_stats(&st) ? 0 : st.promotions;
+}
+
+int main(int argc, char **argv)
+{
+	long calls = argc > 1 ? atol(argv[1]) : 2000000;
+	int rounds = argc > 2 ? atoi(argv[2]) : 7;
+	pt_mono = pt_all[0];
+	/* warm-up: the promoted loops learn their sites */
+	for (int i = 0; i < 20; i++)
+		sink += promoted_mono(100000) + promoted_two(100000) +
+			promoted_mega(100000);
+	double m[NV];
+	measure(calls, rounds, m);
+	double d = m[0], rm = m[1], r2 = m[2], r64 = m[3], pm = m[4], p2 = m[5],
+	       p64 = m[6];
+	printf("ns/call (median of %d x %ld calls)\n", rounds, calls);
+	printf("  direct call, opaque function    %6.2f\n", d);
+	printf("  retpoline, 1 target             %6.2f\n", rm);
+	printf("  retpoline, 2 targets            %6.2f\n", r2);
+	printf("  retpoline, 64 targets           %6.2f\n", r64);
+	printf("  promoted, 1 target              %6.2f\n", pm);
+	printf("  promoted, 2 targets             %6.2f\n", p2);
+	printf("  promoted, 64 targets            %6.2f\n", p64);
+	printf("ratios (issue 16's bounds)\n");
+	printf("  promoted 1 / direct             %6.2f  (<= 1.15)\n", pm / d);
+	printf("  promoted 1 / retpoline 1        %6.2f  (<= 0.25)\n", pm / rm);
+	printf("  promoted 2 / retpoline 2        %6.2f  (<= 0.35)\n", p2 / r2);
+	printf("  promoted 64 / retpoline 64      %6.2f  (<= 1.05)\n",
+	       p64 / r64);
+	/* phase change: the one target changes; time until promoted again */
+	unsigned long before = promotions();
+	pt_mono = pt_all[1];
+	double t0 = now_ns(), t = 0;
+	while (promotions() == before && (t = now_ns() - t0) < 1e9)
+		sink += promoted_mono(1000);
+	printf("phase change: promoted again after %.3f ms%s\n", t / 1e6,
+	       promotions() == before ? " (not within 1 s)" : "");
+	return (int)(sink & 0);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# promote_cost.sh [CALLS [ROUNDS]] - promotion of indirect calls (issue
+# 16), microbenchmark: the same loops built as direct calls, as retpoline
+# calls (-mindirect-branch=thunk) and in promote mode (gcc_promote_cflags),
+# in one program (promote_cost.c). Needs a built tree (scripts/build.sh);
+# STATICCALL_BUILD picks another build directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+calls=${1:-2000000} rounds=${2:-7}
+out=build/bench/promote_cost
+mkdir -p "$out"
+B=$(realpath "${STATICCALL_BUILD:-build}")
+promote=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_cflags staticcall)
+cc=${CC:-gcc}
+cflags=(-O2 -Iinclude)
+$cc "${cflags[@]}" -c benchmarks/promote_targets.c -o "$out/targets.o"
+$cc "${cflags[@]}" -DVARIANT=direct -DDIRECT -c benchmarks/promote_loop.c -o "$out/direct.o"
+$cc "${cflags[@]}" -DVARIANT=retpoline -mindirect-branch=thunk-inline -c benchmarks/promote_loop.c -o "$out/retpoline.o"
+# shellcheck disable=SC2086 # the variable holds several flags
+$cc "${cflags[@]}" -DVARIANT=promoted $promote -c benchmarks/promote_loop.c -o "$out/promoted.o"
+if [ "$(objdump -d "$out/promoted.o" | grep -c 'call.*__x86_indirect_thunk')" -eq 0 ] ||
+	[ "$(objdump -d "$out/retpoline.o" | grep -c lfence)" -eq 0 ]; then
+	echo "promote_cost: a build without its retpolines" >&2
+	exit 1
+fi
+$cc "${cflags[@]}" benchmarks/promote_cost.c "$out"/{targets,direct,retpoline,promoted}.o \
+	-o "$out/promote_cost" -L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime"
+"$out/promote_cost" "$calls" "$rounds"

@@ -1,0 +1,39 @@
+/* promote_loop.c - the measured loops of promote_cost, compiled once per
+ * variant (VARIANT names them): DIRECT calls pt10 directly; otherwise the
+ * calls go through function pointers read each iteration, with whatever
+ * flags the variant is built with (retpoline thunks, promotion). */
+#define CAT_(a, b) a##_##b
+#define CAT(a, b) CAT_(a, b)
+#define NAME(x) CAT(VARIANT, x)
+
+extern long (*pt_all[64])(long);
+long pt10(long);
+extern long (*volatile pt_mono)(long);
+
+long NAME(mono)(long n)
+{
+	long s = 0;
+	for (long i = 0; i < n; i++)
+#ifdef DIRECT
+		s += pt10(i);
+#else
+		s += pt_mono(i);
+#endif
+	return s;
+}
+
+long NAME(two)(long n)
+{
+	long s = 0;
+	for (long i = 0; i < n; i++)
+		s += pt_all[i & 1](i);
+	return s;
+}
+
+long NAME(mega)(long n)
+{
+	long s = 0;
+	for (long i = 0; i < n; i++)
+		s += pt_all[(i * 7) & 63](i);
+	return s;
+}

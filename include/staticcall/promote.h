@@ -1,0 +1,71 @@
+/*
+ * staticcall/promote.h - promotion of ordinary indirect calls (optpolines;
+ * docs/GUIDE.md "Promoted indirect calls"): what the runtime learned.
+ * A unit compiled with `pkg-config --variable=gcc_promote_cflags
+ * staticcall` needs nothing from this header; it is for reports and tests.
+ */
+#ifndef STATICCALL_PROMOTE_H
+#define STATICCALL_PROMOTE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct static_call_promote_stats {
+	size_t objects;	       /* linked objects with a table of sites */
+	size_t sites;	       /* sites recorded and verified */
+	size_t tail_sites;     /* ... of which tail calls */
+	size_t tail_unlearned; /* tail calls without a slow stub (no stub
+				  memory left): not learned */
+	size_t rejected;    /* records whose code did not match: left alone */
+	size_t promoted;    /* sites on a stub now */
+	size_t megamorphic; /* sites given up on (too many targets, or
+			       re-promoted too often): on the thunk for good */
+	size_t far;	    /* sites whose targets lie beyond a stub's reach
+			       (x86-64: +-2 GiB, e.g. a library calling back
+			       into the program): on the thunk for good */
+	unsigned long promotions, demotions;
+	unsigned long samples;	  /* samples taken (all threads, all flushes) */
+	size_t stubs, stub_bytes; /* stubs written, executable bytes used */
+};
+
+/* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */
+int static_call_promote_stats(struct static_call_promote_stats *s);
+
+enum static_call_promote_state {
+	STATIC_CALL_PROMOTE_REJECTED = 0,   /* its code did not verify */
+	STATIC_CALL_PROMOTE_UNLEARNED = 1,  /* a tail call without a slow
+					       stub: on its thunk */
+	STATIC_CALL_PROMOTE_LEARNING = 2,   /* on its slow path, sampled */
+	STATIC_CALL_PROMOTE_PROMOTED = 3,   /* on a stub of `ntargets` */
+	STATIC_CALL_PROMOTE_MEGAMORPHIC = 4, /* given up: on the retpoline */
+	STATIC_CALL_PROMOTE_FAR = 5, /* targets out of reach: retpoline */
+	STATIC_CALL_PROMOTE_SEALED = 6, /* static_call_seal(CODE): on its
+					   thunk, as compiled */
+};
+
+struct static_call_promote_site_info {
+	const void *address; /* the call (or tail jump) instruction */
+	int reg;	     /* x86: 0 rax ... 15 r15 */
+	int tail;	     /* a tail call */
+	int state;	     /* enum static_call_promote_state */
+	int ntargets;	     /* PROMOTED: targets[0..ntargets) */
+	const void *targets[4];
+	unsigned long samples;	  /* samples tallied to it, in all */
+	unsigned long promotions; /* times pointed at a stub */
+	unsigned long demotions;  /* times moved back to its slow path */
+};
+
+/* Every registered promotable site, all objects: fills buf[0..n) and
+ * returns how many there are (call with n = 0 to size buf); -ENOSYS
+ * when the runtime has no promotion. */
+int static_call_promote_sites(struct static_call_promote_site_info *buf,
+			      size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,29 @@
+// promote_text.h - the assembly of promotable indirect-call sites (issue
+// 16, docs/ABI.md "Promotable sites"): the record before each site, the
+// per-register thunks a unit calls, the per-object registration. Plain
+// strings, no compiler API, x86-64 only for now.
+#ifndef SC_PROMOTE_TEXT_H
+#define SC_PROMOTE_TEXT_H
+
+#include <string>
+
+// The x86 number of a register named as in a thunk's name ("rax", "r8"),
+// -1 if it is none a thunk takes (rsp, or not a 64-bit GPR).
+int sc_promote_reg_number(const std::string &name);
+// The thunk name's register ("rax", "r8") of x86 register number `reg`.
+std::string sc_promote_reg_name(int reg);
+
+// The record of one site, placed immediately before the `call`/`jmp
+// __x86_indirect_thunk_<reg>` (with `.balign 8,,4` so the 5-byte
+// instruction lies in one aligned quadword). `label` unique in the unit.
+std::string sc_text_promote_site(const std::string &label, int reg, bool tail);
+
+// The thunk `__x86_indirect_thunk_<reg>` (hidden, comdat): slot, retpoline,
+// sample block. The runtime checks these exact bytes (promote_x86_64.c).
+std::string sc_text_promote_thunk(int reg);
+
+// The table's bounds, constructor and destructor of a linked object
+// (comdat, hidden; once per unit that has promotable sites).
+std::string sc_text_promote_object();
+
+#endif

@@ -1,0 +1,867 @@
+/*
+ * promote.c - learned promotion of ordinary indirect calls (optpolines,
+ * issue 16; docs/PATCHING.md "Promoted sites", docs/GUIDE.md).
+ *
+ * Each linked object compiled with the plugin's promote mode registers a
+ * table of sites: `call/jmp thunk_<reg>` (docs/ABI.md). The runtime
+ * verifies each site and its thunk, reserves a stub pool near the object,
+ * turns the thunks' slots to their sampling form and points each tail
+ * site at a slow stub of its own (it has no return address to name it).
+ * From then on:
+ *
+ *  - every 16th to 47th slow call of a thread (random: a fixed stride
+ *    would see one phase of a periodic pattern) reaches
+ *    sc_promote_sample_entry with its target and the site's return
+ *    address (the end of a tail site, from its slow stub); the sample
+ *    goes to a per-thread buffer (no lock, no atomic);
+ *  - a full buffer is flushed under the runtime lock, if it is free (else
+ *    dropped): each sample is tallied to the site its return address
+ *    names (looked up in the tables; anything else is dropped);
+ *  - sites with enough samples are decided in that batch: a site whose
+ *    1..SC_PROMOTE_TARGETS most frequent targets cover 90% of its samples
+ *    is pointed at the stub for those targets (written once, shared; the
+ *    batch's stubs share a page, sealed before any site points at it); a
+ *    promoted site whose misses concentrate on targets the stub has room
+ *    for moves to a wider stub; one whose misses reach its limit otherwise
+ *    goes back to its slow path and learns again, the limit doubling when
+ *    it comes back to the same targets (hysteresis); a site that never
+ *    concentrates, is demoted SC_PROMOTE_MAX_DEMOTIONS times within
+ *    SC_PROMOTE_SETTLED_MS of its promotion, or whose targets are out of a
+ *    stub's reach is pointed at its thunk's retpoline for good (no more
+ *    samples).
+ *
+ * A stub behaves as `jmp *%reg` for every value (promote_x86_64.c), so a
+ * site is correct in each of its forms; each change is one aligned word
+ * written by the text writer (sc_text_apply), as for static calls.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "promote.h"
+#include "staticcall/promote.h"
+
+/* slow calls per sample, per thread, on average */
+#define SC_PROMOTE_PERIOD 32
+#define SC_PROMOTE_BUF 32	   /* samples per thread between flushes */
+#define SC_PROMOTE_MIN_SAMPLES 16  /* a site's samples before deciding */
+#define SC_PROMOTE_TARGETS 2	   /* targets a stub compares, at most */
+#define SC_PROMOTE_COVER 90	   /* % of samples its targets must cover */
+#define SC_PROMOTE_MAX_WINDOWS 4   /* undecided windows before giving up */
+#define SC_PROMOTE_MAX_DEMOTIONS 8 /* quick ones (within SETTLED_MS) */
+#define SC_PROMOTE_SETTLED_MS 100
+#define SC_PROMOTE_POOL (256u << 10) /* stub memory per object */
+#define SC_PROMOTE_CAND 4	     /* distinct targets tallied per site */
+
+/* The thread's countdown to its next sample: the thunks' sample block
+ * decrements it at %fs:offset (initial-exec TLS, docs/ABI.md). */
+SC_EXPORT __thread int __staticcall_promote_tick
+	__attribute__((tls_model("initial-exec"))) = SC_PROMOTE_PERIOD;
+
+enum psite_state {
+	PS_BAD,	   /* record did not verify: never written */
+	PS_TAIL,   /* a tail call without a slow stub (no stub memory): it
+		     has no return address to name it, so it is not learned */
+	PS_THUNK,  /* on its thunk, learning */
+	PS_STUB,   /* on a stub */
+	PS_MEGA,   /* given up: on the thunk's retpoline for good */
+	PS_FAR,	   /* its targets are out of a stub's reach (another object
+		     more than 2 GiB away): on the retpoline for good */
+	PS_SEALED, /* static_call_seal(CODE): back on its thunk for good */
+};
+
+struct psite {
+	uint8_t *insn;
+	const uint8_t *thunk;
+	const uint8_t *slow; /* its slow path: the thunk, or for a tail site
+				its slow stub (sc_parch_slow_encode) */
+	const uint8_t *stub; /* PS_STUB: where it points */
+	void *targets[SC_PROMOTE_TARGETS], *last[SC_PROMOTE_TARGETS];
+	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
+	void *cand[SC_PROMOTE_CAND];
+	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
+	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
+	unsigned long samples_all, promotions, demotions_all; /* reports */
+};
+
+struct stubrec {
+	const uint8_t *at;
+	const uint8_t *miss;
+	int reg, n;
+	void *t[SC_PROMOTE_TARGETS];
+};
+
+struct pobj {
+	const void *begin, *end;
+	struct sc_object obj; /* name, base, segments */
+	uintptr_t lo, hi;     /* its executable span */
+	struct psite *sites;  /* sorted by insn */
+	size_t n;
+	struct sc_stub_pool pool;
+	int pool_ok;
+	struct stubrec *stubs;
+	size_t nstubs, capstubs;
+	size_t slow_bytes; /* tail sites' slow stubs */
+	struct pobj *next;
+};
+
+static struct pobj *pobjs;
+static struct {
+	size_t rejected;
+	unsigned long promotions, demotions, samples;
+} totals;
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static int mode(void) /* 0 off, 1 on, 2 freeze */
+{
+	const struct sc_env *e = sc_env();
+	/* static_call_seal / STATICCALL_SEAL: no more code changes (what
+	 * was promoted stays; moving it back is left to do, issue 16) */
+	if (e->disable || sc_sealed())
+		return 0;
+	return e->promote;
+}
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct psite *x = a, *y = b;
+	return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
+static int exec_span(const struct sc_object *o, uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = UINTPTR_MAX;
+	*hi = 0;
+	for (int i = 0; i < o->nsegs; i++)
+		if (o->segs[i].prot & PROT_EXEC) {
+			if (o->segs[i].lo < *lo)
+				*lo = o->segs[i].lo;
+			if (o->segs[i].hi > *hi)
+				*hi = o->segs[i].hi;
+		}
+	return *hi > *lo;
+}
+
+int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
+			const void *from, const void *to)
+{
+	uint8_t bytes[SC_PSITE_LEN];
+	if (((uintptr_t)insn & 7) > 8 - SC_PSITE_LEN)
+		return -EINVAL; /* not one word: never written */
+	if (sc_parch_site_dest(insn, tail) != from)
+		return -EBUSY; /* changed behind us: leave it */
+	if (!sc_parch_site_encode(insn, tail, to, bytes))
+		return -ERANGE;
+	uint64_t *word = (uint64_t *)((uintptr_t)insn & ~(uintptr_t)7);
+	uint64_t old = sc_code_load64(word), new = old;
+	memcpy((uint8_t *)&new + ((uintptr_t)insn & 7), bytes, SC_PSITE_LEN);
+	struct sc_write w = { word, old, new,
+			      0,    1,	 sc_object_exec_prot(o, word, 8) };
+	if (!w.prot)
+		return -EINVAL;
+	return sc_text_apply(&w, 1);
+}
+
+/* Point s at dest (a stub, or its thunk); 0 or -errno. */
+static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
+{
+	const void *from = s->state == PS_STUB ? s->stub : s->slow;
+	return sc_promote_retarget(&po->obj, s->insn, s->tail, from, dest);
+}
+
+/* s is given up on (state PS_MEGA or PS_FAR): point it straight at its
+ * thunk's retpoline, past the slot, so it costs no more sampling (a
+ * thread arriving there runs exactly what the slot's plain form leads
+ * to). */
+static void settle(struct pobj *po, struct psite *s, int state)
+{
+	if (!site_retarget(po, s, sc_parch_thunk_retpoline(s->thunk)))
+		s->slow = sc_parch_thunk_retpoline(s->thunk);
+	s->state = (uint8_t)state;
+}
+
+static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
+{
+	uint64_t *slot = (uint64_t *)thunk;
+	struct sc_write w = { slot,
+			      sc_parch_thunk_slot(!on),
+			      sc_parch_thunk_slot(on),
+			      0,
+			      1,
+			      sc_object_exec_prot(&po->obj, slot, 8) };
+	if (sc_code_load64(slot) == w.new_value)
+		return 0;
+	return sc_text_apply(&w, 1);
+}
+
+static void check_site(struct pobj *po, const struct sc_abi_promote *r,
+		       struct psite *s)
+{
+	memset(s, 0, sizeof *s);
+	s->insn = (uint8_t *)&r->site_rel + r->site_rel;
+	s->reg = r->flags & SC_PROMOTE_REG_MASK;
+	s->tail = !!(r->flags & SC_PROMOTE_TAIL);
+	s->state = PS_BAD;
+	if (r->flags & ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL))
+		return;
+	/* One aligned quadword holds the 5 bytes (`.balign 8,,4`). */
+	if (((uintptr_t)s->insn & 7) > 8 - SC_PSITE_LEN ||
+	    !sc_object_exec_prot(&po->obj, s->insn, SC_PSITE_LEN))
+		return;
+	const uint8_t *t = sc_parch_site_dest(s->insn, s->tail);
+	if (!t || !sc_object_exec_prot(&po->obj, t, 64) ||
+	    !sc_parch_thunk_ok(t, s->reg, po->lo, po->hi, sc_parch_sample_fn()))
+		return;
+	s->thunk = s->slow = t;
+	s->state = s->tail ? PS_TAIL : PS_THUNK;
+}
+
+static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
+		     const char *kind, int reg, const uint8_t *site,
+		     void *const *t, int n);
+
+/* Each tail site gets a slow stub that names it to the sampler, written
+ * and made executable before the site is pointed at it; a site that
+ * cannot (pool full, out of reach) stays PS_TAIL, on its thunk. */
+static void give_tail_sites_slow_stubs(struct pobj *po)
+{
+	size_t len = sc_parch_slow_size(), made = 0;
+	uint8_t buf[64];
+	if (!len || len > sizeof buf)
+		return;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state != PS_TAIL)
+			continue;
+		uint8_t *at = sc_pool_room(&po->pool, len);
+		if (!at)
+			break;
+		if (!sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
+					  s->thunk, buf))
+			continue; /* its room stays int3 */
+		memcpy(at, buf, len);
+		perf_map(po, at, len, "slow", s->reg, s->insn, NULL, 0);
+		s->slow = at;
+		po->slow_bytes += len;
+		made++;
+	}
+	if (!made || sc_pool_seal(&po->pool))
+		return;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state != PS_TAIL || s->slow == s->thunk)
+			continue;
+		const uint8_t *slow = s->slow;
+		s->slow = s->thunk; /* where it is now */
+		if (site_retarget(po, s, slow))
+			continue;
+		s->slow = slow;
+		s->state = PS_THUNK;
+	}
+}
+
+SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
+{
+	const int m = mode();
+	if (!m || !sc_parch_supported() || begin >= end)
+		return;
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return;
+	for (struct pobj *p = pobjs; p; p = p->next)
+		if (p->begin == begin)
+			goto out;
+	size_t n = ((const char *)end - (const char *)begin) /
+		   sizeof(struct sc_abi_promote);
+	struct pobj *po = sc_mem_alloc(sizeof *po);
+	if (!po)
+		goto out;
+	po->begin = begin;
+	po->end = end;
+	if (((uintptr_t)begin & 3) || sc_object_locate(&po->obj, begin) ||
+	    !exec_span(&po->obj, &po->lo, &po->hi) ||
+	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites))) {
+		sc_log(SC_LOG_WARN, "promote: a table at %p is unusable",
+		       begin);
+		sc_mem_free(po->sites);
+		sc_mem_free(po);
+		goto out;
+	}
+	po->n = n;
+	const struct sc_abi_promote *r = begin;
+	for (size_t i = 0; i < n; i++)
+		check_site(po, &r[i], &po->sites[i]);
+	sc_sort(po->sites, n, sizeof *po->sites, site_cmp);
+	for (size_t i = 1; i < n; i++) /* two records, one site: neither */
+		if (po->sites[i].insn == po->sites[i - 1].insn)
+			po->sites[i].state = po->sites[i - 1].state = PS_BAD;
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += po->sites[i].state == PS_BAD;
+	totals.rejected += bad;
+	if (bad)
+		sc_log(SC_LOG_WARN,
+		       "promote: %zu of %zu sites of %s do not hold what the "
+		       "plugin emits: left on their thunks",
+		       bad, n, po->obj.name ? po->obj.name : "?");
+	po->pool_ok = !sc_pool_init(&po->pool, po->lo, po->hi, SC_PROMOTE_POOL);
+	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
+	/* its pages are touched only as stubs are made */
+	po->stubs = sc_mem_alloc_untouched(po->capstubs * sizeof *po->stubs);
+	if (!po->pool_ok || !po->stubs) {
+		sc_log(SC_LOG_WARN,
+		       "promote: no stub memory within reach of %s: its "
+		       "sites stay on their thunks",
+		       po->obj.name ? po->obj.name : "?");
+		po->pool_ok = 0;
+	}
+	po->next = pobjs;
+	pobjs = po;
+	if (po->pool_ok) {
+		sc_arch_bind_init(); /* the sample entry's XSAVE size */
+		give_tail_sites_slow_stubs(po);
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *t = po->sites[i].thunk;
+			if (po->sites[i].state == PS_THUNK &&
+			    (i == 0 || t != po->sites[i - 1].thunk))
+				thunk_sampling(po, t, 1);
+		}
+	}
+	sc_log(SC_LOG_INFO, "promote: %s: %zu sites (%zu rejected)",
+	       po->obj.name ? po->obj.name : "?", n, bad);
+out:
+	sc_unlock(&saved);
+}
+
+static void report_object(const struct pobj *po);
+
+SC_EXPORT void __staticcall_promote_unregister(const void *begin,
+					       const void *end)
+{
+	(void)end;
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return;
+	for (struct pobj **pp = &pobjs; *pp; pp = &(*pp)->next) {
+		struct pobj *po = *pp;
+		if (po->begin != begin)
+			continue;
+		*pp = po->next;
+		if (sc_env()->report_at_exit)
+			report_object(po);
+		/* The object's code goes with it; its stubs stay mapped
+		 * (a thread preempted inside one must find it). */
+		sc_mem_free(po->sites);
+		sc_mem_free(po->stubs);
+		free(po->obj.name); /* strdup (object.c) */
+		sc_mem_free(po);
+		break;
+	}
+	sc_unlock(&saved);
+}
+
+/* STATICCALL_PERF_MAP=1: a line of /tmp/perf-PID.map (the format perf
+ * reads for code it finds no file for) naming the stub at `at` by its
+ * register, the site it was made for and its targets, so `perf report`
+ * attributes its samples. Addresses only: symbol names would need the
+ * dynamic linker's lock, which is not taken under the runtime's. */
+static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
+		     const char *kind, int reg, const uint8_t *site,
+		     void *const *t, int n)
+{
+	if (!sc_env()->perf_map)
+		return;
+	char line[512], path[64];
+	const char *name = po->obj.name ? po->obj.name : "?";
+	const char *base = strrchr(name, '/');
+	int k = snprintf(line, sizeof line,
+			 "%lx %zx staticcall_%s[r%d] site=%s+%#lx",
+			 (unsigned long)(uintptr_t)at, len, kind, reg,
+			 base ? base + 1 : name,
+			 (unsigned long)((uintptr_t)site - po->obj.base));
+	for (int i = 0; i < n && k > 0 && (size_t)k < sizeof line; i++)
+		k += snprintf(line + k, sizeof line - k, "%s%p",
+			      i ? "," : " targets=", t[i]);
+	if (k <= 0 || (size_t)k >= sizeof line - 1)
+		return;
+	line[k++] = '\n';
+	snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	ssize_t w = write(fd, line, (size_t)k);
+	(void)w;
+	close(fd);
+}
+
+/* The stub for (reg, targets, miss) in po's pool, shared; NULL if none
+ * can be made (pool full, a target out of reach). */
+static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t, int n,
+			       const uint8_t *miss, int *far,
+			       const uint8_t *site)
+{
+	for (size_t i = 0; i < po->nstubs; i++) {
+		struct stubrec *r = &po->stubs[i];
+		if (r->reg == reg && r->n == n && r->miss == miss &&
+		    !memcmp(r->t, t, n * sizeof *t))
+			return r->at;
+	}
+	if (!po->pool_ok || po->nstubs == po->capstubs)
+		return NULL;
+	size_t len = sc_parch_stub_size(n);
+	uint8_t buf[256];
+	if (len > sizeof buf)
+		return NULL;
+	/* Encode for the address it will have before taking the room, so a
+	 * target out of reach costs no pool space. */
+	size_t ps = sc_page_size();
+	uint8_t *at = po->pool.open && po->pool.open_used + len <= ps ?
+			      po->pool.open + po->pool.open_used :
+			      po->pool.base + po->pool.used;
+	if (at + len > po->pool.base + po->pool.size)
+		return NULL;
+	if (!sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
+		*far = 1;
+		return NULL;
+	}
+	uint8_t *room = sc_pool_room(&po->pool, len);
+	if (room != at)
+		return NULL;
+	memcpy(room, buf, len);
+	struct stubrec *r = &po->stubs[po->nstubs++];
+	r->at = room;
+	r->miss = miss;
+	r->reg = reg;
+	r->n = n;
+	memcpy(r->t, t, n * sizeof *t);
+	perf_map(po, room, len, "stub", reg, site, t, n);
+	return room;
+}
+
+static struct psite *find_site(uintptr_t ret, struct pobj **out)
+{
+	uint8_t *insn = (uint8_t *)(ret - SC_PSITE_LEN);
+	for (struct pobj *po = pobjs; po; po = po->next) {
+		if ((uintptr_t)insn < po->lo || (uintptr_t)insn >= po->hi)
+			continue;
+		size_t lo = 0, hi = po->n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (po->sites[mid].insn < insn)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < po->n && po->sites[lo].insn == insn) {
+			*out = po;
+			return &po->sites[lo];
+		}
+	}
+	return NULL;
+}
+
+static void tally(struct psite *s, void *target)
+{
+	s->samples++;
+	s->samples_all++;
+	for (int i = 0; i < SC_PROMOTE_CAND; i++) {
+		if (s->cand[i] == target) {
+			s->cnt[i]++;
+			return;
+		}
+		if (!s->cand[i]) {
+			s->cand[i] = target;
+			s->cnt[i] = 1;
+			return;
+		}
+	}
+	s->other++;
+}
+
+static void reset_tally(struct psite *s)
+{
+	memset(s->cand, 0, sizeof s->cand);
+	memset(s->cnt, 0, sizeof s->cnt);
+	s->other = s->samples = 0;
+}
+
+/* The fewest most frequent targets covering SC_PROMOTE_COVER% of the
+ * samples, into t (sorted by frequency); 0 if more than
+ * SC_PROMOTE_TARGETS would be needed. */
+static int choose(const struct psite *s, void **t)
+{
+	int idx[SC_PROMOTE_CAND], n = 0;
+	for (int i = 0; i < SC_PROMOTE_CAND; i++)
+		if (s->cand[i])
+			idx[n++] = i;
+	for (int i = 1; i < n; i++) /* insertion sort, descending */
+		for (int j = i; j > 0 && s->cnt[idx[j]] > s->cnt[idx[j - 1]];
+		     j--) {
+			int x = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = x;
+		}
+	uint64_t sum = 0;
+	for (int k = 0; k < n && k < SC_PROMOTE_TARGETS; k++) {
+		sum += s->cnt[idx[k]];
+		t[k] = s->cand[idx[k]];
+		if (sum * 100 >= (uint64_t)s->samples * SC_PROMOTE_COVER)
+			return k + 1;
+	}
+	return 0;
+}
+
+/* Promotions decided in one flush: their stubs are written first (into
+ * the pools' open pages), the pages sealed once, then the sites pointed
+ * at them, so a batch of new stubs shares pages. */
+struct pending {
+	struct pobj *po;
+	struct psite *s;
+	const uint8_t *stub;
+	void *t[SC_PROMOTE_TARGETS];
+	int k;
+};
+struct batch {
+	struct pending p[SC_PROMOTE_BUF];
+	unsigned n;
+};
+
+/* Plan pointing s at the stub for t[0..k): write the stub (not yet
+ * executable) and queue the site. */
+static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
+		       void *const *t, int k)
+{
+	int far = 0;
+	if (b->n == SC_PROMOTE_BUF)
+		return;
+	const uint8_t *stub =
+		get_stub(po, s->reg, t, k, s->slow, &far, s->insn);
+	if (!stub) {
+		if (far) /* x86-64 has no direct branch further away */
+			settle(po, s, PS_FAR);
+		return;
+	}
+	struct pending *p = &b->p[b->n++];
+	p->po = po;
+	p->s = s;
+	p->stub = stub;
+	p->k = k;
+	memcpy(p->t, t, k * sizeof *t);
+}
+
+static void commit(struct pending *p)
+{
+	struct psite *s = p->s;
+	int k = p->k;
+	if (sc_pool_seal(&p->po->pool) || site_retarget(p->po, s, p->stub)) {
+		s->state = PS_MEGA; /* left where it is: correct */
+		return;
+	}
+	int same = k == s->nlast && !memcmp(p->t, s->last, k * sizeof *p->t);
+	s->state = PS_STUB;
+	s->stub = p->stub;
+	s->promoted_at = now_ms();
+	s->ntargets = s->nlast = (uint8_t)k;
+	memcpy(s->targets, p->t, k * sizeof *p->t);
+	memcpy(s->last, p->t, k * sizeof *p->t);
+	/* Hysteresis: back to the same targets, it must miss twice as
+	 * often as before to be demoted again. */
+	s->miss_limit = same && s->miss_limit < (1u << 20) ?
+				2 * s->miss_limit :
+				SC_PROMOTE_MIN_SAMPLES;
+	totals.promotions++;
+	s->promotions++;
+	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
+	       (void *)s->insn, (const void *)p->stub, k, k > 1 ? "s" : "");
+}
+
+static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
+{
+	void *t[SC_PROMOTE_TARGETS];
+	s->touched = 0;
+	if (s->state == PS_STUB) {
+		/* samples of a promoted site are its misses */
+		if (m == 2 || s->samples < s->miss_limit)
+			return;
+		/* Misses that concentrate on targets the stub has room for:
+		 * widen it (the new ones first: they are the current phase). */
+		int k = choose(s, t);
+		if (k && k + s->ntargets <= SC_PROMOTE_TARGETS) {
+			memcpy(t + k, s->targets, s->ntargets * sizeof *t);
+			reset_tally(s);
+			promote_to(b, po, s, t, k + s->ntargets);
+			return;
+		}
+		reset_tally(s);
+		if (site_retarget(po, s, s->slow)) {
+			s->state = PS_MEGA;
+			return;
+		}
+		totals.demotions++;
+		s->demotions_all++;
+		/* A site that kept its stub a while had a phase change:
+		 * only quick demotions count towards giving up on it. */
+		if (now_ms() - s->promoted_at < SC_PROMOTE_SETTLED_MS)
+			s->demotions++;
+		s->state = PS_THUNK;
+		s->stub = NULL;
+		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS)
+			settle(po, s, PS_MEGA);
+		sc_log(SC_LOG_DEBUG, "promote: site %p demoted",
+		       (void *)s->insn);
+		return;
+	}
+	if (s->state != PS_THUNK || s->samples < SC_PROMOTE_MIN_SAMPLES)
+		return;
+	int k = choose(s, t);
+	reset_tally(s);
+	if (!k) {
+		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS)
+			settle(po, s, PS_MEGA);
+		return;
+	}
+	promote_to(b, po, s, t, k);
+}
+
+struct sample {
+	uintptr_t ret, target;
+	uintptr_t reg;
+};
+
+static void flush(const struct sample *smp, unsigned n)
+{
+	const int m = mode();
+	sigset_t saved;
+	if (!m || sc_trylock(&saved))
+		return; /* busy: these samples are dropped */
+	totals.samples += n;
+	struct psite *touched[SC_PROMOTE_BUF];
+	struct pobj *owner[SC_PROMOTE_BUF];
+	unsigned nt = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct pobj *po;
+		struct psite *s = find_site(smp[i].ret, &po);
+		if (!s || s->reg != smp[i].reg ||
+		    (s->state != PS_THUNK && s->state != PS_STUB))
+			continue;
+		if (m == 2 && s->state == PS_STUB)
+			continue;
+		tally(s, (void *)smp[i].target);
+		if (!s->touched && nt < SC_PROMOTE_BUF) {
+			s->touched = 1;
+			touched[nt] = s;
+			owner[nt++] = po;
+		}
+	}
+	static struct batch b; /* under the lock */
+	b.n = 0;
+	for (unsigned i = 0; i < nt; i++)
+		decide(&b, owner[i], touched[i], m);
+	for (unsigned i = 0; i < b.n; i++)
+		commit(&b.p[i]);
+	sc_unlock(&saved);
+}
+
+static __thread struct sample tbuf[SC_PROMOTE_BUF]
+	__attribute__((tls_model("initial-exec")));
+static __thread unsigned tn __attribute__((tls_model("initial-exec")));
+static __thread uint32_t trand
+	__attribute__((tls_model("initial-exec"))) = 2463534242u;
+
+void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
+{
+	int saved_errno = errno;
+	/* A period of 16..47, not a constant: a fixed stride would sample
+	 * the same phase of a periodic call pattern (every second call of a
+	 * site alternating two targets) and never see the rest. */
+	trand ^= trand << 13;
+	trand ^= trand >> 17;
+	trand ^= trand << 5;
+	__staticcall_promote_tick =
+		SC_PROMOTE_PERIOD / 2 + (int)(trand % SC_PROMOTE_PERIOD);
+	tbuf[tn++] = (struct sample){ ret, target, reg };
+	if (tn == SC_PROMOTE_BUF) {
+		tn = 0;
+		flush(tbuf, SC_PROMOTE_BUF);
+	}
+	errno = saved_errno;
+}
+
+SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!sc_parch_supported())
+		return -ENOSYS;
+	sigset_t saved;
+	int err = sc_lock(&saved);
+	if (err)
+		return err;
+	for (struct pobj *po = pobjs; po; po = po->next) {
+		st->objects++;
+		for (size_t i = 0; i < po->n; i++) {
+			const struct psite *s = &po->sites[i];
+			st->sites += s->state != PS_BAD;
+			st->tail_sites += s->tail;
+			st->tail_unlearned += s->state == PS_TAIL;
+			st->promoted += s->state == PS_STUB;
+			st->megamorphic += s->state == PS_MEGA;
+			st->far += s->state == PS_FAR;
+		}
+		st->stubs += po->nstubs;
+		st->stub_bytes += po->slow_bytes;
+		for (size_t i = 0; i < po->nstubs; i++)
+			st->stub_bytes += sc_parch_stub_size(po->stubs[i].n);
+	}
+	st->rejected = totals.rejected;
+	st->promotions = totals.promotions;
+	st->demotions = totals.demotions;
+	st->samples = totals.samples;
+	sc_unlock(&saved);
+	return 0;
+}
+
+/* static_call_seal(STATIC_CALL_SEAL_CODE), under the lock: every site
+ * the runtime moved back onto its thunk and every thunk's slot back to
+ * its plain form, in one batch (all or nothing), so the code is as
+ * compiled before patching goes off for good. 0 or -errno. */
+int sc_promote_seal_code(void)
+{
+	size_t n = 0, k = 0;
+	for (struct pobj *po = pobjs; po; po = po->next)
+		n += 2 * po->n; /* a site and, at most, its thunk's slot */
+	if (!n)
+		return 0;
+	struct sc_write *w = sc_mem_alloc(n * sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	uint8_t to[SC_PSITE_LEN];
+	for (struct pobj *po = pobjs; po; po = po->next)
+		for (size_t i = 0; i < po->n; i++) {
+			struct psite *s = &po->sites[i];
+			if (s->state == PS_BAD)
+				continue;
+			const uint8_t *now =
+				sc_parch_site_dest(s->insn, s->tail);
+			if (now != s->thunk &&
+			    (now == s->stub || now == s->slow ||
+			     now == sc_parch_thunk_retpoline(s->thunk)) &&
+			    sc_parch_site_encode(s->insn, s->tail, s->thunk,
+						 to)) {
+				uint64_t *word =
+					(uint64_t *)((uintptr_t)s->insn &
+						     ~(uintptr_t)7);
+				uint64_t old = sc_code_load64(word), new = old;
+				memcpy((uint8_t *)&new +
+					       ((uintptr_t)s->insn & 7),
+				       to, SC_PSITE_LEN);
+				w[k++] = (struct sc_write){
+					word,
+					old,
+					new,
+					0,
+					1,
+					sc_object_exec_prot(&po->obj, word, 8)
+				};
+			}
+			uint64_t *slot = (uint64_t *)s->thunk;
+			int dup = 0;
+			for (size_t j = 0; j < k; j++)
+				dup |= w[j].word == slot;
+			if (!dup &&
+			    sc_code_load64(slot) == sc_parch_thunk_slot(1))
+				w[k++] = (struct sc_write){
+					slot,
+					sc_parch_thunk_slot(1),
+					sc_parch_thunk_slot(0),
+					0,
+					1,
+					sc_object_exec_prot(&po->obj, slot, 8)
+				};
+		}
+	int err = k ? sc_text_apply(w, k) : 0;
+	sc_mem_free(w);
+	if (err)
+		return err;
+	for (struct pobj *po = pobjs; po; po = po->next)
+		for (size_t i = 0; i < po->n; i++) {
+			struct psite *s = &po->sites[i];
+			if (s->state == PS_BAD)
+				continue;
+			s->state = PS_SEALED;
+			s->stub = NULL;
+			s->slow = s->thunk;
+		}
+	return 0;
+}
+
+SC_EXPORT int
+static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
+{
+	static const int state_of[] = {
+		[PS_BAD] = STATIC_CALL_PROMOTE_REJECTED,
+		[PS_TAIL] = STATIC_CALL_PROMOTE_UNLEARNED,
+		[PS_THUNK] = STATIC_CALL_PROMOTE_LEARNING,
+		[PS_STUB] = STATIC_CALL_PROMOTE_PROMOTED,
+		[PS_MEGA] = STATIC_CALL_PROMOTE_MEGAMORPHIC,
+		[PS_FAR] = STATIC_CALL_PROMOTE_FAR,
+		[PS_SEALED] = STATIC_CALL_PROMOTE_SEALED,
+	};
+	if (!sc_parch_supported())
+		return -ENOSYS;
+	sigset_t saved;
+	int err = sc_lock(&saved);
+	if (err)
+		return err;
+	size_t k = 0;
+	for (struct pobj *po = pobjs; po; po = po->next)
+		for (size_t i = 0; i < po->n; i++, k++) {
+			const struct psite *s = &po->sites[i];
+			if (k >= n)
+				continue;
+			struct static_call_promote_site_info *o = &buf[k];
+			memset(o, 0, sizeof *o);
+			o->address = s->insn;
+			o->reg = s->reg;
+			o->tail = s->tail;
+			o->state = state_of[s->state];
+			if (s->state == PS_STUB) {
+				o->ntargets = s->ntargets;
+				for (int j = 0; j < s->ntargets && j < 4; j++)
+					o->targets[j] = s->targets[j];
+			}
+			o->samples = s->samples_all;
+			o->promotions = s->promotions;
+			o->demotions = s->demotions_all;
+		}
+	sc_unlock(&saved);
+	return k > INT32_MAX ? INT32_MAX : (int)k;
+}
+
+/* STATICCALL_REPORT=1: one line per object when it goes (exit or
+ * dlclose), under the lock. */
+static void report_object(const struct pobj *po)
+{
+	size_t n[7] = { 0 }, stubs = 0;
+	for (size_t i = 0; i < po->n; i++)
+		n[po->sites[i].state]++;
+	for (size_t i = 0; i < po->nstubs; i++)
+		stubs += sc_parch_stub_size(po->stubs[i].n);
+	stubs += po->slow_bytes;
+	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
+		      "%zu megamorphic, %zu far, %zu tail unlearned, %zu "
+		      "rejected; %zu stubs, %zu bytes",
+		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
+		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_TAIL], n[PS_BAD],
+		      po->nstubs, stubs);
+}

@@ -1,0 +1,92 @@
+/*
+ * promote.h - promotion of ordinary indirect calls (issue 16,
+ * docs/PATCHING.md "Promoted sites"): the arch-neutral part (promote.c)
+ * and what each arch provides (promote_<isa>.c). Only x86-64 has sites
+ * today; the other arches' file says so (sc_parch_supported() == 0).
+ */
+#ifndef SC_PROMOTE_H
+#define SC_PROMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* Targets one stub compares, at most (a compare chain). */
+#define SC_PROMOTE_MAX_TARGETS 4
+
+/* ---- provided by each arch: promote_<isa>.c ------------------------ */
+int sc_parch_supported(void);
+/* The runtime's end of a thunk's sample block (NULL: none). */
+const void *sc_parch_sample_fn(void);
+/* Length of a site's instruction (call or tail jump). */
+#define SC_PSITE_LEN 5
+/* Where the live site instruction at `insn` goes (a call, or a jump when
+ * tail), NULL if it holds neither. */
+const uint8_t *sc_parch_site_dest(const uint8_t *insn, int tail);
+/* The site's bytes re-targeted to dest; 0 if out of range. */
+int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
+			 uint8_t out[SC_PSITE_LEN]);
+/* Does the code at thunk hold exactly the plugin's thunk for register
+ * reg (docs/ABI.md), its slot in either form? Its sample block's call
+ * must land in [call_lo, call_hi) or at sample_fn. */
+int sc_parch_thunk_ok(const uint8_t *thunk, int reg, uintptr_t call_lo,
+		      uintptr_t call_hi, const void *sample_fn);
+/* Where the thunk's retpoline starts, past its slot. */
+const uint8_t *sc_parch_thunk_retpoline(const uint8_t *thunk);
+/* The thunk's slot word: plain (retpoline only) or sampling. */
+uint64_t sc_parch_thunk_slot(int sampling);
+/* Bytes a stub of n targets takes (code and data, a multiple of 16). */
+size_t sc_parch_stub_size(int n);
+/* The stub for register reg and targets[0..n) that will live at `at`,
+ * into out (sc_parch_stub_size(n) bytes): behaves as `jmp *%reg` for
+ * every value, falling back to `miss` (the thunk). 0 if a target or the
+ * thunk is out of reach from `at`. */
+int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
+			 int n, const uint8_t *miss, uint8_t *out);
+/* A tail site's slow stub (tail sites have no return address to name
+ * them): counts the thread's tick down like a thunk's sample block and
+ * at zero passes the target and the site's end (as if it were a return
+ * address) to the runtime through `sample_call` (the thunk's, its PLT
+ * entry), then takes the thunk's retpoline. Bytes it takes, and its
+ * bytes for address `at` into out; 0 if out of reach or the tick's
+ * offset from the thread pointer does not fit. */
+size_t sc_parch_slow_size(void);
+int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
+			 const uint8_t *thunk, uint8_t *out);
+/* Does `p` lie within reach (a direct branch) of every address in
+ * [lo, hi)? */
+int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);
+
+/* ---- stub pools (promote_pool.c) ------------------------------------ */
+/* Executable memory near one object, handed out a page at a time: a page
+ * is filled while it is readable and writable only, then made read-only
+ * and executable for good, before any site can reach it. */
+struct sc_stub_pool {
+	uint8_t *base;	   /* reserved, PROT_NONE until used */
+	size_t size, used; /* bytes; used: whole pages made executable */
+	uint8_t *open;	   /* the page being filled, or NULL */
+	size_t open_used;
+	size_t stubs;
+};
+/* Reserve a pool within reach of [lo, hi); 0 or -errno. */
+int sc_pool_init(struct sc_stub_pool *p, uintptr_t lo, uintptr_t hi,
+		 size_t size);
+/* Room for `len` bytes in the open page (opening one: RW, never X);
+ * NULL when the pool is full. */
+uint8_t *sc_pool_room(struct sc_stub_pool *p, size_t len);
+/* The open page becomes read-only and executable; 0 or -errno. */
+int sc_pool_seal(struct sc_stub_pool *p);
+
+/* ---- promote.c ------------------------------------------------------ */
+/* Re-target the site at insn (a call, or a jump when tail) of object o
+ * from `from` to `to`: one aligned word, written by the text writer after
+ * checking the site still reaches `from`. 0 or -errno (-EBUSY: it does
+ * not; -ERANGE: `to` is out of reach; -EINVAL: not inside one word or not
+ * in o's code). */
+int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
+			const void *from, const void *to);
+/* The C end of __staticcall_promote_sample (promote_<isa>.S). */
+void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * promote_x86_64.c - the x86-64 part of promotion (promote.h): sites are
+ * `E8/E9 rel32` to the unit's thunk (docs/ABI.md "Promotable sites"),
+ * stubs compare chains (docs/PATCHING.md "Promoted sites"):
+ *
+ *	cmp  slot_0(%rip), %reg   # REX.W(+R) 3B /r, disp32
+ *	je   target_0             # 0F 84 rel32
+ *	...                       # one pair per target
+ *	jmp  thunk                # E9 rel32: the unit's retpoline
+ *	slot_0: .quad target_0    # the targets, after the code
+ *
+ * The targets are data (a PIE address does not fit a cmp's imm32) inside
+ * the stub's own read-only page.
+ */
+#include <string.h>
+
+#include "promote.h"
+#include "staticcall_abi.h"
+
+/* weak: a build of the runtime's C files alone (the fuzz harness) has no
+ * promote_x86_64.S */
+extern const char __staticcall_promote_sample[] __attribute__((weak));
+
+int sc_parch_supported(void)
+{
+	return 1;
+}
+
+const void *sc_parch_sample_fn(void)
+{
+	return __staticcall_promote_sample;
+}
+
+static int32_t rd32(const uint8_t *p)
+{
+	int32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void wr32(uint8_t *p, int32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* rel32 from `from` (the end of the instruction) to `to`, if in range. */
+static int rel32(const void *from, const void *to, int32_t *out)
+{
+	int64_t d = (int64_t)((uintptr_t)to - (uintptr_t)from);
+	if (d != (int32_t)d)
+		return 0;
+	*out = (int32_t)d;
+	return 1;
+}
+
+int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi)
+{
+	const int64_t lim = INT32_MAX - 4096; /* instruction ends: slack */
+	return (int64_t)(p - lo) < lim && (int64_t)(lo - p) < lim &&
+	       (int64_t)(p - hi) < lim && (int64_t)(hi - p) < lim;
+}
+
+const uint8_t *sc_parch_site_dest(const uint8_t *insn, int tail)
+{
+	if (insn[0] != (tail ? 0xe9 : 0xe8))
+		return NULL;
+	return insn + SC_PSITE_LEN + rd32(insn + 1);
+}
+
+int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
+			 uint8_t out[SC_PSITE_LEN])
+{
+	int32_t d;
+	if (!rel32(insn + SC_PSITE_LEN, dest, &d))
+		return 0;
+	out[0] = tail ? 0xe9 : 0xe8;
+	wr32(out + 1, d);
+	return 1;
+}
+
+const uint8_t *sc_parch_thunk_retpoline(const uint8_t *thunk)
+{
+	return thunk + SC_X86_THUNK_RETPOLINE;
+}
+
+uint64_t sc_parch_thunk_slot(int sampling)
+{
+	return sampling ? SC_X86_THUNK_SLOT_SAMPLE : SC_X86_THUNK_SLOT_PLAIN;
+}
+
+int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
+		      uintptr_t call_hi, const void *sample_fn)
+{
+	uint64_t slot;
+	memcpy(&slot, t, 8);
+	if (reg < 0 || reg > 15 || reg == 4 ||
+	    (slot != SC_X86_THUNK_SLOT_PLAIN &&
+	     slot != SC_X86_THUNK_SLOT_SAMPLE))
+		return 0;
+	/* The retpoline, as GCC's own thunk, then int3 padding. */
+	const uint8_t retpoline[] = {
+		0xe8,
+		0x07,
+		0,
+		0,
+		0,
+		0xf3,
+		0x90,
+		0x0f,
+		0xae,
+		0xe8,
+		0xeb,
+		0xf9,
+		(uint8_t)(0x48 | (reg >= 8 ? 4 : 0)),
+		0x89,
+		(uint8_t)(0x04 | (reg & 7) << 3),
+		0x24,
+		0xc3,
+		0xcc,
+		0xcc,
+		0xcc,
+		0xcc,
+		0xcc,
+		0xcc,
+		0xcc,
+	};
+	if (memcmp(t + 8, retpoline, sizeof retpoline))
+		return 0;
+	/* The sample block: push %rax; the tick's offset (IE: mov
+	 * disp(%rip),%rax, or relaxed to LE: mov $imm,%rax); decl
+	 * %fs:(%rax); pop %rax; jnz retpoline; push $reg; push %reg; call
+	 * sample; add $16,%rsp; jmp retpoline. */
+	const uint8_t *b = t + SC_X86_THUNK_SAMPLE;
+	if (b[0] != 0x50 || b[1] != 0x48 ||
+	    !((b[2] == 0x8b && b[3] == 0x05) || (b[2] == 0xc7 && b[3] == 0xc0)))
+		return 0;
+	const uint8_t mid[] = { 0x64, 0xff, 0x08, 0x58,
+				0x75, 0xda, 0x6a, (uint8_t)reg };
+	if (memcmp(b + 8, mid, sizeof mid))
+		return 0;
+	const uint8_t *p = b + 16;
+	if (reg >= 8 && *p++ != 0x41)
+		return 0;
+	if (*p++ != 0x50 + (reg & 7) || *p != 0xe8)
+		return 0;
+	uintptr_t callee = (uintptr_t)(p + 5 + rd32(p + 1));
+	if (callee != (uintptr_t)sample_fn &&
+	    (callee < call_lo || callee >= call_hi))
+		return 0;
+	p += 5;
+	const uint8_t tail[] = { 0x48, 0x83, 0xc4,
+				 0x10, 0xeb, (uint8_t)(t + 8 - (p + 6)) };
+	return !memcmp(p, tail, sizeof tail);
+}
+
+size_t sc_parch_stub_size(int n)
+{
+	size_t code = (size_t)n * 13 + 5;
+	return (((code + 7) & ~(size_t)7) + (size_t)n * 8 + 15) & ~(size_t)15;
+}
+
+int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
+			 int n, const uint8_t *miss, uint8_t *out)
+{
+	if (n < 1 || n > SC_PROMOTE_MAX_TARGETS || reg < 0 || reg > 15)
+		return 0;
+	size_t code = (size_t)n * 13 + 5, slots = (code + 7) & ~(size_t)7;
+	memset(out, 0xcc, sc_parch_stub_size(n));
+	int32_t d;
+	for (int i = 0; i < n; i++) {
+		size_t o = (size_t)i * 13;
+		out[o] = 0x48 | (reg >= 8 ? 4 : 0);
+		out[o + 1] = 0x3b;
+		out[o + 2] = 0x05 | (reg & 7) << 3;
+		if (!rel32(at + o + 7, at + slots + 8 * i, &d))
+			return 0;
+		wr32(out + o + 3, d);
+		out[o + 7] = 0x0f;
+		out[o + 8] = 0x84;
+		if (!rel32(at + o + 13, targets[i], &d))
+			return 0;
+		wr32(out + o + 9, d);
+		memcpy(out + slots + 8 * i, &targets[i], 8);
+	}
+	out[code - 5] = 0xe9;
+	if (!rel32(at + code, miss, &d))
+		return 0;
+	wr32(out + code - 4, d);
+	return 1;
+}
+
+/* The sample block's call (verified by sc_parch_thunk_ok). */
+static const uint8_t *sample_call(const uint8_t *thunk, int reg)
+{
+	const uint8_t *p = thunk + SC_X86_THUNK_SAMPLE + (reg >= 8 ? 18 : 17);
+	return p + 5 + rd32(p + 1);
+}
+
+extern __thread int __staticcall_promote_tick;
+
+size_t sc_parch_slow_size(void)
+{
+	return 48;
+}
+
+/*
+ *	decl %fs:TICK              # 64 FF 0C 25 disp32 (TP-relative)
+ *	jnz  thunk+8               # 0F 85 rel32: the retpoline
+ *	push %rax; push %rax
+ *	lea  site_end(%rip), %rax  # the site, named as a call's return
+ *	mov  %rax, 8(%rsp)         #   address would be
+ *	pop  %rax
+ *	push $reg; push %reg
+ *	call sample                # the thunk's: its PLT entry
+ *	add  $24, %rsp
+ *	jmp  thunk+8
+ */
+int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
+			 const uint8_t *thunk, uint8_t *out)
+{
+	intptr_t tick = (intptr_t)&__staticcall_promote_tick -
+			(intptr_t)__builtin_thread_pointer();
+	if (tick != (int32_t)tick || reg < 0 || reg > 15 || reg == 4)
+		return 0;
+	uint8_t *p = out;
+	int32_t d;
+	memset(out, 0xcc, sc_parch_slow_size());
+	*p++ = 0x64, *p++ = 0xff, *p++ = 0x0c, *p++ = 0x25;
+	wr32(p, (int32_t)tick), p += 4;
+	*p++ = 0x0f, *p++ = 0x85;
+	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
+		return 0;
+	wr32(p, d), p += 4;
+	*p++ = 0x50, *p++ = 0x50;
+	*p++ = 0x48, *p++ = 0x8d, *p++ = 0x05;
+	if (!rel32(at + (p - out) + 4, site_end, &d))
+		return 0;
+	wr32(p, d), p += 4;
+	*p++ = 0x48, *p++ = 0x89, *p++ = 0x44, *p++ = 0x24, *p++ = 0x08;
+	*p++ = 0x58;
+	*p++ = 0x6a, *p++ = (uint8_t)reg;
+	if (reg >= 8)
+		*p++ = 0x41;
+	*p++ = 0x50 + (reg & 7);
+	*p++ = 0xe8;
+	if (!rel32(at + (p - out) + 4, sample_call(thunk, reg), &d))
+		return 0;
+	wr32(p, d), p += 4;
+	*p++ = 0x48, *p++ = 0x83, *p++ = 0xc4, *p++ = 0x18;
+	*p++ = 0xe9;
+	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
+		return 0;
+	wr32(p, d), p += 4;
+	return (size_t)(p - out) <= sc_parch_slow_size();
+}

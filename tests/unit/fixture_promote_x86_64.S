@@ -1,0 +1,147 @@
+/*
+ * fixture_promote_x86_64.S - promotable sites for test_promote.c, written
+ * as the GCC plugin's promote mode emits them (docs/ABI.md "Promotable
+ * sites"): for every register a thunk (slot, retpoline, sample block,
+ * byte for byte what plugin-common/promote_text.cc writes) and a site
+ * `call thunk` inside pt_via_<reg>(value), which puts value in the
+ * register and calls through the site. pt_off<k> are rax sites at byte
+ * k (0..3) of an aligned word; pt_tail_site is a tail site (`jmp`) in
+ * pt_tail_fn(value). Targets pt_t0..pt_t3 return 10..13,
+ * pt_miss 1000, pt_other 2000.
+ */
+	.text
+	.macro thunk r, n, rex, modrm, jback
+	.balign 16
+	.globl pt_thunk_\r
+	.type pt_thunk_\r,@function
+pt_thunk_\r:
+	.byte 0xeb,0x06,0xcc,0xcc,0xcc,0xcc,0xcc,0xcc
+	.byte 0xe8,0x07,0,0,0
+	.byte 0xf3,0x90
+	.byte 0x0f,0xae,0xe8
+	.byte 0xeb,0xf9
+	.byte \rex,0x89,\modrm,0x24
+	.byte 0xc3
+	.byte 0xcc,0xcc,0xcc,0xcc,0xcc,0xcc,0xcc
+	pushq %rax
+	movq __staticcall_promote_tick@GOTTPOFF(%rip), %rax
+	decl %fs:(%rax)
+	popq %rax
+	.byte 0x75,0xda
+	pushq $\n
+	pushq %\r
+	call __staticcall_promote_sample@PLT
+	addq $16, %rsp
+	.byte 0xeb,\jback
+	.size pt_thunk_\r, .-pt_thunk_\r
+	.endm
+
+	/* value in %rdi; every callee-saved register kept */
+	.macro via r, off
+	.balign 16
+	.globl pt_via_\r\()_\off, pt_site_\r\()_\off
+	.type pt_via_\r\()_\off,@function
+pt_via_\r\()_\off:
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	subq $8, %rsp
+	movq %rdi, %\r
+	jmp 1f
+	.balign 8
+	.fill \off, 1, 0x90
+1:
+pt_site_\r\()_\off:
+	call pt_thunk_\r
+	addq $8, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	ret
+	.size pt_via_\r\()_\off, .-pt_via_\r\()_\off
+	.endm
+
+	thunk rax, 0, 0x48, 0x04, 0xcc
+	thunk rcx, 1, 0x48, 0x0c, 0xcc
+	thunk rdx, 2, 0x48, 0x14, 0xcc
+	thunk rbx, 3, 0x48, 0x1c, 0xcc
+	thunk rbp, 5, 0x48, 0x2c, 0xcc
+	thunk rsi, 6, 0x48, 0x34, 0xcc
+	thunk rdi, 7, 0x48, 0x3c, 0xcc
+	thunk r8, 8, 0x4c, 0x04, 0xcb
+	thunk r9, 9, 0x4c, 0x0c, 0xcb
+	thunk r10, 10, 0x4c, 0x14, 0xcb
+	thunk r11, 11, 0x4c, 0x1c, 0xcb
+	thunk r12, 12, 0x4c, 0x24, 0xcb
+	thunk r13, 13, 0x4c, 0x2c, 0xcb
+	thunk r14, 14, 0x4c, 0x34, 0xcb
+	thunk r15, 15, 0x4c, 0x3c, 0xcb
+
+	.irp r, rax, rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15
+	via \r, 0
+	.endr
+	via rax, 1
+	via rax, 2
+	via rax, 3
+
+	/* a tail site: pt_tail_fn(value) jumps through the rax thunk */
+	.balign 16
+	.globl pt_tail_fn, pt_tail_site
+	.type pt_tail_fn,@function
+pt_tail_fn:
+	movq %rdi, %rax
+	.balign 8,,4
+pt_tail_site:
+	jmp pt_thunk_rax
+	.size pt_tail_fn, .-pt_tail_fn
+
+	.irp k, 0, 1, 2, 3
+	.balign 16
+	.globl pt_t\k
+	.type pt_t\k,@function
+pt_t\k:
+	endbr64
+	movl $(10 + \k), %eax
+	ret
+	.endr
+	.balign 16
+	.globl pt_miss, pt_other
+pt_miss:
+	endbr64
+	movl $1000, %eax
+	ret
+	.balign 16
+pt_other:
+	endbr64
+	movl $2000, %eax
+	ret
+
+	/* A table for test_promote.c's registration test: three good
+	 * records, five bad (register of another thunk, not a call, an
+	 * unknown flag, two records naming one site). */
+	.section pt_promote_table,"a",@progbits
+	.balign 4
+	.long pt_site_rax_0 - .
+	.long 0
+	.long pt_site_rcx_0 - .
+	.long 1
+	.long pt_tail_site - .
+	.long 0x10
+	.long pt_site_rax_1 - .
+	.long 1
+	.long pt_t0 - .
+	.long 0
+	.long pt_site_rdx_0 - .
+	.long 0x22
+	.long pt_site_rbx_0 - .
+	.long 3
+	.long pt_site_rbx_0 - .
+	.long 3
+
+	.section .note.GNU-stack,"",@progbits

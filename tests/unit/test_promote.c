@@ -1,0 +1,447 @@
+/*
+ * Promotion of indirect calls (runtime/promote*.c, docs/PATCHING.md
+ * "Promoted sites"), on the fixture's plugin-shaped sites and thunks
+ * (fixture_promote_x86_64.S):
+ *
+ *  - the thunk checker accepts exactly the plugin's bytes, for every
+ *    register, and refuses any other byte in its fixed parts (and a
+ *    sample call landing outside the object);
+ *  - stub semantics: for every register and 1..4 targets, a call through
+ *    a site pointed at the stub reaches each target when the register
+ *    holds it and the thunk (the retpoline) for any other value; each
+ *    stub instruction, decoded by Zydis (an oracle independent of the
+ *    encoder), is the documented compare, branch or jump;
+ *  - site transitions thunk -> stub -> other stub -> stub -> thunk at
+ *    every offset a site may have in its word: each one CAS of the
+ *    aligned word, changing the rel32 only; stubs never change after
+ *    they are made executable (a thread parked at any instruction
+ *    boundary of one resumes in the same bytes), pages are never
+ *    writable and executable;
+ *  - threads calling through a site while it is re-targeted get the
+ *    result of `call *%reg` every time;
+ *  - a tail site's slow stub samples (the thread's tick counts down, the
+ *    sampler runs) and behaves as `jmp *%reg`, also as a stub's miss;
+ *  - registering a table: good records taken (thunks sampling, the tail
+ *    site on its slow stub), bad ones refused and left as they are.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <Zydis/Zydis.h>
+
+#include "promote.h"
+#include "staticcall/promote.h"
+
+#define NREGS 15
+static const char *const reg_names[NREGS] = {
+	"rax", "rcx", "rdx", "rbx", "rbp", "rsi", "rdi", "r8",
+	"r9",  "r10", "r11", "r12", "r13", "r14", "r15",
+};
+static const int reg_nums[NREGS] = { 0, 1,  2,	3,  5,	6,  7, 8,
+				     9, 10, 11, 12, 13, 14, 15 };
+
+/* clang-format off */
+#define FIX(r)                                                      \
+	extern uint8_t pt_thunk_##r[], pt_site_##r##_0[];           \
+	int pt_via_##r##_0(void *value);
+FIX(rax) FIX(rcx) FIX(rdx) FIX(rbx) FIX(rbp) FIX(rsi) FIX(rdi) FIX(r8)
+FIX(r9) FIX(r10) FIX(r11) FIX(r12) FIX(r13) FIX(r14) FIX(r15)
+extern uint8_t pt_site_rax_1[], pt_site_rax_2[], pt_site_rax_3[];
+/* clang-format on */
+int pt_via_rax_1(void *), pt_via_rax_2(void *), pt_via_rax_3(void *);
+extern uint8_t pt_tail_site[];
+int pt_tail_fn(void *value);
+extern __thread int __staticcall_promote_tick;
+extern uint8_t pt_t0[], pt_t1[], pt_t2[], pt_t3[], pt_miss[], pt_other[];
+
+#define ROW(r)                                                \
+	{                                                     \
+		pt_thunk_##r, pt_site_##r##_0, pt_via_##r##_0 \
+	}
+static const struct {
+	uint8_t *thunk, *site;
+	int (*via)(void *);
+} regs[NREGS] = { ROW(rax), ROW(rcx), ROW(rdx), ROW(rbx), ROW(rbp),
+		  ROW(rsi), ROW(rdi), ROW(r8),	ROW(r9),  ROW(r10),
+		  ROW(r11), ROW(r12), ROW(r13), ROW(r14), ROW(r15) };
+
+static void *targets[4];
+static struct sc_object obj;
+static struct sc_stub_pool pool;
+static uintptr_t lo, hi;
+
+static void setup(void)
+{
+	void *t[4] = { pt_t0, pt_t1, pt_t2, pt_t3 };
+	memcpy(targets, t, sizeof t);
+	if (obj.nsegs)
+		return;
+	cr_assert_eq(sc_object_locate(&obj, pt_t0), 0);
+	lo = UINTPTR_MAX;
+	for (int i = 0; i < obj.nsegs; i++)
+		if (obj.segs[i].prot & PROT_EXEC) {
+			lo = obj.segs[i].lo < lo ? obj.segs[i].lo : lo;
+			hi = obj.segs[i].hi > hi ? obj.segs[i].hi : hi;
+		}
+	cr_assert_eq(sc_pool_init(&pool, lo, hi, 1u << 20), 0);
+}
+
+static const uint8_t *make_stub(int reg, int n, uint8_t *miss)
+{
+	size_t len = sc_parch_stub_size(n);
+	uint8_t buf[256];
+	uint8_t *at = sc_pool_room(&pool, len);
+	cr_assert_not_null(at);
+	cr_assert(sc_parch_stub_encode(at, reg, targets, n, miss, buf));
+	memcpy(at, buf, len);
+	cr_assert_eq(sc_pool_seal(&pool), 0);
+	return at;
+}
+
+Test(promote, thunk_checker_takes_exactly_the_plugins_bytes)
+{
+	setup();
+	const void *fn = sc_parch_sample_fn();
+	for (int i = 0; i < NREGS; i++) {
+		const uint8_t *t = regs[i].thunk;
+		cr_assert(sc_parch_thunk_ok(t, reg_nums[i], lo, hi, fn),
+			  "thunk of %s refused", reg_names[i]);
+		cr_assert(!sc_parch_thunk_ok(t, reg_nums[(i + 1) % NREGS], lo,
+					     hi, fn),
+			  "thunk of %s taken for another register",
+			  reg_names[i]);
+		/* Any other byte in a fixed part: refused (a copy, its
+		 * call's target unchecked). */
+		int r = reg_nums[i], end = r >= 8 ? 61 : 60;
+		int call = r >= 8 ? 50 : 49;
+		for (int b = 0; b < end; b++) {
+			if ((b >= 36 && b < 40) || (b > call && b < call + 5))
+				continue; /* relocated fields */
+			uint8_t copy[64] __attribute__((aligned(16)));
+			memcpy(copy, t, 64);
+			cr_assert(
+				sc_parch_thunk_ok(copy, r, 0, UINTPTR_MAX, fn));
+			copy[b] ^= 0x41;
+			cr_assert(!sc_parch_thunk_ok(copy, r, 0, UINTPTR_MAX,
+						     fn),
+				  "%s: byte %d changed, still taken",
+				  reg_names[i], b);
+		}
+	}
+}
+
+/* Zydis's reading of a stub: n (cmp slot_k(%rip),%reg; je t_k), then
+ * jmp miss; every slot holding t_k. */
+static void check_stub_decodes(const uint8_t *s, int reg, int n,
+			       const uint8_t *miss)
+{
+	ZydisDecoder dec;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
+			 ZYDIS_STACK_WIDTH_64);
+	const uint8_t *p = s;
+	for (int k = 0; k <= n; k++) {
+		ZydisDecodedInstruction in;
+		cr_assert(ZYAN_SUCCESS(
+			ZydisDecoderDecodeInstruction(&dec, NULL, p, 32, &in)));
+		if (k == n) {
+			cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_JMP);
+			cr_assert_eq(p + in.length + in.raw.imm[0].value.s,
+				     miss);
+			return;
+		}
+		cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_CMP);
+		cr_assert_eq(in.raw.modrm.mod, 0);
+		cr_assert_eq(in.raw.modrm.rm, 5, "rip-relative");
+		cr_assert_eq(in.raw.modrm.reg | in.raw.rex.R << 3, reg);
+		cr_assert(in.raw.rex.W);
+		cr_assert_eq(in.opcode, 0x3b, "cmp reg, mem: reg - mem");
+		const uint8_t *slot = p + in.length + in.raw.disp.value;
+		void *v;
+		memcpy(&v, slot, 8);
+		cr_assert_eq(v, targets[k]);
+		p += in.length;
+		cr_assert(ZYAN_SUCCESS(
+			ZydisDecoderDecodeInstruction(&dec, NULL, p, 32, &in)));
+		cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_JZ);
+		cr_assert_eq(p + in.length + in.raw.imm[0].value.s,
+			     (uint8_t *)targets[k]);
+		p += in.length;
+	}
+}
+
+static void expect_calls(int (*via)(void *), int n)
+{
+	for (int k = 0; k < 4; k++)
+		cr_assert_eq(via(targets[k]), 10 + k, "target %d of %d", k, n);
+	cr_assert_eq(via(pt_miss), 1000);
+	cr_assert_eq(via(pt_other), 2000);
+}
+
+Test(promote, stub_is_jmp_reg_for_every_value_register_and_target_count)
+{
+	setup();
+	for (int i = 0; i < NREGS; i++) {
+		expect_calls(regs[i].via, 0); /* on its thunk */
+		for (int n = 1; n <= SC_PROMOTE_MAX_TARGETS; n++) {
+			const uint8_t *s =
+				make_stub(reg_nums[i], n, regs[i].thunk);
+			check_stub_decodes(s, reg_nums[i], n, regs[i].thunk);
+			cr_assert_eq(sc_promote_retarget(&obj, regs[i].site, 0,
+							 regs[i].thunk, s),
+				     0);
+			expect_calls(regs[i].via, n);
+			cr_assert_eq(sc_promote_retarget(&obj, regs[i].site, 0,
+							 s, regs[i].thunk),
+				     0);
+		}
+	}
+}
+
+/* Text operations that count the CAS writes and keep the last. */
+static const struct sc_text_ops *real;
+static int ncas;
+static uint64_t *cas_word, cas_old, cas_new;
+static int w_open(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c;
+	return real->make_writable(real->ctx, p, l, prot);
+}
+static int w_restore(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c;
+	return real->restore(real->ctx, p, l, prot);
+}
+static int w_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
+{
+	(void)c;
+	ncas++;
+	cas_word = w, cas_old = e, cas_new = v;
+	return real->cas(real->ctx, w, e, v);
+}
+static void w_sync(void *c)
+{
+	(void)c;
+	real->sync_cores(real->ctx);
+}
+
+static void perms_of(const void *p, char out[5])
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long a, b;
+	char perms[5];
+	strcpy(out, "????");
+	while (fscanf(f, "%lx-%lx %4s%*[^\n]", &a, &b, perms) == 3)
+		if ((uintptr_t)p >= a && (uintptr_t)p < b)
+			strcpy(out, perms);
+	fclose(f);
+}
+
+Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)
+{
+	setup();
+	uint8_t *sites[4] = { pt_site_rax_0, pt_site_rax_1, pt_site_rax_2,
+			      pt_site_rax_3 };
+	int (*via[4])(void *) = { pt_via_rax_0, pt_via_rax_1, pt_via_rax_2,
+				  pt_via_rax_3 };
+	const uint8_t *a = make_stub(0, 1, pt_thunk_rax);
+	const uint8_t *b = make_stub(0, 3, pt_thunk_rax);
+	char perm[5];
+	perms_of(a, perm);
+	cr_assert_str_eq(perm, "r-xp");
+	/* A page being filled is writable, not executable. */
+	uint8_t *open = sc_pool_room(&pool, 64);
+	perms_of(open, perm);
+	cr_assert_str_eq(perm, "rw-p");
+	cr_assert_eq(sc_pool_seal(&pool), 0);
+	static uint8_t snap[2][256];
+	memcpy(snap[0], a, 256);
+	memcpy(snap[1], b, 256);
+
+	real = sc_text_ops();
+	static const struct sc_text_ops ops = { w_open, w_restore, w_cas,
+						w_sync, NULL };
+	sc_set_text_ops(&ops);
+	for (int off = 0; off < 4; off++) {
+		uint8_t *s = sites[off];
+		cr_assert_eq((uintptr_t)s & 7, (uintptr_t)off);
+		const uint8_t *path[] = { pt_thunk_rax, a, b, a, pt_thunk_rax };
+		for (int step = 0; step + 1 < 5; step++) {
+			ncas = 0;
+			cr_assert_eq(sc_promote_retarget(&obj, s, 0, path[step],
+							 path[step + 1]),
+				     0);
+			cr_assert_eq(ncas, 1, "one word write");
+			cr_assert_eq((uintptr_t)cas_word,
+				     (uintptr_t)s & ~(uintptr_t)7);
+			for (int k = 0; k < 8; k++) {
+				uint8_t x = (uint8_t)(cas_old >> 8 * k),
+					y = (uint8_t)(cas_new >> 8 * k);
+				if (k < off + 1 || k > off + 4)
+					cr_assert_eq(x, y, "byte %d changed",
+						     k);
+			}
+			cr_assert_eq(sc_parch_site_dest(s, 0), path[step + 1]);
+			expect_calls(via[off], 0);
+		}
+		/* A site not where the runtime left it: not written. */
+		ncas = 0;
+		cr_assert_eq(sc_promote_retarget(&obj, s, 0, a, b), -EBUSY);
+		cr_assert_eq(ncas, 0);
+	}
+	sc_set_text_ops(NULL);
+	cr_assert_eq(memcmp(snap[0], a, 256), 0, "stub changed");
+	cr_assert_eq(memcmp(snap[1], b, 256), 0, "stub changed");
+	perms_of(a, perm);
+	cr_assert_str_eq(perm, "r-xp");
+}
+
+static volatile int stop;
+static void *caller(void *arg)
+{
+	long errors = 0, calls = 0;
+	void *vals[6] = { pt_t0, pt_t1, pt_t2, pt_t3, pt_miss, pt_other };
+	int want[6] = { 10, 11, 12, 13, 1000, 2000 };
+	unsigned x = (unsigned)(uintptr_t)arg;
+	while (!stop) {
+		x = x * 1103515245u + 12345u;
+		int k = (x >> 16) % 6;
+		errors += pt_via_rax_1(vals[k]) != want[k];
+		calls++;
+	}
+	return (void *)(errors ? -1 : calls);
+}
+
+Test(promote, threads_call_through_a_site_while_it_is_retargeted)
+{
+	setup();
+	const uint8_t *a = make_stub(0, 1, pt_thunk_rax);
+	const uint8_t *b = make_stub(0, 2, pt_thunk_rax);
+	pthread_t th[4];
+	stop = 0;
+	for (long i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, caller, (void *)(i + 1));
+	const uint8_t *path[] = { pt_thunk_rax, a, b, pt_thunk_rax, b, a };
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long flips = 0;
+	do {
+		int i = flips % 6;
+		cr_assert_eq(sc_promote_retarget(&obj, pt_site_rax_1, 0,
+						 path[i], path[(i + 1) % 6]),
+			     0);
+		flips++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L +
+			 (t.tv_nsec - t0.tv_nsec) <
+		 700000000L);
+	stop = 1;
+	/* leave it on its thunk */
+	while (flips % 6 != 0) {
+		int i = flips % 6;
+		sc_promote_retarget(&obj, pt_site_rax_1, 0, path[i],
+				    path[(i + 1) % 6]);
+		flips++;
+	}
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		cr_assert_neq((long)r, -1L, "a call got a wrong result");
+		cr_assert_gt((long)r, 0L);
+	}
+	cr_assert_gt(flips, 100);
+}
+
+Test(promote, thunk_whose_sample_call_leaves_the_object_is_refused)
+{
+	setup();
+	/* the call lands in the object's code (its PLT) or on the runtime's
+	 * entry: with a range that excludes both, refused */
+	cr_assert(!sc_parch_thunk_ok(pt_thunk_rax, 0, lo, lo + 1, NULL));
+}
+
+Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
+{
+	setup();
+	size_t len = sc_parch_slow_size();
+	uint8_t buf[64];
+	uint8_t *slow = sc_pool_room(&pool, len);
+	cr_assert_not_null(slow);
+	cr_assert(sc_parch_slow_encode(slow, 0, pt_tail_site + 5, pt_thunk_rax,
+				       buf));
+	memcpy(slow, buf, len);
+	cr_assert_eq(sc_pool_seal(&pool), 0);
+	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, pt_thunk_rax,
+					 slow),
+		     0);
+	struct static_call_promote_stats st0, st1;
+	static_call_promote_stats(&st0);
+	int tick0 = __staticcall_promote_tick, moved = 0;
+	for (int i = 0; i < 4000; i++) {
+		expect_calls(pt_tail_fn, 0);
+		moved |= __staticcall_promote_tick != tick0;
+	}
+	cr_assert(moved, "the slow stub never counted");
+	static_call_promote_stats(&st1);
+	cr_assert_gt(st1.samples, st0.samples, "no sample reached the runtime");
+	/* promoted, its misses go to the slow stub */
+	uint8_t *stub = (uint8_t *)make_stub(0, 2, slow);
+	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, slow, stub), 0);
+	for (int i = 0; i < 100; i++)
+		expect_calls(pt_tail_fn, 2);
+	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, stub, slow), 0);
+	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, slow,
+					 pt_thunk_rax),
+		     0);
+	expect_calls(pt_tail_fn, 0);
+}
+
+extern const char __start_pt_promote_table[], __stop_pt_promote_table[];
+void __staticcall_promote_register(const void *, const void *);
+void __staticcall_promote_unregister(const void *, const void *);
+extern uint8_t pt_site_rdx_0[], pt_site_rbx_0[];
+
+Test(promote, registration_takes_good_records_and_refuses_bad_ones)
+{
+	setup();
+	uint8_t before[5][8];
+	uint8_t *bad[] = { pt_site_rax_1, pt_t0, pt_site_rdx_0, pt_site_rbx_0,
+			   pt_thunk_rbx };
+	for (int i = 0; i < 5; i++)
+		memcpy(before[i], bad[i], 8);
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_eq(st.objects, 1);
+	cr_assert_eq(st.sites, 3, "sites %zu", st.sites);
+	cr_assert_eq(st.rejected, 5, "rejected %zu", st.rejected);
+	cr_assert_eq(st.tail_sites, 1);
+	cr_assert_eq(st.tail_unlearned, 0);
+	uint64_t slot;
+	memcpy(&slot, pt_thunk_rax, 8);
+	cr_assert_eq(slot, sc_parch_thunk_slot(1), "rax thunk not sampling");
+	memcpy(&slot, pt_thunk_rcx, 8);
+	cr_assert_eq(slot, sc_parch_thunk_slot(1), "rcx thunk not sampling");
+	cr_assert_neq(sc_parch_site_dest(pt_tail_site, 1), pt_thunk_rax,
+		      "tail site not on its slow stub");
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(memcmp(before[i], bad[i], 8), 0,
+			     "a refused record's code changed");
+	/* everything still behaves as compiled, while it samples */
+	for (int i = 0; i < 3000; i++) {
+		expect_calls(pt_via_rax_0, 0);
+		expect_calls(pt_via_rcx_0, 0);
+		expect_calls(pt_tail_fn, 0);
+	}
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_eq(st.objects, 0);
+	expect_calls(pt_via_rax_0, 0);
+	expect_calls(pt_tail_fn, 0);
+}
