@@ -64,7 +64,17 @@ bool sc_module_ibt(const Module &m, sc_target target)
 
 } // namespace
 
-void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk)
+// The global's symbol name (an asm label may carry LLVM's '\1' prefix).
+std::string sc_symbol(const GlobalValue &gv)
+{
+	StringRef n = gv.getName();
+	if (!n.empty() && n[0] == '\1')
+		n = n.drop_front();
+	return n.str();
+}
+
+void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk,
+			bool own_copies)
 {
 	std::string text;
 	for (auto &kv : mk.keys) {
@@ -80,6 +90,7 @@ void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk)
 		kt.name = sc_symbol(*gv);
 		kt.offset = k.offset;
 		kt.global = !gv->hasLocalLinkage();
+		kt.own_copy = own_copies;
 		kt.pic = m.getPICLevel() != PICLevel::NotPIC;
 		kt.retpoline = target == sc_target::x86_64 ?
 				       sc_module_retpoline(m) :

@@ -37,15 +37,6 @@
 
 using namespace llvm;
 
-// The global's symbol name (an asm label may carry LLVM's '\1' prefix).
-std::string sc_symbol(const GlobalValue &gv)
-{
-	StringRef n = gv.getName();
-	if (!n.empty() && n[0] == '\1')
-		n = n.drop_front();
-	return n.str();
-}
-
 namespace {
 
 GlobalVariable *sc_find_key(Module &m, const std::string &name)
@@ -277,7 +268,9 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 			 counts.to_key, counts.checked, counts.key_free);
 		errs() << m.getSourceFileName() << ": note: " << buf << "\n";
 	}
-	sc_emit_module_asm(m, target, mk);
+	// -flto: the link writes the anchors and tables (lto_pass.cc).
+	if (!sc_global().lto)
+		sc_emit_module_asm(m, target, mk);
 	return changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }
 

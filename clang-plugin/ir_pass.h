@@ -78,14 +78,27 @@ bool sc_ir_objects_exclude_keys(
 // range checks whose destination is then provably key-free go.
 void sc_register_alias_pass(llvm::PassBuilder &pb);
 
+// -flto (lto.cc, lto_pass.cc): the operand bundle "staticcall"(ptr @K,
+// i64 offset) names the key of a rewritten call or store (offset -1: a
+// plain key; else the field's, in the object @K) until the link writes the
+// anchors and tables under the names it gave.
+#define SC_LTO_BUNDLE "staticcall"
+llvm::OperandBundleDef sc_lto_bundle(const sc_key &k);
+// CB again, with the bundle OB; CB is erased.
+llvm::CallBase *sc_lto_tag(llvm::CallBase *cb,
+			   const llvm::OperandBundleDef &ob);
+
 // site_anchors.cc: the anchor (the site record, as inline asm) in front of
 // the call CB to key K's trampoline.
 void sc_insert_anchor(llvm::CallBase *cb, const std::string &key,
 		      sc_target target, bool cond);
 
 // emit_asm.cc: the trampolines and descriptors of the keys used, and the
-// per-object header, as module asm.
+// per-object header, as module asm. OWN_COPIES: local ones even for a
+// global key (the link-time pass: lld keeps the comdat sections of every
+// object LTO generates, so comdat would leave two descriptors of one
+// trampoline).
 void sc_emit_module_asm(llvm::Module &m, sc_target target,
-			const sc_module_keys &mk);
+			const sc_module_keys &mk, bool own_copies = false);
 
 #endif
