@@ -74,7 +74,7 @@ std::string sc_symbol(const GlobalValue &gv)
 }
 
 void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk,
-			bool own_copies)
+			sc_tables tables)
 {
 	std::string text;
 	for (auto &kv : mk.keys) {
@@ -89,8 +89,11 @@ void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk,
 		sc_key_text kt;
 		kt.name = sc_symbol(*gv);
 		kt.offset = k.offset;
-		kt.global = !gv->hasLocalLinkage();
-		kt.own_copy = own_copies;
+		kt.global = !gv->hasLocalLinkage() ||
+			    tables == sc_tables::all_shared;
+		kt.own_copy = tables == sc_tables::own_copies;
+		if (k.id != sc_key_id(kt.name, k.offset))
+			kt.id = k.id;
 		kt.pic = m.getPICLevel() != PICLevel::NotPIC;
 		kt.retpoline = target == sc_target::x86_64 ?
 				       sc_module_retpoline(m) :

@@ -94,11 +94,20 @@ void sc_insert_anchor(llvm::CallBase *cb, const std::string &key,
 		      sc_target target, bool cond);
 
 // emit_asm.cc: the trampolines and descriptors of the keys used, and the
-// per-object header, as module asm. OWN_COPIES: local ones even for a
-// global key (the link-time pass: lld keeps the comdat sections of every
-// object LTO generates, so comdat would leave two descriptors of one
-// trampoline).
+// per-object header, as module asm. Their symbols:
+enum class sc_tables {
+	// comdat for a global key, local for a static one (compile time);
+	by_linkage,
+	// local, the module's own (a ThinLTO backend: lld keeps the comdat
+	// sections of every object LTO generates, so comdat would leave two
+	// descriptors of one trampoline);
+	own_copies,
+	// comdat for every key, under the ids the pass gave (full LTO: the
+	// module asm goes to one --lto-partitions part, the others reach it).
+	all_shared,
+};
 void sc_emit_module_asm(llvm::Module &m, sc_target target,
-			const sc_module_keys &mk, bool own_copies = false);
+			const sc_module_keys &mk,
+			sc_tables tables = sc_tables::by_linkage);
 
 #endif

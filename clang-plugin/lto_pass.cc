@@ -15,10 +15,16 @@
 // functions and dropped dead ones, each bundle names the key as it now is:
 // its call gets the trampoline of that name and its anchor, and each key
 // used gets its trampolines and descriptors as module asm, as the IR pass
-// writes them without -flto (emit_asm.cc). Then no bundle is left for the
-// code generator.
+// writes them without -flto (emit_asm.cc), but: in a ThinLTO backend every
+// module has its own (local) copies, since lld keeps the comdat sections of
+// every object LTO generates (comdat would leave two descriptors of one
+// trampoline); full LTO writes them all as comdat, a static key's under the
+// id NAME.lto, because the module asm goes to one of the --lto-partitions
+// parts and the others must reach it. Then no bundle is left for the code
+// generator.
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +32,7 @@
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassInstrumentation.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
@@ -89,16 +96,14 @@ CallBase *sc_untag(CallBase *cb, FunctionCallee callee)
 	return out;
 }
 
-struct SCLinkPass : PassInfoMixin<SCLinkPass> {
-	PreservedAnalyses run(Module &m, ModuleAnalysisManager &);
-	static bool isRequired() { return true; }
-};
-
-PreservedAnalyses SCLinkPass::run(Module &m, ModuleAnalysisManager &)
+// The module's tagged calls and stores get their trampolines of the key's
+// final name, anchors and tables. FULL: full LTO's merged module, else a
+// ThinLTO backend's. Whether it changed the module.
+bool sc_link_module(Module &m, bool full)
 {
-	// Registered at two extension points (full and thin): once.
+	// (Registered at two extension points and as a fallback: once.)
 	if (m.getNamedMetadata("staticcall.linked"))
-		return PreservedAnalyses::all();
+		return false;
 	m.getOrInsertNamedMetadata("staticcall.linked");
 
 	std::vector<sc_tagged> tagged;
@@ -123,9 +128,9 @@ PreservedAnalyses SCLinkPass::run(Module &m, ModuleAnalysisManager &)
 				tagged.push_back(t);
 			}
 	if (tagged.empty())
-		return PreservedAnalyses::all();
+		return false;
 
-	sc_target target;
+	sc_target target = sc_target::x86_64;
 	bool have_target = sc_link_target(m, &target);
 	sc_module_keys mk;
 	// Sites per function and key: two or more of one key in a function
@@ -150,7 +155,13 @@ PreservedAnalyses SCLinkPass::run(Module &m, ModuleAnalysisManager &)
 			sc_untag(t.cb, FunctionCallee());
 			continue;
 		}
-		const std::string id = sc_key_id(sc_symbol(*t.gv), t.offset);
+		// Full LTO writes every key's tables as comdat (sc_tables):
+		// a static key's id then takes `.lto` (no C name has a dot),
+		// apart from a global key of its name in a non-LTO object.
+		std::string name = sc_symbol(*t.gv);
+		if (full && t.gv->hasLocalLinkage())
+			name += ".lto";
+		const std::string id = sc_key_id(name, t.offset);
 		sc_key &k = mk.keys[id];
 		k.gv = t.gv;
 		k.offset = t.offset;
@@ -190,21 +201,53 @@ PreservedAnalyses SCLinkPass::run(Module &m, ModuleAnalysisManager &)
 		if (f->getParent() && f->use_empty())
 			f->eraseFromParent();
 	if (have_target)
-		sc_emit_module_asm(m, target, mk, /*own_copies=*/true);
-	return PreservedAnalyses::none();
+		sc_emit_module_asm(m, target, mk,
+				   full ? sc_tables::all_shared :
+					  sc_tables::own_copies);
+	return true;
 }
+
+struct SCLinkPass : PassInfoMixin<SCLinkPass> {
+	bool full; // full LTO's merged module, else a ThinLTO backend's
+	explicit SCLinkPass(bool full) : full(full) {}
+	PreservedAnalyses run(Module &m, ModuleAnalysisManager &)
+	{
+		return sc_link_module(m, full) ? PreservedAnalyses::none() :
+						 PreservedAnalyses::all();
+	}
+	static bool isRequired() { return true; }
+};
 
 void sc_register_link_pass(PassBuilder &pb)
 {
+	// Did the pipeline built with this PassBuilder take the pass?
+	auto in_pipeline = std::make_shared<bool>(false);
 	// Full LTO: the end of the merged module's optimisation.
 	pb.registerFullLinkTimeOptimizationLastEPCallback(
-		[](ModulePassManager &mpm, OptimizationLevel) {
-			mpm.addPass(SCLinkPass());
+		[in_pipeline](ModulePassManager &mpm, OptimizationLevel) {
+			*in_pipeline = true;
+			mpm.addPass(SCLinkPass(true));
 		});
 	// ThinLTO: the end of each backend module's optimisation.
 	pb.registerOptimizerLastEPCallback(
-		[](ModulePassManager &mpm, OptimizationLevel) {
-			mpm.addPass(SCLinkPass());
+		[in_pipeline](ModulePassManager &mpm, OptimizationLevel) {
+			*in_pipeline = true;
+			mpm.addPass(SCLinkPass(false));
+		});
+	// ThinLTO at -O0 (lld --lto-O0, which `clang -O0` passes at the
+	// link) builds its pipeline without any extension point: there, the
+	// end of the pipeline's first module pass runs it (a module that then
+	// only loses dead and imported code).
+	PassInstrumentationCallbacks *pic = pb.getPassInstrumentationCallbacks();
+	if (!pic)
+		return;
+	pic->registerAfterPassCallback(
+		[in_pipeline](StringRef, Any ir, const PreservedAnalyses &) {
+			if (*in_pipeline)
+				return;
+			auto *m = any_cast<const Module *>(&ir);
+			if (m && *m)
+				sc_link_module(const_cast<Module &>(**m), false);
 		});
 }
 
