@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/lto/lto_clang.sh CC 'CFLAGS' 'LDFLAGS' INCLUDE RUNTIME_LIBDIR OUT
+# tests/lto/lto_clang.sh CC 'CFLAGS' 'LDFLAGS' INCLUDE RUNTIME_LIBDIR OUT [CXX]
 # Clang -flto and -flto=thin with lld (docs/GUIDE.md, "Link-time
 # optimisation"; lto.sh is GCC's): units compiled with the plugin's CFLAGS
 # plus -flto[=thin], linked with -flto[=thin] plus its LDFLAGS (lld and the
@@ -9,17 +9,17 @@
 # partitions, ThinLTO backends in parallel, -ffunction-sections with
 # --gc-sections, three units' static keys of one name (one reached only
 # through a function inlined into another unit), a dead caller, a shared
-# library built with -flto; and a link that forgets LDFLAGS must fail
-# naming a trampoline.
+# library built with -flto; with CXX, a C++ program; and a link that
+# forgets LDFLAGS must fail naming a trampoline.
 set -euo pipefail
-cc=$1 cflags=$2 ldflags=$3 inc=$4 lib=$5 out=$6
+cc=$1 cflags=$2 ldflags=$3 inc=$4 lib=$5 out=$6 cxx=${7:-}
 src=$(dirname "$0")
 mkdir -p "$out"
 status=0
 rt=(-L"$lib" -lstaticcall -Wl,-rpath,"$lib")
 
 # run NAME PROGRAM MIN_SITES [OBJECT]: the program's own checks, no warning
-# from the runtime, then all sites of OBJECT (default: the program)
+# from the runtime, no stale site (STATICCALL_VERIFY), then all sites of OBJECT (default: the program)
 # registered and direct (STATICCALL_STRADDLE=wait: a Clang site may
 # straddle a word), at least MIN_SITES of them.
 run() {
@@ -29,9 +29,11 @@ run() {
 		echo "FAIL $name: the program failed:"; echo "$log"
 		status=1; return
 	fi
-	if printf '%s\n' "$log" | grep -q "^staticcall: \(warning\|error\)"; then
+	if printf '%s\n' "$log" |
+		grep -q "^staticcall: \(warning\|error\|verify: [1-9]\)"; then
 		echo "FAIL $name: the runtime complained:"
-		printf '%s\n' "$log" | grep "^staticcall: \(warning\|error\)"
+		printf '%s\n' "$log" |
+			grep "^staticcall: \(warning\|error\|verify: [1-9]\)"
 		status=1; return
 	fi
 	local line n direct
@@ -48,7 +50,7 @@ run() {
 # link NAME OUTPUT ARGS...: link, or report the failure.
 link() {
 	local name=$1 o=$2; shift 2
-	if ! $cc "$@" -o "$o" 2>"$o.log"; then
+	if ! ${sc_link_driver:-$cc} "$@" -o "$o" 2>"$o.log"; then
 		echo "FAIL link $name:"; cat "$o.log"; status=1; return 1
 	fi
 }
@@ -91,6 +93,18 @@ for lto in -flto -flto=thin; do
 		# range: they stay on their trampolines, as without -flto.)
 		run "$lto, keys in an $lto shared library" "$out/lto-shared-$t" 5 \
 			"$out/liblto_b_$t.so"
+	fi
+
+	# C++: namespace-scope and static keys across units (mangled names).
+	if [ -n "$cxx" ]; then
+		for u in a b; do
+			$cxx -O2 $lto -fPIE $cflags -I"$inc" \
+				-c "$src/lto_cxx_$u.cc" -o "$out/cxx_$u-$t.o"
+		done
+		o=$out/lto-cxx-$t
+		sc_link_driver=$cxx link "$lto C++" "$o" -O2 $lto -pie $ldflags \
+			"$out/cxx_a-$t.o" "$out/cxx_b-$t.o" "${rt[@]}" &&
+			run "$lto, C++" "$o" 4
 	fi
 
 	# Forgetting LDFLAGS: the link runs no pass of ours and must fail on
