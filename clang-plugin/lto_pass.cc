@@ -123,7 +123,8 @@ bool sc_link_module(Module &m, bool full)
 						key->stripPointerCasts());
 					if (auto *c = dyn_cast<ConstantInt>(
 						    ob->Inputs[1]))
-						t.offset = (long)c->getSExtValue();
+						t.offset =
+							(long)c->getSExtValue();
 				}
 				tagged.push_back(t);
 			}
@@ -209,7 +210,10 @@ bool sc_link_module(Module &m, bool full)
 
 struct SCLinkPass : PassInfoMixin<SCLinkPass> {
 	bool full; // full LTO's merged module, else a ThinLTO backend's
-	explicit SCLinkPass(bool full) : full(full) {}
+	explicit SCLinkPass(bool full)
+		: full(full)
+	{
+	}
 	PreservedAnalyses run(Module &m, ModuleAnalysisManager &)
 	{
 		return sc_link_module(m, full) ? PreservedAnalyses::none() :
@@ -238,7 +242,8 @@ void sc_register_link_pass(PassBuilder &pb)
 	// link) builds its pipeline without any extension point: there, the
 	// end of the pipeline's first module pass runs it (a module that then
 	// only loses dead and imported code).
-	PassInstrumentationCallbacks *pic = pb.getPassInstrumentationCallbacks();
+	PassInstrumentationCallbacks *pic =
+		pb.getPassInstrumentationCallbacks();
 	if (!pic)
 		return;
 	pic->registerAfterPassCallback(
@@ -247,7 +252,8 @@ void sc_register_link_pass(PassBuilder &pb)
 				return;
 			auto *m = any_cast<const Module *>(&ir);
 			if (m && *m)
-				sc_link_module(const_cast<Module &>(**m), false);
+				sc_link_module(const_cast<Module &>(**m),
+					       false);
 		});
 }
 
