@@ -102,8 +102,9 @@ enum class sc_tables {
 	// sections of every object LTO generates, so comdat would leave two
 	// descriptors of one trampoline);
 	own_copies,
-	// comdat for every key, under the ids the pass gave (full LTO: the
-	// module asm goes to one --lto-partitions part, the others reach it).
+	// comdat for every key, under the ids the pass gave, NAME.lto (full
+	// LTO: the module asm goes to one --lto-partitions part, the others
+	// reach it).
 	all_shared,
 };
 void sc_emit_module_asm(llvm::Module &m, sc_target target,

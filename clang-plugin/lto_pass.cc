@@ -18,9 +18,9 @@
 // writes them without -flto (emit_asm.cc), but: in a ThinLTO backend every
 // module has its own (local) copies, since lld keeps the comdat sections of
 // every object LTO generates (comdat would leave two descriptors of one
-// trampoline); full LTO writes them all as comdat, a static key's under the
-// id NAME.lto, because the module asm goes to one of the --lto-partitions
-// parts and the others must reach it. Then no bundle is left for the code
+// trampoline); full LTO writes them all as comdat under the id NAME.lto,
+// because the module asm goes to one of the --lto-partitions parts and the
+// others must reach it. Then no bundle is left for the code
 // generator.
 #include <algorithm>
 #include <map>
@@ -156,11 +156,13 @@ bool sc_link_module(Module &m, bool full)
 			sc_untag(t.cb, FunctionCallee());
 			continue;
 		}
-		// Full LTO writes every key's tables as comdat (sc_tables):
-		// a static key's id then takes `.lto` (no C name has a dot),
-		// apart from a global key of its name in a non-LTO object.
+		// Full LTO writes every key's tables as comdat (sc_tables)
+		// under the id NAME.lto: apart from a key's comdat tables of
+		// its own name in a non-LTO object of the link (lld would keep
+		// both descriptors, of one trampoline), and from a global key
+		// of a static key's name (no C name has a dot).
 		std::string name = sc_symbol(*t.gv);
-		if (full && t.gv->hasLocalLinkage())
+		if (full)
 			name += ".lto";
 		const std::string id = sc_key_id(name, t.offset);
 		sc_key &k = mk.keys[id];

@@ -9,8 +9,8 @@
 # partitions, ThinLTO backends in parallel, -ffunction-sections with
 # --gc-sections, three units' static keys of one name (one reached only
 # through a function inlined into another unit), a dead caller, a shared
-# library built with -flto; with CXX, a C++ program; and a link that
-# forgets LDFLAGS must fail naming a trampoline.
+# library built with -flto, a non-LTO object in the link; with CXX, a C++
+# program; and a link that forgets LDFLAGS must fail naming a trampoline.
 set -euo pipefail
 cc=$1 cflags=$2 ldflags=$3 inc=$4 lib=$5 out=$6 cxx=${7:-}
 src=$(dirname "$0")
@@ -94,6 +94,14 @@ for lto in -flto -flto=thin; do
 		run "$lto, keys in an $lto shared library" "$out/lto-shared-$t" 5 \
 			"$out/liblto_b_$t.so"
 	fi
+
+	# An ordinary object in the LTO link: lto_a.c without -flto, its keys'
+	# tables beside those LTO writes for the same keys.
+	$cc -O2 -fPIE $cflags -I"$inc" -c "$src/lto_a.c" -o "$out/a-plain.o"
+	o=$out/mixed-$t
+	link "$lto with a non-LTO object" "$o" -O2 $lto -pie $ldflags \
+		"$out/a-plain.o" "$out/b-$t-O2.o" "${rt[@]}" &&
+		run "$lto with a non-LTO object" "$o" 8
 
 	# C++: namespace-scope and static keys across units (mangled names).
 	if [ -n "$cxx" ]; then
