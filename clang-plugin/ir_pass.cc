@@ -2,7 +2,9 @@
 // any optimisation and also at -O0): SCPass::run finds the module's keys,
 // then runs the phases of the other files in turn (ir_pass.h): call and
 // store rewriting (call_rewrite.cc), whose sites get their anchors
-// (site_anchors.cc), then the module asm (emit_asm.cc).
+// (site_anchors.cc), then the module asm (emit_asm.cc). Under -flto
+// (lto.cc) the calls and stores carry their key's operand bundle instead of
+// anchors, and the module asm waits for the link (lto_pass.cc).
 //
 // Field keys (docs/FIELD_KEYS.md): the front end (attribute.cc) annotates
 // every marked member, so each access of one arrives here wrapped in
