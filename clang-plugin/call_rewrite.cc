@@ -478,20 +478,49 @@ FunctionCallee sc_runtime_fn(Module &m, const char *name, Type *second)
 	return fn;
 }
 
-// __staticcall_store(ADDR, v) in place of the store SI of v.
-void sc_route_store(Module &m, StoreInst *si, Value *addr)
+// __staticcall_store(ADDR, v) in place of the store SI of v; under -flto,
+// a store of the key K carries K's bundle (its unit then has K's
+// descriptor, as without -flto).
+void sc_route_store(Module &m, StoreInst *si, Value *addr, sc_key *k)
 {
 	PointerType *ptr = sc_compat::ptr_type(m.getContext());
 	FunctionCallee store = sc_runtime_fn(m, SC_ABI_STORE_FN, ptr);
 	IRBuilder<> b(si);
+	SmallVector<OperandBundleDef, 1> bundles;
+	if (k && sc_global().lto)
+		bundles.push_back(sc_lto_bundle(*k));
 	CallInst *c = b.CreateCall(
-		store, { b.CreatePointerCast(addr, ptr),
-			 b.CreatePointerCast(si->getValueOperand(), ptr) });
+		store,
+		{ b.CreatePointerCast(addr, ptr),
+		  b.CreatePointerCast(si->getValueOperand(), ptr) },
+		bundles);
 	c->setDebugLoc(si->getDebugLoc());
 	si->eraseFromParent();
 }
 
 } // namespace
+
+// -flto: the bundle naming key K: the variable (or the object holding the
+// field) and the field's offset (-1: a plain key).
+OperandBundleDef sc_lto_bundle(const sc_key &k)
+{
+	LLVMContext &ctx = k.gv->getContext();
+	std::vector<Value *> in{ k.gv, ConstantInt::get(Type::getInt64Ty(ctx),
+							k.offset) };
+	return OperandBundleDef(SC_LTO_BUNDLE, in);
+}
+
+// -flto: CB again, with the bundle OB (which the link follows through any
+// renaming of the key, lto_pass.cc).
+CallBase *sc_lto_tag(CallBase *cb, const OperandBundleDef &ob)
+{
+	CallBase *tagged = CallBase::Create(cb, { ob }, cb);
+	tagged->copyMetadata(*cb);
+	tagged->takeName(cb);
+	cb->replaceAllUsesWith(tagged);
+	cb->eraseFromParent();
+	return tagged;
+}
 
 // Per key: un-test its guarded calls, then every call through a load of it
 // calls its trampoline, anchored (site_anchors.cc).
@@ -535,10 +564,15 @@ bool sc_rewrite_calls(Module &m, sc_target target, sc_module_keys &mk)
 				// Never merge two sites into one call that one
 				// anchor would not precede.
 				cb->addFnAttr(Attribute::NoMerge);
-				sites[cb->getFunction()].push_back(cb);
-				sc_insert_anchor(cb, K, target, cond);
 				(cond ? k.used_cond : k.used) = true;
 				changed = true;
+				// -flto: the link anchors it (lto_pass.cc).
+				if (sc_global().lto) {
+					sc_lto_tag(cb, sc_lto_bundle(k));
+					continue;
+				}
+				sites[cb->getFunction()].push_back(cb);
+				sc_insert_anchor(cb, K, target, cond);
 			}
 			// No DCE at -O0: drop a load that only fed converted
 			// calls (or a guard that went).
@@ -573,12 +607,14 @@ bool sc_route_stores(Module &m, sc_module_keys &mk, sc_store_counts &counts)
 		sc_route_store(m, ks.first,
 			       ks.second->offset < 0 ?
 				       (Value *)ks.second->gv :
-				       ks.first->getPointerOperand());
+				       ks.first->getPointerOperand(),
+			       ks.second);
 		// This unit's descriptor registers the key.
 		ks.second->used = true;
 	}
 	for (auto &ms : mk.member_stores)
-		sc_route_store(m, ms.first, ms.first->getPointerOperand());
+		sc_route_store(m, ms.first, ms.first->getPointerOperand(),
+			       nullptr);
 	return !mk.key_stores.empty() || !mk.member_stores.empty();
 }
 

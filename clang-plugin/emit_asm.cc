@@ -64,8 +64,17 @@ bool sc_module_ibt(const Module &m, sc_target target)
 
 } // namespace
 
+// The global's symbol name (an asm label may carry LLVM's '\1' prefix).
+std::string sc_symbol(const GlobalValue &gv)
+{
+	StringRef n = gv.getName();
+	if (!n.empty() && n[0] == '\1')
+		n = n.drop_front();
+	return n.str();
+}
+
 void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk,
-			bool fragments)
+			sc_tables tables, bool fragments)
 {
 	std::string text;
 	for (auto &kv : mk.keys) {
@@ -80,7 +89,11 @@ void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk,
 		sc_key_text kt;
 		kt.name = sc_symbol(*gv);
 		kt.offset = k.offset;
-		kt.global = !gv->hasLocalLinkage();
+		kt.global = !gv->hasLocalLinkage() ||
+			    tables == sc_tables::all_shared;
+		kt.own_copy = tables == sc_tables::own_copies;
+		if (k.id != sc_key_id(kt.name, k.offset))
+			kt.id = k.id;
 		kt.pic = m.getPICLevel() != PICLevel::NotPIC;
 		kt.retpoline = target == sc_target::x86_64 ?
 				       sc_module_retpoline(m) :

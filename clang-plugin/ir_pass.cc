@@ -2,7 +2,9 @@
 // any optimisation and also at -O0): SCPass::run finds the module's keys,
 // then runs the phases of the other files in turn (ir_pass.h): call and
 // store rewriting (call_rewrite.cc), whose sites get their anchors
-// (site_anchors.cc), then the module asm (emit_asm.cc).
+// (site_anchors.cc), then the module asm (emit_asm.cc). Under -flto
+// (lto.cc) the calls and stores carry their key's operand bundle instead of
+// anchors, and the module asm waits for the link (lto_pass.cc).
 //
 // Field keys (docs/FIELD_KEYS.md): the front end (attribute.cc) annotates
 // every marked member, so each access of one arrives here wrapped in
@@ -36,15 +38,6 @@
 #include "staticcall_abi.h"
 
 using namespace llvm;
-
-// The global's symbol name (an asm label may carry LLVM's '\1' prefix).
-std::string sc_symbol(const GlobalValue &gv)
-{
-	StringRef n = gv.getName();
-	if (!n.empty() && n[0] == '\1')
-		n = n.drop_front();
-	return n.str();
-}
 
 namespace {
 
@@ -279,7 +272,12 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 			 counts.to_key, counts.checked, counts.key_free);
 		errs() << m.getSourceFileName() << ": note: " << buf << "\n";
 	}
-	sc_emit_module_asm(m, target, mk, fragments);
+	// -flto: the link writes the anchors and tables (lto_pass.cc); a
+	// fragment's record is in its body, the link's header (written with
+	// any key) registers it.
+	if (!sc_global().lto)
+		sc_emit_module_asm(m, target, mk, sc_tables::by_linkage,
+				   fragments);
 	return changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }
 

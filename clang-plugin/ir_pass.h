@@ -78,17 +78,41 @@ bool sc_ir_objects_exclude_keys(
 // range checks whose destination is then provably key-free go.
 void sc_register_alias_pass(llvm::PassBuilder &pb);
 
+// -flto (lto.cc, lto_pass.cc): the operand bundle "staticcall"(ptr @K,
+// i64 offset) names the key of a rewritten call or store (offset -1: a
+// plain key; else the field's, in the object @K) until the link writes the
+// anchors and tables under the names it gave.
+#define SC_LTO_BUNDLE "staticcall"
+llvm::OperandBundleDef sc_lto_bundle(const sc_key &k);
+// CB again, with the bundle OB; CB is erased.
+llvm::CallBase *sc_lto_tag(llvm::CallBase *cb,
+			   const llvm::OperandBundleDef &ob);
+
 // site_anchors.cc: the anchor (the site record, as inline asm) in front of
 // the call CB to key K's trampoline.
 void sc_insert_anchor(llvm::CallBase *cb, const std::string &key,
 		      sc_target target, bool cond);
 
 // emit_asm.cc: the trampolines and descriptors of the keys used, and the
-// per-object header, as module asm.
+// per-object header, as module asm. Their symbols:
+enum class sc_tables {
+	// comdat for a global key, local for a static one (compile time);
+	by_linkage,
+	// local, the module's own (a ThinLTO backend: lld keeps the comdat
+	// sections of every object LTO generates, so comdat would leave two
+	// descriptors of one trampoline);
+	own_copies,
+	// comdat for every key, under the ids the pass gave, NAME.lto (full
+	// LTO: the module asm goes to one --lto-partitions part, the others
+	// reach it).
+	all_shared,
+};
 // (FRAGMENTS: the module defines fragments, whose records the header
 // must register even without keys.)
 void sc_emit_module_asm(llvm::Module &m, sc_target target,
-			const sc_module_keys &mk, bool fragments = false);
+			const sc_module_keys &mk,
+			sc_tables tables = sc_tables::by_linkage,
+			bool fragments = false);
 
 // fragment.cc: each function marked static_call_fragment gets its
 // instruction, `ret` and its record as its body; true if there was one.

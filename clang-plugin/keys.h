@@ -65,6 +65,9 @@ struct sc_state {
 	// The unit declared a marked struct member: only then are byte copies
 	// into memory the pass cannot place routed (docs/FIELD_KEYS.md).
 	bool has_field_keys = false;
+	// -flto or -flto=thin (lto.cc): the pass rewrites calls and stores
+	// but leaves the anchors and tables to the link (lto_pass.cc).
+	bool lto = false;
 };
 
 // The annotation (an AnnotateAttr the attribute handler adds to every
@@ -95,7 +98,8 @@ void sc_check_unit(clang::ASTContext &ctx);
 // fragment.cc: the whole unit is parsed: a function marked
 // static_call_fragment must be defined in it.
 void sc_check_fragments(clang::ASTContext &ctx);
-// lto.cc: -flto or -flto=thin: an error for now.
+// lto.cc: -flto or -flto=thin: sets sc_state::lto (LLVM >= 19), an error
+// before.
 void sc_check_lto(clang::CompilerInstance &ci);
 // ir_pass.cc: adds the IR pass to a PassBuilder (once per PassBuilder).
 void sc_register_pass_callbacks(llvm::PassBuilder &pb);

@@ -11,6 +11,13 @@ std::string sc_key_id(const std::string &name, long offset)
 	return offset < 0 ? name : name + ".." + std::to_string(offset);
 }
 
+// Are the key's trampoline and descriptor one per linked object (comdat,
+// weak hidden), or this unit's own (local)?
+static bool shared_text(const sc_key_text &k)
+{
+	return k.global && !k.own_copy;
+}
+
 // The key's address as an assembler operand: K, or OBJ+OFFSET.
 static std::string key_operand(const sc_key_text &k)
 {
@@ -180,7 +187,7 @@ std::string sc_text_key(const sc_key_text &k)
 	// Trampoline: its own section so no assembler relaxes a jump to it to
 	// the unpatchable 2-byte form. The 8-byte slot stays first even with
 	// IBT: sites reach it by direct call or jump, which need no endbr64.
-	t += section(SC_ABI_TRAMP_SECTION, "ax", tr, k.global);
+	t += section(SC_ABI_TRAMP_SECTION, "ax", tr, shared_text(k));
 	t += "\t.balign " + num(SC_X86_TRAMP_ALIGN) + "\n";
 	// The bind block, SC_X86_BIND_BLOCK bytes before the trampoline (lazy
 	// binding, docs/ABI.md): the slot's bind form jumps here; the runtime
@@ -192,7 +199,7 @@ std::string sc_text_key(const sc_key_text &k)
 	     "(%rip), %r11\n\tpushq %r11\n\tcall " SC_ABI_BIND_FN
 	     "@PLT\n\tpopq %r11\n\tjmp 9f\n\t.balign " +
 	     num(SC_X86_TRAMP_ALIGN) + ", 0xcc\n";
-	if (k.global)
+	if (shared_text(k))
 		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
 	t += "\t.type " + tr + ",@function\n" + tr + ":\n";
 	t += x86_slot_slow() + "9:\n";
@@ -217,8 +224,8 @@ std::string sc_text_key(const sc_key_text &k)
 		t += "3:\tret\n";
 	t += "\t.size " + tr + ", .-" + tr + "\n";
 
-	t += section(SC_ABI_KEYS_SECTION, "aw", ds, k.global);
-	return t + descriptor(ds, "@", A, tr, flags, k.global);
+	t += section(SC_ABI_KEYS_SECTION, "aw", ds, shared_text(k));
+	return t + descriptor(ds, "@", A, tr, flags, shared_text(k));
 }
 
 std::string sc_text_object(sc_target target)
@@ -333,7 +340,7 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	// sites reach the trampoline by direct b/bl. The compiler emits the
 	// unit's .note.gnu.property (BTI/PAC) for the whole file, this text
 	// included, and nothing here breaks either.
-	t += section_a64(SC_ABI_TRAMP_SECTION, "ax", tr, k.global);
+	t += section_a64(SC_ABI_TRAMP_SECTION, "ax", tr, shared_text(k));
 	t += "\t.balign " + num(SC_A64_TRAMP_ALIGN) + "\n";
 	// The bind block, SC_A64_BIND_BLOCK bytes before the trampoline (lazy
 	// binding, docs/ABI.md): the slot's bind form `b`s here. The
@@ -348,7 +355,7 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	     "\n\tstp x16, x30, [sp, #-16]!\n\tbl " SC_ABI_BIND_FN
 	     "\n\tldp x16, x30, [sp], #16\n\tb 9f\n\tnop\n\t.balign " +
 	     num(SC_A64_TRAMP_ALIGN) + "\n";
-	if (k.global)
+	if (shared_text(k))
 		t += "\t.weak " + tr + "\n\t.hidden " + tr + "\n";
 	t += "\t.type " + tr + ",%function\n" + tr + ":\n";
 	t += "\tnop\n9:\n";
@@ -381,6 +388,6 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 		t += "1:\tret\n";
 	t += "\t.size " + tr + ", .-" + tr + "\n";
 
-	t += section_a64(SC_ABI_KEYS_SECTION, "aw", ds, k.global);
-	return t + descriptor(ds, "%", A, tr, flags, k.global);
+	t += section_a64(SC_ABI_KEYS_SECTION, "aw", ds, shared_text(k));
+	return t + descriptor(ds, "%", A, tr, flags, shared_text(k));
 }

@@ -24,6 +24,9 @@ struct sc_key_text {
 	sc_target target = sc_target::x86_64;
 	bool cond = false; // the NULL-safe variant for guarded sites
 			   // (SC_DESC_COND)
+	// Local trampoline and descriptor even for a global key (Clang LTO:
+	// lld keeps the comdat sections of every object LTO generates).
+	bool own_copy = false;
 	std::string id; // the key's id when it is not sc_key_id(name,
 			// offset): under GCC -flto a static key's id
 			// carries its unit's suffix (docs/GUIDE.md, LTO)

@@ -120,8 +120,8 @@ const char *sc_field_layout_problem(bool in_union, bool pointer_aligned);
 // The unit and the command line.
 // Clang only: GCC's plugin works under -flto (gcc-plugin/lto.cc).
 #define SC_DIAG_LTO \
-	"staticcall: -flto is not supported by the Clang plugin yet " \
-	"(GCC's plugin supports it: docs/GUIDE.md)"
+	"staticcall: -flto needs Clang 19 and lld (the link loads the " \
+	"plugin's pass: docs/GUIDE.md); this Clang is older"
 #define SC_DIAG_UNKNOWN_ARG(plugin, arg)                                    \
 	"staticcall: unknown plugin argument '-fplugin-arg-" plugin "-" arg \
 	"' (expected '" SC_OPT_STRICT "' or '" SC_OPT_REPORT "')"

@@ -14,6 +14,8 @@ packages=(
 	# Clang plugin: built against every LLVM/Clang Debian 12 ships (19, 16,
 	# 15, 14; meson option clang_versions)
 	clang-19 llvm-19-dev libclang-19-dev
+	# Clang -flto: the link loads the plugin's pass (--load-pass-plugin)
+	lld-19
 	clang-16 llvm-16-dev libclang-16-dev
 	clang-15 llvm-15-dev libclang-15-dev
 	clang-14 llvm-14-dev libclang-14-dev

@@ -1,7 +1,7 @@
-/* expect: -flto */
+/* expect: -flto needs Clang 19 */
 /* flags: -flto */
-/* only: clang */
-/* (GCC: -flto works, tests/lto) */
+/* only: clang-14 clang-15 clang-16 */
+/* (GCC and Clang 19: -flto works, tests/lto) */
 #include "staticcall.h"
 static int impl(int x) { return x; }
 int (*STATIC_CALL hook)(int) = impl;

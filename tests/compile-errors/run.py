@@ -6,7 +6,10 @@ Each file (C, or C++: *.cc, compiled by the same driver, which picks the
 language by extension) starts with `/* expect: SUBSTRING */` (or
 `A || B`: either, for compiler-worded C++ errors), may have a
 `/* flags: ... */` line (the word `strict` becomes the plugin's strict
-argument), may name one compiler family with `/* only: clang */`, and marks the line the error must point at with `error-here`.
+argument), may name the compilers it is for with `/* only: clang */` (words,
+one of which the compiler's name must contain: `/* only: clang-14
+clang-15 */`), and marks the line the error must point at with
+`error-here`.
 """
 import argparse, glob, os, re, subprocess, sys
 
@@ -24,9 +27,9 @@ for src in sorted(glob.glob(os.path.join(here, '*.c')) +
                   glob.glob(os.path.join(here, '*.cc'))):
     text = open(src).read()
     expect = re.search(r'/\* expect: (.*?) \*/', text).group(1)
-    m = re.search(r'/\* only: (\w+) \*/', text)
-    if m and m.group(1) not in os.path.basename(args.cc):
-        continue  # a misuse for one compiler only (e.g. clang: -flto)
+    m = re.search(r'/\* only: (.*?) \*/', text)
+    if m and not any(w in os.path.basename(args.cc) for w in m.group(1).split()):
+        continue  # a misuse for some compilers only (e.g. clang-14: -flto)
     m = re.search(r'/\* flags: (.*?) \*/', text)
     extra = m.group(1).split() if m else []
     extra = [args.strict_flag if f == 'strict' else f for f in extra]

@@ -46,9 +46,9 @@ passed = failed = skipped = 0
 for src in sorted(glob.glob(os.path.join(here, '*.c')) +
                   glob.glob(os.path.join(here, '*.cc'))):
     name = os.path.basename(src)
-    if re.search(r'/\* only: \w+ \*/', open(src).read()):
+    if re.search(r'/\* only: .*? \*/', open(src).read()):
         skipped += 1
-        print('SKIP %s: a misuse for one compiler only' % name)
+        print('SKIP %s: a misuse for some compilers only' % name)
         continue
     got = [plugin_errors(c, s, src)
            for c, s in zip(args.compiler, args.strict_flag)]
