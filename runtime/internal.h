@@ -59,6 +59,8 @@ struct sc_env {
 				 `jmp .` transient (docs/PATCHING.md) */
 	int bind_eager;	      /* STATICCALL_BIND=eager: every site patched at
 				 load, none on its first call (bind.c) */
+	size_t defer_min;     /* STATICCALL_DEFER_MIN: the fewest site records
+				 registered deferred (SC_DEFER_MIN) */
 };
 const struct sc_env *sc_env(void);
 
