@@ -80,9 +80,16 @@ declare -A label=([stock]="gcc stock" [stock-thunk]="gcc stock -mindirect-branch
 
 # libtool drops compiler flags it does not know (-fplugin=...) from the
 # link of a shared library; -Wc,FLAG passes FLAG to the compiler driver
-# there (and to the programs' links). gcc itself rejects -Wc, (configure's
-# test links), so these go into LDFLAGS at make time only.
-libtool_wc() { local f r=; for f in "$@"; do r="$r -Wc,$f"; done; echo "$r"; }
+# there (and to the programs' links; -Wl, flags libtool passes itself, and
+# -Wc, would split them at their commas). gcc itself rejects -Wc,
+# (configure's test links), so these go into LDFLAGS at make time only.
+libtool_wc() {
+	local f r=
+	for f in "$@"; do
+		case $f in -Wl,*) r="$r $f" ;; *) r="$r -Wc,$f" ;; esac
+	done
+	echo "$r"
+}
 
 build() { # variant
 	local v=$1 dir=$out/$1 cc=gcc cflags=$deb_cflags libs= cppflags=$deb_cppflags ldflags=$deb_ldflags
