@@ -99,7 +99,7 @@ corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc" \
 echo "== corpus with -mbranch-protection=standard (BTI + PAC), -O2 PIE"
 corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc-bti" --opts=-O2 --modes=pie \
 	--cflags=-mbranch-protection=standard --stress-count 0 || status=1
-# C++ (about 35 s under qemu on an idle machine): the GCC plugin in cc1plus
+# C++ (25-35 s under qemu at load 11): the GCC plugin in cc1plus
 echo "== C++ corpus (aarch64-linux-gnu-g++, qemu)"
 if command -v $CXX >/dev/null 2>&1; then
 	corpus --cc $CC --cxx $CXX --plugin "$PLUGIN" --out "$OUT/corpus-cxx-gcc" \
