@@ -4,9 +4,13 @@
 # its allocator hooks marked STATIC_CALL (libxml2-static-call.patch), built
 # with Debian's compiler flags four ways: stock, stock + retpolines
 # (-mindirect-branch=thunk), GCC plugin, plugin + retpolines; with Clang too
-# (stock and plugin) when the Clang plugin is built (NO_CLANG=1 skips).
+# (stock and plugin) when the Clang plugin is built (NO_CLANG=1 skips),
+# and with GCC -flto the same four again (compiled with gcc_cflags, linked
+# with gcc_ldflags; NO_LTO=1 skips them). CLANG_LTO=full or thin adds Clang
+# -flto / -flto=thin builds (stock and plugin, linked by lld with
+# clang_ldflags) once the Clang plugin supports LTO.
 # Reports build time (compile-time overhead of each plugin), runs libxml2's
-# own test suite (make check) on the plugin build, times `xmllint --noout`
+# own test suite (make check) on the plugin builds, times `xmllint --noout`
 # on a generated document of XML_MB (default 40) MB, median of RUNS
 # (default 5) runs interleaved across builds, and lists which sites of the
 # hooks are direct or via trampoline, and why.
@@ -33,6 +37,10 @@ fi
 export PKG_CONFIG_PATH=$B/meson-uninstalled
 gcc_plugin=$(pkg-config --variable=gcc_cflags staticcall)
 clang_plugin=$(pkg-config --variable=clang_cflags staticcall 2>/dev/null || true)
+# The link half of the build-system contract under -flto (lto1 generates
+# the code and must load the plugin again).
+gcc_ldflags=$(pkg-config --variable=gcc_ldflags staticcall)
+clang_ldflags=$(pkg-config --variable=clang_ldflags staticcall 2>/dev/null || true)
 clang=${CLANG:-clang-19}
 
 # Debian's flags for libxml2 (debian/rules: hardening=+all, -Wall -O3).
@@ -43,27 +51,72 @@ deb_cppflags=$(dpkg-buildflags --get CPPFLAGS)
 rt_ldflags="-L$B/runtime -Wl,-rpath,$B/runtime"
 
 variants=(stock stock-thunk plugin plugin-thunk)
+thunk_variants=(stock-thunk plugin-thunk)
+plugin_variants=(plugin)
+if [ -z "${NO_LTO:-}" ]; then
+	variants+=(lto-stock lto-stock-thunk lto-plugin lto-plugin-thunk)
+	thunk_variants+=(lto-stock-thunk lto-plugin-thunk)
+	plugin_variants+=(lto-plugin)
+fi
 if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:-}" ]; then
 	variants+=(clang-stock clang-plugin)
+	# Clang LTO: the hook for the Clang plugin's -flto support (full or
+	# thin, linked by lld; the pass plugin loaded by the linker through
+	# clang_ldflags).
+	case ${CLANG_LTO:-} in
+	full | thin) variants+=(clang-lto-stock clang-lto-plugin) ;;
+	'') ;;
+	*) echo "libxml2: CLANG_LTO is full or thin" >&2; exit 2 ;;
+	esac
 fi
 declare -A label=([stock]="gcc stock" [stock-thunk]="gcc stock -mindirect-branch=thunk"
 	[plugin]="gcc + staticcall plugin" [plugin-thunk]="gcc + staticcall plugin -mindirect-branch=thunk"
-	[clang-stock]="clang stock" [clang-plugin]="clang + staticcall plugin")
+	[lto-stock]="gcc -flto stock" [lto-stock-thunk]="gcc -flto stock -mindirect-branch=thunk"
+	[lto-plugin]="gcc -flto + staticcall plugin"
+	[lto-plugin-thunk]="gcc -flto + staticcall plugin -mindirect-branch=thunk"
+	[clang-stock]="clang stock" [clang-plugin]="clang + staticcall plugin"
+	[clang-lto-stock]="clang -flto=${CLANG_LTO:-} stock"
+	[clang-lto-plugin]="clang -flto=${CLANG_LTO:-} + staticcall plugin")
+
+# libtool drops compiler flags it does not know (-fplugin=...) from the
+# link of a shared library; -Wc,FLAG passes FLAG to the compiler driver
+# there (and to the programs' links; -Wl, flags libtool passes itself, and
+# -Wc, would split them at their commas). gcc itself rejects -Wc,
+# (configure's test links), so these go into LDFLAGS at make time only.
+libtool_wc() {
+	local f r=
+	for f in "$@"; do
+		case $f in -Wl,*) r="$r $f" ;; *) r="$r -Wc,$f" ;; esac
+	done
+	echo "$r"
+}
 
 build() { # variant
 	local v=$1 dir=$out/$1 cc=gcc cflags=$deb_cflags libs= cppflags=$deb_cppflags ldflags=$deb_ldflags
-	case $v in clang-*) cc=$clang; cflags=$(echo "$cflags" | sed 's/-fstack-clash-protection//') ;; esac
+	local plugin=$gcc_plugin plugin_ld=$gcc_ldflags make_ldflags
+	case $v in clang-*) cc=$clang; cflags=$(echo "$cflags" | sed 's/-fstack-clash-protection//')
+		plugin=$clang_plugin; plugin_ld=$clang_ldflags ;; esac
 	case $v in *-thunk) cflags="$cflags -mindirect-branch=thunk" ;; esac
+	# -flto: the code is generated at the link, which needs the code
+	# generation flags again (libtool passes -O*, -m*, -flto*, -fuse-ld=*)
 	case $v in
-	plugin*) cflags="$cflags $gcc_plugin" ;;
-	clang-plugin) cflags="$cflags $clang_plugin"
+	clang-lto-*) cflags="$cflags -flto=$CLANG_LTO"
+		ldflags="$ldflags -flto=$CLANG_LTO -fuse-ld=lld -O3" ;;
+	lto-*) cflags="$cflags -flto=auto"; ldflags="$ldflags -flto=auto -O3" ;;
+	esac
+	case $v in *lto-*-thunk) ldflags="$ldflags -mindirect-branch=thunk" ;; esac
+	case $v in *plugin*) cflags="$cflags $plugin" ;; esac
+	case $v in clang-*plugin)
 		libs="-Wl,--no-as-needed -lZydis -lZycore -Wl,--as-needed" ;;
 	esac
 	case $v in *plugin*)
 		cppflags="$cppflags -I$repo/include"; ldflags="$ldflags $rt_ldflags"
 		libs="$libs -lstaticcall" ;;
 	esac
-	local stamp="$cc|$cflags|$cppflags|$ldflags|$libs"
+	make_ldflags=$ldflags
+	# shellcheck disable=SC2086
+	case $v in *lto-plugin*) make_ldflags="$ldflags $(libtool_wc $plugin_ld)" ;; esac
+	local stamp="$cc|$cflags|$cppflags|$make_ldflags|$libs"
 	if [ -z "${REBUILD:-}" ] && [ -x "$dir/.libs/xmllint" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
 		echo "libxml2: $v already built ($dir)" >&2
 		return
@@ -77,13 +130,15 @@ build() { # variant
 		> configure.log 2>&1 ) || { tail -20 "$dir/configure.log" >&2; exit 1; }
 	# Wall and CPU (user+sys) seconds of the compilation proper.
 	/usr/bin/time -f "%e %U %S" -o "$dir/build.time" \
-		make -C "$dir" -j"$(nproc)" > "$dir/build.log" 2>&1 || { tail -30 "$dir/build.log" >&2; exit 1; }
+		make -C "$dir" -j"$(nproc)" LDFLAGS="$make_ldflags" > "$dir/build.log" 2>&1 ||
+		{ tail -30 "$dir/build.log" >&2; exit 1; }
+	echo "$make_ldflags" > "$dir/.make-ldflags"
 	echo "$stamp" > "$dir/.stamp"
 }
 for v in "${variants[@]}"; do build "$v"; done
 
 # Retpoline builds must really contain thunk calls; plugin builds sites.
-for v in stock-thunk plugin-thunk; do
+for v in "${thunk_variants[@]}"; do
 	n=$(objdump -d "$out/$v/.libs/libxml2.so" | grep -c 'call.*__x86_indirect_thunk' || true)
 	[ "$n" -gt 0 ] || { echo "libxml2: $v has no retpoline thunk call" >&2; exit 1; }
 done
@@ -104,8 +159,8 @@ done
 # every build.)
 if [ -z "${NO_CHECK:-}" ]; then
 	echo "build,program,exit,summary" > "$out/check.csv"
-	for v in stock plugin; do
-		make -C "$out/$v" -j"$(nproc)" runtest testrecurse testapi testchar testdict runxmlconf > "$out/$v/check-build.log" 2>&1
+	for v in stock "${plugin_variants[@]}"; do
+		make -C "$out/$v" -j"$(nproc)" LDFLAGS="$(cat "$out/$v/.make-ldflags")" runtest testrecurse testapi testchar testdict runxmlconf > "$out/$v/check-build.log" 2>&1
 		for t in runtest testrecurse testapi testchar testdict runxmlconf; do
 			echo "libxml2: $v: $t" >&2
 			rc=0
@@ -114,14 +169,19 @@ if [ -z "${NO_CHECK:-}" ]; then
 			echo "$v,$t,$rc,$sum" >> "$out/check.csv"
 		done
 	done
-	echo "== libxml2 test suite (stock vs plugin build)"
+	echo "== libxml2 test suite (stock vs plugin builds: ${plugin_variants[*]})"
 	column -s, -t "$out/check.csv"
-	if diff <(grep '^stock,' "$out/check.csv" | cut -d, -f2-) <(grep '^plugin,' "$out/check.csv" | cut -d, -f2-) > /dev/null; then
-		echo "libxml2 test suite: plugin build results identical to stock"
-		echo "verdict,identical to stock" >> "$out/check.csv"
+	differ=
+	for v in "${plugin_variants[@]}"; do
+		diff <(grep '^stock,' "$out/check.csv" | cut -d, -f2-) \
+			<(grep "^$v," "$out/check.csv" | cut -d, -f2-) > /dev/null || differ="$differ $v"
+	done
+	if [ -z "$differ" ]; then
+		echo "libxml2 test suite: plugin builds' results identical to stock (${plugin_variants[*]})"
+		echo "verdict,identical to stock (${plugin_variants[*]})" >> "$out/check.csv"
 	else
-		echo "libxml2 test suite: plugin build DIFFERS from stock" >&2
-		echo "verdict,DIFFERS from stock" >> "$out/check.csv"
+		echo "libxml2 test suite: DIFFERS from stock:$differ" >&2
+		echo "verdict,DIFFERS from stock:$differ" >> "$out/check.csv"
 	fi
 	grep -h 'handling.*failed\|^Total' "$out"/plugin/check-runtest.log | sort | uniq -c | head -5
 fi
@@ -137,6 +197,14 @@ XMLSITES_OUT=$out/sites.csv LD_PRELOAD=$PWD/$out/libxmlsites.so \
 echo "== libxml2 sites of the five hooks (xmllint --noout, plugin build)"
 grep -v '^private_text' "$out/sites.csv" | column -s, -t
 grep '^private_text' "$out/sites.csv" | awk -F, '{ printf "text made private in %s: %d of %d kB\n", $2, $3, $4 }'
+# and of the -flto plugin build (sites-lto-plugin.csv)
+if [ -z "${NO_LTO:-}" ]; then
+	rm -f "$out/sites-lto-plugin.csv"
+	XMLSITES_OUT=$out/sites-lto-plugin.csv LD_PRELOAD=$PWD/$out/libxmlsites.so \
+		LD_LIBRARY_PATH=$out/lto-plugin/.libs "$out/lto-plugin/.libs/xmllint" --noout "$out/doc.xml"
+	echo "== libxml2 sites of the five hooks (xmllint --noout, gcc -flto plugin build)"
+	grep -v '^private_text' "$out/sites-lto-plugin.csv" | column -s, -t
+fi
 
 # Parse time: interleaved, median of RUNS.
 echo "== xmllint --noout on $(du -m "$out/doc.xml" | cut -f1) MB, median of $runs runs"

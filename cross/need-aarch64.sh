@@ -1,8 +1,9 @@
 # cross/need-aarch64.sh - sourced by the arm64 test scripts, with SRC (the
-# source tree) and WHAT (what would be skipped) set: defines CC, SYSROOT,
+# source tree) and WHAT (what would be skipped) set: defines CC, CXX, SYSROOT,
 # QEMU (cross/qemu-aarch64) and skip(), and exits 77 (meson: skipped),
 # naming the missing package, without the cross toolchain, its libc or qemu.
 CC=aarch64-linux-gnu-gcc
+CXX=aarch64-linux-gnu-g++
 SYSROOT=/usr/aarch64-linux-gnu
 QEMU="$SRC/cross/qemu-aarch64"
 skip() { echo "$WHAT skipped: $*"; exit 77; }

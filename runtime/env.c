@@ -55,6 +55,22 @@ static int choice(const char *name, const char *const *words, int n)
 	return 0;
 }
 
+/* A positive integer, `otherwise` when unset or empty. */
+static size_t count(const char *name, size_t otherwise)
+{
+	const char *s = getenv(name);
+	char *end;
+	if (!s || !*s)
+		return otherwise;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (*end || n == 0 || s[0] == '-') {
+		bad_name = name;
+		bad_value = s;
+		return otherwise;
+	}
+	return (size_t)n;
+}
+
 static void read_env(void)
 {
 	static const char *const sites[] = { "trampoline" };
@@ -76,6 +92,7 @@ static void read_env(void)
 	int p = choice("STATICCALL_PROMOTE", promote, 3);
 	env.promote = p == 1 ? 0 : p == 3 ? 2 : 1;
 	env.perf_map = flag("STATICCALL_PERF_MAP");
+	env.defer_min = count("STATICCALL_DEFER_MIN", SC_DEFER_MIN);
 }
 
 const struct sc_env *sc_env(void)

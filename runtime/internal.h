@@ -63,6 +63,8 @@ struct sc_env {
 			(promote.c) */
 	int perf_map; /* STATICCALL_PERF_MAP=1: promotion stubs named in
 			 /tmp/perf-PID.map (promote.c) */
+	size_t defer_min;     /* STATICCALL_DEFER_MIN: the fewest site records
+				 registered deferred (SC_DEFER_MIN) */
 };
 const struct sc_env *sc_env(void);
 

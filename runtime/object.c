@@ -658,7 +658,7 @@ static int validate(struct sc_object *o, int allow_defer)
 		load_tramp(o, &o->tramps[i], &abi->descs_begin[i]);
 		refuse_bad_key(o, i, &kc);
 	}
-	if (allow_defer && nrec >= SC_DEFER_MIN) {
+	if (allow_defer && nrec >= sc_env()->defer_min) {
 		refuse_overlaps(o); /* the slots among themselves */
 		if (can_defer(o, nrec)) {
 			o->sites =

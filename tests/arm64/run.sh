@@ -14,9 +14,12 @@
 #    PIE / non-PIE / shared, run through qemu-aarch64, live code checked by
 #    tests/arm64/livecode_aarch64.c (with tests/support/livecode_core.c);
 #    then again at -O2 with -mbranch-protection=standard (BTI + PAC);
-# 4. the same corpus with clang --target=aarch64-linux-gnu and the Clang
-#    plugin, when STATICCALL_CLANG_PLUGIN names it (and clang can link for
-#    aarch64).
+#    the C++ corpus (tests/corpus-cxx: C++ keys, exceptions through sites,
+#    a mixed C/C++ program) built by aarch64-linux-gnu-g++ at -O0/-O2,
+#    PIE / non-PIE / shared;
+# 4. the same corpus (C at -O2, C++ at -O2) with clang
+#    --target=aarch64-linux-gnu and the Clang plugin, when
+#    STATICCALL_CLANG_PLUGIN names it (and clang can link for aarch64).
 # Exits 77 (meson: skipped) with the reason when the cross toolchain, qemu
 # or the plugin is missing. The stress test runs for ARM64_STRESS_SECONDS
 # (default 20) or ARM64_STRESS_COUNT updates (default 3000), whichever
@@ -96,6 +99,16 @@ corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc" \
 echo "== corpus with -mbranch-protection=standard (BTI + PAC), -O2 PIE"
 corpus --cc $CC --plugin "$PLUGIN" --out "$OUT/corpus-gcc-bti" --opts=-O2 --modes=pie \
 	--cflags=-mbranch-protection=standard --stress-count 0 || status=1
+# C++ (25-35 s under qemu at load 11): the GCC plugin in cc1plus
+echo "== C++ corpus (aarch64-linux-gnu-g++, qemu)"
+if command -v $CXX >/dev/null 2>&1; then
+	corpus --cc $CC --cxx $CXX --plugin "$PLUGIN" --out "$OUT/corpus-cxx-gcc" \
+		--corpus "$SRC/tests/corpus-cxx" --opts=-O0,-O2 --stress-count 0 ||
+		status=1
+else
+	echo "FAIL C++ corpus: $CXX not installed (g++-aarch64-linux-gnu)"
+	status=1
+fi
 
 CLANG=${STATICCALL_CLANG:-clang-19}
 if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; then
@@ -104,7 +117,12 @@ if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; t
 	mkdir -p "$OUT"
 	printf '#!/bin/sh\nexec %s --target=aarch64-linux-gnu "$@"\n' "$CLANG" \
 		>"$OUT/aarch64-clang"
-	chmod +x "$OUT/aarch64-clang"
+	# and its C++ driver (clang-19 -> clang++-19, /x/clang -> /x/clang++)
+	case $CLANG in */*) CLANGXX=${CLANG%/*}/ ;; *) CLANGXX= ;; esac
+	CLANGXX=$CLANGXX$(echo "${CLANG##*/}" | sed 's/^clang/clang++/')
+	printf '#!/bin/sh\nexec %s --target=aarch64-linux-gnu "$@"\n' "$CLANGXX" \
+		>"$OUT/aarch64-clang++"
+	chmod +x "$OUT/aarch64-clang" "$OUT/aarch64-clang++"
 	echo "== lazy binding (clang --target=aarch64-linux-gnu)"
 	bind clang "$OUT/aarch64-clang" "$STATICCALL_CLANG_PLUGIN"
 	# -O2 only in the CI tier (the GCC corpus above runs every level
@@ -113,6 +131,11 @@ if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; t
 	# ARM64_CLANG_OPTS=-O0,-O2,-O3 runs them all.
 	corpus --cc "$OUT/aarch64-clang" --plugin "$STATICCALL_CLANG_PLUGIN" \
 		--out "$OUT/corpus-clang" --opts="${ARM64_CLANG_OPTS:--O2}" \
+		--stress-count 0 || status=1
+	echo "== C++ corpus (clang++ --target=aarch64-linux-gnu, qemu)"
+	corpus --cc "$OUT/aarch64-clang" --cxx "$OUT/aarch64-clang++" \
+		--plugin "$STATICCALL_CLANG_PLUGIN" --corpus "$SRC/tests/corpus-cxx" \
+		--out "$OUT/corpus-cxx-clang" --opts="${ARM64_CLANG_OPTS:--O2}" \
 		--stress-count 0 || status=1
 fi
 exit $status

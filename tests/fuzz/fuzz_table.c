@@ -114,7 +114,8 @@ void sc_log_report(const char *fmt, ...)
 /* The runtime's env.c, replaced: switches per input. `disable` is sticky
  * in patch.c (it would turn patching off for every later input): never set
  * here. */
-static struct sc_env fz_env = { .log_level = SC_LOG_DEBUG };
+static struct sc_env fz_env = { .log_level = SC_LOG_DEBUG,
+				 .defer_min = SC_DEFER_MIN };
 const struct sc_env *sc_env(void)
 {
 	fz_env.sites_trampoline = fz_forced_trampoline;

@@ -3,7 +3,8 @@
 # Lazy binding (bind_program.c): the binder's rules, a concurrency stress
 # (4 s), and STATICCALL_BIND=eager; dlclose while other threads make
 # first calls into the object being unloaded, with updates (bind_dlclose.c,
-# 4 s lazy, 2 s eager). For an aarch64 CC (tests/arm64/run.sh)
+# 4 s lazy, 2 s eager). With STATICCALL_DEFER_MIN set, checks first that
+# bind_program registers deferred. For an aarch64 CC (tests/arm64/run.sh)
 # the programs run through $BIND_RUN (qemu-aarch64), the stress through
 # $BIND_STRESS_RUN (qemu -singlestep: tests/arm64/run.sh says why).
 set -euo pipefail
@@ -32,6 +33,13 @@ done
 $cc -O2 $plugin -I"$inc" "$d/bind_dlclose.c" -Wl,--export-dynamic \
 	-Wl,--whole-archive "$archive" -Wl,--no-whole-archive "$@" \
 	-lpthread -ldl -o "$out/bind_dlclose"
+# STATICCALL_DEFER_MIN set ('every table deferred'): it must take effect
+if [ -n "${STATICCALL_DEFER_MIN:-}" ] &&
+	! STATICCALL_BIND=lazy STATICCALL_LOG=info $run "$out/bind_program" args 2>&1 |
+	grep -q '(deferred:'; then
+	echo "bind.sh: STATICCALL_DEFER_MIN=$STATICCALL_DEFER_MIN: not registered deferred" >&2
+	exit 1
+fi
 STATICCALL_BIND=lazy $run "$out/bind_program" args
 STATICCALL_BIND=lazy $run "$out/bind_program" unit
 STATICCALL_BIND=lazy $srun "$out/bind_program" stress
