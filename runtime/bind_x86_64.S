@@ -9,12 +9,12 @@
  * Every register that may carry an argument or that the callee may read
  * is kept: %rdi %rsi %rdx %rcx %r8 %r9, %rax (the vector count of a
  * variadic call), %r10 (a nested function's static chain), and the whole
- * vector state (xmm/ymm/zmm and mask registers) with XSAVE in the size
- * the CPU gives (FXSAVE where the OS enables no XSAVE): the runtime calls
- * libc, whose string functions use AVX and end in vzeroupper. Reached
+ * vector state (vector_state_x86_64.h). Reached
  * through the PLT's indirect jump: endbr64 first. The runtime adds no
  * indirect branch; the block returns into the trampoline's slow path.
  */
+#include "vector_state_x86_64.h"
+
 	.text
 	.globl __staticcall_bind
 	.type __staticcall_bind, @function
@@ -31,39 +31,12 @@ __staticcall_bind:
 	pushq %r8
 	pushq %r9
 	pushq %r10
-	movl sc_x86_xsave_size(%rip), %eax
-	testl %eax, %eax
-	jz 1f
-	subq %rax, %rsp
-	andq $-64, %rsp
-	/* XRSTOR faults on a header with reserved bits set: zero it */
-	xorl %eax, %eax
-	movq %rax, 512(%rsp)
-	movq %rax, 520(%rsp)
-	movq %rax, 528(%rsp)
-	movq %rax, 536(%rsp)
-	movq %rax, 544(%rsp)
-	movq %rax, 552(%rsp)
-	movq %rax, 560(%rsp)
-	movq %rax, 568(%rsp)
-	movl $0xe7, %eax	/* x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM */
-	xorl %edx, %edx
-	xsave (%rsp)
+	SC_VECTOR_SAVE
 	movq 16(%rbp), %rdi
 	movq 24(%rbp), %rsi
 	call sc_bind_entry
-	movl $0xe7, %eax
-	xorl %edx, %edx
-	xrstor (%rsp)
-	jmp 2f
-1:	subq $512, %rsp
-	andq $-16, %rsp
-	fxsave (%rsp)
-	movq 16(%rbp), %rdi
-	movq 24(%rbp), %rsi
-	call sc_bind_entry
-	fxrstor (%rsp)
-2:	leaq -64(%rbp), %rsp
+	SC_VECTOR_RESTORE
+	leaq -64(%rbp), %rsp
 	popq %r10
 	popq %r9
 	popq %r8

@@ -8,8 +8,10 @@
  *   24(%rsp)  the site's return address (a call site: the end of it)
  * Everything the callee may read is kept, as __staticcall_bind does
  * (bind_x86_64.S: argument registers, %rax, %r10, the vector state with
- * XSAVE or FXSAVE). Reached through the PLT: endbr64 first.
+ * vector_state_x86_64.h). Reached through the PLT: endbr64 first.
  */
+#include "vector_state_x86_64.h"
+
 	.text
 	.globl __staticcall_promote_sample
 	.type __staticcall_promote_sample, @function
@@ -27,40 +29,13 @@ __staticcall_promote_sample:
 	pushq %r9
 	pushq %r10
 	pushq %r11
-	movl sc_x86_xsave_size(%rip), %eax
-	testl %eax, %eax
-	jz 1f
-	subq %rax, %rsp
-	andq $-64, %rsp
-	xorl %eax, %eax
-	movq %rax, 512(%rsp)
-	movq %rax, 520(%rsp)
-	movq %rax, 528(%rsp)
-	movq %rax, 536(%rsp)
-	movq %rax, 544(%rsp)
-	movq %rax, 552(%rsp)
-	movq %rax, 560(%rsp)
-	movq %rax, 568(%rsp)
-	movl $0xe7, %eax
-	xorl %edx, %edx
-	xsave (%rsp)
+	SC_VECTOR_SAVE
 	movq 32(%rbp), %rdi
 	movq 16(%rbp), %rsi
 	movq 24(%rbp), %rdx
 	call sc_promote_sample_entry
-	movl $0xe7, %eax
-	xorl %edx, %edx
-	xrstor (%rsp)
-	jmp 2f
-1:	subq $512, %rsp
-	andq $-16, %rsp
-	fxsave (%rsp)
-	movq 32(%rbp), %rdi
-	movq 16(%rbp), %rsi
-	movq 24(%rbp), %rdx
-	call sc_promote_sample_entry
-	fxrstor (%rsp)
-2:	leaq -72(%rbp), %rsp
+	SC_VECTOR_RESTORE
+	leaq -72(%rbp), %rsp
 	popq %r11
 	popq %r10
 	popq %r9
