@@ -9,6 +9,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
+#include "clang_compat.h" // (Triple)
 #include "ir_pass.h"
 
 using namespace llvm;
@@ -71,6 +72,22 @@ std::string sc_symbol(const GlobalValue &gv)
 	if (!n.empty() && n[0] == '\1')
 		n = n.drop_front();
 	return n.str();
+}
+
+// The target the module is compiled for, if it has static calls (any other
+// target keeps its calls indirect).
+bool sc_module_target(const Module &m, sc_target *target)
+{
+	switch (Triple(m.getTargetTriple()).getArch()) {
+	case Triple::x86_64:
+		*target = sc_target::x86_64;
+		return true;
+	case Triple::aarch64:
+		*target = sc_target::aarch64;
+		return true;
+	default:
+		return false;
+	}
 }
 
 void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk,

@@ -139,22 +139,6 @@ std::vector<sc_member_access> sc_take_member_accesses(Module &m)
 	return out;
 }
 
-// The target the module is compiled for, if it has static calls (any other
-// target keeps its calls indirect).
-bool sc_module_target(const Module &m, sc_target *target)
-{
-	switch (Triple(m.getTargetTriple()).getArch()) {
-	case Triple::x86_64:
-		*target = sc_target::x86_64;
-		return true;
-	case Triple::aarch64:
-		*target = sc_target::aarch64;
-		return true;
-	default:
-		return false;
-	}
-}
-
 // The key variables the front end named, with their loads and stores.
 void sc_find_key_vars(Module &m, sc_module_keys &mk)
 {

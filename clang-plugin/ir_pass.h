@@ -49,6 +49,10 @@ struct sc_module_keys {
 // The global's symbol name (an asm label may carry LLVM's '\1' prefix).
 std::string sc_symbol(const llvm::GlobalValue &gv);
 
+// The target the module is compiled for, if it has static calls (any other
+// target keeps its calls indirect); emit_asm.cc.
+bool sc_module_target(const llvm::Module &m, sc_target *target);
+
 // call_rewrite.cc: each phase returns whether it changed the module.
 // Calls through keys become calls of their trampolines, anchored.
 bool sc_rewrite_calls(llvm::Module &m, sc_target target, sc_module_keys &mk);

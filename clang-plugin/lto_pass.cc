@@ -52,20 +52,6 @@ struct sc_tagged {
 	long offset;
 };
 
-bool sc_link_target(const Module &m, sc_target *target)
-{
-	switch (Triple(m.getTargetTriple()).getArch()) {
-	case Triple::x86_64:
-		*target = sc_target::x86_64;
-		return true;
-	case Triple::aarch64:
-		*target = sc_target::aarch64;
-		return true;
-	default:
-		return false;
-	}
-}
-
 // Is F a trampoline, and which kind (by the name the compiler gave it)?
 bool sc_is_tramp(const Function *f, bool *cond)
 {
@@ -132,7 +118,7 @@ bool sc_link_module(Module &m, bool full)
 		return false;
 
 	sc_target target = sc_target::x86_64;
-	bool have_target = sc_link_target(m, &target);
+	bool have_target = sc_module_target(m, &target);
 	sc_module_keys mk;
 	// Sites per function and key: two or more of one key in a function
 	// are plain calls (the back end would merge their tail jumps, as
