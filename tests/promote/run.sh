@@ -125,12 +125,14 @@ rm -f "$map"
 # PLT), and nothing else jumps or calls through a register or memory.
 for f in "$out/promote/promote_e2e" "$out/promote/libpromote_lib.so"; do
 	dis=$(objdump -d --no-show-raw-insn "$f")
-	if echo "$dis" | grep -q 'thunk_[a-z0-9]*@plt'; then
+	# (here-strings: under pipefail, `echo | grep -q` fails when grep
+	# stops reading first)
+	if grep -q 'thunk_[a-z0-9]*@plt' <<<"$dis"; then
 		fail "$f: thunk through a PLT"
 	fi
 	thunk=$(echo "$dis" | sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p')
 	for insn in pause lfence 'mov    %rax,(%rsp)' ret; do
-		echo "$thunk" | grep -q "$insn" ||
+		grep -q "$insn" <<<"$thunk" ||
 			fail "$f: thunk without $insn"
 	done
 	# (the C start-up files' own, not compiled here, aside)
@@ -151,6 +153,6 @@ objdump -d "$out/promote/promote_e2e" | sed -n '/<opted_out[.a-z0-9]*>:/,/^$/p' 
 $cc -O2 -I"$inc" "${promote[@]}" -fcf-protection=full -fPIC -c \
 	"$src/promote_lib.c" -o "$out/ibt/promote_lib.o"
 notes=$(readelf -n "$out/ibt/promote_lib.o")
-echo "$notes" | grep -q 'x86 feature: IBT' ||
+grep -q 'x86 feature: IBT' <<<"$notes" ||
 	fail "IBT build without the IBT property"
 echo "promotion: all checks passed"
