@@ -172,7 +172,7 @@ int static_call_bind_all(void);
  * static_call_update_ret_arg(name, n): every call returns its argument n
  * (from 0; n < 6 on x86-64, n < 8 on arm64; the arguments up to n must be
  * integers or pointers, and argument n of the return type's size: checked
- * at compile time for a constant n). x86-64 call sites hold one
+ * at compile time; n is an integer constant). x86-64 call sites hold one
  * `mov %<reg>,%rax`
  * padded with prefixes to five bytes; elsewhere a generated function.
  */
@@ -187,8 +187,16 @@ int static_call_bind_all(void);
 #define static_call_update_const(name, value)                                 \
 	__staticcall_update_const((void *)&(name),                            \
 				  (unsigned long long)(value), 0)
+/* n must be a constant: the plugins check the arguments up to it only
+ * then, and a run-time n past a floating-point argument would name the
+ * wrong register. */
 #define static_call_update_ret_arg(name, n)                                   \
-	__staticcall_update_ret_arg((void *)&(name), (n))
+	__extension__({                                                       \
+		_Static_assert(__builtin_constant_p(n),                       \
+			       "static_call_update_ret_arg: n must be an "    \
+			       "integer constant");                           \
+		__staticcall_update_ret_arg((void *)&(name), (n));            \
+	})
 #endif
 
 /*

@@ -298,12 +298,14 @@ static int apply(int k, int f, unsigned how)
 		int c = fm->kind == F_CONST;
 		how = c ? HOW_CONST : HOW_ARG;
 		switch (k) {
+		/* (int(int) keys: FARG(0), their only argument; n is a
+		 * constant) */
 		case K_kc: rc = c ? static_call_update_const(kc, fm->value) :
-				    static_call_update_ret_arg(kc, fm->value);
+				    static_call_update_ret_arg(kc, 0);
 			break;
 		case K_kg: rc = static_call_update_const(kg, fm->value); break;
 		case K_fn: rc = c ? static_call_update_const(ops.fn, fm->value) :
-				    static_call_update_ret_arg(ops.fn, fm->value);
+				    static_call_update_ret_arg(ops.fn, 0);
 			break;
 		}
 		/* the generated function, for the final live-code check */
