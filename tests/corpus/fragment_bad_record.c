@@ -9,7 +9,8 @@
 #include "staticcall.h"
 
 #if defined(__x86_64__)
-__attribute__((visibility("hidden"))) unsigned long table_value = 42;
+/* (used: only the asm below refers to it, which -flto does not see) */
+__attribute__((used, visibility("hidden"))) unsigned long table_value = 42;
 __asm__(".text\n"
 	".globl frag_bad_len\n.type frag_bad_len,@function\n"
 	"frag_bad_len:\n1:\tpopcnt %rdi, %rax\n\tret\n"
