@@ -3,6 +3,9 @@
 // function GCC compiles with -mindirect-branch=thunk-extern (the option or
 // the function's indirect_branch("thunk-extern") attribute) every
 // indirect call and tail call is `call/jmp __x86_indirect_thunk_<reg>`;
+// on arm64, in a function compiled with -mharden-sls=blr, this pass turns
+// every indirect call into `bl __staticcall_call_indirect_x<N>` itself
+// (the shape of GCC's own SLS thunk calls; tail calls stay `br`);
 // just before "shorten" this pass puts a record (an ASM_INPUT insn, as
 // rtl_sites.cc does for static-call sites) right before each, so its
 // label is the call instruction, and at the end of the unit defines the
@@ -11,7 +14,11 @@
 // keeps its thunk calls unrecorded: they stay on the retpoline.
 #include "keys.h"
 #include "promote_text.h"
-#ifndef SC_TARGET_AARCH64
+#ifdef SC_TARGET_AARCH64
+#include "insn-config.h"
+#include "recog.h"
+#include "tm_p.h"
+#else
 #include "config/i386/i386-opts.h"
 #endif
 
@@ -19,14 +26,6 @@ bool sc_opt_promote;
 
 #define SC_NO_PROMOTE_ATTR "staticcall_no_promote"
 
-#ifdef SC_TARGET_AARCH64
-void sc_register_promote(const char *plugin_name)
-{
-	error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE
-	      " is x86-64 only for now",
-	      plugin_name);
-}
-#else
 static unsigned sc_promote_counter; // per unit: labels are local
 static unsigned sc_promote_regs;    // bit N: the unit calls thunk N
 
@@ -49,6 +48,52 @@ static void sc_on_promote_attributes(void *, void *)
 	register_attribute(&sc_no_promote_spec);
 }
 
+#ifdef SC_TARGET_AARCH64
+// The register x<N> an indirect call (`blr`, under -mharden-sls=blr GCC's
+// `bl` to its thunk) goes through, if a thunk takes it; -1 otherwise.
+static int sc_thunk_call_reg(rtx_insn *insn)
+{
+	rtx call = get_call_rtx_from(insn);
+	if (!call || !MEM_P(XEXP(call, 0)))
+		return -1;
+	rtx addr = XEXP(XEXP(call, 0), 0);
+	if (!REG_P(addr) || !HARD_REGISTER_P(addr))
+		return -1;
+	return sc_promote_reg_number_a64(reg_names[REGNO(addr)]);
+}
+
+// The call through x<reg> becomes a direct call to the unit's thunk for
+// it (`bl __staticcall_call_indirect_x<reg>`, which GCC prints for a
+// symbol); the register stays a use of the call. GCC's own SLS thunk is
+// then never asked for.
+static void sc_call_thunk(rtx_insn *insn, int reg)
+{
+	rtx call = get_call_rtx_from(insn);
+	rtx addr = XEXP(XEXP(call, 0), 0);
+	std::string name = sc_promote_thunk_name_a64(reg);
+	XEXP(XEXP(call, 0), 0) =
+		gen_rtx_SYMBOL_REF(Pmode, ggc_strdup(name.c_str()));
+	CALL_INSN_FUNCTION_USAGE(insn) =
+		gen_rtx_EXPR_LIST(VOIDmode, gen_rtx_USE(VOIDmode, addr),
+				  CALL_INSN_FUNCTION_USAGE(insn));
+	INSN_CODE(insn) = -1; // its alternative is the symbol's now
+	recog_data.insn = NULL;
+}
+
+static bool sc_promote_gate_target(function *)
+{
+	return aarch64_harden_sls_blr_p();
+}
+
+static std::string sc_promote_site_text(const std::string &label, int reg,
+					bool)
+{
+	return sc_text_promote_site_a64(label, reg);
+}
+#define SC_PROMOTE_NREGS 30
+#define sc_text_thunk sc_text_promote_thunk_a64
+#define sc_text_object sc_text_promote_object_a64
+#else
 // The x86 register an indirect call goes through, if GCC prints it as a
 // call to its external thunk; -1 otherwise.
 static int sc_thunk_call_reg(rtx_insn *insn)
@@ -64,6 +109,35 @@ static int sc_thunk_call_reg(rtx_insn *insn)
 	std::string name = n[0] == 'r' ? n : std::string("r") + n;
 	return sc_promote_reg_number(name);
 }
+
+static void sc_call_thunk(rtx_insn *, int)
+{
+	// GCC prints it as `call __x86_indirect_thunk_<reg>` already
+}
+
+static bool sc_promote_gate_target(function *fn)
+{
+	if (!TARGET_64BIT || !fn->machine ||
+	    fn->machine->indirect_branch_type != indirect_branch_thunk_extern)
+		return false;
+#ifdef ix86_indirect_branch_cs_prefix
+	// A CS prefix makes the call 6 bytes: not a site shape
+	// the runtime patches (yet).
+	if (ix86_indirect_branch_cs_prefix)
+		return false;
+#endif
+	return true;
+}
+
+static std::string sc_promote_site_text(const std::string &label, int reg,
+					bool tail)
+{
+	return sc_text_promote_site(label, reg, tail);
+}
+#define SC_PROMOTE_NREGS 16
+#define sc_text_thunk sc_text_promote_thunk
+#define sc_text_object sc_text_promote_object
+#endif
 
 static const pass_data sc_promote_pass_data = {
 	RTL_PASS,
@@ -86,16 +160,8 @@ class sc_promote_pass : public rtl_opt_pass {
 	}
 	bool gate(function *fn) final override
 	{
-		if (!TARGET_64BIT || !fn->machine ||
-		    fn->machine->indirect_branch_type !=
-			    indirect_branch_thunk_extern)
+		if (!sc_promote_gate_target(fn))
 			return false;
-#ifdef ix86_indirect_branch_cs_prefix
-		// A CS prefix makes the call 6 bytes: not a site shape
-		// the runtime patches (yet).
-		if (ix86_indirect_branch_cs_prefix)
-			return false;
-#endif
 		return !lookup_attribute(SC_NO_PROMOTE_ATTR,
 					 DECL_ATTRIBUTES(fn->decl));
 	}
@@ -106,12 +172,15 @@ class sc_promote_pass : public rtl_opt_pass {
 			if (!CALL_P(insn))
 				continue;
 			int reg = sc_thunk_call_reg(insn);
-			if (reg < 0)
+			// arm64: a tail call is `br`, not hardened: no site
+			if (reg < 0 || (SC_PROMOTE_NREGS > 16 &&
+					SIBLING_CALL_P(insn)))
 				continue;
+			sc_call_thunk(insn, reg);
 			std::string label =
 				".Lsc_promote_" +
 				std::to_string(sc_promote_counter++);
-			std::string text = sc_text_promote_site(
+			std::string text = sc_promote_site_text(
 				label, reg, SIBLING_CALL_P(insn));
 			rtx body = gen_rtx_ASM_INPUT_loc(
 				VOIDmode, ggc_strdup(text.c_str()),
@@ -132,10 +201,10 @@ static void sc_promote_finish_unit(void *, void *)
 	fputs("\t# staticcall: promotable sites' thunks and table "
 	      "(docs/ABI.md)\n",
 	      asm_out_file);
-	for (int r = 0; r < 16; r++)
+	for (int r = 0; r < SC_PROMOTE_NREGS; r++)
 		if (sc_promote_regs & (1u << r))
-			fputs(sc_text_promote_thunk(r).c_str(), asm_out_file);
-	fputs(sc_text_promote_object().c_str(), asm_out_file);
+			fputs(sc_text_thunk(r).c_str(), asm_out_file);
+	fputs(sc_text_object().c_str(), asm_out_file);
 	in_section = NULL; // GCC re-emits its own section directive
 }
 
@@ -160,4 +229,3 @@ void sc_register_promote(const char *plugin_name)
 	register_callback(plugin_name, PLUGIN_FINISH_UNIT,
 			  sc_promote_finish_unit, NULL);
 }
-#endif

@@ -241,6 +241,8 @@ struct sc_abi_jump {
 #define SC_PROMOTE_REG_MASK 0xfu /* the target's register, x86 number
 				    (0 rax, 1 rcx, ... 15 r15; never 4) */
 #define SC_PROMOTE_TAIL 0x10u	 /* `jmp thunk`: a tail call */
+#define SC_PROMOTE_REG_HIGH 0x20u /* arm64: the register is x(16 + the
+				     mask's number), x18..x29 */
 
 struct sc_abi_promote {
 	int32_t site_rel; /* the site's call/jmp - &site_rel */
@@ -254,6 +256,18 @@ struct sc_abi_promote {
 #define SC_X86_THUNK_SLOT_SAMPLE 0xcccccccccccc1eebull
 #define SC_X86_THUNK_RETPOLINE 8u /* the retpoline after the slot */
 #define SC_X86_THUNK_SAMPLE 32u	  /* the sample block */
+
+/* The arm64 thunk of one register (docs/ABI.md), reached by `bl` only
+ * (-mharden-sls=blr's shape): 16-byte aligned, a slot word first (its
+ * first instruction `b` to the body or to the sample block, then `brk`),
+ * the body `mov x16, xN; br x16; dsb sy; isb` (GCC's own thunk), the
+ * sample block. */
+#define SC_A64_THUNK_PREFIX "__staticcall_call_indirect_x"
+#define SC_A64_THUNK_SLOT_PLAIN 0xd4200b8014000002ull  /* b .+8; brk #0x5c */
+#define SC_A64_THUNK_SLOT_SAMPLE 0xd4200b8014000006ull /* b .+24 */
+#define SC_A64_THUNK_BODY 8u	/* mov x16, xN; br x16; dsb sy; isb */
+#define SC_A64_THUNK_SAMPLE 24u /* the sample block */
+#define SC_A64_THUNK_SIZE 80u
 
 /* clang-format on */
 #endif

@@ -1,5 +1,6 @@
 // promote_text.cc - see promote_text.h. The numbers come from
-// staticcall_abi.h; runtime/promote_x86_64.c checks the same bytes.
+// staticcall_abi.h; runtime/promote_x86_64.c and promote_aarch64.c check
+// the same bytes.
 #include "promote_text.h"
 
 #include <cstdio>
@@ -115,5 +116,105 @@ std::string sc_text_promote_object()
 	t += "\t.balign 8\n\t.quad " + C + "\n";
 	t += "\t.section .fini_array,\"awG\",@fini_array," + C + ",comdat\n";
 	t += "\t.balign 8\n\t.quad " + C + "_dtor\n";
+	return t;
+}
+
+// ---- arm64 -------------------------------------------------------------
+
+int sc_promote_reg_number_a64(const std::string &name)
+{
+	for (int i = 0; i <= 29; i++)
+		if (name == "x" + std::to_string(i))
+			return i == 16 || i == 17 ? -1 : i;
+	return -1;
+}
+
+std::string sc_promote_thunk_name_a64(int reg)
+{
+	return SC_A64_THUNK_PREFIX + std::to_string(reg);
+}
+
+std::string sc_text_promote_site_a64(const std::string &label, int reg)
+{
+	unsigned flags = ((unsigned)reg & SC_PROMOTE_REG_MASK) |
+			 (reg >= 16 ? SC_PROMOTE_REG_HIGH : 0);
+	return label +
+	       ":\n"
+	       "\t.pushsection " SC_ABI_PROMOTE_SECTION ",\"a?\",%progbits\n"
+	       "\t.balign 4\n"
+	       "\t.long " +
+	       label + " - .\n\t.long " + hex(flags) + "\n\t.popsection\n";
+}
+
+static std::string word(unsigned long long v)
+{
+	return "\t.inst " + hex((unsigned)v) + "\n";
+}
+
+std::string sc_text_promote_thunk_a64(int reg)
+{
+	const std::string T = sc_promote_thunk_name_a64(reg);
+	const std::string x = "x" + std::to_string(reg);
+	// Its own name and comdat group (not GCC's __call_indirect_xN, which
+	// GCC defines itself at -Os): one per register in a linked object.
+	std::string t = "\t.section .text." + T + ",\"axG\",%progbits," + T +
+			",comdat\n";
+	t += "\t.balign 16\n\t.weak " + T + "\n\t.hidden " + T + "\n";
+	t += "\t.type " + T + ",%function\n" + T + ":\n";
+	// Slot (plain: b .+8 into the body; sampling: b .+24), then brk.
+	t += word(SC_A64_THUNK_SLOT_PLAIN) + word(SC_A64_THUNK_SLOT_PLAIN >> 32);
+	// The body, as GCC's own thunk: x16 so a `bti c` target accepts br.
+	t += "\tmov x16, " + x +
+	     "\n"
+	     "\tbr x16\n"
+	     "\tdsb sy\n"
+	     "\tisb\n";
+	// The sample block (offset SC_A64_THUNK_SAMPLE): count down the
+	// thread's tick; at zero hand the target, the register and the
+	// site's return address (x30) to the runtime, then take the body.
+	t += "\tmrs x16, tpidr_el0\n"
+	     "\tadrp x17, :gottprel:" SC_ABI_PROMOTE_TICK_VAR "\n"
+	     "\tldr x17, [x17, #:gottprel_lo12:" SC_ABI_PROMOTE_TICK_VAR "]\n"
+	     "\tadd x16, x16, x17\n"
+	     "\tldr w17, [x16]\n"
+	     "\tsubs w17, w17, #1\n"
+	     "\tstr w17, [x16]\n"
+	     "\tb.ne .-44\n" // the body
+	     "\tstp x29, x30, [sp, #-32]!\n"
+	     "\tmov x16, #" +
+	     std::to_string(reg) + "\n\tstp " + x +
+	     ", x16, [sp, #16]\n"
+	     "\tbl " SC_ABI_PROMOTE_SAMPLE_FN "\n"
+	     "\tldp x29, x30, [sp], #32\n"
+	     "\tb .-68\n"; // the body
+	t += "\t.size " + T + ", .-" + T + "\n";
+	return t;
+}
+
+std::string sc_text_promote_object_a64()
+{
+	const std::string S = SC_ABI_PROMOTE_SECTION, C = SC_ABI_PROMOTE_CTOR;
+	std::string t = "\t.section " + S + ",\"a\",%progbits\n";
+	for (const char *e : { "__start_", "__stop_" })
+		t += "\t.hidden " + std::string(e) + S + "\n";
+	// Reached indirectly (.init_array): bti c first.
+	t += "\t.section .text." + C + ",\"axG\",%progbits," + C + ",comdat\n";
+	for (const char *fn : { "", "_dtor" }) {
+		std::string callee = fn[0] ? SC_ABI_PROMOTE_UNREGISTER_FN :
+					     SC_ABI_PROMOTE_REGISTER_FN;
+		t += "\t.weak " + C + fn + "\n\t.hidden " + C + fn + "\n";
+		t += "\t.balign 4\n";
+		t += C + fn + ":\n\thint 34\n";
+		for (const char *r : { "x0, __start_", "x1, __stop_" }) {
+			std::string reg(r, 2), sym = std::string(r + 4) + S;
+			t += "\tadrp " + reg + ", " + sym + "\n\tadd " + reg +
+			     ", " + reg + ", :lo12:" + sym + "\n";
+		}
+		t += "\tb " + callee + "\n";
+	}
+	t += "\t.section .init_array,\"awG\",%init_array," + C + ",comdat\n";
+	t += "\t.balign 8\n\t.xword " + C + "\n";
+	t += "\t.section .fini_array,\"awG\",%fini_array," + C + ",comdat\n";
+	t += "\t.balign 8\n\t.xword " + C + "_dtor\n";
 	return t;
 }

@@ -1,7 +1,7 @@
 // promote_text.h - the assembly of promotable indirect-call sites (issue
 // 16, docs/ABI.md "Promotable sites"): the record before each site, the
 // per-register thunks a unit calls, the per-object registration. Plain
-// strings, no compiler API, x86-64 only for now.
+// strings, no compiler API: x86-64, and arm64 (the _a64 functions).
 #ifndef SC_PROMOTE_TEXT_H
 #define SC_PROMOTE_TEXT_H
 
@@ -25,5 +25,20 @@ std::string sc_text_promote_thunk(int reg);
 // The table's bounds, constructor and destructor of a linked object
 // (comdat, hidden; once per unit that has promotable sites).
 std::string sc_text_promote_object();
+
+// ---- arm64 (-mharden-sls=blr's shape; docs/ABI.md) ----------------------
+// The number of an arm64 register a thunk takes ("x0".."x29", not x16,
+// x17: the thunk's scratch), -1 otherwise.
+int sc_promote_reg_number_a64(const std::string &name);
+// The thunk's name for register x<reg>: __staticcall_call_indirect_x<reg>.
+std::string sc_promote_thunk_name_a64(int reg);
+// The record of one site, placed immediately before its
+// `bl __staticcall_call_indirect_x<reg>`.
+std::string sc_text_promote_site_a64(const std::string &label, int reg);
+// The thunk of register x<reg> (hidden, comdat): slot word, body, sample
+// block. The runtime checks these exact words (promote_aarch64.c).
+std::string sc_text_promote_thunk_a64(int reg);
+// sc_text_promote_object's arm64 text.
+std::string sc_text_promote_object_a64();
 
 #endif

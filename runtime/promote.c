@@ -156,7 +156,7 @@ static int exec_span(const struct sc_object *o, uintptr_t *lo, uintptr_t *hi)
 int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
 			const void *from, const void *to)
 {
-	uint8_t bytes[SC_PSITE_LEN];
+	uint8_t bytes[SC_PSITE_MAX];
 	if (((uintptr_t)insn & 7) > 8 - SC_PSITE_LEN)
 		return -EINVAL; /* not one word: never written */
 	if (sc_parch_site_dest(insn, tail) != from)
@@ -210,12 +210,15 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 {
 	memset(s, 0, sizeof *s);
 	s->insn = (uint8_t *)&r->site_rel + r->site_rel;
-	s->reg = r->flags & SC_PROMOTE_REG_MASK;
+	s->reg = (r->flags & SC_PROMOTE_REG_MASK) |
+		 (r->flags & SC_PROMOTE_REG_HIGH ? 16 : 0);
 	s->tail = !!(r->flags & SC_PROMOTE_TAIL);
 	s->state = PS_BAD;
-	if (r->flags & ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL))
+	if (r->flags &
+	    ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL | SC_PROMOTE_REG_HIGH))
 		return;
-	/* One aligned quadword holds the 5 bytes (`.balign 8,,4`). */
+	/* One aligned quadword holds the instruction (x86-64: `.balign
+	 * 8,,4`; arm64: any instruction). */
 	if (((uintptr_t)s->insn & 7) > 8 - SC_PSITE_LEN ||
 	    !sc_object_exec_prot(&po->obj, s->insn, SC_PSITE_LEN))
 		return;
@@ -745,7 +748,7 @@ int sc_promote_seal_code(void)
 	struct sc_write *w = sc_mem_alloc(n * sizeof *w);
 	if (!w)
 		return -ENOMEM;
-	uint8_t to[SC_PSITE_LEN];
+	uint8_t to[SC_PSITE_MAX];
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->n; i++) {
 			struct psite *s = &po->sites[i];

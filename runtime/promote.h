@@ -19,14 +19,17 @@
 int sc_parch_supported(void);
 /* The runtime's end of a thunk's sample block (NULL: none). */
 const void *sc_parch_sample_fn(void);
-/* Length of a site's instruction (call or tail jump). */
-#define SC_PSITE_LEN 5
+/* Length of a site's instruction (call or tail jump): x86-64 5 (E8/E9
+ * rel32), arm64 4 (BL/B). Buffers for one take SC_PSITE_MAX bytes. */
+size_t sc_parch_site_len(void);
+#define SC_PSITE_LEN sc_parch_site_len()
+#define SC_PSITE_MAX 8
 /* Where the live site instruction at `insn` goes (a call, or a jump when
  * tail), NULL if it holds neither. */
 const uint8_t *sc_parch_site_dest(const uint8_t *insn, int tail);
 /* The site's bytes re-targeted to dest; 0 if out of range. */
 int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
-			 uint8_t out[SC_PSITE_LEN]);
+			 uint8_t out[SC_PSITE_MAX]);
 /* Does the code at thunk hold exactly the plugin's thunk for register
  * reg (docs/ABI.md), its slot in either form? Its sample block's call
  * must land in [call_lo, call_hi) or at sample_fn. */

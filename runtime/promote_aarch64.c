@@ -1,63 +1,222 @@
 /*
- * promote_aarch64.c - promotion has no arm64 sites yet (issue 16: the
- * `bl`-to-thunk shape of -mharden-sls=blr is the next step).
+ * promote_aarch64.c - the arm64 part of promotion (promote.h): sites are
+ * `bl` to the unit's thunk (-mharden-sls=blr's shape, docs/ABI.md
+ * "Promotable sites"), re-targeted by rewriting that one `bl` (a
+ * concurrent modification the architecture allows: B/BL to B/BL). Stubs
+ * compare chains (docs/PATCHING.md "Promoted sites"):
+ *
+ *	ldr  x16, slot_0          # LDR (literal): the stub's own data
+ *	cmp  xN, x16
+ *	b.ne 1f
+ *	b    target_0             # +-128 MiB (b.cond reaches only 1 MiB)
+ *   1:	...                       # four instructions per target
+ *	b    thunk                # the miss: the unit's thunk (its slot)
+ *	slot_0: .quad target_0    # 8-byte aligned, after the code
+ *
+ * x16 is the intra-procedure-call scratch register: the thunk itself
+ * and any linker veneer clobber it. Tail calls (`br`) are not turned
+ * into thunk calls by -mharden-sls=blr: they stay indirect, no sites.
  */
+#include <string.h>
+
 #include "promote.h"
+#include "staticcall_abi.h"
+
+/* weak: a build of the runtime's C files alone (the fuzz harness) has no
+ * promote_aarch64.S */
+extern const char __staticcall_promote_sample[] __attribute__((weak));
+
+#define A64_BRK_UNUSED 0xd4200b80u /* brk #0x5c: padding never run */
 
 int sc_parch_supported(void)
 {
-	return 0;
+	return 1;
 }
+
 const void *sc_parch_sample_fn(void)
 {
-	return NULL;
+	return __staticcall_promote_sample;
 }
+
+size_t sc_parch_site_len(void)
+{
+	return 4;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* B/BL imm26 (words) from the instruction at `from` to `to`. */
+static int imm26(const void *from, const void *to, uint32_t *out)
+{
+	int64_t d = (int64_t)((uintptr_t)to - (uintptr_t)from);
+	if ((d & 3) || d < -(1ll << 27) || d >= (1ll << 27))
+		return 0;
+	*out = (uint32_t)(d >> 2) & 0x3ffffffu;
+	return 1;
+}
+
+/* LDR (literal) / B.cond imm19 (words), from `from` to `to`. */
+static int imm19(const void *from, const void *to, uint32_t *out)
+{
+	int64_t d = (int64_t)((uintptr_t)to - (uintptr_t)from);
+	if ((d & 3) || d < -(1ll << 20) || d >= (1ll << 20))
+		return 0;
+	*out = (uint32_t)(d >> 2) & 0x7ffffu;
+	return 1;
+}
+
+int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi)
+{
+	const int64_t lim = (1ll << 27) - (1ll << 20); /* 1 MiB slack */
+	return (int64_t)(p - lo) < lim && (int64_t)(lo - p) < lim &&
+	       (int64_t)(p - hi) < lim && (int64_t)(hi - p) < lim;
+}
+
 const uint8_t *sc_parch_site_dest(const uint8_t *insn, int tail)
 {
-	(void)insn, (void)tail;
-	return NULL;
+	uint32_t w = rd32(insn);
+	if ((w & 0xfc000000u) != (tail ? 0x14000000u : 0x94000000u))
+		return NULL;
+	int64_t off = (int64_t)((int32_t)(w << 6) >> 6) * 4;
+	return insn + off;
 }
+
 int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
-			 uint8_t out[SC_PSITE_LEN])
+			 uint8_t out[SC_PSITE_MAX])
 {
-	(void)insn, (void)tail, (void)dest, (void)out;
-	return 0;
+	uint32_t i;
+	if (!imm26(insn, dest, &i))
+		return 0;
+	wr32(out, (tail ? 0x14000000u : 0x94000000u) | i);
+	return 1;
 }
-int sc_parch_thunk_ok(const uint8_t *thunk, int reg, uintptr_t call_lo,
-		      uintptr_t call_hi, const void *sample_fn)
-{
-	(void)thunk, (void)reg, (void)call_lo, (void)call_hi, (void)sample_fn;
-	return 0;
-}
+
 const uint8_t *sc_parch_thunk_retpoline(const uint8_t *thunk)
 {
-	return thunk;
+	return thunk + SC_A64_THUNK_BODY;
 }
+
 uint64_t sc_parch_thunk_slot(int sampling)
 {
-	(void)sampling;
-	return 0;
+	return sampling ? SC_A64_THUNK_SLOT_SAMPLE : SC_A64_THUNK_SLOT_PLAIN;
 }
+
+/* The registers a thunk may take: not x16/x17 (its scratch), not x30
+ * (the `bl` overwrites it), not sp. */
+static int thunk_reg(int reg)
+{
+	return reg >= 0 && reg <= 29 && reg != 16 && reg != 17;
+}
+
+int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
+		      uintptr_t call_hi, const void *sample_fn)
+{
+	uint64_t slot;
+	memcpy(&slot, t, 8);
+	if (!thunk_reg(reg) || (slot != SC_A64_THUNK_SLOT_PLAIN &&
+				slot != SC_A64_THUNK_SLOT_SAMPLE))
+		return 0;
+	const uint32_t n = (uint32_t)reg;
+	/* body: mov x16, xN; br x16; dsb sy; isb */
+	const uint32_t body[] = { 0xaa0003f0u | n << 16, 0xd61f0200u,
+				  0xd5033f9fu, 0xd5033fdfu };
+	for (int i = 0; i < 4; i++)
+		if (rd32(t + SC_A64_THUNK_BODY + 4 * i) != body[i])
+			return 0;
+	/* The sample block: mrs x16, tpidr_el0; the tick's offset into x17
+	 * (IE: adrp + ldr from the GOT, or relaxed to LE: movz + movk);
+	 * add x16, x16, x17; ldr w17, [x16]; subs w17, w17, #1; str w17,
+	 * [x16]; b.ne body; stp x29, x30, [sp, #-32]!; mov x16, #reg;
+	 * stp xN, x16, [sp, #16]; bl sample; ldp x29, x30, [sp], #32; b body
+	 */
+	const uint8_t *b = t + SC_A64_THUNK_SAMPLE;
+	uint32_t w1 = rd32(b + 4), w2 = rd32(b + 8);
+	int ie = (w1 & 0x9f00001fu) == 0x90000011u &&
+		 (w2 & 0xffc003ffu) == 0xf9400231u;
+	int le = (w1 & 0xffe0001fu) == 0xd2a00011u &&
+		 (w2 & 0xffe0001fu) == 0xf2800011u;
+	if (rd32(b) != 0xd53bd050u || !(ie || le))
+		return 0;
+	const uint32_t mid[] = {
+		0x8b110210u, /* add x16, x16, x17 */
+		0xb9400211u, /* ldr w17, [x16] */
+		0x71000631u, /* subs w17, w17, #1 */
+		0xb9000211u, /* str w17, [x16] */
+		0x54fffea1u, /* b.ne body (-44) */
+		0xa9be7bfdu, /* stp x29, x30, [sp, #-32]! */
+		0xd2800010u | n << 5, /* mov x16, #reg */
+		0xa90143e0u | n,      /* stp xN, x16, [sp, #16] */
+	};
+	for (int i = 0; i < 8; i++)
+		if (rd32(b + 12 + 4 * i) != mid[i])
+			return 0;
+	const uint8_t *call = b + 44;
+	uint32_t bl = rd32(call);
+	if ((bl & 0xfc000000u) != 0x94000000u)
+		return 0;
+	uintptr_t callee = (uintptr_t)sc_parch_site_dest(call, 0);
+	if (callee != (uintptr_t)sample_fn &&
+	    (callee < call_lo || callee >= call_hi))
+		return 0;
+	return rd32(call + 4) == 0xa8c27bfdu && /* ldp x29, x30, [sp], #32 */
+	       rd32(call + 8) == 0x17ffffefu;	/* b body (-68) */
+}
+
+static size_t stub_code(int n)
+{
+	return (size_t)n * 16 + 4;
+}
+
 size_t sc_parch_stub_size(int n)
 {
-	(void)n;
-	return 0;
+	size_t code = stub_code(n);
+	return (((code + 7) & ~(size_t)7) + (size_t)n * 8 + 15) & ~(size_t)15;
 }
+
 int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
 			 int n, const uint8_t *miss, uint8_t *out)
 {
-	(void)at, (void)reg, (void)targets, (void)n, (void)miss, (void)out;
-	return 0;
+	if (n < 1 || n > SC_PROMOTE_MAX_TARGETS || !thunk_reg(reg))
+		return 0;
+	size_t code = stub_code(n), slots = (code + 7) & ~(size_t)7;
+	size_t len = sc_parch_stub_size(n);
+	for (size_t i = 0; i < len; i += 4)
+		wr32(out + i, A64_BRK_UNUSED);
+	uint32_t imm;
+	for (int i = 0; i < n; i++) {
+		size_t o = (size_t)i * 16;
+		if (!imm19(at + o, at + slots + 8 * i, &imm))
+			return 0;
+		wr32(out + o, 0x58000010u | imm << 5); /* ldr x16, slot_i */
+		wr32(out + o + 4, 0xeb10001fu | (uint32_t)reg << 5);
+		wr32(out + o + 8, 0x54000041u); /* b.ne .+8 */
+		if (!imm26(at + o + 12, targets[i], &imm))
+			return 0;
+		wr32(out + o + 12, 0x14000000u | imm); /* b target_i */
+		memcpy(out + slots + 8 * i, &targets[i], 8);
+	}
+	if (!imm26(at + code - 4, miss, &imm))
+		return 0;
+	wr32(out + code - 4, 0x14000000u | imm); /* b miss */
+	return 1;
 }
-int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi)
-{
-	(void)p, (void)lo, (void)hi;
-	return 0;
-}
+
+/* No tail sites on arm64 (see the top): no slow stubs. */
 size_t sc_parch_slow_size(void)
 {
 	return 0;
 }
+
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 			 const uint8_t *thunk, uint8_t *out)
 {

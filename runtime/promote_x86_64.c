@@ -31,6 +31,11 @@ const void *sc_parch_sample_fn(void)
 	return __staticcall_promote_sample;
 }
 
+size_t sc_parch_site_len(void)
+{
+	return 5;
+}
+
 static int32_t rd32(const uint8_t *p)
 {
 	int32_t v;
@@ -68,7 +73,7 @@ const uint8_t *sc_parch_site_dest(const uint8_t *insn, int tail)
 }
 
 int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
-			 uint8_t out[SC_PSITE_LEN])
+			 uint8_t out[SC_PSITE_MAX])
 {
 	int32_t d;
 	if (!rel32(insn + SC_PSITE_LEN, dest, &d))
