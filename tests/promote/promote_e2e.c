@@ -18,7 +18,8 @@
 
 #include "promote_lib.h"
 
-#define ITERS 200000L
+/* PROMOTE_E2E_ITERS: fewer under qemu (tests/promote/run_arm64.sh) */
+static long ITERS = 200000L;
 #define NTHREADS 8
 
 #define F(n)                                               \
@@ -173,6 +174,9 @@ static void list_sites(void)
 int main(void)
 {
 	pthread_t th[NTHREADS];
+	const char *iters = getenv("PROMOTE_E2E_ITERS");
+	if (iters && atol(iters) >= 20000)
+		ITERS = atol(iters);
 	for (long i = 0; i < NTHREADS; i++)
 		pthread_create(&th[i], NULL, worker, (void *)i);
 	for (int i = 0; i < NTHREADS; i++) {

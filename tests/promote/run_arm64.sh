@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# run_arm64.sh SRCDIR AARCH64_GCC_PLUGIN OUT
+# Promotion of indirect calls on arm64, end to end, under qemu-aarch64
+# (run.sh's arm64 counterpart; docs/GUIDE.md "Promoted indirect calls"):
+# the runtime cross-built (its shared library, OUT/build-aarch64),
+# promote_e2e.c and its library built by aarch64-linux-gnu-gcc plain and
+# with the promote flags (-mharden-sls=blr, -fplugin-arg-...-promote),
+# also with -mbranch-protection=standard. Every build prints the same
+# checksums (8 threads); the promoted one under STATICCALL_PROMOTE=on
+# (default), freeze and off, STATICCALL_DISABLE=1 and STATICCALL_SEAL=code.
+# With promotion on: sites promoted, none rejected, no tail site (arm64
+# tail calls stay `br`), the megamorphic one given up on, each site's state
+# and targets as expected; static_call_seal(CODE) puts every site back;
+# the sites are `bl` to the object's own hidden thunks (no PLT, no `blr`
+# left in the compiled functions). Exits 77 (skipped) without the cross
+# toolchain, qemu or the aarch64 GCC plugin.
+set -euo pipefail
+SRC=$1 PLUGIN=$2 out=$3
+WHAT="promotion (gcc, arm64)"
+. "$SRC/cross/need-aarch64.sh"
+[ -n "$PLUGIN" ] && [ -f "$PLUGIN" ] || skip "no aarch64 GCC plugin (gcc-12-plugin-dev-aarch64-linux-gnu)"
+src=$SRC/tests/promote
+inc=$SRC/include
+mkdir -p "$out"
+B=$out/build-aarch64
+if [ ! -f "$B/build.ninja" ]; then
+	meson setup "$B" "$SRC" --cross-file "$SRC/cross/aarch64-linux-gnu.ini" >"$out/setup.log" 2>&1 ||
+		{ cat "$out/setup.log"; exit 1; }
+fi
+meson compile -C "$B" staticcall:shared_library >"$out/compile.log" 2>&1 ||
+	{ cat "$out/compile.log"; exit 1; }
+rtdir=$B/runtime
+
+promote=(-fplugin="$PLUGIN" -fplugin-arg-staticcall_gcc_aarch64-promote
+	-mharden-sls=blr)
+rt=(-L"$rtdir" -Wl,--no-as-needed -lstaticcall -Wl,--as-needed
+	-Wl,-rpath,"$rtdir")
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+build() { # DIR FLAGS...
+	local d=$out/$1
+	shift
+	mkdir -p "$d"
+	$CC -O2 -Wall -Werror -I"$inc" "$@" -fPIC -shared \
+		"$src/promote_lib.c" -o "$d/libpromote_lib.so"
+	$CC -O2 -Wall -Werror -I"$inc" -I"$src" "$@" "$src/promote_e2e.c" \
+		-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" \
+		-pthread "${rt[@]}"
+}
+build plain
+build promote "${promote[@]}"
+build bti "${promote[@]}" -mbranch-protection=standard
+
+# qemu-user is slow: 40,000 iterations per thread (4 phases)
+export PROMOTE_E2E_ITERS=40000
+run() { # BUILD [ENV...]
+	local b=$1
+	shift
+	env "$@" "$QEMU" "$out/$b/promote_e2e"
+}
+run plain >"$out/want" 2>/dev/null
+[ "$(wc -l <"$out/want")" = 8 ] || fail "plain build's output"
+
+stat() { # FILE KEY
+	sed -n "s/.*[ :]$2=\([0-9]*\).*/\1/p" "$1"
+}
+check() { # BUILD ENV
+	local b=$1 env=$2
+	run "$b" $env >"$out/got" 2>"$out/err" || fail "$b $env: exit status $?"
+	cmp -s "$out/want" "$out/got" ||
+		fail "$b $env: results differ from the plain build"
+	grep -q '^stats:' "$out/err" || fail "$b $env: no statistics"
+	local promoted
+	promoted=$(stat "$out/err" promotions)
+	case "$env" in
+	*off | *DISABLE=1 | *SEAL=code)
+		[ "$promoted" = 0 ] || fail "$b $env: promoted"
+		;;
+	*)
+		[ "$(stat "$out/err" objects)" = 2 ] ||
+			fail "$b $env: both objects registered"
+		[ "$(stat "$out/err" rejected)" = 0 ] ||
+			fail "$b $env: sites rejected: $(cat "$out/err")"
+		# the program's member, phased, array, param; the library's
+		# apply, fold (2), dispatch; no tail site
+		[ "$(stat "$out/err" sites)" = 8 ] &&
+			[ "$(stat "$out/err" tail)" = 0 ] ||
+			fail "$b $env: sites: $(cat "$out/err")"
+		[ "$(stat "$out/err" promoted)" -ge 3 ] ||
+			fail "$b $env: too few promoted: $(cat "$out/err")"
+		[ "$(stat "$out/err" megamorphic)" -ge 1 ] ||
+			fail "$b $env: the 16-target site promoted"
+		local f9='.*f9'
+		[ "$env" != STATICCALL_PROMOTE=freeze ] || f9=
+		# lib_apply's targets are the program's: far when the
+		# library lies beyond 128 MiB of it (as on arm64 Linux),
+		# promoted when qemu maps it nearer
+		for want in "member: promoted $f9" 'array: megamorphic' \
+			'param: promoted (add,sub|sub,add)$' \
+			'lib_apply: (far|promoted f[56](,f[56])?$)' \
+			'lib_dispatch: promoted \?,\?$'; do
+			grep -Eq "^site $want" "$out/err" ||
+				fail "$b $env: no 'site $want': $(cat "$out/err")"
+		done
+		;;
+	esac
+	echo "$b ${env:-default}: $(grep ^stats "$out/err")"
+}
+for b in promote bti; do
+	check $b ""
+done
+for env in STATICCALL_PROMOTE=freeze STATICCALL_PROMOTE=off \
+	STATICCALL_DISABLE=1 STATICCALL_SEAL=code; do
+	check promote $env
+done
+
+# static_call_seal(CODE) after learning: every site back as compiled
+run promote PROMOTE_E2E_SEAL=1 >"$out/got" 2>"$out/err"
+grep -q '^seal: 0$' "$out/err" || fail "seal: $(cat "$out/err")"
+[ "$(sed -n 's/^after seal: //p' "$out/err")" = \
+	"$(sed -n 's/^thread 0: //p' "$out/want")" ] ||
+	fail "after seal: another result"
+sed -n '/^after seal/,$p' "$out/err" | grep '^site' >"$out/sealed"
+[ "$(wc -l <"$out/sealed")" = 8 ] && ! grep -v ': sealed$' "$out/sealed" ||
+	fail "after seal: $(cat "$out/err")"
+
+# The sites are `bl` to the object's own thunks (hidden: no PLT), which
+# are the checked shape; no `blr` is left in the promoted functions
+# (opted_out keeps GCC's own SLS thunk).
+for f in "$out/promote/promote_e2e" "$out/promote/libpromote_lib.so"; do
+	dis=$(aarch64-linux-gnu-objdump -d --no-show-raw-insn "$f")
+	if grep -q '__staticcall_call_indirect_x[0-9]*@plt' <<<"$dis"; then
+		fail "$f: thunk through a PLT"
+	fi
+	grep -Eq 'bl[[:space:]]+[0-9a-f]+ <__staticcall_call_indirect_x[0-9]+>' <<<"$dis" ||
+		fail "$f: no site calls a thunk"
+	for fn in member phased array param lib_apply lib_fold lib_dispatch; do
+		body=$(sed -n "/<$fn[.a-z0-9]*>:/,/^\$/p" <<<"$dis")
+		if grep -q 'blr' <<<"$body"; then
+			fail "$f: $fn keeps a blr"
+		fi
+	done
+done
+objdump_main=$(aarch64-linux-gnu-objdump -d "$out/promote/promote_e2e")
+sed -n '/<opted_out[.a-z0-9]*>:/,/^$/p' <<<"$objdump_main" |
+	grep -q 'br[[:space:]]*x16' || fail "opted_out: not on GCC's SLS thunk"
+echo "promotion (arm64): all checks passed"
