@@ -764,18 +764,25 @@ int sc_promote_seal_code(void)
 				uint64_t *word =
 					(uint64_t *)((uintptr_t)s->insn &
 						     ~(uintptr_t)7);
-				uint64_t old = sc_code_load64(word), new = old;
-				memcpy((uint8_t *)&new +
+				/* arm64: two sites may share a word */
+				size_t j = 0;
+				while (j < k && w[j].word != word)
+					j++;
+				if (j == k) {
+					uint64_t old = sc_code_load64(word);
+					w[k++] = (struct sc_write){
+						word,
+						old,
+						old,
+						0,
+						1,
+						sc_object_exec_prot(&po->obj,
+								    word, 8)
+					};
+				}
+				memcpy((uint8_t *)&w[j].new_value +
 					       ((uintptr_t)s->insn & 7),
 				       to, SC_PSITE_LEN);
-				w[k++] = (struct sc_write){
-					word,
-					old,
-					new,
-					0,
-					1,
-					sc_object_exec_prot(&po->obj, word, 8)
-				};
 			}
 			uint64_t *slot = (uint64_t *)s->thunk;
 			int dup = 0;

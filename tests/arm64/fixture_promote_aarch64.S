@@ -72,6 +72,30 @@ pt_site_x\n:
 	VIA \n
 	.endr
 
+/* long pt_pair(long (*f)(void), long (*g)(void)): calls f then g, returns
+ * g's result, through two sites sharing one aligned quadword (x19's, then
+ * x20's thunk). */
+	.text
+	.balign 16
+	.globl pt_pair, pt_pair_site0, pt_pair_site1
+	.type pt_pair, %function
+pt_pair:
+	stp x29, x30, [sp, #-48]!
+	mov x29, sp
+	stp x19, x20, [sp, #16]
+	str x21, [sp, #32]
+	mov x19, x0
+	mov x20, x1
+pt_pair_site0:			/* offset 24: 8-aligned */
+	bl pt_thunk_x19
+pt_pair_site1:
+	bl pt_thunk_x20
+	ldp x19, x20, [sp, #16]
+	ldr x21, [sp, #32]
+	ldp x29, x30, [sp], #48
+	ret
+	.size pt_pair, .-pt_pair
+
 	.section .rodata
 	.balign 8
 	.globl pt_table, pt_table_end, pt_bad_table, pt_bad_table_end
@@ -79,6 +103,10 @@ pt_table:
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,18,19,20,21,22,23,24,25,26,27,28,29
 	RECORD \n
 	.endr
+	.long pt_pair_site0 - .
+	.long 3 | 0x20
+	.long pt_pair_site1 - .
+	.long 4 | 0x20
 pt_table_end:
 pt_bad_table:
 	.long pt_via_x1 - .	/* stp, not bl */

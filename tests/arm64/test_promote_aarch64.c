@@ -21,7 +21,10 @@
  *  - registering a table: good records taken (thunks' slots sampling,
  *    one instruction changed), bad ones refused; a site called with one
  *    target gets promoted to it through the sample block and
- *    __staticcall_promote_sample, results unchanged.
+ *    __staticcall_promote_sample, results unchanged;
+ *  - static_call_seal(CODE) with two promoted sites in one quadword
+ *    (arm64 sites need no padding): every site back on its thunk in one
+ *    batch.
  * Exit 0 on success.
  */
 #include <errno.h>
@@ -69,14 +72,17 @@ static const struct fix {
 	ROW(14), ROW(15), ROW(18), ROW(19), ROW(20), ROW(21), ROW(22),
 	ROW(23), ROW(24), ROW(25), ROW(26), ROW(27), ROW(28), ROW(29),
 };
+extern uint8_t pt_pair_site0[], pt_pair_site1[];
+long pt_pair(long (*)(void), long (*)(void));
 extern const char pt_table[], pt_table_end[], pt_bad_table[],
 	pt_bad_table_end[];
 void __staticcall_promote_register(const void *begin, const void *end);
 
 #define NT 6
 /* clang-format off */
+static long hits[8];
 #define T(k) __attribute__((noinline)) static long t##k(void) \
-	{ __asm__ volatile(""); return 100 + k; }
+	{ hits[k]++; return 100 + k; }
 T(0) T(1) T(2) T(3) T(4) T(5)
 /* clang-format on */
 static long (*const tf[NT])(void) = { t0, t1, t2, t3, t4, t5 };
@@ -381,7 +387,8 @@ static void test_register(void)
 	__staticcall_promote_register(pt_bad_table, pt_bad_table_end);
 	struct static_call_promote_stats st;
 	CHECK(!static_call_promote_stats(&st), "stats");
-	CHECK(st.sites == NREGS && st.rejected == 2, "%zu sites, %zu rejected",
+	CHECK(st.sites == NREGS + 2 && st.rejected == 2,
+	      "%zu sites, %zu rejected",
 	      (size_t)st.sites, (size_t)st.rejected);
 	for (int i = 0; i < NREGS; i++) {
 		uint64_t slot;
@@ -398,10 +405,10 @@ static void test_register(void)
 	      "sum %ld", sum);
 	CHECK(sc_parch_site_dest(pt_site_x3, 0) != pt_thunk_x3,
 	      "x3's site not promoted");
-	struct static_call_promote_site_info info[NREGS + 2];
-	int n = static_call_promote_sites(info, NREGS + 2);
+	struct static_call_promote_site_info info[NREGS + 4];
+	int n = static_call_promote_sites(info, NREGS + 4);
 	int seen = 0;
-	for (int i = 0; i < n && i < NREGS + 2; i++) {
+	for (int i = 0; i < n && i < NREGS + 4; i++) {
 		if (info[i].address == pt_site_x3) {
 			seen = 1;
 			CHECK(info[i].state == STATIC_CALL_PROMOTE_PROMOTED &&
@@ -424,6 +431,32 @@ static void test_register(void)
 	/* still correct for every value */
 	for (int v = 0; v < NT; v++)
 		CHECK(pt_via_x3(tf[v]) == 100 + v, "promoted x3: t%d", v);
+}
+
+/* ---- seal: two promoted sites sharing a quadword, back in one batch --- */
+static void test_seal(void)
+{
+	CHECK(((uintptr_t)pt_pair_site0 & 7) == 0 &&
+		      pt_pair_site1 == pt_pair_site0 + 4,
+	      "the pair's sites share no quadword");
+	memset(hits, 0, sizeof hits);
+	long sum = 0;
+	for (int k = 0; k < 20000; k++)
+		sum += pt_pair(t1, t4);
+	CHECK(sum == 20000L * 104 && hits[1] == 20000 && hits[4] == 20000,
+	      "pair: %ld, %ld, %ld", sum, hits[1], hits[4]);
+	CHECK(sc_parch_site_dest(pt_pair_site0, 0) != pt_thunk_x19 &&
+		      sc_parch_site_dest(pt_pair_site1, 0) != pt_thunk_x20,
+	      "the pair not promoted");
+	CHECK(static_call_seal(STATIC_CALL_SEAL_CODE) == 0, "seal");
+	CHECK(sc_parch_site_dest(pt_pair_site0, 0) == pt_thunk_x19 &&
+		      sc_parch_site_dest(pt_pair_site1, 0) == pt_thunk_x20 &&
+		      sc_parch_site_dest(pt_site_x3, 0) == pt_thunk_x3,
+	      "sealed: not back on the thunks");
+	uint64_t slot;
+	memcpy(&slot, pt_thunk_x19, 8);
+	CHECK(slot == SC_A64_THUNK_SLOT_PLAIN, "sealed: slot sampling");
+	CHECK(pt_pair(t2, t5) == 105 && pt_via_x3(t0) == 100, "sealed: calls");
 }
 
 int main(void)
@@ -452,6 +485,7 @@ int main(void)
 	test_stubs();
 	test_threads();
 	test_register();
+	test_seal();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else
