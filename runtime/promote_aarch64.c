@@ -148,12 +148,12 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 	if (rd32(b) != 0xd53bd050u || !(ie || le))
 		return 0;
 	const uint32_t mid[] = {
-		0x8b110210u, /* add x16, x16, x17 */
-		0xb9400211u, /* ldr w17, [x16] */
-		0x71000631u, /* subs w17, w17, #1 */
-		0xb9000211u, /* str w17, [x16] */
-		0x54fffea1u, /* b.ne body (-44) */
-		0xa9be7bfdu, /* stp x29, x30, [sp, #-32]! */
+		0x8b110210u,	      /* add x16, x16, x17 */
+		0xb9400211u,	      /* ldr w17, [x16] */
+		0x71000631u,	      /* subs w17, w17, #1 */
+		0xb9000211u,	      /* str w17, [x16] */
+		0x54fffea1u,	      /* b.ne body (-44) */
+		0xa9be7bfdu,	      /* stp x29, x30, [sp, #-32]! */
 		0xd2800010u | n << 5, /* mov x16, #reg */
 		0xa90143e0u | n,      /* stp xN, x16, [sp, #16] */
 	};

@@ -39,15 +39,15 @@
 #include "staticcall/promote.h"
 
 static int failures;
-#define CHECK(c, ...)                                                         \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			failures++;                                           \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,         \
-				__LINE__, #c);                                \
-			fprintf(stderr, __VA_ARGS__);                         \
-			fputc('\n', stderr);                                  \
-		}                                                             \
+#define CHECK(c, ...)                                                 \
+	do {                                                          \
+		if (!(c)) {                                           \
+			failures++;                                   \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, \
+				__LINE__, #c);                        \
+			fprintf(stderr, __VA_ARGS__);                 \
+			fputc('\n', stderr);                          \
+		}                                                     \
 	} while (0)
 
 #define NREGS 28
@@ -62,8 +62,8 @@ FIX(0) FIX(1) FIX(2) FIX(3) FIX(4) FIX(5) FIX(6) FIX(7) FIX(8) FIX(9)
 FIX(10) FIX(11) FIX(12) FIX(13) FIX(14) FIX(15) FIX(18) FIX(19) FIX(20)
 FIX(21) FIX(22) FIX(23) FIX(24) FIX(25) FIX(26) FIX(27) FIX(28) FIX(29)
 #define ROW(n) { pt_thunk_x##n, pt_site_x##n, pt_via_x##n }
-/* clang-format on */
-static const struct fix {
+	/* clang-format on */
+	static const struct fix {
 	uint8_t *thunk, *site;
 	long (*via)(long (*)(void));
 } fx[NREGS] = {
@@ -84,8 +84,8 @@ static long hits[8];
 #define T(k) __attribute__((noinline)) static long t##k(void) \
 	{ hits[k]++; return 100 + k; }
 T(0) T(1) T(2) T(3) T(4) T(5)
-/* clang-format on */
-static long (*const tf[NT])(void) = { t0, t1, t2, t3, t4, t5 };
+	/* clang-format on */
+	static long (*const tf[NT])(void) = { t0, t1, t2, t3, t4, t5 };
 
 static uint32_t rd32(const void *p)
 {
@@ -111,21 +111,24 @@ static struct event ev[64];
 static int nev, open_pages;
 static const struct sc_text_ops *real_ops;
 
-static int r_open(void *c __attribute__((unused)), uintptr_t p, size_t l, int prot)
+static int r_open(void *c __attribute__((unused)), uintptr_t p, size_t l,
+		  int prot)
 {
 	if (nev < 64)
 		ev[nev++] = (struct event){ EV_OPEN, p, l, 0, 0, 1 };
 	open_pages++;
 	return real_ops->make_writable(real_ops->ctx, p, l, prot);
 }
-static int r_restore(void *c __attribute__((unused)), uintptr_t p, size_t l, int prot)
+static int r_restore(void *c __attribute__((unused)), uintptr_t p, size_t l,
+		     int prot)
 {
 	if (nev < 64)
 		ev[nev++] = (struct event){ EV_RESTORE, p, l, 0, 0, 1 };
 	open_pages--;
 	return real_ops->restore(real_ops->ctx, p, l, prot);
 }
-static int r_cas(void *c __attribute__((unused)), uint64_t *w, uint64_t e, uint64_t v)
+static int r_cas(void *c __attribute__((unused)), uint64_t *w, uint64_t e,
+		 uint64_t v)
 {
 	int ok = real_ops->cas(real_ops->ctx, w, e, v);
 	if (nev < 64)
@@ -141,8 +144,9 @@ static void r_sync(void *c __attribute__((unused)))
 static void r_flush(void *c, void *addr, size_t len)
 {
 	if (nev < 64)
-		ev[nev++] = (struct event){ EV_FLUSH, (uintptr_t)addr, len,
-					    0,	      0,	       1 };
+		ev[nev++] = (struct event){ EV_FLUSH, (uintptr_t)addr,
+					    len,      0,
+					    0,	      1 };
 	(void)c;
 	__builtin___clear_cache((char *)addr, (char *)addr + len);
 }
@@ -150,8 +154,7 @@ static struct sc_text_ops rec_ops;
 
 /* One write, of the word holding `insn`, changing only that instruction
  * from `op` to `op` (B or BL), flushed, then a sync. */
-static void check_one_write(const char *what, const uint8_t *insn,
-			    uint32_t op)
+static void check_one_write(const char *what, const uint8_t *insn, uint32_t op)
 {
 	int cas = 0, flushed = 0, synced = 0;
 	for (int i = 0; i < nev; i++) {
@@ -208,8 +211,8 @@ static void test_thunk_check(void)
 	for (int i = 0; i < NREGS; i++) {
 		CHECK(sc_parch_thunk_ok(fx[i].thunk, regs[i], lo, hi, sample),
 		      "x%d's thunk refused", regs[i]);
-		CHECK(!sc_parch_thunk_ok(fx[i].thunk, regs[(i + 1) % NREGS],
-					 lo, hi, sample),
+		CHECK(!sc_parch_thunk_ok(fx[i].thunk, regs[(i + 1) % NREGS], lo,
+					 hi, sample),
 		      "x%d's thunk taken for x%d", regs[i],
 		      regs[(i + 1) % NREGS]);
 		CHECK(sc_parch_site_dest(fx[i].site, 0) == fx[i].thunk,
@@ -267,8 +270,7 @@ static const uint8_t *make_stub(int reg, void *const *t, int n,
 	CHECK(at != NULL, "pool full");
 	if (!at)
 		return NULL;
-	CHECK(sc_parch_stub_encode(at, reg, t, n, miss, at), "encode x%d",
-	      reg);
+	CHECK(sc_parch_stub_encode(at, reg, t, n, miss, at), "encode x%d", reg);
 	/* the documented words */
 	size_t code = (size_t)n * 16 + 4, slots = (code + 7) & ~(size_t)7;
 	for (int i = 0; i < n; i++) {
@@ -281,8 +283,7 @@ static const uint8_t *make_stub(int reg, void *const *t, int n,
 		void *slot;
 		memcpy(&slot, at + slots + 8 * i, 8);
 		CHECK(slot == t[i], "slot %d", i);
-		CHECK(rd32(p + 4) == (0xeb10001fu | (uint32_t)reg << 5),
-		      "cmp");
+		CHECK(rd32(p + 4) == (0xeb10001fu | (uint32_t)reg << 5), "cmp");
 		CHECK(rd32(p + 8) == 0x54000041u, "b.ne");
 		CHECK(sc_parch_site_dest(p + 12, 1) == t[i], "b target %d", i);
 	}
@@ -312,8 +313,9 @@ static void test_stubs(void)
 			now = stubs[n - 1];
 			for (int v = 0; v < NT; v++) {
 				long r = fx[i].via(tf[v]);
-				CHECK(r == 100 + v, "x%d, %d targets: t%d -> %ld",
-				      regs[i], n, v, r);
+				CHECK(r == 100 + v,
+				      "x%d, %d targets: t%d -> %ld", regs[i], n,
+				      v, r);
 			}
 		}
 		retarget("back to the thunk", fx[i].site, now, fx[i].thunk);
@@ -388,8 +390,7 @@ static void test_register(void)
 	struct static_call_promote_stats st;
 	CHECK(!static_call_promote_stats(&st), "stats");
 	CHECK(st.sites == NREGS + 2 && st.rejected == 2,
-	      "%zu sites, %zu rejected",
-	      (size_t)st.sites, (size_t)st.rejected);
+	      "%zu sites, %zu rejected", (size_t)st.sites, (size_t)st.rejected);
 	for (int i = 0; i < NREGS; i++) {
 		uint64_t slot;
 		memcpy(&slot, fx[i].thunk, 8);
@@ -419,10 +420,8 @@ static void test_register(void)
 			CHECK(info[i].reg == 3, "reg %d", (int)info[i].reg);
 		}
 		if (info[i].address == pt_site_x20)
-			CHECK(info[i].state ==
-				      STATIC_CALL_PROMOTE_MEGAMORPHIC,
-			      "x20 (6 targets): state %d",
-			      (int)info[i].state);
+			CHECK(info[i].state == STATIC_CALL_PROMOTE_MEGAMORPHIC,
+			      "x20 (6 targets): state %d", (int)info[i].state);
 	}
 	CHECK(seen, "x3's site not listed");
 	CHECK(!static_call_promote_stats(&st) && st.promoted >= 1 &&
@@ -462,8 +461,8 @@ static void test_seal(void)
 int main(void)
 {
 	real_ops = sc_text_ops();
-	rec_ops = (struct sc_text_ops){ r_open, r_restore, r_cas, r_sync,
-					NULL };
+	rec_ops =
+		(struct sc_text_ops){ r_open, r_restore, r_cas, r_sync, NULL };
 	CHECK(sc_parch_supported() && sc_parch_site_len() == 4, "arm64");
 	if (sc_object_locate(&obj, pt_site_x1)) {
 		fprintf(stderr, "FAIL: no object\n");
