@@ -48,7 +48,7 @@ enum static_call_promote_state {
 
 struct static_call_promote_site_info {
 	const void *address; /* the call (or tail jump) instruction */
-	int reg;	     /* x86: 0 rax ... 15 r15 */
+	int reg;	     /* x86: 0 rax ... 15 r15; arm64: N of xN */
 	int tail;	     /* a tail call */
 	int state;	     /* enum static_call_promote_state */
 	int ntargets;	     /* PROMOTED: targets[0..ntargets) */

@@ -6,7 +6,8 @@
 # 1. a cross build of the runtime in OUTDIR/build-aarch64 through
 #    cross/aarch64-linux-gnu.ini (its exe_wrapper is qemu-aarch64), and
 #    `meson test --suite arm64` there: the backend unit test (injected
-#    write/cache/sync steps);
+#    write/cache/sync steps) and the promotion unit test
+#    (test_promote_aarch64.c);
 # 2. the out-of-range test (tests/arm64/far_target.c) and lazy binding
 #    (tests/lifecycle/bind.sh, with each compiler);
 # 3. the integration corpus and the stress test (run_corpus.py) built by
