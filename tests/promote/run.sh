@@ -117,9 +117,26 @@ grep -Eq '^staticcall: promote: .*/libpromote_lib.so: 4 sites: .* 3 far' \
 STATICCALL_PERF_MAP=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
 map=/tmp/perf-$(stat "$out/err" pid).map
 [ -f "$map" ] || fail "no $map"
-lines=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_(stub|slow)\[r[0-9]+\] site=promote_e2e\+0x[0-9a-f]+' "$map" || true)
+# by the site's function+offset and object, and the targets' functions
+lines=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_(stub|slow)\[r[0-9]+\] site=[a-z_]+\+0x[0-9a-f]+ \((promote_e2e|libpromote_lib.so)\)' "$map" || true)
+named=$(grep -cE ' site=param\+0x[0-9a-f]+ \(promote_e2e\) targets=(add,sub|sub,add)$' "$map" || true)
+lib=$(grep -cE ' site=lib_dispatch\+0x[0-9a-f]+ \(libpromote_lib.so\) targets=[a-z]+,[a-z]+$' "$map" || true)
+cp "$map" "$out/perf.map"
 rm -f "$map"
-[ "$lines" -ge 4 ] || fail "perf map: $lines stub lines"
+[ "$lines" -ge 4 ] && [ "$named" -ge 1 ] && [ "$lib" -ge 1 ] ||
+	fail "perf map: $lines stub lines, $named param, $lib lib_dispatch: $(cat "$out/perf.map")"
+
+# Hit counters (STATICCALL_PROMOTE_COUNT, default on): each promoted
+# site's stub counts its hits and misses; off, no stub counts
+"$out/promote/promote_e2e" 2>"$out/err" >/dev/null
+[ "$(stat "$out/err" hits)" -gt 100000 ] ||
+	fail "hit counters: $(cat "$out/err")"
+grep -Eq '^hits param: [0-9]+,[0-9]+ misses=[0-9]+$' "$out/err" ||
+	fail "param's hits: $(cat "$out/err")"
+STATICCALL_PROMOTE_COUNT=0 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
+[ "$(stat "$out/err" hits)" = 0 ] && ! grep -q '^hits ' "$out/err" &&
+	[ "$(stat "$out/err" promoted)" -ge 4 ] ||
+	fail "STATICCALL_PROMOTE_COUNT=0: $(cat "$out/err")"
 
 # The slow path is the unit's retpoline, defined in each object (no
 # PLT), and nothing else jumps or calls through a register or memory.
