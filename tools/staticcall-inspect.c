@@ -61,6 +61,7 @@ static int inspect_files(char **files, int n)
 		struct table t = { .e = e };
 		read_tables(&t);
 		read_static_keys(&t);
+		read_promote_sites(&t);
 		print_table(&t, 0, first);
 		first = 0;
 	}
