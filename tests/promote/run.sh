@@ -133,6 +133,17 @@ rm -f "$map"
 	fail "hit counters: $(cat "$out/err")"
 grep -Eq '^hits param: [0-9]+,[0-9]+ misses=[0-9]+$' "$out/err" ||
 	fail "param's hits: $(cat "$out/err")"
+# Demotion by miss rate: a site calling one target 95% of the time and
+# 12 others the rest keeps its stub with hit counters; without them its
+# misses demote it until it is given up on
+$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_rate.c" \
+	-o "$out/promote/promote_rate" "${rt[@]}"
+"$out/promote/promote_rate" >"$out/rate"
+grep -Eq '^rate: promoted demotions=0 kept=[1-9]' "$out/rate" ||
+	fail "rate: $(cat "$out/rate")"
+STATICCALL_PROMOTE_COUNT=0 "$out/promote/promote_rate" >"$out/rate"
+grep -Eq '^rate: [a-z]+ demotions=[1-9]' "$out/rate" ||
+	fail "rate without counters: $(cat "$out/rate")"
 STATICCALL_PROMOTE_COUNT=0 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
 [ "$(stat "$out/err" hits)" = 0 ] && ! grep -q '^hits ' "$out/err" &&
 	[ "$(stat "$out/err" promoted)" -ge 4 ] ||
