@@ -107,6 +107,9 @@ void sc_register_rtl_pass(const char *plugin_name);
 void sc_register_fragments(const char *plugin_name);
 bool sc_fragments_in_unit();
 void sc_register_promote(const char *plugin_name);
+// Without the promote argument: lto1 records what promote-mode units
+// marked (promote.cc).
+void sc_register_promote_link(const char *plugin_name);
 void sc_register_emit(const char *plugin_name);
 
 // Target text: emit_asm.cc maps the unit to plugin-common/asm_text.cc,

@@ -78,6 +78,8 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
 	sc_register_fragments(info->base_name);
 	if (sc_opt_promote)
 		sc_register_promote(info->base_name);
+	else
+		sc_register_promote_link(info->base_name);
 	register_callback(info->base_name, PLUGIN_FINISH_UNIT,
 			  sc_on_finish_unit, NULL);
 	return 0;

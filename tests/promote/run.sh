@@ -94,6 +94,29 @@ for b in promote ibt; do
 	done
 done
 
+# -flto: units compiled in promote mode to IR, linked with the plugin
+# alone (gcc_ldflags, no promote argument; many partitions): lto1 records
+# the marked functions' sites; the same results, the same sites
+d=$out/lto
+mkdir -p "$d"
+$cc -O2 -Wall -Werror -flto -I"$inc" "${promote[@]}" -fPIC -c \
+	"$src/promote_lib.c" -o "$d/promote_lib.o"
+$cc -O2 -flto -flto-partition=max -fplugin="$plugin" -shared \
+	"$d/promote_lib.o" -o "$d/libpromote_lib.so" 2>"$out/lto.log" ||
+	fail "lto link: $(cat "$out/lto.log")"
+$cc -O2 -Wall -Werror -flto -I"$inc" -I"$src" "${promote[@]}" -c \
+	"$src/promote_e2e.c" -o "$d/promote_e2e.o"
+$cc -O2 -flto -flto-partition=max -fplugin="$plugin" "$d/promote_e2e.o" \
+	-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" -pthread \
+	"${rt[@]}" 2>"$out/lto.log" || fail "lto link: $(cat "$out/lto.log")"
+"$d/promote_e2e" >"$out/got" 2>"$out/err" || fail "lto: exit status $?"
+cmp -s "$out/want" "$out/got" || fail "lto: results differ from the plain build"
+[ "$(stat "$out/err" objects)" = 2 ] && [ "$(stat "$out/err" rejected)" = 0 ] &&
+	[ "$(stat "$out/err" sites)" = 9 ] &&
+	[ "$(stat "$out/err" promoted)" -ge 4 ] ||
+	fail "lto: $(cat "$out/err")"
+echo "lto: $(grep ^stats "$out/err")"
+
 # static_call_seal(CODE) after learning: every site back as compiled
 # (state sealed, none promoted), the same results
 PROMOTE_E2E_SEAL=1 "$out/promote/promote_e2e" >"$out/got" 2>"$out/err"
