@@ -94,8 +94,8 @@ static void read_env(void)
 	env.perf_map = flag("STATICCALL_PERF_MAP");
 	/* unset: on; "0" or "off": each stub without hit counters */
 	const char *pc = getenv("STATICCALL_PROMOTE_COUNT");
-	env.promote_count =
-		!pc || !*pc || (strcmp(pc, "0") && strcmp(pc, "off"));
+	env.promote_count = !pc || !*pc ||
+			    (strcmp(pc, "0") && strcmp(pc, "off"));
 	env.defer_min = count("STATICCALL_DEFER_MIN", SC_DEFER_MIN);
 }
 

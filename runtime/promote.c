@@ -55,8 +55,8 @@
 #define SC_PROMOTE_MAX_WINDOWS 4   /* undecided windows before giving up */
 #define SC_PROMOTE_MAX_DEMOTIONS 8 /* quick ones (within SETTLED_MS) */
 #define SC_PROMOTE_SETTLED_MS 100
-#define SC_PROMOTE_POOL (256u << 10) /* stub memory per object */
-#define SC_PROMOTE_CAND 4	     /* distinct targets tallied per site */
+#define SC_PROMOTE_POOL (256u << 10)	 /* stub memory per object */
+#define SC_PROMOTE_CAND 4		 /* distinct targets tallied per site */
 #define SC_PROMOTE_COUNTERS (256u << 10) /* hit counters per object */
 #define SC_COUNTER_BLOCK 64 /* a stub's counters: a cache line of their own */
 
@@ -89,7 +89,7 @@ struct psite {
 	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
 	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
 	unsigned long samples_all, promotions, demotions_all; /* reports */
-	const struct stubrec *rec; /* PS_STUB: its stub */
+	const struct stubrec *rec;	 /* PS_STUB: its stub */
 	uint64_t hits_seen, misses_seen; /* rec's counters at the last
 					    decision */
 	unsigned long kept; /* decisions that kept it on its stub: misses
@@ -103,7 +103,7 @@ struct stubrec {
 	void *t[SC_PROMOTE_TARGETS];
 	const uint8_t *site; /* a counting stub's one site, else NULL */
 	size_t len;
-	uint64_t *cnt;	     /* its hits [0, n) and misses [n], or NULL */
+	uint64_t *cnt; /* its hits [0, n) and misses [n], or NULL */
 };
 
 struct pobj {
@@ -432,7 +432,8 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 	const char *obj = po->obj.name ? po->obj.name : "?";
 	const char *base = strrchr(obj, '/');
 	code_name(&nm, po, site, name, sizeof name);
-	int k = snprintf(line, sizeof line, "%lx %zx staticcall_%s[r%d] site=%s (%s)",
+	int k = snprintf(line, sizeof line,
+			 "%lx %zx staticcall_%s[r%d] site=%s (%s)",
 			 (unsigned long)(uintptr_t)at, len, kind, reg, name,
 			 base ? base + 1 : obj);
 	for (int i = 0; i < n && k > 0 && (size_t)k < sizeof line; i++) {
@@ -501,13 +502,12 @@ static uint64_t stub_misses(const struct stubrec *r)
 /* The stub for (reg, targets, miss) in po's pool: with hit counters,
  * site's own (its counts are the site's); without, shared. NULL if none
  * can be made (pool full, a target out of reach). */
-static const struct stubrec *get_stub(struct pobj *po, int reg,
-				      void *const *t, int n,
-				      const uint8_t *miss, int *far,
+static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
+				      int n, const uint8_t *miss, int *far,
 				      const uint8_t *site)
 {
-	const int counting =
-		sc_env()->promote_count && sc_parch_counted_stub_size(n);
+	const int counting = sc_env()->promote_count &&
+			     sc_parch_counted_stub_size(n);
 	for (size_t i = 0; i < po->nstubs; i++) {
 		struct stubrec *r = &po->stubs[i];
 		if (r->reg == reg && r->n == n && r->miss == miss &&
@@ -518,7 +518,8 @@ static const struct stubrec *get_stub(struct pobj *po, int reg,
 	if (!po->pool_ok || po->nstubs == po->capstubs)
 		return NULL;
 	uint64_t *cnt = counting ? counters_for(po, n) : NULL;
-	size_t len = cnt ? sc_parch_counted_stub_size(n) : sc_parch_stub_size(n);
+	size_t len = cnt ? sc_parch_counted_stub_size(n) :
+			   sc_parch_stub_size(n);
 	uint8_t buf[256];
 	if (len > sizeof buf)
 		return NULL;
@@ -530,8 +531,7 @@ static const struct stubrec *get_stub(struct pobj *po, int reg,
 			      po->pool.base + po->pool.used;
 	if (at + len > po->pool.base + po->pool.size)
 		return NULL;
-	if (cnt ? !sc_parch_counted_stub_encode(at, reg, t, n, miss, cnt,
-						 buf) :
+	if (cnt ? !sc_parch_counted_stub_encode(at, reg, t, n, miss, cnt, buf) :
 		  !sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
 		*far = 1;
 		return NULL;
@@ -691,8 +691,7 @@ static void commit(struct pending *p)
 	totals.promotions++;
 	s->promotions++;
 	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
-	       (void *)s->insn, (const void *)p->stub->at, k,
-	       k > 1 ? "s" : "");
+	       (void *)s->insn, (const void *)p->stub->at, k, k > 1 ? "s" : "");
 }
 
 static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)

@@ -126,9 +126,10 @@ void live_promote_sites(struct table *t,
 		}
 		uint64_t dest = p->site + t->base + 5 + rd32(b + 1);
 		if (dest == thunk) {
-			p->live = read(thunk, &slot, 8)	    ? "unexpected" :
-				  slot == SC_X86_THUNK_SLOT_SAMPLE ? "learning" :
-								     "thunk";
+			p->live = read(thunk, &slot, 8) ? "unexpected" :
+				  slot == SC_X86_THUNK_SLOT_SAMPLE ?
+							  "learning" :
+							  "thunk";
 			continue;
 		}
 		if (dest == thunk + SC_X86_THUNK_RETPOLINE) {
@@ -189,9 +190,8 @@ static void print_json(const struct table *t, int live)
 		json_text(p->func ? p->func->name : NULL);
 		printf(", \"offset\": %" PRIu64 ", \"register\": \"%s\", "
 		       "\"tail\": %s, \"compiled\": \"%s\"",
-		       p->func ? p->site - p->func->addr : 0,
-		       reg_names[p->reg], p->tail ? "true" : "false",
-		       p->compiled);
+		       p->func ? p->site - p->func->addr : 0, reg_names[p->reg],
+		       p->tail ? "true" : "false", p->compiled);
 		if (p->thunk)
 			printf(", \"thunk\": \"0x%" PRIx64 "\"",
 			       p->thunk + t->base);
@@ -249,9 +249,9 @@ void print_promote_sites(const struct table *t, int live)
 				 p->site - p->func->addr);
 		else
 			snprintf(fo, sizeof fo, "?");
-		printf("    0x%-14" PRIx64 " %-28s %s *%%%s, %s", p->site + t->base,
-		       fo, p->tail ? "jmp" : "call", reg_names[p->reg],
-		       p->compiled);
+		printf("    0x%-14" PRIx64 " %-28s %s *%%%s, %s",
+		       p->site + t->base, fo, p->tail ? "jmp" : "call",
+		       reg_names[p->reg], p->compiled);
 		if (live)
 			printf("; live: %s", p->live);
 		if (p->stub)

@@ -11,16 +11,17 @@
 #include "staticcall/promote.h"
 
 typedef long (*fn)(long);
-#define F(n)                                  \
+#define F(n)                                        \
 	__attribute__((noinline)) long t##n(long x) \
-	{                                     \
-		__asm__ volatile("");         \
-		return x ^ n;                 \
+	{                                           \
+		__asm__ volatile("");               \
+		return x ^ n;                       \
 	}
-F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12)
+F(0)
+F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12)
 
-static fn volatile table[13] = { t0, t1, t2, t3,  t4,  t5, t6,
-				 t7, t8, t9, t10, t11, t12 };
+	static fn volatile table[13] = { t0, t1, t2, t3,  t4,  t5, t6,
+					 t7, t8, t9, t10, t11, t12 };
 
 __attribute__((noinline)) long site(fn f, long x)
 {
@@ -29,9 +30,10 @@ __attribute__((noinline)) long site(fn f, long x)
 
 int main(void)
 {
-	static const char *const states[] = { "rejected", "unlearned",
-					      "learning", "promoted",
-					      "megamorphic", "far", "sealed" };
+	static const char *const states[] = { "rejected",    "unlearned",
+					      "learning",    "promoted",
+					      "megamorphic", "far",
+					      "sealed" };
 	long s = 0;
 	unsigned r = 7;
 	for (long i = 0; i < 3000000; i++) {
@@ -46,7 +48,7 @@ int main(void)
 		    si[i].address < (void *)((char *)site + 64))
 			printf("rate: %s demotions=%lu kept=%lu hits=%lu "
 			       "misses=%lu (%ld)\n",
-			       states[si[i].state], si[i].demotions,
-			       si[i].kept, si[i].hits[0], si[i].misses, s & 1);
+			       states[si[i].state], si[i].demotions, si[i].kept,
+			       si[i].hits[0], si[i].misses, s & 1);
 	return 0;
 }

@@ -12,17 +12,17 @@
 
 typedef long (*fn)(long);
 
-#define F(n)                                  \
+#define F(n)                                        \
 	__attribute__((noinline)) long t##n(long x) \
-	{                                     \
-		__asm__ volatile("");         \
-		return x + n;                 \
+	{                                           \
+		__asm__ volatile("");               \
+		return x + n;                       \
 	}
-F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12)
-	F(13) F(14) F(15)
+F(0)
+F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13) F(14) F(15)
 
-static fn volatile table[16] = { t0, t1, t2,  t3,  t4,	t5,  t6,  t7,
-				 t8, t9, t10, t11, t12, t13, t14, t15 };
+	static fn volatile table[16] = { t0, t1, t2,  t3,  t4,	t5,  t6,  t7,
+					 t8, t9, t10, t11, t12, t13, t14, t15 };
 
 __attribute__((noinline)) long mono(fn f, long x)
 {
