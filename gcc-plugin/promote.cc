@@ -22,6 +22,7 @@
 #endif
 
 bool sc_opt_promote;
+bool sc_opt_promote_plain;
 
 #define SC_NO_PROMOTE_ATTR "staticcall_no_promote"
 // Not a C identifier: no source can name it.
@@ -151,7 +152,9 @@ static void sc_promote_finish_unit(void *, void *)
 	      asm_out_file);
 	for (int r = 0; r < 16; r++)
 		if (sc_promote_regs & (1u << r))
-			fputs(sc_text_promote_thunk(r).c_str(), asm_out_file);
+			fputs(sc_text_promote_thunk(r, sc_opt_promote_plain)
+				      .c_str(),
+			      asm_out_file);
 	fputs(sc_text_promote_object().c_str(), asm_out_file);
 	in_section = NULL; // GCC re-emits its own section directive
 }
@@ -182,6 +185,13 @@ static void sc_register_promote_pass(const char *plugin_name)
 
 void sc_register_promote(const char *plugin_name)
 {
+	// lto1 does not know which functions wanted the plain thunk
+	if (sc_opt_promote_plain && (flag_generate_lto || in_lto_p)) {
+		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE_PLAIN
+		      " does not support -flto yet",
+		      plugin_name);
+		return;
+	}
 	register_callback(plugin_name, PLUGIN_ATTRIBUTES,
 			  sc_on_promote_attributes, NULL);
 	register_callback(plugin_name, PLUGIN_FINISH_PARSE_FUNCTION,

@@ -88,6 +88,22 @@ uint64_t sc_parch_thunk_slot(int sampling)
 	return sampling ? SC_X86_THUNK_SLOT_SAMPLE : SC_X86_THUNK_SLOT_PLAIN;
 }
 
+/* A promote-plain unit's thunk (-fplugin-arg-...-promote-plain, a build
+ * without retpolines): `jmp *%reg` where the retpoline would be, then
+ * int3 up to the sample block. */
+static int plain_jump(const uint8_t *t, int reg)
+{
+	const uint8_t *p = t + SC_X86_THUNK_RETPOLINE;
+	if (reg >= 8 && *p++ != 0x41)
+		return 0;
+	if (p[0] != 0xff || p[1] != (0xe0 | (reg & 7)))
+		return 0;
+	for (p += 2; p < t + SC_X86_THUNK_SAMPLE; p++)
+		if (*p != 0xcc)
+			return 0;
+	return 1;
+}
+
 int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 		      uintptr_t call_hi, const void *sample_fn)
 {
@@ -124,7 +140,7 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 		0xcc,
 		0xcc,
 	};
-	if (memcmp(t + 8, retpoline, sizeof retpoline))
+	if (memcmp(t + 8, retpoline, sizeof retpoline) && !plain_jump(t, reg))
 		return 0;
 	/* The sample block: push %rax; the tick's offset (IE: mov
 	 * disp(%rip),%rax, or relaxed to LE: mov $imm,%rax); decl

@@ -117,6 +117,26 @@ cmp -s "$out/want" "$out/got" || fail "lto: results differ from the plain build"
 	fail "lto: $(cat "$out/err")"
 echo "lto: $(grep ^stats "$out/err")"
 
+# promote-plain (a build without retpolines): each unit's own local
+# thunks end in `jmp *%reg`; the same results, sites promoted, no
+# retpoline left, the thunk local (no global symbol of that name)
+build plainpromote -fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote-plain \
+	-mindirect-branch=thunk-extern
+"$out/plainpromote/promote_e2e" >"$out/got" 2>"$out/err" ||
+	fail "promote-plain: exit status $?"
+cmp -s "$out/want" "$out/got" || fail "promote-plain: results differ"
+[ "$(stat "$out/err" rejected)" = 0 ] && [ "$(stat "$out/err" promoted)" -ge 4 ] ||
+	fail "promote-plain: $(cat "$out/err")"
+dis=$(objdump -d --no-show-raw-insn "$out/plainpromote/promote_e2e")
+thunk=$(sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p' <<<"$dis")
+grep -q 'jmp    \*%rax' <<<"$thunk" || fail "promote-plain: thunk: $thunk"
+if grep -q lfence <<<"$dis"; then
+	fail "promote-plain: a retpoline left"
+fi
+nm "$out/plainpromote/promote_e2e" | grep -q ' t __x86_indirect_thunk_rax$' ||
+	fail "promote-plain: the thunk is not local"
+echo "promote-plain: $(grep ^stats "$out/err")"
+
 # static_call_seal(CODE) after learning: every site back as compiled
 # (state sealed, none promoted), the same results
 PROMOTE_E2E_SEAL=1 "$out/promote/promote_e2e" >"$out/got" 2>"$out/err"
