@@ -453,6 +453,19 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 	close(fd);
 }
 
+/* Is there counter memory left near po's code (reserved at the first
+ * counting stub)? */
+static int counters_left(struct pobj *po)
+{
+	if (!po->cnt_state)
+		po->cnt_state = sc_pool_init(&po->cnt, po->lo, po->hi,
+					     SC_PROMOTE_COUNTERS) ?
+					-1 :
+					1;
+	return po->cnt_state > 0 &&
+	       po->cnt_used + SC_COUNTER_BLOCK <= po->cnt.size;
+}
+
 /* Room for a counting stub's n + 1 counters near po's code, in a cache
  * line of their own (sites called from different threads do not share
  * one); NULL when there is none. Pages are made read-write as they are
@@ -460,14 +473,7 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 static uint64_t *counters_for(struct pobj *po, int n)
 {
 	size_t ps = sc_page_size();
-	if ((size_t)(n + 1) * 8 > SC_COUNTER_BLOCK)
-		return NULL;
-	if (!po->cnt_state)
-		po->cnt_state = sc_pool_init(&po->cnt, po->lo, po->hi,
-					     SC_PROMOTE_COUNTERS) ?
-					-1 :
-					1;
-	if (po->cnt_state < 0 || po->cnt_used + SC_COUNTER_BLOCK > po->cnt.size)
+	if ((size_t)(n + 1) * 8 > SC_COUNTER_BLOCK || !counters_left(po))
 		return NULL;
 	if (po->cnt_used + SC_COUNTER_BLOCK > po->cnt_mapped) {
 		if (mprotect(po->cnt.base + po->cnt_mapped, ps,
@@ -500,14 +506,15 @@ static uint64_t stub_misses(const struct stubrec *r)
 }
 
 /* The stub for (reg, targets, miss) in po's pool: with hit counters,
- * site's own (its counts are the site's); without, shared. NULL if none
- * can be made (pool full, a target out of reach). */
+ * site's own (its counts are the site's); without (or when no counter
+ * memory is left), shared. NULL if none can be made (pool full, a target
+ * out of reach). */
 static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
 				      int n, const uint8_t *miss, int *far,
 				      const uint8_t *site)
 {
 	const int counting = sc_env()->promote_count &&
-			     sc_parch_counted_stub_size(n);
+			     sc_parch_counted_stub_size(n) && counters_left(po);
 	for (size_t i = 0; i < po->nstubs; i++) {
 		struct stubrec *r = &po->stubs[i];
 		if (r->reg == reg && r->n == n && r->miss == miss &&
