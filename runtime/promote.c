@@ -993,15 +993,19 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 static void report_object(const struct pobj *po)
 {
 	size_t n[7] = { 0 }, stubs = 0;
+	unsigned long long hits = 0, misses = 0;
 	for (size_t i = 0; i < po->n; i++)
 		n[po->sites[i].state]++;
-	for (size_t i = 0; i < po->nstubs; i++)
+	for (size_t i = 0; i < po->nstubs; i++) {
 		stubs += po->stubs[i].len;
+		hits += stub_hits(&po->stubs[i]);
+		misses += stub_misses(&po->stubs[i]);
+	}
 	stubs += po->slow_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
 		      "%zu megamorphic, %zu far, %zu tail unlearned, %zu "
-		      "rejected; %zu stubs, %zu bytes",
+		      "rejected; %zu stubs, %zu bytes; %llu hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
 		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_TAIL], n[PS_BAD],
-		      po->nstubs, stubs);
+		      po->nstubs, stubs, hits, misses);
 }
