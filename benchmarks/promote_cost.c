@@ -4,8 +4,10 @@
  * call to an opaque function and against the retpoline call; a site
  * alternating two targets and a megamorphic one (64 targets, uniform)
  * against the retpoline; and how long a site whose one target changes
- * takes to be promoted again. Medians of ROUNDS runs (the variants'
- * order rotating each round), ns per call.
+ * takes to be promoted again. The plain build too: the same loops as
+ * plain `call *%reg` against promote-plain mode (its thunks' slow path a
+ * plain `jmp *%reg`). Medians of ROUNDS runs (the variants' order
+ * rotating each round), ns per call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +19,18 @@ extern long (*volatile pt_mono)(long);
 extern long (*pt_all[64])(long);
 /* clang-format off */
 #define DECL(v) long v##_mono(long), v##_two(long), v##_mega(long);
-DECL(direct) DECL(retpoline) DECL(promoted)
+DECL(direct) DECL(retpoline) DECL(promoted) DECL(indirect) DECL(plainpromoted)
 
 static long sink;
 /* clang-format on */
 
-#define NV 7
+#define NV 13
 static long (*const loops[NV])(long) = {
-	direct_mono,   retpoline_mono, retpoline_two, retpoline_mega,
-	promoted_mono, promoted_two,   promoted_mega,
+	direct_mono,	     retpoline_mono,	 retpoline_two,
+	retpoline_mega,	     promoted_mono,	 promoted_two,
+	promoted_mega,	     indirect_mono,	 indirect_two,
+	indirect_mega,	     plainpromoted_mono, plainpromoted_two,
+	plainpromoted_mega,
 };
 
 /* ns per call of each loop, medians of `rounds`, the order rotating
@@ -60,7 +65,8 @@ int main(int argc, char **argv)
 	/* warm-up: the promoted loops learn their sites */
 	for (int i = 0; i < 20; i++)
 		sink += promoted_mono(100000) + promoted_two(100000) +
-			promoted_mega(100000);
+			promoted_mega(100000) + plainpromoted_mono(100000) +
+			plainpromoted_two(100000) + plainpromoted_mega(100000);
 	double m[NV];
 	measure(calls, rounds, m);
 	double d = m[0], rm = m[1], r2 = m[2], r64 = m[3], pm = m[4], p2 = m[5],
@@ -79,6 +85,11 @@ int main(int argc, char **argv)
 	printf("  promoted 2 / retpoline 2        %6.2f  (<= 0.35)\n", p2 / r2);
 	printf("  promoted 64 / retpoline 64      %6.2f  (<= 1.05)\n",
 	       p64 / r64);
+	printf("plain build: call *%%reg / promote-plain, 1 2 64 targets\n");
+	for (int k = 0; k < 3; k++)
+		printf("  %d: %6.2f / %6.2f  ratio %5.2f  (<= 1.00: not slower)\n",
+		       k == 0 ? 1 : k == 1 ? 2 : 64, m[7 + k], m[10 + k],
+		       m[10 + k] / m[7 + k]);
 	/* phase change: the one target changes; time until promoted again */
 	unsigned long before = promotions();
 	pt_mono = pt_all[1];

@@ -2,7 +2,8 @@
 # promote_cost.sh [CALLS [ROUNDS]] - promotion of indirect calls (issue
 # 16), microbenchmark: the same loops built as direct calls, as retpoline
 # calls (-mindirect-branch=thunk) and in promote mode (gcc_promote_cflags),
-# in one program (promote_cost.c). Needs a built tree (scripts/build.sh);
+# in one program (promote_cost.c); and the plain build: plain `call
+# *%reg` against promote-plain mode. Needs a built tree (scripts/build.sh);
 # STATICCALL_BUILD picks another build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ out=build/bench/promote_cost
 mkdir -p "$out"
 B=$(realpath "${STATICCALL_BUILD:-build}")
 promote=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_cflags staticcall)
+plain=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_plain_cflags staticcall)
 cc=${CC:-gcc}
 cflags=(-O2 -Iinclude)
 $cc "${cflags[@]}" -c benchmarks/promote_targets.c -o "$out/targets.o"
@@ -23,6 +25,10 @@ if [ "$(objdump -d "$out/promoted.o" | grep -c 'call.*__x86_indirect_thunk')" -e
 	echo "promote_cost: a build without its retpolines" >&2
 	exit 1
 fi
-$cc "${cflags[@]}" benchmarks/promote_cost.c "$out"/{targets,direct,retpoline,promoted}.o \
+$cc "${cflags[@]}" -DVARIANT=indirect -c benchmarks/promote_loop.c -o "$out/indirect.o"
+# shellcheck disable=SC2086 # the variable holds several flags
+$cc "${cflags[@]}" -DVARIANT=plainpromoted $plain -c benchmarks/promote_loop.c \
+	-o "$out/plainpromoted.o"
+$cc "${cflags[@]}" benchmarks/promote_cost.c "$out"/{targets,direct,retpoline,promoted,indirect,plainpromoted}.o \
 	-o "$out/promote_cost" -L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime"
 "$out/promote_cost" "$calls" "$rounds"

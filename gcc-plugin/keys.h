@@ -29,6 +29,7 @@ struct sc_key {
 extern bool sc_opt_strict;
 extern bool sc_opt_report;
 extern bool sc_opt_promote; // promote.cc: record promotable sites
+extern bool sc_opt_promote_plain; // ... with thunks ending in `jmp *%reg`
 // The unit declared a marked struct member: only then are byte copies
 // through pointers it cannot place routed (docs/FIELD_KEYS.md).
 extern bool sc_unit_has_field_keys;
@@ -107,6 +108,9 @@ void sc_register_rtl_pass(const char *plugin_name);
 void sc_register_fragments(const char *plugin_name);
 bool sc_fragments_in_unit();
 void sc_register_promote(const char *plugin_name);
+// Without the promote argument: lto1 records what promote-mode units
+// marked (promote.cc).
+void sc_register_promote_link(const char *plugin_name);
 void sc_register_emit(const char *plugin_name);
 
 // Target text: emit_asm.cc maps the unit to plugin-common/asm_text.cc,

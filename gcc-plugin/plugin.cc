@@ -19,7 +19,9 @@ static struct plugin_info sc_info = {
 	"  -fplugin-arg-staticcall_gcc-" SC_OPT_REPORT
 	"  note every converted site\n"
 	"  -fplugin-arg-staticcall_gcc-" SC_OPT_PROMOTE
-	"  record indirect calls for promotion (docs/GUIDE.md)",
+	"  record indirect calls for promotion (docs/GUIDE.md)\n"
+	"  -fplugin-arg-staticcall_gcc-" SC_OPT_PROMOTE_PLAIN
+	"  the same, slow path `jmp *%reg` (no retpolines)",
 };
 
 // Predefine __STATICCALL_PLUGIN__ so staticcall.h turns STATIC_CALL on.
@@ -64,6 +66,8 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
 			sc_opt_report = true;
 		else if (!strcmp(key, SC_OPT_PROMOTE))
 			sc_opt_promote = true;
+		else if (!strcmp(key, SC_OPT_PROMOTE_PLAIN))
+			sc_opt_promote = sc_opt_promote_plain = true;
 		else
 			error(SC_DIAG_UNKNOWN_ARG("%s", "%s"), info->base_name,
 			      key);
@@ -78,6 +82,8 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
 	sc_register_fragments(info->base_name);
 	if (sc_opt_promote)
 		sc_register_promote(info->base_name);
+	else
+		sc_register_promote_link(info->base_name);
 	register_callback(info->base_name, PLUGIN_FINISH_UNIT,
 			  sc_on_finish_unit, NULL);
 	return 0;

@@ -12,6 +12,12 @@
 // thunks those sites call, hidden and comdat (plugin-common/
 // promote_text.cc). A function marked __attribute__((staticcall_no_promote))
 // keeps its thunk calls unrecorded: they stay on the retpoline.
+//
+// -flto: compiling a unit to IR, each function it defines is marked (an
+// attribute no source can name); lto1, which generates the code and
+// loads the plugin from the link's gcc_ldflags without the promote
+// argument, records the sites of marked functions only (their
+// -mindirect-branch=thunk-extern travels in the IR as a function option).
 #include "keys.h"
 #include "promote_text.h"
 #ifdef SC_TARGET_AARCH64
@@ -23,8 +29,11 @@
 #endif
 
 bool sc_opt_promote;
+bool sc_opt_promote_plain;
 
 #define SC_NO_PROMOTE_ATTR "staticcall_no_promote"
+// Not a C identifier: no source can name it.
+#define SC_LTO_PROMOTE_ATTR "staticcall promote"
 
 static unsigned sc_promote_counter; // per unit: labels are local
 static unsigned sc_promote_regs;    // bit N: the unit calls thunk N
@@ -91,7 +100,10 @@ static std::string sc_promote_site_text(const std::string &label, int reg,
 	return sc_text_promote_site_a64(label, reg);
 }
 #define SC_PROMOTE_NREGS 30
-#define sc_text_thunk sc_text_promote_thunk_a64
+static std::string sc_text_thunk(int reg)
+{
+	return sc_text_promote_thunk_a64(reg);
+}
 #define sc_text_object sc_text_promote_object_a64
 #else
 // The x86 register an indirect call goes through, if GCC prints it as a
@@ -135,7 +147,11 @@ static std::string sc_promote_site_text(const std::string &label, int reg,
 	return sc_text_promote_site(label, reg, tail);
 }
 #define SC_PROMOTE_NREGS 16
-#define sc_text_thunk sc_text_promote_thunk
+// promote-plain: the thunk's slow path is `jmp *%reg`, not a retpoline
+static std::string sc_text_thunk(int reg)
+{
+	return sc_text_promote_thunk(reg, sc_opt_promote_plain);
+}
 #define sc_text_object sc_text_promote_object
 #endif
 
@@ -162,8 +178,14 @@ class sc_promote_pass : public rtl_opt_pass {
 	{
 		if (!sc_promote_gate_target(fn))
 			return false;
-		return !lookup_attribute(SC_NO_PROMOTE_ATTR,
-					 DECL_ATTRIBUTES(fn->decl));
+		if (lookup_attribute(SC_NO_PROMOTE_ATTR,
+				     DECL_ATTRIBUTES(fn->decl)))
+			return false;
+		// lto1: only what a unit compiled in promote mode defined
+		if (in_lto_p)
+			return lookup_attribute(SC_LTO_PROMOTE_ATTR,
+						DECL_ATTRIBUTES(fn->decl));
+		return sc_opt_promote;
 	}
 	unsigned int execute(function *) final override
 	{
@@ -208,18 +230,20 @@ static void sc_promote_finish_unit(void *, void *)
 	in_section = NULL; // GCC re-emits its own section directive
 }
 
-void sc_register_promote(const char *plugin_name)
+// cc1 -flto: mark each function the unit defines for lto1.
+static void sc_promote_mark_for_lto(void *gcc_data, void *)
 {
-	// Under -flto lto1 generates the code, and the link does not pass
-	// the promote argument: the sites would call thunks nobody defines.
-	if (flag_generate_lto || in_lto_p) {
-		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE
-		      " does not support -flto yet",
-		      plugin_name);
+	tree fn = (tree)gcc_data;
+	if (!sc_lto_compile() || !fn || TREE_CODE(fn) != FUNCTION_DECL ||
+	    lookup_attribute(SC_LTO_PROMOTE_ATTR, DECL_ATTRIBUTES(fn)))
 		return;
-	}
-	register_callback(plugin_name, PLUGIN_ATTRIBUTES,
-			  sc_on_promote_attributes, NULL);
+	DECL_ATTRIBUTES(fn) = tree_cons(get_identifier(SC_LTO_PROMOTE_ATTR),
+					NULL_TREE, DECL_ATTRIBUTES(fn));
+}
+
+// The pass and the thunks (lto1 and units compiling code).
+static void sc_register_promote_pass(const char *plugin_name)
+{
 	struct register_pass_info info;
 	info.pass = new sc_promote_pass(g);
 	info.reference_pass_name = "shorten";
@@ -228,4 +252,36 @@ void sc_register_promote(const char *plugin_name)
 	register_callback(plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &info);
 	register_callback(plugin_name, PLUGIN_FINISH_UNIT,
 			  sc_promote_finish_unit, NULL);
+}
+
+void sc_register_promote(const char *plugin_name)
+{
+	// lto1 does not know which functions wanted the plain thunk
+	if (sc_opt_promote_plain && (flag_generate_lto || in_lto_p)) {
+		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE_PLAIN
+		      " does not support -flto yet",
+		      plugin_name);
+		return;
+	}
+#ifdef SC_TARGET_AARCH64
+	if (sc_opt_promote_plain) {
+		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE_PLAIN
+		      " is x86-64 only",
+		      plugin_name);
+		return;
+	}
+#endif
+	register_callback(plugin_name, PLUGIN_ATTRIBUTES,
+			  sc_on_promote_attributes, NULL);
+	register_callback(plugin_name, PLUGIN_FINISH_PARSE_FUNCTION,
+			  sc_promote_mark_for_lto, NULL);
+	sc_register_promote_pass(plugin_name);
+}
+
+// Loaded without the promote argument (a link's gcc_ldflags): lto1
+// records the sites of the functions units compiled in promote mode
+// marked; anywhere else the gate finds nothing to do.
+void sc_register_promote_link(const char *plugin_name)
+{
+	sc_register_promote_pass(plugin_name);
 }

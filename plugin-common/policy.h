@@ -18,6 +18,9 @@
 #define SC_OPT_STRICT "strict"
 #define SC_OPT_REPORT "report"
 #define SC_OPT_PROMOTE "promote" /* GCC: promotable indirect calls */
+/* GCC: the same for builds without retpolines: each unit's own thunks
+ * (local) end in `jmp *%reg` */
+#define SC_OPT_PROMOTE_PLAIN "promote-plain"
 
 // ---------------------------------------------------------------------------
 // The attribute

@@ -53,10 +53,53 @@ static std::string slot_plain()
 	return t + "\n";
 }
 
-std::string sc_text_promote_thunk(int reg)
+// The sample block (offset SC_X86_THUNK_SAMPLE): count down the
+// thread's tick; at zero hand the target and the site's return address
+// to the runtime, then take the slow path at offset 8.
+static std::string sample_block(int reg, const std::string &r)
+{
+	return "\tpushq %rax\n"
+	     "\tmovq " SC_ABI_PROMOTE_TICK_VAR "@GOTTPOFF(%rip), %rax\n"
+	     "\tdecl %fs:(%rax)\n"
+	     "\tpopq %rax\n"
+	     "\t.byte 0x75,0xda\n" // jnz retpoline (offset 8)
+	     "\tpushq $" +
+	     std::to_string(reg) + "\n\tpushq %" + r +
+	     "\n\tcall " SC_ABI_PROMOTE_SAMPLE_FN "@PLT\n"
+	     "\taddq $16, %rsp\n"
+	     "\t.byte 0xeb," +
+	       hex(reg >= 8 ? 0xcb : 0xcc) + "\n"; // jmp to the slow path
+}
+
+// The plain slow path: `jmp *%reg` where the retpoline would be, int3
+// up to the sample block, so every offset is the retpoline thunk's.
+static std::string plain_jump_path(int reg)
+{
+	std::string t = "\t.byte ";
+	unsigned n = 2;
+	if (reg >= 8) {
+		t += "0x41,";
+		n = 3;
+	}
+	t += "0xff," + hex(0xe0 | (reg & 7));
+	for (; n < SC_X86_THUNK_SAMPLE - SC_X86_THUNK_RETPOLINE; n++)
+		t += ",0xcc";
+	return t + "\n";
+}
+
+std::string sc_text_promote_thunk(int reg, bool plain_jump)
 {
 	const std::string r = sc_promote_reg_name(reg);
 	const std::string T = "__x86_indirect_thunk_" + r;
+	if (plain_jump) {
+		// A local symbol of this unit: its calls bind to it in the
+		// assembler, and no other unit's can.
+		std::string t = "\t.text\n\t.balign 16\n\t.type " + T +
+				",@function\n" + T + ":\n" + slot_plain() +
+				plain_jump_path(reg);
+		return t + sample_block(reg, r) + "\t.size " + T + ", .-" +
+		       T + "\n";
+	}
 	// GCC's own section and comdat group for the thunk (its `thunk`
 	// mode emits them too): the linker keeps the first of the link and
 	// drops the others, so one object has one thunk per register. When
@@ -78,20 +121,7 @@ std::string sc_text_promote_thunk(int reg)
 	     hex(0x04 | (reg & 7) << 3) + ",0x24\n"; // 1: mov %reg,(%rsp)
 	t += "\t.byte 0xc3\n"			     // ret
 	     "\t.byte 0xcc,0xcc,0xcc,0xcc,0xcc,0xcc,0xcc\n";
-	// The sample block (offset SC_X86_THUNK_SAMPLE): count down the
-	// thread's tick; at zero hand the target and the site's return
-	// address to the runtime, then take the retpoline.
-	t += "\tpushq %rax\n"
-	     "\tmovq " SC_ABI_PROMOTE_TICK_VAR "@GOTTPOFF(%rip), %rax\n"
-	     "\tdecl %fs:(%rax)\n"
-	     "\tpopq %rax\n"
-	     "\t.byte 0x75,0xda\n" // jnz retpoline (offset 8)
-	     "\tpushq $" +
-	     std::to_string(reg) + "\n\tpushq %" + r +
-	     "\n\tcall " SC_ABI_PROMOTE_SAMPLE_FN "@PLT\n"
-	     "\taddq $16, %rsp\n"
-	     "\t.byte 0xeb," +
-	     hex(reg >= 8 ? 0xcb : 0xcc) + "\n"; // jmp retpoline
+	t += sample_block(reg, r);
 	t += "\t.size " + T + ", .-" + T + "\n";
 	return t;
 }

@@ -20,7 +20,11 @@ std::string sc_text_promote_site(const std::string &label, int reg, bool tail);
 
 // The thunk `__x86_indirect_thunk_<reg>` (hidden, comdat): slot, retpoline,
 // sample block. The runtime checks these exact bytes (promote_x86_64.c).
-std::string sc_text_promote_thunk(int reg);
+// plain_jump (-fplugin-arg-...-promote-plain): the slow path is `jmp
+// *%reg` instead of the retpoline, and the thunk is local to the unit
+// (not comdat, not global), so no unit of the object built for
+// retpolines can ever reach it.
+std::string sc_text_promote_thunk(int reg, bool plain_jump = false);
 
 // The table's bounds, constructor and destructor of a linked object
 // (comdat, hidden; once per unit that has promotable sites).

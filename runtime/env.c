@@ -92,6 +92,10 @@ static void read_env(void)
 	int p = choice("STATICCALL_PROMOTE", promote, 3);
 	env.promote = p == 1 ? 0 : p == 3 ? 2 : 1;
 	env.perf_map = flag("STATICCALL_PERF_MAP");
+	/* unset: on; "0" or "off": each stub without hit counters */
+	const char *pc = getenv("STATICCALL_PROMOTE_COUNT");
+	env.promote_count = !pc || !*pc ||
+			    (strcmp(pc, "0") && strcmp(pc, "off"));
 	env.defer_min = count("STATICCALL_DEFER_MIN", SC_DEFER_MIN);
 }
 

@@ -65,6 +65,9 @@ struct sc_env {
 			 /tmp/perf-PID.map (promote.c) */
 	size_t defer_min;     /* STATICCALL_DEFER_MIN: the fewest site records
 				 registered deferred (SC_DEFER_MIN) */
+	int promote_count; /* STATICCALL_PROMOTE_COUNT: promotion stubs count
+			      their hits and misses (default on; 0/off:
+			      not; promote.c) */
 };
 const struct sc_env *sc_env(void);
 
@@ -310,6 +313,10 @@ struct sc_namer {
 const char *sc_namer_name(struct sc_namer *nm, const void *addr, char *buf,
 			  size_t n);
 void sc_namer_done(struct sc_namer *nm);
+/* "func" or "func+0x1c" for an address in o's code, from o's file only
+ * (never the dynamic linker: no lock of its taken); 0 if not named. */
+int sc_namer_name_in(struct sc_namer *nm, const struct sc_object *o,
+		     const void *addr, char *buf, size_t n);
 
 /* ---- seal.c: static_call_seal -------------------------------------- */
 #define SC_REASON_SEALED "sealed by static_call_seal"

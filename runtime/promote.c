@@ -55,8 +55,10 @@
 #define SC_PROMOTE_MAX_WINDOWS 4   /* undecided windows before giving up */
 #define SC_PROMOTE_MAX_DEMOTIONS 8 /* quick ones (within SETTLED_MS) */
 #define SC_PROMOTE_SETTLED_MS 100
-#define SC_PROMOTE_POOL (256u << 10) /* stub memory per object */
-#define SC_PROMOTE_CAND 4	     /* distinct targets tallied per site */
+#define SC_PROMOTE_POOL (256u << 10)	 /* stub memory per object */
+#define SC_PROMOTE_CAND 4		 /* distinct targets tallied per site */
+#define SC_PROMOTE_COUNTERS (256u << 10) /* hit counters per object */
+#define SC_COUNTER_BLOCK 64 /* a stub's counters: a cache line of their own */
 
 /* The thread's countdown to its next sample: the thunks' sample block
  * decrements it at %fs:offset (initial-exec TLS, docs/ABI.md). */
@@ -87,6 +89,11 @@ struct psite {
 	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
 	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
 	unsigned long samples_all, promotions, demotions_all; /* reports */
+	const struct stubrec *rec;	 /* PS_STUB: its stub */
+	uint64_t hits_seen, misses_seen; /* rec's counters at the last
+					    decision */
+	unsigned long kept; /* decisions that kept it on its stub: misses
+			       rare next to its hits (hit counters) */
 };
 
 struct stubrec {
@@ -94,6 +101,9 @@ struct stubrec {
 	const uint8_t *miss;
 	int reg, n;
 	void *t[SC_PROMOTE_TARGETS];
+	const uint8_t *site; /* a counting stub's one site, else NULL */
+	size_t len;
+	uint64_t *cnt; /* its hits [0, n) and misses [n], or NULL */
 };
 
 struct pobj {
@@ -107,6 +117,11 @@ struct pobj {
 	struct stubrec *stubs;
 	size_t nstubs, capstubs;
 	size_t slow_bytes; /* tail sites' slow stubs */
+	/* hit counters (STATICCALL_PROMOTE_COUNT): read-write pages within
+	 * a stub's reach, reserved at the first counting stub */
+	struct sc_stub_pool cnt;
+	int cnt_state; /* 0 not reserved yet, 1 reserved, -1 none */
+	size_t cnt_used, cnt_mapped;
 	struct pobj *next;
 };
 
@@ -374,28 +389,61 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 	sc_unlock(&saved);
 }
 
+/* A name for addr, an address of po's code or of another object the
+ * runtime knows (promotable or registered): "func+0x1c", from the
+ * object's file; else "object+0x..."; else the address. The dynamic
+ * linker is never asked (its lock is not taken under the runtime's). */
+static void code_name(struct sc_namer *nm, const struct pobj *po,
+		      const void *addr, char *buf, size_t n)
+{
+	const struct sc_object *o = NULL;
+	for (const struct pobj *p = pobjs; p && !o; p = p->next)
+		if ((uintptr_t)addr >= p->lo && (uintptr_t)addr < p->hi)
+			o = &p->obj;
+	if (!o && (uintptr_t)addr >= po->lo && (uintptr_t)addr < po->hi)
+		o = &po->obj; /* not on the list yet */
+	for (const struct sc_object *r = sc_registered_objects(); r && !o;
+	     r = r->next)
+		if (sc_object_exec_prot(r, addr, 1))
+			o = r;
+	if (o && sc_namer_name_in(nm, o, addr, buf, n))
+		return;
+	if (o) {
+		const char *name = o->name ? o->name : "?";
+		const char *base = strrchr(name, '/');
+		snprintf(buf, n, "%s+%#lx", base ? base + 1 : name,
+			 (unsigned long)((uintptr_t)addr - o->base));
+		return;
+	}
+	snprintf(buf, n, "%p", addr);
+}
+
 /* STATICCALL_PERF_MAP=1: a line of /tmp/perf-PID.map (the format perf
  * reads for code it finds no file for) naming the stub at `at` by its
- * register, the site it was made for and its targets, so `perf report`
- * attributes its samples. Addresses only: symbol names would need the
- * dynamic linker's lock, which is not taken under the runtime's. */
+ * register, the site it was made for (function+offset, and its object)
+ * and its targets' functions, so `perf report` attributes its samples.
+ * Names come from the objects' files (symname.c), read under the lock;
+ * the last file read is kept for the next line. */
 static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 		     const char *kind, int reg, const uint8_t *site,
 		     void *const *t, int n)
 {
+	static struct sc_namer nm; /* under the lock */
 	if (!sc_env()->perf_map)
 		return;
-	char line[512], path[64];
-	const char *name = po->obj.name ? po->obj.name : "?";
-	const char *base = strrchr(name, '/');
+	char line[1024], path[64], name[256];
+	const char *obj = po->obj.name ? po->obj.name : "?";
+	const char *base = strrchr(obj, '/');
+	code_name(&nm, po, site, name, sizeof name);
 	int k = snprintf(line, sizeof line,
-			 "%lx %zx staticcall_%s[r%d] site=%s+%#lx",
-			 (unsigned long)(uintptr_t)at, len, kind, reg,
-			 base ? base + 1 : name,
-			 (unsigned long)((uintptr_t)site - po->obj.base));
-	for (int i = 0; i < n && k > 0 && (size_t)k < sizeof line; i++)
-		k += snprintf(line + k, sizeof line - k, "%s%p",
-			      i ? "," : " targets=", t[i]);
+			 "%lx %zx staticcall_%s[r%d] site=%s (%s)",
+			 (unsigned long)(uintptr_t)at, len, kind, reg, name,
+			 base ? base + 1 : obj);
+	for (int i = 0; i < n && k > 0 && (size_t)k < sizeof line; i++) {
+		code_name(&nm, po, t[i], name, sizeof name);
+		k += snprintf(line + k, sizeof line - k, "%s%s",
+			      i ? "," : " targets=", name);
+	}
 	if (k <= 0 || (size_t)k >= sizeof line - 1)
 		return;
 	line[k++] = '\n';
@@ -408,21 +456,80 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 	close(fd);
 }
 
-/* The stub for (reg, targets, miss) in po's pool, shared; NULL if none
- * can be made (pool full, a target out of reach). */
-static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t, int n,
-			       const uint8_t *miss, int *far,
-			       const uint8_t *site)
+/* Is there counter memory left near po's code (reserved at the first
+ * counting stub)? */
+static int counters_left(struct pobj *po)
 {
+	if (!po->cnt_state)
+		po->cnt_state = sc_pool_init(&po->cnt, po->lo, po->hi,
+					     SC_PROMOTE_COUNTERS) ?
+					-1 :
+					1;
+	return po->cnt_state > 0 &&
+	       po->cnt_used + SC_COUNTER_BLOCK <= po->cnt.size;
+}
+
+/* Room for a counting stub's n + 1 counters near po's code, in a cache
+ * line of their own (sites called from different threads do not share
+ * one); NULL when there is none. Pages are made read-write as they are
+ * needed and stay so: only counters live there, never code. */
+static uint64_t *counters_for(struct pobj *po, int n)
+{
+	size_t ps = sc_page_size();
+	if ((size_t)(n + 1) * 8 > SC_COUNTER_BLOCK || !counters_left(po))
+		return NULL;
+	if (po->cnt_used + SC_COUNTER_BLOCK > po->cnt_mapped) {
+		if (mprotect(po->cnt.base + po->cnt_mapped, ps,
+			     PROT_READ | PROT_WRITE))
+			return NULL;
+		po->cnt_mapped += ps;
+	}
+	uint64_t *c = (uint64_t *)(po->cnt.base + po->cnt_used);
+	po->cnt_used += SC_COUNTER_BLOCK;
+	return c;
+}
+
+static uint64_t counter(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Hits of a stub's targets, all of them. */
+static uint64_t stub_hits(const struct stubrec *r)
+{
+	uint64_t h = 0;
+	for (int i = 0; r && r->cnt && i < r->n; i++)
+		h += counter(&r->cnt[i]);
+	return h;
+}
+
+static uint64_t stub_misses(const struct stubrec *r)
+{
+	return r && r->cnt ? counter(&r->cnt[r->n]) : 0;
+}
+
+/* The stub for (reg, targets, miss) in po's pool: with hit counters,
+ * site's own (its counts are the site's); without (or when no counter
+ * memory is left), shared. NULL if none can be made (pool full, a target
+ * out of reach). */
+static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
+				      int n, const uint8_t *miss, int *far,
+				      const uint8_t *site)
+{
+	const int counting = sc_env()->promote_count &&
+			     sc_parch_counted_stub_size(n) && counters_left(po);
 	for (size_t i = 0; i < po->nstubs; i++) {
 		struct stubrec *r = &po->stubs[i];
 		if (r->reg == reg && r->n == n && r->miss == miss &&
-		    !memcmp(r->t, t, n * sizeof *t))
-			return r->at;
+		    !memcmp(r->t, t, n * sizeof *t) &&
+		    r->site == (counting ? site : NULL))
+			return r;
 	}
 	if (!po->pool_ok || po->nstubs == po->capstubs)
 		return NULL;
-	size_t len = sc_parch_stub_size(n);
+	uint64_t *cnt = counting ? counters_for(po, n) : NULL;
+	size_t len = cnt ? sc_parch_counted_stub_size(n) :
+			   sc_parch_stub_size(n);
 	uint8_t buf[256];
 	if (len > sizeof buf)
 		return NULL;
@@ -434,7 +541,8 @@ static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t, int n,
 			      po->pool.base + po->pool.used;
 	if (at + len > po->pool.base + po->pool.size)
 		return NULL;
-	if (!sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
+	if (cnt ? !sc_parch_counted_stub_encode(at, reg, t, n, miss, cnt, buf) :
+		  !sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
 		*far = 1;
 		return NULL;
 	}
@@ -448,8 +556,11 @@ static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t, int n,
 	r->reg = reg;
 	r->n = n;
 	memcpy(r->t, t, n * sizeof *t);
+	r->site = cnt ? site : NULL;
+	r->cnt = cnt;
+	r->len = len;
 	perf_map(po, room, len, "stub", reg, site, t, n);
-	return room;
+	return r;
 }
 
 static struct psite *find_site(uintptr_t ret, struct pobj **out)
@@ -531,7 +642,7 @@ static int choose(const struct psite *s, void **t)
 struct pending {
 	struct pobj *po;
 	struct psite *s;
-	const uint8_t *stub;
+	const struct stubrec *stub;
 	void *t[SC_PROMOTE_TARGETS];
 	int k;
 };
@@ -548,7 +659,7 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 	int far = 0;
 	if (b->n == SC_PROMOTE_BUF)
 		return;
-	const uint8_t *stub =
+	const struct stubrec *stub =
 		get_stub(po, s->reg, t, k, s->slow, &far, s->insn);
 	if (!stub) {
 		if (far) /* x86-64 has no direct branch further away */
@@ -567,13 +678,17 @@ static void commit(struct pending *p)
 {
 	struct psite *s = p->s;
 	int k = p->k;
-	if (sc_pool_seal(&p->po->pool) || site_retarget(p->po, s, p->stub)) {
+	if (sc_pool_seal(&p->po->pool) ||
+	    site_retarget(p->po, s, p->stub->at)) {
 		s->state = PS_MEGA; /* left where it is: correct */
 		return;
 	}
 	int same = k == s->nlast && !memcmp(p->t, s->last, k * sizeof *p->t);
 	s->state = PS_STUB;
-	s->stub = p->stub;
+	s->stub = p->stub->at;
+	s->rec = p->stub;
+	s->hits_seen = stub_hits(p->stub);
+	s->misses_seen = stub_misses(p->stub);
 	s->promoted_at = now_ms();
 	s->ntargets = s->nlast = (uint8_t)k;
 	memcpy(s->targets, p->t, k * sizeof *p->t);
@@ -586,7 +701,7 @@ static void commit(struct pending *p)
 	totals.promotions++;
 	s->promotions++;
 	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
-	       (void *)s->insn, (const void *)p->stub, k, k > 1 ? "s" : "");
+	       (void *)s->insn, (const void *)p->stub->at, k, k > 1 ? "s" : "");
 }
 
 static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
@@ -607,6 +722,18 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 			return;
 		}
 		reset_tally(s);
+		/* With hit counters: misses that stay rare next to the hits
+		 * since the last decision (under 100 - COVER %) keep it on
+		 * its stub; only the miss count was known before. */
+		uint64_t h = stub_hits(s->rec), mi = stub_misses(s->rec);
+		uint64_t dh = h - s->hits_seen, dm = mi - s->misses_seen;
+		s->hits_seen = h;
+		s->misses_seen = mi;
+		if (s->rec && s->rec->cnt &&
+		    dm * 100 < (dh + dm) * (100 - SC_PROMOTE_COVER)) {
+			s->kept++;
+			return;
+		}
 		if (site_retarget(po, s, s->slow)) {
 			s->state = PS_MEGA;
 			return;
@@ -619,6 +746,7 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 			s->demotions++;
 		s->state = PS_THUNK;
 		s->stub = NULL;
+		s->rec = NULL;
 		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS)
 			settle(po, s, PS_MEGA);
 		sc_log(SC_LOG_DEBUG, "promote: site %p demoted",
@@ -723,8 +851,12 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 		}
 		st->stubs += po->nstubs;
 		st->stub_bytes += po->slow_bytes;
-		for (size_t i = 0; i < po->nstubs; i++)
-			st->stub_bytes += sc_parch_stub_size(po->stubs[i].n);
+		for (size_t i = 0; i < po->nstubs; i++) {
+			st->stub_bytes += po->stubs[i].len;
+			st->hits += stub_hits(&po->stubs[i]);
+			st->misses += stub_misses(&po->stubs[i]);
+		}
+		st->counter_bytes += po->cnt_used;
 	}
 	st->rejected = totals.rejected;
 	st->promotions = totals.promotions;
@@ -810,6 +942,7 @@ int sc_promote_seal_code(void)
 				continue;
 			s->state = PS_SEALED;
 			s->stub = NULL;
+			s->rec = NULL;
 			s->slow = s->thunk;
 		}
 	return 0;
@@ -853,6 +986,13 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			o->samples = s->samples_all;
 			o->promotions = s->promotions;
 			o->demotions = s->demotions_all;
+			if (s->state == PS_STUB && s->rec && s->rec->cnt) {
+				o->counted = 1;
+				for (int j = 0; j < s->rec->n && j < 4; j++)
+					o->hits[j] = counter(&s->rec->cnt[j]);
+				o->misses = stub_misses(s->rec);
+			}
+			o->kept = s->kept;
 		}
 	sc_unlock(&saved);
 	return k > INT32_MAX ? INT32_MAX : (int)k;
@@ -863,15 +1003,19 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 static void report_object(const struct pobj *po)
 {
 	size_t n[7] = { 0 }, stubs = 0;
+	unsigned long long hits = 0, misses = 0;
 	for (size_t i = 0; i < po->n; i++)
 		n[po->sites[i].state]++;
-	for (size_t i = 0; i < po->nstubs; i++)
-		stubs += sc_parch_stub_size(po->stubs[i].n);
+	for (size_t i = 0; i < po->nstubs; i++) {
+		stubs += po->stubs[i].len;
+		hits += stub_hits(&po->stubs[i]);
+		misses += stub_misses(&po->stubs[i]);
+	}
 	stubs += po->slow_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
 		      "%zu megamorphic, %zu far, %zu tail unlearned, %zu "
-		      "rejected; %zu stubs, %zu bytes",
+		      "rejected; %zu stubs, %zu bytes; %llu hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
 		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_TAIL], n[PS_BAD],
-		      po->nstubs, stubs);
+		      po->nstubs, stubs, hits, misses);
 }

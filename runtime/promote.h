@@ -47,6 +47,17 @@ size_t sc_parch_stub_size(int n);
  * thunk is out of reach from `at`. */
 int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
 			 int n, const uint8_t *miss, uint8_t *out);
+/* The counting form of a stub (STATICCALL_PROMOTE_COUNT, the default):
+ * the same compare chain, each hit adding one to counters[i] and a miss
+ * to counters[n] (plain, non-atomic increments of a read-write page the
+ * stub reaches; concurrent calls may lose counts). Bytes it takes (0:
+ * the arch has no counting form), and its bytes for `at`; 0 if out of
+ * reach. */
+size_t sc_parch_counted_stub_size(int n);
+int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
+				 void *const *targets, int n,
+				 const uint8_t *miss, uint64_t *counters,
+				 uint8_t *out);
 /* A tail site's slow stub (tail sites have no return address to name
  * them): counts the thread's tick down like a thunk's sample block and
  * at zero passes the target and the site's end (as if it were a return

@@ -93,6 +93,22 @@ uint64_t sc_parch_thunk_slot(int sampling)
 	return sampling ? SC_X86_THUNK_SLOT_SAMPLE : SC_X86_THUNK_SLOT_PLAIN;
 }
 
+/* A promote-plain unit's thunk (-fplugin-arg-...-promote-plain, a build
+ * without retpolines): `jmp *%reg` where the retpoline would be, then
+ * int3 up to the sample block. */
+static int plain_jump(const uint8_t *t, int reg)
+{
+	const uint8_t *p = t + SC_X86_THUNK_RETPOLINE;
+	if (reg >= 8 && *p++ != 0x41)
+		return 0;
+	if (p[0] != 0xff || p[1] != (0xe0 | (reg & 7)))
+		return 0;
+	for (p += 2; p < t + SC_X86_THUNK_SAMPLE; p++)
+		if (*p != 0xcc)
+			return 0;
+	return 1;
+}
+
 int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 		      uintptr_t call_hi, const void *sample_fn)
 {
@@ -129,7 +145,7 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 		0xcc,
 		0xcc,
 	};
-	if (memcmp(t + 8, retpoline, sizeof retpoline))
+	if (memcmp(t + 8, retpoline, sizeof retpoline) && !plain_jump(t, reg))
 		return 0;
 	/* The sample block: push %rax; the tick's offset (IE: mov
 	 * disp(%rip),%rax, or relaxed to LE: mov $imm,%rax); decl
@@ -257,4 +273,76 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 		return 0;
 	wr32(p, d), p += 4;
 	return (size_t)(p - out) <= sc_parch_slow_size();
+}
+
+/*
+ * The counting stub (PATCHING.md "Hit counters"): per target
+ *
+ *	cmp  slot_i(%rip), %reg   # 7 bytes
+ *	jne  1f                   # 75 0C
+ *	incq hits_i(%rip)         # 48 FF 05 disp32
+ *	jmp  target_i             # E9 rel32
+ * 1:
+ *
+ * then `incq misses(%rip); jmp thunk` and the slots. The counters live
+ * in a read-write page of their own: the stub itself stays read-only.
+ */
+#define SC_COUNTED_PAIR 21
+
+size_t sc_parch_counted_stub_size(int n)
+{
+	size_t code = (size_t)n * SC_COUNTED_PAIR + 12;
+	return (((code + 7) & ~(size_t)7) + (size_t)n * 8 + 15) & ~(size_t)15;
+}
+
+static int inc_rip(uint8_t *out, const uint8_t *end, const void *counter)
+{
+	int32_t d;
+	out[0] = 0x48;
+	out[1] = 0xff;
+	out[2] = 0x05;
+	if (!rel32(end, counter, &d))
+		return 0;
+	wr32(out + 3, d);
+	return 1;
+}
+
+int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
+				 void *const *targets, int n,
+				 const uint8_t *miss, uint64_t *counters,
+				 uint8_t *out)
+{
+	if (n < 1 || n > SC_PROMOTE_MAX_TARGETS || reg < 0 || reg > 15 ||
+	    reg == 4)
+		return 0;
+	size_t code = (size_t)n * SC_COUNTED_PAIR + 12,
+	       slots = (code + 7) & ~(size_t)7;
+	memset(out, 0xcc, sc_parch_counted_stub_size(n));
+	int32_t d;
+	for (int i = 0; i < n; i++) {
+		size_t o = (size_t)i * SC_COUNTED_PAIR;
+		out[o] = 0x48 | (reg >= 8 ? 4 : 0);
+		out[o + 1] = 0x3b;
+		out[o + 2] = 0x05 | (reg & 7) << 3;
+		if (!rel32(at + o + 7, at + slots + 8 * i, &d))
+			return 0;
+		wr32(out + o + 3, d);
+		out[o + 7] = 0x75;
+		out[o + 8] = 0x0c;
+		if (!inc_rip(out + o + 9, at + o + 16, &counters[i]))
+			return 0;
+		out[o + 16] = 0xe9;
+		if (!rel32(at + o + 21, targets[i], &d))
+			return 0;
+		wr32(out + o + 17, d);
+		memcpy(out + slots + 8 * i, &targets[i], 8);
+	}
+	size_t o = (size_t)n * SC_COUNTED_PAIR;
+	if (!inc_rip(out + o, at + o + 7, &counters[n]))
+		return 0;
+	out[o + 7] = 0xe9;
+	if (!rel32(at + code, miss, &d))
+		return 0;
+	wr32(out + o + 8, d);
+	return 1;
 }

@@ -132,3 +132,14 @@ const char *sc_namer_name(struct sc_namer *nm, const void *addr, char *buf,
 		buf[l - 4] = 0;
 	return buf;
 }
+
+int sc_namer_name_in(struct sc_namer *nm, const struct sc_object *o,
+		     const void *addr, char *buf, size_t n)
+{
+	if (!from_file(nm, o->name, o->base, addr, 1, buf, n))
+		return 0;
+	size_t l = strlen(buf); /* "f+0x0": the function itself */
+	if (l > 4 && !strcmp(buf + l - 4, "+0x0"))
+		buf[l - 4] = 0;
+	return 1;
+}

@@ -39,6 +39,7 @@ struct elf {
 	struct sc_elf_symbols symbols; /* the runtime's reader (elf_symbols.c) */
 	const Elf64_Shdr *sites, *keys;
 	const Elf64_Shdr *jumps; /* static keys' records (__staticcall_jump) */
+	const Elf64_Shdr *promote; /* promotable sites (__staticcall_promote) */
 	const struct sc_arch_ops *arch; /* by e_machine: x86-64 or arm64 */
 	const char *arch_name;
 	int has_debug;
@@ -118,6 +119,23 @@ struct jump_site {
 	const struct sc_elf_sym *func;
 };
 
+/* One promotable indirect-call site (inspect_promote.c; docs/GUIDE.md
+ * "Promoted indirect calls"). */
+#define PROMOTE_MAX_TARGETS 4
+struct promote_site {
+	uint64_t site, thunk; /* file addresses */
+	int reg, tail;
+	const char *compiled; /* "thunk" or what it holds instead */
+	const struct sc_elf_sym *func;
+	/* --pid */
+	const char *live; /* learning, thunk, given-up, promoted, ... */
+	uint64_t stub;	  /* promoted: the stub (process address) */
+	int ntargets, counted;
+	uint64_t targets[PROMOTE_MAX_TARGETS], hits[PROMOTE_MAX_TARGETS];
+	uint64_t misses;
+	char *target_sym[PROMOTE_MAX_TARGETS];
+};
+
 struct table {
 	struct elf *e;
 	struct jump_site *jumps;
@@ -129,6 +147,8 @@ struct table {
 	char **problems;
 	size_t nproblems;
 	uint64_t base; /* live: load bias */
+	struct promote_site *promote;
+	size_t npromote;
 };
 
 /* Fills t from t->e: keys, sites, compiled forms, source lines. */
@@ -150,6 +170,15 @@ void *addr_ptr(uint64_t a);
 struct sc_code code_at(const struct elf *e, uint64_t insn, int kind);
 int slot_word(const struct elf *e, uint64_t slot, uint64_t w,
 	      uint64_t *reaches);
+
+/* Promotable sites (inspect_promote.c): t->promote from t->e; with --pid
+ * each one's live state through read(), targets named by describe();
+ * print them (text, or the JSON member "promote_sites"). */
+void read_promote_sites(struct table *t);
+void live_promote_sites(struct table *t,
+			int (*read)(uint64_t addr, void *buf, size_t n),
+			char *(*describe)(uint64_t addr));
+void print_promote_sites(const struct table *t, int live);
 
 /* ---- a running process (inspect_live.c) -------------------------------- */
 

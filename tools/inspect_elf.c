@@ -105,6 +105,7 @@ struct elf *elf_open(const char *path)
 	e->sites = section(e, SC_ABI_SITES_SECTION);
 	e->keys = section(e, SC_ABI_KEYS_SECTION);
 	e->jumps = section(e, SC_ABI_JUMP_SECTION);
+	e->promote = section(e, SC_ABI_PROMOTE_SECTION);
 	e->has_debug = section(e, ".debug_info") != NULL ||
 		       section(e, ".debug_line") != NULL;
 	/* the runtime's reader: the inspector names what the runtime does */

@@ -328,13 +328,16 @@ int inspect_pid(pid_t pid)
 		if (seen)
 			continue;
 		struct loaded *o = loaded_object(maps[i].path);
-		if (o->e->error || (!o->e->sites && !o->e->jumps) ||
+		if (o->e->error ||
+		    (!o->e->sites && !o->e->jumps && !o->e->promote) ||
 		    !o->have_base)
 			continue;
 		struct table t = { .e = o->e, .base = o->base };
 		read_tables(&t);
 		read_static_keys(&t);
 		live_static_keys(&t, read_mem);
+		read_promote_sites(&t);
+		live_promote_sites(&t, read_mem, describe);
 		for (size_t k = 0; k < t.nkeys; k++) {
 			live_key(&t, &t.keys[k]);
 			for (size_t j = 0; j < t.keys[k].nsites; j++)

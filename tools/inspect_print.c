@@ -165,6 +165,7 @@ void print_table(const struct table *t, int live, int first)
 		}
 		printf("]");
 		print_static_keys(t);
+		print_promote_sites(t, live);
 		printf("}");
 		return;
 	}
@@ -233,4 +234,5 @@ void print_table(const struct table *t, int live, int first)
 		}
 	}
 	print_static_keys(t);
+	print_promote_sites(t, live);
 }

@@ -9,6 +9,8 @@
  *   staticcall-inspect [--json] [--no-source] --pid PID
  *       every loaded object of PID with a site table: each site's live form
  *       (direct to which function, via its trampoline and why, unverified).
+ *       Promotable indirect calls too (inspect_promote.c): state, targets,
+ *       hit counts.
  *
  * Reads the tables docs/ABI.md describes, straight from the ELF64 file
  * (<elf.h>, no libelf); live bytes come from /proc/PID/mem (needs the same
@@ -61,6 +63,7 @@ static int inspect_files(char **files, int n)
 		struct table t = { .e = e };
 		read_tables(&t);
 		read_static_keys(&t);
+		read_promote_sites(&t);
 		print_table(&t, 0, first);
 		first = 0;
 	}
@@ -83,6 +86,10 @@ static void usage(FILE *f)
 		"--pid PID: every loaded object of the process with a site table, each\n"
 		"site's live state: direct (to which function), trampoline (and why),\n"
 		"unverified. Needs the rights to ptrace PID.\n"
+		"\n"
+		"Promotable indirect calls (gcc_promote_cflags): each site, and with\n"
+		"--pid its live state (learning, thunk, given-up, promoted), its stub's\n"
+		"targets, hits, misses and hit rate (docs/GUIDE.md).\n"
 		"\n"
 		"--json: one JSON document on stdout instead of the table.\n"
 		"--no-source: do not run addr2line for file:line.\n"

@@ -29,6 +29,11 @@ struct static_call_promote_stats {
 	unsigned long promotions, demotions;
 	unsigned long samples;	  /* samples taken (all threads, all flushes) */
 	size_t stubs, stub_bytes; /* stubs written, executable bytes used */
+	/* hit counters (STATICCALL_PROMOTE_COUNT, default on): calls the
+	 * stubs sent to a learned target, and to the slow path; counted
+	 * without atomics, so concurrent calls may lose a few */
+	unsigned long long hits, misses;
+	size_t counter_bytes; /* read-write memory holding the counters */
 };
 
 /* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */
@@ -56,6 +61,12 @@ struct static_call_promote_site_info {
 	unsigned long samples;	  /* samples tallied to it, in all */
 	unsigned long promotions; /* times pointed at a stub */
 	unsigned long demotions;  /* times moved back to its slow path */
+	/* PROMOTED with hit counters (counted = 1): calls its current stub
+	 * sent to targets[i], and to its slow path (misses) */
+	int counted;
+	unsigned long hits[4], misses;
+	unsigned long kept; /* times its misses reached the demotion limit
+			       but stayed rare next to its hits: kept */
 };
 
 /* Every registered promotable site, all objects: fills buf[0..n) and

@@ -168,6 +168,12 @@ static void list_sites(void)
 			fprintf(stderr, "%s%s", k ? "," : " ",
 				name_of(targets, 19, si[i].targets[k], 1));
 		fputc('\n', stderr);
+		if (!si[i].counted)
+			continue;
+		fprintf(stderr, "hits %s:", name_of(fns, 8, si[i].address, 0));
+		for (int k = 0; k < si[i].ntargets; k++)
+			fprintf(stderr, "%s%lu", k ? "," : " ", si[i].hits[k]);
+		fprintf(stderr, " misses=%lu\n", si[i].misses);
 	}
 }
 
@@ -190,11 +196,12 @@ int main(void)
 			"stats: pid=%d objects=%zu sites=%zu tail=%zu "
 			"tail_unlearned=%zu rejected=%zu "
 			"promoted=%zu megamorphic=%zu far=%zu promotions=%lu "
-			"demotions=%lu samples=%lu stubs=%zu\n",
+			"demotions=%lu samples=%lu stubs=%zu hits=%llu "
+			"misses=%llu\n",
 			(int)getpid(), st.objects, st.sites, st.tail_sites,
 			st.tail_unlearned, st.rejected, st.promoted,
 			st.megamorphic, st.far, st.promotions, st.demotions,
-			st.samples, st.stubs);
+			st.samples, st.stubs, st.hits, st.misses);
 	list_sites();
 	/* PROMOTE_E2E_SEAL=1: static_call_seal(CODE) puts every site back
 	 * as compiled; thread 0's work again gives the same result */

@@ -94,6 +94,49 @@ for b in promote ibt; do
 	done
 done
 
+# -flto: units compiled in promote mode to IR, linked with the plugin
+# alone (gcc_ldflags, no promote argument; many partitions): lto1 records
+# the marked functions' sites; the same results, the same sites
+d=$out/lto
+mkdir -p "$d"
+$cc -O2 -Wall -Werror -flto -I"$inc" "${promote[@]}" -fPIC -c \
+	"$src/promote_lib.c" -o "$d/promote_lib.o"
+$cc -O2 -flto -flto-partition=max -fplugin="$plugin" -shared \
+	"$d/promote_lib.o" -o "$d/libpromote_lib.so" 2>"$out/lto.log" ||
+	fail "lto link: $(cat "$out/lto.log")"
+$cc -O2 -Wall -Werror -flto -I"$inc" -I"$src" "${promote[@]}" -c \
+	"$src/promote_e2e.c" -o "$d/promote_e2e.o"
+$cc -O2 -flto -flto-partition=max -fplugin="$plugin" "$d/promote_e2e.o" \
+	-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" -pthread \
+	"${rt[@]}" 2>"$out/lto.log" || fail "lto link: $(cat "$out/lto.log")"
+"$d/promote_e2e" >"$out/got" 2>"$out/err" || fail "lto: exit status $?"
+cmp -s "$out/want" "$out/got" || fail "lto: results differ from the plain build"
+[ "$(stat "$out/err" objects)" = 2 ] && [ "$(stat "$out/err" rejected)" = 0 ] &&
+	[ "$(stat "$out/err" sites)" = 9 ] &&
+	[ "$(stat "$out/err" promoted)" -ge 4 ] ||
+	fail "lto: $(cat "$out/err")"
+echo "lto: $(grep ^stats "$out/err")"
+
+# promote-plain (a build without retpolines): each unit's own local
+# thunks end in `jmp *%reg`; the same results, sites promoted, no
+# retpoline left, the thunk local (no global symbol of that name)
+build plainpromote -fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote-plain \
+	-mindirect-branch=thunk-extern
+"$out/plainpromote/promote_e2e" >"$out/got" 2>"$out/err" ||
+	fail "promote-plain: exit status $?"
+cmp -s "$out/want" "$out/got" || fail "promote-plain: results differ"
+[ "$(stat "$out/err" rejected)" = 0 ] && [ "$(stat "$out/err" promoted)" -ge 4 ] ||
+	fail "promote-plain: $(cat "$out/err")"
+dis=$(objdump -d --no-show-raw-insn "$out/plainpromote/promote_e2e")
+thunk=$(sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p' <<<"$dis")
+grep -q 'jmp    \*%rax' <<<"$thunk" || fail "promote-plain: thunk: $thunk"
+if grep -q lfence <<<"$dis"; then
+	fail "promote-plain: a retpoline left"
+fi
+nm "$out/plainpromote/promote_e2e" | grep -q ' t __x86_indirect_thunk_rax$' ||
+	fail "promote-plain: the thunk is not local"
+echo "promote-plain: $(grep ^stats "$out/err")"
+
 # static_call_seal(CODE) after learning: every site back as compiled
 # (state sealed, none promoted), the same results
 PROMOTE_E2E_SEAL=1 "$out/promote/promote_e2e" >"$out/got" 2>"$out/err"
@@ -108,7 +151,7 @@ sed -n '/^after seal/,$p' "$out/err" | grep '^site' >"$out/sealed"
 
 # STATICCALL_REPORT=1: a line per object as it goes
 STATICCALL_REPORT=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
-grep -Eq '^staticcall: promote: .*/promote_e2e: 5 sites: [0-9]+ promoted' \
+grep -Eq '^staticcall: promote: .*/promote_e2e: 5 sites: [0-9]+ promoted.*; [1-9][0-9]* hits, [0-9]+ misses$' \
 	"$out/err" || fail "report: $(cat "$out/err")"
 grep -Eq '^staticcall: promote: .*/libpromote_lib.so: 4 sites: .* 3 far' \
 	"$out/err" || fail "report: $(cat "$out/err")"
@@ -117,9 +160,37 @@ grep -Eq '^staticcall: promote: .*/libpromote_lib.so: 4 sites: .* 3 far' \
 STATICCALL_PERF_MAP=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
 map=/tmp/perf-$(stat "$out/err" pid).map
 [ -f "$map" ] || fail "no $map"
-lines=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_(stub|slow)\[r[0-9]+\] site=promote_e2e\+0x[0-9a-f]+' "$map" || true)
+# by the site's function+offset and object, and the targets' functions
+lines=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_(stub|slow)\[r[0-9]+\] site=[a-z_]+\+0x[0-9a-f]+ \((promote_e2e|libpromote_lib.so)\)' "$map" || true)
+named=$(grep -cE ' site=param\+0x[0-9a-f]+ \(promote_e2e\) targets=(add,sub|sub,add)$' "$map" || true)
+lib=$(grep -cE ' site=lib_dispatch\+0x[0-9a-f]+ \(libpromote_lib.so\) targets=[a-z]+,[a-z]+$' "$map" || true)
+cp "$map" "$out/perf.map"
 rm -f "$map"
-[ "$lines" -ge 4 ] || fail "perf map: $lines stub lines"
+[ "$lines" -ge 4 ] && [ "$named" -ge 1 ] && [ "$lib" -ge 1 ] ||
+	fail "perf map: $lines stub lines, $named param, $lib lib_dispatch: $(cat "$out/perf.map")"
+
+# Hit counters (STATICCALL_PROMOTE_COUNT, default on): each promoted
+# site's stub counts its hits and misses; off, no stub counts
+"$out/promote/promote_e2e" 2>"$out/err" >/dev/null
+[ "$(stat "$out/err" hits)" -gt 100000 ] ||
+	fail "hit counters: $(cat "$out/err")"
+grep -Eq '^hits param: [0-9]+,[0-9]+ misses=[0-9]+$' "$out/err" ||
+	fail "param's hits: $(cat "$out/err")"
+# Demotion by miss rate: a site calling one target 95% of the time and
+# 12 others the rest keeps its stub with hit counters; without them its
+# misses demote it until it is given up on
+$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_rate.c" \
+	-o "$out/promote/promote_rate" "${rt[@]}"
+"$out/promote/promote_rate" >"$out/rate"
+grep -Eq '^rate: promoted demotions=0 kept=[1-9]' "$out/rate" ||
+	fail "rate: $(cat "$out/rate")"
+STATICCALL_PROMOTE_COUNT=0 "$out/promote/promote_rate" >"$out/rate"
+grep -Eq '^rate: [a-z]+ demotions=[1-9]' "$out/rate" ||
+	fail "rate without counters: $(cat "$out/rate")"
+STATICCALL_PROMOTE_COUNT=0 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
+[ "$(stat "$out/err" hits)" = 0 ] && ! grep -q '^hits ' "$out/err" &&
+	[ "$(stat "$out/err" promoted)" -ge 4 ] ||
+	fail "STATICCALL_PROMOTE_COUNT=0: $(cat "$out/err")"
 
 # The slow path is the unit's retpoline, defined in each object (no
 # PLT), and nothing else jumps or calls through a register or memory.

@@ -136,6 +136,34 @@ Test(promote, thunk_checker_takes_exactly_the_plugins_bytes)
 	}
 }
 
+/* promote-plain's thunk: `jmp *%reg` instead of the retpoline, int3 up
+ * to the same sample block: taken for its register only. */
+Test(promote, thunk_checker_takes_the_plain_jump_form)
+{
+	setup();
+	const void *fn = sc_parch_sample_fn();
+	for (int i = 0; i < NREGS; i++) {
+		int r = reg_nums[i];
+		uint8_t copy[64] __attribute__((aligned(16)));
+		memcpy(copy, regs[i].thunk, 64);
+		memset(copy + 8, 0xcc, 24);
+		uint8_t *p = copy + 8;
+		if (r >= 8)
+			*p++ = 0x41;
+		*p++ = 0xff;
+		*p = (uint8_t)(0xe0 | (r & 7));
+		cr_assert(sc_parch_thunk_ok(copy, r, 0, UINTPTR_MAX, fn),
+			  "plain thunk of %s refused", reg_names[i]);
+		cr_assert(!sc_parch_thunk_ok(copy, reg_nums[(i + 1) % NREGS], 0,
+					     UINTPTR_MAX, fn));
+		*p ^= 0x10; /* call *%reg: not the form */
+		cr_assert(!sc_parch_thunk_ok(copy, r, 0, UINTPTR_MAX, fn));
+		*p ^= 0x10;
+		copy[31] = 0x90;
+		cr_assert(!sc_parch_thunk_ok(copy, r, 0, UINTPTR_MAX, fn));
+	}
+}
+
 /* Zydis's reading of a stub: n (cmp slot_k(%rip),%reg; je t_k), then
  * jmp miss; every slot holding t_k. */
 static void check_stub_decodes(const uint8_t *s, int reg, int n,
@@ -240,6 +268,54 @@ static void perms_of(const void *p, char out[5])
 		if ((uintptr_t)p >= a && (uintptr_t)p < b)
 			strcpy(out, perms);
 	fclose(f);
+}
+
+/* Counting stubs (STATICCALL_PROMOTE_COUNT): the same `jmp *%reg` for
+ * every value, each hit adding one to its target's counter and each miss
+ * to the last, in a read-write page of their own; the stub read-only. */
+Test(promote, counting_stub_is_jmp_reg_and_counts_hits_and_misses)
+{
+	setup();
+	static struct sc_stub_pool cpool;
+	if (!cpool.base) {
+		cr_assert_eq(sc_pool_init(&cpool, lo, hi, 1u << 16), 0);
+		cr_assert_eq(mprotect(cpool.base, cpool.size,
+				      PROT_READ | PROT_WRITE),
+			     0);
+	}
+	uint64_t *cnt = (uint64_t *)cpool.base;
+	for (int i = 0; i < NREGS; i++)
+		for (int n = 1; n <= SC_PROMOTE_MAX_TARGETS; n++) {
+			size_t len = sc_parch_counted_stub_size(n);
+			uint8_t buf[256];
+			cr_assert(len > sc_parch_stub_size(n) && len <= 256);
+			uint8_t *at = sc_pool_room(&pool, len);
+			cr_assert_not_null(at);
+			cr_assert(sc_parch_counted_stub_encode(
+				at, reg_nums[i], targets, n, regs[i].thunk, cnt,
+				buf));
+			memcpy(at, buf, len);
+			cr_assert_eq(sc_pool_seal(&pool), 0);
+			cr_assert_eq(sc_promote_retarget(&obj, regs[i].site, 0,
+							 regs[i].thunk, at),
+				     0);
+			expect_calls(regs[i].via, n);
+			for (int k = 0; k < n; k++)
+				cr_assert_eq(cnt[k], 1,
+					     "%s, %d targets: hits %d",
+					     reg_names[i], n, k);
+			cr_assert_eq(cnt[n], 4 - n + 2,
+				     "%s, %d targets: misses", reg_names[i], n);
+			char perms[5];
+			perms_of(at, perms);
+			cr_assert_str_eq(perms, "r-xp");
+			perms_of(cnt, perms);
+			cr_assert_str_eq(perms, "rw-p");
+			cr_assert_eq(sc_promote_retarget(&obj, regs[i].site, 0,
+							 at, regs[i].thunk),
+				     0);
+			cnt += 8; /* a cache line each */
+		}
 }
 
 Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)

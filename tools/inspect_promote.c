@@ -1,0 +1,275 @@
+/*
+ * Promotable indirect-call sites (docs/GUIDE.md "Promoted indirect
+ * calls", docs/ABI.md "Promotable sites"): each record of
+ * __staticcall_promote, its site (function+offset), register and thunk.
+ * With --pid, each site's live state is read from the process's code, as
+ * the runtime left it (docs/PATCHING.md "Promoted sites"): on its thunk
+ * (learning when the thunk samples), on the thunk's retpoline (given up:
+ * megamorphic or out of reach), or on a stub, whose compare chain names
+ * the targets and whose counters (STATICCALL_PROMOTE_COUNT) hold the hits
+ * and misses. Nothing of the runtime's memory but code and counters is
+ * read: what needs its tables (samples, demotions) is the in-process API
+ * static_call_promote_sites. x86-64 only (the only arch with sites).
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "staticcall_abi.h"
+
+static const char *const reg_names[16] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+static int32_t rd32(const uint8_t *p)
+{
+	int32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+void read_promote_sites(struct table *t)
+{
+	const struct elf *e = t->e;
+	if (!e->promote || e->eh->e_machine != EM_X86_64)
+		return;
+	size_t n = e->promote->sh_size / sizeof(struct sc_abi_promote);
+	t->promote = xcalloc(n, sizeof *t->promote);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r =
+			e->promote->sh_addr + i * sizeof(struct sc_abi_promote);
+		size_t avail;
+		const uint8_t *rec = elf_bytes_at(e, r, &avail);
+		if (!rec || avail < sizeof(struct sc_abi_promote))
+			continue;
+		struct promote_site *p = &t->promote[t->npromote++];
+		uint32_t flags;
+		memcpy(&flags, rec + 4, 4);
+		p->site = r + rd32(rec);
+		p->reg = flags & SC_PROMOTE_REG_MASK;
+		p->tail = !!(flags & SC_PROMOTE_TAIL);
+		p->func = sym_at(e, p->site, 1, 0);
+		const uint8_t *b = elf_bytes_at(e, p->site, &avail);
+		if (b && avail >= 5 && b[0] == (p->tail ? 0xe9 : 0xe8)) {
+			p->thunk = p->site + 5 + rd32(b + 1);
+			p->compiled = "thunk";
+		} else {
+			p->compiled = "unexpected";
+		}
+	}
+}
+
+/* A stub of the runtime's (promote_x86_64.c) for register reg at `at`,
+ * its bytes in b[0..n): targets, and counters when it counts. */
+static int decode_stub(struct promote_site *p, uint64_t at, const uint8_t *b,
+		       size_t n, int (*read)(uint64_t, void *, size_t))
+{
+	size_t o = 0;
+	uint64_t miss_counter = 0;
+	p->ntargets = p->counted = 0;
+	while (p->ntargets < PROMOTE_MAX_TARGETS && o + 21 <= n &&
+	       (b[o] & 0xfb) == 0x48 && b[o + 1] == 0x3b &&
+	       (b[o + 2] & 0xc7) == 0x05 &&
+	       ((b[o + 2] >> 3 & 7) | (b[o] & 4 ? 8 : 0)) == p->reg) {
+		int k = p->ntargets;
+		if (b[o + 7] == 0x0f && b[o + 8] == 0x84) {
+			p->targets[k] = at + o + 13 + rd32(b + o + 9);
+			o += 13;
+		} else if (b[o + 7] == 0x75 && b[o + 8] == 0x0c &&
+			   b[o + 9] == 0x48 && b[o + 10] == 0xff &&
+			   b[o + 11] == 0x05 && b[o + 16] == 0xe9) {
+			uint64_t c = at + o + 16 + rd32(b + o + 12);
+			if (read(c, &p->hits[k], 8))
+				return 0;
+			p->targets[k] = at + o + 21 + rd32(b + o + 17);
+			p->counted = 1;
+			o += 21;
+		} else {
+			return 0;
+		}
+		p->ntargets++;
+	}
+	if (!p->ntargets)
+		return 0;
+	if (p->counted) {
+		if (o + 12 > n || b[o] != 0x48 || b[o + 1] != 0xff ||
+		    b[o + 2] != 0x05)
+			return 0;
+		miss_counter = at + o + 7 + rd32(b + o + 3);
+		o += 7;
+		if (read(miss_counter, &p->misses, 8))
+			return 0;
+	}
+	return o + 5 <= n && b[o] == 0xe9;
+}
+
+void live_promote_sites(struct table *t,
+			int (*read)(uint64_t addr, void *buf, size_t n),
+			char *(*describe)(uint64_t addr))
+{
+	for (size_t i = 0; i < t->npromote; i++) {
+		struct promote_site *p = &t->promote[i];
+		uint8_t b[128];
+		uint64_t slot, thunk = p->thunk + t->base;
+		if (!p->thunk) {
+			p->live = "unexpected";
+			continue;
+		}
+		if (read(p->site + t->base, b, 5) ||
+		    b[0] != (p->tail ? 0xe9 : 0xe8)) {
+			p->live = "unexpected";
+			continue;
+		}
+		uint64_t dest = p->site + t->base + 5 + rd32(b + 1);
+		if (dest == thunk) {
+			p->live = read(thunk, &slot, 8) ? "unexpected" :
+				  slot == SC_X86_THUNK_SLOT_SAMPLE ?
+							  "learning" :
+							  "thunk";
+			continue;
+		}
+		if (dest == thunk + SC_X86_THUNK_RETPOLINE) {
+			p->live = "given-up";
+			continue;
+		}
+		size_t n = sizeof b;
+		while (n && read(dest, b, n)) /* a stub near a page's end */
+			n /= 2;
+		if (n >= 8 && b[0] == 0x64 && b[1] == 0xff && b[2] == 0x0c &&
+		    b[3] == 0x25) {
+			p->live = "learning"; /* a tail site's slow stub */
+			continue;
+		}
+		if (!decode_stub(p, dest, b, n, read)) {
+			p->live = "unexpected";
+			p->ntargets = 0;
+			continue;
+		}
+		p->live = "promoted";
+		p->stub = dest;
+		for (int k = 0; k < p->ntargets; k++)
+			p->target_sym[k] = describe(p->targets[k]);
+	}
+}
+
+static uint64_t hits_of(const struct promote_site *p)
+{
+	uint64_t h = 0;
+	for (int k = 0; k < p->ntargets; k++)
+		h += p->hits[k];
+	return h;
+}
+
+static void json_text(const char *s)
+{
+	if (!s) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s >= 0x20)
+			putchar(*s);
+	putchar('"');
+}
+
+static void print_json(const struct table *t, int live)
+{
+	printf(",\n     \"promote_sites\": [");
+	for (size_t i = 0; i < t->npromote; i++) {
+		const struct promote_site *p = &t->promote[i];
+		printf("%s\n      {\"address\": \"0x%" PRIx64
+		       "\", \"function\": ",
+		       i ? "," : "", p->site + t->base);
+		json_text(p->func ? p->func->name : NULL);
+		printf(", \"offset\": %" PRIu64 ", \"register\": \"%s\", "
+		       "\"tail\": %s, \"compiled\": \"%s\"",
+		       p->func ? p->site - p->func->addr : 0, reg_names[p->reg],
+		       p->tail ? "true" : "false", p->compiled);
+		if (p->thunk)
+			printf(", \"thunk\": \"0x%" PRIx64 "\"",
+			       p->thunk + t->base);
+		if (live) {
+			printf(", \"live\": \"%s\"", p->live);
+			if (p->stub)
+				printf(", \"stub\": \"0x%" PRIx64 "\"",
+				       p->stub);
+		}
+		if (live && p->ntargets) {
+			printf(", \"targets\": [");
+			for (int k = 0; k < p->ntargets; k++) {
+				printf("%s{\"address\": \"0x%" PRIx64
+				       "\", \"symbol\": ",
+				       k ? ", " : "", p->targets[k]);
+				json_text(p->target_sym[k]);
+				if (p->counted)
+					printf(", \"hits\": %" PRIu64,
+					       p->hits[k]);
+				printf("}");
+			}
+			printf("], \"counted\": %s",
+			       p->counted ? "true" : "false");
+			if (p->counted) {
+				uint64_t h = hits_of(p);
+				printf(", \"hits\": %" PRIu64
+				       ", \"misses\": %" PRIu64
+				       ", \"hit_rate\": %.4f",
+				       h, p->misses,
+				       h + p->misses ?
+					       (double)h / (h + p->misses) :
+					       0.0);
+			}
+		}
+		printf("}");
+	}
+	printf("]");
+}
+
+void print_promote_sites(const struct table *t, int live)
+{
+	if (opt_json) {
+		print_json(t, live);
+		return;
+	}
+	if (!t->npromote)
+		return;
+	printf("  %zu promotable site%s\n", t->npromote,
+	       t->npromote == 1 ? "" : "s");
+	for (size_t i = 0; i < t->npromote; i++) {
+		const struct promote_site *p = &t->promote[i];
+		char fo[256];
+		if (p->func)
+			snprintf(fo, sizeof fo, "%s+0x%" PRIx64, p->func->name,
+				 p->site - p->func->addr);
+		else
+			snprintf(fo, sizeof fo, "?");
+		printf("    0x%-14" PRIx64 " %-28s %s *%%%s, %s",
+		       p->site + t->base, fo, p->tail ? "jmp" : "call",
+		       reg_names[p->reg], p->compiled);
+		if (live)
+			printf("; live: %s", p->live);
+		if (p->stub)
+			printf(", stub 0x%" PRIx64, p->stub);
+		printf("\n");
+		for (int k = 0; live && k < p->ntargets; k++) {
+			printf("        -> 0x%" PRIx64 " %s", p->targets[k],
+			       p->target_sym[k] ? p->target_sym[k] : "");
+			if (p->counted)
+				printf(": %" PRIu64 " hits", p->hits[k]);
+			printf("\n");
+		}
+		if (live && p->counted) {
+			uint64_t h = hits_of(p);
+			printf("        misses %" PRIu64 ", hit rate %.1f%%\n",
+			       p->misses,
+			       h + p->misses ? 100.0 * h / (h + p->misses) :
+					       0.0);
+		}
+	}
+}

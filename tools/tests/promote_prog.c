@@ -1,0 +1,64 @@
+/*
+ * A program for the inspector's promotion test (test_inspect_promote.py),
+ * built in GCC promote mode: a monomorphic site, a site alternating two
+ * targets, a megamorphic one and a tail call; it calls them until it has
+ * learned (static_call_promote_sites), prints "ready" and waits for its
+ * standard input to close.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "staticcall/promote.h"
+
+typedef long (*fn)(long);
+
+#define F(n)                                        \
+	__attribute__((noinline)) long t##n(long x) \
+	{                                           \
+		__asm__ volatile("");               \
+		return x + n;                       \
+	}
+F(0)
+F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13) F(14) F(15)
+
+	static fn volatile table[16] = { t0, t1, t2,  t3,  t4,	t5,  t6,  t7,
+					 t8, t9, t10, t11, t12, t13, t14, t15 };
+
+__attribute__((noinline)) long mono(fn f, long x)
+{
+	return f(x) + 1;
+}
+
+__attribute__((noinline)) long duo(fn f, long x)
+{
+	return f(x) + 2;
+}
+
+__attribute__((noinline)) long mega(fn f, long x)
+{
+	return f(x) + 3;
+}
+
+__attribute__((noinline)) long tail(fn f, long x)
+{
+	return f(x);
+}
+
+int main(void)
+{
+	long s = 0;
+	unsigned r = 1;
+	for (long i = 0; i < 4000000; i++) {
+		r = r * 1103515245u + 12345u;
+		s += mono(table[1], i);
+		s += duo(table[2 + (i & 1)], i);
+		s += mega(table[(r >> 16) & 15], i);
+		s += tail(table[4], i);
+	}
+	printf("ready %ld\n", s & 1);
+	fflush(stdout);
+	char c;
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""staticcall-inspect on promoted indirect calls (issue 16).
+
+Builds promote_prog.c in GCC promote mode, checks the file's promotable
+sites (function, register, compiled to the thunk), then runs it until it
+has learned and checks the live process (--pid, --json and the table): the
+monomorphic site promoted to t1 with its hits counted, the alternating one
+to t2 and t3, the 16-target one given up, the tail call promoted to t4;
+with STATICCALL_PROMOTE_COUNT=0 the stubs count nothing.
+
+usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
+                               --include DIR --runtime-lib DIR --out DIR
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+failures = []
+
+
+def check(cond, what):
+    print(('ok   ' if cond else 'FAIL ') + what)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    if r.returncode != 0:
+        sys.exit('command failed: %s\n%s%s' % (' '.join(cmd), r.stdout,
+                                               r.stderr))
+    return r.stdout
+
+
+def sites_of(doc, key):
+    out = {}
+    for o in doc[key]:
+        for s in o.get('promote_sites', []):
+            out[s['function']] = s
+    return out
+
+
+def live(args, exe, env):
+    p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         env=env, text=True)
+    line = p.stdout.readline()
+    if not line.startswith('ready'):
+        p.kill()
+        sys.exit('%s did not start: %r' % (exe, line))
+    try:
+        doc = json.loads(run([args.inspect, '--json', '--pid', str(p.pid)]))
+        table = run([args.inspect, '--pid', str(p.pid)])
+    finally:
+        p.stdin.close()
+        p.wait()
+    return sites_of(doc, 'objects'), table
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ('inspect', 'cc', 'plugin', 'include', 'runtime_lib', 'out'):
+        ap.add_argument('--' + a.replace('_', '-'), required=True)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    exe = os.path.join(args.out, 'promote_prog')
+    run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin,
+         '-fplugin-arg-staticcall_gcc-promote',
+         '-mindirect-branch=thunk-extern', os.path.join(HERE, 'promote_prog.c'),
+         '-o', exe, '-L' + args.runtime_lib, '-Wl,--no-as-needed',
+         '-lstaticcall', '-Wl,--as-needed', '-Wl,-rpath,' + args.runtime_lib])
+
+    f = sites_of(json.loads(run([args.inspect, '--json', exe])), 'files')
+    check(set(f) >= {'mono', 'duo', 'mega', 'tail'},
+          'file: the four sites listed: %s' % sorted(f))
+    check(all(s['compiled'] == 'thunk' and s['register'] == 'rax'
+              and 'live' not in s for s in f.values()),
+          'file: each a call to its thunk, through %rax')
+    check(f.get('tail', {}).get('tail') is True
+          and f.get('mono', {}).get('tail') is False, 'file: the tail call')
+
+    env = dict(os.environ)
+    s, table = live(args, exe, env)
+    mono, duo = s.get('mono', {}), s.get('duo', {})
+    check(mono.get('live') == 'promoted'
+          and [t['symbol'].split(' ')[0] for t in mono['targets']] == ['t1'],
+          'live: mono promoted to t1: %s' % mono)
+    check(mono.get('counted') and mono['targets'][0]['hits'] > 100000
+          and mono['hit_rate'] > 0.99,
+          'live: mono\'s hits counted, rate > 99%%: %s' % mono)
+    check(duo.get('live') == 'promoted' and sorted(
+        t['symbol'].split(' ')[0] for t in duo['targets']) == ['t2', 't3']
+        and all(t['hits'] > 10000 for t in duo['targets']),
+          'live: duo promoted to t2 and t3, both hit: %s' % duo)
+    check(s.get('mega', {}).get('live') == 'given-up',
+          'live: mega given up: %s' % s.get('mega'))
+    check(s.get('tail', {}).get('live') == 'promoted'
+          and s['tail']['targets'][0]['symbol'].startswith('t4'),
+          'live: the tail call promoted to t4: %s' % s.get('tail'))
+    check('promotable sites' in table and '-> 0x' in table
+          and 'hit rate' in table and 'given-up' in table,
+          'live table: sites, targets, hit rates')
+
+    env['STATICCALL_PROMOTE_COUNT'] = '0'
+    s, _ = live(args, exe, env)
+    mono = s.get('mono', {})
+    check(mono.get('live') == 'promoted' and mono.get('counted') is False
+          and 'hits' not in mono,
+          'STATICCALL_PROMOTE_COUNT=0: promoted, nothing counted: %s' % mono)
+
+    env = dict(os.environ, STATICCALL_PROMOTE='off')
+    s, _ = live(args, exe, env)
+    check(all(v.get('live') == 'thunk' for v in s.values()) and len(s) >= 4,
+          'STATICCALL_PROMOTE=off: every site on its thunk')
+    if failures:
+        sys.exit('%d failed' % len(failures))
+
+
+main()
