@@ -102,7 +102,7 @@ struct pobj {
 	uintptr_t lo, hi;     /* its executable span */
 	struct psite *sites;  /* sorted by insn */
 	size_t n;
-	struct sc_stub_pool pool;
+	struct sc_execmem pool; /* its stubs */
 	int pool_ok;
 	struct stubrec *stubs;
 	size_t nstubs, capstubs;
@@ -244,7 +244,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		struct psite *s = &po->sites[i];
 		if (s->state != PS_TAIL)
 			continue;
-		uint8_t *at = sc_pool_room(&po->pool, len);
+		uint8_t *at = sc_execmem_room(&po->pool, len);
 		if (!at)
 			break;
 		if (!sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
@@ -256,7 +256,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		po->slow_bytes += len;
 		made++;
 	}
-	if (!made || sc_pool_seal(&po->pool))
+	if (!made || sc_execmem_seal(&po->pool))
 		return;
 	for (size_t i = 0; i < po->n; i++) {
 		struct psite *s = &po->sites[i];
@@ -315,7 +315,9 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		       "promote: %zu of %zu sites of %s do not hold what the "
 		       "plugin emits: left on their thunks",
 		       bad, n, po->obj.name ? po->obj.name : "?");
-	po->pool_ok = !sc_pool_init(&po->pool, po->lo, po->hi, SC_PROMOTE_POOL);
+	po->pool_ok = !sc_execmem_reserve(&po->pool, po->lo, po->hi,
+					  SC_PROMOTE_POOL, sc_parch_reach,
+					  SC_PROMOTE_FILL);
 	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
 	/* its pages are touched only as stubs are made */
 	po->stubs = sc_mem_alloc_untouched(po->capstubs * sizeof *po->stubs);
@@ -425,17 +427,14 @@ static const uint8_t *get_stub(struct pobj *po, int reg, void *const *t, int n,
 		return NULL;
 	/* Encode for the address it will have before taking the room, so a
 	 * target out of reach costs no pool space. */
-	size_t ps = sc_page_size();
-	uint8_t *at = po->pool.open && po->pool.open_used + len <= ps ?
-			      po->pool.open + po->pool.open_used :
-			      po->pool.base + po->pool.used;
-	if (at + len > po->pool.base + po->pool.size)
+	uint8_t *at = sc_execmem_next(&po->pool, len);
+	if (!at)
 		return NULL;
 	if (!sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
 		*far = 1;
 		return NULL;
 	}
-	uint8_t *room = sc_pool_room(&po->pool, len);
+	uint8_t *room = sc_execmem_room(&po->pool, len);
 	if (room != at)
 		return NULL;
 	memcpy(room, buf, len);
@@ -564,7 +563,7 @@ static void commit(struct pending *p)
 {
 	struct psite *s = p->s;
 	int k = p->k;
-	if (sc_pool_seal(&p->po->pool) || site_retarget(p->po, s, p->stub)) {
+	if (sc_execmem_seal(&p->po->pool) || site_retarget(p->po, s, p->stub)) {
 		s->state = PS_MEGA; /* left where it is: correct */
 		return;
 	}

@@ -73,7 +73,7 @@ static const struct {
 
 static void *targets[4];
 static struct sc_object obj;
-static struct sc_stub_pool pool;
+static struct sc_execmem pool;
 static uintptr_t lo, hi;
 
 static void setup(void)
@@ -89,18 +89,19 @@ static void setup(void)
 			lo = obj.segs[i].lo < lo ? obj.segs[i].lo : lo;
 			hi = obj.segs[i].hi > hi ? obj.segs[i].hi : hi;
 		}
-	cr_assert_eq(sc_pool_init(&pool, lo, hi, 1u << 20), 0);
+	cr_assert_eq(sc_execmem_reserve(&pool, lo, hi, 1u << 20, sc_parch_reach,
+					 SC_PROMOTE_FILL), 0);
 }
 
 static const uint8_t *make_stub(int reg, int n, uint8_t *miss)
 {
 	size_t len = sc_parch_stub_size(n);
 	uint8_t buf[256];
-	uint8_t *at = sc_pool_room(&pool, len);
+	uint8_t *at = sc_execmem_room(&pool, len);
 	cr_assert_not_null(at);
 	cr_assert(sc_parch_stub_encode(at, reg, targets, n, miss, buf));
 	memcpy(at, buf, len);
-	cr_assert_eq(sc_pool_seal(&pool), 0);
+	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	return at;
 }
 
@@ -255,10 +256,10 @@ Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)
 	perms_of(a, perm);
 	cr_assert_str_eq(perm, "r-xp");
 	/* A page being filled is writable, not executable. */
-	uint8_t *open = sc_pool_room(&pool, 64);
+	uint8_t *open = sc_execmem_room(&pool, 64);
 	perms_of(open, perm);
 	cr_assert_str_eq(perm, "rw-p");
-	cr_assert_eq(sc_pool_seal(&pool), 0);
+	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	static uint8_t snap[2][256];
 	memcpy(snap[0], a, 256);
 	memcpy(snap[1], b, 256);
@@ -375,12 +376,12 @@ Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
 	setup();
 	size_t len = sc_parch_slow_size();
 	uint8_t buf[64];
-	uint8_t *slow = sc_pool_room(&pool, len);
+	uint8_t *slow = sc_execmem_room(&pool, len);
 	cr_assert_not_null(slow);
 	cr_assert(sc_parch_slow_encode(slow, 0, pt_tail_site + 5, pt_thunk_rax,
 				       buf));
 	memcpy(slow, buf, len);
-	cr_assert_eq(sc_pool_seal(&pool), 0);
+	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, pt_thunk_rax,
 					 slow),
 		     0);
