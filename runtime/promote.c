@@ -348,6 +348,46 @@ out:
 
 static void report_object(const struct pobj *po);
 
+/* Set by an atexit handler registered when the runtime starts: it runs
+ * before any object's destructors (the loader's own handler, which runs
+ * them, was registered earlier), so an unregistration seeing it is the
+ * process exiting, not a dlclose. */
+static int exiting;
+static void mark_exiting(void)
+{
+	__atomic_store_n(&exiting, 1, __ATOMIC_RELAXED);
+}
+__attribute__((constructor)) static void promote_watch_exit(void)
+{
+	if (atexit(mark_exiting)) /* exit could not be told: keep them */
+		mark_exiting();
+}
+
+/* An object's registration goes away: its stub memory too, when the
+ * object's code goes (dlclose), and only then.
+ *
+ * Only the object's own sites reach its stubs (the region is its own:
+ * no other object's site, no key, no generated function points into
+ * it), and a thread inside one of its stubs is inside a call of one of
+ * the object's functions that has not returned: a call site's return
+ * address is in the object; a tail site's function has jumped to the
+ * stub, and its caller still waits for it to return; a thread in the
+ * sampler came from a stub and returns into it. dlclose while such a call
+ * runs is already a use of unloaded code (the object's destructors run,
+ * then its text is unmapped: the thread returns into, or jumps to its
+ * thunk in, nothing), so unmapping the stubs with the text adds no new
+ * hazard. At exit, other threads keep running the object's code (it is
+ * never unmapped): its stubs stay, or a thread calling through a
+ * promoted site would fault in a process that is exiting cleanly.
+ * Bounded when kept: SC_PROMOTE_POOL per object. */
+static void release_stub_memory(struct pobj *po)
+{
+	if (__atomic_load_n(&exiting, __ATOMIC_RELAXED))
+		return;
+	sc_execmem_release(&po->pool);
+	po->pool_ok = 0;
+}
+
 SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 					       const void *end)
 {
@@ -362,8 +402,7 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 		*pp = po->next;
 		if (sc_env()->report_at_exit)
 			report_object(po);
-		/* The object's code goes with it; its stubs stay mapped
-		 * (a thread preempted inside one must find it). */
+		release_stub_memory(po);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->stubs);
 		free(po->obj.name); /* strdup (object.c) */
