@@ -271,6 +271,19 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 	}
 }
 
+/* Does [begin, end) lie inside one readable segment of o? A table that
+ * runs past its object (a corrupt count) is not read at all. */
+static int table_inside(const struct sc_object *o, const void *begin,
+			const void *end)
+{
+	for (int i = 0; i < o->nsegs; i++)
+		if ((o->segs[i].prot & PROT_READ) &&
+		    (uintptr_t)begin >= o->segs[i].lo &&
+		    (uintptr_t)end <= o->segs[i].hi)
+			return 1;
+	return 0;
+}
+
 SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 {
 	const int m = mode();
@@ -290,6 +303,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	po->begin = begin;
 	po->end = end;
 	if (((uintptr_t)begin & 3) || sc_object_locate(&po->obj, begin) ||
+	    !table_inside(&po->obj, begin, end) ||
 	    !exec_span(&po->obj, &po->lo, &po->hi) ||
 	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites))) {
 		sc_log(SC_LOG_WARN, "promote: a table at %p is unusable",
