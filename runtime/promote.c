@@ -731,8 +731,21 @@ static __thread unsigned tn __attribute__((tls_model("initial-exec")));
 static __thread uint32_t trand
 	__attribute__((tls_model("initial-exec"))) = 2463534242u;
 
+/* Set while this thread is in the sampler: a signal handler whose
+ * indirect calls reach the sampler again (between the buffer's count
+ * reaching its end and being reset, or during the flush) drops its
+ * sample instead of writing past the buffer. */
+static __thread int in_sampler __attribute__((tls_model("initial-exec")));
+
 void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
 {
+	if (in_sampler) {
+		/* the interrupted sampler sets the next period */
+		__staticcall_promote_tick = SC_PROMOTE_PERIOD;
+		return;
+	}
+	in_sampler = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	int saved_errno = errno;
 	/* A period of 16..47, not a constant: a fixed stride would sample
 	 * the same phase of a periodic call pattern (every second call of a
@@ -748,6 +761,8 @@ void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
 		flush(tbuf, SC_PROMOTE_BUF);
 	}
 	errno = saved_errno;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	in_sampler = 0;
 }
 
 SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
