@@ -8,17 +8,23 @@
  *  - corrupt `__staticcall_promote` tables: one outside any object, one
  *    whose end lies past its object's memory (a huge count), records
  *    naming executable code outside the object or the object's data:
- *    refused (reported), never read out of bounds, nothing written.
+ *    refused (reported), never read out of bounds, nothing written;
+ *  - fork() while other threads learn and re-target sites: each child
+ *    runs on (the runtime's lock free, its calls right), with no mapping
+ *    writable and executable and the object's code not writable.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "promote.h"
 #include "staticcall/promote.h"
@@ -174,4 +180,83 @@ Test(promote_hostile, records_naming_code_outside_the_object_are_refused)
 	__staticcall_promote_unregister(table, table + 3);
 	cr_assert_eq(objects_registered(NULL), 0);
 	sc_execmem_release(&m);
+}
+
+/* ---- fork during flushes ------------------------------------------------ */
+
+extern uint8_t __start_pt_promote_table[], __stop_pt_promote_table[];
+extern uint8_t pt_t0[], pt_t1[], pt_t2[];
+int pt_via_rax_0(void *value);
+
+static void *caller(void *arg)
+{
+	(void)arg;
+	void *t[3] = { pt_t0, pt_t1, pt_t2 };
+	/* phases of one, two, three targets: promotions, widenings,
+	 * demotions, each a flush writing code under the lock */
+	for (unsigned long i = 0; !stop; i++)
+		if (pt_via_rax_0(t[(i >> 12) % 3 > 0 ? i % ((i >> 12) % 3 + 1)
+						     : 0]) < 10)
+			abort();
+	return NULL;
+}
+
+/* In the child: no mapping writable and executable (1), none of the
+ * object's code writable (2); the runtime's lock free (stats take it: 4),
+ * calls right while flushes go on (8). */
+static int child_checks(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long a, b;
+	char perms[5];
+	int bad = 0;
+	uintptr_t code = (uintptr_t)pt_via_rax_0;
+	while (f && fscanf(f, "%lx-%lx %4s%*[^\n]", &a, &b, perms) == 3) {
+		if (perms[1] == 'w' && perms[2] == 'x')
+			bad |= 1;
+		if (code >= a && code < b && perms[1] == 'w')
+			bad |= 2;
+	}
+	if (f)
+		fclose(f);
+	struct static_call_promote_stats st;
+	if (static_call_promote_stats(&st))
+		bad |= 4;
+	for (int i = 0; i < 20000; i++)
+		if (pt_via_rax_0(pt_t0) != 10)
+			bad |= 8;
+	return bad;
+}
+
+Test(promote_hostile, fork_while_other_threads_flush)
+{
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	stop = 0;
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, caller, NULL), 0);
+	double end = now_s() + 1.5;
+	int forks = 0;
+	while (now_s() < end) {
+		pid_t pid = fork();
+		cr_assert_neq(pid, -1);
+		if (!pid) {
+			alarm(5); /* a lock held forever: killed */
+			_exit(child_checks());
+		}
+		int status;
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "child %d: status %#x (exit: 1 W+X, 2 code writable, "
+			  "4 lock, 8 wrong result)",
+			  forks, status);
+		forks++;
+	}
+	stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert(st.promotions > 0, "no promotion while forking");
 }
