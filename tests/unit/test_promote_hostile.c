@@ -11,12 +11,15 @@
  *    refused (reported), never read out of bounds, nothing written;
  *  - fork() while other threads learn and re-target sites: each child
  *    runs on (the runtime's lock free, its calls right), with no mapping
- *    writable and executable and the object's code not writable.
+ *    writable and executable and the object's code not writable;
+ *  - static_call_seal(CODE) while threads learn: the site back on its
+ *    thunk, the thunk plain, no sample and no promotion after it.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "promote.h"
+#include "staticcall.h"
 #include "staticcall/promote.h"
 #include "staticcall_abi.h"
 
@@ -260,4 +264,38 @@ Test(promote_hostile, fork_while_other_threads_flush)
 	cr_assert_eq(static_call_promote_stats(&st), 0);
 	/* flushes ran (on a loaded machine, perhaps no promotion yet) */
 	cr_assert(st.samples > 0, "no flush while forking");
+}
+
+/* ---- sealing the code while sites learn --------------------------------- */
+
+Test(promote_hostile, seal_code_while_threads_promote)
+{
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	stop = 0;
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, caller, NULL), 0);
+	double end = now_s() + 0.7;
+	while (now_s() < end)
+		sched_yield();
+	cr_assert_eq(static_call_seal(STATIC_CALL_SEAL_CODE), 0);
+	struct static_call_promote_stats st0, st1;
+	cr_assert_eq(static_call_promote_stats(&st0), 0);
+	/* the code is as compiled: the site on its thunk, the thunk plain */
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), pt_thunk_rax);
+	uint64_t slot;
+	memcpy(&slot, pt_thunk_rax, 8);
+	cr_assert_eq(slot, sc_parch_thunk_slot(0));
+	end = now_s() + 0.3; /* callers go on: nothing changes any more */
+	while (now_s() < end)
+		sched_yield();
+	stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(static_call_promote_stats(&st1), 0);
+	cr_assert_eq(st1.promotions, st0.promotions);
+	cr_assert_eq(st1.samples, st0.samples);
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), pt_thunk_rax);
+	cr_assert_eq(pt_via_rax_0(pt_t1), 11);
 }
