@@ -48,8 +48,7 @@ static size_t round_pages(size_t size)
 	return (size + ps - 1) & ~(ps - 1);
 }
 
-static void taken(struct sc_execmem *m, void *base, size_t size,
-		  uint8_t fill)
+static void taken(struct sc_execmem *m, void *base, size_t size, uint8_t fill)
 {
 	memset(m, 0, sizeof *m);
 	m->base = base;
@@ -88,8 +87,8 @@ int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 	return -ENOMEM;
 }
 
-int sc_execmem_reserve_hint(struct sc_execmem *m, const void *hint,
-			    size_t size, uint8_t fill)
+int sc_execmem_reserve_hint(struct sc_execmem *m, const void *hint, size_t size,
+			    uint8_t fill)
 {
 	memset(m, 0, sizeof *m);
 	size = round_pages(size);

@@ -42,8 +42,8 @@ int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 		       size_t size, sc_execmem_reach_fn *reach, uint8_t fill);
 /* Reserve `size` bytes where the kernel puts them given `hint` (not
  * fixed: the caller checks the reach it needs). 0 or -ENOMEM. */
-int sc_execmem_reserve_hint(struct sc_execmem *m, const void *hint,
-			    size_t size, uint8_t fill);
+int sc_execmem_reserve_hint(struct sc_execmem *m, const void *hint, size_t size,
+			    uint8_t fill);
 
 /* Where sc_execmem_room(m, len) would return, without taking it (encode
  * for that address first); NULL if it would fail. */

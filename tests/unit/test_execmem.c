@@ -43,8 +43,8 @@ static void assert_no_wx(void)
 	unsigned long a, b;
 	char perms[5];
 	while (fscanf(f, "%lx-%lx %4s%*[^\n]", &a, &b, perms) == 3)
-		cr_assert(perms[1] != 'w' || perms[2] != 'x',
-			  "%lx-%lx is %s", a, b, perms);
+		cr_assert(perms[1] != 'w' || perms[2] != 'x', "%lx-%lx is %s",
+			  a, b, perms);
 	fclose(f);
 }
 
@@ -86,8 +86,7 @@ Test(execmem, pages_are_never_writable_and_executable)
 	struct sc_execmem m;
 	size_t ps = sc_page_size();
 	uintptr_t lo = code_lo(), hi = lo + ps;
-	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 3 * ps, reach_2g, 0xcc),
-		     0);
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 3 * ps, reach_2g, 0xcc), 0);
 	assert_perms(m.base, "---p");
 	uint8_t *a = sc_execmem_room(&m, 16);
 	cr_assert_eq(a, m.base);
@@ -123,8 +122,7 @@ Test(execmem, a_full_page_is_sealed_before_the_next_opens)
 	struct sc_execmem m;
 	size_t ps = sc_page_size();
 	uintptr_t lo = code_lo(), hi = lo + ps;
-	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc),
-		     0);
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc), 0);
 	uint8_t *a = sc_execmem_room(&m, ps - 8);
 	assert_perms(a, "rw-p");
 	uint8_t *b = sc_execmem_room(&m, 16);
@@ -158,9 +156,7 @@ Test(execmem, every_byte_is_within_reach)
 	struct sc_execmem_stats s0, s1;
 	sc_execmem_stats(&s0);
 	struct sc_execmem m;
-	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, ps,
-					reach_nothing,
-					0xcc),
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, ps, reach_nothing, 0xcc),
 		     -ENOMEM);
 	cr_assert_null(m.base);
 	sc_execmem_stats(&s1);
@@ -172,8 +168,7 @@ Test(execmem, exhaustion_returns_an_error_and_changes_nothing)
 	struct sc_execmem m, before;
 	size_t ps = sc_page_size();
 	uintptr_t lo = code_lo(), hi = lo + ps;
-	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc),
-		     0);
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc), 0);
 	cr_assert_not_null(sc_execmem_room(&m, 64));
 	cr_assert_not_null(sc_execmem_data_page(&m));
 	cr_assert_not_null(sc_execmem_room(&m, ps - 64)); /* fills it */

@@ -103,8 +103,7 @@ Test(promote_hostile, sampler_reentered_from_a_signal_handler)
 
 static struct sc_abi_promote table[4]; /* in the object's data */
 
-static void set_site(struct sc_abi_promote *r, const void *site,
-		     uint32_t flags)
+static void set_site(struct sc_abi_promote *r, const void *site, uint32_t flags)
 {
 	intptr_t d = (intptr_t)site - (intptr_t)&r->site_rel;
 	cr_assert(d == (int32_t)d, "site %p out of rel32 range", site);
@@ -199,8 +198,9 @@ static void *caller(void *arg)
 	/* phases of one, two, three targets: promotions, widenings,
 	 * demotions, each a flush writing code under the lock */
 	for (unsigned long i = 0; !stop; i++)
-		if (pt_via_rax_0(t[(i >> 12) % 3 > 0 ? i % ((i >> 12) % 3 + 1)
-						     : 0]) < 10)
+		if (pt_via_rax_0(
+			    t[(i >> 12) % 3 > 0 ? i % ((i >> 12) % 3 + 1) : 0]) <
+		    10)
 			abort();
 	return NULL;
 }
