@@ -36,6 +36,7 @@
 #include <Zydis/Zydis.h>
 
 #include "promote.h"
+#include "text_ops_log.h"
 #include "staticcall/promote.h"
 
 #define NREGS 15
@@ -90,7 +91,8 @@ static void setup(void)
 			hi = obj.segs[i].hi > hi ? obj.segs[i].hi : hi;
 		}
 	cr_assert_eq(sc_execmem_reserve(&pool, lo, hi, 1u << 20, sc_parch_reach,
-					 SC_PROMOTE_FILL), 0);
+					SC_PROMOTE_FILL),
+		     0);
 }
 
 static const uint8_t *make_stub(int reg, int n, uint8_t *miss)
@@ -204,33 +206,6 @@ Test(promote, stub_is_jmp_reg_for_every_value_register_and_target_count)
 	}
 }
 
-/* Text operations that count the CAS writes and keep the last. */
-static const struct sc_text_ops *real;
-static int ncas;
-static uint64_t *cas_word, cas_old, cas_new;
-static int w_open(void *c, uintptr_t p, size_t l, int prot)
-{
-	(void)c;
-	return real->make_writable(real->ctx, p, l, prot);
-}
-static int w_restore(void *c, uintptr_t p, size_t l, int prot)
-{
-	(void)c;
-	return real->restore(real->ctx, p, l, prot);
-}
-static int w_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
-{
-	(void)c;
-	ncas++;
-	cas_word = w, cas_old = e, cas_new = v;
-	return real->cas(real->ctx, w, e, v);
-}
-static void w_sync(void *c)
-{
-	(void)c;
-	real->sync_cores(real->ctx);
-}
-
 static void perms_of(const void *p, char out[5])
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -264,25 +239,23 @@ Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)
 	memcpy(snap[0], a, 256);
 	memcpy(snap[1], b, 256);
 
-	real = sc_text_ops();
-	static const struct sc_text_ops ops = { w_open, w_restore, w_cas,
-						w_sync, NULL };
-	sc_set_text_ops(&ops);
+	text_ops_log_on();
 	for (int off = 0; off < 4; off++) {
 		uint8_t *s = sites[off];
 		cr_assert_eq((uintptr_t)s & 7, (uintptr_t)off);
 		const uint8_t *path[] = { pt_thunk_rax, a, b, a, pt_thunk_rax };
 		for (int step = 0; step + 1 < 5; step++) {
-			ncas = 0;
+			text_ops_ncas = 0;
 			cr_assert_eq(sc_promote_retarget(&obj, s, 0, path[step],
 							 path[step + 1]),
 				     0);
-			cr_assert_eq(ncas, 1, "one word write");
-			cr_assert_eq((uintptr_t)cas_word,
+			cr_assert_eq(text_ops_ncas, 1, "one word write");
+			const struct text_ops_cas *w = &text_ops_log[0];
+			cr_assert_eq((uintptr_t)w->word,
 				     (uintptr_t)s & ~(uintptr_t)7);
 			for (int k = 0; k < 8; k++) {
-				uint8_t x = (uint8_t)(cas_old >> 8 * k),
-					y = (uint8_t)(cas_new >> 8 * k);
+				uint8_t x = (uint8_t)(w->expect >> 8 * k),
+					y = (uint8_t)(w->value >> 8 * k);
 				if (k < off + 1 || k > off + 4)
 					cr_assert_eq(x, y, "byte %d changed",
 						     k);
@@ -291,11 +264,11 @@ Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)
 			expect_calls(via[off], 0);
 		}
 		/* A site not where the runtime left it: not written. */
-		ncas = 0;
+		text_ops_ncas = 0;
 		cr_assert_eq(sc_promote_retarget(&obj, s, 0, a, b), -EBUSY);
-		cr_assert_eq(ncas, 0);
+		cr_assert_eq(text_ops_ncas, 0);
 	}
-	sc_set_text_ops(NULL);
+	text_ops_log_off();
 	cr_assert_eq(memcmp(snap[0], a, 256), 0, "stub changed");
 	cr_assert_eq(memcmp(snap[1], b, 256), 0, "stub changed");
 	perms_of(a, perm);
