@@ -289,6 +289,18 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	const int m = mode();
 	if (!m || !sc_parch_supported() || begin >= end)
 		return;
+	/* One patcher per process (process.c): a copy of the runtime that
+	 * does not serve the registry leaves its objects' sites on their
+	 * thunks (plain retpolines), or static_call_seal(CODE) and the
+	 * reports, which the serving copy answers, would miss them. */
+	if (sc_registry() != &__staticcall_registry_v1) {
+		sc_log(SC_LOG_INFO,
+		       "promote: another copy of the runtime serves this "
+		       "process: the sites of the table at %p are not "
+		       "promoted",
+		       begin);
+		return;
+	}
 	sigset_t saved;
 	if (sc_lock(&saved))
 		return;
