@@ -11,7 +11,8 @@
  *  - exhaustion returns NULL (ENOSPC) and changes nothing: the open page
  *    stays open and writable, the region's state and maps are as before;
  *  - a sealed page keeps its bytes, the rest of it is the fill;
- *  - the statistics follow reserve, seal, data pages and release.
+ *  - the statistics follow reserve, seal, data pages and release;
+ *  - a generated function (genfn.c) comes sealed and shared.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -212,4 +213,24 @@ Test(execmem, a_hinted_region_and_statistics)
 	sc_execmem_release(&m);
 	sc_execmem_stats(&s1);
 	cr_assert_eq(memcmp(&s0, &s1, sizeof s0), 0);
+}
+
+/* genfn.c on top of it: a generated function comes sealed, shared. */
+Test(execmem, generated_functions_come_sealed_and_shared)
+{
+	static const uint8_t ret42[] = { 0xb8, 42, 0, 0, 0, 0xc3 };
+	struct sc_execmem_stats s0, s1;
+	sc_execmem_stats(&s0);
+	int err = 0;
+	void *f = sc_genfn_get(ret42, sizeof ret42, NULL, &err);
+	cr_assert_not_null(f, "err %d", err);
+	assert_perms(f, "r-xp");
+	cr_assert_eq(((int (*)(void))f)(), 42);
+	cr_assert_eq(sc_genfn_get(ret42, sizeof ret42, NULL, &err), f);
+	cr_assert(sc_genfn_owns(f));
+	sc_execmem_stats(&s1);
+	cr_assert_eq(s1.regions, s0.regions + 1);
+	cr_assert_eq(s1.exec, s0.exec + sc_page_size());
+	cr_assert_null(sc_genfn_get(ret42, 0, NULL, &err));
+	cr_assert_eq(err, -EINVAL);
 }
