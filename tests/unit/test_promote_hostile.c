@@ -4,7 +4,9 @@
  *  - the sampler re-entered from a signal handler on the same thread
  *    (a handler whose indirect calls reach their thunks' sample block
  *    while the interrupted thread is inside the sampler or its flush):
- *    the per-thread buffer is never overrun and flushes go on;
+ *    the per-thread buffer is never overrun and flushes go on; and a
+ *    handler calling through a site while its thread learns and
+ *    re-targets that site gets the right result every time;
  *  - corrupt `__staticcall_promote` tables: one outside any object, one
  *    whose end lies past its object's memory (a huge count), records
  *    naming executable code outside the object or the object's data:
@@ -37,6 +39,9 @@
 void __staticcall_promote_register(const void *, const void *);
 void __staticcall_promote_unregister(const void *, const void *);
 extern uint8_t pt_thunk_rax[], pt_site_rax_0[];
+extern uint8_t __start_pt_promote_table[], __stop_pt_promote_table[];
+extern uint8_t pt_t0[], pt_t1[], pt_t2[];
+int pt_via_rax_0(void *value);
 
 static double now_s(void)
 {
@@ -97,6 +102,45 @@ Test(promote_hostile, sampler_reentered_from_a_signal_handler)
 	unsigned long s1 = samples_flushed();
 	cr_assert(s1 >= s0 + 3 * 32, "flushed %lu samples of 128 (%lu made)",
 		  s1 - s0, n);
+}
+
+/* The same through the fixture's sites: the handler calls through a
+ * learning site while the interrupted thread calls, samples and flushes
+ * (promoting, widening, demoting) through the same site. */
+static volatile int wrong;
+static void calling_handler(int sig)
+{
+	(void)sig;
+	for (int i = 0; i < 40; i++)
+		if (pt_via_rax_0(i & 1 ? pt_t1 : pt_t2) != (i & 1 ? 11 : 12))
+			wrong = 1;
+}
+
+Test(promote_hostile, signal_handler_calls_through_sites_during_flushes)
+{
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = calling_handler;
+	sa.sa_flags = SA_RESTART;
+	cr_assert_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	stop = 0;
+	pthread_t self = pthread_self(), th;
+	cr_assert_eq(pthread_create(&th, NULL, signaller, &self), 0);
+	void *t[3] = { pt_t0, pt_t1, pt_t2 };
+	double end = now_s() + 1.5;
+	for (unsigned long i = 0; now_s() < end; i++)
+		for (int k = 0; k < 1000; k++) {
+			int which = (i >> 4) % 3 ? k % ((i >> 4) % 3 + 1) : 0;
+			if (pt_via_rax_0(t[which]) != 10 + which)
+				wrong = 1;
+		}
+	stop = 1;
+	pthread_join(th, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	cr_assert(!wrong, "a call through a site reached the wrong target");
+	cr_assert_gt(samples_flushed(), 0);
 }
 
 /* ---- corrupt tables ---------------------------------------------------- */
@@ -186,10 +230,6 @@ Test(promote_hostile, records_naming_code_outside_the_object_are_refused)
 }
 
 /* ---- fork during flushes ------------------------------------------------ */
-
-extern uint8_t __start_pt_promote_table[], __stop_pt_promote_table[];
-extern uint8_t pt_t0[], pt_t1[], pt_t2[];
-int pt_via_rax_0(void *value);
 
 static void *caller(void *arg)
 {
