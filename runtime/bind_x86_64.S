@@ -13,6 +13,7 @@
  * through the PLT's indirect jump: endbr64 first. The runtime adds no
  * indirect branch; the block returns into the trampoline's slow path.
  */
+#include "call_regs_x86_64.h"
 #include "vector_state_x86_64.h"
 
 	.text
@@ -21,31 +22,13 @@
 	.balign 16
 __staticcall_bind:
 	endbr64
-	pushq %rbp
-	movq %rsp, %rbp
-	pushq %rax
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %r8
-	pushq %r9
-	pushq %r10
+	SC_CALL_REGS_SAVE r11=0
 	SC_VECTOR_SAVE
 	movq 16(%rbp), %rdi
 	movq 24(%rbp), %rsi
 	call sc_bind_entry
 	SC_VECTOR_RESTORE
-	leaq -64(%rbp), %rsp
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %rbp
+	SC_CALL_REGS_RESTORE r11=0
 	ret
 	.size __staticcall_bind, .-__staticcall_bind
 

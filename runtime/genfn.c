@@ -4,8 +4,8 @@
  * itself (a tail site, a constant that needs 64 bits, every arm64 site).
  *
  * Never writable and executable at once: each function gets a page of its
- * own, mapped read-write, written, flushed from the data cache, then made
- * read-execute; only then is its address returned, and nothing can reach
+ * own (a one-page region of execmem.c), written while read-write, made
+ * coherent and sealed read-execute; only then is its address returned, and nothing can reach
  * it before a key or a site holds that address (written later, under the
  * same lock, with the text writer's core sync). Pages are never written
  * again and never unmapped: a thread may be inside one at any time, or be
@@ -18,15 +18,14 @@
  * pages for the values a program actually uses. Packing several into a
  * page would mean writing a page other threads may be executing.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "execmem.h"
 #include "internal.h"
 
 struct genfn {
-	uint8_t *page;
+	struct sc_execmem mem; /* its page */
 	uint8_t code[SC_GEN_MAX];
 	size_t len;
 };
@@ -65,34 +64,38 @@ void *sc_genfn_get(const uint8_t *code, size_t len, const void *near, int *err)
 	uint8_t *same = NULL; /* a copy out of reach */
 	for (size_t i = 0; i < nfns; i++)
 		if (fns[i].len == len && !memcmp(fns[i].code, code, len)) {
-			if (close_to(fns[i].page, near))
-				return fns[i].page;
-			same = fns[i].page;
+			if (close_to(fns[i].mem.base, near))
+				return fns[i].mem.base;
+			same = fns[i].mem.base;
 		}
 	if (nfns == SC_GENFN_MAX) {
 		*err = -ENOSPC;
 		return NULL;
 	}
 	size_t page = sc_page_size();
-	uint8_t *p = mmap(hint(near, page), page, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
+	struct sc_execmem m;
+	if (sc_execmem_reserve_hint(&m, hint(near, page), page, 0)) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (same && !close_to(p, near)) { /* no better than the copy */
-		munmap(p, page);
+	if (same && !close_to(m.base, near)) { /* no better than the copy */
+		sc_execmem_release(&m);
 		return same;
 	}
-	memset(p, 0, page);
-	memcpy(p, code, len);
-	__builtin___clear_cache((char *)p, (char *)p + len);
-	if (mprotect(p, page, PROT_READ | PROT_EXEC)) {
-		*err = -errno;
-		munmap(p, page);
+	uint8_t *p = sc_execmem_room(&m, len);
+	if (!p) {
+		*err = -ENOMEM;
+		sc_execmem_release(&m);
 		return NULL;
 	}
-	fns[nfns].page = p;
+	memcpy(p, code, len);
+	int e = sc_execmem_seal(&m);
+	if (e) {
+		*err = e;
+		sc_execmem_release(&m);
+		return NULL;
+	}
+	fns[nfns].mem = m;
 	memcpy(fns[nfns].code, code, len);
 	fns[nfns].len = len;
 	nfns++;
@@ -104,10 +107,8 @@ void *sc_genfn_get(const uint8_t *code, size_t len, const void *near, int *err)
 
 int sc_genfn_owns(const void *p)
 {
-	size_t page = sc_page_size();
 	for (size_t i = 0; i < nfns; i++)
-		if ((const uint8_t *)p >= fns[i].page &&
-		    (const uint8_t *)p < fns[i].page + page)
+		if (sc_execmem_owns(&fns[i].mem, p))
 			return 1;
 	return 0;
 }

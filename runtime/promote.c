@@ -112,16 +112,17 @@ struct pobj {
 	uintptr_t lo, hi;     /* its executable span */
 	struct psite *sites;  /* sorted by insn */
 	size_t n;
-	struct sc_stub_pool pool;
+	struct sc_execmem pool; /* its stubs */
 	int pool_ok;
 	struct stubrec *stubs;
 	size_t nstubs, capstubs;
 	size_t slow_bytes; /* tail sites' slow stubs */
 	/* hit counters (STATICCALL_PROMOTE_COUNT): read-write pages within
 	 * a stub's reach, reserved at the first counting stub */
-	struct sc_stub_pool cnt;
+	struct sc_execmem cnt;
 	int cnt_state; /* 0 not reserved yet, 1 reserved, -1 none */
-	size_t cnt_used, cnt_mapped;
+	uint8_t *cnt_page; /* the data page being handed out, or NULL */
+	size_t cnt_page_used, cnt_used; /* bytes: of that page, of all */
 	struct pobj *next;
 };
 
@@ -262,7 +263,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		struct psite *s = &po->sites[i];
 		if (s->state != PS_TAIL)
 			continue;
-		uint8_t *at = sc_pool_room(&po->pool, len);
+		uint8_t *at = sc_execmem_room(&po->pool, len);
 		if (!at)
 			break;
 		if (!sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
@@ -274,7 +275,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		po->slow_bytes += len;
 		made++;
 	}
-	if (!made || sc_pool_seal(&po->pool))
+	if (!made || sc_execmem_seal(&po->pool))
 		return;
 	for (size_t i = 0; i < po->n; i++) {
 		struct psite *s = &po->sites[i];
@@ -289,11 +290,36 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 	}
 }
 
+/* Does [begin, end) lie inside one readable segment of o? A table that
+ * runs past its object (a corrupt count) is not read at all. */
+static int table_inside(const struct sc_object *o, const void *begin,
+			const void *end)
+{
+	for (int i = 0; i < o->nsegs; i++)
+		if ((o->segs[i].prot & PROT_READ) &&
+		    (uintptr_t)begin >= o->segs[i].lo &&
+		    (uintptr_t)end <= o->segs[i].hi)
+			return 1;
+	return 0;
+}
+
 SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 {
 	const int m = mode();
 	if (!m || !sc_parch_supported() || begin >= end)
 		return;
+	/* One patcher per process (process.c): a copy of the runtime that
+	 * does not serve the registry leaves its objects' sites on their
+	 * thunks (plain retpolines), or static_call_seal(CODE) and the
+	 * reports, which the serving copy answers, would miss them. */
+	if (sc_registry() != &__staticcall_registry_v1) {
+		sc_log(SC_LOG_INFO,
+		       "promote: another copy of the runtime serves this "
+		       "process: the sites of the table at %p are not "
+		       "promoted",
+		       begin);
+		return;
+	}
 	sigset_t saved;
 	if (sc_lock(&saved))
 		return;
@@ -308,6 +334,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	po->begin = begin;
 	po->end = end;
 	if (((uintptr_t)begin & 3) || sc_object_locate(&po->obj, begin) ||
+	    !table_inside(&po->obj, begin, end) ||
 	    !exec_span(&po->obj, &po->lo, &po->hi) ||
 	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites))) {
 		sc_log(SC_LOG_WARN, "promote: a table at %p is unusable",
@@ -333,7 +360,9 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		       "promote: %zu of %zu sites of %s do not hold what the "
 		       "plugin emits: left on their thunks",
 		       bad, n, po->obj.name ? po->obj.name : "?");
-	po->pool_ok = !sc_pool_init(&po->pool, po->lo, po->hi, SC_PROMOTE_POOL);
+	po->pool_ok = !sc_execmem_reserve(&po->pool, po->lo, po->hi,
+					  SC_PROMOTE_POOL, sc_parch_reach,
+					  SC_PROMOTE_FILL);
 	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
 	/* its pages are touched only as stubs are made */
 	po->stubs = sc_mem_alloc_untouched(po->capstubs * sizeof *po->stubs);
@@ -364,6 +393,49 @@ out:
 
 static void report_object(const struct pobj *po);
 
+/* Set by an atexit handler registered when the runtime starts: it runs
+ * before any object's destructors (the loader's own handler, which runs
+ * them, was registered earlier), so an unregistration seeing it is the
+ * process exiting, not a dlclose. */
+static int exiting;
+static void mark_exiting(void)
+{
+	__atomic_store_n(&exiting, 1, __ATOMIC_RELAXED);
+}
+__attribute__((constructor)) static void promote_watch_exit(void)
+{
+	if (atexit(mark_exiting)) /* exit could not be told: keep them */
+		mark_exiting();
+}
+
+/* An object's registration goes away: its stub memory too, when the
+ * object's code goes (dlclose), and only then.
+ *
+ * Only the object's own sites reach its stubs (the region is its own:
+ * no other object's site, no key, no generated function points into
+ * it), and a thread inside one of its stubs is inside a call of one of
+ * the object's functions that has not returned: a call site's return
+ * address is in the object; a tail site's function has jumped to the
+ * stub, and its caller still waits for it to return; a thread in the
+ * sampler came from a stub and returns into it. dlclose while such a call
+ * runs is already a use of unloaded code (the object's destructors run,
+ * then its text is unmapped: the thread returns into, or jumps to its
+ * thunk in, nothing), so unmapping the stubs with the text adds no new
+ * hazard. At exit, other threads keep running the object's code (it is
+ * never unmapped): its stubs stay, or a thread calling through a
+ * promoted site would fault in a process that is exiting cleanly.
+ * Bounded when kept: SC_PROMOTE_POOL per object. */
+static void release_stub_memory(struct pobj *po)
+{
+	if (__atomic_load_n(&exiting, __ATOMIC_RELAXED))
+		return;
+	sc_execmem_release(&po->pool);
+	po->pool_ok = 0;
+	sc_execmem_release(&po->cnt); /* only its stubs counted there */
+	po->cnt_state = 0;
+	po->cnt_page = NULL;
+}
+
 SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 					       const void *end)
 {
@@ -378,8 +450,7 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 		*pp = po->next;
 		if (sc_env()->report_at_exit)
 			report_object(po);
-		/* The object's code goes with it; its stubs stay mapped
-		 * (a thread preempted inside one must find it). */
+		release_stub_memory(po);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->stubs);
 		free(po->obj.name); /* strdup (object.c) */
@@ -456,35 +527,40 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 	close(fd);
 }
 
-/* Is there counter memory left near po's code (reserved at the first
- * counting stub)? */
+/* Is there counter memory left near po's code (a region of data pages,
+ * reserved at the first counting stub)? */
 static int counters_left(struct pobj *po)
 {
 	if (!po->cnt_state)
-		po->cnt_state = sc_pool_init(&po->cnt, po->lo, po->hi,
-					     SC_PROMOTE_COUNTERS) ?
+		po->cnt_state = sc_execmem_reserve(&po->cnt, po->lo, po->hi,
+						   SC_PROMOTE_COUNTERS,
+						   sc_parch_reach, 0) ?
 					-1 :
 					1;
 	return po->cnt_state > 0 &&
-	       po->cnt_used + SC_COUNTER_BLOCK <= po->cnt.size;
+	       ((po->cnt_page &&
+		 po->cnt_page_used + SC_COUNTER_BLOCK <= sc_page_size()) ||
+		po->cnt.used + sc_page_size() <= po->cnt.size);
 }
 
 /* Room for a counting stub's n + 1 counters near po's code, in a cache
  * line of their own (sites called from different threads do not share
- * one); NULL when there is none. Pages are made read-write as they are
- * needed and stay so: only counters live there, never code. */
+ * one); NULL when there is none. The pages are read-write for good and
+ * never executable: only counters live there, never code. */
 static uint64_t *counters_for(struct pobj *po, int n)
 {
-	size_t ps = sc_page_size();
 	if ((size_t)(n + 1) * 8 > SC_COUNTER_BLOCK || !counters_left(po))
 		return NULL;
-	if (po->cnt_used + SC_COUNTER_BLOCK > po->cnt_mapped) {
-		if (mprotect(po->cnt.base + po->cnt_mapped, ps,
-			     PROT_READ | PROT_WRITE))
+	if (!po->cnt_page ||
+	    po->cnt_page_used + SC_COUNTER_BLOCK > sc_page_size()) {
+		uint8_t *page = sc_execmem_data_page(&po->cnt);
+		if (!page)
 			return NULL;
-		po->cnt_mapped += ps;
+		po->cnt_page = page;
+		po->cnt_page_used = 0;
 	}
-	uint64_t *c = (uint64_t *)(po->cnt.base + po->cnt_used);
+	uint64_t *c = (uint64_t *)(po->cnt_page + po->cnt_page_used);
+	po->cnt_page_used += SC_COUNTER_BLOCK;
 	po->cnt_used += SC_COUNTER_BLOCK;
 	return c;
 }
@@ -535,18 +611,15 @@ static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
 		return NULL;
 	/* Encode for the address it will have before taking the room, so a
 	 * target out of reach costs no pool space. */
-	size_t ps = sc_page_size();
-	uint8_t *at = po->pool.open && po->pool.open_used + len <= ps ?
-			      po->pool.open + po->pool.open_used :
-			      po->pool.base + po->pool.used;
-	if (at + len > po->pool.base + po->pool.size)
+	uint8_t *at = sc_execmem_next(&po->pool, len);
+	if (!at)
 		return NULL;
 	if (cnt ? !sc_parch_counted_stub_encode(at, reg, t, n, miss, cnt, buf) :
 		  !sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
 		*far = 1;
 		return NULL;
 	}
-	uint8_t *room = sc_pool_room(&po->pool, len);
+	uint8_t *room = sc_execmem_room(&po->pool, len);
 	if (room != at)
 		return NULL;
 	memcpy(room, buf, len);
@@ -678,7 +751,7 @@ static void commit(struct pending *p)
 {
 	struct psite *s = p->s;
 	int k = p->k;
-	if (sc_pool_seal(&p->po->pool) ||
+	if (sc_execmem_seal(&p->po->pool) ||
 	    site_retarget(p->po, s, p->stub->at)) {
 		s->state = PS_MEGA; /* left where it is: correct */
 		return;
@@ -810,8 +883,21 @@ static __thread unsigned tn __attribute__((tls_model("initial-exec")));
 static __thread uint32_t trand
 	__attribute__((tls_model("initial-exec"))) = 2463534242u;
 
+/* Set while this thread is in the sampler: a signal handler whose
+ * indirect calls reach the sampler again (between the buffer's count
+ * reaching its end and being reset, or during the flush) drops its
+ * sample instead of writing past the buffer. */
+static __thread int in_sampler __attribute__((tls_model("initial-exec")));
+
 void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
 {
+	if (in_sampler) {
+		/* the interrupted sampler sets the next period */
+		__staticcall_promote_tick = SC_PROMOTE_PERIOD;
+		return;
+	}
+	in_sampler = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	int saved_errno = errno;
 	/* A period of 16..47, not a constant: a fixed stride would sample
 	 * the same phase of a periodic call pattern (every second call of a
@@ -827,6 +913,8 @@ void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
 		flush(tbuf, SC_PROMOTE_BUF);
 	}
 	errno = saved_errno;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	in_sampler = 0;
 }
 
 SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)

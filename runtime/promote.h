@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "execmem.h"
 #include "internal.h"
 
 /* Targets one stub compares, at most (a compare chain). */
@@ -72,25 +73,10 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
  * [lo, hi)? */
 int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);
 
-/* ---- stub pools (promote_pool.c) ------------------------------------ */
-/* Executable memory near one object, handed out a page at a time: a page
- * is filled while it is readable and writable only, then made read-only
- * and executable for good, before any site can reach it. */
-struct sc_stub_pool {
-	uint8_t *base;	   /* reserved, PROT_NONE until used */
-	size_t size, used; /* bytes; used: whole pages made executable */
-	uint8_t *open;	   /* the page being filled, or NULL */
-	size_t open_used;
-	size_t stubs;
-};
-/* Reserve a pool within reach of [lo, hi); 0 or -errno. */
-int sc_pool_init(struct sc_stub_pool *p, uintptr_t lo, uintptr_t hi,
-		 size_t size);
-/* Room for `len` bytes in the open page (opening one: RW, never X);
- * NULL when the pool is full. */
-uint8_t *sc_pool_room(struct sc_stub_pool *p, size_t len);
-/* The open page becomes read-only and executable; 0 or -errno. */
-int sc_pool_seal(struct sc_stub_pool *p);
+/* ---- stub memory ---------------------------------------------------- */
+/* Each object's stubs live in a region of execmem.c (execmem.h) reserved
+ * within sc_parch_reach of its code, filled with SC_PROMOTE_FILL. */
+#define SC_PROMOTE_FILL 0xcc /* x86-64 int3 */
 
 /* ---- promote.c ------------------------------------------------------ */
 /* Re-target the site at insn (a call, or a jump when tail) of object o

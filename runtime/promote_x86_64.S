@@ -10,6 +10,7 @@
  * (bind_x86_64.S: argument registers, %rax, %r10, the vector state with
  * vector_state_x86_64.h). Reached through the PLT: endbr64 first.
  */
+#include "call_regs_x86_64.h"
 #include "vector_state_x86_64.h"
 
 	.text
@@ -18,34 +19,14 @@
 	.balign 16
 __staticcall_promote_sample:
 	endbr64
-	pushq %rbp
-	movq %rsp, %rbp
-	pushq %rax
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
+	SC_CALL_REGS_SAVE r11=1
 	SC_VECTOR_SAVE
 	movq 32(%rbp), %rdi
 	movq 16(%rbp), %rsi
 	movq 24(%rbp), %rdx
 	call sc_promote_sample_entry
 	SC_VECTOR_RESTORE
-	leaq -72(%rbp), %rsp
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
-	popq %rbp
+	SC_CALL_REGS_RESTORE r11=1
 	ret
 	.size __staticcall_promote_sample, .-__staticcall_promote_sample
 

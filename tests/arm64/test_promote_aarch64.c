@@ -96,7 +96,7 @@ static uint32_t rd32(const void *p)
 
 static struct sc_object obj;
 static uintptr_t lo, hi;
-static struct sc_stub_pool pool;
+static struct sc_execmem pool;
 
 /* ---- recorded text-writer steps (as test_backend.c) ------------------ */
 enum ev_kind { EV_OPEN, EV_RESTORE, EV_CAS, EV_FLUSH, EV_SYNC };
@@ -266,7 +266,7 @@ static const uint8_t *make_stub(int reg, void *const *t, int n,
 				const uint8_t *miss)
 {
 	size_t len = sc_parch_stub_size(n);
-	uint8_t *at = sc_pool_room(&pool, len);
+	uint8_t *at = sc_execmem_room(&pool, len);
 	CHECK(at != NULL, "pool full");
 	if (!at)
 		return NULL;
@@ -301,7 +301,7 @@ static void test_stubs(void)
 				t[k] = (void *)tf[(i + 2 * k) % NT];
 			stubs[n - 1] = make_stub(regs[i], t, n, fx[i].thunk);
 		}
-		CHECK(!sc_pool_seal(&pool), "seal");
+		CHECK(!sc_execmem_seal(&pool), "seal");
 		const uint8_t *now = fx[i].thunk;
 		for (int n = 1; n <= 4; n++) {
 			char what[64];
@@ -354,7 +354,7 @@ static void test_threads(void)
 				    make_stub(9, a, 2, pt_thunk_x9),
 				    make_stub(9, b, 1, pt_thunk_x9),
 				    make_stub(9, c, 2, pt_thunk_x9) };
-	CHECK(!sc_pool_seal(&pool), "seal");
+	CHECK(!sc_execmem_seal(&pool), "seal");
 	pthread_t th[2];
 	for (long k = 0; k < 2; k++)
 		pthread_create(&th[k], NULL, caller, (void *)k);
@@ -476,7 +476,7 @@ int main(void)
 			if (obj.segs[i].hi > hi)
 				hi = obj.segs[i].hi;
 		}
-	if (sc_pool_init(&pool, lo, hi, 1 << 20)) {
+	if (sc_execmem_reserve(&pool, lo, hi, 1 << 20, sc_parch_reach, 0)) {
 		fprintf(stderr, "FAIL: no pool\n");
 		return 1;
 	}

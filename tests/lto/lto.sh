@@ -3,38 +3,17 @@
 # Link-time optimisation (docs/GUIDE.md, "Link-time optimisation"): units
 # compiled with the plugin's CFLAGS plus -flto, linked with -flto plus its
 # LDFLAGS, as a build system would. lto_a.c checks every result itself;
-# here every site must also be registered and direct (STATICCALL_REPORT):
+# here every site must also be registered and direct (STATICCALL_REPORT),
+# with no warning from the runtime and no stale site (STATICCALL_VERIFY;
+# lto_common.sh, shared with lto_clang.sh):
 # at -O0 and -O2, with lto1's partitionings (balanced, one, max: every
 # function in its own partition, so keys and callers are apart), a shared
 # library built with -flto, fat objects linked without -flto, and a link
 # that forgets LDFLAGS, which must fail naming the trampoline; with CXX, a
 # C++ program too.
 set -euo pipefail
-cc=$1 cflags=$2 ldflags=$3 inc=$4 lib=$5 out=$6 cxx=${7:-}
-src=$(dirname "$0")
-mkdir -p "$out"
-status=0
-rt=(-L"$lib" -lstaticcall -Wl,-rpath,"$lib")
-
-# run NAME PROGRAM MIN_SITES [OBJECT]: the program's own checks, then all
-# sites of OBJECT (default: the program) registered and direct, at least
-# MIN_SITES of them.
-run() {
-	local name=$1 prog=$2 min=$3 obj=${4:-$2} log
-	if ! log=$(STATICCALL_REPORT=1 "$prog" 2>&1); then
-		echo "FAIL $name: the program failed:"; echo "$log"
-		status=1; return
-	fi
-	local line n direct
-	line=$(printf '%s\n' "$log" | grep "report: .*$(basename "$obj"):" | head -1)
-	n=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9]*\) sites, \([0-9]*\) direct.*/\1/p')
-	direct=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9]*\) sites, \([0-9]*\) direct.*/\2/p')
-	if [ -z "$n" ] || [ "$n" -lt "$min" ] || [ "$n" != "$direct" ]; then
-		echo "FAIL $name: want at least $min sites, all direct: ${line:-no report}"
-		status=1; return
-	fi
-	echo "PASS $name: $n sites, all direct"
-}
+# shellcheck source=lto_common.sh
+. "$(dirname "$0")/lto_common.sh"
 
 for opt in -O0 -O2; do
 	$cc $opt -flto -fPIE $cflags -I"$inc" -c "$src/lto_a.c" -o "$out/a$opt.o"

@@ -11,7 +11,8 @@
 # threads call): sites promoted (the tail call too), none rejected, the
 # megamorphic one given up on, each site's state and targets as expected, the library's callbacks into the program
 # found out of reach; STATICCALL_REPORT=1 lines; STATICCALL_PERF_MAP=1
-# naming the stubs; the thunks are the retpoline, local to each object
+# naming the stubs; a dlopen/dlclose loop of the promoted library does not
+# grow (its stub memory goes with it); the thunks are the retpoline, local to each object
 # (no PLT), and no indirect call or jump is left in the code.
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5
@@ -226,4 +227,9 @@ $cc -O2 -I"$inc" "${promote[@]}" -fcf-protection=full -fPIC -c \
 notes=$(readelf -n "$out/ibt/promote_lib.o")
 grep -q 'x86 feature: IBT' <<<"$notes" ||
 	fail "IBT build without the IBT property"
+# dlopen/dlclose loop: the stub memory of each unloaded copy goes with it
+$cc -O2 -Wall -Werror -I"$inc" -I"$src" "$src/promote_dlclose.c" \
+	-o "$out/promote/promote_dlclose" -ldl "${rt[@]}"
+"$out/promote/promote_dlclose" "$out/promote/libpromote_lib.so" ||
+	fail "promote_dlclose"
 echo "promotion: all checks passed"

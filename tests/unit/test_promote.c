@@ -36,6 +36,7 @@
 #include <Zydis/Zydis.h>
 
 #include "promote.h"
+#include "text_ops_log.h"
 #include "staticcall/promote.h"
 
 #define NREGS 15
@@ -73,7 +74,7 @@ static const struct {
 
 static void *targets[4];
 static struct sc_object obj;
-static struct sc_stub_pool pool;
+static struct sc_execmem pool;
 static uintptr_t lo, hi;
 
 static void setup(void)
@@ -89,18 +90,20 @@ static void setup(void)
 			lo = obj.segs[i].lo < lo ? obj.segs[i].lo : lo;
 			hi = obj.segs[i].hi > hi ? obj.segs[i].hi : hi;
 		}
-	cr_assert_eq(sc_pool_init(&pool, lo, hi, 1u << 20), 0);
+	cr_assert_eq(sc_execmem_reserve(&pool, lo, hi, 1u << 20, sc_parch_reach,
+					SC_PROMOTE_FILL),
+		     0);
 }
 
 static const uint8_t *make_stub(int reg, int n, uint8_t *miss)
 {
 	size_t len = sc_parch_stub_size(n);
 	uint8_t buf[256];
-	uint8_t *at = sc_pool_room(&pool, len);
+	uint8_t *at = sc_execmem_room(&pool, len);
 	cr_assert_not_null(at);
 	cr_assert(sc_parch_stub_encode(at, reg, targets, n, miss, buf));
 	memcpy(at, buf, len);
-	cr_assert_eq(sc_pool_seal(&pool), 0);
+	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	return at;
 }
 
@@ -231,33 +234,6 @@ Test(promote, stub_is_jmp_reg_for_every_value_register_and_target_count)
 	}
 }
 
-/* Text operations that count the CAS writes and keep the last. */
-static const struct sc_text_ops *real;
-static int ncas;
-static uint64_t *cas_word, cas_old, cas_new;
-static int w_open(void *c, uintptr_t p, size_t l, int prot)
-{
-	(void)c;
-	return real->make_writable(real->ctx, p, l, prot);
-}
-static int w_restore(void *c, uintptr_t p, size_t l, int prot)
-{
-	(void)c;
-	return real->restore(real->ctx, p, l, prot);
-}
-static int w_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
-{
-	(void)c;
-	ncas++;
-	cas_word = w, cas_old = e, cas_new = v;
-	return real->cas(real->ctx, w, e, v);
-}
-static void w_sync(void *c)
-{
-	(void)c;
-	real->sync_cores(real->ctx);
-}
-
 static void perms_of(const void *p, char out[5])
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -276,26 +252,27 @@ static void perms_of(const void *p, char out[5])
 Test(promote, counting_stub_is_jmp_reg_and_counts_hits_and_misses)
 {
 	setup();
-	static struct sc_stub_pool cpool;
-	if (!cpool.base) {
-		cr_assert_eq(sc_pool_init(&cpool, lo, hi, 1u << 16), 0);
-		cr_assert_eq(mprotect(cpool.base, cpool.size,
-				      PROT_READ | PROT_WRITE),
+	static struct sc_execmem cpool;
+	static uint64_t *cnt;
+	if (!cnt) {
+		cr_assert_eq(sc_execmem_reserve(&cpool, lo, hi, 1u << 16,
+						sc_parch_reach, 0),
 			     0);
+		cnt = sc_execmem_data_page(&cpool);
+		cr_assert_not_null(cnt);
 	}
-	uint64_t *cnt = (uint64_t *)cpool.base;
 	for (int i = 0; i < NREGS; i++)
 		for (int n = 1; n <= SC_PROMOTE_MAX_TARGETS; n++) {
 			size_t len = sc_parch_counted_stub_size(n);
 			uint8_t buf[256];
 			cr_assert(len > sc_parch_stub_size(n) && len <= 256);
-			uint8_t *at = sc_pool_room(&pool, len);
+			uint8_t *at = sc_execmem_room(&pool, len);
 			cr_assert_not_null(at);
 			cr_assert(sc_parch_counted_stub_encode(
 				at, reg_nums[i], targets, n, regs[i].thunk, cnt,
 				buf));
 			memcpy(at, buf, len);
-			cr_assert_eq(sc_pool_seal(&pool), 0);
+			cr_assert_eq(sc_execmem_seal(&pool), 0);
 			cr_assert_eq(sc_promote_retarget(&obj, regs[i].site, 0,
 							 regs[i].thunk, at),
 				     0);
@@ -331,33 +308,31 @@ Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)
 	perms_of(a, perm);
 	cr_assert_str_eq(perm, "r-xp");
 	/* A page being filled is writable, not executable. */
-	uint8_t *open = sc_pool_room(&pool, 64);
+	uint8_t *open = sc_execmem_room(&pool, 64);
 	perms_of(open, perm);
 	cr_assert_str_eq(perm, "rw-p");
-	cr_assert_eq(sc_pool_seal(&pool), 0);
+	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	static uint8_t snap[2][256];
 	memcpy(snap[0], a, 256);
 	memcpy(snap[1], b, 256);
 
-	real = sc_text_ops();
-	static const struct sc_text_ops ops = { w_open, w_restore, w_cas,
-						w_sync, NULL };
-	sc_set_text_ops(&ops);
+	text_ops_log_on();
 	for (int off = 0; off < 4; off++) {
 		uint8_t *s = sites[off];
 		cr_assert_eq((uintptr_t)s & 7, (uintptr_t)off);
 		const uint8_t *path[] = { pt_thunk_rax, a, b, a, pt_thunk_rax };
 		for (int step = 0; step + 1 < 5; step++) {
-			ncas = 0;
+			text_ops_ncas = 0;
 			cr_assert_eq(sc_promote_retarget(&obj, s, 0, path[step],
 							 path[step + 1]),
 				     0);
-			cr_assert_eq(ncas, 1, "one word write");
-			cr_assert_eq((uintptr_t)cas_word,
+			cr_assert_eq(text_ops_ncas, 1, "one word write");
+			const struct text_ops_cas *w = &text_ops_log[0];
+			cr_assert_eq((uintptr_t)w->word,
 				     (uintptr_t)s & ~(uintptr_t)7);
 			for (int k = 0; k < 8; k++) {
-				uint8_t x = (uint8_t)(cas_old >> 8 * k),
-					y = (uint8_t)(cas_new >> 8 * k);
+				uint8_t x = (uint8_t)(w->expect >> 8 * k),
+					y = (uint8_t)(w->value >> 8 * k);
 				if (k < off + 1 || k > off + 4)
 					cr_assert_eq(x, y, "byte %d changed",
 						     k);
@@ -366,11 +341,11 @@ Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)
 			expect_calls(via[off], 0);
 		}
 		/* A site not where the runtime left it: not written. */
-		ncas = 0;
+		text_ops_ncas = 0;
 		cr_assert_eq(sc_promote_retarget(&obj, s, 0, a, b), -EBUSY);
-		cr_assert_eq(ncas, 0);
+		cr_assert_eq(text_ops_ncas, 0);
 	}
-	sc_set_text_ops(NULL);
+	text_ops_log_off();
 	cr_assert_eq(memcmp(snap[0], a, 256), 0, "stub changed");
 	cr_assert_eq(memcmp(snap[1], b, 256), 0, "stub changed");
 	perms_of(a, perm);
@@ -451,12 +426,12 @@ Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
 	setup();
 	size_t len = sc_parch_slow_size();
 	uint8_t buf[64];
-	uint8_t *slow = sc_pool_room(&pool, len);
+	uint8_t *slow = sc_execmem_room(&pool, len);
 	cr_assert_not_null(slow);
 	cr_assert(sc_parch_slow_encode(slow, 0, pt_tail_site + 5, pt_thunk_rax,
 				       buf));
 	memcpy(slow, buf, len);
-	cr_assert_eq(sc_pool_seal(&pool), 0);
+	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, pt_thunk_rax,
 					 slow),
 		     0);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "text_ops_log.h"
 #include "internal.h"
 #include "staticcall/kernel.h"
 
@@ -113,67 +114,28 @@ __attribute__((noinline)) static int unit_true(void)
 	return static_branch_likely(&unit_key_true) ? 1 : 0;
 }
 
-static const struct sc_text_ops *real;
-static struct {
-	uint64_t *word;
-	uint64_t expect, value;
-} cas_log[64];
-static int ncas, refuse_cas;
-
-static int w_open(void *c, uintptr_t p, size_t l, int prot)
-{
-	(void)c;
-	return real->make_writable(real->ctx, p, l, prot);
-}
-static int w_restore(void *c, uintptr_t p, size_t l, int prot)
-{
-	(void)c;
-	return real->restore(real->ctx, p, l, prot);
-}
-static int w_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
-{
-	(void)c;
-	if (refuse_cas)
-		return 0;
-	if (ncas < 64)
-		cas_log[ncas++] = (typeof(cas_log[0])){ w, e, v };
-	return real->cas(real->ctx, w, e, v);
-}
-static void w_sync(void *c)
-{
-	(void)c;
-	real->sync_cores(real->ctx);
-}
-static const struct sc_text_ops watch = { w_open, w_restore, w_cas, w_sync,
-					  NULL };
-
-static void watch_on(void)
-{
-	real = sc_text_ops();
-	sc_set_text_ops(&watch);
-	ncas = 0;
-}
-
 /* Each logged CAS changes exactly the 5 bytes of one of the key's sites,
  * inside its aligned word, from one form to the other. */
 static void check_writes(const struct static_key *k, int on)
 {
 	struct static_key_site_info info[8];
 	int n = static_key_sites(k, info, 8);
-	cr_assert_eq(ncas, n, "one CAS per site: %d for %d sites", ncas, n);
-	for (int i = 0; i < ncas; i++) {
+	cr_assert_eq(text_ops_ncas, n, "one CAS per site: %d for %d sites",
+		     text_ops_ncas, n);
+	for (int i = 0; i < text_ops_ncas; i++) {
 		int j = 0;
 		while (j < n && ((uintptr_t)info[j].address & ~7ul) !=
-					(uintptr_t)cas_log[i].word)
+					(uintptr_t)text_ops_log[i].word)
 			j++;
 		cr_assert_lt(j, n, "a CAS of a word holding no site");
 		unsigned off = (uintptr_t)info[j].address & 7;
 		cr_assert_leq(off, 3u, "the site straddles its word");
-		uint8_t *e = (uint8_t *)&cas_log[i].expect;
-		uint8_t *v = (uint8_t *)&cas_log[i].value;
+		uint8_t *e = (uint8_t *)&text_ops_log[i].expect;
+		uint8_t *v = (uint8_t *)&text_ops_log[i].value;
 		for (unsigned b = 0; b < 8; b++)
 			if (b < off || b >= off + 5)
-				cr_assert_eq(e[b], v[b], "a byte outside the site");
+				cr_assert_eq(e[b], v[b],
+					     "a byte outside the site");
 		int jump = on != info[j].likely;
 		void *dest = NULL;
 		cr_assert_eq(sc_arch_jump_read(info[j].address, v + off, &dest),
@@ -190,32 +152,32 @@ Test(static_keys, toggles_one_cas_per_site)
 	struct static_key_site_info info[8];
 	cr_assert_eq(static_key_sites(&unit_key, info, 8), 2);
 	cr_assert(!unit_unlikely() && !unit_likely() && unit_true());
-	watch_on();
+	text_ops_log_on();
 	cr_assert_eq(static_branch_enable(&unit_key), 0);
 	check_writes(&unit_key.key, 1);
 	cr_assert(unit_unlikely() && unit_likely());
-	ncas = 0;
+	text_ops_ncas = 0;
 	cr_assert_eq(static_branch_inc(&unit_key), 0); /* 2: no write */
-	cr_assert_eq(ncas, 0);
+	cr_assert_eq(text_ops_ncas, 0);
 	cr_assert_eq(static_branch_dec(&unit_key), 0);
-	cr_assert_eq(ncas, 0);
+	cr_assert_eq(text_ops_ncas, 0);
 	cr_assert_eq(static_branch_dec(&unit_key), 0); /* 0: off */
 	check_writes(&unit_key.key, 0);
 	cr_assert(!unit_unlikely() && !unit_likely());
-	ncas = 0;
+	text_ops_ncas = 0;
 	cr_assert_eq(static_branch_dec(&unit_key), -ERANGE);
-	cr_assert_eq(ncas, 0);
+	cr_assert_eq(text_ops_ncas, 0);
 	cr_assert_eq(static_key_count(&unit_key), 0);
-	sc_set_text_ops(NULL);
+	text_ops_log_off();
 }
 
 Test(static_keys, refused_write_changes_nothing)
 {
-	watch_on();
-	refuse_cas = 1;
+	text_ops_log_on();
+	text_ops_refuse_cas = 1;
 	int err = static_branch_disable(&unit_key_true);
-	refuse_cas = 0;
-	sc_set_text_ops(NULL);
+	text_ops_refuse_cas = 0;
+	text_ops_log_off();
 	cr_assert_eq(err, -EBUSY);
 	cr_assert_eq(static_key_count(&unit_key_true), 1);
 	cr_assert(unit_true());

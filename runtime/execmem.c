@@ -1,0 +1,205 @@
+/*
+ * execmem.c - executable memory the runtime writes (execmem.h): regions
+ * reserved PROT_NONE near the code that branches to them, filled a page
+ * at a time while RW, sealed RX for good. Used by genfn.c (a region of
+ * one page per generated function) and promote.c (a region per object
+ * for its stubs).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "execmem.h"
+#include "internal.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+static struct sc_execmem_stats totals;
+
+static void count(size_t *field, long delta)
+{
+	__atomic_add_fetch(field, (size_t)delta, __ATOMIC_RELAXED);
+}
+
+static void *map_none(void *hint, size_t size, int flags)
+{
+	void *p = mmap(hint, size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | flags, -1,
+		       0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void *try_at(uintptr_t at, size_t size)
+{
+	void *p = map_none((void *)at, size, MAP_FIXED_NOREPLACE);
+	if (p && (uintptr_t)p != at) { /* a kernel without NOREPLACE */
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+}
+
+static size_t round_pages(size_t size)
+{
+	size_t ps = sc_page_size();
+	return (size + ps - 1) & ~(ps - 1);
+}
+
+static void taken(struct sc_execmem *m, void *base, size_t size, uint8_t fill)
+{
+	memset(m, 0, sizeof *m);
+	m->base = base;
+	m->size = size;
+	m->fill = fill;
+	count(&totals.reserved, (long)size);
+	count(&totals.regions, 1);
+}
+
+int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
+		       size_t size, sc_execmem_reach_fn *reach, uint8_t fill)
+{
+	const uintptr_t step = 1u << 21; /* 2 MiB */
+	memset(m, 0, sizeof *m);
+	size = round_pages(size);
+	if (!size)
+		return -ENOMEM;
+	/* Above the range first (the heap of a PIE starts right after it,
+	 * the gap grows with brk), then below it. */
+	for (uintptr_t i = 1; i <= 512; i++) {
+		uintptr_t up = ((hi + step - 1) & ~(step - 1)) + i * step;
+		uintptr_t down = (lo & ~(step - 1)) - i * step - size;
+		for (int k = 0; k < 2; k++) {
+			uintptr_t at = k ? down : up;
+			if (k ? at > lo : at < hi) /* wrapped around */
+				continue;
+			if (!reach(at, lo, hi) || !reach(at + size, lo, hi))
+				continue;
+			void *p = try_at(at, size);
+			if (p) {
+				taken(m, p, size, fill);
+				return 0;
+			}
+		}
+	}
+	return -ENOMEM;
+}
+
+int sc_execmem_reserve_hint(struct sc_execmem *m, const void *hint, size_t size,
+			    uint8_t fill)
+{
+	memset(m, 0, sizeof *m);
+	size = round_pages(size);
+	void *p = size ? map_none((void *)hint, size, 0) : NULL;
+	if (!p)
+		return -ENOMEM;
+	taken(m, p, size, fill);
+	return 0;
+}
+
+uint8_t *sc_execmem_next(const struct sc_execmem *m, size_t len)
+{
+	size_t ps = sc_page_size();
+	if (!m->base || !len || len > ps)
+		return NULL;
+	if (m->open && m->open_used + len <= ps)
+		return m->open + m->open_used;
+	if (m->used + ps > m->size)
+		return NULL;
+	return m->base + m->used;
+}
+
+uint8_t *sc_execmem_room(struct sc_execmem *m, size_t len)
+{
+	size_t ps = sc_page_size();
+	uint8_t *at = sc_execmem_next(m, len);
+	if (!at) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	if (!m->open || at != m->open + m->open_used) {
+		/* A new page: the full one is sealed first (what it holds
+		 * was written for good). */
+		int err = sc_execmem_seal(m);
+		if (err) {
+			errno = -err;
+			return NULL;
+		}
+		if (mprotect(at, ps, PROT_READ | PROT_WRITE))
+			return NULL;
+		memset(at, m->fill, ps);
+		m->open = at;
+		m->open_used = 0;
+		m->used += ps;
+		count(&totals.open, (long)ps);
+	}
+	m->open_used += len;
+	return at;
+}
+
+int sc_execmem_seal(struct sc_execmem *m)
+{
+	if (!m->open)
+		return 0;
+	size_t ps = sc_page_size();
+	/* Coherent before executable: nothing can reach the page yet. */
+	__builtin___clear_cache((char *)m->open, (char *)m->open + ps);
+	if (mprotect(m->open, ps, PROT_READ | PROT_EXEC))
+		return -errno;
+	m->open = NULL;
+	m->open_used = 0;
+	m->sealed++;
+	count(&totals.open, -(long)ps);
+	count(&totals.exec, (long)ps);
+	return 0;
+}
+
+void *sc_execmem_data_page(struct sc_execmem *m)
+{
+	size_t ps = sc_page_size();
+	if (!m->base || m->used + ps > m->size) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	/* After the open page: the pages handed out stay contiguous. */
+	uint8_t *at = m->base + m->used;
+	if (mprotect(at, ps, PROT_READ | PROT_WRITE))
+		return NULL;
+	memset(at, 0, ps);
+	m->used += ps;
+	m->data++;
+	count(&totals.data, (long)ps);
+	return at;
+}
+
+int sc_execmem_owns(const struct sc_execmem *m, const void *p)
+{
+	return m->base && (const uint8_t *)p >= m->base &&
+	       (const uint8_t *)p < m->base + m->size;
+}
+
+void sc_execmem_release(struct sc_execmem *m)
+{
+	if (!m->base)
+		return;
+	size_t ps = sc_page_size();
+	munmap(m->base, m->size);
+	count(&totals.reserved, -(long)m->size);
+	count(&totals.regions, -1);
+	count(&totals.exec, -(long)(m->sealed * ps));
+	count(&totals.data, -(long)(m->data * ps));
+	if (m->open)
+		count(&totals.open, -(long)ps);
+	memset(m, 0, sizeof *m);
+}
+
+void sc_execmem_stats(struct sc_execmem_stats *st)
+{
+	st->reserved = __atomic_load_n(&totals.reserved, __ATOMIC_RELAXED);
+	st->exec = __atomic_load_n(&totals.exec, __ATOMIC_RELAXED);
+	st->open = __atomic_load_n(&totals.open, __ATOMIC_RELAXED);
+	st->data = __atomic_load_n(&totals.data, __ATOMIC_RELAXED);
+	st->regions = __atomic_load_n(&totals.regions, __ATOMIC_RELAXED);
+}

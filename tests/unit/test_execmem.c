@@ -1,0 +1,236 @@
+/*
+ * The executable-memory allocator (runtime/execmem.c), alone:
+ *
+ *  - never writable and executable: after every step (reserve, room,
+ *    seal, data page, release) no mapping of the process is rwx and each
+ *    page of the region is ---, rw- (the open page, a data page) or r-x
+ *    (sealed), as /proc/self/maps says;
+ *  - reach: every byte of a region is within the caller's reach of the
+ *    range it was reserved for, for a rel32 (+-2 GiB) and an arm64 `bl`
+ *    sized reach (+-128 MiB);
+ *  - exhaustion returns NULL (ENOSPC) and changes nothing: the open page
+ *    stays open and writable, the region's state and maps are as before;
+ *  - a sealed page keeps its bytes, the rest of it is the fill;
+ *  - the statistics follow reserve, seal, data pages and release;
+ *  - a generated function (genfn.c) comes sealed and shared.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "execmem.h"
+#include "internal.h"
+
+/* The permissions of the mapping holding p ("????": none). */
+static void perms_of(const void *p, char out[5])
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long a, b;
+	char perms[5];
+	strcpy(out, "????");
+	while (fscanf(f, "%lx-%lx %4s%*[^\n]", &a, &b, perms) == 3)
+		if ((uintptr_t)p >= a && (uintptr_t)p < b)
+			strcpy(out, perms);
+	fclose(f);
+}
+
+/* No mapping of the process is writable and executable. */
+static void assert_no_wx(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long a, b;
+	char perms[5];
+	while (fscanf(f, "%lx-%lx %4s%*[^\n]", &a, &b, perms) == 3)
+		cr_assert(perms[1] != 'w' || perms[2] != 'x', "%lx-%lx is %s",
+			  a, b, perms);
+	fclose(f);
+}
+
+static void assert_perms(const void *p, const char *want)
+{
+	char perm[5];
+	perms_of(p, perm);
+	cr_assert_str_eq(perm, want, "%p: %s, want %s", p, perm, want);
+	assert_no_wx();
+}
+
+static int reach_2g(uintptr_t p, uintptr_t lo, uintptr_t hi)
+{
+	intptr_t a = (intptr_t)(p - lo), b = (intptr_t)(p - hi);
+	return a > -(1l << 31) && a < (1l << 31) && b > -(1l << 31) &&
+	       b < (1l << 31);
+}
+
+static int reach_128m(uintptr_t p, uintptr_t lo, uintptr_t hi)
+{
+	intptr_t a = (intptr_t)(p - lo), b = (intptr_t)(p - hi);
+	return a > -(1l << 27) && a < (1l << 27) && b > -(1l << 27) &&
+	       b < (1l << 27);
+}
+
+static int reach_nothing(uintptr_t p, uintptr_t lo, uintptr_t hi)
+{
+	(void)p, (void)lo, (void)hi;
+	return 0;
+}
+
+static uintptr_t code_lo(void)
+{
+	return (uintptr_t)perms_of & ~(uintptr_t)0xfff;
+}
+
+Test(execmem, pages_are_never_writable_and_executable)
+{
+	struct sc_execmem m;
+	size_t ps = sc_page_size();
+	uintptr_t lo = code_lo(), hi = lo + ps;
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 3 * ps, reach_2g, 0xcc), 0);
+	assert_perms(m.base, "---p");
+	uint8_t *a = sc_execmem_room(&m, 16);
+	cr_assert_eq(a, m.base);
+	assert_perms(a, "rw-p");
+	memset(a, 0xc3, 16);
+	cr_assert_eq(sc_execmem_seal(&m), 0);
+	assert_perms(a, "r-xp");
+	cr_assert_eq(a[0], 0xc3);
+	cr_assert_eq(a[16], 0xcc); /* the rest of the page is the fill */
+	cr_assert_eq(sc_execmem_seal(&m), 0); /* nothing open: nothing done */
+	uint8_t *d = sc_execmem_data_page(&m);
+	cr_assert_eq(d, m.base + ps);
+	assert_perms(d, "rw-p");
+	cr_assert_eq(d[0], 0);
+	uint8_t *b = sc_execmem_room(&m, 32);
+	cr_assert_eq(b, m.base + 2 * ps);
+	assert_perms(b, "rw-p");
+	assert_perms(a, "r-xp");
+	/* A page that no longer has room is sealed before the next one is
+	 * opened: here there is none, so nothing changes. */
+	cr_assert_null(sc_execmem_room(&m, ps));
+	assert_perms(b, "rw-p");
+	cr_assert_eq(sc_execmem_seal(&m), 0);
+	assert_perms(b, "r-xp");
+	assert_perms(d, "rw-p");
+	sc_execmem_release(&m);
+	cr_assert_null(m.base);
+	assert_perms(a, "????");
+}
+
+Test(execmem, a_full_page_is_sealed_before_the_next_opens)
+{
+	struct sc_execmem m;
+	size_t ps = sc_page_size();
+	uintptr_t lo = code_lo(), hi = lo + ps;
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc), 0);
+	uint8_t *a = sc_execmem_room(&m, ps - 8);
+	assert_perms(a, "rw-p");
+	uint8_t *b = sc_execmem_room(&m, 16);
+	cr_assert_eq(b, m.base + ps);
+	assert_perms(a, "r-xp");
+	assert_perms(b, "rw-p");
+	sc_execmem_release(&m);
+}
+
+Test(execmem, every_byte_is_within_reach)
+{
+	size_t ps = sc_page_size();
+	uintptr_t lo = code_lo(), hi = lo + 64 * ps;
+	sc_execmem_reach_fn *reach[2] = { reach_2g, reach_128m };
+	for (int r = 0; r < 2; r++) {
+		struct sc_execmem m[4];
+		for (int i = 0; i < 4; i++) {
+			cr_assert_eq(sc_execmem_reserve(&m[i], lo, hi,
+							256 << 10, reach[r],
+							0xcc),
+				     0);
+			uintptr_t b = (uintptr_t)m[i].base;
+			cr_assert(reach[r](b, lo, hi));
+			cr_assert(reach[r](b + m[i].size, lo, hi));
+			cr_assert(b + m[i].size <= lo || b >= hi);
+		}
+		for (int i = 0; i < 4; i++)
+			sc_execmem_release(&m[i]);
+	}
+	/* A reach nothing satisfies: an error, nothing reserved. */
+	struct sc_execmem_stats s0, s1;
+	sc_execmem_stats(&s0);
+	struct sc_execmem m;
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, ps, reach_nothing, 0xcc),
+		     -ENOMEM);
+	cr_assert_null(m.base);
+	sc_execmem_stats(&s1);
+	cr_assert_eq(s0.regions, s1.regions);
+}
+
+Test(execmem, exhaustion_returns_an_error_and_changes_nothing)
+{
+	struct sc_execmem m, before;
+	size_t ps = sc_page_size();
+	uintptr_t lo = code_lo(), hi = lo + ps;
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc), 0);
+	cr_assert_not_null(sc_execmem_room(&m, 64));
+	cr_assert_not_null(sc_execmem_data_page(&m));
+	cr_assert_not_null(sc_execmem_room(&m, ps - 64)); /* fills it */
+	before = m;
+	errno = 0;
+	cr_assert_null(sc_execmem_next(&m, 1));
+	cr_assert_null(sc_execmem_room(&m, 1));
+	cr_assert_eq(errno, ENOSPC);
+	cr_assert_null(sc_execmem_data_page(&m));
+	cr_assert_null(sc_execmem_room(&m, ps + 1)); /* never fits */
+	cr_assert_null(sc_execmem_room(&m, 0));
+	cr_assert_eq(memcmp(&m, &before, sizeof m), 0);
+	assert_perms(m.base, "rw-p"); /* still open, still not executable */
+	cr_assert_eq(sc_execmem_seal(&m), 0);
+	assert_perms(m.base, "r-xp");
+	sc_execmem_release(&m);
+}
+
+Test(execmem, a_hinted_region_and_statistics)
+{
+	struct sc_execmem_stats s0, s1;
+	struct sc_execmem m;
+	size_t ps = sc_page_size();
+	sc_execmem_stats(&s0);
+	cr_assert_eq(sc_execmem_reserve_hint(&m, NULL, ps, 0), 0);
+	assert_perms(m.base, "---p");
+	uint8_t *p = sc_execmem_room(&m, 8);
+	cr_assert_eq(p, m.base);
+	sc_execmem_stats(&s1);
+	cr_assert_eq(s1.regions, s0.regions + 1);
+	cr_assert_eq(s1.reserved, s0.reserved + ps);
+	cr_assert_eq(s1.open, s0.open + ps);
+	cr_assert_eq(sc_execmem_seal(&m), 0);
+	cr_assert_eq(p[8], 0); /* its fill */
+	assert_perms(p, "r-xp");
+	sc_execmem_stats(&s1);
+	cr_assert_eq(s1.open, s0.open);
+	cr_assert_eq(s1.exec, s0.exec + ps);
+	cr_assert(sc_execmem_owns(&m, p + ps - 1));
+	cr_assert(!sc_execmem_owns(&m, p + ps));
+	sc_execmem_release(&m);
+	sc_execmem_stats(&s1);
+	cr_assert_eq(memcmp(&s0, &s1, sizeof s0), 0);
+}
+
+/* genfn.c on top of it: a generated function comes sealed, shared. */
+Test(execmem, generated_functions_come_sealed_and_shared)
+{
+	static const uint8_t ret42[] = { 0xb8, 42, 0, 0, 0, 0xc3 };
+	struct sc_execmem_stats s0, s1;
+	sc_execmem_stats(&s0);
+	int err = 0;
+	void *f = sc_genfn_get(ret42, sizeof ret42, NULL, &err);
+	cr_assert_not_null(f, "err %d", err);
+	assert_perms(f, "r-xp");
+	cr_assert_eq(((int (*)(void))f)(), 42);
+	cr_assert_eq(sc_genfn_get(ret42, sizeof ret42, NULL, &err), f);
+	cr_assert(sc_genfn_owns(f));
+	sc_execmem_stats(&s1);
+	cr_assert_eq(s1.regions, s0.regions + 1);
+	cr_assert_eq(s1.exec, s0.exec + sc_page_size());
+	cr_assert_null(sc_genfn_get(ret42, 0, NULL, &err));
+	cr_assert_eq(err, -EINVAL);
+}
