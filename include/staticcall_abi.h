@@ -241,6 +241,11 @@ struct sc_abi_jump {
 #define SC_PROMOTE_REG_MASK 0xfu /* the target's register, x86 number
 				    (0 rax, 1 rcx, ... 15 r15; never 4) */
 #define SC_PROMOTE_TAIL 0x10u	 /* `jmp thunk`: a tail call */
+/* (Clang) site_rel names an anchor, not the site: the site is the first
+ * control transfer after it, `call` or (a tail call) `jmp` thunk; never
+ * with SC_PROMOTE_TAIL. An older runtime rejects such a record (unknown
+ * flag): the site stays on its retpoline. */
+#define SC_PROMOTE_ANCHOR 0x20u
 
 struct sc_abi_promote {
 	int32_t site_rel; /* the site's call/jmp - &site_rel */

@@ -42,6 +42,17 @@ std::string sc_text_promote_site(const std::string &label, int reg, bool tail)
 	       label + " - .\n\t.long " + hex(flags) + "\n\t.popsection\n";
 }
 
+std::string sc_text_promote_anchor(const std::string &label, int reg)
+{
+	unsigned flags = (unsigned)reg | SC_PROMOTE_ANCHOR;
+	return label +
+	       ":\n"
+	       "\t.pushsection " SC_ABI_PROMOTE_SECTION ",\"a?\",@progbits\n"
+	       "\t.balign 4\n"
+	       "\t.long " +
+	       label + " - .\n\t.long " + hex(flags) + "\n\t.popsection\n";
+}
+
 // The slot's plain form, byte by byte (little-endian word).
 static std::string slot_plain()
 {
@@ -79,7 +90,9 @@ std::string sc_text_promote_thunk(int reg)
 	     "\t.byte 0xcc,0xcc,0xcc,0xcc,0xcc,0xcc,0xcc\n";
 	// The sample block (offset SC_X86_THUNK_SAMPLE): count down the
 	// thread's tick; at zero hand the target and the site's return
-	// address to the runtime, then take the retpoline.
+	// address to the runtime, then take the retpoline with the register
+	// as pushed (the first call through a lazily bound PLT entry runs
+	// the dynamic linker's resolver, which may clobber r10 and r11).
 	t += "\tpushq %rax\n"
 	     "\tmovq " SC_ABI_PROMOTE_TICK_VAR "@GOTTPOFF(%rip), %rax\n"
 	     "\tdecl %fs:(%rax)\n"
@@ -88,9 +101,11 @@ std::string sc_text_promote_thunk(int reg)
 	     "\tpushq $" +
 	     std::to_string(reg) + "\n\tpushq %" + r +
 	     "\n\tcall " SC_ABI_PROMOTE_SAMPLE_FN "@PLT\n"
-	     "\taddq $16, %rsp\n"
+	     "\tpopq %" +
+	     r +
+	     "\n\taddq $8, %rsp\n"
 	     "\t.byte 0xeb," +
-	     hex(reg >= 8 ? 0xcb : 0xcc) + "\n"; // jmp retpoline
+	     hex(reg >= 8 ? 0xc9 : 0xcb) + "\n"; // jmp retpoline
 	t += "\t.size " + T + ", .-" + T + "\n";
 	return t;
 }

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# run.sh CC INCLUDE RUNTIME_DIR PLUGIN OUT
+# run.sh CC INCLUDE RUNTIME_DIR PLUGIN OUT [KIND]
+# KIND: gcc (default: -fplugin-arg-staticcall_gcc-promote
+# -mindirect-branch=thunk-extern, sites through any register's thunk) or
+# clang (-fplugin-arg-staticcall_clang-promote -mretpoline-external-thunk,
+# anchored sites through __x86_indirect_thunk_r11): the flags
+# `pkg-config --variable=<KIND>_promote_cflags staticcall` gives.
 # Promotion of indirect calls, end to end (docs/GUIDE.md "Promoted
 # indirect calls"): promote_e2e.c and its shared library built plain and
 # with the promote flags (retpoline thunks, -fplugin-arg-...-promote),
@@ -14,11 +19,25 @@
 # naming the stubs; the thunks are the retpoline, local to each object
 # (no PLT), and no indirect call or jump is left in the code.
 set -euo pipefail
-cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5
+cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5 kind=${6:-gcc}
 src=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
-promote=(-fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote
-	-mindirect-branch=thunk-extern)
+case $kind in
+gcc)
+	promote=(-fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote
+		-mindirect-branch=thunk-extern)
+	thunk_reg=rax # the thunk the disassembly checks
+	;;
+clang)
+	promote=(-fplugin="$plugin" -fplugin-arg-staticcall_clang-promote
+		-mretpoline-external-thunk)
+	thunk_reg=r11
+	;;
+*)
+	echo "run.sh: unknown KIND $kind" >&2
+	exit 2
+	;;
+esac
 rt=(-L"$rtdir" -Wl,--no-as-needed -lstaticcall -Wl,--as-needed
 	-Wl,-rpath,"$rtdir")
 fail() {
@@ -130,8 +149,9 @@ for f in "$out/promote/promote_e2e" "$out/promote/libpromote_lib.so"; do
 	if grep -q 'thunk_[a-z0-9]*@plt' <<<"$dis"; then
 		fail "$f: thunk through a PLT"
 	fi
-	thunk=$(echo "$dis" | sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p')
-	for insn in pause lfence 'mov    %rax,(%rsp)' ret; do
+	thunk=$(echo "$dis" |
+		sed -n "/<__x86_indirect_thunk_$thunk_reg>:/,/^\$/p")
+	for insn in pause lfence "mov    %$thunk_reg,(%rsp)" ret; do
 		grep -q "$insn" <<<"$thunk" ||
 			fail "$f: thunk without $insn"
 	done
