@@ -132,6 +132,20 @@ grep -Eq '^staticcall: promote: .*/promote_e2e: 5 sites: [0-9]+ promoted' \
 grep -Eq '^staticcall: promote: .*/libpromote_lib.so: 4 sites: .* 3 far' \
 	"$out/err" || fail "report: $(cat "$out/err")"
 
+# Exact records: each object's sites are its thunk calls and tail jumps
+# (those of opted_out aside)
+for o in promote_e2e libpromote_lib.so; do
+	n=$(sed -n "s|^staticcall: promote: .*/$o: \([0-9]*\) sites:.*|\1|p" \
+		"$out/err")
+	calls=$(objdump -d --no-show-raw-insn "$out/promote/$o" | awk '
+		/^[0-9a-f]+ <.*>:$/ { fn = $2 }
+		fn !~ /^<opted_out/ &&
+			/(call|jmp) +[0-9a-f]+ <__x86_indirect_thunk_[a-z0-9]+>$/ { n++ }
+		END { print n + 0 }')
+	[ "$n" = "$calls" ] ||
+		fail "$o: $n sites recorded, $calls thunk calls and jumps"
+done
+
 # STATICCALL_PERF_MAP=1: every stub named in /tmp/perf-PID.map
 STATICCALL_PERF_MAP=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
 map=/tmp/perf-$(stat "$out/err" pid).map
