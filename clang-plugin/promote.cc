@@ -231,10 +231,14 @@ bool sc_promote_module(llvm::Module &m)
 		if (!c->isZero())
 			return false;
 	std::set<const llvm::Function *> out = sc_opted_out(m);
-	unsigned sites = 0;
+	bool thunk = false;
 	for (llvm::Function &f : m) {
-		if (f.isDeclaration() || out.count(&f) ||
-		    !sc_uses_external_thunk(f))
+		if (f.isDeclaration() || !sc_uses_external_thunk(f))
+			continue;
+		// (the opted out and the static-call trampolines' slow path
+		// call the thunk too)
+		thunk = true;
+		if (out.count(&f))
 			continue;
 		std::vector<llvm::CallBase *> calls;
 		for (llvm::BasicBlock &bb : f)
@@ -247,9 +251,8 @@ bool sc_promote_module(llvm::Module &m)
 		bool debug = sc_emits_line_table(f);
 		for (llvm::CallBase *cb : calls)
 			sc_insert_promote_anchor(cb, debug);
-		sites += calls.size();
 	}
-	if (!sites)
+	if (!thunk)
 		return false;
 	m.appendModuleInlineAsm(
 		"\t.pushsection .text\n"
