@@ -102,6 +102,20 @@ pt_tail_site:
 	jmp pt_thunk_rax
 	.size pt_tail_fn, .-pt_tail_fn
 
+	/* an anchored site (Clang, SC_PROMOTE_ANCHOR): the record names
+	 * pt_anchor, the site is the first control transfer after it */
+	.balign 16
+	.type pt_anchored_fn,@function
+pt_anchored_fn:
+	subq $8, %rsp
+pt_anchor:
+	movq %rdi, %rax
+	.balign 8
+	call pt_thunk_rax
+	addq $8, %rsp
+	ret
+	.size pt_anchored_fn, .-pt_anchored_fn
+
 	.irp k, 0, 1, 2, 3
 	.balign 16
 	.globl pt_t\k
@@ -123,9 +137,10 @@ pt_other:
 	movl $2000, %eax
 	ret
 
-	/* A table for test_promote.c's registration test: three good
-	 * records, five bad (register of another thunk, not a call, an
-	 * unknown flag, two records naming one site). */
+	/* A table for test_promote.c's registration test: four good
+	 * records (one anchored), six bad (register of another thunk, not a
+	 * call, an unknown flag, two records naming one site, an anchor
+	 * whose first control transfer is a jmp to no thunk). */
 	.section pt_promote_table,"a",@progbits
 	.balign 4
 	.long pt_site_rax_0 - .
@@ -139,6 +154,10 @@ pt_other:
 	.long pt_t0 - .
 	.long 0
 	.long pt_site_rdx_0 - .
+	.long 0x42
+	.long pt_anchor - .
+	.long 0x20
+	.long pt_via_rdx_0 - .
 	.long 0x22
 	.long pt_site_rbx_0 - .
 	.long 3

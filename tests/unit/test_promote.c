@@ -424,8 +424,8 @@ Test(promote, registration_takes_good_records_and_refuses_bad_ones)
 	struct static_call_promote_stats st;
 	cr_assert_eq(static_call_promote_stats(&st), 0);
 	cr_assert_eq(st.objects, 1);
-	cr_assert_eq(st.sites, 3, "sites %zu", st.sites);
-	cr_assert_eq(st.rejected, 5, "rejected %zu", st.rejected);
+	cr_assert_eq(st.sites, 4, "sites %zu", st.sites);
+	cr_assert_eq(st.rejected, 6, "rejected %zu", st.rejected);
 	cr_assert_eq(st.tail_sites, 1);
 	cr_assert_eq(st.tail_unlearned, 0);
 	uint64_t slot;
