@@ -12,7 +12,9 @@
 // thunk, hidden and comdat (plugin-common/promote_text.cc, as GCC's
 // promote.cc). __attribute__((staticcall_no_promote)) on a function leaves
 // its calls unrecorded: they keep the retpoline.
+#include <set>
 #include <string>
+#include <vector>
 
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/TargetOptions.h"
@@ -20,6 +22,7 @@
 #include "clang/Sema/ParsedAttr.h"
 #include "clang/Sema/Sema.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InlineAsm.h"
@@ -161,8 +164,7 @@ bool sc_emits_line_table(const llvm::Function &f)
 {
 	const llvm::DISubprogram *sp = f.getSubprogram();
 	return sp && sp->getUnit() &&
-	       sp->getUnit()->getEmissionKind() !=
-		       llvm::DICompileUnit::NoDebug;
+	       sp->getUnit()->getEmissionKind() != llvm::DICompileUnit::NoDebug;
 }
 
 } // namespace
@@ -180,8 +182,8 @@ void sc_promote_setup(CompilerInstance &ci)
 	auto err = [&de](const std::string &msg) {
 		de.Report(de.getCustomDiagID(DiagnosticsEngine::Error, "%0"))
 			<< "staticcall: -fplugin-arg-" SC_PLUGIN_NAME
-			   "-" SC_OPT_PROMOTE " " +
-				   msg;
+			   "-" SC_OPT_PROMOTE
+			   " " + msg;
 	};
 	const clang::TargetOptions &to = ci.getTargetOpts();
 	if (llvm::Triple(to.Triple).getArch() != llvm::Triple::x86_64) {
