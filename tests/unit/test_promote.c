@@ -392,8 +392,9 @@ Test(promote, thunk_of_the_first_form_is_refused_for_r10_and_r11)
 					    NULL));
 		size_t at = SC_X86_THUNK_SAMPLE + (cases[i].reg >= 8 ? 23 : 22);
 		const uint8_t old[] = {
-			0x48, 0x83, 0xc4, 0x10, 0xeb,
-			(uint8_t)(SC_X86_THUNK_RETPOLINE - (at + 6)),
+			0x48, 0x83,
+			0xc4, 0x10,
+			0xeb, (uint8_t)(SC_X86_THUNK_RETPOLINE - (at + 6)),
 		};
 		memcpy(t + at, old, sizeof old);
 		memset(t + at + sizeof old, 0xcc, sizeof t - at - sizeof old);
