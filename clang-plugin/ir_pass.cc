@@ -265,12 +265,32 @@ PreservedAnalyses SCPass::run(Module &m, ModuleAnalysisManager &)
 	return changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }
 
+struct SCPromotePass : PassInfoMixin<SCPromotePass> {
+	PreservedAnalyses run(Module &m, ModuleAnalysisManager &)
+	{
+		// (registered twice, as SCPass may be: once per module)
+		if (m.getNamedMetadata("staticcall.promoted"))
+			return PreservedAnalyses::all();
+		m.getOrInsertNamedMetadata("staticcall.promoted");
+		return sc_promote_module(m) ? PreservedAnalyses::none() :
+					      PreservedAnalyses::all();
+	}
+	static bool isRequired() { return true; }
+};
+
 } // namespace
 
 void sc_register_pass_callbacks(PassBuilder &pb)
 {
 	pb.registerPipelineStartEPCallback(
 		[](ModulePassManager &mpm, auto) { mpm.addPass(SCPass()); });
+	// Promote mode: after inlining and every other IR change, so each
+	// indirect call left is one site (promote.cc).
+	if (sc_global().promote)
+		pb.registerOptimizerLastEPCallback(
+			[](ModulePassManager &mpm, auto) {
+				mpm.addPass(SCPromotePass());
+			});
 	sc_register_alias_pass(pb);
 }
 

@@ -118,6 +118,11 @@ void sc_emit_module_asm(llvm::Module &m, sc_target target,
 			sc_tables tables = sc_tables::by_linkage,
 			bool fragments = false);
 
+// promote.cc: in promote mode, an anchor (a record of
+// SC_ABI_PROMOTE_SECTION) before each indirect call, and the thunk and
+// table of the module; true if there was one.
+bool sc_promote_module(llvm::Module &m);
+
 // fragment.cc: each function marked static_call_fragment gets its
 // instruction, `ret` and its record as its body; true if there was one.
 bool sc_lower_fragments(llvm::Module &m, sc_target target);

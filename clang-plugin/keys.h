@@ -68,6 +68,9 @@ struct sc_state {
 	// -flto or -flto=thin (lto.cc): the pass rewrites calls and stores
 	// but leaves the anchors and tables to the link (lto_pass.cc).
 	bool lto = false;
+	// -fplugin-arg-staticcall_clang-promote (promote.cc): every indirect
+	// call becomes a promotable site (issue 16).
+	bool promote = false;
 };
 
 // The annotation (an AnnotateAttr the attribute handler adds to every
@@ -101,6 +104,9 @@ void sc_check_fragments(clang::ASTContext &ctx);
 // lto.cc: -flto or -flto=thin: sets sc_state::lto (LLVM >= 19), an error
 // before.
 void sc_check_lto(clang::CompilerInstance &ci);
+// promote.cc: promote mode's checks of the command line (x86-64, no
+// -flto, -mretpoline-external-thunk) and the branch alignment it sets.
+void sc_promote_setup(clang::CompilerInstance &ci);
 // ir_pass.cc: adds the IR pass to a PassBuilder (once per PassBuilder).
 void sc_register_pass_callbacks(llvm::PassBuilder &pb);
 

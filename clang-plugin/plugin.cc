@@ -62,6 +62,7 @@ class SCAction : public PluginASTAction {
 	{
 		CodeGenOptions &cg = CI.getCodeGenOpts();
 		sc_check_lto(CI);
+		sc_promote_setup(CI);
 
 		// staticcall.h turns STATIC_CALL on when this is defined. The
 		// predefines buffer is entered when parsing starts, after this.
@@ -111,6 +112,8 @@ class SCAction : public PluginASTAction {
 				st.strict = true;
 			else if (a == SC_OPT_REPORT)
 				st.report = true;
+			else if (a == SC_OPT_PROMOTE)
+				st.promote = true;
 			else
 				de.Report(de.getCustomDiagID(
 					DiagnosticsEngine::Error,

@@ -243,6 +243,11 @@ struct sc_abi_jump {
 #define SC_PROMOTE_TAIL 0x10u	 /* `jmp thunk`: a tail call */
 #define SC_PROMOTE_REG_HIGH 0x20u /* arm64: the register is x(16 + the
 				     mask's number), x18..x29 */
+/* (Clang) site_rel names an anchor, not the site: the site is the first
+ * control transfer after it, `call` or (a tail call) `jmp` thunk; never
+ * with SC_PROMOTE_TAIL. An older runtime rejects such a record (unknown
+ * flag): the site stays on its retpoline. */
+#define SC_PROMOTE_ANCHOR 0x40u
 
 struct sc_abi_promote {
 	int32_t site_rel; /* the site's call/jmp - &site_rel */

@@ -17,7 +17,7 @@
 // Plugin arguments: -fplugin-arg-<plugin>-strict, -report.
 #define SC_OPT_STRICT "strict"
 #define SC_OPT_REPORT "report"
-#define SC_OPT_PROMOTE "promote" /* GCC: promotable indirect calls */
+#define SC_OPT_PROMOTE "promote" /* promotable indirect calls */
 /* GCC: the same for builds without retpolines: each unit's own thunks
  * (local) end in `jmp *%reg` */
 #define SC_OPT_PROMOTE_PLAIN "promote-plain"

@@ -43,6 +43,17 @@ std::string sc_text_promote_site(const std::string &label, int reg, bool tail)
 	       label + " - .\n\t.long " + hex(flags) + "\n\t.popsection\n";
 }
 
+std::string sc_text_promote_anchor(const std::string &label, int reg)
+{
+	unsigned flags = (unsigned)reg | SC_PROMOTE_ANCHOR;
+	return label +
+	       ":\n"
+	       "\t.pushsection " SC_ABI_PROMOTE_SECTION ",\"a?\",@progbits\n"
+	       "\t.balign 4\n"
+	       "\t.long " +
+	       label + " - .\n\t.long " + hex(flags) + "\n\t.popsection\n";
+}
+
 // The slot's plain form, byte by byte (little-endian word).
 static std::string slot_plain()
 {
@@ -55,7 +66,9 @@ static std::string slot_plain()
 
 // The sample block (offset SC_X86_THUNK_SAMPLE): count down the
 // thread's tick; at zero hand the target and the site's return address
-// to the runtime, then take the slow path at offset 8.
+// to the runtime, then take the slow path at offset 8 with the register
+// as pushed (the first call through a lazily bound PLT entry runs the
+// dynamic linker's resolver, which may clobber r10 and r11).
 static std::string sample_block(int reg, const std::string &r)
 {
 	return "\tpushq %rax\n"
@@ -66,9 +79,11 @@ static std::string sample_block(int reg, const std::string &r)
 	     "\tpushq $" +
 	     std::to_string(reg) + "\n\tpushq %" + r +
 	     "\n\tcall " SC_ABI_PROMOTE_SAMPLE_FN "@PLT\n"
-	     "\taddq $16, %rsp\n"
+	     "\tpopq %" +
+	     r +
+	     "\n\taddq $8, %rsp\n"
 	     "\t.byte 0xeb," +
-	       hex(reg >= 8 ? 0xcb : 0xcc) + "\n"; // jmp to the slow path
+	     hex(reg >= 8 ? 0xc9 : 0xcb) + "\n"; // jmp to the slow path
 }
 
 // The plain slow path: `jmp *%reg` where the retpoline would be, int3

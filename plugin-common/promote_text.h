@@ -18,6 +18,11 @@ std::string sc_promote_reg_name(int reg);
 // instruction lies in one aligned quadword). `label` unique in the unit.
 std::string sc_text_promote_site(const std::string &label, int reg, bool tail);
 
+// (Clang) The record of an anchored site: `label` is an anchor the runtime
+// decodes forward from to the first control transfer, which must be the
+// `call` or `jmp __x86_indirect_thunk_<reg>` (docs/ABI.md).
+std::string sc_text_promote_anchor(const std::string &label, int reg);
+
 // The thunk `__x86_indirect_thunk_<reg>` (hidden, comdat): slot, retpoline,
 // sample block. The runtime checks these exact bytes (promote_x86_64.c).
 // plain_jump (-fplugin-arg-...-promote-plain): the slow path is `jmp

@@ -297,6 +297,9 @@ struct sc_arch_ops {
 	int (*find_site)(const uint8_t *anchor, const uint8_t *limit,
 			 const void *tramp, uint8_t **insn, int *kind,
 			 const char **why);
+	const uint8_t *(*first_transfer)(const uint8_t *anchor,
+					 const uint8_t *limit,
+					 const char **why);
 };
 /* Defined only where arch_ops.c is compiled (SC_ARCH_NS=x86, =a64). */
 extern const struct sc_arch_ops sc_x86_ops, sc_a64_ops;

@@ -26,5 +26,6 @@ const struct sc_arch_ops SC_NS(ops) = {
 	.jump_read = sc_arch_jump_read,
 	.decode_site = sc_decode_site,
 	.find_site = sc_find_site,
+	.first_transfer = sc_arch_first_transfer,
 };
 #endif

@@ -221,6 +221,31 @@ static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
 	return sc_text_apply(&w, 1);
 }
 
+/* (Clang) r names an anchor: the site is the first control transfer
+ * after it (the decoder the static-call anchors use), a call or, for a
+ * tail call, a jump; which one its opcode says. 0 if none. */
+static int anchored_site(const struct pobj *po, const struct sc_abi_promote *r,
+			 struct psite *s)
+{
+	const char *why = NULL;
+	const uint8_t *limit = NULL;
+	if (r->flags & SC_PROMOTE_TAIL)
+		return 0;
+	for (int i = 0; i < po->obj.nsegs; i++)
+		if ((po->obj.segs[i].prot & PROT_EXEC) &&
+		    (uintptr_t)s->insn >= po->obj.segs[i].lo &&
+		    (uintptr_t)s->insn < po->obj.segs[i].hi)
+			limit = (const uint8_t *)po->obj.segs[i].hi;
+	if (!limit)
+		return 0;
+	const uint8_t *site = sc_arch_first_transfer(s->insn, limit, &why);
+	if (!site)
+		return 0; /* (reported as the anchor's address) */
+	s->insn = (uint8_t *)site;
+	s->tail = sc_parch_site_dest(s->insn, 1) != NULL;
+	return 1;
+}
+
 static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 		       struct psite *s)
 {
@@ -231,7 +256,10 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	s->tail = !!(r->flags & SC_PROMOTE_TAIL);
 	s->state = PS_BAD;
 	if (r->flags &
-	    ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL | SC_PROMOTE_REG_HIGH))
+	    ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL | SC_PROMOTE_REG_HIGH |
+	      SC_PROMOTE_ANCHOR))
+		return;
+	if ((r->flags & SC_PROMOTE_ANCHOR) && !anchored_site(po, r, s))
 		return;
 	/* One aligned quadword holds the instruction (x86-64: `.balign
 	 * 8,,4`; arm64: any instruction). */

@@ -150,7 +150,9 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 	/* The sample block: push %rax; the tick's offset (IE: mov
 	 * disp(%rip),%rax, or relaxed to LE: mov $imm,%rax); decl
 	 * %fs:(%rax); pop %rax; jnz retpoline; push $reg; push %reg; call
-	 * sample; add $16,%rsp; jmp retpoline. */
+	 * sample; pop %reg; add $8,%rsp; jmp retpoline (or, as first
+	 * emitted, add $16,%rsp; jmp retpoline: refused for r10 and r11,
+	 * which the resolver of a lazily bound PLT entry may clobber). */
 	const uint8_t *b = t + SC_X86_THUNK_SAMPLE;
 	if (b[0] != 0x50 || b[1] != 0x48 ||
 	    !((b[2] == 0x8b && b[3] == 0x05) || (b[2] == 0xc7 && b[3] == 0xc0)))
@@ -169,9 +171,20 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 	    (callee < call_lo || callee >= call_hi))
 		return 0;
 	p += 5;
-	const uint8_t tail[] = { 0x48, 0x83, 0xc4,
-				 0x10, 0xeb, (uint8_t)(t + 8 - (p + 6)) };
-	return !memcmp(p, tail, sizeof tail);
+	const uint8_t add16[] = { 0x48, 0x83, 0xc4, 0x10 };
+	const uint8_t add8[] = { 0x48, 0x83, 0xc4, 0x08 };
+	if (!memcmp(p, add16, 4)) {
+		if (reg == 10 || reg == 11)
+			return 0;
+		p += 4;
+	} else {
+		if (reg >= 8 && *p++ != 0x41)
+			return 0;
+		if (*p++ != 0x58 + (reg & 7) || memcmp(p, add8, 4))
+			return 0;
+		p += 4;
+	}
+	return p[0] == 0xeb && p[1] == (uint8_t)(t + 8 - (p + 2));
 }
 
 size_t sc_parch_stub_size(int n)
@@ -221,7 +234,7 @@ extern __thread int __staticcall_promote_tick;
 
 size_t sc_parch_slow_size(void)
 {
-	return 48;
+	return 64;
 }
 
 /*
@@ -233,7 +246,8 @@ size_t sc_parch_slow_size(void)
  *	pop  %rax
  *	push $reg; push %reg
  *	call sample                # the thunk's: its PLT entry
- *	add  $24, %rsp
+ *	pop  %reg                  # (a lazy PLT resolver may clobber it)
+ *	add  $16, %rsp
  *	jmp  thunk+8
  */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
@@ -267,7 +281,10 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 	if (!rel32(at + (p - out) + 4, sample_call(thunk, reg), &d))
 		return 0;
 	wr32(p, d), p += 4;
-	*p++ = 0x48, *p++ = 0x83, *p++ = 0xc4, *p++ = 0x18;
+	if (reg >= 8)
+		*p++ = 0x41;
+	*p++ = 0x58 + (reg & 7);
+	*p++ = 0x48, *p++ = 0x83, *p++ = 0xc4, *p++ = 0x10;
 	*p++ = 0xe9;
 	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
 		return 0;

@@ -52,8 +52,26 @@ void read_promote_sites(struct table *t)
 		p->site = r + rd32(rec);
 		p->reg = flags & SC_PROMOTE_REG_MASK;
 		p->tail = !!(flags & SC_PROMOTE_TAIL);
-		p->func = sym_at(e, p->site, 1, 0);
 		const uint8_t *b = elf_bytes_at(e, p->site, &avail);
+		if (b && (flags & SC_PROMOTE_ANCHOR)) {
+			/* Clang: the site is the first control transfer
+			 * after the anchor, found as the runtime does. */
+			const char *why = NULL;
+			const uint8_t *at =
+				flags & SC_PROMOTE_TAIL ?
+					NULL :
+					e->arch->first_transfer(b, b + avail,
+								&why);
+			if (at) {
+				p->site += (uint64_t)(at - b);
+				avail -= (size_t)(at - b);
+				b = at;
+				p->tail = b[0] == 0xe9;
+			} else {
+				b = NULL;
+			}
+		}
+		p->func = sym_at(e, p->site, 1, 0);
 		if (b && avail >= 5 && b[0] == (p->tail ? 0xe9 : 0xe8)) {
 			p->thunk = p->site + 5 + rd32(b + 1);
 			p->compiled = "thunk";

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# run.sh CC INCLUDE RUNTIME_DIR PLUGIN OUT
+# run.sh CC INCLUDE RUNTIME_DIR PLUGIN OUT [KIND]
+# KIND: gcc (default: -fplugin-arg-staticcall_gcc-promote
+# -mindirect-branch=thunk-extern, sites through any register's thunk) or
+# clang (-fplugin-arg-staticcall_clang-promote -mretpoline-external-thunk,
+# anchored sites through __x86_indirect_thunk_r11): the flags
+# `pkg-config --variable=<KIND>_promote_cflags staticcall` gives.
 # Promotion of indirect calls, end to end (docs/GUIDE.md "Promoted
 # indirect calls"): promote_e2e.c and its shared library built plain and
 # with the promote flags (retpoline thunks, -fplugin-arg-...-promote),
@@ -15,11 +20,25 @@
 # grow (its stub memory goes with it); the thunks are the retpoline, local to each object
 # (no PLT), and no indirect call or jump is left in the code.
 set -euo pipefail
-cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5
+cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5 kind=${6:-gcc}
 src=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
-promote=(-fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote
-	-mindirect-branch=thunk-extern)
+case $kind in
+gcc)
+	promote=(-fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote
+		-mindirect-branch=thunk-extern)
+	thunk_reg=rax # the thunk the disassembly checks
+	;;
+clang)
+	promote=(-fplugin="$plugin" -fplugin-arg-staticcall_clang-promote
+		-mretpoline-external-thunk)
+	thunk_reg=r11
+	;;
+*)
+	echo "run.sh: unknown KIND $kind" >&2
+	exit 2
+	;;
+esac
 rt=(-L"$rtdir" -Wl,--no-as-needed -lstaticcall -Wl,--as-needed
 	-Wl,-rpath,"$rtdir")
 fail() {
@@ -95,48 +114,58 @@ for b in promote ibt; do
 	done
 done
 
-# -flto: units compiled in promote mode to IR, linked with the plugin
-# alone (gcc_ldflags, no promote argument; many partitions): lto1 records
-# the marked functions' sites; the same results, the same sites
-d=$out/lto
-mkdir -p "$d"
-$cc -O2 -Wall -Werror -flto -I"$inc" "${promote[@]}" -fPIC -c \
-	"$src/promote_lib.c" -o "$d/promote_lib.o"
-$cc -O2 -flto -flto-partition=max -fplugin="$plugin" -shared \
-	"$d/promote_lib.o" -o "$d/libpromote_lib.so" 2>"$out/lto.log" ||
-	fail "lto link: $(cat "$out/lto.log")"
-$cc -O2 -Wall -Werror -flto -I"$inc" -I"$src" "${promote[@]}" -c \
-	"$src/promote_e2e.c" -o "$d/promote_e2e.o"
-$cc -O2 -flto -flto-partition=max -fplugin="$plugin" "$d/promote_e2e.o" \
-	-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" -pthread \
-	"${rt[@]}" 2>"$out/lto.log" || fail "lto link: $(cat "$out/lto.log")"
-"$d/promote_e2e" >"$out/got" 2>"$out/err" || fail "lto: exit status $?"
-cmp -s "$out/want" "$out/got" || fail "lto: results differ from the plain build"
-[ "$(stat "$out/err" objects)" = 2 ] && [ "$(stat "$out/err" rejected)" = 0 ] &&
-	[ "$(stat "$out/err" sites)" = 9 ] &&
-	[ "$(stat "$out/err" promoted)" -ge 4 ] ||
-	fail "lto: $(cat "$out/err")"
-echo "lto: $(grep ^stats "$out/err")"
+if [ "$kind" = gcc ]; then
+	# -flto: units compiled in promote mode to IR, linked with the plugin
+	# alone (gcc_ldflags, no promote argument; many partitions): lto1 records
+	# the marked functions' sites; the same results, the same sites
+	d=$out/lto
+	mkdir -p "$d"
+	$cc -O2 -Wall -Werror -flto -I"$inc" "${promote[@]}" -fPIC -c \
+		"$src/promote_lib.c" -o "$d/promote_lib.o"
+	$cc -O2 -flto -flto-partition=max -fplugin="$plugin" -shared \
+		"$d/promote_lib.o" -o "$d/libpromote_lib.so" 2>"$out/lto.log" ||
+		fail "lto link: $(cat "$out/lto.log")"
+	$cc -O2 -Wall -Werror -flto -I"$inc" -I"$src" "${promote[@]}" -c \
+		"$src/promote_e2e.c" -o "$d/promote_e2e.o"
+	$cc -O2 -flto -flto-partition=max -fplugin="$plugin" "$d/promote_e2e.o" \
+		-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" -pthread \
+		"${rt[@]}" 2>"$out/lto.log" || fail "lto link: $(cat "$out/lto.log")"
+	"$d/promote_e2e" >"$out/got" 2>"$out/err" || fail "lto: exit status $?"
+	cmp -s "$out/want" "$out/got" || fail "lto: results differ from the plain build"
+	[ "$(stat "$out/err" objects)" = 2 ] && [ "$(stat "$out/err" rejected)" = 0 ] &&
+		[ "$(stat "$out/err" sites)" = 9 ] &&
+		[ "$(stat "$out/err" promoted)" -ge 4 ] ||
+		fail "lto: $(cat "$out/err")"
+	echo "lto: $(grep ^stats "$out/err")"
 
-# promote-plain (a build without retpolines): each unit's own local
-# thunks end in `jmp *%reg`; the same results, sites promoted, no
-# retpoline left, the thunk local (no global symbol of that name)
-build plainpromote -fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote-plain \
-	-mindirect-branch=thunk-extern
-"$out/plainpromote/promote_e2e" >"$out/got" 2>"$out/err" ||
-	fail "promote-plain: exit status $?"
-cmp -s "$out/want" "$out/got" || fail "promote-plain: results differ"
-[ "$(stat "$out/err" rejected)" = 0 ] && [ "$(stat "$out/err" promoted)" -ge 4 ] ||
-	fail "promote-plain: $(cat "$out/err")"
-dis=$(objdump -d --no-show-raw-insn "$out/plainpromote/promote_e2e")
-thunk=$(sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p' <<<"$dis")
-grep -q 'jmp    \*%rax' <<<"$thunk" || fail "promote-plain: thunk: $thunk"
-if grep -q lfence <<<"$dis"; then
-	fail "promote-plain: a retpoline left"
+	# promote-plain (a build without retpolines): each unit's own local
+	# thunks end in `jmp *%reg`; the same results, sites promoted, no
+	# retpoline left, the thunk local (no global symbol of that name)
+	build plainpromote -fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote-plain \
+		-mindirect-branch=thunk-extern
+	"$out/plainpromote/promote_e2e" >"$out/got" 2>"$out/err" ||
+		fail "promote-plain: exit status $?"
+	cmp -s "$out/want" "$out/got" || fail "promote-plain: results differ"
+	[ "$(stat "$out/err" rejected)" = 0 ] && [ "$(stat "$out/err" promoted)" -ge 4 ] ||
+		fail "promote-plain: $(cat "$out/err")"
+	dis=$(objdump -d --no-show-raw-insn "$out/plainpromote/promote_e2e")
+	thunk=$(sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p' <<<"$dis")
+	grep -q 'jmp    \*%rax' <<<"$thunk" || fail "promote-plain: thunk: $thunk"
+	if grep -q lfence <<<"$dis"; then
+		fail "promote-plain: a retpoline left"
+	fi
+	nm "$out/plainpromote/promote_e2e" | grep -q ' t __x86_indirect_thunk_rax$' ||
+		fail "promote-plain: the thunk is not local"
+	echo "promote-plain: $(grep ^stats "$out/err")"
+else
+	# Clang: promote mode refuses -flto with a clear error
+	if $cc -O2 -flto -I"$inc" "${promote[@]}" -fPIC -c \
+		"$src/promote_lib.c" -o "$out/lto.o" 2>"$out/lto.log"; then
+		fail "clang -flto in promote mode: not refused"
+	fi
+	grep -q 'does not support -flto' "$out/lto.log" ||
+		fail "clang -flto: $(cat "$out/lto.log")"
 fi
-nm "$out/plainpromote/promote_e2e" | grep -q ' t __x86_indirect_thunk_rax$' ||
-	fail "promote-plain: the thunk is not local"
-echo "promote-plain: $(grep ^stats "$out/err")"
 
 # static_call_seal(CODE) after learning: every site back as compiled
 # (state sealed, none promoted), the same results
@@ -156,6 +185,20 @@ grep -Eq '^staticcall: promote: .*/promote_e2e: 5 sites: [0-9]+ promoted.*; [1-9
 	"$out/err" || fail "report: $(cat "$out/err")"
 grep -Eq '^staticcall: promote: .*/libpromote_lib.so: 4 sites: .* 3 far' \
 	"$out/err" || fail "report: $(cat "$out/err")"
+
+# Exact records: each object's sites are its thunk calls and tail jumps
+# (those of opted_out aside)
+for o in promote_e2e libpromote_lib.so; do
+	n=$(sed -n "s|^staticcall: promote: .*/$o: \([0-9]*\) sites:.*|\1|p" \
+		"$out/err")
+	calls=$(objdump -d --no-show-raw-insn "$out/promote/$o" | awk '
+		/^[0-9a-f]+ <.*>:$/ { fn = $2 }
+		fn !~ /^<opted_out/ &&
+			/(call|jmp) +[0-9a-f]+ <__x86_indirect_thunk_[a-z0-9]+>$/ { n++ }
+		END { print n + 0 }')
+	[ "$n" = "$calls" ] ||
+		fail "$o: $n sites recorded, $calls thunk calls and jumps"
+done
 
 # STATICCALL_PERF_MAP=1: every stub named in /tmp/perf-PID.map
 STATICCALL_PERF_MAP=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
@@ -202,8 +245,9 @@ for f in "$out/promote/promote_e2e" "$out/promote/libpromote_lib.so"; do
 	if grep -q 'thunk_[a-z0-9]*@plt' <<<"$dis"; then
 		fail "$f: thunk through a PLT"
 	fi
-	thunk=$(echo "$dis" | sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p')
-	for insn in pause lfence 'mov    %rax,(%rsp)' ret; do
+	thunk=$(echo "$dis" |
+		sed -n "/<__x86_indirect_thunk_$thunk_reg>:/,/^\$/p")
+	for insn in pause lfence "mov    %$thunk_reg,(%rsp)" ret; do
 		grep -q "$insn" <<<"$thunk" ||
 			fail "$f: thunk without $insn"
 	done

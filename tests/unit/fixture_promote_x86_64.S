@@ -31,7 +31,8 @@ pt_thunk_\r:
 	pushq $\n
 	pushq %\r
 	call __staticcall_promote_sample@PLT
-	addq $16, %rsp
+	popq %\r
+	addq $8, %rsp
 	.byte 0xeb,\jback
 	.size pt_thunk_\r, .-pt_thunk_\r
 	.endm
@@ -67,21 +68,21 @@ pt_site_\r\()_\off:
 	.size pt_via_\r\()_\off, .-pt_via_\r\()_\off
 	.endm
 
-	thunk rax, 0, 0x48, 0x04, 0xcc
-	thunk rcx, 1, 0x48, 0x0c, 0xcc
-	thunk rdx, 2, 0x48, 0x14, 0xcc
-	thunk rbx, 3, 0x48, 0x1c, 0xcc
-	thunk rbp, 5, 0x48, 0x2c, 0xcc
-	thunk rsi, 6, 0x48, 0x34, 0xcc
-	thunk rdi, 7, 0x48, 0x3c, 0xcc
-	thunk r8, 8, 0x4c, 0x04, 0xcb
-	thunk r9, 9, 0x4c, 0x0c, 0xcb
-	thunk r10, 10, 0x4c, 0x14, 0xcb
-	thunk r11, 11, 0x4c, 0x1c, 0xcb
-	thunk r12, 12, 0x4c, 0x24, 0xcb
-	thunk r13, 13, 0x4c, 0x2c, 0xcb
-	thunk r14, 14, 0x4c, 0x34, 0xcb
-	thunk r15, 15, 0x4c, 0x3c, 0xcb
+	thunk rax, 0, 0x48, 0x04, 0xcb
+	thunk rcx, 1, 0x48, 0x0c, 0xcb
+	thunk rdx, 2, 0x48, 0x14, 0xcb
+	thunk rbx, 3, 0x48, 0x1c, 0xcb
+	thunk rbp, 5, 0x48, 0x2c, 0xcb
+	thunk rsi, 6, 0x48, 0x34, 0xcb
+	thunk rdi, 7, 0x48, 0x3c, 0xcb
+	thunk r8, 8, 0x4c, 0x04, 0xc9
+	thunk r9, 9, 0x4c, 0x0c, 0xc9
+	thunk r10, 10, 0x4c, 0x14, 0xc9
+	thunk r11, 11, 0x4c, 0x1c, 0xc9
+	thunk r12, 12, 0x4c, 0x24, 0xc9
+	thunk r13, 13, 0x4c, 0x2c, 0xc9
+	thunk r14, 14, 0x4c, 0x34, 0xc9
+	thunk r15, 15, 0x4c, 0x3c, 0xc9
 
 	.irp r, rax, rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15
 	via \r, 0
@@ -100,6 +101,20 @@ pt_tail_fn:
 pt_tail_site:
 	jmp pt_thunk_rax
 	.size pt_tail_fn, .-pt_tail_fn
+
+	/* an anchored site (Clang, SC_PROMOTE_ANCHOR): the record names
+	 * pt_anchor, the site is the first control transfer after it */
+	.balign 16
+	.type pt_anchored_fn,@function
+pt_anchored_fn:
+	subq $8, %rsp
+pt_anchor:
+	movq %rdi, %rax
+	.balign 8
+	call pt_thunk_rax
+	addq $8, %rsp
+	ret
+	.size pt_anchored_fn, .-pt_anchored_fn
 
 	.irp k, 0, 1, 2, 3
 	.balign 16
@@ -122,9 +137,10 @@ pt_other:
 	movl $2000, %eax
 	ret
 
-	/* A table for test_promote.c's registration test: three good
-	 * records, five bad (register of another thunk, not a call, an
-	 * unknown flag, two records naming one site). */
+	/* A table for test_promote.c's registration test: four good
+	 * records (one anchored), six bad (register of another thunk, not a
+	 * call, an unknown flag, two records naming one site, an anchor
+	 * whose first control transfer is a jmp to no thunk). */
 	.section pt_promote_table,"a",@progbits
 	.balign 4
 	.long pt_site_rax_0 - .
@@ -138,7 +154,11 @@ pt_other:
 	.long pt_t0 - .
 	.long 0
 	.long pt_site_rdx_0 - .
-	.long 0x22
+	.long 0x82
+	.long pt_anchor - .
+	.long 0x40
+	.long pt_via_rdx_0 - .
+	.long 0x42
 	.long pt_site_rbx_0 - .
 	.long 3
 	.long pt_site_rbx_0 - .
