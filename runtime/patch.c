@@ -292,7 +292,8 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO,
 					cand[nc]))
 			nc++;
-		else if (sc_inline_encode_site(c, target, cand[nc], &cform[nc]))
+		else if (sc_inline_encode_site(c, target, sc_site_multi_ok(s),
+					       cand[nc], &cform[nc]))
 			nc++;
 		if (!target && c->cond &&
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_NOP, cand[nc]))

@@ -582,8 +582,15 @@ Test(protocol, multi_instruction_fragments_single_threaded_only)
 	sc_single_threaded_force(0);
 	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
 	cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).reaches, m.fn);
-	/* single-threaded: the instructions themselves */
+	/* single-threaded, but the key is not declared STATIC_CALL_BOOT
+	 * (SC_DESC_BOOT): a plain store could not be refused later, so the
+	 * site calls the function */
 	sc_single_threaded_force(1);
+	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
+	cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).reaches, m.fn);
+	cr_assert_eq(f.site.code.inline_form, 0);
+	/* ... declared: the instructions themselves */
+	tramp.flags |= SC_DESC_BOOT;
 	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
 	static const uint8_t want[5] = { 0x9c, 0x58, 0x90, 0x90, 0x90 };
 	cr_assert(!memcmp(b, want, 5), "%02x %02x %02x", b[0], b[1], b[2]);
