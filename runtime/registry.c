@@ -507,12 +507,15 @@ int sc_update_locked(void *var, void *target, const char *cause)
 	if (k && now != target && holds_multi_insn(k)) {
 		sc_single_threaded_forget();
 		if (!sc_single_threaded()) {
+			char kname[200];
+			key_name(k, kname, sizeof kname);
 			sc_log(SC_LOG_ERROR,
-			       "update of key %p: a site holds a "
+			       "update of key %s: a site holds a "
 			       "multi-instruction fragment, which may be "
 			       "replaced only while the process is "
-			       "single-threaded: refused, nothing changed",
-			       var);
+			       "single-threaded: refused (-EAGAIN), nothing "
+			       "changed",
+			       kname);
 			return -EAGAIN;
 		}
 	}
