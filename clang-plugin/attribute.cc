@@ -160,10 +160,9 @@ struct SCBootAttrInfo : public ParsedAttrInfo {
 						 d->getLocation() :
 						 attr.getLoc(),
 					 id);
-			if (nd)
-				db << nd;
-			else
-				db << "";
+			// (quoted as GCC's %qE and Clang's NamedDecl are)
+			db << (nd ? "'" + nd->getNameAsString() + "'" :
+				    std::string());
 			return AttributeNotApplied;
 		}
 		sc_boot_key_decls().insert(vd->getCanonicalDecl());

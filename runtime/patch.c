@@ -311,8 +311,13 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 	}
 	nc++;
 	const uint8_t *tramp_form = cand[nc - 1];
-	int wait = sc_env()->straddle_wait;
 	for (int i = 0; i < nc; i++) {
+		/* A multi-instruction form is written and left only while the
+		 * process is single-threaded (multi_insn_stays, inline.c): no
+		 * thread can fetch a straddling site half-written then, so
+		 * it takes the `jmp .` path whatever STATICCALL_STRADDLE says */
+		int wait = sc_env()->straddle_wait ||
+			   ((cform[i] | c->inline_form) & SC_INLINE_MULTI);
 		uint8_t to[SC_MAX_INSN];
 		memcpy(to, cand[i], c->len);
 		if (bkpt) {
