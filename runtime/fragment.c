@@ -102,6 +102,14 @@ void sc_frags_register(struct sc_object *o)
 		const struct sc_abi_frag *r = &t[i];
 		const uint8_t *insn = insn_of(r);
 		const char *why = NULL;
+		/* a sequence longer than any site: always called, as meant */
+		if ((r->flags & SC_FRAG_SEQUENCE) && r->insn_len > SC_MAX_INSN) {
+			sc_log(SC_LOG_DEBUG,
+			       "%s: fragment %zu: %u bytes of instructions, "
+			       "longer than any site: the function is called",
+			       o->name, i, r->insn_len);
+			continue;
+		}
 		/* the instruction and the `ret` after it */
 		if (r->insn_len > SC_MAX_INSN ||
 		    !in_exec_segment(o, (uintptr_t)insn, r->insn_len + 4))

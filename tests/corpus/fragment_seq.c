@@ -54,11 +54,24 @@ unsigned long flags_seq(void) { return flags_soft(); }
 /* 8 bytes: too long for a site, which calls it */
 STATIC_CALL_FRAGMENT("mov %edi, %eax; crc32q %rsi, %rax")
 unsigned long crc_seq(unsigned long c, unsigned long v) { return crc_soft(c, v); }
+/* 9 bytes: longer than any site the runtime keeps bytes for */
+STATIC_CALL_FRAGMENT("mov %rdi, %rax; add %rsi, %rax; add %rdx, %rax")
+unsigned long sum3_seq(unsigned long a, unsigned long b, unsigned long c)
+{
+	return a + b + c;
+}
 #endif
+static unsigned long sum3_soft(unsigned long a, unsigned long b,
+			       unsigned long c)
+{
+	return c + b + a;
+}
 
 unsigned (*STATIC_CALL_BOOT add)(unsigned, unsigned) = add_soft;
 unsigned long (*STATIC_CALL_BOOT read_flags)(void) = flags_soft;
 unsigned long (*STATIC_CALL_BOOT crc)(unsigned long, unsigned long) = crc_soft;
+unsigned long (*STATIC_CALL_BOOT sum3)(unsigned long, unsigned long,
+				       unsigned long) = sum3_soft;
 /* not declared for sequences: one instruction or a call */
 unsigned (*STATIC_CALL add_plain)(unsigned, unsigned) = add_soft;
 
@@ -81,6 +94,12 @@ __attribute__((noinline)) unsigned long call_crc(unsigned long c,
 	return crc(c, v) ^ 1;
 }
 
+__attribute__((noinline)) unsigned long call_sum3(unsigned long a,
+						  unsigned long b)
+{
+	return sum3(a, b, a ^ b) + 7;
+}
+
 static unsigned long checksum(int crc_ok)
 {
 	static const unsigned long in[] = { 0, 1, 0xffffffffu, 0x12345678,
@@ -91,6 +110,7 @@ static unsigned long checksum(int crc_ok)
 		s = s * 31 + call_add((unsigned)x, (unsigned)y);
 		s = s * 31 + call_add_plain((unsigned)y, (unsigned)x);
 		s = s * 31 + call_flags();
+		s = s * 31 + call_sum3(x, y);
 		if (crc_ok)
 			s = s * 31 + call_crc(x, y);
 	}
@@ -142,6 +162,7 @@ int main(void)
 	SC_LIVE_KEY(add_plain);
 	SC_LIVE_KEY(read_flags);
 	SC_LIVE_KEY(crc);
+	SC_LIVE_KEY(sum3);
 	int crc_ok = 0;
 #if defined(__x86_64__)
 	unsigned a, b, c, d;
@@ -154,6 +175,7 @@ int main(void)
 	if (static_call_update(add, add_seq) ||
 	    static_call_update(add_plain, add_seq) ||
 	    static_call_update(read_flags, flags_seq) ||
+	    static_call_update(sum3, sum3_seq) ||
 	    (crc_ok && static_call_update(crc, crc_seq)))
 		return 1;
 	printf("crc32: %s\n", crc_ok ? "used" : "skipped (CPU lacks SSE4.2)");
@@ -162,7 +184,8 @@ int main(void)
 		printf("no call site holds a sequence\n");
 		return 1;
 	}
-	if (fragment_sites(&add_plain, 0) || fragment_sites(&crc, 0)) {
+	if (fragment_sites(&add_plain, 0) || fragment_sites(&crc, 0) ||
+	    fragment_sites(&sum3, 0)) {
 		printf("a sequence at a site of a key not declared for it, "
 		       "or too long for it\n");
 		return 1;
@@ -191,6 +214,7 @@ int main(void)
 	}
 	if (static_call_update(add_plain, add_soft) ||
 	    (crc_ok && static_call_update(crc, crc_soft)) ||
+	    static_call_update(sum3, sum3_soft) ||
 	    static_call_update(add_plain, add_seq))
 		return 1;
 	SC_CHECK();
