@@ -316,8 +316,9 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		 * process is single-threaded (multi_insn_stays, inline.c): no
 		 * thread can fetch a straddling site half-written then, so
 		 * it takes the `jmp .` path whatever STATICCALL_STRADDLE says */
-		int wait = sc_env()->straddle_wait ||
-			   ((cform[i] | c->inline_form) & SC_INLINE_MULTI);
+		int wait_env = sc_env()->straddle_wait,
+		    into = (cform[i] & SC_INLINE_MULTI) != 0,
+		    from = (c->inline_form & SC_INLINE_MULTI) != 0;
 		uint8_t to[SC_MAX_INSN];
 		memcpy(to, cand[i], c->len);
 		if (bkpt) {
@@ -329,11 +330,15 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		}
 		/* Only a form the site can leave for its trampoline in one safe
 		 * write: otherwise a straddling site could reach a form from
-		 * which no later target, not even the trampoline, is writable. */
+		 * which no later target, not even the trampoline, is writable.
+		 * (Leaving a multi-instruction form is single-threaded too;
+		 * any other form must be left while threads run.) */
 		struct sc_byte_patch back[SC_MAX_BYTE_PATCHES];
-		int back_ok =
-			sc_arch_plan(c, cand[i], tramp_form, wait, back) >= 0;
-		int n = back_ok ? sc_arch_plan(c, live, to, wait, bp) : -1;
+		int back_ok = sc_arch_plan(c, cand[i], tramp_form,
+					   wait_env || into, back) >= 0;
+		int n = back_ok ? sc_arch_plan(c, live, to,
+					       wait_env || into || from, bp) :
+				  -1;
 		if (n < 0 && back_ok && !bkpt)
 			n = via_trampoline(c, live, tramp_form, to, bp);
 		if (n < 0) {

@@ -83,6 +83,16 @@ __attribute__((noinline)) unsigned call_add_plain(unsigned a, unsigned b)
 {
 	return add_plain(a, b) * 5 + b;
 }
+/* second sites (a Clang site whose first byte ends a word keeps its
+ * call: docs/PATCHING.md) */
+__attribute__((noinline)) unsigned call_add2(unsigned a)
+{
+	return add(a, 5) ^ 0x55;
+}
+__attribute__((noinline)) unsigned long call_flags2(void)
+{
+	return (read_flags() >> 1) & 1;
+}
 __attribute__((noinline)) unsigned long call_flags(void)
 {
 	/* IF and the always-one bit 1: set in every user-mode RFLAGS */
@@ -110,6 +120,7 @@ static unsigned long checksum(int crc_ok)
 		s = s * 31 + call_add((unsigned)x, (unsigned)y);
 		s = s * 31 + call_add_plain((unsigned)y, (unsigned)x);
 		s = s * 31 + call_flags();
+		s = s * 31 + call_add2((unsigned)x) + call_flags2();
 		s = s * 31 + call_sum3(x, y);
 		if (crc_ok)
 			s = s * 31 + call_crc(x, y);
