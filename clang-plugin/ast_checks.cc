@@ -328,6 +328,8 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 					   SC_DIAG_RET_ARG_N("%0", "%1"));
 		id_store = de.getCustomDiagID(DiagnosticsEngine::Error,
 					      SC_DIAG_STRICT_STORE("%0"));
+		id_boot_store = de.getCustomDiagID(DiagnosticsEngine::Error,
+						   SC_DIAG_BOOT_STORE("%0"));
 		id_site = de.getCustomDiagID(DiagnosticsEngine::Remark,
 					     SC_DIAG_SITE("%0"));
 		id_load = de.getCustomDiagID(DiagnosticsEngine::Remark,
@@ -369,7 +371,17 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 
 	bool VisitBinaryOperator(BinaryOperator *e)
 	{
-		if (!e->isAssignmentOp() || !sc_global().strict)
+		if (!e->isAssignmentOp())
+			return true;
+		// A key declared STATIC_CALL_BOOT: never a plain store.
+		if (const VarDecl *k = sc_key_ref(e->getLHS()))
+			if (sc_boot_key_decls().count(k->getCanonicalDecl())) {
+				de.Report(e->getLHS()->getExprLoc(),
+					  id_boot_store)
+					<< k;
+				return true;
+			}
+		if (!sc_global().strict)
 			return true;
 		if (const VarDecl *k = sc_key_ref(e->getLHS()))
 			de.Report(e->getLHS()->getExprLoc(), id_store) << k;
@@ -607,7 +619,7 @@ class SCVisitor : public RecursiveASTVisitor<SCVisitor> {
 	MangleContext &mc;
 	DiagnosticsEngine &de;
 	SourceManager &sm;
-	unsigned id_store, id_site, id_load, id_not_key, id_not_key_member,
+	unsigned id_store, id_boot_store, id_site, id_load, id_not_key, id_not_key_member,
 		id_ret0, id_const, id_ret_arg, id_ret_arg_n;
 	llvm::DenseSet<const Expr *> callee_loads;
 	std::unique_ptr<sc_copy_facts> copy_facts;
@@ -624,6 +636,9 @@ void sc_check_unit(ASTContext &ctx)
 		// instantiations are named by the visitor)
 		if (!vd->getDeclContext()->isDependentContext())
 			st.key_names.insert(sc_ir_name(*mc, vd));
+	for (const VarDecl *vd : sc_boot_key_decls())
+		if (!vd->getDeclContext()->isDependentContext())
+			st.boot_key_names.insert(sc_ir_name(*mc, vd));
 	SCVisitor v(ctx, *mc);
 	v.find_key_free_copies();
 	v.TraverseDecl(ctx.getTranslationUnitDecl());

@@ -134,10 +134,48 @@ struct SCAttrInfo : public ParsedAttrInfo {
 		return AttributeApplied;
 	}
 };
+
+// static_call_boot: STATIC_CALL_BOOT puts it after static_call, so the key
+// is known by then; on anything else it is an error.
+struct SCBootAttrInfo : public ParsedAttrInfo {
+	SCBootAttrInfo()
+	{
+		static const Spelling S[] = {
+			{ ParsedAttr::AS_GNU, SC_ATTR_BOOT_NAME },
+		};
+		Spellings = S;
+	}
+
+	AttrHandling handleDeclAttribute(Sema &S, Decl *d,
+					 const ParsedAttr &attr) const override
+	{
+		auto *vd = dyn_cast<VarDecl>(d);
+		if (!vd || !sc_key_decls().count(vd->getCanonicalDecl())) {
+			DiagnosticsEngine &de = S.getDiagnostics();
+			unsigned id = de.getCustomDiagID(
+				DiagnosticsEngine::Error,
+				SC_DIAG_BOOT_NOT_KEY("%0"));
+			const auto *nd = dyn_cast<NamedDecl>(d);
+			auto db = S.Diag(d->getLocation().isValid() ?
+						 d->getLocation() :
+						 attr.getLoc(),
+					 id);
+			// (quoted as GCC's %qE and Clang's NamedDecl are)
+			db << (nd ? "'" + nd->getNameAsString() + "'" :
+				    std::string());
+			return AttributeNotApplied;
+		}
+		sc_boot_key_decls().insert(vd->getCanonicalDecl());
+		return AttributeApplied;
+	}
+};
 } // namespace
 
 static ParsedAttrInfoRegistry::Add<SCAttrInfo>
 	sc_attr_reg(SC_ATTR_NAME, "staticcall: patchable direct calls");
+static ParsedAttrInfoRegistry::Add<SCBootAttrInfo>
+	sc_boot_attr_reg(SC_ATTR_BOOT_NAME,
+			 "staticcall: keys of multi-instruction fragments");
 
 // A structure is complete: a marked member (or a member holding
 // some) that its layout leaves unaligned to a pointer (packed,

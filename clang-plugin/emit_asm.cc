@@ -117,6 +117,7 @@ void sc_emit_module_asm(Module &m, sc_target target, const sc_module_keys &mk,
 				       sc_retpoline::none;
 		kt.ibt = sc_module_ibt(m, target);
 		kt.target = target;
+		kt.boot = k.offset < 0 && gv->getMetadata(SC_BOOT_METADATA);
 		if (k.used)
 			text += sc_text_key(kt);
 		if (k.used_cond) {

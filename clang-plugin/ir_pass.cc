@@ -151,6 +151,11 @@ void sc_find_key_vars(Module &m, sc_module_keys &mk)
 			continue; // (named twice)
 		k.gv = gv;
 		k.id = sc_symbol(*gv);
+		// STATIC_CALL_BOOT rides with the variable to the link
+		// (-flto: lto_pass.cc writes the descriptor there)
+		if (sc_global().boot_key_names.count(name))
+			gv->setMetadata(SC_BOOT_METADATA,
+					MDNode::get(m.getContext(), {}));
 		for (User *u : gv->users()) {
 			if (auto *ld = dyn_cast<LoadInst>(u)) {
 				if (ld->getPointerOperand() == gv &&

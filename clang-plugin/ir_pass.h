@@ -23,6 +23,9 @@
 // One key of this unit: a key variable (offset -1) or the marked member at
 // byte `offset` of the global object `gv` (a field key), with the loads of
 // it the pass found (plain, non-volatile loads of the key's address).
+// Metadata on a key variable declared STATIC_CALL_BOOT (SC_DESC_BOOT).
+#define SC_BOOT_METADATA "staticcall.boot"
+
 struct sc_key {
 	llvm::GlobalVariable *gv = nullptr;
 	long offset = -1;

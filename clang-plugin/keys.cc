@@ -25,6 +25,12 @@ llvm::DenseSet<const VarDecl *> &sc_key_decls()
 	return s;
 }
 
+llvm::DenseSet<const VarDecl *> &sc_boot_key_decls()
+{
+	static llvm::DenseSet<const VarDecl *> s;
+	return s;
+}
+
 // Marked members (field keys) seen by the attribute handler.
 llvm::DenseSet<const FieldDecl *> &sc_key_fields()
 {

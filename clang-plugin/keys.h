@@ -41,6 +41,8 @@ struct sc_state {
 	bool report = false; // -fplugin-arg-staticcall_clang-report
 	// IR names of the keys of this unit (asm label if any, else the C name).
 	std::set<std::string> key_names;
+	// ... those declared STATIC_CALL_BOOT (SC_DESC_BOOT).
+	std::set<std::string> boot_key_names;
 	// IR names of the global objects (file scope, or a function's
 	// `static`) whose type holds marked members (field keys,
 	// docs/FIELD_KEYS.md): a memcpy/memset into any other global object
@@ -84,6 +86,8 @@ sc_state &sc_global();
 // The frontend's keys (keys.cc), filled by the attribute handler.
 // Canonical declarations of the keys seen by the attribute handler.
 llvm::DenseSet<const clang::VarDecl *> &sc_key_decls();
+// Canonical declarations of the keys declared STATIC_CALL_BOOT.
+llvm::DenseSet<const clang::VarDecl *> &sc_boot_key_decls();
 // Marked members (field keys) seen by the attribute handler.
 llvm::DenseSet<const clang::FieldDecl *> &sc_key_fields();
 bool sc_is_key_field(const clang::ValueDecl *d);

@@ -115,9 +115,39 @@ static struct attribute_spec sc_attr_spec = {
 	false,	      false, false, sc_handle_attr, NULL
 };
 
+// static_call_boot (STATIC_CALL_BOOT puts static_call beside it): read
+// where the key's descriptor is written and at plain stores
+// (sc_is_boot_key). On anything but a key it is an error.
+static tree sc_handle_boot_attr(tree *node, tree, tree, int, bool *no_add)
+{
+	tree decl = *node;
+	if (TREE_CODE(decl) != VAR_DECL ||
+	    !lookup_attribute(SC_ATTR_NAME, DECL_ATTRIBUTES(decl))) {
+		error_at(DECL_P(decl) ? DECL_SOURCE_LOCATION(decl) :
+					input_location,
+			 SC_DIAG_BOOT_NOT_KEY("%qE"),
+			 DECL_P(decl) ? DECL_NAME(decl) : NULL_TREE);
+		*no_add = true;
+	}
+	return NULL_TREE;
+}
+
+static struct attribute_spec sc_boot_attr_spec = {
+	SC_ATTR_BOOT_NAME, 0,	  0,
+	true, // decl_required
+	false,		   false, false, sc_handle_boot_attr, NULL
+};
+
 static void sc_on_attributes(void *, void *)
 {
 	register_attribute(&sc_attr_spec);
+	register_attribute(&sc_boot_attr_spec);
+}
+
+bool sc_is_boot_key(tree decl)
+{
+	return decl && TREE_CODE(decl) == VAR_DECL &&
+	       lookup_attribute(SC_ATTR_BOOT_NAME, DECL_ATTRIBUTES(decl));
 }
 
 static void sc_field_error(tree field, const char *why)

@@ -64,6 +64,7 @@ static void sc_emit_key(FILE *out, const sc_key *k)
 #endif
 	t.target = sc_unit_target;
 	t.id = k->name;
+	t.boot = k->offset < 0 && sc_is_boot_key(k->decl);
 	if (k->has_site || k->has_store)
 		fputs(sc_text_key(t).c_str(), out);
 	// The NULL-safe trampoline of guarded sites, beside the plain one.

@@ -299,6 +299,12 @@ static bool sc_cfg_changed;
 static bool sc_rewrite_store(gimple_stmt_iterator *gsi, gimple *stmt)
 {
 	tree lhs = gimple_assign_lhs(stmt);
+	if (sc_is_boot_key(lhs)) {
+		std::string what = sc_ref_text(lhs);
+		error_at(gimple_location(stmt), SC_DIAG_BOOT_STORE("'%s'"),
+			 what.c_str());
+		return false;
+	}
 	if (sc_opt_strict) {
 		std::string what = sc_ref_text(lhs);
 		error_at(gimple_location(stmt), SC_DIAG_STRICT_STORE("'%s'"),

@@ -41,6 +41,8 @@ extern unsigned sc_stores_to_key, sc_stores_checked, sc_stores_key_free;
 
 // True if T is a VAR_DECL carrying the static_call attribute.
 bool sc_is_key_decl(tree t);
+// True if DECL is a key variable declared STATIC_CALL_BOOT.
+bool sc_is_boot_key(tree decl);
 // True if T is a FIELD_DECL carrying the static_call attribute.
 bool sc_is_key_field(tree t);
 // True if TYPE (a struct, union or array) holds a marked member at any depth.

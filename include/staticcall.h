@@ -28,6 +28,20 @@ extern "C" {
 #endif
 
 /*
+ * STATIC_CALL_BOOT: a key whose sites may hold a multi-instruction
+ * fragment (STATIC_CALL_FRAGMENT("pushf; pop %rax")), written only while
+ * the process is single-threaded (docs/GUIDE.md, "Multi-instruction
+ * fragments"). The plugin refuses plain stores to it: change it with
+ * static_call_update, which returns -EAGAIN, changing nothing, once
+ * threads run and a site holds such a sequence.
+ */
+#if defined(__STATICCALL_PLUGIN__)
+#define STATIC_CALL_BOOT __attribute__((static_call, static_call_boot))
+#else
+#define STATIC_CALL_BOOT
+#endif
+
+/*
  * STATIC_CALL_FRAGMENT("popcnt %rdi, %rax") on a function definition: with
  * the plugin the function's whole body is that one instruction and `ret`,
  * and a site whose key points to it holds the instruction itself where it

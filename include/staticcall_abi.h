@@ -95,6 +95,11 @@
 #define SC_DESC_BIND 0x8u      /* a bind block precedes the trampoline (lazy
 				  binding, docs/ABI.md); without it the
 				  runtime binds the key's sites eagerly */
+#define SC_DESC_BOOT 0x10u     /* the key is declared STATIC_CALL_BOOT in the
+				  unit: its sites may hold a multi-
+				  instruction fragment (written only while
+				  the process is single-threaded; the plugin
+				  refuses plain stores to it) */
 
 /* x86-64 trampoline: 16-byte aligned, first 8 bytes are the patch slot. */
 #define SC_X86_TRAMP_ALIGN 16u
@@ -174,6 +179,9 @@ struct sc_abi_line {
  * instruction itself where a call to the function was, after checking
  * the bytes; without the table the function is called. */
 #define SC_FRAG_LANDING_PAD 0x1u
+#define SC_FRAG_SEQUENCE 0x2u /* insn_len bytes hold several instructions
+				 (a runtime that predates it sees a length
+				 that is not one instruction's: calls it) */
 struct sc_abi_frag {
 	int32_t insn_rel;  /* its one instruction - &insn_rel */
 	uint32_t insn_len; /* bytes (x86-64: 1..15; AArch64: 4) */

@@ -182,7 +182,7 @@ std::string sc_text_key(const sc_key_text &k)
 	unsigned flags =
 		(k.retpoline != sc_retpoline::none ? SC_DESC_RETPOLINE : 0) |
 		(k.ibt ? SC_DESC_IBT : 0) | (k.cond ? SC_DESC_COND : 0) |
-		SC_DESC_BIND;
+		(k.boot ? SC_DESC_BOOT : 0) | SC_DESC_BIND;
 
 	// Trampoline: its own section so no assembler relaxes a jump to it to
 	// the unpatchable 2-byte form. The 8-byte slot stays first even with
@@ -331,7 +331,8 @@ static std::string sc_text_key_aarch64(const sc_key_text &k)
 	std::string tr = k.cond ? sc_tramp_cond_symbol(K) : sc_tramp_symbol(K);
 	std::string ds = k.cond ? sc_desc_cond_symbol(K) : sc_desc_symbol(K), t;
 	unsigned flags = (k.ibt ? SC_DESC_IBT : 0) |
-			 (k.cond ? SC_DESC_COND : 0) | SC_DESC_BIND;
+			 (k.cond ? SC_DESC_COND : 0) |
+			 (k.boot ? SC_DESC_BOOT : 0) | SC_DESC_BIND;
 
 	// Word 0 is the slot: NOP (fall through to the slow path) or
 	// `b target`, the only word the runtime ever writes. Then a fixed

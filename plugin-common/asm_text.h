@@ -24,6 +24,7 @@ struct sc_key_text {
 	sc_target target = sc_target::x86_64;
 	bool cond = false; // the NULL-safe variant for guarded sites
 			   // (SC_DESC_COND)
+	bool boot = false; // declared STATIC_CALL_BOOT (SC_DESC_BOOT)
 	// Local trampoline and descriptor even for a global key (Clang LTO:
 	// lld keeps the comdat sections of every object LTO generates).
 	bool own_copy = false;

@@ -104,16 +104,18 @@ const shape *find_shape(const shape (&list)[N], const std::string &m,
 
 // x86-64 register family of NAME (without '%'): 0..5 the argument
 // registers rdi, rsi, rdx, rcx, r8, r9; 6 the return register rax; -1
-// anything else.
+// anything else (callee-saved, %rsp, vector ...).
+// 7, 8: r10, r11 (call-clobbered scratch registers, for sequences).
 int x86_family(const std::string &r)
 {
-	static const char *const fam[7][4] = {
-		{ "rdi", "edi", "di", "dil" }, { "rsi", "esi", "si", "sil" },
-		{ "rdx", "edx", "dx", "dl" },  { "rcx", "ecx", "cx", "cl" },
-		{ "r8", "r8d", "r8w", "r8b" }, { "r9", "r9d", "r9w", "r9b" },
-		{ "rax", "eax", "ax", "al" },
+	static const char *const fam[9][4] = {
+		{ "rdi", "edi", "di", "dil" },	   { "rsi", "esi", "si", "sil" },
+		{ "rdx", "edx", "dx", "dl" },	   { "rcx", "ecx", "cx", "cl" },
+		{ "r8", "r8d", "r8w", "r8b" },	   { "r9", "r9d", "r9w", "r9b" },
+		{ "rax", "eax", "ax", "al" },	   { "r10", "r10d", "r10w", "r10b" },
+		{ "r11", "r11d", "r11w", "r11b" },
 	};
-	for (int f = 0; f < 7; f++)
+	for (int f = 0; f < 9; f++)
 		for (const char *n : fam[f])
 			if (r == n)
 				return f;
@@ -207,7 +209,168 @@ std::string check_a64(const std::vector<std::string> &ops,
 	return std::string();
 }
 
+
+// x86-64, in a sequence only: instructions that read their destination
+// too (it must hold a value by then: an argument, or what an earlier
+// instruction wrote), and change nothing else but the flags.
+const char *const x86_read_dest_seq[] = {
+	"crc32", "add", "sub", "and", "or",  "xor", "adc", "sbb", "shl",
+	"shr",	 "sar", "rol", "ror", "neg", "not", "inc", "dec", "bswap",
+};
+
+bool is_read_dest_seq(const std::string &m)
+{
+	for (const char *r : x86_read_dest_seq) {
+		size_t n = strlen(r);
+		if (m.compare(0, n, r) == 0 &&
+		    (m.size() == n || (m.size() == n + 1 && strchr("qlwb", m[n]))))
+			return true;
+	}
+	return false;
+}
+
+bool is_one_of(const std::string &m, const char *base)
+{
+	return m == base || m == std::string(base) + "q";
+}
+
+// The instructions of a sequence (separated by ';' or new lines).
+std::vector<std::string> split_insns(const std::string &t)
+{
+	std::vector<std::string> out;
+	std::string cur;
+	for (char c : t + ";") {
+		if (c == ';' || c == '\n' || c == '\r') {
+			std::string i = trim(cur);
+			if (!i.empty())
+				out.push_back(i);
+			cur.clear();
+		} else {
+			cur += c;
+		}
+	}
+	return out;
+}
+
+// A sequence of instructions, each as check_x86 would take it but with
+// the values followed through: a register is read only once it holds an
+// argument or an earlier instruction's result, written only when it is
+// call-clobbered (rax, the argument registers, r10, r11); pushes and pops
+// balance, and the result ends in the return register. So placed where the
+// call was it does what the call did, with less stack (a call pushes its
+// return address too).
+std::string check_x86_sequence(const std::vector<std::string> &insns,
+			       const sc_fragment_sig &sig)
+{
+	bool defined[9] = { false };
+	for (unsigned i = 0; i < sig.int_params && i < 6; i++)
+		defined[i] = true;
+	int depth = 0;
+	bool wrote_result = false;
+	auto reg = [](const std::string &o) {
+		return o.size() > 1 && o[0] == '%' ? x86_family(o.substr(1)) :
+						     -1;
+	};
+	for (const std::string &text : insns) {
+		std::string m;
+		std::vector<std::string> ops;
+		split(text, &m, &ops);
+		for (char &c : m)
+			c = (char)tolower((unsigned char)c);
+		const std::string in = " (in " + quoted(text) + ")";
+		for (const std::string &o : ops) {
+			if (o.find("rip") != std::string::npos)
+				return "needs instructions without RIP-relative "
+				       "operands; " +
+				       quoted(o) + " is one";
+			if (o.find('(') != std::string::npos || o.empty() ||
+			    (o[0] != '%' && o[0] != '$'))
+				return "needs register or immediate operands; " +
+				       quoted(o) + " is a memory operand" + in;
+			if (o[0] == '%' && reg(o) < 0)
+				return "may use only call-clobbered registers "
+				       "(%rax, %rdi, %rsi, %rdx, %rcx, %r8 to "
+				       "%r11); " +
+				       quoted(o) + " is not one" + in;
+		}
+		if (is_one_of(m, "pushf")) {
+			if (!ops.empty())
+				return "needs no operand for " + quoted(m) + in;
+			depth++;
+			continue;
+		}
+		if (is_one_of(m, "push") || is_one_of(m, "pop")) {
+			if (ops.size() != 1 || ops[0][0] != '%')
+				return "needs one register operand for " +
+				       quoted(m) + in;
+			int f = reg(ops[0]);
+			if (m[1] == 'u') { // push
+				if (!defined[f])
+					return "reads " + quoted(ops[0]) +
+					       " before it holds a value" + in;
+				depth++;
+			} else {
+				if (!depth)
+					return "pops more than it pushed" + in;
+				depth--;
+				defined[f] = true;
+				wrote_result |= f == 6;
+			}
+			continue;
+		}
+		const shape *s = find_shape(x86_insns, m, true);
+		bool rmw = !s && is_read_dest_seq(m);
+		if (!s && !rmw)
+			return "does not know " + quoted(m) +
+			       " (instructions that write only call-clobbered "
+			       "registers and the flags: docs/GUIDE.md lists "
+			       "them)" +
+			       in;
+		if (s && (ops.size() < s->min_ops || ops.size() > s->max_ops))
+			return "needs " + std::to_string(s->min_ops) +
+			       " operands for " + quoted(m) + ", not " +
+			       std::to_string(ops.size());
+		if (rmw && (ops.empty() || ops.size() > 2))
+			return "needs one or two operands for " + quoted(m) + in;
+		const std::string &dst = ops.back();
+		if (dst[0] == '$')
+			return "needs a register as destination; " +
+			       quoted(dst) + " is an immediate" + in;
+		// `xor %eax, %eax`, `sub %eax, %eax`: a new value, whatever
+		// the register held
+		bool zero_idiom = (m.rfind("xor", 0) == 0 ||
+				   m.rfind("sub", 0) == 0) &&
+				  ops.size() == 2 && ops[0] == ops[1];
+		for (size_t i = 0; i < ops.size(); i++) {
+			bool is_dst = i + 1 == ops.size();
+			if (ops[i][0] == '$' || (is_dst && (!rmw || zero_idiom)))
+				continue;
+			if (!defined[reg(ops[i])])
+				return "reads " + quoted(ops[i]) +
+				       " before it holds a value (an argument "
+				       "the function has, or an earlier "
+				       "instruction's result)" +
+				       in;
+		}
+		int f = reg(dst);
+		defined[f] = true;
+		wrote_result |= f == 6;
+	}
+	if (depth)
+		return "leaves the stack unbalanced (" + std::to_string(depth) +
+		       " more push than pop)";
+	if (!wrote_result)
+		return "never writes the return register (%rax, %eax, %ax or "
+		       "%al)";
+	return std::string();
+}
+
 } // namespace
+
+bool sc_fragment_is_sequence(const std::string &text)
+{
+	return split_insns(text).size() > 1;
+}
 
 std::string sc_fragment_problem(const std::string &text,
 				const sc_fragment_sig &sig, sc_target target)
@@ -224,14 +387,21 @@ std::string sc_fragment_problem(const std::string &text,
 	if (t.empty())
 		return "needs the text of one instruction";
 	// (x86-64 comments start with '#'; AArch64 immediates do)
-	if (t.find_first_of(";\n\r") != std::string::npos ||
-	    (target == sc_target::x86_64 && t.find('#') != std::string::npos) ||
+	if ((target == sc_target::x86_64 && t.find('#') != std::string::npos) ||
 	    (target == sc_target::aarch64 && t.find("//") != std::string::npos))
-		return "takes exactly one instruction, not several (" +
-		       quoted(t) + ")";
-	if (t.find(':') != std::string::npos)
-		return "takes one instruction, without labels (" + quoted(t) +
+		return "takes instructions without comments (" + quoted(t) +
 		       ")";
+	if (t.find(':') != std::string::npos)
+		return "takes instructions without labels (" + quoted(t) + ")";
+	if (sc_fragment_is_sequence(t)) {
+		// AArch64 sites hold only branches while threads run and
+		// keep their `bl` anyway: one instruction there.
+		if (target == sc_target::aarch64)
+			return "takes exactly one instruction on AArch64, not "
+			       "several (" +
+			       quoted(t) + ")";
+		return check_x86_sequence(split_insns(t), sig);
+	}
 	std::string m;
 	std::vector<std::string> ops;
 	split(t, &m, &ops);
@@ -268,8 +438,15 @@ std::string sc_text_fragment_body(const std::string &text, bool landing_pad,
 	const std::string ty = target == sc_target::aarch64 ? "%" : "@";
 	// Numeric labels (the function may be emitted in any section; in a
 	// comdat group the record follows it with "?").
-	return "771:\n\t" + trim(text) +
-	       "\n772:\n\tret\n"
+	// A sequence: one instruction a line, and SC_FRAG_SEQUENCE.
+	std::string body;
+	for (const std::string &i : split_insns(text))
+		body += "\t" + i + "\n";
+	const unsigned flags =
+		(landing_pad ? SC_FRAG_LANDING_PAD : 0) |
+		(split_insns(text).size() > 1 ? SC_FRAG_SEQUENCE : 0);
+	return "771:\n" + body +
+	       "772:\n\tret\n"
 	       "\t.pushsection " SC_ABI_FRAGS_SECTION ",\"a?\"," +
 	       ty +
 	       "progbits\n"
@@ -277,7 +454,7 @@ std::string sc_text_fragment_body(const std::string &text, bool landing_pad,
 	       "\t.long 771b - .\n"
 	       "\t.long 772b - 771b\n"
 	       "\t.long " +
-	       std::to_string(landing_pad ? SC_FRAG_LANDING_PAD : 0) +
+	       std::to_string(flags) +
 	       "\n"
 	       "\t.popsection\n";
 }

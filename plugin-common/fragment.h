@@ -30,8 +30,18 @@ struct sc_fragment_sig {
 // the function's argument registers or immediates, its destination the
 // return register (%rax/%eax/%ax/%al); no memory operand, no prefix.
 // AArch64: the same with x0..x7 / w0..w7 and x0 / w0.
+// x86-64 also takes a sequence, instructions separated by ';' or new
+// lines (the paravirt `pushf; pop %rax`): each of the list or a read-
+// modify-write one (add, crc32, ...), push/pop/pushf balanced, reading
+// only registers that hold a value by then, writing only call-clobbered
+// ones (%rax, argument registers, %r10, %r11), the result in %rax.
 std::string sc_fragment_problem(const std::string &text,
 				const sc_fragment_sig &sig, sc_target target);
+
+// Several instructions (the runtime places them only at sites of keys
+// declared STATIC_CALL_BOOT, and only while the process is single-
+// threaded: docs/GUIDE.md).
+bool sc_fragment_is_sequence(const std::string &text);
 
 // The function's body as basic asm: the instruction, `ret`, and the
 // record. The compiler emits the function's label and, when LANDING_PAD

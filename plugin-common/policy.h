@@ -13,6 +13,8 @@
 #include "sc_plugin_version.h" // SC_PLUGIN_VERSION, from meson.build
 
 #define SC_ATTR_NAME "static_call"
+// With it: a key declared STATIC_CALL_BOOT (SC_DESC_BOOT).
+#define SC_ATTR_BOOT_NAME "static_call_boot"
 
 // Plugin arguments: -fplugin-arg-<plugin>-strict, -report.
 #define SC_OPT_STRICT "strict"
@@ -102,6 +104,15 @@ const char *sc_field_layout_problem(bool in_union, bool pointer_aligned);
 #define SC_DIAG_STRICT_STORE(key)                                    \
 	"staticcall: plain store to key " key " (strict mode); use " \
 	"'static_call_update'"
+// A plain store to a key declared STATIC_CALL_BOOT (its sites may hold a
+// multi-instruction fragment, which no store can change once threads run).
+#define SC_DIAG_BOOT_STORE(key)                                            \
+	"staticcall: plain store to key " key " declared STATIC_CALL_BOOT; " \
+	"use 'static_call_update' (it returns -EAGAIN once threads run)"
+// static_call_boot without static_call.
+#define SC_DIAG_BOOT_NOT_KEY(key)                                  \
+	"staticcall: 'static_call_boot' attribute needs a key " key \
+	" (use STATIC_CALL_BOOT, which marks it static_call too)"
 // A pointer to a key escapes (GCC only: Clang has no such warning yet).
 #define SC_DIAG_ADDRESS_ESCAPES(key)                                      \
 	"staticcall: address of key " key " escapes; a store through it " \

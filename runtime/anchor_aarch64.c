@@ -69,9 +69,12 @@ int sc_arch_is_landing_pad(const uint8_t *p)
  * keep calling fn; the check only keeps the table honest.
  */
 const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
-				   size_t len)
+				   size_t len, int seq, int *ninsn)
 {
 	uint32_t first, ret;
+	*ninsn = 1;
+	if (seq)
+		return "several instructions (one only on arm64)";
 	if (len != 4 || ((uintptr_t)insn & 3))
 		return "not one aligned 4-byte instruction";
 	memcpy(&first, fn, 4);

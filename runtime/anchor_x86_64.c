@@ -96,16 +96,52 @@ int sc_arch_is_landing_pad(const uint8_t *p)
 	return !memcmp(p, endbr64, 4);
 }
 
+/* One instruction of a fragment: no control transfer, nothing relative
+ * or locked, no memory operand (so nothing RIP- or stack-relative), no
+ * string or I/O instruction; in a sequence also push/pop of a register
+ * and pushf (*push +1 or -1), never popf. */
+static const char *fragment_insn_check(const ZydisDecodedInstruction *d,
+				       int seq, int *push)
+{
+	*push = 0;
+	if (is_control_transfer(d) ||
+	    (d->attributes & (ZYDIS_ATTRIB_IS_RELATIVE | ZYDIS_ATTRIB_HAS_LOCK)))
+		return "a control transfer, relative or locked instruction";
+	if ((d->attributes & ZYDIS_ATTRIB_HAS_MODRM) && d->raw.modrm.mod != 3)
+		return "a memory operand";
+	switch (d->meta.category) {
+	case ZYDIS_CATEGORY_PUSH:
+	case ZYDIS_CATEGORY_POP:
+		if (!seq || d->mnemonic == ZYDIS_MNEMONIC_POPF ||
+		    d->mnemonic == ZYDIS_MNEMONIC_POPFQ ||
+		    d->mnemonic == ZYDIS_MNEMONIC_POPFD ||
+		    (d->mnemonic != ZYDIS_MNEMONIC_PUSH &&
+		     d->mnemonic != ZYDIS_MNEMONIC_POP &&
+		     d->mnemonic != ZYDIS_MNEMONIC_PUSHF &&
+		     d->mnemonic != ZYDIS_MNEMONIC_PUSHFQ) ||
+		    d->operand_width != 64 || d->raw.imm[0].size)
+			return "a stack, string or I/O instruction";
+		*push = d->meta.category == ZYDIS_CATEGORY_PUSH ? 1 : -1;
+		return NULL;
+	case ZYDIS_CATEGORY_STRINGOP:
+	case ZYDIS_CATEGORY_IO:
+	case ZYDIS_CATEGORY_IOSTRINGOP:
+		return "a stack, string or I/O instruction";
+	default:
+		return NULL;
+	}
+}
+
 /*
- * A one-instruction fragment (runtime/fragment.c): the function at fn is
- * [endbr64] insn ret, insn exactly len bytes, and insn does the same
- * wherever it runs: no control transfer, no memory operand (so nothing
- * RIP- or stack-relative), no stack or string instruction, no LOCK. The
- * plugin checked the text and its registers; these are the bytes the
- * linked program holds. NULL if it may be inlined, else why not.
+ * A fragment (runtime/fragment.c): the function at fn is [endbr64] insn
+ * ret, insn exactly len bytes of one instruction (or, with seq, of a
+ * sequence of them: *ninsn) that does the same wherever it runs
+ * (fragment_insn_check; a sequence's pushes and pops balance). The plugin
+ * checked the text and its registers; these are the bytes the linked
+ * program holds. NULL if it may be inlined, else why not.
  */
 const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
-				   size_t len)
+				   size_t len, int seq, int *ninsn)
 {
 	static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	ZydisDecoder dec;
@@ -114,6 +150,7 @@ const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
 	if (!ZydisDecoderInit)
 		return "x86 decoder (Zydis) not linked into this program";
 #endif
+	*ninsn = 0;
 	if (insn != fn && !(insn == fn + 4 && !memcmp(fn, endbr64, 4)))
 		return "the function does more than its instruction (built "
 		       "with -pg, -fpatchable-function-entry, ...?)";
@@ -122,24 +159,26 @@ const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
 	if (insn[len] != 0xc3)
 		return "no `ret` after the instruction";
 	if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
-					 ZYDIS_STACK_WIDTH_64)) ||
-	    ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, insn, len,
-						      &d)) ||
-	    d.length != len)
-		return "the recorded length is not one instruction's";
-	if (is_control_transfer(&d) ||
-	    (d.attributes & (ZYDIS_ATTRIB_IS_RELATIVE | ZYDIS_ATTRIB_HAS_LOCK)))
-		return "a control transfer, relative or locked instruction";
-	if ((d.attributes & ZYDIS_ATTRIB_HAS_MODRM) && d.raw.modrm.mod != 3)
-		return "a memory operand";
-	switch (d.meta.category) {
-	case ZYDIS_CATEGORY_PUSH:
-	case ZYDIS_CATEGORY_POP:
-	case ZYDIS_CATEGORY_STRINGOP:
-	case ZYDIS_CATEGORY_IO:
-	case ZYDIS_CATEGORY_IOSTRINGOP:
-		return "a stack, string or I/O instruction";
-	default:
-		return NULL;
+					 ZYDIS_STACK_WIDTH_64)))
+		return "x86 decoder unavailable";
+	int n = 0, depth = 0;
+	for (size_t at = 0; at < len; at += d.length, n++) {
+		int push;
+		if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(
+			    &dec, NULL, insn + at, len - at, &d)) ||
+		    (!seq && d.length != len))
+			return "the recorded length is not one instruction's";
+		const char *why = fragment_insn_check(&d, seq, &push);
+		if (why)
+			return why;
+		depth += push;
+		if (depth < 0)
+			return "pops more than it pushed";
 	}
+	if (depth)
+		return "pushes more than it pops";
+	if (seq && n < 2)
+		return "a sequence of one instruction";
+	*ninsn = n;
+	return NULL;
 }

@@ -246,11 +246,12 @@ int sc_arch_gen_ret_arg(int n, uint8_t out[SC_GEN_MAX]);
  * runtime does. */
 const uint8_t *sc_arch_first_transfer(const uint8_t *anchor,
 				      const uint8_t *limit, const char **why);
-/* A one-instruction fragment's function (runtime/fragment.c): fn holds
- * [landing pad] insn ret, insn exactly len bytes and free of anything that
+/* A fragment's function (runtime/fragment.c): fn holds [landing pad]
+ * insn ret, insn exactly len bytes of one instruction (with seq: of
+ * several, their count in *ninsn; x86-64 only) free of anything that
  * depends on where it runs. NULL if so, else why not. */
 const char *sc_arch_fragment_check(const uint8_t *fn, const uint8_t *insn,
-				   size_t len);
+				   size_t len, int seq, int *ninsn);
 /* The landing pad an indirectly reached function may start with (x86-64
  * endbr64, arm64 bti c): its length, and whether p holds one. */
 size_t sc_arch_landing_pad_len(void);

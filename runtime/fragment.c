@@ -10,8 +10,11 @@
  * form of its function (inline.c): whenever a key's value is that
  * function, each call site the arch accepts holds the instruction itself,
  * padded inside the instruction; every other piece calls the function.
- * A record that does not check out is reported and its function called
- * like any other. The forms go when the object goes (its code may be
+ * A record of several instructions (SC_FRAG_SEQUENCE, the paravirt
+ * `pushf; pop %rax`) is inlined only at sites of keys declared
+ * STATIC_CALL_BOOT and only while the process is single-threaded
+ * (inline.c). A record that does not check out is reported and its
+ * function called like any other. The forms go when the object goes (its code may be
  * reused at the same addresses).
  */
 #include <errno.h>
@@ -99,20 +102,31 @@ void sc_frags_register(struct sc_object *o)
 		const struct sc_abi_frag *r = &t[i];
 		const uint8_t *insn = insn_of(r);
 		const char *why = NULL;
+		/* a sequence longer than any site: always called, as meant */
+		if ((r->flags & SC_FRAG_SEQUENCE) && r->insn_len > SC_MAX_INSN) {
+			sc_log(SC_LOG_DEBUG,
+			       "%s: fragment %zu: %u bytes of instructions, "
+			       "longer than any site: the function is called",
+			       o->name, i, r->insn_len);
+			continue;
+		}
 		/* the instruction and the `ret` after it */
 		if (r->insn_len > SC_MAX_INSN ||
 		    !in_exec_segment(o, (uintptr_t)insn, r->insn_len + 4))
 			why = "not inside the object's code";
 		const uint8_t *fn = why ? insn : fn_of(o, r);
+		int ninsn = 1;
 		if (!why)
-			why = sc_arch_fragment_check(fn, insn, r->insn_len);
+			why = sc_arch_fragment_check(
+				fn, insn, r->insn_len,
+				(r->flags & SC_FRAG_SEQUENCE) != 0, &ninsn);
 		struct sc_inline f;
 		memset(&f, 0, sizeof f);
 		if (!why) {
 			f.fn = fn;
 			memcpy(f.bytes, insn, r->insn_len);
 			f.len = (uint8_t)r->insn_len;
-			f.ninsn = 1;
+			f.ninsn = (uint8_t)ninsn;
 			f.form = STATIC_CALL_SITE_FRAGMENT;
 			int err = sc_inline_register(&f);
 			if (err == -ENOSPC)

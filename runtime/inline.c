@@ -15,7 +15,10 @@
  * byte resumes in the old or the new instruction, and there is no
  * boundary inside. A form of several instructions is written only while
  * the process is single-threaded, and a site holding one is changed only
- * then (the paravirt rule: patch before SMP bring-up).
+ * then (the paravirt rule: patch before SMP bring-up); only at sites of
+ * keys declared STATIC_CALL_BOOT (SC_DESC_BOOT), whose plain stores the
+ * plugin refuses, so that only static_call_update, which can say no,
+ * ever has to change such a site.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -134,12 +137,12 @@ int sc_single_threaded(void)
 /* ---- sites ------------------------------------------------------------ */
 
 int sc_inline_encode_site(const struct sc_code *c, const void *target,
-			  uint8_t out[SC_MAX_INSN], uint8_t *form)
+			  int multi_ok, uint8_t out[SC_MAX_INSN], uint8_t *form)
 {
 	const struct sc_inline *f = sc_inline_find(target);
 	if (!f || !f->len)
 		return 0;
-	if (f->ninsn > 1 && !sc_single_threaded())
+	if (f->ninsn > 1 && (!multi_ok || !sc_single_threaded()))
 		return 0;
 	if (!sc_arch_inline_site(c, f->bytes, f->len, f->ninsn, out))
 		return 0;

@@ -404,9 +404,11 @@ int sc_patch_seal_code(struct sc_key *const *keys, size_t nkeys);
  * position-independent (no rip-relative operand, no branch, nothing that
  * depends on where it is), results in the return register, clobbering
  * only what a call may. ninsn > 1 (the paravirt `pushf; pop %rax`) only
- * while the process is single-threaded (sc_single_threaded): an update to
- * such an fn, or away from it, returns -EAGAIN while threads run; a store
- * or a registration leaves the sites calling fn (a call is always right).
+ * while the process is single-threaded (sc_single_threaded) and at sites of
+ * keys declared STATIC_CALL_BOOT (sc_site_multi_ok): an update away from
+ * it while threads run and a site holds it returns -EAGAIN, nothing
+ * changed; an update to it, a store or a registration while threads run
+ * leaves the sites calling fn (a call is always right).
  */
 struct sc_inline {
 	const void *fn;
@@ -428,9 +430,14 @@ const struct sc_inline *sc_inline_find(const void *fn);
 void sc_inline_forget(const void *fn);
 /* The bytes site c holds for target, with its sc_code.inline_form in
  * *form; 0 if none (no form, does not fit, several instructions while
- * threads run). */
+ * threads run or at a site whose key is not declared STATIC_CALL_BOOT:
+ * multi_ok = sc_site_multi_ok). */
 int sc_inline_encode_site(const struct sc_code *c, const void *target,
-			  uint8_t out[SC_MAX_INSN], uint8_t *form);
+			  int multi_ok, uint8_t out[SC_MAX_INSN], uint8_t *form);
+/* May site s hold a multi-instruction form: its unit declared the key
+ * STATIC_CALL_BOOT (SC_DESC_BOOT in its descriptor)? */
+#define sc_site_multi_ok(s) \
+	((s)->tramp && ((s)->tramp->flags & SC_DESC_BOOT))
 /* The inline form whose bytes the site holds (live == its encoding for
  * c), or NULL: for reports. */
 const struct sc_inline *sc_inline_of_site(const struct sc_code *c,

@@ -31,7 +31,8 @@ void *sc_site_reaches(const struct sc_site *s, int *form, void *var_value)
 		 * bytes (a fragment `mov %rdi,%rax` and return-arg(0)) */
 		uint8_t own[SC_MAX_INSN], own_form;
 		if (var_value &&
-		    sc_inline_encode_site(&s->code, var_value, own,
+		    sc_inline_encode_site(&s->code, var_value,
+					  sc_site_multi_ok(s), own,
 					  &own_form) &&
 		    !memcmp(own, live, s->code.len))
 			return var_value;

@@ -292,7 +292,8 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_RETURN_ZERO,
 					cand[nc]))
 			nc++;
-		else if (sc_inline_encode_site(c, target, cand[nc], &cform[nc]))
+		else if (sc_inline_encode_site(c, target, sc_site_multi_ok(s),
+					       cand[nc], &cform[nc]))
 			nc++;
 		if (!target && c->cond &&
 		    sc_arch_encode_form(c, STATIC_CALL_SITE_NOP, cand[nc]))
@@ -310,8 +311,14 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 	}
 	nc++;
 	const uint8_t *tramp_form = cand[nc - 1];
-	int wait = sc_env()->straddle_wait;
 	for (int i = 0; i < nc; i++) {
+		/* A multi-instruction form is written and left only while the
+		 * process is single-threaded (multi_insn_stays, inline.c): no
+		 * thread can fetch a straddling site half-written then, so
+		 * it takes the `jmp .` path whatever STATICCALL_STRADDLE says */
+		int wait_env = sc_env()->straddle_wait,
+		    into = (cform[i] & SC_INLINE_MULTI) != 0,
+		    from = (c->inline_form & SC_INLINE_MULTI) != 0;
 		uint8_t to[SC_MAX_INSN];
 		memcpy(to, cand[i], c->len);
 		if (bkpt) {
@@ -323,11 +330,15 @@ static int plan_site(const struct sc_site *s, const uint8_t *live, int bkpt,
 		}
 		/* Only a form the site can leave for its trampoline in one safe
 		 * write: otherwise a straddling site could reach a form from
-		 * which no later target, not even the trampoline, is writable. */
+		 * which no later target, not even the trampoline, is writable.
+		 * (Leaving a multi-instruction form is single-threaded too;
+		 * any other form must be left while threads run.) */
 		struct sc_byte_patch back[SC_MAX_BYTE_PATCHES];
-		int back_ok =
-			sc_arch_plan(c, cand[i], tramp_form, wait, back) >= 0;
-		int n = back_ok ? sc_arch_plan(c, live, to, wait, bp) : -1;
+		int back_ok = sc_arch_plan(c, cand[i], tramp_form,
+					   wait_env || into, back) >= 0;
+		int n = back_ok ? sc_arch_plan(c, live, to,
+					       wait_env || into || from, bp) :
+				  -1;
 		if (n < 0 && back_ok && !bkpt)
 			n = via_trampoline(c, live, tramp_form, to, bp);
 		if (n < 0) {

@@ -490,27 +490,32 @@ static int own_update(void *var, void *target)
 	return err;
 }
 
-/* A multi-instruction inline form (inline.c) is written, or left, only
- * while the process is single-threaded. */
-static int multi_insn(const void *fn)
+/* Does a site of k hold a multi-instruction inline form (inline.c)? Such
+ * a site changes only while the process is single-threaded. */
+static int holds_multi_insn(const struct sc_key *k)
 {
-	const struct sc_inline *f = sc_inline_find(fn);
-	return f && f->len && f->ninsn > 1;
+	for (size_t i = 0; i < k->nsites; i++)
+		if (k->sites[i]->code.inline_form & SC_INLINE_MULTI)
+			return 1;
+	return 0;
 }
 
 int sc_update_locked(void *var, void *target, const char *cause)
 {
 	void *now = __atomic_load_n((void **)var, __ATOMIC_ACQUIRE);
 	struct sc_key *k = sc_key_find(var);
-	if (k && now != target && (multi_insn(target) || multi_insn(now))) {
+	if (k && now != target && holds_multi_insn(k)) {
 		sc_single_threaded_forget();
 		if (!sc_single_threaded()) {
+			char kname[200];
+			key_name(k, kname, sizeof kname);
 			sc_log(SC_LOG_ERROR,
-			       "update of key %p: a multi-instruction "
-			       "fragment may be written or replaced only "
-			       "while the process is single-threaded: "
-			       "refused, nothing changed",
-			       var);
+			       "update of key %s: a site holds a "
+			       "multi-instruction fragment, which may be "
+			       "replaced only while the process is "
+			       "single-threaded: refused (-EAGAIN), nothing "
+			       "changed",
+			       kname);
 			return -EAGAIN;
 		}
 	}

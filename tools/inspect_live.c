@@ -180,9 +180,10 @@ static const char *reason_with(const char *why, const char *more)
 }
 
 /*
- * A one-instruction fragment (runtime/fragment.c) at an x86-64 call site:
- * the live bytes, less their 2e padding prefixes, are the instruction the
- * key's value runs, after its endbr64, followed there by `ret`. Read from
+ * A fragment (runtime/fragment.c) at an x86-64 call site: the live bytes,
+ * less their 2e padding prefixes, are the instruction the key's value
+ * runs, after its endbr64, followed there by `ret` (or a sequence's
+ * instructions then NOPs). Read from
  * the process, as the runtime wrote it: its inline-form table is not
  * visible from outside.
  */
@@ -198,8 +199,19 @@ static int holds_fragment_of(const struct sc_code *c, const uint8_t *live,
 	int pad = 0;
 	while (pad < 4 && live[pad] == 0x2e)
 		pad++;
-	return !memcmp(live + pad, insn, (size_t)(5 - pad)) &&
-	       insn[5 - pad] == 0xc3;
+	if (!memcmp(live + pad, insn, (size_t)(5 - pad)) &&
+	    insn[5 - pad] == 0xc3)
+		return 1;
+	/* a multi-instruction fragment (STATIC_CALL_BOOT keys): the
+	 * instructions, then one-byte NOPs up to the call's end */
+	for (int n = 2; n < 5; n++) {
+		int nops = 1;
+		for (int i = n; i < 5; i++)
+			nops &= live[i] == 0x90;
+		if (nops && insn[n] == 0xc3 && !memcmp(live, insn, (size_t)n))
+			return 1;
+	}
+	return 0;
 }
 
 static void live_site(struct table *t, struct key *k, struct site *s)

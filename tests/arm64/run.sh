@@ -8,8 +8,9 @@
 #    `meson test --suite arm64` there: the backend unit test (injected
 #    write/cache/sync steps) and the promotion unit test
 #    (test_promote_aarch64.c);
-# 2. the out-of-range test (tests/arm64/far_target.c) and lazy binding
-#    (tests/lifecycle/bind.sh, with each compiler);
+# 2. the out-of-range test (tests/arm64/far_target.c), lazy binding
+#    (tests/lifecycle/bind.sh) and a crc32cx fragment built with
+#    -march=armv8-a+crc (tests/arm64/fragment_crc32.c), with each compiler;
 # 3. the integration corpus and the stress test (run_corpus.py) built by
 #    aarch64-linux-gnu-gcc with the aarch64 GCC plugin, -O0/-O2/-O3,
 #    PIE / non-PIE / shared, run through qemu-aarch64, live code checked by
@@ -58,6 +59,23 @@ $CC -O2 -I "$SRC/include" -I "$SRC/tests/support" -fplugin="$PLUGIN" \
 	"$SRC/tests/support/livecode_core.c" \
 	-o "$F" -L "$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime" -ldl -lpthread
 if $QEMU "$F"; then echo "PASS far_target"; else echo "FAIL far_target"; status=1; fi
+
+# an arm64 fragment: `crc32cx w0, w0, x1` with -march=armv8-a+crc, its
+# sites a bl to the function (tests/arm64/fragment_crc32.c)
+crc32_fragment() { # NAME CC PLUGIN
+	F=$OUT/fragment_crc32-$1
+	if "$2" -O2 -march=armv8-a+crc -I "$SRC/include" -I "$SRC/tests/support" \
+		-fplugin="$3" "$SRC/tests/arm64/fragment_crc32.c" \
+		"$SRC/tests/arm64/livecode_aarch64.c" "$SRC/tests/support/livecode_core.c" \
+		-o "$F" -L "$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime" -ldl -lpthread &&
+		$QEMU "$F"; then
+		echo "PASS crc32 fragment ($1)"
+	else
+		echo "FAIL crc32 fragment ($1)"; status=1
+	fi
+}
+echo "== crc32 fragment (-march=armv8-a+crc, aarch64-linux-gnu-gcc)"
+crc32_fragment gcc "$CC" "$PLUGIN"
 
 # lazy binding: the binder's rules, its stress (4 s, qemu -singlestep as
 # below) and STATICCALL_BIND=eager (tests/lifecycle/bind.sh)
@@ -126,6 +144,8 @@ if [ -n "${STATICCALL_CLANG_PLUGIN:-}" ] && [ -f "$STATICCALL_CLANG_PLUGIN" ]; t
 	chmod +x "$OUT/aarch64-clang" "$OUT/aarch64-clang++"
 	echo "== lazy binding (clang --target=aarch64-linux-gnu)"
 	bind clang "$OUT/aarch64-clang" "$STATICCALL_CLANG_PLUGIN"
+	echo "== crc32 fragment (-march=armv8-a+crc, clang --target=aarch64-linux-gnu)"
+	crc32_fragment clang "$OUT/aarch64-clang" "$STATICCALL_CLANG_PLUGIN"
 	# -O2 only in the CI tier (the GCC corpus above runs every level
 	# under qemu, the x86-64 Clang corpus every level natively): under
 	# qemu this part was a third of the test command's time.

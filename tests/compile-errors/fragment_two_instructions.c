@@ -1,4 +1,4 @@
-/* expect: takes exactly one instruction */
+/* expect: does not know 'ret' */
 #include "staticcall.h"
 STATIC_CALL_FRAGMENT("popcnt %rdi, %rax; ret")
 unsigned long popcount_hw(unsigned long x) /* error-here */

@@ -254,10 +254,36 @@ static const unsigned char bind_slot[8] = {0xeb, 0xde, 0xcc, 0xcc,
 					   0xcc, 0xcc, 0xcc, 0xcc};
 
 /*
+ * A multi-instruction fragment (written only while the process was
+ * single-threaded, at a site of a STATIC_CALL_BOOT key): the site's first
+ * bytes are the function's body after its endbr64 up to its `ret`, the
+ * rest one-byte NOPs. 1 if site a holds that for function t.
+ */
+static int holds_sequence(const unsigned char *a, const unsigned char *t)
+{
+	int k = 0, n = 0;
+	ZydisDecodedInstruction ins;
+	while (k < 5 && t[k] != 0xc3) {
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
+			    &decoder, NULL, t + k, 15, &ins)))
+			return 0;
+		k += ins.length;
+		n++;
+	}
+	if (n < 2 || k > 5 || t[k] != 0xc3 || memcmp(a, t, (size_t)k))
+		return 0;
+	for (int i = k; i < 5; i++)
+		if (a[i] != 0x90)
+			return 0;
+	return 1;
+}
+
+/*
  * An inline form (docs/PATCHING.md): a call site holding, as ONE 5-byte
  * instruction, exactly the instruction the key's value executes: the
  * live bytes less their 2e padding prefixes equal the function's body
- * after its endbr64, which returns right after them.
+ * after its endbr64, which returns right after them (or a sequence:
+ * holds_sequence).
  */
 static void check_inline(const struct static_call_site_info *s,
 			 const char *kn, uintptr_t target)
@@ -274,6 +300,11 @@ static void check_inline(const struct static_call_site_info *s,
 		FAIL("key '%s': tail site %p (%s) reported %s: a tail site has "
 		     "no one-instruction inline form", kn, (void *)a, obj,
 		     sc_lc_form_name(s->form));
+	static const unsigned char endbr[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+	if (s->form == STATIC_CALL_SITE_FRAGMENT && target &&
+	    (uintptr_t)s->reaches == target &&
+	    holds_sequence(a, t + (memcmp(t, endbr, 4) ? 0 : 4)))
+		return;
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, a, 15,
 							 &ins)) ||
 	    ins.length != 5)

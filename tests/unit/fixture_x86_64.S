@@ -66,7 +66,7 @@ __staticcall_tramp.fx_hook:
 __staticcall_key.fx_hook:
 	.quad fx_hook
 	.long __staticcall_tramp.fx_hook - .
-	.long 0
+	.long 0x10	/* SC_DESC_BOOT: test_live's multi-instruction form */
 
 	.section .data.rel.local.__staticcall_object,"awG",@progbits,__staticcall_object,comdat
 	.balign 8

@@ -573,33 +573,63 @@ Test(protocol, multi_instruction_fragments_single_threaded_only)
 			       .form = STATIC_CALL_SITE_FRAGMENT };
 	memcpy(m.bytes, pushf_pop, 2);
 	cr_assert_eq(sc_inline_register(&m), 0);
-	struct fake f;
-	fresh_site(&f, SC_INSN_CALL, 0);
-	uint8_t *b = f.site.code.insn;
-	/* threads run: the site calls the function instead */
-	sc_set_text_ops(&rec_ops);
-	nrec = 0;
-	sc_single_threaded_force(0);
-	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
-	cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).reaches, m.fn);
-	/* single-threaded: the instructions themselves */
-	sc_single_threaded_force(1);
-	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
-	static const uint8_t want[5] = { 0x9c, 0x58, 0x90, 0x90, 0x90 };
-	cr_assert(!memcmp(b, want, 5), "%02x %02x %02x", b[0], b[1], b[2]);
-	cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).form,
-		     STATIC_CALL_SITE_FRAGMENT);
-	/* threads again: it stays, the same value is no change */
-	sc_single_threaded_force(0);
-	cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
-	cr_assert_neq(sc_patch_key(&key, values[0], SC_PATCH_EXACT), 0);
-	cr_assert(!memcmp(b, want, 5), "changed while threads run");
-	const char *why = sc_site_indirect_reason(&f.site, values[0]);
-	cr_assert(why && strstr(why, "single-threaded"), "reason: %s", why);
-	/* single-threaded again: it may leave */
-	sc_single_threaded_force(1);
-	cr_assert_eq(sc_patch_key(&key, values[0], SC_PATCH_EXACT), 0);
-	cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).reaches, values[0]);
+	/* at every offset in a word: a straddling site too (written through
+	 * the `jmp .` path, single-threaded) */
+	for (int off = 0; off < 8; off++) {
+		struct fake f;
+		fresh_site(&f, SC_INSN_CALL, off);
+		uint8_t *b = f.site.code.insn;
+		/* (a site across a word boundary stays on its trampoline
+		 * rather than go direct: the call form's rule) */
+		const int straddles = (SITE_BASE + off) % 8 + 5 > 8;
+#define CALLS(fn)                                                          \
+	(sc_decode_site(&f.site.code, b, slot_mem).reaches == (fn) ||      \
+	 (straddles && sc_decode_site(&f.site.code, b, slot_mem).form ==   \
+			       STATIC_CALL_SITE_TRAMPOLINE))
+		/* threads run: the site calls the function instead */
+		sc_set_text_ops(&rec_ops);
+		nrec = 0;
+		sc_single_threaded_force(0);
+		cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
+		cr_assert(CALLS(m.fn), "offset %d", off);
+		/* single-threaded, but the key is not declared STATIC_CALL_BOOT
+		 * (SC_DESC_BOOT): a plain store could not be refused later, so the
+		 * site calls the function */
+		sc_single_threaded_force(1);
+		cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
+		cr_assert(CALLS(m.fn), "offset %d", off);
+		cr_assert_eq(f.site.code.inline_form, 0);
+		/* ... declared: the instructions themselves */
+		tramp.flags |= SC_DESC_BOOT;
+		cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
+		if ((SITE_BASE + off) % 8 == 7) {
+			/* one byte in the first word: no room for the `jmp .`
+			 * of a straddling write; it keeps calling */
+			cr_assert(CALLS(m.fn) && !f.site.code.inline_form,
+				  "offset %d", off);
+			continue;
+		}
+		static const uint8_t want[5] = { 0x9c, 0x58, 0x90, 0x90, 0x90 };
+		cr_assert(!memcmp(b, want, 5), "offset %d: %02x %02x %02x", off,
+			  b[0], b[1], b[2]);
+		cr_assert_eq(sc_decode_site(&f.site.code, b, slot_mem).form,
+			     STATIC_CALL_SITE_FRAGMENT);
+		/* threads again: it stays, the same value is no change */
+		sc_single_threaded_force(0);
+		cr_assert_eq(sc_patch_key(&key, (void *)m.fn, SC_PATCH_EXACT), 0);
+		cr_assert_neq(sc_patch_key(&key, values[0], SC_PATCH_EXACT), 0);
+		cr_assert(!memcmp(b, want, 5), "changed while threads run");
+		const char *why = sc_site_indirect_reason(&f.site, values[0]);
+		cr_assert(why && strstr(why, "single-threaded"), "reason: %s", why);
+		/* single-threaded again: it may leave (a straddling site for
+		 * its trampoline: a direct call there could not be left
+		 * while threads run) */
+		sc_single_threaded_force(1);
+		cr_assert_eq(sc_patch_key(&key, values[0], SC_PATCH_EXACT), 0);
+		cr_assert(CALLS(values[0]), "offset %d", off);
+		cr_assert_eq(f.site.code.inline_form, 0);
+#undef CALLS
+	}
 	sc_single_threaded_force(-1);
 	sc_set_text_ops(NULL);
 }

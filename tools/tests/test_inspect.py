@@ -237,6 +237,13 @@ def check_fragment(args, exe):
                             for s in sites),
               'fragment live: the call site holds triple\'s imul (%s)' %
               [(s['live'], s['reaches_symbol'], s['reason']) for s in sites])
+        k = keys_of(doc).get((os.path.basename(exe), 'save_fl'))
+        sites = k['sites'] if k else []
+        check(sites and all(s['live'] == 'fragment' and
+                            (s['reaches_symbol'] or '').startswith('flags_native ')
+                            for s in sites),
+              'sequence live: the call site holds pushf; pop %%rax (%s)' %
+              [(s['live'], s['reaches_symbol'], s['reason']) for s in sites])
     finally:
         p.kill()
         p.wait()
