@@ -17,7 +17,8 @@
 # on a generated document of XML_MB (default 40) MB, median of RUNS
 # (default 5) runs interleaved across builds, and lists which sites of the
 # hooks are direct or via trampoline, and why.
-# REBUILD=1 rebuilds trees already built; NO_CHECK=1 skips make check.
+# REBUILD=1 rebuilds trees already built; NO_CHECK=1 skips make check;
+# BUILD_ONLY=1 stops after the builds; ONLY="VARIANT..." limits the builds.
 # Writes build/bench/libxml2/{build.csv,parse.csv,sites.csv,check.log}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +80,15 @@ if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:
 	'') ;;
 	*) echo "libxml2: CLANG_LTO is full or thin" >&2; exit 2 ;;
 	esac
+fi
+# ONLY="v1 v2 ...": just these variants (stock and stock-thunk are kept:
+# the references).
+if [ -n "${ONLY:-}" ]; then
+	keep() { local v; for v in "$@"; do case " stock stock-thunk $ONLY " in *" $v "*) echo "$v" ;; esac; done; }
+	mapfile -t variants < <(keep "${variants[@]}")
+	mapfile -t thunk_variants < <(keep "${thunk_variants[@]}")
+	mapfile -t plugin_variants < <(keep "${plugin_variants[@]}")
+	mapfile -t promote_variants < <(keep "${promote_variants[@]}")
 fi
 declare -A label=([stock]="gcc stock" [stock-thunk]="gcc stock -mindirect-branch=thunk"
 	[plugin]="gcc + staticcall plugin" [plugin-thunk]="gcc + staticcall plugin -mindirect-branch=thunk"
@@ -152,6 +162,7 @@ build() { # variant
 	echo "$stamp" > "$dir/.stamp"
 }
 for v in "${variants[@]}"; do build "$v"; done
+[ -n "${BUILD_ONLY:-}" ] && exit 0
 
 # Retpoline builds must really contain thunk calls; plugin builds sites.
 for v in "${thunk_variants[@]}"; do
