@@ -119,7 +119,7 @@ fi
 # sites once (with the reporter preloaded, outside the timed runs).
 python3 benchmarks/time_runs.py "$out" "$runs" python "${variants[@]}" -- \
 	benchmarks/cpython_workload.py
-echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms" > "$out/sites.csv"
+echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms,untallied_samples" > "$out/sites.csv"
 for v in "${variants[@]}"; do
 	case $v in promote*) ;; *) continue ;; esac
 	PROMOTE_REPORT_OUT=$out/$v/sites.txt LD_PRELOAD=$PWD/$out/promote_report.so \

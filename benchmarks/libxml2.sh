@@ -243,7 +243,7 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ ${#promote_variants[@]} -gt 0 ]; then
 	gcc -O2 -shared -fPIC -I"$repo/include" benchmarks/promote_report.c \
 		-o "$out/promote_report.so" $rt_ldflags -lstaticcall -lpthread
-	echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms" > "$out/promote-sites.csv"
+	echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms,untallied_samples" > "$out/promote-sites.csv"
 	for v in "${promote_variants[@]}"; do
 		PROMOTE_REPORT_OUT=$out/$v/promote-sites.txt LD_PRELOAD=$PWD/$out/promote_report.so \
 			LD_LIBRARY_PATH=$out/$v/.libs "$out/$v/.libs/xmllint" --noout "$out/doc.xml"

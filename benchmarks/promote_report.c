@@ -5,7 +5,9 @@
  * or given up on), promoted, megamorphic, far, tail sites, tail sites
  * unlearned, executed sites still learning, promotions, demotions,
  * samples, stubs, stub bytes, ms from start to the first and to the last
- * promotion (learning time; polled every 2 ms), run ms. Then one line per
+ * promotion (learning time; polled every 2 ms), run ms, samples no site
+ * took (their return address names no learning site: indirect jumps that
+ * are not calls, e.g. computed gotos, share the thunks). Then one line per
  * executed site not promoted, most sampled first: where the retpoline
  * cost that promotion did not recover goes.
  */
@@ -89,21 +91,23 @@ __attribute__((destructor)) static void report_end(void)
 	else
 		n = 0;
 	size_t executed = 0, learning = 0;
+	unsigned long tallied = 0;
 	for (int i = 0; i < n; i++) {
 		int run = v[i].samples || v[i].promotions ||
 			  v[i].state == STATIC_CALL_PROMOTE_MEGAMORPHIC ||
 			  v[i].state == STATIC_CALL_PROMOTE_FAR;
 		executed += run;
+		tallied += v[i].samples;
 		learning += run && v[i].state == STATIC_CALL_PROMOTE_LEARNING;
 	}
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return;
-	fprintf(f, "%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%lu,%lu,%lu,%zu,%zu,%.1f,%.1f,%.0f\n",
+	fprintf(f, "%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%lu,%lu,%lu,%zu,%zu,%.1f,%.1f,%.0f,%lu\n",
 		s.sites, executed, s.promoted, s.megamorphic, s.far,
 		s.tail_sites, s.tail_unlearned, learning, s.promotions,
 		s.demotions, s.samples, s.stubs, s.stub_bytes, t_first, t_last,
-		now_ms() - t_start);
+		now_ms() - t_start, s.samples > tallied ? s.samples - tallied : 0);
 	qsort(v, n, sizeof(*v), by_samples);
 	for (int i = 0; i < n; i++) {
 		if (v[i].state == STATIC_CALL_PROMOTE_PROMOTED || !v[i].samples)

@@ -140,7 +140,7 @@ echo "load average $load0 before, $load1 after ($runs runs each, interleaved)"
 B_RT=$B/runtime
 gcc -O2 -shared -fPIC -Iinclude benchmarks/promote_report.c -o "$out/promote_report.so" \
 	-L"$B_RT" -lstaticcall -Wl,-rpath,"$B_RT" -lpthread
-echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms" > "$out/sites.csv"
+echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms,untallied_samples" > "$out/sites.csv"
 for v in "${variants[@]}"; do
 	case $v in *-promote*) ;; *) continue ;; esac
 	PROMOTE_REPORT_OUT=$out/$v/sites.txt LD_PRELOAD=$PWD/$out/promote_report.so \
