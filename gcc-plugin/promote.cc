@@ -65,6 +65,27 @@ static int sc_thunk_call_reg(rtx_insn *insn)
 	return sc_promote_reg_number(name);
 }
 
+// The register of an indirect jump that is not a call (a computed goto,
+// a jump table): GCC prints it as `jmp __x86_indirect_thunk_<reg>` too.
+// It has no return address to name it, so it is not recorded, but the
+// unit must define that thunk. -1 otherwise.
+static int sc_thunk_jump_reg(rtx_insn *insn)
+{
+	if (!JUMP_P(insn))
+		return -1;
+	rtx pat = PATTERN(insn);
+	if (GET_CODE(pat) == PARALLEL) // tablejump: (set pc reg) (use label)
+		pat = XVECEXP(pat, 0, 0);
+	if (GET_CODE(pat) != SET || SET_DEST(pat) != pc_rtx)
+		return -1;
+	rtx src = SET_SRC(pat);
+	if (!REG_P(src) || !HARD_REGISTER_P(src))
+		return -1;
+	const char *n = reg_names[REGNO(src)];
+	std::string name = n[0] == 'r' ? n : std::string("r") + n;
+	return sc_promote_reg_number(name);
+}
+
 static const pass_data sc_promote_pass_data = {
 	RTL_PASS,
 	"staticcall_promote", // name
@@ -96,17 +117,27 @@ class sc_promote_pass : public rtl_opt_pass {
 		if (ix86_indirect_branch_cs_prefix)
 			return false;
 #endif
-		return !lookup_attribute(SC_NO_PROMOTE_ATTR,
-					 DECL_ATTRIBUTES(fn->decl));
+		return true;
 	}
-	unsigned int execute(function *) final override
+	unsigned int execute(function *fn) final override
 	{
+		// opted out: its calls stay unrecorded, but on the thunks this
+		// unit must define
+		bool record = !lookup_attribute(SC_NO_PROMOTE_ATTR,
+						DECL_ATTRIBUTES(fn->decl));
 		for (rtx_insn *insn = get_insns(); insn;
 		     insn = NEXT_INSN(insn)) {
-			if (!CALL_P(insn))
+			if (!CALL_P(insn)) {
+				int jreg = sc_thunk_jump_reg(insn);
+				if (jreg >= 0) // its thunk, no record
+					sc_promote_regs |= 1u << jreg;
 				continue;
+			}
 			int reg = sc_thunk_call_reg(insn);
 			if (reg < 0)
+				continue;
+			sc_promote_regs |= 1u << reg;
+			if (!record)
 				continue;
 			std::string label =
 				".Lsc_promote_" +
@@ -118,7 +149,6 @@ class sc_promote_pass : public rtl_opt_pass {
 				INSN_LOCATION(insn));
 			MEM_VOLATILE_P(body) = 1; // never moved or dropped
 			emit_insn_before(body, insn);
-			sc_promote_regs |= 1u << reg;
 		}
 		return 0;
 	}

@@ -12,7 +12,9 @@
 # megamorphic one given up on, each site's state and targets as expected, the library's callbacks into the program
 # found out of reach; STATICCALL_REPORT=1 lines; STATICCALL_PERF_MAP=1
 # naming the stubs; the thunks are the retpoline, local to each object
-# (no PLT), and no indirect call or jump is left in the code.
+# (no PLT), and no indirect call or jump is left in the code; a unit
+# whose thunk calls and jumps are all unrecorded (a computed goto, an
+# opted-out function) still defines its thunks.
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5
 src=$(cd "$(dirname "$0")" && pwd)
@@ -155,4 +157,14 @@ $cc -O2 -I"$inc" "${promote[@]}" -fcf-protection=full -fPIC -c \
 notes=$(readelf -n "$out/ibt/promote_lib.o")
 grep -q 'x86 feature: IBT' <<<"$notes" ||
 	fail "IBT build without the IBT property"
+
+# A unit whose thunk calls and jumps are all unrecorded (a computed goto,
+# an opted-out function's call) still defines the thunks it goes through.
+$cc -O2 -Wall -Werror "${promote[@]}" "$src/promote_unrecorded.c" \
+	-o "$out/promote_unrecorded" "${rt[@]}" ||
+	fail "promote_unrecorded.c: no thunk for an unrecorded jump or call"
+dis=$(objdump -d "$out/promote_unrecorded")
+grep -q 'jmp.*__x86_indirect_thunk_' <<<"$dis" ||
+	fail "promote_unrecorded: the computed goto is not on a thunk"
+"$out/promote_unrecorded" || fail "promote_unrecorded: wrong result"
 echo "promotion: all checks passed"
