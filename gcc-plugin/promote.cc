@@ -157,6 +157,12 @@ class sc_promote_pass : public rtl_opt_pass {
 
 static void sc_promote_finish_unit(void *, void *)
 {
+	// The unit's static-call trampolines (emit_asm.cc, after this hook)
+	// take `jmp __x86_indirect_thunk_r11` under thunk-extern: defined
+	// here too, or a unit with static calls and promotion fails to link.
+	for (const sc_key *k : sc_keys_all())
+		if (k->has_site || k->has_store || k->has_cond_site)
+			sc_promote_regs |= 1u << 11;
 	if (!asm_out_file || seen_error() || !sc_promote_regs)
 		return;
 	fputs("\t# staticcall: promotable sites' thunks and table "

@@ -14,7 +14,8 @@
 # naming the stubs; the thunks are the retpoline, local to each object
 # (no PLT), and no indirect call or jump is left in the code; a unit
 # whose thunk calls and jumps are all unrecorded (a computed goto, an
-# opted-out function) still defines its thunks.
+# opted-out function) still defines its thunks, as one with static calls
+# (their trampolines' thunk).
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5
 src=$(cd "$(dirname "$0")" && pwd)
@@ -167,4 +168,9 @@ dis=$(objdump -d "$out/promote_unrecorded")
 grep -q 'jmp.*__x86_indirect_thunk_' <<<"$dis" ||
 	fail "promote_unrecorded: the computed goto is not on a thunk"
 "$out/promote_unrecorded" || fail "promote_unrecorded: wrong result"
+# A unit with static calls (trampolines on thunk r11) and promotion.
+$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_with_keys.c" \
+	-o "$out/promote_with_keys" "${rt[@]}" ||
+	fail "promote_with_keys.c: no thunk for the static calls' trampolines"
+"$out/promote_with_keys" || fail "promote_with_keys: wrong result"
 echo "promotion: all checks passed"
