@@ -9,7 +9,8 @@
  * took (their return address names no learning site: indirect jumps that
  * are not calls, e.g. computed gotos, share the thunks). Then one line per
  * executed site not promoted, most sampled first: where the retpoline
- * cost that promotion did not recover goes.
+ * cost that promotion did not recover goes. The report is written when
+ * the first object unregisters its sites (interposed, below).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -76,8 +77,11 @@ static const char *state_name(int s)
 	return s >= 0 && s < 7 ? n[s] : "?";
 }
 
-__attribute__((destructor)) static void report_end(void)
+static void report_end(void)
 {
+	static int done;
+	if (done++)
+		return;
 	const char *path = getenv("PROMOTE_REPORT_OUT");
 	struct static_call_promote_stats s;
 	poll_once();
@@ -124,4 +128,17 @@ __attribute__((destructor)) static void report_end(void)
 	}
 	fclose(f);
 	free(v);
+}
+
+/* Interposed: the report is written when the first object unregisters
+ * its sites (its destructor, at exit), while they are all there. */
+void __staticcall_promote_unregister(const void *begin, const void *end)
+{
+	static void (*next)(const void *, const void *);
+	report_end();
+	if (!next)
+		next = (void (*)(const void *, const void *))dlsym(
+			RTLD_NEXT, "__staticcall_promote_unregister");
+	if (next)
+		next(begin, end);
 }
