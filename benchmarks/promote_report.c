@@ -116,13 +116,17 @@ static void report_end(void)
 	for (int i = 0; i < n; i++) {
 		if (v[i].state == STATIC_CALL_PROMOTE_PROMOTED || !v[i].samples)
 			continue;
+		/* object+offset: `addr2line -f -e OBJECT OFFSET` names it */
 		Dl_info di;
-		const char *sym = "?";
-		if (dladdr(v[i].address, &di) && di.dli_sname)
-			sym = di.dli_sname;
+		const char *obj = "?";
+		unsigned long off = 0;
+		if (dladdr(v[i].address, &di) && di.dli_fname) {
+			obj = di.dli_fname;
+			off = (unsigned long)((const char *)v[i].address -
+					      (const char *)di.dli_fbase);
+		}
 		fprintf(f, "%p %s+%#lx %s tail=%d samples=%lu promotions=%lu demotions=%lu\n",
-			v[i].address, sym,
-			sym[0] != '?' ? (unsigned long)((const char *)v[i].address - (const char *)di.dli_saddr) : 0UL,
+			v[i].address, obj, off,
 			state_name(v[i].state), v[i].tail, v[i].samples,
 			v[i].promotions, v[i].demotions);
 	}
