@@ -92,8 +92,8 @@ if [ -n "${ONLY:-}" ]; then
 fi
 declare -A label=([stock]="gcc stock" [stock-thunk]="gcc stock -mindirect-branch=thunk"
 	[plugin]="gcc + staticcall plugin" [plugin-thunk]="gcc + staticcall plugin -mindirect-branch=thunk"
-	[promote]="gcc promote mode (retpolines, learned promotion)"
-	[plugin-promote]="gcc + staticcall plugin, promote mode"
+	[promote]="gcc promote mode (retpolines + learned promotion)"
+	[plugin-promote]="gcc + staticcall plugin in promote mode"
 	[lto-stock]="gcc -flto stock" [lto-stock-thunk]="gcc -flto stock -mindirect-branch=thunk"
 	[lto-plugin]="gcc -flto + staticcall plugin"
 	[lto-plugin-thunk]="gcc -flto + staticcall plugin -mindirect-branch=thunk"
