@@ -17,8 +17,9 @@
 # (retpoline - plain), CPU time); the plugin build's calls of
 # __staticcall_store_range per run are counted (count_store_calls.c); the
 # promoted builds report sites promoted / executed, stub memory and
-# learning time (promote_report.c, one more run each). Speedtest1's own
-# checks run in every build (it verifies its queries' results).
+# learning time (promote_report.c, one more run each). The test:
+# speedtest1 --verify's hash of every query's results, the same on every
+# build.
 # Writes build/bench/sqlite/{speed,sites}.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,6 +100,16 @@ for v in "${variants[@]}"; do
 	esac
 done
 [ -n "${BUILD_ONLY:-}" ] && exit 0
+# The test (speedtest1's own check, the documented subset of SQLite's
+# tests here): --verify hashes every query's results; each build must
+# print the plain build's hash.
+want=$("$out/gcc/speedtest1" --size 10 --memdb --verify | sed -n 's/^Verification Hash: //p')
+for v in "${variants[@]}"; do
+	got=$("$out/$v/speedtest1" --size 10 --memdb --verify | sed -n 's/^Verification Hash: //p')
+	[ -n "$got" ] && [ "$got" = "$want" ] ||
+		{ echo "sqlite: $v: verification hash $got, plain build $want" >&2; exit 1; }
+done
+echo "sqlite: speedtest1 --verify: every build's hash is the plain build's ($want)"
 declare -A times cpus
 load0=$(cut -d' ' -f1 /proc/loadavg)
 for r in $(seq "$runs"); do
