@@ -6,7 +6,10 @@
 # (-mindirect-branch=thunk), GCC plugin, plugin + retpolines; with Clang too
 # (stock and plugin) when the Clang plugin is built (NO_CLANG=1 skips),
 # and with GCC -flto the same four again (compiled with gcc_cflags, linked
-# with gcc_ldflags; NO_LTO=1 skips them). CLANG_LTO=full or thin adds Clang
+# with gcc_ldflags; NO_LTO=1 skips them), and retpolines + the plugin's
+# promote mode (gcc_promote_cflags, issue 16: every indirect call learned
+# and promoted at run time) without the patch (promote) and with it
+# (plugin-promote: static calls and promotion; NO_PROMOTE=1 skips both). CLANG_LTO=full or thin adds Clang
 # -flto / -flto=thin builds (stock and plugin, linked by lld with
 # clang_ldflags) once the Clang plugin supports LTO.
 # Reports build time (compile-time overhead of each plugin), runs libxml2's
@@ -14,7 +17,8 @@
 # on a generated document of XML_MB (default 40) MB, median of RUNS
 # (default 5) runs interleaved across builds, and lists which sites of the
 # hooks are direct or via trampoline, and why.
-# REBUILD=1 rebuilds trees already built; NO_CHECK=1 skips make check.
+# REBUILD=1 rebuilds trees already built; NO_CHECK=1 skips make check;
+# BUILD_ONLY=1 stops after the builds; ONLY="VARIANT..." limits the builds.
 # Writes build/bench/libxml2/{build.csv,parse.csv,sites.csv,check.log}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +57,14 @@ rt_ldflags="-L$B/runtime -Wl,-rpath,$B/runtime"
 variants=(stock stock-thunk plugin plugin-thunk)
 thunk_variants=(stock-thunk plugin-thunk)
 plugin_variants=(plugin)
+gcc_promote=$(pkg-config --variable=gcc_promote_cflags staticcall)
+promote_variants=()
+if [ -z "${NO_PROMOTE:-}" ]; then
+	promote_variants=(promote plugin-promote)
+	variants+=(promote plugin-promote)
+	thunk_variants+=(promote plugin-promote)
+	plugin_variants+=(promote plugin-promote)
+fi
 if [ -z "${NO_LTO:-}" ]; then
 	variants+=(lto-stock lto-stock-thunk lto-plugin lto-plugin-thunk)
 	thunk_variants+=(lto-stock-thunk lto-plugin-thunk)
@@ -69,8 +81,19 @@ if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:
 	*) echo "libxml2: CLANG_LTO is full or thin" >&2; exit 2 ;;
 	esac
 fi
+# ONLY="v1 v2 ...": just these variants (stock and stock-thunk are kept:
+# the references).
+if [ -n "${ONLY:-}" ]; then
+	keep() { local v; for v in "$@"; do case " stock stock-thunk $ONLY " in *" $v "*) echo "$v" ;; esac; done; }
+	mapfile -t variants < <(keep "${variants[@]}")
+	mapfile -t thunk_variants < <(keep "${thunk_variants[@]}")
+	mapfile -t plugin_variants < <(keep "${plugin_variants[@]}")
+	mapfile -t promote_variants < <(keep "${promote_variants[@]}")
+fi
 declare -A label=([stock]="gcc stock" [stock-thunk]="gcc stock -mindirect-branch=thunk"
 	[plugin]="gcc + staticcall plugin" [plugin-thunk]="gcc + staticcall plugin -mindirect-branch=thunk"
+	[promote]="gcc promote mode (retpolines + learned promotion)"
+	[plugin-promote]="gcc + staticcall plugin in promote mode"
 	[lto-stock]="gcc -flto stock" [lto-stock-thunk]="gcc -flto stock -mindirect-branch=thunk"
 	[lto-plugin]="gcc -flto + staticcall plugin"
 	[lto-plugin-thunk]="gcc -flto + staticcall plugin -mindirect-branch=thunk"
@@ -105,11 +128,14 @@ build() { # variant
 	lto-*) cflags="$cflags -flto=auto"; ldflags="$ldflags -flto=auto -O3" ;;
 	esac
 	case $v in *lto-*-thunk) ldflags="$ldflags -mindirect-branch=thunk" ;; esac
-	case $v in *plugin*) cflags="$cflags $plugin" ;; esac
+	# promote mode: the same plugin with its promote argument and
+	# -mindirect-branch=thunk-extern (static calls too when patched)
+	case $v in *promote) plugin=$gcc_promote; cflags="$cflags $gcc_promote" ;;
+	*plugin*) cflags="$cflags $plugin" ;; esac
 	case $v in clang-*plugin)
 		libs="-Wl,--no-as-needed -lZydis -lZycore -Wl,--as-needed" ;;
 	esac
-	case $v in *plugin*)
+	case $v in *plugin* | *promote)
 		cppflags="$cppflags -I$repo/include"; ldflags="$ldflags $rt_ldflags"
 		libs="$libs -lstaticcall" ;;
 	esac
@@ -136,6 +162,7 @@ build() { # variant
 	echo "$stamp" > "$dir/.stamp"
 }
 for v in "${variants[@]}"; do build "$v"; done
+[ -n "${BUILD_ONLY:-}" ] && exit 0
 
 # Retpoline builds must really contain thunk calls; plugin builds sites.
 for v in "${thunk_variants[@]}"; do
@@ -183,14 +210,15 @@ if [ -z "${NO_CHECK:-}" ]; then
 		echo "libxml2 test suite: DIFFERS from stock:$differ" >&2
 		echo "verdict,DIFFERS from stock:$differ" >> "$out/check.csv"
 	fi
-	grep -h 'handling.*failed\|^Total' "$out"/plugin/check-runtest.log | sort | uniq -c | head -5
+	grep -h 'handling.*failed\|^Total' "$out/${plugin_variants[0]}/check-runtest.log" | sort | uniq -c | head -5
 fi
 
+[ -f "$out/doc.xml" ] || python3 benchmarks/gen_xml.py "$out/doc.xml" "${XML_MB:-40}"
+if [ -x "$out/plugin/.libs/xmllint" ]; then # (not under ONLY= without it)
 # Sites: which are direct, which via trampoline and why (xmllint, PIE,
 # calling into the shared libxml2), with an LD_PRELOADed reporter.
 gcc -O2 -shared -fPIC -I"$out/plugin/include" -I"$repo/include" benchmarks/xmlsites.c \
     -L"$out/plugin/.libs" -lxml2 $rt_ldflags -lstaticcall -o "$out/libxmlsites.so"
-[ -f "$out/doc.xml" ] || python3 benchmarks/gen_xml.py "$out/doc.xml" "${XML_MB:-40}"
 rm -f "$out/sites.csv"
 XMLSITES_OUT=$out/sites.csv LD_PRELOAD=$PWD/$out/libxmlsites.so \
 	LD_LIBRARY_PATH=$out/plugin/.libs "$out/plugin/.libs/xmllint" --noout "$out/doc.xml"
@@ -206,8 +234,25 @@ if [ -z "${NO_LTO:-}" ]; then
 	grep -v '^private_text' "$out/sites-lto-plugin.csv" | column -s, -t
 fi
 
+fi
 # Parse time: interleaved, median of RUNS.
 echo "== xmllint --noout on $(du -m "$out/doc.xml" | cut -f1) MB, median of $runs runs"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 benchmarks/time_xmllint.py "$out" "$runs" "$B/runtime" "${variants[@]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# What promotion learned: one more run of each promoted build with the
+# reporter preloaded.
+if [ ${#promote_variants[@]} -gt 0 ]; then
+	gcc -O2 -shared -fPIC -I"$repo/include" benchmarks/promote_report.c \
+		-o "$out/promote_report.so" $rt_ldflags -lstaticcall -lpthread
+	echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms,untallied_samples" > "$out/promote-sites.csv"
+	for v in "${promote_variants[@]}"; do
+		PROMOTE_REPORT_OUT=$out/$v/promote-sites.txt LD_PRELOAD=$PWD/$out/promote_report.so \
+			LD_LIBRARY_PATH=$out/$v/.libs "$out/$v/.libs/xmllint" --noout "$out/doc.xml"
+		echo "$v,$(head -1 "$out/$v/promote-sites.txt")" >> "$out/promote-sites.csv"
+	done
+	echo "== promoted sites (xmllint --noout, one run with the reporter)"
+	column -s, -t "$out/promote-sites.csv"
+fi
 echo "== build time (make -j$(nproc), after configure)"
 column -s, -t "$out/build.csv"

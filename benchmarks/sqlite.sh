@@ -7,12 +7,20 @@
 # sqlite3Config), speedtest1 --size 40 --memdb built -O2 three ways per
 # compiler: plain, retpolines, retpolines + plugin (GCC, and Clang when its
 # plugin is built; NO_CLANG=1 skips it), GCC's retpolines + plugin in
-# promote mode (gcc_promote_cflags), and with GCC -flto the retpoline
+# promote mode (gcc_promote_cflags) with the marked source (static calls
+# and promotion) and with the unmarked one (promotion only,
+# gcc-thunk-promote-nosc), and with GCC -flto the retpoline
 # and retpoline + plugin builds again (the plugin's gcc_ldflags at the
 # link; NO_LTO=1 skips them). Median of RUNS (default 3) runs
-# interleaved across builds; the plugin build's calls of
-# __staticcall_store_range per run are counted (count_store_calls.c).
-# Writes build/bench/sqlite/speed.csv.
+# interleaved across builds, wall and CPU (user+sys) time, the share of
+# the retpoline overhead each build recovers ((retpoline - build) /
+# (retpoline - plain), CPU time); the plugin build's calls of
+# __staticcall_store_range per run are counted (count_store_calls.c); the
+# promoted builds report sites promoted / executed, stub memory and
+# learning time (promote_report.c, one more run each). The test:
+# speedtest1 --verify's hash of every query's results, the same on every
+# build.
+# Writes build/bench/sqlite/{speed,sites}.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=$(realpath "${STATICCALL_BUILD:-build}")
@@ -49,7 +57,7 @@ clang=${CLANG:-clang-19}
 gcc_promote=$(pkg-config --variable=gcc_promote_cflags staticcall)
 # gcc-thunk-promote: retpolines + the plugin in promote mode (static calls
 # and learned promotion of every other indirect call, issue 16)
-variants=(gcc gcc-thunk gcc-thunk-plugin gcc-thunk-promote)
+variants=(gcc gcc-thunk gcc-thunk-plugin gcc-thunk-promote gcc-thunk-promote-nosc)
 [ -z "${NO_LTO:-}" ] && variants+=(gcc-lto-thunk gcc-lto-thunk-plugin)
 gcc_ldflags=$(pkg-config --variable=gcc_ldflags staticcall)
 if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:-}" ]; then
@@ -71,14 +79,16 @@ for v in "${variants[@]}"; do
 		linkflags="$flags" ;; esac
 	case $v in *-plugin) flags="$flags $plugin"
 		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
-	case $v in *-promote) flags="$flags $gcc_promote"
+	case $v in *-promote*) flags="$flags $gcc_promote"
 		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
+	src=$out/sqlite3-marked.c
+	case $v in *-nosc) src=$out/amal/sqlite3.c ;; esac
 	# the build-system contract: compile with gcc_cflags, link with
 	# gcc_ldflags (under -flto lto1 generates the code)
 	case $v in *-lto-*-plugin) linkflags="$linkflags $gcc_ldflags" ;; esac
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	$cc $flags -c "$out/sqlite3-marked.c" -o "$out/$v/sqlite3.o"
+	$cc $flags -c "$src" -o "$out/$v/sqlite3.o"
 	# shellcheck disable=SC2086
 	$cc $flags -c "$out/src/test/speedtest1.c" -o "$out/$v/speedtest1.o"
 	# shellcheck disable=SC2086
@@ -89,31 +99,64 @@ for v in "${variants[@]}"; do
 		[ "$n" -gt 0 ] || { echo "sqlite: $v has no retpoline thunk call" >&2; exit 1; } ;;
 	esac
 done
-declare -A times
+[ -n "${BUILD_ONLY:-}" ] && exit 0
+# The test (speedtest1's own check, the documented subset of SQLite's
+# tests here): --verify hashes every query's results; each build must
+# print the plain build's hash.
+want=$("$out/gcc/speedtest1" --size 10 --memdb --verify | sed -n 's/^Verification Hash: //p')
+for v in "${variants[@]}"; do
+	got=$("$out/$v/speedtest1" --size 10 --memdb --verify | sed -n 's/^Verification Hash: //p')
+	[ -n "$got" ] && [ "$got" = "$want" ] ||
+		{ echo "sqlite: $v: verification hash $got, plain build $want" >&2; exit 1; }
+done
+echo "sqlite: speedtest1 --verify: every build's hash is the plain build's ($want)"
+declare -A times cpus
+load0=$(cut -d' ' -f1 /proc/loadavg)
 for r in $(seq "$runs"); do
 	for v in "${variants[@]}"; do
+		pre=
+		[[ $v == *-plugin ]] && pre=$PWD/$out/count_store_calls.so
 		t0=$(date +%s.%N)
-		if [[ $v == *-plugin ]]; then
-			LD_PRELOAD=$PWD/$out/count_store_calls.so "$out/$v/speedtest1" --size 40 --memdb \
-				> "$out/$v/run.txt" 2> "$out/$v/calls.txt"
-		else
-			"$out/$v/speedtest1" --size 40 --memdb > "$out/$v/run.txt"
-		fi
+		LD_PRELOAD=$pre /usr/bin/time -f "%U %S" -o "$out/$v/cpu.txt" \
+			"$out/$v/speedtest1" --size 40 --memdb > "$out/$v/run.txt" 2> "$out/$v/calls.txt"
 		t1=$(date +%s.%N)
 		times[$v]="${times[$v]:-} $(echo "$t1 - $t0" | bc)"
+		cpus[$v]="${cpus[$v]:-} $(awk '{print $1 + $2}' "$out/$v/cpu.txt")"
 	done
 done
+load1=$(cut -d' ' -f1 /proc/loadavg)
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "build,seconds,ratio_to_retpoline,store_range_calls" > "$out/speed.csv"
-printf '%-20s %9s %10s %12s\n' build seconds "/retpoline" "store calls"
+echo "build,seconds,ratio_to_retpoline,store_range_calls,cpu_seconds,cpu_ratio_to_retpoline,recovered,runs,load_before,load_after" > "$out/speed.csv"
+printf '%-24s %9s %10s %12s %9s %10s %9s\n' build seconds "/retpoline" "store calls" "CPU s" "/retpoline" recovered
 for v in "${variants[@]}"; do
 	m=$(echo "${times[$v]}" | median)
+	c=$(echo "${cpus[$v]}" | median)
 	refv=${v%%-*}-thunk
 	[[ $v == *-lto-* ]] && refv=${v%%-*}-lto-thunk
 	ref=$(echo "${times[$refv]}" | median)
+	cref=$(echo "${cpus[$refv]}" | median)
+	cplain=$(echo "${cpus[${refv%-thunk}]}" | median)
 	calls=-
 	[[ $v == *-plugin ]] && calls=$(sed -n 's/store_range_calls //p' "$out/$v/calls.txt")
 	ratio=$(echo "scale=3; $m / $ref" | bc)
-	printf '%-20s %9.3f %10s %12s\n' "$v" "$m" "$ratio" "$calls"
-	echo "$v,$m,$ratio,$calls" >> "$out/speed.csv"
+	cratio=$(echo "scale=3; $c / $cref" | bc)
+	rec=-
+	[ -n "$cplain" ] && case $v in *-thunk-*) rec=$(echo "scale=0; 100 * ($cref - $c) / ($cref - $cplain)" | bc 2>/dev/null || echo -) ;; esac
+	printf '%-24s %9.3f %10s %12s %9.2f %10s %8s%%\n' "$v" "$m" "$ratio" "$calls" "$c" "$cratio" "$rec"
+	echo "$v,$m,$ratio,$calls,$c,$cratio,$rec,$runs,$load0,$load1" >> "$out/speed.csv"
 done
+echo "load average $load0 before, $load1 after ($runs runs each, interleaved)"
+# What promotion learned: one more run of each promoted build with the
+# reporter preloaded.
+B_RT=$B/runtime
+gcc -O2 -shared -fPIC -Iinclude benchmarks/promote_report.c -o "$out/promote_report.so" \
+	-L"$B_RT" -lstaticcall -Wl,-rpath,"$B_RT" -lpthread
+echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms,untallied_samples" > "$out/sites.csv"
+for v in "${variants[@]}"; do
+	case $v in *-promote*) ;; *) continue ;; esac
+	PROMOTE_REPORT_OUT=$out/$v/sites.txt LD_PRELOAD=$PWD/$out/promote_report.so \
+		"$out/$v/speedtest1" --size 40 --memdb > /dev/null
+	echo "$v,$(head -1 "$out/$v/sites.txt")" >> "$out/sites.csv"
+done
+echo "== promoted sites (one run with the reporter)"
+column -s, -t "$out/sites.csv"

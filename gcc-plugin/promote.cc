@@ -100,6 +100,11 @@ static std::string sc_promote_site_text(const std::string &label, int reg,
 	return sc_text_promote_site_a64(label, reg);
 }
 #define SC_PROMOTE_NREGS 30
+// arm64: an indirect jump is `br`, never a thunk call
+static int sc_thunk_jump_reg(rtx_insn *)
+{
+	return -1;
+}
 static std::string sc_text_thunk(int reg)
 {
 	return sc_text_promote_thunk_a64(reg);
@@ -153,6 +158,26 @@ static std::string sc_text_thunk(int reg)
 	return sc_text_promote_thunk(reg, sc_opt_promote_plain);
 }
 #define sc_text_object sc_text_promote_object
+// The register of an indirect jump that is not a call (a computed goto,
+// a jump table): GCC prints it as `jmp __x86_indirect_thunk_<reg>` too.
+// It has no return address to name it, so it is not recorded, but the
+// unit must define that thunk. -1 otherwise.
+static int sc_thunk_jump_reg(rtx_insn *insn)
+{
+	if (!JUMP_P(insn))
+		return -1;
+	rtx pat = PATTERN(insn);
+	if (GET_CODE(pat) == PARALLEL) // tablejump: (set pc reg) (use label)
+		pat = XVECEXP(pat, 0, 0);
+	if (GET_CODE(pat) != SET || SET_DEST(pat) != pc_rtx)
+		return -1;
+	rtx src = SET_SRC(pat);
+	if (!REG_P(src) || !HARD_REGISTER_P(src))
+		return -1;
+	const char *n = reg_names[REGNO(src)];
+	std::string name = n[0] == 'r' ? n : std::string("r") + n;
+	return sc_promote_reg_number(name);
+}
 #endif
 
 static const pass_data sc_promote_pass_data = {
@@ -178,25 +203,33 @@ class sc_promote_pass : public rtl_opt_pass {
 	{
 		if (!sc_promote_gate_target(fn))
 			return false;
-		if (lookup_attribute(SC_NO_PROMOTE_ATTR,
-				     DECL_ATTRIBUTES(fn->decl)))
-			return false;
 		// lto1: only what a unit compiled in promote mode defined
 		if (in_lto_p)
 			return lookup_attribute(SC_LTO_PROMOTE_ATTR,
 						DECL_ATTRIBUTES(fn->decl));
 		return sc_opt_promote;
 	}
-	unsigned int execute(function *) final override
+	unsigned int execute(function *fn) final override
 	{
+		// opted out: its calls stay unrecorded, but on the thunks this
+		// unit must define
+		bool record = !lookup_attribute(SC_NO_PROMOTE_ATTR,
+						DECL_ATTRIBUTES(fn->decl));
 		for (rtx_insn *insn = get_insns(); insn;
 		     insn = NEXT_INSN(insn)) {
-			if (!CALL_P(insn))
+			if (!CALL_P(insn)) {
+				int jreg = sc_thunk_jump_reg(insn);
+				if (jreg >= 0) // its thunk, no record
+					sc_promote_regs |= 1u << jreg;
 				continue;
+			}
 			int reg = sc_thunk_call_reg(insn);
 			// arm64: a tail call is `br`, not hardened: no site
 			if (reg < 0 || (SC_PROMOTE_NREGS > 16 &&
 					SIBLING_CALL_P(insn)))
+				continue;
+			sc_promote_regs |= 1u << reg;
+			if (!record)
 				continue;
 			sc_call_thunk(insn, reg);
 			std::string label =
@@ -209,7 +242,6 @@ class sc_promote_pass : public rtl_opt_pass {
 				INSN_LOCATION(insn));
 			MEM_VOLATILE_P(body) = 1; // never moved or dropped
 			emit_insn_before(body, insn);
-			sc_promote_regs |= 1u << reg;
 		}
 		return 0;
 	}
@@ -218,6 +250,16 @@ class sc_promote_pass : public rtl_opt_pass {
 
 static void sc_promote_finish_unit(void *, void *)
 {
+	// The unit's static-call trampolines (emit_asm.cc, after this hook)
+	// take `jmp __x86_indirect_thunk_r11` under thunk-extern: defined
+	// here too, or a unit with static calls and promotion fails to link.
+	// (Only in promote mode: an ordinary lto1 also runs this hook.)
+#ifndef SC_TARGET_AARCH64
+	if (sc_opt_promote || sc_promote_regs)
+		for (const sc_key *k : sc_keys_all())
+			if (k->has_site || k->has_store || k->has_cond_site)
+				sc_promote_regs |= 1u << 11;
+#endif
 	if (!asm_out_file || seen_error() || !sc_promote_regs)
 		return;
 	fputs("\t# staticcall: promotable sites' thunks and table "

@@ -50,7 +50,9 @@
 #define SC_PROMOTE_PERIOD 32
 #define SC_PROMOTE_BUF 32	   /* samples per thread between flushes */
 #define SC_PROMOTE_MIN_SAMPLES 16  /* a site's samples before deciding */
-#define SC_PROMOTE_TARGETS 2	   /* targets a stub compares, at most */
+#define SC_PROMOTE_TARGETS 4	   /* targets a stub compares, at most: 4 (the
+				      stubs' limit) rather than 2 recovers
+				      SQLite's 3-4-target sites */
 #define SC_PROMOTE_COVER 90	   /* % of samples its targets must cover */
 #define SC_PROMOTE_MAX_WINDOWS 4   /* undecided windows before giving up */
 #define SC_PROMOTE_MAX_DEMOTIONS 8 /* quick ones (within SETTLED_MS) */

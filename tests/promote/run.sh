@@ -18,7 +18,10 @@
 # found out of reach; STATICCALL_REPORT=1 lines; STATICCALL_PERF_MAP=1
 # naming the stubs; a dlopen/dlclose loop of the promoted library does not
 # grow (its stub memory goes with it); the thunks are the retpoline, local to each object
-# (no PLT), and no indirect call or jump is left in the code.
+# (no PLT), and no indirect call or jump is left in the code; a unit
+# whose thunk calls and jumps are all unrecorded (a computed goto, an
+# opted-out function) still defines its thunks, as one with static calls
+# (their trampolines' thunk).
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5 kind=${6:-gcc}
 src=$(cd "$(dirname "$0")" && pwd)
@@ -276,4 +279,19 @@ $cc -O2 -Wall -Werror -I"$inc" -I"$src" "$src/promote_dlclose.c" \
 	-o "$out/promote/promote_dlclose" -ldl "${rt[@]}"
 "$out/promote/promote_dlclose" "$out/promote/libpromote_lib.so" ||
 	fail "promote_dlclose"
+
+# A unit whose thunk calls and jumps are all unrecorded (a computed goto,
+# an opted-out function's call) still defines the thunks it goes through.
+$cc -O2 -Wall -Werror "${promote[@]}" "$src/promote_unrecorded.c" \
+	-o "$out/promote_unrecorded" "${rt[@]}" ||
+	fail "promote_unrecorded.c: no thunk for an unrecorded jump or call"
+dis=$(objdump -d "$out/promote_unrecorded")
+grep -q 'jmp.*__x86_indirect_thunk_' <<<"$dis" ||
+	fail "promote_unrecorded: the computed goto is not on a thunk"
+"$out/promote_unrecorded" || fail "promote_unrecorded: wrong result"
+# A unit with static calls (trampolines on thunk r11) and promotion.
+$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_with_keys.c" \
+	-o "$out/promote_with_keys" "${rt[@]}" ||
+	fail "promote_with_keys.c: no thunk for the static calls' trampolines"
+"$out/promote_with_keys" || fail "promote_with_keys: wrong result"
 echo "promotion: all checks passed"
