@@ -18,6 +18,8 @@
  * pointer authentication). Returns into the block, which goes on through
  * the trampoline's slow path: the runtime adds no indirect branch.
  */
+#include "call_regs_aarch64.h"
+
 	.text
 	.globl __staticcall_bind
 	.type __staticcall_bind, %function
@@ -32,16 +34,10 @@ __staticcall_bind:
 	stp x4, x5, [sp, #48]
 	stp x6, x7, [sp, #64]
 	stp x8, x18, [sp, #80]
-	stp q0, q1, [sp, #96]
-	stp q2, q3, [sp, #128]
-	stp q4, q5, [sp, #160]
-	stp q6, q7, [sp, #192]
+	SC_A64_Q_SAVE 96
 	ldp x0, x1, [sp, #224]	/* the descriptor, the site's return address */
 	bl sc_bind_entry
-	ldp q6, q7, [sp, #192]
-	ldp q4, q5, [sp, #160]
-	ldp q2, q3, [sp, #128]
-	ldp q0, q1, [sp, #96]
+	SC_A64_Q_RESTORE 96
 	ldp x8, x18, [sp, #80]
 	ldp x6, x7, [sp, #64]
 	ldp x4, x5, [sp, #48]
@@ -54,17 +50,4 @@ __staticcall_bind:
 
 	.section .note.GNU-stack,"",%progbits
 
-/* This file keeps BTI and PAC: say so where the unit is built with them,
- * so the linked object keeps its GNU property (docs/ABI.md). */
-#if defined(__ARM_FEATURE_BTI_DEFAULT) || defined(__ARM_FEATURE_PAC_DEFAULT)
-	.section .note.gnu.property,"a"
-	.balign 8
-	.long 4			/* name size */
-	.long 16		/* descriptor size */
-	.long 5			/* NT_GNU_PROPERTY_TYPE_0 */
-	.asciz "GNU"
-	.long 0xc0000000	/* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
-	.long 4
-	.long 3			/* BTI | PAC */
-	.long 0
-#endif
+	SC_A64_GNU_PROPERTY

@@ -16,6 +16,8 @@
  * return address is signed. Returns into the block, which goes on
  * through the thunk's body.
  */
+#include "call_regs_aarch64.h"
+
 	.text
 	.globl __staticcall_promote_sample
 	.type __staticcall_promote_sample, %function
@@ -34,17 +36,11 @@ __staticcall_promote_sample:
 	stp x12, x13, [sp, #112]
 	stp x14, x15, [sp, #128]
 	str x18, [sp, #144]
-	stp q0, q1, [sp, #160]
-	stp q2, q3, [sp, #192]
-	stp q4, q5, [sp, #224]
-	stp q6, q7, [sp, #256]
+	SC_A64_Q_SAVE 160
 	ldr x0, [sp, #296]	/* the site's return address */
 	ldp x1, x2, [sp, #304]	/* the target, the register's number */
 	bl sc_promote_sample_entry
-	ldp q6, q7, [sp, #256]
-	ldp q4, q5, [sp, #224]
-	ldp q2, q3, [sp, #192]
-	ldp q0, q1, [sp, #160]
+	SC_A64_Q_RESTORE 160
 	ldr x18, [sp, #144]
 	ldp x14, x15, [sp, #128]
 	ldp x12, x13, [sp, #112]
@@ -61,17 +57,4 @@ __staticcall_promote_sample:
 
 	.section .note.GNU-stack,"",%progbits
 
-/* This file keeps BTI and PAC: say so where the unit is built with them,
- * so the linked object keeps its GNU property (docs/ABI.md). */
-#if defined(__ARM_FEATURE_BTI_DEFAULT) || defined(__ARM_FEATURE_PAC_DEFAULT)
-	.section .note.gnu.property,"a"
-	.balign 8
-	.long 4			/* name size */
-	.long 16		/* descriptor size */
-	.long 5			/* NT_GNU_PROPERTY_TYPE_0 */
-	.asciz "GNU"
-	.long 0xc0000000	/* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
-	.long 4
-	.long 3			/* BTI | PAC */
-	.long 0
-#endif
+	SC_A64_GNU_PROPERTY
