@@ -105,6 +105,9 @@ static int sc_thunk_jump_reg(rtx_insn *)
 {
 	return -1;
 }
+static void sc_inline_jump(rtx_insn *, int)
+{
+}
 static std::string sc_text_thunk(int reg)
 {
 	return sc_text_promote_thunk_a64(reg);
@@ -159,9 +162,8 @@ static std::string sc_text_thunk(int reg)
 }
 #define sc_text_object sc_text_promote_object
 // The register of an indirect jump that is not a call (a computed goto,
-// a jump table): GCC prints it as `jmp __x86_indirect_thunk_<reg>` too.
-// It has no return address to name it, so it is not recorded, but the
-// unit must define that thunk. -1 otherwise.
+// a jump table), which GCC would print as `jmp __x86_indirect_thunk_<reg>`;
+// -1 otherwise.
 static int sc_thunk_jump_reg(rtx_insn *insn)
 {
 	if (!JUMP_P(insn))
@@ -177,6 +179,27 @@ static int sc_thunk_jump_reg(rtx_insn *insn)
 	const char *n = reg_names[REGNO(src)];
 	std::string name = n[0] == 'r' ? n : std::string("r") + n;
 	return sc_promote_reg_number(name);
+}
+
+// Such a jump has no return address to name it: it is no site, and
+// through the thunk it would pay the thunk's sampling on every pass
+// (CPython's dispatch: most of its samples named no site). The retpoline
+// itself, inline (promote-plain: `jmp *%reg`), goes right before it, as
+// hardened and never sampled. The jump insn stays as it was (the CFG
+// and the unwind info read it: a computed jump, a table jump), printed
+// after the inline one and never reached.
+static void sc_inline_jump(rtx_insn *insn, int reg)
+{
+	std::string text = sc_text_promote_jump(reg, sc_opt_promote_plain);
+	// final prints an asm's file and line: a jump GCC made (a table
+	// jump) may have no location
+	location_t loc = INSN_LOCATION(insn) != UNKNOWN_LOCATION ?
+				 INSN_LOCATION(insn) :
+				 DECL_SOURCE_LOCATION(current_function_decl);
+	rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode, ggc_strdup(text.c_str()),
+					 loc);
+	MEM_VOLATILE_P(body) = 1; // never moved or dropped
+	emit_insn_before(body, insn);
 }
 #endif
 
@@ -219,8 +242,10 @@ class sc_promote_pass : public rtl_opt_pass {
 		     insn = NEXT_INSN(insn)) {
 			if (!CALL_P(insn)) {
 				int jreg = sc_thunk_jump_reg(insn);
-				if (jreg >= 0) // its thunk, no record
+				if (jreg >= 0) { // its thunk stays named
+					sc_inline_jump(insn, jreg);
 					sc_promote_regs |= 1u << jreg;
+				}
 				continue;
 			}
 			int reg = sc_thunk_call_reg(insn);

@@ -141,6 +141,19 @@ std::string sc_text_promote_thunk(int reg, bool plain_jump)
 	return t;
 }
 
+std::string sc_text_promote_jump(int reg, bool plain_jump)
+{
+	const std::string r = "%" + sc_promote_reg_name(reg);
+	if (plain_jump)
+		return "\tjmp *" + r + "\n";
+	return "\tcall 1f\n"
+	       "2:\tpause\n"
+	       "\tlfence\n"
+	       "\tjmp 2b\n"
+	       "1:\tmovq " +
+	       r + ", (%rsp)\n\tret\n";
+}
+
 std::string sc_text_promote_object()
 {
 	const std::string S = SC_ABI_PROMOTE_SECTION, C = SC_ABI_PROMOTE_CTOR;

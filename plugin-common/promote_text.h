@@ -31,6 +31,13 @@ std::string sc_text_promote_anchor(const std::string &label, int reg);
 // retpolines can ever reach it.
 std::string sc_text_promote_thunk(int reg, bool plain_jump = false);
 
+// An indirect jump that is not a call (a computed goto, a jump table)
+// through register `reg`, in place of `jmp __x86_indirect_thunk_<reg>`:
+// the retpoline inline (GCC's thunk-inline shape), or with plain_jump
+// `jmp *%reg`. Such a jump names no site (no return address), and through
+// the thunk it would pay the thunk's sampling on every pass.
+std::string sc_text_promote_jump(int reg, bool plain_jump = false);
+
 // The table's bounds, constructor and destructor of a linked object
 // (comdat, hidden; once per unit that has promotable sites).
 std::string sc_text_promote_object();
