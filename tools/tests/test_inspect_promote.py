@@ -65,21 +65,27 @@ def main():
     ap = argparse.ArgumentParser()
     for a in ('inspect', 'cc', 'plugin', 'include', 'runtime_lib', 'out'):
         ap.add_argument('--' + a.replace('_', '-'), required=True)
+    # clang: clang_promote_cflags' shape (anchored records, thunk r11)
+    ap.add_argument('--kind', choices=('gcc', 'clang'), default='gcc')
     args = ap.parse_args()
+    flags, reg = (['-fplugin-arg-staticcall_gcc-promote',
+                   '-mindirect-branch=thunk-extern'], 'rax')
+    if args.kind == 'clang':
+        flags, reg = (['-fplugin-arg-staticcall_clang-promote',
+                       '-mretpoline-external-thunk'], 'r11')
     os.makedirs(args.out, exist_ok=True)
     exe = os.path.join(args.out, 'promote_prog')
-    run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin,
-         '-fplugin-arg-staticcall_gcc-promote',
-         '-mindirect-branch=thunk-extern', os.path.join(HERE, 'promote_prog.c'),
+    run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin]
+        + flags + [os.path.join(HERE, 'promote_prog.c'),
          '-o', exe, '-L' + args.runtime_lib, '-Wl,--no-as-needed',
          '-lstaticcall', '-Wl,--as-needed', '-Wl,-rpath,' + args.runtime_lib])
 
     f = sites_of(json.loads(run([args.inspect, '--json', exe])), 'files')
     check(set(f) >= {'mono', 'duo', 'mega', 'tail'},
           'file: the four sites listed: %s' % sorted(f))
-    check(all(s['compiled'] == 'thunk' and s['register'] == 'rax'
+    check(all(s['compiled'] == 'thunk' and s['register'] == reg
               and 'live' not in s for s in f.values()),
-          'file: each a call to its thunk, through %rax')
+          'file: each a call to its thunk, through %%%s: %s' % (reg, f))
     check(f.get('tail', {}).get('tail') is True
           and f.get('mono', {}).get('tail') is False, 'file: the tail call')
 
