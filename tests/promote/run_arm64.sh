@@ -99,7 +99,7 @@ check() { # BUILD ENV
 		# promoted when qemu maps it nearer
 		for want in "member: promoted $f9" 'array: megamorphic' \
 			'param: promoted (add,sub|sub,add)$' \
-			'lib_apply: (far|promoted f[56](,f[56])?$)' \
+			'lib_apply: (far|promoted f[56](,f[56])*$)' \
 			'lib_dispatch: promoted \?,\?$'; do
 			grep -Eq "^site $want" "$out/err" ||
 				fail "$b $env: no 'site $want': $(cat "$out/err")"
