@@ -818,6 +818,22 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		/* Misses that concentrate on targets the stub has room for:
 		 * widen it (the new ones first: they are the current phase). */
 		int k = choose(s, t);
+		/* Samples taken before the stub was reached (another
+		 * thread's buffer, a thread inside the thunk) may name
+		 * targets it has: those are no misses. */
+		int kept = 0;
+		for (int i = 0; i < k; i++) {
+			int have = 0;
+			for (int j = 0; j < s->ntargets; j++)
+				have |= s->targets[j] == t[i];
+			if (!have)
+				t[kept++] = t[i];
+		}
+		if (k && !kept) { /* no miss among them: nothing to do */
+			reset_tally(s);
+			return;
+		}
+		k = kept;
 		if (k && k + s->ntargets <= SC_PROMOTE_TARGETS) {
 			memcpy(t + k, s->targets, s->ntargets * sizeof *t);
 			reset_tally(s);
