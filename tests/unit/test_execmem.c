@@ -23,20 +23,8 @@
 
 #include "execmem.h"
 #include "internal.h"
+#include "proc_maps.h"
 #include "under_valgrind.h"
-
-/* The permissions of the mapping holding p ("????": none). */
-static void perms_of(const void *p, char out[5])
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	unsigned long a, b;
-	char perms[5];
-	strcpy(out, "????");
-	while (fscanf(f, "%lx-%lx %4s%*[^\n]", &a, &b, perms) == 3)
-		if ((uintptr_t)p >= a && (uintptr_t)p < b)
-			strcpy(out, perms);
-	fclose(f);
-}
 
 /* No mapping of the process is writable and executable (checked in the
  * plain run: under_valgrind.h). */

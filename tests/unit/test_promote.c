@@ -35,6 +35,7 @@
 #include <time.h>
 #include <Zydis/Zydis.h>
 
+#include "proc_maps.h"
 #include "promote.h"
 #include "text_ops_log.h"
 #include "staticcall/promote.h"
@@ -232,18 +233,6 @@ Test(promote, stub_is_jmp_reg_for_every_value_register_and_target_count)
 				     0);
 		}
 	}
-}
-
-static void perms_of(const void *p, char out[5])
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	unsigned long a, b;
-	char perms[5];
-	strcpy(out, "????");
-	while (fscanf(f, "%lx-%lx %4s%*[^\n]", &a, &b, perms) == 3)
-		if ((uintptr_t)p >= a && (uintptr_t)p < b)
-			strcpy(out, perms);
-	fclose(f);
 }
 
 /* Counting stubs (STATICCALL_PROMOTE_COUNT): the same `jmp *%reg` for
