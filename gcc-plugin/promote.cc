@@ -114,6 +114,18 @@ static std::string sc_text_thunk(int reg)
 }
 #define sc_text_object sc_text_promote_object_a64
 #else
+// The thunk number of x, a hard register an indirect call or jump goes
+// through; -1 if x is none a thunk takes.
+static int sc_x86_thunk_reg(rtx x)
+{
+	if (!REG_P(x) || !HARD_REGISTER_P(x))
+		return -1;
+	const char *n = reg_names[REGNO(x)];
+	// GCC names the 64-bit GPRs "ax", "r8"...; the thunks "rax", "r8".
+	std::string name = n[0] == 'r' ? n : std::string("r") + n;
+	return sc_promote_reg_number(name);
+}
+
 // The x86 register an indirect call goes through, if GCC prints it as a
 // call to its external thunk; -1 otherwise.
 static int sc_thunk_call_reg(rtx_insn *insn)
@@ -121,13 +133,7 @@ static int sc_thunk_call_reg(rtx_insn *insn)
 	rtx call = get_call_rtx_from(insn);
 	if (!call || !MEM_P(XEXP(call, 0)))
 		return -1;
-	rtx addr = XEXP(XEXP(call, 0), 0);
-	if (!REG_P(addr) || !HARD_REGISTER_P(addr))
-		return -1;
-	const char *n = reg_names[REGNO(addr)];
-	// GCC names the 64-bit GPRs "ax", "r8"...; the thunks "rax", "r8".
-	std::string name = n[0] == 'r' ? n : std::string("r") + n;
-	return sc_promote_reg_number(name);
+	return sc_x86_thunk_reg(XEXP(XEXP(call, 0), 0));
 }
 
 static void sc_call_thunk(rtx_insn *, int)
@@ -173,12 +179,7 @@ static int sc_thunk_jump_reg(rtx_insn *insn)
 		pat = XVECEXP(pat, 0, 0);
 	if (GET_CODE(pat) != SET || SET_DEST(pat) != pc_rtx)
 		return -1;
-	rtx src = SET_SRC(pat);
-	if (!REG_P(src) || !HARD_REGISTER_P(src))
-		return -1;
-	const char *n = reg_names[REGNO(src)];
-	std::string name = n[0] == 'r' ? n : std::string("r") + n;
-	return sc_promote_reg_number(name);
+	return sc_x86_thunk_reg(SET_SRC(pat));
 }
 
 // Such a jump has no return address to name it: it is no site, and
