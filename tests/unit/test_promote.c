@@ -452,7 +452,7 @@ Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
 	uint8_t *slow = sc_execmem_room(&pool, len);
 	cr_assert_not_null(slow);
 	cr_assert(sc_parch_slow_encode(slow, 0, pt_tail_site + 5, pt_thunk_rax,
-				       buf));
+				       0, buf));
 	memcpy(slow, buf, len);
 	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, pt_thunk_rax,
