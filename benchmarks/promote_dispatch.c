@@ -17,8 +17,10 @@
 #include "bench_time.h"
 
 /* clang-format off */
-#define DECL(v) unsigned long v##_goto(const unsigned char *, long), \
-	v##_switch(const unsigned char *, long);
+#define DECL(v) unsigned long v##_goto_steady(const unsigned char *, long), \
+	v##_goto_random(const unsigned char *, long), \
+	v##_switch_steady(const unsigned char *, long), \
+	v##_switch_random(const unsigned char *, long);
 DECL(plain) DECL(retpoline) DECL(promoted)
 /* clang-format on */
 
@@ -27,16 +29,15 @@ static unsigned long sink;
 
 #define NV 3
 static const char *const vname[NV] = { "plain", "retpoline", "promoted" };
-static unsigned long (*const fgoto[NV])(const unsigned char *, long) = {
-	plain_goto, retpoline_goto, promoted_goto
-};
-static unsigned long (*const fswitch[NV])(const unsigned char *, long) = {
-	plain_switch, retpoline_switch, promoted_switch
-};
+typedef unsigned long (*interp_fn)(const unsigned char *, long);
+#define ALL(f) { plain_##f, retpoline_##f, promoted_##f }
+static const interp_fn goto_steady[NV] = ALL(goto_steady),
+		       goto_random[NV] = ALL(goto_random),
+		       switch_steady[NV] = ALL(switch_steady),
+		       switch_random[NV] = ALL(switch_random);
 
 /* ns per operation of each variant's f, medians of `rounds`. */
-static void measure(unsigned long (*const *f)(const unsigned char *, long),
-		    const unsigned char *code, int len, long ops, int rounds,
+static void measure(const interp_fn *f, const unsigned char *code, int len, long ops, int rounds,
 		    double med[NV])
 {
 	static double t[NV][64];
@@ -75,19 +76,21 @@ int main(int argc, char **argv)
 	rnd[64] = LOOP;
 	/* warm-up: learning, promotion, giving up */
 	for (int v = 0; v < NV; v++) {
-		sink += fgoto[v](steady, ops / 5) + fswitch[v](steady4, ops / 4);
-		sink += fgoto[v](rnd, ops / 65) + fswitch[v](rnd, ops / 65);
+		sink += goto_steady[v](steady, ops / 5) +
+			switch_steady[v](steady4, ops / 4);
+		sink += goto_random[v](rnd, ops / 65) +
+			switch_random[v](rnd, ops / 65);
 	}
 	double m[NV];
 	printf("%-16s %9s %9s %9s   %9s %9s %9s\n", "ns/op", vname[0],
 	       vname[1], vname[2], "retp/pl", "prom/pl", "prom/retp");
-	measure(fgoto, steady, 5, ops, rounds, m);
+	measure(goto_steady, steady, 5, ops, rounds, m);
 	row("goto steady", m);
-	measure(fswitch, steady4, 4, ops, rounds, m);
+	measure(switch_steady, steady4, 4, ops, rounds, m);
 	row("switch steady", m);
-	measure(fgoto, rnd, 65, ops, rounds, m);
+	measure(goto_random, rnd, 65, ops, rounds, m);
 	row("goto random", m);
-	measure(fswitch, rnd, 65, ops, rounds, m);
+	measure(switch_random, rnd, 65, ops, rounds, m);
 	row("switch random", m);
 	struct static_call_promote_stats st;
 	int n = static_call_promote_stats(&st) ? 0 :

@@ -14,7 +14,9 @@ mkdir -p "$out"
 B=$(realpath "${STATICCALL_BUILD:-build}")
 promote=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_cflags staticcall)
 cc=${CC:-gcc}
-cflags=(-O2 -Iinclude)
+# -fjump-tables: GCC drops jump tables under -mindirect-branch unless
+# asked; every variant has them, so the switch is a table jump in each
+cflags=(-O2 -fjump-tables -Iinclude)
 loop=benchmarks/promote_dispatch_loop.c
 $cc "${cflags[@]}" -DVARIANT=plain -c $loop -o "$out/plain.o"
 $cc "${cflags[@]}" -DVARIANT=retpoline -mindirect-branch=thunk-inline -c $loop -o "$out/retpoline.o"

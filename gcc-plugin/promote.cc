@@ -218,7 +218,8 @@ static int sc_thunk_jump_reg(rtx_insn *insn)
 // a table jump), printed after the inline one and never reached.
 static void sc_inline_jump(rtx_insn *insn, int reg)
 {
-	std::string text = sc_text_promote_jump(reg, sc_opt_promote_plain);
+	std::string text = sc_text_promote_jump(reg, sc_opt_promote_plain,
+						sc_jump_notrack(insn));
 	rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode, ggc_strdup(text.c_str()),
 					 sc_asm_location(insn));
 	MEM_VOLATILE_P(body) = 1; // never moved or dropped

@@ -144,11 +144,12 @@ std::string sc_text_promote_thunk(int reg, bool plain_jump, bool notrack)
 	return t;
 }
 
-std::string sc_text_promote_jump(int reg, bool plain_jump)
+std::string sc_text_promote_jump(int reg, bool plain_jump, bool notrack)
 {
 	const std::string r = "%" + sc_promote_reg_name(reg);
 	if (plain_jump)
-		return "\tjmp *" + r + "\n";
+		return std::string(notrack ? "\tnotrack jmp *" : "\tjmp *") +
+		       r + "\n";
 	return "\tcall 1f\n"
 	       "2:\tpause\n"
 	       "\tlfence\n"

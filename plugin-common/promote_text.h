@@ -43,7 +43,11 @@ std::string sc_text_promote_thunk(int reg, bool plain_jump = false,
 // __x86_indirect_thunk_<reg>`: the retpoline inline (GCC's thunk-inline
 // shape), or with plain_jump `jmp *%reg`. Through the thunk, unrecorded,
 // it would pay the thunk's sampling on every pass.
-std::string sc_text_promote_jump(int reg, bool plain_jump = false);
+// notrack: GCC's table jump under -fcf-protection=branch, whose targets
+// have no ENDBR: the plain form is `notrack jmp *%reg` (the retpoline's
+// `ret` is not checked).
+std::string sc_text_promote_jump(int reg, bool plain_jump = false,
+				 bool notrack = false);
 
 // The table's bounds, constructor and destructor of a linked object
 // (comdat, hidden; once per unit that has promotable sites).

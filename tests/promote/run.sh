@@ -365,6 +365,16 @@ if [ "$kind" = gcc ]; then
 		sed -En "$interp p")
 	grep -q 'jmp    \*%' <<<"$dis" ||
 		fail "jumps promote-plain: no jmp *%reg"
+	# under IBT the table jump is `notrack` (its cases have no ENDBR)
+	jbuild plainibt -fplugin="$plugin" -fcf-protection=full \
+		-fplugin-arg-staticcall_gcc-promote-plain -mindirect-branch=thunk-extern
+	"$out/plainibt/promote_jumps" >"$out/got" 2>"$out/err" ||
+		fail "jumps promote-plain IBT: exit status $?"
+	cmp -s "$out/jwant" "$out/got" || fail "jumps promote-plain IBT: results differ"
+	dis=$(objdump -d --no-show-raw-insn "$out/plainibt/promote_jumps" |
+		sed -n '/<run_switch>:/,/^$/p')
+	grep -q 'notrack jmp \*%' <<<"$dis" ||
+		fail "jumps promote-plain IBT: no notrack jmp: $dis"
 fi
 
 # A unit with static calls (trampolines on thunk r11) and promotion.
