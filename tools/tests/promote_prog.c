@@ -44,6 +44,17 @@ __attribute__((noinline)) long tail(fn f, long x)
 	return f(x);
 }
 
+/* A computed goto (GCC: a jump site), always to its first label. */
+__attribute__((noinline)) long jumpy(long k, long x)
+{
+	static void *const label[] = { &&one, &&three };
+	goto *label[k & 1];
+one:
+	return x + 1;
+three:
+	return x * 3;
+}
+
 int main(void)
 {
 	long s = 0;
@@ -54,6 +65,7 @@ int main(void)
 		s += duo(table[2 + (i & 1)], i);
 		s += mega(table[(r >> 16) & 15], i);
 		s += tail(table[4], i);
+		s += jumpy(0, i);
 	}
 	printf("ready %ld\n", s & 1);
 	fflush(stdout);

@@ -5,7 +5,8 @@ Builds promote_prog.c in GCC promote mode, checks the file's promotable
 sites (function, register, compiled to the thunk), then runs it until it
 has learned and checks the live process (--pid, --json and the table): the
 monomorphic site promoted to t1 with its hits counted, the alternating one
-to t2 and t3, the 16-target one given up, the tail call promoted to t4;
+to t2 and t3, the 16-target one given up, the tail call promoted to t4,
+(GCC) the computed goto a jump site promoted to its first label;
 with STATICCALL_PROMOTE_COUNT=0 the stubs count nothing.
 
 usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
@@ -84,8 +85,13 @@ def main():
     check(set(f) >= {'mono', 'duo', 'mega', 'tail'},
           'file: the four sites listed: %s' % sorted(f))
     check(all(s['compiled'] == 'thunk' and s['register'] == reg
-              and 'live' not in s for s in f.values()),
+              and 'live' not in s for k, s in f.items() if k != 'jumpy'),
           'file: each a call to its thunk, through %%%s: %s' % (reg, f))
+    if args.kind == 'gcc':  # Clang has no jump sites
+        j = f.get('jumpy', {})
+        check(j.get('jump') is True and j.get('tail') is False
+              and j.get('compiled') == 'thunk',
+              'file: the computed goto a jump site: %s' % j)
     check(f.get('tail', {}).get('tail') is True
           and f.get('mono', {}).get('tail') is False, 'file: the tail call')
 
@@ -110,6 +116,12 @@ def main():
     check('promotable sites' in table and '-> 0x' in table
           and 'hit rate' in table and 'given-up' in table,
           'live table: sites, targets, hit rates')
+    if args.kind == 'gcc':
+        j = s.get('jumpy', {})
+        check(j.get('live') == 'promoted'
+              and j['targets'][0]['symbol'].startswith('jumpy+')
+              and '(jump)' in table,
+              'live: the computed goto promoted to its label: %s' % j)
 
     env['STATICCALL_PROMOTE_COUNT'] = '0'
     s, _ = live(args, exe, env)
