@@ -37,3 +37,12 @@ long NAME(mega)(long n)
 		s += pt_all[(i * 7) & 63](i);
 	return s;
 }
+
+/* a phase change every 2^16 calls: one target at a time, four in turn */
+long NAME(phase)(long n)
+{
+	long s = 0;
+	for (long i = 0; i < n; i++)
+		s += pt_all[(i >> 16) & 3](i);
+	return s;
+}
