@@ -4,7 +4,8 @@
  * call to an opaque function and against the retpoline call; a site
  * alternating two targets and a megamorphic one (64 targets, uniform)
  * against the retpoline; and how long a site whose one target changes
- * takes to be promoted again. The plain build too: the same loops as
+ * takes to be promoted again. The plain build too: the same loops (and a
+ * phase-changing site, two megamorphic sites in one loop) as
  * plain `call *%reg` against promote-plain mode (its thunks' slow path a
  * plain `jmp *%reg`). Medians of ROUNDS runs (the variants' order
  * rotating each round), ns per call.
@@ -19,19 +20,20 @@ extern long (*volatile pt_mono)(long);
 extern long (*pt_all[64])(long);
 /* clang-format off */
 #define DECL(v) long v##_mono(long), v##_two(long), v##_mega(long), \
-	v##_phase(long);
+	v##_phase(long), v##_mega2(long);
 DECL(direct) DECL(retpoline) DECL(promoted) DECL(indirect) DECL(plainpromoted)
 
 static long sink;
 /* clang-format on */
 
-#define NV 15
+#define NV 17
 static long (*const loops[NV])(long) = {
 	direct_mono,	    retpoline_mono,	retpoline_two,
 	retpoline_mega,	    promoted_mono,	promoted_two,
 	promoted_mega,	    indirect_mono,	indirect_two,
 	indirect_mega,	    plainpromoted_mono, plainpromoted_two,
 	plainpromoted_mega, indirect_phase,	plainpromoted_phase,
+	indirect_mega2,	    plainpromoted_mega2,
 };
 
 /* ns per call of each loop, medians of `rounds`, the order rotating
@@ -68,7 +70,8 @@ int main(int argc, char **argv)
 		sink += promoted_mono(100000) + promoted_two(100000) +
 			promoted_mega(100000) + plainpromoted_mono(100000) +
 			plainpromoted_two(100000) + plainpromoted_mega(100000) +
-			plainpromoted_phase(100000);
+			plainpromoted_phase(100000) +
+			plainpromoted_mega2(100000);
 	double m[NV];
 	measure(calls, rounds, m);
 	double d = m[0], rm = m[1], r2 = m[2], r64 = m[3], pm = m[4], p2 = m[5],
@@ -88,11 +91,12 @@ int main(int argc, char **argv)
 	printf("  promoted 64 / retpoline 64      %6.2f  (<= 1.05)\n",
 	       p64 / r64);
 	printf("plain build: call *%%reg / promote-plain (direct %.2f)\n", d);
-	static const char *const kind[4] = { "1 target", "2 targets",
-					     "64 targets", "phase change" };
-	for (int k = 0; k < 4; k++) {
-		double a = k < 3 ? m[7 + k] : m[13],
-		       b = k < 3 ? m[10 + k] : m[14];
+	static const char *const kind[5] = { "1 target", "2 targets",
+					     "64 targets", "phase change",
+					     "2 x 64" };
+	for (int k = 0; k < 5; k++) {
+		double a = k < 3 ? m[7 + k] : m[13 + 2 * (k - 3)],
+		       b = k < 3 ? m[10 + k] : m[14 + 2 * (k - 3)];
 		printf("  %-12s %6.2f / %6.2f  ratio %5.2f  (<= 1.00: not "
 		       "slower)\n",
 		       kind[k], a, b, b / a);

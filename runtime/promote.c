@@ -910,7 +910,11 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		s->state = PS_THUNK;
 		s->stub = NULL;
 		s->rec = NULL;
-		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS)
+		/* A promote-plain site is given up on at its first demotion
+		 * (its slow path, a predicted `jmp *%reg`, is cheap: learning
+		 * each phase again costs more than it wins; benchmarks/README.md
+		 * "The plain build"). */
+		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS || s->plain)
 			settle(b, po, s, PS_MEGA);
 		sc_log(SC_LOG_DEBUG, "promote: site %p demoted",
 		       (void *)s->insn);
@@ -921,7 +925,9 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 	int k = choose(s, t);
 	reset_tally(s);
 	if (!k) {
-		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS)
+		/* (promote-plain: at the first, the sampling being most of
+		 * its slow path's cost) */
+		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS || s->plain)
 			settle(b, po, s, PS_MEGA);
 		return;
 	}
