@@ -4,7 +4,8 @@
  * call to an opaque function and against the retpoline call; a site
  * alternating two targets and a megamorphic one (64 targets, uniform)
  * against the retpoline; and how long a site whose one target changes
- * takes to be promoted again. The plain build too: the same loops as
+ * takes to be promoted again. The plain build too: the same loops (and a
+ * phase-changing site, two megamorphic sites in one loop) as
  * plain `call *%reg` against promote-plain mode (its thunks' slow path a
  * plain `jmp *%reg`). Medians of ROUNDS runs (the variants' order
  * rotating each round), ns per call.
@@ -18,19 +19,21 @@
 extern long (*volatile pt_mono)(long);
 extern long (*pt_all[64])(long);
 /* clang-format off */
-#define DECL(v) long v##_mono(long), v##_two(long), v##_mega(long);
+#define DECL(v) long v##_mono(long), v##_two(long), v##_mega(long), \
+	v##_phase(long), v##_mega2(long);
 DECL(direct) DECL(retpoline) DECL(promoted) DECL(indirect) DECL(plainpromoted)
 
 static long sink;
 /* clang-format on */
 
-#define NV 13
+#define NV 17
 static long (*const loops[NV])(long) = {
-	direct_mono,	     retpoline_mono,	 retpoline_two,
-	retpoline_mega,	     promoted_mono,	 promoted_two,
-	promoted_mega,	     indirect_mono,	 indirect_two,
-	indirect_mega,	     plainpromoted_mono, plainpromoted_two,
-	plainpromoted_mega,
+	direct_mono,	    retpoline_mono,	retpoline_two,
+	retpoline_mega,	    promoted_mono,	promoted_two,
+	promoted_mega,	    indirect_mono,	indirect_two,
+	indirect_mega,	    plainpromoted_mono, plainpromoted_two,
+	plainpromoted_mega, indirect_phase,	plainpromoted_phase,
+	indirect_mega2,	    plainpromoted_mega2,
 };
 
 /* ns per call of each loop, medians of `rounds`, the order rotating
@@ -66,7 +69,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 20; i++)
 		sink += promoted_mono(100000) + promoted_two(100000) +
 			promoted_mega(100000) + plainpromoted_mono(100000) +
-			plainpromoted_two(100000) + plainpromoted_mega(100000);
+			plainpromoted_two(100000) + plainpromoted_mega(100000) +
+			plainpromoted_phase(100000) +
+			plainpromoted_mega2(100000);
 	double m[NV];
 	measure(calls, rounds, m);
 	double d = m[0], rm = m[1], r2 = m[2], r64 = m[3], pm = m[4], p2 = m[5],
@@ -85,11 +90,17 @@ int main(int argc, char **argv)
 	printf("  promoted 2 / retpoline 2        %6.2f  (<= 0.35)\n", p2 / r2);
 	printf("  promoted 64 / retpoline 64      %6.2f  (<= 1.05)\n",
 	       p64 / r64);
-	printf("plain build: call *%%reg / promote-plain, 1 2 64 targets\n");
-	for (int k = 0; k < 3; k++)
-		printf("  %d: %6.2f / %6.2f  ratio %5.2f  (<= 1.00: not slower)\n",
-		       k == 0 ? 1 : k == 1 ? 2 : 64, m[7 + k], m[10 + k],
-		       m[10 + k] / m[7 + k]);
+	printf("plain build: call *%%reg / promote-plain (direct %.2f)\n", d);
+	static const char *const kind[5] = { "1 target", "2 targets",
+					     "64 targets", "phase change",
+					     "2 x 64" };
+	for (int k = 0; k < 5; k++) {
+		double a = k < 3 ? m[7 + k] : m[13 + 2 * (k - 3)],
+		       b = k < 3 ? m[10 + k] : m[14 + 2 * (k - 3)];
+		printf("  %-12s %6.2f / %6.2f  ratio %5.2f  (<= 1.00: not "
+		       "slower)\n",
+		       kind[k], a, b, b / a);
+	}
 	/* phase change: the one target changes; time until promoted again */
 	unsigned long before = promotions();
 	pt_mono = pt_all[1];

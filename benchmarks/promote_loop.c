@@ -37,3 +37,25 @@ long NAME(mega)(long n)
 		s += pt_all[(i * 7) & 63](i);
 	return s;
 }
+
+/* a phase change every 2^16 calls: one target at a time, four in turn */
+long NAME(phase)(long n)
+{
+	long s = 0;
+	for (long i = 0; i < n; i++)
+		s += pt_all[(i >> 16) & 3](i);
+	return s;
+}
+
+/* two megamorphic sites in one loop (their registers the same: given up,
+ * both reach the one thunk of that register or a stub of their own);
+ * n calls in all */
+long NAME(mega2)(long n)
+{
+	long s = 0;
+	for (long i = 0; i < n / 2; i++) {
+		s += pt_all[(i * 7) & 63](i);
+		s += pt_all[(i * 13 + 5) & 63](i);
+	}
+	return s;
+}

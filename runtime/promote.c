@@ -88,6 +88,7 @@ struct psite {
 	void *targets[SC_PROMOTE_TARGETS], *last[SC_PROMOTE_TARGETS];
 	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
 	uint8_t jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
+	uint8_t plain; /* its thunk ends in `jmp *%reg` (promote-plain) */
 	void *cand[SC_PROMOTE_CAND];
 	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
 	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
@@ -120,6 +121,7 @@ struct pobj {
 	struct stubrec *stubs;
 	size_t nstubs, capstubs;
 	size_t slow_bytes; /* tail sites' slow stubs */
+	size_t jump_bytes; /* given-up sites' own `jmp *%reg` stubs */
 	/* hit counters (STATICCALL_PROMOTE_COUNT): read-write pages within
 	 * a stub's reach, reserved at the first counting stub */
 	struct sc_execmem cnt;
@@ -199,15 +201,66 @@ static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 	return sc_promote_retarget(&po->obj, s->insn, s->tail, from, dest);
 }
 
-/* s is given up on (state PS_MEGA or PS_FAR): point it straight at its
- * thunk's retpoline, past the slot, so it costs no more sampling (a
- * thread arriving there runs exactly what the slot's plain form leads
- * to). */
-static void settle(struct pobj *po, struct psite *s, int state)
+/* Promotions and give-ups decided in one flush: their stubs are written
+ * first (into the pools' open pages), the pages sealed once, then the
+ * sites pointed at them, so a batch of new stubs shares pages. k == 0:
+ * a given-up site and `jump`, its own `jmp *%reg` stub. */
+struct pending {
+	struct pobj *po;
+	struct psite *s;
+	const struct stubrec *stub;
+	const uint8_t *jump;
+	void *t[SC_PROMOTE_TARGETS];
+	int k;
+};
+struct batch {
+	struct pending p[SC_PROMOTE_BUF];
+	unsigned n;
+};
+
+static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
+		     const char *kind, int reg, const uint8_t *site,
+		     void *const *t, int n);
+
+/* A given-up site of a promote-plain unit: its own `jmp *%reg` stub,
+ * written (not yet executable) in its object's pool; NULL if there is no
+ * room (it then takes the thunk's shared jump). */
+static const uint8_t *jump_stub(struct pobj *po, const struct psite *s)
 {
+	size_t len = sc_parch_jump_stub_size();
+	uint8_t buf[64];
+	if (!po->pool_ok || !len || len > sizeof buf ||
+	    !sc_parch_jump_stub_encode(s->reg, buf))
+		return NULL;
+	uint8_t *at = sc_execmem_room(&po->pool, len);
+	if (!at)
+		return NULL;
+	memcpy(at, buf, len);
+	po->jump_bytes += len;
+	perf_map(po, at, len, "given_up", s->reg, s->insn, NULL, 0);
+	return at;
+}
+
+/* s is given up on (state PS_MEGA or PS_FAR): it costs no more sampling.
+ * A retpoline unit's site is pointed straight at its thunk's retpoline,
+ * past the slot (a thread arriving there runs exactly what the slot's
+ * plain form leads to). A promote-plain unit's site, where a batch b can
+ * take it, is queued to go to a `jmp *%reg` stub of its own (the thunk's
+ * one jump is every site's of that register: one prediction entry for
+ * all; benchmarks/README.md); the thunk's jump is its fallback. */
+static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
+{
+	s->state = (uint8_t)state;
+	if (s->plain && b && b->n < SC_PROMOTE_BUF) {
+		const uint8_t *j = jump_stub(po, s);
+		if (j) {
+			b->p[b->n++] =
+				(struct pending){ .po = po, .s = s, .jump = j };
+			return;
+		}
+	}
 	if (!site_retarget(po, s, sc_parch_thunk_retpoline(s->thunk)))
 		s->slow = sc_parch_thunk_retpoline(s->thunk);
-	s->state = (uint8_t)state;
 }
 
 static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
@@ -278,12 +331,9 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	    !sc_parch_thunk_ok(t, s->reg, po->lo, po->hi, sc_parch_sample_fn()))
 		return;
 	s->thunk = s->slow = t;
+	s->plain = (uint8_t)sc_parch_thunk_plain(t, s->reg);
 	s->state = s->tail ? PS_TAIL : PS_THUNK;
 }
-
-static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
-		     const char *kind, int reg, const uint8_t *site,
-		     void *const *t, int n);
 
 /* Each tail site gets a slow stub that names it to the sampler, written
  * and made executable before the site is pointed at it; a site that
@@ -778,21 +828,6 @@ static int choose(const struct psite *s, void **t)
 	return 0;
 }
 
-/* Promotions decided in one flush: their stubs are written first (into
- * the pools' open pages), the pages sealed once, then the sites pointed
- * at them, so a batch of new stubs shares pages. */
-struct pending {
-	struct pobj *po;
-	struct psite *s;
-	const struct stubrec *stub;
-	void *t[SC_PROMOTE_TARGETS];
-	int k;
-};
-struct batch {
-	struct pending p[SC_PROMOTE_BUF];
-	unsigned n;
-};
-
 /* Plan pointing s at the stub for t[0..k): write the stub (not yet
  * executable) and queue the site. */
 static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
@@ -805,7 +840,7 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 		get_stub(po, s->reg, t, k, s->slow, &far, s->insn);
 	if (!stub) {
 		if (far) /* x86-64 has no direct branch further away */
-			settle(po, s, PS_FAR);
+			settle(b, po, s, PS_FAR);
 		return;
 	}
 	struct pending *p = &b->p[b->n++];
@@ -820,6 +855,15 @@ static void commit(struct pending *p)
 {
 	struct psite *s = p->s;
 	int k = p->k;
+	if (!k) { /* given up: onto its own jump stub */
+		if (!sc_execmem_seal(&p->po->pool) &&
+		    !site_retarget(p->po, s, p->jump))
+			s->slow = p->jump;
+		else if (!site_retarget(p->po, s,
+					sc_parch_thunk_retpoline(s->thunk)))
+			s->slow = sc_parch_thunk_retpoline(s->thunk);
+		return;
+	}
 	if (sc_execmem_seal(&p->po->pool) ||
 	    site_retarget(p->po, s, p->stub->at)) {
 		s->state = PS_MEGA; /* left where it is: correct */
@@ -905,8 +949,12 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		s->state = PS_THUNK;
 		s->stub = NULL;
 		s->rec = NULL;
-		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS)
-			settle(po, s, PS_MEGA);
+		/* A promote-plain site is given up on at its first demotion
+		 * (its slow path, a predicted `jmp *%reg`, is cheap: learning
+		 * each phase again costs more than it wins; benchmarks/README.md
+		 * "The plain build"). */
+		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS || s->plain)
+			settle(b, po, s, PS_MEGA);
 		sc_log(SC_LOG_DEBUG, "promote: site %p demoted",
 		       (void *)s->insn);
 		return;
@@ -916,8 +964,10 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 	int k = choose(s, t);
 	reset_tally(s);
 	if (!k) {
-		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS)
-			settle(po, s, PS_MEGA);
+		/* (promote-plain: at the first, the sampling being most of
+		 * its slow path's cost) */
+		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS || s->plain)
+			settle(b, po, s, PS_MEGA);
 		return;
 	}
 	promote_to(b, po, s, t, k);
@@ -1023,7 +1073,7 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 			st->far += s->state == PS_FAR;
 		}
 		st->stubs += po->nstubs;
-		st->stub_bytes += po->slow_bytes;
+		st->stub_bytes += po->slow_bytes + po->jump_bytes;
 		for (size_t i = 0; i < po->nstubs; i++) {
 			st->stub_bytes += po->stubs[i].len;
 			st->hits += stub_hits(&po->stubs[i]);
@@ -1186,7 +1236,7 @@ static void report_object(const struct pobj *po)
 		hits += stub_hits(&po->stubs[i]);
 		misses += stub_misses(&po->stubs[i]);
 	}
-	stubs += po->slow_bytes;
+	stubs += po->slow_bytes + po->jump_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
 		      "%zu megamorphic, %zu far, %zu tail unlearned, %zu "
 		      "rejected; %zu jump sites; %zu stubs, %zu bytes; %llu "

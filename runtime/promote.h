@@ -74,6 +74,17 @@ size_t sc_parch_slow_size(void);
  * PLT entry may clobber (x86-64: %r10, %r11). */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 			 const uint8_t *thunk, int jump, uint8_t *out);
+/* A given-up site's own stub, for a unit built without retpolines
+ * (promote-plain): `jmp *%reg`, then traps. The thunk's one `jmp *%reg`
+ * is shared by every site of its register (one branch-prediction entry
+ * for all of them); this one is the site's own. sc_parch_thunk_plain:
+ * does the (verified) thunk end in that plain jump rather than a
+ * retpoline (a retpoline unit's given-up sites stay on its retpoline)?
+ * Bytes a stub takes (0: the arch has none), and its bytes into out;
+ * 0 for a register it cannot take. */
+int sc_parch_thunk_plain(const uint8_t *thunk, int reg);
+size_t sc_parch_jump_stub_size(void);
+int sc_parch_jump_stub_encode(int reg, uint8_t *out);
 /* Does `p` lie within reach (a direct branch) of every address in
  * [lo, hi)? */
 int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);

@@ -238,3 +238,24 @@ int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
 	(void)counters, (void)out;
 	return 0;
 }
+
+/* No plain (non-retpoline) thunk form on arm64: given-up sites stay on
+ * their thunk's body. */
+int sc_parch_thunk_plain(const uint8_t *thunk, int reg)
+{
+	(void)thunk;
+	(void)reg;
+	return 0;
+}
+
+size_t sc_parch_jump_stub_size(void)
+{
+	return 0;
+}
+
+int sc_parch_jump_stub_encode(int reg, uint8_t *out)
+{
+	(void)reg;
+	(void)out;
+	return 0;
+}

@@ -370,3 +370,30 @@ int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
 	wr32(out + o + 8, d);
 	return 1;
 }
+
+int sc_parch_thunk_plain(const uint8_t *thunk, int reg)
+{
+	return reg >= 0 && reg <= 15 && reg != 4 && plain_jump(thunk, reg);
+}
+
+/* 16 bytes: stubs stay 16-byte aligned in their page. */
+size_t sc_parch_jump_stub_size(void)
+{
+	return 16;
+}
+
+/*	jmp *%reg                 # (41) FF E0+r
+ *	int3 ...
+ */
+int sc_parch_jump_stub_encode(int reg, uint8_t *out)
+{
+	if (reg < 0 || reg > 15 || reg == 4)
+		return 0;
+	uint8_t *p = out;
+	memset(out, 0xcc, sc_parch_jump_stub_size());
+	if (reg >= 8)
+		*p++ = 0x41;
+	*p++ = 0xff;
+	*p = (uint8_t)(0xe0 | (reg & 7));
+	return 1;
+}

@@ -126,6 +126,17 @@ static int decode_stub(struct promote_site *p, uint64_t at, const uint8_t *b,
 	return o + 5 <= n && b[o] == 0xe9;
 }
 
+/* A given-up site's own stub in a promote-plain unit
+ * (promote_x86_64.c): `jmp *%reg`, then int3. */
+static int jump_stub(const uint8_t *b, size_t n, int reg)
+{
+	size_t o = reg >= 8;
+	if (n < o + 3 || (o && b[0] != 0x41))
+		return 0;
+	return b[o] == 0xff && b[o + 1] == (0xe0 | (reg & 7)) &&
+	       b[o + 2] == 0xcc;
+}
+
 void live_promote_sites(struct table *t,
 			int (*read)(uint64_t addr, void *buf, size_t n),
 			char *(*describe)(uint64_t addr))
@@ -161,6 +172,10 @@ void live_promote_sites(struct table *t,
 		if (n >= 8 && b[0] == 0x64 && b[1] == 0xff && b[2] == 0x0c &&
 		    b[3] == 0x25) {
 			p->live = "learning"; /* a tail site's slow stub */
+			continue;
+		}
+		if (jump_stub(b, n, p->reg)) { /* promote-plain, given up */
+			p->live = "given-up";
 			continue;
 		}
 		if (!decode_stub(p, dest, b, n, read)) {

@@ -16,7 +16,10 @@
 # threads call): sites promoted (the tail call too), none rejected, the
 # megamorphic one given up on, each site's state and targets as expected, the library's callbacks into the program
 # found out of reach; STATICCALL_REPORT=1 lines; STATICCALL_PERF_MAP=1
-# naming the stubs; a dlopen/dlclose loop of the promoted library does not
+# naming the stubs (no given-up site on a jump stub of its own: the
+# retpoline stays); promote-plain (thunks ending in `jmp *%reg`): the
+# plain build's results in every mode and after sealing, given-up sites
+# each on a `jmp *%reg` stub of its own; a dlopen/dlclose loop of the promoted library does not
 # grow (its stub memory goes with it); the thunks are the retpoline, local to each object
 # (no PLT), and no indirect call or jump is left in the code; a unit
 # whose thunk calls and jumps are all unrecorded (a computed goto, an
@@ -148,11 +151,34 @@ if [ "$kind" = gcc ]; then
 	# retpoline left, the thunk local (no global symbol of that name)
 	build plainpromote -fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote-plain \
 		-mindirect-branch=thunk-extern
-	"$out/plainpromote/promote_e2e" >"$out/got" 2>"$out/err" ||
+	for env in "" STATICCALL_PROMOTE=freeze STATICCALL_PROMOTE=off \
+		STATICCALL_SEAL=code PROMOTE_E2E_SEAL=1; do
+		env $env "$out/plainpromote/promote_e2e" >"$out/got" 2>"$out/err" ||
+			fail "promote-plain $env: exit status $?"
+		cmp -s "$out/want" "$out/got" ||
+			fail "promote-plain $env: results differ from the plain build"
+	done
+	grep -q '^seal: 0$' "$out/err" && [ "$(sed -n 's/^after seal: //p' "$out/err")" = \
+		"$(sed -n 's/^thread 0: //p' "$out/want")" ] ||
+		fail "promote-plain seal: $(cat "$out/err")"
+	# learning: sites promoted; each given-up one (the megamorphic array,
+	# the library's far callback) on a `jmp *%reg` stub of its own, named
+	# in the perf map (not the thunk's one shared jump)
+	STATICCALL_PERF_MAP=1 "$out/plainpromote/promote_e2e" >"$out/got" 2>"$out/err" ||
 		fail "promote-plain: exit status $?"
 	cmp -s "$out/want" "$out/got" || fail "promote-plain: results differ"
 	[ "$(stat "$out/err" rejected)" = 0 ] && [ "$(stat "$out/err" promoted)" -ge 4 ] ||
 		fail "promote-plain: $(cat "$out/err")"
+	grep -q '^site array: megamorphic$' "$out/err" &&
+		grep -q '^site lib_apply: far$' "$out/err" ||
+		fail "promote-plain: states: $(cat "$out/err")"
+	map=/tmp/perf-$(stat "$out/err" pid).map
+	given=$(grep -cE ' staticcall_given_up\[r[0-9]+\] site=(array\+0x[0-9a-f]+ \(promote_e2e\)|lib_apply\+0x[0-9a-f]+ \(libpromote_lib.so\))$' \
+		"$map" || true)
+	cp "$map" "$out/perf-plain.map"
+	rm -f "$map"
+	[ "$given" -ge 2 ] ||
+		fail "promote-plain: $given given-up sites on a stub of their own: $(cat "$out/perf-plain.map")"
 	dis=$(objdump -d --no-show-raw-insn "$out/plainpromote/promote_e2e")
 	thunk=$(sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p' <<<"$dis")
 	grep -q 'jmp    \*%rax' <<<"$thunk" || fail "promote-plain: thunk: $thunk"
@@ -217,6 +243,9 @@ cp "$map" "$out/perf.map"
 rm -f "$map"
 [ "$lines" -ge 4 ] && [ "$named" -ge 1 ] && [ "$lib" -ge 1 ] ||
 	fail "perf map: $lines stub lines, $named param, $lib lib_dispatch: $(cat "$out/perf.map")"
+# a retpoline build's given-up sites stay on the retpoline: no jump stub
+! grep -q staticcall_given_up "$out/perf.map" ||
+	fail "perf map: a retpoline site given a jump stub: $(cat "$out/perf.map")"
 
 # Hit counters (STATICCALL_PROMOTE_COUNT, default on): each promoted
 # site's stub counts its hits and misses; off, no stub counts

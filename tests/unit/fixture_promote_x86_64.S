@@ -116,6 +116,55 @@ pt_anchor:
 	ret
 	.size pt_anchored_fn, .-pt_anchored_fn
 
+	/* promote-plain (a build without retpolines): a thunk for rax
+	 * ending in `jmp *%rax` where the retpoline would be, the same
+	 * sample block; a call site (pt_pvia_rax) and a tail site
+	 * (pt_ptail_fn) through it, in a table of their own
+	 * (pt_promote_plain_table) */
+	.balign 16
+	.globl pt_pthunk_rax
+	.type pt_pthunk_rax,@function
+pt_pthunk_rax:
+	.byte 0xeb,0x06,0xcc,0xcc,0xcc,0xcc,0xcc,0xcc
+	.byte 0xff,0xe0
+	.fill 22, 1, 0xcc
+	pushq %rax
+	movq __staticcall_promote_tick@GOTTPOFF(%rip), %rax
+	decl %fs:(%rax)
+	popq %rax
+	.byte 0x75,0xda
+	pushq $0
+	pushq %rax
+	call __staticcall_promote_sample@PLT
+	popq %rax
+	addq $8, %rsp
+	.byte 0xeb,0xcb
+	.size pt_pthunk_rax, .-pt_pthunk_rax
+
+	.balign 16
+	.globl pt_pvia_rax, pt_psite_rax
+	.type pt_pvia_rax,@function
+pt_pvia_rax:
+	subq $8, %rsp
+	movq %rdi, %rax
+	.balign 8
+pt_psite_rax:
+	call pt_pthunk_rax
+	addq $8, %rsp
+	ret
+	.size pt_pvia_rax, .-pt_pvia_rax
+
+	.balign 16
+	.globl pt_ptail_fn, pt_ptail_site
+	.type pt_ptail_fn,@function
+pt_ptail_fn:
+	movq %rdi, %rax
+	.balign 8,,4
+pt_ptail_site:	/* E9 rel32 (near: the assembler would take EB) */
+	.byte 0xe9
+	.long pt_pthunk_rax - (. + 4)
+	.size pt_ptail_fn, .-pt_ptail_fn
+
 	.irp k, 0, 1, 2, 3
 	.balign 16
 	.globl pt_t\k
@@ -163,5 +212,12 @@ pt_other:
 	.long 3
 	.long pt_site_rbx_0 - .
 	.long 3
+
+	.section pt_promote_plain_table,"a",@progbits
+	.balign 4
+	.long pt_psite_rax - .
+	.long 0
+	.long pt_ptail_site - .
+	.long 0x10
 
 	.section .note.GNU-stack,"",@progbits

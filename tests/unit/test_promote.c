@@ -22,7 +22,14 @@
  *  - a tail site's slow stub samples (the thread's tick counts down, the
  *    sampler runs) and behaves as `jmp *%reg`, also as a stub's miss;
  *  - registering a table: good records taken (thunks sampling, the tail
- *    site on its slow stub), bad ones refused and left as they are.
+ *    site on its slow stub), bad ones refused and left as they are;
+ *  - a given-up site of a promote-plain unit (thunk ending in `jmp
+ *    *%reg`): its own `jmp *%reg` stub, for every register decoded by
+ *    Zydis; reached in one CAS at every offset (and by threads calling
+ *    while the site moves through it), immutable and `r-xp`; a call and
+ *    a tail site registered, learning until given up, each on a stub of
+ *    its own, sealing puts them back on their thunk; a retpoline unit's
+ *    given-up site stays on its retpoline.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -36,6 +43,7 @@
 #include <Zydis/Zydis.h>
 
 #include "proc_maps.h"
+#include "staticcall.h"
 #include "promote.h"
 #include "text_ops_log.h"
 #include "staticcall/promote.h"
@@ -94,6 +102,20 @@ static void setup(void)
 	cr_assert_eq(sc_execmem_reserve(&pool, lo, hi, 1u << 20, sc_parch_reach,
 					SC_PROMOTE_FILL),
 		     0);
+}
+
+/* A given-up site's own `jmp *%reg` stub (promote-plain). */
+static const uint8_t *make_jump(int reg)
+{
+	size_t len = sc_parch_jump_stub_size();
+	uint8_t buf[64];
+	cr_assert(len >= 3 && len <= sizeof buf);
+	uint8_t *at = sc_execmem_room(&pool, len);
+	cr_assert_not_null(at);
+	cr_assert(sc_parch_jump_stub_encode(reg, buf));
+	memcpy(at, buf, len);
+	cr_assert_eq(sc_execmem_seal(&pool), 0);
+	return at;
 }
 
 static const uint8_t *make_stub(int reg, int n, uint8_t *miss)
@@ -364,6 +386,7 @@ Test(promote, threads_call_through_a_site_while_it_is_retargeted)
 	setup();
 	const uint8_t *a = make_stub(0, 1, pt_thunk_rax);
 	const uint8_t *b = make_stub(0, 2, pt_thunk_rax);
+	const uint8_t *j = make_jump(0); /* given up, then sealed */
 	pthread_t th[4];
 	stop = 0;
 	started = 0;
@@ -371,14 +394,15 @@ Test(promote, threads_call_through_a_site_while_it_is_retargeted)
 		pthread_create(&th[i], NULL, caller, (void *)(i + 1));
 	while (__atomic_load_n(&started, __ATOMIC_SEQ_CST) < 4)
 		sched_yield();
-	const uint8_t *path[] = { pt_thunk_rax, a, b, pt_thunk_rax, b, a };
+	const uint8_t *path[] = { pt_thunk_rax, a, b, pt_thunk_rax, j,
+				  pt_thunk_rax, b, a };
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	long flips = 0;
 	do {
-		int i = flips % 6;
+		int i = flips % 8;
 		cr_assert_eq(sc_promote_retarget(&obj, pt_site_rax_1, 0,
-						 path[i], path[(i + 1) % 6]),
+						 path[i], path[(i + 1) % 8]),
 			     0);
 		flips++;
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -388,10 +412,10 @@ Test(promote, threads_call_through_a_site_while_it_is_retargeted)
 		 flips <= 100); /* (slow under valgrind: at least 100) */
 	stop = 1;
 	/* leave it on its thunk */
-	while (flips % 6 != 0) {
-		int i = flips % 6;
+	while (flips % 8 != 0) {
+		int i = flips % 8;
 		sc_promote_retarget(&obj, pt_site_rax_1, 0, path[i],
-				    path[(i + 1) % 6]);
+				    path[(i + 1) % 8]);
 		flips++;
 	}
 	for (int i = 0; i < 4; i++) {
@@ -539,4 +563,196 @@ Test(promote, registration_takes_good_records_and_refuses_bad_ones)
 	cr_assert_eq(st.objects, 0);
 	expect_calls(pt_via_rax_0, 0);
 	expect_calls(pt_tail_fn, 0);
+}
+
+/* promote-plain's given-up form: for every register, a stub that is
+ * `jmp *%reg` and traps after it (Zydis's reading); a site on it behaves
+ * as `call *%reg` for every value. Only a plain thunk takes it. */
+Test(promote, jump_stub_is_jmp_reg_for_every_register)
+{
+	setup();
+	ZydisDecoder dec;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
+			 ZYDIS_STACK_WIDTH_64);
+	uint8_t buf[64];
+	cr_assert(!sc_parch_jump_stub_encode(4, buf), "rsp taken");
+	cr_assert(!sc_parch_jump_stub_encode(16, buf));
+	for (int i = 0; i < NREGS; i++) {
+		int r = reg_nums[i];
+		cr_assert(!sc_parch_thunk_plain(regs[i].thunk, r),
+			  "%s: a retpoline thunk taken as plain", reg_names[i]);
+		const uint8_t *j = make_jump(r);
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+		cr_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(
+			&dec, j, sc_parch_jump_stub_size(), &in, op)));
+		cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_JMP);
+		cr_assert_eq(op[0].type, ZYDIS_OPERAND_TYPE_REGISTER);
+		cr_assert_eq(ZydisRegisterGetId(op[0].reg.value), r, "%s",
+			     reg_names[i]);
+		cr_assert_eq(ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64,
+						   op[0].reg.value),
+			     64);
+		for (size_t b = in.length; b < sc_parch_jump_stub_size(); b++)
+			cr_assert_eq(j[b], 0xcc, "byte %zu not int3", b);
+		char perms[5];
+		perms_of(j, perms);
+		cr_assert_str_eq(perms, "r-xp");
+		cr_assert_eq(sc_promote_retarget(&obj, regs[i].site, 0,
+						 regs[i].thunk, j),
+			     0);
+		expect_calls(regs[i].via, 0);
+		cr_assert_eq(sc_promote_retarget(&obj, regs[i].site, 0, j,
+						 regs[i].thunk),
+			     0);
+	}
+	extern uint8_t pt_pthunk_rax[];
+	cr_assert(sc_parch_thunk_plain(pt_pthunk_rax, 0));
+	cr_assert(!sc_parch_thunk_plain(pt_pthunk_rax, 1));
+}
+
+/* The given-up form's transitions: thunk -> jump stub (given up while
+ * learning), thunk -> stub -> thunk -> jump stub (demoted, then given
+ * up), jump stub -> thunk (sealed), at every offset in the word: one CAS
+ * each, only the rel32 changing, the jump stub never written. A thread
+ * parked at the site's start or its end (the return address) finds the
+ * same boundaries in every form; one parked in the jump stub (at its one
+ * instruction) resumes in the same bytes. */
+Test(promote, given_up_transitions_at_every_offset_are_one_word)
+{
+	setup();
+	uint8_t *sites[4] = { pt_site_rax_0, pt_site_rax_1, pt_site_rax_2,
+			      pt_site_rax_3 };
+	int (*via[4])(void *) = { pt_via_rax_0, pt_via_rax_1, pt_via_rax_2,
+				  pt_via_rax_3 };
+	const uint8_t *a = make_stub(0, 2, pt_thunk_rax);
+	const uint8_t *j = make_jump(0);
+	uint8_t snap[64];
+	memcpy(snap, j, sc_parch_jump_stub_size());
+	text_ops_log_on();
+	for (int off = 0; off < 4; off++) {
+		uint8_t *s = sites[off];
+		const uint8_t *path[] = { pt_thunk_rax, j, pt_thunk_rax, a,
+					  pt_thunk_rax, j, pt_thunk_rax };
+		for (int step = 0; step + 1 < 7; step++) {
+			text_ops_ncas = 0;
+			cr_assert_eq(sc_promote_retarget(&obj, s, 0, path[step],
+							 path[step + 1]),
+				     0);
+			cr_assert_eq(text_ops_ncas, 1, "one word write");
+			const struct text_ops_cas *w = &text_ops_log[0];
+			cr_assert_eq((uintptr_t)w->word,
+				     (uintptr_t)s & ~(uintptr_t)7);
+			for (int k = 0; k < 8; k++)
+				if (k < off + 1 || k > off + 4)
+					cr_assert_eq(
+						(uint8_t)(w->expect >> 8 * k),
+						(uint8_t)(w->value >> 8 * k),
+						"byte %d changed", k);
+			cr_assert_eq(sc_parch_site_dest(s, 0), path[step + 1]);
+			expect_calls(via[off], 0);
+		}
+	}
+	text_ops_log_off();
+	cr_assert_eq(memcmp(snap, j, sc_parch_jump_stub_size()), 0,
+		     "jump stub changed");
+}
+
+extern uint8_t pt_pthunk_rax[], pt_psite_rax[], pt_ptail_site[];
+int pt_pvia_rax(void *), pt_ptail_fn(void *);
+extern const char __start_pt_promote_plain_table[],
+	__stop_pt_promote_plain_table[];
+
+/* Call fn with six targets in turn (no four cover 90%: megamorphic)
+ * until the sites at[0..n) are all given up; each call checked. */
+static void call_until_given_up(int (*const *fn)(void *), uint8_t *const *at,
+				int n)
+{
+	void *vals[6] = { pt_t0, pt_t1, pt_t2, pt_t3, pt_miss, pt_other };
+	int want[6] = { 10, 11, 12, 13, 1000, 2000 };
+	struct static_call_promote_site_info si[16];
+	for (long i = 0; i < 2000000; i++) {
+		for (int k = 0; k < n; k++)
+			cr_assert_eq(fn[k](vals[i % 6]), want[i % 6]);
+		if (i % 1000)
+			continue;
+		int m = static_call_promote_sites(si, 16), left = n;
+		for (int s = 0; s < m && s < 16; s++)
+			for (int k = 0; k < n; k++)
+				left -= si[s].address == at[k] &&
+					si[s].state ==
+						STATIC_CALL_PROMOTE_MEGAMORPHIC;
+		if (!left)
+			return;
+	}
+	int m = static_call_promote_sites(si, 16);
+	for (int s = 0; s < m && s < 16; s++)
+		fprintf(stderr, "site %p state %d samples %lu\n", si[s].address,
+			si[s].state, si[s].samples);
+	cr_assert_fail("not given up on");
+}
+
+/* promote-plain, end to end: a call and a tail site learn, are given up
+ * on (six uniform targets) and each lands on a `jmp *%rax` stub of its
+ * own in the object's stub memory, not on the thunk's shared jump;
+ * behaving as compiled all along; static_call_seal(CODE) puts them back
+ * on their thunk. Without a stub of their own (before this form) they
+ * went to pt_pthunk_rax + 8. */
+Test(promote, a_given_up_plain_site_gets_a_jump_stub_of_its_own)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_plain_table,
+				      __stop_pt_promote_plain_table);
+	uint64_t slot;
+	memcpy(&slot, pt_pthunk_rax, 8);
+	cr_assert_eq(slot, sc_parch_thunk_slot(1), "thunk not sampling");
+	int (*const fn[2])(void *) = { pt_pvia_rax, pt_ptail_fn };
+	uint8_t *const at[2] = { pt_psite_rax, pt_ptail_site };
+	call_until_given_up(fn, at, 2);
+	const uint8_t *dest[2];
+	for (int k = 0; k < 2; k++) {
+		dest[k] = sc_parch_site_dest(at[k], k);
+		cr_assert_not_null(dest[k]);
+		cr_assert((uintptr_t)dest[k] < lo || (uintptr_t)dest[k] >= hi,
+			  "site %d on its thunk (%p), not a stub of its own", k,
+			  (const void *)dest[k]);
+		uint8_t want[64];
+		cr_assert(sc_parch_jump_stub_encode(0, want));
+		cr_assert_eq(memcmp(dest[k], want, sc_parch_jump_stub_size()),
+			     0, "site %d: not a jump stub", k);
+		char perms[5];
+		perms_of(dest[k], perms);
+		cr_assert_str_eq(perms, "r-xp");
+	}
+	cr_assert_neq(dest[0], dest[1], "one stub for two sites");
+	for (int i = 0; i < 1000; i++) {
+		expect_calls(pt_pvia_rax, 0);
+		expect_calls(pt_ptail_fn, 0);
+	}
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_eq(st.megamorphic, 2);
+	cr_assert_geq(st.stub_bytes, 2 * sc_parch_jump_stub_size());
+	cr_assert_eq(static_call_seal(STATIC_CALL_SEAL_CODE), 0);
+	cr_assert_eq(sc_parch_site_dest(pt_psite_rax, 0), pt_pthunk_rax);
+	cr_assert_eq(sc_parch_site_dest(pt_ptail_site, 1), pt_pthunk_rax);
+	expect_calls(pt_pvia_rax, 0);
+	expect_calls(pt_ptail_fn, 0);
+}
+
+/* A retpoline unit's given-up site keeps the retpoline (hardening): it
+ * goes to its thunk's retpoline, never to a `jmp *%reg` stub. */
+Test(promote, a_given_up_retpoline_site_stays_on_its_retpoline)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	int (*const fn[1])(void *) = { pt_via_rcx_0 };
+	uint8_t *const at[1] = { pt_site_rcx_0 };
+	call_until_given_up(fn, at, 1);
+	cr_assert_eq(sc_parch_site_dest(pt_site_rcx_0, 0),
+		     sc_parch_thunk_retpoline(pt_thunk_rcx));
+	expect_calls(pt_via_rcx_0, 0);
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
 }
