@@ -2,7 +2,9 @@
 // "Promotable sites"), with -fplugin-arg-staticcall_gcc-promote. In a
 // function GCC compiles with -mindirect-branch=thunk-extern (the option or
 // the function's indirect_branch("thunk-extern") attribute) every
-// indirect call and tail call is `call/jmp __x86_indirect_thunk_<reg>`;
+// indirect call and tail call is `call/jmp __x86_indirect_thunk_<reg>`,
+// and so is every indirect jump that is no call (a computed goto, a
+// table jump: a jump site, recorded as a tail call with SC_PROMOTE_JUMP);
 // on arm64, in a function compiled with -mharden-sls=blr, this pass turns
 // every indirect call into `bl __staticcall_call_indirect_x<N>` itself
 // (the shape of GCC's own SLS thunk calls; tail calls stay `br`);
