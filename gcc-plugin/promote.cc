@@ -2,7 +2,9 @@
 // "Promotable sites"), with -fplugin-arg-staticcall_gcc-promote. In a
 // function GCC compiles with -mindirect-branch=thunk-extern (the option or
 // the function's indirect_branch("thunk-extern") attribute) every
-// indirect call and tail call is `call/jmp __x86_indirect_thunk_<reg>`;
+// indirect call and tail call is `call/jmp __x86_indirect_thunk_<reg>`,
+// and so is every indirect jump that is no call (a computed goto, a
+// table jump: a jump site, recorded as a tail call with SC_PROMOTE_JUMP);
 // on arm64, in a function compiled with -mharden-sls=blr, this pass turns
 // every indirect call into `bl __staticcall_call_indirect_x<N>` itself
 // (the shape of GCC's own SLS thunk calls; tail calls stay `br`);
@@ -26,6 +28,7 @@
 #include "tm_p.h"
 #else
 #include "config/i386/i386-opts.h"
+#include "df.h"
 #endif
 
 bool sc_opt_promote;
@@ -124,6 +127,13 @@ static bool sc_jump_notrack(rtx_insn *)
 {
 	return false;
 }
+static void sc_find_flags_live_jumps(function *)
+{
+}
+static bool sc_flags_live_jump(rtx_insn *)
+{
+	return false;
+}
 static std::string sc_text_thunk(int reg, bool)
 {
 	return sc_text_promote_thunk_a64(reg);
@@ -192,6 +202,36 @@ static bool sc_jump_notrack(rtx_insn *insn)
 {
 	return (flag_cf_protection & CF_BRANCH) && tablejump_p(insn, NULL, NULL);
 }
+
+// The thunk jumps of the function whose block has the flags live out
+// (INSN_UIDs), found while the CFG is still there: a jump site's stubs
+// and slow stub write the flags (a call's may: no call keeps them), so
+// such a jump stays the retpoline inline. GCC on x86 is not known to
+// keep them live across an indirect jump; this makes sure.
+static vec<int> sc_flags_live_jumps;
+static int sc_thunk_jump_reg(rtx_insn *insn);
+
+static void sc_find_flags_live_jumps(function *fn)
+{
+	sc_flags_live_jumps.truncate(0);
+	if (!df)
+		return;
+	basic_block bb;
+	FOR_EACH_BB_FN (bb, fn) {
+		rtx_insn *end = BB_END(bb);
+		if (end && JUMP_P(end) && sc_thunk_jump_reg(end) >= 0 &&
+		    REGNO_REG_SET_P(df_get_live_out(bb), FLAGS_REG))
+			sc_flags_live_jumps.safe_push(INSN_UID(end));
+	}
+}
+
+static bool sc_flags_live_jump(rtx_insn *insn)
+{
+	for (unsigned i = 0; i < sc_flags_live_jumps.length(); i++)
+		if (sc_flags_live_jumps[i] == INSN_UID(insn))
+			return true;
+	return false;
+}
 #define sc_text_object sc_text_promote_object
 // The register of an indirect jump that is not a call (a computed goto,
 // a jump table), which GCC would print as `jmp __x86_indirect_thunk_<reg>`;
@@ -227,6 +267,30 @@ static void sc_inline_jump(rtx_insn *insn, int reg)
 }
 #endif
 
+// Does the promote pass run on fn?
+static bool sc_promote_gate(function *fn)
+{
+	if (!sc_promote_gate_target(fn))
+		return false;
+	// lto1: only what a unit compiled in promote mode defined
+	if (in_lto_p)
+		return lookup_attribute(SC_LTO_PROMOTE_ATTR,
+					DECL_ATTRIBUTES(fn->decl));
+	return sc_opt_promote;
+}
+
+static const pass_data sc_flags_pass_data = {
+	RTL_PASS,
+	"staticcall_promote_flags", // name
+	OPTGROUP_NONE,
+	TV_NONE,
+	0,
+	0,
+	0,
+	0,
+	0,
+};
+
 static const pass_data sc_promote_pass_data = {
 	RTL_PASS,
 	"staticcall_promote", // name
@@ -240,6 +304,23 @@ static const pass_data sc_promote_pass_data = {
 };
 
 namespace {
+// Before the CFG goes: which thunk jumps have the flags live out.
+class sc_flags_pass : public rtl_opt_pass {
+      public:
+	sc_flags_pass(gcc::context *ctx) : rtl_opt_pass(sc_flags_pass_data, ctx)
+	{
+	}
+	bool gate(function *fn) final override
+	{
+		return sc_promote_gate(fn);
+	}
+	unsigned int execute(function *fn) final override
+	{
+		sc_find_flags_live_jumps(fn);
+		return 0;
+	}
+};
+
 class sc_promote_pass : public rtl_opt_pass {
       public:
 	sc_promote_pass(gcc::context *ctx)
@@ -248,13 +329,7 @@ class sc_promote_pass : public rtl_opt_pass {
 	}
 	bool gate(function *fn) final override
 	{
-		if (!sc_promote_gate_target(fn))
-			return false;
-		// lto1: only what a unit compiled in promote mode defined
-		if (in_lto_p)
-			return lookup_attribute(SC_LTO_PROMOTE_ATTR,
-						DECL_ATTRIBUTES(fn->decl));
-		return sc_opt_promote;
+		return sc_promote_gate(fn);
 	}
 	unsigned int execute(function *fn) final override
 	{
@@ -275,7 +350,8 @@ class sc_promote_pass : public rtl_opt_pass {
 				sc_promote_regs |= 1u << jreg;
 				if (sc_jump_notrack(insn))
 					sc_promote_nt_regs |= 1u << jreg;
-				if (record && !sc_opt_promote_plain)
+				if (record && !sc_opt_promote_plain &&
+				    !sc_flags_live_jump(insn))
 					record_site(insn, jreg, true, true);
 				else
 					sc_inline_jump(insn, jreg);
@@ -353,6 +429,12 @@ static void sc_promote_mark_for_lto(void *gcc_data, void *)
 // The pass and the thunks (lto1 and units compiling code).
 static void sc_register_promote_pass(const char *plugin_name)
 {
+	struct register_pass_info flags;
+	flags.pass = new sc_flags_pass(g);
+	flags.reference_pass_name = "vartrack";
+	flags.ref_pass_instance_number = 1;
+	flags.pos_op = PASS_POS_INSERT_BEFORE;
+	register_callback(plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &flags);
 	struct register_pass_info info;
 	info.pass = new sc_promote_pass(g);
 	info.reference_pass_name = "shorten";

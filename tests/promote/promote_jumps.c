@@ -109,6 +109,8 @@ static const unsigned char goto_progs[][8] = {
 	{ SUB, MUL, NEG, ROT, LOOP },
 	{ MUL, SUB, ROT, NEG, LOOP },
 	{ DBL, INC, LOOP },
+	{ XOR, ROT, INC, LOOP },
+	{ NEG, MUL, XOR, LOOP },
 };
 #define NGOTO (sizeof goto_progs / sizeof goto_progs[0])
 /* Switch programs: four targets, in changing order. */
