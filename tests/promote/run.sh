@@ -151,7 +151,7 @@ if [ "$kind" = gcc ]; then
 	# retpoline left, the thunk local (no global symbol of that name)
 	build plainpromote -fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote-plain \
 		-mindirect-branch=thunk-extern
-	for env in "" STATICCALL_PROMOTE=freeze STATICCALL_PROMOTE=off \
+	for env in STATICCALL_PROMOTE=freeze STATICCALL_PROMOTE=off \
 		STATICCALL_SEAL=code PROMOTE_E2E_SEAL=1; do
 		env $env "$out/plainpromote/promote_e2e" >"$out/got" 2>"$out/err" ||
 			fail "promote-plain $env: exit status $?"
