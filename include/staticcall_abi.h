@@ -256,6 +256,13 @@ struct sc_abi_jump {
  * with SC_PROMOTE_TAIL. An older runtime rejects such a record (unknown
  * flag): the site stays on its retpoline. */
 #define SC_PROMOTE_ANCHOR 0x40u
+/* (Clang, arm64; with SC_PROMOTE_ANCHOR) the anchored site is a `bl` to
+ * the compiler's own SLS thunk (LLVM's __llvm_slsblr_thunk_xN of
+ * -mharden-sls=blr: `[bti c;] mov x16, xN; br x16; dsb sy; isb`, local
+ * to the object): the register is the thunk's (the record's register
+ * bits are 0). The runtime checks the thunk's every word, then points
+ * the `bl` at a sampling entry of its own (docs/PATCHING.md). */
+#define SC_PROMOTE_SLS 0x100u
 
 struct sc_abi_promote {
 	int32_t site_rel; /* the site's call/jmp - &site_rel */
