@@ -125,7 +125,9 @@ struct jump_site {
 struct promote_site {
 	uint64_t site, thunk; /* file addresses */
 	int reg, tail;
-	const char *compiled; /* "thunk" or what it holds instead */
+	int sls; /* arm64: a `bl` to LLVM's own SLS thunk (SC_PROMOTE_SLS) */
+	const char *compiled; /* "thunk", "sls-thunk" or what it holds
+				 instead */
 	const struct sc_elf_sym *func;
 	/* --pid */
 	const char *live; /* learning, thunk, given-up, promoted, ... */

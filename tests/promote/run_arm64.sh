@@ -144,6 +144,25 @@ sed -n '/^after seal/,$p' "$out/err" | grep '^site' >"$out/sealed"
 [ "$(wc -l <"$out/sealed")" = 8 ] && ! grep -v ': sealed$' "$out/sealed" ||
 	fail "after seal: $(cat "$out/err")"
 
+# The inspector's view of the files (STATICCALL_INSPECT names it): each
+# object's sites, `blr xN` on the thunk it calls as compiled (Clang:
+# LLVM's, its register read from it).
+if [ -n "${STATICCALL_INSPECT:-}" ]; then
+	on=thunk
+	[ "$KIND" = clang ] && on=sls-thunk
+	for f in promote_e2e:4:'member|phased|array|param' \
+		libpromote_lib.so:4:'lib_apply|lib_fold|lib_dispatch'; do
+		file=$out/promote/${f%%:*} want=${f#*:}
+		"$STATICCALL_INSPECT" "$file" >"$out/inspect" 2>&1 ||
+			fail "inspect $file: $(cat "$out/inspect")"
+		grep -q "^  ${want%%:*} promotable sites" "$out/inspect" &&
+			[ "$(grep -Ec "^    0x[0-9a-f]+ +(${want#*:})(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on\$" \
+				"$out/inspect")" = "${want%%:*}" ] ||
+			fail "inspect $file: $(cat "$out/inspect")"
+	done
+	echo "inspector: $(grep -c 'blr x' "$out/inspect") sites of the library, $on"
+fi
+
 # Clang: the sites are `bl` to LLVM's own SLS thunks (hidden: no PLT),
 # the record of each an anchor; no `blr` is left in the promoted
 # functions. (Also the opted-out one: unrecorded, on the same thunk.)
