@@ -391,15 +391,53 @@ static void adopt_sls_sites(struct pobj *po)
 	}
 	if (!made || sc_execmem_seal(&po->pool))
 		return;
+	/* Every site's `bl` in one batch of the text writer (two sites may
+	 * share a word): all move, or none does. */
+	struct sc_write *w = sc_mem_alloc(po->n * sizeof *w);
+	size_t k = 0;
+	uint8_t to[SC_PSITE_MAX];
+	if (!w)
+		return;
 	for (size_t i = 0; i < po->n; i++) {
 		struct psite *s = &po->sites[i];
 		const uint8_t *entry = s->reg < 32 ? po->entry[s->reg] : NULL;
 		if (s->state != PS_COMPILED || !entry ||
-		    site_retarget(po, s, entry))
+		    ((uintptr_t)s->insn & 7) > 8 - SC_PSITE_LEN ||
+		    !sc_parch_site_encode(s->insn, 0, entry, to))
 			continue;
-		s->thunk = s->slow = entry;
+		uint64_t *word = (uint64_t *)((uintptr_t)s->insn & ~(uintptr_t)7);
+		size_t j = 0;
+		while (j < k && w[j].word != word)
+			j++;
+		if (j == k) {
+			uint64_t old = sc_code_load64(word);
+			w[k++] = (struct sc_write){
+				word, old, old, 0, 1,
+				sc_object_exec_prot(&po->obj, word, 8)
+			};
+		}
+		memcpy((uint8_t *)&w[j].new_value + ((uintptr_t)s->insn & 7),
+		       to, SC_PSITE_LEN);
+		s->thunk = entry; /* (moved once the batch is written) */
+	}
+	int err = k ? sc_text_apply(w, k) : 0;
+	sc_mem_free(w);
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state != PS_COMPILED || !s->thunk)
+			continue;
+		if (err) {
+			s->thunk = NULL;
+			continue;
+		}
+		s->slow = s->thunk;
 		s->state = PS_THUNK;
 	}
+	if (err)
+		sc_log(SC_LOG_WARN,
+		       "promote: %s: its sites stay on the compiler's thunks "
+		       "(%d)",
+		       po->obj.name ? po->obj.name : "?", err);
 }
 
 /* Does [begin, end) lie inside one readable segment of o? A table that
