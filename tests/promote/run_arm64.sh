@@ -161,6 +161,25 @@ if [ -n "${STATICCALL_INSPECT:-}" ]; then
 			fail "inspect $file: $(cat "$out/inspect")"
 	done
 	echo "inspector: $(grep -c 'blr x' "$out/inspect") sites of the library, $on"
+	# and of the running process (qemu's guest addresses are its own):
+	# the two-target site promoted, its stub's targets named
+	PROMOTE_E2E_ITERS=1000000000 "$QEMU" "$out/promote/promote_e2e" \
+		>/dev/null 2>&1 &
+	pid=$!
+	live=
+	for _ in $(seq 60); do
+		sleep 0.5
+		"$STATICCALL_INSPECT" --pid "$pid" >"$out/live" 2>&1 || continue
+		if grep -A2 -E " param(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: promoted, stub 0x" \
+			"$out/live" | grep -Eq -- '-> 0x[0-9a-f]+ (add|sub)'; then
+			live=1
+			break
+		fi
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	[ -n "$live" ] || fail "inspect --pid: $(cat "$out/live")"
+	echo "inspector --pid: $(grep -c 'live: promoted' "$out/live") sites promoted"
 fi
 
 # Clang: the sites are `bl` to LLVM's own SLS thunks (hidden: no PLT),
