@@ -307,7 +307,7 @@ bool sc_promote_module(llvm::Module &m)
 		return false;
 	if (a64) { // the thunks are the code generator's
 		m.appendModuleInlineAsm("\t.pushsection .text\n"
-					"\t# staticcall: promotable sites' "
+					"\t// staticcall: promotable sites' "
 					"table (docs/ABI.md)\n" +
 					sc_text_promote_object_a64() +
 					"\t.popsection\n");
