@@ -197,7 +197,7 @@ if [ "$KIND" = clang ]; then
 		for fn in member phased array param opted_out lib_apply \
 			lib_fold lib_dispatch; do
 			body=$(sed -n "/<$fn[.a-z0-9]*>:/,/^\$/p" <<<"$dis")
-			if grep -q 'blr' <<<"$body"; then
+			if grep -Eq '[[:space:]]blr[[:space:]]' <<<"$body"; then
 				fail "$f: $fn keeps a blr"
 			fi
 		done
