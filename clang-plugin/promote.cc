@@ -171,8 +171,7 @@ bool sc_tail_position(const llvm::CallBase *cb)
 // The anchor of one site; ${:uid}: a label unique to each copy the code
 // generator makes of the asm. A `nop` first with a line table (see
 // site_anchors.cc: a pending `.loc` must not give its row to the record).
-void sc_insert_promote_anchor(llvm::CallBase *cb, bool debug,
-			      sc_target target)
+void sc_insert_promote_anchor(llvm::CallBase *cb, bool debug, sc_target target)
 {
 	llvm::LLVMContext &ctx = cb->getContext();
 	const bool a64 = target == sc_target::aarch64;

@@ -68,22 +68,22 @@ SC_EXPORT __thread int __staticcall_promote_tick
 	__attribute__((tls_model("initial-exec"))) = SC_PROMOTE_PERIOD;
 
 enum psite_state {
-	PS_BAD,	   /* record did not verify: never written */
-	PS_TAIL,   /* a tail call without a slow stub (no stub memory): it
+	PS_BAD,	     /* record did not verify: never written */
+	PS_TAIL,     /* a tail call without a slow stub (no stub memory): it
 		     has no return address to name it, so it is not learned */
-	PS_THUNK,  /* on its thunk, learning */
-	PS_STUB,   /* on a stub */
-	PS_MEGA,   /* given up: on the thunk's retpoline for good */
-	PS_FAR,	   /* its targets are out of a stub's reach (another object
+	PS_THUNK,    /* on its thunk, learning */
+	PS_STUB,     /* on a stub */
+	PS_MEGA,     /* given up: on the thunk's retpoline for good */
+	PS_FAR,	     /* its targets are out of a stub's reach (another object
 		     more than 2 GiB away): on the retpoline for good */
-	PS_SEALED, /* static_call_seal(CODE): back on its thunk for good */
+	PS_SEALED,   /* static_call_seal(CODE): back on its thunk for good */
 	PS_COMPILED, /* (SC_PROMOTE_SLS) on the compiler's own thunk, as
 			compiled: no sampling entry could be made for it */
 };
 
 struct psite {
 	uint8_t *insn;
-	const uint8_t *thunk; /* a plugin's thunk, or (SC_PROMOTE_SLS) the
+	const uint8_t *thunk;	 /* a plugin's thunk, or (SC_PROMOTE_SLS) the
 				 runtime's sampling entry for its register */
 	const uint8_t *compiled; /* (SC_PROMOTE_SLS) the compiler's thunk
 				    the site called as compiled, else NULL */
@@ -270,8 +270,8 @@ static int anchored_site(const struct pobj *po, const struct sc_abi_promote *r,
 static void check_sls_site(struct pobj *po, const struct sc_abi_promote *r,
 			   struct psite *s)
 {
-	if ((r->flags & (SC_PROMOTE_REG_MASK | SC_PROMOTE_REG_HIGH |
-			 SC_PROMOTE_TAIL)) ||
+	if ((r->flags &
+	     (SC_PROMOTE_REG_MASK | SC_PROMOTE_REG_HIGH | SC_PROMOTE_TAIL)) ||
 	    !(r->flags & SC_PROMOTE_ANCHOR) || s->tail ||
 	    !sc_parch_sls_entry_size() ||
 	    !sc_object_exec_prot(&po->obj, s->insn, SC_PSITE_LEN))
@@ -378,9 +378,9 @@ static void adopt_sls_sites(struct pobj *po)
 		    po->entry[s->reg])
 			continue;
 		uint8_t *at = sc_execmem_next(&po->pool, len);
-		if (!at || !sc_parch_sls_entry_encode(at, s->reg,
-						      sc_parch_sample_fn(),
-						      buf) ||
+		if (!at ||
+		    !sc_parch_sls_entry_encode(at, s->reg, sc_parch_sample_fn(),
+					       buf) ||
 		    sc_execmem_room(&po->pool, len) != at)
 			continue;
 		memcpy(at, buf, len);
@@ -405,15 +405,17 @@ static void adopt_sls_sites(struct pobj *po)
 		    ((uintptr_t)s->insn & 7) > 8 - SC_PSITE_LEN ||
 		    !sc_parch_site_encode(s->insn, 0, entry, to))
 			continue;
-		uint64_t *word = (uint64_t *)((uintptr_t)s->insn & ~(uintptr_t)7);
+		uint64_t *word =
+			(uint64_t *)((uintptr_t)s->insn & ~(uintptr_t)7);
 		size_t j = 0;
 		while (j < k && w[j].word != word)
 			j++;
 		if (j == k) {
 			uint64_t old = sc_code_load64(word);
 			w[k++] = (struct sc_write){
-				word, old, old, 0, 1,
-				sc_object_exec_prot(&po->obj, word, 8)
+				word, old,
+				old,  0,
+				1,    sc_object_exec_prot(&po->obj, word, 8)
 			};
 		}
 		memcpy((uint8_t *)&w[j].new_value + ((uintptr_t)s->insn & 7),
@@ -1143,15 +1145,14 @@ int sc_promote_seal_code(void)
 			if (s->state == PS_BAD)
 				continue;
 			/* a site of the compiler's thunk goes back to it */
-			const uint8_t *home =
-				s->compiled ? s->compiled : s->thunk;
+			const uint8_t *home = s->compiled ? s->compiled :
+							    s->thunk;
 			const uint8_t *now =
 				sc_parch_site_dest(s->insn, s->tail);
 			if (now != home &&
 			    (now == s->stub || now == s->slow ||
 			     now == s->thunk || now == plain_path(s)) &&
-			    sc_parch_site_encode(s->insn, s->tail, home,
-						 to)) {
+			    sc_parch_site_encode(s->insn, s->tail, home, to)) {
 				uint64_t *word =
 					(uint64_t *)((uintptr_t)s->insn &
 						     ~(uintptr_t)7);

@@ -82,8 +82,8 @@ int sc_parch_sls_thunk_reg(const uint8_t *t);
  * compiler's thunk. 0 if the tick's offset from the thread pointer does
  * not fit. */
 size_t sc_parch_sls_entry_size(void);
-int sc_parch_sls_entry_encode(const uint8_t *at, int reg,
-			      const void *sample_fn, uint8_t *out);
+int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
+			      uint8_t *out);
 /* Does `p` lie within reach (a direct branch) of every address in
  * [lo, hi)? */
 int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);

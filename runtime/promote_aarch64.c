@@ -264,34 +264,34 @@ size_t sc_parch_sls_entry_size(void)
 	return A64_ENTRY_SIZE;
 }
 
-int sc_parch_sls_entry_encode(const uint8_t *at, int reg,
-			      const void *sample_fn, uint8_t *out)
+int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
+			      uint8_t *out)
 {
 	intptr_t tick = (intptr_t)&__staticcall_promote_tick -
 			(intptr_t)__builtin_thread_pointer();
-	if (!thunk_reg(reg) || !sample_fn || ((uintptr_t)at & 7) ||
-	    tick < 0 || tick > 0xffffffffll)
+	if (!thunk_reg(reg) || !sample_fn || ((uintptr_t)at & 7) || tick < 0 ||
+	    tick > 0xffffffffll)
 		return 0;
 	const uint32_t n = (uint32_t)reg, t = (uint32_t)tick;
 	const uint32_t code[18] = {
-		0xd53bd050u,			     /* mrs x16, tpidr_el0 */
-		0xd2a00011u | (t >> 16) << 5,	     /* movz x17, hi, lsl 16 */
-		0xf2800011u | (t & 0xffffu) << 5,    /* movk x17, lo */
-		0x8b110210u,			     /* add x16, x16, x17 */
-		0xb9400211u,			     /* ldr w17, [x16] */
-		0x71000631u,			     /* subs w17, w17, #1 */
-		0xb9000211u,			     /* str w17, [x16] */
-		0x540000e1u,			     /* b.ne body (+28) */
-		0xa9be7bfdu,			     /* stp x29, x30, ... */
-		0xd2800010u | n << 5,		     /* mov x16, #N */
-		0xa90143e0u | n,		     /* stp xN, x16, [sp,16] */
-		0x580000f0u,			     /* ldr x16, sample (+28) */
-		0xd63f0200u,			     /* blr x16 */
-		0xa8c27bfdu,			     /* ldp x29, x30, ... */
-		0xaa0003f0u | n << 16,		     /* mov x16, xN */
-		0xd61f0200u,			     /* br x16 */
-		0xd5033f9fu,			     /* dsb sy */
-		0xd5033fdfu,			     /* isb */
+		0xd53bd050u,			  /* mrs x16, tpidr_el0 */
+		0xd2a00011u | (t >> 16) << 5,	  /* movz x17, hi, lsl 16 */
+		0xf2800011u | (t & 0xffffu) << 5, /* movk x17, lo */
+		0x8b110210u,			  /* add x16, x16, x17 */
+		0xb9400211u,			  /* ldr w17, [x16] */
+		0x71000631u,			  /* subs w17, w17, #1 */
+		0xb9000211u,			  /* str w17, [x16] */
+		0x540000e1u,			  /* b.ne body (+28) */
+		0xa9be7bfdu,			  /* stp x29, x30, ... */
+		0xd2800010u | n << 5,		  /* mov x16, #N */
+		0xa90143e0u | n,		  /* stp xN, x16, [sp,16] */
+		0x580000f0u,			  /* ldr x16, sample (+28) */
+		0xd63f0200u,			  /* blr x16 */
+		0xa8c27bfdu,			  /* ldp x29, x30, ... */
+		0xaa0003f0u | n << 16,		  /* mov x16, xN */
+		0xd61f0200u,			  /* br x16 */
+		0xd5033f9fu,			  /* dsb sy */
+		0xd5033fdfu,			  /* isb */
 	};
 	for (int i = 0; i < 18; i++)
 		wr32(out + 4 * i, code[i]);

@@ -374,8 +374,8 @@ size_t sc_parch_sls_entry_size(void)
 {
 	return 0;
 }
-int sc_parch_sls_entry_encode(const uint8_t *at, int reg,
-			      const void *sample_fn, uint8_t *out)
+int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
+			      uint8_t *out)
 {
 	(void)at, (void)reg, (void)sample_fn, (void)out;
 	return 0;

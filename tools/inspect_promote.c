@@ -133,8 +133,8 @@ static void read_a64_site(const struct elf *e, struct promote_site *p,
 void read_promote_sites(struct table *t)
 {
 	const struct elf *e = t->e;
-	if (!e->promote || (e->eh->e_machine != EM_X86_64 &&
-			    e->eh->e_machine != EM_AARCH64))
+	if (!e->promote ||
+	    (e->eh->e_machine != EM_X86_64 && e->eh->e_machine != EM_AARCH64))
 		return;
 	size_t n = e->promote->sh_size / sizeof(struct sc_abi_promote);
 	t->promote = xcalloc(n, sizeof *t->promote);
@@ -262,8 +262,8 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 		return;
 	}
 	if (dest == thunk) { /* LLVM's: as compiled, sealed or given up */
-		p->live = p->sls		? "thunk" :
-			  read(thunk, &slot, 8) ? "unexpected" :
+		p->live = p->sls			   ? "thunk" :
+			  read(thunk, &slot, 8)		   ? "unexpected" :
 			  slot == SC_A64_THUNK_SLOT_SAMPLE ? "learning" :
 							     "thunk";
 		return;
@@ -379,8 +379,8 @@ static void print_json(const struct table *t, int live)
 		printf(", \"offset\": %" PRIu64 ", \"register\": \"%s\", "
 		       "\"tail\": %s, \"compiled\": \"%s\"",
 		       p->func ? p->site - p->func->addr : 0,
-		       reg_name(t, p->reg),
-		       p->tail ? "true" : "false", p->compiled);
+		       reg_name(t, p->reg), p->tail ? "true" : "false",
+		       p->compiled);
 		if (p->thunk)
 			printf(", \"thunk\": \"0x%" PRIx64 "\"",
 			       p->thunk + t->base);

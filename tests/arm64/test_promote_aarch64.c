@@ -501,7 +501,8 @@ static void test_sls(void)
 		CHECK(sc_parch_sls_entry_encode(e, r, fn, e), "entry x%d", r);
 		uint64_t lit;
 		memcpy(&lit, e + 72, 8);
-		CHECK(rd32(e) == 0xd53bd050u && sc_parch_sls_thunk_reg(e + 56) == r &&
+		CHECK(rd32(e) == 0xd53bd050u &&
+			      sc_parch_sls_thunk_reg(e + 56) == r &&
 			      lit == (uint64_t)(uintptr_t)fn &&
 			      rd32(e + 40) == (0xa90143e0u | (uint32_t)r) &&
 			      rd32(e + 36) == (0xd2800010u | (uint32_t)r << 5),
