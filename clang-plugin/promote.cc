@@ -12,6 +12,14 @@
 // thunk, hidden and comdat (plugin-common/promote_text.cc, as GCC's
 // promote.cc). __attribute__((staticcall_no_promote)) on a function leaves
 // its calls unrecorded: they keep the retpoline.
+//
+// arm64, with -mharden-sls=blr: the code generator emits every indirect
+// call as `bl __llvm_slsblr_thunk_xN`, a thunk of its own it defines in
+// the module (hidden, comdat), whose register it picks after this pass.
+// The anchors are the same, their records say so (SC_PROMOTE_SLS): the
+// runtime checks that thunk word for word, learns the register from it
+// and points the `bl` at a sampling entry of its own (docs/PATCHING.md).
+// Tail calls stay `br` (not hardened by -mharden-sls=blr): no anchor.
 #include <set>
 #include <string>
 #include <vector>
@@ -130,27 +138,53 @@ std::set<const llvm::Function *> sc_opted_out(llvm::Module &m)
 	return out;
 }
 
-// Does the code generator lower F's indirect calls to the external thunks?
-bool sc_uses_external_thunk(const llvm::Function &f)
+// Is `feature` on in F's target features?
+bool sc_has_feature(const llvm::Function &f, const char *feature)
 {
 	llvm::Attribute a = f.getFnAttribute("target-features");
 	return a.isValid() && a.isStringAttribute() &&
-	       a.getValueAsString().contains("+retpoline-external-thunk");
+	       a.getValueAsString().contains(feature);
+}
+
+// Does the code generator lower F's indirect calls to the external thunks
+// (x86-64), to its SLS thunks (arm64)?
+bool sc_uses_external_thunk(const llvm::Function &f, sc_target target)
+{
+	return sc_has_feature(f, target == sc_target::aarch64 ?
+					 "+harden-sls-blr" :
+					 "+retpoline-external-thunk");
+}
+
+// (arm64) Will the code generator likely make cb a tail call (`br`, no
+// thunk: no site)? A call marked tail right before the return of its
+// value: what it considers for a sibling call.
+bool sc_tail_position(const llvm::CallBase *cb)
+{
+	auto *ci = llvm::dyn_cast<llvm::CallInst>(cb);
+	if (!ci || !ci->isTailCall())
+		return false;
+	const llvm::Instruction *next = ci->getNextNonDebugInstruction();
+	auto *ret = llvm::dyn_cast_or_null<llvm::ReturnInst>(next);
+	return ret && (!ret->getReturnValue() || ret->getReturnValue() == ci);
 }
 
 // The anchor of one site; ${:uid}: a label unique to each copy the code
 // generator makes of the asm. A `nop` first with a line table (see
 // site_anchors.cc: a pending `.loc` must not give its row to the record).
-void sc_insert_promote_anchor(llvm::CallBase *cb, bool debug)
+void sc_insert_promote_anchor(llvm::CallBase *cb, bool debug, sc_target target)
 {
 	llvm::LLVMContext &ctx = cb->getContext();
-	std::string text = sc_text_promote_anchor(".Lsc_pranchor_${:uid}",
-						  SC_CLANG_THUNK_REG);
+	const bool a64 = target == sc_target::aarch64;
+	const std::string label = ".Lsc_pranchor_${:uid}";
+	std::string text =
+		a64 ? sc_text_promote_anchor_sls_a64(label) :
+		      sc_text_promote_anchor(label, SC_CLANG_THUNK_REG);
 	if (debug)
 		text = "\tnop\n" + text;
 	llvm::InlineAsm *ia = llvm::InlineAsm::get(
 		llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false),
-		text, "~{dirflag},~{fpsr},~{flags}", /*hasSideEffects=*/true);
+		text, a64 ? "" : "~{dirflag},~{fpsr},~{flags}",
+		/*hasSideEffects=*/true);
 	llvm::IRBuilder<> b(cb);
 	llvm::CallInst *anchor = b.CreateCall(ia);
 	anchor->setDoesNotThrow();
@@ -186,8 +220,9 @@ void sc_promote_setup(CompilerInstance &ci)
 			   " " + msg;
 	};
 	const clang::TargetOptions &to = ci.getTargetOpts();
-	if (llvm::Triple(to.Triple).getArch() != llvm::Triple::x86_64) {
-		err("is x86-64 only for now");
+	const llvm::Triple::ArchType arch = llvm::Triple(to.Triple).getArch();
+	if (arch != llvm::Triple::x86_64 && arch != llvm::Triple::aarch64) {
+		err("is x86-64 and arm64 only");
 		return;
 	}
 	// Under -flto the link generates the code, without this plugin's
@@ -196,6 +231,17 @@ void sc_promote_setup(CompilerInstance &ci)
 	const CodeGenOptions &cg = ci.getCodeGenOpts();
 	if (cg.PrepareForLTO || cg.PrepareForThinLTO) {
 		err("does not support -flto yet");
+		return;
+	}
+	if (arch == llvm::Triple::aarch64) {
+		// every indirect call `bl` to an SLS thunk (any instruction
+		// lies in one aligned word: nothing to align)
+		bool sls = false;
+		for (const std::string &f : to.Features)
+			sls |= f == "+harden-sls-blr";
+		if (!sls)
+			err("needs -mharden-sls=blr on arm64 (pkg-config "
+			    "--variable=clang_promote_cflags staticcall)");
 		return;
 	}
 	bool thunk = false;
@@ -224,8 +270,9 @@ bool sc_promote_module(llvm::Module &m)
 {
 	sc_target target;
 	if (!sc_global().promote || !sc_module_target(m, &target) ||
-	    target != sc_target::x86_64)
+	    (target != sc_target::x86_64 && target != sc_target::aarch64))
 		return false;
+	const bool a64 = target == sc_target::aarch64;
 	// A CS prefix makes the call 6 bytes: not a site shape the runtime
 	// patches (yet); as GCC's promote.cc.
 	if (auto *c = llvm::mdconst::extract_or_null<llvm::ConstantInt>(
@@ -235,7 +282,7 @@ bool sc_promote_module(llvm::Module &m)
 	std::set<const llvm::Function *> out = sc_opted_out(m);
 	bool thunk = false;
 	for (llvm::Function &f : m) {
-		if (f.isDeclaration() || !sc_uses_external_thunk(f))
+		if (f.isDeclaration() || !sc_uses_external_thunk(f, target))
 			continue;
 		// (the opted out and the static-call trampolines' slow path
 		// call the thunk too)
@@ -247,15 +294,24 @@ bool sc_promote_module(llvm::Module &m)
 			for (llvm::Instruction &i : bb) {
 				auto *cb = llvm::dyn_cast<llvm::CallBase>(&i);
 				if (cb && cb->isIndirectCall() &&
-				    !llvm::isa<llvm::CallBrInst>(cb))
+				    !llvm::isa<llvm::CallBrInst>(cb) &&
+				    !(a64 && sc_tail_position(cb)))
 					calls.push_back(cb);
 			}
 		bool debug = sc_emits_line_table(f);
 		for (llvm::CallBase *cb : calls)
-			sc_insert_promote_anchor(cb, debug);
+			sc_insert_promote_anchor(cb, debug, target);
 	}
 	if (!thunk)
 		return false;
+	if (a64) { // the thunks are the code generator's
+		m.appendModuleInlineAsm("\t.pushsection .text\n"
+					"\t// staticcall: promotable sites' "
+					"table (docs/ABI.md)\n" +
+					sc_text_promote_object_a64() +
+					"\t.popsection\n");
+		return true;
+	}
 	m.appendModuleInlineAsm(
 		"\t.pushsection .text\n"
 		"\t# staticcall: promotable sites' thunk and table "

@@ -260,8 +260,16 @@ struct sc_abi_jump {
  * no call (a computed goto, a jump table), learned as a tail call is;
  * its targets are labels of the function. Reports call it a jump site.
  * An older runtime rejects such a record (unknown flag): the jump stays
- * on its retpoline. (0x100 and up: no flag.) */
+ * on its retpoline. */
 #define SC_PROMOTE_JUMP 0x80u
+/* (Clang, arm64; with SC_PROMOTE_ANCHOR) the anchored site is a `bl` to
+ * the compiler's own SLS thunk (LLVM's __llvm_slsblr_thunk_xN of
+ * -mharden-sls=blr: `[bti c;] mov x16, xN; br x16; dsb sy; isb`, local
+ * to the object): the register is the thunk's (the record's register
+ * bits are 0). The runtime checks the thunk's every word, then points
+ * the `bl` at a sampling entry of its own (docs/PATCHING.md). */
+#define SC_PROMOTE_SLS 0x100u
+/* (0x200 and up: no flag.) */
 
 struct sc_abi_promote {
 	int32_t site_rel; /* the site's call/jmp - &site_rel */

@@ -208,6 +208,17 @@ std::string sc_text_promote_site_a64(const std::string &label, int reg)
 	       label + " - .\n\t.long " + hex(flags) + "\n\t.popsection\n";
 }
 
+std::string sc_text_promote_anchor_sls_a64(const std::string &label)
+{
+	unsigned flags = SC_PROMOTE_ANCHOR | SC_PROMOTE_SLS;
+	return label +
+	       ":\n"
+	       "\t.pushsection " SC_ABI_PROMOTE_SECTION ",\"a?\",%progbits\n"
+	       "\t.balign 4\n"
+	       "\t.long " +
+	       label + " - .\n\t.long " + hex(flags) + "\n\t.popsection\n";
+}
+
 static std::string word(unsigned long long v)
 {
 	return "\t.inst " + hex((unsigned)v) + "\n";

@@ -65,6 +65,11 @@ std::string sc_text_promote_site_a64(const std::string &label, int reg);
 // The thunk of register x<reg> (hidden, comdat): slot word, body, sample
 // block. The runtime checks these exact words (promote_aarch64.c).
 std::string sc_text_promote_thunk_a64(int reg);
+// (Clang) The record of an anchored arm64 site: `label` is an anchor the
+// runtime decodes forward from to the first control transfer, which must
+// be the `bl` to the compiler's own SLS thunk (SC_PROMOTE_SLS: the
+// register is the thunk's).
+std::string sc_text_promote_anchor_sls_a64(const std::string &label);
 // sc_text_promote_object's arm64 text.
 std::string sc_text_promote_object_a64();
 

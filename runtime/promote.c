@@ -68,20 +68,25 @@ SC_EXPORT __thread int __staticcall_promote_tick
 	__attribute__((tls_model("initial-exec"))) = SC_PROMOTE_PERIOD;
 
 enum psite_state {
-	PS_BAD,	   /* record did not verify: never written */
-	PS_TAIL,   /* a tail call without a slow stub (no stub memory): it
+	PS_BAD,	     /* record did not verify: never written */
+	PS_TAIL,     /* a tail call without a slow stub (no stub memory): it
 		     has no return address to name it, so it is not learned */
-	PS_THUNK,  /* on its thunk, learning */
-	PS_STUB,   /* on a stub */
-	PS_MEGA,   /* given up: on the thunk's retpoline for good */
-	PS_FAR,	   /* its targets are out of a stub's reach (another object
+	PS_THUNK,    /* on its thunk, learning */
+	PS_STUB,     /* on a stub */
+	PS_MEGA,     /* given up: on the thunk's retpoline for good */
+	PS_FAR,	     /* its targets are out of a stub's reach (another object
 		     more than 2 GiB away): on the retpoline for good */
-	PS_SEALED, /* static_call_seal(CODE): back on its thunk for good */
+	PS_SEALED,   /* static_call_seal(CODE): back on its thunk for good */
+	PS_COMPILED, /* (SC_PROMOTE_SLS) on the compiler's own thunk, as
+			compiled: no sampling entry could be made for it */
 };
 
 struct psite {
 	uint8_t *insn;
-	const uint8_t *thunk;
+	const uint8_t *thunk;	 /* a plugin's thunk, or (SC_PROMOTE_SLS) the
+				 runtime's sampling entry for its register */
+	const uint8_t *compiled; /* (SC_PROMOTE_SLS) the compiler's thunk
+				    the site called as compiled, else NULL */
 	const uint8_t *slow; /* its slow path: the thunk, or for a tail site
 				its slow stub (sc_parch_slow_encode) */
 	const uint8_t *stub; /* PS_STUB: where it points */
@@ -122,6 +127,9 @@ struct pobj {
 	size_t nstubs, capstubs;
 	size_t slow_bytes; /* tail sites' slow stubs */
 	size_t jump_bytes; /* given-up sites' own `jmp *%reg` stubs */
+	/* (SC_PROMOTE_SLS) the sampling entry of each register, in the
+	 * pool; NULL: not made */
+	const uint8_t *entry[32];
 	/* hit counters (STATICCALL_PROMOTE_COUNT): read-write pages within
 	 * a stub's reach, reserved at the first counting stub */
 	struct sc_execmem cnt;
@@ -222,6 +230,13 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 		     const char *kind, int reg, const uint8_t *site,
 		     void *const *t, int n);
 
+/* Where s goes without sampling: its thunk's retpoline (past the slot),
+ * or a site of the compiler's own thunk that thunk, as compiled. */
+static const uint8_t *plain_path(const struct psite *s)
+{
+	return s->compiled ? s->compiled : sc_parch_thunk_retpoline(s->thunk);
+}
+
 /* A given-up site of a promote-plain unit: its own `jmp *%reg` stub,
  * written (not yet executable) in its object's pool; NULL if there is no
  * room (it then takes the thunk's shared jump). */
@@ -259,8 +274,8 @@ static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 			return;
 		}
 	}
-	if (!site_retarget(po, s, sc_parch_thunk_retpoline(s->thunk)))
-		s->slow = sc_parch_thunk_retpoline(s->thunk);
+	if (!site_retarget(po, s, plain_path(s)))
+		s->slow = plain_path(s);
 }
 
 static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
@@ -302,6 +317,30 @@ static int anchored_site(const struct pobj *po, const struct sc_abi_promote *r,
 	return 1;
 }
 
+/* (SC_PROMOTE_SLS) s, an anchored `bl`, calls the compiler's own SLS
+ * thunk: every word of it checked, its register taken from it. It stays
+ * on it (PS_COMPILED) until adopt_sls_sites points it at the runtime's
+ * sampling entry. */
+static void check_sls_site(struct pobj *po, const struct sc_abi_promote *r,
+			   struct psite *s)
+{
+	if ((r->flags &
+	     (SC_PROMOTE_REG_MASK | SC_PROMOTE_REG_HIGH | SC_PROMOTE_TAIL)) ||
+	    !(r->flags & SC_PROMOTE_ANCHOR) || s->tail ||
+	    !sc_parch_sls_entry_size() ||
+	    !sc_object_exec_prot(&po->obj, s->insn, SC_PSITE_LEN))
+		return;
+	const uint8_t *t = sc_parch_site_dest(s->insn, 0);
+	if (!t || !sc_object_exec_prot(&po->obj, t, 20))
+		return;
+	int reg = sc_parch_sls_thunk_reg(t);
+	if (reg < 0)
+		return;
+	s->reg = (uint8_t)reg;
+	s->compiled = s->slow = t;
+	s->state = PS_COMPILED;
+}
+
 static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 		       struct psite *s)
 {
@@ -314,13 +353,18 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	s->state = PS_BAD;
 	if (r->flags &
 	    ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL | SC_PROMOTE_REG_HIGH |
-	      SC_PROMOTE_ANCHOR | SC_PROMOTE_JUMP))
+	      SC_PROMOTE_ANCHOR | SC_PROMOTE_JUMP |
+	      SC_PROMOTE_SLS))
 		return;
 	/* A jump site is a tail site (`jmp thunk`), never anchored. */
 	if (s->jump && (!s->tail || (r->flags & SC_PROMOTE_ANCHOR)))
 		return;
 	if ((r->flags & SC_PROMOTE_ANCHOR) && !anchored_site(po, r, s))
 		return;
+	if (r->flags & SC_PROMOTE_SLS) {
+		check_sls_site(po, r, s);
+		return;
+	}
 	/* One aligned quadword holds the instruction (x86-64: `.balign
 	 * 8,,4`; arm64: any instruction). */
 	if (((uintptr_t)s->insn & 7) > 8 - SC_PSITE_LEN ||
@@ -405,6 +449,85 @@ static int thunk_has_jump_site(const struct pobj *po, const uint8_t *thunk)
 		    po->sites[i].slow == thunk)
 			return 1;
 	return 0;
+}
+
+/* Each site of the compiler's own thunk (PS_COMPILED) moves to the
+ * runtime's sampling entry of its register, made in the pool and sealed
+ * before any site points at it; one that cannot stays as compiled. */
+static void adopt_sls_sites(struct pobj *po)
+{
+	size_t len = sc_parch_sls_entry_size(), made = 0;
+	uint8_t buf[128];
+	if (!len || len > sizeof buf || !sc_parch_sample_fn())
+		return;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state != PS_COMPILED || s->reg >= 32 ||
+		    po->entry[s->reg])
+			continue;
+		uint8_t *at = sc_execmem_next(&po->pool, len);
+		if (!at ||
+		    !sc_parch_sls_entry_encode(at, s->reg, sc_parch_sample_fn(),
+					       buf) ||
+		    sc_execmem_room(&po->pool, len) != at)
+			continue;
+		memcpy(at, buf, len);
+		perf_map(po, at, len, "entry", s->reg, s->insn, NULL, 0);
+		po->entry[s->reg] = at;
+		po->slow_bytes += len;
+		made++;
+	}
+	if (!made || sc_execmem_seal(&po->pool))
+		return;
+	/* Every site's `bl` in one batch of the text writer (two sites may
+	 * share a word): all move, or none does. */
+	struct sc_write *w = sc_mem_alloc(po->n * sizeof *w);
+	size_t k = 0;
+	uint8_t to[SC_PSITE_MAX];
+	if (!w)
+		return;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		const uint8_t *entry = s->reg < 32 ? po->entry[s->reg] : NULL;
+		if (s->state != PS_COMPILED || !entry ||
+		    ((uintptr_t)s->insn & 7) > 8 - SC_PSITE_LEN ||
+		    !sc_parch_site_encode(s->insn, 0, entry, to))
+			continue;
+		uint64_t *word =
+			(uint64_t *)((uintptr_t)s->insn & ~(uintptr_t)7);
+		size_t j = 0;
+		while (j < k && w[j].word != word)
+			j++;
+		if (j == k) {
+			uint64_t old = sc_code_load64(word);
+			w[k++] = (struct sc_write){
+				word, old,
+				old,  0,
+				1,    sc_object_exec_prot(&po->obj, word, 8)
+			};
+		}
+		memcpy((uint8_t *)&w[j].new_value + ((uintptr_t)s->insn & 7),
+		       to, SC_PSITE_LEN);
+		s->thunk = entry; /* (moved once the batch is written) */
+	}
+	int err = k ? sc_text_apply(w, k) : 0;
+	sc_mem_free(w);
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state != PS_COMPILED || !s->thunk)
+			continue;
+		if (err) {
+			s->thunk = NULL;
+			continue;
+		}
+		s->slow = s->thunk;
+		s->state = PS_THUNK;
+	}
+	if (err)
+		sc_log(SC_LOG_WARN,
+		       "promote: %s: its sites stay on the compiler's thunks "
+		       "(%d)",
+		       po->obj.name ? po->obj.name : "?", err);
 }
 
 /* Does [begin, end) lie inside one readable segment of o? A table that
@@ -496,9 +619,11 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		sc_arch_bind_init(); /* the sample entry's XSAVE size */
 		give_tail_sites_slow_stubs(po);
 		int stuck = jump_sites_off_sampling(po);
+		adopt_sls_sites(po);
 		for (size_t i = 0; i < n; i++) {
 			const uint8_t *t = po->sites[i].thunk;
 			if (po->sites[i].state == PS_THUNK &&
+			    !po->sites[i].compiled &&
 			    (i == 0 || t != po->sites[i - 1].thunk) &&
 			    (!stuck || !thunk_has_jump_site(po, t)))
 				thunk_sampling(po, t, 1);
@@ -1109,13 +1234,15 @@ int sc_promote_seal_code(void)
 			struct psite *s = &po->sites[i];
 			if (s->state == PS_BAD)
 				continue;
+			/* a site of the compiler's thunk goes back to it */
+			const uint8_t *home = s->compiled ? s->compiled :
+							    s->thunk;
 			const uint8_t *now =
 				sc_parch_site_dest(s->insn, s->tail);
-			if (now != s->thunk &&
+			if (now != home &&
 			    (now == s->stub || now == s->slow ||
-			     now == sc_parch_thunk_retpoline(s->thunk)) &&
-			    sc_parch_site_encode(s->insn, s->tail, s->thunk,
-						 to)) {
+			     now == s->thunk || now == plain_path(s)) &&
+			    sc_parch_site_encode(s->insn, s->tail, home, to)) {
 				uint64_t *word =
 					(uint64_t *)((uintptr_t)s->insn &
 						     ~(uintptr_t)7);
@@ -1139,6 +1266,8 @@ int sc_promote_seal_code(void)
 					       ((uintptr_t)s->insn & 7),
 				       to, SC_PSITE_LEN);
 			}
+			if (s->compiled) /* its entry has no slot */
+				continue;
 			uint64_t *slot = (uint64_t *)s->thunk;
 			int dup = 0;
 			for (size_t j = 0; j < k; j++)
@@ -1166,7 +1295,7 @@ int sc_promote_seal_code(void)
 			s->state = PS_SEALED;
 			s->stub = NULL;
 			s->rec = NULL;
-			s->slow = s->thunk;
+			s->slow = s->compiled ? s->compiled : s->thunk;
 		}
 	return 0;
 }
@@ -1182,6 +1311,7 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 		[PS_MEGA] = STATIC_CALL_PROMOTE_MEGAMORPHIC,
 		[PS_FAR] = STATIC_CALL_PROMOTE_FAR,
 		[PS_SEALED] = STATIC_CALL_PROMOTE_SEALED,
+		[PS_COMPILED] = STATIC_CALL_PROMOTE_UNLEARNED,
 	};
 	if (!sc_parch_supported())
 		return -ENOSYS;
@@ -1225,7 +1355,7 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
  * dlclose), under the lock. */
 static void report_object(const struct pobj *po)
 {
-	size_t n[7] = { 0 }, stubs = 0, jumps = 0;
+	size_t n[8] = { 0 }, stubs = 0, jumps = 0;
 	unsigned long long hits = 0, misses = 0;
 	for (size_t i = 0; i < po->n; i++) {
 		n[po->sites[i].state]++;

@@ -85,6 +85,21 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 int sc_parch_thunk_plain(const uint8_t *thunk, int reg);
 size_t sc_parch_jump_stub_size(void);
 int sc_parch_jump_stub_encode(int reg, uint8_t *out);
+/* The compiler's own SLS thunks (SC_PROMOTE_SLS; arm64, Clang's
+ * -mharden-sls=blr): the register of the thunk at t, every word checked
+ * (`[bti c;] mov x16, xN; br x16; dsb sy; isb`, LLVM 14 to 19), -1 if it
+ * holds anything else or the arch has none. */
+int sc_parch_sls_thunk_reg(const uint8_t *t);
+/* The runtime's sampling entry for such sites of register reg, made in
+ * the object's stub memory: bytes it takes (0: none on this arch), and
+ * its bytes for address `at` into out: counts the thread's tick down as
+ * a plugin thunk's sample block does, at zero hands the site's return
+ * address, the target and reg to sample_fn, then goes on exactly as the
+ * compiler's thunk. 0 if the tick's offset from the thread pointer does
+ * not fit. */
+size_t sc_parch_sls_entry_size(void);
+int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
+			      uint8_t *out);
 /* Does `p` lie within reach (a direct branch) of every address in
  * [lo, hi)? */
 int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);

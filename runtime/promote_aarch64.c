@@ -211,6 +211,95 @@ int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
 	return 1;
 }
 
+/* Clang's -mharden-sls=blr: `bl __llvm_slsblr_thunk_xN`, a thunk LLVM
+ * (14 to 19) defines in every unit, hidden and comdat:
+ *	[bti c]              # with -mbranch-protection (LLVM 14)
+ *	mov x16, xN
+ *	br  x16
+ *	dsb sy
+ *	isb
+ * Nothing else is accepted (an `sb` form, another register). */
+int sc_parch_sls_thunk_reg(const uint8_t *t)
+{
+	if (rd32(t) == 0xd503245fu) /* bti c */
+		t += 4;
+	uint32_t mov = rd32(t);
+	if ((mov & 0xffe0ffffu) != 0xaa0003f0u) /* mov x16, xN (orr) */
+		return -1;
+	int reg = (int)(mov >> 16 & 31);
+	if (!thunk_reg(reg) || rd32(t + 4) != 0xd61f0200u || /* br x16 */
+	    rd32(t + 8) != 0xd5033f9fu || rd32(t + 12) != 0xd5033fdfu)
+		return -1;
+	return reg;
+}
+
+extern __thread int __staticcall_promote_tick;
+
+/* The sampling entry of register N (80 bytes, 8-aligned), the sites'
+ * `bl` pointed at it instead of the compiler's thunk:
+ *   0	mrs  x16, tpidr_el0
+ *	movz x17, #tick_hi, lsl #16   # the tick's offset (initial-exec:
+ *	movk x17, #tick_lo            #  the same in every thread)
+ *	add  x16, x16, x17
+ *	ldr  w17, [x16]
+ *	subs w17, w17, #1
+ *	str  w17, [x16]
+ *	b.ne body
+ *  32	stp  x29, x30, [sp, #-32]!    # the plugin thunk's frame, as
+ *	mov  x16, #N                  #  __staticcall_promote_sample reads
+ *	stp  xN, x16, [sp, #16]       #  it (promote_aarch64.S)
+ *	ldr  x16, sample              # the runtime may lie beyond a `bl`
+ *	blr  x16                      # (its entry: bti c)
+ *	ldp  x29, x30, [sp], #32
+ *  56 body: mov x16, xN             # the compiler's thunk, word for word
+ *	br   x16
+ *	dsb  sy
+ *	isb
+ *  72 sample: .quad sample_fn
+ * x16 and x17 are the call's scratch (IP0/IP1, the compiler's thunk
+ * clobbers x16); x30 is the site's return address, kept. */
+#define A64_ENTRY_SIZE 80u
+size_t sc_parch_sls_entry_size(void)
+{
+	return A64_ENTRY_SIZE;
+}
+
+int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
+			      uint8_t *out)
+{
+	intptr_t tick = (intptr_t)&__staticcall_promote_tick -
+			(intptr_t)__builtin_thread_pointer();
+	if (!thunk_reg(reg) || !sample_fn || ((uintptr_t)at & 7) || tick < 0 ||
+	    tick > 0xffffffffll)
+		return 0;
+	const uint32_t n = (uint32_t)reg, t = (uint32_t)tick;
+	const uint32_t code[18] = {
+		0xd53bd050u,			  /* mrs x16, tpidr_el0 */
+		0xd2a00011u | (t >> 16) << 5,	  /* movz x17, hi, lsl 16 */
+		0xf2800011u | (t & 0xffffu) << 5, /* movk x17, lo */
+		0x8b110210u,			  /* add x16, x16, x17 */
+		0xb9400211u,			  /* ldr w17, [x16] */
+		0x71000631u,			  /* subs w17, w17, #1 */
+		0xb9000211u,			  /* str w17, [x16] */
+		0x540000e1u,			  /* b.ne body (+28) */
+		0xa9be7bfdu,			  /* stp x29, x30, ... */
+		0xd2800010u | n << 5,		  /* mov x16, #N */
+		0xa90143e0u | n,		  /* stp xN, x16, [sp,16] */
+		0x580000f0u,			  /* ldr x16, sample (+28) */
+		0xd63f0200u,			  /* blr x16 */
+		0xa8c27bfdu,			  /* ldp x29, x30, ... */
+		0xaa0003f0u | n << 16,		  /* mov x16, xN */
+		0xd61f0200u,			  /* br x16 */
+		0xd5033f9fu,			  /* dsb sy */
+		0xd5033fdfu,			  /* isb */
+	};
+	for (int i = 0; i < 18; i++)
+		wr32(out + 4 * i, code[i]);
+	uint64_t fn = (uint64_t)(uintptr_t)sample_fn;
+	memcpy(out + 72, &fn, 8);
+	return 1;
+}
+
 /* No tail sites on arm64 (see the top): no slow stubs. */
 size_t sc_parch_slow_size(void)
 {

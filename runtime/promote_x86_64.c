@@ -397,3 +397,20 @@ int sc_parch_jump_stub_encode(int reg, uint8_t *out)
 	*p = (uint8_t)(0xe0 | (reg & 7));
 	return 1;
 }
+
+/* x86-64 sites are the plugins' thunks only (no SC_PROMOTE_SLS) */
+int sc_parch_sls_thunk_reg(const uint8_t *t)
+{
+	(void)t;
+	return -1;
+}
+size_t sc_parch_sls_entry_size(void)
+{
+	return 0;
+}
+int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
+			      uint8_t *out)
+{
+	(void)at, (void)reg, (void)sample_fn, (void)out;
+	return 0;
+}

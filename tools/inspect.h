@@ -126,7 +126,9 @@ struct promote_site {
 	uint64_t site, thunk; /* file addresses */
 	int reg, tail;
 	int jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
-	const char *compiled; /* "thunk" or what it holds instead */
+	int sls; /* arm64: a `bl` to LLVM's own SLS thunk (SC_PROMOTE_SLS) */
+	const char *compiled; /* "thunk", "sls-thunk" or what it holds
+				 instead */
 	const struct sc_elf_sym *func;
 	/* --pid */
 	const char *live; /* learning, thunk, given-up, promoted, ... */

@@ -9,7 +9,11 @@
  * the targets and whose counters (STATICCALL_PROMOTE_COUNT) hold the hits
  * and misses. Nothing of the runtime's memory but code and counters is
  * read: what needs its tables (samples, demotions) is the in-process API
- * static_call_promote_sites. x86-64 only (the only arch with sites).
+ * static_call_promote_sites. x86-64 and arm64: GCC's `bl` to the
+ * object's thunks, Clang's anchored `bl` to LLVM's own SLS thunks
+ * (SC_PROMOTE_SLS: the register read from the thunk; live, such a site
+ * is on LLVM's thunk as compiled, on the runtime's sampling entry, or on
+ * a stub).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -32,10 +36,105 @@ static int32_t rd32(const uint8_t *p)
 	return v;
 }
 
+static int is_a64(const struct table *t)
+{
+	return t->e->eh->e_machine == EM_AARCH64;
+}
+
+static const char *reg_name(const struct table *t, int reg)
+{
+	static char a64[32][4];
+	if (!is_a64(t))
+		return reg >= 0 && reg < 16 ? reg_names[reg] : "?";
+	if (reg < 0 || reg > 31)
+		return "?";
+	snprintf(a64[reg], sizeof a64[reg], "x%d", reg);
+	return a64[reg];
+}
+
+/* The instruction of a site as source: `call *%rax`, `blr x8`. */
+static const char *call_text(const struct table *t,
+			     const struct promote_site *p, char *buf, size_t n)
+{
+	if (is_a64(t))
+		snprintf(buf, n, "blr %s", reg_name(t, p->reg));
+	else
+		snprintf(buf, n, "%s *%%%s%s", p->tail ? "jmp" : "call",
+			 reg_name(t, p->reg), p->jump ? " (jump)" : "");
+	return buf;
+}
+
+/* arm64: the destination of the `bl` (tail: `b`) at b, address at. */
+static int a64_branch(const uint8_t *b, uint64_t at, int tail, uint64_t *dest)
+{
+	uint32_t w = (uint32_t)rd32(b);
+	if ((w & 0xfc000000u) != (tail ? 0x14000000u : 0x94000000u))
+		return 0;
+	*dest = at + (uint64_t)(int64_t)((int32_t)(w << 6) >> 6) * 4;
+	return 1;
+}
+
+/* arm64: the register of LLVM's SLS thunk at b ([bti c;] mov x16, xN;
+ * br x16; dsb sy; isb), -1 if it is not one (as the runtime checks). */
+static int a64_sls_reg(const uint8_t *b, size_t avail)
+{
+	if (avail >= 4 && (uint32_t)rd32(b) == 0xd503245fu)
+		b += 4, avail -= 4;
+	if (avail < 16)
+		return -1;
+	uint32_t mov = (uint32_t)rd32(b);
+	int reg = (int)(mov >> 16 & 31);
+	if ((mov & 0xffe0ffffu) != 0xaa0003f0u || reg == 16 || reg == 17 ||
+	    reg > 29 || (uint32_t)rd32(b + 4) != 0xd61f0200u ||
+	    (uint32_t)rd32(b + 8) != 0xd5033f9fu ||
+	    (uint32_t)rd32(b + 12) != 0xd5033fdfu)
+		return -1;
+	return reg;
+}
+
+static void read_a64_site(const struct elf *e, struct promote_site *p,
+			  uint32_t flags)
+{
+	size_t avail;
+	const uint8_t *b = elf_bytes_at(e, p->site, &avail);
+	p->reg = (flags & SC_PROMOTE_REG_MASK) |
+		 (flags & SC_PROMOTE_REG_HIGH ? 16 : 0);
+	p->tail = 0;
+	p->compiled = "unexpected";
+	if (b && (flags & SC_PROMOTE_ANCHOR)) {
+		const char *why = NULL;
+		const uint8_t *at = e->arch->first_transfer(b, b + avail, &why);
+		if (at) {
+			p->site += (uint64_t)(at - b);
+			avail -= (size_t)(at - b);
+			b = at;
+		} else {
+			b = NULL;
+		}
+	}
+	p->func = sym_at(e, p->site, 1, 0);
+	uint64_t thunk;
+	if (!b || avail < 4 || !a64_branch(b, p->site, 0, &thunk))
+		return;
+	if (flags & SC_PROMOTE_SLS) {
+		const uint8_t *tb = elf_bytes_at(e, thunk, &avail);
+		int reg = tb ? a64_sls_reg(tb, avail) : -1;
+		if (reg < 0)
+			return;
+		p->reg = reg;
+		p->sls = 1;
+		p->compiled = "sls-thunk";
+	} else {
+		p->compiled = "thunk";
+	}
+	p->thunk = thunk;
+}
+
 void read_promote_sites(struct table *t)
 {
 	const struct elf *e = t->e;
-	if (!e->promote || e->eh->e_machine != EM_X86_64)
+	if (!e->promote ||
+	    (e->eh->e_machine != EM_X86_64 && e->eh->e_machine != EM_AARCH64))
 		return;
 	size_t n = e->promote->sh_size / sizeof(struct sc_abi_promote);
 	t->promote = xcalloc(n, sizeof *t->promote);
@@ -50,6 +149,10 @@ void read_promote_sites(struct table *t)
 		uint32_t flags;
 		memcpy(&flags, rec + 4, 4);
 		p->site = r + rd32(rec);
+		if (e->eh->e_machine == EM_AARCH64) {
+			read_a64_site(e, p, flags);
+			continue;
+		}
 		p->reg = flags & SC_PROMOTE_REG_MASK;
 		p->tail = !!(flags & SC_PROMOTE_TAIL);
 		p->jump = !!(flags & SC_PROMOTE_JUMP);
@@ -137,6 +240,69 @@ static int jump_stub(const uint8_t *b, size_t n, int reg)
 	       b[o + 2] == 0xcc;
 }
 
+/* An arm64 stub of the runtime's (promote_aarch64.c) for register reg at
+ * `at`, its bytes in b[0..n): `ldr x16, lit; cmp xN, x16; b.ne .+8; b
+ * target` per target, then `b miss`. */
+static int decode_a64_stub(struct promote_site *p, uint64_t at,
+			   const uint8_t *b, size_t n)
+{
+	size_t o = 0;
+	p->ntargets = p->counted = 0;
+	while (p->ntargets < PROMOTE_MAX_TARGETS && o + 16 <= n &&
+	       ((uint32_t)rd32(b + o) & 0xff00001fu) == 0x58000010u &&
+	       (uint32_t)rd32(b + o + 4) ==
+		       (0xeb10001fu | (uint32_t)p->reg << 5) &&
+	       (uint32_t)rd32(b + o + 8) == 0x54000041u &&
+	       a64_branch(b + o + 12, at + o + 12, 1,
+			  &p->targets[p->ntargets])) {
+		p->ntargets++;
+		o += 16;
+	}
+	uint64_t miss;
+	return p->ntargets && o + 4 <= n && a64_branch(b + o, at + o, 1, &miss);
+}
+
+static void live_a64_site(struct table *t, struct promote_site *p,
+			  int (*read)(uint64_t addr, void *buf, size_t n),
+			  char *(*describe)(uint64_t addr))
+{
+	uint8_t b[128];
+	uint64_t dest, slot, thunk = p->thunk + t->base;
+	if (read(p->site + t->base, b, 4) ||
+	    !a64_branch(b, p->site + t->base, 0, &dest)) {
+		p->live = "unexpected";
+		return;
+	}
+	if (dest == thunk) { /* LLVM's: as compiled, sealed or given up */
+		p->live = p->sls			   ? "thunk" :
+			  read(thunk, &slot, 8)		   ? "unexpected" :
+			  slot == SC_A64_THUNK_SLOT_SAMPLE ? "learning" :
+							     "thunk";
+		return;
+	}
+	if (!p->sls && dest == thunk + SC_A64_THUNK_BODY) {
+		p->live = "given-up";
+		return;
+	}
+	size_t n = sizeof b;
+	while (n && read(dest, b, n)) /* a stub near a page's end */
+		n /= 2;
+	if (p->sls && n >= 4 && (uint32_t)rd32(b) == 0xd53bd050u) {
+		p->live = "learning"; /* mrs x16, tpidr_el0: the sampling
+					 entry */
+		return;
+	}
+	if (!decode_a64_stub(p, dest, b, n)) {
+		p->live = "unexpected";
+		p->ntargets = 0;
+		return;
+	}
+	p->live = "promoted";
+	p->stub = dest;
+	for (int k = 0; k < p->ntargets; k++)
+		p->target_sym[k] = describe(p->targets[k]);
+}
+
 void live_promote_sites(struct table *t,
 			int (*read)(uint64_t addr, void *buf, size_t n),
 			char *(*describe)(uint64_t addr))
@@ -147,6 +313,10 @@ void live_promote_sites(struct table *t,
 		uint64_t slot, thunk = p->thunk + t->base;
 		if (!p->thunk) {
 			p->live = "unexpected";
+			continue;
+		}
+		if (is_a64(t)) {
+			live_a64_site(t, p, read, describe);
 			continue;
 		}
 		if (read(p->site + t->base, b, 5) ||
@@ -224,8 +394,8 @@ static void print_json(const struct table *t, int live)
 		json_text(p->func ? p->func->name : NULL);
 		printf(", \"offset\": %" PRIu64 ", \"register\": \"%s\", "
 		       "\"tail\": %s, \"jump\": %s, \"compiled\": \"%s\"",
-		       p->func ? p->site - p->func->addr : 0, reg_names[p->reg],
-		       p->tail && !p->jump ? "true" : "false",
+		       p->func ? p->site - p->func->addr : 0,
+		       reg_name(t, p->reg), p->tail && !p->jump ? "true" : "false",
 		       p->jump ? "true" : "false", p->compiled);
 		if (p->thunk)
 			printf(", \"thunk\": \"0x%" PRIx64 "\"",
@@ -284,11 +454,9 @@ void print_promote_sites(const struct table *t, int live)
 				 p->site - p->func->addr);
 		else
 			snprintf(fo, sizeof fo, "?");
-		/* a jump site: a computed goto or a jump table */
-		printf("    0x%-14" PRIx64 " %-28s %s *%%%s%s, %s",
-		       p->site + t->base, fo, p->tail ? "jmp" : "call",
-		       reg_names[p->reg], p->jump ? " (jump)" : "",
-		       p->compiled);
+		char insn[32];
+		printf("    0x%-14" PRIx64 " %-28s %s, %s", p->site + t->base,
+		       fo, call_text(t, p, insn, sizeof insn), p->compiled);
 		if (live)
 			printf("; live: %s", p->live);
 		if (p->stub)

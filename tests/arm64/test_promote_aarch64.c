@@ -22,6 +22,8 @@
  *    one instruction changed), bad ones refused; a site called with one
  *    target gets promoted to it through the sample block and
  *    __staticcall_promote_sample, results unchanged;
+ *  - Clang's sites: LLVM's SLS thunk recognised word for word, the
+ *    runtime's sampling entry's words;
  *  - static_call_seal(CODE) with two promoted sites in one quadword
  *    (arm64 sites need no padding): every site back on its thunk in one
  *    batch.
@@ -458,6 +460,56 @@ static void test_seal(void)
 	CHECK(pt_pair(t2, t5) == 105 && pt_via_x3(t0) == 100, "sealed: calls");
 }
 
+/* Clang's sites (SC_PROMOTE_SLS): LLVM's own SLS thunk is recognised
+ * word for word, with or without `bti c` (LLVM 14/19), for every register
+ * a thunk takes and no other; any other word refuses it. The runtime's
+ * sampling entry ends in exactly that thunk and reaches the sampler
+ * through its literal. */
+static void test_sls(void)
+{
+	for (int bti = 0; bti < 2; bti++)
+		for (int r = 0; r < 32; r++) {
+			uint32_t w[5], *t = w + bti;
+			w[0] = 0xd503245fu;
+			t[0] = 0xaa0003f0u | (uint32_t)r << 16;
+			t[1] = 0xd61f0200u;
+			t[2] = 0xd5033f9fu;
+			t[3] = 0xd5033fdfu;
+			int want = r == 16 || r == 17 || r >= 30 ? -1 : r;
+			CHECK(sc_parch_sls_thunk_reg((uint8_t *)w) == want,
+			      "sls thunk x%d (bti %d)", r, bti);
+			if (want < 0)
+				continue;
+			for (int i = 0; i < 4; i++) {
+				uint32_t saved = t[i];
+				t[i] ^= 1u << (i == 0 ? 5 : 12);
+				CHECK(sc_parch_sls_thunk_reg((uint8_t *)w) < 0,
+				      "sls thunk x%d: word %d changed", r, i);
+				t[i] = saved;
+			}
+		}
+	uint8_t e[128] __attribute__((aligned(8)));
+	const void *fn = sc_parch_sample_fn();
+	CHECK(sc_parch_sls_entry_size() == 80 &&
+		      !sc_parch_sls_entry_encode(e + 4, 9, fn, e) &&
+		      !sc_parch_sls_entry_encode(e, 16, fn, e) &&
+		      !sc_parch_sls_entry_encode(e, 9, NULL, e),
+	      "sls entry: refusals");
+	for (int r = 0; r < 30; r++) {
+		if (r == 16 || r == 17)
+			continue;
+		CHECK(sc_parch_sls_entry_encode(e, r, fn, e), "entry x%d", r);
+		uint64_t lit;
+		memcpy(&lit, e + 72, 8);
+		CHECK(rd32(e) == 0xd53bd050u &&
+			      sc_parch_sls_thunk_reg(e + 56) == r &&
+			      lit == (uint64_t)(uintptr_t)fn &&
+			      rd32(e + 40) == (0xa90143e0u | (uint32_t)r) &&
+			      rd32(e + 36) == (0xd2800010u | (uint32_t)r << 5),
+		      "entry x%d: words", r);
+	}
+}
+
 int main(void)
 {
 	real_ops = sc_text_ops();
@@ -481,6 +533,7 @@ int main(void)
 		return 1;
 	}
 	test_thunk_check();
+	test_sls();
 	test_stubs();
 	test_threads();
 	test_register();
