@@ -3,11 +3,14 @@
  * built in GCC promote mode: a monomorphic site, a site alternating two
  * targets, a megamorphic one and a tail call; it calls them until it has
  * learned (static_call_promote_sites), prints "ready" and waits for its
- * standard input to close.
+ * standard input to close. With the argument `seal`, it calls
+ * static_call_seal(STATIC_CALL_SEAL_CODE) first.
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "staticcall.h"
 #include "staticcall/promote.h"
 
 typedef long (*fn)(long);
@@ -44,7 +47,7 @@ __attribute__((noinline)) long tail(fn f, long x)
 	return f(x);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	long s = 0;
 	unsigned r = 1;
@@ -55,6 +58,9 @@ int main(void)
 		s += mega(table[(r >> 16) & 15], i);
 		s += tail(table[4], i);
 	}
+	if (argc > 1 && !strcmp(argv[1], "seal") &&
+	    static_call_seal(STATIC_CALL_SEAL_CODE))
+		return 1;
 	printf("ready %ld\n", s & 1);
 	fflush(stdout);
 	char c;
