@@ -416,7 +416,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		       bad, n, po->obj.name ? po->obj.name : "?");
 	po->pool_ok = !sc_execmem_reserve(&po->pool, po->lo, po->hi,
 					  SC_PROMOTE_POOL, sc_parch_reach,
-					  SC_PROMOTE_FILL);
+					  sc_parch_fill());
 	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
 	/* its pages are touched only as stubs are made */
 	po->stubs = sc_mem_alloc_untouched(po->capstubs * sizeof *po->stubs);
@@ -561,8 +561,9 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 	const char *base = strrchr(obj, '/');
 	code_name(&nm, po, site, name, sizeof name);
 	int k = snprintf(line, sizeof line,
-			 "%lx %zx staticcall_%s[r%d] site=%s (%s)",
-			 (unsigned long)(uintptr_t)at, len, kind, reg, name,
+			 "%lx %zx staticcall_%s[%c%d] site=%s (%s)",
+			 (unsigned long)(uintptr_t)at, len, kind,
+			 sc_parch_reg_letter(), reg, name,
 			 base ? base + 1 : obj);
 	for (int i = 0; i < n && k > 0 && (size_t)k < sizeof line; i++) {
 		code_name(&nm, po, t[i], name, sizeof name);

@@ -92,7 +92,7 @@ static void setup(void)
 			hi = obj.segs[i].hi > hi ? obj.segs[i].hi : hi;
 		}
 	cr_assert_eq(sc_execmem_reserve(&pool, lo, hi, 1u << 20, sc_parch_reach,
-					SC_PROMOTE_FILL),
+					sc_parch_fill()),
 		     0);
 }
 
