@@ -11,7 +11,7 @@
 // -x86-align-branch-boundary=8, set here), and the module defines the
 // thunk, hidden and comdat (plugin-common/promote_text.cc, as GCC's
 // promote.cc). __attribute__((staticcall_no_promote)) on a function leaves
-// its calls unrecorded: they keep the retpoline.
+// its calls unrecorded and unsampled: they keep LLVM's own retpoline.
 #include <set>
 #include <string>
 #include <vector>
@@ -138,6 +138,20 @@ bool sc_uses_external_thunk(const llvm::Function &f)
 	       a.getValueAsString().contains("+retpoline-external-thunk");
 }
 
+// Opted out: F calls LLVM's own retpoline thunk (__llvm_retpoline_r11,
+// which the code generator adds, comdat), not the unit's sampling one.
+void sc_use_llvm_retpoline(llvm::Function &f)
+{
+	std::string fs =
+		f.getFnAttribute("target-features").getValueAsString().str();
+	const std::string ext = "+retpoline-external-thunk";
+	size_t at = fs.find(ext);
+	if (at == std::string::npos)
+		return;
+	fs[at] = '-';
+	f.addFnAttr("target-features", fs);
+}
+
 // The anchor of one site; ${:uid}: a label unique to each copy the code
 // generator makes of the asm. A `nop` first with a line table (see
 // site_anchors.cc: a pending `.loc` must not give its row to the record).
@@ -237,11 +251,13 @@ bool sc_promote_module(llvm::Module &m)
 	for (llvm::Function &f : m) {
 		if (f.isDeclaration() || !sc_uses_external_thunk(f))
 			continue;
-		// (the opted out and the static-call trampolines' slow path
-		// call the thunk too)
+		// (the static-call trampolines' slow path calls the thunk
+		// too, whatever F is)
 		thunk = true;
-		if (out.count(&f))
+		if (out.count(&f)) {
+			sc_use_llvm_retpoline(f);
 			continue;
+		}
 		std::vector<llvm::CallBase *> calls;
 		for (llvm::BasicBlock &bb : f)
 			for (llvm::Instruction &i : bb) {
