@@ -30,6 +30,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 
+#include "annotations.h"
 #include "clang_compat.h"
 #include "ir_pass.h"
 #include "promote_text.h"
@@ -105,28 +106,10 @@ bool sc_option_given(const char *name)
 std::set<const llvm::Function *> sc_opted_out(llvm::Module &m)
 {
 	std::set<const llvm::Function *> out;
-	llvm::GlobalVariable *ga = m.getNamedGlobal("llvm.global.annotations");
-	if (!ga || !ga->hasInitializer())
-		return out;
-	auto *arr = llvm::dyn_cast<llvm::ConstantArray>(ga->getInitializer());
-	if (!arr)
-		return out;
-	for (const llvm::Use &u : arr->operands()) {
-		auto *cs = llvm::dyn_cast<llvm::ConstantStruct>(u.get());
-		if (!cs || cs->getNumOperands() < 2)
-			continue;
-		auto *f = llvm::dyn_cast<llvm::Function>(
-			cs->getOperand(0)->stripPointerCasts());
-		auto *gs = llvm::dyn_cast<llvm::GlobalVariable>(
-			cs->getOperand(1)->stripPointerCasts());
-		if (!f || !gs || !gs->hasInitializer())
-			continue;
-		auto *cda = llvm::dyn_cast<llvm::ConstantDataArray>(
-			gs->getInitializer());
-		if (cda && cda->isCString() &&
-		    cda->getAsCString() == SC_NO_PROMOTE_ANNOTATION)
+	sc_each_annotation(m, [&out](llvm::Function *f, llvm::StringRef a) {
+		if (a == SC_NO_PROMOTE_ANNOTATION)
 			out.insert(f);
-	}
+	});
 	return out;
 }
 
