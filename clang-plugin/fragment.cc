@@ -19,6 +19,7 @@
 #include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Metadata.h"
 
+#include "annotations.h"
 #include "clang_compat.h"
 #include "fragment.h"
 #include "ir_pass.h"
@@ -167,12 +168,6 @@ void sc_check_fragments(ASTContext &ctx)
 
 bool sc_lower_fragments(llvm::Module &m, sc_target target)
 {
-	llvm::GlobalVariable *ga = m.getNamedGlobal("llvm.global.annotations");
-	if (!ga || !ga->hasInitializer())
-		return false;
-	auto *arr = llvm::dyn_cast<llvm::ConstantArray>(ga->getInitializer());
-	if (!arr)
-		return false;
 	bool any = false;
 	// The unit's IBT / BTI: the code generator puts endbr64 / bti c
 	// first in the naked function.
@@ -182,23 +177,11 @@ bool sc_lower_fragments(llvm::Module &m, sc_target target)
 					    "branch-target-enforcement" :
 					    "cf-protection-branch")))
 		landing_pad = !c->isZero();
-	for (const llvm::Use &u : arr->operands()) {
-		auto *cs = llvm::dyn_cast<llvm::ConstantStruct>(u.get());
-		if (!cs || cs->getNumOperands() < 2)
-			continue;
-		auto *f = llvm::dyn_cast<llvm::Function>(
-			cs->getOperand(0)->stripPointerCasts());
-		auto *gs = llvm::dyn_cast<llvm::GlobalVariable>(
-			cs->getOperand(1)->stripPointerCasts());
-		if (!f || !gs || !gs->hasInitializer() || f->isDeclaration())
-			continue;
-		auto *cda = llvm::dyn_cast<llvm::ConstantDataArray>(gs->getInitializer());
-		if (!cda || !cda->isCString())
-			continue;
-		llvm::StringRef a = cda->getAsCString();
+	sc_each_annotation(m, [&](llvm::Function *f, llvm::StringRef a) {
 		const size_t np = strlen(SC_FRAGMENT_ANNOTATION);
-		if (a.substr(0, np) != SC_FRAGMENT_ANNOTATION)
-			continue;
+		if (f->isDeclaration() ||
+		    a.substr(0, np) != SC_FRAGMENT_ANNOTATION)
+			return;
 		std::string body = sc_text_fragment_body(a.substr(np).str(),
 							 landing_pad, target);
 		// Inline asm text: `$` is LLVM's operand marker.
@@ -221,6 +204,6 @@ bool sc_lower_fragments(llvm::Module &m, sc_target target)
 		f->addFnAttr(llvm::Attribute::Naked);
 		f->addFnAttr(llvm::Attribute::NoInline);
 		any = true;
-	}
+	});
 	return any;
 }

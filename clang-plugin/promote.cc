@@ -11,7 +11,7 @@
 // -x86-align-branch-boundary=8, set here), and the module defines the
 // thunk, hidden and comdat (plugin-common/promote_text.cc, as GCC's
 // promote.cc). __attribute__((staticcall_no_promote)) on a function leaves
-// its calls unrecorded: they keep the retpoline.
+// its calls unrecorded and unsampled: they keep LLVM's own retpoline.
 //
 // arm64, with -mharden-sls=blr: the code generator emits every indirect
 // call as `bl __llvm_slsblr_thunk_xN`, a thunk of its own it defines in
@@ -38,6 +38,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 
+#include "annotations.h"
 #include "clang_compat.h"
 #include "ir_pass.h"
 #include "promote_text.h"
@@ -113,28 +114,10 @@ bool sc_option_given(const char *name)
 std::set<const llvm::Function *> sc_opted_out(llvm::Module &m)
 {
 	std::set<const llvm::Function *> out;
-	llvm::GlobalVariable *ga = m.getNamedGlobal("llvm.global.annotations");
-	if (!ga || !ga->hasInitializer())
-		return out;
-	auto *arr = llvm::dyn_cast<llvm::ConstantArray>(ga->getInitializer());
-	if (!arr)
-		return out;
-	for (const llvm::Use &u : arr->operands()) {
-		auto *cs = llvm::dyn_cast<llvm::ConstantStruct>(u.get());
-		if (!cs || cs->getNumOperands() < 2)
-			continue;
-		auto *f = llvm::dyn_cast<llvm::Function>(
-			cs->getOperand(0)->stripPointerCasts());
-		auto *gs = llvm::dyn_cast<llvm::GlobalVariable>(
-			cs->getOperand(1)->stripPointerCasts());
-		if (!f || !gs || !gs->hasInitializer())
-			continue;
-		auto *cda = llvm::dyn_cast<llvm::ConstantDataArray>(
-			gs->getInitializer());
-		if (cda && cda->isCString() &&
-		    cda->getAsCString() == SC_NO_PROMOTE_ANNOTATION)
+	sc_each_annotation(m, [&out](llvm::Function *f, llvm::StringRef a) {
+		if (a == SC_NO_PROMOTE_ANNOTATION)
 			out.insert(f);
-	}
+	});
 	return out;
 }
 
@@ -166,6 +149,20 @@ bool sc_tail_position(const llvm::CallBase *cb)
 	const llvm::Instruction *next = ci->getNextNonDebugInstruction();
 	auto *ret = llvm::dyn_cast_or_null<llvm::ReturnInst>(next);
 	return ret && (!ret->getReturnValue() || ret->getReturnValue() == ci);
+}
+
+// Opted out: F calls LLVM's own retpoline thunk (__llvm_retpoline_r11,
+// which the code generator adds, comdat), not the unit's sampling one.
+void sc_use_llvm_retpoline(llvm::Function &f)
+{
+	std::string fs =
+		f.getFnAttribute("target-features").getValueAsString().str();
+	const std::string ext = "+retpoline-external-thunk";
+	size_t at = fs.find(ext);
+	if (at == std::string::npos)
+		return;
+	fs[at] = '-';
+	f.addFnAttr("target-features", fs);
 }
 
 // The anchor of one site; ${:uid}: a label unique to each copy the code
@@ -284,11 +281,13 @@ bool sc_promote_module(llvm::Module &m)
 	for (llvm::Function &f : m) {
 		if (f.isDeclaration() || !sc_uses_external_thunk(f, target))
 			continue;
-		// (the opted out and the static-call trampolines' slow path
-		// call the thunk too)
+		// (the static-call trampolines' slow path calls the thunk
+		// too, whatever F is)
 		thunk = true;
-		if (out.count(&f))
+		if (out.count(&f)) {
+			sc_use_llvm_retpoline(f);
 			continue;
+		}
 		std::vector<llvm::CallBase *> calls;
 		for (llvm::BasicBlock &bb : f)
 			for (llvm::Instruction &i : bb) {

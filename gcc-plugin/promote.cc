@@ -13,7 +13,8 @@
 // label is the call instruction, and at the end of the unit defines the
 // thunks those sites call, hidden and comdat (plugin-common/
 // promote_text.cc). A function marked __attribute__((staticcall_no_promote))
-// keeps its thunk calls unrecorded: they stay on the retpoline.
+// keeps its indirect calls unrecorded and unsampled: GCC's inline
+// retpoline (x86-64) or its own SLS thunk (arm64), not the unit's thunks.
 //
 // -flto: compiling a unit to IR, each function it defines is marked (an
 // attribute no source can name); lto1, which generates the code and
@@ -139,6 +140,10 @@ static std::string sc_text_thunk(int reg, bool)
 	return sc_text_promote_thunk_a64(reg);
 }
 #define sc_text_object sc_text_promote_object_a64
+// Opted out: its calls stay on GCC's own SLS thunk (never redirected).
+static void sc_keep_own_retpoline(function *)
+{
+}
 #else
 // The thunk number of x, a hard register an indirect call or jump goes
 // through; -1 if x is none a thunk takes.
@@ -185,6 +190,19 @@ static std::string sc_promote_site_text(const std::string &label, int reg,
 					bool tail, bool jump)
 {
 	return sc_text_promote_site(label, reg, tail, jump);
+}
+// Opted out: the function's indirect calls and jumps become GCC's inline
+// retpoline, as under indirect_branch("thunk-inline") (promote-plain:
+// plain `call *%reg`, as "keep"), so they never reach the unit's sampling
+// thunk. Same operand shapes as thunk-extern: changed just before final
+// prints them. Not the attribute itself: GCC refuses it with
+// -fcf-protection=return (a ret-based retpoline under a shadow stack),
+// which the unit's own thunk is as well.
+static void sc_keep_own_retpoline(function *fn)
+{
+	fn->machine->indirect_branch_type =
+		sc_opt_promote_plain ? indirect_branch_keep :
+				       indirect_branch_thunk_inline;
 }
 #define SC_PROMOTE_NREGS 16
 // promote-plain: the thunk's slow path is `jmp *%reg`, not a retpoline
@@ -333,24 +351,27 @@ class sc_promote_pass : public rtl_opt_pass {
 	}
 	unsigned int execute(function *fn) final override
 	{
-		// opted out: its calls stay unrecorded, but on the thunks this
-		// unit must define
-		bool record = !lookup_attribute(SC_NO_PROMOTE_ATTR,
-						DECL_ATTRIBUTES(fn->decl));
+		// opted out: unrecorded, and never sampled
+		if (lookup_attribute(SC_NO_PROMOTE_ATTR,
+				     DECL_ATTRIBUTES(fn->decl))) {
+			sc_keep_own_retpoline(fn);
+			return 0;
+		}
 		for (rtx_insn *insn = get_insns(); insn;
 		     insn = NEXT_INSN(insn)) {
 			if (!CALL_P(insn)) {
 				// A computed goto or a table jump: GCC prints
 				// `jmp __x86_indirect_thunk_<reg>`, a site of
-				// the tail-call shape (a jump site). Not
-				// recorded: the retpoline inline.
+				// the tail-call shape (a jump site);
+				// promote-plain, or flags live across it: the
+				// retpoline (plain: the jump) inline.
 				int jreg = sc_thunk_jump_reg(insn);
 				if (jreg < 0)
 					continue;
 				sc_promote_regs |= 1u << jreg;
 				if (sc_jump_notrack(insn))
 					sc_promote_nt_regs |= 1u << jreg;
-				if (record && !sc_opt_promote_plain &&
+				if (!sc_opt_promote_plain &&
 				    !sc_flags_live_jump(insn))
 					record_site(insn, jreg, true, true);
 				else
@@ -363,8 +384,6 @@ class sc_promote_pass : public rtl_opt_pass {
 					SIBLING_CALL_P(insn)))
 				continue;
 			sc_promote_regs |= 1u << reg;
-			if (!record)
-				continue;
 			sc_call_thunk(insn, reg);
 			record_site(insn, reg, SIBLING_CALL_P(insn), false);
 		}

@@ -296,5 +296,33 @@ struct sc_abi_promote {
 #define SC_A64_THUNK_SAMPLE 24u /* the sample block */
 #define SC_A64_THUNK_SIZE 80u
 
+/*
+ * What the runtime knows of its promotable sites, for a reader outside
+ * the process (staticcall-inspect --pid, through /proc/PID/mem): the
+ * runtime's data symbol SC_ABI_PROMOTE_VIEW_SYM says where its list of
+ * registered objects is and where each field lies in its own entries, so
+ * its tables keep no fixed layout and no copy. Read without its lock: a
+ * snapshot, which the reader checks as it goes.
+ */
+#define SC_ABI_PROMOTE_VIEW_SYM "__staticcall_promote_view"
+#define SC_ABI_PROMOTE_VIEW_VERSION 1u
+/* mode: what the runtime did with the last object that registered */
+#define SC_PROMOTE_VIEW_UNSET 0u  /* none registered yet */
+#define SC_PROMOTE_VIEW_OFF 1u	  /* STATICCALL_PROMOTE=off, _DISABLE=1 */
+#define SC_PROMOTE_VIEW_ON 2u	  /* learning */
+#define SC_PROMOTE_VIEW_FREEZE 3u /* STATICCALL_PROMOTE=freeze */
+#define SC_PROMOTE_VIEW_SEALED 4u /* static_call_seal(CODE), _SEAL */
+struct sc_abi_promote_view {
+	uint32_t version, mode;
+	uint64_t objects; /* the list's head: a pointer to its first */
+	/* an object: its next (pointer), its sites (pointer to an array),
+	 * how many (size_t): offsets */
+	uint16_t obj_next, obj_sites, obj_nsites;
+	/* a site: its size, its call's address (pointer), its state (one
+	 * byte, an index into state_of): offsets */
+	uint16_t site_size, site_insn, site_state;
+	uint8_t state_of[8]; /* enum static_call_promote_state, or 0xff */
+};
+
 /* clang-format on */
 #endif

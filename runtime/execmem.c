@@ -48,7 +48,7 @@ static size_t round_pages(size_t size)
 	return (size + ps - 1) & ~(ps - 1);
 }
 
-static void taken(struct sc_execmem *m, void *base, size_t size, uint8_t fill)
+static void taken(struct sc_execmem *m, void *base, size_t size, uint32_t fill)
 {
 	memset(m, 0, sizeof *m);
 	m->base = base;
@@ -59,7 +59,7 @@ static void taken(struct sc_execmem *m, void *base, size_t size, uint8_t fill)
 }
 
 int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
-		       size_t size, sc_execmem_reach_fn *reach, uint8_t fill)
+		       size_t size, sc_execmem_reach_fn *reach, uint32_t fill)
 {
 	const uintptr_t step = 1u << 21; /* 2 MiB */
 	memset(m, 0, sizeof *m);
@@ -88,7 +88,7 @@ int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 }
 
 int sc_execmem_reserve_hint(struct sc_execmem *m, const void *hint, size_t size,
-			    uint8_t fill)
+			    uint32_t fill)
 {
 	memset(m, 0, sizeof *m);
 	size = round_pages(size);
@@ -129,7 +129,9 @@ uint8_t *sc_execmem_room(struct sc_execmem *m, size_t len)
 		}
 		if (mprotect(at, ps, PROT_READ | PROT_WRITE))
 			return NULL;
-		memset(at, m->fill, ps);
+		/* a word at a time: an arch's trap is an instruction */
+		for (size_t i = 0; i < ps; i += 4)
+			memcpy(at + i, &m->fill, 4);
 		m->open = at;
 		m->open_used = 0;
 		m->used += ps;

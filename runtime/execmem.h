@@ -27,7 +27,7 @@ struct sc_execmem {
 	uint8_t *open;	   /* the page being filled (RW), or NULL */
 	size_t open_used;
 	size_t sealed, data; /* pages sealed RX, pages handed out RW */
-	uint8_t fill;	     /* a fresh page's every byte (a trap) */
+	uint32_t fill;	     /* a fresh page's every word (a trap) */
 };
 
 /* Can a direct branch at `p` reach every address of [lo, hi) (and every
@@ -39,17 +39,17 @@ typedef int sc_execmem_reach_fn(uintptr_t p, uintptr_t lo, uintptr_t hi);
  * `reach` of [lo, hi), at fixed 2 MiB steps above then below the range
  * (never replacing a mapping). 0, or -ENOMEM with *m zeroed. */
 int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
-		       size_t size, sc_execmem_reach_fn *reach, uint8_t fill);
+		       size_t size, sc_execmem_reach_fn *reach, uint32_t fill);
 /* Reserve `size` bytes where the kernel puts them given `hint` (not
  * fixed: the caller checks the reach it needs). 0 or -ENOMEM. */
 int sc_execmem_reserve_hint(struct sc_execmem *m, const void *hint, size_t size,
-			    uint8_t fill);
+			    uint32_t fill);
 
 /* Where sc_execmem_room(m, len) would return, without taking it (encode
  * for that address first); NULL if it would fail. */
 uint8_t *sc_execmem_next(const struct sc_execmem *m, size_t len);
 /* Room for `len` bytes in the open page (opening one: RW, never X,
- * filled with m->fill; a full open page is sealed first). NULL with
+ * each 4-byte word m->fill; a full open page is sealed first). NULL with
  * errno ENOSPC when the region has no room (nothing changed: the open
  * page stays open), or the error of mprotect. */
 uint8_t *sc_execmem_room(struct sc_execmem *m, size_t len);

@@ -35,6 +35,7 @@
  * written by the text writer (sc_text_apply), as for static calls.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -152,14 +153,38 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
+/* Where the sites are and what their states are, for readers outside
+ * the process (staticcall_abi.h); its mode is set by mode(). */
+SC_EXPORT struct sc_abi_promote_view __staticcall_promote_view = {
+	.version = SC_ABI_PROMOTE_VIEW_VERSION,
+	.objects = (uint64_t)(uintptr_t)&pobjs,
+	.obj_next = offsetof(struct pobj, next),
+	.obj_sites = offsetof(struct pobj, sites),
+	.obj_nsites = offsetof(struct pobj, n),
+	.site_size = sizeof(struct psite),
+	.site_insn = offsetof(struct psite, insn),
+	.site_state = offsetof(struct psite, state),
+	.state_of = {
+		[PS_BAD] = STATIC_CALL_PROMOTE_REJECTED,
+		[PS_TAIL] = STATIC_CALL_PROMOTE_UNLEARNED,
+		[PS_THUNK] = STATIC_CALL_PROMOTE_LEARNING,
+		[PS_STUB] = STATIC_CALL_PROMOTE_PROMOTED,
+		[PS_MEGA] = STATIC_CALL_PROMOTE_MEGAMORPHIC,
+		[PS_FAR] = STATIC_CALL_PROMOTE_FAR,
+		[PS_SEALED] = STATIC_CALL_PROMOTE_SEALED,
+		[PS_COMPILED] = STATIC_CALL_PROMOTE_UNLEARNED,
+	},
+};
+
 static int mode(void) /* 0 off, 1 on, 2 freeze */
 {
 	const struct sc_env *e = sc_env();
+	int m = e->disable ? 0 : e->promote;
 	/* static_call_seal / STATICCALL_SEAL: no more code changes (what
 	 * was promoted stays; moving it back is left to do, issue 16) */
-	if (e->disable || sc_sealed())
-		return 0;
-	return e->promote;
+	__staticcall_promote_view.mode = sc_sealed() ? SC_PROMOTE_VIEW_SEALED :
+						       SC_PROMOTE_VIEW_OFF + m;
+	return sc_sealed() ? 0 : m;
 }
 
 static int site_cmp(const void *a, const void *b)
@@ -602,7 +627,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		       bad, n, po->obj.name ? po->obj.name : "?");
 	po->pool_ok = !sc_execmem_reserve(&po->pool, po->lo, po->hi,
 					  SC_PROMOTE_POOL, sc_parch_reach,
-					  SC_PROMOTE_FILL);
+					  sc_parch_fill());
 	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
 	/* its pages are touched only as stubs are made */
 	po->stubs = sc_mem_alloc_untouched(po->capstubs * sizeof *po->stubs);
@@ -751,8 +776,9 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 	const char *base = strrchr(obj, '/');
 	code_name(&nm, po, site, name, sizeof name);
 	int k = snprintf(line, sizeof line,
-			 "%lx %zx staticcall_%s[r%d] site=%s (%s)",
-			 (unsigned long)(uintptr_t)at, len, kind, reg, name,
+			 "%lx %zx staticcall_%s[%c%d] site=%s (%s)",
+			 (unsigned long)(uintptr_t)at, len, kind,
+			 sc_parch_reg_letter(), reg, name,
 			 base ? base + 1 : obj);
 	for (int i = 0; i < n && k > 0 && (size_t)k < sizeof line; i++) {
 		code_name(&nm, po, t[i], name, sizeof name);
@@ -1210,6 +1236,13 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 	st->promotions = totals.promotions;
 	st->demotions = totals.demotions;
 	st->samples = totals.samples;
+	struct sc_execmem_stats x;
+	sc_execmem_stats(&x);
+	st->exec_reserved = x.reserved;
+	st->exec_bytes = x.exec;
+	st->exec_open = x.open;
+	st->exec_data = x.data;
+	st->exec_regions = x.regions;
 	sc_unlock(&saved);
 	return 0;
 }
@@ -1303,16 +1336,7 @@ int sc_promote_seal_code(void)
 SC_EXPORT int
 static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 {
-	static const int state_of[] = {
-		[PS_BAD] = STATIC_CALL_PROMOTE_REJECTED,
-		[PS_TAIL] = STATIC_CALL_PROMOTE_UNLEARNED,
-		[PS_THUNK] = STATIC_CALL_PROMOTE_LEARNING,
-		[PS_STUB] = STATIC_CALL_PROMOTE_PROMOTED,
-		[PS_MEGA] = STATIC_CALL_PROMOTE_MEGAMORPHIC,
-		[PS_FAR] = STATIC_CALL_PROMOTE_FAR,
-		[PS_SEALED] = STATIC_CALL_PROMOTE_SEALED,
-		[PS_COMPILED] = STATIC_CALL_PROMOTE_UNLEARNED,
-	};
+	const uint8_t *state_of = __staticcall_promote_view.state_of;
 	if (!sc_parch_supported())
 		return -ENOSYS;
 	sigset_t saved;

@@ -106,8 +106,11 @@ int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);
 
 /* ---- stub memory ---------------------------------------------------- */
 /* Each object's stubs live in a region of execmem.c (execmem.h) reserved
- * within sc_parch_reach of its code, filled with SC_PROMOTE_FILL. */
-#define SC_PROMOTE_FILL 0xcc /* x86-64 int3 */
+ * within sc_parch_reach of its code, filled with sc_parch_fill(): the
+ * arch's trap instruction, repeated (never run: stubs jump over nothing). */
+uint32_t sc_parch_fill(void);
+/* The letter the perf map writes before a stub's register number. */
+char sc_parch_reg_letter(void);
 
 /* ---- promote.c ------------------------------------------------------ */
 /* Re-target the site at insn (a call, or a jump when tail) of object o

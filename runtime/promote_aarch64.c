@@ -33,6 +33,16 @@ int sc_parch_supported(void)
 	return 1;
 }
 
+uint32_t sc_parch_fill(void)
+{
+	return A64_BRK_UNUSED;
+}
+
+char sc_parch_reg_letter(void)
+{
+	return 'x';
+}
+
 const void *sc_parch_sample_fn(void)
 {
 	return __staticcall_promote_sample;

@@ -26,6 +26,16 @@ int sc_parch_supported(void)
 	return 1;
 }
 
+uint32_t sc_parch_fill(void)
+{
+	return 0xccccccccu; /* int3 */
+}
+
+char sc_parch_reg_letter(void)
+{
+	return 'r';
+}
+
 const void *sc_parch_sample_fn(void)
 {
 	return __staticcall_promote_sample;

@@ -131,7 +131,8 @@ struct promote_site {
 				 instead */
 	const struct sc_elf_sym *func;
 	/* --pid */
-	const char *live; /* learning, thunk, given-up, promoted, ... */
+	const char *live; /* learning, thunk, off, sealed, megamorphic,
+			     far, given-up, promoted, ... */
 	uint64_t stub;	  /* promoted: the stub (process address) */
 	int ntargets, counted;
 	uint64_t targets[PROMOTE_MAX_TARGETS], hits[PROMOTE_MAX_TARGETS];
@@ -180,7 +181,8 @@ int slot_word(const struct elf *e, uint64_t slot, uint64_t w,
 void read_promote_sites(struct table *t);
 void live_promote_sites(struct table *t,
 			int (*read)(uint64_t addr, void *buf, size_t n),
-			char *(*describe)(uint64_t addr));
+			char *(*describe)(uint64_t addr),
+			int (*state)(uint64_t insn, int *mode));
 void print_promote_sites(const struct table *t, int live);
 
 /* ---- a running process (inspect_live.c) -------------------------------- */

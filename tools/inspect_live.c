@@ -143,6 +143,88 @@ static char *describe(uint64_t addr)
 	return NULL;
 }
 
+/* What the runtime knows of its promotable sites (staticcall_abi.h
+ * "sc_abi_promote_view"): each site's state, read once from the runtime
+ * in the process (the copy whose view lists objects). */
+struct view_site {
+	uint64_t insn;
+	int state;
+};
+static struct view_site *view_sites;
+static size_t nview_sites;
+static int view_mode = -1; /* SC_PROMOTE_VIEW_*, -1: no runtime view */
+
+static void read_view_object(const struct sc_abi_promote_view *v, uint64_t po)
+{
+	uint64_t sites, n;
+	if (read_mem(po + v->obj_sites, &sites, 8) ||
+	    read_mem(po + v->obj_nsites, &n, 8) || n > (1u << 20) ||
+	    v->site_insn + 8u > v->site_size || v->site_state >= v->site_size)
+		return;
+	uint8_t *buf = malloc(n * v->site_size + 1);
+	view_sites =
+		realloc(view_sites, (nview_sites + n) * sizeof *view_sites);
+	if (!buf || !view_sites)
+		die("out of memory");
+	if (!read_mem(sites, buf, n * v->site_size))
+		for (uint64_t i = 0; i < n; i++) {
+			const uint8_t *s = buf + i * v->site_size;
+			struct view_site *o = &view_sites[nview_sites++];
+			memcpy(&o->insn, s + v->site_insn, 8);
+			uint8_t st = s[v->site_state];
+			o->state = st < sizeof v->state_of &&
+						   v->state_of[st] != 0xff ?
+					   v->state_of[st] :
+					   -1;
+		}
+	free(buf);
+}
+
+static void read_promote_view(void)
+{
+	for (size_t i = 0; i < nmaps; i++)
+		if (maps[i].path)
+			loaded_object(maps[i].path);
+	for (size_t i = 0; i < nobjs; i++) {
+		const struct loaded *o = &objs[i];
+		if (o->e->error || !o->have_base)
+			continue;
+		const struct sc_elf_symbols *syms = &o->e->symbols;
+		uint64_t seen = 0; /* .symtab and .dynsym both name it */
+		for (size_t j = 0; j < syms->n; j++) {
+			struct sc_abi_promote_view v;
+			uint64_t at = syms->syms[j].addr + o->base, po;
+			if (at == seen ||
+			    strcmp(syms->syms[j].name,
+				   SC_ABI_PROMOTE_VIEW_SYM) ||
+			    read_mem(at, &v, sizeof v) ||
+			    v.version != SC_ABI_PROMOTE_VIEW_VERSION ||
+			    read_mem(v.objects, &po, 8))
+				continue;
+			seen = at;
+			/* the copy that registered objects, else any */
+			if (po || view_mode < 0)
+				view_mode = (int)v.mode;
+			for (int k = 0; po && k < 65536; k++) {
+				read_view_object(&v, po);
+				if (read_mem(po + v.obj_next, &po, 8))
+					break;
+			}
+		}
+	}
+}
+
+/* The runtime's state of the promotable site at insn (enum
+ * static_call_promote_state), -1 if it has none; *mode its view's. */
+static int promote_state(uint64_t insn, int *mode)
+{
+	*mode = view_mode;
+	for (size_t i = 0; i < nview_sites; i++)
+		if (view_sites[i].insn == insn)
+			return view_sites[i].state;
+	return -1;
+}
+
 static void live_key(struct table *t, struct key *k)
 {
 	uint64_t b = t->base, q;
@@ -325,6 +407,7 @@ int inspect_pid(pid_t pid)
 	if (memfd < 0)
 		die("cannot open %s: %s (needs the rights to ptrace the process)",
 		    p, strerror(errno));
+	read_promote_view();
 	if (opt_json)
 		printf("{\"pid\": %d, \"objects\": [", (int)pid);
 	else
@@ -349,7 +432,7 @@ int inspect_pid(pid_t pid)
 		read_static_keys(&t);
 		live_static_keys(&t, read_mem);
 		read_promote_sites(&t);
-		live_promote_sites(&t, read_mem, describe);
+		live_promote_sites(&t, read_mem, describe, promote_state);
 		for (size_t k = 0; k < t.nkeys; k++) {
 			live_key(&t, &t.keys[k]);
 			for (size_t j = 0; j < t.keys[k].nsites; j++)

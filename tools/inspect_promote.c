@@ -7,9 +7,10 @@
  * (learning when the thunk samples), on the thunk's retpoline (given up:
  * megamorphic or out of reach), or on a stub, whose compare chain names
  * the targets and whose counters (STATICCALL_PROMOTE_COUNT) hold the hits
- * and misses. Nothing of the runtime's memory but code and counters is
- * read: what needs its tables (samples, demotions) is the in-process API
- * static_call_promote_sites. x86-64 and arm64: GCC's `bl` to the
+ * and misses. What the code cannot tell (far or megamorphic, sealed or
+ * off) the runtime's view says (staticcall_abi.h, sc_abi_promote_view:
+ * each site's state); samples and demotions are the in-process API's
+ * (static_call_promote_sites). x86-64 and arm64: GCC's `bl` to the
  * object's thunks, Clang's anchored `bl` to LLVM's own SLS thunks
  * (SC_PROMOTE_SLS: the register read from the thunk; live, such a site
  * is on LLVM's thunk as compiled, on the runtime's sampling entry, or on
@@ -23,6 +24,7 @@
 
 #include "inspect.h"
 #include "staticcall_abi.h"
+#include "staticcall/promote.h"
 
 static const char *const reg_names[16] = {
 	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -303,9 +305,27 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 		p->target_sym[k] = describe(p->targets[k]);
 }
 
+/* A site on its thunk's plain slot, or on the retpoline: what the
+ * runtime knows of it (its view; mode -1: no runtime to ask). */
+static const char *runtime_says(int given_up, int state, int mode)
+{
+	if (given_up)
+		return state == STATIC_CALL_PROMOTE_FAR ? "far" :
+		       state == STATIC_CALL_PROMOTE_MEGAMORPHIC ?
+							  "megamorphic" :
+							  "given-up";
+	if (state == STATIC_CALL_PROMOTE_SEALED ||
+	    (state < 0 && mode == SC_PROMOTE_VIEW_SEALED))
+		return "sealed";
+	if (state < 0 && mode == SC_PROMOTE_VIEW_OFF)
+		return "off";
+	return "thunk";
+}
+
 void live_promote_sites(struct table *t,
 			int (*read)(uint64_t addr, void *buf, size_t n),
-			char *(*describe)(uint64_t addr))
+			char *(*describe)(uint64_t addr),
+			int (*state)(uint64_t insn, int *mode))
 {
 	for (size_t i = 0; i < t->npromote; i++) {
 		struct promote_site *p = &t->promote[i];
@@ -325,15 +345,17 @@ void live_promote_sites(struct table *t,
 			continue;
 		}
 		uint64_t dest = p->site + t->base + 5 + rd32(b + 1);
+		int mode, known = state(p->site + t->base, &mode);
 		if (dest == thunk) {
-			p->live = read(thunk, &slot, 8) ? "unexpected" :
+			p->live = read(thunk, &slot, 8) ?
+					  "unexpected" :
 				  slot == SC_X86_THUNK_SLOT_SAMPLE ?
-							  "learning" :
-							  "thunk";
+					  "learning" :
+					  runtime_says(0, known, mode);
 			continue;
 		}
 		if (dest == thunk + SC_X86_THUNK_RETPOLINE) {
-			p->live = "given-up";
+			p->live = runtime_says(1, known, mode);
 			continue;
 		}
 		size_t n = sizeof b;
@@ -345,7 +367,7 @@ void live_promote_sites(struct table *t,
 			continue;
 		}
 		if (jump_stub(b, n, p->reg)) { /* promote-plain, given up */
-			p->live = "given-up";
+			p->live = runtime_says(1, known, mode);
 			continue;
 		}
 		if (!decode_stub(p, dest, b, n, read)) {

@@ -34,6 +34,13 @@ struct static_call_promote_stats {
 	 * without atomics, so concurrent calls may lose a few */
 	unsigned long long hits, misses;
 	size_t counter_bytes; /* read-write memory holding the counters */
+	/* the memory the runtime made, process-wide (its stubs, counters
+	 * and generated functions; docs/PATCHING.md "Executable memory"),
+	 * bytes: address space reserved, executable (each page sealed
+	 * read-only), being written (read-write, not executable yet),
+	 * read-write data; and its regions */
+	size_t exec_reserved, exec_bytes, exec_open, exec_data;
+	size_t exec_regions;
 };
 
 /* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */

@@ -19,7 +19,8 @@
 # naming the stubs (no given-up site on a jump stub of its own: the
 # retpoline stays); promote-plain (thunks ending in `jmp *%reg`): the
 # plain build's results in every mode and after sealing, given-up sites
-# each on a `jmp *%reg` stub of its own; a dlopen/dlclose loop of the promoted library does not
+# each on a `jmp *%reg` stub of its own; an opted-out function's call off the sampling thunk,
+# on the compiler's own retpoline; a dlopen/dlclose loop of the promoted library does not
 # grow (its stub memory goes with it); the thunks are the retpoline, local to each object
 # (no PLT), and no indirect call or jump is left in the code; a unit
 # whose thunk calls and jumps are all unrecorded (a computed goto, an
@@ -187,6 +188,10 @@ if [ "$kind" = gcc ]; then
 	fi
 	nm "$out/plainpromote/promote_e2e" | grep -q ' t __x86_indirect_thunk_rax$' ||
 		fail "promote-plain: the thunk is not local"
+	# opted out: a plain `call *%reg`, not the sampling thunk
+	fn=$(sed -n '/<opted_out[.a-z0-9]*>:/,/^$/p' <<<"$dis")
+	grep -Eq 'call +\*%r' <<<"$fn" && ! grep -q '__x86_indirect_thunk_' <<<"$fn" ||
+		fail "promote-plain: opted_out: $fn"
 	echo "promote-plain: $(grep ^stats "$out/err")"
 else
 	# Clang: promote mode refuses -flto with a clear error
@@ -292,11 +297,25 @@ for f in "$out/promote/promote_e2e" "$out/promote/libpromote_lib.so"; do
 		s == ".text:" && /(call|jmp) +\*/ { print fn, $0; bad = 1 }
 		END { exit bad }' || fail "$f: an indirect branch in .text"
 done
-# staticcall_no_promote: opted_out's call is the retpoline's, unrecorded
-# (the report's 5 sites above are the others)
-objdump -d "$out/promote/promote_e2e" | sed -n '/<opted_out[.a-z0-9]*>:/,/^$/p' |
-	grep -q 'call.*__x86_indirect_thunk_' ||
-	fail "opted_out: no thunk call"
+# staticcall_no_promote: opted_out's call is unrecorded (the report's 5
+# sites above are the others) and never reaches the sampling thunk: it
+# keeps the compiler's own retpoline (GCC's inline, Clang's
+# __llvm_retpoline_r11), IBT build too
+for b in promote ibt; do
+	dis=$(objdump -d --no-show-raw-insn "$out/$b/promote_e2e")
+	fn=$(sed -n '/<opted_out[.a-z0-9]*>:/,/^$/p' <<<"$dis")
+	[ -n "$fn" ] || fail "$b: no opted_out"
+	if grep -q '__x86_indirect_thunk_' <<<"$fn"; then
+		fail "$b: opted_out calls the sampling thunk: $fn"
+	fi
+	if [ "$kind" = clang ]; then
+		grep -Eq 'call +[0-9a-f]+ <__llvm_retpoline_r11>' <<<"$fn" ||
+			fail "$b: opted_out: not on LLVM's retpoline: $fn"
+		fn=$(sed -n '/<__llvm_retpoline_r11>:/,/^$/p' <<<"$dis")
+	fi
+	grep -q lfence <<<"$fn" && grep -q 'mov    %[a-z0-9]*,(%rsp)' <<<"$fn" ||
+		fail "$b: opted_out: no retpoline: $fn"
+done
 
 # IBT: the unit's object keeps its IBT property with the plugin's text
 # (Debian's crt files have none, so linked files lose it either way).
@@ -312,7 +331,8 @@ $cc -O2 -Wall -Werror -I"$inc" -I"$src" "$src/promote_dlclose.c" \
 	fail "promote_dlclose"
 
 # A unit whose thunk calls and jumps are all unrecorded (a computed goto,
-# an opted-out function's call) still defines the thunks it goes through.
+# an opted-out function's call) still defines the thunks it goes through
+# (an opted-out function calls none now, a computed goto names its thunk).
 $cc -O2 -Wall -Werror "${promote[@]}" "$src/promote_unrecorded.c" \
 	-o "$out/promote_unrecorded" "${rt[@]}" ||
 	fail "promote_unrecorded.c: no thunk for an unrecorded jump or call"

@@ -226,4 +226,14 @@ done
 objdump_main=$(aarch64-linux-gnu-objdump -d "$out/promote/promote_e2e")
 sed -n '/<opted_out[.a-z0-9]*>:/,/^$/p' <<<"$objdump_main" |
 	grep -q 'br[[:space:]]*x16' || fail "opted_out: not on GCC's SLS thunk"
+# STATICCALL_PERF_MAP=1: each stub named by its register as arm64 spells
+# it (x<N>)
+run promote STATICCALL_PERF_MAP=1 >/dev/null 2>"$out/err"
+map=/tmp/perf-$(stat "$out/err" pid).map
+[ -f "$map" ] || fail "no $map"
+cp "$map" "$out/perf.map"
+rm -f "$map"
+[ "$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_stub\[x[0-9]+\] site=' "$out/perf.map")" -ge 3 ] &&
+	! grep -q 'staticcall_[a-z]*\[r' "$out/perf.map" ||
+	fail "perf map: $(cat "$out/perf.map")"
 echo "promotion (arm64): all checks passed"

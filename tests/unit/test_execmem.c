@@ -10,7 +10,8 @@
  *    sized reach (+-128 MiB);
  *  - exhaustion returns NULL (ENOSPC) and changes nothing: the open page
  *    stays open and writable, the region's state and maps are as before;
- *  - a sealed page keeps its bytes, the rest of it is the fill;
+ *  - a sealed page keeps its bytes, the rest of it is the fill, a
+ *    4-byte word repeated (an arm64 `brk` as well as x86 int3s);
  *  - the statistics follow reserve, seal, data pages and release;
  *  - a generated function (genfn.c) comes sealed and shared.
  */
@@ -79,7 +80,9 @@ Test(execmem, pages_are_never_writable_and_executable)
 	struct sc_execmem m;
 	size_t ps = sc_page_size();
 	uintptr_t lo = code_lo(), hi = lo + ps;
-	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 3 * ps, reach_2g, 0xcc), 0);
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 3 * ps, reach_2g,
+					0xccccccccu),
+		     0);
 	assert_perms(m.base, "---p");
 	uint8_t *a = sc_execmem_room(&m, 16);
 	cr_assert_eq(a, m.base);
@@ -110,12 +113,33 @@ Test(execmem, pages_are_never_writable_and_executable)
 	assert_perms(a, "????");
 }
 
+/* The fill is a word repeated (arm64's stubs: `brk #0x5c`, whose bytes
+ * differ), every word of a fresh page. */
+Test(execmem, a_fresh_page_is_the_fill_word_repeated)
+{
+	struct sc_execmem m;
+	size_t ps = sc_page_size();
+	uintptr_t lo = code_lo(), hi = lo + ps;
+	const uint32_t brk = 0xd4200b80u;
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, ps, reach_2g, brk), 0);
+	uint8_t *a = sc_execmem_room(&m, 8);
+	cr_assert_not_null(a);
+	for (size_t i = 0; i < ps; i += 4) {
+		uint32_t w;
+		memcpy(&w, a + i, 4);
+		cr_assert_eq(w, brk, "word at %zu: %#x", i, w);
+	}
+	sc_execmem_release(&m);
+}
+
 Test(execmem, a_full_page_is_sealed_before_the_next_opens)
 {
 	struct sc_execmem m;
 	size_t ps = sc_page_size();
 	uintptr_t lo = code_lo(), hi = lo + ps;
-	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc), 0);
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g,
+					0xccccccccu),
+		     0);
 	uint8_t *a = sc_execmem_room(&m, ps - 8);
 	assert_perms(a, "rw-p");
 	uint8_t *b = sc_execmem_room(&m, 16);
@@ -135,7 +159,7 @@ Test(execmem, every_byte_is_within_reach)
 		for (int i = 0; i < 4; i++) {
 			cr_assert_eq(sc_execmem_reserve(&m[i], lo, hi,
 							256 << 10, reach[r],
-							0xcc),
+							0xccccccccu),
 				     0);
 			uintptr_t b = (uintptr_t)m[i].base;
 			cr_assert(reach[r](b, lo, hi));
@@ -149,7 +173,8 @@ Test(execmem, every_byte_is_within_reach)
 	struct sc_execmem_stats s0, s1;
 	sc_execmem_stats(&s0);
 	struct sc_execmem m;
-	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, ps, reach_nothing, 0xcc),
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, ps, reach_nothing,
+					0xccccccccu),
 		     -ENOMEM);
 	cr_assert_null(m.base);
 	sc_execmem_stats(&s1);
@@ -161,7 +186,9 @@ Test(execmem, exhaustion_returns_an_error_and_changes_nothing)
 	struct sc_execmem m, before;
 	size_t ps = sc_page_size();
 	uintptr_t lo = code_lo(), hi = lo + ps;
-	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc), 0);
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g,
+					0xccccccccu),
+		     0);
 	cr_assert_not_null(sc_execmem_room(&m, 64));
 	cr_assert_not_null(sc_execmem_data_page(&m));
 	cr_assert_not_null(sc_execmem_room(&m, ps - 64)); /* fills it */

@@ -100,7 +100,7 @@ static void setup(void)
 			hi = obj.segs[i].hi > hi ? obj.segs[i].hi : hi;
 		}
 	cr_assert_eq(sc_execmem_reserve(&pool, lo, hi, 1u << 20, sc_parch_reach,
-					SC_PROMOTE_FILL),
+					sc_parch_fill()),
 		     0);
 }
 
@@ -753,6 +753,52 @@ Test(promote, a_given_up_retpoline_site_stays_on_its_retpoline)
 	cr_assert_eq(sc_parch_site_dest(pt_site_rcx_0, 0),
 		     sc_parch_thunk_retpoline(pt_thunk_rcx));
 	expect_calls(pt_via_rcx_0, 0);
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
+
+extern struct sc_abi_promote_view __staticcall_promote_view;
+
+/* What an outside reader (staticcall-inspect --pid) follows: the view's
+ * list and offsets give each site's call and state as the API does; the
+ * statistics include the process's executable memory. */
+Test(promote, view_and_statistics_describe_what_the_api_lists)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	const struct sc_abi_promote_view *v = &__staticcall_promote_view;
+	cr_assert_eq(v->version, SC_ABI_PROMOTE_VIEW_VERSION);
+	cr_assert_eq(v->mode, SC_PROMOTE_VIEW_ON);
+	struct static_call_promote_site_info info[16];
+	int n = static_call_promote_sites(info, 16);
+	cr_assert(n > 0 && n <= 16, "%d sites", n);
+	int seen = 0;
+	const char *po = *(const char *const *)(uintptr_t)v->objects;
+	cr_assert_not_null(po);
+	for (; po; po = *(const char *const *)(po + v->obj_next)) {
+		const char *sites = *(const char *const *)(po + v->obj_sites);
+		size_t ns = *(const size_t *)(po + v->obj_nsites);
+		for (size_t i = 0; i < ns; i++, seen++) {
+			const char *s = sites + i * v->site_size;
+			const void *insn =
+				*(const void *const *)(s + v->site_insn);
+			uint8_t state = v->state_of[(uint8_t)s[v->site_state]];
+			cr_assert(seen < n);
+			cr_assert_eq(insn, info[seen].address, "site %d", seen);
+			cr_assert_eq(state, info[seen].state, "site %d", seen);
+		}
+	}
+	cr_assert_eq(seen, n);
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert(st.exec_regions >= 1 && st.exec_reserved >= 4096 &&
+			  st.exec_reserved >=
+				  st.exec_bytes + st.exec_open + st.exec_data,
+		  "exec memory: %zu regions, %zu reserved, %zu exec, %zu "
+		  "open, %zu data",
+		  st.exec_regions, st.exec_reserved, st.exec_bytes,
+		  st.exec_open, st.exec_data);
 	__staticcall_promote_unregister(__start_pt_promote_table,
 					__stop_pt_promote_table);
 }

@@ -197,7 +197,7 @@ Test(promote_hostile, records_naming_code_outside_the_object_are_refused)
 	size_t ps = sc_page_size();
 	uintptr_t lo = (uintptr_t)pt_thunk_rax;
 	cr_assert_eq(sc_execmem_reserve(&m, lo, lo + 64, ps, sc_parch_reach,
-					SC_PROMOTE_FILL),
+					sc_parch_fill()),
 		     0);
 	uint8_t *fake = sc_execmem_room(&m, 16);
 	cr_assert_not_null(fake);

@@ -3,11 +3,14 @@
  * built in GCC promote mode: a monomorphic site, a site alternating two
  * targets, a megamorphic one and a tail call; it calls them until it has
  * learned (static_call_promote_sites), prints "ready" and waits for its
- * standard input to close.
+ * standard input to close. With the argument `seal`, it calls
+ * static_call_seal(STATIC_CALL_SEAL_CODE) first.
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "staticcall.h"
 #include "staticcall/promote.h"
 
 typedef long (*fn)(long);
@@ -55,7 +58,7 @@ three:
 	return x * 3;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	long s = 0;
 	unsigned r = 1;
@@ -67,6 +70,9 @@ int main(void)
 		s += tail(table[4], i);
 		s += jumpy(0, i);
 	}
+	if (argc > 1 && !strcmp(argv[1], "seal") &&
+	    static_call_seal(STATIC_CALL_SEAL_CODE))
+		return 1;
 	printf("ready %ld\n", s & 1);
 	fflush(stdout);
 	char c;

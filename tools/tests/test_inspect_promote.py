@@ -5,9 +5,11 @@ Builds promote_prog.c in GCC promote mode, checks the file's promotable
 sites (function, register, compiled to the thunk), then runs it until it
 has learned and checks the live process (--pid, --json and the table): the
 monomorphic site promoted to t1 with its hits counted, the alternating one
-to t2 and t3, the 16-target one given up, the tail call promoted to t4,
-(GCC) the computed goto a jump site promoted to its first label;
-with STATICCALL_PROMOTE_COUNT=0 the stubs count nothing.
+to t2 and t3, the 16-target one given up (megamorphic, as the runtime's
+view says), the tail call promoted to t4,
+(GCC) the computed goto a jump site promoted to its first label; with STATICCALL_PROMOTE_COUNT=0
+the stubs count nothing; every site `off` under STATICCALL_PROMOTE=off and
+`sealed` after static_call_seal(STATIC_CALL_SEAL_CODE).
 
 usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
                                --include DIR --runtime-lib DIR --out DIR
@@ -46,8 +48,8 @@ def sites_of(doc, key):
     return out
 
 
-def live(args, exe, env):
-    p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+def live(args, exe, env, argv=()):
+    p = subprocess.Popen([exe] + list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          env=env, text=True)
     line = p.stdout.readline()
     if not line.startswith('ready'):
@@ -108,13 +110,14 @@ def main():
         t['symbol'].split(' ')[0] for t in duo['targets']) == ['t2', 't3']
         and all(t['hits'] > 10000 for t in duo['targets']),
           'live: duo promoted to t2 and t3, both hit: %s' % duo)
-    check(s.get('mega', {}).get('live') == 'given-up',
-          'live: mega given up: %s' % s.get('mega'))
+    check(s.get('mega', {}).get('live') == 'megamorphic',
+          'live: mega given up, megamorphic (the runtime\'s view): %s'
+          % s.get('mega'))
     check(s.get('tail', {}).get('live') == 'promoted'
           and s['tail']['targets'][0]['symbol'].startswith('t4'),
           'live: the tail call promoted to t4: %s' % s.get('tail'))
     check('promotable sites' in table and '-> 0x' in table
-          and 'hit rate' in table and 'given-up' in table,
+          and 'hit rate' in table and 'megamorphic' in table,
           'live table: sites, targets, hit rates')
     if args.kind == 'gcc':
         j = s.get('jumpy', {})
@@ -132,8 +135,12 @@ def main():
 
     env = dict(os.environ, STATICCALL_PROMOTE='off')
     s, _ = live(args, exe, env)
-    check(all(v.get('live') == 'thunk' for v in s.values()) and len(s) >= 4,
-          'STATICCALL_PROMOTE=off: every site on its thunk')
+    check(all(v.get('live') == 'off' for v in s.values()) and len(s) >= 4,
+          'STATICCALL_PROMOTE=off: every site on its thunk, off: %s' % s)
+
+    s, _ = live(args, exe, dict(os.environ), ['seal'])
+    check(all(v.get('live') == 'sealed' for v in s.values()) and len(s) >= 4,
+          'static_call_seal(CODE): every site on its thunk, sealed: %s' % s)
     if failures:
         sys.exit('%d failed' % len(failures))
 
