@@ -6,10 +6,11 @@
  * unlearned, executed sites still learning, promotions, demotions,
  * samples, stubs, stub bytes, ms from start to the first and to the last
  * promotion (learning time; polled every 2 ms), run ms, samples no site
- * took (their return address names no learning site: indirect jumps that
- * are not calls, e.g. computed gotos, share the thunks). Then one line per
- * executed site not promoted, most sampled first: where the retpoline
- * cost that promotion did not recover goes. The report is written when
+ * took (their return address names no learning site; before jump sites,
+ * GCC's computed gotos and jump tables shared the thunks this way). Then
+ * one line per executed site not promoted, most sampled first: where the
+ * retpoline cost that promotion did not recover goes (tail=1: a tail
+ * call; tail=2: a jump site, a computed goto or a jump table). The report is written when
  * the first object unregisters its sites (interposed, below).
  */
 #define _GNU_SOURCE

@@ -37,6 +37,9 @@ bool sc_opt_promote_plain;
 
 static unsigned sc_promote_counter; // per unit: labels are local
 static unsigned sc_promote_regs;    // bit N: the unit calls thunk N
+// bit N: the unit may jump through thunk N's notrack twin (x86-64: a
+// table jump under -fcf-protection=branch)
+static unsigned sc_promote_nt_regs;
 
 static tree sc_handle_no_promote(tree *node, tree name, tree, int, bool *no_add)
 {
@@ -55,6 +58,15 @@ static struct attribute_spec sc_no_promote_spec = {
 static void sc_on_promote_attributes(void *, void *)
 {
 	register_attribute(&sc_no_promote_spec);
+}
+
+// The location of an asm placed before insn: final prints an asm's file
+// and line, and a jump GCC made (a table jump) may have none.
+static location_t sc_asm_location(rtx_insn *insn)
+{
+	return INSN_LOCATION(insn) != UNKNOWN_LOCATION ?
+		       INSN_LOCATION(insn) :
+		       DECL_SOURCE_LOCATION(current_function_decl);
 }
 
 #ifdef SC_TARGET_AARCH64
@@ -95,7 +107,7 @@ static bool sc_promote_gate_target(function *)
 }
 
 static std::string sc_promote_site_text(const std::string &label, int reg,
-					bool)
+					bool, bool)
 {
 	return sc_text_promote_site_a64(label, reg);
 }
@@ -108,7 +120,11 @@ static int sc_thunk_jump_reg(rtx_insn *)
 static void sc_inline_jump(rtx_insn *, int)
 {
 }
-static std::string sc_text_thunk(int reg)
+static bool sc_jump_notrack(rtx_insn *)
+{
+	return false;
+}
+static std::string sc_text_thunk(int reg, bool)
 {
 	return sc_text_promote_thunk_a64(reg);
 }
@@ -156,15 +172,25 @@ static bool sc_promote_gate_target(function *fn)
 }
 
 static std::string sc_promote_site_text(const std::string &label, int reg,
-					bool tail)
+					bool tail, bool jump)
 {
-	return sc_text_promote_site(label, reg, tail);
+	return sc_text_promote_site(label, reg, tail, jump);
 }
 #define SC_PROMOTE_NREGS 16
 // promote-plain: the thunk's slow path is `jmp *%reg`, not a retpoline
-static std::string sc_text_thunk(int reg)
+static std::string sc_text_thunk(int reg, bool notrack)
 {
-	return sc_text_promote_thunk(reg, sc_opt_promote_plain);
+	return sc_text_promote_thunk(reg, sc_opt_promote_plain, notrack);
+}
+// Under -fcf-protection=branch GCC marks a table jump `notrack` and, with
+// thunks, prints it as `jmp __x86_indirect_thunk_nt_<reg>` (unless
+// -mcet-switch): the unit defines that twin too, the same bytes (a
+// retpoline ends in `ret`, which IBT does not check; a stub's branches
+// are direct). Any table jump counts: an unused comdat twin costs only
+// its bytes, a missing one fails the link.
+static bool sc_jump_notrack(rtx_insn *insn)
+{
+	return (flag_cf_protection & CF_BRANCH) && tablejump_p(insn, NULL, NULL);
 }
 #define sc_text_object sc_text_promote_object
 // The register of an indirect jump that is not a call (a computed goto,
@@ -182,23 +208,19 @@ static int sc_thunk_jump_reg(rtx_insn *insn)
 	return sc_x86_thunk_reg(SET_SRC(pat));
 }
 
-// Such a jump has no return address to name it: it is no site, and
-// through the thunk it would pay the thunk's sampling on every pass
-// (CPython's dispatch: most of its samples named no site). The retpoline
-// itself, inline (promote-plain: `jmp *%reg`), goes right before it, as
-// hardened and never sampled. The jump insn stays as it was (the CFG
-// and the unwind info read it: a computed jump, a table jump), printed
-// after the inline one and never reached.
+// Such a jump that is no site (an opted-out function's, or any in a
+// promote-plain unit, whose `jmp *%reg` is predicted and costs nothing to
+// give up on): through the thunk it would pay the thunk's sampling on
+// every pass, unrecorded (CPython's dispatch: most of its samples named
+// no site). The retpoline itself, inline (promote-plain: `jmp *%reg`),
+// goes right before it, as hardened and never sampled. The jump insn
+// stays as it was (the CFG and the unwind info read it: a computed jump,
+// a table jump), printed after the inline one and never reached.
 static void sc_inline_jump(rtx_insn *insn, int reg)
 {
 	std::string text = sc_text_promote_jump(reg, sc_opt_promote_plain);
-	// final prints an asm's file and line: a jump GCC made (a table
-	// jump) may have no location
-	location_t loc = INSN_LOCATION(insn) != UNKNOWN_LOCATION ?
-				 INSN_LOCATION(insn) :
-				 DECL_SOURCE_LOCATION(current_function_decl);
 	rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode, ggc_strdup(text.c_str()),
-					 loc);
+					 sc_asm_location(insn));
 	MEM_VOLATILE_P(body) = 1; // never moved or dropped
 	emit_insn_before(body, insn);
 }
@@ -242,11 +264,20 @@ class sc_promote_pass : public rtl_opt_pass {
 		for (rtx_insn *insn = get_insns(); insn;
 		     insn = NEXT_INSN(insn)) {
 			if (!CALL_P(insn)) {
+				// A computed goto or a table jump: GCC prints
+				// `jmp __x86_indirect_thunk_<reg>`, a site of
+				// the tail-call shape (a jump site). Not
+				// recorded: the retpoline inline.
 				int jreg = sc_thunk_jump_reg(insn);
-				if (jreg >= 0) { // its thunk stays named
+				if (jreg < 0)
+					continue;
+				sc_promote_regs |= 1u << jreg;
+				if (sc_jump_notrack(insn))
+					sc_promote_nt_regs |= 1u << jreg;
+				if (record && !sc_opt_promote_plain)
+					record_site(insn, jreg, true, true);
+				else
 					sc_inline_jump(insn, jreg);
-					sc_promote_regs |= 1u << jreg;
-				}
 				continue;
 			}
 			int reg = sc_thunk_call_reg(insn);
@@ -258,18 +289,24 @@ class sc_promote_pass : public rtl_opt_pass {
 			if (!record)
 				continue;
 			sc_call_thunk(insn, reg);
-			std::string label =
-				".Lsc_promote_" +
-				std::to_string(sc_promote_counter++);
-			std::string text = sc_promote_site_text(
-				label, reg, SIBLING_CALL_P(insn));
-			rtx body = gen_rtx_ASM_INPUT_loc(
-				VOIDmode, ggc_strdup(text.c_str()),
-				INSN_LOCATION(insn));
-			MEM_VOLATILE_P(body) = 1; // never moved or dropped
-			emit_insn_before(body, insn);
+			record_site(insn, reg, SIBLING_CALL_P(insn), false);
 		}
 		return 0;
+	}
+
+      private:
+	// The record right before insn (its label is the call or jump).
+	static void record_site(rtx_insn *insn, int reg, bool tail, bool jump)
+	{
+		std::string label =
+			".Lsc_promote_" + std::to_string(sc_promote_counter++);
+		std::string text =
+			sc_promote_site_text(label, reg, tail, jump);
+		rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode,
+						 ggc_strdup(text.c_str()),
+						 sc_asm_location(insn));
+		MEM_VOLATILE_P(body) = 1; // never moved or dropped
+		emit_insn_before(body, insn);
 	}
 };
 } // namespace
@@ -291,9 +328,12 @@ static void sc_promote_finish_unit(void *, void *)
 	fputs("\t# staticcall: promotable sites' thunks and table "
 	      "(docs/ABI.md)\n",
 	      asm_out_file);
-	for (int r = 0; r < SC_PROMOTE_NREGS; r++)
+	for (int r = 0; r < SC_PROMOTE_NREGS; r++) {
 		if (sc_promote_regs & (1u << r))
-			fputs(sc_text_thunk(r).c_str(), asm_out_file);
+			fputs(sc_text_thunk(r, false).c_str(), asm_out_file);
+		if (sc_promote_nt_regs & (1u << r))
+			fputs(sc_text_thunk(r, true).c_str(), asm_out_file);
+	}
 	fputs(sc_text_object().c_str(), asm_out_file);
 	in_section = NULL; // GCC re-emits its own section directive
 }

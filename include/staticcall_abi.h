@@ -256,6 +256,12 @@ struct sc_abi_jump {
  * with SC_PROMOTE_TAIL. An older runtime rejects such a record (unknown
  * flag): the site stays on its retpoline. */
 #define SC_PROMOTE_ANCHOR 0x40u
+/* (GCC) with SC_PROMOTE_TAIL: the `jmp thunk` is an indirect jump that is
+ * no call (a computed goto, a jump table), learned as a tail call is;
+ * its targets are labels of the function. Reports call it a jump site.
+ * An older runtime rejects such a record (unknown flag): the jump stays
+ * on its retpoline. (0x100 and up: no flag.) */
+#define SC_PROMOTE_JUMP 0x80u
 
 struct sc_abi_promote {
 	int32_t site_rel; /* the site's call/jmp - &site_rel */

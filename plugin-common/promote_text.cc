@@ -32,9 +32,11 @@ static std::string hex(unsigned v)
 	return buf;
 }
 
-std::string sc_text_promote_site(const std::string &label, int reg, bool tail)
+std::string sc_text_promote_site(const std::string &label, int reg, bool tail,
+				 bool jump)
 {
-	unsigned flags = (unsigned)reg | (tail ? SC_PROMOTE_TAIL : 0);
+	unsigned flags = (unsigned)reg | (tail || jump ? SC_PROMOTE_TAIL : 0) |
+			 (jump ? SC_PROMOTE_JUMP : 0);
 	return "\t.balign 8,,4\n" + label +
 	       ":\n"
 	       "\t.pushsection " SC_ABI_PROMOTE_SECTION ",\"a?\",@progbits\n"
@@ -102,10 +104,11 @@ static std::string plain_jump_path(int reg)
 	return t + "\n";
 }
 
-std::string sc_text_promote_thunk(int reg, bool plain_jump)
+std::string sc_text_promote_thunk(int reg, bool plain_jump, bool notrack)
 {
 	const std::string r = sc_promote_reg_name(reg);
-	const std::string T = "__x86_indirect_thunk_" + r;
+	const std::string T =
+		std::string("__x86_indirect_thunk_") + (notrack ? "nt_" : "") + r;
 	if (plain_jump) {
 		// A local symbol of this unit: its calls bind to it in the
 		// assembler, and no other unit's can.

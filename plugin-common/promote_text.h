@@ -16,7 +16,10 @@ std::string sc_promote_reg_name(int reg);
 // The record of one site, placed immediately before the `call`/`jmp
 // __x86_indirect_thunk_<reg>` (with `.balign 8,,4` so the 5-byte
 // instruction lies in one aligned quadword). `label` unique in the unit.
-std::string sc_text_promote_site(const std::string &label, int reg, bool tail);
+// jump: the `jmp` is an indirect jump that is no call (a computed goto, a
+// jump table; SC_PROMOTE_TAIL | SC_PROMOTE_JUMP), a site as a tail call.
+std::string sc_text_promote_site(const std::string &label, int reg, bool tail,
+				 bool jump = false);
 
 // (Clang) The record of an anchored site: `label` is an anchor the runtime
 // decodes forward from to the first control transfer, which must be the
@@ -28,14 +31,18 @@ std::string sc_text_promote_anchor(const std::string &label, int reg);
 // plain_jump (-fplugin-arg-...-promote-plain): the slow path is `jmp
 // *%reg` instead of the retpoline, and the thunk is local to the unit
 // (not comdat, not global), so no unit of the object built for
-// retpolines can ever reach it.
-std::string sc_text_promote_thunk(int reg, bool plain_jump = false);
+// retpolines can ever reach it. notrack: the same thunk named
+// `__x86_indirect_thunk_nt_<reg>`, which GCC's table jumps under
+// -fcf-protection=branch (`notrack jmp` without retpolines) go through.
+std::string sc_text_promote_thunk(int reg, bool plain_jump = false,
+				  bool notrack = false);
 
 // An indirect jump that is not a call (a computed goto, a jump table)
-// through register `reg`, in place of `jmp __x86_indirect_thunk_<reg>`:
-// the retpoline inline (GCC's thunk-inline shape), or with plain_jump
-// `jmp *%reg`. Such a jump names no site (no return address), and through
-// the thunk it would pay the thunk's sampling on every pass.
+// through register `reg` that is no site (an opted-out function's; every
+// one in a promote-plain unit), in place of `jmp
+// __x86_indirect_thunk_<reg>`: the retpoline inline (GCC's thunk-inline
+// shape), or with plain_jump `jmp *%reg`. Through the thunk, unrecorded,
+// it would pay the thunk's sampling on every pass.
 std::string sc_text_promote_jump(int reg, bool plain_jump = false);
 
 // The table's bounds, constructor and destructor of a linked object

@@ -87,6 +87,7 @@ struct psite {
 	const uint8_t *stub; /* PS_STUB: where it points */
 	void *targets[SC_PROMOTE_TARGETS], *last[SC_PROMOTE_TARGETS];
 	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
+	uint8_t jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
 	void *cand[SC_PROMOTE_CAND];
 	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
 	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
@@ -256,10 +257,14 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	s->reg = (r->flags & SC_PROMOTE_REG_MASK) |
 		 (r->flags & SC_PROMOTE_REG_HIGH ? 16 : 0);
 	s->tail = !!(r->flags & SC_PROMOTE_TAIL);
+	s->jump = !!(r->flags & SC_PROMOTE_JUMP);
 	s->state = PS_BAD;
 	if (r->flags &
 	    ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL | SC_PROMOTE_REG_HIGH |
-	      SC_PROMOTE_ANCHOR))
+	      SC_PROMOTE_ANCHOR | SC_PROMOTE_JUMP))
+		return;
+	/* A jump site is a tail site (`jmp thunk`), never anchored. */
+	if (s->jump && (!s->tail || (r->flags & SC_PROMOTE_ANCHOR)))
 		return;
 	if ((r->flags & SC_PROMOTE_ANCHOR) && !anchored_site(po, r, s))
 		return;
@@ -297,10 +302,11 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		if (!at)
 			break;
 		if (!sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
-					  s->thunk, buf))
+					  s->thunk, s->jump, buf))
 			continue; /* its room stays int3 */
 		memcpy(at, buf, len);
-		perf_map(po, at, len, "slow", s->reg, s->insn, NULL, 0);
+		perf_map(po, at, len, s->jump ? "jump_slow" : "slow", s->reg,
+			 s->insn, NULL, 0);
 		s->slow = at;
 		po->slow_bytes += len;
 		made++;
@@ -318,6 +324,37 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		s->slow = slow;
 		s->state = PS_THUNK;
 	}
+}
+
+/* A jump site without a slow stub (pool full, out of reach) must never
+ * reach its thunk's sample block: nothing there names it, and the
+ * sampler's lazily bound PLT entry may clobber registers live across the
+ * jump. It goes straight to the thunk's retpoline, for good; 0, or -1 if
+ * it could not (its thunk must then never sample). */
+static int jump_sites_off_sampling(struct pobj *po)
+{
+	int stuck = 0;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state != PS_TAIL || !s->jump)
+			continue;
+		const uint8_t *r = sc_parch_thunk_retpoline(s->thunk);
+		if (site_retarget(po, s, r))
+			stuck = -1;
+		else
+			s->slow = r;
+	}
+	return stuck;
+}
+
+/* Is thunk reached by a jump site still on it (see above)? */
+static int thunk_has_jump_site(const struct pobj *po, const uint8_t *thunk)
+{
+	for (size_t i = 0; i < po->n; i++)
+		if (po->sites[i].jump && po->sites[i].state == PS_TAIL &&
+		    po->sites[i].slow == thunk)
+			return 1;
+	return 0;
 }
 
 /* Does [begin, end) lie inside one readable segment of o? A table that
@@ -408,10 +445,12 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	if (po->pool_ok) {
 		sc_arch_bind_init(); /* the sample entry's XSAVE size */
 		give_tail_sites_slow_stubs(po);
+		int stuck = jump_sites_off_sampling(po);
 		for (size_t i = 0; i < n; i++) {
 			const uint8_t *t = po->sites[i].thunk;
 			if (po->sites[i].state == PS_THUNK &&
-			    (i == 0 || t != po->sites[i - 1].thunk))
+			    (i == 0 || t != po->sites[i - 1].thunk) &&
+			    (!stuck || !thunk_has_jump_site(po, t)))
 				thunk_sampling(po, t, 1);
 		}
 	}
@@ -1110,7 +1149,7 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			memset(o, 0, sizeof *o);
 			o->address = s->insn;
 			o->reg = s->reg;
-			o->tail = s->tail;
+			o->tail = s->jump ? 2 : s->tail;
 			o->state = state_of[s->state];
 			if (s->state == PS_STUB) {
 				o->ntargets = s->ntargets;
@@ -1136,10 +1175,12 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
  * dlclose), under the lock. */
 static void report_object(const struct pobj *po)
 {
-	size_t n[7] = { 0 }, stubs = 0;
+	size_t n[7] = { 0 }, stubs = 0, jumps = 0;
 	unsigned long long hits = 0, misses = 0;
-	for (size_t i = 0; i < po->n; i++)
+	for (size_t i = 0; i < po->n; i++) {
 		n[po->sites[i].state]++;
+		jumps += po->sites[i].jump;
+	}
 	for (size_t i = 0; i < po->nstubs; i++) {
 		stubs += po->stubs[i].len;
 		hits += stub_hits(&po->stubs[i]);
@@ -1148,8 +1189,9 @@ static void report_object(const struct pobj *po)
 	stubs += po->slow_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
 		      "%zu megamorphic, %zu far, %zu tail unlearned, %zu "
-		      "rejected; %zu stubs, %zu bytes; %llu hits, %llu misses",
+		      "rejected; %zu jump sites; %zu stubs, %zu bytes; %llu "
+		      "hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
 		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_TAIL], n[PS_BAD],
-		      po->nstubs, stubs, hits, misses);
+		      jumps, po->nstubs, stubs, hits, misses);
 }

@@ -67,8 +67,13 @@ int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
  * bytes for address `at` into out; 0 if out of reach or the tick's
  * offset from the thread pointer does not fit. */
 size_t sc_parch_slow_size(void);
+/* jump: the site is a jump site (SC_PROMOTE_JUMP), inside its function:
+ * every register may be live across it (GCC's IPA-RA keeps caller-saved
+ * ones live across a call to a function whose only branches out are
+ * such jumps), so the stub also keeps the ones the sampler's lazily bound
+ * PLT entry may clobber (x86-64: %r10, %r11). */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
-			 const uint8_t *thunk, uint8_t *out);
+			 const uint8_t *thunk, int jump, uint8_t *out);
 /* Does `p` lie within reach (a direct branch) of every address in
  * [lo, hi)? */
 int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);

@@ -240,6 +240,7 @@ size_t sc_parch_slow_size(void)
 /*
  *	decl %fs:TICK              # 64 FF 0C 25 disp32 (TP-relative)
  *	jnz  thunk+8               # 0F 85 rel32: the retpoline
+ *	(jump: push %r10; push %r11)
  *	push %rax; push %rax
  *	lea  site_end(%rip), %rax  # the site, named as a call's return
  *	mov  %rax, 8(%rsp)         #   address would be
@@ -247,11 +248,13 @@ size_t sc_parch_slow_size(void)
  *	push $reg; push %reg
  *	call sample                # the thunk's: its PLT entry
  *	pop  %reg                  # (a lazy PLT resolver may clobber it)
+
  *	add  $16, %rsp
+ *	(jump: pop %r11; pop %r10)
  *	jmp  thunk+8
  */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
-			 const uint8_t *thunk, uint8_t *out)
+			 const uint8_t *thunk, int jump, uint8_t *out)
 {
 	intptr_t tick = (intptr_t)&__staticcall_promote_tick -
 			(intptr_t)__builtin_thread_pointer();
@@ -266,6 +269,8 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
 		return 0;
 	wr32(p, d), p += 4;
+	if (jump)
+		*p++ = 0x41, *p++ = 0x52, *p++ = 0x41, *p++ = 0x53;
 	*p++ = 0x50, *p++ = 0x50;
 	*p++ = 0x48, *p++ = 0x8d, *p++ = 0x05;
 	if (!rel32(at + (p - out) + 4, site_end, &d))
@@ -285,6 +290,8 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 		*p++ = 0x41;
 	*p++ = 0x58 + (reg & 7);
 	*p++ = 0x48, *p++ = 0x83, *p++ = 0xc4, *p++ = 0x10;
+	if (jump)
+		*p++ = 0x41, *p++ = 0x5b, *p++ = 0x41, *p++ = 0x5a;
 	*p++ = 0xe9;
 	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
 		return 0;

@@ -125,6 +125,7 @@ struct jump_site {
 struct promote_site {
 	uint64_t site, thunk; /* file addresses */
 	int reg, tail;
+	int jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
 	const char *compiled; /* "thunk" or what it holds instead */
 	const struct sc_elf_sym *func;
 	/* --pid */

@@ -52,6 +52,7 @@ void read_promote_sites(struct table *t)
 		p->site = r + rd32(rec);
 		p->reg = flags & SC_PROMOTE_REG_MASK;
 		p->tail = !!(flags & SC_PROMOTE_TAIL);
+		p->jump = !!(flags & SC_PROMOTE_JUMP);
 		const uint8_t *b = elf_bytes_at(e, p->site, &avail);
 		if (b && (flags & SC_PROMOTE_ANCHOR)) {
 			/* Clang: the site is the first control transfer
@@ -207,9 +208,10 @@ static void print_json(const struct table *t, int live)
 		       i ? "," : "", p->site + t->base);
 		json_text(p->func ? p->func->name : NULL);
 		printf(", \"offset\": %" PRIu64 ", \"register\": \"%s\", "
-		       "\"tail\": %s, \"compiled\": \"%s\"",
+		       "\"tail\": %s, \"jump\": %s, \"compiled\": \"%s\"",
 		       p->func ? p->site - p->func->addr : 0, reg_names[p->reg],
-		       p->tail ? "true" : "false", p->compiled);
+		       p->tail && !p->jump ? "true" : "false",
+		       p->jump ? "true" : "false", p->compiled);
 		if (p->thunk)
 			printf(", \"thunk\": \"0x%" PRIx64 "\"",
 			       p->thunk + t->base);
@@ -267,9 +269,11 @@ void print_promote_sites(const struct table *t, int live)
 				 p->site - p->func->addr);
 		else
 			snprintf(fo, sizeof fo, "?");
-		printf("    0x%-14" PRIx64 " %-28s %s *%%%s, %s",
+		/* a jump site: a computed goto or a jump table */
+		printf("    0x%-14" PRIx64 " %-28s %s *%%%s%s, %s",
 		       p->site + t->base, fo, p->tail ? "jmp" : "call",
-		       reg_names[p->reg], p->compiled);
+		       reg_names[p->reg], p->jump ? " (jump)" : "",
+		       p->compiled);
 		if (live)
 			printf("; live: %s", p->live);
 		if (p->stub)

@@ -16,7 +16,7 @@ extern "C" {
 struct static_call_promote_stats {
 	size_t objects;	       /* linked objects with a table of sites */
 	size_t sites;	       /* sites recorded and verified */
-	size_t tail_sites;     /* ... of which tail calls */
+	size_t tail_sites;     /* ... of which tail calls and jump sites */
 	size_t tail_unlearned; /* tail calls without a slow stub (no stub
 				  memory left): not learned */
 	size_t rejected;    /* records whose code did not match: left alone */
@@ -54,7 +54,10 @@ enum static_call_promote_state {
 struct static_call_promote_site_info {
 	const void *address; /* the call (or tail jump) instruction */
 	int reg;	     /* x86: 0 rax ... 15 r15; arm64: N of xN */
-	int tail;	     /* a tail call */
+	int tail;	     /* 1: a tail call; 2: a jump site, an
+				indirect jump that is no call (a computed
+				goto, a jump table), learned as a tail
+				call */
 	int state;	     /* enum static_call_promote_state */
 	int ntargets;	     /* PROMOTED: targets[0..ntargets) */
 	const void *targets[4];

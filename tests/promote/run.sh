@@ -21,7 +21,9 @@
 # (no PLT), and no indirect call or jump is left in the code; a unit
 # whose thunk calls and jumps are all unrecorded (a computed goto, an
 # opted-out function) still defines its thunks, as one with static calls
-# (their trampolines' thunk).
+# (their trampolines' thunk). Jump sites (GCC: computed gotos and jump
+# tables, promote_jumps.c): the same results, each recorded, promoted or
+# given up on.
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5 kind=${6:-gcc}
 src=$(cd "$(dirname "$0")" && pwd)
@@ -290,8 +292,8 @@ grep -q 'jmp.*__x86_indirect_thunk_' <<<"$dis" ||
 	fail "promote_unrecorded: the computed goto is not on a thunk"
 "$out/promote_unrecorded" || fail "promote_unrecorded: wrong result"
 if [ "$kind" = gcc ]; then
-	# GCC: the computed goto is the retpoline inline (a jump names no
-	# site, and through the thunk it would be sampled on every pass); the
+	# GCC: the opted-out computed goto is the retpoline inline (through
+	# the thunk, unrecorded, it would be sampled on every pass); the
 	# jump to the thunk GCC prints after it is never reached
 	fn=$(objdump -d --no-show-raw-insn "$out/promote_unrecorded" |
 		sed -n '/<unrecorded_goto>:/,/^$/p')
@@ -302,6 +304,69 @@ if [ "$kind" = gcc ]; then
 		END { exit bad }' <<<"$fn" ||
 		fail "promote_unrecorded: a reachable thunk jump: $fn"
 fi
+# Jump sites (promote_jumps.c): GCC records each computed goto and table
+# jump as a site of the tail-call shape (SC_PROMOTE_JUMP); 4 threads run
+# a computed-goto and two switch interpreters over programs changing
+# phase. Every build prints the plain build's checksums; GCC: every
+# thunk jump of the interpreters is a recorded jump site (no inline
+# retpoline left), the handlers' and the 4-target switch's promoted, the
+# 8-target switch's given up on; promote-plain keeps them `jmp *%reg`.
+# (-fjump-tables: GCC turns jump tables off under -mindirect-branch
+# unless asked. Clang lowers them without jump tables under retpolines:
+# no jump sites, the same results.)
+jbuild() { # DIR FLAGS...
+	local d=$out/$1
+	shift
+	mkdir -p "$d"
+	$cc -O2 -fjump-tables -Wall -Werror -I"$inc" "$@" "$src/promote_jumps.c" \
+		-o "$d/promote_jumps" -pthread "${rt[@]}"
+}
+jbuild plain
+"$out/plain/promote_jumps" >"$out/jwant" 2>/dev/null
+[ "$(wc -l <"$out/jwant")" = 4 ] || fail "jumps: plain build's output"
+jbuild promote "${promote[@]}"
+jbuild ibt "${promote[@]}" -fcf-protection=full
+interp='/<(run_goto|run_switch|run_switch_mega)>:/,/^$/'
+for b in promote ibt; do
+	for env in STATICCALL_PROMOTE=off ""; do # (the checks below: the default run)
+		env $env "$out/$b/promote_jumps" >"$out/got" 2>"$out/err" ||
+			fail "jumps $b $env: exit status $?"
+		cmp -s "$out/jwant" "$out/got" ||
+			fail "jumps $b $env: results differ from the plain build"
+		[ "$(stat "$out/err" rejected)" = 0 ] ||
+			fail "jumps $b $env: rejected: $(cat "$out/err")"
+		echo "jumps $b ${env:-default}: $(grep ^stats "$out/err")"
+	done
+	[ "$kind" = gcc ] || continue
+	# every thunk jump of the interpreters is a recorded jump site
+	dis=$(objdump -d --no-show-raw-insn "$out/$b/promote_jumps" |
+		sed -En "$interp p")
+	jmps=$(grep -cE 'jmp +[0-9a-f]+ <__x86_indirect_thunk_' <<<"$dis" || true)
+	if grep -q lfence <<<"$dis"; then
+		fail "jumps $b: an inline retpoline left: $dis"
+	fi
+	[ "$(stat "$out/err" jumps)" = "$jmps" ] && [ "$jmps" -ge 4 ] ||
+		fail "jumps $b: $jmps thunk jumps: $(cat "$out/err")"
+	[ "$(grep -c '^jump run_goto: promoted' "$out/err")" -ge 2 ] &&
+		grep -q '^jump run_switch: promoted [1-4] ' "$out/err" &&
+		grep -q '^jump run_switch_mega: megamorphic ' "$out/err" ||
+		fail "jumps $b: states: $(cat "$out/err")"
+done
+if [ "$kind" = gcc ]; then
+	# promote-plain: the jumps stay `jmp *%reg`, no site
+	jbuild plainpromote -fplugin="$plugin" \
+		-fplugin-arg-staticcall_gcc-promote-plain -mindirect-branch=thunk-extern
+	"$out/plainpromote/promote_jumps" >"$out/got" 2>"$out/err" ||
+		fail "jumps promote-plain: exit status $?"
+	cmp -s "$out/jwant" "$out/got" || fail "jumps promote-plain: results differ"
+	[ "$(stat "$out/err" jumps)" = 0 ] ||
+		fail "jumps promote-plain: jump sites: $(cat "$out/err")"
+	dis=$(objdump -d --no-show-raw-insn "$out/plainpromote/promote_jumps" |
+		sed -En "$interp p")
+	grep -q 'jmp    \*%' <<<"$dis" ||
+		fail "jumps promote-plain: no jmp *%reg"
+fi
+
 # A unit with static calls (trampolines on thunk r11) and promotion.
 $cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_with_keys.c" \
 	-o "$out/promote_with_keys" "${rt[@]}" ||

@@ -154,7 +154,7 @@ pt_other:
 	.long pt_t0 - .
 	.long 0
 	.long pt_site_rdx_0 - .
-	.long 0x82
+	.long 0x102 /* 0x100: no flag has it */
 	.long pt_anchor - .
 	.long 0x40
 	.long pt_via_rdx_0 - .

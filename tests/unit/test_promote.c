@@ -444,7 +444,9 @@ Test(promote, thunk_of_the_first_form_is_refused_for_r10_and_r11)
 	}
 }
 
-Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
+/* A tail site's slow stub (jump: a jump site's, which also keeps %r10
+ * and %r11 around the sampler's call) samples and behaves as the thunk. */
+static void slow_stub_samples_and_is_jmp_reg(int jump)
 {
 	setup();
 	size_t len = sc_parch_slow_size();
@@ -452,7 +454,10 @@ Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
 	uint8_t *slow = sc_execmem_room(&pool, len);
 	cr_assert_not_null(slow);
 	cr_assert(sc_parch_slow_encode(slow, 0, pt_tail_site + 5, pt_thunk_rax,
-				       buf));
+				       jump, buf));
+	/* after decl %fs:tick and jnz: push %r10; push %r11 */
+	static const uint8_t save[] = { 0x41, 0x52, 0x41, 0x53 };
+	cr_assert_eq(!memcmp(buf + 14, save, 4), jump);
 	memcpy(slow, buf, len);
 	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	cr_assert_eq(sc_promote_retarget(&obj, pt_tail_site, 1, pt_thunk_rax,
@@ -478,6 +483,16 @@ Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
 					 pt_thunk_rax),
 		     0);
 	expect_calls(pt_tail_fn, 0);
+}
+
+Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
+{
+	slow_stub_samples_and_is_jmp_reg(0);
+}
+
+Test(promote, jump_site_slow_stub_keeps_r10_r11)
+{
+	slow_stub_samples_and_is_jmp_reg(1);
 }
 
 extern const char __start_pt_promote_table[], __stop_pt_promote_table[];

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# promote_dispatch.sh [OPS [ROUNDS]] - jump sites (issue 16: computed
+# gotos and jump tables in GCC's promote mode), microbenchmark: one
+# interpreter loop (promote_dispatch_loop.c) built plain, with retpolines
+# (-mindirect-branch=thunk-inline) and in promote mode
+# (gcc_promote_cflags), in one program (promote_dispatch.c): ns per
+# dispatched operation and the ratios. Needs a built tree
+# (scripts/build.sh); STATICCALL_BUILD picks another build directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ops=${1:-4000000} rounds=${2:-7}
+out=build/bench/promote_dispatch
+mkdir -p "$out"
+B=$(realpath "${STATICCALL_BUILD:-build}")
+promote=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_cflags staticcall)
+cc=${CC:-gcc}
+cflags=(-O2 -Iinclude)
+loop=benchmarks/promote_dispatch_loop.c
+$cc "${cflags[@]}" -DVARIANT=plain -c $loop -o "$out/plain.o"
+$cc "${cflags[@]}" -DVARIANT=retpoline -mindirect-branch=thunk-inline -c $loop -o "$out/retpoline.o"
+# shellcheck disable=SC2086 # the variable holds several flags
+$cc "${cflags[@]}" -DVARIANT=promoted $promote -c $loop -o "$out/promoted.o"
+if [ "$(objdump -dr "$out/promoted.o" | grep -c 'jmp.*__x86_indirect_thunk')" -eq 0 ] ||
+	[ "$(objdump -d "$out/retpoline.o" | grep -c lfence)" -eq 0 ]; then
+	echo "promote_dispatch: a build without its retpolines" >&2
+	exit 1
+fi
+$cc "${cflags[@]}" benchmarks/promote_dispatch.c "$out"/{plain,retpoline,promoted}.o \
+	-o "$out/promote_dispatch" -L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime"
+"$out/promote_dispatch" "$ops" "$rounds"

@@ -1,0 +1,219 @@
+/*
+ * promote_jumps.c - jump sites (indirect jumps that are no call; GCC
+ * promote mode, SC_PROMOTE_JUMP; tests/promote/run.sh): a computed-goto
+ * interpreter (a `goto *` per opcode handler), a switch interpreter (a
+ * jump table) whose programs change order, and a switch seeing 8 targets
+ * uniformly (megamorphic). 4 threads run them over programs that change
+ * phase out of step (each handler's successor changes: widenings,
+ * demotions and re-promotions while the others jump). Prints each
+ * thread's checksum (the same in every build) and, on stderr, each jump
+ * site's function and state and the runtime's statistics.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <staticcall/promote.h>
+
+#define NTHREADS 4
+#define PHASES 40
+#define LOOPS 5000L
+
+enum { INC, DBL, XOR, ROT, SUB, MUL, NEG, LOOP, NOPS };
+
+/* Each program ends in LOOP: run it `loops` times. */
+__attribute__((noinline)) unsigned long
+run_goto(const unsigned char *code, long loops, unsigned long acc)
+{
+	static void *const op[NOPS] = { &&inc, &&dbl, &&xor, &&rot,
+					&&sub, &&mul, &&neg, &&loop };
+	const unsigned char *pc = code;
+#define NEXT goto *op[*pc++]
+	NEXT;
+inc:
+	acc += 1;
+	NEXT;
+dbl:
+	acc = acc * 5 + 1;
+	NEXT;
+xor:
+	acc ^= 0x5555;
+	NEXT;
+rot:
+	acc = acc << 7 | acc >> 57;
+	NEXT;
+sub:
+	acc -= 12345;
+	NEXT;
+mul:
+	acc *= 3;
+	NEXT;
+neg:
+	acc = ~acc;
+	NEXT;
+loop:
+	if (--loops <= 0)
+		return acc;
+	pc = code;
+	NEXT;
+#undef NEXT
+}
+
+/* The same operations through a switch (a jump table). */
+#define SWITCH_INTERPRETER(name)                                  \
+	__attribute__((noinline)) unsigned long name(             \
+		const unsigned char *code, long loops,            \
+		unsigned long acc)                                \
+	{                                                         \
+		for (const unsigned char *pc = code;;) {          \
+			switch (*pc++) {                          \
+			case INC:                                 \
+				acc += 1;                         \
+				break;                            \
+			case DBL:                                 \
+				acc = acc * 5 + 1;                \
+				break;                            \
+			case XOR:                                 \
+				acc ^= 0x5555;                    \
+				break;                            \
+			case ROT:                                 \
+				acc = acc << 7 | acc >> 57;       \
+				break;                            \
+			case SUB:                                 \
+				acc -= 12345;                     \
+				break;                            \
+			case MUL:                                 \
+				acc *= 3;                         \
+				break;                            \
+			case NEG:                                 \
+				acc = ~acc;                       \
+				break;                            \
+			case LOOP:                                \
+				if (--loops <= 0)                 \
+					return acc;               \
+				pc = code;                        \
+				break;                            \
+			default:                                  \
+				return 0;                         \
+			}                                         \
+		}                                                 \
+	}
+SWITCH_INTERPRETER(run_switch)
+SWITCH_INTERPRETER(run_switch_mega)
+
+/* Computed-goto programs: the same operations, successors that change
+ * from one to the next. */
+static const unsigned char goto_progs[][8] = {
+	{ INC, DBL, XOR, LOOP },
+	{ INC, XOR, DBL, LOOP },
+	{ SUB, MUL, NEG, ROT, LOOP },
+	{ MUL, SUB, ROT, NEG, LOOP },
+	{ DBL, INC, LOOP },
+};
+#define NGOTO (sizeof goto_progs / sizeof goto_progs[0])
+/* Switch programs: four targets, in changing order. */
+static const unsigned char switch_progs[][8] = {
+	{ INC, DBL, XOR, LOOP },
+	{ XOR, INC, DBL, LOOP },
+	{ DBL, DBL, XOR, INC, LOOP },
+};
+#define NSWITCH (sizeof switch_progs / sizeof switch_progs[0])
+/* Every case, uniformly. */
+static const unsigned char mega_prog[] = { INC, DBL, XOR, ROT,
+					   SUB, MUL, NEG, LOOP };
+
+__attribute__((noinline)) unsigned long worker(long t)
+{
+	unsigned long acc = (unsigned long)t;
+	for (long p = 0; p < PHASES; p++) {
+		acc = run_goto(goto_progs[(p + t) % NGOTO], LOOPS, acc);
+		acc = run_switch(switch_progs[(p + t) % NSWITCH], LOOPS, acc);
+		acc = run_switch_mega(mega_prog, LOOPS / 2, acc);
+	}
+	return acc;
+}
+
+static void *thread_main(void *arg)
+{
+	return (void *)worker((long)arg);
+}
+
+static const char *state_name(int s)
+{
+	static const char *const n[] = { "rejected",	"unlearned", "learning",
+					 "promoted",	"megamorphic", "far",
+					 "sealed" };
+	return s >= 0 && s < 7 ? n[s] : "?";
+}
+
+struct fn {
+	const char *name;
+	const void *at;
+};
+
+static int fn_cmp(const void *a, const void *b)
+{
+	const struct fn *x = a, *y = b;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+int main(void)
+{
+	pthread_t th[NTHREADS];
+	unsigned long got[NTHREADS];
+	for (long t = 0; t < NTHREADS; t++)
+		if (pthread_create(&th[t], NULL, thread_main, (void *)t))
+			return 1;
+	for (long t = 0; t < NTHREADS; t++) {
+		void *r;
+		pthread_join(th[t], &r);
+		got[t] = (unsigned long)r;
+	}
+	for (long t = 0; t < NTHREADS; t++)
+		printf("thread %ld: %lu\n", t, got[t]);
+
+	/* Each jump site (tail == 2) by the function it lies in: the
+	 * nearest of these at or below it. */
+	struct fn fns[] = {
+		{ "run_goto", (const void *)run_goto },
+		{ "run_switch", (const void *)run_switch },
+		{ "run_switch_mega", (const void *)run_switch_mega },
+		{ "worker", (const void *)worker },
+		{ "thread_main", (const void *)thread_main },
+		{ "main", (const void *)main },
+	};
+	const size_t nfns = sizeof fns / sizeof fns[0];
+	qsort(fns, nfns, sizeof fns[0], fn_cmp);
+	struct static_call_promote_stats st;
+	if (static_call_promote_stats(&st))
+		return 0; /* no promotion: nothing more to say */
+	int n = static_call_promote_sites(NULL, 0);
+	struct static_call_promote_site_info *si =
+		n > 0 ? calloc((size_t)n, sizeof *si) : NULL;
+	if (si)
+		n = static_call_promote_sites(si, (size_t)n);
+	size_t jumps = 0, promoted = 0;
+	for (int i = 0; si && i < n; i++) {
+		if (si[i].tail != 2)
+			continue;
+		const char *name = "?";
+		for (size_t k = 0; k < nfns; k++)
+			if (fns[k].at <= si[i].address)
+				name = fns[k].name;
+		jumps++;
+		promoted += si[i].state == 3;
+		fprintf(stderr, "jump %s: %s %d samples=%lu promotions=%lu "
+				"demotions=%lu\n",
+			name, state_name(si[i].state), si[i].ntargets,
+			si[i].samples, si[i].promotions, si[i].demotions);
+	}
+	free(si);
+	fprintf(stderr,
+		"stats: objects=%zu sites=%zu tail=%zu rejected=%zu "
+		"promoted=%zu megamorphic=%zu jumps=%zu jumps_promoted=%zu "
+		"promotions=%lu demotions=%lu samples=%lu\n",
+		st.objects, st.sites, st.tail_sites, st.rejected, st.promoted,
+		st.megamorphic, jumps, promoted, st.promotions, st.demotions,
+		st.samples);
+	return 0;
+}
