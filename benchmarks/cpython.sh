@@ -17,7 +17,8 @@
 # A small documented subset of CPython's test suite runs on the promoted
 # builds (test_json test_dict test_list test_gc test_threading; NO_CHECK=1
 # skips it). Build dirs stay under build/bench/cpython (reruns reuse them;
-# REBUILD=1 rebuilds). Writes build/bench/cpython/{speed,sites,check}.csv.
+# REBUILD=1 rebuilds; JOBS=N: make -jN, default 2). Writes
+# build/bench/cpython/{speed,sites,check}.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -85,7 +86,7 @@ build() { # variant
 		CFLAGS="$cflags" CPPFLAGS="$cppflags" LIBS="$libs" \
 		> configure.log 2>&1 ) || { tail -20 "$dir/configure.log" >&2; exit 1; }
 	/usr/bin/time -f "%e %U %S" -o "$dir/build.time" \
-		nice make -C "$dir" -j2 python sharedmods > "$dir/build.log" 2>&1 ||
+		nice make -C "$dir" -j"${JOBS:-2}" python sharedmods > "$dir/build.log" 2>&1 ||
 		{ tail -30 "$dir/build.log" >&2; exit 1; }
 	echo "$stamp" > "$dir/.stamp"
 	echo "cpython: built $v in $(cut -d' ' -f1 "$dir/build.time") s" >&2
