@@ -119,7 +119,9 @@ uint8_t *sc_execmem_room(struct sc_execmem *m, size_t len)
 		errno = ENOSPC;
 		return NULL;
 	}
-	if (!m->open || at != m->open + m->open_used) {
+	/* By room, not by address: a page filled exactly ends where the
+	 * next one starts, so `at` would equal its end. */
+	if (!m->open || m->open_used + len > ps) {
 		/* A new page: the full one is sealed first (what it holds
 		 * was written for good). */
 		int err = sc_execmem_seal(m);

@@ -149,6 +149,24 @@ Test(execmem, a_full_page_is_sealed_before_the_next_opens)
 	sc_execmem_release(&m);
 }
 
+/* A page filled exactly ends where the next one starts: the next room
+ * is still a new page, opened writable (64 slow stubs of 64 bytes). */
+Test(execmem, a_page_filled_exactly_opens_the_next)
+{
+	struct sc_execmem m;
+	size_t ps = sc_page_size();
+	uintptr_t lo = code_lo(), hi = lo + ps;
+	cr_assert_eq(sc_execmem_reserve(&m, lo, hi, 2 * ps, reach_2g, 0xcc), 0);
+	for (size_t i = 0; i < ps / 64; i++)
+		memset(sc_execmem_room(&m, 64), 0x90, 64);
+	uint8_t *b = sc_execmem_room(&m, 64);
+	cr_assert_eq(b, m.base + ps);
+	assert_perms(m.base, "r-xp");
+	assert_perms(b, "rw-p");
+	memset(b, 0x90, 64);
+	sc_execmem_release(&m);
+}
+
 Test(execmem, every_byte_is_within_reach)
 {
 	size_t ps = sc_page_size();
