@@ -321,7 +321,7 @@ struct sc_abi_promote_view {
 	/* a site: its size, its call's address (pointer), its state (one
 	 * byte, an index into state_of): offsets */
 	uint16_t site_size, site_insn, site_state;
-	uint8_t state_of[8]; /* enum static_call_promote_state, or 0xff */
+	uint8_t state_of[16]; /* enum static_call_promote_state, or 0xff */
 };
 
 /* clang-format on */

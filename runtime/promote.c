@@ -58,7 +58,10 @@
 #define SC_PROMOTE_MAX_WINDOWS 4   /* undecided windows before giving up */
 #define SC_PROMOTE_MAX_DEMOTIONS 8 /* quick ones (within SETTLED_MS) */
 #define SC_PROMOTE_SETTLED_MS 100
-#define SC_PROMOTE_POOL (256u << 10)	 /* stub memory per object */
+/* stub memory per object: address space reserved, pages made only as
+ * stubs are (each batch of promotions seals its page and the next one
+ * opens a fresh page: CPython's ~400 executed sites took ~1 MiB) */
+#define SC_PROMOTE_POOL (4u << 20)
 #define SC_PROMOTE_CAND 4		 /* distinct targets tallied per site */
 #define SC_PROMOTE_COUNTERS (256u << 10) /* hit counters per object */
 #define SC_COUNTER_BLOCK 64 /* a stub's counters: a cache line of their own */
@@ -67,6 +70,8 @@
  * decrements it at %fs:offset (initial-exec TLS, docs/ABI.md). */
 SC_EXPORT __thread int __staticcall_promote_tick
 	__attribute__((tls_model("initial-exec"))) = SC_PROMOTE_PERIOD;
+
+size_t sc_promote_pool_bytes = SC_PROMOTE_POOL;
 
 enum psite_state {
 	PS_BAD,	     /* record did not verify: never written */
@@ -80,6 +85,8 @@ enum psite_state {
 	PS_SEALED,   /* static_call_seal(CODE): back on its thunk for good */
 	PS_COMPILED, /* (SC_PROMOTE_SLS) on the compiler's own thunk, as
 			compiled: no sampling entry could be made for it */
+	PS_FULL,     /* its object's stub memory is used up: on the
+		     thunk's retpoline for good, no more sampling */
 };
 
 struct psite {
@@ -173,6 +180,7 @@ SC_EXPORT struct sc_abi_promote_view __staticcall_promote_view = {
 		[PS_FAR] = STATIC_CALL_PROMOTE_FAR,
 		[PS_SEALED] = STATIC_CALL_PROMOTE_SEALED,
 		[PS_COMPILED] = STATIC_CALL_PROMOTE_UNLEARNED,
+		[PS_FULL] = STATIC_CALL_PROMOTE_NO_ROOM,
 	},
 };
 
@@ -281,7 +289,8 @@ static const uint8_t *jump_stub(struct pobj *po, const struct psite *s)
 	return at;
 }
 
-/* s is given up on (state PS_MEGA or PS_FAR): it costs no more sampling.
+/* s is given up on (state PS_MEGA, PS_FAR or PS_FULL): it costs no more
+ * sampling.
  * A retpoline unit's site is pointed straight at its thunk's retpoline,
  * past the slot (a thread arriving there runs exactly what the slot's
  * plain form leads to). A promote-plain unit's site, where a batch b can
@@ -626,9 +635,9 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		       "plugin emits: left on their thunks",
 		       bad, n, po->obj.name ? po->obj.name : "?");
 	po->pool_ok = !sc_execmem_reserve(&po->pool, po->lo, po->hi,
-					  SC_PROMOTE_POOL, sc_parch_reach,
+					  sc_promote_pool_bytes, sc_parch_reach,
 					  sc_parch_fill());
-	po->capstubs = SC_PROMOTE_POOL / sc_parch_stub_size(1);
+	po->capstubs = sc_promote_pool_bytes / sc_parch_stub_size(1);
 	/* its pages are touched only as stubs are made */
 	po->stubs = sc_mem_alloc_untouched(po->capstubs * sizeof *po->stubs);
 	if (!po->pool_ok || !po->stubs) {
@@ -990,8 +999,10 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 	const struct stubrec *stub =
 		get_stub(po, s->reg, t, k, s->slow, &far, s->insn);
 	if (!stub) {
-		if (far) /* x86-64 has no direct branch further away */
-			settle(b, po, s, PS_FAR);
+		/* x86-64 has no direct branch further away; a full pool
+		 * stays full (stubs are never freed while their object
+		 * lives): either way the site would sample for nothing */
+		settle(b, po, s, far ? PS_FAR : PS_FULL);
 		return;
 	}
 	struct pending *p = &b->p[b->n++];
@@ -1222,6 +1233,7 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 			st->promoted += s->state == PS_STUB;
 			st->megamorphic += s->state == PS_MEGA;
 			st->far += s->state == PS_FAR;
+			st->no_room += s->state == PS_FULL;
 		}
 		st->stubs += po->nstubs;
 		st->stub_bytes += po->slow_bytes + po->jump_bytes;
@@ -1379,7 +1391,7 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
  * dlclose), under the lock. */
 static void report_object(const struct pobj *po)
 {
-	size_t n[8] = { 0 }, stubs = 0, jumps = 0;
+	size_t n[9] = { 0 }, stubs = 0, jumps = 0;
 	unsigned long long hits = 0, misses = 0;
 	for (size_t i = 0; i < po->n; i++) {
 		n[po->sites[i].state]++;
@@ -1392,10 +1404,10 @@ static void report_object(const struct pobj *po)
 	}
 	stubs += po->slow_bytes + po->jump_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
-		      "%zu megamorphic, %zu far, %zu tail unlearned, %zu "
-		      "rejected; %zu jump sites; %zu stubs, %zu bytes; %llu "
-		      "hits, %llu misses",
+		      "%zu megamorphic, %zu far, %zu no room, %zu tail "
+		      "unlearned, %zu rejected; %zu jump sites; %zu stubs, %zu "
+		      "bytes; %llu hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
-		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_TAIL], n[PS_BAD],
-		      jumps, po->nstubs, stubs, hits, misses);
+		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL], n[PS_TAIL],
+		      n[PS_BAD], jumps, po->nstubs, stubs, hits, misses);
 }

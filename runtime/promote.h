@@ -123,4 +123,8 @@ int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
 /* The C end of __staticcall_promote_sample (promote_<isa>.S). */
 void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg);
 
+/* Stub memory reserved per object (SC_PROMOTE_POOL; unit tests make it
+ * small to use it up). */
+extern size_t sc_promote_pool_bytes;
+
 #endif

@@ -310,7 +310,8 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 static const char *runtime_says(int given_up, int state, int mode)
 {
 	if (given_up)
-		return state == STATIC_CALL_PROMOTE_FAR ? "far" :
+		return state == STATIC_CALL_PROMOTE_FAR	    ? "far" :
+		       state == STATIC_CALL_PROMOTE_NO_ROOM ? "no-room" :
 		       state == STATIC_CALL_PROMOTE_MEGAMORPHIC ?
 							  "megamorphic" :
 							  "given-up";

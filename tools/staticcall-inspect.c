@@ -89,7 +89,7 @@ static void usage(FILE *f)
 		"\n"
 		"Promotable indirect calls (gcc_promote_cflags): each site, and with\n"
 		"--pid its live state (learning, thunk, off, sealed, megamorphic, far,\n"
-		"promoted), its stub's targets, hits, misses and hit rate\n"
+		"no-room, promoted), its stub's targets, hits, misses and hit rate\n"
 		"(docs/GUIDE.md).\n"
 		"\n"
 		"--json: one JSON document on stdout instead of the table.\n"

@@ -41,6 +41,8 @@ struct static_call_promote_stats {
 	 * read-write data; and its regions */
 	size_t exec_reserved, exec_bytes, exec_open, exec_data;
 	size_t exec_regions;
+	size_t no_room; /* sites given up on because their object's stub
+			   memory was used up: on the thunk for good */
 };
 
 /* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */
@@ -56,6 +58,8 @@ enum static_call_promote_state {
 	STATIC_CALL_PROMOTE_FAR = 5, /* targets out of reach: retpoline */
 	STATIC_CALL_PROMOTE_SEALED = 6, /* static_call_seal(CODE): on its
 					   thunk, as compiled */
+	STATIC_CALL_PROMOTE_NO_ROOM = 7, /* its object's stub memory used
+					    up: given up, on the retpoline */
 };
 
 struct static_call_promote_site_info {

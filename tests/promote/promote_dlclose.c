@@ -2,7 +2,7 @@
  * promote_dlclose LIB: the promoted library dlopen'ed, called until its
  * sites are promoted (stubs made), dlclose'd, 48 times. The stub memory
  * of each unloaded copy is released with it (issue 16): the address space
- * does not grow (each copy kept would cost its 256 KiB stub region).
+ * does not grow (each copy kept would cost its 4 MiB stub region).
  */
 #include <dlfcn.h>
 #include <stdio.h>

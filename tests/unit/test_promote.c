@@ -802,3 +802,60 @@ Test(promote, view_and_statistics_describe_what_the_api_lists)
 	__staticcall_promote_unregister(__start_pt_promote_table,
 					__stop_pt_promote_table);
 }
+
+/* An object whose stub memory is used up (CPython's ~400 executed sites
+ * used up 256 KiB: the sites left sampled for the whole run, slower than
+ * the retpoline): a site that would be promoted is given up on instead
+ * (NO_ROOM), on its thunk's retpoline, and samples no more. */
+Test(promote, a_site_finding_no_stub_memory_is_given_up)
+{
+	setup();
+	sc_promote_pool_bytes = (size_t)sysconf(_SC_PAGESIZE);
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	int (*const fn[4])(void *) = { pt_via_rax_0, pt_via_rax_1,
+				       pt_via_rax_2, pt_via_rax_3 };
+	uint8_t *const at[4] = { pt_site_rax_0, pt_site_rax_1, pt_site_rax_2,
+				 pt_site_rax_3 };
+	void *const tg[4] = { pt_t0, pt_t1, pt_t2, pt_t3 };
+	struct static_call_promote_site_info si[16];
+	int full = -1, promoted = 0;
+	unsigned long samples = 0;
+	/* one site at a time, each to a target of its own: one stub each,
+	 * made in batches of their own */
+	for (int k = 0; k < 4 && full < 0; k++)
+		for (long i = 0; i < 4000000; i++) {
+			cr_assert_eq(fn[k](tg[k]), 10 + k);
+			if (i % 1000)
+				continue;
+			int m = static_call_promote_sites(si, 16), st = -1;
+			for (int s = 0; s < m && s < 16; s++)
+				if (si[s].address == at[k])
+					st = si[s].state, samples = si[s].samples;
+			if (st == STATIC_CALL_PROMOTE_PROMOTED) {
+				promoted++;
+				break;
+			}
+			if (st == STATIC_CALL_PROMOTE_NO_ROOM) {
+				full = k;
+				break;
+			}
+		}
+	cr_assert(full >= 0, "no site ran out of stub memory (%d promoted)",
+		  promoted);
+	cr_assert_eq(sc_parch_site_dest(at[full], 0),
+		     sc_parch_thunk_retpoline(pt_thunk_rax));
+	for (long i = 0; i < 200000; i++)
+		cr_assert_eq(fn[full](tg[i & 3]), 10 + (int)(i & 3));
+	int m = static_call_promote_sites(si, 16);
+	for (int s = 0; s < m && s < 16; s++)
+		if (si[s].address == at[full]) {
+			cr_assert_eq(si[s].state, STATIC_CALL_PROMOTE_NO_ROOM);
+			cr_assert_eq(si[s].samples, samples, "still sampled");
+		}
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_geq(st.no_room, 1);
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
