@@ -9,9 +9,16 @@
 # plugin is built; NO_CLANG=1 skips it), GCC's retpolines + plugin in
 # promote mode (gcc_promote_cflags) with the marked source (static calls
 # and promotion) and with the unmarked one (promotion only,
-# gcc-thunk-promote-nosc), and with GCC -flto the retpoline
-# and retpoline + plugin builds again (the plugin's gcc_ldflags at the
-# link; NO_LTO=1 skips them). Median of RUNS (default 3) runs
+# gcc-thunk-promote-nosc), the switches' two shapes (GCC compiles no
+# jump table under -mindirect-branch=thunk*, a switch is a tree of
+# compares there: gcc-nojt is the plain build with -fno-jump-tables, that
+# shape without retpolines, and the -jt builds are the promoted ones
+# with -fjump-tables, whose table jumps are retpolined; NO_JT=1 skips
+# them), and
+# with GCC -flto the retpoline and retpoline + plugin builds again (the
+# plugin's gcc_ldflags at the link; NO_LTO=1 skips them); VARIANTS="gcc
+# gcc-thunk ..." builds and runs only those (keep gcc and gcc-thunk: the
+# share recovered is computed against them). Median of RUNS (default 3) runs
 # interleaved across builds, wall and CPU (user+sys) time, the share of
 # the retpoline overhead each build recovers ((retpoline - build) /
 # (retpoline - plain), CPU time); the plugin build's calls of
@@ -58,11 +65,20 @@ gcc_promote=$(pkg-config --variable=gcc_promote_cflags staticcall)
 # gcc-thunk-promote: retpolines + the plugin in promote mode (static calls
 # and learned promotion of every other indirect call, issue 16)
 variants=(gcc gcc-thunk gcc-thunk-plugin gcc-thunk-promote gcc-thunk-promote-nosc)
+# GCC's -mindirect-branch=thunk* implies -fno-jump-tables: gcc-nojt is
+# the plain build with a switch's code of the retpoline builds (compares),
+# gcc-thunk-promote-nosc-jt the promoted one with jump tables back
+# (-fjump-tables)
+[ -z "${NO_JT:-}" ] && variants+=(gcc-nojt gcc-thunk-promote-nosc-jt)
 [ -z "${NO_LTO:-}" ] && variants+=(gcc-lto-thunk gcc-lto-thunk-plugin)
 gcc_ldflags=$(pkg-config --variable=gcc_ldflags staticcall)
 if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:-}" ]; then
 	variants+=(clang clang-thunk clang-thunk-plugin)
 fi
+# VARIANTS="gcc gcc-thunk ...": only these (the plain and retpoline
+# builds they are compared with included)
+# shellcheck disable=SC2206
+[ -n "${VARIANTS:-}" ] && variants=(${VARIANTS})
 cc -O2 -shared -fPIC benchmarks/count_store_calls.c -o "$out/count_store_calls.so" -ldl
 base="-O2 -DSQLITE_OMIT_LOAD_EXTENSION -Iinclude -I$out/amal"
 for v in "${variants[@]}"; do
@@ -81,8 +97,10 @@ for v in "${variants[@]}"; do
 		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
 	case $v in *-promote*) flags="$flags $gcc_promote"
 		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
+	case $v in *-nojt) flags="$flags -fno-jump-tables" ;;
+	*-jt) flags="$flags -fjump-tables" ;; esac
 	src=$out/sqlite3-marked.c
-	case $v in *-nosc) src=$out/amal/sqlite3.c ;; esac
+	case $v in *-nosc|*-nosc-*) src=$out/amal/sqlite3.c ;; esac
 	# the build-system contract: compile with gcc_cflags, link with
 	# gcc_ldflags (under -flto lto1 generates the code)
 	case $v in *-lto-*-plugin) linkflags="$linkflags $gcc_ldflags" ;; esac
