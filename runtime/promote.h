@@ -14,7 +14,7 @@
 #include "internal.h"
 
 /* Targets one stub compares, at most (a compare chain). */
-#define SC_PROMOTE_MAX_TARGETS 4
+#define SC_PROMOTE_MAX_TARGETS 8
 
 /* ---- provided by each arch: promote_<isa>.c ------------------------ */
 int sc_parch_supported(void);

@@ -330,7 +330,7 @@ void live_promote_sites(struct table *t,
 {
 	for (size_t i = 0; i < t->npromote; i++) {
 		struct promote_site *p = &t->promote[i];
-		uint8_t b[128];
+		uint8_t b[512]; /* an 8-target counting stub: 256 bytes */
 		uint64_t slot, thunk = p->thunk + t->base;
 		if (!p->thunk) {
 			p->live = "unexpected";

@@ -2,8 +2,8 @@
  * promote_jumps.c - jump sites (indirect jumps that are no call; GCC
  * promote mode, SC_PROMOTE_JUMP; tests/promote/run.sh): a computed-goto
  * interpreter (a `goto *` per opcode handler), a switch interpreter (a
- * jump table) whose programs change order, and a switch seeing 8 targets
- * uniformly (megamorphic). 4 threads run them over programs that change
+ * jump table) whose programs change order, and a switch seeing 12 targets
+ * uniformly (megamorphic: a jump site's stub compares 8 at most). 4 threads run them over programs that change
  * phase out of step (each handler's successor changes: widenings,
  * demotions and re-promotions while the others jump). Prints each
  * thread's checksum (the same in every build) and, on stderr, each jump
@@ -19,14 +19,15 @@
 #define PHASES 40
 #define LOOPS 5000L
 
-enum { INC, DBL, XOR, ROT, SUB, MUL, NEG, LOOP, NOPS };
+enum { INC, DBL, XOR, ROT, SUB, MUL, NEG, ADD7, SHR, SWAP, HALF, LOOP, NOPS };
 
 /* Each program ends in LOOP: run it `loops` times. */
 __attribute__((noinline)) unsigned long
 run_goto(const unsigned char *code, long loops, unsigned long acc)
 {
-	static void *const op[NOPS] = { &&inc, &&dbl, &&xor, &&rot,
-					&&sub, &&mul, &&neg, &&loop };
+	static void *const op[NOPS] = { &&inc,	&&dbl, &&xor,  &&rot,
+					&&sub,	&&mul, &&neg,  &&add7,
+					&&shr,	&&swap, &&half, &&loop };
 	const unsigned char *pc = code;
 #define NEXT goto *op[*pc++]
 	NEXT;
@@ -50,6 +51,18 @@ mul:
 	NEXT;
 neg:
 	acc = ~acc;
+	NEXT;
+add7:
+	acc += 7;
+	NEXT;
+shr:
+	acc ^= acc >> 13;
+	NEXT;
+swap:
+	acc = acc << 32 | acc >> 32;
+	NEXT;
+half:
+	acc = acc / 2 + 99;
 	NEXT;
 loop:
 	if (--loops <= 0)
@@ -88,6 +101,18 @@ loop:
 			case NEG:                                 \
 				acc = ~acc;                       \
 				break;                            \
+			case ADD7:                                \
+				acc += 7;                         \
+				break;                            \
+			case SHR:                                 \
+				acc ^= acc >> 13;                 \
+				break;                            \
+			case SWAP:                                \
+				acc = acc << 32 | acc >> 32;      \
+				break;                            \
+			case HALF:                                \
+				acc = acc / 2 + 99;               \
+				break;                            \
 			case LOOP:                                \
 				if (--loops <= 0)                 \
 					return acc;               \
@@ -102,7 +127,8 @@ SWITCH_INTERPRETER(run_switch)
 SWITCH_INTERPRETER(run_switch_mega)
 
 /* Computed-goto programs: the same operations, successors that change
- * from one to the next. */
+ * from one to the next; ten first operations, so the loop handler's jump
+ * sees more over the phases than a stub compares (8). */
 static const unsigned char goto_progs[][8] = {
 	{ INC, DBL, XOR, LOOP },
 	{ INC, XOR, DBL, LOOP },
@@ -111,6 +137,11 @@ static const unsigned char goto_progs[][8] = {
 	{ DBL, INC, LOOP },
 	{ XOR, ROT, INC, LOOP },
 	{ NEG, MUL, XOR, LOOP },
+	{ ADD7, SHR, LOOP },
+	{ SHR, SWAP, INC, LOOP },
+	{ SWAP, HALF, DBL, LOOP },
+	{ HALF, ADD7, XOR, LOOP },
+	{ ROT, NEG, SWAP, LOOP },
 };
 #define NGOTO (sizeof goto_progs / sizeof goto_progs[0])
 /* Switch programs: four targets, in changing order. */
@@ -121,8 +152,9 @@ static const unsigned char switch_progs[][8] = {
 };
 #define NSWITCH (sizeof switch_progs / sizeof switch_progs[0])
 /* Every case, uniformly. */
-static const unsigned char mega_prog[] = { INC, DBL, XOR, ROT,
-					   SUB, MUL, NEG, LOOP };
+static const unsigned char mega_prog[] = { INC, DBL,  XOR,  ROT,
+					   SUB, MUL,  NEG,  ADD7,
+					   SHR, SWAP, HALF, LOOP };
 
 __attribute__((noinline)) unsigned long worker(long t)
 {
@@ -144,8 +176,8 @@ static const char *state_name(int s)
 {
 	static const char *const n[] = { "rejected",	"unlearned", "learning",
 					 "promoted",	"megamorphic", "far",
-					 "sealed" };
-	return s >= 0 && s < 7 ? n[s] : "?";
+					 "sealed",	"no-room" };
+	return s >= 0 && s < 8 ? n[s] : "?";
 }
 
 struct fn {

@@ -359,7 +359,8 @@ fi
 # phase. Every build prints the plain build's checksums; GCC: every
 # thunk jump of the interpreters is a recorded jump site (no inline
 # retpoline left), the handlers' and the 4-target switch's promoted, the
-# 8-target switch's given up on, demotions while the threads jump;
+# 12-target switch's given up on (a jump site's stub compares 8),
+# demotions while the threads jump;
 # promote-plain keeps them `jmp *%reg` (`notrack` for IBT table jumps).
 # (-fjump-tables: GCC turns jump tables off under -mindirect-branch
 # unless asked. Clang lowers them without jump tables under retpolines:
@@ -397,7 +398,7 @@ for b in promote ibt; do
 	fi
 	[ "$(stat "$out/err" jumps)" = "$jmps" ] && [ "$jmps" -ge 4 ] ||
 		fail "jumps $b: $jmps thunk jumps: $(cat "$out/err")"
-	# the loop handler's jump (to each program's first operation, 7 of
+	# the loop handler's jump (to each program's first operation, 10 of
 	# them) widened, demoted and re-promoted while the threads jump,
 	# then given up on
 	[ "$(grep -c '^jump run_goto: promoted' "$out/err")" -ge 2 ] &&

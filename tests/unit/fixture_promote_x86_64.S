@@ -6,7 +6,7 @@
  * `call thunk` inside pt_via_<reg>(value), which puts value in the
  * register and calls through the site. pt_off<k> are rax sites at byte
  * k (0..3) of an aligned word; pt_tail_site is a tail site (`jmp`) in
- * pt_tail_fn(value). Targets pt_t0..pt_t3 return 10..13,
+ * pt_tail_fn(value). Targets pt_t0..pt_t7 return 10..17,
  * pt_miss 1000, pt_other 2000.
  */
 	.text
@@ -165,7 +165,7 @@ pt_ptail_site:	/* E9 rel32 (near: the assembler would take EB) */
 	.long pt_pthunk_rax - (. + 4)
 	.size pt_ptail_fn, .-pt_ptail_fn
 
-	.irp k, 0, 1, 2, 3
+	.irp k, 0, 1, 2, 3, 4, 5, 6, 7
 	.balign 16
 	.globl pt_t\k
 	.type pt_t\k,@function
