@@ -97,6 +97,15 @@ void *sc_mem_realloc(void *q, size_t n)
  */
 static void swap_elems(unsigned char *a, unsigned char *b, size_t size)
 {
+	/* a word at a time: promotion sorts records of ~250 bytes (a
+	 * byte loop was 17 M instructions for SQLite's 937 sites) */
+	for (; size >= 8; size -= 8, a += 8, b += 8) {
+		uint64_t t, u;
+		memcpy(&t, a, 8);
+		memcpy(&u, b, 8);
+		memcpy(a, &u, 8);
+		memcpy(b, &t, 8);
+	}
 	while (size--) {
 		unsigned char t = *a;
 		*a++ = *b;

@@ -37,3 +37,36 @@ Test(sort, matches_qsort)
 				     "size %zu shape %d", n, shape);
 		}
 }
+
+/* Records of a size that is no multiple of 8 (the swap moves words, then
+ * the bytes left): every byte of each record goes with its key. */
+struct rec13 {
+	unsigned char key[4], tail[9];
+};
+
+static int cmp_rec13(const void *a, const void *b)
+{
+	return memcmp(((const struct rec13 *)a)->key,
+		      ((const struct rec13 *)b)->key, 4);
+}
+
+Test(sort, odd_sized_records_move_whole)
+{
+	static struct rec13 a[777];
+	unsigned seed = 99;
+	for (size_t i = 0; i < 777; i++) {
+		seed = seed * 1103515245u + 12345u;
+		memcpy(a[i].key, &seed, 4);
+		for (int k = 0; k < 9; k++)
+			a[i].tail[k] = (unsigned char)(a[i].key[k % 4] ^ k);
+	}
+	sc_sort(a, 777, sizeof *a, cmp_rec13);
+	for (size_t i = 0; i < 777; i++) {
+		if (i)
+			cr_assert_leq(cmp_rec13(&a[i - 1], &a[i]), 0);
+		for (int k = 0; k < 9; k++)
+			cr_assert_eq(a[i].tail[k],
+				     (unsigned char)(a[i].key[k % 4] ^ k),
+				     "record %zu byte %d", i, k);
+	}
+}
