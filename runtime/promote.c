@@ -489,6 +489,27 @@ static int thunk_has_jump_site(const struct pobj *po, const uint8_t *thunk)
 	return 0;
 }
 
+/* Into a text-writer batch w[0..*k): the site at insn to hold `to`, in
+ * the entry of its aligned word (arm64: two sites may share one), added
+ * with the word's current value if the batch has none yet. */
+static void put_site(struct sc_write *w, size_t *k, const struct pobj *po,
+		     const uint8_t *insn, const uint8_t *to)
+{
+	uint64_t *word = (uint64_t *)((uintptr_t)insn & ~(uintptr_t)7);
+	size_t j = 0;
+	while (j < *k && w[j].word != word)
+		j++;
+	if (j == *k) {
+		uint64_t old = sc_code_load64(word);
+		w[(*k)++] = (struct sc_write){
+			word, old, old, 0, 1,
+			sc_object_exec_prot(&po->obj, word, 8)
+		};
+	}
+	memcpy((uint8_t *)&w[j].new_value + ((uintptr_t)insn & 7), to,
+	       SC_PSITE_LEN);
+}
+
 /* Each site of the compiler's own thunk (PS_COMPILED) moves to the
  * runtime's sampling entry of its register, made in the pool and sealed
  * before any site points at it; one that cannot stays as compiled. */
@@ -531,21 +552,7 @@ static void adopt_sls_sites(struct pobj *po)
 		    ((uintptr_t)s->insn & 7) > 8 - SC_PSITE_LEN ||
 		    !sc_parch_site_encode(s->insn, 0, entry, to))
 			continue;
-		uint64_t *word =
-			(uint64_t *)((uintptr_t)s->insn & ~(uintptr_t)7);
-		size_t j = 0;
-		while (j < k && w[j].word != word)
-			j++;
-		if (j == k) {
-			uint64_t old = sc_code_load64(word);
-			w[k++] = (struct sc_write){
-				word, old,
-				old,  0,
-				1,    sc_object_exec_prot(&po->obj, word, 8)
-			};
-		}
-		memcpy((uint8_t *)&w[j].new_value + ((uintptr_t)s->insn & 7),
-		       to, SC_PSITE_LEN);
+		put_site(w, &k, po, s->insn, to);
 		s->thunk = entry; /* (moved once the batch is written) */
 	}
 	int err = k ? sc_text_apply(w, k) : 0;
@@ -1298,28 +1305,7 @@ int sc_promote_seal_code(void)
 			    (now == s->stub || now == s->slow ||
 			     now == s->thunk || now == plain_path(s)) &&
 			    sc_parch_site_encode(s->insn, s->tail, home, to)) {
-				uint64_t *word =
-					(uint64_t *)((uintptr_t)s->insn &
-						     ~(uintptr_t)7);
-				/* arm64: two sites may share a word */
-				size_t j = 0;
-				while (j < k && w[j].word != word)
-					j++;
-				if (j == k) {
-					uint64_t old = sc_code_load64(word);
-					w[k++] = (struct sc_write){
-						word,
-						old,
-						old,
-						0,
-						1,
-						sc_object_exec_prot(&po->obj,
-								    word, 8)
-					};
-				}
-				memcpy((uint8_t *)&w[j].new_value +
-					       ((uintptr_t)s->insn & 7),
-				       to, SC_PSITE_LEN);
+				put_site(w, &k, po, s->insn, to);
 			}
 			if (s->compiled) /* its entry has no slot */
 				continue;
