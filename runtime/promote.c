@@ -76,6 +76,9 @@ SC_EXPORT __thread int __staticcall_promote_tick
 	__attribute__((tls_model("initial-exec"))) = SC_PROMOTE_PERIOD;
 
 size_t sc_promote_pool_bytes = SC_PROMOTE_POOL;
+_Static_assert(sizeof((struct static_call_promote_site_info *)0)->targets ==
+		       SC_PROMOTE_MAX_TARGETS * sizeof(void *),
+	       "the API reports every target a stub can hold");
 
 enum psite_state {
 	PS_BAD,	     /* record did not verify: never written */
@@ -1276,18 +1279,21 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 	return 0;
 }
 
-/* static_call_seal(STATIC_CALL_SEAL_CODE), under the lock: every site
- * the runtime moved back onto its thunk and every thunk's slot back to
- * its plain form, in one batch (all or nothing), so the code is as
- * compiled before patching goes off for good. 0 or -errno. */
+/* static_call_seal(STATIC_CALL_SEAL_CODE), under the lock: every
+ * thunk's slot back to its plain form (one batch), then every site the
+ * runtime moved back onto its thunk (another), so the code is as compiled
+ * before patching goes off for good. Slots first: a jump site moved back
+ * onto a thunk that still samples would run its sample block, whose call
+ * of the sampler's lazily bound PLT entry may clobber registers live
+ * across the jump (%r10, %r11). 0 or -errno. */
 int sc_promote_seal_code(void)
 {
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, ks = 0;
 	for (struct pobj *po = pobjs; po; po = po->next)
-		n += 2 * po->n; /* a site and, at most, its thunk's slot */
+		n += po->n; /* per site: itself in w, its thunk's slot in sw */
 	if (!n)
 		return 0;
-	struct sc_write *w = sc_mem_alloc(n * sizeof *w);
+	struct sc_write *w = sc_mem_alloc(2 * n * sizeof *w), *sw = w + n;
 	if (!w)
 		return -ENOMEM;
 	uint8_t to[SC_PSITE_MAX];
@@ -1311,11 +1317,11 @@ int sc_promote_seal_code(void)
 				continue;
 			uint64_t *slot = (uint64_t *)s->thunk;
 			int dup = 0;
-			for (size_t j = 0; j < k; j++)
-				dup |= w[j].word == slot;
+			for (size_t j = 0; j < ks; j++)
+				dup |= sw[j].word == slot;
 			if (!dup &&
 			    sc_code_load64(slot) == sc_parch_thunk_slot(1))
-				w[k++] = (struct sc_write){
+				sw[ks++] = (struct sc_write){
 					slot,
 					sc_parch_thunk_slot(1),
 					sc_parch_thunk_slot(0),
@@ -1324,7 +1330,9 @@ int sc_promote_seal_code(void)
 					sc_object_exec_prot(&po->obj, slot, 8)
 				};
 		}
-	int err = k ? sc_text_apply(w, k) : 0;
+	int err = ks ? sc_text_apply(sw, ks) : 0;
+	if (!err && k)
+		err = sc_text_apply(w, k);
 	sc_mem_free(w);
 	if (err)
 		return err;
@@ -1365,7 +1373,8 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			o->state = state_of[s->state];
 			if (s->state == PS_STUB) {
 				o->ntargets = s->ntargets;
-				for (int j = 0; j < s->ntargets && j < 4; j++)
+				for (int j = 0; j < s->ntargets && j < SC_PROMOTE_MAX_TARGETS;
+			     j++)
 					o->targets[j] = s->targets[j];
 			}
 			o->samples = s->samples_all;
@@ -1373,7 +1382,8 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			o->demotions = s->demotions_all;
 			if (s->state == PS_STUB && s->rec && s->rec->cnt) {
 				o->counted = 1;
-				for (int j = 0; j < s->rec->n && j < 4; j++)
+				for (int j = 0;
+			     j < s->rec->n && j < SC_PROMOTE_MAX_TARGETS; j++)
 					o->hits[j] = counter(&s->rec->cnt[j]);
 				o->misses = stub_misses(s->rec);
 			}

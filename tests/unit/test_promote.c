@@ -864,3 +864,46 @@ Test(promote, a_site_finding_no_stub_memory_is_given_up)
 	__staticcall_promote_unregister(__start_pt_promote_table,
 					__stop_pt_promote_table);
 }
+
+/* static_call_seal(CODE) writes every thunk's slot back to its plain form
+ * before it moves any site back onto its thunk: a jump site arriving at
+ * a thunk that still samples would run its sample block (whose lazily
+ * bound PLT call may clobber %r10/%r11, live across a jump). */
+Test(promote, sealing_makes_thunks_plain_before_moving_sites)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	struct static_call_promote_site_info si[16];
+	int promoted = 0;
+	for (long i = 0; i < 4000000 && !promoted; i++) {
+		cr_assert_eq(pt_via_rax_0(pt_t0), 10);
+		if (i % 1000)
+			continue;
+		int m = static_call_promote_sites(si, 16);
+		for (int s = 0; s < m && s < 16; s++)
+			promoted |= si[s].address == pt_site_rax_0 &&
+				    si[s].state == STATIC_CALL_PROMOTE_PROMOTED;
+	}
+	cr_assert(promoted, "not promoted");
+	uint64_t slot;
+	memcpy(&slot, pt_thunk_rax, 8);
+	cr_assert_eq(slot, sc_parch_thunk_slot(1), "thunk not sampling");
+	text_ops_log_on();
+	cr_assert_eq(static_call_seal(STATIC_CALL_SEAL_CODE), 0);
+	text_ops_log_off();
+	uint64_t *site_word = (uint64_t *)((uintptr_t)pt_site_rax_0 & ~7ul);
+	int slot_at = -1, site_at = -1;
+	for (int j = 0; j < text_ops_ncas && j < TEXT_OPS_LOG_MAX; j++) {
+		if (text_ops_log[j].word == (uint64_t *)pt_thunk_rax &&
+		    slot_at < 0)
+			slot_at = j;
+		if (text_ops_log[j].word == site_word && site_at < 0)
+			site_at = j;
+	}
+	cr_assert(slot_at >= 0 && site_at >= 0, "slot %d, site %d", slot_at,
+		  site_at);
+	cr_assert_lt(slot_at, site_at, "a site moved onto a sampling thunk");
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), pt_thunk_rax);
+	expect_calls(pt_via_rax_0, 0);
+}
