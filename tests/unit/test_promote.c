@@ -311,6 +311,27 @@ Test(promote, counting_stub_is_jmp_reg_and_counts_hits_and_misses)
 		}
 }
 
+/* Re-target the call site s (at offset off in its word) from `from` to
+ * `to` with the text writer's log on: one CAS of its aligned word, no byte
+ * but the rel32's changed, the site then on `to`, calls through it
+ * (via) right for every value. */
+static void retarget_one_word(uint8_t *s, int off, const uint8_t *from,
+			      const uint8_t *to, int (*via)(void *))
+{
+	text_ops_ncas = 0;
+	cr_assert_eq(sc_promote_retarget(&obj, s, 0, from, to), 0);
+	cr_assert_eq(text_ops_ncas, 1, "one word write");
+	const struct text_ops_cas *w = &text_ops_log[0];
+	cr_assert_eq((uintptr_t)w->word, (uintptr_t)s & ~(uintptr_t)7);
+	for (int k = 0; k < 8; k++)
+		if (k < off + 1 || k > off + 4)
+			cr_assert_eq((uint8_t)(w->expect >> 8 * k),
+				     (uint8_t)(w->value >> 8 * k),
+				     "byte %d changed", k);
+	cr_assert_eq(sc_parch_site_dest(s, 0), to);
+	expect_calls(via, 0);
+}
+
 Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)
 {
 	setup();
@@ -338,23 +359,8 @@ Test(promote, transitions_at_every_offset_are_one_word_and_stubs_immutable)
 		cr_assert_eq((uintptr_t)s & 7, (uintptr_t)off);
 		const uint8_t *path[] = { pt_thunk_rax, a, b, a, pt_thunk_rax };
 		for (int step = 0; step + 1 < 5; step++) {
-			text_ops_ncas = 0;
-			cr_assert_eq(sc_promote_retarget(&obj, s, 0, path[step],
-							 path[step + 1]),
-				     0);
-			cr_assert_eq(text_ops_ncas, 1, "one word write");
-			const struct text_ops_cas *w = &text_ops_log[0];
-			cr_assert_eq((uintptr_t)w->word,
-				     (uintptr_t)s & ~(uintptr_t)7);
-			for (int k = 0; k < 8; k++) {
-				uint8_t x = (uint8_t)(w->expect >> 8 * k),
-					y = (uint8_t)(w->value >> 8 * k);
-				if (k < off + 1 || k > off + 4)
-					cr_assert_eq(x, y, "byte %d changed",
-						     k);
-			}
-			cr_assert_eq(sc_parch_site_dest(s, 0), path[step + 1]);
-			expect_calls(via[off], 0);
+			retarget_one_word(s, off, path[step], path[step + 1],
+					  via[off]);
 		}
 		/* A site not where the runtime left it: not written. */
 		text_ops_ncas = 0;
@@ -640,22 +646,8 @@ Test(promote, given_up_transitions_at_every_offset_are_one_word)
 		const uint8_t *path[] = { pt_thunk_rax, j, pt_thunk_rax, a,
 					  pt_thunk_rax, j, pt_thunk_rax };
 		for (int step = 0; step + 1 < 7; step++) {
-			text_ops_ncas = 0;
-			cr_assert_eq(sc_promote_retarget(&obj, s, 0, path[step],
-							 path[step + 1]),
-				     0);
-			cr_assert_eq(text_ops_ncas, 1, "one word write");
-			const struct text_ops_cas *w = &text_ops_log[0];
-			cr_assert_eq((uintptr_t)w->word,
-				     (uintptr_t)s & ~(uintptr_t)7);
-			for (int k = 0; k < 8; k++)
-				if (k < off + 1 || k > off + 4)
-					cr_assert_eq(
-						(uint8_t)(w->expect >> 8 * k),
-						(uint8_t)(w->value >> 8 * k),
-						"byte %d changed", k);
-			cr_assert_eq(sc_parch_site_dest(s, 0), path[step + 1]);
-			expect_calls(via[off], 0);
+			retarget_one_word(s, off, path[step], path[step + 1],
+					  via[off]);
 		}
 	}
 	text_ops_log_off();
