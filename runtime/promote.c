@@ -68,7 +68,7 @@
 #define SC_PROMOTE_POOL (4u << 20)
 #define SC_PROMOTE_CAND 8 /* distinct targets tallied per site */
 #define SC_PROMOTE_COUNTERS (256u << 10) /* hit counters per object */
-#define SC_COUNTER_BLOCK 64 /* a stub's counters: a cache line of their own */
+#define SC_COUNTER_LINE 64 /* a stub's counters: cache lines of their own */
 
 /* The thread's countdown to its next sample: the thunks' sample block
  * decrements it at %fs:offset (initial-exec TLS, docs/ABI.md). */
@@ -822,7 +822,15 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 
 /* Is there counter memory left near po's code (a region of data pages,
  * reserved at the first counting stub)? */
-static int counters_left(struct pobj *po)
+/* The bytes of a stub's n + 1 counters: whole cache lines (an 8-target
+ * stub's 9 counters take two). */
+static size_t counter_block(int n)
+{
+	return ((size_t)(n + 1) * 8 + SC_COUNTER_LINE - 1) &
+	       ~(size_t)(SC_COUNTER_LINE - 1);
+}
+
+static int counters_left(struct pobj *po, int n)
 {
 	if (!po->cnt_state)
 		po->cnt_state = sc_execmem_reserve(&po->cnt, po->lo, po->hi,
@@ -832,20 +840,20 @@ static int counters_left(struct pobj *po)
 					1;
 	return po->cnt_state > 0 &&
 	       ((po->cnt_page &&
-		 po->cnt_page_used + SC_COUNTER_BLOCK <= sc_page_size()) ||
+		 po->cnt_page_used + counter_block(n) <= sc_page_size()) ||
 		po->cnt.used + sc_page_size() <= po->cnt.size);
 }
 
-/* Room for a counting stub's n + 1 counters near po's code, in a cache
- * line of their own (sites called from different threads do not share
- * one); NULL when there is none. The pages are read-write for good and
+/* Room for a counting stub's n + 1 counters near po's code, in cache
+ * lines of their own (counter_block: sites called from different threads
+ * do not share one); NULL when there is none. The pages are read-write for good and
  * never executable: only counters live there, never code. */
 static uint64_t *counters_for(struct pobj *po, int n)
 {
-	if ((size_t)(n + 1) * 8 > SC_COUNTER_BLOCK || !counters_left(po))
+	const size_t block = counter_block(n);
+	if (!counters_left(po, n))
 		return NULL;
-	if (!po->cnt_page ||
-	    po->cnt_page_used + SC_COUNTER_BLOCK > sc_page_size()) {
+	if (!po->cnt_page || po->cnt_page_used + block > sc_page_size()) {
 		uint8_t *page = sc_execmem_data_page(&po->cnt);
 		if (!page)
 			return NULL;
@@ -853,8 +861,8 @@ static uint64_t *counters_for(struct pobj *po, int n)
 		po->cnt_page_used = 0;
 	}
 	uint64_t *c = (uint64_t *)(po->cnt_page + po->cnt_page_used);
-	po->cnt_page_used += SC_COUNTER_BLOCK;
-	po->cnt_used += SC_COUNTER_BLOCK;
+	po->cnt_page_used += block;
+	po->cnt_used += block;
 	return c;
 }
 
@@ -886,7 +894,7 @@ static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
 				      const uint8_t *site)
 {
 	const int counting = sc_env()->promote_count &&
-			     sc_parch_counted_stub_size(n) && counters_left(po);
+			     sc_parch_counted_stub_size(n) && counters_left(po, n);
 	for (size_t i = 0; i < po->nstubs; i++) {
 		struct stubrec *r = &po->stubs[i];
 		if (r->reg == reg && r->n == n && r->miss == miss &&

@@ -220,4 +220,11 @@ pt_other:
 	.long pt_ptail_site - .
 	.long 0x10
 
+	/* pt_tail_site as a jump site (SC_PROMOTE_TAIL | SC_PROMOTE_JUMP):
+	 * its stubs compare up to 8 targets */
+	.section pt_promote_jump_table,"a",@progbits
+	.balign 4
+	.long pt_tail_site - .
+	.long 0x90
+
 	.section .note.GNU-stack,"",@progbits

@@ -754,6 +754,40 @@ Test(promote, a_given_up_retpoline_site_stays_on_its_retpoline)
 					__stop_pt_promote_table);
 }
 
+extern const char __start_pt_promote_jump_table[],
+	__stop_pt_promote_jump_table[];
+
+/* A jump site whose eight targets share its calls evenly is promoted to
+ * an 8-target stub, and that stub counts its hits: its nine counters
+ * take two cache lines (a block of one line left it uncounted, so its
+ * misses could never be weighed against its hits and it was demoted
+ * until given up on). */
+Test(promote, an_eight_target_jump_stub_counts_its_hits)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_jump_table,
+				      __stop_pt_promote_jump_table);
+	struct static_call_promote_site_info si[4];
+	int promoted = 0;
+	for (long i = 0; i < 2000000 && !promoted; i++) {
+		cr_assert_eq(pt_tail_fn(targets[i % 8]), 10 + i % 8);
+		if (i % 1000 == 999 && static_call_promote_sites(si, 4) == 1)
+			promoted = si[0].state == STATIC_CALL_PROMOTE_PROMOTED &&
+				   si[0].ntargets == 8;
+	}
+	cr_assert(promoted, "never on an 8-target stub");
+	for (long i = 0; i < 8000; i++)
+		cr_assert_eq(pt_tail_fn(targets[i % 8]), 10 + i % 8);
+	cr_assert_eq(static_call_promote_sites(si, 4), 1);
+	cr_assert_eq(si[0].tail, 2);
+	cr_assert(si[0].counted, "an 8-target stub without hit counters");
+	for (int k = 0; k < 8; k++)
+		cr_assert_geq(si[0].hits[k], 1000, "target %d: %lu hits", k,
+			      si[0].hits[k]);
+	__staticcall_promote_unregister(__start_pt_promote_jump_table,
+					__stop_pt_promote_jump_table);
+}
+
 extern struct sc_abi_promote_view __staticcall_promote_view;
 
 /* What an outside reader (staticcall-inspect --pid) follows: the view's
