@@ -17,10 +17,11 @@
  *  - a full buffer is flushed under the runtime lock, if it is free (else
  *    dropped): each sample is tallied to the site its return address
  *    names (looked up in the tables; anything else is dropped);
- *  - sites with enough samples are decided in that batch: a site whose
+ *  - sites with enough samples are decided in that flush: a site whose
  *    1..SC_PROMOTE_TARGETS most frequent targets cover 90% of its samples
  *    is pointed at the stub for those targets (written once, shared; the
- *    batch's stubs share a page, sealed before any site points at it); a
+ *    decisions of SC_PROMOTE_BATCH_MS wait in one batch, their stubs
+ *    share a page, sealed before any site points at it); a
  *    promoted site whose misses concentrate on targets the stub has room
  *    for moves to a wider stub; one whose misses reach its limit otherwise
  *    goes back to its slow path and learns again, the limit doubling when
@@ -64,8 +65,12 @@
 #define SC_PROMOTE_SETTLED_MS 100
 /* stub memory per object: address space reserved, pages made only as
  * stubs are (each batch of promotions seals its page and the next one
- * opens a fresh page: CPython's ~400 executed sites took ~1 MiB) */
+ * opens a fresh page) */
 #define SC_PROMOTE_POOL (4u << 20)
+/* Decisions gather this long before their stubs' page is sealed and the
+ * sites moved: a page per flush spread CPython's 470 stubs over ~200
+ * pages (iTLB and cache sets; benchmarks/README.md "CPython"). */
+#define SC_PROMOTE_BATCH_MS 4
 #define SC_PROMOTE_CAND 8 /* distinct targets tallied per site */
 #define SC_PROMOTE_COUNTERS (256u << 10) /* hit counters per object */
 #define SC_COUNTER_LINE 64 /* a stub's counters: cache lines of their own */
@@ -76,6 +81,7 @@ SC_EXPORT __thread int __staticcall_promote_tick
 	__attribute__((tls_model("initial-exec"))) = SC_PROMOTE_PERIOD;
 
 size_t sc_promote_pool_bytes = SC_PROMOTE_POOL;
+uint64_t sc_promote_batch_us = SC_PROMOTE_BATCH_MS * 1000;
 _Static_assert(sizeof((struct static_call_promote_site_info *)0)->targets ==
 		       SC_PROMOTE_MAX_TARGETS * sizeof(void *),
 	       "the API reports every target a stub can hold");
@@ -109,6 +115,7 @@ struct psite {
 	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
 	uint8_t jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
 	uint8_t plain; /* its thunk ends in `jmp *%reg` (promote-plain) */
+	uint8_t queued; /* in the batch, not moved yet: not decided again */
 	void *cand[SC_PROMOTE_CAND];
 	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
 	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
@@ -165,6 +172,15 @@ static uint64_t now_ms(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* The batch's clock: the coarse one ticks every few ms, its window's
+ * size. */
+static uint64_t now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
 }
 
 /* Where the sites are and what their states are, for readers outside
@@ -249,10 +265,12 @@ static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 	return sc_promote_retarget(&po->obj, s->insn, s->tail, from, dest);
 }
 
-/* Promotions and give-ups decided in one flush: their stubs are written
- * first (into the pools' open pages), the pages sealed once, then the
- * sites pointed at them, so a batch of new stubs shares pages. k == 0:
- * a given-up site and `jump`, its own `jmp *%reg` stub. */
+/* Promotions and give-ups decided by the flushes of SC_PROMOTE_BATCH_MS
+ * (commit_batch): their stubs are written first (into the pools' open
+ * pages, not executable yet), the pages sealed once, then the sites
+ * pointed at them, so the stubs of many flushes share a page. A queued
+ * site stays on its slow path, correct, until then. k == 0: a given-up
+ * site and `jump`, its own `jmp *%reg` stub. */
 struct pending {
 	struct pobj *po;
 	struct psite *s;
@@ -261,9 +279,11 @@ struct pending {
 	void *t[SC_PROMOTE_TARGETS];
 	int k;
 };
+#define SC_BATCH_MAX (2 * SC_PROMOTE_BUF) /* a flush adds at most BUF */
 struct batch {
-	struct pending p[SC_PROMOTE_BUF];
+	struct pending p[SC_BATCH_MAX];
 	unsigned n;
+	uint64_t since; /* us: when its first decision was queued */
 };
 
 static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
@@ -307,7 +327,7 @@ static const uint8_t *jump_stub(struct pobj *po, const struct psite *s)
 static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 {
 	s->state = (uint8_t)state;
-	if (s->plain && b && b->n < SC_PROMOTE_BUF) {
+	if (s->plain && b && b->n < SC_BATCH_MAX) {
 		const uint8_t *j = jump_stub(po, s);
 		if (j) {
 			b->p[b->n++] =
@@ -728,6 +748,8 @@ static void release_stub_memory(struct pobj *po)
 	po->cnt_page = NULL;
 }
 
+static void drop_queued(const struct pobj *po);
+
 SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 					       const void *end)
 {
@@ -742,6 +764,7 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 		*pp = po->next;
 		if (sc_env()->report_at_exit)
 			report_object(po);
+		drop_queued(po);
 		release_stub_memory(po);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->stubs);
@@ -1022,7 +1045,7 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 		       void *const *t, int k)
 {
 	int far = 0;
-	if (b->n == SC_PROMOTE_BUF)
+	if (b->n == SC_BATCH_MAX)
 		return;
 	const struct stubrec *stub =
 		get_stub(po, s->reg, t, k, s->slow, &far, s->insn);
@@ -1034,6 +1057,7 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 		return;
 	}
 	struct pending *p = &b->p[b->n++];
+	s->queued = 1;
 	p->po = po;
 	p->s = s;
 	p->stub = stub;
@@ -1045,6 +1069,7 @@ static void commit(struct pending *p)
 {
 	struct psite *s = p->s;
 	int k = p->k;
+	s->queued = 0;
 	if (!k) { /* given up: onto its own jump stub */
 		if (!sc_execmem_seal(&p->po->pool) &&
 		    !site_retarget(p->po, s, p->jump))
@@ -1084,6 +1109,8 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 {
 	void *t[SC_PROMOTE_TARGETS];
 	s->touched = 0;
+	if (s->queued)
+		return; /* decided: its stub is waiting for the batch */
 	if (s->state == PS_STUB) {
 		/* samples of a promoted site are its misses */
 		if (m == 2 || s->samples < s->miss_limit)
@@ -1168,6 +1195,31 @@ struct sample {
 	uintptr_t reg;
 };
 
+static struct batch batch; /* under the lock */
+
+static void commit_batch(void)
+{
+	for (unsigned i = 0; i < batch.n; i++)
+		commit(&batch.p[i]);
+	batch.n = 0;
+}
+
+/* Forget what the batch holds for po (NULL: for every object), before
+ * po goes or the code is sealed: nothing may move those sites later.
+ * Their stubs stay unreachable in the open page. */
+static void drop_queued(const struct pobj *po)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < batch.n; i++) {
+		if (po && batch.p[i].po != po) {
+			batch.p[k++] = batch.p[i];
+			continue;
+		}
+		batch.p[i].s->queued = 0;
+	}
+	batch.n = k;
+}
+
 static void flush(const struct sample *smp, unsigned n)
 {
 	const int m = mode();
@@ -1193,12 +1245,14 @@ static void flush(const struct sample *smp, unsigned n)
 			owner[nt++] = po;
 		}
 	}
-	static struct batch b; /* under the lock */
-	b.n = 0;
+	const unsigned queued = batch.n;
 	for (unsigned i = 0; i < nt; i++)
-		decide(&b, owner[i], touched[i], m);
-	for (unsigned i = 0; i < b.n; i++)
-		commit(&b.p[i]);
+		decide(&batch, owner[i], touched[i], m);
+	if (!queued && batch.n)
+		batch.since = now_us();
+	if (batch.n && (batch.n > SC_BATCH_MAX - SC_PROMOTE_BUF ||
+			now_us() - batch.since >= sc_promote_batch_us))
+		commit_batch();
 	sc_unlock(&saved);
 }
 
@@ -1344,6 +1398,7 @@ int sc_promote_seal_code(void)
 	sc_mem_free(w);
 	if (err)
 		return err;
+	drop_queued(NULL); /* sealed: the batch moves nothing any more */
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->n; i++) {
 			struct psite *s = &po->sites[i];

@@ -126,5 +126,6 @@ void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg);
 /* Stub memory reserved per object (SC_PROMOTE_POOL; unit tests make it
  * small to use it up). */
 extern size_t sc_promote_pool_bytes;
+extern uint64_t sc_promote_batch_us; /* tests: how long decisions gather */
 
 #endif

@@ -92,6 +92,9 @@ static void setup(void)
 	void *t[8] = { pt_t0, pt_t1, pt_t2, pt_t3,
 		       pt_t4, pt_t5, pt_t6, pt_t7 };
 	memcpy(targets, t, sizeof t);
+	/* each flush's decisions moved at its end (the batch test widens
+	 * the window) */
+	sc_promote_batch_us = 0;
 	if (obj.nsegs)
 		return;
 	cr_assert_eq(sc_object_locate(&obj, pt_t0), 0);
@@ -786,6 +789,89 @@ Test(promote, an_eight_target_jump_stub_counts_its_hits)
 			      si[0].hits[k]);
 	__staticcall_promote_unregister(__start_pt_promote_jump_table,
 					__stop_pt_promote_jump_table);
+}
+
+static int state_at(const uint8_t *site)
+{
+	struct static_call_promote_site_info si[16];
+	int m = static_call_promote_sites(si, 16);
+	for (int i = 0; i < m && i < 16; i++)
+		if (si[i].address == site)
+			return si[i].state;
+	return -1;
+}
+
+/* Decisions of several flushes wait in one batch and their stubs share a
+ * page: two sites decided apart stay learning (on their thunks, correct)
+ * while the window is open, then move together at the next flush after
+ * it closes, onto stubs in one page. Moving at each flush's end (before
+ * the batch) promoted the first site at once. */
+Test(promote, decisions_of_several_flushes_share_a_stub_page)
+{
+	setup();
+	sc_promote_batch_us = UINT64_MAX / 2;
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	for (int i = 0; i < 20000; i++)
+		cr_assert_eq(pt_via_rax_0(pt_t0), 10);
+	cr_assert_eq(state_at(pt_site_rax_0), STATIC_CALL_PROMOTE_LEARNING,
+		     "moved before the batch's window closed");
+	for (int i = 0; i < 20000; i++)
+		cr_assert_eq(pt_via_rcx_0(pt_t1), 11);
+	cr_assert_eq(state_at(pt_site_rcx_0), STATIC_CALL_PROMOTE_LEARNING);
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), pt_thunk_rax);
+	sc_promote_batch_us = 0;
+	for (int i = 0; i < 20000 && state_at(pt_site_rax_0) !=
+					     STATIC_CALL_PROMOTE_PROMOTED;
+	     i++)
+		cr_assert_eq(pt_via_rax_0(pt_t0), 10);
+	cr_assert_eq(state_at(pt_site_rax_0), STATIC_CALL_PROMOTE_PROMOTED);
+	cr_assert_eq(state_at(pt_site_rcx_0), STATIC_CALL_PROMOTE_PROMOTED);
+	uintptr_t a = (uintptr_t)sc_parch_site_dest(pt_site_rax_0, 0),
+		  b = (uintptr_t)sc_parch_site_dest(pt_site_rcx_0, 0),
+		  page = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+	cr_assert_neq(a, b);
+	cr_assert_eq(a & page, b & page, "stubs %#lx and %#lx", (long)a,
+		     (long)b);
+	for (int i = 0; i < 1000; i++) {
+		cr_assert_eq(pt_via_rax_0(pt_t0), 10);
+		cr_assert_eq(pt_via_rcx_0(pt_t1), 11);
+		cr_assert_eq(pt_via_rcx_0(pt_t2), 12); /* a miss */
+	}
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
+
+/* An object unregistered while decisions for its sites wait in the batch:
+ * they are dropped with it, so a later flush (another object's samples)
+ * moves nothing of it (a dangling decision would write its site through
+ * freed records, towards a stub in the released pool: 'sanitizer asan'
+ * reports the use after free; the site's bytes may not show it). The
+ * first object is the jump site alone; unregistering leaves its code as
+ * it is (an object goes with its code), so it is not called again. */
+Test(promote, unregistering_drops_the_objects_waiting_decisions)
+{
+	setup();
+	sc_promote_batch_us = UINT64_MAX / 2;
+	__staticcall_promote_register(__start_pt_promote_jump_table,
+				      __stop_pt_promote_jump_table);
+	for (int i = 0; i < 20000; i++)
+		cr_assert_eq(pt_tail_fn(pt_t0), 10);
+	cr_assert_eq(state_at(pt_tail_site), STATIC_CALL_PROMOTE_LEARNING);
+	const uint8_t *before = sc_parch_site_dest(pt_tail_site, 1);
+	__staticcall_promote_unregister(__start_pt_promote_jump_table,
+					__stop_pt_promote_jump_table);
+	sc_promote_batch_us = 0;
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	for (int i = 0; i < 20000; i++)
+		cr_assert_eq(pt_via_rax_0(pt_t0), 10);
+	cr_assert_eq(state_at(pt_site_rax_0), STATIC_CALL_PROMOTE_PROMOTED,
+		     "the other object's flushes did not run");
+	cr_assert_eq(sc_parch_site_dest(pt_tail_site, 1), before,
+		     "a dropped object's site moved");
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
 }
 
 extern struct sc_abi_promote_view __staticcall_promote_view;
