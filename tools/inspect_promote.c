@@ -264,6 +264,21 @@ static int decode_a64_stub(struct promote_site *p, uint64_t at,
 	return p->ntargets && o + 4 <= n && a64_branch(b + o, at + o, 1, &miss);
 }
 
+/* p's site calls the stub at `at`, decoded (its targets in p) or not. */
+static void on_stub(struct promote_site *p, uint64_t at, int decoded,
+		    char *(*describe)(uint64_t addr))
+{
+	if (!decoded) {
+		p->live = "unexpected";
+		p->ntargets = 0;
+		return;
+	}
+	p->live = "promoted";
+	p->stub = at;
+	for (int k = 0; k < p->ntargets; k++)
+		p->target_sym[k] = describe(p->targets[k]);
+}
+
 static const char *runtime_says(int given_up, int state, int mode);
 
 /* A Clang site on LLVM's SLS thunk: as compiled, sealed and given up look
@@ -312,15 +327,7 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 					 entry */
 		return;
 	}
-	if (!decode_a64_stub(p, dest, b, n)) {
-		p->live = "unexpected";
-		p->ntargets = 0;
-		return;
-	}
-	p->live = "promoted";
-	p->stub = dest;
-	for (int k = 0; k < p->ntargets; k++)
-		p->target_sym[k] = describe(p->targets[k]);
+	on_stub(p, dest, decode_a64_stub(p, dest, b, n), describe);
 }
 
 /* A site on its thunk's plain slot, or on the retpoline: what the
@@ -389,15 +396,7 @@ void live_promote_sites(struct table *t,
 			p->live = runtime_says(1, known, mode);
 			continue;
 		}
-		if (!decode_stub(p, dest, b, n, read)) {
-			p->live = "unexpected";
-			p->ntargets = 0;
-			continue;
-		}
-		p->live = "promoted";
-		p->stub = dest;
-		for (int k = 0; k < p->ntargets; k++)
-			p->target_sym[k] = describe(p->targets[k]);
+		on_stub(p, dest, decode_stub(p, dest, b, n, read), describe);
 	}
 }
 
