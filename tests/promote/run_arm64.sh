@@ -12,6 +12,7 @@
 # With promotion on: sites promoted, none rejected, no tail site (arm64
 # tail calls stay `br`), the megamorphic one given up on, each site's state
 # and targets as expected; static_call_seal(CODE) puts every site back;
+# STATICCALL_REPORT=1 lines (no site left on the compiler's thunk);
 # the sites are `bl` to the object's own hidden thunks (no PLT, no `blr`
 # left in the compiled functions). Exits 77 (skipped) without the cross
 # toolchain, qemu or the aarch64 GCC plugin.
@@ -143,6 +144,14 @@ grep -q '^seal: 0$' "$out/err" || fail "seal: $(cat "$out/err")"
 sed -n '/^after seal/,$p' "$out/err" | grep '^site' >"$out/sealed"
 [ "$(wc -l <"$out/sealed")" = 8 ] && ! grep -v ': sealed$' "$out/sealed" ||
 	fail "after seal: $(cat "$out/err")"
+
+# STATICCALL_REPORT=1: a line per object, no site left on the compiler's
+# thunk (Clang: each moved to the runtime's sampling entry)
+run promote STATICCALL_REPORT=1 >/dev/null 2>"$out/err"
+for o in promote_e2e libpromote_lib.so; do
+	grep -Eq "^staticcall: promote: .*/$o: 4 sites: [0-9]+ promoted, .*, 0 on the compiler's thunk, " \
+		"$out/err" || fail "report: $(cat "$out/err")"
+done
 
 # The inspector's view of the files (STATICCALL_INSPECT names it): each
 # object's sites, `blr xN` on the thunk it calls as compiled (Clang:
