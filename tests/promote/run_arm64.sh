@@ -114,32 +114,48 @@ if [ -n "${STATICCALL_INSPECT:-}" ]; then
 			fail "inspect $file: $(cat "$out/inspect")"
 	done
 	echo "inspector: $(grep -c 'blr x' "$out/inspect") sites of the library, $on"
-	# and of the running process (qemu's guest addresses are its own):
+	# and of the running process (qemu's guest addresses are its own),
+	# the states the runtime's view tells as on x86-64:
+	# inspect_live FILE CHECK [ENV...]: `--pid` of the promoted program
+	# (under ENV) into FILE until CHECK PID passes; 30 s at the most
+	inspect_live() {
+		local file=$1 check=$2 pid seen=
+		shift 2
+		env "$@" PROMOTE_E2E_ITERS=1000000000 "$QEMU" \
+			"$out/promote/promote_e2e" >/dev/null 2>&1 &
+		pid=$!
+		for _ in $(seq 60); do
+			sleep 0.5
+			if "$STATICCALL_INSPECT" --pid "$pid" >"$file" 2>&1 &&
+				"$check" "$pid"; then
+				seen=1
+				break
+			fi
+		done
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		[ -n "$seen" ]
+	}
 	# the two-target site promoted, its stub's targets named; the
-	# megamorphic one given up, as the runtime's view says (text and
-	# --json, as on x86-64)
-	PROMOTE_E2E_ITERS=1000000000 "$QEMU" "$out/promote/promote_e2e" \
-		>/dev/null 2>&1 &
-	pid=$!
-	live=
-	for _ in $(seq 60); do
-		sleep 0.5
-		"$STATICCALL_INSPECT" --pid "$pid" >"$out/live" 2>&1 || continue
-		if grep -A2 -E " param(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: promoted, stub 0x" \
+	# megamorphic one given up (text and --json)
+	learned_live() { # PID
+		grep -A2 -E " param(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: promoted, stub 0x" \
 			"$out/live" | grep -Eq -- '-> 0x[0-9a-f]+ (add|sub)' &&
 			grep -Eq " array(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: megamorphic\$" \
 				"$out/live" &&
-			"$STATICCALL_INSPECT" --json --pid "$pid" >"$out/live.json" 2>&1 &&
+			"$STATICCALL_INSPECT" --json --pid "$1" >"$out/live.json" 2>&1 &&
 			grep -Eq '"function": "array(\.[a-z0-9.]*)?", .*"live": "megamorphic"' \
-				"$out/live.json"; then
-			live=1
-			break
-		fi
-	done
-	kill "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	[ -n "$live" ] || fail "inspect --pid: $(cat "$out/live" "$out/live.json" 2>/dev/null)"
+				"$out/live.json"
+	}
+	inspect_live "$out/live" learned_live ||
+		fail "inspect --pid: $(cat "$out/live" "$out/live.json" 2>/dev/null)"
 	echo "inspector --pid: $(grep -c 'live: promoted' "$out/live") sites promoted"
+	# STATICCALL_PROMOTE=off: every site off (Clang's on LLVM's thunk too)
+	all_off() { # PID
+		[ "$(grep -Ec "blr x[0-9]+, $on; live: off\$" "$out/live-off")" = 8 ]
+	}
+	inspect_live "$out/live-off" all_off STATICCALL_PROMOTE=off ||
+		fail "inspect --pid, promotion off: $(cat "$out/live-off")"
 fi
 
 # Clang: the sites are `bl` to LLVM's own SLS thunks (hidden: no PLT),
