@@ -11,13 +11,11 @@
 # side by side. Needs a built tree (scripts/build.sh); STATICCALL_BUILD
 # picks another one. Writes build/bench/bind/bind.csv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-B=$(realpath "${STATICCALL_BUILD:-build}")
+. "$(dirname "$0")/lib.sh"
 rounds=${1:-11} n=${2:-100000} pct=${3:-1}
 out=build/bench/bind
-d=$out/n$n
-mkdir -p "$d"
-plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_cflags staticcall)
+d=$(bench_dir "bind/n$n")
+plugin=$(pc gcc_cflags)
 cc=${CC:-gcc}
 python3 benchmarks/gen_sites.py "$d" "$n"
 for v in plugin plain; do

@@ -6,14 +6,12 @@
 # skips it). Needs a built tree (scripts/build.sh); STATICCALL_BUILD picks
 # another build directory.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 sites=${1:-1} keys=${2:-1} calls=${3:-20000000} rounds=${4:-11}
-out=build/bench/call_cost_${sites}_${keys}
-mkdir -p "$out"
+out=$(bench_dir "call_cost_${sites}_${keys}")
 python3 benchmarks/gen_calls.py "$out" "$sites" "$keys"
 
-B=$(realpath "${STATICCALL_BUILD:-build}")
-plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_cflags staticcall)
+plugin=$(pc gcc_cflags)
 cc=${CC:-gcc}
 cflags=(-O2 -Iinclude -I"$out")
 variant() { # name, flags...
@@ -31,7 +29,7 @@ objs=("$out"/loop_{direct,static,trampoline,indirect,cet,retpoline,retpoline_ext
 thunked=(retpoline retpoline_extern)
 # Clang columns when the Clang plugin is built (clang_cflags in the .pc).
 clang=${CLANG:-clang-19}
-clang_plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=clang_cflags staticcall 2>/dev/null || true)
+clang_plugin=$(pc clang_cflags 2>/dev/null || true)
 extra_libs=()
 if [ -n "$clang_plugin" ] && command -v "$clang" >/dev/null && [ -z "${NO_CLANG:-}" ]; then
 	cvariant() { # name, flags...

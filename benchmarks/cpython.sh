@@ -20,12 +20,10 @@
 # REBUILD=1 rebuilds; JOBS=N: make -jN, default 2). Writes
 # build/bench/cpython/{speed,sites,check}.csv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 repo=$PWD
-B=$(realpath "${STATICCALL_BUILD:-build}")
 runs=${1:-5}
-out=build/bench/cpython
-mkdir -p "$out"
+out=$(bench_dir cpython)
 benchmarks/fetch-cpython.sh "$out/src"
 # The marked source: PyMemAllocatorEx's four function pointers get
 # STATIC_CALL (staticcall.h defines it empty without the plugin).

@@ -5,10 +5,8 @@
 # with the GCC plugin plain and with retpolines. Needs a built tree;
 # STATICCALL_BUILD picks another. Writes build/bench/fragment/*.csv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-B=$(realpath "${STATICCALL_BUILD:-build}")
-out=build/bench/fragment
-mkdir -p "$out"
+. "$(dirname "$0")/lib.sh"
+out=$(bench_dir fragment)
 for v in plain retpoline; do
 	flags=""
 	[ $v = retpoline ] && flags="-mindirect-branch=thunk -mfunction-return=keep"

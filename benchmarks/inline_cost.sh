@@ -5,11 +5,9 @@
 # (scripts/build.sh); STATICCALL_BUILD picks another build directory.
 # Writes build/bench/inline/inline.csv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-B=$(realpath "${STATICCALL_BUILD:-build}")
-plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_cflags staticcall)
-out=build/bench/inline
-mkdir -p "$out"
+. "$(dirname "$0")/lib.sh"
+plugin=$(pc gcc_cflags)
+out=$(bench_dir inline)
 cc=${CC:-gcc}
 $cc -O2 -fno-ipa-ra -c benchmarks/inline_cost_target.c -o "$out/target.o"
 $cc -O2 -Iinclude -Ibenchmarks $plugin -c benchmarks/inline_cost.c -o "$out/inline_cost.o"

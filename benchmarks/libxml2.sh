@@ -21,12 +21,10 @@
 # BUILD_ONLY=1 stops after the builds; ONLY="VARIANT..." limits the builds.
 # Writes build/bench/libxml2/{build.csv,parse.csv,sites.csv,check.log}.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 repo=$PWD
-B=$(realpath "${STATICCALL_BUILD:-build}")
 runs=${1:-5}
-out=build/bench/libxml2
-mkdir -p "$out"
+out=$(bench_dir libxml2)
 benchmarks/fetch-libxml2.sh "$out/src"
 # Debian's patches touch Makefile.am: regenerate the build system once, as
 # dh_autoreconf does (autoconf, automake, libtool).

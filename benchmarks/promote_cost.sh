@@ -6,13 +6,11 @@
 # *%reg` against promote-plain mode. Needs a built tree (scripts/build.sh);
 # STATICCALL_BUILD picks another build directory.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 calls=${1:-2000000} rounds=${2:-7}
-out=build/bench/promote_cost
-mkdir -p "$out"
-B=$(realpath "${STATICCALL_BUILD:-build}")
-promote=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_cflags staticcall)
-plain=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_plain_cflags staticcall)
+out=$(bench_dir promote_cost)
+promote=$(pc gcc_promote_cflags)
+plain=$(pc gcc_promote_plain_cflags)
 cc=${CC:-gcc}
 cflags=(-O2 -Iinclude)
 $cc "${cflags[@]}" -c benchmarks/promote_targets.c -o "$out/targets.o"

@@ -8,12 +8,10 @@
 # (scripts/build.sh) and 2 free cores to mean much; STATICCALL_BUILD
 # picks another build directory.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 calls=${1:-5000000} rounds=${2:-5} runs=${3:-3}
-out=build/bench/promote_count
-mkdir -p "$out"
-B=$(realpath "${STATICCALL_BUILD:-build}")
-promote=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_cflags staticcall)
+out=$(bench_dir promote_count)
+promote=$(pc gcc_promote_cflags)
 cc=${CC:-gcc}
 cflags=(-O2 -Iinclude)
 $cc "${cflags[@]}" -c benchmarks/promote_targets.c -o "$out/targets.o"

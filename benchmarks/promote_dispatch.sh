@@ -7,12 +7,10 @@
 # dispatched operation and the ratios. Needs a built tree
 # (scripts/build.sh); STATICCALL_BUILD picks another build directory.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 ops=${1:-4000000} rounds=${2:-7}
-out=build/bench/promote_dispatch
-mkdir -p "$out"
-B=$(realpath "${STATICCALL_BUILD:-build}")
-promote=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_promote_cflags staticcall)
+out=$(bench_dir promote_dispatch)
+promote=$(pc gcc_promote_cflags)
 cc=${CC:-gcc}
 # -fjump-tables: GCC drops jump tables under -mindirect-branch unless
 # asked; every variant has them, so the switch is a table jump in each

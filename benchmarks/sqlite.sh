@@ -29,11 +29,9 @@
 # build.
 # Writes build/bench/sqlite/{speed,sites}.csv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-B=$(realpath "${STATICCALL_BUILD:-build}")
+. "$(dirname "$0")/lib.sh"
 runs=${1:-3}
-out=build/bench/sqlite
-mkdir -p "$out"
+out=$(bench_dir sqlite)
 benchmarks/fetch-sqlite.sh "$out/src"
 if [ ! -f "$out/amal/sqlite3.c" ]; then
 	mkdir -p "$out/amal"

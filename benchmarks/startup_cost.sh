@@ -12,15 +12,12 @@
 # built tree (scripts/build.sh); STATICCALL_BUILD picks another one.
 # Writes build/bench/startup/startup.csv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-B=$(realpath "${STATICCALL_BUILD:-build}")
+. "$(dirname "$0")/lib.sh"
 rounds=${1:-11} sites=${2:-100000} keys=${3:-1000}
-out=build/bench/startup/s${sites}_k${keys}
-mkdir -p "$out"
+out=$(bench_dir "startup/s${sites}_k${keys}")
 python3 benchmarks/gen_startup.py "$out" "$sites" "$keys"
-pc() { PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable="$1" staticcall 2>/dev/null || true; }
-gcc_plugin=$(pc gcc_cflags)
-clang_plugin=$(pc clang_cflags)
+gcc_plugin=$(pc gcc_cflags 2>/dev/null || true)
+clang_plugin=$(pc clang_cflags 2>/dev/null || true)
 cc=${CC:-gcc} clang=${CLANG:-clang-19}
 cflags=(-O1 -Iinclude -I"$out")
 rt=(-L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime")

@@ -6,10 +6,8 @@
 # Writes build/bench/keys/keys.csv (patched) and keys_test.csv (every
 # site on its load and test: STATICCALL_DISABLE=1).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-B=$(realpath "${STATICCALL_BUILD:-build}")
-out=build/bench/keys
-mkdir -p "$out"
+. "$(dirname "$0")/lib.sh"
+out=$(bench_dir keys)
 for cc in ${CC:-gcc}; do
 	$cc -O2 -Iinclude -Ibenchmarks benchmarks/static_keys.c -o "$out/static_keys" \
 		-L"$B/runtime" -Wl,--no-as-needed -lstaticcall -Wl,-rpath,"$B/runtime"

@@ -4,16 +4,14 @@
 # Clang plugin). Needs a built tree (scripts/build.sh); STATICCALL_BUILD
 # picks another one.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-B=$(realpath "${STATICCALL_BUILD:-build}")
-out=build/bench/store
-mkdir -p "$out"
+. "$(dirname "$0")/lib.sh"
+out=$(bench_dir store)
 cc=${CC:-gcc}
 case $(basename "$cc") in
 clang*) var=clang_cflags ;;
 *) var=gcc_cflags ;;
 esac
-plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=$var staticcall)
+plugin=$(pc $var)
 $cc -O2 -Iinclude -c benchmarks/store_cost_plain.c -o "$out/plain.o"
 $cc -O2 -Iinclude $plugin -c benchmarks/store_cost_routed.c -o "$out/routed.o"
 $cc -O2 -Iinclude -c benchmarks/store_cost.c -o "$out/main.o"

@@ -6,13 +6,11 @@
 # Needs a built tree (scripts/build.sh); STATICCALL_BUILD picks another one.
 # Writes build/bench/update/update.csv and metadata.csv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-B=$(realpath "${STATICCALL_BUILD:-build}")
+. "$(dirname "$0")/lib.sh"
 rounds=${1:-11}; shift || true
 ns=("$@"); [ ${#ns[@]} -gt 0 ] || ns=(1 10 100 1000 10000 100000)
-out=build/bench/update
-mkdir -p "$out"
-plugin=$(PKG_CONFIG_PATH=$B/meson-uninstalled pkg-config --variable=gcc_cflags staticcall)
+out=$(bench_dir update)
+plugin=$(pc gcc_cflags)
 cc=${CC:-gcc}
 cflags=(-O1 -fPIC -Iinclude)
 

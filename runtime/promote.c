@@ -1473,10 +1473,11 @@ static void report_object(const struct pobj *po)
 	}
 	stubs += po->slow_bytes + po->jump_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
-		      "%zu megamorphic, %zu far, %zu no room, %zu tail "
-		      "unlearned, %zu rejected; %zu jump sites; %zu stubs, %zu "
-		      "bytes; %llu hits, %llu misses",
+		      "%zu megamorphic, %zu far, %zu no room, %zu on the "
+		      "compiler's thunk, %zu tail unlearned, %zu rejected; %zu "
+		      "jump sites; %zu stubs, %zu bytes; %llu hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
-		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL], n[PS_TAIL],
-		      n[PS_BAD], jumps, po->nstubs, stubs, hits, misses);
+		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL],
+		      n[PS_COMPILED], n[PS_TAIL], n[PS_BAD], jumps, po->nstubs,
+		      stubs, hits, misses);
 }

@@ -13,8 +13,8 @@
  * (static_call_promote_sites). x86-64 and arm64: GCC's `bl` to the
  * object's thunks, Clang's anchored `bl` to LLVM's own SLS thunks
  * (SC_PROMOTE_SLS: the register read from the thunk; live, such a site
- * is on LLVM's thunk as compiled, on the runtime's sampling entry, or on
- * a stub).
+ * is on LLVM's thunk as compiled, given up or sealed, which the runtime's
+ * view tells apart, on the runtime's sampling entry, or on a stub).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -264,9 +264,37 @@ static int decode_a64_stub(struct promote_site *p, uint64_t at,
 	return p->ntargets && o + 4 <= n && a64_branch(b + o, at + o, 1, &miss);
 }
 
+/* p's site calls the stub at `at`, decoded (its targets in p) or not. */
+static void on_stub(struct promote_site *p, uint64_t at, int decoded,
+		    char *(*describe)(uint64_t addr))
+{
+	if (!decoded) {
+		p->live = "unexpected";
+		p->ntargets = 0;
+		return;
+	}
+	p->live = "promoted";
+	p->stub = at;
+	for (int k = 0; k < p->ntargets; k++)
+		p->target_sym[k] = describe(p->targets[k]);
+}
+
+static const char *runtime_says(int given_up, int state, int mode);
+
+/* A Clang site on LLVM's SLS thunk: as compiled, sealed and given up look
+ * alike there; what the runtime's view says tells them apart. */
+static const char *sls_thunk_says(int state, int mode)
+{
+	return runtime_says(state == STATIC_CALL_PROMOTE_FAR ||
+				    state == STATIC_CALL_PROMOTE_NO_ROOM ||
+				    state == STATIC_CALL_PROMOTE_MEGAMORPHIC,
+			    state, mode);
+}
+
 static void live_a64_site(struct table *t, struct promote_site *p,
 			  int (*read)(uint64_t addr, void *buf, size_t n),
-			  char *(*describe)(uint64_t addr))
+			  char *(*describe)(uint64_t addr),
+			  int (*state)(uint64_t insn, int *mode))
 {
 	uint8_t b[128];
 	uint64_t dest, slot, thunk = p->thunk + t->base;
@@ -275,15 +303,20 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 		p->live = "unexpected";
 		return;
 	}
-	if (dest == thunk) { /* LLVM's: as compiled, sealed or given up */
-		p->live = p->sls			   ? "thunk" :
-			  read(thunk, &slot, 8)		   ? "unexpected" :
-			  slot == SC_A64_THUNK_SLOT_SAMPLE ? "learning" :
-							     "thunk";
+	int mode, known = state(p->site + t->base, &mode);
+	if (dest == thunk && p->sls) {
+		p->live = sls_thunk_says(known, mode);
+		return;
+	}
+	if (dest == thunk) {
+		p->live = read(thunk, &slot, 8) ? "unexpected" :
+			  slot == SC_A64_THUNK_SLOT_SAMPLE ?
+						  "learning" :
+						  runtime_says(0, known, mode);
 		return;
 	}
 	if (!p->sls && dest == thunk + SC_A64_THUNK_BODY) {
-		p->live = "given-up";
+		p->live = runtime_says(1, known, mode);
 		return;
 	}
 	size_t n = sizeof b;
@@ -294,15 +327,7 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 					 entry */
 		return;
 	}
-	if (!decode_a64_stub(p, dest, b, n)) {
-		p->live = "unexpected";
-		p->ntargets = 0;
-		return;
-	}
-	p->live = "promoted";
-	p->stub = dest;
-	for (int k = 0; k < p->ntargets; k++)
-		p->target_sym[k] = describe(p->targets[k]);
+	on_stub(p, dest, decode_a64_stub(p, dest, b, n), describe);
 }
 
 /* A site on its thunk's plain slot, or on the retpoline: what the
@@ -337,7 +362,7 @@ void live_promote_sites(struct table *t,
 			continue;
 		}
 		if (is_a64(t)) {
-			live_a64_site(t, p, read, describe);
+			live_a64_site(t, p, read, describe, state);
 			continue;
 		}
 		if (read(p->site + t->base, b, 5) ||
@@ -371,15 +396,7 @@ void live_promote_sites(struct table *t,
 			p->live = runtime_says(1, known, mode);
 			continue;
 		}
-		if (!decode_stub(p, dest, b, n, read)) {
-			p->live = "unexpected";
-			p->ntargets = 0;
-			continue;
-		}
-		p->live = "promoted";
-		p->stub = dest;
-		for (int k = 0; k < p->ntargets; k++)
-			p->target_sym[k] = describe(p->targets[k]);
+		on_stub(p, dest, decode_stub(p, dest, b, n, read), describe);
 	}
 }
 

@@ -8,6 +8,7 @@
  * demotions and re-promotions while the others jump). Prints each
  * thread's checksum (the same in every build) and, on stderr, each jump
  * site's function and state and the runtime's statistics.
+ * Apart from benchmarks/promote_dispatch_loop.c (8 ops, measured): 12 here.
  */
 #include <pthread.h>
 #include <stdio.h>

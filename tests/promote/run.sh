@@ -30,7 +30,8 @@
 # given up on.
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5 kind=${6:-gcc}
-src=$(cd "$(dirname "$0")" && pwd)
+QEMU= # (native)
+. "$(dirname "$0")/lib.sh"
 mkdir -p "$out"
 case $kind in
 gcc)
@@ -48,78 +49,34 @@ clang)
 	exit 2
 	;;
 esac
-rt=(-L"$rtdir" -Wl,--no-as-needed -lstaticcall -Wl,--as-needed
-	-Wl,-rpath,"$rtdir")
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-build() { # DIR FLAGS...
-	local d=$out/$1
-	shift
-	mkdir -p "$d"
-	$cc -O2 -Wall -Werror -I"$inc" "$@" -fPIC -shared \
-		"$src/promote_lib.c" -o "$d/libpromote_lib.so"
-	$cc -O2 -Wall -Werror -I"$inc" -I"$src" "$@" "$src/promote_e2e.c" \
-		-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" \
-		-pthread "${rt[@]}"
-}
 build plain
 build promote "${promote[@]}"
 build ibt "${promote[@]}" -fcf-protection=full
+plain_results
 
-"$out/plain/promote_e2e" >"$out/want" 2>/dev/null
-[ "$(wc -l <"$out/want")" = 8 ] || fail "plain build's output"
-
-stat() { # FILE KEY
-	sed -n "s/.*[ :]$2=\([0-9]*\).*/\1/p" "$1"
+learned() { # BUILD ENV (lib.sh's check)
+	local b=$1 env=$2
+	# the member, tail, parameter, library-internal sites
+	[ "$(stat "$out/err" promoted)" -ge 4 ] ||
+		fail "$b $env: too few promoted: $(cat "$out/err")"
+	[ "$(stat "$out/err" tail)" = 1 ] &&
+		[ "$(stat "$out/err" tail_unlearned)" = 0 ] ||
+		fail "$b $env: the tail site: $(cat "$out/err")"
+	# the library's callbacks into the program
+	[ "$(stat "$out/err" far)" -ge 1 ] ||
+		fail "$b $env: no far site: $(cat "$out/err")"
+	# each site's state (static_call_promote_sites); frozen, the
+	# phase-changing ones keep what they learned first
+	sites_are "$b" "$env" "member: promoted $f9" \
+		"tail_member: promoted $f9" 'array: megamorphic' \
+		'param: promoted (add,sub|sub,add)$' 'lib_apply: far' \
+		'lib_dispatch: promoted \?,\?$'
 }
 for b in promote ibt; do
 	for env in "" STATICCALL_PROMOTE=on STATICCALL_PROMOTE=freeze \
 		STATICCALL_PROMOTE=off STATICCALL_DISABLE=1 \
 		STATICCALL_SEAL=code; do
-		env $env "$out/$b/promote_e2e" >"$out/got" 2>"$out/err" ||
-			fail "$b $env: exit status $?"
-		cmp -s "$out/want" "$out/got" ||
-			fail "$b $env: results differ from the plain build"
-		grep -q '^stats:' "$out/err" || fail "$b $env: no statistics"
-		promoted=$(stat "$out/err" promotions)
-		case "$env" in
-		*off | *DISABLE=1 | *SEAL=code)
-			[ "$promoted" = 0 ] || fail "$b $env: promoted"
-			;;
-		*)
-			[ "$(stat "$out/err" objects)" = 2 ] ||
-				fail "$b $env: both objects registered"
-			[ "$(stat "$out/err" rejected)" = 0 ] ||
-				fail "$b $env: sites rejected"
-			# the member, tail, parameter, library-internal sites
-			[ "$(stat "$out/err" promoted)" -ge 4 ] ||
-				fail "$b $env: too few promoted: $(cat "$out/err")"
-			[ "$(stat "$out/err" megamorphic)" -ge 1 ] ||
-				fail "$b $env: the 16-target site promoted"
-			[ "$(stat "$out/err" tail)" = 1 ] &&
-				[ "$(stat "$out/err" tail_unlearned)" = 0 ] ||
-				fail "$b $env: the tail site: $(cat "$out/err")"
-			# the library's callbacks into the program
-			[ "$(stat "$out/err" far)" -ge 1 ] ||
-				fail "$b $env: no far site: $(cat "$out/err")"
-			# each site's state (static_call_promote_sites);
-			# frozen, the phase-changing ones keep what they
-			# learned first
-			f9='.*f9'
-			[ "$env" != STATICCALL_PROMOTE=freeze ] || f9=
-			for want in "member: promoted $f9" \
-				"tail_member: promoted $f9" \
-				'array: megamorphic' \
-				'param: promoted (add,sub|sub,add)$' \
-				'lib_apply: far' 'lib_dispatch: promoted \?,\?$'; do
-				grep -Eq "^site $want" "$out/err" ||
-					fail "$b $env: no 'site $want': $(cat "$out/err")"
-			done
-			;;
-		esac
-		echo "$b ${env:-default}: $(grep ^stats "$out/err")"
+		check "$b" "$env"
 	done
 done
 
@@ -173,11 +130,9 @@ if [ "$kind" = gcc ]; then
 	grep -q '^site array: megamorphic$' "$out/err" &&
 		grep -q '^site lib_apply: far$' "$out/err" ||
 		fail "promote-plain: states: $(cat "$out/err")"
-	map=/tmp/perf-$(stat "$out/err" pid).map
+	take_perf_map "$out/perf-plain.map"
 	given=$(grep -cE ' staticcall_given_up\[r[0-9]+\] site=(array\+0x[0-9a-f]+ \(promote_e2e\)|lib_apply\+0x[0-9a-f]+ \(libpromote_lib.so\))$' \
-		"$map" || true)
-	cp "$map" "$out/perf-plain.map"
-	rm -f "$map"
+		"$out/perf-plain.map" || true)
 	[ "$given" -ge 2 ] ||
 		fail "promote-plain: $given given-up sites on a stub of their own: $(cat "$out/perf-plain.map")"
 	dis=$(objdump -d --no-show-raw-insn "$out/plainpromote/promote_e2e")
@@ -204,16 +159,7 @@ else
 fi
 
 # static_call_seal(CODE) after learning: every site back as compiled
-# (state sealed, none promoted), the same results
-PROMOTE_E2E_SEAL=1 "$out/promote/promote_e2e" >"$out/got" 2>"$out/err"
-grep -q '^seal: 0$' "$out/err" || fail "seal: $(cat "$out/err")"
-[ "$(sed -n 's/^after seal: //p' "$out/err")" = \
-	"$(sed -n 's/^thread 0: //p' "$out/want")" ] ||
-	fail "after seal: another result"
-sed -n '/^after seal/,$p' "$out/err" | grep '^site' >"$out/sealed"
-[ "$(wc -l <"$out/sealed")" -ge 8 ] &&
-	! grep -v ': sealed$' "$out/sealed" ||
-	fail "after seal: $(cat "$out/err")"
+check_sealed 8
 
 # STATICCALL_REPORT=1: a line per object as it goes
 STATICCALL_REPORT=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
@@ -238,14 +184,11 @@ done
 
 # STATICCALL_PERF_MAP=1: every stub named in /tmp/perf-PID.map
 STATICCALL_PERF_MAP=1 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
-map=/tmp/perf-$(stat "$out/err" pid).map
-[ -f "$map" ] || fail "no $map"
+take_perf_map "$out/perf.map"
 # by the site's function+offset and object, and the targets' functions
-lines=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_(stub|slow)\[r[0-9]+\] site=[a-z_]+\+0x[0-9a-f]+ \((promote_e2e|libpromote_lib.so)\)' "$map" || true)
-named=$(grep -cE ' site=param\+0x[0-9a-f]+ \(promote_e2e\) targets=(add,sub|sub,add)$' "$map" || true)
-lib=$(grep -cE ' site=lib_dispatch\+0x[0-9a-f]+ \(libpromote_lib.so\) targets=[a-z]+,[a-z]+$' "$map" || true)
-cp "$map" "$out/perf.map"
-rm -f "$map"
+lines=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_(stub|slow)\[r[0-9]+\] site=[a-z_]+\+0x[0-9a-f]+ \((promote_e2e|libpromote_lib.so)\)' "$out/perf.map" || true)
+named=$(grep -cE ' site=param\+0x[0-9a-f]+ \(promote_e2e\) targets=(add,sub|sub,add)$' "$out/perf.map" || true)
+lib=$(grep -cE ' site=lib_dispatch\+0x[0-9a-f]+ \(libpromote_lib.so\) targets=[a-z]+,[a-z]+$' "$out/perf.map" || true)
 [ "$lines" -ge 4 ] && [ "$named" -ge 1 ] && [ "$lib" -ge 1 ] ||
 	fail "perf map: $lines stub lines, $named param, $lib lib_dispatch: $(cat "$out/perf.map")"
 # a retpoline build's given-up sites stay on the retpoline: no jump stub

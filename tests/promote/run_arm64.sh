@@ -12,6 +12,7 @@
 # With promotion on: sites promoted, none rejected, no tail site (arm64
 # tail calls stay `br`), the megamorphic one given up on, each site's state
 # and targets as expected; static_call_seal(CODE) puts every site back;
+# STATICCALL_REPORT=1 lines (no site left on the compiler's thunk);
 # the sites are `bl` to the object's own hidden thunks (no PLT, no `blr`
 # left in the compiled functions). Exits 77 (skipped) without the cross
 # toolchain, qemu or the aarch64 GCC plugin.
@@ -32,7 +33,6 @@ if [ "$KIND" = clang ]; then
 else
 	[ -n "$PLUGIN" ] && [ -f "$PLUGIN" ] || skip "no aarch64 GCC plugin (gcc-12-plugin-dev-aarch64-linux-gnu)"
 fi
-src=$SRC/tests/promote
 inc=$SRC/include
 mkdir -p "$out"
 B=$out/build-aarch64
@@ -43,6 +43,8 @@ fi
 meson compile -C "$B" staticcall:shared_library >"$out/compile.log" 2>&1 ||
 	{ cat "$out/compile.log"; exit 1; }
 rtdir=$B/runtime
+cc=$CC
+. "$SRC/tests/promote/lib.sh"
 
 if [ "$KIND" = clang ]; then
 	promote=(-fplugin="$PLUGIN" -fplugin-arg-staticcall_clang-promote
@@ -51,80 +53,30 @@ else
 	promote=(-fplugin="$PLUGIN" -fplugin-arg-staticcall_gcc_aarch64-promote
 		-mharden-sls=blr)
 fi
-rt=(-L"$rtdir" -Wl,--no-as-needed -lstaticcall -Wl,--as-needed
-	-Wl,-rpath,"$rtdir")
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-build() { # DIR FLAGS...
-	local d=$out/$1
-	shift
-	mkdir -p "$d"
-	$CC -O2 -Wall -Werror -I"$inc" "$@" -fPIC -shared \
-		"$src/promote_lib.c" -o "$d/libpromote_lib.so"
-	$CC -O2 -Wall -Werror -I"$inc" -I"$src" "$@" "$src/promote_e2e.c" \
-		-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" \
-		-pthread "${rt[@]}"
-}
 build plain
 build promote "${promote[@]}"
 build bti "${promote[@]}" -mbranch-protection=standard
 
 # qemu-user is slow: 40,000 iterations per thread (4 phases)
 export PROMOTE_E2E_ITERS=40000
-run() { # BUILD [ENV...]
-	local b=$1
-	shift
-	env "$@" "$QEMU" "$out/$b/promote_e2e"
-}
-run plain >"$out/want" 2>/dev/null
-[ "$(wc -l <"$out/want")" = 8 ] || fail "plain build's output"
+plain_results
 
-stat() { # FILE KEY
-	sed -n "s/.*[ :]$2=\([0-9]*\).*/\1/p" "$1"
-}
-check() { # BUILD ENV
+learned() { # BUILD ENV (lib.sh's check)
 	local b=$1 env=$2
-	run "$b" $env >"$out/got" 2>"$out/err" || fail "$b $env: exit status $?"
-	cmp -s "$out/want" "$out/got" ||
-		fail "$b $env: results differ from the plain build"
-	grep -q '^stats:' "$out/err" || fail "$b $env: no statistics"
-	local promoted
-	promoted=$(stat "$out/err" promotions)
-	case "$env" in
-	*off | *DISABLE=1 | *SEAL=code)
-		[ "$promoted" = 0 ] || fail "$b $env: promoted"
-		;;
-	*)
-		[ "$(stat "$out/err" objects)" = 2 ] ||
-			fail "$b $env: both objects registered"
-		[ "$(stat "$out/err" rejected)" = 0 ] ||
-			fail "$b $env: sites rejected: $(cat "$out/err")"
-		# the program's member, phased, array, param; the library's
-		# apply, fold (2), dispatch; no tail site
-		[ "$(stat "$out/err" sites)" = 8 ] &&
-			[ "$(stat "$out/err" tail)" = 0 ] ||
-			fail "$b $env: sites: $(cat "$out/err")"
-		[ "$(stat "$out/err" promoted)" -ge 3 ] ||
-			fail "$b $env: too few promoted: $(cat "$out/err")"
-		[ "$(stat "$out/err" megamorphic)" -ge 1 ] ||
-			fail "$b $env: the 16-target site promoted"
-		local f9='.*f9'
-		[ "$env" != STATICCALL_PROMOTE=freeze ] || f9=
-		# lib_apply's targets are the program's: far when the
-		# library lies beyond 128 MiB of it (as on arm64 Linux),
-		# promoted when qemu maps it nearer
-		for want in "member: promoted $f9" 'array: megamorphic' \
-			'param: promoted (add,sub|sub,add)$' \
-			'lib_apply: (far|promoted f[56](,f[56])*$)' \
-			'lib_dispatch: promoted \?,\?$'; do
-			grep -Eq "^site $want" "$out/err" ||
-				fail "$b $env: no 'site $want': $(cat "$out/err")"
-		done
-		;;
-	esac
-	echo "$b ${env:-default}: $(grep ^stats "$out/err")"
+	# the program's member, phased, array, param; the library's apply,
+	# fold (2), dispatch; no tail site
+	[ "$(stat "$out/err" sites)" = 8 ] &&
+		[ "$(stat "$out/err" tail)" = 0 ] ||
+		fail "$b $env: sites: $(cat "$out/err")"
+	[ "$(stat "$out/err" promoted)" -ge 3 ] ||
+		fail "$b $env: too few promoted: $(cat "$out/err")"
+	# lib_apply's targets are the program's: far when the library lies
+	# beyond 128 MiB of it (as on arm64 Linux), promoted when qemu maps
+	# it nearer
+	sites_are "$b" "$env" "member: promoted $f9" 'array: megamorphic' \
+		'param: promoted (add,sub|sub,add)$' \
+		'lib_apply: (far|promoted f[56](,f[56])*$)' \
+		'lib_dispatch: promoted \?,\?$'
 }
 for b in promote bti; do
 	check $b ""
@@ -135,14 +87,15 @@ for env in STATICCALL_PROMOTE=freeze STATICCALL_PROMOTE=off \
 done
 
 # static_call_seal(CODE) after learning: every site back as compiled
-run promote PROMOTE_E2E_SEAL=1 >"$out/got" 2>"$out/err"
-grep -q '^seal: 0$' "$out/err" || fail "seal: $(cat "$out/err")"
-[ "$(sed -n 's/^after seal: //p' "$out/err")" = \
-	"$(sed -n 's/^thread 0: //p' "$out/want")" ] ||
-	fail "after seal: another result"
-sed -n '/^after seal/,$p' "$out/err" | grep '^site' >"$out/sealed"
-[ "$(wc -l <"$out/sealed")" = 8 ] && ! grep -v ': sealed$' "$out/sealed" ||
-	fail "after seal: $(cat "$out/err")"
+check_sealed 8 8
+
+# STATICCALL_REPORT=1: a line per object, no site left on the compiler's
+# thunk (Clang: each moved to the runtime's sampling entry)
+run promote STATICCALL_REPORT=1 >/dev/null 2>"$out/err"
+for o in promote_e2e libpromote_lib.so; do
+	grep -Eq "^staticcall: promote: .*/$o: 4 sites: [0-9]+ promoted, .*, 0 on the compiler's thunk, " \
+		"$out/err" || fail "report: $(cat "$out/err")"
+done
 
 # The inspector's view of the files (STATICCALL_INSPECT names it): each
 # object's sites, `blr xN` on the thunk it calls as compiled (Clang:
@@ -161,25 +114,48 @@ if [ -n "${STATICCALL_INSPECT:-}" ]; then
 			fail "inspect $file: $(cat "$out/inspect")"
 	done
 	echo "inspector: $(grep -c 'blr x' "$out/inspect") sites of the library, $on"
-	# and of the running process (qemu's guest addresses are its own):
-	# the two-target site promoted, its stub's targets named
-	PROMOTE_E2E_ITERS=1000000000 "$QEMU" "$out/promote/promote_e2e" \
-		>/dev/null 2>&1 &
-	pid=$!
-	live=
-	for _ in $(seq 60); do
-		sleep 0.5
-		"$STATICCALL_INSPECT" --pid "$pid" >"$out/live" 2>&1 || continue
-		if grep -A2 -E " param(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: promoted, stub 0x" \
-			"$out/live" | grep -Eq -- '-> 0x[0-9a-f]+ (add|sub)'; then
-			live=1
-			break
-		fi
-	done
-	kill "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	[ -n "$live" ] || fail "inspect --pid: $(cat "$out/live")"
+	# and of the running process (qemu's guest addresses are its own),
+	# the states the runtime's view tells as on x86-64:
+	# inspect_live FILE CHECK [ENV...]: `--pid` of the promoted program
+	# (under ENV) into FILE until CHECK PID passes; 30 s at the most
+	inspect_live() {
+		local file=$1 check=$2 pid seen=
+		shift 2
+		env "$@" PROMOTE_E2E_ITERS=1000000000 "$QEMU" \
+			"$out/promote/promote_e2e" >/dev/null 2>&1 &
+		pid=$!
+		for _ in $(seq 60); do
+			sleep 0.5
+			if "$STATICCALL_INSPECT" --pid "$pid" >"$file" 2>&1 &&
+				"$check" "$pid"; then
+				seen=1
+				break
+			fi
+		done
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		[ -n "$seen" ]
+	}
+	# the two-target site promoted, its stub's targets named; the
+	# megamorphic one given up (text and --json)
+	learned_live() { # PID
+		grep -A2 -E " param(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: promoted, stub 0x" \
+			"$out/live" | grep -Eq -- '-> 0x[0-9a-f]+ (add|sub)' &&
+			grep -Eq " array(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: megamorphic\$" \
+				"$out/live" &&
+			"$STATICCALL_INSPECT" --json --pid "$1" >"$out/live.json" 2>&1 &&
+			grep -Eq '"function": "array(\.[a-z0-9.]*)?", .*"live": "megamorphic"' \
+				"$out/live.json"
+	}
+	inspect_live "$out/live" learned_live ||
+		fail "inspect --pid: $(cat "$out/live" "$out/live.json" 2>/dev/null)"
 	echo "inspector --pid: $(grep -c 'live: promoted' "$out/live") sites promoted"
+	# STATICCALL_PROMOTE=off: every site off (Clang's on LLVM's thunk too)
+	all_off() { # PID
+		[ "$(grep -Ec "blr x[0-9]+, $on; live: off\$" "$out/live-off")" = 8 ]
+	}
+	inspect_live "$out/live-off" all_off STATICCALL_PROMOTE=off ||
+		fail "inspect --pid, promotion off: $(cat "$out/live-off")"
 fi
 
 # Clang: the sites are `bl` to LLVM's own SLS thunks (hidden: no PLT),
@@ -229,10 +205,7 @@ sed -n '/<opted_out[.a-z0-9]*>:/,/^$/p' <<<"$objdump_main" |
 # STATICCALL_PERF_MAP=1: each stub named by its register as arm64 spells
 # it (x<N>)
 run promote STATICCALL_PERF_MAP=1 >/dev/null 2>"$out/err"
-map=/tmp/perf-$(stat "$out/err" pid).map
-[ -f "$map" ] || fail "no $map"
-cp "$map" "$out/perf.map"
-rm -f "$map"
+take_perf_map "$out/perf.map"
 [ "$(grep -cE '^[0-9a-f]+ [0-9a-f]+ staticcall_stub\[x[0-9]+\] site=' "$out/perf.map")" -ge 3 ] &&
 	! grep -q 'staticcall_[a-z]*\[r' "$out/perf.map" ||
 	fail "perf map: $(cat "$out/perf.map")"
