@@ -188,10 +188,10 @@ if [ "$kind" = gcc ]; then
 		-fplugin-arg-staticcall_gcc-promote-plain -mindirect-branch=thunk-extern \
 		"$src/promote_terminal.c" -o "$out/plainpromote/promote_terminal" \
 		-pthread "${rt[@]}"
-	"$out/plainpromote/promote_terminal" >"$out/got" 2>"$out/err" &&
-		grep -q '^terminal: ok$' "$out/got" ||
-		fail "promote-plain terminal: $(cat "$out/err")"
-	echo "promote-plain terminal: $(cat "$out/got")"
+	"$out/plainpromote/promote_terminal" >"$out/terminal.out" 2>"$out/terminal.err" &&
+		grep -q '^terminal: ok$' "$out/terminal.out" ||
+		fail "promote-plain terminal: $(cat "$out/terminal.err")"
+	echo "promote-plain terminal: $(cat "$out/terminal.out")"
 	dis=$(objdump -d --no-show-raw-insn "$out/plainpromote/promote_e2e")
 	thunk=$(sed -n '/<__x86_indirect_thunk_rax>:/,/^$/p' <<<"$dis")
 	grep -q 'jmp    \*%rax' <<<"$thunk" || fail "promote-plain: thunk: $thunk"
