@@ -319,8 +319,8 @@ static int settle_in_place(struct pobj *po, struct psite *s, const void *from)
 	uint8_t bytes[SC_PSITE_MAX];
 	if (!sc_parch_in_place_encode(s->thunk, s->reg, s->tail, bytes))
 		return -ENOTSUP;
-	int err = sc_promote_write_site(&po->obj, s->insn, s->tail, from,
-					bytes);
+	int err =
+		sc_promote_write_site(&po->obj, s->insn, s->tail, from, bytes);
 	if (err)
 		return err;
 	s->terminal = 1;

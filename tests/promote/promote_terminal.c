@@ -153,9 +153,8 @@ int main(void)
 			fprintf(stderr,
 				"promote_terminal: %s site not in place: "
 				"%02x %02x %02x %02x %02x\n",
-				t ? "tail" : "call", before[t][0],
-				before[t][1], before[t][2], before[t][3],
-				before[t][4]);
+				t ? "tail" : "call", before[t][0], before[t][1],
+				before[t][2], before[t][3], before[t][4]);
 			fail("(above)");
 		}
 	}

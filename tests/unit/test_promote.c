@@ -781,8 +781,8 @@ Test(promote, in_place_form_for_every_register_is_one_word_and_terminal)
 		uint64_t before = *word, want = before;
 		memcpy((uint8_t *)&want + ((uintptr_t)site & 7), b, 5);
 		text_ops_ncas = 0;
-		cr_assert_eq(sc_promote_write_site(&obj, site, 0,
-						   regs[i].thunk, b),
+		cr_assert_eq(sc_promote_write_site(&obj, site, 0, regs[i].thunk,
+						   b),
 			     0);
 		cr_assert_eq(text_ops_ncas, 1, "%s: one word write",
 			     reg_names[i]);
@@ -872,8 +872,9 @@ Test(promote, in_place_leaves_a_changed_site_alone)
 	/* a breakpoint on the site */
 	uint64_t bp = before;
 	((uint8_t *)&bp)[(uintptr_t)site & 7] = 0xcc;
-	struct sc_write w = { word, before, bp, 0, 1,
-			      sc_object_exec_prot(&obj, word, 8) };
+	struct sc_write w = {
+		word, before, bp, 0, 1, sc_object_exec_prot(&obj, word, 8)
+	};
 	cr_assert_eq(sc_text_apply(&w, 1), 0);
 	text_ops_log_on();
 	cr_assert_eq(sc_promote_write_site(&obj, site, 0, pt_thunk_rax, b),
