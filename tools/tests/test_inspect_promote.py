@@ -165,6 +165,13 @@ def main():
                       if k != 'mega'),
                   'promote-plain, %s: no other site in place: %s'
                   % (what, s))
+            # its tail site `jmp rel32` (not relaxed to rel8 next to
+            # its local thunk): a site, learned
+            check(s.get('tail', {}).get('compiled') == 'thunk'
+                  and s['tail'].get('live') == ('promoted' if not argv
+                                                else 'sealed'),
+                  'promote-plain, %s: the tail call a site: %s'
+                  % (what, s.get('tail')))
     if failures:
         sys.exit('%d failed' % len(failures))
 
