@@ -255,7 +255,11 @@ int static_call_bind_all(void);
  *                             loads the key on each call; the runtime then
  *                             never writes code again. Updates and plain
  *                             stores write only the key: correct under any
- *                             W^X policy installed afterwards.
+ *                             W^X policy installed afterwards. Promoted
+ *                             indirect calls go back on their thunks, as
+ *                             compiled, but a promote-plain unit's given-up
+ *                             one stays as it is (`call *%reg` in place, its
+ *                             equivalent: docs/PATCHING.md).
  *   STATIC_CALL_SEAL_UPDATES  sites keep their current targets; every later
  *                             static_call_update* returns -EPERM and changes
  *                             nothing; a plain store (which C cannot refuse)

@@ -110,9 +110,13 @@ std::string sc_text_promote_thunk(int reg, bool plain_jump, bool notrack)
 	const std::string T =
 		std::string("__x86_indirect_thunk_") + (notrack ? "nt_" : "") + r;
 	if (plain_jump) {
-		// A local symbol of this unit: its calls bind to it in the
-		// assembler, and no other unit's can.
-		std::string t = "\t.text\n\t.balign 16\n\t.type " + T +
+		// A local symbol of this unit: no other unit's calls can bind
+		// to it. Not in .text (nor comdat): in the section of a `jmp
+		// T` tail site within 127 bytes of it the assembler would
+		// relax that to `jmp rel8`, which is no site.
+		std::string t = "\t.section .text.staticcall_plain_thunks,"
+				"\"ax\",@progbits\n\t.balign 16\n\t.type " +
+				T +
 				",@function\n" + T + ":\n" + slot_plain() +
 				plain_jump_path(reg);
 		return t + sample_block(reg, r) + "\t.size " + T + ", .-" +

@@ -29,7 +29,8 @@
  *    concentrates, is demoted SC_PROMOTE_MAX_DEMOTIONS times within
  *    SC_PROMOTE_SETTLED_MS of its promotion, or whose targets are out of a
  *    stub's reach is pointed at its thunk's retpoline for good (no more
- *    samples).
+ *    samples); in a promote-plain unit it becomes `call *%reg` in place
+ *    instead, terminal (settle_in_place).
  *
  * A stub behaves as `jmp *%reg` for every value (promote_x86_64.c), so a
  * site is correct in each of its forms; each change is one aligned word
@@ -116,6 +117,9 @@ struct psite {
 	uint8_t jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
 	uint8_t plain; /* its thunk ends in `jmp *%reg` (promote-plain) */
 	uint8_t queued; /* in the batch, not moved yet: not decided again */
+	/* given up, in place (sc_parch_in_place_encode): never written
+	 * again, by anything (sealing included) */
+	uint8_t terminal;
 	void *cand[SC_PROMOTE_CAND];
 	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
 	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
@@ -242,12 +246,18 @@ int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
 			const void *from, const void *to)
 {
 	uint8_t bytes[SC_PSITE_MAX];
+	if (!sc_parch_site_encode(insn, tail, to, bytes))
+		return -ERANGE;
+	return sc_promote_write_site(o, insn, tail, from, bytes);
+}
+
+int sc_promote_write_site(const struct sc_object *o, uint8_t *insn, int tail,
+			  const void *from, const uint8_t *bytes)
+{
 	if (((uintptr_t)insn & 7) > 8 - SC_PSITE_LEN)
 		return -EINVAL; /* not one word: never written */
 	if (sc_parch_site_dest(insn, tail) != from)
 		return -EBUSY; /* changed behind us: leave it */
-	if (!sc_parch_site_encode(insn, tail, to, bytes))
-		return -ERANGE;
 	uint64_t *word = (uint64_t *)((uintptr_t)insn & ~(uintptr_t)7);
 	uint64_t old = sc_code_load64(word), new = old;
 	memcpy((uint8_t *)&new + ((uintptr_t)insn & 7), bytes, SC_PSITE_LEN);
@@ -261,6 +271,8 @@ int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
 /* Point s at dest (a stub, or its thunk); 0 or -errno. */
 static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 {
+	if (s->terminal)
+		return -EPERM; /* in place: never written again */
 	const void *from = s->state == PS_STUB ? s->stub : s->slow;
 	return sc_promote_retarget(&po->obj, s->insn, s->tail, from, dest);
 }
@@ -316,17 +328,47 @@ static const uint8_t *jump_stub(struct pobj *po, const struct psite *s)
 	return at;
 }
 
+/* A promote-plain site given up on becomes, in its own bytes, a NOP and
+ * `call *%reg` (`jmp *%reg`), from `from` (where it points now): one CAS
+ * of its word, the site's old bytes checked. Terminal: a thread may be
+ * parked between the two instructions, so nothing writes the site again
+ * (docs/PATCHING.md "Given-up sites of a plain build"). 0, or -errno:
+ * -ENOTSUP when the arch or the register has no such form. */
+static int settle_in_place(struct pobj *po, struct psite *s, const void *from)
+{
+	uint8_t bytes[SC_PSITE_MAX];
+	if (!sc_parch_in_place_encode(s->thunk, s->reg, s->tail, bytes))
+		return -ENOTSUP;
+	int err =
+		sc_promote_write_site(&po->obj, s->insn, s->tail, from, bytes);
+	if (err)
+		return err;
+	s->terminal = 1;
+	s->stub = NULL;
+	s->rec = NULL;
+	return 0;
+}
+
 /* s is given up on (state PS_MEGA, PS_FAR or PS_FULL): it costs no more
  * sampling.
  * A retpoline unit's site is pointed straight at its thunk's retpoline,
  * past the slot (a thread arriving there runs exactly what the slot's
- * plain form leads to). A promote-plain unit's site, where a batch b can
- * take it, is queued to go to a `jmp *%reg` stub of its own (the thunk's
- * one jump is every site's of that register: one prediction entry for
- * all; benchmarks/README.md); the thunk's jump is its fallback. */
+ * plain form leads to). A promote-plain unit's site becomes `call *%reg`
+ * in place, for good (settle_in_place: no stub, no extra branch); where
+ * it cannot (no form fits; a site not in one word), and a batch b can
+ * take it, it is queued to go to a `jmp *%reg` stub of its own (the
+ * thunk's one jump is every site's of that register: one prediction
+ * entry for all; benchmarks/README.md); the thunk's jump is the last
+ * fallback. A site found changed (-EBUSY: a breakpoint) is left alone. */
 static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 {
+	const void *from = s->state == PS_STUB ? s->stub : s->slow;
 	s->state = (uint8_t)state;
+	if (s->plain) {
+		int err = settle_in_place(po, s, from);
+		if (!err || err == -EBUSY)
+			return;
+	}
 	if (s->plain && b && b->n < SC_BATCH_MAX) {
 		const uint8_t *j = jump_stub(po, s);
 		if (j) {
@@ -1344,7 +1386,9 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 /* static_call_seal(STATIC_CALL_SEAL_CODE), under the lock: every
  * thunk's slot back to its plain form (one batch), then every site the
  * runtime moved back onto its thunk (another), so the code is as compiled
- * before patching goes off for good. Slots first: a jump site moved back
+ * before patching goes off for good; a promote-plain unit's given-up
+ * site in place (terminal) stays as it is, its equivalent (a thread may
+ * be parked inside it). Slots first: a jump site moved back
  * onto a thunk that still samples would run its sample block, whose call
  * of the sampler's lazily bound PLT entry may clobber registers live
  * across the jump (%r10, %r11). 0 or -errno. */
@@ -1364,12 +1408,15 @@ int sc_promote_seal_code(void)
 			struct psite *s = &po->sites[i];
 			if (s->state == PS_BAD)
 				continue;
-			/* a site of the compiler's thunk goes back to it */
+			/* a site of the compiler's thunk goes back to it; a
+			 * terminal one (given up, in place) stays as it is,
+			 * its thunk's slot still made plain below (other
+			 * sites share it) */
 			const uint8_t *home = s->compiled ? s->compiled :
 							    s->thunk;
 			const uint8_t *now =
 				sc_parch_site_dest(s->insn, s->tail);
-			if (now != home &&
+			if (!s->terminal && now != home &&
 			    (now == s->stub || now == s->slow ||
 			     now == s->thunk || now == plain_path(s)) &&
 			    sc_parch_site_encode(s->insn, s->tail, home, to)) {
@@ -1402,8 +1449,8 @@ int sc_promote_seal_code(void)
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->n; i++) {
 			struct psite *s = &po->sites[i];
-			if (s->state == PS_BAD)
-				continue;
+			if (s->state == PS_BAD || s->terminal)
+				continue; /* (terminal: given up, in place) */
 			s->state = PS_SEALED;
 			s->stub = NULL;
 			s->rec = NULL;

@@ -85,6 +85,17 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 int sc_parch_thunk_plain(const uint8_t *thunk, int reg);
 size_t sc_parch_jump_stub_size(void);
 int sc_parch_jump_stub_encode(int reg, uint8_t *out);
+/* A given-up site of a promote-plain unit, in place (docs/PATCHING.md
+ * "Given-up sites of a plain build"): its own SC_PSITE_LEN bytes become a
+ * NOP, then `call *%reg` (tail: the plain thunk's own `jmp *%reg`, its
+ * prefixes kept, so a notrack jump stays notrack), ending where the site
+ * ends (a call's return address unchanged). Two instructions: a thread
+ * may be parked between them, so the form is terminal, never written
+ * again. Its bytes into out, for the verified plain thunk `thunk`; 0 if
+ * the arch has no such form or it does not fit (the site then takes a
+ * jump stub). */
+int sc_parch_in_place_encode(const uint8_t *thunk, int reg, int tail,
+			     uint8_t out[SC_PSITE_MAX]);
 /* The compiler's own SLS thunks (SC_PROMOTE_SLS; arm64, Clang's
  * -mharden-sls=blr): the register of the thunk at t, every word checked
  * (`[bti c;] mov x16, xN; br x16; dsb sy; isb`, LLVM 14 to 19), -1 if it
@@ -120,6 +131,11 @@ char sc_parch_reg_letter(void);
  * in o's code). */
 int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
 			const void *from, const void *to);
+/* The same for any new bytes of the site (SC_PSITE_LEN of them, the
+ * in-place form): written only if the site still reaches `from`, in one
+ * aligned word through the text writer. 0 or -errno as above. */
+int sc_promote_write_site(const struct sc_object *o, uint8_t *insn, int tail,
+			  const void *from, const uint8_t *bytes);
 /* The C end of __staticcall_promote_sample (promote_<isa>.S). */
 void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg);
 

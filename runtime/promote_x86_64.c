@@ -408,6 +408,53 @@ int sc_parch_jump_stub_encode(int reg, uint8_t *out)
 	return 1;
 }
 
+/*
+ * In place: the site's five bytes become one NOP and the call or jump
+ * (docs/PATCHING.md "Given-up sites of a plain build"):
+ *
+ *	0F 1F 00 | FF D0+r          nopl (%rax); call *%reg
+ *	66 90    | 41 FF D0+r       xchg %ax,%ax; call *%r8..r15
+ *	0F 1F 00 | FF E0+r          (tail) jmp *%reg
+ *	66 90    | 3E FF E0+r       (tail, the thunk's jump notrack)
+ *	90       | 3E 41 FF E0+r
+ *
+ * The call or jump ends at site+5, so a call's return address is the
+ * site's, as in every other form. The jump is copied from the thunk
+ * (prefixes and all): the same hardening as the path the site had; a
+ * call through a notrack jump has no form here (0).
+ */
+int sc_parch_in_place_encode(const uint8_t *thunk, int reg, int tail,
+			     uint8_t out[SC_PSITE_MAX])
+{
+	static const uint8_t nop[4][3] = {
+		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 }
+	};
+	const uint8_t *j = thunk + SC_X86_THUNK_RETPOLINE;
+	uint8_t insn[SC_PSITE_MAX];
+	size_t n = 0;
+	int notrack = *j == 0x3e;
+	if (reg < 0 || reg > 15 || reg == 4)
+		return 0;
+	j += notrack;
+	if ((reg >= 8 && *j++ != 0x41) || j[0] != 0xff ||
+	    j[1] != (0xe0 | (reg & 7)))
+		return 0;
+	if (!tail && notrack)
+		return 0;
+	if (tail && notrack)
+		insn[n++] = 0x3e;
+	if (reg >= 8)
+		insn[n++] = 0x41;
+	insn[n++] = 0xff;
+	insn[n++] = (uint8_t)((tail ? 0xe0 : 0xd0) | (reg & 7));
+	size_t pad = SC_PSITE_LEN - n;
+	if (pad < 1 || pad > 3)
+		return 0;
+	memcpy(out, nop[pad], pad);
+	memcpy(out + pad, insn, n);
+	return 1;
+}
+
 /* x86-64 sites are the plugins' thunks only (no SC_PROMOTE_SLS) */
 int sc_parch_sls_thunk_reg(const uint8_t *t)
 {

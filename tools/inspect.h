@@ -134,6 +134,8 @@ struct promote_site {
 	const char *live; /* learning, thunk, off, sealed, megamorphic,
 			     far, given-up, promoted, ... */
 	uint64_t stub;	  /* promoted: the stub (process address) */
+	int in_place;	  /* given up, `call *%reg` in its own bytes
+			     (promote-plain; terminal) */
 	int ntargets, counted;
 	uint64_t targets[PROMOTE_MAX_TARGETS], hits[PROMOTE_MAX_TARGETS];
 	uint64_t misses;

@@ -5,7 +5,8 @@
  * With --pid, each site's live state is read from the process's code, as
  * the runtime left it (docs/PATCHING.md "Promoted sites"): on its thunk
  * (learning when the thunk samples), on the thunk's retpoline (given up:
- * megamorphic or out of reach), or on a stub, whose compare chain names
+ * megamorphic or out of reach; a promote-plain unit's given-up site on a
+ * `jmp *%reg` stub of its own, or `call *%reg` in place), or on a stub, whose compare chain names
  * the targets and whose counters (STATICCALL_PROMOTE_COUNT) hold the hits
  * and misses. What the code cannot tell (far or megamorphic, sealed or
  * off) the runtime's view says (staticcall_abi.h, sc_abi_promote_view:
@@ -242,6 +243,25 @@ static int jump_stub(const uint8_t *b, size_t n, int reg)
 	       b[o + 2] == 0xcc;
 }
 
+/* A promote-plain unit's given-up site in place (promote_x86_64.c,
+ * sc_parch_in_place_encode): a NOP, then `call *%reg` (tail: `jmp
+ * *%reg`, notrack or not), ending at the site's fifth byte. */
+static int in_place(const uint8_t *b, int reg, int tail)
+{
+	size_t o = b[0] == 0x90				     ? 1 :
+		   b[0] == 0x66 && b[1] == 0x90		     ? 2 :
+		   b[0] == 0x0f && b[1] == 0x1f && b[2] == 0 ? 3 :
+							       0;
+	if (!o)
+		return 0;
+	if (tail && b[o] == 0x3e)
+		o++;
+	if (reg >= 8 && b[o++] != 0x41)
+		return 0;
+	return o == 3 && b[3] == 0xff &&
+	       b[4] == ((tail ? 0xe0 : 0xd0) | (reg & 7));
+}
+
 /* An arm64 stub of the runtime's (promote_aarch64.c) for register reg at
  * `at`, its bytes in b[0..n): `ldr x16, lit; cmp xN, x16; b.ne .+8; b
  * target` per target, then `b miss`. */
@@ -365,13 +385,21 @@ void live_promote_sites(struct table *t,
 			live_a64_site(t, p, read, describe, state);
 			continue;
 		}
-		if (read(p->site + t->base, b, 5) ||
-		    b[0] != (p->tail ? 0xe9 : 0xe8)) {
+		if (read(p->site + t->base, b, 5)) {
+			p->live = "unexpected";
+			continue;
+		}
+		int mode, known = state(p->site + t->base, &mode);
+		if (in_place(b, p->reg, p->tail)) { /* promote-plain */
+			p->live = runtime_says(1, known, mode);
+			p->in_place = 1;
+			continue;
+		}
+		if (b[0] != (p->tail ? 0xe9 : 0xe8)) {
 			p->live = "unexpected";
 			continue;
 		}
 		uint64_t dest = p->site + t->base + 5 + rd32(b + 1);
-		int mode, known = state(p->site + t->base, &mode);
 		if (dest == thunk) {
 			p->live = read(thunk, &slot, 8) ?
 					  "unexpected" :
@@ -442,6 +470,8 @@ static void print_json(const struct table *t, int live)
 			       p->thunk + t->base);
 		if (live) {
 			printf(", \"live\": \"%s\"", p->live);
+			if (p->in_place)
+				printf(", \"in_place\": true");
 			if (p->stub)
 				printf(", \"stub\": \"0x%" PRIx64 "\"",
 				       p->stub);
@@ -498,7 +528,8 @@ void print_promote_sites(const struct table *t, int live)
 		printf("    0x%-14" PRIx64 " %-28s %s, %s", p->site + t->base,
 		       fo, call_text(t, p, insn, sizeof insn), p->compiled);
 		if (live)
-			printf("; live: %s", p->live);
+			printf("; live: %s%s", p->live,
+			       p->in_place ? ", in place" : "");
 		if (p->stub)
 			printf(", stub 0x%" PRIx64, p->stub);
 		printf("\n");

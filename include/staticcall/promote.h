@@ -22,7 +22,8 @@ struct static_call_promote_stats {
 	size_t rejected;    /* records whose code did not match: left alone */
 	size_t promoted;    /* sites on a stub now */
 	size_t megamorphic; /* sites given up on (too many targets, or
-			       re-promoted too often): on the thunk for good */
+			       re-promoted too often): on the thunk for good
+			       (promote-plain: `call *%reg` in place) */
 	size_t far;	    /* sites whose targets lie beyond a stub's reach
 			       (x86-64: +-2 GiB, e.g. a library calling back
 			       into the program): on the thunk for good */
@@ -54,6 +55,9 @@ enum static_call_promote_state {
 					       stub: on its thunk */
 	STATIC_CALL_PROMOTE_LEARNING = 2,   /* on its slow path, sampled */
 	STATIC_CALL_PROMOTE_PROMOTED = 3,   /* on a stub of `ntargets` */
+	/* given up on (4, 5, 7): on the retpoline; a promote-plain unit's
+	 * site `call *%reg` in place, for good (sealing leaves it so, in
+	 * this state) */
 	STATIC_CALL_PROMOTE_MEGAMORPHIC = 4, /* given up: on the retpoline */
 	STATIC_CALL_PROMOTE_FAR = 5, /* targets out of reach: retpoline */
 	STATIC_CALL_PROMOTE_SEALED = 6, /* static_call_seal(CODE): on its

@@ -26,10 +26,17 @@
  *  - a given-up site of a promote-plain unit (thunk ending in `jmp
  *    *%reg`): its own `jmp *%reg` stub, for every register decoded by
  *    Zydis; reached in one CAS at every offset (and by threads calling
- *    while the site moves through it), immutable and `r-xp`; a call and
- *    a tail site registered, learning until given up, each on a stub of
- *    its own, sealing puts them back on their thunk; a retpoline unit's
- *    given-up site stays on its retpoline.
+ *    while the site moves through it), immutable and `r-xp` (the
+ *    fallback when the in-place form cannot be written); a retpoline
+ *    unit's given-up site stays on its retpoline;
+ *  - the in-place given-up form (NOP + `call *%reg` / `jmp *%reg` in the
+ *    site's own five bytes, terminal): for every register, call and
+ *    jump, decoded by Zydis, a notrack thunk's jump kept notrack; one
+ *    CAS of the word expecting its old bytes, at every offset, calls
+ *    right; a site changed before (a breakpoint in it) or during the
+ *    write (a byte of its word) left alone; a call and a tail site
+ *    registered, learning until given up, in place with no stub memory,
+ *    sealing writing neither, nothing writing them afterwards.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -692,13 +699,224 @@ static void call_until_given_up(int (*const *fn)(void *), uint8_t *const *at,
 	cr_assert_fail("not given up on");
 }
 
+/* A promote-plain thunk for register r in t (64 bytes, a copy of the
+ * retpoline thunk with its retpoline replaced by `[3E] [41] FF E0+r`). */
+static void plain_thunk_copy(uint8_t *t, int i, int notrack)
+{
+	int r = reg_nums[i];
+	memcpy(t, regs[i].thunk, 64);
+	memset(t + 8, 0xcc, 24);
+	uint8_t *p = t + 8;
+	if (notrack)
+		*p++ = 0x3e;
+	if (r >= 8)
+		*p++ = 0x41;
+	*p++ = 0xff;
+	*p = (uint8_t)(0xe0 | (r & 7));
+}
+
+/* Zydis's reading of in-place bytes b: one NOP, then `call *%reg` (tail:
+ * `jmp *%reg`, notrack when asked), the second instruction ending at
+ * byte 5 (a call's return address is the site's). */
+static void check_in_place_decodes(const uint8_t *b, int reg, int tail,
+				   int notrack)
+{
+	ZydisDecoder dec;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
+			 ZYDIS_STACK_WIDTH_64);
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+	cr_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b, 5, &in, op)));
+	cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_NOP, "reg %d: no NOP first",
+		     reg);
+	size_t nop = in.length;
+	cr_assert(nop >= 1 && nop <= 3);
+	cr_assert(ZYAN_SUCCESS(
+		ZydisDecoderDecodeFull(&dec, b + nop, 5 - nop, &in, op)));
+	cr_assert_eq(nop + in.length, 5, "reg %d: does not end at site+5", reg);
+	cr_assert_eq(in.mnemonic,
+		     tail ? ZYDIS_MNEMONIC_JMP : ZYDIS_MNEMONIC_CALL);
+	cr_assert_eq(op[0].type, ZYDIS_OPERAND_TYPE_REGISTER);
+	cr_assert_eq(ZydisRegisterGetId(op[0].reg.value), reg);
+	cr_assert_eq(ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64,
+					   op[0].reg.value),
+		     64);
+	cr_assert_eq(!!(in.attributes & ZYDIS_ATTRIB_HAS_NOTRACK), notrack,
+		     "reg %d: notrack %d", reg, notrack);
+}
+
+/* The in-place form for every register, call and jump: Zydis reads a NOP
+ * and the call or jump through the register, ending at site+5; a
+ * notrack thunk's jump stays notrack (a call through one has no form);
+ * a retpoline thunk and %rsp have none. Written to each register's site:
+ * one CAS of its aligned word, expecting exactly the word as it was, no
+ * byte outside the site changed; calls through it right for every value;
+ * afterwards no re-targeting writes it. */
+Test(promote, in_place_form_for_every_register_is_one_word_and_terminal)
+{
+	setup();
+	uint8_t b[SC_PSITE_MAX];
+	text_ops_log_on();
+	for (int i = 0; i < NREGS; i++) {
+		int r = reg_nums[i];
+		uint8_t t[64] __attribute__((aligned(16)));
+		cr_assert(!sc_parch_in_place_encode(regs[i].thunk, r, 0, b),
+			  "%s: a retpoline thunk's site in place",
+			  reg_names[i]);
+		plain_thunk_copy(t, i, 0);
+		cr_assert(sc_parch_thunk_plain(t, r));
+		cr_assert(!sc_parch_in_place_encode(
+			t, reg_nums[(i + 1) % NREGS], 0, b));
+		for (int tail = 0; tail < 2; tail++) {
+			cr_assert(sc_parch_in_place_encode(t, r, tail, b));
+			check_in_place_decodes(b, r, tail, 0);
+		}
+		plain_thunk_copy(t, i, 1);
+		cr_assert(!sc_parch_in_place_encode(t, r, 0, b),
+			  "%s: a call through a notrack jump", reg_names[i]);
+		cr_assert(sc_parch_in_place_encode(t, r, 1, b));
+		check_in_place_decodes(b, r, 1, 1);
+
+		plain_thunk_copy(t, i, 0);
+		cr_assert(sc_parch_in_place_encode(t, r, 0, b));
+		uint8_t *site = regs[i].site;
+		uint64_t *word = (uint64_t *)((uintptr_t)site & ~(uintptr_t)7);
+		uint64_t before = *word, want = before;
+		memcpy((uint8_t *)&want + ((uintptr_t)site & 7), b, 5);
+		text_ops_ncas = 0;
+		cr_assert_eq(sc_promote_write_site(&obj, site, 0, regs[i].thunk,
+						   b),
+			     0);
+		cr_assert_eq(text_ops_ncas, 1, "%s: one word write",
+			     reg_names[i]);
+		cr_assert_eq(text_ops_log[0].word, word);
+		cr_assert_eq(text_ops_log[0].expect, before);
+		cr_assert_eq(text_ops_log[0].value, want);
+		cr_assert_eq(*word, want);
+		expect_calls(regs[i].via, 0);
+		/* terminal: a re-targeting finds no call to re-target */
+		text_ops_ncas = 0;
+		cr_assert_eq(sc_promote_retarget(&obj, site, 0, regs[i].thunk,
+						 pt_t0),
+			     -EBUSY);
+		cr_assert_eq(text_ops_ncas, 0);
+	}
+	cr_assert(!sc_parch_in_place_encode(regs[0].thunk, 4, 0, b), "rsp");
+	/* every offset in the word, and a tail site */
+	uint8_t *sites[3] = { pt_site_rax_1, pt_site_rax_2, pt_site_rax_3 };
+	int (*via[3])(void *) = { pt_via_rax_1, pt_via_rax_2, pt_via_rax_3 };
+	for (int tail = 0; tail < 2; tail++) {
+		cr_assert(sc_parch_in_place_encode(pt_pthunk_rax, 0, tail, b));
+		for (int k = 0; k < (tail ? 1 : 3); k++) {
+			uint8_t *s = tail ? pt_tail_site : sites[k];
+			int off = (int)((uintptr_t)s & 7);
+			text_ops_ncas = 0;
+			cr_assert_eq(sc_promote_write_site(&obj, s, tail,
+							   pt_thunk_rax, b),
+				     0);
+			cr_assert_eq(text_ops_ncas, 1);
+			const struct text_ops_cas *w = &text_ops_log[0];
+			for (int x = 0; x < 8; x++)
+				if (x < off || x > off + 4)
+					cr_assert_eq(
+						(uint8_t)(w->expect >> 8 * x),
+						(uint8_t)(w->value >> 8 * x),
+						"byte %d changed", x);
+			cr_assert_eq(memcmp(s, b, 5), 0);
+			expect_calls(tail ? pt_tail_fn : via[k], 0);
+		}
+	}
+	text_ops_log_off();
+}
+
+/* A debugger between the plan and the CAS: its int3 lands in the site's
+ * word (one byte past the site) just before the write; the CAS, which
+ * expects the word as read, must fail. */
+static const struct sc_text_ops *real_ops;
+static int int3_at = -1; /* byte of the word to break on, -1: none */
+static int br_open(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c;
+	return real_ops->make_writable(real_ops->ctx, p, l, prot);
+}
+static int br_restore(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c;
+	return real_ops->restore(real_ops->ctx, p, l, prot);
+}
+static int br_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
+{
+	(void)c;
+	if (int3_at >= 0) {
+		uint64_t cur = *w, hit = cur;
+		((uint8_t *)&hit)[int3_at] = 0xcc;
+		cr_assert(real_ops->cas(real_ops->ctx, w, cur, hit));
+		int3_at = -1;
+	}
+	return real_ops->cas(real_ops->ctx, w, e, v);
+}
+static void br_sync(void *c)
+{
+	(void)c;
+	real_ops->sync_cores(real_ops->ctx);
+}
+
+/* The in-place write verifies what it replaces: a site holding anything
+ * but the call it last wrote (a breakpoint on its first byte, a call
+ * elsewhere) is not written, and neither is a word that changed between
+ * its read and the CAS (the batch fails, nothing changed). */
+Test(promote, in_place_leaves_a_changed_site_alone)
+{
+	setup();
+	uint8_t b[SC_PSITE_MAX], *site = pt_site_rax_0;
+	cr_assert(sc_parch_in_place_encode(pt_pthunk_rax, 0, 0, b));
+	uint64_t *word = (uint64_t *)((uintptr_t)site & ~(uintptr_t)7);
+	uint64_t before = *word;
+	/* a breakpoint on the site */
+	uint64_t bp = before;
+	((uint8_t *)&bp)[(uintptr_t)site & 7] = 0xcc;
+	struct sc_write w = {
+		word, before, bp, 0, 1, sc_object_exec_prot(&obj, word, 8)
+	};
+	cr_assert_eq(sc_text_apply(&w, 1), 0);
+	text_ops_log_on();
+	cr_assert_eq(sc_promote_write_site(&obj, site, 0, pt_thunk_rax, b),
+		     -EBUSY);
+	cr_assert_eq(text_ops_ncas, 0);
+	text_ops_log_off();
+	cr_assert_eq(*word, bp);
+	w = (struct sc_write){ word, bp, before, 0, 1, w.prot };
+	cr_assert_eq(sc_text_apply(&w, 1), 0);
+	/* on another call than the one named */
+	cr_assert_eq(sc_promote_write_site(&obj, site, 0, pt_t0, b), -EBUSY);
+	cr_assert_eq(*word, before);
+	/* the word changed under the write (byte 7: the next instruction) */
+	sc_set_text_ops(NULL);
+	real_ops = sc_text_ops();
+	static const struct sc_text_ops br = { br_open, br_restore, br_cas,
+					       br_sync, NULL };
+	sc_set_text_ops(&br);
+	int3_at = 7;
+	cr_assert_eq(sc_promote_write_site(&obj, site, 0, pt_thunk_rax, b),
+		     -EBUSY);
+	sc_set_text_ops(NULL);
+	uint64_t hit = before;
+	((uint8_t *)&hit)[7] = 0xcc;
+	cr_assert_eq(*word, hit, "written over the breakpoint");
+	w = (struct sc_write){ word, hit, before, 0, 1, w.prot };
+	cr_assert_eq(sc_text_apply(&w, 1), 0);
+	expect_calls(pt_via_rax_0, 0);
+}
+
 /* promote-plain, end to end: a call and a tail site learn, are given up
- * on (six uniform targets) and each lands on a `jmp *%rax` stub of its
- * own in the object's stub memory, not on the thunk's shared jump;
- * behaving as compiled all along; static_call_seal(CODE) puts them back
- * on their thunk. Without a stub of their own (before this form) they
- * went to pt_pthunk_rax + 8. */
-Test(promote, a_given_up_plain_site_gets_a_jump_stub_of_its_own)
+ * on (six uniform targets) and each becomes `call *%rax` / `jmp *%rax`
+ * in place, no stub memory but the tail site's slow stub; behaving as
+ * compiled all along; static_call_seal(CODE) leaves both as they are (no
+ * write to their words: a thread may be parked between the NOP and the
+ * call), their state still given up; nothing writes them afterwards.
+ * Before this form they went to a `jmp *%rax` stub of their own, and
+ * sealing put them back on their thunk. */
+Test(promote, a_given_up_plain_site_is_in_place_for_good)
 {
 	setup();
 	__staticcall_promote_register(__start_pt_promote_plain_table,
@@ -709,22 +927,13 @@ Test(promote, a_given_up_plain_site_gets_a_jump_stub_of_its_own)
 	int (*const fn[2])(void *) = { pt_pvia_rax, pt_ptail_fn };
 	uint8_t *const at[2] = { pt_psite_rax, pt_ptail_site };
 	call_until_given_up(fn, at, 2);
-	const uint8_t *dest[2];
 	for (int k = 0; k < 2; k++) {
-		dest[k] = sc_parch_site_dest(at[k], k);
-		cr_assert_not_null(dest[k]);
-		cr_assert((uintptr_t)dest[k] < lo || (uintptr_t)dest[k] >= hi,
-			  "site %d on its thunk (%p), not a stub of its own", k,
-			  (const void *)dest[k]);
-		uint8_t want[64];
-		cr_assert(sc_parch_jump_stub_encode(0, want));
-		cr_assert_eq(memcmp(dest[k], want, sc_parch_jump_stub_size()),
-			     0, "site %d: not a jump stub", k);
-		char perms[5];
-		perms_of(dest[k], perms);
-		cr_assert_str_eq(perms, "r-xp");
+		uint8_t want[SC_PSITE_MAX];
+		cr_assert(sc_parch_in_place_encode(pt_pthunk_rax, 0, k, want));
+		cr_assert_eq(memcmp(at[k], want, 5), 0,
+			     "site %d not in place (on %p)", k,
+			     (const void *)sc_parch_site_dest(at[k], k));
 	}
-	cr_assert_neq(dest[0], dest[1], "one stub for two sites");
 	for (int i = 0; i < 1000; i++) {
 		expect_calls(pt_pvia_rax, 0);
 		expect_calls(pt_ptail_fn, 0);
@@ -732,10 +941,40 @@ Test(promote, a_given_up_plain_site_gets_a_jump_stub_of_its_own)
 	struct static_call_promote_stats st;
 	cr_assert_eq(static_call_promote_stats(&st), 0);
 	cr_assert_eq(st.megamorphic, 2);
-	cr_assert_geq(st.stub_bytes, 2 * sc_parch_jump_stub_size());
+	if (!st.stubs) /* (no window happened to look promotable) */
+		cr_assert_eq(st.stub_bytes, sc_parch_slow_size(),
+			     "stub memory beyond the tail site's slow stub: "
+			     "%zu",
+			     st.stub_bytes);
+	uint64_t words[2];
+	for (int k = 0; k < 2; k++)
+		words[k] = *(uint64_t *)((uintptr_t)at[k] & ~(uintptr_t)7);
+	text_ops_log_on();
 	cr_assert_eq(static_call_seal(STATIC_CALL_SEAL_CODE), 0);
-	cr_assert_eq(sc_parch_site_dest(pt_psite_rax, 0), pt_pthunk_rax);
-	cr_assert_eq(sc_parch_site_dest(pt_ptail_site, 1), pt_pthunk_rax);
+	text_ops_log_off();
+	for (int j = 0; j < text_ops_ncas && j < TEXT_OPS_LOG_MAX; j++)
+		for (int k = 0; k < 2; k++)
+			cr_assert_neq((uintptr_t)text_ops_log[j].word,
+				      (uintptr_t)at[k] & ~(uintptr_t)7,
+				      "sealing wrote site %d's word", k);
+	for (int k = 0; k < 2; k++)
+		cr_assert_eq(*(uint64_t *)((uintptr_t)at[k] & ~(uintptr_t)7),
+			     words[k], "site %d changed", k);
+	memcpy(&slot, pt_pthunk_rax, 8);
+	cr_assert_eq(slot, sc_parch_thunk_slot(0), "thunk still sampling");
+	struct static_call_promote_site_info si[4];
+	int m = static_call_promote_sites(si, 4);
+	cr_assert_eq(m, 2);
+	for (int s = 0; s < m; s++)
+		cr_assert_eq(si[s].state, STATIC_CALL_PROMOTE_MEGAMORPHIC);
+	expect_calls(pt_pvia_rax, 0);
+	expect_calls(pt_ptail_fn, 0);
+	/* unregistering writes nothing either */
+	text_ops_log_on();
+	__staticcall_promote_unregister(__start_pt_promote_plain_table,
+					__stop_pt_promote_plain_table);
+	text_ops_log_off();
+	cr_assert_eq(text_ops_ncas, 0);
 	expect_calls(pt_pvia_rax, 0);
 	expect_calls(pt_ptail_fn, 0);
 }

@@ -9,7 +9,10 @@ to t2 and t3, the 16-target one given up (megamorphic, as the runtime's
 view says), the tail call promoted to t4,
 (GCC) the computed goto a jump site promoted to its first label; with STATICCALL_PROMOTE_COUNT=0
 the stubs count nothing; every site `off` under STATICCALL_PROMOTE=off and
-`sealed` after static_call_seal(STATIC_CALL_SEAL_CODE).
+`sealed` after static_call_seal(STATIC_CALL_SEAL_CODE). (GCC) built
+promote-plain: the 16-target site given up on in place (`call *%reg` in
+its own bytes: megamorphic, in_place), also after sealing, which leaves
+it as it is.
 
 usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
                                --include DIR --runtime-lib DIR --out DIR
@@ -141,6 +144,34 @@ def main():
     s, _ = live(args, exe, dict(os.environ), ['seal'])
     check(all(v.get('live') == 'sealed' for v in s.values()) and len(s) >= 4,
           'static_call_seal(CODE): every site on its thunk, sealed: %s' % s)
+
+    if args.kind == 'gcc':  # promote-plain is GCC's
+        plain = os.path.join(args.out, 'promote_prog_plain')
+        run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin,
+             '-fplugin-arg-staticcall_gcc-promote-plain',
+             '-mindirect-branch=thunk-extern',
+             os.path.join(HERE, 'promote_prog.c'), '-o', plain,
+             '-L' + args.runtime_lib, '-Wl,--no-as-needed', '-lstaticcall',
+             '-Wl,--as-needed', '-Wl,-rpath,' + args.runtime_lib])
+        for argv, what in (((), 'learning'), (('seal',), 'sealed')):
+            s, table = live(args, plain, dict(os.environ), argv)
+            mega = s.get('mega', {})
+            check(mega.get('live') == 'megamorphic'
+                  and mega.get('in_place') is True
+                  and 'megamorphic, in place' in table,
+                  'promote-plain, %s: mega given up in place: %s'
+                  % (what, mega))
+            check(all('in_place' not in v for k, v in s.items()
+                      if k != 'mega'),
+                  'promote-plain, %s: no other site in place: %s'
+                  % (what, s))
+            # its tail site `jmp rel32` (not relaxed to rel8 next to
+            # its local thunk): a site, learned
+            check(s.get('tail', {}).get('compiled') == 'thunk'
+                  and s['tail'].get('live') == ('promoted' if not argv
+                                                else 'sealed'),
+                  'promote-plain, %s: the tail call a site: %s'
+                  % (what, s.get('tail')))
     if failures:
         sys.exit('%d failed' % len(failures))
 
