@@ -653,6 +653,66 @@ static int table_inside(const struct sc_object *o, const void *begin,
 	return 0;
 }
 
+/* Stub and counter memory of unregistered objects, unmapped at the next
+ * registration, never at the unregistration itself.
+ *
+ * Only the object's own sites reach its stubs (the region is its own:
+ * no other object's site, no key, no generated function points into
+ * it), and a thread inside one of its stubs is inside a call of one of
+ * the object's functions that has not returned: a call site's return
+ * address is in the object; a tail site's function has jumped to the
+ * stub, and its caller still waits for it to return; a thread in the
+ * sampler came from a stub and returns into it. dlclose while such a call
+ * runs is already a use of unloaded code, so once the object's text is
+ * gone its stubs may go. But an unregistration cannot tell dlclose from
+ * exit: at exit the loader runs every object's destructors while other
+ * threads keep running their code (never unmapped), and a thread calling
+ * through a promoted site would fault in a process exiting cleanly (an
+ * atexit flag was tried: the libraries' constructors register it before
+ * the loader's own exit handler, so it ran after the destructors). A
+ * registration, though, is a dlopen (or start-up), never an exit: the
+ * regions of the objects closed before it are released then. A program
+ * that closes objects without opening others keeps their regions
+ * (SC_PROMOTE_POOL of address space each, mostly PROT_NONE). */
+static struct sc_execmem *buried;
+static size_t nburied, capburied;
+
+static void bury(struct sc_execmem *m)
+{
+	if (!m->base)
+		return;
+	if (nburied == capburied) {
+		size_t cap = capburied ? 2 * capburied : 8;
+		struct sc_execmem *g =
+			sc_mem_realloc(buried, cap * sizeof *g);
+		if (!g)
+			return; /* kept mapped for good: safe */
+		buried = g;
+		capburied = cap;
+	}
+	buried[nburied++] = *m;
+}
+
+static void release_buried(void)
+{
+	for (size_t i = 0; i < nburied; i++)
+		sc_execmem_release(&buried[i]);
+	nburied = 0;
+}
+
+/* An object's registration goes away: its stub memory is left to the
+ * next registration (above). */
+static void release_stub_memory(struct pobj *po)
+{
+	bury(&po->pool);
+	memset(&po->pool, 0, sizeof po->pool);
+	po->pool_ok = 0;
+	bury(&po->cnt); /* only its stubs counted there */
+	memset(&po->cnt, 0, sizeof po->cnt);
+	po->cnt_state = 0;
+	po->cnt_page = NULL;
+}
+
 SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 {
 	const int m = mode();
@@ -673,6 +733,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	sigset_t saved;
 	if (sc_lock(&saved))
 		return;
+	release_buried(); /* a dlopen, not an exit: closed objects' stubs */
 	for (struct pobj *p = pobjs; p; p = p->next)
 		if (p->begin == begin)
 			goto out;
@@ -746,49 +807,6 @@ out:
 }
 
 static void report_object(const struct pobj *po);
-
-/* Set by an atexit handler registered when the runtime starts: it runs
- * before any object's destructors (the loader's own handler, which runs
- * them, was registered earlier), so an unregistration seeing it is the
- * process exiting, not a dlclose. */
-static int exiting;
-static void mark_exiting(void)
-{
-	__atomic_store_n(&exiting, 1, __ATOMIC_RELAXED);
-}
-__attribute__((constructor)) static void promote_watch_exit(void)
-{
-	if (atexit(mark_exiting)) /* exit could not be told: keep them */
-		mark_exiting();
-}
-
-/* An object's registration goes away: its stub memory too, when the
- * object's code goes (dlclose), and only then.
- *
- * Only the object's own sites reach its stubs (the region is its own:
- * no other object's site, no key, no generated function points into
- * it), and a thread inside one of its stubs is inside a call of one of
- * the object's functions that has not returned: a call site's return
- * address is in the object; a tail site's function has jumped to the
- * stub, and its caller still waits for it to return; a thread in the
- * sampler came from a stub and returns into it. dlclose while such a call
- * runs is already a use of unloaded code (the object's destructors run,
- * then its text is unmapped: the thread returns into, or jumps to its
- * thunk in, nothing), so unmapping the stubs with the text adds no new
- * hazard. At exit, other threads keep running the object's code (it is
- * never unmapped): its stubs stay, or a thread calling through a
- * promoted site would fault in a process that is exiting cleanly.
- * Bounded when kept: SC_PROMOTE_POOL per object. */
-static void release_stub_memory(struct pobj *po)
-{
-	if (__atomic_load_n(&exiting, __ATOMIC_RELAXED))
-		return;
-	sc_execmem_release(&po->pool);
-	po->pool_ok = 0;
-	sc_execmem_release(&po->cnt); /* only its stubs counted there */
-	po->cnt_state = 0;
-	po->cnt_page = NULL;
-}
 
 static void drop_queued(const struct pobj *po);
 

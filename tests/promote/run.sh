@@ -225,6 +225,11 @@ grep -Eq '^rate: promoted demotions=0 kept=[1-9]' "$out/rate" ||
 STATICCALL_PROMOTE_COUNT=0 "$out/promote/promote_rate" >"$out/rate"
 grep -Eq '^rate: [a-z]+ demotions=[1-9]' "$out/rate" ||
 	fail "rate without counters: $(cat "$out/rate")"
+# exit while threads call through promoted sites: the stubs stay mapped
+$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_exit.c" \
+	-o "$out/promote/promote_exit" -pthread "${rt[@]}"
+"$out/promote/promote_exit" >"$out/exit" 2>&1 && grep -q '^exit: ok$' "$out/exit" ||
+	fail "exit while threads call: status $?: $(cat "$out/exit")"
 STATICCALL_PROMOTE_COUNT=0 "$out/promote/promote_e2e" 2>"$out/err" >/dev/null
 [ "$(stat "$out/err" hits)" = 0 ] && ! grep -q '^hits ' "$out/err" &&
 	[ "$(stat "$out/err" promoted)" -ge 4 ] ||
