@@ -28,9 +28,11 @@ static struct plugin_info sc_info = {
 // PLUGIN_PRAGMAS runs before the main file is lexed, also with -E. It runs
 // before debug info is initialised, so the define callback (which records
 // macros for -g3) is switched off around the define: it would crash.
+// Preprocessed input (a .i, -save-temps, ccache) has no macros to define:
+// the define, done when it was preprocessed, crashed the lexer there.
 static void sc_on_pragmas(void *, void *)
 {
-	if (!&parse_in || !parse_in)
+	if (!&parse_in || !parse_in || cpp_get_options(parse_in)->preprocessed)
 		return;
 	cpp_callbacks *cb = cpp_get_callbacks(parse_in);
 	auto saved = cb->define;

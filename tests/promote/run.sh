@@ -397,4 +397,21 @@ $cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_with_keys.c" \
 	-o "$out/promote_with_keys" "${rt[@]}" ||
 	fail "promote_with_keys.c: no thunk for the static calls' trampolines"
 "$out/promote_with_keys" || fail "promote_with_keys: wrong result"
+# Preprocessed input, compiled as ccache does (-E, then -c of the .i):
+# the same code as from the source (GCC's plugin crashed defining its
+# macro in a .i; Clang's gets no hook into the preprocessing run: the
+# documented -D__STATICCALL_PLUGIN__=1, clang-plugin/README.md)
+mkdir -p "$out/preprocessed"
+pp=()
+[ "$kind" = gcc ] || pp=(-D__STATICCALL_PLUGIN__=1)
+$cc -O2 -I"$inc" "${promote[@]}" "${pp[@]}" -E "$src/promote_with_keys.c" \
+	-o "$out/preprocessed/with_keys.i" &&
+	$cc -O2 -Wall -Werror "${promote[@]}" -c "$out/preprocessed/with_keys.i" \
+		-o "$out/preprocessed/with_keys.o" ||
+	fail "promote_with_keys.c, preprocessed first: not compiled"
+$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" -c "$src/promote_with_keys.c" \
+	-o "$out/preprocessed/direct.o"
+cmp -s <(objdump -d "$out/preprocessed/with_keys.o" | tail -n +3) \
+	<(objdump -d "$out/preprocessed/direct.o" | tail -n +3) ||
+	fail "promote_with_keys.c: preprocessed first, other code"
 echo "promotion: all checks passed"
