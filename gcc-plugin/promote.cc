@@ -64,13 +64,20 @@ static void sc_on_promote_attributes(void *, void *)
 	register_attribute(&sc_no_promote_spec);
 }
 
-// The location of an asm placed before insn: final prints an asm's file
-// and line, and a jump GCC made (a table jump) may have none.
+// The location of an asm placed before insn. final prints an asm's file
+// and line, reading the file name unchecked: a jump GCC made (a table
+// jump) may have a location that names no file, which crashed cc1
+// (CPython's bytesobject.c with -fjump-tables). Else the function's;
+// else BUILTINS_LOCATION ("<built-in>", line 0: nothing printed).
 static location_t sc_asm_location(rtx_insn *insn)
 {
-	return INSN_LOCATION(insn) != UNKNOWN_LOCATION ?
-		       INSN_LOCATION(insn) :
-		       DECL_SOURCE_LOCATION(current_function_decl);
+	location_t loc = INSN_LOCATION(insn);
+	if (loc != UNKNOWN_LOCATION && LOCATION_FILE(loc))
+		return loc;
+	loc = DECL_SOURCE_LOCATION(current_function_decl);
+	return loc != UNKNOWN_LOCATION && LOCATION_FILE(loc) ?
+		       loc :
+		       BUILTINS_LOCATION;
 }
 
 #ifdef SC_TARGET_AARCH64

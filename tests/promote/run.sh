@@ -397,6 +397,11 @@ $cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_with_keys.c" \
 	-o "$out/promote_with_keys" "${rt[@]}" ||
 	fail "promote_with_keys.c: no thunk for the static calls' trampolines"
 "$out/promote_with_keys" || fail "promote_with_keys: wrong result"
+# A table jump whose location names no file (reduced from CPython): the
+# GCC plugin's asm before it crashed cc1 in final
+$cc -O2 -w "${promote[@]}" -fjump-tables -c "$src/jump_table_location.c" \
+	-o "$out/jump_table_location.o" ||
+	fail "jump_table_location.c: not compiled"
 # Preprocessed input, compiled as ccache does (-E, then -c of the .i):
 # the same code as from the source (GCC's plugin crashed defining its
 # macro in a .i; Clang's gets no hook into the preprocessing run: the
