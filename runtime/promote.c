@@ -51,11 +51,14 @@
 #define SC_PROMOTE_PERIOD 32
 #define SC_PROMOTE_BUF 32	   /* samples per thread between flushes */
 #define SC_PROMOTE_MIN_SAMPLES 16  /* a site's samples before deciding */
-/* targets a stub compares, at most: a call site 4 (rather than 2
- * recovers SQLite's 3-4-target sites), a jump site 16 (an interpreter's
- * dispatch: CPython's ceval handlers, 26 of whose jumps 4 targets could
- * not cover, 8 of them with 8 (2.3x -> 1.9x its plain build), 3 with 16) */
-#define SC_PROMOTE_CALL_TARGETS 4
+/* targets a stub compares, at most: a call site 8 (4 rather than 2
+ * recovered SQLite's 3-4-target sites; 8 rather than 4 CPython's 4 call
+ * sites of 5-8 targets, 1.3 M more calls a run through stubs instead of
+ * retpolines: 1.87-1.89x its plain build against 1.92-1.94x, two
+ * interleaved runs), a jump site 16 (an interpreter's dispatch: CPython's
+ * ceval handlers, 26 of whose jumps 4 targets could not cover, 8 of them
+ * with 8 (2.3x -> 1.9x its plain build), 1 with 16) */
+#define SC_PROMOTE_CALL_TARGETS 8
 #define SC_PROMOTE_JUMP_TARGETS 16
 #define SC_PROMOTE_TARGETS SC_PROMOTE_JUMP_TARGETS /* the larger */
 _Static_assert(SC_PROMOTE_TARGETS <= SC_PROMOTE_MAX_TARGETS &&
@@ -1015,17 +1018,18 @@ static int max_targets(const struct psite *s)
 	return s->jump ? SC_PROMOTE_JUMP_TARGETS : SC_PROMOTE_CALL_TARGETS;
 }
 
-/* Samples a learning site's window takes before it is decided: a site
- * whose stub may compare more than 8 targets (a jump site's 16) 8 per
- * target, others SC_PROMOTE_MIN_SAMPLES. 16 samples name at most 16
- * targets: a jump site seeing 24 uniformly was promoted, demoted,
+/* Samples a learning site's window takes before it is decided: 8 per
+ * target its stub may compare (a call site's 8: 64, a jump site's 16:
+ * 128), SC_PROMOTE_MIN_SAMPLES (16) for a stub of 4. 16 samples name at
+ * most 16 targets: a jump site seeing 24 uniformly was promoted, demoted,
  * promoted ... 8 times (a stub and its counters each time) before it was
  * given up on; with 64 samples a window still took 16 of 24 as 90% one
- * time in 6, with 128 one in 1000. */
+ * time in 6, with 128 one in 1000 (8 of 16 uniform: one in 4 with 16
+ * samples, none in 4000 with 64). */
 static uint32_t min_samples(const struct psite *s)
 {
 	int n = max_targets(s);
-	return n > 8 ? 8 * (uint32_t)n : SC_PROMOTE_MIN_SAMPLES;
+	return n > 4 ? 8 * (uint32_t)n : SC_PROMOTE_MIN_SAMPLES;
 }
 
 /* The fewest most frequent targets covering SC_PROMOTE_COVER% of the

@@ -268,7 +268,7 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 			  int (*read)(uint64_t addr, void *buf, size_t n),
 			  char *(*describe)(uint64_t addr))
 {
-	uint8_t b[128];
+	uint8_t b[512]; /* a 16-target stub: 400 bytes */
 	uint64_t dest, slot, thunk = p->thunk + t->base;
 	if (read(p->site + t->base, b, 4) ||
 	    !a64_branch(b, p->site + t->base, 0, &dest)) {
