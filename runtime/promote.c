@@ -53,13 +53,19 @@
 #define SC_PROMOTE_PERIOD 32
 #define SC_PROMOTE_BUF 32	   /* samples per thread between flushes */
 #define SC_PROMOTE_MIN_SAMPLES 16  /* a site's samples before deciding */
-/* targets a stub compares, at most: a call site 4 (rather than 2
- * recovers SQLite's 3-4-target sites), a jump site 8 (an interpreter's
- * dispatch: CPython's ceval handlers, 26 of whose jumps 4 targets could
- * not cover, 8 of them with 8; 2.3x -> 1.9x its plain build) */
-#define SC_PROMOTE_CALL_TARGETS 4
-#define SC_PROMOTE_JUMP_TARGETS 8
+/* targets a stub compares, at most: a call site 8 (4 rather than 2
+ * recovered SQLite's 3-4-target sites; 8 rather than 4 CPython's 4 call
+ * sites of 5-8 targets, 1.3 M more calls a run through stubs instead of
+ * retpolines: 1.87-1.89x its plain build against 1.92-1.94x, two
+ * interleaved runs), a jump site 16 (an interpreter's dispatch: CPython's
+ * ceval handlers, 26 of whose jumps 4 targets could not cover, 8 of them
+ * with 8 (2.3x -> 1.9x its plain build), 1 with 16) */
+#define SC_PROMOTE_CALL_TARGETS 8
+#define SC_PROMOTE_JUMP_TARGETS 16
 #define SC_PROMOTE_TARGETS SC_PROMOTE_JUMP_TARGETS /* the larger */
+_Static_assert(SC_PROMOTE_TARGETS <= SC_PROMOTE_MAX_TARGETS &&
+		       SC_PROMOTE_CALL_TARGETS <= SC_PROMOTE_TARGETS,
+	       "a stub holds what a site may choose");
 #define SC_PROMOTE_COVER 90	   /* % of samples its targets must cover */
 #define SC_PROMOTE_MAX_WINDOWS 4   /* undecided windows before giving up */
 #define SC_PROMOTE_MAX_DEMOTIONS 8 /* quick ones (within SETTLED_MS) */
@@ -74,7 +80,10 @@
  * a phase change waits for the batch too, and must be re-promoted within
  * 10 ms; benchmarks/README.md "CPython"). */
 #define SC_PROMOTE_BATCH_MS 2
-#define SC_PROMOTE_CAND 8 /* distinct targets tallied per site */
+/* distinct targets tallied per site: enough to find the 16 that cover
+ * 90% among others (in a table of its own, made at the site's first
+ * sample: most sites never run) */
+#define SC_PROMOTE_CAND 32
 #define SC_PROMOTE_COUNTERS (256u << 10) /* hit counters per object */
 #define SC_COUNTER_LINE 64 /* a stub's counters: cache lines of their own */
 
@@ -88,6 +97,9 @@ uint64_t sc_promote_batch_us = SC_PROMOTE_BATCH_MS * 1000;
 _Static_assert(sizeof((struct static_call_promote_site_info *)0)->targets ==
 		       SC_PROMOTE_MAX_TARGETS * sizeof(void *),
 	       "the API reports every target a stub can hold");
+_Static_assert(sizeof((struct static_call_promote_site_info *)0)->hits ==
+		       SC_PROMOTE_MAX_TARGETS * sizeof(unsigned long),
+	       "and every target's hits");
 
 enum psite_state {
 	PS_BAD,	     /* record did not verify: never written */
@@ -122,8 +134,8 @@ struct psite {
 	/* given up, in place (sc_parch_in_place_encode): never written
 	 * again, by anything (sealing included) */
 	uint8_t terminal;
-	void *cand[SC_PROMOTE_CAND];
-	uint32_t cnt[SC_PROMOTE_CAND], other, samples, miss_limit;
+	struct tally *tally; /* its candidates; NULL until first sampled */
+	uint32_t other, samples, miss_limit;
 	uint64_t promoted_at; /* ms, CLOCK_MONOTONIC_COARSE */
 	unsigned long samples_all, promotions, demotions_all; /* reports */
 	const struct stubrec *rec;	 /* PS_STUB: its stub */
@@ -131,6 +143,12 @@ struct psite {
 					    decision */
 	unsigned long kept; /* decisions that kept it on its stub: misses
 			       rare next to its hits (hit counters) */
+};
+
+/* A sampled site's distinct targets and their samples (tally()). */
+struct tally {
+	void *cand[SC_PROMOTE_CAND];
+	uint32_t cnt[SC_PROMOTE_CAND];
 };
 
 struct stubrec {
@@ -149,6 +167,11 @@ struct pobj {
 	uintptr_t lo, hi;     /* its executable span */
 	struct psite *sites;  /* sorted by insn */
 	size_t n;
+	/* the sites' tallies, handed out in order as sites are first
+	 * sampled (n of them reserved, pages touched as used; no malloc
+	 * while sampling, which a signal handler may reach) */
+	struct tally *tallies;
+	size_t ntallies;
 	struct sc_execmem pool; /* its stubs */
 	int pool_ok;
 	struct stubrec *stubs;
@@ -749,10 +772,12 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	if (((uintptr_t)begin & 3) || sc_object_locate(&po->obj, begin) ||
 	    !table_inside(&po->obj, begin, end) ||
 	    !exec_span(&po->obj, &po->lo, &po->hi) ||
-	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites))) {
+	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites)) ||
+	    !(po->tallies = sc_mem_alloc_untouched(n * sizeof *po->tallies))) {
 		sc_log(SC_LOG_WARN, "promote: a table at %p is unusable",
 		       begin);
 		sc_mem_free(po->sites);
+		sc_mem_free(po->tallies);
 		sc_mem_free(po);
 		goto out;
 	}
@@ -829,6 +854,7 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 		drop_queued(po);
 		release_stub_memory(po);
 		sc_mem_free(po->sites);
+		sc_mem_free(po->tallies);
 		sc_mem_free(po->stubs);
 		free(po->obj.name); /* strdup (object.c) */
 		sc_mem_free(po);
@@ -992,7 +1018,7 @@ static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
 	uint64_t *cnt = counting ? counters_for(po, n) : NULL;
 	size_t len = cnt ? sc_parch_counted_stub_size(n) :
 			   sc_parch_stub_size(n);
-	uint8_t buf[256]; /* an 8-target counting stub on x86-64: 256 */
+	uint8_t buf[SC_PSTUB_MAX];
 	if (len > sizeof buf)
 		return NULL;
 	/* Encode for the address it will have before taking the room, so a
@@ -1044,18 +1070,21 @@ static struct psite *find_site(uintptr_t ret, struct pobj **out)
 	return NULL;
 }
 
-static void tally(struct psite *s, void *target)
+static void tally(struct pobj *po, struct psite *s, void *target)
 {
 	s->samples++;
 	s->samples_all++;
-	for (int i = 0; i < SC_PROMOTE_CAND; i++) {
-		if (s->cand[i] == target) {
-			s->cnt[i]++;
+	if (!s->tally && po->ntallies < po->n)
+		s->tally = &po->tallies[po->ntallies++]; /* zeroed */
+	struct tally *t = s->tally;
+	for (int i = 0; t && i < SC_PROMOTE_CAND; i++) {
+		if (t->cand[i] == target) {
+			t->cnt[i]++;
 			return;
 		}
-		if (!s->cand[i]) {
-			s->cand[i] = target;
-			s->cnt[i] = 1;
+		if (!t->cand[i]) {
+			t->cand[i] = target;
+			t->cnt[i] = 1;
 			return;
 		}
 	}
@@ -1064,8 +1093,8 @@ static void tally(struct psite *s, void *target)
 
 static void reset_tally(struct psite *s)
 {
-	memset(s->cand, 0, sizeof s->cand);
-	memset(s->cnt, 0, sizeof s->cnt);
+	if (s->tally)
+		memset(s->tally, 0, sizeof *s->tally);
 	s->other = s->samples = 0;
 }
 
@@ -1074,18 +1103,33 @@ static int max_targets(const struct psite *s)
 	return s->jump ? SC_PROMOTE_JUMP_TARGETS : SC_PROMOTE_CALL_TARGETS;
 }
 
+/* Samples a learning site's window takes before it is decided: 8 per
+ * target its stub may compare (a call site's 8: 64, a jump site's 16:
+ * 128), SC_PROMOTE_MIN_SAMPLES (16) for a stub of 4. 16 samples name at
+ * most 16 targets: a jump site seeing 24 uniformly was promoted, demoted,
+ * promoted ... 8 times (a stub and its counters each time) before it was
+ * given up on; with 64 samples a window still took 16 of 24 as 90% one
+ * time in 6, with 128 one in 1000 (8 of 16 uniform: one in 4 with 16
+ * samples, none in 4000 with 64). */
+static uint32_t min_samples(const struct psite *s)
+{
+	int n = max_targets(s);
+	return n > 4 ? 8 * (uint32_t)n : SC_PROMOTE_MIN_SAMPLES;
+}
+
 /* The fewest most frequent targets covering SC_PROMOTE_COVER% of the
  * samples, into t (sorted by frequency); 0 if more than max_targets(s)
  * would be needed. */
 
 static int choose(const struct psite *s, void **t)
 {
+	const struct tally *c = s->tally;
 	int idx[SC_PROMOTE_CAND], n = 0;
-	for (int i = 0; i < SC_PROMOTE_CAND; i++)
-		if (s->cand[i])
+	for (int i = 0; c && i < SC_PROMOTE_CAND; i++)
+		if (c->cand[i])
 			idx[n++] = i;
 	for (int i = 1; i < n; i++) /* insertion sort, descending */
-		for (int j = i; j > 0 && s->cnt[idx[j]] > s->cnt[idx[j - 1]];
+		for (int j = i; j > 0 && c->cnt[idx[j]] > c->cnt[idx[j - 1]];
 		     j--) {
 			int x = idx[j];
 			idx[j] = idx[j - 1];
@@ -1093,8 +1137,8 @@ static int choose(const struct psite *s, void **t)
 		}
 	uint64_t sum = 0;
 	for (int k = 0; k < n && k < max_targets(s); k++) {
-		sum += s->cnt[idx[k]];
-		t[k] = s->cand[idx[k]];
+		sum += c->cnt[idx[k]];
+		t[k] = c->cand[idx[k]];
 		if (sum * 100 >= (uint64_t)s->samples * SC_PROMOTE_COVER)
 			return k + 1;
 	}
@@ -1238,7 +1282,7 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		       (void *)s->insn);
 		return;
 	}
-	if (s->state != PS_THUNK || s->samples < SC_PROMOTE_MIN_SAMPLES)
+	if (s->state != PS_THUNK || s->samples < min_samples(s))
 		return;
 	int k = choose(s, t);
 	reset_tally(s);
@@ -1300,7 +1344,7 @@ static void flush(const struct sample *smp, unsigned n)
 			continue;
 		if (m == 2 && s->state == PS_STUB)
 			continue;
-		tally(s, (void *)smp[i].target);
+		tally(po, s, (void *)smp[i].target);
 		if (!s->touched && nt < SC_PROMOTE_BUF) {
 			s->touched = 1;
 			touched[nt] = s;
@@ -1503,8 +1547,9 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			o->state = state_of[s->state];
 			if (s->state == PS_STUB) {
 				o->ntargets = s->ntargets;
-				for (int j = 0; j < s->ntargets && j < SC_PROMOTE_MAX_TARGETS;
-			     j++)
+				for (int j = 0; j < s->ntargets &&
+						j < SC_PROMOTE_MAX_TARGETS;
+				     j++)
 					o->targets[j] = s->targets[j];
 			}
 			o->samples = s->samples_all;
@@ -1512,8 +1557,9 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			o->demotions = s->demotions_all;
 			if (s->state == PS_STUB && s->rec && s->rec->cnt) {
 				o->counted = 1;
-				for (int j = 0;
-			     j < s->rec->n && j < SC_PROMOTE_MAX_TARGETS; j++)
+				for (int j = 0; j < s->rec->n &&
+						j < SC_PROMOTE_MAX_TARGETS;
+				     j++)
 					o->hits[j] = counter(&s->rec->cnt[j]);
 				o->misses = stub_misses(s->rec);
 			}

@@ -13,8 +13,12 @@
 #include "execmem.h"
 #include "internal.h"
 
-/* Targets one stub compares, at most (a compare chain). */
-#define SC_PROMOTE_MAX_TARGETS 8
+/* Targets one stub compares, at most (a compare chain): a jump site's
+ * (an interpreter's dispatch) up to 16. */
+#define SC_PROMOTE_MAX_TARGETS 16
+/* Bytes of the largest stub, counting or not, of SC_PROMOTE_MAX_TARGETS
+ * (x86-64 counting: 480; arm64: 400): buffers for one take this. */
+#define SC_PSTUB_MAX 512
 
 /* ---- provided by each arch: promote_<isa>.c ------------------------ */
 int sc_parch_supported(void);

@@ -121,7 +121,7 @@ struct jump_site {
 
 /* One promotable indirect-call site (inspect_promote.c; docs/GUIDE.md
  * "Promoted indirect calls"). */
-#define PROMOTE_MAX_TARGETS 8
+#define PROMOTE_MAX_TARGETS 16 /* runtime/promote.h's */
 struct promote_site {
 	uint64_t site, thunk; /* file addresses */
 	int reg, tail;

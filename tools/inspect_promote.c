@@ -316,7 +316,7 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 			  char *(*describe)(uint64_t addr),
 			  int (*state)(uint64_t insn, int *mode))
 {
-	uint8_t b[128];
+	uint8_t b[512]; /* a 16-target stub: 400 bytes */
 	uint64_t dest, slot, thunk = p->thunk + t->base;
 	if (read(p->site + t->base, b, 4) ||
 	    !a64_branch(b, p->site + t->base, 0, &dest)) {
@@ -375,7 +375,7 @@ void live_promote_sites(struct table *t,
 {
 	for (size_t i = 0; i < t->npromote; i++) {
 		struct promote_site *p = &t->promote[i];
-		uint8_t b[512]; /* an 8-target counting stub: 256 bytes */
+		uint8_t b[512]; /* a 16-target counting stub: 480 bytes */
 		uint64_t slot, thunk = p->thunk + t->base;
 		if (!p->thunk) {
 			p->live = "unexpected";
@@ -412,9 +412,14 @@ void live_promote_sites(struct table *t,
 			p->live = runtime_says(1, known, mode);
 			continue;
 		}
-		size_t n = sizeof b;
-		while (n && read(dest, b, n)) /* a stub near a page's end */
-			n /= 2;
+		/* a stub near a page's end (stubs never cross one): up to
+		 * it, as a 4 KiB page or a part of a larger one */
+		size_t n = sizeof b, left = 4096 - (dest & 4095);
+		if (read(dest, b, n)) {
+			n = left < n ? left : n / 2;
+			while (n && read(dest, b, n))
+				n /= 2;
+		}
 		if (n >= 8 && b[0] == 0x64 && b[1] == 0xff && b[2] == 0x0c &&
 		    b[3] == 0x25) {
 			p->live = "learning"; /* a tail site's slow stub */

@@ -75,14 +75,14 @@ struct static_call_promote_site_info {
 				call */
 	int state;	     /* enum static_call_promote_state */
 	int ntargets;	     /* PROMOTED: targets[0..ntargets) */
-	const void *targets[8]; /* a call site 4 at most, a jump site 8 */
+	const void *targets[16];  /* a call site 4 at most, a jump site 16 */
 	unsigned long samples;	  /* samples tallied to it, in all */
 	unsigned long promotions; /* times pointed at a stub */
 	unsigned long demotions;  /* times moved back to its slow path */
 	/* PROMOTED with hit counters (counted = 1): calls its current stub
 	 * sent to targets[i], and to its slow path (misses) */
 	int counted;
-	unsigned long hits[8], misses;
+	unsigned long hits[16], misses;
 	unsigned long kept; /* times its misses reached the demotion limit
 			       but stayed rare next to its hits: kept */
 };

@@ -319,7 +319,8 @@ fi
 # phase. Every build prints the plain build's checksums; GCC: every
 # thunk jump of the interpreters is a recorded jump site (no inline
 # retpoline left), the handlers' and the 4-target switch's promoted, the
-# 12-target switch's given up on (a jump site's stub compares 8),
+# 12-target switch's promoted on a stub of 10-12 (a jump site's stub
+# compares up to 16), the 24-target switch's given up on,
 # demotions while the threads jump;
 # promote-plain keeps them `jmp *%reg` (`notrack` for IBT table jumps).
 # (-fjump-tables: GCC turns jump tables off under -mindirect-branch
@@ -337,7 +338,7 @@ jbuild plain
 [ "$(wc -l <"$out/jwant")" = 4 ] || fail "jumps: plain build's output"
 jbuild promote "${promote[@]}"
 jbuild ibt "${promote[@]}" -fcf-protection=full
-interp='/<(run_goto|run_switch|run_switch_mega)>:/,/^$/'
+interp='/<(run_goto|run_switch|run_switch_mega|run_switch_wide)>:/,/^$/'
 for b in promote ibt; do
 	for env in STATICCALL_PROMOTE=off ""; do # (the checks below: the default run)
 		env $env "$out/$b/promote_jumps" >"$out/got" 2>"$out/err" ||
@@ -364,7 +365,8 @@ for b in promote ibt; do
 	[ "$(grep -c '^jump run_goto: promoted' "$out/err")" -ge 2 ] &&
 		[ "$(stat <(grep '^stats:' "$out/err") demotions)" -ge 1 ] &&
 		grep -q '^jump run_switch: promoted [1-4] ' "$out/err" &&
-		grep -q '^jump run_switch_mega: megamorphic ' "$out/err" ||
+		grep -qE '^jump run_switch_mega: promoted 1[0-2] ' "$out/err" &&
+		grep -q '^jump run_switch_wide: megamorphic ' "$out/err" ||
 		fail "jumps $b: states: $(cat "$out/err")"
 done
 if [ "$kind" = gcc ]; then

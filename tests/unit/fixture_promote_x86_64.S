@@ -6,7 +6,7 @@
  * `call thunk` inside pt_via_<reg>(value), which puts value in the
  * register and calls through the site. pt_off<k> are rax sites at byte
  * k (0..3) of an aligned word; pt_tail_site is a tail site (`jmp`) in
- * pt_tail_fn(value). Targets pt_t0..pt_t7 return 10..17,
+ * pt_tail_fn(value). Targets pt_t0..pt_t15 return 10..25,
  * pt_miss 1000, pt_other 2000.
  */
 	.text
@@ -165,7 +165,7 @@ pt_ptail_site:	/* E9 rel32 (near: the assembler would take EB) */
 	.long pt_pthunk_rax - (. + 4)
 	.size pt_ptail_fn, .-pt_ptail_fn
 
-	.irp k, 0, 1, 2, 3, 4, 5, 6, 7
+	.irp k, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
 	.balign 16
 	.globl pt_t\k
 	.type pt_t\k,@function
@@ -221,7 +221,7 @@ pt_other:
 	.long 0x10
 
 	/* pt_tail_site as a jump site (SC_PROMOTE_TAIL | SC_PROMOTE_JUMP):
-	 * its stubs compare up to 8 targets */
+	 * its stubs compare up to 16 targets */
 	.section pt_promote_jump_table,"a",@progbits
 	.balign 4
 	.long pt_tail_site - .

@@ -6,7 +6,7 @@
  *  - the thunk checker accepts exactly the plugin's bytes, for every
  *    register, and refuses any other byte in its fixed parts (and a
  *    sample call landing outside the object);
- *  - stub semantics: for every register and 1..4 targets, a call through
+ *  - stub semantics: for every register and 1..16 targets, a call through
  *    a site pointed at the stub reaches each target when the register
  *    holds it and the thunk (the retpoline) for any other value; each
  *    stub instruction, decoded by Zydis (an oracle independent of the
@@ -76,7 +76,8 @@ extern uint8_t pt_tail_site[];
 int pt_tail_fn(void *value);
 extern __thread int __staticcall_promote_tick;
 extern uint8_t pt_t0[], pt_t1[], pt_t2[], pt_t3[], pt_miss[], pt_other[];
-extern uint8_t pt_t4[], pt_t5[], pt_t6[], pt_t7[];
+extern uint8_t pt_t4[], pt_t5[], pt_t6[], pt_t7[], pt_t8[], pt_t9[];
+extern uint8_t pt_t10[], pt_t11[], pt_t12[], pt_t13[], pt_t14[], pt_t15[];
 
 #define ROW(r)                                                \
 	{                                                     \
@@ -89,15 +90,18 @@ static const struct {
 		  ROW(rsi), ROW(rdi), ROW(r8),	ROW(r9),  ROW(r10),
 		  ROW(r11), ROW(r12), ROW(r13), ROW(r14), ROW(r15) };
 
-static void *targets[8]; /* a jump site's stub compares 8 */
+/* a jump site's stub compares 16 */
+static void *targets[SC_PROMOTE_MAX_TARGETS];
 static struct sc_object obj;
 static struct sc_execmem pool;
 static uintptr_t lo, hi;
 
 static void setup(void)
 {
-	void *t[8] = { pt_t0, pt_t1, pt_t2, pt_t3,
-		       pt_t4, pt_t5, pt_t6, pt_t7 };
+	void *t[16] = { pt_t0,	pt_t1,	pt_t2,	pt_t3, pt_t4,  pt_t5,
+			pt_t6,	pt_t7,	pt_t8,	pt_t9, pt_t10, pt_t11,
+			pt_t12, pt_t13, pt_t14, pt_t15 };
+	_Static_assert(sizeof t == sizeof targets, "a target per slot");
 	memcpy(targets, t, sizeof t);
 	/* each flush's decisions moved at its end (the batch test widens
 	 * the window) */
@@ -111,7 +115,8 @@ static void setup(void)
 			lo = obj.segs[i].lo < lo ? obj.segs[i].lo : lo;
 			hi = obj.segs[i].hi > hi ? obj.segs[i].hi : hi;
 		}
-	cr_assert_eq(sc_execmem_reserve(&pool, lo, hi, 1u << 20, sc_parch_reach,
+	/* (a page per stub: 15 registers x 16 target counts, twice) */
+	cr_assert_eq(sc_execmem_reserve(&pool, lo, hi, 4u << 20, sc_parch_reach,
 					sc_parch_fill()),
 		     0);
 }
@@ -133,7 +138,8 @@ static const uint8_t *make_jump(int reg)
 static const uint8_t *make_stub(int reg, int n, uint8_t *miss)
 {
 	size_t len = sc_parch_stub_size(n);
-	uint8_t buf[256];
+	uint8_t buf[SC_PSTUB_MAX];
+	cr_assert(len <= sizeof buf);
 	uint8_t *at = sc_execmem_room(&pool, len);
 	cr_assert_not_null(at);
 	cr_assert(sc_parch_stub_encode(at, reg, targets, n, miss, buf));
@@ -243,7 +249,7 @@ static void check_stub_decodes(const uint8_t *s, int reg, int n,
 
 static void expect_calls(int (*via)(void *), int n)
 {
-	for (int k = 0; k < 8; k++)
+	for (int k = 0; k < SC_PROMOTE_MAX_TARGETS; k++)
 		cr_assert_eq(via(targets[k]), 10 + k, "target %d of %d", k, n);
 	cr_assert_eq(via(pt_miss), 1000);
 	cr_assert_eq(via(pt_other), 2000);
@@ -287,8 +293,9 @@ Test(promote, counting_stub_is_jmp_reg_and_counts_hits_and_misses)
 	for (int i = 0; i < NREGS; i++)
 		for (int n = 1; n <= SC_PROMOTE_MAX_TARGETS; n++) {
 			size_t len = sc_parch_counted_stub_size(n);
-			uint8_t buf[256];
-			cr_assert(len > sc_parch_stub_size(n) && len <= 256);
+			uint8_t buf[SC_PSTUB_MAX];
+			cr_assert(len > sc_parch_stub_size(n) &&
+				  len <= sizeof buf);
 			memset(cnt, 0, (size_t)(n + 1) * sizeof *cnt);
 			uint8_t *at = sc_execmem_room(&pool, len);
 			cr_assert_not_null(at);
@@ -305,7 +312,7 @@ Test(promote, counting_stub_is_jmp_reg_and_counts_hits_and_misses)
 				cr_assert_eq(cnt[k], 1,
 					     "%s, %d targets: hits %d",
 					     reg_names[i], n, k);
-			cr_assert_eq(cnt[n], 8 - n + 2,
+			cr_assert_eq(cnt[n], SC_PROMOTE_MAX_TARGETS - n + 2,
 				     "%s, %d targets: misses", reg_names[i], n);
 			char perms[5];
 			perms_of(at, perms);
@@ -316,7 +323,7 @@ Test(promote, counting_stub_is_jmp_reg_and_counts_hits_and_misses)
 							 at, regs[i].thunk),
 				     0);
 			/* the next stub counts into the same (zeroed) counters:
-			 * 15 registers x 8 stubs of up to 9 counters would not
+			 * 15 registers x 16 stubs of up to 17 counters would not
 			 * fit the page; this one is never reached again */
 		}
 }
@@ -670,17 +677,22 @@ int pt_pvia_rax(void *), pt_ptail_fn(void *);
 extern const char __start_pt_promote_plain_table[],
 	__stop_pt_promote_plain_table[];
 
-/* Call fn with six targets in turn (no four cover 90%: megamorphic)
+/* Call fn with 18 targets in turn (no stub's 16 cover 90%: megamorphic)
  * until the sites at[0..n) are all given up; each call checked. */
 static void call_until_given_up(int (*const *fn)(void *), uint8_t *const *at,
 				int n)
 {
-	void *vals[6] = { pt_t0, pt_t1, pt_t2, pt_t3, pt_miss, pt_other };
-	int want[6] = { 10, 11, 12, 13, 1000, 2000 };
+	enum { NV = SC_PROMOTE_MAX_TARGETS + 2 };
+	void *vals[NV] = { [NV - 2] = pt_miss, [NV - 1] = pt_other };
+	int want[NV] = { [NV - 2] = 1000, [NV - 1] = 2000 };
+	for (int k = 0; k < SC_PROMOTE_MAX_TARGETS; k++) {
+		vals[k] = targets[k];
+		want[k] = 10 + k;
+	}
 	struct static_call_promote_site_info si[16];
 	for (long i = 0; i < 2000000; i++) {
 		for (int k = 0; k < n; k++)
-			cr_assert_eq(fn[k](vals[i % 6]), want[i % 6]);
+			cr_assert_eq(fn[k](vals[i % NV]), want[i % NV]);
 		if (i % 1000)
 			continue;
 		int m = static_call_promote_sites(si, 16), left = n;
@@ -909,7 +921,7 @@ Test(promote, in_place_leaves_a_changed_site_alone)
 }
 
 /* promote-plain, end to end: a call and a tail site learn, are given up
- * on (six uniform targets) and each becomes `call *%rax` / `jmp *%rax`
+ * on (18 uniform targets) and each becomes `call *%rax` / `jmp *%rax`
  * in place, no stub memory but the tail site's slow stub; behaving as
  * compiled all along; static_call_seal(CODE) leaves both as they are (no
  * write to their words: a thread may be parked between the NOP and the
@@ -1111,6 +1123,48 @@ Test(promote, unregistering_drops_the_objects_waiting_decisions)
 		     "a dropped object's site moved");
 	__staticcall_promote_unregister(__start_pt_promote_table,
 					__stop_pt_promote_table);
+}
+
+/* Sixteen targets sharing a jump site's jumps evenly (an interpreter's
+ * dispatch): tallied (more candidates than a stub holds), promoted and
+ * widened to a 16-target stub, whose 17 counters (three cache lines)
+ * count every target's hits. With 8-target stubs and an 8-candidate
+ * tally it was given up on. */
+Test(promote, a_sixteen_target_jump_stub_counts_its_hits)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_jump_table,
+				      __stop_pt_promote_jump_table);
+	struct static_call_promote_site_info si[4];
+	int promoted = 0, state = -1;
+	for (long i = 0; i < 4000000 && !promoted; i++) {
+		cr_assert_eq(pt_tail_fn(targets[i % 16]), 10 + i % 16);
+		if (i % 1000 == 999 && static_call_promote_sites(si, 4) == 1) {
+			state = si[0].state;
+			promoted = state == STATIC_CALL_PROMOTE_PROMOTED &&
+				   si[0].ntargets == 16;
+		}
+	}
+	cr_assert(promoted, "never on a 16-target stub (state %d, %d targets)",
+		  state, si[0].ntargets);
+	for (long i = 0; i < 16000; i++)
+		cr_assert_eq(pt_tail_fn(targets[i % 16]), 10 + i % 16);
+	cr_assert_eq(pt_tail_fn(pt_miss), 1000);
+	cr_assert_eq(static_call_promote_sites(si, 4), 1);
+	cr_assert_eq(si[0].tail, 2);
+	cr_assert_eq(si[0].ntargets, 16);
+	cr_assert(si[0].counted, "a 16-target stub without hit counters");
+	for (int k = 0; k < 16; k++) {
+		cr_assert_geq(si[0].hits[k], 1000, "target %d: %lu hits", k,
+			      si[0].hits[k]);
+		int have = 0;
+		for (int j = 0; j < 16; j++)
+			have += si[0].targets[j] == targets[k];
+		cr_assert_eq(have, 1, "target %d listed %d times", k, have);
+	}
+	cr_assert_geq(si[0].misses, 1);
+	__staticcall_promote_unregister(__start_pt_promote_jump_table,
+					__stop_pt_promote_jump_table);
 }
 
 extern struct sc_abi_promote_view __staticcall_promote_view;
