@@ -364,17 +364,22 @@ int sc_arch_jump_read(const uint8_t *site, const uint8_t *live, void **dest)
 	return STATIC_KEY_SITE_JUMP;
 }
 
-/* Where `adrp x16, sym; ldr x16, [x16, #:lo12:sym]` at p reads from. */
+/* Where `adrp x16, sym; ldr x16, [x16, #:lo12:sym]` at p reads from.
+ * GNU ld's Cortex-A53 erratum 843419 fix rewrites an adrp at a page's
+ * offset 0xff8 or 0xffc into `adr x16, <sym's page>` when in range, so
+ * whether a site's block has it depends on where the block lands. */
 static const uint8_t *adrp_ldr_x16(const uint8_t *p)
 {
 	uint32_t adrp = word32(p), ldr = word32(p + 4);
-	if ((adrp & 0x9f00001fu) != 0x90000010u ||
+	int adr = (adrp & 0x9f00001fu) == 0x10000010u;
+	if ((!adr && (adrp & 0x9f00001fu) != 0x90000010u) ||
 	    (ldr & 0xffc003ffu) != 0xf9400210u)
 		return NULL;
 	int64_t imm =
 		(int64_t)((((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3));
 	imm = (imm << 43) >> 43; /* sign-extend 21 bits */
-	uintptr_t page = ((uintptr_t)p & ~(uintptr_t)0xfff) + (imm << 12);
+	uintptr_t page = adr ? (uintptr_t)p + (uintptr_t)imm :
+			       ((uintptr_t)p & ~(uintptr_t)0xfff) + (imm << 12);
 	return (const uint8_t *)(page + ((ldr >> 10) & 0xfff) * 8);
 }
 

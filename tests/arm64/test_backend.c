@@ -619,6 +619,22 @@ static void test_jump_test_block(uint8_t *code)
 		CHECK(!sc_arch_jump_test_ok((uint8_t *)t, site + 4, keyref,
 					    target, likely),
 		      "other site accepted (likely %d)", likely);
+		/* GNU ld's erratum 843419 fix: the adrp as `adr x16, <the
+		 * key pointer's page>` (an adrp at a page's offset 0xff8 or
+		 * 0xffc); an adr to another page is refused */
+		uint32_t adrp = t[1];
+		for (int other = 0; other < 2; other++) {
+			intptr_t a = (intptr_t)((uintptr_t)keyref &
+						~(uintptr_t)0xfff) +
+				     other * 4096 - (intptr_t)&t[1];
+			t[1] = 0x10000010u | ((uint32_t)(a & 3) << 29) |
+			       ((uint32_t)((a >> 2) & 0x7ffff) << 5);
+			CHECK(sc_arch_jump_test_ok((uint8_t *)t, site, keyref,
+						   target, likely) == !other,
+			      "adr form (likely %d, page +%d) %s", likely,
+			      other, other ? "accepted" : "refused");
+		}
+		t[1] = adrp;
 		for (int w = 0; w < (int)SC_JUMP_TEST_A64 / 4; w++)
 			for (int bit = 0; bit < 32; bit++) {
 				t[w] ^= 1u << bit;
