@@ -725,31 +725,10 @@ static void release_buried(void)
 	nburied = 0;
 }
 
-/* Set by an atexit handler the runtime registers when it is loaded. A
- * runtime loaded with the program registers it before the loader's own
- * exit handler, so it runs after the destructors and helps nothing there
- * (hence the burying above); a runtime dlopen'ed later has its handler
- * run first, and at exit nothing need be buried. (Also: removing this
- * constructor made 'arm64 under qemu''s backend test fail its refused
- * write check, a layout-dependent fault not understood yet: see the
- * closing note of 2026-12-01.) */
-static int exiting;
-static void mark_exiting(void)
-{
-	__atomic_store_n(&exiting, 1, __ATOMIC_RELAXED);
-}
-__attribute__((constructor)) static void promote_watch_exit(void)
-{
-	if (atexit(mark_exiting))
-		mark_exiting();
-}
-
 /* An object's registration goes away: its stub memory is left to the
- * next registration (above), or kept when the process exits. */
+ * next registration (above). */
 static void release_stub_memory(struct pobj *po)
 {
-	if (__atomic_load_n(&exiting, __ATOMIC_RELAXED))
-		return;
 	bury(&po->pool);
 	memset(&po->pool, 0, sizeof po->pool);
 	po->pool_ok = 0;
