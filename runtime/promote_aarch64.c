@@ -151,7 +151,10 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 	 */
 	const uint8_t *b = t + SC_A64_THUNK_SAMPLE;
 	uint32_t w1 = rd32(b + 4), w2 = rd32(b + 8);
-	int ie = (w1 & 0x9f00001fu) == 0x90000011u &&
+	/* adrp x17, or adr x17 where GNU ld's erratum 843419 fix
+	 * rewrote an adrp at a page's offset 0xff8/0xffc */
+	int ie = ((w1 & 0x9f00001fu) == 0x90000011u ||
+		  (w1 & 0x9f00001fu) == 0x10000011u) &&
 		 (w2 & 0xffc003ffu) == 0xf9400231u;
 	int le = (w1 & 0xffe0001fu) == 0xd2a00011u &&
 		 (w2 & 0xffe0001fu) == 0xf2800011u;
