@@ -293,13 +293,19 @@ int sc_promote_write_site(const struct sc_object *o, uint8_t *insn, int tail,
 	return sc_text_apply(&w, 1);
 }
 
+/* Where s points now: its stub, or its slow path. */
+static const void *site_dest(const struct psite *s)
+{
+	return s->state == PS_STUB ? s->stub : s->slow;
+}
+
 /* Point s at dest (a stub, or its thunk); 0 or -errno. */
 static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 {
 	if (s->terminal)
 		return -EPERM; /* in place: never written again */
-	const void *from = s->state == PS_STUB ? s->stub : s->slow;
-	return sc_promote_retarget(&po->obj, s->insn, s->tail, from, dest);
+	return sc_promote_retarget(&po->obj, s->insn, s->tail, site_dest(s),
+				   dest);
 }
 
 /* Promotions and give-ups decided by the flushes of SC_PROMOTE_BATCH_MS
@@ -387,7 +393,7 @@ static int settle_in_place(struct pobj *po, struct psite *s, const void *from)
  * fallback. A site found changed (-EBUSY: a breakpoint) is left alone. */
 static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 {
-	const void *from = s->state == PS_STUB ? s->stub : s->slow;
+	const void *from = site_dest(s);
 	s->state = (uint8_t)state;
 	if (s->plain) {
 		int err = settle_in_place(po, s, from);
@@ -702,6 +708,7 @@ static int table_inside(const struct sc_object *o, const void *begin,
 static struct sc_execmem *buried;
 static size_t nburied, capburied;
 
+/* Takes m's region (m left empty) to release at the next registration. */
 static void bury(struct sc_execmem *m)
 {
 	if (!m->base)
@@ -710,12 +717,14 @@ static void bury(struct sc_execmem *m)
 		size_t cap = capburied ? 2 * capburied : 8;
 		struct sc_execmem *g =
 			sc_mem_realloc(buried, cap * sizeof *g);
-		if (!g)
-			return; /* kept mapped for good: safe */
-		buried = g;
-		capburied = cap;
+		if (g) {
+			buried = g;
+			capburied = cap;
+		}
 	}
-	buried[nburied++] = *m;
+	if (nburied < capburied) /* else kept mapped for good: safe */
+		buried[nburied++] = *m;
+	memset(m, 0, sizeof *m);
 }
 
 static void release_buried(void)
@@ -730,10 +739,8 @@ static void release_buried(void)
 static void release_stub_memory(struct pobj *po)
 {
 	bury(&po->pool);
-	memset(&po->pool, 0, sizeof po->pool);
 	po->pool_ok = 0;
 	bury(&po->cnt); /* only its stubs counted there */
-	memset(&po->cnt, 0, sizeof po->cnt);
 	po->cnt_state = 0;
 	po->cnt_page = NULL;
 }
@@ -1354,11 +1361,14 @@ static void flush(const struct sample *smp, unsigned n)
 	const unsigned queued = batch.n;
 	for (unsigned i = 0; i < nt; i++)
 		decide(&batch, owner[i], touched[i], m);
-	if (!queued && batch.n)
-		batch.since = now_us();
-	if (batch.n && (batch.n > SC_BATCH_MAX - SC_PROMOTE_BUF ||
-			now_us() - batch.since >= sc_promote_batch_us))
-		commit_batch();
+	if (batch.n) {
+		const uint64_t now = now_us();
+		if (!queued)
+			batch.since = now;
+		if (batch.n > SC_BATCH_MAX - SC_PROMOTE_BUF ||
+		    now - batch.since >= sc_promote_batch_us)
+			commit_batch();
+	}
 	sc_unlock(&saved);
 }
 
