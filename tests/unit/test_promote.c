@@ -1011,6 +1011,23 @@ Test(promote, a_given_up_retpoline_site_stays_on_its_retpoline)
 extern const char __start_pt_promote_jump_table[],
 	__stop_pt_promote_jump_table[];
 
+/* The jump site (pt_tail_fn, pt_promote_jump_table registered) called
+ * through targets[0..n) in turn, each result checked, until it is on an
+ * n-target stub (at most max calls). */
+static void jump_site_until_on_stub_of(int n, long max)
+{
+	struct static_call_promote_site_info si[4] = { 0 };
+	for (long i = 0; i < max; i++) {
+		cr_assert_eq(pt_tail_fn(targets[i % n]), 10 + i % n);
+		if (i % 1000 == 999 && static_call_promote_sites(si, 4) == 1 &&
+		    si[0].state == STATIC_CALL_PROMOTE_PROMOTED &&
+		    si[0].ntargets == n)
+			return;
+	}
+	cr_assert_fail("never on a %d-target stub (state %d, %d targets)", n,
+		       si[0].state, si[0].ntargets);
+}
+
 /* A jump site whose eight targets share its calls evenly is promoted to
  * an 8-target stub, and that stub counts its hits: its nine counters
  * take two cache lines (a block of one line left it uncounted, so its
@@ -1022,14 +1039,7 @@ Test(promote, an_eight_target_jump_stub_counts_its_hits)
 	__staticcall_promote_register(__start_pt_promote_jump_table,
 				      __stop_pt_promote_jump_table);
 	struct static_call_promote_site_info si[4];
-	int promoted = 0;
-	for (long i = 0; i < 2000000 && !promoted; i++) {
-		cr_assert_eq(pt_tail_fn(targets[i % 8]), 10 + i % 8);
-		if (i % 1000 == 999 && static_call_promote_sites(si, 4) == 1)
-			promoted = si[0].state == STATIC_CALL_PROMOTE_PROMOTED &&
-				   si[0].ntargets == 8;
-	}
-	cr_assert(promoted, "never on an 8-target stub");
+	jump_site_until_on_stub_of(8, 2000000);
 	for (long i = 0; i < 8000; i++)
 		cr_assert_eq(pt_tail_fn(targets[i % 8]), 10 + i % 8);
 	cr_assert_eq(static_call_promote_sites(si, 4), 1);
@@ -1136,17 +1146,7 @@ Test(promote, a_sixteen_target_jump_stub_counts_its_hits)
 	__staticcall_promote_register(__start_pt_promote_jump_table,
 				      __stop_pt_promote_jump_table);
 	struct static_call_promote_site_info si[4];
-	int promoted = 0, state = -1;
-	for (long i = 0; i < 4000000 && !promoted; i++) {
-		cr_assert_eq(pt_tail_fn(targets[i % 16]), 10 + i % 16);
-		if (i % 1000 == 999 && static_call_promote_sites(si, 4) == 1) {
-			state = si[0].state;
-			promoted = state == STATIC_CALL_PROMOTE_PROMOTED &&
-				   si[0].ntargets == 16;
-		}
-	}
-	cr_assert(promoted, "never on a 16-target stub (state %d, %d targets)",
-		  state, si[0].ntargets);
+	jump_site_until_on_stub_of(16, 4000000);
 	for (long i = 0; i < 16000; i++)
 		cr_assert_eq(pt_tail_fn(targets[i % 16]), 10 + i % 16);
 	cr_assert_eq(pt_tail_fn(pt_miss), 1000);
