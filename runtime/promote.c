@@ -84,8 +84,18 @@ _Static_assert(SC_PROMOTE_TARGETS <= SC_PROMOTE_MAX_TARGETS &&
  * 90% among others (in a table of its own, made at the site's first
  * sample: most sites never run) */
 #define SC_PROMOTE_CAND 32
-#define SC_PROMOTE_COUNTERS (256u << 10) /* hit counters per object */
+/* hit counters per object (address space; pages made as used): each
+ * relayout takes the live stubs' counters again */
+#define SC_PROMOTE_COUNTERS (1u << 20)
 #define SC_COUNTER_LINE 64 /* a stub's counters: cache lines of their own */
+/* Relayout (relayout(), docs/PATCHING.md "Stub layout"): an object's
+ * counted stubs are made again, the hottest first from a fresh page and
+ * each chain in the order of its hits, SC_PROMOTE_RELAYOUT_MS after a
+ * promotion, then at doubling intervals while promotions go on, at most
+ * SC_PROMOTE_RELAYOUTS times: each leaves the stubs it replaced behind
+ * (a thread may be inside one), a copy of the live stubs' bytes. */
+#define SC_PROMOTE_RELAYOUT_MS 100
+#define SC_PROMOTE_RELAYOUTS 5
 
 /* The thread's countdown to its next sample: the thunks' sample block
  * decrements it at %fs:offset (initial-exec TLS, docs/ABI.md). */
@@ -94,6 +104,7 @@ SC_EXPORT __thread int __staticcall_promote_tick
 
 size_t sc_promote_pool_bytes = SC_PROMOTE_POOL;
 uint64_t sc_promote_batch_us = SC_PROMOTE_BATCH_MS * 1000;
+uint64_t sc_promote_relayout_ms = SC_PROMOTE_RELAYOUT_MS;
 _Static_assert(sizeof((struct static_call_promote_site_info *)0)->targets ==
 		       SC_PROMOTE_MAX_TARGETS * sizeof(void *),
 	       "the API reports every target a stub can hold");
@@ -159,6 +170,16 @@ struct stubrec {
 	const uint8_t *site; /* a counting stub's one site, else NULL */
 	size_t len;
 	uint64_t *cnt; /* its hits [0, n) and misses [n], or NULL */
+	/* a relayout moved its site to a copy (its counts with it): never
+	 * handed out again */
+	int retired;
+};
+
+/* A promoted site and its stub's hits, for relayout's order. */
+struct hot {
+	struct psite *s;
+	uint64_t hits;
+	const struct stubrec *to; /* its stub in the new layout */
 };
 
 struct pobj {
@@ -187,6 +208,12 @@ struct pobj {
 	int cnt_state; /* 0 not reserved yet, 1 reserved, -1 none */
 	uint8_t *cnt_page; /* the data page being handed out, or NULL */
 	size_t cnt_page_used, cnt_used; /* bytes: of that page, of all */
+	/* relayout: n entries reserved untouched (no malloc under a flush);
+	 * one is waiting when relayout_set, since relayout_from (ms) */
+	struct hot *hot;
+	unsigned relayouts;
+	int relayout_set;
+	uint64_t relayout_from;
 	struct pobj *next;
 };
 
@@ -780,11 +807,13 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	    !table_inside(&po->obj, begin, end) ||
 	    !exec_span(&po->obj, &po->lo, &po->hi) ||
 	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites)) ||
-	    !(po->tallies = sc_mem_alloc_untouched(n * sizeof *po->tallies))) {
+	    !(po->tallies = sc_mem_alloc_untouched(n * sizeof *po->tallies)) ||
+	    !(po->hot = sc_mem_alloc_untouched(n * sizeof *po->hot))) {
 		sc_log(SC_LOG_WARN, "promote: a table at %p is unusable",
 		       begin);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->tallies);
+		sc_mem_free(po->hot);
 		sc_mem_free(po);
 		goto out;
 	}
@@ -862,6 +891,7 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 		release_stub_memory(po);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->tallies);
+		sc_mem_free(po->hot);
 		sc_mem_free(po->stubs);
 		free(po->obj.name); /* strdup (object.c) */
 		sc_mem_free(po);
@@ -989,7 +1019,7 @@ static uint64_t counter(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-/* Hits of a stub's targets, all of them. */
+/* Hits of a stub's targets, all of them (a retired stub's: moved). */
 static uint64_t stub_hits(const struct stubrec *r)
 {
 	uint64_t h = 0;
@@ -1003,26 +1033,22 @@ static uint64_t stub_misses(const struct stubrec *r)
 	return r && r->cnt ? counter(&r->cnt[r->n]) : 0;
 }
 
-/* The stub for (reg, targets, miss) in po's pool: with hit counters,
- * site's own (its counts are the site's); without (or when no counter
- * memory is left), shared. NULL if none can be made (pool full, a target
- * out of reach). */
-static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
-				      int n, const uint8_t *miss, int *far,
-				      const uint8_t *site)
+/* A new stub for (reg, targets, miss) in po's pool (not executable
+ * until the open page is sealed): counting, site's own, when `counting`
+ * and there is counter memory, its counters starting from counts[0..n]
+ * if given; else shared. NULL if none can be made (pool full; *far set:
+ * a target out of reach). */
+static const struct stubrec *make_stub(struct pobj *po, int reg,
+				       void *const *t, int n,
+				       const uint8_t *miss, int *far,
+				       const uint8_t *site, int counting,
+				       const uint64_t *counts)
 {
-	const int counting = sc_env()->promote_count &&
-			     sc_parch_counted_stub_size(n) && counters_left(po, n);
-	for (size_t i = 0; i < po->nstubs; i++) {
-		struct stubrec *r = &po->stubs[i];
-		if (r->reg == reg && r->n == n && r->miss == miss &&
-		    !memcmp(r->t, t, n * sizeof *t) &&
-		    r->site == (counting ? site : NULL))
-			return r;
-	}
 	if (!po->pool_ok || po->nstubs == po->capstubs)
 		return NULL;
 	uint64_t *cnt = counting ? counters_for(po, n) : NULL;
+	if (cnt && counts) /* nothing reaches them yet */
+		memcpy(cnt, counts, (size_t)(n + 1) * sizeof *cnt);
 	size_t len = cnt ? sc_parch_counted_stub_size(n) :
 			   sc_parch_stub_size(n);
 	uint8_t buf[SC_PSTUB_MAX];
@@ -1051,8 +1077,131 @@ static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
 	r->site = cnt ? site : NULL;
 	r->cnt = cnt;
 	r->len = len;
+	r->retired = 0;
 	perf_map(po, room, len, "stub", reg, site, t, n);
 	return r;
+}
+
+/* The stub for (reg, targets, miss) in po's pool: with hit counters,
+ * site's own (its counts are the site's); without (or when no counter
+ * memory is left), shared. NULL if none can be made (pool full, a target
+ * out of reach). */
+static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
+				      int n, const uint8_t *miss, int *far,
+				      const uint8_t *site)
+{
+	const int counting = sc_env()->promote_count &&
+			     sc_parch_counted_stub_size(n) && counters_left(po, n);
+	for (size_t i = 0; i < po->nstubs; i++) {
+		struct stubrec *r = &po->stubs[i];
+		if (!r->retired && r->reg == reg && r->n == n &&
+		    r->miss == miss && !memcmp(r->t, t, n * sizeof *t) &&
+		    r->site == (counting ? site : NULL))
+			return r;
+	}
+	return make_stub(po, reg, t, n, miss, far, site, counting, NULL);
+}
+
+/* A stub no site will point at again: its counts are its successor's
+ * (or nobody's), so totals do not count them twice; a thread still
+ * inside it may add a few (counts are approximate). */
+static void retire(const struct stubrec *r)
+{
+	struct stubrec *w = (struct stubrec *)r;
+	w->retired = 1;
+	for (int i = 0; w->cnt && i <= w->n; i++)
+		__atomic_store_n(&w->cnt[i], 0, __ATOMIC_RELAXED);
+}
+
+static int hotter(const void *a, const void *b)
+{
+	const struct hot *x = a, *y = b;
+	return x->hits > y->hits ? -1 : x->hits < y->hits;
+}
+
+/* Relayout (docs/PATCHING.md "Stub layout"), under the lock, with no
+ * decision waiting: each promoted site of po on a counted stub of its
+ * own gets a copy of its stub, its targets in the order of their hits
+ * (a widened stub has its newest targets first), the copies packed from
+ * a fresh page, the hottest site's first, then sealed; each site moves
+ * from its stub to its copy (stub -> other stub: one word, as widening
+ * does), and its counts with it. Stubs are made one after another in a
+ * page per batch of decisions, scattered over many pages and the same
+ * few offsets of each; the copies put the stubs that run in a few
+ * pages. The stubs left behind are never written or handed out again
+ * (a thread may be inside one). What finds no room stays where it is. */
+static void relayout(struct pobj *po)
+{
+	struct hot *h = po->hot;
+	size_t n = 0;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state == PS_STUB && !s->queued && !s->terminal &&
+		    s->rec && s->rec->cnt && s->rec->site == s->insn)
+			h[n++] = (struct hot){ s, stub_hits(s->rec), NULL };
+	}
+	if (!n || sc_execmem_seal(&po->pool))
+		return; /* (sealing an open page: the copies start a fresh one) */
+	sc_sort(h, n, sizeof *h, hotter);
+	for (size_t i = 0; i < n; i++) {
+		const struct stubrec *old = h[i].s->rec;
+		int k = old->n, idx[SC_PROMOTE_TARGETS];
+		void *t[SC_PROMOTE_TARGETS];
+		uint64_t c[SC_PROMOTE_TARGETS + 1];
+		for (int j = 0; j < k; j++) { /* insertion sort: stable */
+			int x = j;
+			uint64_t cx = counter(&old->cnt[j]);
+			for (; x > 0 && counter(&old->cnt[idx[x - 1]]) < cx; x--)
+				idx[x] = idx[x - 1];
+			idx[x] = j;
+		}
+		for (int j = 0; j < k; j++) {
+			t[j] = old->t[idx[j]];
+			c[j] = counter(&old->cnt[idx[j]]);
+		}
+		c[k] = counter(&old->cnt[k]);
+		int far = 0;
+		h[i].to = make_stub(po, old->reg, t, k, old->miss, &far,
+				    h[i].s->insn, 1, c);
+		if (!h[i].to || !h[i].to->cnt)
+			break; /* no room: the rest stay where they are */
+	}
+	int sealed = !sc_execmem_seal(&po->pool);
+	for (size_t i = 0; i < n && h[i].to; i++) {
+		struct psite *s = h[i].s;
+		const struct stubrec *to = h[i].to;
+		if (!to->cnt || !sealed || site_retarget(po, s, to->at)) {
+			retire(to); /* unreachable, or moved by nobody */
+			continue;
+		}
+		const struct stubrec *old = s->rec;
+		s->stub = to->at;
+		s->rec = to;
+		if (s->nlast == s->ntargets &&
+		    !memcmp(s->last, s->targets, s->ntargets * sizeof *s->last))
+			memcpy(s->last, to->t, to->n * sizeof *s->last);
+		memcpy(s->targets, to->t, to->n * sizeof *s->targets);
+		retire(old);
+	}
+	sc_log(SC_LOG_INFO, "promote: %s: %zu stubs laid out again",
+	       po->obj.name ? po->obj.name : "?", n);
+}
+
+/* A promotion of po's: its next relayout, if none is waiting, is due
+ * sc_promote_relayout_ms << (relayouts so far) after it. */
+static void relayout_after_promotion(struct pobj *po)
+{
+	if (po->relayout_set || po->relayouts >= SC_PROMOTE_RELAYOUTS)
+		return;
+	po->relayout_set = 1;
+	po->relayout_from = now_ms();
+}
+
+static int relayout_due(const struct pobj *po, uint64_t now)
+{
+	return po->relayout_set && sc_promote_relayout_ms != UINT64_MAX &&
+	       now - po->relayout_from >= sc_promote_relayout_ms
+						   << po->relayouts;
 }
 
 static struct psite *find_site(uintptr_t ret, struct pobj **out)
@@ -1214,6 +1363,7 @@ static void commit(struct pending *p)
 				SC_PROMOTE_MIN_SAMPLES;
 	totals.promotions++;
 	s->promotions++;
+	relayout_after_promotion(p->po);
 	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
 	       (void *)s->insn, (const void *)p->stub->at, k, k > 1 ? "s" : "");
 }
@@ -1368,6 +1518,15 @@ static void flush(const struct sample *smp, unsigned n)
 		if (batch.n > SC_BATCH_MAX - SC_PROMOTE_BUF ||
 		    now - batch.since >= sc_promote_batch_us)
 			commit_batch();
+	}
+	if (m == 1 && !batch.n) {
+		const uint64_t now = now_ms();
+		for (struct pobj *po = pobjs; po; po = po->next)
+			if (relayout_due(po, now)) {
+				po->relayout_set = 0;
+				po->relayouts++;
+				relayout(po);
+			}
 	}
 	sc_unlock(&saved);
 }
@@ -1598,9 +1757,10 @@ static void report_object(const struct pobj *po)
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
 		      "%zu megamorphic, %zu far, %zu no room, %zu on the "
 		      "compiler's thunk, %zu tail unlearned, %zu rejected; %zu "
-		      "jump sites; %zu stubs, %zu bytes; %llu hits, %llu misses",
+		      "jump sites; %zu stubs, %zu bytes, %u relayouts; %llu "
+		      "hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
 		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL],
 		      n[PS_COMPILED], n[PS_TAIL], n[PS_BAD], jumps, po->nstubs,
-		      stubs, hits, misses);
+		      stubs, po->relayouts, hits, misses);
 }

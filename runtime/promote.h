@@ -147,5 +147,8 @@ void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg);
  * small to use it up). */
 extern size_t sc_promote_pool_bytes;
 extern uint64_t sc_promote_batch_us; /* tests: how long decisions gather */
+/* tests: a relayout's first delay after a promotion (ms; UINT64_MAX:
+ * none) */
+extern uint64_t sc_promote_relayout_ms;
 
 #endif

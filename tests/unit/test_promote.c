@@ -106,6 +106,8 @@ static void setup(void)
 	/* each flush's decisions moved at its end (the batch test widens
 	 * the window) */
 	sc_promote_batch_us = 0;
+	/* no relayout but the relayout test's */
+	sc_promote_relayout_ms = UINT64_MAX;
 	if (obj.nsegs)
 		return;
 	cr_assert_eq(sc_object_locate(&obj, pt_t0), 0);
@@ -1311,4 +1313,178 @@ Test(promote, sealing_makes_thunks_plain_before_moving_sites)
 	cr_assert_lt(slot_at, site_at, "a site moved onto a sampling thunk");
 	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), pt_thunk_rax);
 	expect_calls(pt_via_rax_0, 0);
+}
+
+/* The site at `site` (a call site of pt_promote_table) called through
+ * `fn` with t until it is promoted with n targets (at most max calls). */
+static void call_until_on_stub_of(int (*fn)(void *), const uint8_t *site,
+				  void *t, int want, int n, long max)
+{
+	struct static_call_promote_site_info si[16];
+	for (long i = 0; i < max; i++) {
+		cr_assert_eq(fn(t), want);
+		if (i % 500 != 499)
+			continue;
+		int m = static_call_promote_sites(si, 16);
+		for (int k = 0; k < m && k < 16; k++)
+			if (si[k].address == site &&
+			    si[k].state == STATIC_CALL_PROMOTE_PROMOTED &&
+			    si[k].ntargets == n)
+				return;
+	}
+	cr_assert_fail("site %p never on a %d-target stub", (const void *)site,
+		       n);
+}
+
+static const struct static_call_promote_site_info *
+info_of(struct static_call_promote_site_info *si, int m, const uint8_t *site)
+{
+	for (int k = 0; k < m; k++)
+		if (si[k].address == site)
+			return &si[k];
+	cr_assert_fail("no site %p listed", (const void *)site);
+	return NULL;
+}
+
+/* The target a counting stub compares first (its first `cmp slot(%rip)`:
+ * 7 bytes, disp32 at 3). */
+static void *first_target(const uint8_t *stub)
+{
+	int32_t d;
+	memcpy(&d, stub + 3, 4);
+	void *t;
+	memcpy(&t, stub + 7 + d, sizeof t);
+	return t;
+}
+
+/* The statistics' hits less those of the sites' stubs now. */
+static unsigned long hits_beyond_the_sites(void)
+{
+	struct static_call_promote_site_info si[16];
+	int m = static_call_promote_sites(si, 16);
+	cr_assert(m > 0 && m <= 16);
+	unsigned long sum = 0;
+	for (int k = 0; k < m; k++)
+		for (int j = 0; si[k].counted && j < si[k].ntargets; j++)
+			sum += si[k].hits[j];
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_geq(st.hits, sum);
+	return st.hits - sum;
+}
+
+static void *relayout_caller(void *arg)
+{
+	(void)arg;
+	long errors = 0, calls = 0;
+	__atomic_add_fetch(&started, 1, __ATOMIC_SEQ_CST);
+	do {
+		errors += pt_via_rax_0(pt_t2) != 12; /* (only hits: a miss
+							would widen it) */
+		calls++;
+	} while (!stop);
+	return (void *)(errors ? -1 : calls);
+}
+
+/* A relayout (docs/PATCHING.md "Stub layout"): the rcx site widened to
+ * [t1, t0] (the newest target first) then called mostly with t0, the rax
+ * site hotter still; once due, both are moved to copies of their stubs
+ * in a fresh page, the hotter site's first, the rcx chain in the order
+ * of its hits ([t0, t1]: the decoded stub's first compare), their counts
+ * carried over and not counted twice (the statistics' total grows by
+ * no more than the sites' sums), the old stubs' bytes untouched (a thread may be inside
+ * one), every page `r-xp`; a thread calling through the rax site all
+ * along (making it hotter still) gets every result right. */
+Test(promote, relayout_packs_the_hottest_stubs_first_each_chain_by_hits)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	call_until_on_stub_of(pt_via_rcx_0, pt_site_rcx_0, pt_t0, 10, 1,
+			      200000);
+	call_until_on_stub_of(pt_via_rcx_0, pt_site_rcx_0, pt_t1, 11, 2,
+			      200000);
+	const uint8_t *rcx_old = sc_parch_site_dest(pt_site_rcx_0, 0);
+	cr_assert_eq(first_target(rcx_old), pt_t1, "not widened newest first");
+	for (int i = 0; i < 30000; i++)
+		cr_assert_eq(pt_via_rcx_0(pt_t0), 10);
+	call_until_on_stub_of(pt_via_rax_0, pt_site_rax_0, pt_t2, 12, 1,
+			      200000);
+	for (int i = 0; i < 100000; i++)
+		cr_assert_eq(pt_via_rax_0(pt_t2), 12);
+	const uint8_t *rax_old = sc_parch_site_dest(pt_site_rax_0, 0);
+	size_t rcx_len = sc_parch_counted_stub_size(2),
+	       rax_len = sc_parch_counted_stub_size(1);
+	uint8_t rcx_bytes[SC_PSTUB_MAX], rax_bytes[SC_PSTUB_MAX];
+	memcpy(rcx_bytes, rcx_old, rcx_len);
+	memcpy(rax_bytes, rax_old, rax_len);
+	struct static_call_promote_site_info si[16];
+	int m = static_call_promote_sites(si, 16);
+	cr_assert(m > 0 && m <= 16);
+	const struct static_call_promote_site_info *r = info_of(si, m,
+								pt_site_rcx_0);
+	cr_assert(r->counted);
+	unsigned long rcx_hits = r->hits[0] + r->hits[1];
+	cr_assert_gt(r->hits[1], r->hits[0], "t0 (second) not the hotter");
+	/* the statistics count the hits of stubs no site uses any more
+	 * (rcx's first): what they count beyond the sites' stubs */
+	unsigned long before = hits_beyond_the_sites();
+
+	pthread_t th;
+	stop = 0;
+	started = 0;
+	pthread_create(&th, NULL, relayout_caller, NULL);
+	while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST))
+		sched_yield();
+	/* due now: the next flush (the tail site learning) lays out */
+	sc_promote_relayout_ms = 0;
+	for (long i = 0; i < 400000 &&
+			 sc_parch_site_dest(pt_site_rcx_0, 0) == rcx_old;
+	     i++)
+		cr_assert_eq(pt_tail_fn(pt_t3), 13);
+	sc_promote_relayout_ms = UINT64_MAX;
+	stop = 1;
+	void *res;
+	pthread_join(th, &res);
+	cr_assert_neq((long)res, -1L, "a call got a wrong result");
+	cr_assert_gt((long)res, 0L);
+
+	const uint8_t *rcx_new = sc_parch_site_dest(pt_site_rcx_0, 0),
+		      *rax_new = sc_parch_site_dest(pt_site_rax_0, 0);
+	cr_assert_neq(rcx_new, rcx_old, "rcx site not moved");
+	cr_assert_neq(rax_new, rax_old, "rax site not moved");
+	uintptr_t page = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+	cr_assert_eq((uintptr_t)rax_new & ~page, 0,
+		     "the hottest stub does not start a fresh page");
+	cr_assert_eq((uintptr_t)rax_new + rax_len, (uintptr_t)rcx_new,
+		     "the second hottest does not follow it");
+	cr_assert_eq(first_target(rcx_new), pt_t0, "chain not by hits");
+	cr_assert_eq(first_target(rax_new), pt_t2);
+	cr_assert_eq(memcmp(rcx_old, rcx_bytes, rcx_len), 0, "old stub written");
+	cr_assert_eq(memcmp(rax_old, rax_bytes, rax_len), 0, "old stub written");
+	char perm[5];
+	perms_of(rcx_new, perm);
+	cr_assert_str_eq(perm, "r-xp");
+	perms_of(rcx_old, perm);
+	cr_assert_str_eq(perm, "r-xp");
+
+	m = static_call_promote_sites(si, 16);
+	cr_assert(m > 0 && m <= 16);
+	r = info_of(si, m, pt_site_rcx_0);
+	cr_assert_eq(r->targets[0], pt_t0);
+	cr_assert_eq(r->targets[1], pt_t1);
+	cr_assert_geq(r->hits[0] + r->hits[1], rcx_hits, "counts lost");
+	/* (the caller may have added one in an old stub after its counts
+	 * moved) */
+	unsigned long after = hits_beyond_the_sites();
+	cr_assert_leq(after, before + 1, "hits counted twice: %lu -> %lu",
+		      before, after);
+	for (int i = 0; i < 1000; i++) {
+		cr_assert_eq(pt_via_rcx_0(pt_t0), 10);
+		cr_assert_eq(pt_via_rcx_0(pt_t1), 11);
+		cr_assert_eq(pt_via_rax_0(pt_t2), 12);
+		cr_assert_eq(pt_via_rax_0(pt_t0), 10); /* a miss */
+	}
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
 }
