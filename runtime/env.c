@@ -97,6 +97,12 @@ static void read_env(void)
 	env.promote_count = !pc || !*pc ||
 			    (strcmp(pc, "0") && strcmp(pc, "off"));
 	env.defer_min = count("STATICCALL_DEFER_MIN", SC_DEFER_MIN);
+	/* unset: 0 (promote.c's default); "off": SIZE_MAX; N: N ms */
+	const char *rl = getenv("STATICCALL_PROMOTE_RELAYOUT");
+	env.promote_relayout_ms =
+		rl && !strcmp(rl, "off") ?
+			SIZE_MAX :
+			count("STATICCALL_PROMOTE_RELAYOUT", 0);
 }
 
 const struct sc_env *sc_env(void)

@@ -212,6 +212,7 @@ struct pobj {
 	 * one is waiting when relayout_set, since relayout_from (ms) */
 	struct hot *hot;
 	unsigned relayouts;
+	size_t relaid; /* sites moved by them, in all */
 	int relayout_set;
 	uint64_t relayout_from;
 	struct pobj *next;
@@ -793,6 +794,9 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	if (sc_lock(&saved))
 		return;
 	release_buried(); /* a dlopen, not an exit: closed objects' stubs */
+	const size_t rl = sc_env()->promote_relayout_ms;
+	if (rl) /* (else the default, or a test's) */
+		sc_promote_relayout_ms = rl == SIZE_MAX ? UINT64_MAX : rl;
 	for (struct pobj *p = pobjs; p; p = p->next)
 		if (p->begin == begin)
 			goto out;
@@ -1182,6 +1186,7 @@ static void relayout(struct pobj *po)
 			memcpy(s->last, to->t, to->n * sizeof *s->last);
 		memcpy(s->targets, to->t, to->n * sizeof *s->targets);
 		retire(old);
+		po->relaid++;
 	}
 	sc_log(SC_LOG_INFO, "promote: %s: %zu stubs laid out again",
 	       po->obj.name ? po->obj.name : "?", n);
@@ -1757,10 +1762,10 @@ static void report_object(const struct pobj *po)
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
 		      "%zu megamorphic, %zu far, %zu no room, %zu on the "
 		      "compiler's thunk, %zu tail unlearned, %zu rejected; %zu "
-		      "jump sites; %zu stubs, %zu bytes, %u relayouts; %llu "
-		      "hits, %llu misses",
+		      "jump sites; %zu stubs, %zu bytes, %u relayouts (%zu "
+		      "sites moved); %llu hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
 		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL],
 		      n[PS_COMPILED], n[PS_TAIL], n[PS_BAD], jumps, po->nstubs,
-		      stubs, po->relayouts, hits, misses);
+		      stubs, po->relayouts, po->relaid, hits, misses);
 }

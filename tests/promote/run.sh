@@ -81,6 +81,12 @@ for b in promote ibt; do
 		check "$b" "$env"
 	done
 done
+# relayouts while 8 threads call (the first 1 ms after a promotion, then
+# 2, 4, ...: docs/PATCHING.md "Stub layout"): the same results, the same
+# sites learned, and relayouts reported
+check promote "STATICCALL_PROMOTE_RELAYOUT=1 STATICCALL_REPORT=1"
+grep -Eq '/promote_e2e: .* [1-5] relayouts \([1-9][0-9]* sites moved\); ' "$out/err" ||
+	fail "no relayout: $(cat "$out/err")"
 
 if [ "$kind" = gcc ]; then
 	# -flto: units compiled in promote mode to IR, linked with the plugin
