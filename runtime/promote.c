@@ -1137,14 +1137,23 @@ static int hotter(const void *a, const void *b)
 static void relayout(struct pobj *po)
 {
 	struct hot *h = po->hot;
-	size_t n = 0;
+	size_t n = 0, code = 0, cnt = 0;
 	for (size_t i = 0; i < po->n; i++) {
 		struct psite *s = &po->sites[i];
 		if (s->state == PS_STUB && !s->queued && !s->terminal &&
-		    s->rec && s->rec->cnt && s->rec->site == s->insn)
+		    s->rec && s->rec->cnt && s->rec->site == s->insn) {
 			h[n++] = (struct hot){ s, stub_hits(s->rec), NULL };
+			code += s->rec->len;
+			cnt += counter_block(s->rec->n);
+		}
 	}
-	if (!n || sc_execmem_seal(&po->pool))
+	/* Copies take at most half of what is left of the object's stub and
+	 * counter memory (with a page each for rounding): promotions to
+	 * come need room too (a site finding none is given up on). */
+	const size_t page = sc_page_size();
+	if (!n || 2 * (code + page) > po->pool.size - po->pool.used ||
+	    2 * (cnt + page) > po->cnt.size - po->cnt.used ||
+	    sc_execmem_seal(&po->pool))
 		return; /* (sealing an open page: the copies start a fresh one) */
 	sc_sort(h, n, sizeof *h, hotter);
 	for (size_t i = 0; i < n; i++) {

@@ -75,7 +75,7 @@ struct static_call_promote_site_info {
 				call */
 	int state;	     /* enum static_call_promote_state */
 	int ntargets;	     /* PROMOTED: targets[0..ntargets) */
-	const void *targets[16];  /* a call site 4 at most, a jump site 16 */
+	const void *targets[16];  /* a call site 8 at most, a jump site 16 */
 	unsigned long samples;	  /* samples tallied to it, in all */
 	unsigned long promotions; /* times pointed at a stub */
 	unsigned long demotions;  /* times moved back to its slow path */

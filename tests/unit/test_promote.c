@@ -36,7 +36,12 @@
  *    right; a site changed before (a breakpoint in it) or during the
  *    write (a byte of its word) left alone; a call and a tail site
  *    registered, learning until given up, in place with no stub memory,
- *    sealing writing neither, nothing writing them afterwards.
+ *    sealing writing neither, nothing writing them afterwards;
+ *  - relayout (docs/PATCHING.md "Stub layout"): copies packed from a
+ *    fresh page hottest first, a chain reordered by its hits, counts
+ *    carried over and not doubled, old stubs unchanged, a thread calling
+ *    all along; none when it would take more than half of the stub
+ *    memory left; a site under a breakpoint left alone.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -1484,6 +1489,80 @@ Test(promote, relayout_packs_the_hottest_stubs_first_each_chain_by_hits)
 		cr_assert_eq(pt_via_rcx_0(pt_t1), 11);
 		cr_assert_eq(pt_via_rax_0(pt_t2), 12);
 		cr_assert_eq(pt_via_rax_0(pt_t0), 10); /* a miss */
+	}
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
+
+/* A relayout whose copies would take more than half of the stub memory
+ * left does nothing (promotions to come need room, a site finding none
+ * being given up on): with 6 pages (the tail site's slow stubs and the
+ * three batches take 4), the two promoted sites stay on their stubs
+ * when it is due, and the tail site is still promoted after it. */
+Test(promote, a_relayout_leaves_room_for_promotions_to_come)
+{
+	setup();
+	sc_promote_pool_bytes = 6 * (size_t)sysconf(_SC_PAGESIZE);
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	call_until_on_stub_of(pt_via_rcx_0, pt_site_rcx_0, pt_t0, 10, 1,
+			      200000);
+	call_until_on_stub_of(pt_via_rcx_0, pt_site_rcx_0, pt_t1, 11, 2,
+			      200000);
+	call_until_on_stub_of(pt_via_rax_0, pt_site_rax_0, pt_t2, 12, 1,
+			      200000);
+	const uint8_t *rcx = sc_parch_site_dest(pt_site_rcx_0, 0),
+		      *rax = sc_parch_site_dest(pt_site_rax_0, 0);
+	sc_promote_relayout_ms = 0;
+	call_until_on_stub_of(pt_tail_fn, pt_tail_site, pt_t3, 13, 1, 400000);
+	for (int i = 0; i < 100000; i++) /* flushes after it, due */
+		cr_assert_eq(pt_tail_fn(pt_t0), 10);
+	sc_promote_relayout_ms = UINT64_MAX;
+	cr_assert_eq(sc_parch_site_dest(pt_site_rcx_0, 0), rcx, "moved");
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), rax, "moved");
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
+
+/* A debugger's breakpoint on a site when its relayout comes: that site
+ * is not written (its copy stays unreachable, its counts not counted
+ * twice), the other site moves; with the breakpoint gone, the site runs
+ * its old stub, right. */
+Test(promote, a_relayout_leaves_a_site_under_a_breakpoint_alone)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	call_until_on_stub_of(pt_via_rcx_0, pt_site_rcx_0, pt_t0, 10, 1,
+			      200000);
+	call_until_on_stub_of(pt_via_rax_0, pt_site_rax_0, pt_t2, 12, 1,
+			      200000);
+	const uint8_t *rcx = sc_parch_site_dest(pt_site_rcx_0, 0),
+		      *rax = sc_parch_site_dest(pt_site_rax_0, 0);
+	unsigned long before = hits_beyond_the_sites();
+	uint8_t *site = pt_site_rcx_0;
+	uint64_t *word = (uint64_t *)((uintptr_t)site & ~(uintptr_t)7);
+	uint64_t was = *word, bp = was;
+	((uint8_t *)&bp)[(uintptr_t)site & 7] = 0xcc;
+	struct sc_write w = { word, was, bp, 0, 1,
+			      sc_object_exec_prot(&obj, word, 8) };
+	cr_assert_eq(sc_text_apply(&w, 1), 0);
+	sc_promote_relayout_ms = 0;
+	for (long i = 0; i < 400000 &&
+			 sc_parch_site_dest(pt_site_rax_0, 0) == rax;
+	     i++)
+		cr_assert_eq(pt_tail_fn(pt_t3), 13);
+	sc_promote_relayout_ms = UINT64_MAX;
+	cr_assert_neq(sc_parch_site_dest(pt_site_rax_0, 0), rax, "not moved");
+	cr_assert_eq(*word, bp, "the site under the breakpoint written");
+	w = (struct sc_write){ word, bp, was, 0, 1, w.prot };
+	cr_assert_eq(sc_text_apply(&w, 1), 0);
+	cr_assert_eq(sc_parch_site_dest(pt_site_rcx_0, 0), rcx);
+	cr_assert_leq(hits_beyond_the_sites(), before, "counted twice");
+	for (int i = 0; i < 1000; i++) {
+		cr_assert_eq(pt_via_rcx_0(pt_t0), 10);
+		cr_assert_eq(pt_via_rcx_0(pt_t1), 11); /* a miss */
+		cr_assert_eq(pt_via_rax_0(pt_t2), 12);
 	}
 	__staticcall_promote_unregister(__start_pt_promote_table,
 					__stop_pt_promote_table);
