@@ -1174,15 +1174,17 @@ static void relayout(struct pobj *po)
 		}
 		c[k] = counter(&old->cnt[k]);
 		int far = 0;
+		/* (NULL: no room, or a target of another object out of
+		 * reach from this address: the site stays where it is) */
 		h[i].to = make_stub(po, old->reg, t, k, old->miss, &far,
 				    h[i].s->insn, 1, c);
-		if (!h[i].to || !h[i].to->cnt)
-			break; /* no room: the rest stay where they are */
 	}
 	int sealed = !sc_execmem_seal(&po->pool);
-	for (size_t i = 0; i < n && h[i].to; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct psite *s = h[i].s;
 		const struct stubrec *to = h[i].to;
+		if (!to)
+			continue;
 		if (!to->cnt || !sealed || site_retarget(po, s, to->at)) {
 			retire(to); /* unreachable, or moved by nobody */
 			continue;
@@ -1213,9 +1215,11 @@ static void relayout_after_promotion(struct pobj *po)
 
 static int relayout_due(const struct pobj *po, uint64_t now)
 {
-	return po->relayout_set && sc_promote_relayout_ms != UINT64_MAX &&
-	       now - po->relayout_from >= sc_promote_relayout_ms
-						   << po->relayouts;
+	const uint64_t wait = sc_promote_relayout_ms << po->relayouts;
+	if (!po->relayout_set || sc_promote_relayout_ms == UINT64_MAX ||
+	    wait >> po->relayouts != sc_promote_relayout_ms)
+		return 0; /* none waiting, off, or a wait past any clock */
+	return now - po->relayout_from >= wait;
 }
 
 static struct psite *find_site(uintptr_t ret, struct pobj **out)
