@@ -1,7 +1,8 @@
 /*
  * A program for the inspector's promotion test (test_inspect_promote.py),
  * built in GCC promote mode: a monomorphic site, a site alternating two
- * targets, a megamorphic one and a tail call; it calls them until it has
+ * targets, a megamorphic one, a tail call and one called late (from the
+ * loop's second half); it calls them until it has
  * learned (static_call_promote_sites), prints "ready" and waits for its
  * standard input to close. With the argument `seal`, it calls
  * static_call_seal(STATIC_CALL_SEAL_CODE) first.
@@ -42,6 +43,14 @@ __attribute__((noinline)) long mega(fn f, long x)
 	return f(x) + 3;
 }
 
+/* Called from the loop's second half only: its learning then brings
+ * flushes after the other sites' promotion (a relayout is due only at
+ * one). */
+__attribute__((noinline)) long late(fn f, long x)
+{
+	return f(x) + 4;
+}
+
 __attribute__((noinline)) long tail(fn f, long x)
 {
 	return f(x);
@@ -69,6 +78,8 @@ int main(int argc, char **argv)
 		s += mega(table[(r >> 16) & 15], i);
 		s += tail(table[4], i);
 		s += jumpy(0, i);
+		if (i >= 2000000)
+			s += late(table[5], i);
 	}
 	if (argc > 1 && !strcmp(argv[1], "seal") &&
 	    static_call_seal(STATIC_CALL_SEAL_CODE))

@@ -7,7 +7,9 @@ has learned and checks the live process (--pid, --json and the table): the
 monomorphic site promoted to t1 with its hits counted, the alternating one
 to t2 and t3, the 16-target one given up (megamorphic, as the runtime's
 view says), the tail call promoted to t4,
-(GCC) the computed goto a jump site promoted to its first label; with STATICCALL_PROMOTE_COUNT=0
+(GCC) the computed goto a jump site promoted to its first label; the
+same with relayouts from 1 ms (copies of the stubs read the same, counts
+carried over); with STATICCALL_PROMOTE_COUNT=0
 the stubs count nothing; every site `off` under STATICCALL_PROMOTE=off and
 `sealed` after static_call_seal(STATIC_CALL_SEAL_CODE). (GCC) built
 promote-plain: the 16-target site given up on in place (`call *%reg` in
@@ -20,6 +22,7 @@ usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -51,8 +54,9 @@ def sites_of(doc, key):
     return out
 
 
-def live(args, exe, env, argv=()):
+def live(args, exe, env, argv=(), err=None):
     p = subprocess.Popen([exe] + list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE if err is not None else None,
                          env=env, text=True)
     line = p.stdout.readline()
     if not line.startswith('ready'):
@@ -63,6 +67,8 @@ def live(args, exe, env, argv=()):
         table = run([args.inspect, '--pid', str(p.pid)])
     finally:
         p.stdin.close()
+        if err is not None:
+            err.append(p.stderr.read())
         p.wait()
     return sites_of(doc, 'objects'), table
 
@@ -128,6 +134,23 @@ def main():
               and j['targets'][0]['symbol'].startswith('jumpy+')
               and '(jump)' in table,
               'live: the computed goto promoted to its label: %s' % j)
+
+    # relayouts from 1 ms (docs/PATCHING.md "Stub layout"): the sites on
+    # copies of their stubs, read the same (targets, counts carried over)
+    err = []
+    s, _ = live(args, exe, dict(os.environ, STATICCALL_PROMOTE_RELAYOUT='1',
+                                STATICCALL_REPORT='1'), err=err)
+    check(re.search(r' relayouts \([1-9][0-9]* sites moved\)', err[0]),
+          'relayouts: sites moved (the late site\'s flushes): %s' % err[0])
+    mono, duo = s.get('mono', {}), s.get('duo', {})
+    check(mono.get('live') == 'promoted' and mono.get('counted')
+          and [t['symbol'].split(' ')[0] for t in mono['targets']] == ['t1']
+          and mono['targets'][0]['hits'] > 100000,
+          'relayouts: mono promoted to t1, hits carried: %s' % mono)
+    check(duo.get('live') == 'promoted' and sorted(
+        t['symbol'].split(' ')[0] for t in duo['targets']) == ['t2', 't3']
+        and all(t['hits'] > 10000 for t in duo['targets']),
+          'relayouts: duo promoted to t2 and t3, both hit: %s' % duo)
 
     env['STATICCALL_PROMOTE_COUNT'] = '0'
     s, _ = live(args, exe, env)
