@@ -7,6 +7,7 @@
  * the runtime is loaded (its constructor), or at the first use before
  * that, and never again. docs/GUIDE.md lists them.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +63,10 @@ static size_t count(const char *name, size_t otherwise)
 	char *end;
 	if (!s || !*s)
 		return otherwise;
+	errno = 0; /* a value past the type's range is as bad as a typo */
 	unsigned long long n = strtoull(s, &end, 10);
-	if (*end || n == 0 || s[0] == '-') {
+	if (*end || n == 0 || s[0] == '-' || errno == ERANGE ||
+	    n > SIZE_MAX - 1) { /* (SIZE_MAX: "off" to the callers) */
 		bad_name = name;
 		bad_value = s;
 		return otherwise;

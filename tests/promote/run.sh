@@ -87,6 +87,10 @@ done
 check promote "STATICCALL_PROMOTE_RELAYOUT=1 STATICCALL_REPORT=1"
 grep -Eq '/promote_e2e: .* [1-5] relayouts \([1-9][0-9]* sites moved\); ' "$out/err" ||
 	fail "no relayout: $(cat "$out/err")"
+# a value past any count is refused aloud (not wrapped to "off")
+check promote "STATICCALL_PROMOTE_RELAYOUT=99999999999999999999"
+grep -q 'STATICCALL_PROMOTE_RELAYOUT=99999999999999999999 is not a value it takes' \
+	"$out/err" || fail "an out-of-range count taken quietly: $(cat "$out/err")"
 
 if [ "$kind" = gcc ]; then
 	# -flto: units compiled in promote mode to IR, linked with the plugin
