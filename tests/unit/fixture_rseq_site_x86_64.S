@@ -1,0 +1,78 @@
+/*
+ * fixture_rseq_site_x86_64.S - a hand-written call site with the compare
+ * inline and a restartable sequence around it, for test_rseq_site.c: the
+ * prototype of the inline form docs/PATCHING.md "What a stub costs"
+ * describes (no plugin emits it yet).
+ *
+ * rs_call(fp, x) calls fp(x): fp in %rax as a compiled indirect call has
+ * it. The site stores its descriptor in the thread's rseq area (its
+ * offset from %fs in rs_rseq_cs_off), then, inside the sequence
+ * [rs_start, rs_end):
+ *
+ *	lea  T(%rip), %r11     # rs_start: field A, disp32 at +3
+ *	cmp  %r11, %rax
+ *	jne  rs_slow           # rs_gate: 75 rel8; closed: EB rel8 (jmp)
+ *	(rs_delay `pause`s)    # the window held open, for the tests
+ *	call T                 # rs_callsite (8-aligned): field B, rel32
+ *
+ * A compiled site would have no delay: the tests set rs_delay to keep
+ * threads between the compare and the call while the fields change, so
+ * that a protocol step left out shows as wrong calls, not by luck.
+ * Each field lies inside one aligned word (the test checks). The slow
+ * path is `call *%rax`: correct for any value. A thread the kernel finds
+ * inside the sequence (preemption, a signal, the writer's
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ)) resumes at
+ * rs_abort, which counts it and takes the slow path. The gate starts
+ * closed and T is rs_t0.
+ */
+	.text
+	.globl	rs_call, rs_start, rs_gate, rs_callsite, rs_end
+	.globl	rs_rseq_cs_off, rs_aborts, rs_delay, rs_t0
+	.type	rs_call, @function
+	.p2align 4
+rs_call:
+	mov	%rdi, %rax			/* 3 bytes */
+	mov	%rsi, %rdi			/* 3 */
+	lea	rs_cs(%rip), %r11		/* 7 */
+	mov	rs_rseq_cs_off(%rip), %r10	/* 7 */
+	mov	%r11, %fs:(%r10)		/* 4: the sequence starts here */
+rs_start:
+	lea	rs_t0(%rip), %r11
+	cmp	%r11, %rax
+rs_gate:
+	.byte	0xeb, rs_slow - (rs_gate + 2)	/* closed: jmp rs_slow */
+	mov	rs_delay(%rip), %ecx
+1:	test	%ecx, %ecx
+	jz	2f
+	pause
+	dec	%ecx
+	jmp	1b
+2:	.p2align 3, 0x90
+rs_callsite:
+	call	rs_t0
+rs_end:
+	ret
+rs_slow:
+	call	*%rax
+	ret
+	.long	0x53053053			/* RSEQ_SIG, x86 */
+rs_abort:
+	lock incq rs_aborts(%rip)
+	jmp	rs_slow
+	.size	rs_call, . - rs_call
+
+	.type	rs_t0, @function
+rs_t0:
+	lea	1000(%rdi), %rax
+	ret
+	.size	rs_t0, . - rs_t0
+
+	.data
+	.p2align 5
+rs_cs:	.long	0, 0			/* version, flags */
+	.quad	rs_start, rs_end - rs_start, rs_abort
+rs_rseq_cs_off:	.quad	0
+rs_aborts:	.quad	0
+rs_delay:	.long	0
+
+	.section .note.GNU-stack, "", @progbits
