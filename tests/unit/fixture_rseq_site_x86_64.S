@@ -9,24 +9,26 @@
  * offset from %fs in rs_rseq_cs_off), then, inside the sequence
  * [rs_start, rs_end):
  *
- *	lea  T(%rip), %r11     # rs_start: field A, disp32 at +3
- *	cmp  %r11, %rax
- *	jne  rs_slow           # rs_gate: 75 rel8; closed: EB rel8 (jmp)
+ *	lea  A(%rip), %r11     # rs_start: field A, disp32 at +3
+ *	cmp  %r11, %rax        # rs_closed: A's value when no target is set
+ *	jne  rs_slow
  *	(rs_delay `pause`s)    # the window held open, for the tests
- *	call T                 # rs_callsite (8-aligned): field B, rel32
+ *	call B                 # rs_callsite (8-aligned): field B, rel32
  *
  * A compiled site would have no delay: the tests set rs_delay to keep
  * threads between the compare and the call while the fields change, so
  * that a protocol step left out shows as wrong calls, not by luck.
- * Each field lies inside one aligned word (the test checks). The slow
- * path is `call *%rax`: correct for any value. A thread the kernel finds
- * inside the sequence (preemption, a signal, the writer's
+ *
+ * Each field lies inside one aligned word (the test checks). A is
+ * rs_closed (the site's own `cmp`, which no function pointer can be)
+ * until a target is set: every value then takes the slow path, `call
+ * *%rax`, correct for any value. A thread the kernel finds inside the
+ * sequence (preemption, a signal, the writer's
  * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ)) resumes at
- * rs_abort, which counts it and takes the slow path. The gate starts
- * closed and T is rs_t0.
+ * rs_abort, which counts it and takes the slow path.
  */
 	.text
-	.globl	rs_call, rs_start, rs_gate, rs_callsite, rs_end
+	.globl	rs_call, rs_start, rs_closed, rs_callsite, rs_end
 	.globl	rs_rseq_cs_off, rs_aborts, rs_delay, rs_t0
 	.type	rs_call, @function
 	.p2align 4
@@ -37,10 +39,10 @@ rs_call:
 	mov	rs_rseq_cs_off(%rip), %r10	/* 7 */
 	mov	%r11, %fs:(%r10)		/* 4: the sequence starts here */
 rs_start:
-	lea	rs_t0(%rip), %r11
+	lea	rs_closed(%rip), %r11
+rs_closed:
 	cmp	%r11, %rax
-rs_gate:
-	.byte	0xeb, rs_slow - (rs_gate + 2)	/* closed: jmp rs_slow */
+	jne	rs_slow
 	mov	rs_delay(%rip), %ecx
 1:	test	%ecx, %ecx
 	jz	2f
