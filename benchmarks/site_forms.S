@@ -125,7 +125,8 @@ sf_hits\@:	.quad	0
 	.pushsection .text.sf_cold, "ax"
 9:	call	sf_retpoline_rax
 	jmp	4b
-	.long	0x53053053		/* RSEQ_SIG (x86) */
+	.byte	0x0f, 0xb9, 0x3d	/* ud1 RSEQ_SIG(%rip), %edi: */
+	.long	0x53053053		/* the signature, x86 */
 5:	lock incq sf_aborts(%rip)
 	jmp	9b
 	.popsection

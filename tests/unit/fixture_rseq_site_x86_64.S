@@ -12,12 +12,13 @@
  *	lea  A(%rip), %r11     # rs_start: field A, disp32 at +3
  *	cmp  %r11, %rax        # rs_closed: A's value when no target is set
  *	jne  rs_slow
- *	(rs_delay `pause`s)    # the window held open, for the tests
+ *	(held: wait)           # one thread held there, for the tests
  *	call B                 # rs_callsite (8-aligned): field B, rel32
  *
- * A compiled site would have no delay: the tests set rs_delay to keep
- * threads between the compare and the call while the fields change, so
- * that a protocol step left out shows as wrong calls, not by luck.
+ * A compiled site would not wait: the thread whose thread pointer is in
+ * rs_hold, if it matched A, sets rs_inside and waits between the
+ * compare and the call until rs_hold changes, so that the tests can put
+ * a thread there at each step of the protocol, not by luck.
  *
  * Each field lies inside one aligned word (the test checks). A is
  * rs_closed (the site's own `cmp`, which no function pointer can be)
@@ -29,7 +30,7 @@
  */
 	.text
 	.globl	rs_call, rs_start, rs_closed, rs_callsite, rs_end
-	.globl	rs_rseq_cs_off, rs_aborts, rs_delay, rs_t0
+	.globl	rs_rseq_cs_off, rs_aborts, rs_hold, rs_inside, rs_t0
 	.type	rs_call, @function
 	.p2align 4
 rs_call:
@@ -43,12 +44,13 @@ rs_start:
 rs_closed:
 	cmp	%r11, %rax
 	jne	rs_slow
-	mov	rs_delay(%rip), %ecx
-1:	test	%ecx, %ecx
-	jz	2f
-	pause
-	dec	%ecx
-	jmp	1b
+	mov	%fs:0, %rcx			/* this thread's pointer */
+	cmp	rs_hold(%rip), %rcx
+	jne	2f
+	movl	$1, rs_inside(%rip)
+1:	pause
+	cmp	rs_hold(%rip), %rcx
+	je	1b
 2:	.p2align 3, 0x90
 rs_callsite:
 	call	rs_t0
@@ -57,7 +59,8 @@ rs_end:
 rs_slow:
 	call	*%rax
 	ret
-	.long	0x53053053			/* RSEQ_SIG, x86 */
+	.byte	0x0f, 0xb9, 0x3d		/* ud1 RSEQ_SIG(%rip), %edi: */
+	.long	0x53053053			/* the signature, x86 */
 rs_abort:
 	lock incq rs_aborts(%rip)
 	jmp	rs_slow
@@ -75,6 +78,7 @@ rs_cs:	.long	0, 0			/* version, flags */
 	.quad	rs_start, rs_end - rs_start, rs_abort
 rs_rseq_cs_off:	.quad	0
 rs_aborts:	.quad	0
-rs_delay:	.long	0
+rs_hold:	.quad	0
+rs_inside:	.long	0
 
 	.section .note.GNU-stack, "", @progbits

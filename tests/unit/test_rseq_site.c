@@ -36,7 +36,8 @@ long rs_call(long (*fp)(long), long x);
 extern uint8_t rs_start[], rs_closed[], rs_callsite[], rs_end[];
 extern long rs_rseq_cs_off;
 extern volatile long rs_aborts;
-extern volatile int rs_delay;
+extern volatile uintptr_t rs_hold;
+extern volatile int rs_inside;
 long rs_t0(long);
 
 static long rs_t1(long x)
@@ -93,17 +94,33 @@ static const uint8_t *compared(void)
 }
 
 /* The protocol; barrier 0: the same writes without step 2 (to show what
- * it is for). */
-static void retarget(long (*to)(long), int barrier)
+ * it is for). at_gap(g) runs before step 1 (g 0), after each step (1-3)
+ * and after the last (4): the tests put a thread into the site there. */
+static void retarget_with(long (*to)(long), int barrier, void (*at_gap)(int))
 {
+	at_gap(0);
 	rel32_to(rs_start + 3, rs_start + 7, rs_closed);
+	at_gap(1);
 	if (barrier)
 		cr_assert_eq(syscall(SYS_membarrier,
 				     MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0,
 				     0),
 			     0);
+	at_gap(2);
 	rel32_to(rs_callsite + 1, rs_end, (void *)to);
+	at_gap(3);
 	rel32_to(rs_start + 3, rs_start + 7, (void *)to);
+	at_gap(4);
+}
+
+static void no_gap(int g)
+{
+	(void)g;
+}
+
+static void retarget(long (*to)(long), int barrier)
+{
+	retarget_with(to, barrier, no_gap);
 }
 
 static void setup(void)
@@ -115,7 +132,6 @@ static void setup(void)
 		    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
 		cr_skip_test("no membarrier RSEQ command (kernel before 5.10)");
 	rs_rseq_cs_off = __rseq_offset + offsetof(struct rseq, rseq_cs);
-	rs_delay = 0;
 	if (!obj.nsegs)
 		cr_assert_eq(sc_object_locate(&obj, (void *)rs_call), 0);
 }
@@ -205,45 +221,118 @@ Test(rseq_site, retargeting_under_calling_threads_never_mixes_fields,
 	cr_assert_gt(restarts, 0, "no thread was ever restarted");
 }
 
-/* The window held open (5,000 pauses between the compare and the call):
- * threads are inside it at almost every write. With the barrier, still
- * never a wrong result; without it, wrong calls (a thread that matched
- * the old A calls the new B): the test above would see a protocol
- * missing its barrier. */
-Test(rseq_site, the_barrier_restarts_threads_held_inside_the_window,
-     .init = setup, .timeout = 60)
+/* ---- a thread held between the compare and the call ------------------ */
+
+static struct {
+	int gap;	    /* where it enters */
+	long (*with)(long); /* the value it calls with */
+	pthread_t th;
+	long got;
+	volatile int done;
+} held;
+
+static void *held_caller(void *arg)
 {
-	long restarts, wrong_without = 0;
-	rs_delay = 5000;
-	cr_assert_eq(run(1000, 1, &restarts), 0,
-		     "a call reached another target than its value");
-	cr_assert_gt(restarts, 100, "threads in the window not restarted");
-	/* (most threads in the window are restarted anyway, by preemption:
-	 * up to 10 runs for one that was not) */
-	for (int i = 0; i < 10 && !wrong_without; i++)
-		wrong_without = run(1000, 0, &restarts);
-	cr_log_info("rseq_site: without the barrier, %ld wrong calls",
-		    wrong_without);
-	cr_assert_gt(
-		wrong_without, 0,
-		"no wrong call without the barrier: this test cannot tell");
+	(void)arg;
+	rs_hold = (uintptr_t)__builtin_thread_pointer();
+	held.got = rs_call(held.with, 1);
+	held.done = 1;
+	return NULL;
 }
 
-/* Without the sequence (the site's descriptor stored elsewhere), the
- * barrier restarts nobody: wrong calls again. The restart is the
- * kernel's, not the order of the writes. */
-Test(rseq_site, without_the_sequence_the_barrier_is_not_enough, .init = setup,
-     .timeout = 60)
+/* At each gap, this thread calls through the site with the old target
+ * and the new (at once: the state there must be right); at held.gap, a
+ * thread enters and is held there if it matched A (rs_inside), else it
+ * took the slow path (done). */
+static void at_gap_check(int g)
 {
-	long restarts, wrong_calls = 0;
-	rs_delay = 5000;
+	for (int k = 0; k < 2; k++)
+		cr_assert_eq(rs_call(targets[k], 1), targets[k](1),
+			     "a call with t%d after step %d: a wrong target", k,
+			     g);
+	if (g != held.gap)
+		return;
+	cr_assert_eq(pthread_create(&held.th, NULL, held_caller, NULL), 0);
+	while (!rs_inside && !held.done)
+		sched_yield();
+}
+
+/* The site on rs_t0, then retargeted to rs_t1 (with or without the
+ * barrier) while a thread calling with `with` enters at `gap`, is held
+ * there if it matched A, and goes on after the last step. What its
+ * call returned; *held_on: it was held (matched A) and not restarted
+ * (by the barrier, or by preemption or an interrupt: the kernel may
+ * restart a thread at any of them). */
+static long held_through(int gap, long (*with)(long), int barrier, int *held_on)
+{
+	retarget(rs_t0, 1);
+	held.gap = gap;
+	held.with = with;
+	held.done = 0;
+	rs_inside = 0;
+	long aborts = rs_aborts;
+	retarget_with(rs_t1, barrier, at_gap_check);
+	int inside = rs_inside;
+	rs_hold = 0;
+	pthread_join(held.th, NULL);
+	*held_on = inside && rs_aborts == aborts;
+	return held.got;
+}
+
+/* Each step of the protocol, with a call of the old target and of the
+ * new after it, and a thread entering there held between the compare
+ * and the call (if it matches A) until the protocol is over: every call
+ * reaches its value's function. A held thread the kernel happened to
+ * restart (preemption, an interrupt) proves nothing: tried again, up to
+ * 20 times, for one that stayed. Any order of the steps that lets a
+ * thread match an A whose B then changes, or leaves A and B apart at a
+ * step, fails here. */
+Test(rseq_site, a_thread_at_each_step_calls_its_value, .init = setup)
+{
+	for (int gap = 0; gap <= 4; gap++)
+		for (int v = 0; v < 2; v++) {
+			long (*with)(long) = targets[v];
+			int held_on = 0;
+			for (int i = 0; i < 20 && !held_on; i++) {
+				cr_assert_eq(held_through(gap, with, 1,
+							  &held_on),
+					     with(1),
+					     "held after step %d with t%d: "
+					     "a wrong call",
+					     gap, v);
+				if (!rs_inside)
+					break; /* not held: took the slow path */
+			}
+			if (gap == 0 && !v)
+				cr_assert_eq(
+					held_on, 0,
+					"matched the old A, not restarted");
+		}
+}
+
+/* The same without the barrier: a thread that matched the old A before
+ * step 1 and was not restarted calls the new B with the old value (a
+ * try where the kernel restarted it anyway is tried again). The test
+ * above sees a protocol missing its barrier. */
+Test(rseq_site, without_the_barrier_a_held_thread_calls_the_wrong_target,
+     .init = setup)
+{
+	int held_on = 0;
+	long got = 0;
+	for (int i = 0; i < 50 && !held_on; i++)
+		got = held_through(0, rs_t0, 0, &held_on);
+	cr_assert(held_on, "held and not restarted in none of 50 tries");
+	cr_assert_eq(got, rs_t1(1), "not the wrong call expected");
+}
+
+/* Without the sequence (the site's descriptor stored elsewhere) the
+ * kernel restarts nobody, the barrier neither: the held thread calls
+ * the wrong target. The restart is the kernel's, not the writes' order. */
+Test(rseq_site, without_the_sequence_the_barrier_is_not_enough, .init = setup)
+{
+	int held_on;
 	store_outside_the_rseq_area();
-	for (int i = 0; i < 10 && !wrong_calls; i++) {
-		wrong_calls = run(1000, 1, &restarts);
-		cr_assert_eq(restarts, 0);
-	}
-	cr_log_info("rseq_site: without the sequence, %ld wrong calls",
-		    wrong_calls);
-	cr_assert_gt(wrong_calls, 0,
-		     "no wrong call with the sequence unregistered");
+	long got = held_through(0, rs_t0, 1, &held_on);
+	cr_assert(held_on);
+	cr_assert_eq(got, rs_t1(1), "not the wrong call expected");
 }
