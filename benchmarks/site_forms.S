@@ -55,37 +55,39 @@ sf_retpoline_rax:
 	call	sf_retpoline_rax
 .endm
 
-.macro SITE_stub
-	call	sf_stub\@
+/* A stub site's call, and its stub's head: the stub n in its own
+ * section, its compare against slot n (emitted by STUB_END). */
+.macro STUB_BEGIN n
+	call	sf_stub\n
 	.pushsection .text.sf_stubs, "ax"
 	.p2align 4
-sf_stub\@:
-	cmp	sf_slot\@(%rip), %rax
-	je	sf_target
-	jmp	sf_retpoline_rax
+sf_stub\n:
+	cmp	sf_slot\n(%rip), %rax
+.endm
+
+.macro STUB_END n
 	.popsection
 	.pushsection .data.rel.ro, "aw"
 	.p2align 3
-sf_slot\@:	.quad	sf_target
+sf_slot\n:	.quad	sf_target
 	.popsection
 .endm
 
+.macro SITE_stub
+	STUB_BEGIN \@
+	je	sf_target
+	jmp	sf_retpoline_rax
+	STUB_END \@
+.endm
+
 .macro SITE_stub_counted
-	call	sf_stub\@
-	.pushsection .text.sf_stubs, "ax"
-	.p2align 4
-sf_stub\@:
-	cmp	sf_slot\@(%rip), %rax
+	STUB_BEGIN \@
 	jne	1f
 	incq	sf_hits\@(%rip)
 	jmp	sf_target
 1:	incq	sf_misses(%rip)
 	jmp	sf_retpoline_rax
-	.popsection
-	.pushsection .data.rel.ro, "aw"
-	.p2align 3
-sf_slot\@:	.quad	sf_target
-	.popsection
+	STUB_END \@
 	.pushsection .data, "aw"	/* (the runtime's: a page of their own) */
 	.p2align 3
 sf_hits\@:	.quad	0
