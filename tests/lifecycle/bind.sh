@@ -34,9 +34,11 @@ $cc -O2 $plugin -I"$inc" "$d/bind_dlclose.c" -Wl,--export-dynamic \
 	-Wl,--whole-archive "$archive" -Wl,--no-whole-archive "$@" \
 	-lpthread -ldl -o "$out/bind_dlclose"
 # STATICCALL_DEFER_MIN set ('every table deferred'): it must take effect
+# (the output read whole: under pipefail, `prog | grep -q` fails when grep
+# stops reading before prog's last write, which then gets SIGPIPE)
 if [ -n "${STATICCALL_DEFER_MIN:-}" ] &&
-	! STATICCALL_BIND=lazy STATICCALL_LOG=info $run "$out/bind_program" args 2>&1 |
-	grep -q '(deferred:'; then
+	! grep -q '(deferred:' <<<"$(STATICCALL_BIND=lazy STATICCALL_LOG=info \
+		$run "$out/bind_program" args 2>&1)"; then
 	echo "bind.sh: STATICCALL_DEFER_MIN=$STATICCALL_DEFER_MIN: not registered deferred" >&2
 	exit 1
 fi

@@ -163,7 +163,7 @@ if [ "$kind" = gcc ]; then
 	if grep -q lfence <<<"$dis"; then
 		fail "promote-plain: a retpoline left"
 	fi
-	nm "$out/plainpromote/promote_e2e" | grep -q ' t __x86_indirect_thunk_rax$' ||
+	grep -q ' t __x86_indirect_thunk_rax$' <<<"$(nm "$out/plainpromote/promote_e2e")" ||
 		fail "promote-plain: the thunk is not local"
 	# opted out: a plain `call *%reg`, not the sampling thunk
 	fn=$(sed -n '/<opted_out[.a-z0-9]*>:/,/^$/p' <<<"$dis")
