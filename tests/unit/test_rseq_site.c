@@ -157,9 +157,9 @@ static void *caller(void *arg)
 	return (void *)calls;
 }
 
-/* Threads calling while the site is retargeted `rounds` times (with or
- * without the barrier); the number of wrong results. */
-static long run(int rounds, int barrier, long *restarts)
+/* Threads calling while the site is retargeted `rounds` times; the
+ * number of wrong results. */
+static long run(int rounds, long *restarts)
 {
 	enum { THREADS = 4 };
 	pthread_t th[THREADS];
@@ -169,7 +169,7 @@ static long run(int rounds, int barrier, long *restarts)
 	for (uintptr_t i = 0; i < THREADS; i++)
 		pthread_create(&th[i], NULL, caller, (void *)i);
 	for (int i = 1; i <= rounds; i++) {
-		retarget(targets[i % 4], barrier);
+		retarget(targets[i % 4], 1);
 		__atomic_store_n(&hot, i % 4, __ATOMIC_RELAXED);
 		usleep(50);
 	}
@@ -216,7 +216,7 @@ Test(rseq_site, retargeting_under_calling_threads_never_mixes_fields,
      .init = setup, .timeout = 60)
 {
 	long restarts;
-	cr_assert_eq(run(3000, 1, &restarts), 0,
+	cr_assert_eq(run(3000, &restarts), 0,
 		     "a call reached another target than its value");
 	cr_assert_gt(restarts, 0, "no thread was ever restarted");
 }
