@@ -28,6 +28,7 @@
  * loop here takes them (sf_fp is sf_target throughout), so a wrong form
  * shows as a wrong sum.
  */
+#include "site_forms.h"
 #ifndef PAD
 #define PAD 0
 #endif
@@ -173,7 +174,6 @@ sf_\prefix\name:
 	.size	sf_\prefix\name, . - sf_\prefix\name
 .endm
 
-#define SF_SITES 512
 .irp form, direct, retpoline, stub, stub_counted, inline, inline_rseq
 	LOOP \form, , 1
 	LOOP \form, spread_, SF_SITES

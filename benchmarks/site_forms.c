@@ -22,13 +22,13 @@
 #include <unistd.h>
 
 #include "bench_time.h"
+#include "site_forms.h"
 
 long sf_target(long);
 long (*sf_fp)(long) = sf_target;
 extern long sf_rseq_cs_off;
 extern volatile long sf_aborts, sf_hits;
 
-#define SF_SITES 512 /* site_forms.S's */
 #define FORMS(X) \
 	X(direct) X(stub) X(stub_counted) X(inline) X(inline_rseq) X(retpoline)
 #define DECL(f) long sf_##f(long), sf_spread_##f(long);
@@ -68,9 +68,10 @@ static int measure(long n, int rounds, int spread, int rseq, double med[NF])
 	return 1;
 }
 
-static void print(const char *what, const double med[NF], int rseq)
+static void print(int sites, const double med[NF], int rseq)
 {
-	printf("form (%s),ns_per_call,x_direct,x_retpoline\n", what);
+	printf("form (%d site%s),ns_per_call,x_direct,x_retpoline\n", sites,
+	       sites > 1 ? "s" : "");
 	for (size_t f = 0; f < NF; f++)
 		if (!rseq && forms[f].loop == sf_inline_rseq)
 			printf("%s,,,(no rseq area: glibc.pthread.rseq=0?)\n",
@@ -108,12 +109,13 @@ int main(int argc, char **argv)
 	double med[NF];
 	if (!measure(n, rounds, 0, rseq, med))
 		return 1;
-	print("one site", med, rseq);
-	if (!measure(n / SF_SITES * SF_SITES, rounds, 1, rseq, med))
+	print(1, med, rseq);
+	const long spread = n / SF_SITES * SF_SITES;
+	if (!measure(spread, rounds, 1, rseq, med))
 		return 1;
-	print("512 sites", med, rseq);
+	print(SF_SITES, med, rseq);
 	printf("# restarts of %ld rseq-guarded calls alone: %ld\n",
-	       2L * rounds * n, sf_aborts);
+	       rounds * (n + spread), sf_aborts);
 
 	if (!rseq ||
 	    membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ)) {
