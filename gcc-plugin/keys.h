@@ -30,6 +30,7 @@ extern bool sc_opt_strict;
 extern bool sc_opt_report;
 extern bool sc_opt_promote; // promote.cc: record promotable sites
 extern bool sc_opt_promote_plain; // ... with thunks ending in `jmp *%reg`
+extern bool sc_opt_promote_inline; // ... call sites' compare inline
 // The unit declared a marked struct member: only then are byte copies
 // through pointers it cannot place routed (docs/FIELD_KEYS.md).
 extern bool sc_unit_has_field_keys;

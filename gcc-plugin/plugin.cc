@@ -70,6 +70,8 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *ver)
 			sc_opt_promote = true;
 		else if (!strcmp(key, SC_OPT_PROMOTE_PLAIN))
 			sc_opt_promote = sc_opt_promote_plain = true;
+		else if (!strcmp(key, SC_OPT_PROMOTE_INLINE))
+			sc_opt_promote = sc_opt_promote_inline = true;
 		else
 			error(SC_DIAG_UNKNOWN_ARG("%s", "%s"), info->base_name,
 			      key);

@@ -34,6 +34,7 @@
 
 bool sc_opt_promote;
 bool sc_opt_promote_plain;
+bool sc_opt_promote_inline;
 
 #define SC_NO_PROMOTE_ATTR "staticcall_no_promote"
 // Not a C identifier: no source can name it.
@@ -151,6 +152,15 @@ static std::string sc_text_thunk(int reg, bool)
 static void sc_keep_own_retpoline(function *)
 {
 }
+// (promote-inline is x86-64 only: refused at start)
+static bool sc_inline_ok(rtx_insn *, int)
+{
+	return false;
+}
+static std::string sc_inline_text(const std::string &, int, int)
+{
+	return "";
+}
 #else
 // The thunk number of x, a hard register an indirect call or jump goes
 // through; -1 if x is none a thunk takes.
@@ -258,6 +268,35 @@ static bool sc_flags_live_jump(rtx_insn *insn)
 	return false;
 }
 #define sc_text_object sc_text_promote_object
+
+// Can the call insn through register reg take the inline form? It uses
+// %r10 and %r11 before the call: neither may be the target, nor carry
+// anything into the call (a static chain in %r10). Not where an
+// exception may unwind through it: its slow path's call is one GCC does
+// not see, with no entry in the function's call-site table.
+static bool sc_inline_ok(rtx_insn *insn, int reg)
+{
+	if (!sc_opt_promote_inline || reg == 10 || reg == 11 ||
+	    flag_exceptions || flag_non_call_exceptions)
+		return false;
+	for (rtx u = CALL_INSN_FUNCTION_USAGE(insn); u; u = XEXP(u, 1)) {
+		rtx x = XEXP(XEXP(u, 0), 0);
+		if (REG_P(x) && HARD_REGISTER_P(x) &&
+		    (REGNO(x) == R10_REG || REGNO(x) == R11_REG))
+			return false;
+	}
+	return true;
+}
+
+// Its parts (promote_text.cc): 0 before the call, 1 after, 2 the slow
+// path out of line.
+static std::string sc_inline_text(const std::string &label, int reg,
+				  int part)
+{
+	return part == 0 ? sc_text_promote_inline_head(label, reg) :
+	       part == 1 ? sc_text_promote_inline_end(label) :
+			   sc_text_promote_inline_slow(label, reg);
+}
 // The register of an indirect jump that is not a call (a computed goto,
 // a jump table), which GCC would print as `jmp __x86_indirect_thunk_<reg>`;
 // -1 otherwise.
@@ -328,6 +367,12 @@ static const pass_data sc_promote_pass_data = {
 	0,
 };
 
+// An inline site's slow path, placed after the function's last insn.
+struct sc_slow_path {
+	rtx_code_label *label;
+	rtx text;
+};
+
 namespace {
 // Before the CFG goes: which thunk jumps have the flags live out.
 class sc_flags_pass : public rtl_opt_pass {
@@ -364,6 +409,7 @@ class sc_promote_pass : public rtl_opt_pass {
 			sc_keep_own_retpoline(fn);
 			return 0;
 		}
+		auto_vec<sc_slow_path> slow; // inline sites' slow paths
 		for (rtx_insn *insn = get_insns(); insn;
 		     insn = NEXT_INSN(insn)) {
 			if (!CALL_P(insn)) {
@@ -392,12 +438,68 @@ class sc_promote_pass : public rtl_opt_pass {
 				continue;
 			sc_promote_regs |= 1u << reg;
 			sc_call_thunk(insn, reg);
-			record_site(insn, reg, SIBLING_CALL_P(insn), false);
+			if (!SIBLING_CALL_P(insn) && sc_inline_ok(insn, reg))
+				inline_site(insn, reg, slow);
+			else
+				record_site(insn, reg, SIBLING_CALL_P(insn),
+					    false);
 		}
+		place_slow_paths(slow);
 		return 0;
 	}
 
       private:
+	static rtx asm_text(const std::string &text, rtx_insn *insn)
+	{
+		rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode,
+						 ggc_strdup(text.c_str()),
+						 sc_asm_location(insn));
+		MEM_VOLATILE_P(body) = 1; // never moved or dropped
+		return body;
+	}
+
+	// The inline form around the call insn (GCC's `call
+	// __x86_indirect_thunk_<reg>` stays: the sequence's last
+	// instruction, B). Its `jne` to the slow path is also told to GCC as
+	// a jump (an asm goto printing nothing) to a label before that path,
+	// so the unwind information there is the call's (dwarf2cfi follows
+	// jumps). The slow path's label and text are queued in `slow`.
+	static void inline_site(rtx_insn *insn, int reg,
+				auto_vec<sc_slow_path> &slow)
+	{
+		std::string label =
+			".Lsc_promote_" + std::to_string(sc_promote_counter++);
+		emit_insn_before(asm_text(sc_inline_text(label, reg, 0), insn),
+				 insn);
+		rtx_code_label *lab = gen_label_rtx();
+		rtvec labels = gen_rtvec(1, gen_rtx_LABEL_REF(Pmode, lab));
+		rtx jump = gen_rtx_ASM_OPERANDS(VOIDmode, "", "", 0,
+						rtvec_alloc(0), rtvec_alloc(0),
+						labels, sc_asm_location(insn));
+		MEM_VOLATILE_P(jump) = 1;
+		rtx_insn *j = emit_jump_insn_before(jump, insn);
+		JUMP_LABEL(j) = lab;
+		LABEL_NUSES(lab)++;
+		emit_insn_after(asm_text(sc_inline_text(label, reg, 1), insn),
+				insn);
+		slow.safe_push({ lab, asm_text(sc_inline_text(label, reg, 2),
+					       insn) });
+	}
+
+	// After the function's last instruction, where nothing falls: each
+	// slow path its label (the asm goto's) then its text, then a barrier.
+	static void place_slow_paths(auto_vec<sc_slow_path> &slow)
+	{
+		if (slow.is_empty())
+			return;
+		rtx_insn *at = emit_barrier_after(get_last_insn());
+		for (const sc_slow_path &p : slow) {
+			at = emit_label_after(p.label, at);
+			at = emit_insn_after(p.text, at);
+			at = emit_barrier_after(at);
+		}
+	}
+
 	// The record right before insn (its label is the call or jump).
 	static void record_site(rtx_insn *insn, int reg, bool tail, bool jump)
 	{
@@ -480,7 +582,22 @@ void sc_register_promote(const char *plugin_name)
 		      plugin_name);
 		return;
 	}
+	if (sc_opt_promote_inline &&
+	    (sc_opt_promote_plain || flag_generate_lto || in_lto_p)) {
+		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE_INLINE
+		      " does not support %s yet",
+		      plugin_name,
+		      sc_opt_promote_plain ? "-fplugin-arg-...-" SC_OPT_PROMOTE_PLAIN :
+					     "-flto");
+		return;
+	}
 #ifdef SC_TARGET_AARCH64
+	if (sc_opt_promote_inline) {
+		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE_INLINE
+		      " is x86-64 only",
+		      plugin_name);
+		return;
+	}
 	if (sc_opt_promote_plain) {
 		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE_PLAIN
 		      " is x86-64 only",

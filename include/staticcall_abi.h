@@ -269,7 +269,16 @@ struct sc_abi_jump {
  * bits are 0). The runtime checks the thunk's every word, then points
  * the `bl` at a sampling entry of its own (docs/PATCHING.md). */
 #define SC_PROMOTE_SLS 0x100u
-/* (0x200 and up: no flag.) */
+/* (GCC, x86-64; with neither TAIL nor ANCHOR) the site is the slow path
+ * of an inline site (-fplugin-arg-staticcall_gcc-promote-inline): a
+ * `call thunk` out of line, right after the restartable sequence's
+ * signature, followed by `jmp` back to the end of the inline site,
+ * which compares the register with one learned target before a direct
+ * call of its own (layout below; docs/PATCHING.md "Inline sites"). An
+ * older runtime rejects such a record (unknown flag): the inline site
+ * stays closed, every call on this slow path. */
+#define SC_PROMOTE_INLINE 0x200u
+/* (0x400 and up: no flag.) */
 
 struct sc_abi_promote {
 	int32_t site_rel; /* the site's call/jmp - &site_rel */
@@ -283,6 +292,33 @@ struct sc_abi_promote {
 #define SC_X86_THUNK_SLOT_SAMPLE 0xcccccccccccc1eebull
 #define SC_X86_THUNK_RETPOLINE 8u /* the retpoline after the slot */
 #define SC_X86_THUNK_SAMPLE 32u	  /* the sample block */
+
+/* An x86-64 inline site (SC_PROMOTE_INLINE), 8-byte aligned, 40 bytes,
+ * scratch registers %r10 and %r11 (dead at every call the plugin gives
+ * this form):
+ *   +0   movq __rseq_offset@GOTPCREL(%rip), %r10    4c 8b 15 rel32
+ *   +7   ds movq 0(%r10), %r10                     3e 4d 8b 52 00
+ *   +12  movq slot(%rip), %r11                     4c 8b 1d rel32
+ *   +19  movq %r11, %fs:8(%r10)                    64 4d 89 5a 08
+ *   +24  leaq A(%rip), %r11      (the sequence)    4c 8d 1d rel32
+ *   +31  cmpq %r11, %reg                           4c/4d 39 d8+r
+ *   +34  jne  slow                                 0f 85 rel32
+ *   +40  call B                  (its end: +45)    e8 rel32
+ * The slot (8 bytes of the object's writable data, 0 as linked) is the
+ * site's restartable-sequence descriptor, which the runtime sets before
+ * it first opens the site; the store puts it in the thread's rseq area
+ * (rseq_cs, 8 bytes into glibc's, at __rseq_offset from the thread
+ * pointer). A is closed (the `cmp` itself: rel32 0, no function is
+ * there) until the runtime opens it, B the thunk. Out of line, 8-byte
+ * aligned: a filler byte, `ud1 0x53053053(%rip), %edi` (the signature,
+ * 0f b9 3d + 4 bytes, which the kernel checks before an abort), then
+ * the slow site (the record's, the abort handler): `call thunk; jmp
+ * back` (e9 rel32 to +45). */
+#define SC_X86_INLINE_LEN 45u
+#define SC_X86_INLINE_SEQ 24u  /* the sequence's first byte: `leaq A` */
+#define SC_X86_INLINE_CALL 40u /* `call B` */
+#define SC_X86_RSEQ_SIG 0x53053053u
+#define SC_X86_RSEQ_CS_OFF 8u /* rseq_cs in struct rseq */
 
 /* The arm64 thunk of one register (docs/ABI.md), reached by `bl` only
  * (-mharden-sls=blr's shape): 16-byte aligned, a slot word first (its

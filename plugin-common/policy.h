@@ -23,6 +23,10 @@
 /* GCC: the same for builds without retpolines: each unit's own thunks
  * (local) end in `jmp *%reg` */
 #define SC_OPT_PROMOTE_PLAIN "promote-plain"
+/* GCC, x86-64: with promote, each call site it can take compares one
+ * learned target inline, in a restartable sequence (docs/PATCHING.md
+ * "Inline sites") */
+#define SC_OPT_PROMOTE_INLINE "promote-inline"
 
 // ---------------------------------------------------------------------------
 // The attribute

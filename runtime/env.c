@@ -99,6 +99,10 @@ static void read_env(void)
 	const char *pc = getenv("STATICCALL_PROMOTE_COUNT");
 	env.promote_count = !pc || !*pc ||
 			    (strcmp(pc, "0") && strcmp(pc, "off"));
+	/* unset: on; "0" or "off": inline sites stay closed */
+	const char *pi = getenv("STATICCALL_PROMOTE_INLINE");
+	env.promote_inline = !pi || !*pi ||
+			     (strcmp(pi, "0") && strcmp(pi, "off"));
 	env.defer_min = count("STATICCALL_DEFER_MIN", SC_DEFER_MIN);
 	/* unset: 0 (promote.c's default); "off": SIZE_MAX; N: N ms */
 	const char *rl = getenv("STATICCALL_PROMOTE_RELAYOUT");

@@ -68,6 +68,9 @@ struct sc_env {
 	int promote_count; /* STATICCALL_PROMOTE_COUNT: promotion stubs count
 			      their hits and misses (default on; 0/off:
 			      not; promote.c) */
+	int promote_inline; /* STATICCALL_PROMOTE_INLINE: inline sites are
+			       opened (default on; 0/off: all stay closed,
+			       on their slow paths; promote_inline.c) */
 	size_t promote_relayout_ms; /* STATICCALL_PROMOTE_RELAYOUT: the first
 				       relayout's delay (ms; 0: promote.c's
 				       default; SIZE_MAX: "off", none) */

@@ -47,6 +47,7 @@
 #include <time.h>
 
 #include "promote.h"
+#include "promote_inline.h"
 #include "staticcall/promote.h"
 
 /* slow calls per sample, per thread, on average */
@@ -140,6 +141,9 @@ struct psite {
 	void *targets[SC_PROMOTE_TARGETS], *last[SC_PROMOTE_TARGETS];
 	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
 	uint8_t jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
+	/* (SC_PROMOTE_INLINE) the slow path of this inline site, which
+	 * compares its stub's first target while on a stub (follow_inline) */
+	struct pinline *inl;
 	uint8_t plain; /* its thunk ends in `jmp *%reg` (promote-plain) */
 	uint8_t queued; /* in the batch, not moved yet: not decided again */
 	/* given up, in place (sc_parch_in_place_encode): never written
@@ -188,6 +192,8 @@ struct pobj {
 	uintptr_t lo, hi;     /* its executable span */
 	struct psite *sites;  /* sorted by insn */
 	size_t n;
+	struct pinline *inl; /* its inline sites' (as many as records) */
+	size_t ninl;
 	/* the sites' tallies, handed out in order as sites are first
 	 * sampled (n of them reserved, pages touched as used; no malloc
 	 * while sampling, which a signal handler may reach) */
@@ -419,10 +425,13 @@ static int settle_in_place(struct pobj *po, struct psite *s, const void *from)
  * thunk's one jump is every site's of that register: one prediction
  * entry for all; benchmarks/README.md); the thunk's jump is the last
  * fallback. A site found changed (-EBUSY: a breakpoint) is left alone. */
+static void follow_inline(struct pobj *po, struct psite *s);
+
 static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 {
 	const void *from = site_dest(s);
 	s->state = (uint8_t)state;
+	follow_inline(po, s);
 	if (s->plain) {
 		int err = settle_in_place(po, s, from);
 		if (!err || err == -EBUSY)
@@ -516,7 +525,11 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	if (r->flags &
 	    ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_TAIL | SC_PROMOTE_REG_HIGH |
 	      SC_PROMOTE_ANCHOR | SC_PROMOTE_JUMP |
-	      SC_PROMOTE_SLS))
+	      SC_PROMOTE_SLS | SC_PROMOTE_INLINE))
+		return;
+	/* an inline site's slow path is a plain call site */
+	int inl = !!(r->flags & SC_PROMOTE_INLINE);
+	if (inl && (r->flags & ~(SC_PROMOTE_REG_MASK | SC_PROMOTE_INLINE)))
 		return;
 	/* A jump site is a tail site (`jmp thunk`), never anchored. */
 	if (s->jump && (!s->tail || (r->flags & SC_PROMOTE_ANCHOR)))
@@ -536,9 +549,30 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	if (!t || !sc_object_exec_prot(&po->obj, t, 64) ||
 	    !sc_parch_thunk_ok(t, s->reg, po->lo, po->hi, sc_parch_sample_fn()))
 		return;
+	if (inl) {
+		struct pinline *in = &po->inl[po->ninl];
+		if (!sc_pinline_verify(&po->obj, s->insn, s->reg, t, in))
+			return;
+		s->inl = in;
+		po->ninl++;
+	}
 	s->thunk = s->slow = t;
 	s->plain = (uint8_t)sc_parch_thunk_plain(t, s->reg);
 	s->state = s->tail ? PS_TAIL : PS_THUNK;
+}
+
+/* s's inline site compares the first target of its stub while it is on
+ * one (the hottest when chosen), and is closed otherwise: every call
+ * then reaches s, as before. A site that cannot open stays closed. */
+static void follow_inline(struct pobj *po, struct psite *s)
+{
+	if (!s->inl)
+		return;
+	const void *t = s->state == PS_STUB ? s->targets[0] : NULL;
+	int err = sc_pinline_set(&po->obj, s->inl, t);
+	if (err && err != -ENOTSUP)
+		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
+		       (void *)s->inl->start, strerror(-err));
 }
 
 /* Each tail site gets a slow stub that names it to the sampler, written
@@ -812,12 +846,14 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	    !exec_span(&po->obj, &po->lo, &po->hi) ||
 	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites)) ||
 	    !(po->tallies = sc_mem_alloc_untouched(n * sizeof *po->tallies)) ||
-	    !(po->hot = sc_mem_alloc_untouched(n * sizeof *po->hot))) {
+	    !(po->hot = sc_mem_alloc_untouched(n * sizeof *po->hot)) ||
+	    !(po->inl = sc_mem_alloc_untouched(n * sizeof *po->inl))) {
 		sc_log(SC_LOG_WARN, "promote: a table at %p is unusable",
 		       begin);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->tallies);
 		sc_mem_free(po->hot);
+		sc_mem_free(po->inl);
 		sc_mem_free(po);
 		goto out;
 	}
@@ -892,7 +928,10 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 		if (sc_env()->report_at_exit)
 			report_object(po);
 		drop_queued(po);
+		for (size_t i = 0; i < po->ninl; i++)
+			sc_pinline_forget(&po->inl[i]);
 		release_stub_memory(po);
+		sc_mem_free(po->inl);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->tallies);
 		sc_mem_free(po->hot);
@@ -1362,6 +1401,7 @@ static void commit(struct pending *p)
 	if (sc_execmem_seal(&p->po->pool) ||
 	    site_retarget(p->po, s, p->stub->at)) {
 		s->state = PS_MEGA; /* left where it is: correct */
+		follow_inline(p->po, s);
 		return;
 	}
 	int same = k == s->nlast && !memcmp(p->t, s->last, k * sizeof *p->t);
@@ -1382,6 +1422,7 @@ static void commit(struct pending *p)
 	totals.promotions++;
 	s->promotions++;
 	relayout_after_promotion(p->po);
+	follow_inline(p->po, s);
 	sc_log(SC_LOG_INFO, "promote: site %p -> stub %p (%d target%s)",
 	       (void *)s->insn, (const void *)p->stub->at, k, k > 1 ? "s" : "");
 }
@@ -1447,6 +1488,7 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		s->state = PS_THUNK;
 		s->stub = NULL;
 		s->rec = NULL;
+		follow_inline(po, s);
 		/* A promote-plain site is given up on at its first demotion
 		 * (its slow path, a predicted `jmp *%reg`, is cheap: learning
 		 * each phase again costs more than it wins; benchmarks/README.md
@@ -1609,6 +1651,8 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 			st->megamorphic += s->state == PS_MEGA;
 			st->far += s->state == PS_FAR;
 			st->no_room += s->state == PS_FULL;
+			st->inline_sites += !!s->inl;
+			st->inline_open += s->inl && s->inl->target;
 		}
 		st->stubs += po->nstubs;
 		st->stub_bytes += po->slow_bytes + po->jump_bytes;
@@ -1653,6 +1697,15 @@ int sc_promote_seal_code(void)
 	struct sc_write *w = sc_mem_alloc(2 * n * sizeof *w), *sw = w + n;
 	if (!w)
 		return -ENOMEM;
+	/* inline sites first: closed, their B back on the thunk */
+	for (struct pobj *po = pobjs; po; po = po->next)
+		for (size_t i = 0; i < po->ninl; i++) {
+			int err = sc_pinline_restore(&po->obj, &po->inl[i]);
+			if (err) {
+				sc_mem_free(w);
+				return err;
+			}
+		}
 	uint8_t to[SC_PSITE_MAX];
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->n; i++) {
@@ -1751,6 +1804,8 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 				o->misses = stub_misses(s->rec);
 			}
 			o->kept = s->kept;
+			o->inline_site = !!s->inl;
+			o->inline_target = s->inl ? s->inl->target : NULL;
 		}
 	sc_unlock(&saved);
 	return k > INT32_MAX ? INT32_MAX : (int)k;

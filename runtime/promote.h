@@ -115,6 +115,31 @@ int sc_parch_sls_thunk_reg(const uint8_t *t);
 size_t sc_parch_sls_entry_size(void);
 int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
 			      uint8_t *out);
+/* Inline sites (SC_PROMOTE_INLINE, x86-64; docs/PATCHING.md "Inline
+ * sites"): the code before the site's slow path `slow` (a verified call
+ * of `thunk` through register reg) holds the inline site the plugin
+ * emits: its start (NULL if not, or the arch has none) and its
+ * descriptor slot. Field 0 is A, the address compared with the register
+ * (closed: the site's own compare, which no function is), field 1 B, the
+ * direct call's target: where each leads now, and its new bytes for `to`
+ * (returns their offset from start, 0 if out of reach; 4 bytes, inside
+ * one aligned word). The restartable sequence is [seq, end). */
+const uint8_t *sc_parch_inline_find(const uint8_t *slow, int reg,
+				    const uint8_t *thunk, uint64_t **slot);
+const void *sc_parch_inline_dest(const uint8_t *start, int field);
+const void *sc_parch_inline_closed(const uint8_t *start);
+size_t sc_parch_inline_encode(const uint8_t *start, int field,
+			      const void *to, uint8_t out[4]);
+/* The signature before a restartable sequence's abort handler (glibc's
+ * RSEQ_SIG of the arch). */
+#if defined(__x86_64__)
+#define SC_PARCH_RSEQ_SIG SC_X86_RSEQ_SIG
+#else
+#define SC_PARCH_RSEQ_SIG 0xd428bc00u /* arm64: brk #0x45e0 */
+#endif
+void sc_parch_inline_span(const uint8_t *start, const uint8_t **seq,
+			  const uint8_t **end);
+
 /* Does `p` lie within reach (a direct branch) of every address in
  * [lo, hi)? */
 int sc_parch_reach(uintptr_t p, uintptr_t lo, uintptr_t hi);

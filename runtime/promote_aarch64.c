@@ -370,3 +370,35 @@ int sc_parch_in_place_encode(const uint8_t *thunk, int reg, int tail,
 	(void)thunk, (void)reg, (void)tail, (void)out;
 	return 0;
 }
+
+/* No inline sites on arm64 (the plugin refuses promote-inline there). */
+const uint8_t *sc_parch_inline_find(const uint8_t *slow, int reg,
+				    const uint8_t *thunk, uint64_t **slot)
+{
+	(void)slow, (void)reg, (void)thunk, (void)slot;
+	return NULL;
+}
+
+const void *sc_parch_inline_dest(const uint8_t *start, int field)
+{
+	(void)start, (void)field;
+	return NULL;
+}
+
+const void *sc_parch_inline_closed(const uint8_t *start)
+{
+	return start;
+}
+
+size_t sc_parch_inline_encode(const uint8_t *start, int field,
+			      const void *to, uint8_t out[4])
+{
+	(void)start, (void)field, (void)to, (void)out;
+	return 0;
+}
+
+void sc_parch_inline_span(const uint8_t *start, const uint8_t **seq,
+			  const uint8_t **end)
+{
+	*seq = *end = start;
+}

@@ -471,3 +471,78 @@ int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
 	(void)at, (void)reg, (void)sample_fn, (void)out;
 	return 0;
 }
+
+/* ---- inline sites (SC_PROMOTE_INLINE; staticcall_abi.h's layout) ---- */
+
+/* Where the site's fields are: A, the `leaq`'s rel32, and B, the
+ * `call`'s; each counts from the end of its instruction. */
+static const uint8_t *inline_field(const uint8_t *start, int field,
+				   const uint8_t **end)
+{
+	const uint8_t *insn =
+		start + (field ? SC_X86_INLINE_CALL : SC_X86_INLINE_SEQ);
+	*end = insn + (field ? 5 : 7);
+	return insn + (field ? 1 : 3);
+}
+
+const uint8_t *sc_parch_inline_find(const uint8_t *slow, int reg,
+				    const uint8_t *thunk, uint64_t **slot)
+{
+	static const uint8_t sig[8] = { 0xcc, 0x0f, 0xb9, 0x3d,
+					0x53, 0x30, 0x05, 0x53 };
+	_Static_assert(SC_X86_RSEQ_SIG == 0x53053053u, "sig's bytes");
+	if (reg == 10 || reg == 11 || reg == 4 || ((uintptr_t)slow & 7) ||
+	    memcmp(slow - 8, sig, 8) || slow[5] != 0xe9)
+		return NULL;
+	/* the jump back to the end of the site */
+	const uint8_t *end = slow + 10 + rd32(slow + 6);
+	const uint8_t *s = end - SC_X86_INLINE_LEN;
+	if ((uintptr_t)s & 7)
+		return NULL;
+	static const uint8_t head[] = {
+		0x4c, 0x8b, 0x15, 0, 0, 0, 0, 0x3e, 0x4d, 0x8b, 0x52, 0x00,
+		0x4c, 0x8b, 0x1d, 0, 0, 0, 0, 0x64, 0x4d, 0x89, 0x5a,
+		SC_X86_RSEQ_CS_OFF, 0x4c, 0x8d, 0x1d
+	};
+	const uint8_t cmp[3] = { (uint8_t)(0x4c | (reg >= 8)), 0x39,
+				 (uint8_t)(0xd8 | (reg & 7)) };
+	for (size_t i = 0; i < sizeof head; i++)
+		if ((i < 3 || i > 6) && (i < 15 || i > 18) && s[i] != head[i])
+			return NULL;
+	if (memcmp(s + 31, cmp, 3) || s[34] != 0x0f || s[35] != 0x85 ||
+	    s + 40 + rd32(s + 36) != slow || s[40] != 0xe8)
+		return NULL;
+	/* as compiled, or as a runtime left it: B the thunk or a target */
+	(void)thunk;
+	*slot = (uint64_t *)(s + 19 + rd32(s + 15));
+	return s;
+}
+
+const void *sc_parch_inline_dest(const uint8_t *start, int field)
+{
+	const uint8_t *end, *f = inline_field(start, field, &end);
+	return end + rd32(f);
+}
+
+const void *sc_parch_inline_closed(const uint8_t *start)
+{
+	return start + SC_X86_INLINE_SEQ + 7; /* the `cmp` */
+}
+
+size_t sc_parch_inline_encode(const uint8_t *start, int field,
+			      const void *to, uint8_t out[4])
+{
+	const uint8_t *end, *f = inline_field(start, field, &end);
+	int32_t d;
+	if (!rel32(end, to, &d))
+		return 0;
+	wr32(out, d);
+	return (size_t)(f - start);
+}
+
+void sc_parch_inline_span(const uint8_t *start, const uint8_t **seq,
+			  const uint8_t **end)
+{
+	*seq = start + SC_X86_INLINE_SEQ;
+	*end = start + SC_X86_INLINE_LEN;
+}

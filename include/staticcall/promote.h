@@ -42,6 +42,8 @@ struct static_call_promote_stats {
 	 * read-write data; and its regions */
 	size_t exec_reserved, exec_bytes, exec_open, exec_data;
 	size_t exec_regions;
+	/* inline sites (promote-inline): recorded, and open on a target */
+	size_t inline_sites, inline_open;
 	size_t no_room; /* sites given up on because their object's stub
 			   memory was used up: on the thunk for good */
 };
@@ -85,6 +87,11 @@ struct static_call_promote_site_info {
 	unsigned long hits[16], misses;
 	unsigned long kept; /* times its misses reached the demotion limit
 			       but stayed rare next to its hits: kept */
+	/* 1: the slow path of an inline site (promote-inline), which
+	 * compares inline_target at the call itself (NULL: closed, every
+	 * call comes here) */
+	int inline_site;
+	const void *inline_target;
 };
 
 /* Every registered promotable site, all objects: fills buf[0..n) and

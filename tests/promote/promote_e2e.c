@@ -197,11 +197,12 @@ int main(void)
 			"tail_unlearned=%zu rejected=%zu "
 			"promoted=%zu megamorphic=%zu far=%zu promotions=%lu "
 			"demotions=%lu samples=%lu stubs=%zu hits=%llu "
-			"misses=%llu\n",
+			"misses=%llu inline=%zu inline_open=%zu\n",
 			(int)getpid(), st.objects, st.sites, st.tail_sites,
 			st.tail_unlearned, st.rejected, st.promoted,
 			st.megamorphic, st.far, st.promotions, st.demotions,
-			st.samples, st.stubs, st.hits, st.misses);
+			st.samples, st.stubs, st.hits, st.misses,
+			st.inline_sites, st.inline_open);
 	list_sites();
 	/* PROMOTE_E2E_SEAL=1: static_call_seal(CODE) puts every site back
 	 * as compiled; thread 0's work again gives the same result */

@@ -170,6 +170,51 @@ if [ "$kind" = gcc ]; then
 	grep -Eq 'call +\*%r' <<<"$fn" && ! grep -q '__x86_indirect_thunk_' <<<"$fn" ||
 		fail "promote-plain: opted_out: $fn"
 	echo "promote-plain: $(grep ^stats "$out/err")"
+
+	# promote-inline (docs/PATCHING.md "Inline sites"): the call sites
+	# compare a learned target inline, in a restartable sequence; the
+	# same results in every mode, the same sites learned, inline sites
+	# open (none when STATICCALL_PROMOTE_INLINE=off, or without rseq)
+	build inline "${promote[@]}" -fplugin-arg-staticcall_gcc-promote-inline
+	for env in "" STATICCALL_PROMOTE=freeze STATICCALL_PROMOTE=off \
+		STATICCALL_SEAL=code; do
+		check inline "$env"
+	done
+	check inline ""
+	[ "$(stat "$out/err" inline)" -ge 3 ] || fail "inline: too few inline sites: $(cat "$out/err")"
+	[ "$(stat "$out/err" inline_open)" -ge 1 ] || fail "inline: none open: $(cat "$out/err")"
+	for env in STATICCALL_PROMOTE_INLINE=0 GLIBC_TUNABLES=glibc.pthread.rseq=0; do
+		check inline "$env"
+		[ "$(stat "$out/err" inline_open)" = 0 ] ||
+			fail "inline $env: sites open: $(cat "$out/err")"
+	done
+	# one site, 8 threads and a timer's signals calling through it while
+	# its target changes phase: every result right, the site opened on
+	# each new target; sealed under them: closed, still right
+	$cc -O2 -Wall -Werror -c "$src/promote_inline_targets.c" \
+		-o "$out/inline/promote_inline_targets.o"
+	$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" \
+		-fplugin-arg-staticcall_gcc-promote-inline "$src/promote_inline.c" \
+		"$out/inline/promote_inline_targets.o" \
+		-o "$out/inline/promote_inline" -pthread "${rt[@]}"
+	for env in "" PROMOTE_INLINE_SEAL=1 STATICCALL_PROMOTE_INLINE=off; do
+		env $env "$out/inline/promote_inline" >"$out/got" 2>"$out/err" ||
+			fail "promote_inline $env: $(cat "$out/got" "$out/err")"
+		want=3
+		[ "$env" != STATICCALL_PROMOTE_INLINE=off ] || want=0
+		grep -q "^inline: opened=$want .* wrong=0 " "$out/got" ||
+			fail "promote_inline $env: $(cat "$out/got")"
+		echo "promote_inline ${env:-default}: $(tail -1 "$out/got")"
+	done
+	# what it does not take yet: a clear error
+	for bad in -flto -fplugin-arg-staticcall_gcc-promote-plain; do
+		if $cc -O2 -I"$inc" "${promote[@]}" -fplugin-arg-staticcall_gcc-promote-inline \
+			$bad -c "$src/promote_inline.c" -o "$out/inline/bad.o" 2>"$out/err"; then
+			fail "promote-inline with $bad: compiled"
+		fi
+		grep -q "promote-inline does not support" "$out/err" ||
+			fail "promote-inline with $bad: $(cat "$out/err")"
+	done
 else
 	# Clang: promote mode refuses -flto with a clear error
 	if $cc -O2 -flto -I"$inc" "${promote[@]}" -fPIC -c \
@@ -299,6 +344,12 @@ $cc -O2 -Wall -Werror -I"$inc" -I"$src" "$src/promote_dlclose.c" \
 	-o "$out/promote/promote_dlclose" -ldl "${rt[@]}"
 "$out/promote/promote_dlclose" "$out/promote/libpromote_lib.so" ||
 	fail "promote_dlclose"
+if [ "$kind" = gcc ]; then # its inline sites opened in every round
+	"$out/promote/promote_dlclose" "$out/inline/libpromote_lib.so" >"$out/got" ||
+		fail "promote_dlclose (inline)"
+	grep -q ' 48 inline open' "$out/got" || fail "promote_dlclose (inline): $(cat "$out/got")"
+	cat "$out/got"
+fi
 
 # A unit whose thunk calls and jumps are all unrecorded (a computed goto,
 # an opted-out function's call) still defines the thunks it goes through

@@ -1,0 +1,268 @@
+/*
+ * promote_inline.c - inline sites: verification and the protocol that
+ * changes them (promote_inline.h; docs/PATCHING.md "Inline sites").
+ *
+ * An inline site stores its descriptor in the thread's rseq area, then,
+ * inside the restartable sequence, loads A, compares it with the
+ * register, and calls B. Re-targeting it (four steps, each one word
+ * written by the text writer, which serializes every core):
+ *   1. A := closed (the site's own `cmp`: no function pointer is there);
+ *      every thread arriving now takes the slow path, and one that
+ *      matched the old A still calls the old B, right for its value;
+ *   2. membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ): every thread
+ *      between its load of A and its call (inside the sequence) is sent
+ *      to the abort handler, the slow path: none is left there;
+ *   3. B := the new target (a thread arriving holds the closed A);
+ *   4. A := the new target.
+ * A barrier that fails leaves the site closed (its slow path, correct
+ * for any value). The descriptor's slot is set before the site is first
+ * opened and never changes; descriptors live in runtime memory that is
+ * never unmapped, emptied when their object goes: a thread keeps the
+ * last descriptor's address in its area and the kernel reads it (and
+ * the signature before its abort handler) at that thread's next
+ * preemption, even outside the range.
+ */
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "promote.h"
+#include "promote_inline.h"
+
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ (1 << 7)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ (1 << 8)
+#endif
+
+/* struct rseq_cs (linux/rseq.h), as the kernel reads it */
+struct sc_rseq_cs {
+	uint32_t version, flags;
+	uint64_t start_ip, post_commit_offset, abort_ip;
+} __attribute__((aligned(32)));
+
+/* glibc 2.35 and later: where its rseq area is (from the thread
+ * pointer) and how much of it the kernel has (0: not registered). Weak:
+ * an older glibc has no inline sites open. */
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+
+/* An emptied descriptor's abort handler: the signature the kernel reads
+ * before it, then nothing (never jumped to: an empty range holds no
+ * thread). */
+static const uint32_t nowhere[2] = { SC_PARCH_RSEQ_SIG, 0 };
+
+/* Descriptors: pages that are never unmapped, handed out in order, an
+ * emptied one reused. */
+#define DESC_PAGE 4096
+static struct sc_rseq_cs *page;
+static size_t page_used;
+static struct sc_rseq_cs **spare;
+static size_t nspare, capspare;
+
+static struct sc_rseq_cs *desc_new(void)
+{
+	if (nspare)
+		return spare[--nspare];
+	if (!page || page_used == DESC_PAGE / sizeof *page) {
+		void *p = mmap(NULL, DESC_PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		page = p;
+		page_used = 0;
+	}
+	return &page[page_used++];
+}
+
+static void desc_empty(struct sc_rseq_cs *d)
+{
+	/* one field at a time, each a plain aligned store: a kernel reading
+	 * it meanwhile finds a range without this thread's IP in it, or a
+	 * bad one (then the thread gets SIGSEGV: never, as the range is
+	 * shrunk first and abort_ip stays signed) */
+	__atomic_store_n(&d->post_commit_offset, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->abort_ip, (uint64_t)(uintptr_t)&nowhere[1],
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&d->start_ip, 0, __ATOMIC_RELEASE);
+}
+
+/* 1: restartable sequences and their barrier work here; 0: not (every
+ * inline site stays closed). Asked once, under the runtime lock. */
+static int ready(void)
+{
+	static int state; /* 0 unknown, 1 ready, -1 not */
+	if (!sc_env()->promote_inline)
+		return 0;
+	if (state)
+		return state > 0;
+	state = -1;
+	const char *why = NULL;
+	if (!&__rseq_size || !&__rseq_offset || __rseq_size < 16)
+		why = "the C library registers no rseq area (glibc 2.35 "
+		      "and later do, unless glibc.pthread.rseq=0)";
+	else if (*(volatile int32_t *)((char *)__builtin_thread_pointer() +
+				       __rseq_offset + 4) < 0)
+		why = "this thread has no rseq registration";
+	else if (syscall(__NR_membarrier,
+			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
+		why = "the kernel refuses the rseq barrier (before 5.10, or "
+		      "a seccomp filter)";
+	if (why) {
+		sc_log(SC_LOG_INFO,
+		       "promote: inline sites stay on their slow paths: %s",
+		       why);
+		return 0;
+	}
+	state = 1;
+	return 1;
+}
+
+static int barrier(void)
+{
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+		       0, 0) ?
+		       -errno :
+		       0;
+}
+
+/* Is [p, p + 8) in a writable, not executable segment of o? */
+static int in_data(const struct sc_object *o, const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	if (a & 7)
+		return 0;
+	for (int i = 0; i < o->nsegs; i++)
+		if (o->segs[i].lo <= a && a + 8 <= o->segs[i].hi)
+			return (o->segs[i].prot & PROT_WRITE) &&
+			       !(o->segs[i].prot & PROT_EXEC);
+	return 0;
+}
+
+int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
+		     const uint8_t *thunk, struct pinline *in)
+{
+	memset(in, 0, sizeof *in);
+	uint64_t *slot;
+	uint8_t *s = (uint8_t *)sc_parch_inline_find(slow, reg, thunk, &slot);
+	const uint8_t *seq, *end;
+	if (s)
+		sc_parch_inline_span(s, &seq, &end);
+	if (!s || !sc_object_exec_prot(o, s, (size_t)(end - s)) ||
+	    sc_parch_inline_dest(s, 0) != sc_parch_inline_closed(s) ||
+	    sc_parch_inline_dest(s, 1) != thunk || !in_data(o, slot) ||
+	    __atomic_load_n(slot, __ATOMIC_ACQUIRE))
+		return 0;
+	in->start = s;
+	in->slot = slot;
+	in->slow = slow;
+	in->thunk = thunk;
+	return 1;
+}
+
+/* Field f (0: A, 1: B) of in from `from` to `to`, one word. */
+static int write_field(const struct sc_object *o, struct pinline *in, int f,
+		       const void *from, const void *to)
+{
+	uint8_t bytes[4];
+	size_t off = sc_parch_inline_encode(in->start, f, to, bytes);
+	if (!off)
+		return -ERANGE;
+	if (sc_parch_inline_dest(in->start, f) != from)
+		return -EBUSY;
+	uint8_t *at = in->start + off;
+	uint64_t *word = (uint64_t *)((uintptr_t)at & ~(uintptr_t)7);
+	if (((uintptr_t)at & 7) > 4)
+		return -EINVAL; /* not one word (the plugin aligns it) */
+	uint64_t old = sc_code_load64(word), new = old;
+	memcpy((uint8_t *)&new + ((uintptr_t)at & 7), bytes, 4);
+	struct sc_write w = { word, old, new, 0, 1,
+			      sc_object_exec_prot(o, word, 8) };
+	if (!w.prot)
+		return -EINVAL;
+	return sc_text_apply(&w, 1);
+}
+
+static int close_site(const struct sc_object *o, struct pinline *in)
+{
+	if (!in->target)
+		return 0;
+	int err = write_field(o, in, 0, in->target,
+			      sc_parch_inline_closed(in->start));
+	if (err)
+		return err; /* left as it was: still open, still right */
+	in->target = NULL;
+	return barrier();
+}
+
+int sc_pinline_set(const struct sc_object *o, struct pinline *in,
+		  const void *target)
+{
+	if (target == in->target)
+		return 0;
+	int err = close_site(o, in);
+	if (err || !target)
+		return err;
+	if (!ready())
+		return -ENOTSUP;
+	uint8_t probe[4];
+	if (!sc_parch_inline_encode(in->start, 0, target, probe) ||
+	    !sc_parch_inline_encode(in->start, 1, target, probe))
+		return -ERANGE;
+	if (!in->desc) {
+		struct sc_rseq_cs *d = desc_new();
+		if (!d)
+			return -ENOMEM;
+		const uint8_t *seq, *end;
+		sc_parch_inline_span(in->start, &seq, &end);
+		d->version = d->flags = 0;
+		d->start_ip = (uintptr_t)seq;
+		d->post_commit_offset = (uint64_t)(end - seq);
+		d->abort_ip = (uintptr_t)in->slow;
+		in->desc = d;
+		/* before any thread can match A: a thread inside the
+		 * sequence has stored this descriptor */
+		__atomic_store_n(in->slot, (uint64_t)(uintptr_t)d,
+				 __ATOMIC_RELEASE);
+	}
+	err = write_field(o, in, 1, sc_parch_inline_dest(in->start, 1),
+			  target);
+	if (!err)
+		err = write_field(o, in, 0, sc_parch_inline_closed(in->start),
+				  target);
+	if (!err)
+		in->target = target;
+	return err;
+}
+
+int sc_pinline_restore(const struct sc_object *o, struct pinline *in)
+{
+	int err = close_site(o, in);
+	const void *b = sc_parch_inline_dest(in->start, 1);
+	if (!err && b != in->thunk)
+		err = write_field(o, in, 1, b, in->thunk);
+	return err;
+}
+
+void sc_pinline_forget(struct pinline *in)
+{
+	if (!in->desc)
+		return;
+	desc_empty(in->desc);
+	if (nspare == capspare) {
+		size_t cap = capspare ? 2 * capspare : 64;
+		struct sc_rseq_cs **n = sc_mem_alloc(cap * sizeof *n);
+		if (!n)
+			return; /* kept emptied, not reused */
+		if (spare)
+			memcpy(n, spare, nspare * sizeof *n);
+		sc_mem_free(spare);
+		spare = n;
+		capspare = cap;
+	}
+	spare[nspare++] = in->desc;
+	in->desc = NULL;
+}

@@ -1,0 +1,44 @@
+/*
+ * promote_inline.h - inline sites (SC_PROMOTE_INLINE; docs/PATCHING.md
+ * "Inline sites"): a promotable call whose compare with one learned
+ * target is at the site, in a restartable sequence, its slow path the
+ * promotable site promote.c learns and stubs as any other. This part
+ * verifies such a site and opens, re-targets and closes it by the
+ * protocol that keeps every thread's call right.
+ */
+#ifndef SC_PROMOTE_INLINE_H
+#define SC_PROMOTE_INLINE_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+struct sc_rseq_cs;
+
+struct pinline {
+	uint8_t *start;		 /* the site's first byte */
+	uint64_t *slot;		 /* its descriptor slot, in its object */
+	struct sc_rseq_cs *desc; /* runtime memory; NULL until opened */
+	const uint8_t *slow;	 /* its slow path (the abort handler) */
+	const uint8_t *thunk;	 /* B as compiled */
+	const void *target;	 /* open on it; NULL: closed */
+};
+
+/* Does the code before the verified slow site `slow` (a call of `thunk`
+ * through register reg) hold an inline site as compiled (closed, B the
+ * thunk, its slot zero in o's writable data)? Fills *in; 0 if not. */
+int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
+		     const uint8_t *thunk, struct pinline *in);
+/* Open in on target, or (NULL) close it: 0, or -errno with the site
+ * closed (-ENOTSUP: no restartable sequences or barrier here, or
+ * STATICCALL_PROMOTE_INLINE=off; -ERANGE: out of reach; -EBUSY: its code
+ * changed behind us, left alone). Under the runtime lock. */
+int sc_pinline_set(const struct sc_object *o, struct pinline *in,
+		  const void *target);
+/* Closed and B back on the thunk: the code as compiled (sealing). */
+int sc_pinline_restore(const struct sc_object *o, struct pinline *in);
+/* Its object goes (dlclose): its descriptor emptied for good (a thread
+ * may still point at it) and reused. */
+void sc_pinline_forget(struct pinline *in);
+
+#endif
