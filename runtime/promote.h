@@ -116,16 +116,22 @@ size_t sc_parch_sls_entry_size(void);
 int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
 			      uint8_t *out);
 /* Inline sites (SC_PROMOTE_INLINE, x86-64; docs/PATCHING.md "Inline
- * sites"): the code before the site's slow path `slow` (a verified call
- * of `thunk` through register reg) holds the inline site the plugin
- * emits: its start (NULL if not, or the arch has none) and its
- * descriptor slot. Field 0 is A, the address compared with the register
+ * sites"), found from their slow path `slow` in three steps, each
+ * reading only bytes the caller has checked are in the object's code:
+ * the bytes around slow the arch reads first [lo, hi); from those, the
+ * site's start (NULL: none; or the arch has none); then the site
+ * [start, end of sc_parch_inline_span) holds the inline site through
+ * register reg whose slow path is `slow`: start again, and its
+ * descriptor slot (NULL if not). Field 0 is A, the address compared with the register
  * (closed: the site's own compare, which no function is), field 1 B, the
  * direct call's target: where each leads now, and its new bytes for `to`
  * (returns their offset from start, 0 if out of reach; 4 bytes, inside
  * one aligned word). The restartable sequence is [seq, end). */
-const uint8_t *sc_parch_inline_find(const uint8_t *slow, int reg,
-				    const uint8_t *thunk, uint64_t **slot);
+void sc_parch_inline_slow_span(const uint8_t *slow, const uint8_t **lo,
+				const uint8_t **hi);
+const uint8_t *sc_parch_inline_start(const uint8_t *slow);
+const uint8_t *sc_parch_inline_find(const uint8_t *start, const uint8_t *slow,
+				    int reg, uint64_t **slot);
 const void *sc_parch_inline_dest(const uint8_t *start, int field);
 const void *sc_parch_inline_closed(const uint8_t *start);
 size_t sc_parch_inline_encode(const uint8_t *start, int field,

@@ -372,10 +372,22 @@ int sc_parch_in_place_encode(const uint8_t *thunk, int reg, int tail,
 }
 
 /* No inline sites on arm64 (the plugin refuses promote-inline there). */
-const uint8_t *sc_parch_inline_find(const uint8_t *slow, int reg,
-				    const uint8_t *thunk, uint64_t **slot)
+void sc_parch_inline_slow_span(const uint8_t *slow, const uint8_t **lo,
+				const uint8_t **hi)
 {
-	(void)slow, (void)reg, (void)thunk, (void)slot;
+	*lo = *hi = slow;
+}
+
+const uint8_t *sc_parch_inline_start(const uint8_t *slow)
+{
+	(void)slow;
+	return NULL;
+}
+
+const uint8_t *sc_parch_inline_find(const uint8_t *s, const uint8_t *slow,
+				    int reg, uint64_t **slot)
+{
+	(void)s, (void)slow, (void)reg, (void)slot;
 	return NULL;
 }
 

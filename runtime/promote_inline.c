@@ -90,6 +90,8 @@ static void desc_empty(struct sc_rseq_cs *d)
 	__atomic_store_n(&d->start_ip, 0, __ATOMIC_RELEASE);
 }
 
+int (*sc_pinline_test_barrier)(void);
+
 /* 1: restartable sequences and their barrier work here; 0: not (every
  * inline site stays closed). Asked once, under the runtime lock. */
 static int ready(void)
@@ -97,6 +99,8 @@ static int ready(void)
 	static int state; /* 0 unknown, 1 ready, -1 not */
 	if (!sc_env()->promote_inline)
 		return 0;
+	if (sc_pinline_test_barrier)
+		return 1;
 	if (state)
 		return state > 0;
 	state = -1;
@@ -123,6 +127,8 @@ static int ready(void)
 
 static int barrier(void)
 {
+	if (sc_pinline_test_barrier)
+		return sc_pinline_test_barrier();
 	return syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
 		       0, 0) ?
 		       -errno :
@@ -147,11 +153,17 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 {
 	memset(in, 0, sizeof *in);
 	uint64_t *slot;
-	uint8_t *s = (uint8_t *)sc_parch_inline_find(slow, reg, thunk, &slot);
-	const uint8_t *seq, *end;
-	if (s)
-		sc_parch_inline_span(s, &seq, &end);
-	if (!s || !sc_object_exec_prot(o, s, (size_t)(end - s)) ||
+	const uint8_t *lo, *hi, *seq, *end;
+	sc_parch_inline_slow_span(slow, &lo, &hi);
+	if (hi == lo || !sc_object_exec_prot(o, lo, (size_t)(hi - lo)) ||
+	    sc_parch_site_dest(slow, 0) != thunk)
+		return 0;
+	uint8_t *s = (uint8_t *)sc_parch_inline_start(slow);
+	if (!s)
+		return 0;
+	sc_parch_inline_span(s, &seq, &end);
+	if (!sc_object_exec_prot(o, s, (size_t)(end - s)) ||
+	    sc_parch_inline_find(s, slow, reg, &slot) != s ||
 	    sc_parch_inline_dest(s, 0) != sc_parch_inline_closed(s) ||
 	    sc_parch_inline_dest(s, 1) != thunk || !in_data(o, slot) ||
 	    __atomic_load_n(slot, __ATOMIC_ACQUIRE))
@@ -171,8 +183,8 @@ static int write_field(const struct sc_object *o, struct pinline *in, int f,
 	size_t off = sc_parch_inline_encode(in->start, f, to, bytes);
 	if (!off)
 		return -ERANGE;
-	if (sc_parch_inline_dest(in->start, f) != from)
-		return -EBUSY;
+	if (!from || sc_parch_inline_dest(in->start, f) != from)
+		return -EBUSY; /* changed behind us (a breakpoint) */
 	uint8_t *at = in->start + off;
 	uint64_t *word = (uint64_t *)((uintptr_t)at & ~(uintptr_t)7);
 	if (((uintptr_t)at & 7) > 4)

@@ -41,4 +41,8 @@ int sc_pinline_restore(const struct sc_object *o, struct pinline *in);
  * may still point at it) and reused. */
 void sc_pinline_forget(struct pinline *in);
 
+/* Tests: called as the barrier, rseq then taken as working (NULL: the
+ * real membarrier). */
+extern int (*sc_pinline_test_barrier)(void);
+
 #endif

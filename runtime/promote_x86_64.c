@@ -485,19 +485,30 @@ static const uint8_t *inline_field(const uint8_t *start, int field,
 	return insn + (field ? 1 : 3);
 }
 
-const uint8_t *sc_parch_inline_find(const uint8_t *slow, int reg,
-				    const uint8_t *thunk, uint64_t **slot)
+void sc_parch_inline_slow_span(const uint8_t *slow, const uint8_t **lo,
+				const uint8_t **hi)
+{
+	*lo = slow - 8; /* filler, signature */
+	*hi = slow + 10; /* call thunk; jmp back */
+}
+
+const uint8_t *sc_parch_inline_start(const uint8_t *slow)
 {
 	static const uint8_t sig[8] = { 0xcc, 0x0f, 0xb9, 0x3d,
 					0x53, 0x30, 0x05, 0x53 };
 	_Static_assert(SC_X86_RSEQ_SIG == 0x53053053u, "sig's bytes");
-	if (reg == 10 || reg == 11 || reg == 4 || ((uintptr_t)slow & 7) ||
-	    memcmp(slow - 8, sig, 8) || slow[5] != 0xe9)
+	if (((uintptr_t)slow & 7) || memcmp(slow - 8, sig, 8) ||
+	    slow[0] != 0xe8 || slow[5] != 0xe9)
 		return NULL;
 	/* the jump back to the end of the site */
-	const uint8_t *end = slow + 10 + rd32(slow + 6);
-	const uint8_t *s = end - SC_X86_INLINE_LEN;
-	if ((uintptr_t)s & 7)
+	const uint8_t *s = slow + 10 + rd32(slow + 6) - SC_X86_INLINE_LEN;
+	return (uintptr_t)s & 7 ? NULL : s;
+}
+
+const uint8_t *sc_parch_inline_find(const uint8_t *s, const uint8_t *slow,
+				    int reg, uint64_t **slot)
+{
+	if (reg == 10 || reg == 11 || reg == 4)
 		return NULL;
 	static const uint8_t head[] = {
 		0x4c, 0x8b, 0x15, 0, 0, 0, 0, 0x3e, 0x4d, 0x8b, 0x52, 0x00,
@@ -512,8 +523,6 @@ const uint8_t *sc_parch_inline_find(const uint8_t *slow, int reg,
 	if (memcmp(s + 31, cmp, 3) || s[34] != 0x0f || s[35] != 0x85 ||
 	    s + 40 + rd32(s + 36) != slow || s[40] != 0xe8)
 		return NULL;
-	/* as compiled, or as a runtime left it: B the thunk or a target */
-	(void)thunk;
 	*slot = (uint64_t *)(s + 19 + rd32(s + 15));
 	return s;
 }
@@ -521,6 +530,9 @@ const uint8_t *sc_parch_inline_find(const uint8_t *slow, int reg,
 const void *sc_parch_inline_dest(const uint8_t *start, int field)
 {
 	const uint8_t *end, *f = inline_field(start, field, &end);
+	/* its instruction still there (not a debugger's int3) */
+	if (field ? f[-1] != 0xe8 : memcmp(f - 3, "\x4c\x8d\x1d", 3))
+		return NULL;
 	return end + rd32(f);
 }
 

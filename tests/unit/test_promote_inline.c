@@ -1,0 +1,314 @@
+/*
+ * Inline sites (runtime/promote_inline.c; docs/PATCHING.md "Inline
+ * sites"), on a site laid out byte by byte as docs/ABI.md gives it (an
+ * oracle independent of the plugin's text) in a page the test owns:
+ *
+ *  - verification takes the site as compiled and refuses it with any
+ *    checked byte changed, A open, B elsewhere than the thunk, a slot
+ *    that is not zero or not in writable data;
+ *  - the protocol, checked on every write it makes (recorded through the
+ *    text writer's operations and the barrier hook): for each state a
+ *    thread may read A in and each later state it may call B in, with no
+ *    barrier between (a barrier sends a thread inside the sequence to
+ *    its slow path), B is what it compared, through opening, every
+ *    re-target and closing; the checker itself flags a protocol without
+ *    the close or without the barrier;
+ *  - a barrier that fails leaves the site closed; a site changed behind
+ *    the runtime's back (a breakpoint on its call) is closed and then
+ *    left alone; restoring puts the
+ *    bytes back as compiled; forgetting empties the descriptor.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "promote.h"
+#include "promote_inline.h"
+
+#define SITE 0x40 /* the site's offset in the code page */
+#define SLOW 0x100
+#define THUNK 0x200
+#define T1 0x300 /* two targets, in the page */
+#define T2 0x380
+
+static uint8_t *code, *data;
+static struct sc_object obj;
+
+static void put32(uint8_t *p, int32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* The site through register reg, as the plugin compiles it. */
+static void lay_out(int reg)
+{
+	uint8_t *s = code + SITE, *slow = code + SLOW;
+	memset(code, 0xcc, 4096);
+	memset(data, 0, 4096);
+	static const uint8_t head[] = {
+		0x4c, 0x8b, 0x15, 0, 0, 0, 0, 0x3e, 0x4d, 0x8b, 0x52, 0x00,
+		0x4c, 0x8b, 0x1d, 0, 0, 0, 0, 0x64, 0x4d, 0x89, 0x5a, 0x08,
+		0x4c, 0x8d, 0x1d, 0, 0, 0, 0,
+	};
+	memcpy(s, head, sizeof head);
+	put32(s + 3, 0x1000);			 /* the GOT: not checked */
+	put32(s + 15, (int32_t)(data + 64 - (s + 19))); /* the slot */
+	s[31] = (uint8_t)(0x4c | (reg >= 8));
+	s[32] = 0x39;
+	s[33] = (uint8_t)(0xd8 | (reg & 7));
+	s[34] = 0x0f;
+	s[35] = 0x85;
+	put32(s + 36, (int32_t)(slow - (s + 40)));
+	s[40] = 0xe8;
+	put32(s + 41, (int32_t)(code + THUNK - (s + 45)));
+	static const uint8_t sig[8] = { 0xcc, 0x0f, 0xb9, 0x3d,
+					0x53, 0x30, 0x05, 0x53 };
+	memcpy(slow - 8, sig, 8);
+	slow[0] = 0xe8;
+	put32(slow + 1, (int32_t)(code + THUNK - (slow + 5)));
+	slow[5] = 0xe9;
+	put32(slow + 6, (int32_t)(s + 45 - (slow + 10)));
+}
+
+/* What the recorded writes did: the site's (A, B) after each, and where
+ * the barriers were. */
+#define MAXEV 64
+static struct {
+	const void *a, *b;
+	int barrier; /* this event is a barrier, (a, b) unchanged */
+} ev[MAXEV];
+static int nev, barrier_fails;
+
+static void record(int barrier)
+{
+	cr_assert_lt(nev, MAXEV);
+	ev[nev].a = sc_parch_inline_dest(code + SITE, 0);
+	ev[nev].b = sc_parch_inline_dest(code + SITE, 1);
+	ev[nev++].barrier = barrier;
+}
+
+static int r_open(void *c, uintptr_t p, size_t l, int prot)
+{
+	(void)c, (void)p, (void)l, (void)prot;
+	return 0;
+}
+static int r_cas(void *c, uint64_t *w, uint64_t e, uint64_t v)
+{
+	(void)c;
+	if (*w != e)
+		return 0;
+	*w = v;
+	record(0);
+	return 1;
+}
+static void r_sync(void *c)
+{
+	(void)c;
+}
+static const struct sc_text_ops rec_ops = { r_open, r_open, r_cas, r_sync,
+					    NULL };
+static int r_barrier(void)
+{
+	if (barrier_fails)
+		return -EPERM;
+	record(1);
+	return 0;
+}
+
+static void setup(void)
+{
+	code = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(code, MAP_FAILED);
+	data = code + 4096;
+	memset(&obj, 0, sizeof obj);
+	/* what the object's program headers would say; the recorded
+	 * operations never mprotect */
+	obj.segs[0] = (struct sc_segment){ (uintptr_t)code,
+					   (uintptr_t)code + 4096,
+					   PROT_READ | PROT_EXEC };
+	obj.segs[1] = (struct sc_segment){ (uintptr_t)data,
+					   (uintptr_t)data + 4096,
+					   PROT_READ | PROT_WRITE };
+	obj.nsegs = 2;
+	sc_set_text_ops(&rec_ops);
+	sc_pinline_test_barrier = r_barrier;
+	nev = barrier_fails = 0;
+}
+
+static void teardown(void)
+{
+	sc_set_text_ops(NULL);
+	sc_pinline_test_barrier = NULL;
+	munmap(code, 8192);
+}
+
+TestSuite(promote_inline, .init = setup, .fini = teardown);
+
+static int verify(struct pinline *in)
+{
+	return sc_pinline_verify(&obj, code + SLOW, 0, code + THUNK, in);
+}
+
+Test(promote_inline, verifies_the_compiled_layout_for_every_register)
+{
+	for (int reg = 0; reg < 16; reg++) {
+		struct pinline in;
+		lay_out(reg);
+		int want = reg != 4 && reg != 10 && reg != 11;
+		cr_expect_eq(sc_pinline_verify(&obj, code + SLOW, reg,
+					       code + THUNK, &in),
+			     want, "register %d", reg);
+		if (want) {
+			cr_expect_eq(in.start, code + SITE);
+			cr_expect_eq(in.slot, (uint64_t *)(data + 64));
+		}
+	}
+}
+
+Test(promote_inline, refuses_any_changed_byte)
+{
+	struct pinline in;
+	/* every byte of the site but the GOT's displacement, and the slow
+	 * path's signature, call and jump */
+	int offs[64], n = 0;
+	for (int i = 0; i < 45; i++)
+		if (i < 3 || i > 6)
+			offs[n++] = SITE + i;
+	for (int i = -7; i < 10; i++)
+		offs[n++] = SLOW + i;
+	for (int k = 0; k < n; k++) {
+		lay_out(0);
+		code[offs[k]] ^= 0x01;
+		cr_expect_eq(verify(&in), 0, "byte +%#x changed, accepted",
+			     offs[k]);
+	}
+	lay_out(0);
+	cr_assert_eq(verify(&in), 1);
+	*(uint64_t *)(data + 64) = 1; /* the slot not zero */
+	cr_expect_eq(verify(&in), 0);
+	lay_out(0);
+	obj.segs[1].prot = PROT_READ; /* the slot not writable */
+	cr_expect_eq(verify(&in), 0);
+	obj.segs[1].prot = PROT_READ | PROT_WRITE;
+	lay_out(0);
+	put32(code + SITE + 15, (int32_t)(code + 8 - (code + SITE + 19)));
+	cr_expect_eq(verify(&in), 0, "a slot in the code accepted");
+}
+
+/* For every state i a thread may read A in and every later state j it
+ * may call B in, with no barrier in (i, j]: if A_i is open, B_j == A_i.
+ * ev[0] is the state before the first write. Returns the violations. */
+static int check_timeline(const void *closed)
+{
+	int bad = 0;
+	for (int i = 0; i < nev; i++) {
+		if (ev[i].barrier || ev[i].a == closed)
+			continue;
+		for (int j = i; j < nev; j++) {
+			if (j > i && ev[j].barrier)
+				break; /* sent to the slow path */
+			bad += ev[j].b != ev[i].a;
+		}
+	}
+	return bad;
+}
+
+Test(promote_inline, protocol_keeps_every_call_right)
+{
+	struct pinline in;
+	lay_out(3);
+	cr_assert_eq(sc_pinline_verify(&obj, code + SLOW, 3, code + THUNK,
+				       &in),
+		     1);
+	const void *closed = sc_parch_inline_closed(in.start);
+	record(0); /* the state as compiled */
+	const void *seq[] = { code + T1, code + T2, code + T1, NULL,
+			      code + T2, code + T2, NULL };
+	for (size_t k = 0; k < sizeof seq / sizeof *seq; k++) {
+		cr_assert_eq(sc_pinline_set(&obj, &in, seq[k]), 0, "step %zu",
+			     k);
+		cr_assert_eq(sc_parch_inline_dest(in.start, 0),
+			     seq[k] ? seq[k] : closed);
+		if (seq[k])
+			cr_assert_eq(sc_parch_inline_dest(in.start, 1), seq[k]);
+		cr_assert_eq(in.target, seq[k]);
+	}
+	cr_expect_eq(check_timeline(closed), 0);
+	/* the descriptor: set once, before the site first opened */
+	cr_assert_neq(in.desc, NULL);
+	cr_expect_eq(*in.slot, (uint64_t)(uintptr_t)in.desc);
+	const uint64_t *d = (const uint64_t *)in.desc;
+	cr_expect_eq(d[1], (uintptr_t)(in.start + 24), "start_ip");
+	cr_expect_eq(d[2], 21, "post_commit_offset");
+	cr_expect_eq(d[3], (uintptr_t)(code + SLOW), "abort_ip");
+	/* as compiled again */
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
+	cr_assert_eq(sc_pinline_restore(&obj, &in), 0);
+	cr_expect_eq(sc_parch_inline_dest(in.start, 0), closed);
+	cr_expect_eq(sc_parch_inline_dest(in.start, 1), code + THUNK);
+	sc_pinline_forget(&in);
+	cr_expect_eq(d[1], 0, "an emptied descriptor's range");
+	cr_expect_eq(d[2], 0);
+	cr_expect_eq(*(const uint32_t *)(uintptr_t)(d[3] - 4),
+		     SC_X86_RSEQ_SIG, "its abort address not signed");
+}
+
+Test(promote_inline, checker_flags_broken_orders)
+{
+	const void *closed = code + SITE + 31;
+	/* re-targeted without closing: B then A */
+	nev = 0;
+	ev[nev++] = (typeof(ev[0])){ code + T1, code + T1, 0 };
+	ev[nev++] = (typeof(ev[0])){ code + T1, code + T2, 0 };
+	ev[nev++] = (typeof(ev[0])){ code + T2, code + T2, 0 };
+	cr_expect_gt(check_timeline(closed), 0);
+	/* closed, but no barrier before B */
+	nev = 0;
+	ev[nev++] = (typeof(ev[0])){ code + T1, code + T1, 0 };
+	ev[nev++] = (typeof(ev[0])){ closed, code + T1, 0 };
+	ev[nev++] = (typeof(ev[0])){ closed, code + T2, 0 };
+	ev[nev++] = (typeof(ev[0])){ code + T2, code + T2, 0 };
+	cr_expect_gt(check_timeline(closed), 0);
+	/* with it: none */
+	nev = 0;
+	ev[nev++] = (typeof(ev[0])){ code + T1, code + T1, 0 };
+	ev[nev++] = (typeof(ev[0])){ closed, code + T1, 0 };
+	ev[nev++] = (typeof(ev[0])){ closed, code + T1, 1 };
+	ev[nev++] = (typeof(ev[0])){ closed, code + T2, 0 };
+	ev[nev++] = (typeof(ev[0])){ code + T2, code + T2, 0 };
+	cr_expect_eq(check_timeline(closed), 0);
+}
+
+Test(promote_inline, failed_barrier_leaves_it_closed)
+{
+	struct pinline in;
+	lay_out(0);
+	cr_assert_eq(verify(&in), 1);
+	const void *closed = sc_parch_inline_closed(in.start);
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
+	barrier_fails = 1;
+	cr_expect_neq(sc_pinline_set(&obj, &in, code + T2), 0);
+	cr_expect_eq(sc_parch_inline_dest(in.start, 0), closed);
+	cr_expect_eq(sc_parch_inline_dest(in.start, 1), code + T1,
+		     "B written after a failed barrier");
+	cr_expect_eq(in.target, NULL);
+}
+
+Test(promote_inline, field_changed_behind_its_back_is_left_alone)
+{
+	struct pinline in;
+	lay_out(0);
+	cr_assert_eq(verify(&in), 1);
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
+	/* a debugger's breakpoint on the `call` */
+	uint8_t *call = in.start + 40, saved = *call;
+	*call = 0xcc;
+	/* A is closed (one word), the barrier runs; B's write refuses */
+	cr_expect_neq(sc_pinline_set(&obj, &in, code + T2), 0);
+	cr_expect_eq(*call, 0xcc, "the breakpoint overwritten");
+	cr_expect_eq(sc_parch_inline_dest(in.start, 0),
+		     sc_parch_inline_closed(in.start));
+	*call = saved;
+}
