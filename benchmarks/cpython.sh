@@ -10,6 +10,8 @@
 #   promote-sc     promote + the four allocator hooks of PyMemAllocatorEx
 #                  (malloc, calloc, realloc, free) marked STATIC_CALL
 #   thunk-sc       retpolines + the plugin (static calls only), for reference
+#   promote-inline promote + promote-inline (each call site compares its
+#                  hottest target inline; not built unless VARIANTS names it)
 # runs a pure-Python workload (benchmarks/cpython_workload.py: allocation
 # and JSON loops), median of RUNS (default 5) runs interleaved across
 # builds, CPU and wall time; a promoted run reports sites promoted /
@@ -67,6 +69,7 @@ build() { # variant
 	local v=$1 dir=$out/$1 src=src cflags="-O2" libs= cppflags=
 	case $v in thunk*|promote*) cflags="$cflags $thunk" ;; esac
 	case $v in promote*) cflags="$cflags $gcc_promote"; libs=$rt_libs ;; esac
+	case $v in promote-inline*) cflags="$cflags -fplugin-arg-staticcall_gcc-promote-inline" ;; esac
 	case $v in thunk-sc) cflags="$cflags $gcc_plugin"; libs=$rt_libs ;; esac
 	case $v in *-sc) src=src-marked; cppflags="-I$repo/include" ;; esac
 	local stamp="$src|$cflags|$cppflags|$libs|$skip_modules"

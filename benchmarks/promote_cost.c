@@ -22,18 +22,20 @@ extern long (*pt_all[64])(long);
 #define DECL(v) long v##_mono(long), v##_two(long), v##_mega(long), \
 	v##_phase(long), v##_mega2(long);
 DECL(direct) DECL(retpoline) DECL(promoted) DECL(indirect) DECL(plainpromoted)
+DECL(inlined)
 
 static long sink;
 /* clang-format on */
 
-#define NV 17
+#define NV 20
 static long (*const loops[NV])(long) = {
 	direct_mono,	    retpoline_mono,	retpoline_two,
 	retpoline_mega,	    promoted_mono,	promoted_two,
 	promoted_mega,	    indirect_mono,	indirect_two,
 	indirect_mega,	    plainpromoted_mono, plainpromoted_two,
 	plainpromoted_mega, indirect_phase,	plainpromoted_phase,
-	indirect_mega2,	    plainpromoted_mega2,
+	indirect_mega2,	    plainpromoted_mega2, inlined_mono,
+	inlined_two,	    inlined_mega,
 };
 
 /* ns per call of each loop, medians of `rounds`, the order rotating
@@ -71,7 +73,8 @@ int main(int argc, char **argv)
 			promoted_mega(100000) + plainpromoted_mono(100000) +
 			plainpromoted_two(100000) + plainpromoted_mega(100000) +
 			plainpromoted_phase(100000) +
-			plainpromoted_mega2(100000);
+			plainpromoted_mega2(100000) + inlined_mono(100000) +
+			inlined_two(100000) + inlined_mega(100000);
 	double m[NV];
 	measure(calls, rounds, m);
 	double d = m[0], rm = m[1], r2 = m[2], r64 = m[3], pm = m[4], p2 = m[5],
@@ -90,6 +93,16 @@ int main(int argc, char **argv)
 	printf("  promoted 2 / retpoline 2        %6.2f  (<= 0.35)\n", p2 / r2);
 	printf("  promoted 64 / retpoline 64      %6.2f  (<= 1.05)\n",
 	       p64 / r64);
+	double im = m[17], i2 = m[18], i64 = m[19];
+	printf("promote-inline (the compare at the site)\n");
+	printf("  inline, 1 target                %6.2f\n", im);
+	printf("  inline, 2 targets               %6.2f\n", i2);
+	printf("  inline, 64 targets              %6.2f\n", i64);
+	printf("  inline 1 / direct               %6.2f  (<= 1.15)\n", im / d);
+	printf("  inline 1 / retpoline 1          %6.2f  (<= 0.25)\n", im / rm);
+	printf("  inline 2 / retpoline 2          %6.2f  (<= 0.35)\n", i2 / r2);
+	printf("  inline 64 / retpoline 64        %6.2f  (<= 1.05)\n",
+	       i64 / r64);
 	printf("plain build: call *%%reg / promote-plain (direct %.2f)\n", d);
 	static const char *const kind[5] = { "1 target", "2 targets",
 					     "64 targets", "phase change",

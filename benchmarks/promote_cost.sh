@@ -2,7 +2,8 @@
 # promote_cost.sh [CALLS [ROUNDS]] - promotion of indirect calls (issue
 # 16), microbenchmark: the same loops built as direct calls, as retpoline
 # calls (-mindirect-branch=thunk) and in promote mode (gcc_promote_cflags),
-# in one program (promote_cost.c); and the plain build: plain `call
+# in one program (promote_cost.c), and in promote-inline mode (the
+# compare inline at the site); and the plain build: plain `call
 # *%reg` against promote-plain mode. Needs a built tree (scripts/build.sh);
 # STATICCALL_BUILD picks another build directory.
 set -euo pipefail
@@ -23,10 +24,13 @@ if [ "$(objdump -d "$out/promoted.o" | grep -c 'call.*__x86_indirect_thunk')" -e
 	echo "promote_cost: a build without its retpolines" >&2
 	exit 1
 fi
+# shellcheck disable=SC2086 # the variable holds several flags
+$cc "${cflags[@]}" -DVARIANT=inlined $promote -fplugin-arg-staticcall_gcc-promote-inline \
+	-c benchmarks/promote_loop.c -o "$out/inlined.o"
 $cc "${cflags[@]}" -DVARIANT=indirect -c benchmarks/promote_loop.c -o "$out/indirect.o"
 # shellcheck disable=SC2086 # the variable holds several flags
 $cc "${cflags[@]}" -DVARIANT=plainpromoted $plain -c benchmarks/promote_loop.c \
 	-o "$out/plainpromoted.o"
-$cc "${cflags[@]}" benchmarks/promote_cost.c "$out"/{targets,direct,retpoline,promoted,indirect,plainpromoted}.o \
+$cc "${cflags[@]}" benchmarks/promote_cost.c "$out"/{targets,direct,retpoline,promoted,indirect,plainpromoted,inlined}.o \
 	-o "$out/promote_cost" -L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime"
 "$out/promote_cost" "$calls" "$rounds"

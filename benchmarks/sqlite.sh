@@ -9,7 +9,8 @@
 # plugin is built; NO_CLANG=1 skips it), GCC's retpolines + plugin in
 # promote mode (gcc_promote_cflags) with the marked source (static calls
 # and promotion) and with the unmarked one (promotion only,
-# gcc-thunk-promote-nosc), the switches' two shapes (GCC compiles no
+# gcc-thunk-promote-nosc; gcc-thunk-promote-nosc-inline that with
+# promote-inline), the switches' two shapes (GCC compiles no
 # jump table under -mindirect-branch=thunk*, a switch is a tree of
 # compares there: gcc-nojt is the plain build with -fno-jump-tables, that
 # shape without retpolines, and the -jt builds are the promoted ones
@@ -62,7 +63,9 @@ clang=${CLANG:-clang-19}
 gcc_promote=$(pkg-config --variable=gcc_promote_cflags staticcall)
 # gcc-thunk-promote: retpolines + the plugin in promote mode (static calls
 # and learned promotion of every other indirect call, issue 16)
-variants=(gcc gcc-thunk gcc-thunk-plugin gcc-thunk-promote gcc-thunk-promote-nosc)
+# -inline: with promote-inline (the compare inline at each call site)
+variants=(gcc gcc-thunk gcc-thunk-plugin gcc-thunk-promote gcc-thunk-promote-nosc
+	gcc-thunk-promote-nosc-inline)
 # GCC's -mindirect-branch=thunk* implies -fno-jump-tables: gcc-nojt is
 # the plain build with a switch's code of the retpoline builds (compares),
 # gcc-thunk-promote-nosc-jt the promoted one with jump tables back
@@ -95,6 +98,7 @@ for v in "${variants[@]}"; do
 		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
 	case $v in *-promote*) flags="$flags $gcc_promote"
 		libs="$libs -L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime" ;; esac
+	case $v in *-inline) flags="$flags -fplugin-arg-staticcall_gcc-promote-inline" ;; esac
 	case $v in *-nojt) flags="$flags -fno-jump-tables" ;;
 	*-jt) flags="$flags -fjump-tables" ;; esac
 	src=$out/sqlite3-marked.c
