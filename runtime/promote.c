@@ -144,6 +144,7 @@ struct psite {
 	/* (SC_PROMOTE_INLINE) the slow path of this inline site, which
 	 * compares its stub's first target while on a stub (follow_inline) */
 	struct pinline *inl;
+	void *inl_keep; /* what it compares once given up on (or NULL) */
 	uint8_t plain; /* its thunk ends in `jmp *%reg` (promote-plain) */
 	uint8_t queued; /* in the batch, not moved yet: not decided again */
 	/* given up, in place (sc_parch_in_place_encode): never written
@@ -562,13 +563,18 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 }
 
 /* s's inline site compares the first target of its stub while it is on
- * one (the hottest when chosen), and is closed otherwise: every call
- * then reaches s, as before. A site that cannot open stays closed. */
+ * one (the hottest when chosen); given up on (no more learning), the
+ * target it kept (inl_keep: its most frequent, if frequent enough, or
+ * the first a stub would have had); else it is closed: every call then
+ * reaches s, as before. A site that cannot open stays closed. */
 static void follow_inline(struct pobj *po, struct psite *s)
 {
 	if (!s->inl)
 		return;
-	const void *t = s->state == PS_STUB ? s->targets[0] : NULL;
+	const void *t = s->state == PS_STUB ? s->targets[0] :
+			s->state == PS_MEGA || s->state == PS_FULL ?
+					      s->inl_keep :
+					      NULL;
 	int err = sc_pinline_set(&po->obj, s->inl, t);
 	if (err && err != -ENOTSUP)
 		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
@@ -1304,6 +1310,23 @@ static void tally(struct pobj *po, struct psite *s, void *target)
 	s->other++;
 }
 
+/* A given-up inline site keeps comparing its most frequent target if it
+ * has SC_INLINE_KEEP% of the samples: a hit saves a retpoline (~40
+ * cycles), a miss costs the compare and two jumps (~2). */
+#define SC_INLINE_KEEP 20
+static void *inline_top(const struct psite *s)
+{
+	const struct tally *c = s->tally;
+	int best = -1;
+	for (int i = 0; s->inl && c && i < SC_PROMOTE_CAND; i++)
+		if (c->cand[i] && (best < 0 || c->cnt[i] > c->cnt[best]))
+			best = i;
+	if (best < 0 ||
+	    (uint64_t)c->cnt[best] * 100 < (uint64_t)s->samples * SC_INLINE_KEEP)
+		return NULL;
+	return c->cand[best];
+}
+
 static void reset_tally(struct psite *s)
 {
 	if (s->tally)
@@ -1372,6 +1395,7 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 		/* x86-64 has no direct branch further away; a full pool
 		 * stays full (stubs are never freed while their object
 		 * lives): either way the site would sample for nothing */
+		s->inl_keep = far ? NULL : t[0];
 		settle(b, po, s, far ? PS_FAR : PS_FULL);
 		return;
 	}
@@ -1502,12 +1526,15 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 	if (s->state != PS_THUNK || s->samples < min_samples(s))
 		return;
 	int k = choose(s, t);
+	void *top = inline_top(s);
 	reset_tally(s);
 	if (!k) {
 		/* (promote-plain: at the first, the sampling being most of
 		 * its slow path's cost) */
-		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS || s->plain)
+		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS || s->plain) {
+			s->inl_keep = top;
 			settle(b, po, s, PS_MEGA);
+		}
 		return;
 	}
 	promote_to(b, po, s, t, k);

@@ -9,7 +9,9 @@
  * through the same site with a target of its own (a thread interrupted
  * inside the sequence resumes on the slow path). Then the site must have
  * been open on each phase's target, and sealing (PROMOTE_INLINE_SEAL=1)
- * closes it with every call still right. Prints "inline: ..." lines;
+ * closes it with every call still right. A second site, half its calls
+ * to one target and half spread over 32, is given up on (megamorphic)
+ * and keeps that target inline. Prints "inline: ..." lines;
  * exits 1 on any wrong result. The targets are in
  * promote_inline_targets.c (another unit: opaque to this one).
  */
@@ -30,6 +32,7 @@
 
 typedef long (*fn_t)(long);
 long lib_times3(long x), lib_plus7(long x), lib_neg(long x);
+extern long (*const lib_many[32])(long);
 static fn_t phase_fn[3] = { lib_times3, lib_plus7, lib_neg };
 static _Atomic(fn_t) current;
 static atomic_int stop;
@@ -40,6 +43,14 @@ static atomic_long wrong, calls, signalled;
 __attribute__((noinline)) static long call_it(fn_t f, long x)
 {
 	return f(x) + 1;
+}
+
+/* A second inline site: half its calls lib_times3, half spread over 32
+ * others: no 8 targets cover 90%, so it is given up on (megamorphic),
+ * and keeps comparing lib_times3 inline. */
+__attribute__((noinline)) static long call_mega(fn_t f, long x)
+{
+	return f(x) + 2;
 }
 
 static long expect(fn_t f, long x)
@@ -83,6 +94,33 @@ static const void *inline_target(int *state)
 	return NULL;
 }
 
+/* The megamorphic site: called until given up on (at most 2 s), every
+ * result checked. Its state and inline target. */
+static const void *mega_target(int *state)
+{
+	struct static_call_promote_site_info buf[64];
+	for (int round = 0; round < 2000; round++) {
+		for (long i = 0; i < 2000; i++) {
+			fn_t f = i & 1 ? lib_times3 :
+					 lib_many[(i * 7 + round) & 31];
+			int k = (int)((i * 7 + round) & 31);
+			long want = i & 1 ? 3 * i : i + 100 + (k >> 2) * 10 +
+							  (k & 3) + 10;
+			if (call_mega(f, i) - 2 != want)
+				atomic_fetch_add(&wrong, 1);
+		}
+		int n = static_call_promote_sites(buf, 64);
+		for (int i = 0; i < n && i < 64; i++)
+			if (buf[i].inline_site && buf[i].state ==
+				    STATIC_CALL_PROMOTE_MEGAMORPHIC) {
+				*state = buf[i].state;
+				return buf[i].inline_target;
+			}
+	}
+	*state = -1;
+	return NULL;
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec t = { 0, ms * 1000000L };
@@ -92,8 +130,8 @@ static void sleep_ms(int ms)
 int main(void)
 {
 	struct static_call_promote_stats st;
-	if (static_call_promote_stats(&st) || st.inline_sites != 1) {
-		fprintf(stderr, "inline: %zu inline sites, want 1\n",
+	if (static_call_promote_stats(&st) || st.inline_sites != 2) {
+		fprintf(stderr, "inline: %zu inline sites, want 2\n",
 			st.inline_sites);
 		return 1;
 	}
@@ -142,6 +180,13 @@ int main(void)
 		pthread_join(th[i], NULL);
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	setitimer(ITIMER_REAL, &off, NULL);
+	if (!getenv("PROMOTE_INLINE_SEAL")) {
+		int state;
+		const void *t = mega_target(&state);
+		printf("inline: megamorphic site: state %d, %s\n", state,
+		       t == (const void *)lib_times3 ? "keeps its top target" :
+		       t ? "keeps another target" : "closed");
+	}
 	static_call_promote_stats(&st);
 	printf("inline: opened=%d calls=%ld signals=%ld wrong=%ld "
 	       "inline_open=%zu promotions=%lu demotions=%lu\n",
