@@ -140,6 +140,10 @@ struct promote_site {
 	uint64_t targets[PROMOTE_MAX_TARGETS], hits[PROMOTE_MAX_TARGETS];
 	uint64_t misses;
 	char *target_sym[PROMOTE_MAX_TARGETS];
+	/* the slow path of an inline site (SC_PROMOTE_INLINE): its `leaq
+	 * A` (file address); --pid: A, 0 when closed, and its symbol */
+	uint64_t inline_seq, inline_target;
+	char *inline_sym;
 };
 
 struct table {

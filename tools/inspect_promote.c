@@ -178,6 +178,12 @@ void read_promote_sites(struct table *t)
 				b = NULL;
 			}
 		}
+		/* an inline site's slow path: `call thunk; jmp back` to
+		 * the end of the inline site (docs/ABI.md) */
+		if (b && (flags & SC_PROMOTE_INLINE) && avail >= 10 &&
+		    b[5] == 0xe9)
+			p->inline_seq = p->site + 10 + rd32(b + 6) -
+					SC_X86_INLINE_LEN + SC_X86_INLINE_SEQ;
 		p->func = sym_at(e, p->site, 1, 0);
 		if (b && avail >= 5 && b[0] == (p->tail ? 0xe9 : 0xe8)) {
 			p->thunk = p->site + 5 + rd32(b + 1);
@@ -389,6 +395,15 @@ void live_promote_sites(struct table *t,
 			p->live = "unexpected";
 			continue;
 		}
+		if (p->inline_seq) {
+			uint8_t a[7];
+			uint64_t seq = p->inline_seq + t->base;
+			if (!read(seq, a, 7) && a[0] == 0x4c && a[1] == 0x8d &&
+			    a[2] == 0x1d && rd32(a + 3)) {
+				p->inline_target = seq + 7 + rd32(a + 3);
+				p->inline_sym = describe(p->inline_target);
+			}
+		}
 		int mode, known = state(p->site + t->base, &mode);
 		if (in_place(b, p->reg, p->tail)) { /* promote-plain */
 			p->live = runtime_says(1, known, mode);
@@ -473,6 +488,20 @@ static void print_json(const struct table *t, int live)
 		if (p->thunk)
 			printf(", \"thunk\": \"0x%" PRIx64 "\"",
 			       p->thunk + t->base);
+		if (p->inline_seq)
+			printf(", \"inline_site\": true");
+		if (live && p->inline_seq) {
+			printf(", \"inline\": ");
+			if (p->inline_target) {
+				printf("{\"address\": \"0x%" PRIx64
+				       "\", \"symbol\": ",
+				       p->inline_target);
+				json_text(p->inline_sym);
+				printf("}");
+			} else {
+				printf("null");
+			}
+		}
 		if (live) {
 			printf(", \"live\": \"%s\"", p->live);
 			if (p->in_place)
@@ -535,6 +564,13 @@ void print_promote_sites(const struct table *t, int live)
 		if (live)
 			printf("; live: %s%s", p->live,
 			       p->in_place ? ", in place" : "");
+		if (live && p->inline_seq)
+			printf("; inline: %s",
+			       !p->inline_target ? "closed" :
+			       p->inline_sym	 ? p->inline_sym :
+						   "?");
+		else if (p->inline_seq)
+			printf("; inline site");
 		if (p->stub)
 			printf(", stub 0x%" PRIx64, p->stub);
 		printf("\n");

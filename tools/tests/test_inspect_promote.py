@@ -14,7 +14,8 @@ the stubs count nothing; every site `off` under STATICCALL_PROMOTE=off and
 `sealed` after static_call_seal(STATIC_CALL_SEAL_CODE). (GCC) built
 promote-plain: the 16-target site given up on in place (`call *%reg` in
 its own bytes: megamorphic, in_place), also after sealing, which leaves
-it as it is.
+it as it is. (GCC) built promote-inline: the monomorphic site an inline
+site comparing t1 at the call, closed after sealing.
 
 usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
                                --include DIR --runtime-lib DIR --out DIR
@@ -195,6 +196,30 @@ def main():
                                                 else 'sealed'),
                   'promote-plain, %s: the tail call a site: %s'
                   % (what, s.get('tail')))
+    if args.kind == 'gcc':  # promote-inline is GCC's
+        inl = os.path.join(args.out, 'promote_prog_inline')
+        run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin]
+            + flags + ['-fplugin-arg-staticcall_gcc-promote-inline',
+                       os.path.join(HERE, 'promote_prog.c'), '-o', inl,
+                       '-L' + args.runtime_lib, '-Wl,--no-as-needed',
+                       '-lstaticcall', '-Wl,--as-needed',
+                       '-Wl,-rpath,' + args.runtime_lib])
+        f = sites_of(json.loads(run([args.inspect, '--json', inl])), 'files')
+        check(f.get('mono', {}).get('inline_site') is True
+              and 'inline_site' not in f.get('tail', {}),
+              'promote-inline, file: mono an inline site, the tail call '
+              'not: %s' % f)
+        s, table = live(args, inl, dict(os.environ))
+        mono = s.get('mono', {})
+        check(mono.get('live') == 'promoted'
+              and (mono.get('inline') or {}).get('symbol', '')
+              .startswith('t1 ') and 'inline: t1 ' in table,
+              'promote-inline, live: mono compares t1 inline: %s' % mono)
+        s, table = live(args, inl, dict(os.environ), ['seal'])
+        check(s.get('mono', {}).get('inline_site') is True
+              and s['mono'].get('inline') is None
+              and 'inline: closed' in table,
+              'promote-inline, sealed: mono closed: %s' % s.get('mono'))
     if failures:
         sys.exit('%d failed' % len(failures))
 
