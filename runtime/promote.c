@@ -1451,6 +1451,31 @@ static void commit(struct pending *p)
 	       (void *)s->insn, (const void *)p->stub->at, k, k > 1 ? "s" : "");
 }
 
+/* An open inline site's calls to its target never reach the stub, so
+ * neither the stub's counters nor its misses say how they compare: when
+ * its misses reach the limit the site goes back to its slow path to learn
+ * every call again (its inline site closed), rather than being widened
+ * (which would put the newest, rarest target first) or demoted by a rate
+ * that leaves out its hits. Not a quick demotion (no step towards giving
+ * up): back on the same targets its limit doubles, as for any site. */
+static void relearn(struct pobj *po, struct psite *s)
+{
+	reset_tally(s);
+	if (site_retarget(po, s, s->slow)) {
+		s->state = PS_MEGA;
+		follow_inline(po, s);
+		return;
+	}
+	totals.demotions++;
+	s->demotions_all++;
+	s->state = PS_THUNK;
+	s->stub = NULL;
+	s->rec = NULL;
+	follow_inline(po, s);
+	sc_log(SC_LOG_DEBUG, "promote: inline site %p learns again",
+	       (void *)s->insn);
+}
+
 static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 {
 	void *t[SC_PROMOTE_TARGETS];
@@ -1461,6 +1486,10 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		/* samples of a promoted site are its misses */
 		if (m == 2 || s->samples < s->miss_limit)
 			return;
+		if (s->inl && s->inl->target) {
+			relearn(po, s);
+			return;
+		}
 		/* Misses that concentrate on targets the stub has room for:
 		 * widen it (the new ones first: they are the current phase). */
 		int k = choose(s, t);

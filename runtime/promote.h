@@ -121,8 +121,9 @@ int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
  * the bytes around slow the arch reads first [lo, hi); from those, the
  * site's start (NULL: none; or the arch has none); then the site
  * [start, end of sc_parch_inline_span) holds the inline site through
- * register reg whose slow path is `slow`: start again, and its
- * descriptor slot (NULL if not). Field 0 is A, the address compared with the register
+ * register reg whose slow path is `slow`: start again, its descriptor
+ * slot and the GOT entry it reads glibc's rseq offset through (NULL if
+ * not). Field 0 is A, the address compared with the register
  * (closed: the site's own compare, which no function is), field 1 B, the
  * direct call's target: where each leads now, and its new bytes for `to`
  * (returns their offset from start, 0 if out of reach; 4 bytes, inside
@@ -131,7 +132,7 @@ void sc_parch_inline_slow_span(const uint8_t *slow, const uint8_t **lo,
 				const uint8_t **hi);
 const uint8_t *sc_parch_inline_start(const uint8_t *slow);
 const uint8_t *sc_parch_inline_find(const uint8_t *start, const uint8_t *slow,
-				    int reg, uint64_t **slot);
+				    int reg, uint64_t **slot, const void **got);
 const void *sc_parch_inline_dest(const uint8_t *start, int field);
 const void *sc_parch_inline_closed(const uint8_t *start);
 size_t sc_parch_inline_encode(const uint8_t *start, int field,

@@ -385,9 +385,9 @@ const uint8_t *sc_parch_inline_start(const uint8_t *slow)
 }
 
 const uint8_t *sc_parch_inline_find(const uint8_t *s, const uint8_t *slow,
-				    int reg, uint64_t **slot)
+				    int reg, uint64_t **slot, const void **got)
 {
-	(void)s, (void)slow, (void)reg, (void)slot;
+	(void)s, (void)slow, (void)reg, (void)slot, (void)got;
 	return NULL;
 }
 

@@ -91,6 +91,7 @@ static void desc_empty(struct sc_rseq_cs *d)
 }
 
 int (*sc_pinline_test_barrier)(void);
+const void *sc_pinline_test_got;
 
 /* 1: restartable sequences and their barrier work here; 0: not (every
  * inline site stays closed). Asked once, under the runtime lock. */
@@ -135,16 +136,36 @@ static int barrier(void)
 		       0;
 }
 
-/* Is [p, p + 8) in a writable, not executable segment of o? */
-static int in_data(const struct sc_object *o, const void *p)
+/* Is [p, p + 8) aligned in a segment of o that is not executable and
+ * (writable) writable? */
+static int in_data(const struct sc_object *o, const void *p, int writable)
 {
 	uintptr_t a = (uintptr_t)p;
 	if (a & 7)
 		return 0;
 	for (int i = 0; i < o->nsegs; i++)
 		if (o->segs[i].lo <= a && a + 8 <= o->segs[i].hi)
-			return (o->segs[i].prot & PROT_WRITE) &&
+			return (!writable || (o->segs[i].prot & PROT_WRITE)) &&
 			       !(o->segs[i].prot & PROT_EXEC);
+	return 0;
+}
+
+/* A descriptor for in, in its slot: before any thread can enter the
+ * sequence with the site open (a thread that stored a zero slot is not
+ * restarted by any barrier). */
+static int give_descriptor(struct pinline *in)
+{
+	struct sc_rseq_cs *d = desc_new();
+	if (!d)
+		return -ENOMEM;
+	const uint8_t *seq, *end;
+	sc_parch_inline_span(in->start, &seq, &end);
+	d->version = d->flags = 0;
+	d->start_ip = (uintptr_t)seq;
+	d->post_commit_offset = (uint64_t)(end - seq);
+	d->abort_ip = (uintptr_t)in->slow;
+	in->desc = d;
+	__atomic_store_n(in->slot, (uint64_t)(uintptr_t)d, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -153,6 +174,7 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 {
 	memset(in, 0, sizeof *in);
 	uint64_t *slot;
+	const void *got;
 	const uint8_t *lo, *hi, *seq, *end;
 	sc_parch_inline_slow_span(slow, &lo, &hi);
 	if (hi == lo || !sc_object_exec_prot(o, lo, (size_t)(hi - lo)) ||
@@ -163,15 +185,23 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 		return 0;
 	sc_parch_inline_span(s, &seq, &end);
 	if (!sc_object_exec_prot(o, s, (size_t)(end - s)) ||
-	    sc_parch_inline_find(s, slow, reg, &slot) != s ||
+	    sc_parch_inline_find(s, slow, reg, &slot, &got) != s ||
 	    sc_parch_inline_dest(s, 0) != sc_parch_inline_closed(s) ||
-	    sc_parch_inline_dest(s, 1) != thunk || !in_data(o, slot) ||
+	    sc_parch_inline_dest(s, 1) != thunk || !in_data(o, slot, 1) ||
+	    !in_data(o, got, 0) ||
+	    *(const void *const *)got !=
+		    (sc_pinline_test_got ? sc_pinline_test_got :
+					   (const void *)&__rseq_offset) ||
 	    __atomic_load_n(slot, __ATOMIC_ACQUIRE))
 		return 0;
 	in->start = s;
 	in->slot = slot;
 	in->slow = slow;
 	in->thunk = thunk;
+	if (give_descriptor(in)) {
+		memset(in, 0, sizeof *in);
+		return 0;
+	}
 	return 1;
 }
 
@@ -200,14 +230,20 @@ static int write_field(const struct sc_object *o, struct pinline *in, int f,
 
 static int close_site(const struct sc_object *o, struct pinline *in)
 {
-	if (!in->target)
-		return 0;
-	int err = write_field(o, in, 0, in->target,
-			      sc_parch_inline_closed(in->start));
-	if (err)
-		return err; /* left as it was: still open, still right */
-	in->target = NULL;
-	return barrier();
+	if (in->target) {
+		int err = write_field(o, in, 0, in->target,
+				      sc_parch_inline_closed(in->start));
+		if (err)
+			return err; /* left as it was: open, still right */
+		in->target = NULL;
+		in->owed = 1;
+	}
+	/* a thread that matched the old A may still be before its call
+	 * until a barrier succeeds: B stays until then */
+	if (in->owed && barrier())
+		return -EAGAIN;
+	in->owed = 0;
+	return 0;
 }
 
 int sc_pinline_set(const struct sc_object *o, struct pinline *in,
@@ -224,22 +260,8 @@ int sc_pinline_set(const struct sc_object *o, struct pinline *in,
 	if (!sc_parch_inline_encode(in->start, 0, target, probe) ||
 	    !sc_parch_inline_encode(in->start, 1, target, probe))
 		return -ERANGE;
-	if (!in->desc) {
-		struct sc_rseq_cs *d = desc_new();
-		if (!d)
-			return -ENOMEM;
-		const uint8_t *seq, *end;
-		sc_parch_inline_span(in->start, &seq, &end);
-		d->version = d->flags = 0;
-		d->start_ip = (uintptr_t)seq;
-		d->post_commit_offset = (uint64_t)(end - seq);
-		d->abort_ip = (uintptr_t)in->slow;
-		in->desc = d;
-		/* before any thread can match A: a thread inside the
-		 * sequence has stored this descriptor */
-		__atomic_store_n(in->slot, (uint64_t)(uintptr_t)d,
-				 __ATOMIC_RELEASE);
-	}
+	if (!in->desc)
+		return -ENOMEM; /* (verified sites have one) */
 	err = write_field(o, in, 1, sc_parch_inline_dest(in->start, 1),
 			  target);
 	if (!err)

@@ -22,11 +22,16 @@ struct pinline {
 	const uint8_t *slow;	 /* its slow path (the abort handler) */
 	const uint8_t *thunk;	 /* B as compiled */
 	const void *target;	 /* open on it; NULL: closed */
+	int owed; /* closed, but its barrier failed: owed before B moves */
 };
 
 /* Does the code before the verified slow site `slow` (a call of `thunk`
  * through register reg) hold an inline site as compiled (closed, B the
- * thunk, its slot zero in o's writable data)? Fills *in; 0 if not. */
+ * thunk, its slot zero in o's writable data, its GOT entry glibc's
+ * __rseq_offset)? Then its descriptor is made and put in its slot at
+ * once, so no thread can enter the sequence without it once the site
+ * may open (a slot shared by two sites is no longer zero for the
+ * second). Fills *in; 0 if not (-ENOMEM: no descriptor). */
 int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 		     const uint8_t *thunk, struct pinline *in);
 /* Open in on target, or (NULL) close it: 0, or -errno with the site
@@ -44,5 +49,7 @@ void sc_pinline_forget(struct pinline *in);
 /* Tests: called as the barrier, rseq then taken as working (NULL: the
  * real membarrier). */
 extern int (*sc_pinline_test_barrier)(void);
+/* Tests: what a site's GOT entry must hold (NULL: &__rseq_offset). */
+extern const void *sc_pinline_test_got;
 
 #endif

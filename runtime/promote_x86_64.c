@@ -506,7 +506,7 @@ const uint8_t *sc_parch_inline_start(const uint8_t *slow)
 }
 
 const uint8_t *sc_parch_inline_find(const uint8_t *s, const uint8_t *slow,
-				    int reg, uint64_t **slot)
+				    int reg, uint64_t **slot, const void **got)
 {
 	if (reg == 10 || reg == 11 || reg == 4)
 		return NULL;
@@ -524,6 +524,7 @@ const uint8_t *sc_parch_inline_find(const uint8_t *s, const uint8_t *slow,
 	    s + 40 + rd32(s + 36) != slow || s[40] != 0xe8)
 		return NULL;
 	*slot = (uint64_t *)(s + 19 + rd32(s + 15));
+	*got = s + 7 + rd32(s + 3);
 	return s;
 }
 

@@ -33,6 +33,7 @@
 #define T2 0x380
 
 static uint8_t *code, *data;
+static const long got_value = 0;
 static struct sc_object obj;
 
 static void put32(uint8_t *p, int32_t v)
@@ -52,7 +53,9 @@ static void lay_out(int reg)
 		0x4c, 0x8d, 0x1d, 0, 0, 0, 0,
 	};
 	memcpy(s, head, sizeof head);
-	put32(s + 3, 0x1000);			 /* the GOT: not checked */
+	/* the GOT entry: glibc's __rseq_offset (here a stand-in) */
+	put32(s + 3, (int32_t)(data + 128 - (s + 7)));
+	*(const void **)(data + 128) = &got_value;
 	put32(s + 15, (int32_t)(data + 64 - (s + 19))); /* the slot */
 	s[31] = (uint8_t)(0x4c | (reg >= 8));
 	s[32] = 0x39;
@@ -134,6 +137,7 @@ static void setup(void)
 	obj.nsegs = 2;
 	sc_set_text_ops(&rec_ops);
 	sc_pinline_test_barrier = r_barrier;
+	sc_pinline_test_got = &got_value;
 	nev = barrier_fails = 0;
 }
 
@@ -141,6 +145,7 @@ static void teardown(void)
 {
 	sc_set_text_ops(NULL);
 	sc_pinline_test_barrier = NULL;
+	sc_pinline_test_got = NULL;
 	munmap(code, 8192);
 }
 
@@ -170,12 +175,11 @@ Test(promote_inline, verifies_the_compiled_layout_for_every_register)
 Test(promote_inline, refuses_any_changed_byte)
 {
 	struct pinline in;
-	/* every byte of the site but the GOT's displacement, and the slow
-	 * path's signature, call and jump */
+	/* every byte of the site, and the slow path's signature, call and
+	 * jump */
 	int offs[64], n = 0;
 	for (int i = 0; i < 45; i++)
-		if (i < 3 || i > 6)
-			offs[n++] = SITE + i;
+		offs[n++] = SITE + i;
 	for (int i = -7; i < 10; i++)
 		offs[n++] = SLOW + i;
 	for (int k = 0; k < n; k++) {
@@ -195,6 +199,23 @@ Test(promote_inline, refuses_any_changed_byte)
 	lay_out(0);
 	put32(code + SITE + 15, (int32_t)(code + 8 - (code + SITE + 19)));
 	cr_expect_eq(verify(&in), 0, "a slot in the code accepted");
+	lay_out(0);
+	*(const void **)(data + 128) = &obj; /* a GOT entry: not glibc's */
+	cr_expect_eq(verify(&in), 0, "another GOT entry accepted");
+}
+
+Test(promote_inline, descriptor_in_its_slot_from_verification)
+{
+	struct pinline in, other;
+	lay_out(0);
+	cr_assert_eq(verify(&in), 1);
+	/* before it can ever open: no thread stores an empty slot then */
+	cr_assert_neq(in.desc, NULL);
+	cr_expect_eq(*in.slot, (uint64_t)(uintptr_t)in.desc);
+	/* a second site with the same slot (here: the same site again) is
+	 * refused: its slot is not zero */
+	cr_expect_eq(verify(&other), 0);
+	sc_pinline_forget(&in);
 }
 
 /* For every state i a thread may read A in and every later state j it
@@ -294,6 +315,13 @@ Test(promote_inline, failed_barrier_leaves_it_closed)
 	cr_expect_eq(sc_parch_inline_dest(in.start, 1), code + T1,
 		     "B written after a failed barrier");
 	cr_expect_eq(in.target, NULL);
+	/* still owed: opening again first needs a barrier that works */
+	cr_expect_eq(sc_pinline_set(&obj, &in, code + T2), -EAGAIN);
+	cr_expect_eq(sc_parch_inline_dest(in.start, 1), code + T1,
+		     "B written with the barrier still owed");
+	barrier_fails = 0;
+	cr_expect_eq(sc_pinline_set(&obj, &in, code + T2), 0);
+	cr_expect_eq(sc_parch_inline_dest(in.start, 0), code + T2);
 }
 
 Test(promote_inline, field_changed_behind_its_back_is_left_alone)
