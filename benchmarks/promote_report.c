@@ -113,6 +113,25 @@ static void report_end(void)
 		s.tail_sites, s.tail_unlearned, learning, s.promotions,
 		s.demotions, s.samples, s.stubs, s.stub_bytes, t_first, t_last,
 		now_ms() - t_start, s.samples > tallied ? s.samples - tallied : 0);
+	/* promote-inline: how many of the promoted sites compare inline,
+	 * and the others by kind (tail calls and jumps have no inline form;
+	 * a call through %r10/%r11 neither) */
+	size_t p_inline = 0, p_tail = 0, p_jump = 0, p_call = 0;
+	for (int i = 0; i < n; i++) {
+		if (v[i].state != STATIC_CALL_PROMOTE_PROMOTED)
+			continue;
+		if (v[i].inline_target)
+			p_inline++;
+		else if (v[i].tail == 2)
+			p_jump++;
+		else if (v[i].tail)
+			p_tail++;
+		else
+			p_call++;
+	}
+	fprintf(f, "inline: sites=%zu open=%zu; promoted: inline=%zu "
+		   "tail=%zu jump=%zu other_calls=%zu\n",
+		s.inline_sites, s.inline_open, p_inline, p_tail, p_jump, p_call);
 	qsort(v, n, sizeof(*v), by_samples);
 	for (int i = 0; i < n; i++) {
 		if (v[i].state == STATIC_CALL_PROMOTE_PROMOTED || !v[i].samples)
