@@ -15,8 +15,10 @@
  *   3. B := the new target (a thread arriving holds the closed A);
  *   4. A := the new target.
  * A barrier that fails leaves the site closed (its slow path, correct
- * for any value). The descriptor's slot is set before the site is first
- * opened and never changes; descriptors live in runtime memory that is
+ * for any value), and owes one before B may change. The descriptor's
+ * slot is set when the object registers (a thread that stored an empty
+ * slot would be restarted by no barrier) and never changes;
+ * descriptors live in runtime memory that is
  * never unmapped, emptied when their object goes: a thread keeps the
  * last descriptor's address in its area and the kernel reads it (and
  * the signature before its abort handler) at that thread's next
@@ -80,10 +82,9 @@ static struct sc_rseq_cs *desc_new(void)
 
 static void desc_empty(struct sc_rseq_cs *d)
 {
-	/* one field at a time, each a plain aligned store: a kernel reading
-	 * it meanwhile finds a range without this thread's IP in it, or a
-	 * bad one (then the thread gets SIGSEGV: never, as the range is
-	 * shrunk first and abort_ip stays signed) */
+	/* one field at a time: every state between is one the kernel
+	 * accepts (the range empty first, then the abort address a signed
+	 * word of the runtime's, before the object's goes) */
 	__atomic_store_n(&d->post_commit_offset, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&d->abort_ip, (uint64_t)(uintptr_t)&nowhere[1],
 			 __ATOMIC_RELEASE);
