@@ -17,6 +17,33 @@ static const sc_target sc_unit_target = sc_target::aarch64;
 static const sc_target sc_unit_target = sc_target::x86_64;
 #endif
 
+// -masm=intel: GCC announces `.intel_syntax noprefix` at the top of the
+// file and writes every instruction so; the plugin's text (x86: AT&T,
+// as plugin-common writes it) switches the assembler back for itself.
+static bool sc_unit_intel()
+{
+#ifdef SC_TARGET_AARCH64
+	return false;
+#else
+	return ix86_asm_dialect == ASM_INTEL;
+#endif
+}
+
+const char *sc_att_begin()
+{
+	return sc_unit_intel() ? "\t.att_syntax prefix\n" : "";
+}
+
+const char *sc_att_end()
+{
+	return sc_unit_intel() ? "\t.intel_syntax noprefix\n" : "";
+}
+
+std::string sc_att(const std::string &text)
+{
+	return sc_att_begin() + text + sc_att_end();
+}
+
 // Site record placed right before the call/jump: an exact site.
 const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail,
 			       bool cond, const char *file, int line)
@@ -28,6 +55,7 @@ const char *sc_asm_site_record(unsigned n, const char *key_name, bool tail,
 	if (file && line > 0)
 		text += sc_text_site_line(label, file, (unsigned)line,
 					  sc_unit_target);
+	text = sc_att(text);
 	return text.c_str();
 }
 
@@ -76,6 +104,7 @@ static void sc_emit_key(FILE *out, const sc_key *k)
 
 void sc_asm_emit_unit(FILE *out)
 {
+	fputs(sc_att_begin(), out);
 	bool any = false;
 	for (const sc_key *k : sc_keys_all()) {
 		if (!k->has_site && !k->has_store && !k->has_cond_site)
@@ -92,6 +121,7 @@ void sc_asm_emit_unit(FILE *out)
 	// (A unit defining fragments has their records to register.)
 	if (any || sc_fragments_in_unit())
 		fputs(sc_text_object(sc_unit_target).c_str(), out);
+	fputs(sc_att_end(), out);
 	// GCC must re-emit its own section directive for whatever follows.
 	in_section = NULL;
 }

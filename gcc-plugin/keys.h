@@ -31,6 +31,13 @@ extern bool sc_opt_report;
 extern bool sc_opt_promote; // promote.cc: record promotable sites
 extern bool sc_opt_promote_plain; // ... with thunks ending in `jmp *%reg`
 extern bool sc_opt_promote_inline; // ... call sites' compare inline
+
+// The plugin's x86 assembly is AT&T: what it prints into a unit GCC
+// writes in Intel syntax (-masm=intel) goes between these, empty
+// otherwise (emit_asm.cc); sc_att(text) brackets text so.
+const char *sc_att_begin();
+const char *sc_att_end();
+std::string sc_att(const std::string &text);
 // The unit declared a marked struct member: only then are byte copies
 // through pointers it cannot place routed (docs/FIELD_KEYS.md).
 extern bool sc_unit_has_field_keys;

@@ -324,7 +324,7 @@ static void sc_inline_jump(rtx_insn *insn, int reg)
 {
 	std::string text = sc_text_promote_jump(reg, sc_opt_promote_plain,
 						sc_jump_notrack(insn));
-	rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode, ggc_strdup(text.c_str()),
+	rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode, ggc_strdup(sc_att(text).c_str()),
 					 sc_asm_location(insn));
 	MEM_VOLATILE_P(body) = 1; // never moved or dropped
 	emit_insn_before(body, insn);
@@ -452,7 +452,7 @@ class sc_promote_pass : public rtl_opt_pass {
 	static rtx asm_text(const std::string &text, rtx_insn *insn)
 	{
 		rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode,
-						 ggc_strdup(text.c_str()),
+						 ggc_strdup(sc_att(text).c_str()),
 						 sc_asm_location(insn));
 		MEM_VOLATILE_P(body) = 1; // never moved or dropped
 		return body;
@@ -508,7 +508,7 @@ class sc_promote_pass : public rtl_opt_pass {
 		std::string text =
 			sc_promote_site_text(label, reg, tail, jump);
 		rtx body = gen_rtx_ASM_INPUT_loc(VOIDmode,
-						 ggc_strdup(text.c_str()),
+						 ggc_strdup(sc_att(text).c_str()),
 						 sc_asm_location(insn));
 		MEM_VOLATILE_P(body) = 1; // never moved or dropped
 		emit_insn_before(body, insn);
@@ -533,6 +533,7 @@ static void sc_promote_finish_unit(void *, void *)
 	fputs("\t# staticcall: promotable sites' thunks and table "
 	      "(docs/ABI.md)\n",
 	      asm_out_file);
+	fputs(sc_att_begin(), asm_out_file);
 	for (int r = 0; r < SC_PROMOTE_NREGS; r++) {
 		if (sc_promote_regs & (1u << r))
 			fputs(sc_text_thunk(r, false).c_str(), asm_out_file);
@@ -540,6 +541,7 @@ static void sc_promote_finish_unit(void *, void *)
 			fputs(sc_text_thunk(r, true).c_str(), asm_out_file);
 	}
 	fputs(sc_text_object().c_str(), asm_out_file);
+	fputs(sc_att_end(), asm_out_file);
 	in_section = NULL; // GCC re-emits its own section directive
 }
 

@@ -468,6 +468,22 @@ $cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_with_keys.c" \
 	-o "$out/promote_with_keys" "${rt[@]}" ||
 	fail "promote_with_keys.c: no thunk for the static calls' trampolines"
 "$out/promote_with_keys" || fail "promote_with_keys: wrong result"
+if [ "$kind" = gcc ]; then
+	# -masm=intel: the plugin's own text (AT&T) switches the assembler
+	# back for itself; static calls, promotable and inline sites give
+	# the code of the AT&T build, and it runs
+	for m in att intel; do
+		$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" \
+			-fplugin-arg-staticcall_gcc-promote-inline -masm=$m \
+			-c "$src/promote_with_keys.c" -o "$out/with_keys_$m.o" 2>"$out/err" ||
+			fail "promote_with_keys.c, -masm=$m: $(cat "$out/err")"
+	done
+	cmp -s <(objdump -d "$out/with_keys_att.o" | tail -n +3) \
+		<(objdump -d "$out/with_keys_intel.o" | tail -n +3) ||
+		fail "promote_with_keys.c: -masm=intel gives other code"
+	$cc "$out/with_keys_intel.o" -o "$out/with_keys_intel" "${rt[@]}" &&
+		"$out/with_keys_intel" || fail "promote_with_keys, -masm=intel: wrong result"
+fi
 # A table jump whose location names no file (reduced from CPython): the
 # GCC plugin's asm before it crashed cc1 in final
 $cc -O2 -w "${promote[@]}" -fjump-tables -c "$src/jump_table_location.c" \
