@@ -293,7 +293,7 @@ struct sc_abi_promote {
 #define SC_X86_THUNK_RETPOLINE 8u /* the retpoline after the slot */
 #define SC_X86_THUNK_SAMPLE 32u	  /* the sample block */
 
-/* An x86-64 inline site (SC_PROMOTE_INLINE), 8-byte aligned, 40 bytes,
+/* An x86-64 inline site (SC_PROMOTE_INLINE), 8-byte aligned, 45 bytes,
  * scratch registers %r10 and %r11 (dead at every call the plugin gives
  * this form):
  *   +0   movq __rseq_offset@GOTPCREL(%rip), %r10    4c 8b 15 rel32
@@ -305,8 +305,8 @@ struct sc_abi_promote {
  *   +34  jne  slow                                 0f 85 rel32
  *   +40  call B                  (its end: +45)    e8 rel32
  * The slot (8 bytes of the object's writable data, 0 as linked) is the
- * site's restartable-sequence descriptor, which the runtime sets before
- * it first opens the site; the store puts it in the thread's rseq area
+ * site's restartable-sequence descriptor, which the runtime sets when it
+ * registers the object, before it may open the site; the store puts it in the thread's rseq area
  * (rseq_cs, 8 bytes into glibc's, at __rseq_offset from the thread
  * pointer). A is closed (the `cmp` itself: rel32 0, no function is
  * there) until the runtime opens it, B the thunk. Out of line, 8-byte

@@ -276,6 +276,8 @@ const char *sc_key_check(const struct sc_object *obj, const void *var,
 			 struct sc_key_checker *kc);
 /* Is [p, p+len) inside an executable segment of obj? Returns its prot. */
 int sc_object_exec_prot(const struct sc_object *obj, const void *p, size_t len);
+/* The PROT_* of the segment of obj holding [p, p + len), -1 if none. */
+int sc_object_prot(const struct sc_object *obj, const void *p, size_t len);
 
 /* ---- fragment.c: one-instruction fragments -------------------------- */
 /* Register each checked fragment of the object's optional table

@@ -93,6 +93,12 @@ static const struct sc_segment *segment_of(const struct sc_object *o,
 	return NULL;
 }
 
+int sc_object_prot(const struct sc_object *o, const void *p, size_t len)
+{
+	const struct sc_segment *s = segment_of(o, (uintptr_t)p, len);
+	return s ? s->prot : -1;
+}
+
 int sc_object_exec_prot(const struct sc_object *o, const void *p, size_t len)
 {
 	const struct sc_segment *s = segment_of(o, (uintptr_t)p, len);

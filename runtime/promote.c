@@ -318,9 +318,17 @@ int sc_promote_write_site(const struct sc_object *o, uint8_t *insn, int tail,
 		return -EINVAL; /* not one word: never written */
 	if (sc_parch_site_dest(insn, tail) != from)
 		return -EBUSY; /* changed behind us: leave it */
-	uint64_t *word = (uint64_t *)((uintptr_t)insn & ~(uintptr_t)7);
+	return sc_promote_write_bytes(o, insn, bytes, SC_PSITE_LEN);
+}
+
+int sc_promote_write_bytes(const struct sc_object *o, uint8_t *at,
+			   const uint8_t *bytes, size_t n)
+{
+	if (((uintptr_t)at & 7) + n > 8)
+		return -EINVAL; /* not one word: never written */
+	uint64_t *word = (uint64_t *)((uintptr_t)at & ~(uintptr_t)7);
 	uint64_t old = sc_code_load64(word), new = old;
-	memcpy((uint8_t *)&new + ((uintptr_t)insn & 7), bytes, SC_PSITE_LEN);
+	memcpy((uint8_t *)&new + ((uintptr_t)at & 7), bytes, n);
 	struct sc_write w = { word, old, new,
 			      0,    1,	 sc_object_exec_prot(o, word, 8) };
 	if (!w.prot)
@@ -1451,6 +1459,25 @@ static void commit(struct pending *p)
 	       (void *)s->insn, (const void *)p->stub->at, k, k > 1 ? "s" : "");
 }
 
+/* s leaves its stub for its slow path, learning (its inline site
+ * closed): 0; -1 if the site could not be written, then given up on
+ * where it is (correct). */
+static int back_to_slow_path(struct pobj *po, struct psite *s)
+{
+	if (site_retarget(po, s, s->slow)) {
+		s->state = PS_MEGA;
+		follow_inline(po, s);
+		return -1;
+	}
+	totals.demotions++;
+	s->demotions_all++;
+	s->state = PS_THUNK;
+	s->stub = NULL;
+	s->rec = NULL;
+	follow_inline(po, s);
+	return 0;
+}
+
 /* An open inline site's calls to its target never reach the stub, so
  * neither the stub's counters nor its misses say how they compare: when
  * its misses reach the limit the site goes back to its slow path to learn
@@ -1461,19 +1488,9 @@ static void commit(struct pending *p)
 static void relearn(struct pobj *po, struct psite *s)
 {
 	reset_tally(s);
-	if (site_retarget(po, s, s->slow)) {
-		s->state = PS_MEGA;
-		follow_inline(po, s);
-		return;
-	}
-	totals.demotions++;
-	s->demotions_all++;
-	s->state = PS_THUNK;
-	s->stub = NULL;
-	s->rec = NULL;
-	follow_inline(po, s);
-	sc_log(SC_LOG_DEBUG, "promote: inline site %p learns again",
-	       (void *)s->insn);
+	if (!back_to_slow_path(po, s))
+		sc_log(SC_LOG_DEBUG, "promote: inline site %p learns again",
+		       (void *)s->insn);
 }
 
 static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
@@ -1528,20 +1545,12 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 			s->kept++;
 			return;
 		}
-		if (site_retarget(po, s, s->slow)) {
-			s->state = PS_MEGA;
+		if (back_to_slow_path(po, s))
 			return;
-		}
-		totals.demotions++;
-		s->demotions_all++;
 		/* A site that kept its stub a while had a phase change:
 		 * only quick demotions count towards giving up on it. */
 		if (now_ms() - s->promoted_at < SC_PROMOTE_SETTLED_MS)
 			s->demotions++;
-		s->state = PS_THUNK;
-		s->stub = NULL;
-		s->rec = NULL;
-		follow_inline(po, s);
 		/* A promote-plain site is given up on at its first demotion
 		 * (its slow path, a predicted `jmp *%reg`, is cheap: learning
 		 * each phase again costs more than it wins; benchmarks/README.md

@@ -141,14 +141,9 @@ static int barrier(void)
  * (writable) writable? */
 static int in_data(const struct sc_object *o, const void *p, int writable)
 {
-	uintptr_t a = (uintptr_t)p;
-	if (a & 7)
-		return 0;
-	for (int i = 0; i < o->nsegs; i++)
-		if (o->segs[i].lo <= a && a + 8 <= o->segs[i].hi)
-			return (!writable || (o->segs[i].prot & PROT_WRITE)) &&
-			       !(o->segs[i].prot & PROT_EXEC);
-	return 0;
+	int prot = sc_object_prot(o, p, 8);
+	return !((uintptr_t)p & 7) && prot >= 0 && !(prot & PROT_EXEC) &&
+	       (!writable || (prot & PROT_WRITE));
 }
 
 /* A descriptor for in, in its slot: before any thread can enter the
@@ -216,17 +211,7 @@ static int write_field(const struct sc_object *o, struct pinline *in, int f,
 		return -ERANGE;
 	if (!from || sc_parch_inline_dest(in->start, f) != from)
 		return -EBUSY; /* changed behind us (a breakpoint) */
-	uint8_t *at = in->start + off;
-	uint64_t *word = (uint64_t *)((uintptr_t)at & ~(uintptr_t)7);
-	if (((uintptr_t)at & 7) > 4)
-		return -EINVAL; /* not one word (the plugin aligns it) */
-	uint64_t old = sc_code_load64(word), new = old;
-	memcpy((uint8_t *)&new + ((uintptr_t)at & 7), bytes, 4);
-	struct sc_write w = { word, old, new, 0, 1,
-			      sc_object_exec_prot(o, word, 8) };
-	if (!w.prot)
-		return -EINVAL;
-	return sc_text_apply(&w, 1);
+	return sc_promote_write_bytes(o, in->start + off, bytes, 4);
 }
 
 static int close_site(const struct sc_object *o, struct pinline *in)

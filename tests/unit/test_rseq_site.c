@@ -30,7 +30,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "promote.h"
 
 long rs_call(long (*fp)(long), long x);
 extern uint8_t rs_start[], rs_closed[], rs_callsite[], rs_end[];
@@ -70,13 +70,8 @@ static void store_outside_the_rseq_area(void)
  * runtime's text writer (one CAS of the word, cores synced after). */
 static void write_field(uint8_t *p, const void *bytes, size_t len)
 {
-	uint64_t *word = (uint64_t *)((uintptr_t)p & ~(uintptr_t)7);
 	cr_assert_leq(((uintptr_t)p & 7) + len, 8, "a field straddles a word");
-	uint64_t old = *word, new = old;
-	memcpy((uint8_t *)&new + ((uintptr_t)p & 7), bytes, len);
-	struct sc_write w = { word, old, new,
-			      0,    1,	 sc_object_exec_prot(&obj, word, 8) };
-	cr_assert_eq(sc_text_apply(&w, 1), 0);
+	cr_assert_eq(sc_promote_write_bytes(&obj, p, bytes, len), 0);
 }
 
 static void rel32_to(uint8_t *field, const uint8_t *insn_end, void *to)
