@@ -4,7 +4,8 @@
  * call to an opaque function and against the retpoline call; a site
  * alternating two targets and a megamorphic one (64 targets, uniform)
  * against the retpoline; and how long a site whose one target changes
- * takes to be promoted again. The plain build too: the same loops (and a
+ * takes to be promoted again; a site whose one target changes among four
+ * every 65,536 calls, stub and inline. The plain build too: the same loops (and a
  * phase-changing site, two megamorphic sites in one loop) as
  * plain `call *%reg` against promote-plain mode (its thunks' slow path a
  * plain `jmp *%reg`). Medians of ROUNDS runs (the variants' order
@@ -27,7 +28,7 @@ DECL(inlined)
 static long sink;
 /* clang-format on */
 
-#define NV 20
+#define NV 22
 static long (*const loops[NV])(long) = {
 	direct_mono,	    retpoline_mono,	retpoline_two,
 	retpoline_mega,	    promoted_mono,	promoted_two,
@@ -35,7 +36,8 @@ static long (*const loops[NV])(long) = {
 	indirect_mega,	    plainpromoted_mono, plainpromoted_two,
 	plainpromoted_mega, indirect_phase,	plainpromoted_phase,
 	indirect_mega2,	    plainpromoted_mega2, inlined_mono,
-	inlined_two,	    inlined_mega,
+	inlined_two,	    inlined_mega,	promoted_phase,
+	inlined_phase,
 };
 
 /* ns per call of each loop, medians of `rounds`, the order rotating
@@ -74,7 +76,8 @@ int main(int argc, char **argv)
 			plainpromoted_two(100000) + plainpromoted_mega(100000) +
 			plainpromoted_phase(100000) +
 			plainpromoted_mega2(100000) + inlined_mono(100000) +
-			inlined_two(100000) + inlined_mega(100000);
+			inlined_two(100000) + inlined_mega(100000) +
+			promoted_phase(100000) + inlined_phase(100000);
 	double m[NV];
 	measure(calls, rounds, m);
 	double d = m[0], rm = m[1], r2 = m[2], r64 = m[3], pm = m[4], p2 = m[5],
@@ -103,6 +106,11 @@ int main(int argc, char **argv)
 	printf("  inline 2 / retpoline 2          %6.2f  (<= 0.35)\n", i2 / r2);
 	printf("  inline 64 / retpoline 64        %6.2f  (<= 1.05)\n",
 	       i64 / r64);
+	/* 4 targets in turn, 65,536 calls each: a stub widens to hold
+	 * them all; an inline site learns again at each change */
+	printf("four phases of 65,536 calls (retpoline build)\n");
+	printf("  promoted (stub)                 %6.2f\n", m[20]);
+	printf("  inline                          %6.2f\n", m[21]);
 	printf("plain build: call *%%reg / promote-plain (direct %.2f)\n", d);
 	static const char *const kind[5] = { "1 target", "2 targets",
 					     "64 targets", "phase change",

@@ -138,6 +138,10 @@ struct psite {
 	const uint8_t *slow; /* its slow path: the thunk, or for a tail site
 				its slow stub (sc_parch_slow_encode) */
 	const uint8_t *stub; /* PS_STUB: where it points */
+	/* PS_THUNK (and given up where it stood): on its sampling entry,
+	 * learning again through its last stub (relearn), not on its slow
+	 * path; else NULL */
+	const uint8_t *entry;
 	void *targets[SC_PROMOTE_TARGETS], *last[SC_PROMOTE_TARGETS];
 	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
 	uint8_t jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
@@ -157,6 +161,10 @@ struct psite {
 	const struct stubrec *rec;	 /* PS_STUB: its stub */
 	uint64_t hits_seen, misses_seen; /* rec's counters at the last
 					    decision */
+	/* (check_inline) its inline site closed for a probe, what it
+	 * compared before, checks to wait before the next, the last wait */
+	uint8_t inl_probe, inl_wait, inl_backoff;
+	const void *inl_was;
 	unsigned long kept; /* decisions that kept it on its stub: misses
 			       rare next to its hits (hit counters) */
 };
@@ -175,6 +183,7 @@ struct stubrec {
 	const uint8_t *site; /* a counting stub's one site, else NULL */
 	size_t len;
 	uint64_t *cnt; /* its hits [0, n) and misses [n], or NULL */
+	uint64_t seen[SC_PROMOTE_TARGETS]; /* hits at the last inline check */
 	/* a relayout moved its site to a copy (its counts with it): never
 	 * handed out again */
 	int retired;
@@ -222,6 +231,7 @@ struct pobj {
 	size_t relaid; /* sites moved by them, in all */
 	int relayout_set;
 	uint64_t relayout_from;
+	uint64_t inl_checked; /* ms: its inline sites' last check */
 	struct pobj *next;
 };
 
@@ -336,10 +346,10 @@ int sc_promote_write_bytes(const struct sc_object *o, uint8_t *at,
 	return sc_text_apply(&w, 1);
 }
 
-/* Where s points now: its stub, or its slow path. */
+/* Where s points now: its stub, its sampling entry, or its slow path. */
 static const void *site_dest(const struct psite *s)
 {
-	return s->state == PS_STUB ? s->stub : s->slow;
+	return s->state == PS_STUB ? s->stub : s->entry ? s->entry : s->slow;
 }
 
 /* Point s at dest (a stub, or its thunk); 0 or -errno. */
@@ -347,8 +357,11 @@ static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 {
 	if (s->terminal)
 		return -EPERM; /* in place: never written again */
-	return sc_promote_retarget(&po->obj, s->insn, s->tail, site_dest(s),
-				   dest);
+	int err = sc_promote_retarget(&po->obj, s->insn, s->tail, site_dest(s),
+				      dest);
+	if (!err && dest != s->entry)
+		s->entry = NULL; /* (left: never reached again) */
+	return err;
 }
 
 /* Promotions and give-ups decided by the flushes of SC_PROMOTE_BATCH_MS
@@ -362,6 +375,7 @@ struct pending {
 	struct psite *s;
 	const struct stubrec *stub;
 	const uint8_t *jump;
+	const uint8_t *entry; /* relearn: the site onto this sampling entry */
 	void *t[SC_PROMOTE_TARGETS];
 	int k;
 };
@@ -570,11 +584,14 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	s->state = s->tail ? PS_TAIL : PS_THUNK;
 }
 
-/* s's inline site compares the first target of its stub while it is on
- * one (the hottest when chosen); given up on (no more learning), the
- * target it kept (inl_keep: its most frequent, if frequent enough, or
- * the first a stub would have had); else it is closed: every call then
- * reaches s, as before. A site that cannot open stays closed. */
+/* s's inline site compares the first target of its stub when it goes
+ * onto one (the hottest when chosen), and keeps its target while the
+ * stub holds it (widened: the new targets, rarer so far, go to the stub;
+ * check_inline moves the compare to a hotter one); given up on (no more
+ * learning), the target it kept (inl_keep: its most frequent, if
+ * frequent enough, or the first a stub would have had); else it is
+ * closed: every call then reaches s, as before. A site that cannot open
+ * stays closed. */
 static void follow_inline(struct pobj *po, struct psite *s)
 {
 	if (!s->inl)
@@ -583,6 +600,10 @@ static void follow_inline(struct pobj *po, struct psite *s)
 			s->state == PS_MEGA || s->state == PS_FULL ?
 					      s->inl_keep :
 					      NULL;
+	for (int i = 0; s->state == PS_STUB && i < s->ntargets; i++)
+		if (s->inl->target && s->targets[i] == s->inl->target)
+			return; /* widened: kept */
+	s->inl_probe = s->inl_wait = s->inl_backoff = 0; /* a new start */
 	int err = sc_pinline_set(&po->obj, s->inl, t);
 	if (err && err != -ENOTSUP)
 		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
@@ -855,6 +876,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		goto out;
 	po->begin = begin;
 	po->end = end;
+	po->inl_checked = now_ms();
 	if (((uintptr_t)begin & 3) || sc_object_locate(&po->obj, begin) ||
 	    !table_inside(&po->obj, begin, end) ||
 	    !exec_span(&po->obj, &po->lo, &po->hi) ||
@@ -1135,6 +1157,7 @@ static const struct stubrec *make_stub(struct pobj *po, int reg,
 	r->cnt = cnt;
 	r->len = len;
 	r->retired = 0;
+	memset(r->seen, 0, sizeof r->seen);
 	perf_map(po, room, len, "stub", reg, site, t, n);
 	return r;
 }
@@ -1157,6 +1180,23 @@ static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
 			return r;
 	}
 	return make_stub(po, reg, t, n, miss, far, site, counting, NULL);
+}
+
+/* The shared stub without counters for (reg, targets, miss): a learning
+ * site's way on (learn_entry), whose calls are counted as samples. */
+static const struct stubrec *plain_stub(struct pobj *po, int reg,
+					void *const *t, int n,
+					const uint8_t *miss, int *far,
+					const uint8_t *site)
+{
+	for (size_t i = 0; i < po->nstubs; i++) {
+		struct stubrec *r = &po->stubs[i];
+		if (!r->retired && !r->cnt && !r->site && r->reg == reg &&
+		    r->n == n && r->miss == miss &&
+		    !memcmp(r->t, t, n * sizeof *t))
+			return r;
+	}
+	return make_stub(po, reg, t, n, miss, far, site, 0, NULL);
 }
 
 /* A stub no site will point at again: its counts are its successor's
@@ -1231,6 +1271,8 @@ static void relayout(struct pobj *po)
 		 * reach from this address: the site stays where it is) */
 		h[i].to = make_stub(po, old->reg, t, k, old->miss, &far,
 				    h[i].s->insn, 1, c);
+		for (int j = 0; h[i].to && j < k; j++) /* counts and all */
+			((struct stubrec *)h[i].to)->seen[j] = old->seen[idx[j]];
 	}
 	int sealed = !sc_execmem_seal(&po->pool);
 	for (size_t i = 0; i < n; i++) {
@@ -1412,14 +1454,21 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 	p->po = po;
 	p->s = s;
 	p->stub = stub;
+	p->entry = NULL;
 	p->k = k;
 	memcpy(p->t, t, k * sizeof *t);
 }
+
+static void commit_relearn(struct pending *p);
 
 static void commit(struct pending *p)
 {
 	struct psite *s = p->s;
 	int k = p->k;
+	if (p->entry) {
+		commit_relearn(p);
+		return;
+	}
 	s->queued = 0;
 	if (!k) { /* given up: onto its own jump stub */
 		if (!sc_execmem_seal(&p->po->pool) &&
@@ -1459,16 +1508,17 @@ static void commit(struct pending *p)
 	       (void *)s->insn, (const void *)p->stub->at, k, k > 1 ? "s" : "");
 }
 
-/* s leaves its stub for its slow path, learning (its inline site
- * closed): 0; -1 if the site could not be written, then given up on
- * where it is (correct). */
-static int back_to_slow_path(struct pobj *po, struct psite *s)
+/* s leaves its stub for `to`, its slow path or its sampling entry
+ * (learn_entry), learning (its inline site closed): 0; -1 if the site
+ * could not be written, then given up on where it is (correct). */
+static int leave_stub(struct pobj *po, struct psite *s, const uint8_t *to)
 {
-	if (site_retarget(po, s, s->slow)) {
+	if (site_retarget(po, s, to)) {
 		s->state = PS_MEGA;
 		follow_inline(po, s);
 		return -1;
 	}
+	s->entry = to == s->slow ? NULL : to;
 	totals.demotions++;
 	s->demotions_all++;
 	s->state = PS_THUNK;
@@ -1478,19 +1528,85 @@ static int back_to_slow_path(struct pobj *po, struct psite *s)
 	return 0;
 }
 
+static int back_to_slow_path(struct pobj *po, struct psite *s)
+{
+	return leave_stub(po, s, s->slow);
+}
+
+/* s's sampling entry for learning again: a tail site's slow stub in
+ * form (it names s by its return address) that goes on to a stub of s's
+ * targets, not to the retpoline, so the calls of a window cost a stub,
+ * not a retpoline each (~2,000 calls a time). That stub's misses take
+ * the retpoline, not s's sampling slow path: a call is sampled once,
+ * whether its target is in the stub or not (twice, a new target would
+ * weigh double). Written, not yet executable, in its object's pool;
+ * NULL if there is no room or no such form. */
+static const uint8_t *learn_entry(struct pobj *po, const struct psite *s)
+{
+	size_t len = sc_parch_slow_size();
+	uint8_t buf[64];
+	int far = 0;
+	if (!po->pool_ok || !len || len > sizeof buf || s->tail ||
+	    !s->ntargets)
+		return NULL;
+	const struct stubrec *via = plain_stub(
+		po, s->reg, s->targets, s->ntargets, plain_path(s), &far,
+		s->insn); /* (the site names it in the perf map) */
+	if (!via)
+		return NULL;
+	uint8_t *at = sc_execmem_room(&po->pool, len);
+	if (!at || !sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
+					 s->thunk, 0, via->at, buf))
+		return NULL; /* (its room stays int3) */
+	memcpy(at, buf, len);
+	po->slow_bytes += len;
+	perf_map(po, at, len, "relearn", s->reg, s->insn, s->targets,
+		 s->ntargets);
+	return at;
+}
+
 /* An open inline site's calls to its target never reach the stub, so
  * neither the stub's counters nor its misses say how they compare: when
- * its misses reach the limit the site goes back to its slow path to learn
- * every call again (its inline site closed), rather than being widened
- * (which would put the newest, rarest target first) or demoted by a rate
- * that leaves out its hits. Not a quick demotion (no step towards giving
- * up): back on the same targets its limit doubles, as for any site. */
-static void relearn(struct pobj *po, struct psite *s)
+ * its misses reach the limit the site learns every call again (its
+ * inline site closed), rather than being widened (which would put the
+ * newest, rarest target first) or demoted by a rate that leaves out its
+ * hits. It learns on its sampling entry (learn_entry), queued with the
+ * batch; without one, on its slow path. Not a quick demotion (no step
+ * towards giving up): back on the same targets its limit doubles, as for
+ * any site. */
+static void relearn(struct batch *b, struct pobj *po, struct psite *s)
 {
 	reset_tally(s);
+	const uint8_t *e = b->n < SC_BATCH_MAX ? learn_entry(po, s) : NULL;
+	if (e) {
+		b->p[b->n++] = (struct pending){ .po = po, .s = s, .entry = e };
+		s->queued = 1;
+		return;
+	}
 	if (!back_to_slow_path(po, s))
 		sc_log(SC_LOG_DEBUG, "promote: inline site %p learns again",
 		       (void *)s->insn);
+}
+
+/* The batch's part of relearn: the entry sealed, the site onto it, its
+ * inline site closed (every call then reaches the entry), a fresh tally.
+ * If the entry cannot be sealed, the site goes back to its slow path. */
+static void commit_relearn(struct pending *p)
+{
+	struct pobj *po = p->po;
+	struct psite *s = p->s;
+	s->queued = 0;
+	if (s->state != PS_STUB)
+		return;
+	if (sc_execmem_seal(&po->pool)) {
+		back_to_slow_path(po, s);
+		return;
+	}
+	if (leave_stub(po, s, p->entry))
+		return;
+	reset_tally(s);
+	sc_log(SC_LOG_DEBUG, "promote: inline site %p learns again",
+	       (void *)s->insn);
 }
 
 static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
@@ -1503,12 +1619,9 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		/* samples of a promoted site are its misses */
 		if (m == 2 || s->samples < s->miss_limit)
 			return;
-		if (s->inl && s->inl->target) {
-			relearn(po, s);
-			return;
-		}
 		/* Misses that concentrate on targets the stub has room for:
-		 * widen it (the new ones first: they are the current phase). */
+		 * widen it (the new ones first: they are the current phase;
+		 * an open inline site keeps its target: follow_inline). */
 		int k = choose(s, t);
 		/* Samples taken before the stub was reached (another
 		 * thread's buffer, a thread inside the thunk) may name
@@ -1530,6 +1643,10 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 			memcpy(t + k, s->targets, s->ntargets * sizeof *t);
 			reset_tally(s);
 			promote_to(b, po, s, t, k + s->ntargets);
+			return;
+		}
+		if (s->inl && s->inl->target) {
+			relearn(b, po, s);
 			return;
 		}
 		reset_tally(s);
@@ -1576,6 +1693,88 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		return;
 	}
 	promote_to(b, po, s, t, k);
+}
+
+/* Inline sites' checks (check_inline), at most every SC_INLINE_CHECK_MS
+ * per object: an open site whose stub took SC_INLINE_PROBE_HITS for one
+ * target since the last check closes for one check (a probe: every call
+ * then reaches the stub and is counted), then opens on the stub's
+ * hottest target if that took SC_INLINE_OPEN% of the stub's hits; a
+ * probe that finds the same target (a steady mix: 60% inline, 40% in the
+ * stub) or none hot enough waits twice as many checks as the last before
+ * the next (1, 3, 7 ... 63). At most SC_INLINE_MOVES changes (a barrier
+ * each) per flush. */
+#define SC_INLINE_CHECK_MS 50
+#define SC_INLINE_PROBE_HITS 4096
+#define SC_INLINE_OPEN 40
+#define SC_INLINE_MOVES 16
+
+static void probe_waits(struct psite *s)
+{
+	s->inl_backoff = s->inl_backoff >= 31 ? 63 : 2 * s->inl_backoff + 1;
+	s->inl_wait = s->inl_backoff;
+}
+
+/* An open inline site's calls to its target never reach its stub, and
+ * its stub's hits are not sampled, so a site whose calls move to a
+ * target the stub already holds would compare the old one for good: the
+ * stub's hit counters, read at each check, show it. Under the lock, from
+ * a flush: a program that takes no more samples is checked no more. */
+static void check_inline(struct pobj *po, uint64_t now, int *moves)
+{
+	if (now - po->inl_checked < SC_INLINE_CHECK_MS)
+		return;
+	po->inl_checked = now;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (!s->inl || s->state != PS_STUB || s->queued || !s->rec ||
+		    !s->rec->cnt || (!s->inl->target && !s->inl_probe))
+			continue;
+		struct stubrec *r = (struct stubrec *)s->rec;
+		int top = -1, other = -1;
+		uint64_t d[SC_PROMOTE_TARGETS], all = 0;
+		for (int j = 0; j < r->n; j++) {
+			const uint64_t c = counter(&r->cnt[j]);
+			d[j] = c - r->seen[j];
+			r->seen[j] = c;
+			all += d[j];
+			if (top < 0 || d[j] > d[top])
+				top = j;
+			if (r->t[j] != s->inl->target &&
+			    (other < 0 || d[j] > d[other]))
+				other = j;
+		}
+		if (s->inl_wait) {
+			s->inl_wait--;
+			continue;
+		}
+		if (*moves <= 0)
+			continue;
+		if (s->inl_probe) { /* closed since the last check */
+			if (top < 0 || !all || d[top] * 100 < all * SC_INLINE_OPEN) {
+				probe_waits(s); /* none hot enough: closed */
+				continue;
+			}
+			(*moves)--;
+			if (r->t[top] == s->inl_was)
+				probe_waits(s);
+			else
+				s->inl_backoff = 0;
+			s->inl_probe = 0;
+			int err = sc_pinline_set(&po->obj, s->inl, r->t[top]);
+			if (err && err != -ENOTSUP)
+				sc_log(SC_LOG_INFO,
+				       "promote: inline site %p stays closed (%s)",
+				       (void *)s->inl->start, strerror(-err));
+			continue;
+		}
+		if (other < 0 || d[other] < SC_INLINE_PROBE_HITS)
+			continue;
+		(*moves)--;
+		s->inl_was = s->inl->target;
+		if (!sc_pinline_set(&po->obj, s->inl, NULL))
+			s->inl_probe = 1;
+	}
 }
 
 struct sample {
@@ -1644,14 +1843,18 @@ static void flush(const struct sample *smp, unsigned n)
 		    now - batch.since >= sc_promote_batch_us)
 			commit_batch();
 	}
-	if (m == 1 && !batch.n) {
+	if (m == 1) {
 		const uint64_t now = now_ms();
-		for (struct pobj *po = pobjs; po; po = po->next)
-			if (relayout_due(po, now)) {
+		int moves = SC_INLINE_MOVES;
+		for (struct pobj *po = pobjs; po; po = po->next) {
+			if (!batch.n && relayout_due(po, now)) {
 				po->relayout_set = 0;
 				po->relayouts++;
 				relayout(po);
 			}
+			if (po->ninl) /* (queued sites are left alone) */
+				check_inline(po, now, &moves);
+		}
 	}
 	sc_unlock(&saved);
 }
@@ -1787,6 +1990,7 @@ int sc_promote_seal_code(void)
 				sc_parch_site_dest(s->insn, s->tail);
 			if (!s->terminal && now != home &&
 			    (now == s->stub || now == s->slow ||
+			     (s->entry && now == s->entry) ||
 			     now == s->thunk || now == plain_path(s)) &&
 			    sc_parch_site_encode(s->insn, s->tail, home, to)) {
 				put_site(w, &k, po, s->insn, to);
@@ -1822,6 +2026,7 @@ int sc_promote_seal_code(void)
 				continue; /* (terminal: given up, in place) */
 			s->state = PS_SEALED;
 			s->stub = NULL;
+			s->entry = NULL;
 			s->rec = NULL;
 			s->slow = s->compiled ? s->compiled : s->thunk;
 		}

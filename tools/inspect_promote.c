@@ -437,7 +437,9 @@ void live_promote_sites(struct table *t,
 		}
 		if (n >= 8 && b[0] == 0x64 && b[1] == 0xff && b[2] == 0x0c &&
 		    b[3] == 0x25) {
-			p->live = "learning"; /* a tail site's slow stub */
+			/* a tail site's slow stub, or the sampling entry of
+			 * an inline site's slow path learning again */
+			p->live = "learning";
 			continue;
 		}
 		if (jump_stub(b, n, p->reg)) { /* promote-plain, given up */

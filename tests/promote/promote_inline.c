@@ -2,13 +2,16 @@
  * promote_inline.c - inline sites (-fplugin-arg-staticcall_gcc-promote-
  * inline; docs/PATCHING.md "Inline sites") while threads call: 8 threads
  * call through one site, each checking every result against the target
- * it passed; the main thread changes the target (three phases, each
- * re-learned: the site re-opened on the new target; then the three
- * again), and a
- * timer's signal lands on the threads every 200 us, its handler calling
+ * it passed; the main thread changes the target (three phases: the
+ * first opens the site, the next two widen its stub and the inline
+ * compare moves to the new target by the runtime's check of the stub's
+ * hits; then the three again, all in the stub: moved by the check), and
+ * a timer's signal lands on the threads every 200 us, its handler calling
  * through the same site with a target of its own (a thread interrupted
- * inside the sequence resumes on the slow path). Then the site must have
- * been open on each phase's target, and sealing (PROMOTE_INLINE_SEAL=1)
+ * inside the sequence resumes on the slow path). While it waits, the
+ * main thread runs fresh promotable sites (promote_inline_noise.c), so
+ * the runtime keeps flushing samples, where the checks run. Then the
+ * site must have been open on each phase's target, and sealing (PROMOTE_INLINE_SEAL=1)
  * closes it with every call still right. A second site, half its calls
  * to one target and half spread over 32, is given up on (megamorphic)
  * and keeps that target inline. Prints "inline: ..." lines;
@@ -34,8 +37,9 @@ typedef long (*fn_t)(long);
 long lib_times3(long x), lib_plus7(long x), lib_neg(long x);
 extern long (*const lib_many[32])(long);
 static fn_t phase_fn[3] = { lib_times3, lib_plus7, lib_neg };
+long inline_noise(unsigned k, fn_t f); /* promote_inline_noise.c */
 static _Atomic(fn_t) current;
-static atomic_int stop;
+static atomic_int stop, mix;
 static atomic_long wrong, calls, signalled;
 
 /* The inline site: GCC compiles this call as one (the pointer in a
@@ -72,6 +76,8 @@ static void *caller(void *arg)
 	while (!atomic_load(&stop)) {
 		fn_t f = atomic_load_explicit(&current, memory_order_relaxed);
 		x = (x * 1103515245 + 12345) & 0xffff;
+		if (atomic_load_explicit(&mix, memory_order_relaxed))
+			f = (x >> 4) % 10 < 6 ? lib_plus7 : lib_neg;
 		if (call_it(f, x) != expect(f, x))
 			atomic_fetch_add(&wrong, 1);
 		n++;
@@ -121,10 +127,20 @@ static const void *mega_target(int *state)
 	return NULL;
 }
 
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* (the timer's signals cut a nanosleep short: sleep until the time) */
 static void sleep_ms(int ms)
 {
-	struct timespec t = { 0, ms * 1000000L };
-	nanosleep(&t, NULL);
+	for (long end = now_ms() + ms; now_ms() < end;) {
+		struct timespec t = { 0, 1000000L };
+		nanosleep(&t, NULL);
+	}
 }
 
 int main(void)
@@ -142,27 +158,57 @@ int main(void)
 	pthread_t th[THREADS];
 	for (int i = 0; i < THREADS; i++)
 		pthread_create(&th[i], NULL, caller, (void *)(intptr_t)i);
-	/* Two rounds of the three phases: in the first each target is new,
-	 * and the site must open on it within 2 s; in the second the stub
-	 * already holds every target (its hits are not sampled, so the
-	 * inline target may stay the last one learned: docs/PATCHING.md
-	 * "Inline sites", limits): only the results are checked. */
+	/* Two rounds of the three phases: in the first each target is new
+	 * (the first learned, the next two added to the stub), in the second
+	 * the stub holds every target (its hits are not sampled: the
+	 * runtime's check of its hit counters moves the compare); each
+	 * phase, the site must open on its target within 4 s (a check every
+	 * 50 ms at most, two to move: docs/PATCHING.md "Inline sites"). */
 	int opened = 0;
+	unsigned noise = 0;
+	long sink = 0;
+	const int waits = getenv("STATICCALL_PROMOTE_INLINE") ? 0 : 400;
+	const long t0 = now_ms();
 	for (int p = 0; p < 6; p++) {
 		fn_t f = phase_fn[p % 3];
 		atomic_store(&current, f);
 		int state = -1, w = 0;
-		for (; p < 3 && w < 400; w++) {
+		for (; w < waits; w++) {
 			if (inline_target(&state) == (const void *)f)
 				break;
-			sleep_ms(5);
+			sink += inline_noise(noise++, lib_plus7);
+			sleep_ms(10);
 		}
 		int open = inline_target(&state) == (const void *)f;
-		opened += p < 3 && open;
-		printf("inline: phase %d: %s (state %d)\n", p,
-		       open ? "open on its target" : "not open on its target",
-		       state);
+		opened += open;
+		printf("inline: phase %d: %s (state %d, %d waits of 10 ms, "
+		       "at %ld ms)\n",
+		       p, open ? "open on its target" : "not open on its target",
+		       state, w, now_ms() - t0);
 		sleep_ms(50);
+	}
+	/* A steady mix, 60% lib_plus7 and 40% lib_neg, for 2 s: the site
+	 * compares lib_plus7, and its stub's steady 40% must not close it
+	 * for a probe at every check (each probe that finds the same target
+	 * waits twice as long before the next). Probes counted by polling
+	 * (a probe closes the site for a check, 50 ms or more). */
+	if (!getenv("PROMOTE_INLINE_SEAL") && waits) {
+		atomic_store(&mix, 1);
+		int probes = 0, polls = 0, on_top = 0, state;
+		const void *last = inline_target(&state);
+		for (long end = now_ms() + 2000; now_ms() < end; polls++) {
+			const void *t = inline_target(&state);
+			probes += !t && last;
+			on_top += t == (const void *)lib_plus7;
+			last = t;
+			if (polls % 4 == 0)
+				sink += inline_noise(noise++, lib_plus7);
+			sleep_ms(5);
+		}
+		atomic_store(&mix, 0);
+		printf("inline: steady mix: %d probes in 2 s, on its top target "
+		       "%d%% of the time\n",
+		       probes, polls ? 100 * on_top / polls : 0);
 	}
 	if (getenv("PROMOTE_INLINE_SEAL")) {
 		int err = static_call_seal(STATIC_CALL_SEAL_CODE);
@@ -193,5 +239,5 @@ int main(void)
 	       opened, atomic_load(&calls), atomic_load(&signalled),
 	       atomic_load(&wrong), st.inline_open, st.promotions,
 	       st.demotions);
-	return atomic_load(&wrong) ? 1 : 0;
+	return atomic_load(&wrong) || sink == 42 ? 1 : 0;
 }
