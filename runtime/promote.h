@@ -17,8 +17,9 @@
  * (an interpreter's dispatch) up to 16. */
 #define SC_PROMOTE_MAX_TARGETS 16
 /* Bytes of the largest stub, counting or not, of SC_PROMOTE_MAX_TARGETS
- * (x86-64 counting: 480; arm64: 400): buffers for one take this. */
-#define SC_PSTUB_MAX 512
+ * (x86-64 counting: 480; arm64 counting: 672): buffers for one take
+ * this. */
+#define SC_PSTUB_MAX 704
 
 /* ---- provided by each arch: promote_<isa>.c ------------------------ */
 int sc_parch_supported(void);

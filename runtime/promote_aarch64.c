@@ -196,32 +196,14 @@ size_t sc_parch_stub_size(int n)
 	return (((code + 7) & ~(size_t)7) + (size_t)n * 8 + 15) & ~(size_t)15;
 }
 
+static int chain_encode(const uint8_t *at, int reg, void *const *targets,
+			int n, const uint8_t *miss, uint64_t *counters,
+			uint8_t *out);
+
 int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
 			 int n, const uint8_t *miss, uint8_t *out)
 {
-	if (n < 1 || n > SC_PROMOTE_MAX_TARGETS || !thunk_reg(reg))
-		return 0;
-	size_t code = stub_code(n), slots = (code + 7) & ~(size_t)7;
-	size_t len = sc_parch_stub_size(n);
-	for (size_t i = 0; i < len; i += 4)
-		wr32(out + i, A64_BRK_UNUSED);
-	uint32_t imm;
-	for (int i = 0; i < n; i++) {
-		size_t o = (size_t)i * 16;
-		if (!imm19(at + o, at + slots + 8 * i, &imm))
-			return 0;
-		wr32(out + o, 0x58000010u | imm << 5); /* ldr x16, slot_i */
-		wr32(out + o + 4, 0xeb10001fu | (uint32_t)reg << 5);
-		wr32(out + o + 8, 0x54000041u); /* b.ne .+8 */
-		if (!imm26(at + o + 12, targets[i], &imm))
-			return 0;
-		wr32(out + o + 12, 0x14000000u | imm); /* b target_i */
-		memcpy(out + slots + 8 * i, &targets[i], 8);
-	}
-	if (!imm26(at + code - 4, miss, &imm))
-		return 0;
-	wr32(out + code - 4, 0x14000000u | imm); /* b miss */
-	return 1;
+	return chain_encode(at, reg, targets, n, miss, NULL, out);
 }
 
 /* Clang's -mharden-sls=blr: `bl __llvm_slsblr_thunk_xN`, a thunk LLVM
@@ -327,20 +309,100 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 	(void)cont;
 	return 0;
 }
-/* no counting stubs yet (promote.h): stubs without counters */
+/*
+ * The counting stub (promote.h; docs/PATCHING.md "Hit counters"): per
+ * target
+ *
+ *	ldr  x16, slot_i
+ *	cmp  xN, x16
+ *	b.ne 1f                   # .+24
+ *	adrp x16, hits_i          # +-4 GiB: the counter pages lie within
+ *	ldr  x17, [x16, #lo12]    #   a stub's reach of the code
+ *	add  x17, x17, #1
+ *	str  x17, [x16, #lo12]
+ *	b    target_i
+ * 1:
+ *
+ * then the same four for the misses' counter, `b miss`, and the slots.
+ * x16 and x17 are the intra-procedure-call scratch registers, free at a
+ * call (a veneer may clobber them); the counters live in read-write
+ * pages of their own, the stub stays read-only.
+ */
+#define A64_COUNTED_PAIR 32u
+
+static size_t counted_code(int n)
+{
+	return (size_t)n * A64_COUNTED_PAIR + 20;
+}
+
 size_t sc_parch_counted_stub_size(int n)
 {
-	(void)n;
-	return 0;
+	size_t code = counted_code(n);
+	return (((code + 7) & ~(size_t)7) + (size_t)n * 8 + 15) & ~(size_t)15;
 }
+
+/* adrp x16, page of c; ldr x17, [x16, lo]; add x17, x17, #1; str x17,
+ * [x16, lo]: 16 bytes at out, for the instruction address `at`. */
+static int count_into(uint8_t *out, const uint8_t *at, const uint64_t *c)
+{
+	const int64_t page = (int64_t)((uintptr_t)c >> 12) -
+			     (int64_t)((uintptr_t)at >> 12);
+	const uint32_t lo = (uint32_t)((uintptr_t)c & 0xfff);
+	if (page < -(1ll << 20) || page >= (1ll << 20) || (lo & 7))
+		return 0;
+	const uint32_t imm = (uint32_t)page & 0x1fffffu;
+	wr32(out, 0x90000010u | (imm & 3) << 29 | (imm >> 2) << 5);
+	wr32(out + 4, 0xf9400211u | (lo / 8) << 10); /* ldr x17, [x16, lo] */
+	wr32(out + 8, 0x91000631u);		     /* add x17, x17, #1 */
+	wr32(out + 12, 0xf9000211u | (lo / 8) << 10); /* str x17, [x16, lo] */
+	return 1;
+}
+
+/* Either form: counters NULL, the plain one (16 bytes a target). */
+static int chain_encode(const uint8_t *at, int reg, void *const *targets,
+			int n, const uint8_t *miss, uint64_t *counters,
+			uint8_t *out)
+{
+	if (n < 1 || n > SC_PROMOTE_MAX_TARGETS || !thunk_reg(reg))
+		return 0;
+	const size_t pair = counters ? A64_COUNTED_PAIR : 16;
+	size_t code = counters ? counted_code(n) : stub_code(n),
+	       slots = (code + 7) & ~(size_t)7;
+	size_t len = counters ? sc_parch_counted_stub_size(n) :
+				sc_parch_stub_size(n);
+	for (size_t i = 0; i < len; i += 4)
+		wr32(out + i, A64_BRK_UNUSED);
+	uint32_t imm;
+	for (int i = 0; i < n; i++) {
+		size_t o = (size_t)i * pair, b = o + pair - 4;
+		if (!imm19(at + o, at + slots + 8 * i, &imm))
+			return 0;
+		wr32(out + o, 0x58000010u | imm << 5); /* ldr x16, slot_i */
+		wr32(out + o + 4, 0xeb10001fu | (uint32_t)reg << 5);
+		/* b.ne past the `b target_i` (.+8, counting .+24) */
+		wr32(out + o + 8, 0x54000001u | (uint32_t)(pair - 8) / 4 << 5);
+		if ((counters &&
+		     !count_into(out + o + 12, at + o + 12, &counters[i])) ||
+		    !imm26(at + b, targets[i], &imm))
+			return 0;
+		wr32(out + b, 0x14000000u | imm); /* b target_i */
+		memcpy(out + slots + 8 * i, &targets[i], 8);
+	}
+	if ((counters && !count_into(out + code - 20, at + code - 20,
+				     &counters[n])) ||
+	    !imm26(at + code - 4, miss, &imm))
+		return 0;
+	wr32(out + code - 4, 0x14000000u | imm); /* b miss */
+	return 1;
+}
+
 int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
 				 void *const *targets, int n,
 				 const uint8_t *miss, uint64_t *counters,
 				 uint8_t *out)
 {
-	(void)at, (void)reg, (void)targets, (void)n, (void)miss;
-	(void)counters, (void)out;
-	return 0;
+	return counters &&
+	       chain_encode(at, reg, targets, n, miss, counters, out);
 }
 
 /* No plain (non-retpoline) thunk form on arm64: given-up sites stay on

@@ -268,22 +268,60 @@ static int in_place(const uint8_t *b, int reg, int tail)
 	       b[4] == ((tail ? 0xe0 : 0xd0) | (reg & 7));
 }
 
+/* arm64: the counter that `adrp x16; ldr x17, [x16, lo]; add x17, x17,
+ * #1; str x17, [x16, lo]` at b (address at) counts into, or 0. */
+static uint64_t a64_counter(const uint8_t *b, uint64_t at)
+{
+	uint32_t adrp = (uint32_t)rd32(b), ldr = (uint32_t)rd32(b + 4);
+	if ((adrp & 0x9f00001fu) != 0x90000010u ||
+	    (ldr & 0xffc003ffu) != 0xf9400211u ||
+	    (uint32_t)rd32(b + 8) != 0x91000631u ||
+	    (uint32_t)rd32(b + 12) != (0xf9000211u | (ldr & 0x3ffc00u)))
+		return 0;
+	int64_t page = (int64_t)((adrp >> 29 & 3) | (adrp >> 5 & 0x7ffff) << 2);
+	if (page & (1ll << 20))
+		page -= 1ll << 21;
+	return (at & ~(uint64_t)0xfff) + (uint64_t)(page << 12) +
+	       (ldr >> 10 & 0xfff) * 8;
+}
+
 /* An arm64 stub of the runtime's (promote_aarch64.c) for register reg at
  * `at`, its bytes in b[0..n): `ldr x16, lit; cmp xN, x16; b.ne .+8; b
- * target` per target, then `b miss`. */
+ * target` per target, then `b miss`; or, counting, `b.ne .+24` over the
+ * target's counter (adrp, ldr, add, str) before its `b`, and the misses'
+ * counter before `b miss`. */
 static int decode_a64_stub(struct promote_site *p, uint64_t at,
-			   const uint8_t *b, size_t n)
+			   const uint8_t *b, size_t n,
+			   int (*read)(uint64_t, void *, size_t))
 {
 	size_t o = 0;
 	p->ntargets = p->counted = 0;
 	while (p->ntargets < PROMOTE_MAX_TARGETS && o + 16 <= n &&
 	       ((uint32_t)rd32(b + o) & 0xff00001fu) == 0x58000010u &&
 	       (uint32_t)rd32(b + o + 4) ==
-		       (0xeb10001fu | (uint32_t)p->reg << 5) &&
-	       (uint32_t)rd32(b + o + 8) == 0x54000041u &&
-	       a64_branch(b + o + 12, at + o + 12, 1,
-			  &p->targets[p->ntargets])) {
+		       (0xeb10001fu | (uint32_t)p->reg << 5)) {
+		int k = p->ntargets;
+		uint32_t bne = (uint32_t)rd32(b + o + 8);
+		if (bne == 0x54000041u &&
+		    a64_branch(b + o + 12, at + o + 12, 1, &p->targets[k])) {
+			o += 16;
+		} else if (bne == 0x540000c1u && o + 32 <= n &&
+			   a64_branch(b + o + 28, at + o + 28, 1,
+				      &p->targets[k])) {
+			uint64_t c = a64_counter(b + o + 12, at + o + 12);
+			if (!c || read(c, &p->hits[k], 8))
+				return 0;
+			p->counted = 1;
+			o += 32;
+		} else {
+			return 0;
+		}
 		p->ntargets++;
+	}
+	if (p->counted) {
+		uint64_t c = o + 16 <= n ? a64_counter(b + o, at + o) : 0;
+		if (!c || read(c, &p->misses, 8))
+			return 0;
 		o += 16;
 	}
 	uint64_t miss;
@@ -322,7 +360,7 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 			  char *(*describe)(uint64_t addr),
 			  int (*state)(uint64_t insn, int *mode))
 {
-	uint8_t b[512]; /* a 16-target stub: 400 bytes */
+	uint8_t b[704]; /* a 16-target counting stub: 672 bytes */
 	uint64_t dest, slot, thunk = p->thunk + t->base;
 	if (read(p->site + t->base, b, 4) ||
 	    !a64_branch(b, p->site + t->base, 0, &dest)) {
@@ -353,7 +391,7 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 					 entry */
 		return;
 	}
-	on_stub(p, dest, decode_a64_stub(p, dest, b, n), describe);
+	on_stub(p, dest, decode_a64_stub(p, dest, b, n, read), describe);
 }
 
 /* A site on its thunk's plain slot, or on the retpoline: what the

@@ -12,6 +12,9 @@
  *    a site pointed at the stub reaches each target when the register
  *    holds it and the thunk for any other value; each stub word is the
  *    documented LDR (literal) of its own slot, CMP, B.NE, B;
+ *  - counting stubs, every register and 1..16 targets: every value still
+ *    reaches its target, each call counted once (its target's counter or
+ *    the misses'); a counter off 8-byte alignment refused;
  *  - site transitions thunk -> stub -> other stub -> thunk: each one write
  *    of the aligned quadword (through recorded text-writer steps)
  *    changing only the site's `bl`, BL before and after, flushed, then a
@@ -337,6 +340,68 @@ static void test_stubs(void)
 	      "a target 256 MiB away encoded");
 }
 
+/* Counting stubs (docs/PATCHING.md "Hit counters"): for every register
+ * and 1-16 targets, every value still reaches its target, each call
+ * counted once, on its target's counter or the misses'; a counter not
+ * 8-byte aligned is refused. */
+static uint64_t counts[SC_PROMOTE_MAX_TARGETS][SC_PROMOTE_MAX_TARGETS + 1]
+	__attribute__((aligned(64)));
+
+static void test_counted_stubs(void)
+{
+	for (int i = 0; i < NREGS; i++) {
+		const uint8_t *stubs[SC_PROMOTE_MAX_TARGETS];
+		for (int n = 1; n <= SC_PROMOTE_MAX_TARGETS; n++) {
+			void *t[SC_PROMOTE_MAX_TARGETS];
+			for (int k = 0; k < n; k++)
+				t[k] = (void *)tf[(i + k) % NT];
+			size_t len = sc_parch_counted_stub_size(n);
+			uint8_t *at = sc_execmem_room(&pool, len);
+			stubs[n - 1] = at;
+			CHECK(at && len <= SC_PSTUB_MAX &&
+				      sc_parch_counted_stub_encode(
+					      at, regs[i], t, n, fx[i].thunk,
+					      counts[n - 1], at),
+			      "x%d: encode %d", regs[i], n);
+		}
+		CHECK(!sc_execmem_seal(&pool), "seal");
+		const uint8_t *now = fx[i].thunk;
+		for (int n = 1; n <= SC_PROMOTE_MAX_TARGETS; n++) {
+			char what[64];
+			snprintf(what, sizeof what, "x%d: -> counting %d",
+				 regs[i], n);
+			if (!stubs[n - 1] ||
+			    retarget(what, fx[i].site, now, stubs[n - 1]))
+				continue;
+			now = stubs[n - 1];
+			memset(counts[n - 1], 0, sizeof counts[n - 1]);
+			for (int v = 0; v < NT; v++)
+				CHECK(fx[i].via(tf[v]) == 100 + v,
+				      "x%d, %d counted: t%d", regs[i], n, v);
+			/* each target in the stub once, the rest misses */
+			uint64_t sum = 0;
+			for (int k = 0; k < n; k++) {
+				CHECK(counts[n - 1][k] == 1,
+				      "x%d, %d counted: target %d counted %llu",
+				      regs[i], n, k,
+				      (unsigned long long)counts[n - 1][k]);
+				sum += counts[n - 1][k];
+			}
+			CHECK(counts[n - 1][n] == (uint64_t)(NT - n),
+			      "x%d, %d counted: misses %llu", regs[i], n,
+			      (unsigned long long)counts[n - 1][n]);
+			(void)sum;
+		}
+		retarget("back to the thunk", fx[i].site, now, fx[i].thunk);
+	}
+	uint8_t buf[SC_PSTUB_MAX];
+	void *t = (void *)tf[0];
+	CHECK(!sc_parch_counted_stub_encode(pool.base, 1, &t, 1, pt_thunk_x1,
+					    (uint64_t *)((char *)counts + 4),
+					    buf),
+	      "a counter off 8-byte alignment encoded");
+}
+
 /* ---- threads through a site being re-targeted ------------------------- */
 static volatile int stop;
 static volatile long bad_calls, calls;
@@ -544,6 +609,7 @@ int main(void)
 	test_thunk_check();
 	test_sls();
 	test_stubs();
+	test_counted_stubs();
 	test_threads();
 	test_register();
 	test_seal();

@@ -86,11 +86,35 @@ for env in STATICCALL_PROMOTE=freeze STATICCALL_PROMOTE=off \
 	check promote $env
 done
 # relayouts due from 1 ms after a promotion (docs/PATCHING.md "Stub
-# layout"): the same results; nothing moved, arm64 stubs having no hit
-# counters to order them by (when they have, check sites moving here)
+# layout"): the same results, sites moved to copies ordered by their
+# hit counters
 check promote "STATICCALL_PROMOTE_RELAYOUT=1 STATICCALL_REPORT=1"
-grep -Eq '/promote_e2e: .* relayouts \(0 sites moved\); ' "$out/err" ||
+grep -Eq '/promote_e2e: .* [1-5] relayouts \([1-9][0-9]* sites moved\); ' "$out/err" ||
 	fail "relayout: $(cat "$out/err")"
+
+# Hit counters (docs/PATCHING.md "Hit counters"): each promoted site's
+# stub counts its hits and misses (the inspector reads them, below);
+# off, no stub counts
+run promote >/dev/null 2>"$out/err"
+[ "$(stat "$out/err" hits)" -gt 100000 ] ||
+	fail "hit counters: $(cat "$out/err")"
+grep -Eq '^hits param: [0-9]+,[0-9]+ misses=[0-9]+$' "$out/err" ||
+	fail "param's hits: $(cat "$out/err")"
+run promote STATICCALL_PROMOTE_COUNT=0 >/dev/null 2>"$out/err"
+[ "$(stat "$out/err" hits)" = 0 ] && ! grep -q '^hits ' "$out/err" &&
+	[ "$(stat "$out/err" promoted)" -ge 3 ] ||
+	fail "STATICCALL_PROMOTE_COUNT=0: $(cat "$out/err")"
+# Demotion by miss rate: a site calling one target 95% of the time and
+# 12 others the rest keeps its stub with hit counters; without them its
+# misses demote it until it is given up on
+$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_rate.c" \
+	-o "$out/promote/promote_rate" "${rt[@]}"
+"$QEMU" "$out/promote/promote_rate" >"$out/rate"
+grep -Eq '^rate: promoted demotions=0 kept=[1-9]' "$out/rate" ||
+	fail "rate: $(cat "$out/rate")"
+STATICCALL_PROMOTE_COUNT=0 "$QEMU" "$out/promote/promote_rate" >"$out/rate"
+grep -Eq '^rate: [a-z]+ demotions=[1-9]' "$out/rate" ||
+	fail "rate without counters: $(cat "$out/rate")"
 
 # static_call_seal(CODE) after learning: every site back as compiled
 check_sealed 8 8
@@ -142,11 +166,11 @@ if [ -n "${STATICCALL_INSPECT:-}" ]; then
 		wait "$pid" 2>/dev/null || true
 		[ -n "$seen" ]
 	}
-	# the two-target site promoted, its stub's targets named; the
-	# megamorphic one given up (text and --json)
+	# the two-target site promoted, its stub's targets named with their
+	# hit counts; the megamorphic one given up (text and --json)
 	learned_live() { # PID
 		grep -A2 -E " param(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: promoted, stub 0x" \
-			"$out/live" | grep -Eq -- '-> 0x[0-9a-f]+ (add|sub)' &&
+			"$out/live" | grep -Eq -- '-> 0x[0-9a-f]+ (add|sub) \(promote_e2e\): [0-9]+ hits' &&
 			grep -Eq " array(\.[a-z0-9.]*)?\+0x[0-9a-f]+ +blr x[0-9]+, $on; live: megamorphic\$" \
 				"$out/live" &&
 			"$STATICCALL_INSPECT" --json --pid "$1" >"$out/live.json" 2>&1 &&
