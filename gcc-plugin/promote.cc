@@ -21,6 +21,8 @@
 // loads the plugin from the link's gcc_ldflags without the promote
 // argument, records the sites of marked functions only (their
 // -mindirect-branch=thunk-extern travels in the IR as a function option).
+// A unit compiled with promote-inline marks its functions a second time:
+// lto1 gives their call sites the inline form.
 #include "keys.h"
 #include "promote_text.h"
 #ifdef SC_TARGET_AARCH64
@@ -37,8 +39,9 @@ bool sc_opt_promote_plain;
 bool sc_opt_promote_inline;
 
 #define SC_NO_PROMOTE_ATTR "staticcall_no_promote"
-// Not a C identifier: no source can name it.
+// Not C identifiers: no source can name them.
 #define SC_LTO_PROMOTE_ATTR "staticcall promote"
+#define SC_LTO_INLINE_ATTR "staticcall promote inline"
 
 static unsigned sc_promote_counter; // per unit: labels are local
 static unsigned sc_promote_regs;    // bit N: the unit calls thunk N
@@ -276,8 +279,15 @@ static bool sc_flags_live_jump(rtx_insn *insn)
 // not see, with no entry in the function's call-site table.
 static bool sc_inline_ok(rtx_insn *insn, int reg)
 {
-	if (!sc_opt_promote_inline || reg == 10 || reg == 11 ||
-	    flag_exceptions || flag_non_call_exceptions)
+	// lto1: what the function's unit asked for (and flag_exceptions is
+	// the function's own there: an optimization option)
+	const bool wanted =
+		in_lto_p ? lookup_attribute(SC_LTO_INLINE_ATTR,
+					    DECL_ATTRIBUTES(current_function_decl)) !=
+				   NULL_TREE :
+			   sc_opt_promote_inline;
+	if (!wanted || reg == 10 || reg == 11 || flag_exceptions ||
+	    flag_non_call_exceptions)
 		return false;
 	for (rtx u = CALL_INSN_FUNCTION_USAGE(insn); u; u = XEXP(u, 1)) {
 		rtx x = XEXP(XEXP(u, 0), 0);
@@ -545,7 +555,8 @@ static void sc_promote_finish_unit(void *, void *)
 	in_section = NULL; // GCC re-emits its own section directive
 }
 
-// cc1 -flto: mark each function the unit defines for lto1.
+// cc1 -flto: mark each function the unit defines for lto1 (and for the
+// inline form, in a promote-inline unit).
 static void sc_promote_mark_for_lto(void *gcc_data, void *)
 {
 	tree fn = (tree)gcc_data;
@@ -554,6 +565,10 @@ static void sc_promote_mark_for_lto(void *gcc_data, void *)
 		return;
 	DECL_ATTRIBUTES(fn) = tree_cons(get_identifier(SC_LTO_PROMOTE_ATTR),
 					NULL_TREE, DECL_ATTRIBUTES(fn));
+	if (sc_opt_promote_inline)
+		DECL_ATTRIBUTES(fn) =
+			tree_cons(get_identifier(SC_LTO_INLINE_ATTR), NULL_TREE,
+				  DECL_ATTRIBUTES(fn));
 }
 
 // The pass and the thunks (lto1 and units compiling code).
@@ -584,13 +599,11 @@ void sc_register_promote(const char *plugin_name)
 		      plugin_name);
 		return;
 	}
-	if (sc_opt_promote_inline &&
-	    (sc_opt_promote_plain || flag_generate_lto || in_lto_p)) {
+	if (sc_opt_promote_inline && sc_opt_promote_plain) {
 		error("staticcall: -fplugin-arg-%s-" SC_OPT_PROMOTE_INLINE
-		      " does not support %s yet",
-		      plugin_name,
-		      sc_opt_promote_plain ? "-fplugin-arg-...-" SC_OPT_PROMOTE_PLAIN :
-					     "-flto");
+		      " does not support -fplugin-arg-...-" SC_OPT_PROMOTE_PLAIN
+		      " yet",
+		      plugin_name);
 		return;
 	}
 #ifdef SC_TARGET_AARCH64

@@ -188,6 +188,58 @@ if [ "$kind" = gcc ]; then
 		[ "$(stat "$out/err" inline_open)" = 0 ] ||
 			fail "inline $env: sites open: $(cat "$out/err")"
 	done
+	# and with -flto: the program compiled promote-inline to IR, the
+	# library promote only, both linked with the plugin alone (many
+	# partitions): lto1 gives the inline form to the program's functions
+	# only (their mark), the same results, sites open; none in the library
+	d=$out/inline-lto
+	mkdir -p "$d"
+	$cc -O2 -Wall -Werror -flto -I"$inc" "${promote[@]}" -fPIC -c \
+		"$src/promote_lib.c" -o "$d/promote_lib.o"
+	$cc -O2 -flto -flto-partition=max -fplugin="$plugin" -shared \
+		"$d/promote_lib.o" -o "$d/libpromote_lib.so" 2>"$out/lto.log" ||
+		fail "inline lto link: $(cat "$out/lto.log")"
+	$cc -O2 -Wall -Werror -flto -I"$inc" -I"$src" "${promote[@]}" \
+		-fplugin-arg-staticcall_gcc-promote-inline -c \
+		"$src/promote_e2e.c" -o "$d/promote_e2e.o"
+	$cc -O2 -flto -flto-partition=max -fplugin="$plugin" "$d/promote_e2e.o" \
+		-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" -pthread \
+		"${rt[@]}" 2>"$out/lto.log" || fail "inline lto link: $(cat "$out/lto.log")"
+	objdump -d "$d/libpromote_lib.so" | grep -q '%fs:0x8(%r10)' &&
+		fail "inline lto: the library (compiled promote only) has inline sites"
+	for env in "" STATICCALL_PROMOTE_INLINE=0 STATICCALL_SEAL=code; do
+		env $env "$d/promote_e2e" >"$out/got" 2>"$out/err" ||
+			fail "inline lto $env: exit status $?"
+		cmp -s "$out/want" "$out/got" ||
+			fail "inline lto $env: results differ from the plain build"
+	done
+	"$d/promote_e2e" >"$out/got" 2>"$out/err"
+	[ "$(stat "$out/err" inline)" -ge 3 ] && [ "$(stat "$out/err" inline_open)" -ge 1 ] ||
+		fail "inline lto: $(cat "$out/err")"
+	echo "inline lto: $(grep ^stats "$out/err")"
+	# -fexceptions: no inline site in such a unit, with or without -flto
+	# (lto1: flag_exceptions is each function's own), while a unit
+	# without it beside it in the same link gets its inline site
+	inline_in() { # OBJECT FUNCTION: its inline sites
+		objdump -d "$1" | sed -n "/<$2[.a-z0-9]*>:/,/^\$/p" |
+			grep -c '%fs:0x8(%r10)' || true
+	}
+	for lto in "" -flto; do
+		$cc -O2 -Wall -Werror -fexceptions $lto -fPIC -I"$inc" "${promote[@]}" \
+			-fplugin-arg-staticcall_gcc-promote-inline -c \
+			"$src/promote_inline_eh.c" -o "$d/eh.o"
+		$cc -O2 -Wall -Werror $lto -fPIC -I"$inc" "${promote[@]}" \
+			-fplugin-arg-staticcall_gcc-promote-inline \
+			-Dwith_cleanup=noeh_cleanup -Dplain_call=noeh_call -c \
+			"$src/promote_inline_eh.c" -o "$d/noeh.o"
+		$cc -O2 $lto -flto-partition=max -fPIC -fplugin="$plugin" -shared \
+			"$d/eh.o" "$d/noeh.o" -o "$d/libeh.so" 2>"$out/lto.log" ||
+			fail "inline -fexceptions $lto: $(cat "$out/lto.log")"
+		[ "$(inline_in "$d/libeh.so" with_cleanup)" = 0 ] &&
+			[ "$(inline_in "$d/libeh.so" plain_call)" = 0 ] &&
+			[ "$(inline_in "$d/libeh.so" noeh_call)" -ge 1 ] ||
+			fail "inline -fexceptions $lto: $(objdump -d "$d/libeh.so" | grep -B3 'fs:0x8(%r10)')"
+	done
 	# one site, 8 threads and a timer's signals calling through it while
 	# its target changes phase: every result right, the site opened on
 	# each phase's target (learned, or moved there by the runtime's check
@@ -228,7 +280,7 @@ if [ "$kind" = gcc ]; then
 		echo "promote_inline ${env:-default}: $(tail -1 "$out/got")"
 	done
 	# what it does not take yet: a clear error
-	for bad in -flto -fplugin-arg-staticcall_gcc-promote-plain; do
+	for bad in -fplugin-arg-staticcall_gcc-promote-plain; do
 		if $cc -O2 -I"$inc" "${promote[@]}" -fplugin-arg-staticcall_gcc-promote-inline \
 			$bad -c "$src/promote_inline.c" -o "$out/inline/bad.o" 2>"$out/err"; then
 			fail "promote-inline with $bad: compiled"
