@@ -138,10 +138,6 @@ struct psite {
 	const uint8_t *slow; /* its slow path: the thunk, or for a tail site
 				its slow stub (sc_parch_slow_encode) */
 	const uint8_t *stub; /* PS_STUB: where it points */
-	/* PS_THUNK (and given up where it stood): on its sampling entry,
-	 * learning again through its last stub (relearn), not on its slow
-	 * path; else NULL */
-	const uint8_t *entry;
 	void *targets[SC_PROMOTE_TARGETS], *last[SC_PROMOTE_TARGETS];
 	uint8_t reg, tail, state, ntargets, nlast, demotions, windows, touched;
 	uint8_t jump; /* a tail site that is no call (SC_PROMOTE_JUMP) */
@@ -183,10 +179,16 @@ struct stubrec {
 	const uint8_t *site; /* a counting stub's one site, else NULL */
 	size_t len;
 	uint64_t *cnt; /* its hits [0, n) and misses [n], or NULL */
-	uint64_t seen[SC_PROMOTE_TARGETS]; /* hits at the last inline check */
 	/* a relayout moved its site to a copy (its counts with it): never
 	 * handed out again */
 	int retired;
+};
+
+/* An inline site's stub counts at its last check (check_inline): rec's
+ * hits then; another rec (widened, laid out again) starts afresh. */
+struct inlcheck {
+	const struct stubrec *rec;
+	uint64_t seen[SC_PROMOTE_TARGETS];
 };
 
 /* A promoted site and its stub's hits, for relayout's order. */
@@ -203,7 +205,8 @@ struct pobj {
 	struct psite *sites;  /* sorted by insn */
 	size_t n;
 	struct pinline *inl; /* its inline sites' (as many as records) */
-	size_t ninl;
+	struct inlcheck *inl_chk; /* theirs for check_inline, alike */
+	size_t ninl, inl_next; /* (check_inline starts at site inl_next) */
 	/* the sites' tallies, handed out in order as sites are first
 	 * sampled (n of them reserved, pages touched as used; no malloc
 	 * while sampling, which a signal handler may reach) */
@@ -346,10 +349,10 @@ int sc_promote_write_bytes(const struct sc_object *o, uint8_t *at,
 	return sc_text_apply(&w, 1);
 }
 
-/* Where s points now: its stub, its sampling entry, or its slow path. */
+/* Where s points now: its stub, or its slow path. */
 static const void *site_dest(const struct psite *s)
 {
-	return s->state == PS_STUB ? s->stub : s->entry ? s->entry : s->slow;
+	return s->state == PS_STUB ? s->stub : s->slow;
 }
 
 /* Point s at dest (a stub, or its thunk); 0 or -errno. */
@@ -357,11 +360,8 @@ static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 {
 	if (s->terminal)
 		return -EPERM; /* in place: never written again */
-	int err = sc_promote_retarget(&po->obj, s->insn, s->tail, site_dest(s),
-				      dest);
-	if (!err && dest != s->entry)
-		s->entry = NULL; /* (left: never reached again) */
-	return err;
+	return sc_promote_retarget(&po->obj, s->insn, s->tail, site_dest(s),
+				   dest);
 }
 
 /* Promotions and give-ups decided by the flushes of SC_PROMOTE_BATCH_MS
@@ -375,7 +375,6 @@ struct pending {
 	struct psite *s;
 	const struct stubrec *stub;
 	const uint8_t *jump;
-	const uint8_t *entry; /* relearn: the site onto this sampling entry */
 	void *t[SC_PROMOTE_TARGETS];
 	int k;
 };
@@ -601,8 +600,9 @@ static void follow_inline(struct pobj *po, struct psite *s)
 					      s->inl_keep :
 					      NULL;
 	for (int i = 0; s->state == PS_STUB && i < s->ntargets; i++)
-		if (s->inl->target && s->targets[i] == s->inl->target)
-			return; /* widened: kept */
+		if ((s->inl->target && s->targets[i] == s->inl->target) ||
+		    (s->inl_probe && s->targets[i] == s->inl_was))
+			return; /* widened: kept (or its probe goes on) */
 	s->inl_probe = s->inl_wait = s->inl_backoff = 0; /* a new start */
 	int err = sc_pinline_set(&po->obj, s->inl, t);
 	if (err && err != -ENOTSUP)
@@ -627,7 +627,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		if (!at)
 			break;
 		if (!sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
-					  s->thunk, s->jump, NULL, buf))
+					  s->thunk, s->jump, buf))
 			continue; /* its room stays int3 */
 		memcpy(at, buf, len);
 		perf_map(po, at, len, s->jump ? "jump_slow" : "slow", s->reg,
@@ -883,13 +883,15 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	    !(po->sites = sc_mem_alloc(n * sizeof *po->sites)) ||
 	    !(po->tallies = sc_mem_alloc_untouched(n * sizeof *po->tallies)) ||
 	    !(po->hot = sc_mem_alloc_untouched(n * sizeof *po->hot)) ||
-	    !(po->inl = sc_mem_alloc_untouched(n * sizeof *po->inl))) {
+	    !(po->inl = sc_mem_alloc_untouched(n * sizeof *po->inl)) ||
+	    !(po->inl_chk = sc_mem_alloc_untouched(n * sizeof *po->inl_chk))) {
 		sc_log(SC_LOG_WARN, "promote: a table at %p is unusable",
 		       begin);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->tallies);
 		sc_mem_free(po->hot);
 		sc_mem_free(po->inl);
+		sc_mem_free(po->inl_chk);
 		sc_mem_free(po);
 		goto out;
 	}
@@ -968,6 +970,7 @@ SC_EXPORT void __staticcall_promote_unregister(const void *begin,
 			sc_pinline_forget(&po->inl[i]);
 		release_stub_memory(po);
 		sc_mem_free(po->inl);
+		sc_mem_free(po->inl_chk);
 		sc_mem_free(po->sites);
 		sc_mem_free(po->tallies);
 		sc_mem_free(po->hot);
@@ -1157,7 +1160,6 @@ static const struct stubrec *make_stub(struct pobj *po, int reg,
 	r->cnt = cnt;
 	r->len = len;
 	r->retired = 0;
-	memset(r->seen, 0, sizeof r->seen);
 	perf_map(po, room, len, "stub", reg, site, t, n);
 	return r;
 }
@@ -1180,23 +1182,6 @@ static const struct stubrec *get_stub(struct pobj *po, int reg, void *const *t,
 			return r;
 	}
 	return make_stub(po, reg, t, n, miss, far, site, counting, NULL);
-}
-
-/* The shared stub without counters for (reg, targets, miss): a learning
- * site's way on (learn_entry), whose calls are counted as samples. */
-static const struct stubrec *plain_stub(struct pobj *po, int reg,
-					void *const *t, int n,
-					const uint8_t *miss, int *far,
-					const uint8_t *site)
-{
-	for (size_t i = 0; i < po->nstubs; i++) {
-		struct stubrec *r = &po->stubs[i];
-		if (!r->retired && !r->cnt && !r->site && r->reg == reg &&
-		    r->n == n && r->miss == miss &&
-		    !memcmp(r->t, t, n * sizeof *t))
-			return r;
-	}
-	return make_stub(po, reg, t, n, miss, far, site, 0, NULL);
 }
 
 /* A stub no site will point at again: its counts are its successor's
@@ -1271,8 +1256,6 @@ static void relayout(struct pobj *po)
 		 * reach from this address: the site stays where it is) */
 		h[i].to = make_stub(po, old->reg, t, k, old->miss, &far,
 				    h[i].s->insn, 1, c);
-		for (int j = 0; h[i].to && j < k; j++) /* counts and all */
-			((struct stubrec *)h[i].to)->seen[j] = old->seen[idx[j]];
 	}
 	int sealed = !sc_execmem_seal(&po->pool);
 	for (size_t i = 0; i < n; i++) {
@@ -1445,7 +1428,12 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 		/* x86-64 has no direct branch further away; a full pool
 		 * stays full (stubs are never freed while their object
 		 * lives): either way the site would sample for nothing */
+		/* (an open inline site widened keeps its target: t[0] is
+		 * then the newest miss, not the hottest) */
 		s->inl_keep = far ? NULL : t[0];
+		for (int i = 0; !far && s->inl && i < k; i++)
+			if (s->inl->target && t[i] == s->inl->target)
+				s->inl_keep = t[i];
 		settle(b, po, s, far ? PS_FAR : PS_FULL);
 		return;
 	}
@@ -1454,21 +1442,14 @@ static void promote_to(struct batch *b, struct pobj *po, struct psite *s,
 	p->po = po;
 	p->s = s;
 	p->stub = stub;
-	p->entry = NULL;
 	p->k = k;
 	memcpy(p->t, t, k * sizeof *t);
 }
-
-static void commit_relearn(struct pending *p);
 
 static void commit(struct pending *p)
 {
 	struct psite *s = p->s;
 	int k = p->k;
-	if (p->entry) {
-		commit_relearn(p);
-		return;
-	}
 	s->queued = 0;
 	if (!k) { /* given up: onto its own jump stub */
 		if (!sc_execmem_seal(&p->po->pool) &&
@@ -1508,17 +1489,16 @@ static void commit(struct pending *p)
 	       (void *)s->insn, (const void *)p->stub->at, k, k > 1 ? "s" : "");
 }
 
-/* s leaves its stub for `to`, its slow path or its sampling entry
- * (learn_entry), learning (its inline site closed): 0; -1 if the site
- * could not be written, then given up on where it is (correct). */
-static int leave_stub(struct pobj *po, struct psite *s, const uint8_t *to)
+/* s leaves its stub for its slow path, learning (its inline site
+ * closed): 0; -1 if the site could not be written, then given up on
+ * where it is (correct). */
+static int back_to_slow_path(struct pobj *po, struct psite *s)
 {
-	if (site_retarget(po, s, to)) {
+	if (site_retarget(po, s, s->slow)) {
 		s->state = PS_MEGA;
 		follow_inline(po, s);
 		return -1;
 	}
-	s->entry = to == s->slow ? NULL : to;
 	totals.demotions++;
 	s->demotions_all++;
 	s->state = PS_THUNK;
@@ -1528,85 +1508,38 @@ static int leave_stub(struct pobj *po, struct psite *s, const uint8_t *to)
 	return 0;
 }
 
-static int back_to_slow_path(struct pobj *po, struct psite *s)
+/* A site that kept its stub a while had a phase change: only quick
+ * demotions count towards giving up on it (at SC_PROMOTE_MAX_DEMOTIONS;
+ * a promote-plain site at its first, its slow path, a predicted `jmp
+ * *%reg`, being cheap: learning each phase again costs more than it
+ * wins; benchmarks/README.md "The plain build"). */
+static void count_demotion(struct batch *b, struct pobj *po, struct psite *s)
 {
-	return leave_stub(po, s, s->slow);
-}
-
-/* s's sampling entry for learning again: a tail site's slow stub in
- * form (it names s by its return address) that goes on to a stub of s's
- * targets, not to the retpoline, so the calls of a window cost a stub,
- * not a retpoline each (~2,000 calls a time). That stub's misses take
- * the retpoline, not s's sampling slow path: a call is sampled once,
- * whether its target is in the stub or not (twice, a new target would
- * weigh double). Written, not yet executable, in its object's pool;
- * NULL if there is no room or no such form. */
-static const uint8_t *learn_entry(struct pobj *po, const struct psite *s)
-{
-	size_t len = sc_parch_slow_size();
-	uint8_t buf[64];
-	int far = 0;
-	if (!po->pool_ok || !len || len > sizeof buf || s->tail ||
-	    !s->ntargets)
-		return NULL;
-	const struct stubrec *via = plain_stub(
-		po, s->reg, s->targets, s->ntargets, plain_path(s), &far,
-		s->insn); /* (the site names it in the perf map) */
-	if (!via)
-		return NULL;
-	uint8_t *at = sc_execmem_room(&po->pool, len);
-	if (!at || !sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
-					 s->thunk, 0, via->at, buf))
-		return NULL; /* (its room stays int3) */
-	memcpy(at, buf, len);
-	po->slow_bytes += len;
-	perf_map(po, at, len, "relearn", s->reg, s->insn, s->targets,
-		 s->ntargets);
-	return at;
+	if (now_ms() - s->promoted_at < SC_PROMOTE_SETTLED_MS)
+		s->demotions++;
+	if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS || s->plain)
+		settle(b, po, s, PS_MEGA);
 }
 
 /* An open inline site's calls to its target never reach the stub, so
  * neither the stub's counters nor its misses say how they compare: when
- * its misses reach the limit the site learns every call again (its
- * inline site closed), rather than being widened (which would put the
- * newest, rarest target first) or demoted by a rate that leaves out its
- * hits. It learns on its sampling entry (learn_entry), queued with the
- * batch; without one, on its slow path. Not a quick demotion (no step
- * towards giving up): back on the same targets its limit doubles, as for
- * any site. */
+ * its misses reach the limit and the stub cannot take them (scattered,
+ * or no room) the site goes back to its slow path to learn every call
+ * again (its inline site closed), rather than being kept or demoted by
+ * a rate that leaves out its inline hits. Back on the same targets its
+ * limit doubles, as for any site, and a quick one counts towards giving
+ * up as a demotion does (a site whose calls scatter anew every few ms
+ * would otherwise learn again for good). */
 static void relearn(struct batch *b, struct pobj *po, struct psite *s)
 {
+	void *was = (void *)(s->inl->target ? s->inl->target : s->inl_was);
 	reset_tally(s);
-	const uint8_t *e = b->n < SC_BATCH_MAX ? learn_entry(po, s) : NULL;
-	if (e) {
-		b->p[b->n++] = (struct pending){ .po = po, .s = s, .entry = e };
-		s->queued = 1;
+	if (back_to_slow_path(po, s))
 		return;
-	}
-	if (!back_to_slow_path(po, s))
-		sc_log(SC_LOG_DEBUG, "promote: inline site %p learns again",
-		       (void *)s->insn);
-}
-
-/* The batch's part of relearn: the entry sealed, the site onto it, its
- * inline site closed (every call then reaches the entry), a fresh tally.
- * If the entry cannot be sealed, the site goes back to its slow path. */
-static void commit_relearn(struct pending *p)
-{
-	struct pobj *po = p->po;
-	struct psite *s = p->s;
-	s->queued = 0;
-	if (s->state != PS_STUB)
-		return;
-	if (sc_execmem_seal(&po->pool)) {
-		back_to_slow_path(po, s);
-		return;
-	}
-	if (leave_stub(po, s, p->entry))
-		return;
-	reset_tally(s);
 	sc_log(SC_LOG_DEBUG, "promote: inline site %p learns again",
 	       (void *)s->insn);
+	s->inl_keep = was; /* (given up on: what it compared) */
+	count_demotion(b, po, s);
 }
 
 static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
@@ -1645,7 +1578,7 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 			promote_to(b, po, s, t, k + s->ntargets);
 			return;
 		}
-		if (s->inl && s->inl->target) {
+		if (s->inl && (s->inl->target || s->inl_probe)) {
 			relearn(b, po, s);
 			return;
 		}
@@ -1664,16 +1597,7 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 		}
 		if (back_to_slow_path(po, s))
 			return;
-		/* A site that kept its stub a while had a phase change:
-		 * only quick demotions count towards giving up on it. */
-		if (now_ms() - s->promoted_at < SC_PROMOTE_SETTLED_MS)
-			s->demotions++;
-		/* A promote-plain site is given up on at its first demotion
-		 * (its slow path, a predicted `jmp *%reg`, is cheap: learning
-		 * each phase again costs more than it wins; benchmarks/README.md
-		 * "The plain build"). */
-		if (s->demotions >= SC_PROMOTE_MAX_DEMOTIONS || s->plain)
-			settle(b, po, s, PS_MEGA);
+		count_demotion(b, po, s);
 		sc_log(SC_LOG_DEBUG, "promote: site %p demoted",
 		       (void *)s->insn);
 		return;
@@ -1699,11 +1623,13 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
  * per object: an open site whose stub took SC_INLINE_PROBE_HITS for one
  * target since the last check closes for one check (a probe: every call
  * then reaches the stub and is counted), then opens on the stub's
- * hottest target if that took SC_INLINE_OPEN% of the stub's hits; a
- * probe that finds the same target (a steady mix: 60% inline, 40% in the
- * stub) or none hot enough waits twice as many checks as the last before
- * the next (1, 3, 7 ... 63). At most SC_INLINE_MOVES changes (a barrier
- * each) per flush. */
+ * hottest target if that took SC_INLINE_OPEN% of the stub's hits and,
+ * against the target it compared before, half as many again (a 50/50
+ * mix keeps its target); else on that one. A probe that keeps the
+ * target, or finds none hot enough (it then stays closed), waits twice
+ * as many checks as the last before the next (1, 3, 7 ... 63). At most
+ * SC_INLINE_MOVES closings and openings per object and check, the
+ * sites taken in turn. */
 #define SC_INLINE_CHECK_MS 50
 #define SC_INLINE_PROBE_HITS 4096
 #define SC_INLINE_OPEN 40
@@ -1715,65 +1641,81 @@ static void probe_waits(struct psite *s)
 	s->inl_wait = s->inl_backoff;
 }
 
+/* The inline site of s opened on t, or left closed: a probe to finish
+ * at a later check either way (inl_probe), if it is closed. */
+static void inline_open(struct pobj *po, struct psite *s, const void *t)
+{
+	int err = sc_pinline_set(&po->obj, s->inl, t);
+	s->inl_probe = !s->inl->target;
+	if (err && err != -ENOTSUP)
+		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
+		       (void *)s->inl->start, strerror(-err));
+}
+
+/* One check of s (an inline site on a counting stub): 1 if its inline
+ * site changed. */
+static int check_one(struct pobj *po, struct psite *s)
+{
+	struct inlcheck *ck = &po->inl_chk[s->inl - po->inl];
+	const struct stubrec *r = s->rec;
+	int top = -1, other = -1, was = -1;
+	uint64_t d[SC_PROMOTE_TARGETS], all = 0;
+	for (int j = 0; j < r->n; j++) {
+		const uint64_t c = counter(&r->cnt[j]);
+		d[j] = ck->rec == r ? c - ck->seen[j] : 0;
+		ck->seen[j] = c;
+		all += d[j];
+		if (top < 0 || d[j] > d[top])
+			top = j;
+		if (r->t[j] != s->inl->target && (other < 0 || d[j] > d[other]))
+			other = j;
+		if (r->t[j] == s->inl_was)
+			was = j;
+	}
+	ck->rec = r;
+	if (s->inl_wait) {
+		s->inl_wait--;
+		return 0;
+	}
+	if (s->inl_probe) { /* closed since the last check */
+		if (top < 0 || !all || d[top] * 100 < all * SC_INLINE_OPEN) {
+			probe_waits(s); /* none hot enough: closed */
+			return 0;
+		}
+		int keep = was >= 0 && 2 * d[top] < 3 * d[was];
+		if (keep || r->t[top] == s->inl_was)
+			probe_waits(s);
+		else
+			s->inl_backoff = 0;
+		inline_open(po, s, r->t[keep ? was : top]);
+		return 1;
+	}
+	if (!s->inl->target || other < 0 || d[other] < SC_INLINE_PROBE_HITS)
+		return 0;
+	s->inl_was = s->inl->target;
+	inline_open(po, s, NULL);
+	return 1;
+}
+
 /* An open inline site's calls to its target never reach its stub, and
  * its stub's hits are not sampled, so a site whose calls move to a
  * target the stub already holds would compare the old one for good: the
  * stub's hit counters, read at each check, show it. Under the lock, from
- * a flush: a program that takes no more samples is checked no more. */
-static void check_inline(struct pobj *po, uint64_t now, int *moves)
+ * a flush: a program that takes no more samples is checked no more (a
+ * probe then stays closed: its calls take the stub). */
+static void check_inline(struct pobj *po, uint64_t now)
 {
 	if (now - po->inl_checked < SC_INLINE_CHECK_MS)
 		return;
 	po->inl_checked = now;
-	for (size_t i = 0; i < po->n; i++) {
+	int moves = SC_INLINE_MOVES;
+	for (size_t k = 0; k < po->n && moves > 0; k++) {
+		size_t i = (po->inl_next + k) % po->n;
 		struct psite *s = &po->sites[i];
-		if (!s->inl || s->state != PS_STUB || s->queued || !s->rec ||
-		    !s->rec->cnt || (!s->inl->target && !s->inl_probe))
-			continue;
-		struct stubrec *r = (struct stubrec *)s->rec;
-		int top = -1, other = -1;
-		uint64_t d[SC_PROMOTE_TARGETS], all = 0;
-		for (int j = 0; j < r->n; j++) {
-			const uint64_t c = counter(&r->cnt[j]);
-			d[j] = c - r->seen[j];
-			r->seen[j] = c;
-			all += d[j];
-			if (top < 0 || d[j] > d[top])
-				top = j;
-			if (r->t[j] != s->inl->target &&
-			    (other < 0 || d[j] > d[other]))
-				other = j;
-		}
-		if (s->inl_wait) {
-			s->inl_wait--;
-			continue;
-		}
-		if (*moves <= 0)
-			continue;
-		if (s->inl_probe) { /* closed since the last check */
-			if (top < 0 || !all || d[top] * 100 < all * SC_INLINE_OPEN) {
-				probe_waits(s); /* none hot enough: closed */
-				continue;
-			}
-			(*moves)--;
-			if (r->t[top] == s->inl_was)
-				probe_waits(s);
-			else
-				s->inl_backoff = 0;
-			s->inl_probe = 0;
-			int err = sc_pinline_set(&po->obj, s->inl, r->t[top]);
-			if (err && err != -ENOTSUP)
-				sc_log(SC_LOG_INFO,
-				       "promote: inline site %p stays closed (%s)",
-				       (void *)s->inl->start, strerror(-err));
-			continue;
-		}
-		if (other < 0 || d[other] < SC_INLINE_PROBE_HITS)
-			continue;
-		(*moves)--;
-		s->inl_was = s->inl->target;
-		if (!sc_pinline_set(&po->obj, s->inl, NULL))
-			s->inl_probe = 1;
+		if (s->inl && s->state == PS_STUB && !s->queued && s->rec &&
+		    s->rec->cnt && (s->inl->target || s->inl_probe) &&
+		    check_one(po, s) && --moves == 0)
+			po->inl_next = i + 1; /* the rest first, next time */
 	}
 }
 
@@ -1845,7 +1787,6 @@ static void flush(const struct sample *smp, unsigned n)
 	}
 	if (m == 1) {
 		const uint64_t now = now_ms();
-		int moves = SC_INLINE_MOVES;
 		for (struct pobj *po = pobjs; po; po = po->next) {
 			if (!batch.n && relayout_due(po, now)) {
 				po->relayout_set = 0;
@@ -1853,7 +1794,7 @@ static void flush(const struct sample *smp, unsigned n)
 				relayout(po);
 			}
 			if (po->ninl) /* (queued sites are left alone) */
-				check_inline(po, now, &moves);
+				check_inline(po, now);
 		}
 	}
 	sc_unlock(&saved);
@@ -1990,7 +1931,6 @@ int sc_promote_seal_code(void)
 				sc_parch_site_dest(s->insn, s->tail);
 			if (!s->terminal && now != home &&
 			    (now == s->stub || now == s->slow ||
-			     (s->entry && now == s->entry) ||
 			     now == s->thunk || now == plain_path(s)) &&
 			    sc_parch_site_encode(s->insn, s->tail, home, to)) {
 				put_site(w, &k, po, s->insn, to);
@@ -2026,7 +1966,6 @@ int sc_promote_seal_code(void)
 				continue; /* (terminal: given up, in place) */
 			s->state = PS_SEALED;
 			s->stub = NULL;
-			s->entry = NULL;
 			s->rec = NULL;
 			s->slow = s->compiled ? s->compiled : s->thunk;
 		}

@@ -76,14 +76,9 @@ size_t sc_parch_slow_size(void);
  * every register may be live across it (GCC's IPA-RA keeps caller-saved
  * ones live across a call to a function whose only branches out are
  * such jumps), so the stub also keeps the ones the sampler's lazily bound
- * PLT entry may clobber (x86-64: %r10, %r11). cont: where it goes on
- * instead of the retpoline (NULL: the retpoline), a stub that behaves as
- * `jmp *%reg`: a call site learning again through its old stub (a
- * relearning inline site, promote.c `relearn`) names itself by the same
- * address, its return address. */
+ * PLT entry may clobber (x86-64: %r10, %r11). */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
-			 const uint8_t *thunk, int jump, const uint8_t *cont,
-			 uint8_t *out);
+			 const uint8_t *thunk, int jump, uint8_t *out);
 /* A given-up site's own stub, for a unit built without retpolines
  * (promote-plain): `jmp *%reg`, then traps. The thunk's one `jmp *%reg`
  * is shared by every site of its register (one branch-prediction entry

@@ -249,7 +249,7 @@ size_t sc_parch_slow_size(void)
 
 /*
  *	decl %fs:TICK              # 64 FF 0C 25 disp32 (TP-relative)
- *	jnz  thunk+8               # 0F 85 rel32: the retpoline (or cont)
+ *	jnz  thunk+8               # 0F 85 rel32: the retpoline
  *	(jump: push %r10; push %r11)
  *	push %rax; push %rax
  *	lea  site_end(%rip), %rax  # the site, named as a call's return
@@ -261,13 +261,11 @@ size_t sc_parch_slow_size(void)
 
  *	add  $16, %rsp
  *	(jump: pop %r11; pop %r10)
- *	jmp  thunk+8               # (or cont)
+ *	jmp  thunk+8
  */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
-			 const uint8_t *thunk, int jump, const uint8_t *cont,
-			 uint8_t *out)
+			 const uint8_t *thunk, int jump, uint8_t *out)
 {
-	const uint8_t *to = cont ? cont : thunk + SC_X86_THUNK_RETPOLINE;
 	intptr_t tick = (intptr_t)&__staticcall_promote_tick -
 			(intptr_t)__builtin_thread_pointer();
 	if (tick != (int32_t)tick || reg < 0 || reg > 15 || reg == 4)
@@ -278,7 +276,7 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 	*p++ = 0x64, *p++ = 0xff, *p++ = 0x0c, *p++ = 0x25;
 	wr32(p, (int32_t)tick), p += 4;
 	*p++ = 0x0f, *p++ = 0x85;
-	if (!rel32(at + (p - out) + 4, to, &d))
+	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
 		return 0;
 	wr32(p, d), p += 4;
 	if (jump)
@@ -305,7 +303,7 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 	if (jump)
 		*p++ = 0x41, *p++ = 0x5b, *p++ = 0x41, *p++ = 0x5a;
 	*p++ = 0xe9;
-	if (!rel32(at + (p - out) + 4, to, &d))
+	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
 		return 0;
 	wr32(p, d), p += 4;
 	return (size_t)(p - out) <= sc_parch_slow_size();
