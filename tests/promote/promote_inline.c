@@ -77,7 +77,7 @@ static void *caller(void *arg)
 		fn_t f = atomic_load_explicit(&current, memory_order_relaxed);
 		x = (x * 1103515245 + 12345) & 0xffff;
 		if (atomic_load_explicit(&mix, memory_order_relaxed))
-			f = (x >> 4) % 10 < 6 ? lib_plus7 : lib_neg;
+			f = (x >> 4) & 1 ? lib_plus7 : lib_neg;
 		if (call_it(f, x) != expect(f, x))
 			atomic_fetch_add(&wrong, 1);
 		n++;
@@ -187,28 +187,34 @@ int main(void)
 		       state, w, now_ms() - t0);
 		sleep_ms(50);
 	}
-	/* A steady mix, 60% lib_plus7 and 40% lib_neg, for 2 s: the site
-	 * compares lib_plus7, and its stub's steady 40% must not close it
-	 * for a probe at every check (each probe that finds the same target
-	 * waits twice as long before the next). Probes counted by polling
-	 * (a probe closes the site for a check, 50 ms or more). */
+	/* A steady mix, half lib_plus7 and half lib_neg, for 2 s: the site
+	 * compares one of them, and its stub's steady half must not close it
+	 * for a probe at every check, nor move it from one to the other (a
+	 * probe keeps the target it had unless the other took half as many
+	 * hits again, and then waits twice as long before the next). Probes
+	 * and moves counted by polling (a probe closes the site for a check,
+	 * 50 ms or more). */
 	if (!getenv("PROMOTE_INLINE_SEAL") && waits) {
 		atomic_store(&mix, 1);
-		int probes = 0, polls = 0, on_top = 0, state;
-		const void *last = inline_target(&state);
+		int probes = 0, polls = 0, on_top = 0, moved = 0, state;
+		const void *last = inline_target(&state), *open = last;
 		for (long end = now_ms() + 2000; now_ms() < end; polls++) {
 			const void *t = inline_target(&state);
 			probes += !t && last;
-			on_top += t == (const void *)lib_plus7;
+			on_top += t == (const void *)lib_plus7 ||
+				  t == (const void *)lib_neg;
+			moved += t && open && t != open;
+			if (t)
+				open = t;
 			last = t;
 			if (polls % 4 == 0)
 				sink += inline_noise(noise++, lib_plus7);
 			sleep_ms(5);
 		}
 		atomic_store(&mix, 0);
-		printf("inline: steady mix: %d probes in 2 s, on its top target "
-		       "%d%% of the time\n",
-		       probes, polls ? 100 * on_top / polls : 0);
+		printf("inline: steady mix: %d probes in 2 s, %d moves, open on "
+		       "one of its targets %d%% of the time\n",
+		       probes, moved, polls ? 100 * on_top / polls : 0);
 	}
 	if (getenv("PROMOTE_INLINE_SEAL")) {
 		int err = static_call_seal(STATIC_CALL_SEAL_CODE);
