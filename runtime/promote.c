@@ -605,6 +605,11 @@ static void follow_inline(struct pobj *po, struct psite *s)
 			return; /* widened: kept (or its probe goes on) */
 	s->inl_probe = s->inl_wait = s->inl_backoff = 0; /* a new start */
 	int err = sc_pinline_set(&po->obj, s->inl, t);
+	/* closed for good: its calls need not run the sequence at all */
+	if (!t && (s->state == PS_MEGA || s->state == PS_FULL ||
+		   s->state == PS_FAR) &&
+	    (!err || err == -ENOTSUP || err == -EAGAIN))
+		err = sc_pinline_bypass(&po->obj, s->inl);
 	if (err && err != -ENOTSUP)
 		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
 		       (void *)s->inl->start, strerror(-err));

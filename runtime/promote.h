@@ -138,6 +138,13 @@ const void *sc_parch_inline_dest(const uint8_t *start, int field);
 const void *sc_parch_inline_closed(const uint8_t *start);
 size_t sc_parch_inline_encode(const uint8_t *start, int field,
 			      const void *to, uint8_t out[4]);
+/* A closed inline site given up on for good: its first instruction as a
+ * `jmp` to its slow path `slow` (the store, the compare and the `jne`
+ * skipped), bytes for `start` into out; 0: no such form, or out of
+ * reach. They fit the site's first instruction, inside its first word,
+ * whose other bytes stay. */
+size_t sc_parch_inline_bypass_encode(const uint8_t *start, const uint8_t *slow,
+				     uint8_t out[8]);
 /* The signature before a restartable sequence's abort handler (glibc's
  * RSEQ_SIG of the arch). */
 #if defined(__x86_64__)

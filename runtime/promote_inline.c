@@ -194,6 +194,7 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 	in->slot = slot;
 	in->slow = slow;
 	in->thunk = thunk;
+	memcpy(in->head, s, sizeof in->head);
 	if (give_descriptor(in)) {
 		memset(in, 0, sizeof *in);
 		return 0;
@@ -232,12 +233,48 @@ static int close_site(const struct sc_object *o, struct pinline *in)
 	return 0;
 }
 
+int sc_pinline_bypass(const struct sc_object *o, struct pinline *in)
+{
+	uint8_t b[8];
+	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
+	if (in->bypassed)
+		return 0;
+	if (in->target)
+		return -EBUSY;
+	if (!n)
+		return -ERANGE;
+	if (memcmp(in->start, in->head, n))
+		return -EBUSY; /* changed behind us (a breakpoint) */
+	int err = sc_promote_write_bytes(o, in->start, b, n);
+	if (!err)
+		in->bypassed = 1;
+	return err;
+}
+
+/* Its first instruction back as compiled. */
+static int unbypass(const struct sc_object *o, struct pinline *in)
+{
+	uint8_t b[8];
+	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
+	if (!in->bypassed)
+		return 0;
+	if (!n || memcmp(in->start, b, n))
+		return -EBUSY;
+	int err = sc_promote_write_bytes(o, in->start, in->head, n);
+	if (!err)
+		in->bypassed = 0;
+	return err;
+}
+
 int sc_pinline_set(const struct sc_object *o, struct pinline *in,
 		  const void *target)
 {
 	if (target == in->target)
 		return 0;
-	int err = close_site(o, in);
+	int err = target ? unbypass(o, in) : 0;
+	if (err)
+		return err;
+	err = close_site(o, in);
 	if (err || !target)
 		return err;
 	if (!ready())
@@ -261,6 +298,8 @@ int sc_pinline_set(const struct sc_object *o, struct pinline *in,
 int sc_pinline_restore(const struct sc_object *o, struct pinline *in)
 {
 	int err = close_site(o, in);
+	if (!err)
+		err = unbypass(o, in);
 	const void *b = sc_parch_inline_dest(in->start, 1);
 	if (!err && b != in->thunk)
 		err = write_field(o, in, 1, b, in->thunk);

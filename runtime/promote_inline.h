@@ -23,6 +23,8 @@ struct pinline {
 	const uint8_t *thunk;	 /* B as compiled */
 	const void *target;	 /* open on it; NULL: closed */
 	int owed; /* closed, but its barrier failed: owed before B moves */
+	int bypassed; /* its first instruction a `jmp` to its slow path */
+	uint8_t head[8]; /* its first word as compiled */
 };
 
 /* Does the code before the verified slow site `slow` (a call of `thunk`
@@ -40,7 +42,14 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
  * changed behind us, left alone). Under the runtime lock. */
 int sc_pinline_set(const struct sc_object *o, struct pinline *in,
 		  const void *target);
-/* Closed and B back on the thunk: the code as compiled (sealing). */
+/* Closed for good (its slow site given up on): its first instruction
+ * becomes a `jmp` to its slow path, so its calls skip the descriptor
+ * store, the compare and the `jne`. 0, or -errno with nothing written
+ * (-EBUSY: open, or its first bytes changed behind us; -ERANGE: out of
+ * reach). Opening it (sc_pinline_set) or sealing writes them back. */
+int sc_pinline_bypass(const struct sc_object *o, struct pinline *in);
+/* Closed, not bypassed, B back on the thunk: the code as compiled
+ * (sealing). */
 int sc_pinline_restore(const struct sc_object *o, struct pinline *in);
 /* Its object goes (dlclose): its descriptor emptied for good (a thread
  * may still point at it) and reused. */

@@ -553,6 +553,19 @@ size_t sc_parch_inline_encode(const uint8_t *start, int field,
 	return (size_t)(f - start);
 }
 
+/* jmp slow (e9 rel32) over the first 5 of `movq GOT, %r10`'s 7 bytes:
+ * the word's other instruction boundary (+7) keeps its bytes. */
+size_t sc_parch_inline_bypass_encode(const uint8_t *start, const uint8_t *slow,
+				     uint8_t out[8])
+{
+	int32_t d;
+	if (!rel32(start + 5, slow, &d))
+		return 0;
+	out[0] = 0xe9;
+	wr32(out + 1, d);
+	return 5;
+}
+
 void sc_parch_inline_span(const uint8_t *start, const uint8_t **seq,
 			  const uint8_t **end)
 {

@@ -15,6 +15,8 @@
 #include <staticcall.h>
 #include <unistd.h>
 #include <staticcall/promote.h>
+#include <staticcall_abi.h>
+#include <string.h>
 
 #include "promote_lib.h"
 
@@ -168,6 +170,22 @@ static void list_sites(void)
 			fprintf(stderr, "%s%s", k ? "," : " ",
 				name_of(targets, 19, si[i].targets[k], 1));
 		fputc('\n', stderr);
+#ifdef __x86_64__
+		/* an inline site (promote-inline builds, docs/ABI.md): its
+		 * start from its slow site's jump back; a `jmp` there: given
+		 * up on and bypassed */
+		if (si[i].inline_site) {
+			const unsigned char *slow = si[i].address, *start;
+			int32_t back;
+			memcpy(&back, slow + 6, 4);
+			start = slow + 10 + back - SC_X86_INLINE_LEN;
+			fprintf(stderr, "inline %s: %s\n",
+				name_of(fns, 8, si[i].address, 0),
+				start[0] == 0xe9       ? "bypassed" :
+				si[i].inline_target ? "open" :
+						      "closed");
+		}
+#endif
 		if (!si[i].counted)
 			continue;
 		fprintf(stderr, "hits %s:", name_of(fns, 8, si[i].address, 0));

@@ -183,10 +183,17 @@ if [ "$kind" = gcc ]; then
 	check inline ""
 	[ "$(stat "$out/err" inline)" -ge 3 ] || fail "inline: too few inline sites: $(cat "$out/err")"
 	[ "$(stat "$out/err" inline_open)" -ge 1 ] || fail "inline: none open: $(cat "$out/err")"
+	# the 16-target site, given up on with no target frequent enough
+	# to keep, is bypassed: a `jmp` to its slow path over its first
+	# instruction (also with the inline sites off or without rseq)
+	grep -q '^inline array: bypassed$' "$out/err" ||
+		fail "inline: the given-up site not bypassed: $(cat "$out/err")"
 	for env in STATICCALL_PROMOTE_INLINE=0 GLIBC_TUNABLES=glibc.pthread.rseq=0; do
 		check inline "$env"
 		[ "$(stat "$out/err" inline_open)" = 0 ] ||
 			fail "inline $env: sites open: $(cat "$out/err")"
+		grep -q '^inline array: bypassed$' "$out/err" ||
+			fail "inline $env: not bypassed: $(cat "$out/err")"
 	done
 	# and with -flto: the program compiled promote-inline to IR, the
 	# library promote only, both linked with the plugin alone (many

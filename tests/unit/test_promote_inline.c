@@ -340,3 +340,52 @@ Test(promote_inline, field_changed_behind_its_back_is_left_alone)
 		     sc_parch_inline_closed(in.start));
 	*call = saved;
 }
+
+/* Given up on for good (closed): the site's first instruction becomes a
+ * `jmp` to its slow path, one word written, the rest of the site as
+ * compiled; sealing (restore) writes it back. */
+Test(promote_inline, bypass_jumps_to_the_slow_path_and_restore_undoes_it)
+{
+	struct pinline in;
+	uint8_t compiled[SC_X86_INLINE_LEN];
+	lay_out(3);
+	memcpy(compiled, code + SITE, sizeof compiled);
+	cr_assert_eq(sc_pinline_verify(&obj, code + SLOW, 3, code + THUNK, &in),
+		     1);
+	cr_assert_eq(sc_pinline_bypass(&obj, &in), 0);
+	cr_expect_eq(nev, 1, "%d writes", nev);
+	int32_t d;
+	memcpy(&d, in.start + 1, 4);
+	cr_expect(in.start[0] == 0xe9 && in.start + 5 + d == code + SLOW,
+		  "not a jmp to the slow path");
+	cr_expect_eq(memcmp(in.start + 5, compiled + 5, sizeof compiled - 5),
+		     0, "bytes past the jmp changed");
+	cr_expect_eq(sc_pinline_bypass(&obj, &in), 0);
+	cr_expect_eq(nev, 1, "bypassed twice");
+	cr_assert_eq(sc_pinline_restore(&obj, &in), 0);
+	cr_expect_eq(memcmp(in.start, compiled, sizeof compiled), 0,
+		     "not as compiled after restore");
+}
+
+/* Open, or its first bytes changed behind it (a breakpoint): nothing
+ * written. Opening a bypassed site writes its first bytes back first. */
+Test(promote_inline, bypass_refuses_an_open_or_changed_site)
+{
+	struct pinline in;
+	lay_out(0);
+	cr_assert_eq(verify(&in), 1);
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
+	int before = nev;
+	cr_expect_eq(sc_pinline_bypass(&obj, &in), -EBUSY);
+	cr_expect_eq(nev, before, "an open site bypassed");
+	cr_assert_eq(sc_pinline_set(&obj, &in, NULL), 0);
+	in.start[0] = 0xcc;
+	before = nev;
+	cr_expect_eq(sc_pinline_bypass(&obj, &in), -EBUSY);
+	cr_expect_eq(nev, before, "a breakpoint overwritten");
+	in.start[0] = in.head[0];
+	cr_assert_eq(sc_pinline_bypass(&obj, &in), 0);
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T2), 0);
+	cr_expect_eq(memcmp(in.start, in.head, 8), 0, "its head not back");
+	cr_expect_eq(sc_parch_inline_dest(in.start, 0), code + T2);
+}
