@@ -583,6 +583,14 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	s->state = s->tail ? PS_TAIL : PS_THUNK;
 }
 
+/* What sc_pinline_set (or _bypass) could not do to s's inline site. */
+static void inline_failed(const struct psite *s, int err)
+{
+	if (err && err != -ENOTSUP)
+		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
+		       (void *)s->inl->start, strerror(-err));
+}
+
 /* s's inline site compares the first target of its stub when it goes
  * onto one (the hottest when chosen), and keeps its target while the
  * stub holds it (widened: the new targets, rarer so far, go to the stub;
@@ -610,9 +618,7 @@ static void follow_inline(struct pobj *po, struct psite *s)
 		   s->state == PS_FAR) &&
 	    (!err || err == -ENOTSUP || err == -EAGAIN))
 		err = sc_pinline_bypass(&po->obj, s->inl);
-	if (err && err != -ENOTSUP)
-		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
-		       (void *)s->inl->start, strerror(-err));
+	inline_failed(s, err);
 }
 
 /* Each tail site gets a slow stub that names it to the sampler, written
@@ -1650,11 +1656,8 @@ static void probe_waits(struct psite *s)
  * at a later check either way (inl_probe), if it is closed. */
 static void inline_open(struct pobj *po, struct psite *s, const void *t)
 {
-	int err = sc_pinline_set(&po->obj, s->inl, t);
+	inline_failed(s, sc_pinline_set(&po->obj, s->inl, t));
 	s->inl_probe = !s->inl->target;
-	if (err && err != -ENOTSUP)
-		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
-		       (void *)s->inl->start, strerror(-err));
 }
 
 /* One check of s (an inline site on a counting stub): 1 if its inline
@@ -1687,8 +1690,9 @@ static int check_one(struct pobj *po, struct psite *s)
 			probe_waits(s); /* none hot enough: closed */
 			return 0;
 		}
+		/* (top == was keeps it too) */
 		int keep = was >= 0 && 2 * d[top] < 3 * d[was];
-		if (keep || r->t[top] == s->inl_was)
+		if (keep)
 			probe_waits(s);
 		else
 			s->inl_backoff = 0;

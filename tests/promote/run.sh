@@ -96,18 +96,24 @@ if [ "$kind" = gcc ]; then
 	# -flto: units compiled in promote mode to IR, linked with the plugin
 	# alone (gcc_ldflags, no promote argument; many partitions): lto1 records
 	# the marked functions' sites; the same results, the same sites
+	lto_build() { # DIR WHAT [FLAGS...]: the library in promote mode, the
+		# program with FLAGS too, both to IR, linked with the plugin alone
+		local d=$1 what=$2
+		shift 2
+		mkdir -p "$d"
+		$cc -O2 -Wall -Werror -flto -I"$inc" "${promote[@]}" -fPIC -c \
+			"$src/promote_lib.c" -o "$d/promote_lib.o"
+		$cc -O2 -flto -flto-partition=max -fplugin="$plugin" -shared \
+			"$d/promote_lib.o" -o "$d/libpromote_lib.so" 2>"$out/lto.log" ||
+			fail "$what link: $(cat "$out/lto.log")"
+		$cc -O2 -Wall -Werror -flto -I"$inc" -I"$src" "${promote[@]}" "$@" \
+			-c "$src/promote_e2e.c" -o "$d/promote_e2e.o"
+		$cc -O2 -flto -flto-partition=max -fplugin="$plugin" "$d/promote_e2e.o" \
+			-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" -pthread \
+			"${rt[@]}" 2>"$out/lto.log" || fail "$what link: $(cat "$out/lto.log")"
+	}
 	d=$out/lto
-	mkdir -p "$d"
-	$cc -O2 -Wall -Werror -flto -I"$inc" "${promote[@]}" -fPIC -c \
-		"$src/promote_lib.c" -o "$d/promote_lib.o"
-	$cc -O2 -flto -flto-partition=max -fplugin="$plugin" -shared \
-		"$d/promote_lib.o" -o "$d/libpromote_lib.so" 2>"$out/lto.log" ||
-		fail "lto link: $(cat "$out/lto.log")"
-	$cc -O2 -Wall -Werror -flto -I"$inc" -I"$src" "${promote[@]}" -c \
-		"$src/promote_e2e.c" -o "$d/promote_e2e.o"
-	$cc -O2 -flto -flto-partition=max -fplugin="$plugin" "$d/promote_e2e.o" \
-		-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" -pthread \
-		"${rt[@]}" 2>"$out/lto.log" || fail "lto link: $(cat "$out/lto.log")"
+	lto_build "$d" lto
 	"$d/promote_e2e" >"$out/got" 2>"$out/err" || fail "lto: exit status $?"
 	cmp -s "$out/want" "$out/got" || fail "lto: results differ from the plain build"
 	[ "$(stat "$out/err" objects)" = 2 ] && [ "$(stat "$out/err" rejected)" = 0 ] &&
@@ -200,18 +206,7 @@ if [ "$kind" = gcc ]; then
 	# partitions): lto1 gives the inline form to the program's functions
 	# only (their mark), the same results, sites open; none in the library
 	d=$out/inline-lto
-	mkdir -p "$d"
-	$cc -O2 -Wall -Werror -flto -I"$inc" "${promote[@]}" -fPIC -c \
-		"$src/promote_lib.c" -o "$d/promote_lib.o"
-	$cc -O2 -flto -flto-partition=max -fplugin="$plugin" -shared \
-		"$d/promote_lib.o" -o "$d/libpromote_lib.so" 2>"$out/lto.log" ||
-		fail "inline lto link: $(cat "$out/lto.log")"
-	$cc -O2 -Wall -Werror -flto -I"$inc" -I"$src" "${promote[@]}" \
-		-fplugin-arg-staticcall_gcc-promote-inline -c \
-		"$src/promote_e2e.c" -o "$d/promote_e2e.o"
-	$cc -O2 -flto -flto-partition=max -fplugin="$plugin" "$d/promote_e2e.o" \
-		-o "$d/promote_e2e" -L"$d" -lpromote_lib -Wl,-rpath,"$d" -pthread \
-		"${rt[@]}" 2>"$out/lto.log" || fail "inline lto link: $(cat "$out/lto.log")"
+	lto_build "$d" "inline lto" -fplugin-arg-staticcall_gcc-promote-inline
 	objdump -d "$d/libpromote_lib.so" | grep -q '%fs:0x8(%r10)' &&
 		fail "inline lto: the library (compiled promote only) has inline sites"
 	for env in "" STATICCALL_PROMOTE_INLINE=0 STATICCALL_SEAL=code; do
