@@ -141,9 +141,12 @@ struct promote_site {
 	uint64_t misses;
 	char *target_sym[PROMOTE_MAX_TARGETS];
 	/* the slow path of an inline site (SC_PROMOTE_INLINE): its `leaq
-	 * A` (file address); --pid: A, 0 when closed, and its symbol */
+	 * A` (file address); --pid: A, 0 when closed, and its symbol;
+	 * bypassed: closed for good, its first instruction a `jmp` to the
+	 * slow path */
 	uint64_t inline_seq, inline_target;
 	char *inline_sym;
+	int inline_bypassed;
 };
 
 struct table {

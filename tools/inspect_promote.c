@@ -441,6 +441,12 @@ void live_promote_sites(struct table *t,
 				p->inline_target = seq + 7 + rd32(a + 3);
 				p->inline_sym = describe(p->inline_target);
 			}
+			/* given up on: `jmp slow` over the site's first
+			 * instruction (promote_x86_64.c) */
+			uint64_t head = seq - SC_X86_INLINE_SEQ;
+			p->inline_bypassed =
+				!read(head, a, 5) && a[0] == 0xe9 &&
+				head + 5 + rd32(a + 1) == p->site + t->base;
 		}
 		int mode, known = state(p->site + t->base, &mode);
 		if (in_place(b, p->reg, p->tail)) { /* promote-plain */
@@ -530,6 +536,8 @@ static void print_json(const struct table *t, int live)
 			       p->thunk + t->base);
 		if (p->inline_seq)
 			printf(", \"inline_site\": true");
+		if (live && p->inline_bypassed)
+			printf(", \"inline_bypassed\": true");
 		if (live && p->inline_seq) {
 			printf(", \"inline\": ");
 			if (p->inline_target) {
@@ -606,7 +614,8 @@ void print_promote_sites(const struct table *t, int live)
 			       p->in_place ? ", in place" : "");
 		if (live && p->inline_seq)
 			printf("; inline: %s",
-			       !p->inline_target ? "closed" :
+			       p->inline_bypassed ? "bypassed" :
+			       !p->inline_target  ? "closed" :
 			       p->inline_sym	 ? p->inline_sym :
 						   "?");
 		else if (p->inline_seq)

@@ -15,7 +15,8 @@ the stubs count nothing; every site `off` under STATICCALL_PROMOTE=off and
 promote-plain: the 16-target site given up on in place (`call *%reg` in
 its own bytes: megamorphic, in_place), also after sealing, which leaves
 it as it is. (GCC) built promote-inline: the monomorphic site an inline
-site comparing t1 at the call, closed after sealing.
+site comparing t1 at the call, the 16-target one bypassed (a `jmp` to
+its slow path), every site closed and none bypassed after sealing.
 
 usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
                                --include DIR --runtime-lib DIR --out DIR
@@ -215,11 +216,19 @@ def main():
               and (mono.get('inline') or {}).get('symbol', '')
               .startswith('t1 ') and 'inline: t1 ' in table,
               'promote-inline, live: mono compares t1 inline: %s' % mono)
+        mega = s.get('mega', {})
+        check(mega.get('live') == 'megamorphic'
+              and mega.get('inline_bypassed') is True
+              and 'inline_bypassed' not in mono
+              and 'inline: bypassed' in table,
+              'promote-inline, live: mega given up and bypassed: %s' % mega)
         s, table = live(args, inl, dict(os.environ), ['seal'])
         check(s.get('mono', {}).get('inline_site') is True
               and s['mono'].get('inline') is None
-              and 'inline: closed' in table,
-              'promote-inline, sealed: mono closed: %s' % s.get('mono'))
+              and 'inline: closed' in table
+              and 'inline: bypassed' not in table,
+              'promote-inline, sealed: mono closed, none bypassed: %s'
+              % s.get('mono'))
     if failures:
         sys.exit('%d failed' % len(failures))
 
