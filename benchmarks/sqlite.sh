@@ -25,9 +25,10 @@
 # (retpoline - plain), CPU time); the plugin build's calls of
 # __staticcall_store_range per run are counted (count_store_calls.c); the
 # promoted builds report sites promoted / executed, stub memory and
-# learning time (promote_report.c, one more run each). The test:
+# learning time (promote_report.c, one more run each). The tests:
 # speedtest1 --verify's hash of every query's results, the same on every
-# build.
+# build; SQLite's threaded test (threadtest3, below) on the plain and the
+# promoted builds.
 # Writes build/bench/sqlite/{speed,sites}.csv.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -82,10 +83,10 @@ fi
 [ -n "${VARIANTS:-}" ] && variants=(${VARIANTS})
 cc -O2 -shared -fPIC benchmarks/count_store_calls.c -o "$out/count_store_calls.so" -ldl
 base="-O2 -DSQLITE_OMIT_LOAD_EXTENSION -Iinclude -I$out/amal"
-for v in "${variants[@]}"; do
-	exe=$out/$v/speedtest1
-	[ -x "$exe" ] && [ -z "${REBUILD:-}" ] && continue
-	mkdir -p "$out/$v"
+# variant_flags V: sets cc, thunk, flags, libs, linkflags and src for
+# build V (the speedtest1 and threadtest3 builds share them)
+variant_flags() {
+	local v=$1
 	case $v in clang*) cc=$clang; thunk=-mretpoline; plugin=$clang_plugin ;;
 	*) cc=gcc; thunk=-mindirect-branch=thunk; plugin=$gcc_plugin ;; esac
 	flags=$base
@@ -106,6 +107,13 @@ for v in "${variants[@]}"; do
 	# the build-system contract: compile with gcc_cflags, link with
 	# gcc_ldflags (under -flto lto1 generates the code)
 	case $v in *-lto-*-plugin) linkflags="$linkflags $gcc_ldflags" ;; esac
+	return 0
+}
+for v in "${variants[@]}"; do
+	exe=$out/$v/speedtest1
+	[ -x "$exe" ] && [ -z "${REBUILD:-}" ] && continue
+	mkdir -p "$out/$v"
+	variant_flags "$v"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
 	$cc $flags -c "$src" -o "$out/$v/sqlite3.o"
@@ -130,6 +138,87 @@ for v in "${variants[@]}"; do
 		{ echo "sqlite: $v: verification hash $got, plain build $want" >&2; exit 1; }
 done
 echo "sqlite: speedtest1 --verify: every build's hash is the plain build's ($want)"
+# The reporter (promote_report.c): what promotion learned in a run.
+B_RT=$B/runtime
+gcc -O2 -shared -fPIC -Iinclude benchmarks/promote_report.c -o "$out/promote_report.so" \
+	-L"$B_RT" -lstaticcall -Wl,-rpath,"$B_RT" -lpthread
+# The threaded test: SQLite's test/threadtest3.c (15 tests of threads
+# sharing databases: WAL, checkpoints, triggers, shared cache; each
+# checks its results, the exit status 0 when none failed) on the plain
+# build and each promoted one but -lto and -jt, so that sites are
+# promoted, widened, demoted and opened while threads call through
+# them; its durations divided by THREADTEST_SCALE (default 4: about a
+# minute a build; 0 skips it) but checkpoint_starvation_*'s (their check
+# is that the WAL grew in their time: 2 s were too few), and stress2's
+# threads let SQLITE_BUSY pass as they do SQLITE_LOCKED (its journal-mode
+# switch races its other threads: seen on the plain build at 15 s). A
+# promoted build must also have promoted sites in that run (the
+# reporter's count), an -inline one opened some.
+scale=${THREADTEST_SCALE:-4}
+if [ "$scale" != 0 ]; then
+	python3 - "$out/src/test/threadtest3.c" "$out/threadtest3-scaled.c" "$scale" <<'PY'
+import os, re, sys
+src, dst, scale = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def scaled(m):
+    ms = int(m.group(3))
+    if not m.group(2).startswith('checkpoint_starvation'):
+        ms //= scale
+    return m.group(1) + str(ms) + m.group(4)
+text, n = re.subn(r'(\{ *\w+, *"(\w+)", *)(\d+)( *\})', scaled,
+                  open(src).read())
+if n < 10:
+    sys.exit('threadtest3.c: its table of tests not found (%d entries)' % n)
+# tt3_stress.c is included from the directory of the copy's includer
+busy = '      clear_error(&err, SQLITE_LOCKED);\n      i1++;'
+stress = open(os.path.join(os.path.dirname(src), 'tt3_stress.c')).read()
+if busy not in stress:
+    sys.exit('tt3_stress.c: stress2\'s loop not found')
+stress = stress.replace(busy, '      clear_error(&err, SQLITE_LOCKED);\n'
+                        '      clear_error(&err, SQLITE_BUSY);\n      i1++;')
+text = text.replace('#include "tt3_stress.c"', '#include "tt3_stress-busy.c"')
+if 'tt3_stress-busy.c' not in text:
+    sys.exit('threadtest3.c: no #include "tt3_stress.c"')
+open(os.path.join(os.path.dirname(dst), 'tt3_stress-busy.c'), 'w').write(stress)
+open(dst, 'w').write(text)
+PY
+	for v in "${variants[@]}"; do
+		case $v in gcc|gcc-thunk-promote*) ;; *) continue ;; esac
+		case $v in *-jt) continue ;; esac
+		variant_flags "$v"
+		tt=$out/$v/threadtest3
+		# (built each time: a few seconds, from the copy made above)
+		# shellcheck disable=SC2086
+		$cc $flags -I"$out/src/test" -I"$out/src/src" -c "$out/threadtest3-scaled.c" -o "$tt.o"
+		# shellcheck disable=SC2086
+		$cc $flags -I"$out/src/src" -c "$out/src/src/test_multiplex.c" -o "$out/$v/test_multiplex.o"
+		# shellcheck disable=SC2086
+		$cc $linkflags -o "$tt" "$tt.o" "$out/$v/test_multiplex.o" "$out/$v/sqlite3.o" $libs
+		pre="" rep=$out/$v/threadtest3-sites.txt
+		rm -f "$rep"
+		case $v in *-promote*) pre=$PWD/$out/promote_report.so ;; esac
+		start=$(date +%s)
+		( cd "$out/$v" && rm -rf tt3 && mkdir tt3 && cd tt3 &&
+		  PROMOTE_REPORT_OUT=$PWD/../threadtest3-sites.txt LD_PRELOAD=$pre \
+			../threadtest3 > ../threadtest3.log 2>&1 ) ||
+			{ echo "sqlite: $v: threadtest3 failed: $(tail -3 "$out/$v/threadtest3.log")" >&2; exit 1; }
+		grep -q '^0 errors out of 15 tests$' "$out/$v/threadtest3.log" ||
+			{ echo "sqlite: $v: threadtest3: $(tail -1 "$out/$v/threadtest3.log")" >&2; exit 1; }
+		what=
+		if [ -n "$pre" ]; then
+			promoted=$(head -1 "$rep" | cut -d, -f3)
+			promotions=$(head -1 "$rep" | cut -d, -f9)
+			demotions=$(head -1 "$rep" | cut -d, -f10)
+			open=$(sed -n 's/^inline: sites=[0-9]* open=\([0-9]*\);.*/\1/p' "$rep")
+			[ "${promoted:-0}" -gt 0 ] ||
+				{ echo "sqlite: $v: threadtest3 promoted no site: $(head -2 "$rep")" >&2; exit 1; }
+			case $v in *-inline) [ "${open:-0}" -gt 0 ] ||
+				{ echo "sqlite: $v: threadtest3 opened no inline site: $(head -2 "$rep")" >&2; exit 1; } ;; esac
+			what=": $promoted sites promoted ($promotions promotions, $demotions demotions), ${open:-0} inline sites open"
+		fi
+		rm -rf "$out/$v/tt3"
+		echo "sqlite: $v: threadtest3, 15 tests, 0 errors in $(( $(date +%s) - start )) s$what"
+	done
+fi
 declare -A times cpus
 load0=$(cut -d' ' -f1 /proc/loadavg)
 for r in $(seq "$runs"); do
@@ -168,9 +257,6 @@ done
 echo "load average $load0 before, $load1 after ($runs runs each, interleaved)"
 # What promotion learned: one more run of each promoted build with the
 # reporter preloaded.
-B_RT=$B/runtime
-gcc -O2 -shared -fPIC -Iinclude benchmarks/promote_report.c -o "$out/promote_report.so" \
-	-L"$B_RT" -lstaticcall -Wl,-rpath,"$B_RT" -lpthread
 echo "build,sites,executed,promoted,megamorphic,far,tail_sites,tail_unlearned,learning_executed,promotions,demotions,samples,stubs,stub_bytes,first_promotion_ms,last_promotion_ms,run_ms,untallied_samples" > "$out/sites.csv"
 for v in "${variants[@]}"; do
 	case $v in *-promote*) ;; *) continue ;; esac
