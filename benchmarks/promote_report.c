@@ -70,14 +70,6 @@ static int by_samples(const void *a, const void *b)
 	return (y->samples > x->samples) - (y->samples < x->samples);
 }
 
-static const char *state_name(int s)
-{
-	static const char *const n[] = { "rejected", "unlearned", "learning",
-					 "promoted", "megamorphic", "far",
-					 "sealed" };
-	return s >= 0 && s < 7 ? n[s] : "?";
-}
-
 static void report_end(void)
 {
 	static int done;
@@ -147,7 +139,7 @@ static void report_end(void)
 		}
 		fprintf(f, "%p %s+%#lx %s tail=%d samples=%lu promotions=%lu demotions=%lu\n",
 			v[i].address, obj, off,
-			state_name(v[i].state), v[i].tail, v[i].samples,
+			static_call_promote_state_name(v[i].state), v[i].tail, v[i].samples,
 			v[i].promotions, v[i].demotions);
 	}
 	fclose(f);

@@ -127,6 +127,8 @@ enum psite_state {
 			compiled: no sampling entry could be made for it */
 	PS_FULL,     /* its object's stub memory is used up: on the
 		     thunk's retpoline for good, no more sampling */
+	PS_PLAIN,    /* a promote-plain site with targets learned: its own
+		     `call *%reg` in place for good (settle) */
 };
 
 struct psite {
@@ -281,6 +283,7 @@ SC_EXPORT struct sc_abi_promote_view __staticcall_promote_view = {
 		[PS_SEALED] = STATIC_CALL_PROMOTE_SEALED,
 		[PS_COMPILED] = STATIC_CALL_PROMOTE_UNLEARNED,
 		[PS_FULL] = STATIC_CALL_PROMOTE_NO_ROOM,
+		[PS_PLAIN] = STATIC_CALL_PROMOTE_PLAIN,
 	},
 };
 
@@ -436,8 +439,8 @@ static int settle_in_place(struct pobj *po, struct psite *s, const void *from)
 	return 0;
 }
 
-/* s is given up on (state PS_MEGA, PS_FAR or PS_FULL): it costs no more
- * sampling.
+/* s is given up on (state PS_MEGA, PS_FAR or PS_FULL), or a promote-plain
+ * site has learned (PS_PLAIN): it costs no more sampling.
  * A retpoline unit's site is pointed straight at its thunk's retpoline,
  * past the slot (a thread arriving there runs exactly what the slot's
  * plain form leads to). A promote-plain unit's site becomes `call *%reg`
@@ -1618,10 +1621,20 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 	int k = choose(s, t);
 	void *top = inline_top(s);
 	reset_tally(s);
+	if (s->plain) {
+		/* promote-plain: at its first window, whatever it learned.
+		 * Without retpolines the site's own `call *%reg` is what
+		 * costs least: predicted, it is as cheap as a stub's
+		 * compare, and the stub adds a taken branch (1.4x a plain
+		 * call for one target, benchmarks/README.md "The plain
+		 * build"). The targets are kept for the report. */
+		s->ntargets = (uint8_t)k;
+		memcpy(s->targets, t, (size_t)k * sizeof *t);
+		settle(b, po, s, k ? PS_PLAIN : PS_MEGA);
+		return;
+	}
 	if (!k) {
-		/* (promote-plain: at the first, the sampling being most of
-		 * its slow path's cost) */
-		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS || s->plain) {
+		if (++s->windows >= SC_PROMOTE_MAX_WINDOWS) {
 			s->inl_keep = top;
 			settle(b, po, s, PS_MEGA);
 		}
@@ -1869,6 +1882,7 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 			st->megamorphic += s->state == PS_MEGA;
 			st->far += s->state == PS_FAR;
 			st->no_room += s->state == PS_FULL;
+			st->plain += s->state == PS_PLAIN;
 			st->inline_sites += !!s->inl;
 			st->inline_open += s->inl && s->inl->target;
 		}
@@ -2003,7 +2017,7 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			o->reg = s->reg;
 			o->tail = s->jump ? 2 : s->tail;
 			o->state = state_of[s->state];
-			if (s->state == PS_STUB) {
+			if (s->state == PS_STUB || s->state == PS_PLAIN) {
 				o->ntargets = s->ntargets;
 				for (int j = 0; j < s->ntargets &&
 						j < SC_PROMOTE_MAX_TARGETS;
@@ -2029,11 +2043,30 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 	return k > INT32_MAX ? INT32_MAX : (int)k;
 }
 
+SC_EXPORT const char *static_call_promote_state_name(int state)
+{
+	static const char *const name[] = {
+		[STATIC_CALL_PROMOTE_REJECTED] = "rejected",
+		[STATIC_CALL_PROMOTE_UNLEARNED] = "unlearned",
+		[STATIC_CALL_PROMOTE_LEARNING] = "learning",
+		[STATIC_CALL_PROMOTE_PROMOTED] = "promoted",
+		[STATIC_CALL_PROMOTE_MEGAMORPHIC] = "megamorphic",
+		[STATIC_CALL_PROMOTE_FAR] = "far",
+		[STATIC_CALL_PROMOTE_SEALED] = "sealed",
+		[STATIC_CALL_PROMOTE_NO_ROOM] = "no-room",
+		[STATIC_CALL_PROMOTE_PLAIN] = "plain",
+	};
+	return state >= 0 && (size_t)state < sizeof name / sizeof *name &&
+			       name[state] ?
+		       name[state] :
+		       "?";
+}
+
 /* STATICCALL_REPORT=1: one line per object when it goes (exit or
  * dlclose), under the lock. */
 static void report_object(const struct pobj *po)
 {
-	size_t n[9] = { 0 }, stubs = 0, jumps = 0;
+	size_t n[PS_PLAIN + 1] = { 0 }, stubs = 0, jumps = 0;
 	unsigned long long hits = 0, misses = 0;
 	for (size_t i = 0; i < po->n; i++) {
 		n[po->sites[i].state]++;
@@ -2046,12 +2079,13 @@ static void report_object(const struct pobj *po)
 	}
 	stubs += po->slow_bytes + po->jump_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
-		      "%zu megamorphic, %zu far, %zu no room, %zu on the "
+		      "%zu megamorphic, %zu far, %zu no room, %zu plain in "
+		      "place, %zu on the "
 		      "compiler's thunk, %zu tail unlearned, %zu rejected; %zu "
 		      "jump sites; %zu stubs, %zu bytes, %u relayouts (%zu "
 		      "sites moved); %llu hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
-		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL],
+		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL], n[PS_PLAIN],
 		      n[PS_COMPILED], n[PS_TAIL], n[PS_BAD], jumps, po->nstubs,
 		      stubs, po->relayouts, po->relaid, hits, misses);
 }

@@ -403,6 +403,7 @@ static const char *runtime_says(int given_up, int state, int mode)
 		       state == STATIC_CALL_PROMOTE_NO_ROOM ? "no-room" :
 		       state == STATIC_CALL_PROMOTE_MEGAMORPHIC ?
 							  "megamorphic" :
+		       state == STATIC_CALL_PROMOTE_PLAIN ? "plain" :
 							  "given-up";
 	if (state == STATIC_CALL_PROMOTE_SEALED ||
 	    (state < 0 && mode == SC_PROMOTE_VIEW_SEALED))

@@ -46,6 +46,8 @@ struct static_call_promote_stats {
 	size_t inline_sites, inline_open;
 	size_t no_room; /* sites given up on because their object's stub
 			   memory was used up: on the thunk for good */
+	size_t plain;	/* promote-plain sites that learned their targets:
+			   their own `call *%reg` in place for good */
 };
 
 /* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */
@@ -66,7 +68,15 @@ enum static_call_promote_state {
 					   thunk, as compiled */
 	STATIC_CALL_PROMOTE_NO_ROOM = 7, /* its object's stub memory used
 					    up: given up, on the retpoline */
+	/* a promote-plain unit's site that learned its targets
+	 * (targets[0..ntargets)): its own `call *%reg` in place for good,
+	 * the cheapest form without retpolines */
+	STATIC_CALL_PROMOTE_PLAIN = 8,
 };
+
+/* The state's name ("learning", "promoted", "megamorphic", "no-room",
+ * "plain", ...), "?" for a value that is none. */
+const char *static_call_promote_state_name(int state);
 
 struct static_call_promote_site_info {
 	const void *address; /* the call (or tail jump) instruction */

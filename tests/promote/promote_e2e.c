@@ -157,15 +157,11 @@ static void list_sites(void)
 		N(f14), N(f15), N(add), N(sub), N(mix),
 	};
 #undef N
-	static const char *const states[] = { "rejected",    "unlearned",
-					      "learning",    "promoted",
-					      "megamorphic", "far",
-					      "sealed" };
 	struct static_call_promote_site_info si[32];
 	int n = static_call_promote_sites(si, 32);
 	for (int i = 0; i < n && i < 32; i++) {
 		fprintf(stderr, "site %s: %s",
-			name_of(fns, 8, si[i].address, 0), states[si[i].state]);
+			name_of(fns, 8, si[i].address, 0), static_call_promote_state_name(si[i].state));
 		for (int k = 0; k < si[i].ntargets; k++)
 			fprintf(stderr, "%s%s", k ? "," : " ",
 				name_of(targets, 19, si[i].targets[k], 1));
@@ -215,12 +211,12 @@ int main(void)
 			"tail_unlearned=%zu rejected=%zu "
 			"promoted=%zu megamorphic=%zu far=%zu promotions=%lu "
 			"demotions=%lu samples=%lu stubs=%zu hits=%llu "
-			"misses=%llu inline=%zu inline_open=%zu\n",
+			"misses=%llu inline=%zu inline_open=%zu plain=%zu\n",
 			(int)getpid(), st.objects, st.sites, st.tail_sites,
 			st.tail_unlearned, st.rejected, st.promoted,
 			st.megamorphic, st.far, st.promotions, st.demotions,
 			st.samples, st.stubs, st.hits, st.misses,
-			st.inline_sites, st.inline_open);
+			st.inline_sites, st.inline_open, st.plain);
 	list_sites();
 	/* PROMOTE_E2E_SEAL=1: static_call_seal(CODE) puts every site back
 	 * as compiled; thread 0's work again gives the same result */

@@ -263,14 +263,6 @@ static void *thread_main(void *arg)
 	return (void *)worker((long)arg);
 }
 
-static const char *state_name(int s)
-{
-	static const char *const n[] = { "rejected",	"unlearned", "learning",
-					 "promoted",	"megamorphic", "far",
-					 "sealed",	"no-room" };
-	return s >= 0 && s < 8 ? n[s] : "?";
-}
-
 struct fn {
 	const char *name;
 	const void *at;
@@ -330,7 +322,7 @@ int main(void)
 		promoted += si[i].state == 3;
 		fprintf(stderr, "jump %s: %s %d samples=%lu promotions=%lu "
 				"demotions=%lu\n",
-			name, state_name(si[i].state), si[i].ntargets,
+			name, static_call_promote_state_name(si[i].state), si[i].ntargets,
 			si[i].samples, si[i].promotions, si[i].demotions);
 	}
 	free(si);

@@ -30,10 +30,6 @@ __attribute__((noinline)) long site(fn f, long x)
 
 int main(void)
 {
-	static const char *const states[] = { "rejected",    "unlearned",
-					      "learning",    "promoted",
-					      "megamorphic", "far",
-					      "sealed" };
 	long s = 0;
 	unsigned r = 7;
 	for (long i = 0; i < 3000000; i++) {
@@ -48,7 +44,7 @@ int main(void)
 		    si[i].address < (void *)((char *)site + 64))
 			printf("rate: %s demotions=%lu kept=%lu hits=%lu "
 			       "misses=%lu (%ld)\n",
-			       states[si[i].state], si[i].demotions, si[i].kept,
+			       static_call_promote_state_name(si[i].state), si[i].demotions, si[i].kept,
 			       si[i].hits[0], si[i].misses, s & 1);
 	return 0;
 }

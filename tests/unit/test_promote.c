@@ -927,6 +927,61 @@ Test(promote, in_place_leaves_a_changed_site_alone)
 	expect_calls(pt_via_rax_0, 0);
 }
 
+/* promote-plain, one target: the call and the tail site learn it, and at
+ * their first window each becomes its own `call *%rax` / `jmp *%rax` in
+ * place (state PLAIN, the target reported), not a stub: without
+ * retpolines the plain call costs least (a stub measured 1.4x it). No
+ * stub memory but the tail site's slow stub; every value still right. */
+Test(promote, a_learned_plain_site_is_in_place_not_on_a_stub)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_plain_table,
+				      __stop_pt_promote_plain_table);
+	int (*const fn[2])(void *) = { pt_pvia_rax, pt_ptail_fn };
+	uint8_t *const at[2] = { pt_psite_rax, pt_ptail_site };
+	struct static_call_promote_site_info si[4];
+	int left = 2;
+	for (long i = 0; i < 2000000 && left; i++) {
+		for (int k = 0; k < 2; k++)
+			cr_assert_eq(fn[k](targets[3]), 13);
+		if (i % 1000)
+			continue;
+		int m = static_call_promote_sites(si, 4);
+		left = 2;
+		for (int s = 0; s < m && s < 4; s++)
+			left -= si[s].state == STATIC_CALL_PROMOTE_PLAIN;
+	}
+	cr_assert_eq(left, 0, "not in place after 2,000,000 calls");
+	for (int k = 0; k < 2; k++) {
+		uint8_t want[SC_PSITE_MAX];
+		cr_assert(sc_parch_in_place_encode(pt_pthunk_rax, 0, k, want));
+		cr_assert_eq(memcmp(at[k], want, 5), 0, "site %d not in place",
+			     k);
+	}
+	int m = static_call_promote_sites(si, 4);
+	for (int s = 0; s < m; s++) {
+		cr_assert_eq(si[s].ntargets, 1);
+		cr_assert_eq(si[s].targets[0], (const void *)targets[3]);
+		cr_assert_str_eq(static_call_promote_state_name(si[s].state),
+				 "plain");
+	}
+	cr_assert_str_eq(static_call_promote_state_name(-1), "?");
+	cr_assert_str_eq(static_call_promote_state_name(
+				 STATIC_CALL_PROMOTE_PLAIN + 1),
+			 "?");
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_eq(st.plain, 2);
+	cr_assert_eq(st.promoted, 0);
+	cr_assert_eq(st.stubs, 0, "a stub for a promote-plain site");
+	for (int i = 0; i < 100; i++) {
+		expect_calls(pt_pvia_rax, 0);
+		expect_calls(pt_ptail_fn, 0);
+	}
+	__staticcall_promote_unregister(__start_pt_promote_plain_table,
+					__stop_pt_promote_plain_table);
+}
+
 /* promote-plain, end to end: a call and a tail site learn, are given up
  * on (18 uniform targets) and each becomes `call *%rax` / `jmp *%rax`
  * in place, no stub memory but the tail site's slow stub; behaving as

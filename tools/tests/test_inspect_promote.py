@@ -13,8 +13,9 @@ carried over); with STATICCALL_PROMOTE_COUNT=0
 the stubs count nothing; every site `off` under STATICCALL_PROMOTE=off and
 `sealed` after static_call_seal(STATIC_CALL_SEAL_CODE). (GCC) built
 promote-plain: the 16-target site given up on in place (`call *%reg` in
-its own bytes: megamorphic, in_place), also after sealing, which leaves
-it as it is. (GCC) built promote-inline: the monomorphic site an inline
+its own bytes: megamorphic, in_place), every other site learned and in
+place too (plain, in_place), also after sealing, which leaves them as
+they are. (GCC) built promote-inline: the monomorphic site an inline
 site comparing t1 at the call, the 16-target one bypassed (a `jmp` to
 its slow path), every site closed and none bypassed after sealing.
 
@@ -186,15 +187,18 @@ def main():
                   and 'megamorphic, in place' in table,
                   'promote-plain, %s: mega given up in place: %s'
                   % (what, mega))
-            check(all('in_place' not in v for k, v in s.items()
-                      if k != 'mega'),
-                  'promote-plain, %s: no other site in place: %s'
-                  % (what, s))
-            # its tail site `jmp rel32` (not relaxed to rel8 next to
-            # its local thunk): a site, learned
-            check(s.get('tail', {}).get('compiled') == 'thunk'
-                  and s['tail'].get('live') == ('promoted' if not argv
-                                                else 'sealed'),
+            # every other site learned its targets and is its own
+            # `call *%reg` in place (no stub: the plain call costs
+            # least), sealing leaving it so; the tail site `jmp rel32`
+            # (not relaxed to rel8 next to its local thunk): a site
+            learned = ('mono', 'duo', 'tail', 'late')
+            check(all(s.get(k, {}).get('live') == 'plain'
+                      and s[k].get('in_place') is True
+                      and not s[k].get('stub') for k in learned)
+                  and 'plain, in place' in table,
+                  'promote-plain, %s: the others plain, in place: %s'
+                  % (what, {k: s.get(k) for k in learned}))
+            check(s.get('tail', {}).get('compiled') == 'thunk',
                   'promote-plain, %s: the tail call a site: %s'
                   % (what, s.get('tail')))
     if args.kind == 'gcc':  # promote-inline is GCC's
