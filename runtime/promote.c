@@ -332,18 +332,32 @@ int sc_promote_write_site(const struct sc_object *o, uint8_t *insn, int tail,
 {
 	if (((uintptr_t)insn & 7) > 8 - SC_PSITE_LEN)
 		return -EINVAL; /* not one word: never written */
+	uint8_t seen[SC_PSITE_LEN];
+	sc_promote_read_bytes(insn, seen, SC_PSITE_LEN);
 	if (sc_parch_site_dest(insn, tail) != from)
 		return -EBUSY; /* changed behind us: leave it */
-	return sc_promote_write_bytes(o, insn, bytes, SC_PSITE_LEN);
+	return sc_promote_write_bytes(o, insn, seen, bytes, SC_PSITE_LEN);
+}
+
+void sc_promote_read_bytes(const uint8_t *at, uint8_t *out, size_t n)
+{
+	const uint64_t *word = (const uint64_t *)((uintptr_t)at & ~(uintptr_t)7);
+	uint64_t w = sc_code_load64(word);
+	memcpy(out, (uint8_t *)&w + ((uintptr_t)at & 7), n);
 }
 
 int sc_promote_write_bytes(const struct sc_object *o, uint8_t *at,
-			   const uint8_t *bytes, size_t n)
+			   const uint8_t *expect, const uint8_t *bytes,
+			   size_t n)
 {
 	if (((uintptr_t)at & 7) + n > 8)
 		return -EINVAL; /* not one word: never written */
 	uint64_t *word = (uint64_t *)((uintptr_t)at & ~(uintptr_t)7);
 	uint64_t old = sc_code_load64(word), new = old;
+	/* the word the CAS expects holds what the caller checked: a
+	 * breakpoint set since then fails it, never is overwritten */
+	if (memcmp((uint8_t *)&old + ((uintptr_t)at & 7), expect, n))
+		return -EBUSY;
 	memcpy((uint8_t *)&new + ((uintptr_t)at & 7), bytes, n);
 	struct sc_write w = { word, old, new,
 			      0,    1,	 sc_object_exec_prot(o, word, 8) };
@@ -616,11 +630,15 @@ static void follow_inline(struct pobj *po, struct psite *s)
 			return; /* widened: kept (or its probe goes on) */
 	s->inl_probe = s->inl_wait = s->inl_backoff = 0; /* a new start */
 	int err = sc_pinline_set(&po->obj, s->inl, t);
-	/* closed for good: its calls need not run the sequence at all */
-	if (!t && (s->state == PS_MEGA || s->state == PS_FULL ||
-		   s->state == PS_FAR) &&
-	    (!err || err == -ENOTSUP || err == -EAGAIN))
-		err = sc_pinline_bypass(&po->obj, s->inl);
+	/* given up on and closed, with nothing to compare or a target it
+	 * cannot compare (out of reach, no rseq): closed for good, so its
+	 * calls need not run the sequence at all (the bypass refuses a
+	 * site that is open or changed) */
+	if (!s->inl->target && (s->state == PS_MEGA || s->state == PS_FULL ||
+				s->state == PS_FAR)) {
+		int e = sc_pinline_bypass(&po->obj, s->inl);
+		err = err ? err : e;
+	}
 	inline_failed(s, err);
 }
 
@@ -1915,7 +1933,9 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
  * runtime moved back onto its thunk (another), so the code is as compiled
  * before patching goes off for good; a promote-plain unit's given-up
  * site in place (terminal) stays as it is, its equivalent (a thread may
- * be parked inside it). Slots first: a jump site moved back
+ * be parked inside it). A failed batch leaves everything as it was;
+ * inline sites come last, each closed or left as it is (below), so
+ * they never fail the seal halfway. Slots first: a jump site moved back
  * onto a thunk that still samples would run its sample block, whose call
  * of the sampler's lazily bound PLT entry may clobber registers live
  * across the jump (%r10, %r11). 0 or -errno. */
@@ -1929,15 +1949,6 @@ int sc_promote_seal_code(void)
 	struct sc_write *w = sc_mem_alloc(2 * n * sizeof *w), *sw = w + n;
 	if (!w)
 		return -ENOMEM;
-	/* inline sites first: closed, their B back on the thunk */
-	for (struct pobj *po = pobjs; po; po = po->next)
-		for (size_t i = 0; i < po->ninl; i++) {
-			int err = sc_pinline_restore(&po->obj, &po->inl[i]);
-			if (err) {
-				sc_mem_free(w);
-				return err;
-			}
-		}
 	uint8_t to[SC_PSITE_MAX];
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->n; i++) {
@@ -1981,6 +1992,22 @@ int sc_promote_seal_code(void)
 	sc_mem_free(w);
 	if (err)
 		return err;
+	/* then inline sites, one by one: closed, their first instruction
+	 * and B as compiled. One that cannot be (its bytes changed: a
+	 * breakpoint; a barrier refused) stays as it is, open on its
+	 * target, closed or bypassed, each right for every value, as a
+	 * stub site under a breakpoint stays on its stub: sealing is not
+	 * refused for it, and nothing writes it again */
+	for (struct pobj *po = pobjs; po; po = po->next)
+		for (size_t i = 0; i < po->ninl; i++) {
+			int e = sc_pinline_restore(&po->obj, &po->inl[i]);
+			if (e)
+				sc_log(SC_LOG_WARN,
+				       "promote: sealing leaves inline site "
+				       "%p as it is (%s)",
+				       (void *)po->inl[i].start,
+				       strerror(-e));
+		}
 	drop_queued(NULL); /* sealed: the batch moves nothing any more */
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->n; i++) {

@@ -180,11 +180,15 @@ int sc_promote_retarget(const struct sc_object *o, uint8_t *insn, int tail,
  * aligned word through the text writer. 0 or -errno as above. */
 int sc_promote_write_site(const struct sc_object *o, uint8_t *insn, int tail,
 			  const void *from, const uint8_t *bytes);
-/* n bytes at `at` (inside one aligned word of o's code) become `bytes`:
- * one CAS of the word through the text writer. 0 or -errno (-EINVAL:
- * not one word, or not o's code). */
+/* n bytes at `at` (inside one aligned word of o's code) become `bytes`
+ * if they still are `expect` (what the caller checked): one CAS of the
+ * word through the text writer. 0 or -errno (-EBUSY: not `expect`;
+ * -EINVAL: not one word, or not o's code). */
 int sc_promote_write_bytes(const struct sc_object *o, uint8_t *at,
-			   const uint8_t *bytes, size_t n);
+			   const uint8_t *expect, const uint8_t *bytes,
+			   size_t n);
+/* The n bytes at `at` (inside one aligned word of code), in one load. */
+void sc_promote_read_bytes(const uint8_t *at, uint8_t *out, size_t n);
 /* The C end of __staticcall_promote_sample (promote_<isa>.S). */
 void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg);
 

@@ -206,13 +206,14 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 static int write_field(const struct sc_object *o, struct pinline *in, int f,
 		       const void *from, const void *to)
 {
-	uint8_t bytes[4];
+	uint8_t bytes[4], seen[4];
 	size_t off = sc_parch_inline_encode(in->start, f, to, bytes);
 	if (!off)
 		return -ERANGE;
+	sc_promote_read_bytes(in->start + off, seen, 4);
 	if (!from || sc_parch_inline_dest(in->start, f) != from)
 		return -EBUSY; /* changed behind us (a breakpoint) */
-	return sc_promote_write_bytes(o, in->start + off, bytes, 4);
+	return sc_promote_write_bytes(o, in->start + off, seen, bytes, 4);
 }
 
 static int close_site(const struct sc_object *o, struct pinline *in)
@@ -243,9 +244,7 @@ int sc_pinline_bypass(const struct sc_object *o, struct pinline *in)
 		return -EBUSY;
 	if (!n)
 		return -ERANGE;
-	if (memcmp(in->start, in->head, n))
-		return -EBUSY; /* changed behind us (a breakpoint) */
-	int err = sc_promote_write_bytes(o, in->start, b, n);
+	int err = sc_promote_write_bytes(o, in->start, in->head, b, n);
 	if (!err)
 		in->bypassed = 1;
 	return err;
@@ -258,9 +257,9 @@ static int unbypass(const struct sc_object *o, struct pinline *in)
 	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
 	if (!in->bypassed)
 		return 0;
-	if (!n || memcmp(in->start, b, n))
+	if (!n)
 		return -EBUSY;
-	int err = sc_promote_write_bytes(o, in->start, in->head, n);
+	int err = sc_promote_write_bytes(o, in->start, b, in->head, n);
 	if (!err)
 		in->bypassed = 0;
 	return err;

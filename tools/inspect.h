@@ -143,10 +143,11 @@ struct promote_site {
 	/* the slow path of an inline site (SC_PROMOTE_INLINE): its `leaq
 	 * A` (file address); --pid: A, 0 when closed, and its symbol;
 	 * bypassed: closed for good, its first instruction a `jmp` to the
-	 * slow path */
+	 * slow path; unexpected: that instruction neither as compiled nor
+	 * that jmp (a breakpoint) */
 	uint64_t inline_seq, inline_target;
 	char *inline_sym;
-	int inline_bypassed;
+	int inline_bypassed, inline_unexpected;
 };
 
 struct table {

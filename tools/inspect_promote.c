@@ -445,9 +445,14 @@ void live_promote_sites(struct table *t,
 			/* given up on: `jmp slow` over the site's first
 			 * instruction (promote_x86_64.c) */
 			uint64_t head = seq - SC_X86_INLINE_SEQ;
+			int got = !read(head, a, 5);
 			p->inline_bypassed =
-				!read(head, a, 5) && a[0] == 0xe9 &&
+				got && a[0] == 0xe9 &&
 				head + 5 + rd32(a + 1) == p->site + t->base;
+			p->inline_unexpected =
+				!p->inline_bypassed &&
+				(!got || a[0] != 0x4c || a[1] != 0x8b ||
+				 a[2] != 0x15);
 		}
 		int mode, known = state(p->site + t->base, &mode);
 		if (in_place(b, p->reg, p->tail)) { /* promote-plain */
@@ -539,6 +544,8 @@ static void print_json(const struct table *t, int live)
 			printf(", \"inline_site\": true");
 		if (live && p->inline_bypassed)
 			printf(", \"inline_bypassed\": true");
+		if (live && p->inline_unexpected)
+			printf(", \"inline_unexpected\": true");
 		if (live && p->inline_seq) {
 			printf(", \"inline\": ");
 			if (p->inline_target) {
@@ -615,7 +622,8 @@ void print_promote_sites(const struct table *t, int live)
 			       p->in_place ? ", in place" : "");
 		if (live && p->inline_seq)
 			printf("; inline: %s",
-			       p->inline_bypassed ? "bypassed" :
+			       p->inline_bypassed   ? "bypassed" :
+			       p->inline_unexpected ? "unexpected" :
 			       !p->inline_target  ? "closed" :
 			       p->inline_sym	 ? p->inline_sym :
 						   "?");

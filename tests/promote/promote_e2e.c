@@ -18,6 +18,7 @@
 #include <staticcall_abi.h>
 #include <string.h>
 
+#include "inline_state.h"
 #include "promote_lib.h"
 
 /* PROMOTE_E2E_ITERS: fewer under qemu (tests/promote/run_arm64.sh) */
@@ -167,20 +168,12 @@ static void list_sites(void)
 				name_of(targets, 19, si[i].targets[k], 1));
 		fputc('\n', stderr);
 #ifdef __x86_64__
-		/* an inline site (promote-inline builds, docs/ABI.md): its
-		 * start from its slow site's jump back; a `jmp` there: given
-		 * up on and bypassed */
-		if (si[i].inline_site) {
-			const unsigned char *slow = si[i].address, *start;
-			int32_t back;
-			memcpy(&back, slow + 6, 4);
-			start = slow + 10 + back - SC_X86_INLINE_LEN;
+		/* an inline site (promote-inline builds) */
+		if (si[i].inline_site)
 			fprintf(stderr, "inline %s: %s\n",
 				name_of(fns, 8, si[i].address, 0),
-				start[0] == 0xe9       ? "bypassed" :
-				si[i].inline_target ? "open" :
-						      "closed");
-		}
+				inline_state(si[i].address,
+					     si[i].inline_target));
 #endif
 		if (!si[i].counted)
 			continue;

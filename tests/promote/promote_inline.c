@@ -30,6 +30,7 @@
 
 #include "staticcall.h"
 #include "staticcall/promote.h"
+#include "inline_state.h"
 
 #define THREADS 8
 
@@ -101,8 +102,8 @@ static const void *inline_target(int *state)
 }
 
 /* The megamorphic site: called until given up on (at most 2 s), every
- * result checked. Its state and inline target. */
-static const void *mega_target(int *state)
+ * result checked. Its state, slow site and inline target. */
+static const void *mega_target(int *state, const void **slow)
 {
 	struct static_call_promote_site_info buf[64];
 	for (int round = 0; round < 2000; round++) {
@@ -120,6 +121,7 @@ static const void *mega_target(int *state)
 			if (buf[i].inline_site && buf[i].state ==
 				    STATIC_CALL_PROMOTE_MEGAMORPHIC) {
 				*state = buf[i].state;
+				*slow = buf[i].address;
 				return buf[i].inline_target;
 			}
 	}
@@ -234,10 +236,13 @@ int main(void)
 	setitimer(ITIMER_REAL, &off, NULL);
 	if (!getenv("PROMOTE_INLINE_SEAL")) {
 		int state;
-		const void *t = mega_target(&state);
+		const void *slow = NULL;
+		const void *t = mega_target(&state, &slow);
 		printf("inline: megamorphic site: state %d, %s\n", state,
 		       t == (const void *)lib_times3 ? "keeps its top target" :
-		       t ? "keeps another target" : "closed");
+		       t    ? "keeps another target" :
+		       slow ? inline_state(slow, NULL) :
+			      "not given up");
 	}
 	static_call_promote_stats(&st);
 	printf("inline: opened=%d calls=%ld signals=%ld wrong=%ld "

@@ -282,6 +282,32 @@ Test(promote, stub_is_jmp_reg_for_every_value_register_and_target_count)
 	}
 }
 
+/* Every write of a site's bytes expects, in the word its CAS replaces,
+ * the bytes its caller checked: bytes that changed since (a breakpoint
+ * set between the check and the write) fail it with -EBUSY and are not
+ * overwritten. */
+Test(promote, a_write_expects_the_bytes_its_caller_checked)
+{
+	setup();
+	uint8_t *at = regs[0].site;
+	const uint8_t *s = make_stub(reg_nums[0], 1, regs[0].thunk);
+	uint8_t seen[SC_PSITE_LEN], stale[SC_PSITE_LEN], to[SC_PSITE_LEN];
+	sc_promote_read_bytes(at, seen, SC_PSITE_LEN);
+	cr_assert_eq(memcmp(seen, at, SC_PSITE_LEN), 0);
+	memcpy(stale, seen, SC_PSITE_LEN);
+	stale[0] = 0xcc; /* what the caller saw is not there any more */
+	cr_assert(sc_parch_site_encode(at, 0, s, to));
+	cr_assert_eq(sc_promote_write_bytes(&obj, at, stale, to, SC_PSITE_LEN),
+		     -EBUSY);
+	cr_assert_eq(memcmp(at, seen, SC_PSITE_LEN), 0, "written anyway");
+	expect_calls(regs[0].via, 0);
+	cr_assert_eq(sc_promote_write_bytes(&obj, at, seen, to, SC_PSITE_LEN),
+		     0);
+	expect_calls(regs[0].via, 1);
+	cr_assert_eq(sc_promote_retarget(&obj, at, 0, s, regs[0].thunk), 0);
+	expect_calls(regs[0].via, 0);
+}
+
 /* Counting stubs (STATICCALL_PROMOTE_COUNT): the same `jmp *%reg` for
  * every value, each hit adding one to its target's counter and each miss
  * to the last, in a read-write page of their own; the stub read-only. */

@@ -71,7 +71,9 @@ static void store_outside_the_rseq_area(void)
 static void write_field(uint8_t *p, const void *bytes, size_t len)
 {
 	cr_assert_leq(((uintptr_t)p & 7) + len, 8, "a field straddles a word");
-	cr_assert_eq(sc_promote_write_bytes(&obj, p, bytes, len), 0);
+	uint8_t seen[8];
+	sc_promote_read_bytes(p, seen, len);
+	cr_assert_eq(sc_promote_write_bytes(&obj, p, seen, bytes, len), 0);
 }
 
 static void rel32_to(uint8_t *field, const uint8_t *insn_end, void *to)

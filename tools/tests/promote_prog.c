@@ -5,14 +5,19 @@
  * loop's second half); it calls them until it has
  * learned (static_call_promote_sites), prints "ready" and waits for its
  * standard input to close. With the argument `seal`, it calls
- * static_call_seal(STATIC_CALL_SEAL_CODE) first.
+ * static_call_seal(STATIC_CALL_SEAL_CODE) first; with `breakpoint`
+ * (promote-inline builds) it writes a debugger's breakpoint (0xcc) over
+ * the first byte of mega's inline site first.
  */
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "staticcall.h"
 #include "staticcall/promote.h"
+#include "staticcall_abi.h"
 
 typedef long (*fn)(long);
 
@@ -67,6 +72,32 @@ three:
 	return x * 3;
 }
 
+/* mega's inline site: its start from its slow site's jump back
+ * (docs/ABI.md "promote-inline"); 0xcc over its first byte, written as
+ * a debugger writes it. 0, or 1 when there is no such site. */
+static int breakpoint_on_mega(void)
+{
+	struct static_call_promote_site_info si[16];
+	int n = static_call_promote_sites(si, 16);
+	for (int i = 0; i < n && i < 16; i++) {
+		const unsigned char *slow = si[i].address;
+		if (!si[i].inline_site || slow < (const unsigned char *)mega ||
+		    slow - (const unsigned char *)mega > 256)
+			continue;
+		int32_t back;
+		memcpy(&back, slow + 6, 4);
+		const unsigned char *start =
+			slow + 10 + back - SC_X86_INLINE_LEN, bp = 0xcc;
+		int fd = open("/proc/self/mem", O_RDWR);
+		int ok = fd >= 0 &&
+			 pwrite(fd, &bp, 1, (off_t)(uintptr_t)start) == 1;
+		if (fd >= 0)
+			close(fd);
+		return !ok;
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	long s = 0;
@@ -83,6 +114,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "seal") &&
 	    static_call_seal(STATIC_CALL_SEAL_CODE))
+		return 1;
+	if (argc > 1 && !strcmp(argv[1], "breakpoint") && breakpoint_on_mega())
 		return 1;
 	printf("ready %ld\n", s & 1);
 	fflush(stdout);

@@ -17,7 +17,8 @@ its own bytes: megamorphic, in_place), every other site learned and in
 place too (plain, in_place), also after sealing, which leaves them as
 they are. (GCC) built promote-inline: the monomorphic site an inline
 site comparing t1 at the call, the 16-target one bypassed (a `jmp` to
-its slow path), every site closed and none bypassed after sealing.
+its slow path), `unexpected` under a breakpoint, every site closed and
+none bypassed after sealing.
 
 usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
                                --include DIR --runtime-lib DIR --out DIR
@@ -226,6 +227,14 @@ def main():
               and 'inline_bypassed' not in mono
               and 'inline: bypassed' in table,
               'promote-inline, live: mega given up and bypassed: %s' % mega)
+        # a debugger's breakpoint over the bypassed site's first byte:
+        # neither as compiled nor bypassed
+        s, table = live(args, inl, dict(os.environ), ['breakpoint'])
+        mega = s.get('mega', {})
+        check(mega.get('inline_unexpected') is True
+              and 'inline_bypassed' not in mega
+              and 'inline: unexpected' in table,
+              'promote-inline, a breakpoint on mega: unexpected: %s' % mega)
         s, table = live(args, inl, dict(os.environ), ['seal'])
         check(s.get('mono', {}).get('inline_site') is True
               and s['mono'].get('inline') is None
