@@ -139,6 +139,10 @@ static bool sc_jump_notrack(rtx_insn *)
 {
 	return false;
 }
+static bool sc_call_notrack(rtx_insn *)
+{
+	return false;
+}
 static void sc_find_flags_live_jumps(function *)
 {
 }
@@ -239,6 +243,13 @@ static std::string sc_text_thunk(int reg, bool notrack)
 static bool sc_jump_notrack(rtx_insn *insn)
 {
 	return (flag_cf_protection & CF_BRANCH) && tablejump_p(insn, NULL, NULL);
+}
+// And a call (or tail call) through a `nocf_check` function pointer:
+// `call __x86_indirect_thunk_nt_<reg>`.
+static bool sc_call_notrack(rtx_insn *insn)
+{
+	return (flag_cf_protection & CF_BRANCH) &&
+	       find_reg_note(insn, REG_CALL_NOCF_CHECK, NULL_RTX);
 }
 
 // The thunk jumps of the function whose block has the flags live out
@@ -447,8 +458,16 @@ class sc_promote_pass : public rtl_opt_pass {
 					SIBLING_CALL_P(insn)))
 				continue;
 			sc_promote_regs |= 1u << reg;
+			// a call through a `nocf_check` pointer under
+			// -fcf-protection: GCC prints the thunk's `_nt_` twin
+			// (no inline form: its B would not be the slow
+			// site's thunk)
+			bool notrack = sc_call_notrack(insn);
+			if (notrack)
+				sc_promote_nt_regs |= 1u << reg;
 			sc_call_thunk(insn, reg);
-			if (!SIBLING_CALL_P(insn) && sc_inline_ok(insn, reg))
+			if (!SIBLING_CALL_P(insn) && !notrack &&
+			    sc_inline_ok(insn, reg))
 				inline_site(insn, reg, slow);
 			else
 				record_site(insn, reg, SIBLING_CALL_P(insn),

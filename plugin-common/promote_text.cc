@@ -89,14 +89,20 @@ static std::string sample_block(int reg, const std::string &r)
 }
 
 // The plain slow path: `jmp *%reg` where the retpoline would be, int3
-// up to the sample block, so every offset is the retpoline thunk's.
-static std::string plain_jump_path(int reg)
+// up to the sample block, so every offset is the retpoline thunk's;
+// notrack (the `_nt_` twin, for calls through `nocf_check` pointers,
+// whose targets have no ENDBR): `notrack jmp *%reg`.
+static std::string plain_jump_path(int reg, bool notrack)
 {
 	std::string t = "\t.byte ";
 	unsigned n = 2;
+	if (notrack) {
+		t += "0x3e,";
+		n++;
+	}
 	if (reg >= 8) {
 		t += "0x41,";
-		n = 3;
+		n++;
 	}
 	t += "0xff," + hex(0xe0 | (reg & 7));
 	for (; n < SC_X86_THUNK_SAMPLE - SC_X86_THUNK_RETPOLINE; n++)
@@ -118,7 +124,7 @@ std::string sc_text_promote_thunk(int reg, bool plain_jump, bool notrack)
 				"\"ax\",@progbits\n\t.balign 16\n\t.type " +
 				T +
 				",@function\n" + T + ":\n" + slot_plain() +
-				plain_jump_path(reg);
+				plain_jump_path(reg, notrack);
 		return t + sample_block(reg, r) + "\t.size " + T + ", .-" +
 		       T + "\n";
 	}

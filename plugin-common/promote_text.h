@@ -32,8 +32,10 @@ std::string sc_text_promote_anchor(const std::string &label, int reg);
 // *%reg` instead of the retpoline, and the thunk is local to the unit
 // (not comdat, not global), so no unit of the object built for
 // retpolines can ever reach it. notrack: the same thunk named
-// `__x86_indirect_thunk_nt_<reg>`, which GCC's table jumps under
-// -fcf-protection=branch (`notrack jmp` without retpolines) go through.
+// `__x86_indirect_thunk_nt_<reg>`, which GCC's table jumps and calls
+// through `nocf_check` pointers under -fcf-protection=branch go through
+// (their targets have no ENDBR): the retpoline the same bytes (its `ret`
+// is not tracked), the plain jump `notrack jmp *%reg`.
 std::string sc_text_promote_thunk(int reg, bool plain_jump = false,
 				  bool notrack = false);
 

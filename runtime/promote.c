@@ -421,7 +421,7 @@ static const uint8_t *jump_stub(struct pobj *po, const struct psite *s)
 	size_t len = sc_parch_jump_stub_size();
 	uint8_t buf[64];
 	if (!po->pool_ok || !len || len > sizeof buf ||
-	    !sc_parch_jump_stub_encode(s->reg, buf))
+	    !sc_parch_jump_stub_encode(s->thunk, s->reg, buf))
 		return NULL;
 	uint8_t *at = sc_execmem_room(&po->pool, len);
 	if (!at)
@@ -466,6 +466,19 @@ static int settle_in_place(struct pobj *po, struct psite *s, const void *from)
  * fallback. A site found changed (-EBUSY: a breakpoint) is left alone. */
 static void follow_inline(struct pobj *po, struct psite *s);
 
+/* s was to leave its slow path but its code is not what the runtime
+ * wrote (-EBUSY: a breakpoint on it): it stays there, learning, and its
+ * next window decides again. Given up on there, it would sample for
+ * nothing, for good (a review found such a site doing so). */
+static void changed_behind_us(struct psite *s)
+{
+	s->state = PS_THUNK;
+	sc_log(SC_LOG_DEBUG,
+	       "promote: site %p changed behind us: learning, to be "
+	       "decided again",
+	       (void *)s->insn);
+}
+
 static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 {
 	const void *from = site_dest(s);
@@ -473,8 +486,12 @@ static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 	follow_inline(po, s);
 	if (s->plain) {
 		int err = settle_in_place(po, s, from);
-		if (!err || err == -EBUSY)
+		if (!err)
 			return;
+		if (err == -EBUSY) {
+			changed_behind_us(s);
+			return;
+		}
 	}
 	if (s->plain && b && b->n < SC_BATCH_MAX) {
 		const uint8_t *j = jump_stub(po, s);
@@ -484,8 +501,11 @@ static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 			return;
 		}
 	}
-	if (!site_retarget(po, s, plain_path(s)))
+	int err = site_retarget(po, s, plain_path(s));
+	if (!err)
 		s->slow = plain_path(s);
+	else if (err == -EBUSY)
+		changed_behind_us(s);
 }
 
 static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
@@ -1490,11 +1510,18 @@ static void commit(struct pending *p)
 		else if (!site_retarget(p->po, s,
 					sc_parch_thunk_retpoline(s->thunk)))
 			s->slow = sc_parch_thunk_retpoline(s->thunk);
+		else
+			changed_behind_us(s);
 		return;
 	}
-	if (sc_execmem_seal(&p->po->pool) ||
-	    site_retarget(p->po, s, p->stub->at)) {
-		s->state = PS_MEGA; /* left where it is: correct */
+	int err = sc_execmem_seal(&p->po->pool);
+	if (!err)
+		err = site_retarget(p->po, s, p->stub->at);
+	if (err) {
+		if (err == -EBUSY)
+			changed_behind_us(s);
+		else
+			s->state = PS_MEGA; /* left where it is: correct */
 		follow_inline(p->po, s);
 		return;
 	}

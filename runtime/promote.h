@@ -89,7 +89,7 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
  * 0 for a register it cannot take. */
 int sc_parch_thunk_plain(const uint8_t *thunk, int reg);
 size_t sc_parch_jump_stub_size(void);
-int sc_parch_jump_stub_encode(int reg, uint8_t *out);
+int sc_parch_jump_stub_encode(const uint8_t *thunk, int reg, uint8_t *out);
 /* A given-up site of a promote-plain unit, in place (docs/PATCHING.md
  * "Given-up sites of a plain build"): its own SC_PSITE_LEN bytes become a
  * NOP, then `call *%reg` (tail: the plain thunk's own `jmp *%reg`, its

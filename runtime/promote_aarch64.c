@@ -417,8 +417,9 @@ size_t sc_parch_jump_stub_size(void)
 	return 0;
 }
 
-int sc_parch_jump_stub_encode(int reg, uint8_t *out)
+int sc_parch_jump_stub_encode(const uint8_t *thunk, int reg, uint8_t *out)
 {
+	(void)thunk;
 	(void)reg;
 	(void)out;
 	return 0;

@@ -193,7 +193,7 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 	in->start = s;
 	in->slot = slot;
 	in->slow = slow;
-	in->thunk = thunk;
+	in->thunk = in->b = thunk;
 	memcpy(in->head, s, sizeof in->head);
 	if (give_descriptor(in)) {
 		memset(in, 0, sizeof *in);
@@ -284,11 +284,12 @@ int sc_pinline_set(const struct sc_object *o, struct pinline *in,
 		return -ERANGE;
 	if (!in->desc)
 		return -ENOMEM; /* (verified sites have one) */
-	err = write_field(o, in, 1, sc_parch_inline_dest(in->start, 1),
-			  target);
-	if (!err)
+	err = write_field(o, in, 1, in->b, target);
+	if (!err) {
+		in->b = target;
 		err = write_field(o, in, 0, sc_parch_inline_closed(in->start),
 				  target);
+	}
 	if (!err)
 		in->target = target;
 	return err;
@@ -299,9 +300,11 @@ int sc_pinline_restore(const struct sc_object *o, struct pinline *in)
 	int err = close_site(o, in);
 	if (!err)
 		err = unbypass(o, in);
-	const void *b = sc_parch_inline_dest(in->start, 1);
-	if (!err && b != in->thunk)
-		err = write_field(o, in, 1, b, in->thunk);
+	if (!err && in->b != in->thunk) {
+		err = write_field(o, in, 1, in->b, in->thunk);
+		if (!err)
+			in->b = in->thunk;
+	}
 	return err;
 }
 

@@ -21,6 +21,9 @@ struct pinline {
 	struct sc_rseq_cs *desc; /* runtime memory; NULL until opened */
 	const uint8_t *slow;	 /* its slow path (the abort handler) */
 	const uint8_t *thunk;	 /* B as compiled */
+	const void *b;		 /* B as last written (the thunk first): a
+				    write of B expects it, not what B reads
+				    now, which a breakpoint may have changed */
 	const void *target;	 /* open on it; NULL: closed */
 	int owed; /* closed, but its barrier failed: owed before B moves */
 	int bypassed; /* its first instruction a `jmp` to its slow path */

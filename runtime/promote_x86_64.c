@@ -109,6 +109,7 @@ uint64_t sc_parch_thunk_slot(int sampling)
 static int plain_jump(const uint8_t *t, int reg)
 {
 	const uint8_t *p = t + SC_X86_THUNK_RETPOLINE;
+	p += *p == 0x3e; /* notrack: the `_nt_` twin's */
 	if (reg >= 8 && *p++ != 0x41)
 		return 0;
 	if (p[0] != 0xff || p[1] != (0xe0 | (reg & 7)))
@@ -392,15 +393,18 @@ size_t sc_parch_jump_stub_size(void)
 	return 16;
 }
 
-/*	jmp *%reg                 # (41) FF E0+r
+/*	jmp *%reg                 # (3E) (41) FF E0+r
  *	int3 ...
+ * notrack when the thunk's jump is (its targets may have no ENDBR).
  */
-int sc_parch_jump_stub_encode(int reg, uint8_t *out)
+int sc_parch_jump_stub_encode(const uint8_t *thunk, int reg, uint8_t *out)
 {
 	if (reg < 0 || reg > 15 || reg == 4)
 		return 0;
 	uint8_t *p = out;
 	memset(out, 0xcc, sc_parch_jump_stub_size());
+	if (thunk[SC_X86_THUNK_RETPOLINE] == 0x3e)
+		*p++ = 0x3e;
 	if (reg >= 8)
 		*p++ = 0x41;
 	*p++ = 0xff;
@@ -415,13 +419,14 @@ int sc_parch_jump_stub_encode(int reg, uint8_t *out)
  *	0F 1F 00 | FF D0+r          nopl (%rax); call *%reg
  *	66 90    | 41 FF D0+r       xchg %ax,%ax; call *%r8..r15
  *	0F 1F 00 | FF E0+r          (tail) jmp *%reg
- *	66 90    | 3E FF E0+r       (tail, the thunk's jump notrack)
- *	90       | 3E 41 FF E0+r
+ *	66 90    | 3E FF D0+r/E0+r  (the thunk's jump notrack) notrack
+ *	90       | 3E 41 FF D0+r/E0+r
  *
  * The call or jump ends at site+5, so a call's return address is the
- * site's, as in every other form. The jump is copied from the thunk
- * (prefixes and all): the same hardening as the path the site had; a
- * call through a notrack jump has no form here (0).
+ * site's, as in every other form. Its prefixes are the thunk's jump's:
+ * the same hardening as the path the site had (a call through a
+ * `nocf_check` pointer reaches the `_nt_` thunk, and goes in place as
+ * `notrack call`).
  */
 int sc_parch_in_place_encode(const uint8_t *thunk, int reg, int tail,
 			     uint8_t out[SC_PSITE_MAX])
@@ -439,9 +444,7 @@ int sc_parch_in_place_encode(const uint8_t *thunk, int reg, int tail,
 	if ((reg >= 8 && *j++ != 0x41) || j[0] != 0xff ||
 	    j[1] != (0xe0 | (reg & 7)))
 		return 0;
-	if (!tail && notrack)
-		return 0;
-	if (tail && notrack)
+	if (notrack)
 		insn[n++] = 0x3e;
 	if (reg >= 8)
 		insn[n++] = 0x41;

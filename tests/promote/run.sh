@@ -290,6 +290,25 @@ if [ "$kind" = gcc ]; then
 		fi
 		echo "promote_inline ${env:-default}: $(tail -1 "$out/got")"
 	done
+	# calls through `nocf_check` pointers under -fcf-protection: the
+	# `_nt_` thunk twin, defined by each mode's unit; learned
+	for mode in promote plain inline; do
+		case $mode in
+		promote) f=("${promote[@]}") ;;
+		plain) f=(-fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote-plain
+			-mindirect-branch=thunk-extern) ;;
+		inline) f=("${promote[@]}" -fplugin-arg-staticcall_gcc-promote-inline) ;;
+		esac
+		$cc -O2 -Wall -Werror -fcf-protection=full -I"$inc" "${f[@]}" \
+			"$src/promote_nocf.c" -o "$out/inline/promote_nocf_$mode" "${rt[@]}" ||
+			fail "promote_nocf $mode: does not build"
+		arg=
+		[ $mode != plain ] || arg=plain
+		"$out/inline/promote_nocf_$mode" $arg >"$out/got" 2>"$out/err" &&
+			grep -q '^nocf: ok$' "$out/got" ||
+			fail "promote_nocf $mode: $(cat "$out/got" "$out/err")"
+	done
+	echo "promote_nocf: promote, promote-plain, promote-inline: ok"
 	# sealing with a debugger's breakpoint on a bypassed inline site:
 	# sealed, the open site closed, the breakpoint's bytes untouched
 	$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" \

@@ -128,15 +128,16 @@ static void setup(void)
 		     0);
 }
 
-/* A given-up site's own `jmp *%reg` stub (promote-plain). */
-static const uint8_t *make_jump(int reg)
+/* A given-up site's own `jmp *%reg` stub (promote-plain), notrack if
+ * the thunk's jump is. */
+static const uint8_t *make_jump(const uint8_t *thunk, int reg)
 {
 	size_t len = sc_parch_jump_stub_size();
 	uint8_t buf[64];
 	cr_assert(len >= 3 && len <= sizeof buf);
 	uint8_t *at = sc_execmem_room(&pool, len);
 	cr_assert_not_null(at);
-	cr_assert(sc_parch_jump_stub_encode(reg, buf));
+	cr_assert(sc_parch_jump_stub_encode(thunk, reg, buf));
 	memcpy(at, buf, len);
 	cr_assert_eq(sc_execmem_seal(&pool), 0);
 	return at;
@@ -447,7 +448,7 @@ Test(promote, threads_call_through_a_site_while_it_is_retargeted)
 	setup();
 	const uint8_t *a = make_stub(0, 1, pt_thunk_rax);
 	const uint8_t *b = make_stub(0, 2, pt_thunk_rax);
-	const uint8_t *j = make_jump(0); /* given up, then sealed */
+	const uint8_t *j = make_jump(pt_thunk_rax, 0); /* given up, sealed */
 	pthread_t th[4];
 	stop = 0;
 	started = 0;
@@ -636,13 +637,14 @@ Test(promote, jump_stub_is_jmp_reg_for_every_register)
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
 			 ZYDIS_STACK_WIDTH_64);
 	uint8_t buf[64];
-	cr_assert(!sc_parch_jump_stub_encode(4, buf), "rsp taken");
-	cr_assert(!sc_parch_jump_stub_encode(16, buf));
+	cr_assert(!sc_parch_jump_stub_encode(pt_thunk_rax, 4, buf),
+		  "rsp taken");
+	cr_assert(!sc_parch_jump_stub_encode(pt_thunk_rax, 16, buf));
 	for (int i = 0; i < NREGS; i++) {
 		int r = reg_nums[i];
 		cr_assert(!sc_parch_thunk_plain(regs[i].thunk, r),
 			  "%s: a retpoline thunk taken as plain", reg_names[i]);
-		const uint8_t *j = make_jump(r);
+		const uint8_t *j = make_jump(regs[i].thunk, r);
 		ZydisDecodedInstruction in;
 		ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
 		cr_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(
@@ -687,7 +689,7 @@ Test(promote, given_up_transitions_at_every_offset_are_one_word)
 	int (*via[4])(void *) = { pt_via_rax_0, pt_via_rax_1, pt_via_rax_2,
 				  pt_via_rax_3 };
 	const uint8_t *a = make_stub(0, 2, pt_thunk_rax);
-	const uint8_t *j = make_jump(0);
+	const uint8_t *j = make_jump(pt_thunk_rax, 0);
 	uint8_t snap[64];
 	memcpy(snap, j, sc_parch_jump_stub_size());
 	text_ops_log_on();
@@ -792,7 +794,7 @@ static void check_in_place_decodes(const uint8_t *b, int reg, int tail,
 
 /* The in-place form for every register, call and jump: Zydis reads a NOP
  * and the call or jump through the register, ending at site+5; a
- * notrack thunk's jump stays notrack (a call through one has no form);
+ * notrack thunk's call and jump stay notrack;
  * a retpoline thunk and %rsp have none. Written to each register's site:
  * one CAS of its aligned word, expecting exactly the word as it was, no
  * byte outside the site changed; calls through it right for every value;
@@ -816,11 +818,29 @@ Test(promote, in_place_form_for_every_register_is_one_word_and_terminal)
 			cr_assert(sc_parch_in_place_encode(t, r, tail, b));
 			check_in_place_decodes(b, r, tail, 0);
 		}
+		/* the `_nt_` twin (calls through `nocf_check` pointers):
+		 * taken, its call and jump in place notrack, its jump stub
+		 * notrack too */
 		plain_thunk_copy(t, i, 1);
-		cr_assert(!sc_parch_in_place_encode(t, r, 0, b),
-			  "%s: a call through a notrack jump", reg_names[i]);
-		cr_assert(sc_parch_in_place_encode(t, r, 1, b));
-		check_in_place_decodes(b, r, 1, 1);
+		cr_assert(sc_parch_thunk_plain(t, r), "%s: notrack twin",
+			  reg_names[i]);
+		for (int tail = 0; tail < 2; tail++) {
+			cr_assert(sc_parch_in_place_encode(t, r, tail, b));
+			check_in_place_decodes(b, r, tail, 1);
+		}
+		uint8_t js[64];
+		cr_assert(sc_parch_jump_stub_encode(t, r, js));
+		ZydisDecoder dec;
+		ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
+				 ZYDIS_STACK_WIDTH_64);
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+		cr_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(
+			&dec, js, sc_parch_jump_stub_size(), &in, op)));
+		cr_assert_eq(in.mnemonic, ZYDIS_MNEMONIC_JMP);
+		cr_assert(in.attributes & ZYDIS_ATTRIB_HAS_NOTRACK,
+			  "%s: jump stub not notrack", reg_names[i]);
+		cr_assert_eq(ZydisRegisterGetId(op[0].reg.value), r);
 
 		plain_thunk_copy(t, i, 0);
 		cr_assert(sc_parch_in_place_encode(t, r, 0, b));
@@ -1004,6 +1024,59 @@ Test(promote, a_learned_plain_site_is_in_place_not_on_a_stub)
 		expect_calls(pt_pvia_rax, 0);
 		expect_calls(pt_ptail_fn, 0);
 	}
+	__staticcall_promote_unregister(__start_pt_promote_plain_table,
+					__stop_pt_promote_plain_table);
+}
+
+/* promote-plain, a site whose write is refused when its window decides
+ * (its word changed behind the runtime: a breakpoint; here every CAS
+ * fails): it stays on its thunk *learning*, its samples counted, and a
+ * later window puts it in place once writes go through. A review found
+ * such a site reported in place while it sampled for nothing, for good. */
+Test(promote, a_plain_site_whose_write_is_refused_learns_on)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_plain_table,
+				      __stop_pt_promote_plain_table);
+	uint8_t before[SC_PSITE_LEN];
+	memcpy(before, pt_psite_rax, SC_PSITE_LEN);
+	struct static_call_promote_site_info si[4];
+	text_ops_log_on();
+	text_ops_refuse_cas = 1;
+	unsigned long samples = 0;
+	for (long i = 0; i < 4000000 && samples < 200; i++) {
+		cr_assert_eq(pt_pvia_rax(targets[3]), 13);
+		if (i % 1000)
+			continue;
+		int m = static_call_promote_sites(si, 4);
+		for (int s = 0; s < m && s < 4; s++)
+			if (si[s].address == pt_psite_rax) {
+				cr_assert_eq(si[s].state,
+					     STATIC_CALL_PROMOTE_LEARNING,
+					     "reported %s, its write refused",
+					     static_call_promote_state_name(
+						     si[s].state));
+				samples = si[s].samples;
+			}
+	}
+	text_ops_refuse_cas = 0;
+	text_ops_log_off();
+	cr_assert_geq(samples, 200, "samples not counted: %lu", samples);
+	cr_assert_eq(memcmp(pt_psite_rax, before, SC_PSITE_LEN), 0);
+	int plain = 0;
+	for (long i = 0; i < 4000000 && !plain; i++) {
+		cr_assert_eq(pt_pvia_rax(targets[3]), 13);
+		if (i % 1000)
+			continue;
+		int m = static_call_promote_sites(si, 4);
+		for (int s = 0; s < m && s < 4; s++)
+			plain |= si[s].address == pt_psite_rax &&
+				 si[s].state == STATIC_CALL_PROMOTE_PLAIN;
+	}
+	cr_assert(plain, "not in place once writes go through");
+	uint8_t want[SC_PSITE_MAX];
+	cr_assert(sc_parch_in_place_encode(pt_pthunk_rax, 0, 0, want));
+	cr_assert_eq(memcmp(pt_psite_rax, want, 5), 0);
 	__staticcall_promote_unregister(__start_pt_promote_plain_table,
 					__stop_pt_promote_plain_table);
 }

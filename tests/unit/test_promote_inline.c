@@ -341,6 +341,33 @@ Test(promote_inline, field_changed_behind_its_back_is_left_alone)
 	*call = saved;
 }
 
+/* A breakpoint inside B's operand (not on the `call`): B then reads as
+ * another address, so a write that took B's current value as what to
+ * expect would overwrite it (a review found opening and sealing did);
+ * the runtime expects the B it wrote last, so both refuse and the byte
+ * stays. */
+Test(promote_inline, breakpoint_in_b_operand_is_never_overwritten)
+{
+	struct pinline in;
+	lay_out(0);
+	cr_assert_eq(verify(&in), 1);
+	uint8_t *op = in.start + 41, saved = *op;
+	*op = 0xcc;
+	cr_expect_neq(sc_pinline_set(&obj, &in, code + T1), 0);
+	cr_expect_eq(*op, 0xcc, "opening overwrote it");
+	cr_expect_null(in.target);
+	*op = saved;
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
+	op = in.start + 42;
+	saved = *op;
+	*op = 0xcc;
+	cr_expect_neq(sc_pinline_restore(&obj, &in), 0);
+	cr_expect_eq(*op, 0xcc, "restoring overwrote it");
+	*op = saved;
+	cr_expect_eq(sc_pinline_restore(&obj, &in), 0);
+	cr_expect_eq(sc_parch_inline_dest(in.start, 1), in.thunk);
+}
+
 /* Given up on for good (closed): the site's first instruction becomes a
  * `jmp` to its slow path, one word written, the rest of the site as
  * compiled; sealing (restore) writes it back. */
