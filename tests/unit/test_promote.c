@@ -263,6 +263,24 @@ static void expect_calls(int (*via)(void *), int n)
 	cr_assert_eq(via(pt_other), 2000);
 }
 
+/* Call via(arg), which must return want, until the site at `site` is in
+ * `state` (at most 4,000,000 calls): 1 if it got there. */
+static int call_until_state(int (*via)(void *), void *arg, int want,
+			    const void *site, int state)
+{
+	struct static_call_promote_site_info si[16];
+	for (long i = 0; i < 4000000; i++) {
+		cr_assert_eq(via(arg), want);
+		if (i % 1000)
+			continue;
+		int m = static_call_promote_sites(si, 16);
+		for (int s = 0; s < m && s < 16; s++)
+			if (si[s].address == site && si[s].state == state)
+				return 1;
+	}
+	return 0;
+}
+
 Test(promote, stub_is_jmp_reg_for_every_value_register_and_target_count)
 {
 	setup();
@@ -1063,17 +1081,9 @@ Test(promote, a_plain_site_whose_write_is_refused_learns_on)
 	text_ops_log_off();
 	cr_assert_geq(samples, 200, "samples not counted: %lu", samples);
 	cr_assert_eq(memcmp(pt_psite_rax, before, SC_PSITE_LEN), 0);
-	int plain = 0;
-	for (long i = 0; i < 4000000 && !plain; i++) {
-		cr_assert_eq(pt_pvia_rax(targets[3]), 13);
-		if (i % 1000)
-			continue;
-		int m = static_call_promote_sites(si, 4);
-		for (int s = 0; s < m && s < 4; s++)
-			plain |= si[s].address == pt_psite_rax &&
-				 si[s].state == STATIC_CALL_PROMOTE_PLAIN;
-	}
-	cr_assert(plain, "not in place once writes go through");
+	cr_assert(call_until_state(pt_pvia_rax, targets[3], 13, pt_psite_rax,
+				   STATIC_CALL_PROMOTE_PLAIN),
+		  "not in place once writes go through");
 	uint8_t want[SC_PSITE_MAX];
 	cr_assert(sc_parch_in_place_encode(pt_pthunk_rax, 0, 0, want));
 	cr_assert_eq(memcmp(pt_psite_rax, want, 5), 0);
@@ -1440,18 +1450,9 @@ Test(promote, sealing_makes_thunks_plain_before_moving_sites)
 	setup();
 	__staticcall_promote_register(__start_pt_promote_table,
 				      __stop_pt_promote_table);
-	struct static_call_promote_site_info si[16];
-	int promoted = 0;
-	for (long i = 0; i < 4000000 && !promoted; i++) {
-		cr_assert_eq(pt_via_rax_0(pt_t0), 10);
-		if (i % 1000)
-			continue;
-		int m = static_call_promote_sites(si, 16);
-		for (int s = 0; s < m && s < 16; s++)
-			promoted |= si[s].address == pt_site_rax_0 &&
-				    si[s].state == STATIC_CALL_PROMOTE_PROMOTED;
-	}
-	cr_assert(promoted, "not promoted");
+	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
+				   STATIC_CALL_PROMOTE_PROMOTED),
+		  "not promoted");
 	uint64_t slot;
 	memcpy(&slot, pt_thunk_rax, 8);
 	cr_assert_eq(slot, sc_parch_thunk_slot(1), "thunk not sampling");
