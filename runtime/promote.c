@@ -466,13 +466,15 @@ static int settle_in_place(struct pobj *po, struct psite *s, const void *from)
  * fallback. A site found changed (-EBUSY: a breakpoint) is left alone. */
 static void follow_inline(struct pobj *po, struct psite *s);
 
-/* s was to leave its slow path but its code is not what the runtime
- * wrote (-EBUSY: a breakpoint on it): it stays there, learning, and its
- * next window decides again. Given up on there, it would sample for
- * nothing, for good (a review found such a site doing so). */
-static void changed_behind_us(struct psite *s)
+/* s was to move but its code is not what the runtime wrote (-EBUSY: a
+ * breakpoint on it): it stays where it is, in the state it had there
+ * (`was`: learning on its slow path, or on its stub), and a later window
+ * decides again. Given up on there, it would sample for nothing, for
+ * good; marked learning while on a stub, every later write would expect
+ * the slow path and fail (reviews found both). */
+static void changed_behind_us(struct psite *s, int was)
 {
-	s->state = PS_THUNK;
+	s->state = (uint8_t)was;
 	sc_log(SC_LOG_DEBUG,
 	       "promote: site %p changed behind us: learning, to be "
 	       "decided again",
@@ -482,6 +484,7 @@ static void changed_behind_us(struct psite *s)
 static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 {
 	const void *from = site_dest(s);
+	int was = s->state;
 	s->state = (uint8_t)state;
 	follow_inline(po, s);
 	if (s->plain) {
@@ -489,7 +492,7 @@ static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 		if (!err)
 			return;
 		if (err == -EBUSY) {
-			changed_behind_us(s);
+			changed_behind_us(s, was);
 			return;
 		}
 	}
@@ -505,7 +508,7 @@ static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 	if (!err)
 		s->slow = plain_path(s);
 	else if (err == -EBUSY)
-		changed_behind_us(s);
+		changed_behind_us(s, was);
 }
 
 static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
@@ -1507,21 +1510,27 @@ static void commit(struct pending *p)
 		if (!sc_execmem_seal(&p->po->pool) &&
 		    !site_retarget(p->po, s, p->jump))
 			s->slow = p->jump;
-		else if (!site_retarget(p->po, s,
-					sc_parch_thunk_retpoline(s->thunk)))
-			s->slow = sc_parch_thunk_retpoline(s->thunk);
-		else
-			changed_behind_us(s);
+		else {
+			const uint8_t *j = sc_parch_thunk_retpoline(s->thunk);
+			int err = site_retarget(p->po, s, j);
+			if (!err)
+				s->slow = j;
+			else if (err == -EBUSY) /* (still on its thunk) */
+				changed_behind_us(s, PS_THUNK);
+		}
 		return;
 	}
 	int err = sc_execmem_seal(&p->po->pool);
 	if (!err)
 		err = site_retarget(p->po, s, p->stub->at);
 	if (err) {
+		/* left where it is, correct: on its slow path or its old
+		 * stub (a widening), in that state if it was changed behind
+		 * us, else given up */
 		if (err == -EBUSY)
-			changed_behind_us(s);
+			changed_behind_us(s, s->state);
 		else
-			s->state = PS_MEGA; /* left where it is: correct */
+			s->state = PS_MEGA;
 		follow_inline(p->po, s);
 		return;
 	}

@@ -239,9 +239,11 @@ static int decode_stub(struct promote_site *p, uint64_t at, const uint8_t *b,
 }
 
 /* A given-up site's own stub in a promote-plain unit
- * (promote_x86_64.c): `jmp *%reg`, then int3. */
+ * (promote_x86_64.c): `jmp *%reg` (notrack or not), then int3. */
 static int jump_stub(const uint8_t *b, size_t n, int reg)
 {
+	if (n && b[0] == 0x3e)
+		b++, n--;
 	size_t o = reg >= 8;
 	if (n < o + 3 || (o && b[0] != 0x41))
 		return 0;
@@ -249,9 +251,9 @@ static int jump_stub(const uint8_t *b, size_t n, int reg)
 	       b[o + 2] == 0xcc;
 }
 
-/* A promote-plain unit's given-up site in place (promote_x86_64.c,
+/* A promote-plain unit's site in place (promote_x86_64.c,
  * sc_parch_in_place_encode): a NOP, then `call *%reg` (tail: `jmp
- * *%reg`, notrack or not), ending at the site's fifth byte. */
+ * *%reg`), notrack or not, ending at the site's fifth byte. */
 static int in_place(const uint8_t *b, int reg, int tail)
 {
 	size_t o = b[0] == 0x90				     ? 1 :
@@ -260,7 +262,7 @@ static int in_place(const uint8_t *b, int reg, int tail)
 							       0;
 	if (!o)
 		return 0;
-	if (tail && b[o] == 0x3e)
+	if (b[o] == 0x3e)
 		o++;
 	if (reg >= 8 && b[o++] != 0x41)
 		return 0;

@@ -1091,6 +1091,55 @@ Test(promote, a_plain_site_whose_write_is_refused_learns_on)
 					__stop_pt_promote_plain_table);
 }
 
+/* A promoted site whose widening is refused (its word changed behind the
+ * runtime: here every CAS fails) stays on its old stub and says so
+ * (promoted, one target), and widens once writes go through. A review
+ * found it marked learning while still on its stub, every later write
+ * then expecting the slow path and failing for good. */
+Test(promote, a_widening_refused_stays_promoted_on_its_stub)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
+				   STATIC_CALL_PROMOTE_PROMOTED),
+		  "not promoted");
+	const void *stub = sc_parch_site_dest(pt_site_rax_0, 0);
+	struct static_call_promote_site_info si[16];
+	text_ops_log_on();
+	text_ops_refuse_cas = 1;
+	for (long i = 0; i < 400000; i++) /* half its calls miss */
+		cr_assert_eq(pt_via_rax_0(i & 1 ? pt_t1 : pt_t0),
+			     i & 1 ? 11 : 10);
+	text_ops_refuse_cas = 0;
+	text_ops_log_off();
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), stub);
+	int m = static_call_promote_sites(si, 16);
+	for (int s = 0; s < m && s < 16; s++)
+		if (si[s].address == pt_site_rax_0) {
+			cr_assert_eq(si[s].state, STATIC_CALL_PROMOTE_PROMOTED,
+				     "%s on its stub",
+				     static_call_promote_state_name(
+					     si[s].state));
+			cr_assert_eq(si[s].ntargets, 1);
+		}
+	int two = 0;
+	for (long i = 0; i < 4000000 && !two; i++) {
+		cr_assert_eq(pt_via_rax_0(i & 1 ? pt_t1 : pt_t0),
+			     i & 1 ? 11 : 10);
+		if (i % 1000)
+			continue;
+		m = static_call_promote_sites(si, 16);
+		for (int s = 0; s < m && s < 16; s++)
+			two |= si[s].address == pt_site_rax_0 &&
+			       si[s].state == STATIC_CALL_PROMOTE_PROMOTED &&
+			       si[s].ntargets == 2;
+	}
+	cr_assert(two, "not widened once writes go through");
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
+
 /* promote-plain, end to end: a call and a tail site learn, are given up
  * on (18 uniform targets) and each becomes `call *%rax` / `jmp *%rax`
  * in place, no stub memory but the tail site's slow stub; behaving as
