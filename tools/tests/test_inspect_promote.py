@@ -15,7 +15,7 @@ the stubs count nothing; every site `off` under STATICCALL_PROMOTE=off and
 promote-plain: the 16-target site given up on in place (`call *%reg` in
 its own bytes: megamorphic, in_place), every other site learned and in
 place too (plain, in_place), also after sealing, which leaves them as
-they are. (GCC) built promote-inline: the monomorphic site an inline
+they are; calls through `nocf_check` pointers in place (`notrack`). (GCC) built promote-inline: the monomorphic site an inline
 site comparing t1 at the call, the 16-target one bypassed (a `jmp` to
 its slow path), `unexpected` under a breakpoint, every site closed and
 none bypassed after sealing.
@@ -202,6 +202,23 @@ def main():
             check(s.get('tail', {}).get('compiled') == 'thunk',
                   'promote-plain, %s: the tail call a site: %s'
                   % (what, s.get('tail')))
+        # calls through `nocf_check` pointers (-fcf-protection): in place
+        # as `notrack call/jmp *%reg`, read as such
+        nocf = os.path.join(args.out, 'nocf_prog')
+        run([args.cc, '-O2', '-fcf-protection=full', '-I' + args.include,
+             '-fplugin=' + args.plugin,
+             '-fplugin-arg-staticcall_gcc-promote-plain',
+             '-mindirect-branch=thunk-extern',
+             os.path.join(HERE, 'nocf_prog.c'), '-o', nocf,
+             '-L' + args.runtime_lib, '-Wl,--no-as-needed', '-lstaticcall',
+             '-Wl,--as-needed', '-Wl,-rpath,' + args.runtime_lib])
+        s, table = live(args, nocf, dict(os.environ))
+        check(all(s.get(k, {}).get('live') == 'plain'
+                  and s[k].get('in_place') is True
+                  for k in ('nocf_call', 'nocf_tail'))
+              and 'unexpected' not in table,
+              'promote-plain, nocf_check calls in place, notrack: %s'
+              % {k: s.get(k) for k in ('nocf_call', 'nocf_tail')})
     if args.kind == 'gcc':  # promote-inline is GCC's
         inl = os.path.join(args.out, 'promote_prog_inline')
         run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin]
