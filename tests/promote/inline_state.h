@@ -12,14 +12,21 @@
 #include <string.h>
 #include <staticcall_abi.h>
 
+/* The site's first byte, from its slow site's jump back to its end. */
+static inline const unsigned char *inline_start(const void *slow_site)
+{
+	const unsigned char *slow = slow_site;
+	int32_t back;
+	memcpy(&back, slow + 6, 4);
+	return slow + 10 + back - SC_X86_INLINE_LEN;
+}
+
 /* "bypassed", "open" (inline_target set) or "closed". */
 static inline const char *inline_state(const void *slow_site,
 				       const void *inline_target)
 {
-	const unsigned char *slow = slow_site, *start;
-	int32_t back, to;
-	memcpy(&back, slow + 6, 4);
-	start = slow + 10 + back - SC_X86_INLINE_LEN;
+	const unsigned char *slow = slow_site, *start = inline_start(slow);
+	int32_t to;
 	memcpy(&to, start + 1, 4);
 	if (start[0] == 0xe9 && start + 5 + to == slow)
 		return "bypassed";

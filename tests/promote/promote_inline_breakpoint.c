@@ -78,13 +78,6 @@ static int site_of(const void *fn, struct static_call_promote_site_info *out)
 	return best >= 0;
 }
 
-static const unsigned char *start_of(const void *slow)
-{
-	int32_t back;
-	memcpy(&back, (const unsigned char *)slow + 6, 4);
-	return (const unsigned char *)slow + 10 + back - SC_X86_INLINE_LEN;
-}
-
 static int fail(const char *what)
 {
 	fprintf(stderr, "breakpoint: %s (wrong=%ld)\n", what,
@@ -112,7 +105,7 @@ int main(void)
 	 * breakpoint on its first byte */
 	atomic_store(&mega_off, 1);
 	usleep(10000);
-	unsigned char *head = (unsigned char *)start_of(mega.address);
+	unsigned char *head = (unsigned char *)inline_start(mega.address);
 	unsigned char bp = 0xcc, first = head[0], was[8], now[8];
 	int fd = open("/proc/self/mem", O_RDWR);
 	if (fd < 0 || pwrite(fd, &bp, 1, (off_t)(uintptr_t)head) != 1)
@@ -132,7 +125,7 @@ int main(void)
 	    one.state != STATIC_CALL_PROMOTE_SEALED || one.inline_target ||
 	    strcmp(inline_state(one.address, NULL), "closed"))
 		return fail("the open site not closed by sealing");
-	const unsigned char *o = start_of(one.address);
+	const unsigned char *o = inline_start(one.address);
 	if (o[0] != 0x4c || o[1] != 0x8b || o[2] != 0x15)
 		return fail("the open site's first instruction not as compiled");
 	/* the debugger takes its breakpoint out */

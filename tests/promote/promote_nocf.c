@@ -8,11 +8,14 @@
  * promote unit's promoted, a promote-plain unit's in place as `notrack
  * call *%reg` / `notrack jmp *%reg` (argument `plain`). Before the twin
  * existed for calls such a unit did not link. Exit status 0 and
- * "nocf: ok" on stdout, else a reason on stderr.
+ * "nocf: ok" on stdout, else a reason on stderr. With a last argument
+ * `wait` (the inspector's test, tools/tests/test_inspect_promote.py) it
+ * prints "ready" instead and waits for its standard input to close.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "staticcall.h"
 #include "staticcall/promote.h"
@@ -55,6 +58,7 @@ static int notrack_in_place(const unsigned char *p, int tail)
 int main(int argc, char **argv)
 {
 	int plain = argc > 1 && !strcmp(argv[1], "plain");
+	int hold = argc > 1 && !strcmp(argv[argc - 1], "wait");
 	long wrong = 0;
 	for (long i = 0; i < 400000; i++) {
 		wrong += site(tab[i & 1], i) != i + 11 + (i & 1);
@@ -86,6 +90,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nocf: %d sites, want 2\n", learned);
 		return 1;
 	}
-	printf("nocf: ok\n");
+	if (!hold) {
+		printf("nocf: ok\n");
+		return 0;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	char c;
+	while (read(0, &c, 1) > 0)
+		;
 	return 0;
 }

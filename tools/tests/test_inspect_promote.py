@@ -204,21 +204,23 @@ def main():
                   % (what, s.get('tail')))
         # calls through `nocf_check` pointers (-fcf-protection): in place
         # as `notrack call/jmp *%reg`, read as such
-        nocf = os.path.join(args.out, 'nocf_prog')
+        # (tests/promote's program, its own checks passed first)
+        nocf = os.path.join(args.out, 'promote_nocf')
         run([args.cc, '-O2', '-fcf-protection=full', '-I' + args.include,
              '-fplugin=' + args.plugin,
              '-fplugin-arg-staticcall_gcc-promote-plain',
              '-mindirect-branch=thunk-extern',
-             os.path.join(HERE, 'nocf_prog.c'), '-o', nocf,
+             os.path.join(HERE, '..', '..', 'tests', 'promote',
+                          'promote_nocf.c'), '-o', nocf,
              '-L' + args.runtime_lib, '-Wl,--no-as-needed', '-lstaticcall',
              '-Wl,--as-needed', '-Wl,-rpath,' + args.runtime_lib])
-        s, table = live(args, nocf, dict(os.environ))
+        s, table = live(args, nocf, dict(os.environ), ['plain', 'wait'])
         check(all(s.get(k, {}).get('live') == 'plain'
                   and s[k].get('in_place') is True
-                  for k in ('nocf_call', 'nocf_tail'))
+                  for k in ('site', 'tail_site'))
               and 'unexpected' not in table,
               'promote-plain, nocf_check calls in place, notrack: %s'
-              % {k: s.get(k) for k in ('nocf_call', 'nocf_tail')})
+              % {k: s.get(k) for k in ('site', 'tail_site')})
     if args.kind == 'gcc':  # promote-inline is GCC's
         inl = os.path.join(args.out, 'promote_prog_inline')
         run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin]
