@@ -476,8 +476,8 @@ static void changed_behind_us(struct psite *s, int was)
 {
 	s->state = (uint8_t)was;
 	sc_log(SC_LOG_DEBUG,
-	       "promote: site %p changed behind us: learning, to be "
-	       "decided again",
+	       "promote: site %p changed behind us: left where it is, to "
+	       "be decided again",
 	       (void *)s->insn);
 }
 
