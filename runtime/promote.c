@@ -982,6 +982,8 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 	}
 	po->next = pobjs;
 	pobjs = po;
+	if (po->ninl) /* the kernel's self-test, here and not in a flush */
+		sc_pinline_ready();
 	if (po->pool_ok) {
 		sc_arch_bind_init(); /* the sample entry's XSAVE size */
 		give_tail_sites_slow_stubs(po);

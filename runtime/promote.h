@@ -154,6 +154,17 @@ size_t sc_parch_inline_bypass_encode(const uint8_t *start, const uint8_t *slow,
 #endif
 void sc_parch_inline_span(const uint8_t *start, const uint8_t **seq,
 			  const uint8_t **end);
+/* The kernel self-test's sequence (rseq_probe_<isa>.S; promote_inline.c
+ * kernel_restarts): a function that stores desc in the thread's rseq_cs,
+ * sets *inside and spins inside [*start, *end) until *leave, returning
+ * 0 then and 1 from its abort handler, which follows the signature's
+ * four bytes at *sig (not aligned). NULL: the arch has none (and no
+ * inline sites). */
+typedef int sc_rseq_probe_fn(uint64_t *rseq_cs, const void *desc,
+			     volatile int *inside, volatile int *leave);
+sc_rseq_probe_fn *sc_parch_rseq_probe(const uint8_t **start,
+				      const uint8_t **end,
+				      const uint8_t **sig);
 
 /* Does `p` lie within reach (a direct branch) of every address in
  * [lo, hi)? */

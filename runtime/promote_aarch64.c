@@ -484,3 +484,12 @@ void sc_parch_inline_span(const uint8_t *start, const uint8_t **seq,
 {
 	*seq = *end = start;
 }
+
+sc_rseq_probe_fn *sc_parch_rseq_probe(const uint8_t **start,
+				      const uint8_t **end,
+				      const uint8_t **sig)
+{
+	*start = *end = NULL;
+	*sig = NULL;
+	return NULL;
+}

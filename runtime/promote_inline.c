@@ -24,12 +24,18 @@
  * the signature before its abort handler) at that thread's next
  * preemption, even outside the range.
  */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <errno.h>
 #include <linux/membarrier.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "promote.h"
@@ -94,39 +100,6 @@ static void desc_empty(struct sc_rseq_cs *d)
 int (*sc_pinline_test_barrier)(void);
 const void *sc_pinline_test_got;
 
-/* 1: restartable sequences and their barrier work here; 0: not (every
- * inline site stays closed). Asked once, under the runtime lock. */
-static int ready(void)
-{
-	static int state; /* 0 unknown, 1 ready, -1 not */
-	if (!sc_env()->promote_inline)
-		return 0;
-	if (sc_pinline_test_barrier)
-		return 1;
-	if (state)
-		return state > 0;
-	state = -1;
-	const char *why = NULL;
-	if (!&__rseq_size || !&__rseq_offset || __rseq_size < 16)
-		why = "the C library registers no rseq area (glibc 2.35 "
-		      "and later do, unless glibc.pthread.rseq=0)";
-	else if (*(volatile int32_t *)((char *)__builtin_thread_pointer() +
-				       __rseq_offset + 4) < 0)
-		why = "this thread has no rseq registration";
-	else if (syscall(__NR_membarrier,
-			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
-		why = "the kernel refuses the rseq barrier (before 5.10, or "
-		      "a seccomp filter)";
-	if (why) {
-		sc_log(SC_LOG_INFO,
-		       "promote: inline sites stay on their slow paths: %s",
-		       why);
-		return 0;
-	}
-	state = 1;
-	return 1;
-}
-
 static int barrier(void)
 {
 	if (sc_pinline_test_barrier)
@@ -135,6 +108,201 @@ static int barrier(void)
 		       0, 0) ?
 		       -errno :
 		       0;
+}
+
+int sc_pinline_test_probe_outside;
+
+/* ---- the kernel self-test --------------------------------------------
+ * A kernel may accept the registration and the barrier and still not
+ * restart a thread inside a sequence (a bug, an emulation layer, a
+ * sandbox that implements the calls in part): then a thread that matched
+ * an old A could call a new B. Before
+ * any site may open, a thread of ours waits inside a sequence of the
+ * runtime's (rseq_probe_<isa>.S; none on an arch without inline sites),
+ * on another CPU than this one's, and this one sends the barrier: the
+ * thread must reach the abort handler with no context switch meanwhile
+ * (the barrier's IPI is not one). An abort after a switch is a
+ * preemption's (a restart too, but not the barrier's: a kernel whose
+ * barrier restarts nobody passes that way), so the test is tried again,
+ * up to 16 times. A process allowed one CPU has no thread beside the
+ * one that sends the barrier, so its threads are inside a sequence only
+ * preempted, and that restart is the one it needs: there one preempted
+ * abort passes (a later sched_setaffinity does not run the test again). */
+enum probe_result { PROBE_ERROR, PROBE_NOT_RESTARTED, PROBE_PREEMPTED,
+		    PROBE_RESTARTED };
+#define PROBE_WAIT_NS 1000000000ull /* for the thread to enter, to leave */
+
+struct probe {
+	sc_rseq_probe_fn *fn;
+	struct sc_rseq_cs desc;
+	volatile int inside, leave, done;
+	enum probe_result result;
+};
+
+static long context_switches(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+static void *probe_thread(void *arg)
+{
+	struct probe *p = arg;
+	char *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	p->result = PROBE_ERROR;
+	long before = context_switches();
+	if (before >= 0 && *(volatile int32_t *)(area + 4) >= 0) {
+		int aborted = p->fn((uint64_t *)(area + 8), &p->desc,
+				    &p->inside, &p->leave);
+		long after = context_switches();
+		p->result = !aborted	       ? PROBE_NOT_RESTARTED :
+			    after == before ? PROBE_RESTARTED :
+					      PROBE_PREEMPTED;
+	}
+	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Until *flag or PROBE_WAIT_NS: 1 if set. */
+static int wait_for(volatile int *flag)
+{
+	const uint64_t until = now_ns() + PROBE_WAIT_NS;
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+		if (now_ns() > until)
+			return 0;
+		else
+			sched_yield();
+	return 1;
+}
+
+/* One try, the thread on a CPU other than this one's if beside. */
+static enum probe_result probe_once(int beside)
+{
+	static struct probe p; /* the kernel may read its descriptor late */
+	const uint8_t *start, *end;
+	const uint8_t *sig;
+	memset(&p, 0, sizeof p);
+	p.fn = sc_parch_rseq_probe(&start, &end, &sig);
+	p.desc.start_ip = (uintptr_t)start;
+	p.desc.post_commit_offset =
+		sc_pinline_test_probe_outside ? 0 : (uint64_t)(end - start);
+	p.desc.abort_ip = (uintptr_t)(sig + 4);
+	pthread_t t;
+	pthread_attr_t attr;
+	if (pthread_attr_init(&attr))
+		return PROBE_ERROR;
+	cpu_set_t cpus;
+	int here = sched_getcpu();
+	if (beside && here >= 0 && !sched_getaffinity(0, sizeof cpus, &cpus)) {
+		CPU_CLR(here, &cpus);
+		if (CPU_COUNT(&cpus))
+			pthread_attr_setaffinity_np(&attr, sizeof cpus, &cpus);
+	}
+	sigset_t all, old;
+	sigfillset(&all); /* no handler of the program's runs on it */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int err = pthread_create(&t, &attr, probe_thread, &p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err)
+		return PROBE_ERROR;
+	/* not inside in time (or no barrier): nothing was tried */
+	int tried = wait_for(&p.inside) && barrier() == 0;
+	if (tried)
+		wait_for(&p.done);
+	__atomic_store_n(&p.leave, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	return tried ? p.result : PROBE_ERROR;
+}
+
+/* NULL if a thread inside a sequence is restarted here; else why not. */
+static const char *kernel_restarts(void)
+{
+	const uint8_t *start, *end;
+	const uint8_t *sig;
+	if (!sc_parch_rseq_probe(&start, &end, &sig))
+		return "this architecture has no self-test of rseq restarts";
+	uint32_t word;
+	memcpy(&word, sig, 4); /* (not aligned) */
+	if (word != SC_PARCH_RSEQ_SIG)
+		return "the self-test's signature is not the C library's";
+	cpu_set_t cpus;
+	const int beside = !sched_getaffinity(0, sizeof cpus, &cpus) &&
+			   CPU_COUNT(&cpus) > 1;
+	for (int i = 0; i < 16; i++)
+		switch (probe_once(beside)) {
+		case PROBE_RESTARTED:
+			return NULL;
+		case PROBE_PREEMPTED:
+			if (!beside)
+				return NULL;
+			continue;
+		case PROBE_NOT_RESTARTED:
+			return "the kernel did not restart a thread inside "
+			       "a sequence (self-test)";
+		case PROBE_ERROR:
+			return "the self-test of rseq restarts could not run";
+		}
+	return "the barrier restarted no thread inside a sequence "
+	       "(self-test: 16 tries, each restarted only when preempted)";
+}
+
+/* NULL if restartable sequences and their barrier work here (the
+ * barrier then registered); else why not. */
+static const char *why_closed(void)
+{
+	if (!&__rseq_size || !&__rseq_offset || __rseq_size < 16)
+		return "the C library registers no rseq area (glibc 2.35 "
+		       "and later do, unless glibc.pthread.rseq=0)";
+	if (*(volatile int32_t *)((char *)__builtin_thread_pointer() +
+				  __rseq_offset + 4) < 0)
+		return "this thread has no rseq registration";
+	if (syscall(__NR_membarrier,
+		    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
+		return "the kernel refuses the rseq barrier (before 5.10, or "
+		       "a seccomp filter)";
+	return kernel_restarts();
+}
+
+const char *sc_pinline_kernel_test(void)
+{
+	return why_closed();
+}
+
+/* 1: inline sites may open; 0: every one stays closed. Asked once,
+ * under the runtime lock (sc_pinline_ready: when the first object with
+ * inline sites registers). */
+static int ready(void)
+{
+	static int state; /* 0 unknown, 1 ready, -1 not */
+	if (!sc_env()->promote_inline)
+		return 0;
+	if (sc_pinline_test_barrier)
+		return 1;
+	if (!state) {
+		const char *why = why_closed();
+		state = why ? -1 : 1;
+		if (why)
+			sc_log(SC_LOG_INFO,
+			       "promote: inline sites stay on their slow "
+			       "paths: %s",
+			       why);
+	}
+	return state > 0;
+}
+
+int sc_pinline_ready(void)
+{
+	return ready();
 }
 
 /* Is [p, p + 8) aligned in a segment of o that is not executable and

@@ -61,6 +61,20 @@ void sc_pinline_forget(struct pinline *in);
 /* Tests: called as the barrier, rseq then taken as working (NULL: the
  * real membarrier). */
 extern int (*sc_pinline_test_barrier)(void);
+/* The kernel self-test (before any site may open, once): NULL if a
+ * thread inside a restartable sequence of the runtime's reached its
+ * abort handler by the barrier (or, never beside the caller, when
+ * preempted); else why not, or why it could not run (no rseq area, no
+ * barrier, no thread, an arch without the sequence). Under the runtime
+ * lock, never from a signal handler (it starts a thread). */
+const char *sc_pinline_kernel_test(void);
+/* Its readiness, asked when an object with inline sites registers (not
+ * in a flush, which may run in a signal handler): the self-test runs
+ * then. 1: sites may open. */
+int sc_pinline_ready(void);
+/* Tests: the self-test's sequence described with an empty range, as a
+ * kernel that never restarts would treat it. */
+extern int sc_pinline_test_probe_outside;
 /* Tests: what a site's GOT entry must hold (NULL: &__rseq_offset). */
 extern const void *sc_pinline_test_got;
 

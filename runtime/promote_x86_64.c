@@ -575,3 +575,17 @@ void sc_parch_inline_span(const uint8_t *start, const uint8_t **seq,
 	*seq = start + SC_X86_INLINE_SEQ;
 	*end = start + SC_X86_INLINE_LEN;
 }
+
+extern sc_rseq_probe_fn sc_rseq_probe;
+extern const uint8_t sc_rseq_probe_start[], sc_rseq_probe_end[];
+extern const uint8_t sc_rseq_probe_sig[];
+
+sc_rseq_probe_fn *sc_parch_rseq_probe(const uint8_t **start,
+				      const uint8_t **end,
+				      const uint8_t **sig)
+{
+	*start = sc_rseq_probe_start;
+	*end = sc_rseq_probe_end;
+	*sig = sc_rseq_probe_sig;
+	return sc_rseq_probe;
+}
