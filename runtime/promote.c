@@ -129,6 +129,9 @@ enum psite_state {
 		     thunk's retpoline for good, no more sampling */
 	PS_PLAIN,    /* a promote-plain site with targets learned: its own
 		     `call *%reg` in place for good (settle) */
+	PS_LOCKED,   /* its object's code cannot be made writable (mprotect
+		     refused: mseal, a security policy): left where it is,
+		     its slow path or its stub, for good (lock_object) */
 };
 
 struct psite {
@@ -237,6 +240,7 @@ struct pobj {
 	int relayout_set;
 	uint64_t relayout_from;
 	uint64_t inl_checked; /* ms: its inline sites' last check */
+	int locked; /* its code refused to be made writable (lock_object) */
 	struct pobj *next;
 };
 
@@ -284,6 +288,7 @@ SC_EXPORT struct sc_abi_promote_view __staticcall_promote_view = {
 		[PS_COMPILED] = STATIC_CALL_PROMOTE_UNLEARNED,
 		[PS_FULL] = STATIC_CALL_PROMOTE_NO_ROOM,
 		[PS_PLAIN] = STATIC_CALL_PROMOTE_PLAIN,
+		[PS_LOCKED] = STATIC_CALL_PROMOTE_UNWRITABLE,
 	},
 };
 
@@ -372,13 +377,42 @@ static const void *site_dest(const struct psite *s)
 	return s->state == PS_STUB ? s->stub : s->slow;
 }
 
+/* po's code refused to be made writable (err -EPERM or -EACCES from the
+ * text writer's mprotect: sealed with mseal, an LSM's execmod rule): said
+ * once; every site learning or on a stub stays where it is, correct, in
+ * PS_LOCKED, and nothing of po is tried again (a write would fail, and
+ * each sample would cost a decision that cannot be carried out). Returns
+ * err. */
+static int lock_object(struct pobj *po, int err)
+{
+	if ((err != -EPERM && err != -EACCES) || po->locked)
+		return err;
+	po->locked = 1;
+	size_t n = 0;
+	for (size_t i = 0; i < po->n; i++) {
+		struct psite *s = &po->sites[i];
+		if (s->state == PS_THUNK || s->state == PS_STUB) {
+			s->state = PS_LOCKED;
+			n++;
+		}
+	}
+	sc_log(SC_LOG_WARN,
+	       "promote: the code of %s cannot be made writable (%s: sealed "
+	       "with mseal, or a security policy): %zu of its sites stay "
+	       "where they are, unwritable",
+	       po->obj.name ? po->obj.name : "?", strerror(-err), n);
+	return err;
+}
+
 /* Point s at dest (a stub, or its thunk); 0 or -errno. */
 static int site_retarget(struct pobj *po, struct psite *s, const void *dest)
 {
 	if (s->terminal)
-		return -EPERM; /* in place: never written again */
-	return sc_promote_retarget(&po->obj, s->insn, s->tail, site_dest(s),
-				   dest);
+		return -EALREADY; /* in place: never written again */
+	if (po->locked)
+		return -EPERM;
+	return lock_object(po, sc_promote_retarget(&po->obj, s->insn, s->tail,
+						   site_dest(s), dest));
 }
 
 /* Promotions and give-ups decided by the flushes of SC_PROMOTE_BATCH_MS
@@ -443,8 +477,8 @@ static int settle_in_place(struct pobj *po, struct psite *s, const void *from)
 	uint8_t bytes[SC_PSITE_MAX];
 	if (!sc_parch_in_place_encode(s->thunk, s->reg, s->tail, bytes))
 		return -ENOTSUP;
-	int err =
-		sc_promote_write_site(&po->obj, s->insn, s->tail, from, bytes);
+	int err = lock_object(po, sc_promote_write_site(&po->obj, s->insn,
+							s->tail, from, bytes));
 	if (err)
 		return err;
 	s->terminal = 1;
@@ -496,6 +530,10 @@ static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 			return;
 		}
 	}
+	if (po->locked) { /* (its code cannot be written) */
+		s->state = PS_LOCKED;
+		return;
+	}
 	if (s->plain && b && b->n < SC_BATCH_MAX) {
 		const uint8_t *j = jump_stub(po, s);
 		if (j) {
@@ -509,6 +547,8 @@ static void settle(struct batch *b, struct pobj *po, struct psite *s, int state)
 		s->slow = plain_path(s);
 	else if (err == -EBUSY)
 		changed_behind_us(s, was);
+	else if (po->locked)
+		s->state = PS_LOCKED;
 }
 
 static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
@@ -522,7 +562,7 @@ static int thunk_sampling(struct pobj *po, const uint8_t *thunk, int on)
 			      sc_object_exec_prot(&po->obj, slot, 8) };
 	if (sc_code_load64(slot) == w.new_value)
 		return 0;
-	return sc_text_apply(&w, 1);
+	return lock_object(po, sc_text_apply(&w, 1));
 }
 
 /* (Clang) r names an anchor: the site is the first control transfer
@@ -1508,6 +1548,10 @@ static void commit(struct pending *p)
 	struct psite *s = p->s;
 	int k = p->k;
 	s->queued = 0;
+	if (p->po->locked) { /* decided before its code refused a write */
+		s->state = PS_LOCKED;
+		return;
+	}
 	if (!k) { /* given up: onto its own jump stub */
 		if (!sc_execmem_seal(&p->po->pool) &&
 		    !site_retarget(p->po, s, p->jump))
@@ -1519,6 +1563,8 @@ static void commit(struct pending *p)
 				s->slow = j;
 			else if (err == -EBUSY) /* (still on its thunk) */
 				changed_behind_us(s, PS_THUNK);
+			else if (p->po->locked)
+				s->state = PS_LOCKED;
 		}
 		return;
 	}
@@ -1531,7 +1577,7 @@ static void commit(struct pending *p)
 		 * us, else given up */
 		if (err == -EBUSY)
 			changed_behind_us(s, s->state);
-		else
+		else if (!p->po->locked) /* (locked: PS_LOCKED) */
 			s->state = PS_MEGA;
 		follow_inline(p->po, s);
 		return;
@@ -1565,7 +1611,8 @@ static void commit(struct pending *p)
 static int back_to_slow_path(struct pobj *po, struct psite *s)
 {
 	if (site_retarget(po, s, s->slow)) {
-		s->state = PS_MEGA;
+		if (!po->locked) /* (locked: PS_LOCKED) */
+			s->state = PS_MEGA;
 		follow_inline(po, s);
 		return -1;
 	}
@@ -1866,6 +1913,8 @@ static void flush(const struct sample *smp, unsigned n)
 	if (m == 1) {
 		const uint64_t now = now_ms();
 		for (struct pobj *po = pobjs; po; po = po->next) {
+			if (po->locked)
+				continue; /* nothing of it can move */
 			if (!batch.n && relayout_due(po, now)) {
 				po->relayout_set = 0;
 				po->relayouts++;
@@ -1939,6 +1988,7 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 			st->far += s->state == PS_FAR;
 			st->no_room += s->state == PS_FULL;
 			st->plain += s->state == PS_PLAIN;
+			st->unwritable += s->state == PS_LOCKED;
 			st->inline_sites += !!s->inl;
 			st->inline_open += s->inl && s->inl->target;
 		}
@@ -1988,8 +2038,10 @@ int sc_promote_seal_code(void)
 	if (!w)
 		return -ENOMEM;
 	uint8_t to[SC_PSITE_MAX];
+	/* (a locked object's code cannot be written: its sites stay where
+	 * they are, as the kernel's seal keeps them) */
 	for (struct pobj *po = pobjs; po; po = po->next)
-		for (size_t i = 0; i < po->n; i++) {
+		for (size_t i = 0; i < po->n && !po->locked; i++) {
 			struct psite *s = &po->sites[i];
 			if (s->state == PS_BAD)
 				continue;
@@ -2037,7 +2089,7 @@ int sc_promote_seal_code(void)
 	 * stub site under a breakpoint stays on its stub: sealing is not
 	 * refused for it, and nothing writes it again */
 	for (struct pobj *po = pobjs; po; po = po->next)
-		for (size_t i = 0; i < po->ninl; i++) {
+		for (size_t i = 0; i < po->ninl && !po->locked; i++) {
 			int e = sc_pinline_restore(&po->obj, &po->inl[i]);
 			if (e)
 				sc_log(SC_LOG_WARN,
@@ -2050,7 +2102,7 @@ int sc_promote_seal_code(void)
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->n; i++) {
 			struct psite *s = &po->sites[i];
-			if (s->state == PS_BAD || s->terminal)
+			if (s->state == PS_BAD || s->terminal || po->locked)
 				continue; /* (terminal: given up, in place) */
 			s->state = PS_SEALED;
 			s->stub = NULL;
@@ -2082,7 +2134,11 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			o->reg = s->reg;
 			o->tail = s->jump ? 2 : s->tail;
 			o->state = state_of[s->state];
-			if (s->state == PS_STUB || s->state == PS_PLAIN) {
+			/* (a locked site left on its stub: its stub's) */
+			const int on_stub =
+				s->state == PS_STUB ||
+				(s->state == PS_LOCKED && s->rec);
+			if (on_stub || s->state == PS_PLAIN) {
 				o->ntargets = s->ntargets;
 				for (int j = 0; j < s->ntargets &&
 						j < SC_PROMOTE_MAX_TARGETS;
@@ -2092,7 +2148,7 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			o->samples = s->samples_all;
 			o->promotions = s->promotions;
 			o->demotions = s->demotions_all;
-			if (s->state == PS_STUB && s->rec && s->rec->cnt) {
+			if (on_stub && s->rec->cnt) {
 				o->counted = 1;
 				for (int j = 0; j < s->rec->n &&
 						j < SC_PROMOTE_MAX_TARGETS;
@@ -2120,6 +2176,7 @@ SC_EXPORT const char *static_call_promote_state_name(int state)
 		[STATIC_CALL_PROMOTE_SEALED] = "sealed",
 		[STATIC_CALL_PROMOTE_NO_ROOM] = "no-room",
 		[STATIC_CALL_PROMOTE_PLAIN] = "plain",
+		[STATIC_CALL_PROMOTE_UNWRITABLE] = "unwritable",
 	};
 	return state >= 0 && (size_t)state < sizeof name / sizeof *name &&
 			       name[state] ?
@@ -2131,7 +2188,7 @@ SC_EXPORT const char *static_call_promote_state_name(int state)
  * dlclose), under the lock. */
 static void report_object(const struct pobj *po)
 {
-	size_t n[PS_PLAIN + 1] = { 0 }, stubs = 0, jumps = 0;
+	size_t n[PS_LOCKED + 1] = { 0 }, stubs = 0, jumps = 0;
 	unsigned long long hits = 0, misses = 0;
 	for (size_t i = 0; i < po->n; i++) {
 		n[po->sites[i].state]++;
@@ -2145,12 +2202,13 @@ static void report_object(const struct pobj *po)
 	stubs += po->slow_bytes + po->jump_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
 		      "%zu megamorphic, %zu far, %zu no room, %zu plain in "
-		      "place, %zu on the "
+		      "place, %zu unwritable, %zu on the "
 		      "compiler's thunk, %zu tail unlearned, %zu rejected; %zu "
 		      "jump sites; %zu stubs, %zu bytes, %u relayouts (%zu "
 		      "sites moved); %llu hits, %llu misses",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
 		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL], n[PS_PLAIN],
-		      n[PS_COMPILED], n[PS_TAIL], n[PS_BAD], jumps, po->nstubs,
+		      n[PS_LOCKED], n[PS_COMPILED], n[PS_TAIL], n[PS_BAD], jumps,
+		      po->nstubs,
 		      stubs, po->relayouts, po->relaid, hits, misses);
 }

@@ -347,6 +347,14 @@ static void on_stub(struct promote_site *p, uint64_t at, int decoded,
 
 static const char *runtime_says(int given_up, int state, int mode);
 
+/* A site on its thunk, which samples: learning, unless its object's
+ * code refused to be written (then it stays there: "unwritable"). */
+static const char *sampled_says(int state)
+{
+	return state == STATIC_CALL_PROMOTE_UNWRITABLE ? "unwritable" :
+							 "learning";
+}
+
 /* A Clang site on LLVM's SLS thunk: as compiled, sealed and given up look
  * alike there; what the runtime's view says tells them apart. */
 static const char *sls_thunk_says(int state, int mode)
@@ -377,7 +385,7 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 	if (dest == thunk) {
 		p->live = read(thunk, &slot, 8) ? "unexpected" :
 			  slot == SC_A64_THUNK_SLOT_SAMPLE ?
-						  "learning" :
+						  sampled_says(known) :
 						  runtime_says(0, known, mode);
 		return;
 	}
@@ -407,6 +415,8 @@ static const char *runtime_says(int given_up, int state, int mode)
 							  "megamorphic" :
 		       state == STATIC_CALL_PROMOTE_PLAIN ? "plain" :
 							  "given-up";
+	if (state == STATIC_CALL_PROMOTE_UNWRITABLE)
+		return "unwritable";
 	if (state == STATIC_CALL_PROMOTE_SEALED ||
 	    (state < 0 && mode == SC_PROMOTE_VIEW_SEALED))
 		return "sealed";
@@ -471,7 +481,7 @@ void live_promote_sites(struct table *t,
 			p->live = read(thunk, &slot, 8) ?
 					  "unexpected" :
 				  slot == SC_X86_THUNK_SLOT_SAMPLE ?
-					  "learning" :
+					  sampled_says(known) :
 					  runtime_says(0, known, mode);
 			continue;
 		}

@@ -48,6 +48,9 @@ struct static_call_promote_stats {
 			   memory was used up: on the thunk for good */
 	size_t plain;	/* promote-plain sites that learned their targets:
 			   their own `call *%reg` in place for good */
+	size_t unwritable; /* sites whose object's code refused to be made
+			      writable (mseal, a security policy): left
+			      where they were, for good */
 };
 
 /* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */
@@ -72,6 +75,10 @@ enum static_call_promote_state {
 	 * (targets[0..ntargets)): its own `call *%reg` in place for good,
 	 * the cheapest form without retpolines */
 	STATIC_CALL_PROMOTE_PLAIN = 8,
+	/* its object's code refused to be made writable (mprotect: sealed
+	 * with mseal, a security policy): left where it was (its slow path,
+	 * or its stub), for good; the runtime says so once per object */
+	STATIC_CALL_PROMOTE_UNWRITABLE = 9,
 };
 
 /* The state's name ("learning", "promoted", "megamorphic", "no-room",
@@ -86,12 +93,13 @@ struct static_call_promote_site_info {
 				goto, a jump table), learned as a tail
 				call */
 	int state;	     /* enum static_call_promote_state */
-	int ntargets;	     /* PROMOTED: targets[0..ntargets) */
+	int ntargets;	     /* PROMOTED (or UNWRITABLE, left on its
+				stub): targets[0..ntargets) */
 	const void *targets[16];  /* a call site 8 at most, a jump site 16 */
 	unsigned long samples;	  /* samples tallied to it, in all */
 	unsigned long promotions; /* times pointed at a stub */
 	unsigned long demotions;  /* times moved back to its slow path */
-	/* PROMOTED with hit counters (counted = 1): calls its current stub
+	/* on a stub with hit counters (counted = 1): calls its current stub
 	 * sent to targets[i], and to its slow path (misses) */
 	int counted;
 	unsigned long hits[16], misses;

@@ -29,7 +29,8 @@
 # opted-out function) still defines its thunks, as one with static calls
 # (their trampolines' thunk). Jump sites (GCC: computed gotos and jump
 # tables, promote_jumps.c): the same results, each recorded, promoted or
-# given up on.
+# given up on. Code sealed with mseal (promote_mseal.c): its sites left
+# where they are, reported unwritable.
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5 kind=${6:-gcc}
 QEMU= # (native)
@@ -462,6 +463,22 @@ if [ "$kind" = gcc ]; then # its inline sites opened in every round
 		fail "promote_dlclose (inline)"
 	grep -q ' 48 inline open' "$out/got" || fail "promote_dlclose (inline): $(cat "$out/got")"
 	cat "$out/got"
+fi
+
+# Code sealed with mseal(2) under promotion: the runtime says once that
+# it cannot write it; the sites stay where they are ("unwritable"), every
+# result right, sealing still succeeds (77: a kernel without mseal)
+$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_mseal.c" \
+	-o "$out/promote/promote_mseal" -ldl "${rt[@]}"
+rc=0
+"$out/promote/promote_mseal" >"$out/got" 2>"$out/err" || rc=$?
+if [ $rc = 77 ]; then
+	echo "promote_mseal: skipped: $(cat "$out/got")"
+else
+	[ $rc = 0 ] && grep -q '^mseal: ok$' "$out/got" &&
+		[ "$(grep -c 'cannot be made writable' "$out/err")" = 1 ] ||
+		fail "promote_mseal: $(cat "$out/got" "$out/err")"
+	echo "promote_mseal: ok ($(grep -o '[0-9]* of its sites.*' "$out/err"))"
 fi
 
 # A unit whose thunk calls and jumps are all unrecorded (a computed goto,

@@ -1031,7 +1031,10 @@ Test(promote, a_learned_plain_site_is_in_place_not_on_a_stub)
 	}
 	cr_assert_str_eq(static_call_promote_state_name(-1), "?");
 	cr_assert_str_eq(static_call_promote_state_name(
-				 STATIC_CALL_PROMOTE_PLAIN + 1),
+				 STATIC_CALL_PROMOTE_UNWRITABLE),
+			 "unwritable");
+	cr_assert_str_eq(static_call_promote_state_name(
+				 STATIC_CALL_PROMOTE_UNWRITABLE + 1),
 			 "?");
 	struct static_call_promote_stats st;
 	cr_assert_eq(static_call_promote_stats(&st), 0);

@@ -18,7 +18,8 @@ place too (plain, in_place), also after sealing, which leaves them as
 they are; calls through `nocf_check` pointers in place (`notrack`). (GCC) built promote-inline: the monomorphic site an inline
 site comparing t1 at the call, the 16-target one bypassed (a `jmp` to
 its slow path), `unexpected` under a breakpoint, every site closed and
-none bypassed after sealing.
+none bypassed after sealing. Code sealed with mseal: a site left on its
+thunk `unwritable`.
 
 usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
                                --include DIR --runtime-lib DIR --out DIR
@@ -221,6 +222,26 @@ def main():
               and 'unexpected' not in table,
               'promote-plain, nocf_check calls in place, notrack: %s'
               % {k: s.get(k) for k in ('site', 'tail_site')})
+    # code sealed with mseal (tests/promote's program, its own checks
+    # passed first; a kernel without mseal exits 77 and is skipped): the
+    # site on its stub read as promoted, the one left on its thunk
+    # `unwritable` (the runtime's view), not `learning`
+    ms = os.path.join(args.out, 'promote_mseal')
+    run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin]
+        + flags + [os.path.join(HERE, '..', '..', 'tests', 'promote',
+                                'promote_mseal.c'), '-o', ms,
+                   '-L' + args.runtime_lib, '-Wl,--no-as-needed',
+                   '-lstaticcall', '-Wl,--as-needed', '-ldl',
+                   '-Wl,-rpath,' + args.runtime_lib])
+    if subprocess.run([ms], capture_output=True).returncode == 77:
+        print('mseal: skipped (no mseal in this kernel)')
+    else:
+        s, table = live(args, ms, dict(os.environ), ['wait'], err=[])
+        check(s.get('a', {}).get('live') == 'promoted'
+              and s.get('b', {}).get('live') == 'unwritable'
+              and 'unwritable' in table,
+              'mseal: a on its stub, b unwritable: %s'
+              % {k: s.get(k) for k in ('a', 'b')})
     if args.kind == 'gcc':  # promote-inline is GCC's
         inl = os.path.join(args.out, 'promote_prog_inline')
         run([args.cc, '-O2', '-I' + args.include, '-fplugin=' + args.plugin]
