@@ -1094,6 +1094,71 @@ Test(promote, a_plain_site_whose_write_is_refused_learns_on)
 					__stop_pt_promote_plain_table);
 }
 
+/* Code that cannot be made writable (mprotect refused: mseal, an LSM),
+ * -EPERM and -EACCES alike: the first refused write locks the object.
+ * A site promoted before stays on its stub, one learning on its thunk,
+ * both reported unwritable (the stub's targets still), counted in the
+ * statistics; every call right; nothing is written again (no CAS, no
+ * attempt to open a page) however the calls go; sealing skips it. */
+static void locks_its_object(int err)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
+				   STATIC_CALL_PROMOTE_PROMOTED),
+		  "not promoted");
+	const void *stub = sc_parch_site_dest(pt_site_rax_0, 0);
+	text_ops_log_on();
+	text_ops_refuse_open = err;
+	cr_assert(call_until_state(pt_via_rcx_0, pt_t1, 11, pt_site_rcx_0,
+				   STATIC_CALL_PROMOTE_UNWRITABLE),
+		  "not locked by a refused write (%d)", err);
+	for (long i = 0; i < 400000; i++) { /* misses, new targets */
+		cr_assert_eq(pt_via_rax_0(targets[i & 7]), 10 + (i & 7));
+		cr_assert_eq(pt_via_rcx_0(targets[i & 3]), 10 + (i & 3));
+	}
+	expect_calls(pt_via_rax_0, 1);
+	expect_calls(pt_via_rcx_0, 0);
+	cr_assert_eq(text_ops_ncas, 0, "a write after the refusal");
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), stub);
+	cr_assert_eq(sc_parch_site_dest(pt_site_rcx_0, 0), pt_thunk_rcx);
+	struct static_call_promote_site_info si[16];
+	int m = static_call_promote_sites(si, 16), seen = 0;
+	for (int s = 0; s < m && s < 16; s++)
+		if (si[s].address == pt_site_rax_0 ||
+		    si[s].address == pt_site_rcx_0) {
+			cr_assert_eq(si[s].state,
+				     STATIC_CALL_PROMOTE_UNWRITABLE, "%s",
+				     static_call_promote_state_name(
+					     si[s].state));
+			cr_assert_eq(si[s].ntargets,
+				     si[s].address == pt_site_rax_0);
+			seen++;
+		}
+	cr_assert_eq(seen, 2);
+	struct static_call_promote_stats st;
+	cr_assert_eq(static_call_promote_stats(&st), 0);
+	cr_assert_geq(st.unwritable, 2);
+	cr_assert_eq(sc_promote_seal_code(), 0);
+	cr_assert_eq(text_ops_ncas, 0, "sealing wrote a locked object");
+	expect_calls(pt_via_rax_0, 1);
+	text_ops_refuse_open = 0;
+	text_ops_log_off();
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
+
+Test(promote, code_sealed_by_mseal_locks_its_object)
+{
+	locks_its_object(-EPERM);
+}
+
+Test(promote, code_refused_by_a_security_policy_locks_its_object)
+{
+	locks_its_object(-EACCES);
+}
+
 /* A promoted site whose widening is refused (its word changed behind the
  * runtime: here every CAS fails) stays on its old stub and says so
  * (promoted, one target), and widens once writes go through. A review

@@ -4,12 +4,14 @@
 #include "internal.h"
 
 struct text_ops_cas text_ops_log[TEXT_OPS_LOG_MAX];
-int text_ops_ncas, text_ops_refuse_cas;
+int text_ops_ncas, text_ops_refuse_cas, text_ops_refuse_open;
 static const struct sc_text_ops *real;
 
 static int w_open(void *c, uintptr_t p, size_t l, int prot)
 {
 	(void)c;
+	if (text_ops_refuse_open)
+		return text_ops_refuse_open;
 	return real->make_writable(real->ctx, p, l, prot);
 }
 static int w_restore(void *c, uintptr_t p, size_t l, int prot)
