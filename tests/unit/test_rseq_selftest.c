@@ -9,12 +9,17 @@
  *  - a sequence the kernel never restarts (its descriptor's range empty:
  *    what a kernel that ignores the registration does) fails it;
  *  - a barrier that restarts nobody (a no-op in the barrier's place)
- *    fails it too, though preemption still restarts the thread: the test
- *    tells the barrier's restart from a preemption's.
+ *    fails it too, though preemption (and this kernel's own abort of a
+ *    thread spinning ~100 ms) still restarts the thread: the test tells
+ *    the barrier's restart from the others; also when the caller is
+ *    pinned to one CPU (the process still has others);
+ *  - a real-time caller (SCHED_FIFO, where allowed) still passes, and
+ *    does not starve the test's thread.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <linux/membarrier.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
 #include <sys/syscall.h>
@@ -59,8 +64,8 @@ Test(rseq_selftest, a_sequence_never_restarted_fails)
 	need_rseq();
 	sc_pinline_test_probe_outside = 1;
 	cr_assert_str_eq(sc_pinline_kernel_test(),
-			 "the kernel did not restart a thread inside a "
-			 "sequence (self-test)");
+			 "the barrier did not restart a thread inside a "
+			 "sequence at once (self-test)");
 }
 
 Test(rseq_selftest, a_barrier_that_restarts_nobody_fails)
@@ -68,7 +73,31 @@ Test(rseq_selftest, a_barrier_that_restarts_nobody_fails)
 	need_rseq();
 	need_two_cpus();
 	sc_pinline_test_barrier = nobody_restarted;
-	/* on an idle CPU the thread spins on, unrestarted; on a busy one
-	 * every try ends preempted: either way it fails */
+	/* the thread is aborted late (this kernel: ~100 ms, no switch), or
+	 * never, or every try ends preempted: each way it fails */
 	cr_assert_not_null(sc_pinline_kernel_test());
+}
+
+Test(rseq_selftest, a_barrier_that_restarts_nobody_fails_for_a_pinned_caller)
+{
+	need_rseq();
+	need_two_cpus();
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	cr_assert_eq(pthread_setaffinity_np(pthread_self(), sizeof one, &one),
+		     0);
+	sc_pinline_test_barrier = nobody_restarted;
+	cr_assert_not_null(sc_pinline_kernel_test());
+}
+
+Test(rseq_selftest, a_real_time_caller_still_passes)
+{
+	need_rseq();
+	need_two_cpus();
+	struct sched_param fifo = { 10 };
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo))
+		cr_skip_test("SCHED_FIFO not allowed here");
+	const char *why = sc_pinline_kernel_test();
+	cr_assert_null(why, "%s", why);
 }
