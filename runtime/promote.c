@@ -383,25 +383,35 @@ static const void *site_dest(const struct psite *s)
  * PS_LOCKED, and nothing of po is tried again (a write would fail, and
  * each sample would cost a decision that cannot be carried out). Returns
  * err. */
+static int refused(int err)
+{
+	return err == -EPERM || err == -EACCES;
+}
+
 static int lock_object(struct pobj *po, int err)
 {
-	if ((err != -EPERM && err != -EACCES) || po->locked)
+	if (!refused(err) || po->locked)
 		return err;
 	po->locked = 1;
-	size_t n = 0;
 	for (size_t i = 0; i < po->n; i++) {
 		struct psite *s = &po->sites[i];
-		if (s->state == PS_THUNK || s->state == PS_STUB) {
+		if (s->state == PS_THUNK || s->state == PS_STUB)
 			s->state = PS_LOCKED;
-			n++;
-		}
 	}
 	sc_log(SC_LOG_WARN,
-	       "promote: the code of %s cannot be made writable (%s: sealed "
-	       "with mseal, or a security policy): %zu of its sites stay "
-	       "where they are, unwritable",
-	       po->obj.name ? po->obj.name : "?", strerror(-err), n);
+	       "promote: %s: the runtime may no longer change its code or "
+	       "make stubs executable (%s: sealed with mseal, or a policy "
+	       "such as MemoryDenyWriteExecute): its sites stay where they "
+	       "are, unwritable",
+	       po->obj.name ? po->obj.name : "?", strerror(-err));
 	return err;
+}
+
+/* po's open stub page made executable (stubs written there may be
+ * reached from now on); 0 or -errno (refused: po locked). */
+static int seal_pool(struct pobj *po)
+{
+	return lock_object(po, sc_execmem_seal(&po->pool));
 }
 
 /* Point s at dest (a stub, or its thunk); 0 or -errno. */
@@ -663,12 +673,19 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	s->state = s->tail ? PS_TAIL : PS_THUNK;
 }
 
-/* What sc_pinline_set (or _bypass) could not do to s's inline site. */
-static void inline_failed(const struct psite *s, int err)
+static int lock_object(struct pobj *po, int err);
+
+/* What sc_pinline_set (or _bypass) could not do to s's inline site (a
+ * write its code refused locks po). */
+static void inline_failed(struct pobj *po, const struct psite *s, int err)
 {
-	if (err && err != -ENOTSUP)
-		sc_log(SC_LOG_INFO, "promote: inline site %p stays closed (%s)",
-		       (void *)s->inl->start, strerror(-err));
+	if (refused(err))
+		lock_object(po, err);
+	else if (err && err != -ENOTSUP)
+		sc_log(SC_LOG_INFO, "promote: inline site %p left %s (%s)",
+		       (void *)s->inl->start,
+		       s->inl->target ? "open on its target" : "closed",
+		       strerror(-err));
 }
 
 /* s's inline site compares the first target of its stub when it goes
@@ -702,7 +719,7 @@ static void follow_inline(struct pobj *po, struct psite *s)
 		int e = sc_pinline_bypass(&po->obj, s->inl);
 		err = err ? err : e;
 	}
-	inline_failed(s, err);
+	inline_failed(po, s, err);
 }
 
 /* Each tail site gets a slow stub that names it to the sampler, written
@@ -731,7 +748,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		po->slow_bytes += len;
 		made++;
 	}
-	if (!made || sc_execmem_seal(&po->pool))
+	if (!made || seal_pool(po))
 		return;
 	for (size_t i = 0; i < po->n; i++) {
 		struct psite *s = &po->sites[i];
@@ -824,7 +841,7 @@ static void adopt_sls_sites(struct pobj *po)
 		po->slow_bytes += len;
 		made++;
 	}
-	if (!made || sc_execmem_seal(&po->pool))
+	if (!made || seal_pool(po))
 		return;
 	/* Every site's `bl` in one batch of the text writer (two sites may
 	 * share a word): all move, or none does. */
@@ -987,6 +1004,7 @@ SC_EXPORT void __staticcall_promote_register(const void *begin, const void *end)
 		sc_mem_free(po->hot);
 		sc_mem_free(po->inl);
 		sc_mem_free(po->inl_chk);
+		free(po->obj.name); /* strdup (object.c), if located */
 		sc_mem_free(po);
 		goto out;
 	}
@@ -1312,7 +1330,7 @@ static int hotter(const void *a, const void *b)
 static void relayout(struct pobj *po)
 {
 	struct hot *h = po->hot;
-	size_t n = 0, code = 0, cnt = 0;
+	size_t n = 0, code = 0, cnt = 0, relaid = po->relaid;
 	for (size_t i = 0; i < po->n; i++) {
 		struct psite *s = &po->sites[i];
 		if (s->state == PS_STUB && !s->queued && !s->terminal &&
@@ -1328,7 +1346,7 @@ static void relayout(struct pobj *po)
 	const size_t page = sc_page_size();
 	if (!n || 2 * (code + page) > po->pool.size - po->pool.used ||
 	    2 * (cnt + page) > po->cnt.size - po->cnt.used ||
-	    sc_execmem_seal(&po->pool))
+	    seal_pool(po))
 		return; /* (sealing an open page: the copies start a fresh one) */
 	sc_sort(h, n, sizeof *h, hotter);
 	for (size_t i = 0; i < n; i++) {
@@ -1354,7 +1372,7 @@ static void relayout(struct pobj *po)
 		h[i].to = make_stub(po, old->reg, t, k, old->miss, &far,
 				    h[i].s->insn, 1, c);
 	}
-	int sealed = !sc_execmem_seal(&po->pool);
+	int sealed = !seal_pool(po);
 	for (size_t i = 0; i < n; i++) {
 		struct psite *s = h[i].s;
 		const struct stubrec *to = h[i].to;
@@ -1374,8 +1392,8 @@ static void relayout(struct pobj *po)
 		retire(old);
 		po->relaid++;
 	}
-	sc_log(SC_LOG_INFO, "promote: %s: %zu stubs laid out again",
-	       po->obj.name ? po->obj.name : "?", n);
+	sc_log(SC_LOG_INFO, "promote: %s: %zu of %zu stubs laid out again",
+	       po->obj.name ? po->obj.name : "?", po->relaid - relaid, n);
 }
 
 /* A promotion of po's: its next relayout, if none is waiting, is due
@@ -1553,7 +1571,7 @@ static void commit(struct pending *p)
 		return;
 	}
 	if (!k) { /* given up: onto its own jump stub */
-		if (!sc_execmem_seal(&p->po->pool) &&
+		if (!seal_pool(p->po) &&
 		    !site_retarget(p->po, s, p->jump))
 			s->slow = p->jump;
 		else {
@@ -1568,7 +1586,7 @@ static void commit(struct pending *p)
 		}
 		return;
 	}
-	int err = sc_execmem_seal(&p->po->pool);
+	int err = seal_pool(p->po);
 	if (!err)
 		err = site_retarget(p->po, s, p->stub->at);
 	if (err) {
@@ -1772,7 +1790,7 @@ static void probe_waits(struct psite *s)
  * at a later check either way (inl_probe), if it is closed. */
 static void inline_open(struct pobj *po, struct psite *s, const void *t)
 {
-	inline_failed(s, sc_pinline_set(&po->obj, s->inl, t));
+	inline_failed(po, s, sc_pinline_set(&po->obj, s->inl, t));
 	s->inl_probe = !s->inl->target;
 }
 
@@ -2027,9 +2045,56 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
  * onto a thunk that still samples would run its sample block, whose call
  * of the sampler's lazily bound PLT entry may clobber registers live
  * across the jump (%r10, %r11). 0 or -errno. */
+/* po's part of sealing: each site's word back to its thunk (or the
+ * compiler's) in w, each thunk's slot back to plain in sw. */
+static void seal_writes(const struct pobj *po, struct sc_write *w, size_t *k,
+			struct sc_write *sw, size_t *ks)
+{
+	uint8_t to[SC_PSITE_MAX];
+	for (size_t i = 0; i < po->n; i++) {
+		const struct psite *s = &po->sites[i];
+		if (s->state == PS_BAD)
+			continue;
+		/* a site of the compiler's thunk goes back to it; a terminal
+		 * one (given up, in place) stays as it is, its thunk's slot
+		 * still made plain below (other sites share it) */
+		const uint8_t *home = s->compiled ? s->compiled : s->thunk;
+		const uint8_t *now = sc_parch_site_dest(s->insn, s->tail);
+		if (!s->terminal && now != home &&
+		    (now == s->stub || now == s->slow || now == s->thunk ||
+		     now == plain_path(s)) &&
+		    sc_parch_site_encode(s->insn, s->tail, home, to)) {
+			put_site(w, k, po, s->insn, to);
+		}
+		if (s->compiled) /* its entry has no slot */
+			continue;
+		uint64_t *slot = (uint64_t *)s->thunk;
+		int dup = 0;
+		for (size_t j = 0; j < *ks; j++)
+			dup |= sw[j].word == slot;
+		if (!dup && sc_code_load64(slot) == sc_parch_thunk_slot(1))
+			sw[(*ks)++] = (struct sc_write){
+				slot,
+				sc_parch_thunk_slot(1),
+				sc_parch_thunk_slot(0),
+				0,
+				1,
+				sc_object_exec_prot(&po->obj, slot, 8)
+			};
+	}
+}
+
+/* Slots first, then sites: 0 or -errno (each batch all or nothing). */
+static int apply_seal(struct sc_write *w, size_t k, struct sc_write *sw,
+		      size_t ks)
+{
+	int err = ks ? sc_text_apply(sw, ks) : 0;
+	return !err && k ? sc_text_apply(w, k) : err;
+}
+
 int sc_promote_seal_code(void)
 {
-	size_t n = 0, k = 0, ks = 0;
+	size_t n = 0, k, ks;
 	for (struct pobj *po = pobjs; po; po = po->next)
 		n += po->n; /* per site: itself in w, its thunk's slot in sw */
 	if (!n)
@@ -2037,48 +2102,40 @@ int sc_promote_seal_code(void)
 	struct sc_write *w = sc_mem_alloc(2 * n * sizeof *w), *sw = w + n;
 	if (!w)
 		return -ENOMEM;
-	uint8_t to[SC_PSITE_MAX];
-	/* (a locked object's code cannot be written: its sites stay where
-	 * they are, as the kernel's seal keeps them) */
-	for (struct pobj *po = pobjs; po; po = po->next)
-		for (size_t i = 0; i < po->n && !po->locked; i++) {
-			struct psite *s = &po->sites[i];
-			if (s->state == PS_BAD)
+	/* A locked object's code cannot be written: its sites stay where
+	 * they are, as the kernel's seal keeps them. An object whose code
+	 * refuses the seal's writes (sealed since the runtime last wrote
+	 * it) is found by trying each object's writes unchanged, alone, and
+	 * locked; then the others are sealed (a review saw the seal fail
+	 * for good there). */
+	int err;
+	for (int again = 1;; again = 0) {
+		k = ks = 0;
+		for (struct pobj *po = pobjs; po; po = po->next)
+			if (!po->locked)
+				seal_writes(po, w, &k, sw, &ks);
+		err = apply_seal(w, k, sw, ks);
+		if (!refused(err) || !again)
+			break;
+		int found = 0;
+		for (struct pobj *po = pobjs; po; po = po->next) {
+			if (po->locked)
 				continue;
-			/* a site of the compiler's thunk goes back to it; a
-			 * terminal one (given up, in place) stays as it is,
-			 * its thunk's slot still made plain below (other
-			 * sites share it) */
-			const uint8_t *home = s->compiled ? s->compiled :
-							    s->thunk;
-			const uint8_t *now =
-				sc_parch_site_dest(s->insn, s->tail);
-			if (!s->terminal && now != home &&
-			    (now == s->stub || now == s->slow ||
-			     now == s->thunk || now == plain_path(s)) &&
-			    sc_parch_site_encode(s->insn, s->tail, home, to)) {
-				put_site(w, &k, po, s->insn, to);
+			k = ks = 0;
+			seal_writes(po, w, &k, sw, &ks);
+			for (size_t i = 0; i < k; i++)
+				w[i].new_value = w[i].old_value;
+			for (size_t i = 0; i < ks; i++)
+				sw[i].new_value = sw[i].old_value;
+			int e = apply_seal(w, k, sw, ks);
+			if (refused(e)) {
+				lock_object(po, e);
+				found = 1;
 			}
-			if (s->compiled) /* its entry has no slot */
-				continue;
-			uint64_t *slot = (uint64_t *)s->thunk;
-			int dup = 0;
-			for (size_t j = 0; j < ks; j++)
-				dup |= sw[j].word == slot;
-			if (!dup &&
-			    sc_code_load64(slot) == sc_parch_thunk_slot(1))
-				sw[ks++] = (struct sc_write){
-					slot,
-					sc_parch_thunk_slot(1),
-					sc_parch_thunk_slot(0),
-					0,
-					1,
-					sc_object_exec_prot(&po->obj, slot, 8)
-				};
 		}
-	int err = ks ? sc_text_apply(sw, ks) : 0;
-	if (!err && k)
-		err = sc_text_apply(w, k);
+		if (!found)
+			break;
+	}
 	sc_mem_free(w);
 	if (err)
 		return err;
@@ -2091,7 +2148,9 @@ int sc_promote_seal_code(void)
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->ninl && !po->locked; i++) {
 			int e = sc_pinline_restore(&po->obj, &po->inl[i]);
-			if (e)
+			if (refused(e))
+				lock_object(po, e);
+			else if (e)
 				sc_log(SC_LOG_WARN,
 				       "promote: sealing leaves inline site "
 				       "%p as it is (%s)",

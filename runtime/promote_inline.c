@@ -148,12 +148,25 @@ struct probe {
 	int aborted, switched;
 	uint64_t abort_ns; /* when it left the sequence */
 	int refs; /* the caller's and the thread's: the last frees it */
+	void *mem; /* what was allocated (p aligned within it) */
 };
+
+static struct probe *probe_new(void)
+{
+	const size_t align = _Alignof(struct probe);
+	void *mem = sc_mem_alloc(sizeof(struct probe) + align);
+	if (!mem)
+		return NULL;
+	struct probe *p =
+		(void *)(((uintptr_t)mem + align - 1) & ~(uintptr_t)(align - 1));
+	p->mem = mem;
+	return p;
+}
 
 static void probe_put(struct probe *p)
 {
 	if (!__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
-		sc_mem_free(p);
+		sc_mem_free(p->mem);
 }
 
 static long context_switches(void)
@@ -235,7 +248,7 @@ static enum probe_result probe_once(int *alone)
 {
 	/* its own memory: a thread that cannot run (a real-time thread
 	 * hogging its CPU) is left to end when it can, and frees it */
-	struct probe *p = sc_mem_alloc(sizeof *p);
+	struct probe *p = probe_new();
 	const uint8_t *start, *end, *sig;
 	if (!p)
 		return PROBE_ERROR;
@@ -266,7 +279,7 @@ static enum probe_result probe_once(int *alone)
 		}
 	}
 	if (err) {
-		sc_mem_free(p);
+		sc_mem_free(p->mem);
 		return PROBE_ERROR;
 	}
 	/* not inside in time (or no barrier): nothing was tried */

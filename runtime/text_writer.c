@@ -13,6 +13,7 @@
  * every step (tests/unit/test_text_writer.c).
  */
 #include <errno.h>
+#include <string.h>
 #include <signal.h>
 #include <linux/membarrier.h>
 #include <stdlib.h>
@@ -272,11 +273,15 @@ restore:
 	while (opened-- > 0) {
 		int e = ops->restore(ops->ctx, runs[opened].lo,
 				     runs[opened].len, runs[opened].prot);
+		/* (sealed with mseal by another thread while open: nothing
+		 * can make it read-only again; said as loudly as we can) */
 		if (e)
 			sc_log(SC_LOG_ERROR,
-			       "cannot restore protection of %#lx (+%zu): %d",
+			       "code at %#lx (+%zu) stays writable and "
+			       "executable: its protection cannot be restored "
+			       "(%s; sealed while the runtime wrote it?)",
 			       (unsigned long)runs[opened].lo, runs[opened].len,
-			       e);
+			       strerror(-e));
 	}
 	if (runs != small_runs)
 		sc_mem_free(runs);

@@ -476,7 +476,7 @@ if [ $rc = 77 ]; then
 	echo "promote_mseal: skipped: $(cat "$out/got")"
 else
 	[ $rc = 0 ] && grep -q '^mseal: ok$' "$out/got" &&
-		[ "$(grep -c 'cannot be made writable' "$out/err")" = 1 ] ||
+		[ "$(grep -c 'may no longer change its code' "$out/err")" = 1 ] ||
 		fail "promote_mseal: $(cat "$out/got" "$out/err")"
 	echo "promote_mseal: ok ($(grep -o '[0-9]* of its sites.*' "$out/err"))"
 fi

@@ -1149,6 +1149,39 @@ static void locks_its_object(int err)
 					__stop_pt_promote_table);
 }
 
+/* Sealed since the runtime last wrote it, with no write in between: the
+ * seal's own refused writes find the object, lock it, and seal the rest
+ * (before, static_call_seal failed for good). */
+Test(promote, sealing_locks_an_object_that_refuses_it)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
+				   STATIC_CALL_PROMOTE_PROMOTED),
+		  "not promoted");
+	const void *stub = sc_parch_site_dest(pt_site_rax_0, 0);
+	text_ops_log_on();
+	text_ops_refuse_open = -EPERM;
+	cr_assert_eq(sc_promote_seal_code(), 0);
+	cr_assert_eq(text_ops_ncas, 0);
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), stub);
+	expect_calls(pt_via_rax_0, 1);
+	struct static_call_promote_site_info si[16];
+	int m = static_call_promote_sites(si, 16), seen = 0;
+	for (int s = 0; s < m && s < 16; s++)
+		if (si[s].address == pt_site_rax_0) {
+			cr_assert_eq(si[s].state,
+				     STATIC_CALL_PROMOTE_UNWRITABLE);
+			seen++;
+		}
+	cr_assert_eq(seen, 1);
+	text_ops_refuse_open = 0;
+	text_ops_log_off();
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
+
 Test(promote, code_sealed_by_mseal_locks_its_object)
 {
 	locks_its_object(-EPERM);
