@@ -133,7 +133,7 @@ int sc_pinline_test_probe_outside;
  * and that restart is the one it needs: there a preempted abort passes.
  * The thread is SCHED_OTHER (a real-time caller would never let an
  * inherited real-time spinner go), and the caller sleeps while it waits,
- * so the test cannot starve either of them; it costs ~100 µs. */
+ * so the test cannot starve either of them; it costs ~0.5 ms. */
 enum probe_result { PROBE_ERROR, PROBE_NOT_RESTARTED, PROBE_PREEMPTED,
 		    PROBE_RESTARTED };
 #define PROBE_WAIT_NS 200000000ull /* to enter, to leave: else no test */
