@@ -133,7 +133,7 @@ int sc_pinline_test_probe_outside;
  * and that restart is the one it needs: there a preempted abort passes.
  * The thread is SCHED_OTHER (a real-time caller would never let an
  * inherited real-time spinner go), and the caller sleeps while it waits,
- * so the test cannot starve either of them; it costs ~0.5 ms. */
+ * so the test cannot starve either of them; it costs ~0.25 ms. */
 enum probe_result { PROBE_ERROR, PROBE_NOT_RESTARTED, PROBE_PREEMPTED,
 		    PROBE_RESTARTED };
 #define PROBE_WAIT_NS 200000000ull /* to enter, to leave: else no test */
@@ -200,16 +200,20 @@ static void *probe_thread(void *arg)
 	return NULL;
 }
 
-/* Until *flag or PROBE_WAIT_NS, sleeping between looks (a caller of any
- * priority lets the thread run): 1 if set. */
+/* Until *flag or PROBE_WAIT_NS: 1 if set. Looks without pause for the
+ * first PROBE_SPIN_NS (a nap lasts 50 µs or more: the timer's slack),
+ * then sleeps between looks (a caller of any priority lets the thread
+ * run). */
+#define PROBE_SPIN_NS 100000ull
 static int wait_for(volatile int *flag)
 {
-	const uint64_t until = now_ns() + PROBE_WAIT_NS;
+	const uint64_t start = now_ns();
 	const struct timespec nap = { 0, 20000 };
-	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-		if (now_ns() > until)
+	for (uint64_t t = start; !__atomic_load_n(flag, __ATOMIC_ACQUIRE);
+	     t = now_ns())
+		if (t > start + PROBE_WAIT_NS)
 			return 0;
-		else
+		else if (t > start + PROBE_SPIN_NS)
 			nanosleep(&nap, NULL);
 	return 1;
 }
@@ -227,6 +231,7 @@ static int start_probe(pthread_t *t, struct probe *p, const cpu_set_t *cpus)
 	struct sched_param none = { 0 };
 	if (pthread_attr_init(&attr))
 		return EAGAIN;
+	pthread_attr_setstacksize(&attr, 64 << 10); /* it needs little */
 	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
 	pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
 	pthread_attr_setschedparam(&attr, &none);
