@@ -241,6 +241,7 @@ struct pobj {
 	uint64_t relayout_from;
 	uint64_t inl_checked; /* ms: its inline sites' last check */
 	int locked; /* its code refused to be made writable (lock_object) */
+	int seal_moved; /* sealing moved its sites (if locked only after) */
 	struct pobj *next;
 };
 
@@ -1392,8 +1393,11 @@ static void relayout(struct pobj *po)
 		retire(old);
 		po->relaid++;
 	}
-	sc_log(SC_LOG_INFO, "promote: %s: %zu of %zu stubs laid out again",
-	       po->obj.name ? po->obj.name : "?", po->relaid - relaid, n);
+	if (po->relaid > relaid)
+		sc_log(SC_LOG_INFO,
+		       "promote: %s: %zu of %zu stubs laid out again",
+		       po->obj.name ? po->obj.name : "?", po->relaid - relaid,
+		       n);
 }
 
 /* A promotion of po's: its next relayout, if none is waiting, is due
@@ -2111,9 +2115,11 @@ int sc_promote_seal_code(void)
 	int err;
 	for (int again = 1;; again = 0) {
 		k = ks = 0;
-		for (struct pobj *po = pobjs; po; po = po->next)
-			if (!po->locked)
+		for (struct pobj *po = pobjs; po; po = po->next) {
+			po->seal_moved = !po->locked;
+			if (po->seal_moved)
 				seal_writes(po, w, &k, sw, &ks);
+		}
 		err = apply_seal(w, k, sw, ks);
 		if (!refused(err) || !again)
 			break;
@@ -2161,8 +2167,12 @@ int sc_promote_seal_code(void)
 	for (struct pobj *po = pobjs; po; po = po->next)
 		for (size_t i = 0; i < po->n; i++) {
 			struct psite *s = &po->sites[i];
-			if (s->state == PS_BAD || s->terminal || po->locked)
-				continue; /* (terminal: given up, in place) */
+			/* (terminal: given up, in place; locked before the
+			 * seal: not moved. One locked by its inline sites'
+			 * restoring has its other sites moved all the same) */
+			if (s->state == PS_BAD || s->terminal ||
+			    !po->seal_moved)
+				continue;
 			s->state = PS_SEALED;
 			s->stub = NULL;
 			s->rec = NULL;

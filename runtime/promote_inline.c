@@ -137,6 +137,12 @@ int sc_pinline_test_probe_outside;
 enum probe_result { PROBE_ERROR, PROBE_NOT_RESTARTED, PROBE_PREEMPTED,
 		    PROBE_RESTARTED };
 #define PROBE_WAIT_NS 200000000ull /* to enter, to leave: else no test */
+/* the whole test's (held under the runtime lock, in a constructor or a
+ * dlopen): a thread that keeps being preempted (a real-time hog's duty
+ * cycle) does not make it 16 tries of up to 0.4 s (a review's 1 s) */
+#define PROBE_BUDGET_NS 100000000ull
+static uint64_t probe_deadline;
+#define PROBE_LEAVE_NS 10000000ull /* told to leave: else left running */
 /* an abort later than this after the barrier returned is not the
  * barrier's (measured here under load 10: median 0.5 µs, at most 60) */
 #define PROBE_LATE_NS 200000ull
@@ -205,22 +211,28 @@ static void *probe_thread(void *arg)
  * then sleeps between looks (a caller of any priority lets the thread
  * run). */
 #define PROBE_SPIN_NS 100000ull
-static int wait_for(volatile int *flag)
+static int wait_for_ns(volatile int *flag, uint64_t limit)
 {
 	const uint64_t start = now_ns();
+	const uint64_t until = start + limit;
 	const struct timespec nap = { 0, 20000 };
 	for (uint64_t t = start; !__atomic_load_n(flag, __ATOMIC_ACQUIRE);
 	     t = now_ns())
-		if (t > start + PROBE_WAIT_NS)
+		if (t > until)
 			return 0;
 		else if (t > start + PROBE_SPIN_NS)
 			nanosleep(&nap, NULL);
 	return 1;
 }
 
-static int probe_done_now(volatile int *flag)
+/* Within PROBE_WAIT_NS and the test's budget. */
+static int wait_for(volatile int *flag)
 {
-	return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+	const uint64_t now = now_ns();
+	return wait_for_ns(flag, now >= probe_deadline ? 0 :
+				 probe_deadline - now < PROBE_WAIT_NS ?
+							 probe_deadline - now :
+							 PROBE_WAIT_NS);
 }
 
 /* A thread for p, all signals blocked (no handler of the program's runs
@@ -275,12 +287,19 @@ static enum probe_result probe_once(int *alone)
 		err = start_probe(&t, p, &cpus);
 	}
 	if (err == EINVAL) { /* none of them ours: a cpuset of one? */
+		/* alone only on a positive answer: this thread's CPUs are
+		 * exactly the one it runs on (an empty set, as a filter can
+		 * fake, or a refused call is no answer) */
 		err = sched_getaffinity(0, sizeof cpus, &cpus) ? errno : 0;
-		if (!err) {
-			if (here >= 0)
-				CPU_CLR(here, &cpus);
-			*alone = !CPU_COUNT(&cpus);
-			err = start_probe(&t, p, *alone ? NULL : &cpus);
+		if (!err && here >= 0 && CPU_COUNT(&cpus) == 1 &&
+		    CPU_ISSET(here, &cpus)) {
+			*alone = 1;
+			err = start_probe(&t, p, NULL);
+		} else if (!err && here >= 0 && CPU_ISSET(here, &cpus)) {
+			CPU_CLR(here, &cpus);
+			err = start_probe(&t, p, &cpus);
+		} else if (!err) {
+			err = EINVAL;
 		}
 	}
 	if (err) {
@@ -298,7 +317,8 @@ static enum probe_result probe_once(int *alone)
 	if (tried)
 		wait_for(&p->done);
 	__atomic_store_n(&p->leave, 1, __ATOMIC_RELEASE);
-	if (!(tried ? wait_for : probe_done_now)(&p->done)) {
+	/* (inside, it was running: told to leave, it does at once) */
+	if (!wait_for_ns(&p->done, tried ? PROBE_LEAVE_NS : 0)) {
 		/* never ran, or starved: not waited for (inside and never
 		 * aborted: not restarted, as far as anyone can tell) */
 		pthread_detach(t);
@@ -332,7 +352,13 @@ static const char *kernel_restarts(void)
 	 * in 500 tries, and a restart came late about as rarely: twice
 	 * either way is left to chance no more) */
 	int restarted = 0, not = 0;
+	probe_deadline = now_ns() + PROBE_BUDGET_NS;
 	for (int i = 0; i < 16; i++) {
+		if (now_ns() > probe_deadline)
+			return not ? "the barrier did not restart a thread "
+				     "inside a sequence at once (self-test)" :
+				     "the self-test of rseq restarts did not "
+				     "finish in time";
 		int alone;
 		switch (probe_once(&alone)) {
 		case PROBE_RESTARTED:
