@@ -340,9 +340,18 @@ int sc_pin_object_of(const void *addr);
 /* promote.c: every promoted site and sampling thunk back as compiled,
  * in one batch (STATIC_CALL_SEAL_CODE, under the lock); 0 or -errno. */
 int sc_promote_seal_code(void);
-/* mseal(2) the executable segments of o; 0 or -errno (-ENOSYS: no mseal
- * in this kernel). */
+/* mseal(2) [p, p + n) (page-aligned), and the executable segments of o;
+ * 0 or -errno (-ENOSYS: no mseal in this kernel). */
+int sc_mseal_range(const void *p, size_t n);
 int sc_mseal_object(const struct sc_object *o);
+/* promote.c, for STATIC_CALL_SEAL_UPDATES (under the lock): the table
+ * address of each object with promotable sites (to pin its object by),
+ * up to n of them into out; how many there are. */
+size_t sc_promote_objects(const void **out, size_t n);
+/* mseal(2) the code of the object whose table is at begin, and its stub
+ * and counter memory (nothing is made there any more once sealed); 0 or
+ * -errno (-ENOSYS: no mseal; -ENOENT: no such object). */
+int sc_promote_mseal(const void *begin);
 
 /* The same for every site of the key variable at var, unnamed. */
 void sc_report_stale_key(const void *var, const char *why);

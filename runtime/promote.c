@@ -2181,6 +2181,38 @@ int sc_promote_seal_code(void)
 	return 0;
 }
 
+size_t sc_promote_objects(const void **out, size_t n)
+{
+	size_t k = 0;
+	for (struct pobj *po = pobjs; po; po = po->next, k++)
+		if (k < n)
+			out[k] = po->begin;
+	return k;
+}
+
+/* mseal a whole reservation of execmem.c (stubs, counters), if any. */
+static int mseal_region(const struct sc_execmem *m)
+{
+	if (!m->base || !m->size)
+		return 0;
+	return sc_mseal_range(m->base, m->size);
+}
+
+int sc_promote_mseal(const void *begin)
+{
+	for (struct pobj *po = pobjs; po; po = po->next) {
+		if (po->begin != begin)
+			continue;
+		int err = sc_mseal_object(&po->obj);
+		if (!err)
+			err = mseal_region(&po->pool);
+		if (!err)
+			err = mseal_region(&po->cnt);
+		return err;
+	}
+	return -ENOENT;
+}
+
 SC_EXPORT int
 static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 {

@@ -58,6 +58,11 @@ int sc_pin_object_of(const void *addr)
 						    RTLD_NODELETE) != NULL;
 }
 
+int sc_mseal_range(const void *p, size_t n)
+{
+	return syscall(SYS_mseal, p, n, 0UL) ? -errno : 0;
+}
+
 int sc_mseal_object(const struct sc_object *o)
 {
 	uintptr_t ps = sc_page_size();
@@ -67,8 +72,9 @@ int sc_mseal_object(const struct sc_object *o)
 			continue;
 		uintptr_t lo = g->lo & ~(ps - 1);
 		uintptr_t hi = (g->hi + ps - 1) & ~(ps - 1);
-		if (syscall(SYS_mseal, lo, hi - lo, 0UL))
-			return -errno;
+		int err = sc_mseal_range((const void *)lo, hi - lo);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -112,6 +118,44 @@ static int seal_code(void)
 	sc_patching_turn_off(SC_REASON_SEALED);
 	sc_seal_set(STATIC_CALL_SEAL_CODE);
 	return 0;
+}
+
+/* The same for every object with promotable sites, and its stub and
+ * counter memory (a promoted site's stub is code it reaches). */
+static void seal_promote_text(void)
+{
+	sigset_t saved;
+	if (sc_lock(&saved))
+		return;
+	size_t n = sc_promote_objects(NULL, 0), sealed = 0;
+	const void **begins = sc_mem_alloc((n ? n : 1) * sizeof *begins);
+	if (begins)
+		n = sc_promote_objects(begins, n);
+	sc_unlock(&saved);
+	if (!begins)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!sc_pin_object_of(begins[i]))
+			continue;
+		if (sc_lock(&saved))
+			break;
+		int err = sc_promote_mseal(begins[i]);
+		sc_unlock(&saved);
+		if (err == -ENOSYS || err == -EINVAL)
+			break; /* (said above) */
+		if (err && err != -ENOENT)
+			sc_log(SC_LOG_WARN,
+			       "static_call_seal: mseal of the promoted code "
+			       "at %p failed (%s)",
+			       begins[i], strerrorname_np(-err));
+		sealed += !err;
+	}
+	if (n)
+		sc_log(SC_LOG_INFO,
+		       "static_call_seal: code and stubs of %zu of %zu "
+		       "promotion objects sealed",
+		       sealed, n);
+	sc_mem_free(begins);
 }
 
 /* mseal the text of every object registered now; each is pinned first
@@ -161,6 +205,7 @@ static void seal_text(void)
 	       "sealed",
 	       sealed, n);
 	sc_mem_free(abis);
+	seal_promote_text();
 }
 
 int sc_own_seal(int how)
