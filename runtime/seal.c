@@ -44,12 +44,32 @@ void sc_seal_set(int bits)
 /* Weak, as in process.c: a -static program has only its main program. */
 #pragma weak dlopen
 
+/* dl_iterate_phdr's first object is the main program: is addr in it? */
+static int in_main_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	uintptr_t a = *(uintptr_t *)arg;
+	*(uintptr_t *)arg = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && a >= lo && a - lo < ph->p_memsz)
+			*(uintptr_t *)arg = 1;
+	}
+	return 1; /* the first only */
+}
+
 int sc_pin_object_of(const void *addr)
 {
 	Dl_info di;
 	struct link_map *lm = NULL;
-	if (!dladdr1(addr, &di, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
-		return 0;
+	if (!dladdr1(addr, &di, (void **)&lm, RTLD_DL_LINKMAP) || !lm) {
+		/* a -static program: no link maps, and nothing unloads its
+		 * main program (a reviewer's static build sealed nothing) */
+		uintptr_t a = (uintptr_t)addr;
+		dl_iterate_phdr(in_main_cb, &a);
+		return a == 1;
+	}
 	if (!lm->l_name || !lm->l_name[0])
 		return 1; /* the main program is never unloaded */
 	/* RTLD_NOLOAD on a loaded object runs no constructor; the handle is
@@ -225,8 +245,13 @@ int sc_own_seal(int how)
 	if (!err && (how & STATIC_CALL_SEAL_UPDATES) &&
 	    !(cur & STATIC_CALL_SEAL_UPDATES) && !(how & STATIC_CALL_SEAL_CODE))
 		err = sc_bind_all_locked();
+	/* the text sealed once, by the first call asking for it: also
+	 * after STATICCALL_SEAL=updates (whose freeze is in cur from the
+	 * start: the guide tells such programs to call this for the mseal,
+	 * and a review found it sealed nothing) */
 	if (!err && (how & STATIC_CALL_SEAL_UPDATES) &&
-	    !(cur & STATIC_CALL_SEAL_UPDATES)) {
+	    !(__atomic_load_n(&sealed, __ATOMIC_ACQUIRE) &
+	      STATIC_CALL_SEAL_UPDATES)) {
 		sc_seal_set(STATIC_CALL_SEAL_UPDATES);
 		text = 1;
 	}

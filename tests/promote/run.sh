@@ -494,6 +494,19 @@ else
 	[ $rc = 0 ] && grep -q '^seal updates: ok$' "$out/got" ||
 		fail "promote_seal_updates: $(cat "$out/got" "$out/err")"
 	echo "promote_seal_updates: ok"
+	# and in a -static program (no link maps to pin its object by: it
+	# sealed nothing before)
+	if [ "$kind" = gcc ]; then
+		$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" -static \
+			"$src/promote_seal_updates.c" "$rtdir/libstaticcall.a" \
+			-pthread -o "$out/promote/promote_seal_updates_static" \
+			2>"$out/static.log" ||
+			fail "promote_seal_updates -static: $(cat "$out/static.log")"
+		"$out/promote/promote_seal_updates_static" >"$out/got" 2>"$out/err" &&
+			grep -q '^seal updates: ok$' "$out/got" ||
+			fail "promote_seal_updates -static: $(cat "$out/got" "$out/err")"
+		echo "promote_seal_updates -static: ok"
+	fi
 fi
 
 # A unit whose thunk calls and jumps are all unrecorded (a computed goto,
