@@ -126,11 +126,13 @@ int sc_pinline_test_probe_outside;
  * kernel also aborts a thread that spins, switch-free, every ~100 ms:
  * a review saw a no-op barrier pass on that). An abort after a switch is
  * a preemption's, one before the barrier was sent something else's:
- * tried again, up to 16 times; two barrier restarts pass, two late
- * aborts (or none within PROBE_WAIT_NS) fail. A process whose threads can only
- * ever run on one CPU (its cpuset) has no thread beside the one that
- * sends a barrier, so its threads are inside a sequence only preempted,
- * and that restart is the one it needs: there a preempted abort passes.
+ * tried again, up to 16 times within PROBE_BUDGET_NS; two barrier
+ * restarts pass, two late aborts (or none at all) fail. A process whose
+ * threads can only ever run on one CPU (its cpuset: the affinity to any
+ * other refused, and the caller's CPUs exactly its own) has no thread
+ * beside the one that sends a barrier, so its threads are inside a
+ * sequence only preempted, and that restart is the one it needs: there
+ * a preempted abort passes.
  * The thread is SCHED_OTHER (a real-time caller would never let an
  * inherited real-time spinner go), and the caller sleeps while it waits,
  * so the test cannot starve either of them; it costs ~0.25 ms. */

@@ -24,6 +24,7 @@
 
 #include "staticcall.h"
 #include "staticcall/promote.h"
+#include "site_code.h"
 
 typedef long (*fn)(long);
 
@@ -42,22 +43,6 @@ static fn volatile tab[2] = { t0, t1 };
 __attribute__((noinline, used)) static long site(fn f, long x)
 {
 	return f(x) + 10;
-}
-
-/* Where the direct call at p leads (x86-64 `call rel32`, arm64 `bl`). */
-static const void *call_dest(const void *at)
-{
-	const unsigned char *p = at;
-#if defined(__x86_64__)
-	int32_t rel;
-	memcpy(&rel, p + 1, 4);
-	return p[0] == 0xe8 ? p + 5 + rel : NULL;
-#else
-	uint32_t w;
-	memcpy(&w, p, 4);
-	int32_t imm = (int32_t)(w << 6) >> 6;
-	return (w & 0xfc000000u) == 0x94000000u ? p + 4 * (intptr_t)imm : NULL;
-#endif
 }
 
 /* Is the mapping holding p sealed (smaps' VmFlags "sl")? -1: not found,

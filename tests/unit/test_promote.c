@@ -1094,6 +1094,19 @@ Test(promote, a_plain_site_whose_write_is_refused_learns_on)
 					__stop_pt_promote_plain_table);
 }
 
+/* The fixture table registered and its site rax_0 promoted to pt_t0:
+ * its stub. */
+static const void *rax_0_promoted(void)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
+				   STATIC_CALL_PROMOTE_PROMOTED),
+		  "not promoted");
+	return sc_parch_site_dest(pt_site_rax_0, 0);
+}
+
 /* Code that cannot be made writable (mprotect refused: mseal, an LSM),
  * -EPERM and -EACCES alike: the first refused write locks the object.
  * A site promoted before stays on its stub, one learning on its thunk,
@@ -1102,13 +1115,7 @@ Test(promote, a_plain_site_whose_write_is_refused_learns_on)
  * attempt to open a page) however the calls go; sealing skips it. */
 static void locks_its_object(int err)
 {
-	setup();
-	__staticcall_promote_register(__start_pt_promote_table,
-				      __stop_pt_promote_table);
-	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
-				   STATIC_CALL_PROMOTE_PROMOTED),
-		  "not promoted");
-	const void *stub = sc_parch_site_dest(pt_site_rax_0, 0);
+	const void *stub = rax_0_promoted();
 	text_ops_log_on();
 	text_ops_refuse_open = err;
 	cr_assert(call_until_state(pt_via_rcx_0, pt_t1, 11, pt_site_rcx_0,
@@ -1154,13 +1161,7 @@ static void locks_its_object(int err)
  * (before, static_call_seal failed for good). */
 Test(promote, sealing_locks_an_object_that_refuses_it)
 {
-	setup();
-	__staticcall_promote_register(__start_pt_promote_table,
-				      __stop_pt_promote_table);
-	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
-				   STATIC_CALL_PROMOTE_PROMOTED),
-		  "not promoted");
-	const void *stub = sc_parch_site_dest(pt_site_rax_0, 0);
+	const void *stub = rax_0_promoted();
 	text_ops_log_on();
 	text_ops_refuse_open = -EPERM;
 	cr_assert_eq(sc_promote_seal_code(), 0);
@@ -1199,13 +1200,7 @@ Test(promote, code_refused_by_a_security_policy_locks_its_object)
  * then expecting the slow path and failing for good. */
 Test(promote, a_widening_refused_stays_promoted_on_its_stub)
 {
-	setup();
-	__staticcall_promote_register(__start_pt_promote_table,
-				      __stop_pt_promote_table);
-	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
-				   STATIC_CALL_PROMOTE_PROMOTED),
-		  "not promoted");
-	const void *stub = sc_parch_site_dest(pt_site_rax_0, 0);
+	const void *stub = rax_0_promoted();
 	struct static_call_promote_site_info si[16];
 	text_ops_log_on();
 	text_ops_refuse_cas = 1;
