@@ -35,11 +35,31 @@ static int parse_level(const char *s)
 	return SC_LOG_WARN;
 }
 
-/* Set and not "0". */
+/* A switch: unset or empty, `otherwise`; 1/on/yes/true on, 0/off/no/
+ * false off; anything else is said and ignored, as for every variable
+ * (before, any value but "0" meant on for the switches off by default:
+ * a review set PERF_MAP=off and got a map). */
+static int flag_or(const char *name, int otherwise)
+{
+	static const char *const on[] = { "1", "on", "yes", "true" };
+	static const char *const off[] = { "0", "off", "no", "false" };
+	const char *s = getenv(name);
+	if (!s || !*s)
+		return otherwise;
+	for (size_t i = 0; i < sizeof on / sizeof *on; i++) {
+		if (!strcmp(s, on[i]))
+			return 1;
+		if (!strcmp(s, off[i]))
+			return 0;
+	}
+	bad_name = name;
+	bad_value = s;
+	return otherwise;
+}
+
 static int flag(const char *name)
 {
-	const char *s = getenv(name);
-	return s && *s && strcmp(s, "0") != 0;
+	return flag_or(name, 0);
 }
 
 /* One of `words` (index + 1), 0 when unset or empty. */
@@ -95,14 +115,10 @@ static void read_env(void)
 	int p = choice("STATICCALL_PROMOTE", promote, 3);
 	env.promote = p == 1 ? 0 : p == 3 ? 2 : 1;
 	env.perf_map = flag("STATICCALL_PERF_MAP");
-	/* unset: on; "0" or "off": each stub without hit counters */
-	const char *pc = getenv("STATICCALL_PROMOTE_COUNT");
-	env.promote_count = !pc || !*pc ||
-			    (strcmp(pc, "0") && strcmp(pc, "off"));
-	/* unset: on; "0" or "off": inline sites stay closed */
-	const char *pi = getenv("STATICCALL_PROMOTE_INLINE");
-	env.promote_inline = !pi || !*pi ||
-			     (strcmp(pi, "0") && strcmp(pi, "off"));
+	/* unset: on; off: each stub without hit counters */
+	env.promote_count = flag_or("STATICCALL_PROMOTE_COUNT", 1);
+	/* unset: on; off: inline sites stay closed */
+	env.promote_inline = flag_or("STATICCALL_PROMOTE_INLINE", 1);
 	env.defer_min = count("STATICCALL_DEFER_MIN", SC_DEFER_MIN);
 	/* unset: 0 (promote.c's default); "off": SIZE_MAX; N: N ms */
 	const char *rl = getenv("STATICCALL_PROMOTE_RELAYOUT");

@@ -1159,11 +1159,17 @@ static void perf_map(const struct pobj *po, const uint8_t *at, size_t len,
 	line[k++] = '\n';
 	snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	ssize_t w = write(fd, line, (size_t)k);
-	(void)w;
-	close(fd);
+	ssize_t w = fd < 0 ? -1 : write(fd, line, (size_t)k);
+	if (fd >= 0)
+		close(fd);
+	static int said; /* (under the lock) once: the map stays empty */
+	if (w != k && !said) {
+		said = 1;
+		sc_log(SC_LOG_WARN,
+		       "promote: STATICCALL_PERF_MAP: cannot write %s (%s): "
+		       "stubs are not named for perf",
+		       path, strerror(w < 0 ? errno : ENOSPC));
+	}
 }
 
 /* Is there counter memory left near po's code (a region of data pages,
@@ -1991,6 +1997,8 @@ void sc_promote_sample_entry(uintptr_t ret, uintptr_t target, uintptr_t reg)
 
 SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 {
+	if (!st)
+		return -EINVAL;
 	memset(st, 0, sizeof *st);
 	if (!sc_parch_supported())
 		return -ENOSYS;
@@ -2219,6 +2227,8 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 	const uint8_t *state_of = __staticcall_promote_view.state_of;
 	if (!sc_parch_supported())
 		return -ENOSYS;
+	if (!buf)
+		n = 0; /* only counted */
 	sigset_t saved;
 	int err = sc_lock(&saved);
 	if (err)
@@ -2233,7 +2243,10 @@ static_call_promote_sites(struct static_call_promote_site_info *buf, size_t n)
 			memset(o, 0, sizeof *o);
 			o->address = s->insn;
 			o->reg = s->reg;
-			o->tail = s->jump ? 2 : s->tail;
+			/* (a rejected record's flags are not believed) */
+			o->tail = s->state == PS_BAD ? 0 :
+				  s->jump	      ? 2 :
+						    s->tail;
 			o->state = state_of[s->state];
 			/* (a locked site left on its stub: its stub's) */
 			const int on_stub =
@@ -2293,7 +2306,7 @@ static void report_object(const struct pobj *po)
 	unsigned long long hits = 0, misses = 0;
 	for (size_t i = 0; i < po->n; i++) {
 		n[po->sites[i].state]++;
-		jumps += po->sites[i].jump;
+		jumps += po->sites[i].jump && po->sites[i].state != PS_BAD;
 	}
 	for (size_t i = 0; i < po->nstubs; i++) {
 		stubs += po->stubs[i].len;

@@ -154,13 +154,31 @@ static struct view_site *view_sites;
 static size_t nview_sites;
 static int view_mode = -1; /* SC_PROMOTE_VIEW_*, -1: no runtime view */
 
-static void read_view_object(const struct sc_abi_promote_view *v, uint64_t po)
+/* At most this many sites in all: a list that lists more (a corrupt
+ * one: an object linking to itself, a review's, each time with 2^20
+ * sites) is read no further. */
+#define VIEW_SITES_MAX (1u << 20)
+#define VIEW_BYTES_MAX (256ull << 20) /* (of the runtime's site records) */
+static uint64_t view_bytes;
+
+/* 0, or -1 when the view holds more sites than any program would. */
+static int read_view_object(const struct sc_abi_promote_view *v, uint64_t po)
 {
 	uint64_t sites, n;
 	if (read_mem(po + v->obj_sites, &sites, 8) ||
-	    read_mem(po + v->obj_nsites, &n, 8) || n > (1u << 20) ||
+	    read_mem(po + v->obj_nsites, &n, 8) ||
 	    v->site_insn + 8u > v->site_size || v->site_state >= v->site_size)
-		return;
+		return 0;
+	if (n > VIEW_SITES_MAX - nview_sites ||
+	    n * v->site_size > VIEW_BYTES_MAX - view_bytes) {
+		fprintf(stderr,
+			"staticcall-inspect: the runtime's view lists more "
+			"promotable sites than any program has (%u, %llu MiB):"
+			" a corrupt list, read no further\n",
+			VIEW_SITES_MAX, VIEW_BYTES_MAX >> 20);
+		return -1;
+	}
+	view_bytes += n * v->site_size;
 	uint8_t *buf = malloc(n * v->site_size + 1);
 	view_sites =
 		realloc(view_sites, (nview_sites + n) * sizeof *view_sites);
@@ -178,6 +196,7 @@ static void read_view_object(const struct sc_abi_promote_view *v, uint64_t po)
 					   -1;
 		}
 	free(buf);
+	return 0;
 }
 
 static void read_promote_view(void)
@@ -206,8 +225,8 @@ static void read_promote_view(void)
 			if (po || view_mode < 0)
 				view_mode = (int)v.mode;
 			for (int k = 0; po && k < 65536; k++) {
-				read_view_object(&v, po);
-				if (read_mem(po + v.obj_next, &po, 8))
+				if (read_view_object(&v, po) ||
+				    read_mem(po + v.obj_next, &po, 8))
 					break;
 			}
 		}

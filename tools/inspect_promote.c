@@ -348,10 +348,12 @@ static void on_stub(struct promote_site *p, uint64_t at, int decoded,
 static const char *runtime_says(int given_up, int state, int mode);
 
 /* A site on its thunk, which samples: learning, unless its object's
- * code refused to be written (then it stays there: "unwritable"). */
+ * code refused to be written (then it stays there: "unwritable") or the
+ * runtime refused its record (its samples name no site: "rejected"). */
 static const char *sampled_says(int state)
 {
 	return state == STATIC_CALL_PROMOTE_UNWRITABLE ? "unwritable" :
+	       state == STATIC_CALL_PROMOTE_REJECTED   ? "rejected" :
 							 "learning";
 }
 
@@ -417,6 +419,9 @@ static const char *runtime_says(int given_up, int state, int mode)
 							  "given-up";
 	if (state == STATIC_CALL_PROMOTE_UNWRITABLE)
 		return "unwritable";
+	/* (the runtime refused its record: never written, never sampled) */
+	if (state == STATIC_CALL_PROMOTE_REJECTED)
+		return "rejected";
 	if (state == STATIC_CALL_PROMOTE_SEALED ||
 	    (state < 0 && mode == SC_PROMOTE_VIEW_SEALED))
 		return "sealed";

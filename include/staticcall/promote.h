@@ -53,7 +53,8 @@ struct static_call_promote_stats {
 			      where they were, for good */
 };
 
-/* Fill *s; 0, or -ENOSYS when the runtime has no promotion. */
+/* Fill *s; 0, or -ENOSYS when the runtime has no promotion, -EINVAL
+ * for a NULL s. */
 int static_call_promote_stats(struct static_call_promote_stats *s);
 
 enum static_call_promote_state {
@@ -113,8 +114,11 @@ struct static_call_promote_site_info {
 };
 
 /* Every registered promotable site, all objects: fills buf[0..n) and
- * returns how many there are (call with n = 0 to size buf); -ENOSYS
- * when the runtime has no promotion. */
+ * returns how many there are (call with n = 0, or buf NULL, to size
+ * buf); -ENOSYS when the runtime has no promotion. Objects are
+ * registered only while promotion is on: under STATICCALL_PROMOTE=off,
+ * STATICCALL_DISABLE=1 or STATICCALL_SEAL (from the start) there are
+ * none (the inspector still reads their sites from the files). */
 int static_call_promote_sites(struct static_call_promote_site_info *buf,
 			      size_t n);
 

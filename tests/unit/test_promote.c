@@ -1030,6 +1030,9 @@ Test(promote, a_learned_plain_site_is_in_place_not_on_a_stub)
 				 "plain");
 	}
 	cr_assert_str_eq(static_call_promote_state_name(-1), "?");
+	/* a NULL buffer is only counted into (a review's crash) */
+	cr_assert_eq(static_call_promote_sites(NULL, SIZE_MAX), m);
+	cr_assert_eq(static_call_promote_stats(NULL), -EINVAL);
 	cr_assert_str_eq(static_call_promote_state_name(
 				 STATIC_CALL_PROMOTE_UNWRITABLE),
 			 "unwritable");
