@@ -378,17 +378,17 @@ static const void *site_dest(const struct psite *s)
 	return s->state == PS_STUB ? s->stub : s->slow;
 }
 
-/* po's code refused to be made writable (err -EPERM or -EACCES from the
- * text writer's mprotect: sealed with mseal, an LSM's execmod rule): said
- * once; every site learning or on a stub stays where it is, correct, in
- * PS_LOCKED, and nothing of po is tried again (a write would fail, and
- * each sample would cost a decision that cannot be carried out). Returns
- * err. */
+/* Did mprotect refuse (sealed with mseal, an LSM's execmod rule,
+ * MemoryDenyWriteExecute)? */
 static int refused(int err)
 {
 	return err == -EPERM || err == -EACCES;
 }
 
+/* po's code or stub memory refused (err): said once; every site
+ * learning or on a stub stays where it is, correct, in PS_LOCKED, and
+ * nothing of po is tried again (a write would fail, and each sample
+ * would cost a decision that cannot be carried out). Returns err. */
 static int lock_object(struct pobj *po, int err)
 {
 	if (!refused(err) || po->locked)
@@ -673,8 +673,6 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	s->plain = (uint8_t)sc_parch_thunk_plain(t, s->reg);
 	s->state = s->tail ? PS_TAIL : PS_THUNK;
 }
-
-static int lock_object(struct pobj *po, int err);
 
 /* What sc_pinline_set (or _bypass) could not do to s's inline site (a
  * write its code refused locks po). */
@@ -2046,17 +2044,6 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 	return 0;
 }
 
-/* static_call_seal(STATIC_CALL_SEAL_CODE), under the lock: every
- * thunk's slot back to its plain form (one batch), then every site the
- * runtime moved back onto its thunk (another), so the code is as compiled
- * before patching goes off for good; a promote-plain unit's given-up
- * site in place (terminal) stays as it is, its equivalent (a thread may
- * be parked inside it). A failed batch leaves everything as it was;
- * inline sites come last, each closed or left as it is (below), so
- * they never fail the seal halfway. Slots first: a jump site moved back
- * onto a thunk that still samples would run its sample block, whose call
- * of the sampler's lazily bound PLT entry may clobber registers live
- * across the jump (%r10, %r11). 0 or -errno. */
 /* po's part of sealing: each site's word back to its thunk (or the
  * compiler's) in w, each thunk's slot back to plain in sw. */
 static void seal_writes(const struct pobj *po, struct sc_write *w, size_t *k,
@@ -2104,6 +2091,17 @@ static int apply_seal(struct sc_write *w, size_t k, struct sc_write *sw,
 	return !err && k ? sc_text_apply(w, k) : err;
 }
 
+/* static_call_seal(STATIC_CALL_SEAL_CODE), under the lock: every
+ * thunk's slot back to its plain form (one batch), then every site the
+ * runtime moved back onto its thunk (another), so the code is as compiled
+ * before patching goes off for good; a promote-plain unit's given-up
+ * site in place (terminal) stays as it is, its equivalent (a thread may
+ * be parked inside it). A failed batch leaves everything as it was;
+ * inline sites come last, each closed or left as it is (below), so
+ * they never fail the seal halfway. Slots first: a jump site moved back
+ * onto a thunk that still samples would run its sample block, whose call
+ * of the sampler's lazily bound PLT entry may clobber registers live
+ * across the jump (%r10, %r11). 0 or -errno. */
 int sc_promote_seal_code(void)
 {
 	size_t n = 0, k, ks;

@@ -140,92 +140,88 @@ static int seal_code(void)
 	return 0;
 }
 
-/* The same for every object with promotable sites, and its stub and
- * counter memory (a promoted site's stub is code it reaches). */
-static void seal_promote_text(void)
+/* Pin the object holding each of at[0..n) (an mseal'ed mapping cannot
+ * be unmapped: dlclose leaves it loaded), then, under the lock, mseal
+ * what `seal` seals of it (0 or -errno; -ENOENT: it went meanwhile).
+ * How many were sealed. A kernel without mseal is said once and ends
+ * it. Called without the lock: pinning takes the dynamic linker's. */
+static size_t pin_and_seal(const void *const *at, size_t n,
+			   int (*seal)(const void *at))
 {
+	static int no_mseal;
+	size_t sealed = 0;
 	sigset_t saved;
-	if (sc_lock(&saved))
-		return;
-	size_t n = sc_promote_objects(NULL, 0), sealed = 0;
-	const void **begins = sc_mem_alloc((n ? n : 1) * sizeof *begins);
-	if (begins)
-		n = sc_promote_objects(begins, n);
-	sc_unlock(&saved);
-	if (!begins)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (!sc_pin_object_of(begins[i]))
+	for (size_t i = 0; i < n && !no_mseal; i++) {
+		if (!sc_pin_object_of(at[i]))
 			continue;
-		if (sc_lock(&saved))
+		if (sc_lock_sites(&saved))
 			break;
-		int err = sc_promote_mseal(begins[i]);
+		int err = seal(at[i]);
 		sc_unlock(&saved);
-		if (err == -ENOSYS || err == -EINVAL)
-			break; /* (said above) */
-		if (err && err != -ENOENT)
-			sc_log(SC_LOG_WARN,
-			       "static_call_seal: mseal of the promoted code "
-			       "at %p failed (%s)",
-			       begins[i], strerrorname_np(-err));
+		if (err == -ENOSYS || err == -EINVAL) {
+			no_mseal = 1;
+			sc_log(SC_LOG_INFO,
+			       "static_call_seal: no mseal in this "
+			       "kernel (%s): text pages not sealed",
+			       strerrorname_np(-err));
+		}
 		sealed += !err;
 	}
-	if (n)
-		sc_log(SC_LOG_INFO,
-		       "static_call_seal: code and stubs of %zu of %zu "
-		       "promotion objects sealed",
-		       sealed, n);
-	sc_mem_free(begins);
+	return sealed;
 }
 
-/* mseal the text of every object registered now; each is pinned first
- * (an mseal'ed mapping cannot be unmapped: dlclose leaves it loaded).
- * Called without the lock: pinning takes the dynamic linker's. */
+/* An object with static calls, by its table: its text. */
+static int seal_registered(const void *abi)
+{
+	struct sc_object *o = sc_registered_object(abi);
+	int err = o ? sc_mseal_object(o) : -ENOENT;
+	if (o && err && err != -ENOSYS && err != -EINVAL)
+		sc_log(SC_LOG_WARN, "static_call_seal: mseal of %s failed (%s)",
+		       o->name, strerrorname_np(-err));
+	return err;
+}
+
+/* An object with promotable sites, by its table: its text, and its
+ * stub and counter memory (a promoted site's stub is code it reaches). */
+static int seal_promoted(const void *begin)
+{
+	int err = sc_promote_mseal(begin);
+	if (err && err != -ENOENT && err != -ENOSYS && err != -EINVAL)
+		sc_log(SC_LOG_WARN,
+		       "static_call_seal: mseal of the promoted code at %p "
+		       "failed (%s)",
+		       begin, strerrorname_np(-err));
+	return err;
+}
+
+/* mseal the text of every object registered now, with static calls or
+ * promotable sites. */
 static void seal_text(void)
 {
-	size_t n = 0, i = 0, sealed = 0;
+	size_t n = 0, i = 0;
 	sigset_t saved;
 	if (sc_lock_sites(&saved))
 		return;
 	for (struct sc_object *o = sc_registered_objects(); o; o = o->next)
 		n++;
-	const struct sc_abi_object **abis =
-		sc_mem_alloc((n ? n : 1) * sizeof *abis);
-	for (struct sc_object *o = sc_registered_objects(); o && abis;
+	const size_t np = sc_promote_objects(NULL, 0);
+	const void **at = sc_mem_alloc((n + np ? n + np : 1) * sizeof *at);
+	for (struct sc_object *o = sc_registered_objects(); o && at;
 	     o = o->next)
-		abis[i++] = o->abi;
+		at[i++] = o->abi;
+	if (at)
+		sc_promote_objects(at + n, np);
 	sc_unlock(&saved);
-	if (!abis)
+	if (!at)
 		return;
-	for (i = 0; i < n; i++) {
-		if (!sc_pin_object_of(abis[i]))
-			continue;
-		if (sc_lock_sites(&saved))
-			break;
-		struct sc_object *o = sc_registered_object(abis[i]);
-		int err = o ? sc_mseal_object(o) : 0;
-		if (o && err && err != -ENOSYS && err != -EINVAL)
-			sc_log(SC_LOG_WARN,
-			       "static_call_seal: mseal of %s "
-			       "failed (%s)",
-			       o->name, strerrorname_np(-err));
-		else if (o && !err)
-			sealed++;
-		sc_unlock(&saved);
-		if (err == -ENOSYS || err == -EINVAL) {
-			sc_log(SC_LOG_INFO,
-			       "static_call_seal: no mseal in this "
-			       "kernel (%s): text pages not sealed",
-			       strerrorname_np(-err));
-			break;
-		}
-	}
-	sc_log(SC_LOG_INFO,
-	       "static_call_seal: text of %zu of %zu objects "
-	       "sealed",
-	       sealed, n);
-	sc_mem_free(abis);
-	seal_promote_text();
+	sc_log(SC_LOG_INFO, "static_call_seal: text of %zu of %zu objects sealed",
+	       pin_and_seal(at, n, seal_registered), n);
+	if (np)
+		sc_log(SC_LOG_INFO,
+		       "static_call_seal: code and stubs of %zu of %zu "
+		       "promotion objects sealed",
+		       pin_and_seal(at + n, np, seal_promoted), np);
+	sc_mem_free(at);
 }
 
 int sc_own_seal(int how)

@@ -1595,12 +1595,7 @@ Test(promote, a_site_finding_no_stub_memory_is_given_up)
  * bound PLT call may clobber %r10/%r11, live across a jump). */
 Test(promote, sealing_makes_thunks_plain_before_moving_sites)
 {
-	setup();
-	__staticcall_promote_register(__start_pt_promote_table,
-				      __stop_pt_promote_table);
-	cr_assert(call_until_state(pt_via_rax_0, pt_t0, 10, pt_site_rax_0,
-				   STATIC_CALL_PROMOTE_PROMOTED),
-		  "not promoted");
+	rax_0_promoted();
 	uint64_t slot;
 	memcpy(&slot, pt_thunk_rax, 8);
 	cr_assert_eq(slot, sc_parch_thunk_slot(1), "thunk not sampling");
