@@ -284,8 +284,8 @@ static bool sc_flags_live_jump(rtx_insn *insn)
 #define sc_text_object sc_text_promote_object
 
 // Can the call insn through register reg take the inline form? It uses
-// %r10 and %r11 before the call: neither may be the target, nor carry
-// anything into the call (a static chain in %r10). Not where an
+// %r11 before the call: it may not be the target, nor carry anything
+// into the call. Not where an
 // exception may unwind through it: its slow path's call is one GCC does
 // not see, with no entry in the function's call-site table.
 static bool sc_inline_ok(rtx_insn *insn, int reg)
@@ -297,13 +297,12 @@ static bool sc_inline_ok(rtx_insn *insn, int reg)
 					    DECL_ATTRIBUTES(current_function_decl)) !=
 				   NULL_TREE :
 			   sc_opt_promote_inline;
-	if (!wanted || reg == 10 || reg == 11 || flag_exceptions ||
+	if (!wanted || reg == 11 || flag_exceptions ||
 	    flag_non_call_exceptions)
 		return false;
 	for (rtx u = CALL_INSN_FUNCTION_USAGE(insn); u; u = XEXP(u, 1)) {
 		rtx x = XEXP(XEXP(u, 0), 0);
-		if (REG_P(x) && HARD_REGISTER_P(x) &&
-		    (REGNO(x) == R10_REG || REGNO(x) == R11_REG))
+		if (REG_P(x) && HARD_REGISTER_P(x) && REGNO(x) == R11_REG)
 			return false;
 	}
 	return true;

@@ -293,30 +293,32 @@ struct sc_abi_promote {
 #define SC_X86_THUNK_RETPOLINE 8u /* the retpoline after the slot */
 #define SC_X86_THUNK_SAMPLE 32u	  /* the sample block */
 
-/* An x86-64 inline site (SC_PROMOTE_INLINE), 8-byte aligned, 45 bytes,
- * scratch registers %r10 and %r11 (dead at every call the plugin gives
- * this form):
- *   +0   movq __rseq_offset@GOTPCREL(%rip), %r10    4c 8b 15 rel32
- *   +7   ds movq 0(%r10), %r10                     3e 4d 8b 52 00
- *   +12  movq slot(%rip), %r11                     4c 8b 1d rel32
- *   +19  movq %r11, %fs:8(%r10)                    64 4d 89 5a 08
- *   +24  leaq A(%rip), %r11      (the sequence)    4c 8d 1d rel32
- *   +31  cmpq %r11, %reg                           4c/4d 39 d8+r
- *   +34  jne  slow                                 0f 85 rel32
- *   +40  call B                  (its end: +45)    e8 rel32
- * The slot (8 bytes of the object's writable data, 0 as linked) is the
- * site's restartable-sequence descriptor, which the runtime sets when it
- * registers the object, before it may open the site; the store puts it in the thread's rseq area
- * (rseq_cs, 8 bytes into glibc's, at __rseq_offset from the thread
- * pointer). A is closed (the `cmp` itself: rel32 0, no function is
- * there) until the runtime opens it, B the thunk. Out of line, 8-byte
- * aligned: a filler byte, `ud1 0x53053053(%rip), %edi` (the signature,
- * 0f b9 3d + 4 bytes, which the kernel checks before an abort), then
- * the slow site (the record's, the abort handler): `call thunk; jmp
- * back` (e9 rel32 to +45). */
-#define SC_X86_INLINE_LEN 45u
-#define SC_X86_INLINE_SEQ 24u  /* the sequence's first byte: `leaq A` */
-#define SC_X86_INLINE_CALL 40u /* `call B` */
+/* An x86-64 inline site (SC_PROMOTE_INLINE), 8-byte aligned, 36 bytes,
+ * scratch register %r11 (dead at every call the plugin gives this form):
+ *   +0   movq $desc, %fs:rseq_cs   64 48 c7 04 25 disp32 imm32
+ *        as compiled: jmp slow     e9 rel32, then 8 zero bytes
+ *   +13  ds leaq A(%rip), %r11     3e 4c 8d 1d rel32   (the sequence)
+ *   +21  ds cmpq %r11, %reg        3e 4c/4d 39 d8+r
+ *   +25  jne  slow                 0f 85 rel32
+ *   +31  call B                    e8 rel32            (its end: +36)
+ * The first instruction stores the site's restartable-sequence
+ * descriptor (desc, an address below 2 GiB the runtime gives it) in the
+ * thread's rseq area (rseq_cs, at glibc's __rseq_offset + 8 from the
+ * thread pointer): both are known only at run time, so the site is
+ * compiled with that instruction's first five bytes a `jmp` to its slow
+ * path and its last eight zero, never executed; the runtime writes them
+ * (then the five) when it first opens the site. No data is read: the
+ * whole sequence is 5 instructions. A is closed (the `cmp` itself: rel32
+ * 0, no function is there) until the runtime opens it, B the thunk; the
+ * `ds` prefixes keep A and B each inside one aligned word. Out of line,
+ * 8-byte aligned: a filler byte, `ud1 0x53053053(%rip), %edi` (the
+ * signature, 0f b9 3d + 4 bytes, which the kernel checks before an
+ * abort), then the slow site (the record's, the abort handler): `call
+ * thunk; jmp back` (e9 rel32 to +36). */
+#define SC_X86_INLINE_LEN 36u
+#define SC_X86_INLINE_STORE 13u /* the descriptor store's length */
+#define SC_X86_INLINE_SEQ 13u	/* the sequence's first byte: `leaq A` */
+#define SC_X86_INLINE_CALL 31u	/* `call B` */
 #define SC_X86_RSEQ_SIG 0x53053053u
 #define SC_X86_RSEQ_CS_OFF 8u /* rseq_cs in struct rseq */
 

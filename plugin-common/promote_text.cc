@@ -158,19 +158,16 @@ std::string sc_text_promote_inline_head(const std::string &label, int reg)
 {
 	// Bytes, not mnemonics: every assembler then lays it out as the
 	// runtime checks it (a `jne` never relaxed to 2 bytes, a `cmp` in
-	// the one encoding of the two).
-	const std::string slot = label + "_slot";
-	std::string t = "\t.pushsection .bss\n\t.balign 8\n" + slot +
-			":\n\t.zero 8\n\t.popsection\n";
-	t += "\t.balign 8\n"
-	     "\tmovq __rseq_offset@GOTPCREL(%rip), %r10\n"
-	     "\t.byte 0x3e,0x4d,0x8b,0x52,0x00\n" // ds movq 0(%r10), %r10
-	     "\t.byte 0x4c,0x8b,0x1d\n\t.long " + slot + " - . - 4\n"
-	     "\t.byte 0x64,0x4d,0x89,0x5a," + hex(SC_X86_RSEQ_CS_OFF) + "\n";
+	// the one encoding of the two). The descriptor store is the
+	// runtime's to write: as compiled, a `jmp` to the slow path over
+	// eight zero bytes (staticcall_abi.h).
+	std::string t = "\t.balign 8\n"
+			"\t.byte 0xe9\n\t.long " + label + "_slow - . - 4\n"
+			"\t.long 0, 0\n";
 	t += label + "_seq:\n"
-	     "\t.byte 0x4c,0x8d,0x1d,0,0,0,0\n" // leaq A(%rip), %r11: closed
-	     "\t.byte " + hex(0x4c | (reg >= 8 ? 1 : 0)) + ",0x39," +
-	     hex(0xd8 | (reg & 7)) + "\n" // cmpq %r11, %reg
+	     "\t.byte 0x3e,0x4c,0x8d,0x1d,0,0,0,0\n" // ds leaq A(%rip), %r11
+	     "\t.byte 0x3e," + hex(0x4c | (reg >= 8 ? 1 : 0)) + ",0x39," +
+	     hex(0xd8 | (reg & 7)) + "\n" // ds cmpq %r11, %reg
 	     "\t.byte 0x0f,0x85\n\t.long " + label + "_slow - . - 4\n";
 	return t;
 }

@@ -39,15 +39,15 @@ std::string sc_text_promote_anchor(const std::string &label, int reg);
 std::string sc_text_promote_thunk(int reg, bool plain_jump = false,
 				  bool notrack = false);
 
-// The inline form of a call site through register `reg` (not r10 or
-// r11, which it uses; docs/ABI.md "Inline sites", staticcall_abi.h's
+// The inline form of a call site through register `reg` (not r11,
+// which it uses; docs/ABI.md "Inline sites", staticcall_abi.h's
 // layout): sc_text_promote_inline_head goes right before the `call
 // __x86_indirect_thunk_<reg>` GCC prints (B, the sequence's end),
 // sc_text_promote_inline_end right after it, and
 // sc_text_promote_inline_slow somewhere no code falls into (it ends in
 // a jump): the restartable sequence's signature, then the slow site,
 // recorded (SC_PROMOTE_INLINE), and the jump back. `label` unique in the
-// unit; the head defines the site's descriptor slot (.bss, local).
+// unit.
 std::string sc_text_promote_inline_head(const std::string &label, int reg);
 std::string sc_text_promote_inline_end(const std::string &label);
 std::string sc_text_promote_inline_slow(const std::string &label, int reg);

@@ -122,9 +122,8 @@ int sc_parch_sls_entry_encode(const uint8_t *at, int reg, const void *sample_fn,
  * the bytes around slow the arch reads first [lo, hi); from those, the
  * site's start (NULL: none; or the arch has none); then the site
  * [start, end of sc_parch_inline_span) holds the inline site through
- * register reg whose slow path is `slow`: start again, its descriptor
- * slot and the GOT entry it reads glibc's rseq offset through (NULL if
- * not). Field 0 is A, the address compared with the register
+ * register reg whose slow path is `slow`, as compiled: start again
+ * (NULL if not). Field 0 is A, the address compared with the register
  * (closed: the site's own compare, which no function is), field 1 B, the
  * direct call's target: where each leads now, and its new bytes for `to`
  * (returns their offset from start, 0 if out of reach; 4 bytes, inside
@@ -133,16 +132,22 @@ void sc_parch_inline_slow_span(const uint8_t *slow, const uint8_t **lo,
 				const uint8_t **hi);
 const uint8_t *sc_parch_inline_start(const uint8_t *slow);
 const uint8_t *sc_parch_inline_find(const uint8_t *start, const uint8_t *slow,
-				    int reg, uint64_t **slot, const void **got);
+				    int reg);
 const void *sc_parch_inline_dest(const uint8_t *start, int field);
 const void *sc_parch_inline_closed(const uint8_t *start);
 size_t sc_parch_inline_encode(const uint8_t *start, int field,
 			      const void *to, uint8_t out[4]);
-/* A closed inline site given up on for good: its first instruction as a
- * `jmp` to its slow path `slow` (the store, the compare and the `jne`
- * skipped), bytes for `start` into out; 0: no such form, or out of
- * reach. They fit the site's first instruction, inside its first word,
- * whose other bytes stay. */
+/* The site's first instruction, the descriptor store: desc into the
+ * word rseq_cs bytes from the thread pointer; its length (0: desc or
+ * rseq_cs out of the form's reach). Its first bytes (as many as the
+ * bypass's) replace the `jmp` the site is compiled with; the rest are
+ * never executed before, so they are written first, at once. */
+size_t sc_parch_inline_arm_encode(const uint8_t *start, intptr_t rseq_cs,
+				  const void *desc, uint8_t out[16]);
+/* The site's first instruction as compiled, and as it is when given up
+ * on for good: a `jmp` to its slow path `slow` (the store, the compare
+ * and the `jne` skipped), bytes for `start` into out; 0: no such form,
+ * or out of reach. They fit inside its first word. */
 size_t sc_parch_inline_bypass_encode(const uint8_t *start, const uint8_t *slow,
 				     uint8_t out[8]);
 /* The signature before a restartable sequence's abort handler (glibc's

@@ -448,10 +448,17 @@ const uint8_t *sc_parch_inline_start(const uint8_t *slow)
 }
 
 const uint8_t *sc_parch_inline_find(const uint8_t *s, const uint8_t *slow,
-				    int reg, uint64_t **slot, const void **got)
+				    int reg)
 {
-	(void)s, (void)slow, (void)reg, (void)slot, (void)got;
+	(void)s, (void)slow, (void)reg;
 	return NULL;
+}
+
+size_t sc_parch_inline_arm_encode(const uint8_t *start, intptr_t rseq_cs,
+				  const void *desc, uint8_t out[16])
+{
+	(void)start, (void)rseq_cs, (void)desc, (void)out;
+	return 0;
 }
 
 const void *sc_parch_inline_dest(const uint8_t *start, int field)

@@ -4,8 +4,12 @@
  *
  * An inline site stores its descriptor in the thread's rseq area, then,
  * inside the restartable sequence, loads A, compares it with the
- * register, and calls B. Re-targeting it (four steps, each one word
- * written by the text writer, which serializes every core):
+ * register, and calls B. It is compiled with that store a `jmp` to its
+ * slow path (the descriptor and the rseq offset are known only here):
+ * the first time it opens, the store's operands are written (never
+ * executed before), then its first bytes over the `jmp`. Re-targeting
+ * it (four steps, each one word written by the text writer, which
+ * serializes every core):
  *   1. A := closed (the site's own `cmp`: no function pointer is there);
  *      every thread arriving now takes the slow path, and one that
  *      matched the old A still calls the old B, right for its value;
@@ -15,18 +19,18 @@
  *   3. B := the new target (a thread arriving holds the closed A);
  *   4. A := the new target.
  * A barrier that fails leaves the site closed (its slow path, correct
- * for any value), and owes one before B may change. The descriptor's
- * slot is set when the object registers (a thread that stored an empty
- * slot would be restarted by no barrier) and never changes;
- * descriptors live in runtime memory that is
- * never unmapped, emptied when their object goes: a thread keeps the
- * last descriptor's address in its area and the kernel reads it (and
- * the signature before its abort handler) at that thread's next
- * preemption, even outside the range.
+ * for any value), and owes one before B may change. A site's descriptor
+ * never changes once its store is written; descriptors live in runtime
+ * memory below 2 GiB (the store's operand is 32 bits) that is never
+ * unmapped, emptied when their object goes: a thread keeps the last
+ * descriptor's address in its area and the kernel reads it (and the
+ * signature before its abort handler) at that thread's next preemption,
+ * even outside the range.
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <errno.h>
 #include <linux/membarrier.h>
+#include <linux/rseq.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -63,8 +67,15 @@ extern const unsigned int __rseq_size __attribute__((weak));
  * thread). */
 static const uint32_t nowhere[2] = { SC_PARCH_RSEQ_SIG, 0 };
 
-/* Descriptors: pages that are never unmapped, handed out in order, an
- * emptied one reused. */
+/* rseq_cs's offset in the thread's rseq area */
+#define RSEQ_CS offsetof(struct rseq, rseq_cs)
+
+#ifndef MAP_32BIT
+#define MAP_32BIT 0 /* (an arch without inline sites) */
+#endif
+
+/* Descriptors: pages below 2 GiB that are never unmapped, handed out in
+ * order, an emptied one reused. */
 #define DESC_PAGE 4096
 static struct sc_rseq_cs *page;
 static size_t page_used;
@@ -77,7 +88,7 @@ static struct sc_rseq_cs *desc_new(void)
 		return spare[--nspare];
 	if (!page || page_used == DESC_PAGE / sizeof *page) {
 		void *p = mmap(NULL, DESC_PAGE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 		if (p == MAP_FAILED)
 			return NULL;
 		page = p;
@@ -98,7 +109,6 @@ static void desc_empty(struct sc_rseq_cs *d)
 }
 
 int (*sc_pinline_test_barrier)(void);
-const void *sc_pinline_test_got;
 
 static int barrier(void)
 {
@@ -198,7 +208,7 @@ static void *probe_thread(void *arg)
 	char *area = (char *)__builtin_thread_pointer() + __rseq_offset;
 	long before = context_switches();
 	if (before >= 0 && *(volatile int32_t *)(area + 4) >= 0) {
-		p->aborted = p->fn((uint64_t *)(area + 8), &p->desc,
+		p->aborted = p->fn((uint64_t *)(area + RSEQ_CS), &p->desc,
 				   &p->inside, &p->leave);
 		p->abort_ns = now_ns();
 		p->switched = context_switches() != before;
@@ -433,40 +443,25 @@ int sc_pinline_ready(void)
 	return ready();
 }
 
-/* Is [p, p + 8) aligned in a segment of o that is not executable and
- * (writable) writable? */
-static int in_data(const struct sc_object *o, const void *p, int writable)
-{
-	int prot = sc_object_prot(o, p, 8);
-	return !((uintptr_t)p & 7) && prot >= 0 && !(prot & PROT_EXEC) &&
-	       (!writable || (prot & PROT_WRITE));
-}
-
-/* A descriptor for in, in its slot: before any thread can enter the
- * sequence with the site open (a thread that stored a zero slot is not
- * restarted by any barrier). */
-static int give_descriptor(struct pinline *in)
+/* A descriptor for in: its sequence, its slow path the abort handler. */
+static struct sc_rseq_cs *give_descriptor(const struct pinline *in)
 {
 	struct sc_rseq_cs *d = desc_new();
 	if (!d)
-		return -ENOMEM;
+		return NULL;
 	const uint8_t *seq, *end;
 	sc_parch_inline_span(in->start, &seq, &end);
 	d->version = d->flags = 0;
 	d->start_ip = (uintptr_t)seq;
 	d->post_commit_offset = (uint64_t)(end - seq);
 	d->abort_ip = (uintptr_t)in->slow;
-	in->desc = d;
-	__atomic_store_n(in->slot, (uint64_t)(uintptr_t)d, __ATOMIC_RELEASE);
-	return 0;
+	return d;
 }
 
 int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 		     const uint8_t *thunk, struct pinline *in)
 {
 	memset(in, 0, sizeof *in);
-	uint64_t *slot;
-	const void *got;
 	const uint8_t *lo, *hi, *seq, *end;
 	sc_parch_inline_slow_span(slow, &lo, &hi);
 	if (hi == lo || !sc_object_exec_prot(o, lo, (size_t)(hi - lo)) ||
@@ -477,25 +472,87 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 		return 0;
 	sc_parch_inline_span(s, &seq, &end);
 	if (!sc_object_exec_prot(o, s, (size_t)(end - s)) ||
-	    sc_parch_inline_find(s, slow, reg, &slot, &got) != s ||
+	    sc_parch_inline_find(s, slow, reg) != s ||
 	    sc_parch_inline_dest(s, 0) != sc_parch_inline_closed(s) ||
-	    sc_parch_inline_dest(s, 1) != thunk || !in_data(o, slot, 1) ||
-	    !in_data(o, got, 0) ||
-	    *(const void *const *)got !=
-		    (sc_pinline_test_got ? sc_pinline_test_got :
-					   (const void *)&__rseq_offset) ||
-	    __atomic_load_n(slot, __ATOMIC_ACQUIRE))
+	    sc_parch_inline_dest(s, 1) != thunk)
 		return 0;
 	in->start = s;
-	in->slot = slot;
 	in->slow = slow;
 	in->thunk = in->b = thunk;
-	memcpy(in->head, s, sizeof in->head);
-	if (give_descriptor(in)) {
-		memset(in, 0, sizeof *in);
-		return 0;
-	}
+	in->bypassed = 1; /* as compiled */
 	return 1;
+}
+
+/* The site's descriptor store, into out: its length, 0 if it has none
+ * (out of the form's reach). */
+static size_t store_bytes(const struct pinline *in, uint8_t out[16])
+{
+	return sc_parch_inline_arm_encode(in->start, __rseq_offset + RSEQ_CS,
+					  in->desc, out);
+}
+
+/* Bytes [n, to) of the site's first instruction, never executed behind
+ * its `jmp` (jmp, n bytes), from `was` to `now`, word by word; those
+ * already `now` (a write that failed half way) are left. Nothing is
+ * written unless the `jmp` is there (not a debugger's breakpoint). */
+static int write_behind_jump(const struct sc_object *o, struct pinline *in,
+			     const uint8_t *jmp, size_t n, size_t to,
+			     const uint8_t *was, const uint8_t *now)
+{
+	uint8_t first[8];
+	sc_promote_read_bytes(in->start, first, n);
+	if (memcmp(first, jmp, n))
+		return -EBUSY;
+	for (size_t i = n, k; i < to; i += k) {
+		uint8_t *at = in->start + i, seen[8];
+		k = 8 - ((uintptr_t)at & 7);
+		if (k > to - i)
+			k = to - i;
+		sc_promote_read_bytes(at, seen, k);
+		if (!memcmp(seen, now + i, k))
+			continue;
+		int err = sc_promote_write_bytes(o, at, was + i, now + i, k);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Its store's operands written (the site still on its `jmp`): its
+ * descriptor, made now, and the rseq area's offset. */
+static int arm(const struct sc_object *o, struct pinline *in)
+{
+	static const uint8_t zero[16];
+	uint8_t b[8], store[16];
+	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
+	if (in->armed)
+		return 0;
+	if (!in->desc && !(in->desc = give_descriptor(in)))
+		return -ENOMEM;
+	size_t len = store_bytes(in, store);
+	if (!n || !len)
+		return -ERANGE;
+	int err = write_behind_jump(o, in, b, n, len, zero, store);
+	if (!err)
+		in->armed = 1;
+	return err;
+}
+
+/* Back as compiled behind its `jmp` (sealing). */
+static int disarm(const struct sc_object *o, struct pinline *in)
+{
+	static const uint8_t zero[16];
+	uint8_t b[8], store[16];
+	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b),
+	       len = store_bytes(in, store);
+	if (!in->armed || !in->bypassed)
+		return 0;
+	if (!n || !len)
+		return -EBUSY;
+	int err = write_behind_jump(o, in, b, n, len, store, zero);
+	if (!err)
+		in->armed = 0;
+	return err;
 }
 
 /* Field f (0: A, 1: B) of in from `from` to `to`, one word. */
@@ -532,30 +589,33 @@ static int close_site(const struct sc_object *o, struct pinline *in)
 
 int sc_pinline_bypass(const struct sc_object *o, struct pinline *in)
 {
-	uint8_t b[8];
+	uint8_t b[8], store[16];
 	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
 	if (in->bypassed)
 		return 0;
 	if (in->target)
 		return -EBUSY;
-	if (!n)
+	if (!n || !store_bytes(in, store))
 		return -ERANGE;
-	int err = sc_promote_write_bytes(o, in->start, in->head, b, n);
+	int err = sc_promote_write_bytes(o, in->start, store, b, n);
 	if (!err)
 		in->bypassed = 1;
 	return err;
 }
 
-/* Its first instruction back as compiled. */
+/* Its first instruction the descriptor store. */
 static int unbypass(const struct sc_object *o, struct pinline *in)
 {
-	uint8_t b[8];
+	uint8_t b[8], store[16];
 	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
 	if (!in->bypassed)
 		return 0;
-	if (!n)
+	int err = arm(o, in);
+	if (err)
+		return err;
+	if (!n || !store_bytes(in, store))
 		return -EBUSY;
-	int err = sc_promote_write_bytes(o, in->start, b, in->head, n);
+	err = sc_promote_write_bytes(o, in->start, b, store, n);
 	if (!err)
 		in->bypassed = 0;
 	return err;
@@ -566,10 +626,7 @@ int sc_pinline_set(const struct sc_object *o, struct pinline *in,
 {
 	if (target == in->target)
 		return 0;
-	int err = target ? unbypass(o, in) : 0;
-	if (err)
-		return err;
-	err = close_site(o, in);
+	int err = close_site(o, in);
 	if (err || !target)
 		return err;
 	if (!ready())
@@ -578,9 +635,9 @@ int sc_pinline_set(const struct sc_object *o, struct pinline *in,
 	if (!sc_parch_inline_encode(in->start, 0, target, probe) ||
 	    !sc_parch_inline_encode(in->start, 1, target, probe))
 		return -ERANGE;
-	if (!in->desc)
-		return -ENOMEM; /* (verified sites have one) */
-	err = write_field(o, in, 1, in->b, target);
+	err = unbypass(o, in);
+	if (!err)
+		err = write_field(o, in, 1, in->b, target);
 	if (!err) {
 		in->b = target;
 		err = write_field(o, in, 0, sc_parch_inline_closed(in->start),
@@ -595,12 +652,14 @@ int sc_pinline_restore(const struct sc_object *o, struct pinline *in)
 {
 	int err = close_site(o, in);
 	if (!err)
-		err = unbypass(o, in);
+		err = sc_pinline_bypass(o, in);
 	if (!err && in->b != in->thunk) {
 		err = write_field(o, in, 1, in->b, in->thunk);
 		if (!err)
 			in->b = in->thunk;
 	}
+	if (!err)
+		err = disarm(o, in);
 	return err;
 }
 

@@ -17,8 +17,7 @@ struct sc_rseq_cs;
 
 struct pinline {
 	uint8_t *start;		 /* the site's first byte */
-	uint64_t *slot;		 /* its descriptor slot, in its object */
-	struct sc_rseq_cs *desc; /* runtime memory; NULL until opened */
+	struct sc_rseq_cs *desc; /* runtime memory; NULL until armed */
 	const uint8_t *slow;	 /* its slow path (the abort handler) */
 	const uint8_t *thunk;	 /* B as compiled */
 	const void *b;		 /* B as last written (the thunk first): a
@@ -26,33 +25,33 @@ struct pinline {
 				    now, which a breakpoint may have changed */
 	const void *target;	 /* open on it; NULL: closed */
 	int owed; /* closed, but its barrier failed: owed before B moves */
-	int bypassed; /* its first instruction a `jmp` to its slow path */
-	uint8_t head[8]; /* its first word as compiled */
+	int bypassed; /* its first instruction a `jmp` to its slow path (as
+			 compiled) */
+	int armed;    /* its descriptor store's operands written */
 };
 
 /* Does the code before the verified slow site `slow` (a call of `thunk`
- * through register reg) hold an inline site as compiled (closed, B the
- * thunk, its slot zero in o's writable data, its GOT entry glibc's
- * __rseq_offset)? Then its descriptor is made and put in its slot at
- * once, so no thread can enter the sequence without it once the site
- * may open (a slot shared by two sites is no longer zero for the
- * second). Fills *in; 0 if not (-ENOMEM: no descriptor). */
+ * through register reg) hold an inline site as compiled (its first
+ * instruction a `jmp` to slow, A closed, B the thunk)? Fills *in; 0 if
+ * not. */
 int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 		     const uint8_t *thunk, struct pinline *in);
 /* Open in on target, or (NULL) close it: 0, or -errno with the site
  * closed (-ENOTSUP: no restartable sequences or barrier here, or
- * STATICCALL_PROMOTE_INLINE=off; -ERANGE: out of reach; -EBUSY: its code
- * changed behind us, left alone). Under the runtime lock. */
+ * STATICCALL_PROMOTE_INLINE=off; -ERANGE: out of reach; -ENOMEM: no
+ * descriptor; -EBUSY: its code changed behind us, left alone). Opening
+ * it the first time writes its descriptor store over its `jmp`. Under
+ * the runtime lock. */
 int sc_pinline_set(const struct sc_object *o, struct pinline *in,
 		  const void *target);
 /* Closed for good (its slow site given up on): its first instruction
- * becomes a `jmp` to its slow path, so its calls skip the descriptor
+ * the `jmp` to its slow path again, so its calls skip the descriptor
  * store, the compare and the `jne`. 0, or -errno with nothing written
  * (-EBUSY: open, or its first bytes changed behind us; -ERANGE: out of
- * reach). Opening it (sc_pinline_set) or sealing writes them back. */
+ * reach). Opening it (sc_pinline_set) writes the store back. */
 int sc_pinline_bypass(const struct sc_object *o, struct pinline *in);
-/* Closed, not bypassed, B back on the thunk: the code as compiled
- * (sealing). */
+/* Closed, bypassed, B back on the thunk, the store's operands zero:
+ * the code as compiled (sealing). */
 int sc_pinline_restore(const struct sc_object *o, struct pinline *in);
 /* Its object goes (dlclose): its descriptor emptied for good (a thread
  * may still point at it) and reused. */
@@ -75,7 +74,5 @@ int sc_pinline_ready(void);
 /* Tests: the self-test's sequence described with an empty range, as a
  * kernel that never restarts would treat it. */
 extern int sc_pinline_test_probe_outside;
-/* Tests: what a site's GOT entry must hold (NULL: &__rseq_offset). */
-extern const void *sc_pinline_test_got;
 
 #endif

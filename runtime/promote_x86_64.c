@@ -484,8 +484,8 @@ static const uint8_t *inline_field(const uint8_t *start, int field,
 {
 	const uint8_t *insn =
 		start + (field ? SC_X86_INLINE_CALL : SC_X86_INLINE_SEQ);
-	*end = insn + (field ? 5 : 7);
-	return insn + (field ? 1 : 3);
+	*end = insn + (field ? 5 : 8);
+	return insn + (field ? 1 : 4);
 }
 
 void sc_parch_inline_slow_span(const uint8_t *slow, const uint8_t **lo,
@@ -508,41 +508,51 @@ const uint8_t *sc_parch_inline_start(const uint8_t *slow)
 	return (uintptr_t)s & 7 ? NULL : s;
 }
 
+/* The descriptor store's first five bytes: what its `jmp` gives way to. */
+static const uint8_t store_head[5] = { 0x64, 0x48, 0xc7, 0x04, 0x25 };
+
 const uint8_t *sc_parch_inline_find(const uint8_t *s, const uint8_t *slow,
-				    int reg, uint64_t **slot, const void **got)
+				    int reg)
 {
-	if (reg == 10 || reg == 11 || reg == 4)
+	static const uint8_t zero[8], lea[4] = { 0x3e, 0x4c, 0x8d, 0x1d };
+	if (reg == 11 || reg == 4 || reg < 0 || reg > 15)
 		return NULL;
-	static const uint8_t head[] = {
-		0x4c, 0x8b, 0x15, 0, 0, 0, 0, 0x3e, 0x4d, 0x8b, 0x52, 0x00,
-		0x4c, 0x8b, 0x1d, 0, 0, 0, 0, 0x64, 0x4d, 0x89, 0x5a,
-		SC_X86_RSEQ_CS_OFF, 0x4c, 0x8d, 0x1d
-	};
-	const uint8_t cmp[3] = { (uint8_t)(0x4c | (reg >= 8)), 0x39,
+	const uint8_t cmp[4] = { 0x3e, (uint8_t)(0x4c | (reg >= 8)), 0x39,
 				 (uint8_t)(0xd8 | (reg & 7)) };
-	for (size_t i = 0; i < sizeof head; i++)
-		if ((i < 3 || i > 6) && (i < 15 || i > 18) && s[i] != head[i])
-			return NULL;
-	if (memcmp(s + 31, cmp, 3) || s[34] != 0x0f || s[35] != 0x85 ||
-	    s + 40 + rd32(s + 36) != slow || s[40] != 0xe8)
+	/* as compiled: the `jmp`, the store's operands zero */
+	if (s[0] != 0xe9 || s + 5 + rd32(s + 1) != slow ||
+	    memcmp(s + 5, zero, 8) || memcmp(s + 13, lea, 4) ||
+	    memcmp(s + 21, cmp, 4) || s[25] != 0x0f || s[26] != 0x85 ||
+	    s + 31 + rd32(s + 27) != slow || s[31] != 0xe8)
 		return NULL;
-	*slot = (uint64_t *)(s + 19 + rd32(s + 15));
-	*got = s + 7 + rd32(s + 3);
 	return s;
+}
+
+size_t sc_parch_inline_arm_encode(const uint8_t *start, intptr_t rseq_cs,
+				  const void *desc, uint8_t out[16])
+{
+	(void)start;
+	if (rseq_cs != (int32_t)rseq_cs ||
+	    (uintptr_t)desc > (uintptr_t)INT32_MAX)
+		return 0;
+	memcpy(out, store_head, 5);
+	wr32(out + 5, (int32_t)rseq_cs);
+	wr32(out + 9, (int32_t)(uintptr_t)desc);
+	return SC_X86_INLINE_STORE;
 }
 
 const void *sc_parch_inline_dest(const uint8_t *start, int field)
 {
 	const uint8_t *end, *f = inline_field(start, field, &end);
 	/* its instruction still there (not a debugger's int3) */
-	if (field ? f[-1] != 0xe8 : memcmp(f - 3, "\x4c\x8d\x1d", 3))
+	if (field ? f[-1] != 0xe8 : memcmp(f - 4, "\x3e\x4c\x8d\x1d", 4))
 		return NULL;
 	return end + rd32(f);
 }
 
 const void *sc_parch_inline_closed(const uint8_t *start)
 {
-	return start + SC_X86_INLINE_SEQ + 7; /* the `cmp` */
+	return start + SC_X86_INLINE_SEQ + 8; /* the `cmp` */
 }
 
 size_t sc_parch_inline_encode(const uint8_t *start, int field,
@@ -556,8 +566,8 @@ size_t sc_parch_inline_encode(const uint8_t *start, int field,
 	return (size_t)(f - start);
 }
 
-/* jmp slow (e9 rel32) over the first 5 of `movq GOT, %r10`'s 7 bytes:
- * the word's other instruction boundary (+7) keeps its bytes. */
+/* jmp slow (e9 rel32) over the store's first 5 of 13 bytes, inside the
+ * first word: as compiled. */
 size_t sc_parch_inline_bypass_encode(const uint8_t *start, const uint8_t *slow,
 				     uint8_t out[8])
 {

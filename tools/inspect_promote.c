@@ -452,15 +452,15 @@ void live_promote_sites(struct table *t,
 			continue;
 		}
 		if (p->inline_seq) {
-			uint8_t a[7];
+			uint8_t a[8];
 			uint64_t seq = p->inline_seq + t->base;
-			if (!read(seq, a, 7) && a[0] == 0x4c && a[1] == 0x8d &&
-			    a[2] == 0x1d && rd32(a + 3)) {
-				p->inline_target = seq + 7 + rd32(a + 3);
+			if (!read(seq, a, 8) &&
+			    !memcmp(a, "\x3e\x4c\x8d\x1d", 4) && rd32(a + 4)) {
+				p->inline_target = seq + 8 + rd32(a + 4);
 				p->inline_sym = describe(p->inline_target);
 			}
-			/* given up on: `jmp slow` over the site's first
-			 * instruction (promote_x86_64.c) */
+			/* as compiled, or given up on: `jmp slow` where
+			 * the descriptor store goes (promote_x86_64.c) */
 			uint64_t head = seq - SC_X86_INLINE_SEQ;
 			int got = !read(head, a, 5);
 			p->inline_bypassed =
@@ -468,8 +468,7 @@ void live_promote_sites(struct table *t,
 				head + 5 + rd32(a + 1) == p->site + t->base;
 			p->inline_unexpected =
 				!p->inline_bypassed &&
-				(!got || a[0] != 0x4c || a[1] != 0x8b ||
-				 a[2] != 0x15);
+				(!got || memcmp(a, "\x64\x48\xc7\x04\x25", 5));
 		}
 		int mode, known = state(p->site + t->base, &mode);
 		if (in_place(b, p->reg, p->tail)) { /* promote-plain */

@@ -214,7 +214,7 @@ if [ "$kind" = gcc ]; then
 	# only (their mark), the same results, sites open; none in the library
 	d=$out/inline-lto
 	lto_build "$d" "inline lto" -fplugin-arg-staticcall_gcc-promote-inline
-	objdump -d "$d/libpromote_lib.so" | grep -q '%fs:0x8(%r10)' &&
+	objdump -d "$d/libpromote_lib.so" | grep -q 'ds lea 0x[0-9a-f]*(%rip),%r11' &&
 		fail "inline lto: the library (compiled promote only) has inline sites"
 	for env in "" STATICCALL_PROMOTE_INLINE=0 STATICCALL_SEAL=code; do
 		env $env "$d/promote_e2e" >"$out/got" 2>"$out/err" ||
@@ -231,7 +231,7 @@ if [ "$kind" = gcc ]; then
 	# without it beside it in the same link gets its inline site
 	inline_in() { # OBJECT FUNCTION: its inline sites
 		objdump -d "$1" | sed -n "/<$2[.a-z0-9]*>:/,/^\$/p" |
-			grep -c '%fs:0x8(%r10)' || true
+			grep -c 'ds lea 0x[0-9a-f]*(%rip),%r11' || true
 	}
 	for lto in "" -flto; do
 		$cc -O2 -Wall -Werror -fexceptions $lto -fPIC -I"$inc" "${promote[@]}" \
@@ -247,7 +247,7 @@ if [ "$kind" = gcc ]; then
 		[ "$(inline_in "$d/libeh.so" with_cleanup)" = 0 ] &&
 			[ "$(inline_in "$d/libeh.so" plain_call)" = 0 ] &&
 			[ "$(inline_in "$d/libeh.so" noeh_call)" -ge 1 ] ||
-			fail "inline -fexceptions $lto: $(objdump -d "$d/libeh.so" | grep -B3 'fs:0x8(%r10)')"
+			fail "inline -fexceptions $lto: $(objdump -d "$d/libeh.so" | grep -B3 'ds lea .*%r11')"
 	done
 	# one site, 8 threads and a timer's signals calling through it while
 	# its target changes phase: every result right, the site opened on

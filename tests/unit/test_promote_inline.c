@@ -4,8 +4,11 @@
  * oracle independent of the plugin's text) in a page the test owns:
  *
  *  - verification takes the site as compiled and refuses it with any
- *    checked byte changed, A open, B elsewhere than the thunk, a slot
- *    that is not zero or not in writable data;
+ *    checked byte changed, A open, B elsewhere than the thunk, its
+ *    descriptor store's operands written;
+ *  - the descriptor store's operands are whole (the descriptor, below
+ *    2 GiB, and the rseq area's offset) in every state where its first
+ *    bytes are not the `jmp` it is compiled with;
  *  - the protocol, checked on every write it makes (recorded through the
  *    text writer's operations and the barrier hook): for each state a
  *    thread may read A in and each later state it may call B in, with no
@@ -26,6 +29,8 @@
 #include "promote.h"
 #include "promote_inline.h"
 
+extern const ptrdiff_t __rseq_offset;
+
 #define SITE 0x40 /* the site's offset in the code page */
 #define SLOW 0x100
 #define THUNK 0x200
@@ -33,7 +38,6 @@
 #define T2 0x380
 
 static uint8_t *code, *data;
-static const long got_value = 0;
 static struct sc_object obj;
 
 static void put32(uint8_t *p, int32_t v)
@@ -48,30 +52,38 @@ static void lay_out(int reg)
 	memset(code, 0xcc, 4096);
 	memset(data, 0, 4096);
 	static const uint8_t head[] = {
-		0x4c, 0x8b, 0x15, 0, 0, 0, 0, 0x3e, 0x4d, 0x8b, 0x52, 0x00,
-		0x4c, 0x8b, 0x1d, 0, 0, 0, 0, 0x64, 0x4d, 0x89, 0x5a, 0x08,
-		0x4c, 0x8d, 0x1d, 0, 0, 0, 0,
+		0xe9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* jmp slow; 0 x 8 */
+		0x3e, 0x4c, 0x8d, 0x1d, 0, 0, 0, 0,	    /* ds leaq A */
 	};
 	memcpy(s, head, sizeof head);
-	/* the GOT entry: glibc's __rseq_offset (here a stand-in) */
-	put32(s + 3, (int32_t)(data + 128 - (s + 7)));
-	*(const void **)(data + 128) = &got_value;
-	put32(s + 15, (int32_t)(data + 64 - (s + 19))); /* the slot */
-	s[31] = (uint8_t)(0x4c | (reg >= 8));
-	s[32] = 0x39;
-	s[33] = (uint8_t)(0xd8 | (reg & 7));
-	s[34] = 0x0f;
-	s[35] = 0x85;
-	put32(s + 36, (int32_t)(slow - (s + 40)));
-	s[40] = 0xe8;
-	put32(s + 41, (int32_t)(code + THUNK - (s + 45)));
+	put32(s + 1, (int32_t)(slow - (s + 5)));
+	s[21] = 0x3e;
+	s[22] = (uint8_t)(0x4c | (reg >= 8));
+	s[23] = 0x39;
+	s[24] = (uint8_t)(0xd8 | (reg & 7));
+	s[25] = 0x0f;
+	s[26] = 0x85;
+	put32(s + 27, (int32_t)(slow - (s + 31)));
+	s[31] = 0xe8;
+	put32(s + 32, (int32_t)(code + THUNK - (s + 36)));
 	static const uint8_t sig[8] = { 0xcc, 0x0f, 0xb9, 0x3d,
 					0x53, 0x30, 0x05, 0x53 };
 	memcpy(slow - 8, sig, 8);
 	slow[0] = 0xe8;
 	put32(slow + 1, (int32_t)(code + THUNK - (slow + 5)));
 	slow[5] = 0xe9;
-	put32(slow + 6, (int32_t)(s + 45 - (slow + 10)));
+	put32(slow + 6, (int32_t)(s + 36 - (slow + 10)));
+}
+
+/* The descriptor store as the runtime must write it for desc. */
+static const uint8_t store_head[5] = { 0x64, 0x48, 0xc7, 0x04, 0x25 };
+static int is_store_of(const uint8_t *s, const void *desc)
+{
+	int32_t disp, imm;
+	memcpy(&disp, s + 5, 4);
+	memcpy(&imm, s + 9, 4);
+	return !memcmp(s, store_head, 5) && disp == __rseq_offset + 8 &&
+	       desc && (uintptr_t)imm == (uintptr_t)desc;
 }
 
 /* What the recorded writes did: the site's (A, B) after each, and where
@@ -80,6 +92,8 @@ static void lay_out(int reg)
 static struct {
 	const void *a, *b;
 	int barrier; /* this event is a barrier, (a, b) unchanged */
+	int jumps;   /* the first instruction the compiled `jmp` */
+	uint8_t store[13]; /* the first instruction's bytes */
 } ev[MAXEV];
 static int nev, barrier_fails;
 
@@ -88,6 +102,8 @@ static void record(int barrier)
 	cr_assert_lt(nev, MAXEV);
 	ev[nev].a = sc_parch_inline_dest(code + SITE, 0);
 	ev[nev].b = sc_parch_inline_dest(code + SITE, 1);
+	ev[nev].jumps = code[SITE] == 0xe9;
+	memcpy(ev[nev].store, code + SITE, 13);
 	ev[nev++].barrier = barrier;
 }
 
@@ -137,7 +153,6 @@ static void setup(void)
 	obj.nsegs = 2;
 	sc_set_text_ops(&rec_ops);
 	sc_pinline_test_barrier = r_barrier;
-	sc_pinline_test_got = &got_value;
 	nev = barrier_fails = 0;
 }
 
@@ -145,7 +160,6 @@ static void teardown(void)
 {
 	sc_set_text_ops(NULL);
 	sc_pinline_test_barrier = NULL;
-	sc_pinline_test_got = NULL;
 	munmap(code, 8192);
 }
 
@@ -161,13 +175,13 @@ Test(promote_inline, verifies_the_compiled_layout_for_every_register)
 	for (int reg = 0; reg < 16; reg++) {
 		struct pinline in;
 		lay_out(reg);
-		int want = reg != 4 && reg != 10 && reg != 11;
+		int want = reg != 4 && reg != 11;
 		cr_expect_eq(sc_pinline_verify(&obj, code + SLOW, reg,
 					       code + THUNK, &in),
 			     want, "register %d", reg);
 		if (want) {
 			cr_expect_eq(in.start, code + SITE);
-			cr_expect_eq(in.slot, (uint64_t *)(data + 64));
+			cr_expect(in.bypassed && !in.armed && !in.desc);
 		}
 	}
 }
@@ -178,7 +192,7 @@ Test(promote_inline, refuses_any_changed_byte)
 	/* every byte of the site, and the slow path's signature, call and
 	 * jump */
 	int offs[64], n = 0;
-	for (int i = 0; i < 45; i++)
+	for (int i = 0; i < 36; i++)
 		offs[n++] = SITE + i;
 	for (int i = -7; i < 10; i++)
 		offs[n++] = SLOW + i;
@@ -189,33 +203,64 @@ Test(promote_inline, refuses_any_changed_byte)
 			     offs[k]);
 	}
 	lay_out(0);
-	cr_assert_eq(verify(&in), 1);
-	*(uint64_t *)(data + 64) = 1; /* the slot not zero */
+	cr_expect_eq(verify(&in), 1);
+	/* its store already there: not as compiled */
+	lay_out(0);
+	memcpy(code + SITE, store_head, 5);
 	cr_expect_eq(verify(&in), 0);
-	lay_out(0);
-	obj.segs[1].prot = PROT_READ; /* the slot not writable */
-	cr_expect_eq(verify(&in), 0);
-	obj.segs[1].prot = PROT_READ | PROT_WRITE;
-	lay_out(0);
-	put32(code + SITE + 15, (int32_t)(code + 8 - (code + SITE + 19)));
-	cr_expect_eq(verify(&in), 0, "a slot in the code accepted");
-	lay_out(0);
-	*(const void **)(data + 128) = &obj; /* a GOT entry: not glibc's */
-	cr_expect_eq(verify(&in), 0, "another GOT entry accepted");
 }
 
-Test(promote_inline, descriptor_in_its_slot_from_verification)
+/* Nothing is written before the site first opens; then the store's
+ * operands go in while the `jmp` still skips them, and only then its
+ * first bytes: no thread ever runs a store to a half-written address. */
+Test(promote_inline, store_written_whole_before_it_can_run)
 {
-	struct pinline in, other;
+	struct pinline in;
 	lay_out(0);
 	cr_assert_eq(verify(&in), 1);
-	/* before it can ever open: no thread stores an empty slot then */
+	cr_expect_eq(nev, 0, "verification wrote");
+	cr_expect_null(in.desc);
+	record(0);
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
 	cr_assert_neq(in.desc, NULL);
-	cr_expect_eq(*in.slot, (uint64_t)(uintptr_t)in.desc);
-	/* a second site with the same slot (here: the same site again) is
-	 * refused: its slot is not zero */
-	cr_expect_eq(verify(&other), 0);
+	cr_expect_lt((uintptr_t)in.desc, (uintptr_t)1 << 31,
+		     "a descriptor above 2 GiB");
+	cr_expect(is_store_of(in.start, in.desc),
+		  "not the store of its descriptor into rseq_cs");
+	int stores = 0;
+	for (int i = 0; i < nev; i++)
+		if (!ev[i].jumps) {
+			stores++;
+			cr_expect(is_store_of(ev[i].store, in.desc),
+				  "event %d: a store with operands unwritten",
+				  i);
+		}
+	cr_expect_gt(stores, 0);
+	cr_expect(ev[0].jumps && ev[1].jumps, "the `jmp` went first");
+	/* closed and opened again: the store stays, nothing re-armed */
+	cr_assert_eq(sc_pinline_set(&obj, &in, NULL), 0);
+	int before = nev;
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T2), 0);
+	cr_expect(is_store_of(in.start, in.desc));
+	for (int i = before; i < nev; i++)
+		cr_expect(!memcmp(ev[i].store, ev[before - 1].store, 13),
+			  "the store rewritten");
 	sc_pinline_forget(&in);
+}
+
+/* The store's operands are 32 bits: a descriptor above 2 GiB or an rseq
+ * area out of a displacement's reach has no store (the site stays on
+ * its `jmp`). */
+Test(promote_inline, store_out_of_reach_is_refused)
+{
+	uint8_t out[16];
+	void *low = (void *)0x7ffff000, *high = (void *)0x80000000;
+	cr_expect_gt(sc_parch_inline_arm_encode(code, 2344, low, out), 0);
+	cr_expect_eq(sc_parch_inline_arm_encode(code, 2344, high, out), 0);
+	cr_expect_eq(sc_parch_inline_arm_encode(code, (intptr_t)1 << 31, low,
+						out),
+		     0);
+	cr_expect_gt(sc_parch_inline_arm_encode(code, -2344, low, out), 0);
 }
 
 /* For every state i a thread may read A in and every later state j it
@@ -239,7 +284,9 @@ static int check_timeline(const void *closed)
 Test(promote_inline, protocol_keeps_every_call_right)
 {
 	struct pinline in;
+	uint8_t compiled[SC_X86_INLINE_LEN];
 	lay_out(3);
+	memcpy(compiled, code + SITE, sizeof compiled);
 	cr_assert_eq(sc_pinline_verify(&obj, code + SLOW, 3, code + THUNK,
 				       &in),
 		     1);
@@ -257,16 +304,18 @@ Test(promote_inline, protocol_keeps_every_call_right)
 		cr_assert_eq(in.target, seq[k]);
 	}
 	cr_expect_eq(check_timeline(closed), 0);
-	/* the descriptor: set once, before the site first opened */
+	/* the descriptor: made when the site first opened, its store's */
 	cr_assert_neq(in.desc, NULL);
-	cr_expect_eq(*in.slot, (uint64_t)(uintptr_t)in.desc);
+	cr_expect(is_store_of(in.start, in.desc));
 	const uint64_t *d = (const uint64_t *)in.desc;
-	cr_expect_eq(d[1], (uintptr_t)(in.start + 24), "start_ip");
-	cr_expect_eq(d[2], 21, "post_commit_offset");
+	cr_expect_eq(d[1], (uintptr_t)(in.start + 13), "start_ip");
+	cr_expect_eq(d[2], 23, "post_commit_offset");
 	cr_expect_eq(d[3], (uintptr_t)(code + SLOW), "abort_ip");
 	/* as compiled again */
 	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
 	cr_assert_eq(sc_pinline_restore(&obj, &in), 0);
+	cr_expect_eq(memcmp(in.start, compiled, sizeof compiled), 0,
+		     "not as compiled after restore");
 	cr_expect_eq(sc_parch_inline_dest(in.start, 0), closed);
 	cr_expect_eq(sc_parch_inline_dest(in.start, 1), code + THUNK);
 	sc_pinline_forget(&in);
@@ -278,27 +327,27 @@ Test(promote_inline, protocol_keeps_every_call_right)
 
 Test(promote_inline, checker_flags_broken_orders)
 {
-	const void *closed = code + SITE + 31;
+	const void *closed = code + SITE + 21;
 	/* re-targeted without closing: B then A */
 	nev = 0;
-	ev[nev++] = (typeof(ev[0])){ code + T1, code + T1, 0 };
-	ev[nev++] = (typeof(ev[0])){ code + T1, code + T2, 0 };
-	ev[nev++] = (typeof(ev[0])){ code + T2, code + T2, 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = code + T1, .b = code + T1, .barrier = 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = code + T1, .b = code + T2, .barrier = 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = code + T2, .b = code + T2, .barrier = 0 };
 	cr_expect_gt(check_timeline(closed), 0);
 	/* closed, but no barrier before B */
 	nev = 0;
-	ev[nev++] = (typeof(ev[0])){ code + T1, code + T1, 0 };
-	ev[nev++] = (typeof(ev[0])){ closed, code + T1, 0 };
-	ev[nev++] = (typeof(ev[0])){ closed, code + T2, 0 };
-	ev[nev++] = (typeof(ev[0])){ code + T2, code + T2, 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = code + T1, .b = code + T1, .barrier = 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = closed, .b = code + T1, .barrier = 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = closed, .b = code + T2, .barrier = 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = code + T2, .b = code + T2, .barrier = 0 };
 	cr_expect_gt(check_timeline(closed), 0);
 	/* with it: none */
 	nev = 0;
-	ev[nev++] = (typeof(ev[0])){ code + T1, code + T1, 0 };
-	ev[nev++] = (typeof(ev[0])){ closed, code + T1, 0 };
-	ev[nev++] = (typeof(ev[0])){ closed, code + T1, 1 };
-	ev[nev++] = (typeof(ev[0])){ closed, code + T2, 0 };
-	ev[nev++] = (typeof(ev[0])){ code + T2, code + T2, 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = code + T1, .b = code + T1, .barrier = 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = closed, .b = code + T1, .barrier = 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = closed, .b = code + T1, .barrier = 1 };
+	ev[nev++] = (typeof(ev[0])){ .a = closed, .b = code + T2, .barrier = 0 };
+	ev[nev++] = (typeof(ev[0])){ .a = code + T2, .b = code + T2, .barrier = 0 };
 	cr_expect_eq(check_timeline(closed), 0);
 }
 
@@ -331,7 +380,7 @@ Test(promote_inline, field_changed_behind_its_back_is_left_alone)
 	cr_assert_eq(verify(&in), 1);
 	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
 	/* a debugger's breakpoint on the `call` */
-	uint8_t *call = in.start + 40, saved = *call;
+	uint8_t *call = in.start + 31, saved = *call;
 	*call = 0xcc;
 	/* A is closed (one word), the barrier runs; B's write refuses */
 	cr_expect_neq(sc_pinline_set(&obj, &in, code + T2), 0);
@@ -351,14 +400,14 @@ Test(promote_inline, breakpoint_in_b_operand_is_never_overwritten)
 	struct pinline in;
 	lay_out(0);
 	cr_assert_eq(verify(&in), 1);
-	uint8_t *op = in.start + 41, saved = *op;
+	uint8_t *op = in.start + 32, saved = *op;
 	*op = 0xcc;
 	cr_expect_neq(sc_pinline_set(&obj, &in, code + T1), 0);
 	cr_expect_eq(*op, 0xcc, "opening overwrote it");
 	cr_expect_null(in.target);
 	*op = saved;
 	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
-	op = in.start + 42;
+	op = in.start + 33;
 	saved = *op;
 	*op = 0xcc;
 	cr_expect_neq(sc_pinline_restore(&obj, &in), 0);
@@ -368,34 +417,41 @@ Test(promote_inline, breakpoint_in_b_operand_is_never_overwritten)
 	cr_expect_eq(sc_parch_inline_dest(in.start, 1), in.thunk);
 }
 
-/* Given up on for good (closed): the site's first instruction becomes a
- * `jmp` to its slow path, one word written, the rest of the site as
- * compiled; sealing (restore) writes it back. */
+/* Given up on for good (closed): the site's first instruction the
+ * `jmp` to its slow path again, one word written, the rest of the site
+ * as it was; sealing (restore) puts the store's operands back to zero
+ * behind it. A site that never opened is bypassed as compiled. */
 Test(promote_inline, bypass_jumps_to_the_slow_path_and_restore_undoes_it)
 {
 	struct pinline in;
-	uint8_t compiled[SC_X86_INLINE_LEN];
+	uint8_t compiled[SC_X86_INLINE_LEN], opened[SC_X86_INLINE_LEN];
 	lay_out(3);
 	memcpy(compiled, code + SITE, sizeof compiled);
 	cr_assert_eq(sc_pinline_verify(&obj, code + SLOW, 3, code + THUNK, &in),
 		     1);
 	cr_assert_eq(sc_pinline_bypass(&obj, &in), 0);
-	cr_expect_eq(nev, 1, "%d writes", nev);
+	cr_expect_eq(nev, 0, "a site as compiled bypassed again");
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
+	cr_assert_eq(sc_pinline_set(&obj, &in, NULL), 0);
+	memcpy(opened, code + SITE, sizeof opened);
+	int before = nev;
+	cr_assert_eq(sc_pinline_bypass(&obj, &in), 0);
+	cr_expect_eq(nev, before + 1, "%d writes", nev - before);
 	int32_t d;
 	memcpy(&d, in.start + 1, 4);
 	cr_expect(in.start[0] == 0xe9 && in.start + 5 + d == code + SLOW,
 		  "not a jmp to the slow path");
-	cr_expect_eq(memcmp(in.start + 5, compiled + 5, sizeof compiled - 5),
-		     0, "bytes past the jmp changed");
+	cr_expect_eq(memcmp(in.start + 5, opened + 5, sizeof opened - 5), 0,
+		     "bytes past the jmp changed");
 	cr_expect_eq(sc_pinline_bypass(&obj, &in), 0);
-	cr_expect_eq(nev, 1, "bypassed twice");
+	cr_expect_eq(nev, before + 1, "bypassed twice");
 	cr_assert_eq(sc_pinline_restore(&obj, &in), 0);
 	cr_expect_eq(memcmp(in.start, compiled, sizeof compiled), 0,
 		     "not as compiled after restore");
 }
 
 /* Open, or its first bytes changed behind it (a breakpoint): nothing
- * written. Opening a bypassed site writes its first bytes back first. */
+ * written. Opening a bypassed site writes its store back first. */
 Test(promote_inline, bypass_refuses_an_open_or_changed_site)
 {
 	struct pinline in;
@@ -410,9 +466,14 @@ Test(promote_inline, bypass_refuses_an_open_or_changed_site)
 	before = nev;
 	cr_expect_eq(sc_pinline_bypass(&obj, &in), -EBUSY);
 	cr_expect_eq(nev, before, "a breakpoint overwritten");
-	in.start[0] = in.head[0];
+	in.start[0] = store_head[0];
 	cr_assert_eq(sc_pinline_bypass(&obj, &in), 0);
+	/* a breakpoint on the bypassed site's `jmp`: opening refuses */
+	in.start[0] = 0xcc;
+	cr_expect_neq(sc_pinline_set(&obj, &in, code + T2), 0);
+	cr_expect_eq(in.start[0], 0xcc, "a breakpoint overwritten");
+	in.start[0] = 0xe9;
 	cr_assert_eq(sc_pinline_set(&obj, &in, code + T2), 0);
-	cr_expect_eq(memcmp(in.start, in.head, 8), 0, "its head not back");
+	cr_expect(is_store_of(in.start, in.desc), "its store not back");
 	cr_expect_eq(sc_parch_inline_dest(in.start, 0), code + T2);
 }
