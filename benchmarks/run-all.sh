@@ -42,6 +42,7 @@ echo "=== call cost, 2048 sites over 256 keys"
 benchmarks/call_cost.sh 2048 256 "$calls" "$rounds" | tee "$res/call_2048_256.txt"
 echo "=== promotion of indirect calls (issue 16)"
 benchmarks/promote_cost.sh "$calls" "$rounds" | tee "$res/promote_cost.txt"
+benchmarks/promote_layout.sh "$calls" "$rounds" | tee "$res/promote_layout.txt"
 benchmarks/promote_dispatch.sh "$calls" "$rounds" | tee "$res/promote_dispatch.txt"
 echo "=== update, load and memory cost"
 benchmarks/update_cost.sh "$uprounds" | grep -v '^csv,'

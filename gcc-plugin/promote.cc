@@ -25,6 +25,7 @@
 // lto1 gives their call sites the inline form.
 #include "keys.h"
 #include "promote_text.h"
+#include "target.h"
 #ifdef SC_TARGET_AARCH64
 #include "insn-config.h"
 #include "recog.h"
@@ -351,6 +352,30 @@ static void sc_inline_jump(rtx_insn *insn, int reg)
 }
 #endif
 
+// Does any indirect call or jump of fn pass a static chain (a nested
+// function's pointer, __builtin_call_with_static_chain)? The thunk's
+// sampling reaches the runtime through a PLT entry whose lazy binding
+// may clobber that register (x86-64: %r10): such a function keeps its
+// own retpoline, as one opted out (a review found the first sampled
+// call's callee handed the resolver's %r10).
+static bool sc_passes_static_chain(function *fn)
+{
+	rtx chain = targetm.calls.static_chain(fn->decl, false);
+	if (!chain || !REG_P(chain))
+		return false;
+	for (rtx_insn *insn = get_insns(); insn; insn = NEXT_INSN(insn)) {
+		if (!CALL_P(insn))
+			continue;
+		for (rtx u = CALL_INSN_FUNCTION_USAGE(insn); u; u = XEXP(u, 1)) {
+			rtx x = XEXP(u, 0);
+			if (GET_CODE(x) == USE && REG_P(XEXP(x, 0)) &&
+			    REGNO(XEXP(x, 0)) == REGNO(chain))
+				return true;
+		}
+	}
+	return false;
+}
+
 // Does the promote pass run on fn?
 static bool sc_promote_gate(function *fn)
 {
@@ -425,7 +450,8 @@ class sc_promote_pass : public rtl_opt_pass {
 	{
 		// opted out: unrecorded, and never sampled
 		if (lookup_attribute(SC_NO_PROMOTE_ATTR,
-				     DECL_ATTRIBUTES(fn->decl))) {
+				     DECL_ATTRIBUTES(fn->decl)) ||
+		    sc_passes_static_chain(fn)) {
 			sc_keep_own_retpoline(fn);
 			return 0;
 		}

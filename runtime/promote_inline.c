@@ -519,20 +519,21 @@ static int write_behind_jump(const struct sc_object *o, struct pinline *in,
 }
 
 /* Its store's operands written (the site still on its `jmp`): its
- * descriptor, made now, and the rseq area's offset. */
+ * descriptor, made now, and the rseq area's offset. Written before, they
+ * are checked again: bytes behind a `jmp` are a debugger's to change
+ * (-EBUSY, nothing written). */
 static int arm(const struct sc_object *o, struct pinline *in)
 {
 	static const uint8_t zero[16];
 	uint8_t b[8], store[16];
 	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
-	if (in->armed)
-		return 0;
 	if (!in->desc && !(in->desc = give_descriptor(in)))
 		return -ENOMEM;
 	size_t len = store_bytes(in, store);
 	if (!n || !len)
 		return -ERANGE;
-	int err = write_behind_jump(o, in, b, n, len, zero, store);
+	int err = write_behind_jump(o, in, b, n, len,
+				    in->armed ? store : zero, store);
 	if (!err)
 		in->armed = 1;
 	return err;

@@ -311,6 +311,22 @@ if [ "$kind" = gcc ]; then
 			fail "promote_nocf $mode: $(cat "$out/got" "$out/err")"
 	done
 	echo "promote_nocf: promote, promote-plain, promote-inline: ok"
+	# calls passing a static chain (%r10): the callee sees it on every
+	# call, the first sampled one too
+	for mode in promote plain inline; do
+		case $mode in
+		promote) f=("${promote[@]}") ;;
+		plain) f=(-fplugin="$plugin" -fplugin-arg-staticcall_gcc-promote-plain
+			-mindirect-branch=thunk-extern) ;;
+		inline) f=("${promote[@]}" -fplugin-arg-staticcall_gcc-promote-inline) ;;
+		esac
+		$cc -O2 -Wall -Werror -I"$inc" "${f[@]}" "$src/promote_static_chain.c" \
+			-o "$out/inline/promote_static_chain_$mode" "${rt[@]}" ||
+			fail "promote_static_chain $mode: does not build"
+		"$out/inline/promote_static_chain_$mode" >"$out/got" 2>"$out/err" ||
+			fail "promote_static_chain $mode: $(cat "$out/got" "$out/err")"
+	done
+	echo "promote_static_chain: promote, promote-plain, promote-inline: ok"
 	# sealing with a debugger's breakpoint on a bypassed inline site:
 	# sealed, the open site closed, the breakpoint's bytes untouched
 	$cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" \

@@ -477,3 +477,26 @@ Test(promote_inline, bypass_refuses_an_open_or_changed_site)
 	cr_expect(is_store_of(in.start, in.desc), "its store not back");
 	cr_expect_eq(sc_parch_inline_dest(in.start, 0), code + T2);
 }
+
+/* A breakpoint behind the `jmp` of a site bypassed after it was open
+ * (in the store's operands, which disassemble as instructions there):
+ * opening again finds them changed and writes nothing (a review found
+ * the store made live with the breakpoint byte in its address). */
+Test(promote_inline, reopening_checks_the_store_behind_its_jump)
+{
+	struct pinline in;
+	lay_out(0);
+	cr_assert_eq(verify(&in), 1);
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T1), 0);
+	cr_assert_eq(sc_pinline_set(&obj, &in, NULL), 0);
+	cr_assert_eq(sc_pinline_bypass(&obj, &in), 0);
+	uint8_t *op = in.start + 6, saved = *op;
+	*op = 0xcc;
+	int before = nev;
+	cr_expect_eq(sc_pinline_set(&obj, &in, code + T2), -EBUSY);
+	cr_expect_eq(nev, before, "written over a changed operand");
+	cr_expect_eq(in.start[0], 0xe9, "the store made live");
+	*op = saved;
+	cr_assert_eq(sc_pinline_set(&obj, &in, code + T2), 0);
+	cr_expect(is_store_of(in.start, in.desc));
+}
