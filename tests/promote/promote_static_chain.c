@@ -1,7 +1,7 @@
 /*
  * promote_static_chain.c - calls through a pointer that pass a static
  * chain (__builtin_call_with_static_chain: %r10 on x86-64), a call and a
- * tail call (tests/promote/run.sh, GCC, each promote mode): the callee
+ * tail call (tests/promote/run.sh: GCC in each promote mode, Clang): the callee
  * must see the chain on every call. The thunk's sampling reaches the
  * runtime through a lazily bound PLT entry whose resolver clobbers
  * %r10; a review found the first sampled call handed the resolver's
@@ -10,21 +10,27 @@
  */
 #include <stdio.h>
 
+#ifdef __clang__
+#define NOIPA noinline
+#else
+#define NOIPA noipa
+#endif
+
 typedef long (*fn_t)(long);
 
-__attribute__((noipa)) long chain_target(long x)
+__attribute__((NOIPA)) long chain_target(long x)
 {
 	long c;
 	__asm__ volatile("mov %%r10, %0" : "=r"(c)); /* the chain */
 	return x + c;
 }
 
-__attribute__((noipa)) long call_chain(fn_t f, long x, void *chain)
+__attribute__((NOIPA)) long call_chain(fn_t f, long x, void *chain)
 {
 	return __builtin_call_with_static_chain(f(x), (long *)chain) + 1;
 }
 
-__attribute__((noipa)) long tail_chain(fn_t f, long x, void *chain)
+__attribute__((NOIPA)) long tail_chain(fn_t f, long x, void *chain)
 {
 	return __builtin_call_with_static_chain(f(x), (long *)chain);
 }
