@@ -1,8 +1,8 @@
 /*
  * promote_layout.c - a monomorphic promoted site where its loop falls
  * against the 64-byte fetch line (promote_layout.sh): the loops of
- * promote_loop.c (direct call, stub form, inline form) linked after a
- * pad that moves them by 16-byte steps, one program per step. A tight
+ * promote_loop.c (direct call, stub form, inline form), each linked
+ * after a pad that moves it by 16-byte steps, one program per step. A tight
  * loop costs a cycle or two more per pass when its body crosses a line
  * (measured here on AMD Zen: 2.0 ns against 2.4), so one placement says
  * little about a form: the script runs every step. Prints, for this

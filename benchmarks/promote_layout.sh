@@ -2,9 +2,10 @@
 # promote_layout.sh [CALLS [ROUNDS]] - promotion of indirect calls (issue
 # 16): the monomorphic loop of promote_cost.sh (direct call of an opaque
 # function, stub form, inline form; GCC, retpoline build) at the four
-# 16-byte placements of its functions against the 64-byte fetch line,
-# one program each (promote_layout.c), and the mean of each form's ratio
-# to the direct call over the four. Needs a built tree
+# 16-byte placements of its functions against the 64-byte fetch line
+# (each form's loop function at the same one), one program each
+# (promote_layout.c), and each form's mean time over the four against
+# the direct call's. Needs a built tree
 # (scripts/build.sh); STATICCALL_BUILD picks another build directory.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -31,7 +32,9 @@ for pad in 0 16 32 48; do
 		printf '\t.section .note.GNU-stack,"",@progbits\n'
 	} >"$out/pad$pad.s"
 	$cc -c "$out/pad$pad.s" -o "$out/pad$pad.o"
-	$cc "$out/main.o" "$out/pad$pad.o" "$out"/{direct,promoted,inlined,targets}.o \
+	# each loop's object after its own pad: every form at the same place
+	$cc "$out/main.o" "$out/pad$pad.o" "$out/direct.o" "$out/pad$pad.o" \
+		"$out/promoted.o" "$out/pad$pad.o" "$out/inlined.o" "$out/targets.o" \
 		-o "$out/layout$pad" -L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime"
 	line=$("$out/layout$pad" "$calls" "$rounds")
 	echo "    $line"

@@ -678,9 +678,14 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
  * write its code refused locks po). */
 static void inline_failed(struct pobj *po, const struct psite *s, int err)
 {
+	static int no_memory_said;
 	if (refused(err))
 		lock_object(po, err);
-	else if (err && err != -ENOTSUP)
+	else if (err == -ENOMEM && !no_memory_said++)
+		sc_log(SC_LOG_INFO,
+		       "promote: no descriptor memory below 2 GiB: inline "
+		       "sites that have none stay on their slow paths");
+	else if (err && err != -ENOTSUP && err != -ENOMEM)
 		sc_log(SC_LOG_INFO, "promote: inline site %p left %s (%s)",
 		       (void *)s->inl->start,
 		       s->inl->target ? "open on its target" : "closed",
