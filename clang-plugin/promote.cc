@@ -151,25 +151,6 @@ bool sc_tail_position(const llvm::CallBase *cb)
 	return ret && (!ret->getReturnValue() || ret->getReturnValue() == ci);
 }
 
-// Does an indirect call of F pass a static chain (a `nest` argument:
-// __builtin_call_with_static_chain)? The thunk's sampling calls the
-// runtime through a PLT entry whose lazy binding may clobber that
-// register (x86-64: %r10): F keeps LLVM's own retpoline, as one opted
-// out (gcc-plugin/promote.cc: the same).
-static bool sc_passes_static_chain(const llvm::Function &f)
-{
-	for (const llvm::BasicBlock &bb : f)
-		for (const llvm::Instruction &i : bb) {
-			auto *cb = llvm::dyn_cast<llvm::CallBase>(&i);
-			if (!cb || !cb->isIndirectCall())
-				continue;
-			for (unsigned a = 0; a < cb->arg_size(); a++)
-				if (cb->paramHasAttr(a, llvm::Attribute::Nest))
-					return true;
-		}
-	return false;
-}
-
 // Opted out: F calls LLVM's own retpoline thunk (__llvm_retpoline_r11,
 // which the code generator adds, comdat), not the unit's sampling one.
 void sc_use_llvm_retpoline(llvm::Function &f)
@@ -303,7 +284,7 @@ bool sc_promote_module(llvm::Module &m)
 		// (the static-call trampolines' slow path calls the thunk
 		// too, whatever F is)
 		thunk = true;
-		if (out.count(&f) || sc_passes_static_chain(f)) {
+		if (out.count(&f)) {
 			sc_use_llvm_retpoline(f);
 			continue;
 		}

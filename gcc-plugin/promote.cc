@@ -25,7 +25,6 @@
 // lto1 gives their call sites the inline form.
 #include "keys.h"
 #include "promote_text.h"
-#include "target.h"
 #ifdef SC_TARGET_AARCH64
 #include "insn-config.h"
 #include "recog.h"
@@ -286,7 +285,7 @@ static bool sc_flags_live_jump(rtx_insn *insn)
 
 // Can the call insn through register reg take the inline form? It uses
 // %r11 before the call: it may not be the target, nor carry anything
-// into the call. Not where an
+// into the call, nor be a global register variable. Not where an
 // exception may unwind through it: its slow path's call is one GCC does
 // not see, with no entry in the function's call-site table.
 static bool sc_inline_ok(rtx_insn *insn, int reg)
@@ -299,7 +298,7 @@ static bool sc_inline_ok(rtx_insn *insn, int reg)
 				   NULL_TREE :
 			   sc_opt_promote_inline;
 	if (!wanted || reg == 11 || flag_exceptions ||
-	    flag_non_call_exceptions)
+	    flag_non_call_exceptions || global_regs[R11_REG])
 		return false;
 	for (rtx u = CALL_INSN_FUNCTION_USAGE(insn); u; u = XEXP(u, 1)) {
 		rtx x = XEXP(XEXP(u, 0), 0);
@@ -351,30 +350,6 @@ static void sc_inline_jump(rtx_insn *insn, int reg)
 	emit_insn_before(body, insn);
 }
 #endif
-
-// Does any indirect call or jump of fn pass a static chain (a nested
-// function's pointer, __builtin_call_with_static_chain)? The thunk's
-// sampling reaches the runtime through a PLT entry whose lazy binding
-// may clobber that register (x86-64: %r10): such a function keeps its
-// own retpoline, as one opted out (a review found the first sampled
-// call's callee handed the resolver's %r10).
-static bool sc_passes_static_chain(function *fn)
-{
-	rtx chain = targetm.calls.static_chain(fn->decl, false);
-	if (!chain || !REG_P(chain))
-		return false;
-	for (rtx_insn *insn = get_insns(); insn; insn = NEXT_INSN(insn)) {
-		if (!CALL_P(insn))
-			continue;
-		for (rtx u = CALL_INSN_FUNCTION_USAGE(insn); u; u = XEXP(u, 1)) {
-			rtx x = XEXP(u, 0);
-			if (GET_CODE(x) == USE && REG_P(XEXP(x, 0)) &&
-			    REGNO(XEXP(x, 0)) == REGNO(chain))
-				return true;
-		}
-	}
-	return false;
-}
 
 // Does the promote pass run on fn?
 static bool sc_promote_gate(function *fn)
@@ -450,8 +425,7 @@ class sc_promote_pass : public rtl_opt_pass {
 	{
 		// opted out: unrecorded, and never sampled
 		if (lookup_attribute(SC_NO_PROMOTE_ATTR,
-				     DECL_ATTRIBUTES(fn->decl)) ||
-		    sc_passes_static_chain(fn)) {
+				     DECL_ATTRIBUTES(fn->decl))) {
 			sc_keep_own_retpoline(fn);
 			return 0;
 		}

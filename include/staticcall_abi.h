@@ -292,6 +292,7 @@ struct sc_abi_promote {
 #define SC_X86_THUNK_SLOT_SAMPLE 0xcccccccccccc1eebull
 #define SC_X86_THUNK_RETPOLINE 8u /* the retpoline after the slot */
 #define SC_X86_THUNK_SAMPLE 32u	  /* the sample block */
+#define SC_X86_THUNK_LEN 72u	  /* to its end (at most; 16-aligned) */
 
 /* An x86-64 inline site (SC_PROMOTE_INLINE), 8-byte aligned, 36 bytes,
  * scratch register %r11 (dead at every call the plugin gives this form):

@@ -69,8 +69,11 @@ static std::string slot_plain()
 // The sample block (offset SC_X86_THUNK_SAMPLE): count down the
 // thread's tick; at zero hand the target and the site's return address
 // to the runtime, then take the slow path at offset 8 with the register
-// as pushed (the first call through a lazily bound PLT entry runs the
-// dynamic linker's resolver, which may clobber r10 and r11).
+// as pushed. %r10 and %r11 are kept around the call: the first call
+// through a lazily bound PLT entry runs the dynamic linker's resolver
+// (an LD_AUDIT one: every call), which may clobber them, and a callee
+// may read them (a static chain in %r10, a preserve_most caller's
+// values, a global register variable).
 static std::string sample_block(int reg, const std::string &r)
 {
 	return "\tpushq %rax\n"
@@ -78,14 +81,16 @@ static std::string sample_block(int reg, const std::string &r)
 	     "\tdecl %fs:(%rax)\n"
 	     "\tpopq %rax\n"
 	     "\t.byte 0x75,0xda\n" // jnz retpoline (offset 8)
+	     "\tpushq %r10\n\tpushq %r11\n"
 	     "\tpushq $" +
 	     std::to_string(reg) + "\n\tpushq %" + r +
 	     "\n\tcall " SC_ABI_PROMOTE_SAMPLE_FN "@PLT\n"
 	     "\tpopq %" +
 	     r +
 	     "\n\taddq $8, %rsp\n"
+	     "\tpopq %r11\n\tpopq %r10\n"
 	     "\t.byte 0xeb," +
-	     hex(reg >= 8 ? 0xc9 : 0xcb) + "\n"; // jmp to the slow path
+	     hex(reg >= 8 ? 0xc1 : 0xc3) + "\n"; // jmp to the slow path
 }
 
 // The plain slow path: `jmp *%reg` where the retpoline would be, int3

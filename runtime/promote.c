@@ -659,7 +659,7 @@ static void check_site(struct pobj *po, const struct sc_abi_promote *r,
 	    !sc_object_exec_prot(&po->obj, s->insn, SC_PSITE_LEN))
 		return;
 	const uint8_t *t = sc_parch_site_dest(s->insn, s->tail);
-	if (!t || !sc_object_exec_prot(&po->obj, t, 64) ||
+	if (!t || !sc_object_exec_prot(&po->obj, t, sc_parch_thunk_len()) ||
 	    !sc_parch_thunk_ok(t, s->reg, po->lo, po->hi, sc_parch_sample_fn()))
 		return;
 	if (inl) {

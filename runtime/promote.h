@@ -38,7 +38,9 @@ int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
 			 uint8_t out[SC_PSITE_MAX]);
 /* Does the code at thunk hold exactly the plugin's thunk for register
  * reg (docs/ABI.md), its slot in either form? Its sample block's call
- * must land in [call_lo, call_hi) or at sample_fn. */
+ * must land in [call_lo, call_hi) or at sample_fn. It reads at most
+ * sc_parch_thunk_len() bytes. */
+size_t sc_parch_thunk_len(void);
 int sc_parch_thunk_ok(const uint8_t *thunk, int reg, uintptr_t call_lo,
 		      uintptr_t call_hi, const void *sample_fn);
 /* Where the thunk's retpoline starts, past its slot. */
@@ -76,7 +78,8 @@ size_t sc_parch_slow_size(void);
  * every register may be live across it (GCC's IPA-RA keeps caller-saved
  * ones live across a call to a function whose only branches out are
  * such jumps), so the stub also keeps the ones the sampler's lazily bound
- * PLT entry may clobber (x86-64: %r10, %r11). */
+ * PLT entry may clobber (x86-64: %r10, %r11; there every stub and the
+ * thunk's sample block keep them, jump or not). */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 			 const uint8_t *thunk, int jump, uint8_t *out);
 /* A given-up site's own stub, for a unit built without retpolines

@@ -128,6 +128,11 @@ static int thunk_reg(int reg)
 	return reg >= 0 && reg <= 29 && reg != 16 && reg != 17;
 }
 
+size_t sc_parch_thunk_len(void)
+{
+	return 64;
+}
+
 int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 		      uintptr_t call_hi, const void *sample_fn)
 {

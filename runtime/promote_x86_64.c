@@ -93,6 +93,11 @@ int sc_parch_site_encode(const uint8_t *insn, int tail, const void *dest,
 	return 1;
 }
 
+size_t sc_parch_thunk_len(void)
+{
+	return SC_X86_THUNK_LEN;
+}
+
 const uint8_t *sc_parch_thunk_retpoline(const uint8_t *thunk)
 {
 	return thunk + SC_X86_THUNK_RETPOLINE;
@@ -160,19 +165,19 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 		return 0;
 	/* The sample block: push %rax; the tick's offset (IE: mov
 	 * disp(%rip),%rax, or relaxed to LE: mov $imm,%rax); decl
-	 * %fs:(%rax); pop %rax; jnz retpoline; push $reg; push %reg; call
-	 * sample; pop %reg; add $8,%rsp; jmp retpoline (or, as first
-	 * emitted, add $16,%rsp; jmp retpoline: refused for r10 and r11,
-	 * which the resolver of a lazily bound PLT entry may clobber). */
+	 * %fs:(%rax); pop %rax; jnz retpoline; push %r10; push %r11; push
+	 * $reg; push %reg; call sample; pop %reg; add $8,%rsp; pop %r11;
+	 * pop %r10; jmp retpoline. Earlier forms (without the %r10/%r11
+	 * pushes: the sampler's frame was 16 bytes shorter) are refused. */
 	const uint8_t *b = t + SC_X86_THUNK_SAMPLE;
 	if (b[0] != 0x50 || b[1] != 0x48 ||
 	    !((b[2] == 0x8b && b[3] == 0x05) || (b[2] == 0xc7 && b[3] == 0xc0)))
 		return 0;
-	const uint8_t mid[] = { 0x64, 0xff, 0x08, 0x58,
-				0x75, 0xda, 0x6a, (uint8_t)reg };
+	const uint8_t mid[] = { 0x64, 0xff, 0x08, 0x58, 0x75, 0xda, 0x41,
+				0x52, 0x41, 0x53, 0x6a, (uint8_t)reg };
 	if (memcmp(b + 8, mid, sizeof mid))
 		return 0;
-	const uint8_t *p = b + 16;
+	const uint8_t *p = b + 20;
 	if (reg >= 8 && *p++ != 0x41)
 		return 0;
 	if (*p++ != 0x50 + (reg & 7) || *p != 0xe8)
@@ -182,19 +187,13 @@ int sc_parch_thunk_ok(const uint8_t *t, int reg, uintptr_t call_lo,
 	    (callee < call_lo || callee >= call_hi))
 		return 0;
 	p += 5;
-	const uint8_t add16[] = { 0x48, 0x83, 0xc4, 0x10 };
-	const uint8_t add8[] = { 0x48, 0x83, 0xc4, 0x08 };
-	if (!memcmp(p, add16, 4)) {
-		if (reg == 10 || reg == 11)
-			return 0;
-		p += 4;
-	} else {
-		if (reg >= 8 && *p++ != 0x41)
-			return 0;
-		if (*p++ != 0x58 + (reg & 7) || memcmp(p, add8, 4))
-			return 0;
-		p += 4;
-	}
+	const uint8_t tail[] = { 0x48, 0x83, 0xc4, 0x08,
+				 0x41, 0x5b, 0x41, 0x5a };
+	if (reg >= 8 && *p++ != 0x41)
+		return 0;
+	if (*p++ != 0x58 + (reg & 7) || memcmp(p, tail, sizeof tail))
+		return 0;
+	p += sizeof tail;
 	return p[0] == 0xeb && p[1] == (uint8_t)(t + 8 - (p + 2));
 }
 
@@ -237,7 +236,7 @@ int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
 /* The sample block's call (verified by sc_parch_thunk_ok). */
 static const uint8_t *sample_call(const uint8_t *thunk, int reg)
 {
-	const uint8_t *p = thunk + SC_X86_THUNK_SAMPLE + (reg >= 8 ? 18 : 17);
+	const uint8_t *p = thunk + SC_X86_THUNK_SAMPLE + (reg >= 8 ? 22 : 21);
 	return p + 5 + rd32(p + 1);
 }
 
@@ -251,24 +250,26 @@ size_t sc_parch_slow_size(void)
 /*
  *	decl %fs:TICK              # 64 FF 0C 25 disp32 (TP-relative)
  *	jnz  thunk+8               # 0F 85 rel32: the retpoline
- *	(jump: push %r10; push %r11)
  *	push %rax; push %rax
  *	lea  site_end(%rip), %rax  # the site, named as a call's return
  *	mov  %rax, 8(%rsp)         #   address would be
  *	pop  %rax
+ *	push %r10; push %r11       # the sampler's frame, as the thunk's
  *	push $reg; push %reg
  *	call sample                # the thunk's: its PLT entry
  *	pop  %reg                  # (a lazy PLT resolver may clobber it)
-
- *	add  $16, %rsp
- *	(jump: pop %r11; pop %r10)
+ *	add  $8, %rsp
+ *	pop  %r11; pop %r10
+ *	add  $8, %rsp
  *	jmp  thunk+8
+ * (jump or not: the thunk's sample block keeps %r10 and %r11 too.)
  */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 			 const uint8_t *thunk, int jump, uint8_t *out)
 {
 	intptr_t tick = (intptr_t)&__staticcall_promote_tick -
 			(intptr_t)__builtin_thread_pointer();
+	(void)jump;
 	if (tick != (int32_t)tick || reg < 0 || reg > 15 || reg == 4)
 		return 0;
 	uint8_t *p = out;
@@ -280,8 +281,6 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
 		return 0;
 	wr32(p, d), p += 4;
-	if (jump)
-		*p++ = 0x41, *p++ = 0x52, *p++ = 0x41, *p++ = 0x53;
 	*p++ = 0x50, *p++ = 0x50;
 	*p++ = 0x48, *p++ = 0x8d, *p++ = 0x05;
 	if (!rel32(at + (p - out) + 4, site_end, &d))
@@ -289,6 +288,7 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 	wr32(p, d), p += 4;
 	*p++ = 0x48, *p++ = 0x89, *p++ = 0x44, *p++ = 0x24, *p++ = 0x08;
 	*p++ = 0x58;
+	*p++ = 0x41, *p++ = 0x52, *p++ = 0x41, *p++ = 0x53;
 	*p++ = 0x6a, *p++ = (uint8_t)reg;
 	if (reg >= 8)
 		*p++ = 0x41;
@@ -300,9 +300,9 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 	if (reg >= 8)
 		*p++ = 0x41;
 	*p++ = 0x58 + (reg & 7);
-	*p++ = 0x48, *p++ = 0x83, *p++ = 0xc4, *p++ = 0x10;
-	if (jump)
-		*p++ = 0x41, *p++ = 0x5b, *p++ = 0x41, *p++ = 0x5a;
+	*p++ = 0x48, *p++ = 0x83, *p++ = 0xc4, *p++ = 0x08;
+	*p++ = 0x41, *p++ = 0x5b, *p++ = 0x41, *p++ = 0x5a;
+	*p++ = 0x48, *p++ = 0x83, *p++ = 0xc4, *p++ = 0x08;
 	*p++ = 0xe9;
 	if (!rel32(at + (p - out) + 4, thunk + SC_X86_THUNK_RETPOLINE, &d))
 		return 0;
