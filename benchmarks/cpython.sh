@@ -47,6 +47,7 @@ fi
 export PKG_CONFIG_PATH=$B/meson-uninstalled
 gcc_plugin=$(pkg-config --variable=gcc_cflags staticcall)
 gcc_promote=$(pkg-config --variable=gcc_promote_cflags staticcall)
+plugins_sum=$(cat "$B"/gcc-plugin/*.so | sha256sum | cut -c1-16)
 rt_libs="-L$B/runtime -lstaticcall -Wl,-rpath,$B/runtime"
 variants=(${VARIANTS:-plain thunk promote promote-sc thunk-sc})
 thunk="-mindirect-branch=thunk -mfunction-return=keep"
@@ -72,7 +73,9 @@ build() { # variant
 	case $v in promote-inline*) cflags="$cflags -fplugin-arg-staticcall_gcc-promote-inline" ;; esac
 	case $v in thunk-sc) cflags="$cflags $gcc_plugin"; libs=$rt_libs ;; esac
 	case $v in *-sc) src=src-marked; cppflags="-I$repo/include" ;; esac
-	local stamp="$src|$cflags|$cppflags|$libs|$skip_modules"
+	# (the plugins' own bytes too: a build from an older plugin runs, but
+	# a runtime that refuses its thunks promotes nothing in it)
+	local stamp="$src|$cflags|$cppflags|$libs|$skip_modules|$plugins_sum"
 	if [ -z "${REBUILD:-}" ] && [ -x "$dir/python" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
 		echo "cpython: $v already built ($dir)" >&2
 		return
