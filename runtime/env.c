@@ -19,6 +19,8 @@ static struct sc_env env;
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 /* A value that means nothing is reported once sc_log can run. */
 static const char *bad_name, *bad_value;
+/* Promotion turned off for LD_AUDIT (read_env), said the same way. */
+static int audited;
 
 static int parse_level(const char *s)
 {
@@ -114,6 +116,15 @@ static void read_env(void)
 	/* unset or "on": 1; "off": 0; "freeze": 2 (promote.c) */
 	int p = choice("STATICCALL_PROMOTE", promote, 3);
 	env.promote = p == 1 ? 0 : p == 3 ? 2 : 1;
+	/* An auditor's PLT hooks (LD_AUDIT: sotruss, latrace) run glibc's
+	 * profiling trampoline on the sampler's PLT call, which keeps the
+	 * argument registers only: a jump site's or a preserve_all
+	 * caller's live vector registers would be lost (a review's). */
+	const char *audit = getenv("LD_AUDIT");
+	if (env.promote && audit && *audit) {
+		env.promote = 0;
+		audited = 1;
+	}
 	env.perf_map = flag("STATICCALL_PERF_MAP");
 	/* unset: on; off: each stub without hit counters */
 	env.promote_count = flag_or("STATICCALL_PROMOTE_COUNT", 1);
@@ -140,4 +151,8 @@ __attribute__((constructor)) static void env_at_start(void)
 	if (bad_name)
 		sc_log(SC_LOG_WARN, "%s=%s is not a value it takes: ignored",
 		       bad_name, bad_value);
+	if (audited)
+		sc_log(SC_LOG_INFO, "promote: off under LD_AUDIT (an auditor's "
+				    "PLT hooks do not keep the registers a "
+				    "promotable site's callee may read)");
 }

@@ -363,6 +363,16 @@ $cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" "$src/promote_static_chain.c" \
 "$out/promote/promote_static_chain" >"$out/got" 2>"$out/err" ||
 	fail "promote_static_chain: $(cat "$out/got" "$out/err")"
 
+# under LD_AUDIT promotion is off, said at info level (an auditor's PLT
+# hooks lose registers a callee may read); every call still right
+$cc -O2 -Wall -Werror -shared -fPIC "$src/audit_quiet.c" -o "$out/audit_quiet.so" ||
+	fail "audit_quiet.so: does not build"
+LD_AUDIT="$out/audit_quiet.so" STATICCALL_LOG=info \
+	"$out/promote/promote_static_chain" >"$out/got" 2>"$out/err" &&
+	grep -q 'promote: off under LD_AUDIT' "$out/err" &&
+	! grep -q 'site .* -> stub' "$out/err" ||
+	fail "LD_AUDIT: promotion not off: $(cat "$out/got" "$out/err" | head -5)"
+
 # static_call_seal(CODE) after learning: every site back as compiled
 check_sealed 8
 

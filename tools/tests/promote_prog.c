@@ -7,10 +7,12 @@
  * standard input to close. With the argument `seal`, it calls
  * static_call_seal(STATIC_CALL_SEAL_CODE) first; with `breakpoint`
  * (promote-inline builds) it writes a debugger's breakpoint (0xcc) over
- * the first byte of mega's inline site first.
+ * the first byte of mega's inline site first; with `corrupt-view` it
+ * damages the runtime's view of its sites first (corrupt_view).
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,6 +100,34 @@ static int breakpoint_on_mega(void)
 	return 1;
 }
 
+/* The runtime's view of its sites (__staticcall_promote_view) damaged
+ * as stray writes would: its list one object linking to itself, each
+ * time with 2^20 sites (a buffer never touched: its pages cost nothing).
+ * Read naively, the list never ends; the inspector must give up on it.
+ * 0, or 1 when it cannot. */
+extern struct sc_abi_promote_view __staticcall_promote_view;
+static int corrupt_view(void)
+{
+	static uint64_t object[1024], head; /* (the offsets: about 1 KiB) */
+	struct sc_abi_promote_view *v = &__staticcall_promote_view;
+	const size_t n = (size_t)1 << 20;
+	char *sites = mmap(NULL, n * v->site_size, PROT_READ,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (sites == MAP_FAILED || v->obj_next + 8u > sizeof object ||
+	    v->obj_sites + 8u > sizeof object ||
+	    v->obj_nsites + 8u > sizeof object)
+		return 1;
+	uint64_t self = (uint64_t)(uintptr_t)object;
+	memcpy((char *)object + v->obj_next, &self, 8);
+	uint64_t at = (uint64_t)(uintptr_t)sites;
+	memcpy((char *)object + v->obj_sites, &at, 8);
+	uint64_t count = n;
+	memcpy((char *)object + v->obj_nsites, &count, 8);
+	head = self;
+	v->objects = (uint64_t)(uintptr_t)&head;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long s = 0;
@@ -116,6 +146,8 @@ int main(int argc, char **argv)
 	    static_call_seal(STATIC_CALL_SEAL_CODE))
 		return 1;
 	if (argc > 1 && !strcmp(argv[1], "breakpoint") && breakpoint_on_mega())
+		return 1;
+	if (argc > 1 && !strcmp(argv[1], "corrupt-view") && corrupt_view())
 		return 1;
 	printf("ready %ld\n", s & 1);
 	fflush(stdout);

@@ -19,7 +19,8 @@ they are; calls through `nocf_check` pointers in place (`notrack`). (GCC) built 
 site comparing t1 at the call, the 16-target one bypassed (a `jmp` to
 its slow path), `unexpected` under a breakpoint, every site as compiled
 after sealing (its first instruction the `jmp`: bypassed). Code sealed with mseal: a site left on its
-thunk `unwritable`.
+thunk `unwritable`. The runtime's view damaged (a self-linked object
+list): the inspector gives up on it and ends.
 
 usage: test_inspect_promote.py --inspect BIN --cc CC --plugin PLUGIN
                                --include DIR --runtime-lib DIR --out DIR
@@ -172,6 +173,26 @@ def main():
     s, _ = live(args, exe, dict(os.environ), ['seal'])
     check(all(v.get('live') == 'sealed' for v in s.values()) and len(s) >= 4,
           'static_call_seal(CODE): every site on its thunk, sealed: %s' % s)
+
+    # the runtime's view damaged (its object list linking to itself, 2^20
+    # sites each time): the inspector gives up on it, says so, and ends
+    # (a review's: it read on for good)
+    p = subprocess.Popen([exe, 'corrupt-view'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    ready = p.stdout.readline().startswith('ready')
+    try:
+        r = subprocess.run([args.inspect, '--json', '--pid', str(p.pid)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        r = None
+    finally:
+        p.stdin.close()
+        p.wait()
+    check(ready and r is not None
+          and 'a corrupt list, read no further' in r.stderr,
+          'a corrupt view: given up on within 2 minutes: %s'
+          % (r.stderr if r else 'still reading'))
 
     if args.kind == 'gcc':  # promote-plain is GCC's
         plain = os.path.join(args.out, 'promote_prog_plain')
