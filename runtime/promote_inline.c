@@ -544,10 +544,10 @@ static int disarm(const struct sc_object *o, struct pinline *in)
 {
 	static const uint8_t zero[16];
 	uint8_t b[8], store[16];
+	if (!in->armed || !in->bypassed)
+		return 0; /* (never armed: glibc's offset may not even exist) */
 	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b),
 	       len = store_bytes(in, store);
-	if (!in->armed || !in->bypassed)
-		return 0;
 	if (!n || !len)
 		return -EBUSY;
 	int err = write_behind_jump(o, in, b, n, len, store, zero);
