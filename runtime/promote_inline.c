@@ -483,12 +483,17 @@ int sc_pinline_verify(const struct sc_object *o, uint8_t *slow, int reg,
 	return 1;
 }
 
-/* The site's descriptor store, into out: its length, 0 if it has none
- * (out of the form's reach). */
-static size_t store_bytes(const struct pinline *in, uint8_t out[16])
+/* The site's first instruction both ways: the `jmp` to its slow path it
+ * is compiled with (into jmp, *n bytes) and its descriptor store (into
+ * store, *len bytes; it reads glibc's offset, so only once the site may
+ * open). 0 when either is out of the form's reach. */
+static int first_forms(const struct pinline *in, uint8_t jmp[8], size_t *n,
+		       uint8_t store[16], size_t *len)
 {
-	return sc_parch_inline_arm_encode(in->start, __rseq_offset + RSEQ_CS,
-					  in->desc, out);
+	*n = sc_parch_inline_bypass_encode(in->start, in->slow, jmp);
+	*len = sc_parch_inline_arm_encode(in->start, __rseq_offset + RSEQ_CS,
+					  in->desc, store);
+	return *n && *len;
 }
 
 /* Bytes [n, to) of the site's first instruction, never executed behind
@@ -518,37 +523,15 @@ static int write_behind_jump(const struct sc_object *o, struct pinline *in,
 	return 0;
 }
 
-/* Its store's operands written (the site still on its `jmp`): its
- * descriptor, made now, and the rseq area's offset. Written before, they
- * are checked again: bytes behind a `jmp` are a debugger's to change
- * (-EBUSY, nothing written). */
-static int arm(const struct sc_object *o, struct pinline *in)
-{
-	static const uint8_t zero[16];
-	uint8_t b[8], store[16];
-	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
-	if (!in->desc && !(in->desc = give_descriptor(in)))
-		return -ENOMEM;
-	size_t len = store_bytes(in, store);
-	if (!n || !len)
-		return -ERANGE;
-	int err = write_behind_jump(o, in, b, n, len,
-				    in->armed ? store : zero, store);
-	if (!err)
-		in->armed = 1;
-	return err;
-}
-
 /* Back as compiled behind its `jmp` (sealing). */
 static int disarm(const struct sc_object *o, struct pinline *in)
 {
 	static const uint8_t zero[16];
 	uint8_t b[8], store[16];
+	size_t n, len;
 	if (!in->armed || !in->bypassed)
 		return 0; /* (never armed: glibc's offset may not even exist) */
-	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b),
-	       len = store_bytes(in, store);
-	if (!n || !len)
+	if (!first_forms(in, b, &n, store, &len))
 		return -EBUSY;
 	int err = write_behind_jump(o, in, b, n, len, store, zero);
 	if (!err)
@@ -591,12 +574,12 @@ static int close_site(const struct sc_object *o, struct pinline *in)
 int sc_pinline_bypass(const struct sc_object *o, struct pinline *in)
 {
 	uint8_t b[8], store[16];
-	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
+	size_t n, len;
 	if (in->bypassed)
 		return 0;
 	if (in->target)
 		return -EBUSY;
-	if (!n || !store_bytes(in, store))
+	if (!first_forms(in, b, &n, store, &len))
 		return -ERANGE;
 	int err = sc_promote_write_bytes(o, in->start, store, b, n);
 	if (!err)
@@ -604,18 +587,26 @@ int sc_pinline_bypass(const struct sc_object *o, struct pinline *in)
 	return err;
 }
 
-/* Its first instruction the descriptor store. */
+/* Its first instruction the descriptor store: first its operands,
+ * behind the `jmp` (its descriptor made now), then its first bytes over
+ * the `jmp`. Operands written before are checked again: bytes behind a
+ * `jmp` are a debugger's to change (-EBUSY, nothing written). */
 static int unbypass(const struct sc_object *o, struct pinline *in)
 {
+	static const uint8_t zero[16];
 	uint8_t b[8], store[16];
-	size_t n = sc_parch_inline_bypass_encode(in->start, in->slow, b);
+	size_t n, len;
 	if (!in->bypassed)
 		return 0;
-	int err = arm(o, in);
+	if (!in->desc && !(in->desc = give_descriptor(in)))
+		return -ENOMEM;
+	if (!first_forms(in, b, &n, store, &len))
+		return -ERANGE;
+	int err = write_behind_jump(o, in, b, n, len,
+				    in->armed ? store : zero, store);
 	if (err)
 		return err;
-	if (!n || !store_bytes(in, store))
-		return -EBUSY;
+	in->armed = 1;
 	err = sc_promote_write_bytes(o, in->start, b, store, n);
 	if (!err)
 		in->bypassed = 0;
