@@ -321,7 +321,6 @@ struct sc_abi_promote {
 #define SC_X86_INLINE_SEQ 13u	/* the sequence's first byte: `leaq A` */
 #define SC_X86_INLINE_CALL 31u	/* `call B` */
 #define SC_X86_RSEQ_SIG 0x53053053u
-#define SC_X86_RSEQ_CS_OFF 8u /* rseq_cs in struct rseq */
 
 /* The arm64 thunk of one register (docs/ABI.md), reached by `bl` only
  * (-mharden-sls=blr's shape): 16-byte aligned, a slot word first (its

@@ -743,7 +743,7 @@ static void give_tail_sites_slow_stubs(struct pobj *po)
 		if (!at)
 			break;
 		if (!sc_parch_slow_encode(at, s->reg, s->insn + SC_PSITE_LEN,
-					  s->thunk, s->jump, buf))
+					  s->thunk, buf))
 			continue; /* its room stays int3 */
 		memcpy(at, buf, len);
 		perf_map(po, at, len, s->jump ? "jump_slow" : "slow", s->reg,

@@ -74,14 +74,14 @@ int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
  * bytes for address `at` into out; 0 if out of reach or the tick's
  * offset from the thread pointer does not fit. */
 size_t sc_parch_slow_size(void);
-/* jump: the site is a jump site (SC_PROMOTE_JUMP), inside its function:
+/* The stub keeps the registers the sampler's lazily bound PLT entry may
+ * clobber and a callee may read (x86-64: %r10, %r11, as the thunk's
+ * sample block does); a jump site's (SC_PROMOTE_JUMP) needs them most:
  * every register may be live across it (GCC's IPA-RA keeps caller-saved
  * ones live across a call to a function whose only branches out are
- * such jumps), so the stub also keeps the ones the sampler's lazily bound
- * PLT entry may clobber (x86-64: %r10, %r11; there every stub and the
- * thunk's sample block keep them, jump or not). */
+ * such jumps). */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
-			 const uint8_t *thunk, int jump, uint8_t *out);
+			 const uint8_t *thunk, uint8_t *out);
 /* A given-up site's own stub, for a unit built without retpolines
  * (promote-plain): `jmp *%reg`, then traps. The thunk's one `jmp *%reg`
  * is shared by every site of its register (one branch-prediction entry

@@ -307,9 +307,9 @@ size_t sc_parch_slow_size(void)
 }
 
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
-			 const uint8_t *thunk, int jump, uint8_t *out)
+			 const uint8_t *thunk, uint8_t *out)
 {
-	(void)at, (void)reg, (void)site_end, (void)thunk, (void)out, (void)jump;
+	(void)at, (void)reg, (void)site_end, (void)thunk, (void)out;
 	return 0;
 }
 /*

@@ -262,14 +262,12 @@ size_t sc_parch_slow_size(void)
  *	pop  %r11; pop %r10
  *	add  $8, %rsp
  *	jmp  thunk+8
- * (jump or not: the thunk's sample block keeps %r10 and %r11 too.)
  */
 int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
-			 const uint8_t *thunk, int jump, uint8_t *out)
+			 const uint8_t *thunk, uint8_t *out)
 {
 	intptr_t tick = (intptr_t)&__staticcall_promote_tick -
 			(intptr_t)__builtin_thread_pointer();
-	(void)jump;
 	if (tick != (int32_t)tick || reg < 0 || reg > 15 || reg == 4)
 		return 0;
 	uint8_t *p = out;

@@ -569,9 +569,9 @@ Test(promote, thunks_of_the_earlier_forms_are_refused)
 	}
 }
 
-/* A tail site's slow stub (and a jump site's: both keep %r10
- * and %r11 around the sampler's call) samples and behaves as the thunk. */
-static void slow_stub_samples_and_is_jmp_reg(int jump)
+/* A tail site's slow stub (a jump site's is the same: it keeps %r10 and
+ * %r11 around the sampler's call) samples and behaves as the thunk. */
+Test(promote, tail_site_slow_stub_samples_and_keeps_r10_r11)
 {
 	setup();
 	size_t len = sc_parch_slow_size();
@@ -579,9 +579,9 @@ static void slow_stub_samples_and_is_jmp_reg(int jump)
 	uint8_t *slow = sc_execmem_room(&pool, len);
 	cr_assert_not_null(slow);
 	cr_assert(sc_parch_slow_encode(slow, 0, pt_tail_site + 5, pt_thunk_rax,
-				       jump, buf));
+				       buf));
 	/* after decl %fs:tick, jnz and the site's address pushed: push
-	 * %r10; push %r11 (jump or not: the sampler's frame) */
+	 * %r10; push %r11 (the sampler's frame) */
 	static const uint8_t save[] = { 0x41, 0x52, 0x41, 0x53 };
 	cr_assert(!memcmp(buf + 29, save, 4));
 	memcpy(slow, buf, len);
@@ -609,16 +609,6 @@ static void slow_stub_samples_and_is_jmp_reg(int jump)
 					 pt_thunk_rax),
 		     0);
 	expect_calls(pt_tail_fn, 0);
-}
-
-Test(promote, tail_site_slow_stub_samples_and_is_jmp_reg)
-{
-	slow_stub_samples_and_is_jmp_reg(0);
-}
-
-Test(promote, jump_site_slow_stub_keeps_r10_r11)
-{
-	slow_stub_samples_and_is_jmp_reg(1);
 }
 
 extern const char __start_pt_promote_table[], __stop_pt_promote_table[];
