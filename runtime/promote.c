@@ -237,6 +237,7 @@ struct pobj {
 	struct hot *hot;
 	unsigned relayouts;
 	size_t relaid; /* sites moved by them, in all */
+	size_t hit_restarts; /* stopped hit counts started again */
 	int relayout_set;
 	uint64_t relayout_from;
 	uint64_t inl_checked; /* ms: its inline sites' last check */
@@ -1240,6 +1241,36 @@ static uint64_t stub_misses(const struct stubrec *r)
 	return r && r->cnt ? counter(&r->cnt[r->n]) : 0;
 }
 
+/* Has a hit counter of r stopped (STATIC_CALL_PROMOTE_HITS_MAX)? Its
+ * hits since then are not known. */
+static int hits_stopped(const struct stubrec *r)
+{
+	for (int i = 0; r && r->cnt && i < r->n; i++)
+		if (counter(&r->cnt[i]) >= STATIC_CALL_PROMOTE_HITS_MAX)
+			return 1;
+	return 0;
+}
+
+/* s's stub counts its hits again from zero (a thread counting at that
+ * moment may add one more or lose one: counts are approximate), and what
+ * the runtime compares them with starts from zero too. Only when a
+ * decision needs hits a stopped counter no longer shows: each start
+ * brings back the writes a stop saved (docs/PATCHING.md "Hit
+ * counters"). */
+static void restart_hits(struct pobj *po, struct psite *s)
+{
+	const struct stubrec *r = s->rec;
+	for (int i = 0; i < r->n; i++)
+		__atomic_store_n(&r->cnt[i], 0, __ATOMIC_RELAXED);
+	s->hits_seen = 0;
+	if (s->inl) {
+		struct inlcheck *ck = &po->inl_chk[s->inl - po->inl];
+		if (ck->rec == r)
+			memset(ck->seen, 0, sizeof ck->seen);
+	}
+	po->hit_restarts++;
+}
+
 /* A new stub for (reg, targets, miss) in po's pool (not executable
  * until the open page is sealed): counting, site's own, when `counting`
  * and there is counter memory, its counters starting from counts[0..n]
@@ -1743,6 +1774,13 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 			s->kept++;
 			return;
 		}
+		/* A counter stopped since: its hits are not known, kept
+		 * until the next decision, counted again from zero. */
+		if (hits_stopped(s->rec)) {
+			restart_hits(po, s);
+			s->kept++;
+			return;
+		}
 		if (back_to_slow_path(po, s))
 			return;
 		count_demotion(b, po, s);
@@ -1809,7 +1847,20 @@ static void inline_open(struct pobj *po, struct psite *s, const void *t)
 
 /* One check of s (an inline site on a counting stub): 1 if its inline
  * site changed. */
+static int check_counts(struct pobj *po, struct psite *s);
+
+/* A counter found stopped starts again after the check: the next one
+ * sees the hits since (each check needs the hits since the last). */
 static int check_one(struct pobj *po, struct psite *s)
+{
+	const struct stubrec *r = s->rec;
+	int changed = check_counts(po, s);
+	if (s->rec == r && hits_stopped(r))
+		restart_hits(po, s);
+	return changed;
+}
+
+static int check_counts(struct pobj *po, struct psite *s)
 {
 	struct inlcheck *ck = &po->inl_chk[s->inl - po->inl];
 	const struct stubrec *r = s->rec;
@@ -2322,10 +2373,12 @@ static void report_object(const struct pobj *po)
 		      "place, %zu unwritable, %zu on the "
 		      "compiler's thunk, %zu tail unlearned, %zu rejected; %zu "
 		      "jump sites; %zu stubs, %zu bytes, %u relayouts (%zu "
-		      "sites moved); %llu hits, %llu misses",
+		      "sites moved); %llu hits, %llu misses, %zu hit counts "
+		      "started again",
 		      po->obj.name ? po->obj.name : "?", po->n, n[PS_STUB],
 		      n[PS_THUNK], n[PS_MEGA], n[PS_FAR], n[PS_FULL], n[PS_PLAIN],
 		      n[PS_LOCKED], n[PS_COMPILED], n[PS_TAIL], n[PS_BAD], jumps,
 		      po->nstubs,
-		      stubs, po->relayouts, po->relaid, hits, misses);
+		      stubs, po->relayouts, po->relaid, hits, misses,
+		      po->hit_restarts);
 }

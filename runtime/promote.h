@@ -17,9 +17,9 @@
  * (an interpreter's dispatch) up to 16. */
 #define SC_PROMOTE_MAX_TARGETS 16
 /* Bytes of the largest stub, counting or not, of SC_PROMOTE_MAX_TARGETS
- * (x86-64 counting: 480; arm64 counting: 672): buffers for one take
+ * (x86-64 counting: 688; arm64 counting: 736): buffers for one take
  * this. */
-#define SC_PSTUB_MAX 704
+#define SC_PSTUB_MAX 736
 
 /* ---- provided by each arch: promote_<isa>.c ------------------------ */
 int sc_parch_supported(void);
@@ -56,7 +56,8 @@ size_t sc_parch_stub_size(int n);
 int sc_parch_stub_encode(const uint8_t *at, int reg, void *const *targets,
 			 int n, const uint8_t *miss, uint8_t *out);
 /* The counting form of a stub (STATICCALL_PROMOTE_COUNT, the default):
- * the same compare chain, each hit adding one to counters[i] and a miss
+ * the same compare chain, each hit adding one to counters[i] until it
+ * holds STATIC_CALL_PROMOTE_HITS_MAX (then only reading it), and a miss
  * to counters[n] (plain, non-atomic increments of a read-write page the
  * stub reaches; concurrent calls may lose counts). Bytes it takes (0:
  * the arch has no counting form), and its bytes for `at`; 0 if out of

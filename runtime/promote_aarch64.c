@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "promote.h"
+#include "staticcall/promote.h"
 #include "staticcall_abi.h"
 
 /* weak: a build of the runtime's C files alone (the fuzz harness) has no
@@ -318,20 +319,25 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
  *
  *	ldr  x16, slot_i
  *	cmp  xN, x16
- *	b.ne 1f                   # .+24
+ *	b.ne 1f                   # .+28
  *	adrp x16, hits_i          # +-4 GiB: the counter pages lie within
  *	ldr  x17, [x16, #lo12]    #   a stub's reach of the code
- *	add  x17, x17, #1
- *	str  x17, [x16, #lo12]
- *	b    target_i
+ *	tbnz x17, #24, 2f         # reached STATIC_CALL_PROMOTE_HITS_MAX:
+ *	add  x17, x17, #1         #   then only read (a site hot on many
+ *	str  x17, [x16, #lo12]    #   cores shares its line read-only)
+ * 2:	b    target_i
  * 1:
  *
- * then the same four for the misses' counter, `b miss`, and the slots.
+ * then the misses' counter (adrp, ldr, add, str: every miss), `b miss`,
+ * and the slots.
  * x16 and x17 are the intra-procedure-call scratch registers, free at a
  * call (a veneer may clobber them); the counters live in read-write
  * pages of their own, the stub stays read-only.
  */
-#define A64_COUNTED_PAIR 32u
+#define A64_COUNTED_PAIR 36u
+#define A64_HITS_MAX_BIT 24
+_Static_assert(STATIC_CALL_PROMOTE_HITS_MAX == 1ul << A64_HITS_MAX_BIT,
+	       "the stub tests the counter's bit A64_HITS_MAX_BIT");
 
 static size_t counted_code(int n)
 {
@@ -345,8 +351,11 @@ size_t sc_parch_counted_stub_size(int n)
 }
 
 /* adrp x16, page of c; ldr x17, [x16, lo]; add x17, x17, #1; str x17,
- * [x16, lo]: 16 bytes at out, for the instruction address `at`. */
-static int count_into(uint8_t *out, const uint8_t *at, const uint64_t *c)
+ * [x16, lo]: 16 bytes at out, for the instruction address `at`; `upto`:
+ * 20, with `tbnz x17, #24, .+12` after the ldr (the counter stops at
+ * STATIC_CALL_PROMOTE_HITS_MAX). */
+static int count_into(uint8_t *out, const uint8_t *at, const uint64_t *c,
+		      int upto)
 {
 	const int64_t page = (int64_t)((uintptr_t)c >> 12) -
 			     (int64_t)((uintptr_t)at >> 12);
@@ -356,6 +365,12 @@ static int count_into(uint8_t *out, const uint8_t *at, const uint64_t *c)
 	const uint32_t imm = (uint32_t)page & 0x1fffffu;
 	wr32(out, 0x90000010u | (imm & 3) << 29 | (imm >> 2) << 5);
 	wr32(out + 4, 0xf9400211u | (lo / 8) << 10); /* ldr x17, [x16, lo] */
+	if (upto) {
+		/* tbnz x17, #24, .+12 */
+		wr32(out + 8, 0x37000000u | A64_HITS_MAX_BIT << 19 | 3u << 5 |
+				      17u);
+		out += 4;
+	}
 	wr32(out + 8, 0x91000631u);		     /* add x17, x17, #1 */
 	wr32(out + 12, 0xf9000211u | (lo / 8) << 10); /* str x17, [x16, lo] */
 	return 1;
@@ -382,17 +397,17 @@ static int chain_encode(const uint8_t *at, int reg, void *const *targets,
 			return 0;
 		wr32(out + o, 0x58000010u | imm << 5); /* ldr x16, slot_i */
 		wr32(out + o + 4, 0xeb10001fu | (uint32_t)reg << 5);
-		/* b.ne past the `b target_i` (.+8, counting .+24) */
+		/* b.ne past the `b target_i` (.+8, counting .+28) */
 		wr32(out + o + 8, 0x54000001u | (uint32_t)(pair - 8) / 4 << 5);
 		if ((counters &&
-		     !count_into(out + o + 12, at + o + 12, &counters[i])) ||
+		     !count_into(out + o + 12, at + o + 12, &counters[i], 1)) ||
 		    !imm26(at + b, targets[i], &imm))
 			return 0;
 		wr32(out + b, 0x14000000u | imm); /* b target_i */
 		memcpy(out + slots + 8 * i, &targets[i], 8);
 	}
 	if ((counters && !count_into(out + code - 20, at + code - 20,
-				     &counters[n])) ||
+				     &counters[n], 0)) ||
 	    !imm26(at + code - 4, miss, &imm))
 		return 0;
 	wr32(out + code - 4, 0x14000000u | imm); /* b miss */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "promote.h"
+#include "staticcall/promote.h"
 #include "staticcall_abi.h"
 
 /* weak: a build of the runtime's C files alone (the fuzz harness) has no
@@ -311,16 +312,23 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
 /*
  * The counting stub (PATCHING.md "Hit counters"): per target
  *
- *	cmp  slot_i(%rip), %reg   # 7 bytes
- *	jne  1f                   # 75 0C
- *	incq hits_i(%rip)         # 48 FF 05 disp32
- *	jmp  target_i             # E9 rel32
+ *	cmp  slot_i(%rip), %reg        # 7 bytes
+ *	jne  1f                        # 75 19
+ *	testb $1, hits_i+3(%rip)       # F6 05 disp32 01: reached 2^24?
+ *	jnz  target_i                  # 0F 85 rel32: then only read
+ *	incq hits_i(%rip)              # 48 FF 05 disp32
+ *	jmp  target_i                  # E9 rel32
  * 1:
  *
- * then `incq misses(%rip); jmp thunk` and the slots. The counters live
+ * then `incq misses(%rip); jmp thunk` and the slots. A counter stops at
+ * STATIC_CALL_PROMOTE_HITS_MAX: a site hot on many cores then shares its
+ * line read-only instead of writing it on every call. The counters live
  * in a read-write page of their own: the stub itself stays read-only.
  */
-#define SC_COUNTED_PAIR 21
+#define SC_COUNTED_PAIR 34
+#define SC_HITS_MAX_BIT 24
+_Static_assert(STATIC_CALL_PROMOTE_HITS_MAX == 1ul << SC_HITS_MAX_BIT,
+	       "the stub tests the counter's bit SC_HITS_MAX_BIT");
 
 size_t sc_parch_counted_stub_size(int n)
 {
@@ -361,13 +369,26 @@ int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
 			return 0;
 		wr32(out + o + 3, d);
 		out[o + 7] = 0x75;
-		out[o + 8] = 0x0c;
-		if (!inc_rip(out + o + 9, at + o + 16, &counters[i]))
+		out[o + 8] = SC_COUNTED_PAIR - 9;
+		out[o + 9] = 0xf6;
+		out[o + 10] = 0x05;
+		if (!rel32(at + o + 16,
+			   (const uint8_t *)&counters[i] + SC_HITS_MAX_BIT / 8,
+			   &d))
 			return 0;
-		out[o + 16] = 0xe9;
-		if (!rel32(at + o + 21, targets[i], &d))
+		wr32(out + o + 11, d);
+		out[o + 15] = 1u << SC_HITS_MAX_BIT % 8;
+		out[o + 16] = 0x0f;
+		out[o + 17] = 0x85;
+		if (!rel32(at + o + 22, targets[i], &d))
 			return 0;
-		wr32(out + o + 17, d);
+		wr32(out + o + 18, d);
+		if (!inc_rip(out + o + 22, at + o + 29, &counters[i]))
+			return 0;
+		out[o + 29] = 0xe9;
+		if (!rel32(at + o + 34, targets[i], &d))
+			return 0;
+		wr32(out + o + 30, d);
 		memcpy(out + slots + 8 * i, &targets[i], 8);
 	}
 	size_t o = (size_t)n * SC_COUNTED_PAIR;

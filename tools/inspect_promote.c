@@ -210,9 +210,23 @@ static int decode_stub(struct promote_site *p, uint64_t at, const uint8_t *b,
 		if (b[o + 7] == 0x0f && b[o + 8] == 0x84) {
 			p->targets[k] = at + o + 13 + rd32(b + o + 9);
 			o += 13;
+		} else if (o + 34 <= n && b[o + 7] == 0x75 &&
+			   b[o + 8] == 0x19 && b[o + 9] == 0xf6 &&
+			   b[o + 10] == 0x05 && b[o + 16] == 0x0f &&
+			   b[o + 17] == 0x85 && b[o + 22] == 0x48 &&
+			   b[o + 23] == 0xff && b[o + 24] == 0x05 &&
+			   b[o + 29] == 0xe9) {
+			/* the counter stops at STATIC_CALL_PROMOTE_HITS_MAX */
+			uint64_t c = at + o + 29 + rd32(b + o + 25);
+			if (read(c, &p->hits[k], 8))
+				return 0;
+			p->targets[k] = at + o + 34 + rd32(b + o + 30);
+			p->counted = 1;
+			o += 34;
 		} else if (b[o + 7] == 0x75 && b[o + 8] == 0x0c &&
 			   b[o + 9] == 0x48 && b[o + 10] == 0xff &&
 			   b[o + 11] == 0x05 && b[o + 16] == 0xe9) {
+			/* a runtime before counters stopped */
 			uint64_t c = at + o + 16 + rd32(b + o + 12);
 			if (read(c, &p->hits[k], 8))
 				return 0;
@@ -271,14 +285,16 @@ static int in_place(const uint8_t *b, int reg, int tail)
 }
 
 /* arm64: the counter that `adrp x16; ldr x17, [x16, lo]; add x17, x17,
- * #1; str x17, [x16, lo]` at b (address at) counts into, or 0. */
-static uint64_t a64_counter(const uint8_t *b, uint64_t at)
+ * #1; str x17, [x16, lo]` at b (address at) counts into, or 0; `upto`:
+ * a `tbnz x17, #24` between the ldr and the add (skipped here). */
+static uint64_t a64_counter(const uint8_t *b, uint64_t at, int upto)
 {
 	uint32_t adrp = (uint32_t)rd32(b), ldr = (uint32_t)rd32(b + 4);
+	const uint8_t *add = b + (upto ? 12 : 8);
 	if ((adrp & 0x9f00001fu) != 0x90000010u ||
 	    (ldr & 0xffc003ffu) != 0xf9400211u ||
-	    (uint32_t)rd32(b + 8) != 0x91000631u ||
-	    (uint32_t)rd32(b + 12) != (0xf9000211u | (ldr & 0x3ffc00u)))
+	    (uint32_t)rd32(add) != 0x91000631u ||
+	    (uint32_t)rd32(add + 4) != (0xf9000211u | (ldr & 0x3ffc00u)))
 		return 0;
 	int64_t page = (int64_t)((adrp >> 29 & 3) | (adrp >> 5 & 0x7ffff) << 2);
 	if (page & (1ll << 20))
@@ -307,10 +323,22 @@ static int decode_a64_stub(struct promote_site *p, uint64_t at,
 		if (bne == 0x54000041u &&
 		    a64_branch(b + o + 12, at + o + 12, 1, &p->targets[k])) {
 			o += 16;
+		} else if (bne == 0x540000e1u && o + 36 <= n &&
+			   (uint32_t)rd32(b + o + 20) == 0x37c00071u &&
+			   a64_branch(b + o + 32, at + o + 32, 1,
+				      &p->targets[k])) {
+			/* `tbnz x17, #24` after the ldr: the counter stops
+			 * at STATIC_CALL_PROMOTE_HITS_MAX */
+			uint64_t c = a64_counter(b + o + 12, at + o + 12, 1);
+			if (!c || read(c, &p->hits[k], 8))
+				return 0;
+			p->counted = 1;
+			o += 36;
 		} else if (bne == 0x540000c1u && o + 32 <= n &&
 			   a64_branch(b + o + 28, at + o + 28, 1,
 				      &p->targets[k])) {
-			uint64_t c = a64_counter(b + o + 12, at + o + 12);
+			/* a runtime before counters stopped */
+			uint64_t c = a64_counter(b + o + 12, at + o + 12, 0);
 			if (!c || read(c, &p->hits[k], 8))
 				return 0;
 			p->counted = 1;
@@ -321,7 +349,7 @@ static int decode_a64_stub(struct promote_site *p, uint64_t at,
 		p->ntargets++;
 	}
 	if (p->counted) {
-		uint64_t c = o + 16 <= n ? a64_counter(b + o, at + o) : 0;
+		uint64_t c = o + 16 <= n ? a64_counter(b + o, at + o, 0) : 0;
 		if (!c || read(c, &p->misses, 8))
 			return 0;
 		o += 16;
@@ -372,7 +400,7 @@ static void live_a64_site(struct table *t, struct promote_site *p,
 			  char *(*describe)(uint64_t addr),
 			  int (*state)(uint64_t insn, int *mode))
 {
-	uint8_t b[704]; /* a 16-target counting stub: 672 bytes */
+	uint8_t b[768]; /* a 16-target counting stub: 736 bytes */
 	uint64_t dest, slot, thunk = p->thunk + t->base;
 	if (read(p->site + t->base, b, 4) ||
 	    !a64_branch(b, p->site + t->base, 0, &dest)) {
@@ -437,7 +465,7 @@ void live_promote_sites(struct table *t,
 {
 	for (size_t i = 0; i < t->npromote; i++) {
 		struct promote_site *p = &t->promote[i];
-		uint8_t b[512]; /* a 16-target counting stub: 480 bytes */
+		uint8_t b[768]; /* a 16-target counting stub: 688 bytes */
 		uint64_t slot, thunk = p->thunk + t->base;
 		if (!p->thunk) {
 			p->live = "unexpected";

@@ -86,6 +86,12 @@ enum static_call_promote_state {
  * "plain", ...), "?" for a value that is none. */
 const char *static_call_promote_state_name(int state);
 
+/* A stub's hit counter stops here (2^24): its line is then only read,
+ * so a site called on many cores at once does not bounce it between
+ * them. The runtime starts the counts again when it needs them
+ * (docs/PATCHING.md "Hit counters"). */
+#define STATIC_CALL_PROMOTE_HITS_MAX (1ul << 24)
+
 struct static_call_promote_site_info {
 	const void *address; /* the call (or tail jump) instruction */
 	int reg;	     /* x86: 0 rax ... 15 r15; arm64: N of xN */
@@ -101,7 +107,9 @@ struct static_call_promote_site_info {
 	unsigned long promotions; /* times pointed at a stub */
 	unsigned long demotions;  /* times moved back to its slow path */
 	/* on a stub with hit counters (counted = 1): calls its current stub
-	 * sent to targets[i], and to its slow path (misses) */
+	 * sent to targets[i] (at most STATIC_CALL_PROMOTE_HITS_MAX: at that
+	 * count a target's counter stops, "at least"), and to its slow path
+	 * (misses) */
 	int counted;
 	unsigned long hits[16], misses;
 	unsigned long kept; /* times its misses reached the demotion limit

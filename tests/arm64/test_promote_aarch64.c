@@ -342,8 +342,9 @@ static void test_stubs(void)
 
 /* Counting stubs (docs/PATCHING.md "Hit counters"): for every register
  * and 1-16 targets, every value still reaches its target, each call
- * counted once, on its target's counter or the misses'; a counter not
- * 8-byte aligned is refused. */
+ * counted once, on its target's counter or the misses', a target's
+ * counter no more once it holds STATIC_CALL_PROMOTE_HITS_MAX; a counter
+ * not 8-byte aligned is refused. */
 static uint64_t counts[SC_PROMOTE_MAX_TARGETS][SC_PROMOTE_MAX_TARGETS + 1]
 	__attribute__((aligned(64)));
 
@@ -391,6 +392,28 @@ static void test_counted_stubs(void)
 			      "x%d, %d counted: misses %llu", regs[i], n,
 			      (unsigned long long)counts[n - 1][n]);
 			(void)sum;
+			/* a counter stops at STATIC_CALL_PROMOTE_HITS_MAX
+			 * (one past it: another thread's increment at that
+			 * moment), the calls still right */
+			for (int k = 0; k < n; k++)
+				counts[n - 1][k] = STATIC_CALL_PROMOTE_HITS_MAX -
+						   1 + (uint64_t)(k & 1) * 2;
+			for (int r = 0; r < 2; r++)
+				for (int v = 0; v < NT; v++)
+					CHECK(fx[i].via(tf[v]) == 100 + v,
+					      "x%d, %d stopped: t%d", regs[i],
+					      n, v);
+			for (int k = 0; k < n; k++)
+				CHECK(counts[n - 1][k] ==
+					      STATIC_CALL_PROMOTE_HITS_MAX +
+						      (uint64_t)(k & 1),
+				      "x%d, %d counted: target %d past the "
+				      "stop: %llu",
+				      regs[i], n, k,
+				      (unsigned long long)counts[n - 1][k]);
+			CHECK(counts[n - 1][n] == 3 * (uint64_t)(NT - n),
+			      "x%d, %d stopped: misses %llu", regs[i], n,
+			      (unsigned long long)counts[n - 1][n]);
 		}
 		retarget("back to the thunk", fx[i].site, now, fx[i].thunk);
 	}

@@ -367,6 +367,24 @@ Test(promote, counting_stub_is_jmp_reg_and_counts_hits_and_misses)
 					     reg_names[i], n, k);
 			cr_assert_eq(cnt[n], SC_PROMOTE_MAX_TARGETS - n + 2,
 				     "%s, %d targets: misses", reg_names[i], n);
+			/* a counter stops at HITS_MAX (one past: another
+			 * thread's increment at that moment), the call
+			 * still right */
+			for (int k = 0; k < n; k++)
+				cnt[k] = STATIC_CALL_PROMOTE_HITS_MAX - 1 +
+					 (uint64_t)(k & 1) * 2;
+			expect_calls(regs[i].via, n);
+			expect_calls(regs[i].via, n);
+			for (int k = 0; k < n; k++)
+				cr_assert_eq(cnt[k],
+					     STATIC_CALL_PROMOTE_HITS_MAX +
+						     (uint64_t)(k & 1),
+					     "%s, %d targets: hits %d past "
+					     "the stop",
+					     reg_names[i], n, k);
+			cr_assert_eq(cnt[n],
+				     3 * (SC_PROMOTE_MAX_TARGETS - n + 2),
+				     "%s, %d targets: misses", reg_names[i], n);
 			char perms[5];
 			perms_of(at, perms);
 			cr_assert_str_eq(perms, "r-xp");
@@ -1120,6 +1138,77 @@ static const void *rax_0_promoted(void)
 				   STATIC_CALL_PROMOTE_PROMOTED),
 		  "not promoted");
 	return sc_parch_site_dest(pt_site_rax_0, 0);
+}
+
+/* The hit counter of target k of the x86-64 counting stub at `stub`
+ * (promote_x86_64.c: each pair's `incq hits(%rip)` at +22). */
+static uint64_t *hit_counter(const uint8_t *stub, int k)
+{
+	const uint8_t *inc = stub + 34 * k + 22;
+	int32_t d;
+	cr_assert(inc[0] == 0x48 && inc[1] == 0xff && inc[2] == 0x05,
+		  "no counting pair %d", k);
+	memcpy(&d, inc + 3, 4);
+	return (uint64_t *)(inc + 7 + d);
+}
+
+static const struct static_call_promote_site_info *site_info(
+	const uint8_t *site, struct static_call_promote_site_info *si, int n)
+{
+	int m = static_call_promote_sites(si, (size_t)n);
+	for (int s = 0; s < m && s < n; s++)
+		if (si[s].address == site)
+			return &si[s];
+	cr_assert_fail("site %p not listed", (const void *)site);
+	return NULL;
+}
+
+/* A hit counter stops at STATIC_CALL_PROMOTE_HITS_MAX (the stub then only
+ * reads it: no line written on every call from every core) and tells
+ * nothing of the hits since. A site whose misses reach the limit then is
+ * kept and counts again from zero, decided on the next window's counts:
+ * kept while misses stay rare (5%), demoted once they are not (50%).
+ * Deciding on the stopped count demoted the 95% site at once. */
+Test(promote, a_stopped_hit_count_starts_again_before_a_decision)
+{
+	const uint8_t *stub = rax_0_promoted();
+	struct static_call_promote_site_info si[16];
+	uint64_t *hits = hit_counter(stub, 0);
+	__atomic_store_n(hits, STATIC_CALL_PROMOTE_HITS_MAX - 2,
+			 __ATOMIC_RELAXED);
+	for (int i = 0; i < 1000; i++)
+		cr_assert_eq(pt_via_rax_0(pt_t0), 10);
+	cr_assert_eq(*hits, STATIC_CALL_PROMOTE_HITS_MAX,
+		     "the counter went on: %lu", (unsigned long)*hits);
+	cr_assert_eq(site_info(pt_site_rax_0, si, 16)->hits[0],
+		     STATIC_CALL_PROMOTE_HITS_MAX);
+	const unsigned long demotions =
+		site_info(pt_site_rax_0, si, 16)->demotions;
+	/* 5% misses, over 15 targets: too many to widen to */
+	for (long i = 0; i < 2000000; i++) {
+		int k = i % 20 ? 0 : 1 + (int)(i / 20 % 15);
+		cr_assert_eq(pt_via_rax_0(targets[k]), 10 + k);
+	}
+	const struct static_call_promote_site_info *p =
+		site_info(pt_site_rax_0, si, 16);
+	cr_assert_eq(p->demotions, demotions, "a 95%%-hit site demoted");
+	cr_assert_eq(p->state, STATIC_CALL_PROMOTE_PROMOTED, "%s",
+		     static_call_promote_state_name(p->state));
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), stub);
+	cr_assert(p->hits[0] > 0 && p->hits[0] < STATIC_CALL_PROMOTE_HITS_MAX,
+		  "not counting again: %lu", p->hits[0]);
+	cr_assert_geq(p->kept, 2, "kept %lu times", p->kept);
+	/* half of them misses: demoted on the counts started again */
+	int left = 0;
+	for (long i = 0; i < 4000000 && !left; i++) {
+		int k = i & 1 ? 0 : 1 + (int)(i / 2 % 15);
+		cr_assert_eq(pt_via_rax_0(targets[k]), 10 + k);
+		if (i % 1000 == 0)
+			left = sc_parch_site_dest(pt_site_rax_0, 0) != stub;
+	}
+	cr_assert(left, "a 50%-miss site stayed on its stub");
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
 }
 
 /* Code that cannot be made writable (mprotect refused: mseal, an LSM),
