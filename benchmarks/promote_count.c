@@ -1,12 +1,14 @@
 /*
  * promote_count.c - what hit counters (STATICCALL_PROMOTE_COUNT, read
  * once at start-up) cost a promoted site called from several threads:
- * its stub's `incq hits(%rip)` writes one cache line every caller shares.
- * One monomorphic promoted site (promote_loop.c's mono loop, promote
- * mode) called CALLS times by 1 thread, then by 2 threads at once (each
- * CALLS times); ns per call per thread, one line per round:
+ * its stub's `incq hits(%rip)` writes one cache line every caller shares,
+ * until the counter stops at STATIC_CALL_PROMOTE_HITS_MAX (then the stub
+ * only reads it). One monomorphic promoted site (promote_loop.c's mono
+ * loop, promote mode) called CALLS times by 1 thread, then by 2 threads
+ * at once (each CALLS times); ns per call per thread, one line per round,
+ * S 1 if the counter had stopped when the round began:
  *
- *	round R threads T ns N
+ *	round R threads T ns N stopped S
  *
  * promote_count.sh runs it with counters on and off, alternately, and
  * prints the medians side by side. Exits 1 if the site is not promoted
@@ -88,8 +90,11 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++)
 		for (int k = 0; k < 2; k++) {
 			int nthreads = 1 + (k + r) % 2; /* order alternates */
-			printf("round %d threads %d ns %.3f\n", r, nthreads,
-			       run(nthreads));
+			site_of_mono(&s);
+			int stopped = s.counted &&
+				      s.hits[0] >= STATIC_CALL_PROMOTE_HITS_MAX;
+			printf("round %d threads %d ns %.3f stopped %d\n", r,
+			       nthreads, run(nthreads), stopped);
 		}
 	site_of_mono(&s);
 	printf("counted %d hits %lu\n", s.counted, s.hits[0]);
