@@ -10,27 +10,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 calls=${1:-2000000} rounds=${2:-7}
 out=$(bench_dir promote_cost)
-promote=$(pc gcc_promote_cflags)
-plain=$(pc gcc_promote_plain_cflags)
-cc=${CC:-gcc}
-cflags=(-O2 -Iinclude)
-$cc "${cflags[@]}" -c benchmarks/promote_targets.c -o "$out/targets.o"
-$cc "${cflags[@]}" -DVARIANT=direct -DDIRECT -c benchmarks/promote_loop.c -o "$out/direct.o"
-$cc "${cflags[@]}" -DVARIANT=retpoline -mindirect-branch=thunk-inline -c benchmarks/promote_loop.c -o "$out/retpoline.o"
-# shellcheck disable=SC2086 # the variable holds several flags
-$cc "${cflags[@]}" -DVARIANT=promoted $promote -c benchmarks/promote_loop.c -o "$out/promoted.o"
+loop_objects "$out" direct retpoline promoted inlined indirect plainpromoted
 if [ "$(objdump -d "$out/promoted.o" | grep -c 'call.*__x86_indirect_thunk')" -eq 0 ] ||
 	[ "$(objdump -d "$out/retpoline.o" | grep -c lfence)" -eq 0 ]; then
 	echo "promote_cost: a build without its retpolines" >&2
 	exit 1
 fi
-# shellcheck disable=SC2086 # the variable holds several flags
-$cc "${cflags[@]}" -DVARIANT=inlined $promote -fplugin-arg-staticcall_gcc-promote-inline \
-	-c benchmarks/promote_loop.c -o "$out/inlined.o"
-$cc "${cflags[@]}" -DVARIANT=indirect -c benchmarks/promote_loop.c -o "$out/indirect.o"
-# shellcheck disable=SC2086 # the variable holds several flags
-$cc "${cflags[@]}" -DVARIANT=plainpromoted $plain -c benchmarks/promote_loop.c \
-	-o "$out/plainpromoted.o"
+cc=${CC:-gcc}
+cflags=(-O2 -Iinclude)
 $cc "${cflags[@]}" benchmarks/promote_cost.c "$out"/{targets,direct,retpoline,promoted,indirect,plainpromoted,inlined}.o \
 	-o "$out/promote_cost" -L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime"
 "$out/promote_cost" "$calls" "$rounds"

@@ -13,12 +13,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 calls=${1:-5000000} rounds=${2:-5} runs=${3:-3}
 out=$(bench_dir promote_count)
-promote=$(pc gcc_promote_cflags)
+loop_objects "$out" promoted
 cc=${CC:-gcc}
 cflags=(-O2 -Iinclude)
-$cc "${cflags[@]}" -c benchmarks/promote_targets.c -o "$out/targets.o"
-# shellcheck disable=SC2086 # the variable holds several flags
-$cc "${cflags[@]}" -DVARIANT=promoted $promote -c benchmarks/promote_loop.c -o "$out/promoted.o"
 $cc "${cflags[@]}" benchmarks/promote_count.c "$out"/{targets,promoted}.o \
 	-o "$out/promote_count" -pthread -L"$B/runtime" -lstaticcall \
 	-Wl,-rpath,"$B/runtime"

@@ -11,16 +11,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 calls=${1:-2000000} rounds=${2:-9}
 out=$(bench_dir promote_layout)
-promote=$(pc gcc_promote_cflags)
+loop_objects "$out" direct promoted inlined
 cc=${CC:-gcc}
 cflags=(-O2 -Iinclude)
-$cc "${cflags[@]}" -c benchmarks/promote_targets.c -o "$out/targets.o"
-$cc "${cflags[@]}" -DVARIANT=direct -DDIRECT -c benchmarks/promote_loop.c -o "$out/direct.o"
-# shellcheck disable=SC2086 # the variable holds several flags
-$cc "${cflags[@]}" -DVARIANT=promoted $promote -c benchmarks/promote_loop.c -o "$out/promoted.o"
-# shellcheck disable=SC2086
-$cc "${cflags[@]}" -DVARIANT=inlined $promote -fplugin-arg-staticcall_gcc-promote-inline \
-	-c benchmarks/promote_loop.c -o "$out/inlined.o"
 $cc "${cflags[@]}" -c benchmarks/promote_layout.c -o "$out/main.o"
 echo "ns/call (medians of $rounds x $calls calls); each loop's function's start mod 64"
 echo " at: direct stub inline    direct   stub inline  stub/d inl/d"
