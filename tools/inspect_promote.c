@@ -305,9 +305,9 @@ static uint64_t a64_counter(const uint8_t *b, uint64_t at, int upto)
 
 /* An arm64 stub of the runtime's (promote_aarch64.c) for register reg at
  * `at`, its bytes in b[0..n): `ldr x16, lit; cmp xN, x16; b.ne .+8; b
- * target` per target, then `b miss`; or, counting, `b.ne .+24` over the
- * target's counter (adrp, ldr, add, str) before its `b`, and the misses'
- * counter before `b miss`. */
+ * target` per target, then `b miss`; or, counting, `b.ne .+28` over the
+ * target's counter (adrp, ldr, tbnz, add, str) before its `b`, and the
+ * misses' counter before `b miss`. */
 static int decode_a64_stub(struct promote_site *p, uint64_t at,
 			   const uint8_t *b, size_t n,
 			   int (*read)(uint64_t, void *, size_t))
@@ -323,26 +323,23 @@ static int decode_a64_stub(struct promote_site *p, uint64_t at,
 		if (bne == 0x54000041u &&
 		    a64_branch(b + o + 12, at + o + 12, 1, &p->targets[k])) {
 			o += 16;
-		} else if (bne == 0x540000e1u && o + 36 <= n &&
-			   (uint32_t)rd32(b + o + 20) == 0x37c00071u &&
-			   a64_branch(b + o + 32, at + o + 32, 1,
-				      &p->targets[k])) {
-			/* `tbnz x17, #24` after the ldr: the counter stops
-			 * at STATIC_CALL_PROMOTE_HITS_MAX */
-			uint64_t c = a64_counter(b + o + 12, at + o + 12, 1);
-			if (!c || read(c, &p->hits[k], 8))
+		} else if (bne == 0x540000e1u || bne == 0x540000c1u) {
+			/* counting: `b.ne .+28` with `tbnz x17, #24` after
+			 * the ldr (the counter stops at
+			 * STATIC_CALL_PROMOTE_HITS_MAX), or `.+24` without
+			 * (a runtime before counters stopped) */
+			const int upto = bne == 0x540000e1u;
+			const size_t len = upto ? 36 : 32;
+			uint64_t c = 0;
+			if (o + len > n ||
+			    (upto && (uint32_t)rd32(b + o + 20) != 0x37c00071u) ||
+			    !a64_branch(b + o + len - 4, at + o + len - 4, 1,
+					&p->targets[k]) ||
+			    !(c = a64_counter(b + o + 12, at + o + 12, upto)) ||
+			    read(c, &p->hits[k], 8))
 				return 0;
 			p->counted = 1;
-			o += 36;
-		} else if (bne == 0x540000c1u && o + 32 <= n &&
-			   a64_branch(b + o + 28, at + o + 28, 1,
-				      &p->targets[k])) {
-			/* a runtime before counters stopped */
-			uint64_t c = a64_counter(b + o + 12, at + o + 12, 0);
-			if (!c || read(c, &p->hits[k], 8))
-				return 0;
-			p->counted = 1;
-			o += 32;
+			o += len;
 		} else {
 			return 0;
 		}
