@@ -74,23 +74,34 @@ static std::string slot_plain()
 // (an LD_AUDIT one: every call), which may clobber them, and a callee
 // may read them (a static chain in %r10, a preserve_most caller's
 // values, a global register variable).
+// Its unwind rows (.cfi_def_cfa_offset after each push and pop) let a
+// debugger or profiler stopped in the runtime's sampler walk out through
+// the thunk to the site's function.
 static std::string sample_block(int reg, const std::string &r)
 {
-	return "\tpushq %rax\n"
-	     "\tmovq " SC_ABI_PROMOTE_TICK_VAR "@GOTTPOFF(%rip), %rax\n"
-	     "\tdecl %fs:(%rax)\n"
-	     "\tpopq %rax\n"
-	     "\t.byte 0x75,0xda\n" // jnz retpoline (offset 8)
-	     "\tpushq %r10\n\tpushq %r11\n"
-	     "\tpushq $" +
-	     std::to_string(reg) + "\n\tpushq %" + r +
-	     "\n\tcall " SC_ABI_PROMOTE_SAMPLE_FN "@PLT\n"
-	     "\tpopq %" +
-	     r +
-	     "\n\taddq $8, %rsp\n"
-	     "\tpopq %r11\n\tpopq %r10\n"
-	     "\t.byte 0xeb," +
-	     hex(reg >= 8 ? 0xc1 : 0xc3) + "\n"; // jmp to the slow path
+	return "\t.cfi_def_cfa_offset 8\n"
+	       "\tpushq %rax\n\t.cfi_def_cfa_offset 16\n"
+	       "\tmovq " SC_ABI_PROMOTE_TICK_VAR "@GOTTPOFF(%rip), %rax\n"
+	       "\tdecl %fs:(%rax)\n"
+	       "\tpopq %rax\n\t.cfi_def_cfa_offset 8\n"
+	       "\t.byte 0x75,0xda\n" // jnz retpoline (offset 8)
+	       "\tpushq %r10\n\t.cfi_def_cfa_offset 16\n"
+	       "\tpushq %r11\n\t.cfi_def_cfa_offset 24\n"
+	       "\tpushq $" +
+	       std::to_string(reg) +
+	       "\n\t.cfi_def_cfa_offset 32\n"
+	       "\tpushq %" +
+	       r +
+	       "\n\t.cfi_def_cfa_offset 40\n"
+	       "\tcall " SC_ABI_PROMOTE_SAMPLE_FN "@PLT\n"
+	       "\tpopq %" +
+	       r +
+	       "\n\t.cfi_def_cfa_offset 32\n"
+	       "\taddq $8, %rsp\n\t.cfi_def_cfa_offset 24\n"
+	       "\tpopq %r11\n\t.cfi_def_cfa_offset 16\n"
+	       "\tpopq %r10\n\t.cfi_def_cfa_offset 8\n"
+	       "\t.byte 0xeb," +
+	       hex(reg >= 8 ? 0xc1 : 0xc3) + "\n"; // jmp to the slow path
 }
 
 // The plain slow path: `jmp *%reg` where the retpoline would be, int3
@@ -128,10 +139,10 @@ std::string sc_text_promote_thunk(int reg, bool plain_jump, bool notrack)
 		std::string t = "\t.section .text.staticcall_plain_thunks,"
 				"\"ax\",@progbits\n\t.balign 16\n\t.type " +
 				T +
-				",@function\n" + T + ":\n" + slot_plain() +
-				plain_jump_path(reg, notrack);
-		return t + sample_block(reg, r) + "\t.size " + T + ", .-" +
-		       T + "\n";
+				",@function\n" + T + ":\n\t.cfi_startproc\n" +
+				slot_plain() + plain_jump_path(reg, notrack);
+		return t + sample_block(reg, r) + "\t.cfi_endproc\n\t.size " +
+		       T + ", .-" + T + "\n";
 	}
 	// GCC's own section and comdat group for the thunk (its `thunk`
 	// mode emits them too): the linker keeps the first of the link and
@@ -141,21 +152,23 @@ std::string sc_text_promote_thunk(int reg, bool plain_jump, bool notrack)
 	std::string t = "\t.section .text." + T + ",\"axG\",@progbits," + T +
 			",comdat\n";
 	t += "\t.balign 16\n\t.weak " + T + "\n\t.hidden " + T + "\n";
-	t += "\t.type " + T + ",@function\n" + T + ":\n";
+	t += "\t.type " + T + ",@function\n" + T + ":\n\t.cfi_startproc\n";
 	// Slot: plain (into the retpoline) or sampling (to the block).
 	t += slot_plain();
 	// The retpoline, as GCC's own thunk; bytes so every assembler
-	// produces exactly what the runtime checks.
+	// produces exactly what the runtime checks. Past its call the
+	// site's return address is one word further up.
 	t += "\t.byte 0xe8,0x07,0,0,0\n" // call 1f
-	     "\t.byte 0xf3,0x90\n"	 // 2: pause
-	     "\t.byte 0x0f,0xae,0xe8\n"	 // lfence
-	     "\t.byte 0xeb,0xf9\n";	 // jmp 2b
+	     "\t.cfi_def_cfa_offset 16\n"
+	     "\t.byte 0xf3,0x90\n"	// 2: pause
+	     "\t.byte 0x0f,0xae,0xe8\n" // lfence
+	     "\t.byte 0xeb,0xf9\n";	// jmp 2b
 	t += "\t.byte " + hex(0x48 | (reg >= 8 ? 4 : 0)) + ",0x89," +
 	     hex(0x04 | (reg & 7) << 3) + ",0x24\n"; // 1: mov %reg,(%rsp)
 	t += "\t.byte 0xc3\n"			     // ret
 	     "\t.byte 0xcc,0xcc,0xcc,0xcc,0xcc,0xcc,0xcc\n";
 	t += sample_block(reg, r);
-	t += "\t.size " + T + ", .-" + T + "\n";
+	t += "\t.cfi_endproc\n\t.size " + T + ", .-" + T + "\n";
 	return t;
 }
 

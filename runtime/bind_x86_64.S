@@ -21,6 +21,7 @@
 	.type __staticcall_bind, @function
 	.balign 16
 __staticcall_bind:
+	.cfi_startproc
 	endbr64
 	SC_CALL_REGS_SAVE r11=0
 	SC_VECTOR_SAVE
@@ -30,6 +31,7 @@ __staticcall_bind:
 	SC_VECTOR_RESTORE
 	SC_CALL_REGS_RESTORE r11=0
 	ret
+	.cfi_endproc
 	.size __staticcall_bind, .-__staticcall_bind
 
 	.section .note.GNU-stack,"",@progbits

@@ -7,13 +7,18 @@
  * entry's caller does not use it as scratch (r11=1).
  *
  * SC_CALL_REGS_SAVE r11: pushes %rbp and sets it to %rsp, then the
- * registers, at -8(%rbp) down to -64(%rbp) (-72 with r11).
+ * registers, at -8(%rbp) down to -64(%rbp) (-72 with r11). Both macros
+ * say so in unwind rows (inside the entry's .cfi_startproc): a debugger
+ * stopped in the C code walks out through the entry.
  * SC_CALL_REGS_RESTORE r11: from %rbp (%rsp anywhere below), the same
  * registers and %rbp back; the next instruction is the entry's ret.
  */
 	.macro SC_CALL_REGS_SAVE r11=0
 	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
 	movq %rsp, %rbp
+	.cfi_def_cfa_register %rbp
 	pushq %rax
 	pushq %rdi
 	pushq %rsi
@@ -43,4 +48,7 @@
 	popq %rdi
 	popq %rax
 	popq %rbp
+	.cfi_def_cfa_register %rsp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbp
 	.endm

@@ -20,6 +20,7 @@
 	.type __staticcall_promote_sample, @function
 	.balign 16
 __staticcall_promote_sample:
+	.cfi_startproc
 	endbr64
 	SC_CALL_REGS_SAVE r11=1
 	SC_VECTOR_SAVE
@@ -30,6 +31,7 @@ __staticcall_promote_sample:
 	SC_VECTOR_RESTORE
 	SC_CALL_REGS_RESTORE r11=1
 	ret
+	.cfi_endproc
 	.size __staticcall_promote_sample, .-__staticcall_promote_sample
 
 	.section .note.GNU-stack,"",@progbits

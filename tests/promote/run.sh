@@ -31,7 +31,9 @@
 # tables, promote_jumps.c): the same results, each recorded, promoted or
 # given up on. Code sealed with mseal (promote_mseal.c): its sites left
 # where they are, reported unwritable; static_call_seal(SEAL_UPDATES)
-# mseals the promoted code and its stubs (promote_seal_updates.c).
+# mseals the promoted code and its stubs (promote_seal_updates.c). Under
+# gdb, a backtrace from the sampler reaches the site's function
+# (promote_backtrace.c).
 set -euo pipefail
 cc=$1 inc=$2 rtdir=$3 plugin=$4 out=$5 kind=${6:-gcc}
 QEMU= # (native)
@@ -689,4 +691,22 @@ $cc -O2 -Wall -Werror -I"$inc" "${promote[@]}" -c "$src/promote_with_keys.c" \
 cmp -s <(objdump -d "$out/preprocessed/with_keys.o" | tail -n +3) \
 	<(objdump -d "$out/preprocessed/direct.o" | tail -n +3) ||
 	fail "promote_with_keys.c: preprocessed first, other code"
+# A debugger stopped in the runtime's sampler walks out through the
+# sampler's entry and the thunk's sample block (their unwind rows) to the
+# site's function and main (promote_backtrace.c)
+if command -v gdb >/dev/null; then
+	$cc -O2 -g "${promote[@]}" "$src/promote_backtrace.c" \
+		-o "$out/promote_backtrace" "${rt[@]}" ||
+		fail "promote_backtrace.c: not built"
+	LD_LIBRARY_PATH=$rtdir timeout 120 gdb -q -batch -nx \
+		-ex 'set breakpoint pending on' \
+		-ex 'break sc_promote_sample_entry' -ex run -ex bt -ex kill \
+		"$out/promote_backtrace" >"$out/bt" 2>&1 || true
+	grep -Eq '^#2 .* in __x86_indirect_thunk_' "$out/bt" &&
+		grep -Eq '^#3 .* in caller_of_site ' "$out/bt" &&
+		grep -Eq '^#4 .* in main ' "$out/bt" ||
+		fail "backtrace from the sampler: $(grep '^#' "$out/bt")"
+else
+	echo "promotion: no gdb: the backtrace check skipped"
+fi
 echo "promotion: all checks passed"
