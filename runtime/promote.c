@@ -162,6 +162,10 @@ struct psite {
 	const struct stubrec *rec;	 /* PS_STUB: its stub */
 	uint64_t hits_seen, misses_seen; /* rec's counters at the last
 					    decision */
+	/* rec's misses when its hit counts (re)started (promotion, a
+	 * restart): what a stopped count is weighed against */
+	uint64_t misses_from;
+	uint8_t undecided; /* the last decision started counts again */
 	/* (check_inline) its inline site closed for a probe, what it
 	 * compared before, checks to wait before the next, the last wait */
 	uint8_t inl_probe, inl_wait, inl_backoff;
@@ -238,6 +242,7 @@ struct pobj {
 	unsigned relayouts;
 	size_t relaid; /* sites moved by them, in all */
 	size_t hit_restarts; /* stopped hit counts started again */
+	size_t gap_bytes; /* left before counting stubs (make_stub) */
 	int relayout_set;
 	uint64_t relayout_from;
 	uint64_t inl_checked; /* ms: its inline sites' last check */
@@ -1251,9 +1256,10 @@ static int hits_stopped(const struct stubrec *r)
 	return 0;
 }
 
-/* s's stub counts its hits again from zero (a thread counting at that
- * moment may add one more or lose one: counts are approximate), and what
- * the runtime compares them with starts from zero too. Only when a
+/* s's stub counts its hits again from zero, and what the runtime
+ * compares them with starts from what they then hold: read back, since a
+ * thread incrementing a counter that had not stopped may write its old
+ * count plus one over the zero (a stopped one is only read). Only when a
  * decision needs hits a stopped counter no longer shows: each start
  * brings back the writes a stop saved (docs/PATCHING.md "Hit
  * counters"). */
@@ -1262,11 +1268,13 @@ static void restart_hits(struct pobj *po, struct psite *s)
 	const struct stubrec *r = s->rec;
 	for (int i = 0; i < r->n; i++)
 		__atomic_store_n(&r->cnt[i], 0, __ATOMIC_RELAXED);
-	s->hits_seen = 0;
+	s->hits_seen = stub_hits(r);
+	s->misses_from = stub_misses(r);
 	if (s->inl) {
 		struct inlcheck *ck = &po->inl_chk[s->inl - po->inl];
 		if (ck->rec == r)
-			memset(ck->seen, 0, sizeof ck->seen);
+			for (int i = 0; i < r->n; i++)
+				ck->seen[i] = counter(&r->cnt[i]);
 	}
 	po->hit_restarts++;
 }
@@ -1299,17 +1307,20 @@ static const struct stubrec *make_stub(struct pobj *po, int reg,
 		return NULL;
 	/* A counting stub starts a cache line (what the page has left
 	 * allowing): its first pair (34 bytes on x86-64) across two fetch
-	 * lines cost a cycle a call (benchmarks/README.md). The gap stays
-	 * traps. */
-	const size_t gap = (size_t)(-(uintptr_t)at & (SC_COUNTER_LINE - 1));
-	if (cnt && gap && sc_execmem_next(&po->pool, gap + len) == at &&
-	    sc_execmem_room(&po->pool, gap) == at)
-		at += gap;
+	 * lines cost a cycle a call (benchmarks/README.md). The gap, taken
+	 * once the stub encodes, stays traps. */
+	size_t gap = cnt ? (size_t)(-(uintptr_t)at & (SC_COUNTER_LINE - 1)) : 0;
+	if (gap && sc_execmem_next(&po->pool, gap + len) != at)
+		gap = 0;
+	at += gap;
 	if (cnt ? !sc_parch_counted_stub_encode(at, reg, t, n, miss, cnt, buf) :
 		  !sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
 		*far = 1;
 		return NULL;
 	}
+	if (gap && sc_execmem_room(&po->pool, gap) != at - gap)
+		return NULL;
+	po->gap_bytes += gap;
 	uint8_t *room = sc_execmem_room(&po->pool, len);
 	if (room != at)
 		return NULL;
@@ -1385,7 +1396,7 @@ static void relayout(struct pobj *po)
 		if (s->state == PS_STUB && !s->queued && !s->terminal &&
 		    s->rec && s->rec->cnt && s->rec->site == s->insn) {
 			h[n++] = (struct hot){ s, stub_hits(s->rec), NULL };
-			code += s->rec->len;
+			code += s->rec->len + SC_COUNTER_LINE; /* its gap */
 			cnt += counter_block(s->rec->n);
 		}
 	}
@@ -1657,7 +1668,8 @@ static void commit(struct pending *p)
 	s->stub = p->stub->at;
 	s->rec = p->stub;
 	s->hits_seen = stub_hits(p->stub);
-	s->misses_seen = stub_misses(p->stub);
+	s->misses_seen = s->misses_from = stub_misses(p->stub);
+	s->undecided = 0;
 	s->promoted_at = now_ms();
 	s->ntargets = s->nlast = (uint8_t)k;
 	memcpy(s->targets, p->t, k * sizeof *p->t);
@@ -1729,6 +1741,44 @@ static void relearn(struct batch *b, struct pobj *po, struct psite *s)
 	count_demotion(b, po, s);
 }
 
+/* With hit counters, is s (a promoted site whose sampled misses reached
+ * its limit, none to widen to) kept on its stub? Its misses since the
+ * last decision rare next to its hits (under 100 - COVER % of its calls)
+ * keep it; only the miss count was known before counters. A counter that
+ * stopped (STATIC_CALL_PROMOTE_HITS_MAX) says its target took at least
+ * that many calls since the counts started: misses since then rare next
+ * to that keep it, the counts left stopped; else the counts start again
+ * and the next decision reads them, once: a second window without an
+ * answer (at least 2^24 hits and 2^24 / 9 misses again) demotes it. */
+static int counts_keep(struct pobj *po, struct psite *s)
+{
+	if (!s->rec || !s->rec->cnt)
+		return 0;
+	const uint64_t h = stub_hits(s->rec), mi = stub_misses(s->rec);
+	const uint64_t dh = h - s->hits_seen, dm = mi - s->misses_seen;
+	s->hits_seen = h;
+	s->misses_seen = mi;
+	if (!hits_stopped(s->rec)) {
+		s->undecided = 0;
+		if (dm * 100 >= (dh + dm) * (100 - SC_PROMOTE_COVER))
+			return 0;
+		s->kept++;
+		return 1;
+	}
+	const uint64_t ms = mi - s->misses_from;
+	if (ms * 100 < (STATIC_CALL_PROMOTE_HITS_MAX + ms) *
+			       (100 - SC_PROMOTE_COVER)) {
+		s->undecided = 0;
+		s->kept++;
+		return 1;
+	}
+	if (s->undecided)
+		return 0;
+	restart_hits(po, s);
+	s->undecided = 1;
+	return 1;
+}
+
 static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 {
 	void *t[SC_PROMOTE_TARGETS];
@@ -1770,25 +1820,8 @@ static void decide(struct batch *b, struct pobj *po, struct psite *s, int m)
 			return;
 		}
 		reset_tally(s);
-		/* With hit counters: misses that stay rare next to the hits
-		 * since the last decision (under 100 - COVER %) keep it on
-		 * its stub; only the miss count was known before. */
-		uint64_t h = stub_hits(s->rec), mi = stub_misses(s->rec);
-		uint64_t dh = h - s->hits_seen, dm = mi - s->misses_seen;
-		s->hits_seen = h;
-		s->misses_seen = mi;
-		if (s->rec && s->rec->cnt &&
-		    dm * 100 < (dh + dm) * (100 - SC_PROMOTE_COVER)) {
-			s->kept++;
+		if (counts_keep(po, s))
 			return;
-		}
-		/* A counter stopped since: its hits are not known, kept
-		 * until the next decision, counted again from zero. */
-		if (hits_stopped(s->rec)) {
-			restart_hits(po, s);
-			s->kept++;
-			return;
-		}
 		if (back_to_slow_path(po, s))
 			return;
 		count_demotion(b, po, s);
@@ -1857,13 +1890,16 @@ static void inline_open(struct pobj *po, struct psite *s, const void *t)
  * site changed. */
 static int check_counts(struct pobj *po, struct psite *s);
 
-/* A counter found stopped starts again after the check: the next one
- * sees the hits since (each check needs the hits since the last). */
+/* A counter past half its stop starts again after the check: the next
+ * one sees every hit since (each check needs the hits since the last; a
+ * stop within its window would cut them short). */
 static int check_one(struct pobj *po, struct psite *s)
 {
 	const struct stubrec *r = s->rec;
-	int changed = check_counts(po, s);
-	if (s->rec == r && hits_stopped(r))
+	int changed = check_counts(po, s), half = 0;
+	for (int i = 0; s->rec == r && i < r->n; i++)
+		half |= counter(&r->cnt[i]) >= STATIC_CALL_PROMOTE_HITS_MAX / 2;
+	if (half)
 		restart_hits(po, s);
 	return changed;
 }
@@ -2085,7 +2121,7 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 			st->inline_open += s->inl && s->inl->target;
 		}
 		st->stubs += po->nstubs;
-		st->stub_bytes += po->slow_bytes + po->jump_bytes;
+		st->stub_bytes += po->slow_bytes + po->jump_bytes + po->gap_bytes;
 		for (size_t i = 0; i < po->nstubs; i++) {
 			st->stub_bytes += po->stubs[i].len;
 			st->hits += stub_hits(&po->stubs[i]);
@@ -2375,7 +2411,7 @@ static void report_object(const struct pobj *po)
 		hits += stub_hits(&po->stubs[i]);
 		misses += stub_misses(&po->stubs[i]);
 	}
-	stubs += po->slow_bytes + po->jump_bytes;
+	stubs += po->slow_bytes + po->jump_bytes + po->gap_bytes;
 	sc_log_report("promote: %s: %zu sites: %zu promoted, %zu learning, "
 		      "%zu megamorphic, %zu far, %zu no room, %zu plain in "
 		      "place, %zu unwritable, %zu on the "

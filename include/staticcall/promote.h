@@ -29,10 +29,14 @@ struct static_call_promote_stats {
 			       into the program): on the thunk for good */
 	unsigned long promotions, demotions;
 	unsigned long samples;	  /* samples taken (all threads, all flushes) */
-	size_t stubs, stub_bytes; /* stubs written, executable bytes used */
+	size_t stubs, stub_bytes; /* stubs written, executable bytes used
+				     (with the gaps that start counting
+				     stubs on a cache line) */
 	/* hit counters (STATICCALL_PROMOTE_COUNT, default on): calls the
-	 * stubs sent to a learned target, and to the slow path; counted
-	 * without atomics, so concurrent calls may lose a few */
+	 * stubs sent to a learned target (each target's count stopping at
+	 * STATIC_CALL_PROMOTE_HITS_MAX), and to the slow path, since each
+	 * stub's counts last started; counted without atomics, so
+	 * concurrent calls may lose a few */
 	unsigned long long hits, misses;
 	size_t counter_bytes; /* read-write memory holding the counters */
 	/* the memory the runtime made, process-wide (its stubs, counters
@@ -109,7 +113,8 @@ struct static_call_promote_site_info {
 	/* on a stub with hit counters (counted = 1): calls its current stub
 	 * sent to targets[i] (at most STATIC_CALL_PROMOTE_HITS_MAX: at that
 	 * count a target's counter stops, "at least"), and to its slow path
-	 * (misses) */
+	 * (misses), since the runtime last started its counts (they may go
+	 * down: docs/PATCHING.md "Hit counters") */
 	int counted;
 	unsigned long hits[16], misses;
 	unsigned long kept; /* times its misses reached the demotion limit

@@ -1141,15 +1141,26 @@ static const void *rax_0_promoted(void)
 }
 
 /* The hit counter of target k of the x86-64 counting stub at `stub`
- * (promote_x86_64.c: each pair's `incq hits(%rip)` at +22). */
-static uint64_t *hit_counter(const uint8_t *stub, int k)
+ * (promote_x86_64.c: each pair's `incq hits(%rip)` at +22), and of its
+ * misses (the `incq` after its n pairs). */
+static uint64_t *stub_counter(const uint8_t *stub, int at)
 {
-	const uint8_t *inc = stub + 34 * k + 22;
+	const uint8_t *inc = stub + at;
 	int32_t d;
 	cr_assert(inc[0] == 0x48 && inc[1] == 0xff && inc[2] == 0x05,
-		  "no counting pair %d", k);
+		  "no counter's incq at +%d", at);
 	memcpy(&d, inc + 3, 4);
 	return (uint64_t *)(inc + 7 + d);
+}
+
+static uint64_t *hit_counter(const uint8_t *stub, int k)
+{
+	return stub_counter(stub, 34 * k + 22);
+}
+
+static uint64_t *miss_counter(const uint8_t *stub, int n)
+{
+	return stub_counter(stub, 34 * n);
 }
 
 static const struct static_call_promote_site_info *site_info(
@@ -1163,50 +1174,74 @@ static const struct static_call_promote_site_info *site_info(
 	return NULL;
 }
 
+/* Calls of rax_0's site, one in `every` a miss over 15 targets (too many
+ * to widen to); every `poke` calls (0: never) its hit counter set to its
+ * stop and `misses` added to its miss counter: a window of at least 2^24
+ * hits and that many misses more, without the calls. */
+static void mixed_calls(long calls, int every, long poke, uint64_t *hits,
+			uint64_t *misses, uint64_t more)
+{
+	for (long i = 0; i < calls; i++) {
+		int k = i % every ? 0 : 1 + (int)(i / every % 15);
+		cr_assert_eq(pt_via_rax_0(targets[k]), 10 + k);
+		if (poke && i % poke == 0) {
+			__atomic_store_n(hits, STATIC_CALL_PROMOTE_HITS_MAX,
+					 __ATOMIC_RELAXED);
+			__atomic_fetch_add(misses, more, __ATOMIC_RELAXED);
+		}
+	}
+}
+
 /* A hit counter stops at STATIC_CALL_PROMOTE_HITS_MAX (the stub then only
- * reads it: no line written on every call from every core) and tells
- * nothing of the hits since. A site whose misses reach the limit then is
- * kept and counts again from zero, decided on the next window's counts:
- * kept while misses stay rare (5%), demoted once they are not (50%).
- * Deciding on the stopped count demoted the 95% site at once. */
-Test(promote, a_stopped_hit_count_starts_again_before_a_decision)
+ * reads it: no line written on every call from every core): its target
+ * took at least that many calls since the counts started. A site whose
+ * misses since then stay rare next to that is kept, its count left
+ * stopped (5% misses: no write to it); one whose misses since reach 2^24
+ * / 9 counts again from zero, once, and is decided on those counts (5%:
+ * kept); a second window without an answer (75% misses, each window 2^24
+ * hits and 3 x 2^24 misses) demotes it. Deciding on the stopped count
+ * since the last decision demoted the 5% site; restarting at every
+ * window without an answer kept the 75% site for good (a review). */
+Test(promote, a_stopped_hit_count_is_weighed_then_started_again_once)
 {
 	const uint8_t *stub = rax_0_promoted();
 	struct static_call_promote_site_info si[16];
-	uint64_t *hits = hit_counter(stub, 0);
+	uint64_t *hits = hit_counter(stub, 0), *misses = miss_counter(stub, 1);
 	__atomic_store_n(hits, STATIC_CALL_PROMOTE_HITS_MAX - 2,
 			 __ATOMIC_RELAXED);
 	for (int i = 0; i < 1000; i++)
 		cr_assert_eq(pt_via_rax_0(pt_t0), 10);
 	cr_assert_eq(*hits, STATIC_CALL_PROMOTE_HITS_MAX,
 		     "the counter went on: %lu", (unsigned long)*hits);
-	cr_assert_eq(site_info(pt_site_rax_0, si, 16)->hits[0],
-		     STATIC_CALL_PROMOTE_HITS_MAX);
-	const unsigned long demotions =
-		site_info(pt_site_rax_0, si, 16)->demotions;
-	/* 5% misses, over 15 targets: too many to widen to */
-	for (long i = 0; i < 2000000; i++) {
-		int k = i % 20 ? 0 : 1 + (int)(i / 20 % 15);
-		cr_assert_eq(pt_via_rax_0(targets[k]), 10 + k);
-	}
 	const struct static_call_promote_site_info *p =
 		site_info(pt_site_rax_0, si, 16);
+	cr_assert_eq(p->hits[0], STATIC_CALL_PROMOTE_HITS_MAX);
+	const unsigned long demotions = p->demotions, kept = p->kept;
+	/* 5% misses: kept, the count left stopped */
+	mixed_calls(2000000, 20, 0, NULL, NULL, 0);
+	p = site_info(pt_site_rax_0, si, 16);
 	cr_assert_eq(p->demotions, demotions, "a 95%%-hit site demoted");
 	cr_assert_eq(p->state, STATIC_CALL_PROMOTE_PROMOTED, "%s",
 		     static_call_promote_state_name(p->state));
 	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), stub);
+	cr_assert_eq(p->hits[0], STATIC_CALL_PROMOTE_HITS_MAX,
+		     "counting again: %lu", p->hits[0]);
+	cr_assert_geq(p->kept, kept + 2, "kept %lu times", p->kept);
+	/* misses since the counts started past 2^24 / 9: counted again,
+	 * the 5% site kept on those counts */
+	__atomic_fetch_add(misses, STATIC_CALL_PROMOTE_HITS_MAX,
+			   __ATOMIC_RELAXED);
+	mixed_calls(2000000, 20, 0, NULL, NULL, 0);
+	p = site_info(pt_site_rax_0, si, 16);
+	cr_assert_eq(p->demotions, demotions, "a 95%%-hit site demoted");
+	cr_assert_eq(sc_parch_site_dest(pt_site_rax_0, 0), stub);
 	cr_assert(p->hits[0] > 0 && p->hits[0] < STATIC_CALL_PROMOTE_HITS_MAX,
 		  "not counting again: %lu", p->hits[0]);
-	cr_assert_geq(p->kept, 2, "kept %lu times", p->kept);
-	/* half of them misses: demoted on the counts started again */
-	int left = 0;
-	for (long i = 0; i < 4000000 && !left; i++) {
-		int k = i & 1 ? 0 : 1 + (int)(i / 2 % 15);
-		cr_assert_eq(pt_via_rax_0(targets[k]), 10 + k);
-		if (i % 1000 == 0)
-			left = sc_parch_site_dest(pt_site_rax_0, 0) != stub;
-	}
-	cr_assert(left, "a 50%-miss site stayed on its stub");
+	/* 75% misses, every window as long as a stop: demoted */
+	mixed_calls(400000, 4, 500, hits, misses,
+		    3 * STATIC_CALL_PROMOTE_HITS_MAX);
+	cr_assert_gt(site_info(pt_site_rax_0, si, 16)->demotions, demotions,
+		     "a 75%%-miss site never demoted");
 	__staticcall_promote_unregister(__start_pt_promote_table,
 					__stop_pt_promote_table);
 }
