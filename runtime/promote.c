@@ -1670,6 +1670,11 @@ static void commit(struct pending *p)
 	s->hits_seen = stub_hits(p->stub);
 	s->misses_seen = s->misses_from = stub_misses(p->stub);
 	s->undecided = 0;
+	/* back on a stub of its own it had before (demoted, the same
+	 * targets again): a count that stopped then says nothing of the
+	 * calls since this promotion */
+	if (hits_stopped(s->rec))
+		restart_hits(p->po, s);
 	s->promoted_at = now_ms();
 	s->ntargets = s->nlast = (uint8_t)k;
 	memcpy(s->targets, p->t, k * sizeof *p->t);
