@@ -1269,7 +1269,7 @@ static void restart_hits(struct pobj *po, struct psite *s)
 	for (int i = 0; i < r->n; i++)
 		__atomic_store_n(&r->cnt[i], 0, __ATOMIC_RELAXED);
 	s->hits_seen = stub_hits(r);
-	s->misses_from = stub_misses(r);
+	s->misses_seen = s->misses_from = stub_misses(r);
 	if (s->inl) {
 		struct inlcheck *ck = &po->inl_chk[s->inl - po->inl];
 		if (ck->rec == r)
@@ -1680,10 +1680,16 @@ static void commit(struct pending *p)
 	memcpy(s->targets, p->t, k * sizeof *p->t);
 	memcpy(s->last, p->t, k * sizeof *p->t);
 	/* Hysteresis: back to the same targets, it must miss twice as
-	 * often as before to be demoted again. */
-	s->miss_limit = same && s->miss_limit < (1u << 20) ?
+	 * often as before to be demoted again. On a counting stub at most
+	 * 2^14 samples (~2^19 misses) a window: one after its counts
+	 * restart must end before 2^24 / 9 misses, or a stopped count
+	 * could leave it undetermined again and demote a healthy site
+	 * (counts_keep; a review). */
+	const uint32_t most = s->rec->cnt ? 1u << 14 : 1u << 20;
+	s->miss_limit = same && s->miss_limit < most ?
 				2 * s->miss_limit :
-				SC_PROMOTE_MIN_SAMPLES;
+			same ? most :
+			       SC_PROMOTE_MIN_SAMPLES;
 	totals.promotions++;
 	s->promotions++;
 	relayout_after_promotion(p->po);
@@ -1746,6 +1752,12 @@ static void relearn(struct batch *b, struct pobj *po, struct psite *s)
 	count_demotion(b, po, s);
 }
 
+/* A counter's growth from `from` to `now`; `now` itself if it went back. */
+static uint64_t since(uint64_t now, uint64_t from)
+{
+	return now >= from ? now - from : now;
+}
+
 /* With hit counters, is s (a promoted site whose sampled misses reached
  * its limit, none to widen to) kept on its stub? Its misses since the
  * last decision rare next to its hits (under 100 - COVER % of its calls)
@@ -1760,7 +1772,9 @@ static int counts_keep(struct pobj *po, struct psite *s)
 	if (!s->rec || !s->rec->cnt)
 		return 0;
 	const uint64_t h = stub_hits(s->rec), mi = stub_misses(s->rec);
-	const uint64_t dh = h - s->hits_seen, dm = mi - s->misses_seen;
+	/* (a count may go back: a preempted thread's increment stores its
+	 * old count plus one over a newer one, or over a restart's zero) */
+	const uint64_t dh = since(h, s->hits_seen), dm = since(mi, s->misses_seen);
 	s->hits_seen = h;
 	s->misses_seen = mi;
 	if (!hits_stopped(s->rec)) {
@@ -1770,7 +1784,7 @@ static int counts_keep(struct pobj *po, struct psite *s)
 		s->kept++;
 		return 1;
 	}
-	const uint64_t ms = mi - s->misses_from;
+	const uint64_t ms = since(mi, s->misses_from);
 	if (ms * 100 < (STATIC_CALL_PROMOTE_HITS_MAX + ms) *
 			       (100 - SC_PROMOTE_COVER)) {
 		s->undecided = 0;

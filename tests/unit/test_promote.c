@@ -1261,6 +1261,30 @@ Test(promote, a_stopped_hit_count_is_weighed_then_started_again_once)
 					__stop_pt_promote_table);
 }
 
+/* A count that goes back (a preempted thread's non-atomic increment
+ * stores its old count plus one over a newer count, or over a restart's
+ * zero) is growth from zero, not a delta of 2^64: a 50%-miss window
+ * after one is not kept (a review: it wrapped and kept the site). */
+Test(promote, a_count_that_goes_back_is_no_wrapped_delta)
+{
+	const uint8_t *stub = rax_0_promoted();
+	struct static_call_promote_site_info si[16];
+	uint64_t *hits = hit_counter(stub, 0);
+	__atomic_store_n(hits, STATIC_CALL_PROMOTE_HITS_MAX - 200000,
+			 __ATOMIC_RELAXED);
+	mixed_calls(40000, 20, 0, NULL, NULL, 0); /* 5%: kept */
+	const struct static_call_promote_site_info *p =
+		site_info(pt_site_rax_0, si, 16);
+	const unsigned long kept = p->kept;
+	cr_assert_gt(kept, 0, "a 5%%-miss site not kept");
+	__atomic_store_n(hits, 5, __ATOMIC_RELAXED); /* went back */
+	mixed_calls(1200, 2, 0, NULL, NULL, 0); /* 600 misses: a window */
+	cr_assert_eq(site_info(pt_site_rax_0, si, 16)->kept, kept,
+		     "a 50%%-miss window kept");
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+}
+
 /* Code that cannot be made writable (mprotect refused: mseal, an LSM),
  * -EPERM and -EACCES alike: the first refused write locks the object.
  * A site promoted before stays on its stub, one learning on its thunk,
