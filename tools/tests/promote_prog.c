@@ -2,8 +2,8 @@
  * A program for the inspector's promotion test (test_inspect_promote.py),
  * built in GCC promote mode: a monomorphic site, a site alternating two
  * targets, a megamorphic one, a tail call and one called late (from the
- * loop's second half); it calls them until it has
- * learned (static_call_promote_sites), prints "ready" and waits for its
+ * loop's second half); it calls them 4,000,000 times and on until mono
+ * has learned (static_call_promote_sites), prints "ready" and waits for its
  * standard input to close. With the argument `seal`, it calls
  * static_call_seal(STATIC_CALL_SEAL_CODE) first; with `breakpoint`
  * (promote-inline builds) it writes a debugger's breakpoint (0xcc) over
@@ -128,11 +128,30 @@ static int corrupt_view(void)
 	return 0;
 }
 
+/* Has the runtime promoted mono onto t1 (and, built promote-inline,
+ * opened its inline site on t1)? Decisions wait in a batch committed at
+ * a later flush: on a loaded machine 4,000,000 rounds may end first. */
+static int mono_learned(void)
+{
+	struct static_call_promote_site_info si[16];
+	int n = static_call_promote_sites(si, 16);
+	for (int i = 0; i < n && i < 16; i++)
+		if (si[i].state == STATIC_CALL_PROMOTE_PROMOTED &&
+		    si[i].ntargets == 1 && si[i].targets[0] == (void *)t1)
+			return !si[i].inline_site ||
+			       si[i].inline_target == (void *)t1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long s = 0;
 	unsigned r = 1;
-	for (long i = 0; i < 4000000; i++) {
+	/* 4,000,000 rounds, then on (at most 40,000,000) until mono has
+	 * learned */
+	for (long i = 0; i < 4000000 || (i < 40000000 && (i % 100000 ||
+							  !mono_learned()));
+	     i++) {
 		r = r * 1103515245u + 12345u;
 		s += mono(table[1], i);
 		s += duo(table[2 + (i & 1)], i);
