@@ -1774,7 +1774,8 @@ static int counts_keep(struct pobj *po, struct psite *s)
 	const uint64_t h = stub_hits(s->rec), mi = stub_misses(s->rec);
 	/* (a count may go back: a preempted thread's increment stores its
 	 * old count plus one over a newer one, or over a restart's zero) */
-	const uint64_t dh = since(h, s->hits_seen), dm = since(mi, s->misses_seen);
+	const uint64_t dh = since(h, s->hits_seen),
+		       dm = since(mi, s->misses_seen);
 	s->hits_seen = h;
 	s->misses_seen = mi;
 	if (!hits_stopped(s->rec)) {
@@ -1905,12 +1906,11 @@ static void inline_open(struct pobj *po, struct psite *s, const void *t)
 	s->inl_probe = !s->inl->target;
 }
 
-/* One check of s (an inline site on a counting stub): 1 if its inline
- * site changed. */
 static int check_counts(struct pobj *po, struct psite *s);
 
-/* A counter past half its stop starts again after the check: the next
- * one sees every hit since (each check needs the hits since the last; a
+/* One check of s (an inline site on a counting stub): 1 if its inline
+ * site changed. A counter past half its stop starts again after it: the
+ * next check sees every hit since (each needs the hits since the last; a
  * stop within its window would cut them short). */
 static int check_one(struct pobj *po, struct psite *s)
 {
@@ -2140,7 +2140,8 @@ SC_EXPORT int static_call_promote_stats(struct static_call_promote_stats *st)
 			st->inline_open += s->inl && s->inl->target;
 		}
 		st->stubs += po->nstubs;
-		st->stub_bytes += po->slow_bytes + po->jump_bytes + po->gap_bytes;
+		st->stub_bytes +=
+			po->slow_bytes + po->jump_bytes + po->gap_bytes;
 		for (size_t i = 0; i < po->nstubs; i++) {
 			st->stub_bytes += po->stubs[i].len;
 			st->hits += stub_hits(&po->stubs[i]);

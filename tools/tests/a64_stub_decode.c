@@ -60,7 +60,8 @@ static int check(int reg, int n, int counting, int corrupt)
 				sc_parch_stub_size(n);
 	int ok = counting ? sc_parch_counted_stub_encode(
 				    at, reg, t, n, miss,
-				    (uint64_t *)(uintptr_t)(BASE + COUNTERS), out) :
+				    (uint64_t *)(uintptr_t)(BASE + COUNTERS),
+				    out) :
 			    sc_parch_stub_encode(at, reg, t, n, miss, out);
 	if (!ok || len > sizeof out) {
 		printf("x%d, %d targets: not encoded\n", reg, n);
