@@ -1227,6 +1227,19 @@ static uint64_t *counters_for(struct pobj *po, int n)
 	return c;
 }
 
+/* cnt (or NULL), the block counters_for(po, n) just handed out, for a
+ * stub that was not made: back to its page, zeroed (relayout copies
+ * counts in first), so a target out of reach leaks no counter memory. */
+static void counters_back(struct pobj *po, uint64_t *cnt, int n)
+{
+	const size_t block = counter_block(n);
+	if (!cnt || (uint8_t *)cnt + block != po->cnt_page + po->cnt_page_used)
+		return;
+	memset(cnt, 0, block);
+	po->cnt_page_used -= block;
+	po->cnt_used -= block;
+}
+
 static uint64_t counter(const uint64_t *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
@@ -1299,12 +1312,12 @@ static const struct stubrec *make_stub(struct pobj *po, int reg,
 			   sc_parch_stub_size(n);
 	uint8_t buf[SC_PSTUB_MAX];
 	if (len > sizeof buf)
-		return NULL;
+		goto unmade;
 	/* Encode for the address it will have before taking the room, so a
 	 * target out of reach costs no pool space. */
 	uint8_t *at = sc_execmem_next(&po->pool, len);
 	if (!at)
-		return NULL;
+		goto unmade;
 	/* A counting stub starts a cache line (what the page has left
 	 * allowing): its first pair (34 bytes on x86-64) across two fetch
 	 * lines cost a cycle a call (benchmarks/README.md). The gap, taken
@@ -1316,14 +1329,14 @@ static const struct stubrec *make_stub(struct pobj *po, int reg,
 	if (cnt ? !sc_parch_counted_stub_encode(at, reg, t, n, miss, cnt, buf) :
 		  !sc_parch_stub_encode(at, reg, t, n, miss, buf)) {
 		*far = 1;
-		return NULL;
+		goto unmade;
 	}
 	if (gap && sc_execmem_room(&po->pool, gap) != at - gap)
-		return NULL;
+		goto unmade;
 	po->gap_bytes += gap;
 	uint8_t *room = sc_execmem_room(&po->pool, len);
 	if (room != at)
-		return NULL;
+		goto unmade;
 	memcpy(room, buf, len);
 	struct stubrec *r = &po->stubs[po->nstubs++];
 	r->at = room;
@@ -1337,6 +1350,9 @@ static const struct stubrec *make_stub(struct pobj *po, int reg,
 	r->retired = 0;
 	perf_map(po, room, len, "stub", reg, site, t, n);
 	return r;
+unmade:
+	counters_back(po, cnt, n);
+	return NULL;
 }
 
 /* The stub for (reg, targets, miss) in po's pool: with hit counters,

@@ -1285,6 +1285,46 @@ Test(promote, a_count_that_goes_back_is_no_wrapped_delta)
 					__stop_pt_promote_table);
 }
 
+/* A target out of a stub's reach (a function terabytes away): the site is
+ * left on its retpoline (far), every call right, and the counter block
+ * taken for the stub it could not have goes back (it leaked). */
+Test(promote, a_far_target_takes_no_counter_memory)
+{
+	setup();
+	__staticcall_promote_register(__start_pt_promote_table,
+				      __stop_pt_promote_table);
+	/* t1 first: counter memory exists before the far decision */
+	cr_assert(call_until_state(pt_via_rcx_0, pt_t1, 11, pt_site_rcx_0,
+				   STATIC_CALL_PROMOTE_PROMOTED),
+		  "not promoted");
+	/* (application memory under ASan too, and out of any rel32's reach
+	 * from this binary, wherever ASLR put it) */
+	uint8_t *code = MAP_FAILED;
+	static const uintptr_t far_at[] = { 0x600000000000ull,
+					    0x300000000000ull,
+					    0x700000000000ull };
+	for (size_t i = 0; i < 3 && code == MAP_FAILED; i++)
+		code = mmap((void *)far_at[i], 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0);
+	cr_assert(code != MAP_FAILED, "no page terabytes away");
+	static const uint8_t ret42[] = { 0xb8, 42, 0, 0, 0, 0xc3 };
+	memcpy(code, ret42, sizeof ret42);
+	cr_assert_eq(mprotect(code, 4096, PROT_READ | PROT_EXEC), 0);
+	struct static_call_promote_stats before, after;
+	cr_assert_eq(static_call_promote_stats(&before), 0);
+	cr_assert(call_until_state(pt_via_rax_0, code, 42, pt_site_rax_0,
+				   STATIC_CALL_PROMOTE_FAR),
+		  "not found far");
+	cr_assert_eq(static_call_promote_stats(&after), 0);
+	cr_assert_eq(after.counter_bytes, before.counter_bytes,
+		     "counter memory taken for no stub: %zu -> %zu",
+		     before.counter_bytes, after.counter_bytes);
+	__staticcall_promote_unregister(__start_pt_promote_table,
+					__stop_pt_promote_table);
+	munmap(code, 4096);
+}
+
 /* Code that cannot be made writable (mprotect refused: mseal, an LSM),
  * -EPERM and -EACCES alike: the first refused write locks the object.
  * A site promoted before stays on its stub, one learning on its thunk,
