@@ -12,6 +12,7 @@
 
 #include "execmem.h"
 #include "internal.h"
+#include "staticcall/promote.h"
 
 /* Targets one stub compares, at most (a compare chain): a jump site's
  * (an interpreter's dispatch) up to 16. */
@@ -20,6 +21,11 @@
  * (x86-64 counting: 688; arm64 counting: 736): buffers for one take
  * this. */
 #define SC_PSTUB_MAX 736
+
+/* The counter's bit a counting stub tests: set, it has stopped. */
+#define SC_PROMOTE_HITS_MAX_BIT 24
+_Static_assert(STATIC_CALL_PROMOTE_HITS_MAX == 1ul << SC_PROMOTE_HITS_MAX_BIT,
+	       "a counting stub tests bit SC_PROMOTE_HITS_MAX_BIT");
 
 /* ---- provided by each arch: promote_<isa>.c ------------------------ */
 int sc_parch_supported(void);

@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "promote.h"
-#include "staticcall/promote.h"
 #include "staticcall_abi.h"
 
 /* weak: a build of the runtime's C files alone (the fuzz harness) has no
@@ -335,9 +334,6 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
  * pages of their own, the stub stays read-only.
  */
 #define A64_COUNTED_PAIR 36u
-#define A64_HITS_MAX_BIT 24
-_Static_assert(STATIC_CALL_PROMOTE_HITS_MAX == 1ul << A64_HITS_MAX_BIT,
-	       "the stub tests the counter's bit A64_HITS_MAX_BIT");
 
 static size_t counted_code(int n)
 {
@@ -367,8 +363,8 @@ static int count_into(uint8_t *out, const uint8_t *at, const uint64_t *c,
 	wr32(out + 4, 0xf9400211u | (lo / 8) << 10); /* ldr x17, [x16, lo] */
 	if (upto) {
 		/* tbnz x17, #24, .+12 */
-		wr32(out + 8, 0x37000000u | A64_HITS_MAX_BIT << 19 | 3u << 5 |
-				      17u);
+		wr32(out + 8, 0x37000000u | SC_PROMOTE_HITS_MAX_BIT << 19 |
+				      3u << 5 | 17u);
 		out += 4;
 	}
 	wr32(out + 8, 0x91000631u);		     /* add x17, x17, #1 */

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "promote.h"
-#include "staticcall/promote.h"
 #include "staticcall_abi.h"
 
 /* weak: a build of the runtime's C files alone (the fuzz harness) has no
@@ -326,9 +325,6 @@ int sc_parch_slow_encode(const uint8_t *at, int reg, const uint8_t *site_end,
  * in a read-write page of their own: the stub itself stays read-only.
  */
 #define SC_COUNTED_PAIR 34
-#define SC_HITS_MAX_BIT 24
-_Static_assert(STATIC_CALL_PROMOTE_HITS_MAX == 1ul << SC_HITS_MAX_BIT,
-	       "the stub tests the counter's bit SC_HITS_MAX_BIT");
 
 size_t sc_parch_counted_stub_size(int n)
 {
@@ -373,11 +369,11 @@ int sc_parch_counted_stub_encode(const uint8_t *at, int reg,
 		out[o + 9] = 0xf6;
 		out[o + 10] = 0x05;
 		if (!rel32(at + o + 16,
-			   (const uint8_t *)&counters[i] + SC_HITS_MAX_BIT / 8,
+			   (const uint8_t *)&counters[i] + SC_PROMOTE_HITS_MAX_BIT / 8,
 			   &d))
 			return 0;
 		wr32(out + o + 11, d);
-		out[o + 15] = 1u << SC_HITS_MAX_BIT % 8;
+		out[o + 15] = 1u << SC_PROMOTE_HITS_MAX_BIT % 8;
 		out[o + 16] = 0x0f;
 		out[o + 17] = 0x85;
 		if (!rel32(at + o + 22, targets[i], &d))

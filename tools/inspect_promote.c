@@ -194,12 +194,28 @@ void read_promote_sites(struct table *t)
 	}
 }
 
+/* The length of the counting pair at b (avail bytes) past its cmp, or 0:
+ * `jne; testb $1, hits+3(%rip); jnz target; incq hits(%rip); jmp
+ * target` (34 bytes: the counter stops at STATIC_CALL_PROMOTE_HITS_MAX),
+ * or `jne; incq; jmp` (21: a runtime before counters stopped). */
+static size_t counted_pair(const uint8_t *b, size_t avail)
+{
+	if (avail >= 34 && b[7] == 0x75 && b[8] == 0x19 && b[9] == 0xf6 &&
+	    b[10] == 0x05 && b[16] == 0x0f && b[17] == 0x85 &&
+	    b[22] == 0x48 && b[23] == 0xff && b[24] == 0x05 && b[29] == 0xe9)
+		return 34;
+	if (b[7] == 0x75 && b[8] == 0x0c && b[9] == 0x48 && b[10] == 0xff &&
+	    b[11] == 0x05 && b[16] == 0xe9)
+		return 21;
+	return 0;
+}
+
 /* A stub of the runtime's (promote_x86_64.c) for register reg at `at`,
  * its bytes in b[0..n): targets, and counters when it counts. */
 static int decode_stub(struct promote_site *p, uint64_t at, const uint8_t *b,
 		       size_t n, int (*read)(uint64_t, void *, size_t))
 {
-	size_t o = 0;
+	size_t o = 0, len;
 	uint64_t miss_counter = 0;
 	p->ntargets = p->counted = 0;
 	while (p->ntargets < PROMOTE_MAX_TARGETS && o + 21 <= n &&
@@ -210,29 +226,15 @@ static int decode_stub(struct promote_site *p, uint64_t at, const uint8_t *b,
 		if (b[o + 7] == 0x0f && b[o + 8] == 0x84) {
 			p->targets[k] = at + o + 13 + rd32(b + o + 9);
 			o += 13;
-		} else if (o + 34 <= n && b[o + 7] == 0x75 &&
-			   b[o + 8] == 0x19 && b[o + 9] == 0xf6 &&
-			   b[o + 10] == 0x05 && b[o + 16] == 0x0f &&
-			   b[o + 17] == 0x85 && b[o + 22] == 0x48 &&
-			   b[o + 23] == 0xff && b[o + 24] == 0x05 &&
-			   b[o + 29] == 0xe9) {
-			/* the counter stops at STATIC_CALL_PROMOTE_HITS_MAX */
-			uint64_t c = at + o + 29 + rd32(b + o + 25);
+		} else if ((len = counted_pair(b + o, n - o)) != 0) {
+			/* `incq hits(%rip); jmp target` end either form */
+			const size_t inc = o + len - 12;
+			uint64_t c = at + inc + 7 + rd32(b + inc + 3);
 			if (read(c, &p->hits[k], 8))
 				return 0;
-			p->targets[k] = at + o + 34 + rd32(b + o + 30);
+			p->targets[k] = at + o + len + rd32(b + o + len - 4);
 			p->counted = 1;
-			o += 34;
-		} else if (b[o + 7] == 0x75 && b[o + 8] == 0x0c &&
-			   b[o + 9] == 0x48 && b[o + 10] == 0xff &&
-			   b[o + 11] == 0x05 && b[o + 16] == 0xe9) {
-			/* a runtime before counters stopped */
-			uint64_t c = at + o + 16 + rd32(b + o + 12);
-			if (read(c, &p->hits[k], 8))
-				return 0;
-			p->targets[k] = at + o + 21 + rd32(b + o + 17);
-			p->counted = 1;
-			o += 21;
+			o += len;
 		} else {
 			return 0;
 		}
