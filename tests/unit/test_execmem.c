@@ -8,6 +8,8 @@
  *  - reach: every byte of a region is within the caller's reach of the
  *    range it was reserved for, for a rel32 (+-2 GiB) and an arm64 `bl`
  *    sized reach (+-128 MiB);
+ *  - placement: a region goes in a 16 MiB block of its code when one
+ *    has room (the first page at least), else as near as before;
  *  - exhaustion returns NULL (ENOSPC) and changes nothing: the open page
  *    stays open and writable, the region's state and maps are as before;
  *  - a sealed page keeps its bytes, the rest of it is the fill, a
@@ -197,6 +199,75 @@ Test(execmem, every_byte_is_within_reach)
 	cr_assert_null(m.base);
 	sc_execmem_stats(&s1);
 	cr_assert_eq(s0.regions, s1.regions);
+}
+
+/* A 48 MiB stretch of address space starting at a 16 MiB boundary, all
+ * of it free but `keep` ranges (offsets in MiB, PROT_NONE placeholders
+ * the allocator may not take). */
+#define MIB ((uintptr_t)1 << 20)
+static uintptr_t three_blocks(const unsigned (*keep)[2], int nkeep)
+{
+	uint8_t *p = mmap(NULL, 64 * MIB, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	cr_assert_neq(p, MAP_FAILED);
+	uintptr_t a = ((uintptr_t)p + 16 * MIB - 1) & ~(16 * MIB - 1);
+	munmap(p, 64 * MIB);
+	for (int i = 0; i < nkeep; i++) {
+		void *k = mmap((void *)(a + keep[i][0] * MIB),
+			       (keep[i][1] - keep[i][0]) * MIB, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				       MAP_FIXED_NOREPLACE,
+			       -1, 0);
+		cr_assert_eq((uintptr_t)k, a + keep[i][0] * MIB);
+	}
+	return a;
+}
+
+static unsigned block_of(uintptr_t a, uintptr_t p)
+{
+	return (unsigned)((p - a) / (16 * MIB));
+}
+
+/* A region goes in a 16 MiB block its code touches when one has room,
+ * before the nearer address across the boundary (benchmarks/README.md
+ * "Stub placement"); with no room there, as near as before. */
+Test(execmem, a_region_prefers_its_codes_16_mib_block)
+{
+	struct sc_execmem m;
+	/* Code at 28-29 MiB: the first address above it (32) is the next
+	 * block's, one below (25) is its own. */
+	static const unsigned code[][2] = { { 28, 29 } };
+	uintptr_t a = three_blocks(code, 1);
+	cr_assert_eq(sc_execmem_reserve(&m, a + 28 * MIB, a + 29 * MIB, MIB,
+					reach_2g, 0),
+		     0);
+	cr_assert_eq(block_of(a, (uintptr_t)m.base), 1);
+	cr_assert_eq(block_of(a, (uintptr_t)m.base + m.size - 1), 1);
+	sc_execmem_release(&m);
+	munmap((void *)a, 48 * MIB);
+
+	/* Code at 18-19 MiB, 12 MiB wanted, 22-24 taken: no whole region
+	 * fits the block; one starting in it (24) comes before the nearer
+	 * one below (4, the block before). */
+	static const unsigned full[][2] = { { 18, 19 }, { 22, 24 } };
+	a = three_blocks(full, 2);
+	cr_assert_eq(sc_execmem_reserve(&m, a + 18 * MIB, a + 19 * MIB,
+					12 * MIB, reach_2g, 0),
+		     0);
+	cr_assert_eq((uintptr_t)m.base, a + 24 * MIB);
+	sc_execmem_release(&m);
+	munmap((void *)a, 48 * MIB);
+
+	/* The code's block taken but for the code: the nearest in reach,
+	 * above first, as before. */
+	static const unsigned taken[][2] = { { 16, 32 } };
+	a = three_blocks(taken, 1);
+	cr_assert_eq(sc_execmem_reserve(&m, a + 28 * MIB, a + 29 * MIB, MIB,
+					reach_2g, 0),
+		     0);
+	cr_assert_eq((uintptr_t)m.base, a + 32 * MIB);
+	sc_execmem_release(&m);
+	munmap((void *)a, 48 * MIB);
 }
 
 Test(execmem, exhaustion_returns_an_error_and_changes_nothing)
