@@ -20,21 +20,26 @@ bench_dir() {
 }
 
 # The forms of promote_loop.c: direct (calls to an opaque function),
-# retpoline (-mindirect-branch=thunk-inline), promoted (gcc_promote_cflags),
-# inlined (promote-inline), indirect (plain `call *%reg`), plainpromoted
-# (gcc_promote_plain_cflags). CC picks the compiler (gcc).
+# retpoline (-mindirect-branch=thunk-inline; Clang -mretpoline), promoted
+# (gcc_promote_cflags; clang_promote_cflags), inlined (promote-inline),
+# indirect (plain `call *%reg`), plainpromoted (gcc_promote_plain_cflags).
+# CC picks the compiler (gcc); a form it has no flags for (Clang:
+# inlined, plainpromoted) is built MISSING (promote_loop.c).
 loop_objects() {
 	local out=$1 form flags cc=${CC:-gcc}
 	shift
 	$cc -O2 -Iinclude -c benchmarks/promote_targets.c -o "$out/targets.o"
 	for form in "$@"; do
-		case $form in
-		direct) flags="-DDIRECT" ;;
-		retpoline) flags="-mindirect-branch=thunk-inline" ;;
-		promoted) flags=$(pc gcc_promote_cflags) ;;
-		inlined) flags="$(pc gcc_promote_cflags) -fplugin-arg-staticcall_gcc-promote-inline" ;;
-		indirect) flags="" ;;
-		plainpromoted) flags=$(pc gcc_promote_plain_cflags) ;;
+		case $form:$cc in
+		direct:*) flags="-DDIRECT" ;;
+		retpoline:*clang*) flags="-mretpoline" ;;
+		retpoline:*) flags="-mindirect-branch=thunk-inline" ;;
+		promoted:*clang*) flags=$(pc clang_promote_cflags) ;;
+		promoted:*) flags=$(pc gcc_promote_cflags) ;;
+		inlined:*clang* | plainpromoted:*clang*) flags="-DMISSING" ;;
+		inlined:*) flags="$(pc gcc_promote_cflags) -fplugin-arg-staticcall_gcc-promote-inline" ;;
+		indirect:*) flags="" ;;
+		plainpromoted:*) flags=$(pc gcc_promote_plain_cflags) ;;
 		*) echo "loop_objects: no form $form" >&2; return 1 ;;
 		esac
 		# shellcheck disable=SC2086 # the variable holds several flags

@@ -5,7 +5,9 @@
 # in one program (promote_cost.c), and in promote-inline mode (the
 # compare inline at the site); and the plain build: plain `call
 # *%reg` against promote-plain mode. Needs a built tree (scripts/build.sh);
-# STATICCALL_BUILD picks another build directory.
+# STATICCALL_BUILD picks another build directory. CC=clang-19 builds the
+# loops with Clang and its plugin (no promote-inline or promote-plain
+# there: those lines are left out).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 calls=${1:-2000000} rounds=${2:-7}
@@ -20,4 +22,5 @@ cc=${CC:-gcc}
 cflags=(-O2 -Iinclude)
 $cc "${cflags[@]}" benchmarks/promote_cost.c "$out"/{targets,direct,retpoline,promoted,indirect,plainpromoted,inlined}.o \
 	-o "$out/promote_cost" -L"$B/runtime" -lstaticcall -Wl,-rpath,"$B/runtime"
+echo "promote_cost: loops built by $($cc --version | head -1)"
 "$out/promote_cost" "$calls" "$rounds"
