@@ -5,7 +5,11 @@ wall and CPU time (user+sys of the child: on a shared machine the CPU time
 is the steadier figure), each against the first variant (plain) and the
 second (retpoline), and the share of the retpoline overhead recovered:
 (retpoline - variant) / (retpoline - plain), on CPU time. Writes
-OUT/speed.csv with the load average before and after."""
+OUT/speed.csv with the load average before and after. The last column,
+the share recovered round by round (each round runs every variant once,
+back to back), median over the rounds: on a machine whose speed drifts
+between rounds it is the steadier figure; the per-variant medians mix
+fast and slow moments in different proportions."""
 import os, resource, statistics, subprocess, sys, time
 
 out, runs, exe = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -30,15 +34,21 @@ med = {v: (statistics.median(wall[v]), statistics.median(cpu[v])) for v in varia
 plain, thunk = variants[0], variants[1]
 with open(os.path.join(out, 'speed.csv'), 'w') as f:
     f.write('variant,wall_s,cpu_s,cpu_min_s,cpu_vs_plain,cpu_vs_retpoline,recovered,runs,load_before,load_after\n')
-    print('%-12s %8s %8s %8s %8s %8s %9s' % ('build', 'wall s', 'CPU s', 'CPU min',
-                                           '/plain', '/retpol', 'recovered'))
+    print('%-12s %8s %8s %8s %8s %8s %9s %9s' % ('build', 'wall s', 'CPU s', 'CPU min',
+                                               '/plain', '/retpol', 'recovered',
+                                               'per round'))
     for v in variants:
         w, c = med[v]
         over = med[thunk][1] - med[plain][1]
         rec = (med[thunk][1] - c) / over if over > 0 else float('nan')
         rec_s = '%.0f%%' % (100 * rec) if v not in (plain, thunk) else '-'
-        print('%-12s %8.3f %8.3f %8.3f %8.3f %8.3f %9s' % (
-            v, w, c, min(cpu[v]), c / med[plain][1], c / med[thunk][1], rec_s))
+        rounds = [(cpu[thunk][r] - cpu[v][r]) / (cpu[thunk][r] - cpu[plain][r])
+                  for r in range(runs) if cpu[thunk][r] > cpu[plain][r]]
+        round_s = ('%.0f%%' % (100 * statistics.median(rounds))
+                   if rounds and v not in (plain, thunk) else '-')
+        print('%-12s %8.3f %8.3f %8.3f %8.3f %8.3f %9s %9s' % (
+            v, w, c, min(cpu[v]), c / med[plain][1], c / med[thunk][1], rec_s,
+            round_s))
         f.write('%s,%.4f,%.4f,%.4f,%.4f,%.4f,%s,%d,%.2f,%.2f\n' % (
             v, w, c, min(cpu[v]), c / med[plain][1], c / med[thunk][1],
             '%.3f' % rec if rec_s != '-' else '', runs, load0[0], load1[0]))
