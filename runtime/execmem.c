@@ -59,7 +59,7 @@ static void taken(struct sc_execmem *m, void *base, size_t size, uint32_t fill)
 }
 
 /* How near the code a region's first page should be: in a 16 MiB block
- * the code itself touches. Measured on AMD EPYC (benchmarks/README.md
+ * the code itself touches. Measured on AMD EPYC, Zen 5 (benchmarks/README.md
  * "Stub placement"): a site calling a stub in another 16 MiB block, and
  * the stub jumping back, cost a one-target promoted call 1.4-1.7x a
  * direct call against 1.0x within the block, in the quarter of runs
