@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "execmem.h"
 #include "internal.h"
@@ -63,9 +65,13 @@ static void taken(struct sc_execmem *m, void *base, size_t size, uint32_t fill)
  * "Stub placement"): a site calling a stub in another 16 MiB block, and
  * the stub jumping back, cost a one-target promoted call 1.4-1.7x a
  * direct call against 1.0x within the block, in the quarter of runs
- * where ASLR put the region across the boundary. Other CPUs lose nothing
- * by the preference: the region is as near as before, or the next try. */
+ * where ASLR put the region across the boundary. */
 #define SC_EXECMEM_BLOCK_SHIFT 24
+/* Room left free above the program break for the heap to grow into: a
+ * region there would cap brk, and glibc's main arena would go on in
+ * mmap'd pieces (a review found a PIE with a few MiB of .bss, run with
+ * ASLR off as under gdb, capped at 1.5 MiB of heap). */
+#define SC_EXECMEM_HEAP_ROOM ((uintptr_t)512 << 20)
 
 /* Does [at, at + size) lie in the blocks [lo, hi) touches: all of it
  * (whole) or its first page? */
@@ -79,6 +85,25 @@ static int in_code_blocks(uintptr_t at, size_t size, uintptr_t lo,
 	return a >= first && a <= last && b >= first && b <= last;
 }
 
+/* Is [at, at + size) in the way of the heap, growing up from `brk`? */
+static int in_heap_room(uintptr_t at, size_t size, uintptr_t brk)
+{
+	return brk && at + size > brk && at < brk + SC_EXECMEM_HEAP_ROOM;
+}
+
+/* The passes, most wanted first: the whole region in the code's blocks,
+ * then its first page (where its first stubs go), then anywhere in
+ * reach, each clear of the heap's room; last, anywhere in reach. */
+static int wanted(int pass, uintptr_t at, size_t size, uintptr_t lo,
+		  uintptr_t hi, uintptr_t brk)
+{
+	if (pass == 3)
+		return 1;
+	if (in_heap_room(at, size, brk))
+		return 0;
+	return pass == 2 || in_code_blocks(at, size, lo, hi, pass == 0);
+}
+
 int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 		       size_t size, sc_execmem_reach_fn *reach, uint32_t fill)
 {
@@ -87,11 +112,10 @@ int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 	size = round_pages(size);
 	if (!size || hi <= lo)
 		return -ENOMEM;
-	/* Above the range first (the heap of a PIE starts right after it,
-	 * the gap grows with brk), then below it; in three passes: the
-	 * whole region in the code's blocks, then its first page (where
-	 * its first stubs go), then anywhere in reach. */
-	for (int pass = 0; pass < 3; pass++)
+	/* the break as the kernel has it (no libc state: signal-safe) */
+	long brk = syscall(SYS_brk, 0);
+	/* Above the range first, then below it, in each pass. */
+	for (int pass = 0; pass < 4; pass++)
 		for (uintptr_t i = 1; i <= 512; i++) {
 			uintptr_t up = ((hi + step - 1) & ~(step - 1)) + i * step;
 			uintptr_t down = (lo & ~(step - 1)) - i * step - size;
@@ -99,10 +123,9 @@ int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 				uintptr_t at = k ? down : up;
 				if (k ? at > lo : at < hi) /* wrapped around */
 					continue;
-				if (pass < 2 &&
-				    !in_code_blocks(at, size, lo, hi, pass == 0))
-					continue;
-				if (!reach(at, lo, hi) ||
+				if (!wanted(pass, at, size, lo, hi,
+					    brk > 0 ? (uintptr_t)brk : 0) ||
+				    !reach(at, lo, hi) ||
 				    !reach(at + size, lo, hi))
 					continue;
 				void *p = try_at(at, size);

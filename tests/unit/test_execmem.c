@@ -9,7 +9,8 @@
  *    range it was reserved for, for a rel32 (+-2 GiB) and an arm64 `bl`
  *    sized reach (+-128 MiB);
  *  - placement: a region goes in a 16 MiB block of its code when one
- *    has room (the first page at least), else as near as before;
+ *    has room (the first page at least), else as near as before, and
+ *    never in the 512 MiB above the program break;
  *  - exhaustion returns NULL (ENOSPC) and changes nothing: the open page
  *    stays open and writable, the region's state and maps are as before;
  *  - a sealed page keeps its bytes, the rest of it is the fill, a
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "execmem.h"
 #include "internal.h"
@@ -268,6 +270,22 @@ Test(execmem, a_region_prefers_its_codes_16_mib_block)
 	cr_assert_eq((uintptr_t)m.base, a + 32 * MIB);
 	sc_execmem_release(&m);
 	munmap((void *)a, 48 * MIB);
+}
+
+/* Nothing goes where the heap grows: a program whose code (or .bss)
+ * ends at the break, as a non-PIE program's or a PIE's run with ASLR
+ * off, keeps its brk heap (a review's PIE had 1.5 MiB of it left). */
+Test(execmem, a_region_keeps_clear_of_the_heaps_room)
+{
+	struct sc_execmem m;
+	uintptr_t brk = (uintptr_t)sbrk(0), ps = sc_page_size();
+	cr_assert_eq(sc_execmem_reserve(&m, brk - ps, brk, MIB, reach_2g, 0),
+		     0);
+	uintptr_t b = (uintptr_t)m.base;
+	cr_assert(b + m.size <= brk || b >= brk + 512 * MIB,
+		  "region %#lx-%#lx, break %#lx", (unsigned long)b,
+		  (unsigned long)(b + m.size), (unsigned long)brk);
+	sc_execmem_release(&m);
 }
 
 Test(execmem, exhaustion_returns_an_error_and_changes_nothing)
