@@ -73,6 +73,21 @@ static void taken(struct sc_execmem *m, void *base, size_t size, uint32_t fill)
  * ASLR off as under gdb, capped at 1.5 MiB of heap). */
 #define SC_EXECMEM_HEAP_ROOM ((uintptr_t)512 << 20)
 
+/* The break as the process started, read once before main (the runtime
+ * is loaded at start-up): read later, the brk syscall would be the
+ * first one of a program that allocates otherwise, and a seccomp filter
+ * installed since may kill it (a review's did). The heap grows up from
+ * there; 0 when unknown (no room kept). */
+static uintptr_t heap_start;
+static int heap_start_read;
+
+__attribute__((constructor(101))) static void read_heap_start(void)
+{
+	long b = syscall(SYS_brk, 0);
+	heap_start = b > 0 ? (uintptr_t)b : 0;
+	__atomic_store_n(&heap_start_read, 1, __ATOMIC_RELEASE);
+}
+
 /* Does [at, at + size) lie in the blocks [lo, hi) touches: all of it
  * (whole) or its first page? */
 static int in_code_blocks(uintptr_t at, size_t size, uintptr_t lo,
@@ -112,19 +127,22 @@ int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 	size = round_pages(size);
 	if (!size || hi <= lo)
 		return -ENOMEM;
-	/* the break as the kernel has it (no libc state: signal-safe) */
-	long brk = syscall(SYS_brk, 0);
-	/* Above the range first, then below it, in each pass. */
+	if (!__atomic_load_n(&heap_start_read, __ATOMIC_ACQUIRE))
+		read_heap_start(); /* a reservation before the constructor */
+	/* In each pass, 2 MiB steps out from the range, alternately above
+	 * it (leaving the first 2 MiB) and below it (from right below its
+	 * 2 MiB boundary: a PIE run with ASLR off has its heap right above
+	 * it and the rest of its block only there), up to 2 GiB away. */
 	for (int pass = 0; pass < 4; pass++)
-		for (uintptr_t i = 1; i <= 512; i++) {
+		for (uintptr_t i = 1; i <= 1024; i++) {
 			uintptr_t up = ((hi + step - 1) & ~(step - 1)) + i * step;
-			uintptr_t down = (lo & ~(step - 1)) - i * step - size;
+			uintptr_t down =
+				(lo & ~(step - 1)) - (i - 1) * step - size;
 			for (int k = 0; k < 2; k++) {
 				uintptr_t at = k ? down : up;
 				if (k ? at > lo : at < hi) /* wrapped around */
 					continue;
-				if (!wanted(pass, at, size, lo, hi,
-					    brk > 0 ? (uintptr_t)brk : 0) ||
+				if (!wanted(pass, at, size, lo, hi, heap_start) ||
 				    !reach(at, lo, hi) ||
 				    !reach(at + size, lo, hi))
 					continue;

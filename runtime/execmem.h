@@ -36,10 +36,10 @@ struct sc_execmem {
 typedef int sc_execmem_reach_fn(uintptr_t p, uintptr_t lo, uintptr_t hi);
 
 /* Reserve `size` bytes (rounded up to pages) whose every byte is within
- * `reach` of [lo, hi), at fixed 2 MiB steps above then below the range
- * (never replacing a mapping), preferring a 16 MiB block the range
- * touches and keeping clear of the heap's room above the program break
- * (execmem.c). 0, or -ENOMEM with *m zeroed. */
+ * `reach` of [lo, hi), at fixed 2 MiB steps alternately above and below
+ * the range, nearest first (never replacing a mapping), preferring a 16
+ * MiB block the range touches and keeping clear of the heap's room above
+ * the program break (execmem.c). 0, or -ENOMEM with *m zeroed. */
 int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 		       size_t size, sc_execmem_reach_fn *reach, uint32_t fill);
 /* Reserve `size` bytes where the kernel puts them given `hint` (not
