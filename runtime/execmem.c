@@ -106,17 +106,18 @@ static int in_heap_room(uintptr_t at, size_t size, uintptr_t brk)
 	return brk && at + size > brk && at < brk + SC_EXECMEM_HEAP_ROOM;
 }
 
-/* The passes, most wanted first: the whole region in the code's blocks,
- * then its first page (where its first stubs go), then anywhere in
- * reach, each clear of the heap's room; last, anywhere in reach. */
-static int wanted(int pass, uintptr_t at, size_t size, uintptr_t lo,
-		  uintptr_t hi, uintptr_t brk)
+/* Which pass tries [at, at + size), most wanted first: 0 the whole
+ * region in the code's blocks, 1 its first page there (where its first
+ * stubs go), 2 anywhere else, each clear of the heap's room; 3 in that
+ * room. Each place is tried once. */
+static int pass_of(uintptr_t at, size_t size, uintptr_t lo, uintptr_t hi,
+		   uintptr_t brk)
 {
-	if (pass == 3)
-		return 1;
 	if (in_heap_room(at, size, brk))
+		return 3;
+	if (in_code_blocks(at, size, lo, hi, 1))
 		return 0;
-	return pass == 2 || in_code_blocks(at, size, lo, hi, pass == 0);
+	return in_code_blocks(at, size, lo, hi, 0) ? 1 : 2;
 }
 
 int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
@@ -142,7 +143,7 @@ int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 				uintptr_t at = k ? down : up;
 				if (k ? at > lo : at < hi) /* wrapped around */
 					continue;
-				if (!wanted(pass, at, size, lo, hi, heap_start) ||
+				if (pass_of(at, size, lo, hi, heap_start) != pass ||
 				    !reach(at, lo, hi) ||
 				    !reach(at + size, lo, hi))
 					continue;
