@@ -209,9 +209,15 @@ Test(execmem, every_byte_is_within_reach)
 #define MIB ((uintptr_t)1 << 20)
 static uintptr_t three_blocks(const unsigned (*keep)[2], int nkeep)
 {
-	uint8_t *p = mmap(NULL, 64 * MIB, PROT_NONE,
+	/* clear of the heap's room above the break, which the allocator
+	 * keeps (under valgrind the client's mappings start near it) */
+	uintptr_t brk = (uintptr_t)sbrk(0);
+	uint8_t *p = mmap((void *)(brk + 1024 * MIB), 64 * MIB, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	cr_assert_neq(p, MAP_FAILED);
+	cr_assert((uintptr_t)p + 64 * MIB <= brk ||
+			  (uintptr_t)p >= brk + 600 * MIB,
+		  "no room for the test clear of the heap");
 	uintptr_t a = ((uintptr_t)p + 16 * MIB - 1) & ~(16 * MIB - 1);
 	munmap(p, 64 * MIB);
 	for (int i = 0; i < nkeep; i++) {
