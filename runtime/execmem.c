@@ -74,18 +74,17 @@ static void taken(struct sc_execmem *m, void *base, size_t size, uint32_t fill)
 #define SC_EXECMEM_HEAP_ROOM ((uintptr_t)512 << 20)
 
 /* The break as the process started, read once before main (the runtime
- * is loaded at start-up): read later, the brk syscall would be the
- * first one of a program that allocates otherwise, and a seccomp filter
- * installed since may kill it (a review's did). The heap grows up from
- * there; 0 when unknown (no room kept). */
+ * is loaded at start-up, this before its other constructors): read
+ * later, the brk syscall would be the first one of a program that
+ * allocates otherwise, and a seccomp filter installed since may kill it
+ * (a review's did). The heap grows up from there; 0 when unknown (no
+ * room kept). */
 static uintptr_t heap_start;
-static int heap_start_read;
 
 __attribute__((constructor(101))) static void read_heap_start(void)
 {
 	long b = syscall(SYS_brk, 0);
 	heap_start = b > 0 ? (uintptr_t)b : 0;
-	__atomic_store_n(&heap_start_read, 1, __ATOMIC_RELEASE);
 }
 
 /* Does [at, at + size) lie in the blocks [lo, hi) touches: all of it
@@ -128,8 +127,6 @@ int sc_execmem_reserve(struct sc_execmem *m, uintptr_t lo, uintptr_t hi,
 	size = round_pages(size);
 	if (!size || hi <= lo)
 		return -ENOMEM;
-	if (!__atomic_load_n(&heap_start_read, __ATOMIC_ACQUIRE))
-		read_heap_start(); /* a reservation before the constructor */
 	/* In each pass, 2 MiB steps out from the range, alternately above
 	 * it (leaving the first 2 MiB) and below it (from right below its
 	 * 2 MiB boundary: a PIE run with ASLR off has its heap right above
